@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_DUALSTACK_H
+#define DUALSTACK_DUALSTACK_H
+
+/* libdualstack: every public header. See libdualstack(3). */
+
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/export.h"
+
+#endif

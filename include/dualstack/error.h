@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_ERROR_H
+#define DUALSTACK_ERROR_H
+
+/*
+ * Error codes.
+ *
+ * Every libdualstack function that can fail returns an int: >= 0 on success,
+ * a negative value on failure. The negative value is either -errno (-EINVAL,
+ * -ERANGE, ...) or the negation of one of the library's own codes below,
+ * which describe why an input was rejected more precisely than errno can.
+ *
+ * The library's codes are stable: a value once published never changes
+ * meaning. They start at DS_E_BASE, far above any Linux errno (the largest is
+ * EHWPOISON, 133), so one int carries either kind without ambiguity.
+ */
+
+#include "dualstack/export.h"
+
+enum ds_error {
+	DS_E_BASE = 2000,
+
+	/* Text parsing, common to every parser (2001-2019). */
+	DS_E_EMPTY = 2001,    /* the input is empty */
+	DS_E_BAD_CHAR = 2002, /* a character that cannot appear here */
+	DS_E_TRAILING = 2003, /* the value is followed by unexpected text */
+	DS_E_FAMILY = 2004,   /* the address family is not allowed here */
+	DS_E_TOO_LONG = 2005, /* the input is longer than any valid form */
+
+	/* IPv4 dotted-quad (2020-2039). */
+	DS_E_V4_FEW_OCTETS = 2020,
+	DS_E_V4_MANY_OCTETS = 2021,
+	DS_E_V4_EMPTY_OCTET = 2022,
+	DS_E_V4_OCTET_RANGE = 2023,
+	DS_E_V4_LEADING_ZERO = 2024,
+
+	/* IPv6 text (2040-2059). */
+	DS_E_V6_GROUP_LONG = 2040,
+	DS_E_V6_FEW_GROUPS = 2041,
+	DS_E_V6_MANY_GROUPS = 2042,
+	DS_E_V6_DOUBLE_COLON = 2043,
+	DS_E_V6_LONE_COLON = 2044,
+	DS_E_V6_EMPTY_GROUP = 2045,
+	DS_E_V6_V4_POSITION = 2046,
+
+	/* Zone IDs, RFC 4007 section 11 (2060-2069). */
+	DS_E_ZONE_EMPTY = 2060,
+	DS_E_ZONE_LONG = 2061,
+	DS_E_ZONE_CHAR = 2062,
+	DS_E_ZONE_V4 = 2063,
+	DS_E_ZONE_NOT_ALLOWED = 2064,
+
+	/* Prefixes and ports (2070-2089). */
+	DS_E_PREFIX_SYNTAX = 2070,
+	DS_E_PREFIX_RANGE = 2071,
+	DS_E_PREFIX_HOST_BITS = 2072,
+	DS_E_PREFIX_MASK = 2073,
+	DS_E_PREFIX_MISSING = 2074,
+	DS_E_PORT_SYNTAX = 2080,
+	DS_E_PORT_RANGE = 2081,
+	DS_E_PORT_MISSING = 2082,
+	DS_E_BRACKET = 2083,
+	DS_E_BRACKET_V4 = 2084,
+	DS_E_V6_NEEDS_BRACKETS = 2085,
+
+	/* MAC addresses (2090-2099). */
+	DS_E_MAC_SYNTAX = 2090,
+	DS_E_MAC_NOT_EUI64 = 2091,
+
+	/* Reverse DNS names (2100-2109). */
+	DS_E_ARPA_SUFFIX = 2100,
+	DS_E_ARPA_LABEL = 2101,
+	DS_E_ARPA_LABELS = 2102,
+
+	/* FTP EPRT / EPSV, RFC 2428 (2110-2119). */
+	DS_E_EPRT_SYNTAX = 2110,
+	DS_E_EPRT_PROTO = 2111,
+	DS_E_EPRT_DELIM = 2112,
+
+	/* Embedded addresses (2120-2129). */
+	DS_E_NOT_EMBEDDED = 2120, /* no IPv4 address is embedded in it */
+	DS_E_NAT64_PREFIX = 2121, /* not a valid RFC 6052 prefix length */
+	DS_E_NOT_MULTICAST = 2122,
+	DS_E_NOT_TEREDO = 2123,
+
+	DS_E_MAX
+};
+
+/*
+ * Describe an error code: 'err' may be negative or positive, an errno value
+ * or a DS_E_* code. Returns a static, lower-case phrase without a trailing
+ * period, suitable after "column 17: ". Never NULL. Thread-safe.
+ */
+DS_EXPORT const char *ds_strerror(int err);
+
+#endif

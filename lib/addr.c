@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_addr core: parsing and formatting of addresses, prefixes and endpoints,
+ * and conversion to and from sockaddrs.
+ *
+ * The parsers are hand-written scanners rather than inet_pton wrappers for
+ * three reasons: they must say which character is wrong and why; they take
+ * (pointer, length) text, as it sits in a line buffer; and they sit in the
+ * inner loop of the CLI's filter mode, where a table lookup per character
+ * beats the strchr() glibc does per hex digit.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "addr-int.h"
+
+const char ds__hexdigits[16] = "0123456789abcdef";
+
+/* clang-format off */
+const int8_t ds__hexval[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+/* clang-format on */
+
+int
+ds__output(const char *tmp, size_t len, char *buf, size_t size)
+{
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	}
+	return (int)len;
+}
+
+unsigned
+ds_addr_bits(const struct ds_addr *a)
+{
+	return a->family == AF_INET ? 32 : a->family == AF_INET6 ? 128 : 0;
+}
+
+/* Report error 'err' at offset 'pos' and return it negated. */
+static int
+fail(int err, size_t pos, size_t *errpos)
+{
+	if (errpos)
+		*errpos = pos;
+	return -err;
+}
+
+static inline bool
+is_digit(char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+/* --- IPv4 ---------------------------------------------------------------- */
+
+/*
+ * Parse exactly four decimal octets from s[*pos] to s[len]. Leading zeros
+ * are refused: inet_aton() and many URL parsers read "010" as octal 8, while
+ * inet_pton() reads decimal 10 -- or refuses it, depending on the libc --
+ * so such text means different things to different programs (CVE-2021-29921
+ * is one outcome). Offsets in errors are relative to s.
+ */
+static int
+parse_v4(const char *s, size_t len, size_t pos, uint8_t out[4], size_t *errpos)
+{
+	for (unsigned n = 0; n < 4; n++) {
+		size_t start = pos;
+		unsigned v = 0;
+
+		if (n > 0) {
+			if (pos == len)
+				return fail(DS_E_V4_FEW_OCTETS, pos, errpos);
+			if (s[pos] != '.')
+				return fail(DS_E_BAD_CHAR, pos, errpos);
+			start = ++pos;
+		}
+		while (pos < len && is_digit(s[pos])) {
+			if (pos - start == 3)
+				return fail(DS_E_V4_OCTET_RANGE, start, errpos);
+			v = v * 10 + (unsigned)(s[pos] - '0');
+			pos++;
+		}
+		if (pos == start) {
+			if (pos == len || s[pos] == '.')
+				return fail(DS_E_V4_EMPTY_OCTET, pos, errpos);
+			return fail(DS_E_BAD_CHAR, pos, errpos);
+		}
+		if (v > 255)
+			return fail(DS_E_V4_OCTET_RANGE, start, errpos);
+		if (s[start] == '0' && pos - start > 1)
+			return fail(DS_E_V4_LEADING_ZERO, start, errpos);
+		out[n] = (uint8_t)v;
+	}
+	if (pos < len)
+		return fail(s[pos] == '.' ? DS_E_V4_MANY_OCTETS : DS_E_BAD_CHAR,
+		    pos, errpos);
+	return 0;
+}
+
+/* --- IPv6 ---------------------------------------------------------------- */
+
+/*
+ * Parse every text form of RFC 4291 section 2.2 from s[0] to s[len]: eight
+ * groups of 1-4 hex digits, one "::" standing for one or more zero groups,
+ * and dotted IPv4 as the last 32 bits.
+ */
+static int
+parse_v6(const char *s, size_t len, uint8_t out[16], size_t *errpos)
+{
+	uint16_t g[8];
+	unsigned ng = 0;
+	int dc = -1; /* index in g[] where "::" stands */
+	size_t dcpos = 0, i = 0;
+
+	if (len >= 1 && s[0] == ':') {
+		if (len < 2 || s[1] != ':')
+			return fail(DS_E_V6_LONE_COLON, 0, errpos);
+		dc = 0;
+		i = 2;
+		if (i == len)
+			goto done;
+	}
+	for (;;) {
+		size_t start = i;
+		unsigned v = 0;
+		int d;
+
+		while (i < len && (d = ds__hexval[(unsigned char)s[i]]) >= 0) {
+			if (i - start == 4)
+				return fail(DS_E_V6_GROUP_LONG, start, errpos);
+			v = v << 4 | (unsigned)d;
+			i++;
+		}
+		if (i < len && s[i] == '.') {
+			/* Dotted IPv4 fills the last two groups (section
+			 * 2.2, form 3), so nothing may follow it. */
+			uint8_t v4[4];
+			int r;
+
+			if (ng > 6 || (dc < 0 && ng != 6))
+				return fail(DS_E_V6_V4_POSITION, start, errpos);
+			r = parse_v4(s, len, start, v4, errpos);
+			if (r < 0)
+				return r;
+			g[ng++] = (uint16_t)(v4[0] << 8 | v4[1]);
+			g[ng++] = (uint16_t)(v4[2] << 8 | v4[3]);
+			break;
+		}
+		if (i == start) {
+			if (i == len)
+				return fail(DS_E_V6_LONE_COLON, i - 1, errpos);
+			if (s[i] == ':')
+				return fail(DS_E_V6_EMPTY_GROUP, i, errpos);
+			return fail(DS_E_BAD_CHAR, i, errpos);
+		}
+		if (ng == 8)
+			return fail(DS_E_V6_MANY_GROUPS, start, errpos);
+		g[ng++] = (uint16_t)v;
+		if (i == len)
+			break;
+		if (s[i] != ':')
+			return fail(DS_E_BAD_CHAR, i, errpos);
+		i++;
+		if (i < len && s[i] == ':') {
+			if (dc >= 0)
+				return fail(
+				    DS_E_V6_DOUBLE_COLON, i - 1, errpos);
+			dc = (int)ng;
+			dcpos = i - 1;
+			i++;
+			if (i == len)
+				break;
+		} else if (i == len) {
+			return fail(DS_E_V6_LONE_COLON, i - 1, errpos);
+		}
+	}
+done:
+	if (dc < 0) {
+		if (ng != 8)
+			return fail(DS_E_V6_FEW_GROUPS, len, errpos);
+	} else if (ng > 7) {
+		/* "::" must stand for at least one group (section 2.2). */
+		return fail(DS_E_V6_MANY_GROUPS, dcpos, errpos);
+	}
+
+	/* Groups before "::" go first, those after it go last. */
+	memset(out, 0, 16);
+	unsigned head = dc < 0 ? ng : (unsigned)dc;
+	unsigned tail = ng - head;
+
+	for (unsigned k = 0; k < head; k++) {
+		out[2 * k] = (uint8_t)(g[k] >> 8);
+		out[2 * k + 1] = (uint8_t)g[k];
+	}
+	for (unsigned k = 0; k < tail; k++) {
+		unsigned at = 8 - tail + k;
+
+		out[2 * at] = (uint8_t)(g[head + k] >> 8);
+		out[2 * at + 1] = (uint8_t)g[head + k];
+	}
+	return 0;
+}
+
+/*
+ * Zone IDs: RFC 4007 section 11.2 leaves their syntax to the system. We take
+ * the unreserved characters of RFC 3986 (as RFC 6874 does for URIs), which
+ * covers Linux interface names in practice (eth0, enp3s0, br-lan, eth0.100,
+ * veth_a) and excludes everything that would be ambiguous next to an
+ * address, a port or a prefix length.
+ */
+static inline bool
+is_zone_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int
+parse_zone(
+    const char *s, size_t len, size_t pos, struct ds_addr *a, size_t *errpos)
+{
+	size_t zlen = len - pos;
+	uint64_t num = 0;
+	bool numeric = true;
+
+	if (zlen == 0)
+		return fail(DS_E_ZONE_EMPTY, pos, errpos);
+	if (zlen >= DS_ZONE_MAX)
+		return fail(DS_E_ZONE_LONG, pos, errpos);
+	for (size_t i = pos; i < len; i++) {
+		if (!is_zone_char(s[i]))
+			return fail(DS_E_ZONE_CHAR, i, errpos);
+		if (is_digit(s[i]))
+			num = num * 10 + (unsigned)(s[i] - '0');
+		else
+			numeric = false;
+	}
+	memcpy(a->zone, s + pos, zlen);
+	a->zone[zlen] = '\0';
+	/* A numeric zone is an interface index (RFC 4007 section 11.2). */
+	if (numeric && num <= UINT32_MAX)
+		a->scope_id = (uint32_t)num;
+	return 0;
+}
+
+int
+ds_addr_parse(const char *s, size_t len, unsigned flags, struct ds_addr *ret,
+    size_t *errpos)
+{
+	struct ds_addr a = {0};
+	size_t off = 0, end, pct;
+	bool v6 = false;
+	int r;
+
+	if (len == 0)
+		return fail(DS_E_EMPTY, 0, errpos);
+	if ((flags & DS_PARSE_BRACKETS) && s[0] == '[') {
+		if (s[len - 1] != ']')
+			return fail(DS_E_BRACKET, len, errpos);
+		off = 1;
+		len--;
+		if (len == off)
+			return fail(DS_E_EMPTY, off, errpos);
+	}
+	/* The family shows in the first character that is not a hex
+	 * digit: '.' for IPv4, anything else (':' normally) for IPv6. */
+	for (pct = off; pct < len; pct++) {
+		if (s[pct] == '%')
+			break;
+		if (s[pct] == ':')
+			v6 = true;
+	}
+	end = pct;
+
+	if (v6) {
+		r = parse_v6(s + off, end - off, a.u.bytes, errpos);
+		if (r < 0) {
+			if (errpos)
+				*errpos += off;
+			return r;
+		}
+		a.family = AF_INET6;
+	} else {
+		/* No ':' at all: dotted IPv4 or nothing valid. */
+		r = parse_v4(s, end, off, a.u.bytes, errpos);
+		if (r < 0) {
+			/* Hex letters and no dots: an IPv6 group without
+			 * its colons, say so rather than blame octets. */
+			if (r == -DS_E_BAD_CHAR && errpos &&
+			    ds__hexval[(unsigned char)s[*errpos]] >= 0)
+				return fail(DS_E_V6_FEW_GROUPS, end, errpos);
+			return r;
+		}
+		a.family = AF_INET;
+		if (off)
+			return fail(DS_E_BRACKET_V4, 0, errpos);
+	}
+
+	if ((flags & DS_PARSE_V4_ONLY) && a.family != AF_INET)
+		return fail(DS_E_FAMILY, off, errpos);
+	if ((flags & DS_PARSE_V6_ONLY) && a.family != AF_INET6)
+		return fail(DS_E_FAMILY, off, errpos);
+
+	if (pct < len) {
+		if (flags & DS_PARSE_NO_ZONE)
+			return fail(DS_E_ZONE_NOT_ALLOWED, pct, errpos);
+		if (a.family == AF_INET)
+			return fail(DS_E_ZONE_V4, pct, errpos);
+		r = parse_zone(s, len, pct + 1, &a, errpos);
+		if (r < 0)
+			return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+/* --- Prefixes ------------------------------------------------------------ */
+
+/* A decimal number without leading zeros, at most 'max'. */
+static int
+parse_len(const char *s, size_t len, size_t pos, unsigned max, unsigned *ret,
+    size_t *errpos)
+{
+	unsigned v = 0;
+
+	if (pos == len)
+		return fail(DS_E_PREFIX_MISSING, pos, errpos);
+	for (size_t i = pos; i < len; i++) {
+		if (!is_digit(s[i]))
+			return fail(DS_E_PREFIX_SYNTAX, i, errpos);
+		if (i - pos == 3)
+			return fail(DS_E_PREFIX_RANGE, pos, errpos);
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (s[pos] == '0' && len - pos > 1)
+		return fail(DS_E_PREFIX_SYNTAX, pos, errpos);
+	if (v > max)
+		return fail(DS_E_PREFIX_RANGE, pos, errpos);
+	*ret = v;
+	return 0;
+}
+
+/* An IPv4 netmask "255.255.255.0": contiguous ones, then zeros. */
+static int
+parse_netmask(
+    const char *s, size_t len, size_t pos, unsigned *ret, size_t *errpos)
+{
+	uint8_t m[4];
+	uint32_t v;
+	unsigned n;
+	int r;
+
+	r = parse_v4(s, len, pos, m, errpos);
+	if (r < 0)
+		return r;
+	v = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 |
+	    m[3];
+	/* n = the number of leading ones; all bits after them must be 0. */
+	n = v == 0xffffffffu ? 32 : (unsigned)__builtin_clz(~v);
+	if (n < 32 && (v << n) != 0)
+		return fail(DS_E_PREFIX_MASK, pos, errpos);
+	*ret = n;
+	return 0;
+}
+
+/* Does the address have any bit set from 'len' on? */
+static bool
+has_host_bits(const struct ds_addr *a, unsigned len)
+{
+	unsigned bits = ds_addr_bits(a);
+
+	for (unsigned i = len; i < bits; i++) {
+		if ((i & 7) == 0 && i + 8 <= bits) {
+			if (a->u.bytes[i >> 3])
+				return true;
+			i += 7;
+			continue;
+		}
+		if (ds__bit(a->u.bytes, i))
+			return true;
+	}
+	return false;
+}
+
+int
+ds_prefix_parse(const char *s, size_t len, unsigned flags,
+    struct ds_prefix *ret, size_t *errpos)
+{
+	struct ds_prefix p = {0};
+	size_t slash, alen;
+	int r;
+
+	if (len == 0)
+		return fail(DS_E_EMPTY, 0, errpos);
+	/* "[2001:db8::]/32": operators write brackets here too. */
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', len);
+
+		if (!rb)
+			return fail(DS_E_BRACKET, len, errpos);
+		slash = (size_t)(rb - s) + 1;
+		if (slash < len && s[slash] != '/')
+			return fail(DS_E_TRAILING, slash, errpos);
+	} else {
+		const char *sl = memchr(s, '/', len);
+
+		slash = sl ? (size_t)(sl - s) : len;
+	}
+	alen = slash;
+	r = ds_addr_parse(s, alen, flags | DS_PARSE_BRACKETS, &p.addr, errpos);
+	if (r < 0)
+		return r;
+
+	if (slash == len) {
+		p.len = ds_addr_bits(&p.addr);
+	} else if (p.addr.family == AF_INET &&
+	    memchr(s + slash + 1, '.', len - slash - 1)) {
+		r = parse_netmask(s, len, slash + 1, &p.len, errpos);
+	} else {
+		r = parse_len(
+		    s, len, slash + 1, ds_addr_bits(&p.addr), &p.len, errpos);
+	}
+	if (r < 0)
+		return r;
+	if ((flags & DS_PARSE_STRICT) && has_host_bits(&p.addr, p.len))
+		return fail(DS_E_PREFIX_HOST_BITS, slash, errpos);
+	*ret = p;
+	return 0;
+}
+
+/* --- Endpoints ----------------------------------------------------------- */
+
+static int
+parse_port(const char *s, size_t len, size_t pos, uint16_t *ret, size_t *errpos)
+{
+	unsigned v = 0;
+
+	if (pos == len)
+		return fail(DS_E_PORT_MISSING, pos, errpos);
+	for (size_t i = pos; i < len; i++) {
+		if (!is_digit(s[i]))
+			return fail(DS_E_PORT_SYNTAX, i, errpos);
+		v = v * 10 + (unsigned)(s[i] - '0');
+		if (v > 65535)
+			return fail(DS_E_PORT_RANGE, pos, errpos);
+	}
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * Split "HOST:PORT": the host ends at "]" for a bracketed IPv6 address,
+ * else at the only ':'. Sets *hs and *he to the host text (without the
+ * brackets) and *colon to the offset of the ':' before the port, or len if
+ * there is no port. Returns 1 for an unbracketed IPv6 address (two colons or
+ * more, so no port can be told apart), 0 otherwise, or a negative error.
+ */
+static int
+split_hostport(const char *s, size_t len, size_t *hs, size_t *he, size_t *colon,
+    size_t *errpos)
+{
+	if (len == 0)
+		return fail(DS_E_EMPTY, 0, errpos);
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', len);
+
+		if (!rb)
+			return fail(DS_E_BRACKET, len, errpos);
+		*hs = 1;
+		*he = (size_t)(rb - s);
+		*colon = *he + 1;
+		if (*colon < len && s[*colon] != ':')
+			return fail(DS_E_TRAILING, *colon, errpos);
+		return 0;
+	}
+	const char *c = memchr(s, ':', len);
+	size_t first = c ? (size_t)(c - s) : len;
+
+	if (c && memchr(c + 1, ':', len - first - 1)) {
+		/* Two or more colons and no brackets: an IPv6 address. */
+		*hs = 0;
+		*he = len;
+		*colon = len;
+		return 1;
+	}
+	if (memchr(s, ']', len))
+		return fail(DS_E_BRACKET,
+		    (size_t)((const char *)memchr(s, ']', len) - s), errpos);
+	*hs = 0;
+	*he = first;
+	*colon = first;
+	return 0;
+}
+
+int
+ds_endpoint_parse(const char *s, size_t len, unsigned flags,
+    struct ds_endpoint *ret, size_t *errpos)
+{
+	struct ds_endpoint ep = {0};
+	size_t hs, he, colon;
+	int r, bare6;
+
+	bare6 = split_hostport(s, len, &hs, &he, &colon, errpos);
+	if (bare6 < 0)
+		return bare6;
+	if (hs == 0 && he == 0) {
+		/* ":80" -- any address; AF_INET6 "::" so that a dual-stack
+		 * listener can take both families. */
+		ep.addr.family = AF_INET6;
+	} else {
+		r = ds_addr_parse(s + hs, he - hs, flags & ~DS_PARSE_BRACKETS,
+		    &ep.addr, errpos);
+		if (r < 0) {
+			if (errpos)
+				*errpos += hs;
+			return r;
+		}
+		if (hs == 1 && ep.addr.family == AF_INET)
+			return fail(DS_E_BRACKET_V4, 0, errpos);
+	}
+	if (bare6 || colon == len) {
+		if (!(flags & DS_PARSE_PORT_OPTIONAL))
+			return fail(
+			    bare6 ? DS_E_V6_NEEDS_BRACKETS : DS_E_PORT_MISSING,
+			    len, errpos);
+	} else {
+		r = parse_port(s, len, colon + 1, &ep.port, errpos);
+		if (r < 0)
+			return r;
+	}
+	*ret = ep;
+	return 0;
+}
+
+int
+ds_hostport_split(const char *s, size_t len, const char **ret_host,
+    size_t *ret_hostlen, uint16_t *ret_port, size_t *errpos)
+{
+	size_t hs, he, colon;
+	uint16_t port;
+	int r;
+
+	r = split_hostport(s, len, &hs, &he, &colon, errpos);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return fail(DS_E_V6_NEEDS_BRACKETS, len, errpos);
+	if (colon == len)
+		return fail(DS_E_PORT_MISSING, len, errpos);
+	r = parse_port(s, len, colon + 1, &port, errpos);
+	if (r < 0)
+		return r;
+	*ret_host = s + hs;
+	*ret_hostlen = he - hs;
+	*ret_port = port;
+	return 0;
+}
+
+/* --- Formatting ---------------------------------------------------------- */
+
+/* Decimal octet, 1-3 digits. Returns the new end. */
+static inline char *
+put_dec8(char *p, unsigned v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		v %= 100;
+		*p++ = (char)('0' + v / 10);
+	} else if (v >= 10) {
+		*p++ = (char)('0' + v / 10);
+	}
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+static char *
+put_v4(char *p, const uint8_t *b)
+{
+	p = put_dec8(p, b[0]);
+	*p++ = '.';
+	p = put_dec8(p, b[1]);
+	*p++ = '.';
+	p = put_dec8(p, b[2]);
+	*p++ = '.';
+	return put_dec8(p, b[3]);
+}
+
+/*
+ * Internal: no mixed notation. A prefix such as ::ffff:0:0/96 names the
+ * block, not an IPv4 address, and is written in hex as the registries
+ * write it; mixed notation is kept for prefixes longer than /96, which
+ * reach into the embedded IPv4 bits.
+ */
+#define FMT_NO_MIXED (1u << 15)
+
+/* A group in hex without leading zeros (RFC 5952 section 4.1). */
+static inline char *
+put_hex16(char *p, unsigned v)
+{
+	if (v >= 0x1000)
+		*p++ = ds__hexdigits[v >> 12];
+	if (v >= 0x100)
+		*p++ = ds__hexdigits[(v >> 8) & 15];
+	if (v >= 0x10)
+		*p++ = ds__hexdigits[(v >> 4) & 15];
+	*p++ = ds__hexdigits[v & 15];
+	return p;
+}
+
+static char *
+put_v6(char *p, const uint8_t *b, unsigned flags)
+{
+	unsigned g[8];
+	int best = -1, bestlen = 0;
+
+	for (unsigned k = 0; k < 8; k++)
+		g[k] = (unsigned)b[2 * k] << 8 | b[2 * k + 1];
+
+	if (flags & DS_FMT_EXPAND) {
+		for (unsigned k = 0; k < 8; k++) {
+			if (k)
+				*p++ = ':';
+			*p++ = ds__hexdigits[g[k] >> 12];
+			*p++ = ds__hexdigits[(g[k] >> 8) & 15];
+			*p++ = ds__hexdigits[(g[k] >> 4) & 15];
+			*p++ = ds__hexdigits[g[k] & 15];
+		}
+		return p;
+	}
+
+	/* RFC 5952 section 5: IPv4-mapped addresses in mixed notation. */
+	if (!(flags & FMT_NO_MIXED) && g[0] == 0 && g[1] == 0 && g[2] == 0 &&
+	    g[3] == 0 && g[4] == 0 && g[5] == 0xffff) {
+		memcpy(p, "::ffff:", 7);
+		return put_v4(p + 7, b + 12);
+	}
+
+	/* Section 4.2: the longest run of zero groups becomes "::"; the
+	 * first one when runs tie (4.2.3); never a single group (4.2.2). */
+	for (int k = 0; k < 8;) {
+		if (g[k]) {
+			k++;
+			continue;
+		}
+		int start = k;
+
+		while (k < 8 && g[k] == 0)
+			k++;
+		if (k - start > bestlen) {
+			best = start;
+			bestlen = k - start;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+
+	for (int k = 0; k < 8; k++) {
+		if (k == best) {
+			*p++ = ':';
+			*p++ = ':';
+			k += bestlen - 1;
+			continue;
+		}
+		if (k && k != best + bestlen)
+			*p++ = ':';
+		p = put_hex16(p, g[k]);
+	}
+	return p;
+}
+
+/* Write the address (with zone, per flags) to p; return the new end. */
+static char *
+put_addr(char *p, const struct ds_addr *a, unsigned flags)
+{
+	if (a->family == AF_INET)
+		return put_v4(p, a->u.bytes);
+	p = put_v6(p, a->u.bytes, flags);
+	if (a->zone[0] && !(flags & DS_FMT_NO_ZONE)) {
+		size_t zl = strnlen(a->zone, DS_ZONE_MAX - 1);
+
+		/* In a URI the '%' itself is percent-encoded (RFC 6874). */
+		if (flags & DS_FMT_URL) {
+			memcpy(p, "%25", 3);
+			p += 3;
+		} else {
+			*p++ = '%';
+		}
+		memcpy(p, a->zone, zl);
+		p += zl;
+	}
+	return p;
+}
+
+int
+ds_addr_format(const struct ds_addr *a, unsigned flags, char *buf, size_t size)
+{
+	char tmp[DS_ENDPOINT_STRLEN], *p = tmp;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
+		*p++ = '[';
+	p = put_addr(p, a, flags);
+	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
+		*p++ = ']';
+	return ds__output(tmp, (size_t)(p - tmp), buf, size);
+}
+
+int
+ds_prefix_format(
+    const struct ds_prefix *pf, unsigned flags, char *buf, size_t size)
+{
+	char tmp[DS_ENDPOINT_STRLEN], *p = tmp;
+
+	if (pf->addr.family != AF_INET && pf->addr.family != AF_INET6)
+		return -EAFNOSUPPORT;
+	flags &= ~DS_FMT_URL;
+	if (pf->len <= 96)
+		flags |= FMT_NO_MIXED;
+	p = put_addr(p, &pf->addr, flags);
+	*p++ = '/';
+	p = put_dec8(p, pf->len > 128 ? 128 : pf->len);
+	return ds__output(tmp, (size_t)(p - tmp), buf, size);
+}
+
+int
+ds_endpoint_format(
+    const struct ds_endpoint *ep, unsigned flags, char *buf, size_t size)
+{
+	char tmp[DS_ENDPOINT_STRLEN], *p = tmp;
+	bool v6 = ep->addr.family == AF_INET6;
+
+	if (!v6 && ep->addr.family != AF_INET)
+		return -EAFNOSUPPORT;
+	/* RFC 5952 section 6: "[2001:db8::1]:80". The zone keeps its plain
+	 * '%' here, as ssh and nc print it; "%25" is for URIs only. */
+	if (v6)
+		*p++ = '[';
+	p = put_addr(p, &ep->addr, flags & ~DS_FMT_URL);
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
+	p += snprintf(p, 6, "%u", (unsigned)ep->port);
+	return ds__output(tmp, (size_t)(p - tmp), buf, size);
+}
+
+/* --- Mapping and sockaddrs ----------------------------------------------- */
+
+static const uint8_t mapped_prefix[12] = {
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0xff,
+    0xff,
+};
+
+bool
+ds_addr_unmap(const struct ds_addr *a, struct ds_addr *ret)
+{
+	if (a->family == AF_INET6 &&
+	    memcmp(a->u.bytes, mapped_prefix, 12) == 0) {
+		struct ds_addr v4 = {.family = AF_INET};
+
+		memcpy(v4.u.bytes, a->u.bytes + 12, 4);
+		*ret = v4;
+		return true;
+	}
+	if (ret != a)
+		*ret = *a;
+	return false;
+}
+
+int
+ds_addr_map(const struct ds_addr *a, struct ds_addr *ret)
+{
+	struct ds_addr m = {.family = AF_INET6};
+
+	if (a->family != AF_INET)
+		return -EAFNOSUPPORT;
+	memcpy(m.u.bytes, mapped_prefix, 12);
+	memcpy(m.u.bytes + 12, a->u.bytes, 4);
+	*ret = m;
+	return 0;
+}
+
+int
+ds_endpoint_from_sockaddr(
+    const struct sockaddr *sa, socklen_t len, struct ds_endpoint *ret)
+{
+	struct ds_endpoint ep = {0};
+
+	if (len < (socklen_t)sizeof(sa_family_t))
+		return -EINVAL;
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (len < (socklen_t)sizeof(sin))
+			return -EINVAL;
+		memcpy(&sin, sa, sizeof(sin));
+		ep.addr.family = AF_INET;
+		ep.addr.u.in = sin.sin_addr;
+		ep.port = ntohs(sin.sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		if (len < (socklen_t)sizeof(sin6))
+			return -EINVAL;
+		memcpy(&sin6, sa, sizeof(sin6));
+		ep.addr.family = AF_INET6;
+		ep.addr.u.in6 = sin6.sin6_addr;
+		ep.port = ntohs(sin6.sin6_port);
+		ep.addr.scope_id = sin6.sin6_scope_id;
+		if (sin6.sin6_scope_id)
+			snprintf(ep.addr.zone, sizeof(ep.addr.zone), "%u",
+			    (unsigned)sin6.sin6_scope_id);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	*ret = ep;
+	return 0;
+}
+
+int
+ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
+    struct sockaddr_storage *ss, socklen_t *ret_len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->addr.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(ep->port);
+		sin->sin_addr = ep->addr.u.in;
+		*ret_len = sizeof(*sin);
+	} else if (ep->addr.family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(ep->port);
+		sin6->sin6_addr = ep->addr.u.in6;
+		sin6->sin6_scope_id = ep->addr.scope_id;
+		*ret_len = sizeof(*sin6);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
