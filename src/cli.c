@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "dualstack/error.h"
+
+#include "cli.h"
+
+const char *cli_prog = "dualstack";
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Print text for a message: control characters as '?', so that hostile
+ * input cannot move the terminal's cursor. */
+static void
+put_sanitised(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
+void
+cli_parse_error(
+    const char *prefix, const char *what, size_t len, size_t pos, int err)
+{
+	/* Long inputs are cut in the message; the column stays exact. */
+	size_t shown = len > 80 ? 80 : len;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: %s'", cli_prog, prefix ? prefix : "");
+	put_sanitised(stderr, what, shown);
+	fprintf(stderr, "%s': column %zu: %s\n", shown < len ? "..." : "",
+	    pos + 1, ds_strerror(err));
+}
+
+void
+cli_usage(FILE *f, const struct cli_command *cmd)
+{
+	const char *u = cmd->usage;
+	bool first = true;
+
+	while (*u) {
+		const char *nl = strchr(u, '\n');
+		size_t n = nl ? (size_t)(nl - u) : strlen(u);
+
+		fprintf(f, "%s dualstack %s %.*s\n",
+		    first ? "usage:" : "      ", cmd->name, (int)n, u);
+		first = false;
+		u += n + (nl ? 1 : 0);
+	}
+}
+
+int
+cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(stderr, cmd);
+	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
+	return EXIT_USAGE;
+}
+
+int
+cli_finish_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* A closed pipe (head) is not our failure. */
+		if (errno == EPIPE)
+			return code;
+		fprintf(stderr, "%s: error writing output: %s\n", cli_prog,
+		    strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	return code;
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+void
+json_init(struct json *j, FILE *f, bool pretty)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	j->pretty = pretty;
+	j->first[0] = true;
+}
+
+static void
+indent(struct json *j)
+{
+	if (!j->pretty)
+		return;
+	fputc('\n', j->f);
+	for (unsigned i = 0; i < j->depth; i++)
+		fputs("  ", j->f);
+}
+
+/* Before any value: a comma and indentation unless it follows a key. */
+static void
+before_value(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (j->depth)
+		indent(j);
+}
+
+static void
+begin(struct json *j, char c)
+{
+	before_value(j);
+	fputc(c, j->f);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+	j->is_array[j->depth] = c == '[';
+}
+
+void
+json_begin_object(struct json *j)
+{
+	begin(j, '{');
+}
+
+void
+json_begin_array(struct json *j)
+{
+	begin(j, '[');
+}
+
+void
+json_end(struct json *j)
+{
+	bool empty = j->first[j->depth];
+	char close = j->is_array[j->depth] ? ']' : '}';
+
+	if (j->depth)
+		j->depth--;
+	if (!empty)
+		indent(j);
+	fputc(close, j->f);
+}
+
+static void
+put_string(FILE *f, const char *s, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else if (c >= 0x80)
+				/* Input is not guaranteed UTF-8: escape
+				 * each byte as its Latin-1 code point so
+				 * the document stays valid. */
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void
+json_key(struct json *j, const char *key)
+{
+	before_value(j);
+	put_string(j->f, key, strlen(key));
+	fputs(j->pretty ? ": " : ":", j->f);
+	j->after_key = true;
+}
+
+void
+json_string_len(struct json *j, const char *s, size_t len)
+{
+	before_value(j);
+	put_string(j->f, s, len);
+}
+
+void
+json_string(struct json *j, const char *s)
+{
+	json_string_len(j, s, strlen(s));
+}
+
+void
+json_int(struct json *j, long long v)
+{
+	before_value(j);
+	fprintf(j->f, "%lld", v);
+}
+
+void
+json_uint(struct json *j, unsigned long long v)
+{
+	before_value(j);
+	fprintf(j->f, "%llu", v);
+}
+
+void
+json_bool(struct json *j, bool v)
+{
+	before_value(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void
+json_null(struct json *j)
+{
+	before_value(j);
+	fputs("null", j->f);
+}
+
+void
+json_raw(struct json *j, const char *text)
+{
+	before_value(j);
+	fputs(text, j->f);
+}
+
+void
+json_finish(struct json *j)
+{
+	fputc('\n', j->f);
+}
+
+void
+json_kv_string(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void
+json_kv_int(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void
+json_kv_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_CLI_H
+#define DUALSTACK_CLI_H
+
+/*
+ * What every subcommand shares: exit codes, diagnostics, and a small JSON
+ * writer. The CLI is the only place that prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes, as doc/dualstack.1 documents them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,   /* the thing checked failed or was invalid */
+	EXIT_USAGE = 2,    /* usage or input error */
+	EXIT_INTERNAL = 3, /* internal or system error */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	const char *usage; /* one line per form, without "usage: " */
+};
+
+/* The subcommands, one per src/cmd-<name>.c. */
+extern const struct cli_command cli_cmd_addr;
+
+/* The program name for messages: "dualstack addr". */
+extern const char *cli_prog;
+
+/* "dualstack addr: MESSAGE\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Report a parse error in 'what' (the input text, 'len' bytes) at offset
+ * pos, as "dualstack addr: 'TEXT': column N: reason". prefix, when not
+ * NULL, goes first ("line 12: ").
+ */
+void cli_parse_error(
+    const char *prefix, const char *what, size_t len, size_t pos, int err);
+
+/* Print the command's usage lines to f. */
+void cli_usage(FILE *f, const struct cli_command *cmd);
+
+/* Usage error: the usage to stderr, returns EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * A streaming JSON writer. It keeps commas and nesting right; the caller
+ * keeps keys and values paired. Depth is bounded (CLI output is shallow).
+ */
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	unsigned depth;
+	bool first[JSON_MAX_DEPTH];    /* nothing written yet at this level */
+	bool is_array[JSON_MAX_DEPTH]; /* this level closes with ']' */
+	bool after_key;
+	bool pretty;
+};
+
+void json_init(struct json *j, FILE *f, bool pretty);
+void json_begin_object(struct json *j);
+void json_begin_array(struct json *j);
+void json_end(struct json *j); /* closes the innermost object or array */
+void json_key(struct json *j, const char *key);
+void json_string(struct json *j, const char *s);
+void json_string_len(struct json *j, const char *s, size_t len);
+void json_int(struct json *j, long long v);
+void json_uint(struct json *j, unsigned long long v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+/* A number written as is, e.g. a 128-bit count in decimal. */
+void json_raw(struct json *j, const char *text);
+/* End of document: a newline. */
+void json_finish(struct json *j);
+
+/* key + value in one call. */
+void json_kv_string(struct json *j, const char *key, const char *s);
+void json_kv_int(struct json *j, const char *key, long long v);
+void json_kv_bool(struct json *j, const char *key, bool v);
+
+/*
+ * Flush stdout and report a write error (a full disk, a closed pipe):
+ * returns 'code' if all went out, EXIT_INTERNAL otherwise.
+ */
+int cli_finish_stdout(int code);
+
+#endif

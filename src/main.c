@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack: one program, one subcommand per job. The table below is the
+ * only list of commands: dispatch, "dualstack help" and the shell
+ * completion all read it. Names match exactly; there are no abbreviations,
+ * so scripts never change meaning when a command is added.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+#include "cli.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_completion(int argc, char **argv);
+
+static const struct cli_command cli_cmd_help = {
+    "help",
+    "show the commands, or one command's help",
+    cmd_help,
+    "[COMMAND]",
+};
+
+static const struct cli_command cli_cmd_completion = {
+    "completion",
+    "print a bash completion script",
+    cmd_completion,
+    "bash",
+};
+
+static const struct cli_command *const commands[] = {
+    &cli_cmd_addr,
+    &cli_cmd_help,
+    &cli_cmd_completion,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dualstack COMMAND [ARGS...]\n"
+	    "       dualstack help [COMMAND]\n"
+	    "       dualstack --version\n"
+	    "\n"
+	    "Dual-stack (IPv4 + IPv6) networking toolkit.\n"
+	    "\n"
+	    "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(
+		    f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f,
+	    "\n"
+	    "'dualstack COMMAND --help' and 'man dualstack-COMMAND' say more.\n"
+	    "Exit status: 0 success, 1 the thing checked failed, 2 usage or\n"
+	    "input error, 3 internal or system error.\n");
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	char *sub[] = {NULL, "--help", NULL};
+
+	if (argc < 2) {
+		main_usage(stdout);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		cli_error("unknown command '%s'; 'dualstack help' lists them",
+		    argv[1]);
+		return EXIT_USAGE;
+	}
+	sub[0] = (char *)cmd->name;
+	if (cmd == &cli_cmd_help) {
+		cli_usage(stdout, cmd);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	return cmd->run(2, sub);
+}
+
+static int
+cmd_completion(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "bash") != 0) {
+		cli_usage(stderr, &cli_cmd_completion);
+		return EXIT_USAGE;
+	}
+	printf("# bash completion for dualstack\n"
+	       "_dualstack() {\n"
+	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]}\n"
+	       "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W '");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("%s%s", i ? " " : "", commands[i]->name);
+	printf(" --help --version' -- \"$cur\"))\n"
+	       "\telif [[ $cur == -* ]]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"$(dualstack "
+	       "\"${COMP_WORDS[1]}\" --help 2>/dev/null | "
+	       "grep -o -- '--[a-z0-9-]*' | sort -u)\" -- \"$cur\"))\n"
+	       "\tfi\n"
+	       "}\n"
+	       "complete -F _dualstack dualstack\n");
+	return cli_finish_stdout(EXIT_OK);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	static char prog[64];
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		main_usage(stdout);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("dualstack %s\n", DS_VERSION);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		cli_error("unknown command '%s'; 'dualstack help' lists them",
+		    argv[1]);
+		return EXIT_USAGE;
+	}
+	snprintf(prog, sizeof(prog), "dualstack %s", cmd->name);
+	cli_prog = prog;
+	return cmd->run(argc - 1, argv + 1);
+}
