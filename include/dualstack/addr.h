@@ -103,7 +103,8 @@ DS_EXPORT void ds_addr_from_v4(uint32_t v4, struct ds_addr *ret);
 /* Set *ret to the IPv6 address with these 16 bytes, no zone. */
 DS_EXPORT void ds_addr_from_v6(const uint8_t bytes[16], struct ds_addr *ret);
 
-/* The IPv4 address of an AF_INET value as a host-order integer. */
+/* The IPv4 address of an AF_INET value as a host-order integer; 0 for any
+ * other family. */
 DS_EXPORT uint32_t ds_addr_v4(const struct ds_addr *a);
 
 /* Number of address bits: 32 for AF_INET, 128 for AF_INET6, 0 otherwise. */
@@ -495,7 +496,11 @@ DS_EXPORT void ds_prefix_mask(const struct ds_prefix *p, struct ds_addr *ret);
 DS_EXPORT void ds_prefix_wildcard(
     const struct ds_prefix *p, struct ds_addr *ret);
 
-/* First and last address of p (for IPv4, last is the broadcast address). */
+/*
+ * First and last address of p (for IPv4, last is the broadcast address).
+ * Results of the prefix functions carry no zone. A length past the
+ * family's bits is read as the full length.
+ */
 DS_EXPORT void ds_prefix_first(const struct ds_prefix *p, struct ds_addr *ret);
 DS_EXPORT void ds_prefix_last(const struct ds_prefix *p, struct ds_addr *ret);
 
@@ -512,7 +517,8 @@ DS_EXPORT bool ds_prefix_contains_prefix(
 
 /*
  * Number of addresses in p: 2^(bits - len). For an IPv6 /0 that is 2^128,
- * one more than a u128 holds: then *ret is 0 and *ret_overflow is true.
+ * one more than a u128 holds: then *ret is 0 and *ret_overflow is true
+ * (ret_overflow may be NULL).
  * Prefer ds_prefix_count_format() for display.
  */
 DS_EXPORT void ds_prefix_count(
@@ -530,14 +536,15 @@ DS_EXPORT int ds_u128_parse(const char *s, size_t len, struct ds_u128 *ret);
 
 /*
  * The n-th (from 0) subnet of length newlen inside p. Returns 0, -EINVAL
- * when newlen < p->len or newlen > the family's bits, -ERANGE when n is past
- * the last subnet.
+ * when newlen < p->len or either length is past the family's bits, -ERANGE
+ * when n is past the last subnet, -EAFNOSUPPORT when p has no family.
  */
 DS_EXPORT int ds_prefix_subnet(const struct ds_prefix *p, unsigned newlen,
     struct ds_u128 n, struct ds_prefix *ret);
 
 /*
- * The n-th (from 0) address inside p. -ERANGE when n is past the last.
+ * The n-th (from 0) address inside p. -ERANGE when n is past the last;
+ * -EINVAL and -EAFNOSUPPORT as for ds_prefix_subnet().
  */
 DS_EXPORT int ds_prefix_nth(
     const struct ds_prefix *p, struct ds_u128 n, struct ds_addr *ret);
@@ -551,7 +558,7 @@ DS_EXPORT int ds_prefix_nth(
  */
 DS_EXPORT size_t ds_prefix_collapse(struct ds_prefix *list, size_t n);
 
-/* Order for sorting prefixes: family, address, then length. */
+/* Order for sorting prefixes: family, address, length, then zone text. */
 DS_EXPORT int ds_prefix_compare(
     const struct ds_prefix *a, const struct ds_prefix *b);
 
