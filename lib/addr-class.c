@@ -32,13 +32,6 @@
 
 #include "addr-int.h"
 
-/*
- * The table, for the unit tests (which check its order) and for anyone
- * inside the library who wants to list it. Declared here rather than in
- * addr-int.h, which this file does not own; move it there when convenient.
- */
-const struct ds_addr_block *ds__addr_blocks(size_t *ret_n);
-
 /* --- Table construction helpers ------------------------------------------ */
 
 #define V4(a, b, c, d)                                                         \

@@ -80,6 +80,12 @@ extern const char ds__hexdigits[16];
 extern const int8_t ds__hexval[256];
 
 /*
+ * The classification table and its row count, for the unit tests (which
+ * check its order) and for code in the library that lists it.
+ */
+const struct ds_addr_block *ds__addr_blocks(size_t *ret_n);
+
+/*
  * Finish a snprintf-style output of 'len' bytes built in 'tmp': copy what
  * fits into buf, NUL-terminate, return len.
  */

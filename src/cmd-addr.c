@@ -772,6 +772,19 @@ run_filter_args(enum filter f, bool json, int argc, char **argv)
 /* --- Operations --------------------------------------------------------------
  */
 
+/* Report a bad argument: "dualstack addr: prefix 'X': column N: ...". */
+static bool
+arg_ok(const char *what, const char *s, size_t pos, int r)
+{
+	char pre[64];
+
+	if (r >= 0)
+		return true;
+	snprintf(pre, sizeof(pre), "%s ", what);
+	cli_parse_error(pre, s, strlen(s), pos, r);
+	return false;
+}
+
 static bool
 parse_prefix_arg(
     const char *what, const char *s, unsigned flags, struct ds_prefix *ret)
@@ -779,14 +792,7 @@ parse_prefix_arg(
 	size_t pos = 0;
 	int r = ds_prefix_parse(s, strlen(s), flags, ret, &pos);
 
-	if (r < 0) {
-		char pre[64];
-
-		snprintf(pre, sizeof(pre), "%s ", what);
-		cli_parse_error(pre, s, strlen(s), pos, r);
-		return false;
-	}
-	return true;
+	return arg_ok(what, s, pos, r);
 }
 
 static bool
@@ -795,14 +801,7 @@ parse_addr_arg(const char *what, const char *s, struct ds_addr *ret)
 	size_t pos = 0;
 	int r = ds_addr_parse(s, strlen(s), DS_PARSE_BRACKETS, ret, &pos);
 
-	if (r < 0) {
-		char pre[64];
-
-		snprintf(pre, sizeof(pre), "%s ", what);
-		cli_parse_error(pre, s, strlen(s), pos, r);
-		return false;
-	}
-	return true;
+	return arg_ok(what, s, pos, r);
 }
 
 /* A prefix length, "48" or "/48". */

@@ -21,9 +21,6 @@
 
 #include "addr-int.h"
 
-/* Defined in lib/addr-class.c: the block table. */
-const struct ds_addr_block *ds__addr_blocks(size_t *ret_n);
-
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 
 #define S DS_ATTR_SOURCE
