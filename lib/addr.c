@@ -336,6 +336,26 @@ ds_addr_parse(const char *s, size_t len, unsigned flags, struct ds_addr *ret,
 
 /* --- Prefixes ------------------------------------------------------------ */
 
+/*
+ * For text that starts with '[': set *ret_rb to the offset of the ']',
+ * which must end the text or be followed by 'next' ('/' or ':').
+ */
+static int
+close_bracket(
+    const char *s, size_t len, char next, size_t *ret_rb, size_t *errpos)
+{
+	const char *rb = memchr(s, ']', len);
+	size_t after;
+
+	if (!rb)
+		return fail(DS_E_BRACKET, len, errpos);
+	after = (size_t)(rb - s) + 1;
+	if (after < len && s[after] != next)
+		return fail(DS_E_TRAILING, after, errpos);
+	*ret_rb = after - 1;
+	return 0;
+}
+
 /* A decimal number without leading zeros, at most 'max'. */
 static int
 parse_len(const char *s, size_t len, size_t pos, unsigned max, unsigned *ret,
@@ -414,13 +434,10 @@ ds_prefix_parse(const char *s, size_t len, unsigned flags,
 		return fail(DS_E_EMPTY, 0, errpos);
 	/* "[2001:db8::]/32": operators write brackets here too. */
 	if (s[0] == '[') {
-		const char *rb = memchr(s, ']', len);
-
-		if (!rb)
-			return fail(DS_E_BRACKET, len, errpos);
-		slash = (size_t)(rb - s) + 1;
-		if (slash < len && s[slash] != '/')
-			return fail(DS_E_TRAILING, slash, errpos);
+		r = close_bracket(s, len, '/', &slash, errpos);
+		if (r < 0)
+			return r;
+		slash++;
 	} else {
 		const char *sl = memchr(s, '/', len);
 
@@ -482,15 +499,12 @@ split_hostport(const char *s, size_t len, size_t *hs, size_t *he, size_t *colon,
 	if (len == 0)
 		return fail(DS_E_EMPTY, 0, errpos);
 	if (s[0] == '[') {
-		const char *rb = memchr(s, ']', len);
+		int r = close_bracket(s, len, ':', he, errpos);
 
-		if (!rb)
-			return fail(DS_E_BRACKET, len, errpos);
+		if (r < 0)
+			return r;
 		*hs = 1;
-		*he = (size_t)(rb - s);
 		*colon = *he + 1;
-		if (*colon < len && s[*colon] != ':')
-			return fail(DS_E_TRAILING, *colon, errpos);
 		return 0;
 	}
 	const char *c = memchr(s, ':', len);
@@ -524,9 +538,10 @@ ds_endpoint_parse(const char *s, size_t len, unsigned flags,
 	if (bare6 < 0)
 		return bare6;
 	if (hs == 0 && he == 0) {
-		/* ":80" -- any address; AF_INET6 "::" so that a dual-stack
-		 * listener can take both families. */
-		ep.addr.family = AF_INET6;
+		/* ":80" -- any address: "::", so that a dual-stack listener
+		 * can take both families, or 0.0.0.0 where only IPv4 is. */
+		ep.addr.family =
+		    (flags & DS_PARSE_V4_ONLY) ? AF_INET : AF_INET6;
 	} else {
 		r = ds_addr_parse(s + hs, he - hs, flags & ~DS_PARSE_BRACKETS,
 		    &ep.addr, errpos);

@@ -171,7 +171,8 @@ DS_EXPORT int ds_addr_parse(const char *s, size_t len, unsigned flags,
 
 /*
  * Parse a prefix "ADDR/LEN" (a zone may stand before the slash, RFC 4007
- * section 11.7). For IPv4, "/255.255.255.0" netmask notation is accepted
+ * section 11.7); "[2001:db8::]/32" is accepted too, with or without
+ * DS_PARSE_BRACKETS. For IPv4, "/255.255.255.0" netmask notation is accepted
  * too. A bare address is a host prefix (/32 or /128). Host bits beyond LEN
  * are kept as written unless DS_PARSE_STRICT, which rejects them
  * (DS_E_PREFIX_HOST_BITS); ds_prefix_normalize() clears them.
@@ -181,7 +182,8 @@ DS_EXPORT int ds_prefix_parse(const char *s, size_t len, unsigned flags,
 
 /*
  * Parse an endpoint: "[2001:db8::1]:443", "[fe80::1%eth0]:80",
- * "192.0.2.1:80" or ":80" (the unspecified IPv6 address, family AF_INET6).
+ * "192.0.2.1:80" or ":80" (the any address: "::", or "0.0.0.0" with
+ * DS_PARSE_V4_ONLY).
  * IPv6 needs brackets when a port follows (RFC 3986 section 3.2.2). With
  * DS_PARSE_PORT_OPTIONAL a bare address (bracketed or not) is accepted and
  * the port is 0.
