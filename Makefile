@@ -1,0 +1,71 @@
+# dualstack -- the front door. Meson and ninja do the building; this file
+# installs what the build needs and names the jobs.
+#
+#   make deps    install the Debian 12 packages the project needs
+#   make         build (build/)
+#   make check   build with ASan+UBSan (build-check/) and run every test
+#   make demo    a short tour of what dualstack does
+#   make bench   the benchmarks in bench/, with ratios to the anchor tools
+#   make fuzz    run each fuzz target for FUZZ_SECONDS (default 300)
+#   make install install binary, library, headers, pkg-config file, man pages
+
+# What the build, the tests, the fuzzers and the benchmarks use. Keep in
+# step with the Dependencies table in README.md.
+PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-format \
+	clang libclang-rt-14-dev python3
+
+BUILD ?= build
+CHECK_BUILD ?= build-check
+FUZZ_SECONDS ?= 300
+# The short fuzz run inside 'make check', per target.
+CHECK_FUZZ_SECONDS ?= 20
+PREFIX ?= /usr/local
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build check demo bench fuzz install clean
+
+all: build
+
+# Quick when everything is there: one dpkg-query, no network. On a fresh
+# machine the package lists are empty, so update them first.
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing:" $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Sanitizers on every test run; warnings are errors here.
+$(CHECK_BUILD)/build.ninja:
+	meson setup $(CHECK_BUILD) -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+check: deps $(CHECK_BUILD)/build.ninja
+	ninja -C $(CHECK_BUILD)
+	CHECK_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run.sh $(CHECK_BUILD)
+
+demo: deps build
+	@DUALSTACK=$(BUILD)/src/dualstack demo/run.sh
+
+bench: deps
+	bench/addr.sh
+
+fuzz: deps
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench
