@@ -60,6 +60,13 @@ if [ ! -f "$builddir/build.ninja" ]; then
 	rm -f "$log"
 fi
 
+# A build directory made before a fuzz target was added knows nothing of
+# it: let ninja regenerate the build files first if meson.build changed.
+if ! ninja -C "$builddir" build.ninja >/dev/null 2>&1; then
+	echo "fuzz: cannot regenerate $builddir" >&2
+	exit 2
+fi
+
 if [ $# -gt 0 ]; then
 	targets=$*
 else
