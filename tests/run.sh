@@ -42,11 +42,12 @@ run() {
 		return
 	fi
 	local ok notok skip plan
-	ok=$(grep -cE '^ok [0-9]+' "$log")
-	skip=$(grep -cE '^ok [0-9]+.*# *SKIP' "$log")
-	notok=$(grep -cE '^not ok [0-9]+' "$log")
+	# cmocka 1.1.5 prints a skipped test as "not ok N # SKIP", TAP
+	# producers in general as "ok N # SKIP": both are skips.
+	ok=$(grep -E '^ok [0-9]+' "$log" | grep -cvE '# *SKIP')
+	skip=$(grep -cE '^(not )?ok [0-9]+.*# *SKIP' "$log")
+	notok=$(grep -E '^not ok [0-9]+' "$log" | grep -cvE '# *SKIP')
 	plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$log" | cut -d. -f3)
-	ok=$((ok - skip))
 	# Results the plan promised but the program never printed (it
 	# crashed or hung) count as failures; so does a bad exit with none.
 	local seen=$((ok + skip + notok)) missing=0
@@ -74,6 +75,7 @@ run() {
 
 for t in "$build"/tests/test-*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
+	case $(basename "$t") in test-net-*) continue ;; esac # below
 	run "unit/$(basename "$t" | sed 's/^test-//')" "$t"
 done
 

@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_listen: dual-stack TCP listeners.
+ *
+ * A listener is one or two listening sockets (IPv6 first, then IPv4), each
+ * watched level-triggered on the loop, plus one back-off timer used when
+ * the process runs out of descriptors or memory. See
+ * include/dualstack/listen.h for the contract.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dualstack/listen.h"
+
+/*
+ * Connections taken from the backlog per wakeup, at most. The watch is
+ * level-triggered, so what is left is reported again on the next
+ * iteration; the bound only keeps one busy listener from starving the
+ * other descriptors and the timers of the same loop. 64 is a judgement
+ * call: enough to amortise one epoll_wait() over a burst, small next to a
+ * SOMAXCONN (4096) backlog.
+ */
+#define ACCEPT_BATCH 64
+
+/*
+ * Separate mode with port 0: the IPv6 socket picks an ephemeral port and
+ * the IPv4 socket must get the same one, which another program may hold
+ * on IPv4 only. Each retry draws a new ephemeral port; 16 misses in a row
+ * mean the port range is nearly exhausted and more tries will not help.
+ */
+#define PORT_TRIES 16
+
+/* The back-off after EMFILE and friends, as listen.h promises. */
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 1000
+
+struct ds_listener;
+
+/* One listening socket. */
+struct lsock {
+	struct ds_listener *l;
+	struct ds_io *io;
+	int fd;
+	bool any; /* bound to the unspecified address */
+	struct ds_endpoint bound;
+};
+
+struct ds_listener {
+	struct ds_loop *loop;
+	ds_accept_fn *on_accept;
+	ds_listen_event_fn *on_event;
+	void *userdata;
+	struct lsock sock[2];
+	size_t nsock;
+	struct ds_timer *backoff;
+	unsigned backoff_ms;  /* the next back-off delay */
+	bool paused;          /* by ds_listener_pause() */
+	bool backing_off;     /* the watches are off until the timer fires */
+	bool starved;         /* an episode is on: reported, not yet over */
+	unsigned dispatching; /* user callbacks may be running (on_io) */
+	bool freed;           /* ds_listener_free() ran inside a callback */
+};
+
+/* --- Names --------------------------------------------------------------- */
+
+static const char *const mode_names[] = {
+    [DS_LISTEN_DUAL] = "dual",
+    [DS_LISTEN_SEPARATE] = "separate",
+    [DS_LISTEN_V6ONLY] = "v6only",
+    [DS_LISTEN_V4ONLY] = "v4only",
+};
+
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+const char *
+ds_listen_mode_name(enum ds_listen_mode mode)
+{
+	if (mode == 0)
+		mode = DS_LISTEN_DUAL; /* as in struct ds_listen_config */
+	if ((unsigned)mode >= N_MODES || !mode_names[mode])
+		return "unknown";
+	return mode_names[mode];
+}
+
+int
+ds_listen_mode_parse(const char *s, enum ds_listen_mode *ret)
+{
+	if (!s)
+		return -EINVAL;
+	for (unsigned m = 0; m < N_MODES; m++) {
+		if (mode_names[m] && strcmp(s, mode_names[m]) == 0) {
+			*ret = (enum ds_listen_mode)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *
+ds_family_used_name(enum ds_family_used f)
+{
+	switch (f) {
+	case DS_FAMILY_V4:
+		return "v4";
+	case DS_FAMILY_V4_MAPPED:
+		return "v4-mapped";
+	case DS_FAMILY_V6:
+		return "v6";
+	}
+	return "unknown";
+}
+
+/* --- Naming the ends of a connection ------------------------------------- */
+
+/*
+ * Turn IPv4-mapped ends (RFC 4291 section 2.5.5.2) into IPv4 and decide
+ * which family the client used. An AF_INET6 socket sees every peer as
+ * AF_INET6; a mapped peer there is an IPv4 client that came in through a
+ * socket with IPV6_V6ONLY off.
+ */
+static void
+finish_tuple(int sock_family, struct ds_tuple *t)
+{
+	bool mapped = ds_addr_unmap(&t->peer.addr, &t->peer.addr);
+
+	ds_addr_unmap(&t->local.addr, &t->local.addr);
+	if (sock_family == AF_INET)
+		t->family = DS_FAMILY_V4;
+	else if (mapped)
+		t->family = DS_FAMILY_V4_MAPPED;
+	else
+		t->family = DS_FAMILY_V6;
+}
+
+int
+ds_tuple_from_fd(int fd, struct ds_tuple *ret)
+{
+	struct ds_tuple t = {0};
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	socklen_t plen = sizeof(t.protocol);
+	int r;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -errno;
+	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.local);
+	if (r < 0)
+		return r;
+	len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -errno;
+	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.peer);
+	if (r < 0)
+		return r;
+	/* SO_PROTOCOL: socket(7), Linux 2.6.32. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &t.protocol, &plen) == -1)
+		return -errno;
+	finish_tuple(t.local.addr.family, &t);
+	*ret = t;
+	return 0;
+}
+
+static const char *
+protocol_name(int protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	}
+	/* A number could outgrow DS_TUPLE_STRLEN; these are all we open. */
+	return "ip";
+}
+
+int
+ds_tuple_format(const struct ds_tuple *t, char *buf, size_t size)
+{
+	char peer[DS_ENDPOINT_STRLEN], local[DS_ENDPOINT_STRLEN];
+
+	if (ds_endpoint_format(&t->peer, 0, peer, sizeof(peer)) < 0 ||
+	    ds_endpoint_format(&t->local, 0, local, sizeof(local)) < 0) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -EAFNOSUPPORT;
+	}
+	return snprintf(buf, size, "%s %s -> %s %s", protocol_name(t->protocol),
+	    peer, local, ds_family_used_name(t->family));
+}
+
+/* --- Opening the sockets ------------------------------------------------- */
+
+/* One socket the mode asks for. */
+struct plan {
+	struct ds_endpoint ep; /* what to bind; the port is set per try */
+	int v6only;            /* IPV6_V6ONLY for AF_INET6 */
+	bool any;              /* ep is the unspecified address */
+};
+
+/* What happened to one socket in one try. */
+struct
+try {
+	int fd; /* -1 unless bound */
+	int err;
+	const char *step;
+	bool missing; /* the host lacks the family: not fatal by itself */
+	struct ds_endpoint bound;
+};
+
+static bool
+addr_is_any(const struct ds_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->u.bytes, zero, sizeof(zero)) == 0;
+}
+
+static bool
+zone_is_numeric(const char *zone)
+{
+	for (; *zone; zone++) {
+		if (*zone < '0' || *zone > '9')
+			return false;
+	}
+	return true;
+}
+
+/* The report entry for a family. */
+#define REPORT_ENTRY(rep, family)                                              \
+	((family) == AF_INET ? &(rep)->v4 : &(rep)->v6)
+
+/*
+ * Which sockets cfg asks for, IPv6 first: in separate mode with port 0
+ * the IPv6 socket chooses the port. On a conflict between the mode and
+ * the address family, the entry of the address's family says "mode".
+ */
+static int
+make_plans(const struct ds_listen_config *cfg, struct plan *plans,
+    size_t *ret_n, struct ds_listen_report *rep)
+{
+	enum ds_listen_mode mode = cfg->mode ? cfg->mode : DS_LISTEN_DUAL;
+	const struct ds_addr *a = &cfg->where.addr;
+	struct plan v6 = {.ep.addr.family = AF_INET6, .v6only = 1};
+	struct plan v4 = {.ep.addr.family = AF_INET};
+	struct ds_addr unmapped;
+	size_t n = 0;
+
+	if (mode < DS_LISTEN_DUAL || mode > DS_LISTEN_V4ONLY)
+		return -EINVAL;
+	if (a->family != 0 && a->family != AF_INET && a->family != AF_INET6)
+		return -EAFNOSUPPORT;
+
+	if (a->family == 0 || addr_is_any(a)) {
+		/* The any address, :: or 0.0.0.0: the mode decides. */
+		v6.any = v4.any = true;
+		if (a->family == AF_INET6)
+			v6.ep.addr = *a; /* keeps a zone, which bind ignores */
+		if (mode == DS_LISTEN_DUAL)
+			v6.v6only = 0;
+		if (mode != DS_LISTEN_V4ONLY)
+			plans[n++] = v6;
+		if (mode == DS_LISTEN_SEPARATE || mode == DS_LISTEN_V4ONLY)
+			plans[n++] = v4;
+	} else if (a->family == AF_INET) {
+		if (mode == DS_LISTEN_V6ONLY)
+			goto conflict;
+		v4.ep.addr = *a;
+		plans[n++] = v4;
+	} else if (ds_addr_unmap(a, &unmapped)) {
+		/*
+		 * ::ffff:a.b.c.d is IPv4 in IPv6 clothing: only an AF_INET6
+		 * socket with IPV6_V6ONLY off can bind it (the kernel says
+		 * EINVAL otherwise), which is dual mode.
+		 */
+		if (mode != DS_LISTEN_DUAL)
+			goto conflict;
+		v6.ep.addr = *a;
+		v6.v6only = 0;
+		plans[n++] = v6;
+	} else {
+		if (mode == DS_LISTEN_V4ONLY)
+			goto conflict;
+		v6.ep.addr = *a;
+		v6.v6only = mode == DS_LISTEN_DUAL ? 0 : 1;
+		plans[n++] = v6;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		struct ds_addr *pa = &plans[i].ep.addr;
+
+		REPORT_ENTRY(rep, pa->family)->wanted = true;
+		/*
+		 * A zone (RFC 4007 section 11) written as a number is in
+		 * scope_id already; a name becomes the interface index
+		 * that sin6_scope_id wants (RFC 3493 section 4.1).
+		 */
+		if (pa->family == AF_INET6 && pa->zone[0] &&
+		    !zone_is_numeric(pa->zone)) {
+			unsigned idx = if_nametoindex(pa->zone);
+
+			if (idx == 0) {
+				rep->v6.err = -ENODEV;
+				rep->v6.step = "if_nametoindex";
+				return -ENODEV;
+			}
+			pa->scope_id = idx;
+		}
+	}
+	*ret_n = n;
+	return 0;
+
+conflict:
+	REPORT_ENTRY(rep, a->family)->wanted = true;
+	REPORT_ENTRY(rep, a->family)->err = -EINVAL;
+	REPORT_ENTRY(rep, a->family)->step = "mode";
+	return -EINVAL;
+}
+
+/* Record a failed step, closing fd without losing errno (OpenBSD nc). */
+static void
+fail(struct try *t, int fd, const char *step)
+{
+	int err = errno;
+
+	if (fd != -1)
+		close(fd);
+	t->fd = -1;
+	t->err = -err;
+	t->step = step;
+}
+
+static int
+set_int(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+/* socket(), options, bind() and getsockname() for one plan. */
+static void
+open_bound(const struct plan *p, uint16_t port, bool reuseport, struct try *t)
+{
+	struct ds_endpoint ep = p->ep;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	*t = (struct try){.fd = -1};
+	fd = socket(p->ep.addr.family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd == -1) {
+		/* A kernel without the family (ipv6.disable=1). */
+		t->missing = errno == EAFNOSUPPORT;
+		fail(t, -1, "socket");
+		return;
+	}
+	/*
+	 * IPV6_V6ONLY always, both ways. RFC 3493 section 5.3 describes
+	 * IPv4 through AF_INET6 sockets as the normal case, but Linux takes
+	 * the default from net.ipv6.bindv6only and other systems differ, so
+	 * an unset option means whatever the host says. It must be set
+	 * before bind().
+	 */
+	if (p->ep.addr.family == AF_INET6 &&
+	    set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, p->v6only) == -1) {
+		fail(t, fd, "setsockopt(IPV6_V6ONLY)");
+		return;
+	}
+	/*
+	 * SO_REUSEADDR lets a restarted server bind while connections of
+	 * the old one sit in TIME_WAIT; on Linux it never lets two
+	 * listeners share a port (socket(7)), SO_REUSEPORT does that.
+	 */
+	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1) {
+		fail(t, fd, "setsockopt(SO_REUSEADDR)");
+		return;
+	}
+	if (reuseport && set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) == -1) {
+		fail(t, fd, "setsockopt(SO_REUSEPORT)");
+		return;
+	}
+	ep.port = port;
+	if (ds_endpoint_to_sockaddr(&ep, &ss, &len) < 0) {
+		errno = EAFNOSUPPORT;
+		fail(t, fd, "socket");
+		return;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		/*
+		 * The unspecified address is never "not available" unless
+		 * the stack refuses the family altogether. (Linux 6.x with
+		 * net.ipv6.conf.all.disable_ipv6=1 still binds ::; only
+		 * specific addresses such as ::1 fail.)
+		 */
+		t->missing = errno == EADDRNOTAVAIL && p->any;
+		fail(t, fd, "bind");
+		return;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		fail(t, fd, "getsockname");
+		return;
+	}
+	if (ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t->bound) <
+	    0) {
+		errno = EAFNOSUPPORT;
+		fail(t, fd, "getsockname");
+		return;
+	}
+	t->fd = fd;
+}
+
+static void
+close_tries(struct try *tries, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (tries[i].fd != -1)
+			close(tries[i].fd);
+		tries[i].fd = -1;
+	}
+}
+
+/*
+ * Bind every plan, then listen on every bound socket, so that no socket
+ * takes connections before its sibling has its port. Returns 0 when all
+ * that could bind did and at least one did, else the first fatal error
+ * (or, when nothing bound, the first error).
+ */
+static int
+bind_all(const struct plan *plans, size_t n, const struct ds_listen_config *cfg,
+    struct try *tries)
+{
+	int backlog = cfg->backlog ? cfg->backlog : SOMAXCONN;
+	int first = 0, fatal = 0;
+	size_t bound = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint16_t port = cfg->where.port;
+
+		/* Port 0 in separate mode: the IPv4 socket follows. */
+		if (port == 0 && i > 0 && tries[0].fd != -1)
+			port = tries[0].bound.port;
+		open_bound(&plans[i], port, cfg->reuseport, &tries[i]);
+		if (tries[i].fd != -1)
+			continue;
+		if (!first)
+			first = tries[i].err;
+		if (!tries[i].missing && !fatal)
+			fatal = tries[i].err;
+	}
+	for (size_t i = 0; i < n && !fatal; i++) {
+		if (tries[i].fd == -1)
+			continue;
+		/*
+		 * Linux checks the port again here: sockets that all set
+		 * SO_REUSEADDR may be bound to one port together, but only
+		 * one may listen, so EADDRINUSE can come from listen() when
+		 * another listened between our bind() and now.
+		 */
+		if (listen(tries[i].fd, backlog) == -1) {
+			fail(&tries[i], tries[i].fd, "listen");
+			fatal = tries[i].err;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		bound += tries[i].fd != -1;
+	if (fatal)
+		return fatal;
+	return bound ? 0 : first;
+}
+
+/* --- Accepting ----------------------------------------------------------- */
+
+static int
+set_watch(struct ds_listener *l, unsigned events)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < l->nsock; i++) {
+		int r = ds_io_set_events(l->sock[i].io, events);
+
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+/*
+ * Out of descriptors or memory: the pending connection stays in the
+ * backlog and the socket stays readable, so accepting again at once would
+ * spin. Stop watching every socket of the listener (the limit is the
+ * process's, not the socket's) and look again after a back-off. The
+ * classic alternative, keeping a spare descriptor to accept-and-close the
+ * connection, drops the client where waiting often serves it a moment
+ * later; back-off is the chosen design.
+ */
+static void
+start_backoff(struct ds_listener *l, int err)
+{
+	set_watch(l, 0);
+	l->backing_off = true;
+	ds_timer_start(l->backoff, l->backoff_ms);
+	l->backoff_ms *= 2;
+	if (l->backoff_ms > BACKOFF_MAX_MS)
+		l->backoff_ms = BACKOFF_MAX_MS;
+	if (!l->starved) {
+		l->starved = true;
+		if (l->on_event)
+			l->on_event(l, err, l->userdata);
+	}
+}
+
+static void
+on_backoff(struct ds_timer *t, void *userdata)
+{
+	struct ds_listener *l = userdata;
+
+	l->backing_off = false;
+	if (!l->paused)
+		set_watch(l, DS_IO_IN);
+}
+
+/*
+ * accept(2), "Error handling": Linux hands pending network errors of the
+ * new connection to accept(), and for TCP these are to be treated like
+ * EAGAIN, i.e. the next connection is tried. So are a connection the
+ * client reset before it was accepted (ECONNABORTED), a signal (EINTR)
+ * and a firewall veto (EPERM).
+ */
+static bool
+accept_error_is_transient(int err)
+{
+	switch (err) {
+	case ECONNABORTED:
+	case EPROTO:
+	case EINTR:
+	case EPERM:
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Name a connection: the peer came with accept4(), and the local end is
+ * the bound address unless the socket listens on the any address, so
+ * getsockname() is needed only then.
+ */
+static int
+name_accepted(const struct lsock *s, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, struct ds_tuple *ret)
+{
+	struct ds_tuple t = {.protocol = IPPROTO_TCP};
+	int r;
+
+	r = ds_endpoint_from_sockaddr(
+	    (const struct sockaddr *)ss, len, &t.peer);
+	if (r < 0)
+		return r;
+	if (s->any) {
+		struct sockaddr_storage local;
+		socklen_t llen = sizeof(local);
+
+		if (getsockname(fd, (struct sockaddr *)&local, &llen) == -1)
+			return -errno;
+		r = ds_endpoint_from_sockaddr(
+		    (struct sockaddr *)&local, llen, &t.local);
+		if (r < 0)
+			return r;
+	} else {
+		t.local = s->bound;
+	}
+	finish_tuple(s->bound.addr.family, &t);
+	*ret = t;
+	return 0;
+}
+
+static void
+on_io(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct lsock *s = userdata;
+	struct ds_listener *l = s->l;
+
+	l->dispatching++;
+	for (unsigned n = 0; n < ACCEPT_BATCH; n++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct ds_tuple t;
+		int cfd;
+
+		if (l->freed || l->paused || l->backing_off)
+			break;
+		cfd = accept4(fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (accept_error_is_transient(errno))
+				continue;
+			/*
+			 * EMFILE, ENFILE, ENOBUFS, ENOMEM, and anything
+			 * unexpected: spinning would not help.
+			 */
+			start_backoff(l, -errno);
+			break;
+		}
+		if (l->starved) {
+			l->starved = false;
+			l->backoff_ms = BACKOFF_MIN_MS;
+			if (l->on_event)
+				l->on_event(l, 0, l->userdata);
+			if (l->freed) {
+				close(cfd);
+				break;
+			}
+		}
+		if (name_accepted(s, cfd, &ss, len, &t) < 0) {
+			/* The peer left already; nothing to hand over. */
+			close(cfd);
+			continue;
+		}
+		l->on_accept(l, cfd, &t, l->userdata);
+	}
+	if (--l->dispatching == 0 && l->freed)
+		free(l);
+}
+
+/* --- The listener -------------------------------------------------------- */
+
+static void
+close_socks(struct ds_listener *l)
+{
+	for (size_t i = 0; i < l->nsock; i++) {
+		l->sock[i].io = ds_io_free(l->sock[i].io);
+		if (l->sock[i].fd != -1)
+			close(l->sock[i].fd);
+		l->sock[i].fd = -1;
+	}
+	l->nsock = 0;
+}
+
+static void
+fill_report(struct ds_listen_report *rep, const struct plan *plans,
+    const struct try *tries, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int family = plans[i].ep.addr.family;
+
+		REPORT_ENTRY(rep, family)->err = tries[i].err;
+		REPORT_ENTRY(rep, family)->step = tries[i].step;
+		REPORT_ENTRY(rep, family)->bound = tries[i].bound;
+	}
+}
+
+int
+ds_listener_new(struct ds_loop *loop, const struct ds_listen_config *cfg,
+    ds_accept_fn *on_accept, ds_listen_event_fn *on_event, void *userdata,
+    struct ds_listen_report *report, struct ds_listener **ret)
+{
+	struct ds_listen_report rep = {0};
+	struct plan plans[2];
+	struct try tries[2];
+	struct ds_listener *l = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!loop || !cfg || !on_accept || !ret || cfg->backlog < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = make_plans(cfg, plans, &n, &rep);
+	if (r < 0)
+		goto out;
+
+	for (unsigned attempt = 1;; attempt++) {
+		r = bind_all(plans, n, cfg, tries);
+		fill_report(&rep, plans, tries, n);
+		if (r != -EADDRINUSE || cfg->where.port != 0 || n < 2 ||
+		    attempt == PORT_TRIES)
+			break;
+		close_tries(tries, n);
+	}
+	if (r < 0)
+		goto fail;
+
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	l->loop = loop;
+	l->on_accept = on_accept;
+	l->on_event = on_event;
+	l->userdata = userdata;
+	l->backoff_ms = BACKOFF_MIN_MS;
+	r = ds_timer_new(loop, on_backoff, l, &l->backoff);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct lsock *s;
+
+		if (tries[i].fd == -1)
+			continue; /* the family the host lacks */
+		s = &l->sock[l->nsock++];
+		s->l = l;
+		s->fd = tries[i].fd;
+		tries[i].fd = -1;
+		s->any = plans[i].any;
+		s->bound = tries[i].bound;
+		r = ds_io_new(loop, s->fd, DS_IO_IN, on_io, s, &s->io);
+		if (r < 0) {
+			REPORT_ENTRY(&rep, s->bound.addr.family)->err = r;
+			REPORT_ENTRY(&rep, s->bound.addr.family)->step =
+			    "ds_io_new";
+			goto fail;
+		}
+	}
+	*ret = l;
+	r = 0;
+	goto out;
+
+fail:
+	close_tries(tries, n);
+	if (l) {
+		close_socks(l);
+		ds_timer_free(l->backoff);
+		free(l);
+	}
+out:
+	if (report)
+		*report = rep;
+	return r;
+}
+
+struct ds_listener *
+ds_listener_free(struct ds_listener *l)
+{
+	if (!l || l->freed)
+		return NULL;
+	close_socks(l);
+	l->backoff = ds_timer_free(l->backoff);
+	if (l->dispatching) {
+		/* Inside on_io: it frees l when the callback returns. */
+		l->freed = true;
+		return NULL;
+	}
+	free(l);
+	return NULL;
+}
+
+int
+ds_listener_pause(struct ds_listener *l)
+{
+	if (!l || l->freed)
+		return -EINVAL;
+	l->paused = true;
+	return set_watch(l, 0);
+}
+
+int
+ds_listener_resume(struct ds_listener *l)
+{
+	if (!l || l->freed)
+		return -EINVAL;
+	l->paused = false;
+	if (l->backing_off)
+		return 0; /* the back-off timer turns the watches on */
+	return set_watch(l, DS_IO_IN);
+}
+
+size_t
+ds_listener_endpoints(
+    const struct ds_listener *l, struct ds_endpoint *ret, size_t n)
+{
+	if (!l)
+		return 0;
+	for (size_t i = 0; i < l->nsock && i < n; i++)
+		ret[i] = l->sock[i].bound;
+	return l->nsock;
+}
