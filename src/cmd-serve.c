@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack serve: the front end of the ds_server module. It parses the
+ * options, opens the listeners, turns the server's events into log lines
+ * (text or NDJSON on stdout) and maps signals to a drain.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/listen.h"
+#include "dualstack/loop.h"
+#include "dualstack/server.h"
+
+#include "cli.h"
+
+static int cmd_serve(int argc, char **argv);
+
+const struct cli_command cli_cmd_serve = {
+    "serve",
+    "a dual-stack test server: echo, line, len32, discard, source, tuple",
+    cmd_serve,
+    "[--listen ADDR:PORT]... [--mode MODE] [--proto PROTO] [OPTION]...",
+};
+
+static const char help_text[] =
+    "\n"
+    "Serve a small protocol on every connection, from one process and one\n"
+    "event loop, and log each connection's open and close.\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen; repeatable. [::]:9000, :9000,\n"
+    "                      192.0.2.1:9000, [fe80::1%eth0]:9000, or a bare\n"
+    "                      port. Port 0 picks a free one (the log says\n"
+    "                      which). Default [::]:9000\n"
+    "  --mode MODE         dual (one IPv6 socket that also takes IPv4,\n"
+    "                      default), separate (one socket per family),\n"
+    "                      v6only, v4only; for every --listen\n"
+    "  --proto PROTO       echo (default): bytes back\n"
+    "                      line: complete lines back\n"
+    "                      len32: 4-byte big-endian length + payload\n"
+    "                      messages back\n"
+    "                      discard: read and drop\n"
+    "                      source: a chargen pattern as fast as read\n"
+    "                      tuple: one line naming the connection as the\n"
+    "                      server sees it, then close\n"
+    "  --max-msg SIZE      len32: largest payload (default 16M); a larger\n"
+    "                      length closes the connection\n"
+    "  --max-line SIZE     line: longest line (default 64K)\n"
+    "  --tuple-format F    tuple: text (default) or json\n"
+    "  --max-conns N       at most N connections; more wait in the\n"
+    "                      backlog (default 0: no limit)\n"
+    "  --idle-timeout SEC  close a connection idle this long (0: never,\n"
+    "                      the default; decimals allowed)\n"
+    "  --drain SEC         on SIGTERM or SIGINT, stop accepting and give\n"
+    "                      connections this long to finish (default 5);\n"
+    "                      a second signal closes them at once\n"
+    "  --reuseport         SO_REUSEPORT, to run several servers on a port\n"
+    "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
+    "  --json              NDJSON log, one event per line\n"
+    "  --quiet             no per-connection log lines\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "SIZE takes a K, M or G suffix (powers of 1024). Exit status: 0 after a\n"
+    "signal, 1 a listener could not be opened, 2 usage error, 3 system\n"
+    "error.\n";
+
+/* More --listen than anyone needs on one host; the array is fixed. */
+#define MAX_LISTEN 16
+
+/* A drain longer than a day is a mistake, not a plan. */
+#define MAX_SECONDS 86400.0
+
+struct serve {
+	struct ds_loop *loop;
+	struct ds_server *srv;
+	bool json;
+	bool quiet;
+	unsigned max_conns;
+	uint64_t drain_ms;
+	unsigned signals; /* SIGTERM/SIGINT received */
+};
+
+/* --- Log lines ------------------------------------------------------------ */
+
+/* RFC 3339 UTC with milliseconds: "2026-11-22T10:00:00.123Z". */
+static void
+format_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
+}
+
+/* Start a text line with the time; returns stdout. */
+static FILE *
+text_begin(void)
+{
+	char now[40];
+
+	format_now(now, sizeof(now));
+	printf("%s ", now);
+	return stdout;
+}
+
+/* Start an NDJSON event: {"time":...,"event":NAME */
+static void
+json_event(struct json *j, const char *name)
+{
+	char now[40];
+
+	format_now(now, sizeof(now));
+	json_init(j, stdout, false);
+	json_begin_object(j);
+	json_kv_string(j, "time", now);
+	json_kv_string(j, "event", name);
+}
+
+static void
+json_event_end(struct json *j)
+{
+	json_end(j);
+	json_finish(j);
+}
+
+static void
+json_kv_uint(struct json *j, const char *key, unsigned long long v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+static void
+json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
+{
+	char buf[DS_ENDPOINT_STRLEN];
+
+	ds_endpoint_format(ep, 0, buf, sizeof(buf));
+	json_kv_string(j, key, buf);
+}
+
+static void
+json_tuple(struct json *j, const struct ds_tuple *t)
+{
+	json_kv_string(j, "protocol", "tcp");
+	json_endpoint(j, "peer", &t->peer);
+	json_endpoint(j, "local", &t->local);
+	json_kv_string(j, "family", ds_family_used_name(t->family));
+}
+
+/* "oversize message (70000 > 65536)", "error: Connection timed out". */
+static void
+format_reason(const struct ds_server_event *ev, char *buf, size_t size)
+{
+	const char *name = ds_server_close_reason_name(ev->reason);
+
+	if (!name)
+		name = "unknown";
+	if (ev->reason == DS_SERVER_CLOSE_OVERSIZE ||
+	    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG)
+		snprintf(buf, size, "%s (%llu > %llu)", name,
+		    (unsigned long long)ev->size,
+		    (unsigned long long)ev->limit);
+	else if (ev->reason == DS_SERVER_CLOSE_ERROR)
+		snprintf(buf, size, "%s: %s", name, strerror(-ev->err));
+	else
+		snprintf(buf, size, "%s", name);
+}
+
+static void
+log_conn(struct serve *sv, const struct ds_server_event *ev)
+{
+	char tuple[DS_TUPLE_STRLEN], reason[128];
+	bool open = ev->kind == DS_SERVER_EV_OPEN;
+
+	if (!open)
+		format_reason(ev, reason, sizeof(reason));
+	if (sv->json) {
+		struct json j;
+
+		json_event(&j, open ? "open" : "close");
+		json_kv_uint(&j, "id", ev->conn_id);
+		json_tuple(&j, ev->tuple);
+		if (!open) {
+			json_kv_uint(&j, "bytes_in", ev->bytes_in);
+			json_kv_uint(&j, "bytes_out", ev->bytes_out);
+			json_kv_uint(&j, "duration_ms", ev->duration_ms);
+			json_kv_string(&j, "reason", reason);
+			if (ev->reason == DS_SERVER_CLOSE_OVERSIZE ||
+			    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG) {
+				json_kv_uint(&j, "size", ev->size);
+				json_kv_uint(&j, "limit", ev->limit);
+			}
+		}
+		json_event_end(&j);
+		return;
+	}
+	ds_tuple_format(ev->tuple, tuple, sizeof(tuple));
+	if (open) {
+		fprintf(text_begin(), "open  %s\n", tuple);
+		return;
+	}
+	fprintf(text_begin(),
+	    "close %s in=%llu out=%llu dur=%llu.%03llus "
+	    "reason=\"%s\"\n",
+	    tuple, (unsigned long long)ev->bytes_in,
+	    (unsigned long long)ev->bytes_out,
+	    (unsigned long long)(ev->duration_ms / 1000),
+	    (unsigned long long)(ev->duration_ms % 1000), reason);
+}
+
+static void
+log_accept_error(struct serve *sv, const struct ds_server_event *ev)
+{
+	char tuple[DS_TUPLE_STRLEN];
+
+	if (ev->tuple) {
+		/* One accepted connection could not be set up. */
+		if (sv->json) {
+			struct json j;
+
+			json_event(&j, "drop");
+			json_tuple(&j, ev->tuple);
+			json_kv_string(&j, "error", strerror(-ev->err));
+			json_event_end(&j);
+			return;
+		}
+		ds_tuple_format(ev->tuple, tuple, sizeof(tuple));
+		fprintf(
+		    text_begin(), "drop  %s: %s\n", tuple, strerror(-ev->err));
+		return;
+	}
+	if (sv->json) {
+		struct json j;
+
+		json_event(&j, ev->err ? "accept_error" : "accept_resumed");
+		if (ev->err) {
+			json_kv_string(&j, "error", strerror(-ev->err));
+			json_kv_bool(&j, "backing_off", true);
+		}
+		json_event_end(&j);
+		return;
+	}
+	if (ev->err)
+		fprintf(text_begin(), "accept: %s; backing off\n",
+		    strerror(-ev->err));
+	else
+		fprintf(text_begin(), "accept: accepting again\n");
+}
+
+static void
+log_limit(struct serve *sv, const struct ds_server_event *ev)
+{
+	if (sv->json) {
+		struct json j;
+
+		json_event(&j, "limit");
+		json_kv_uint(&j, "max_conns", ev->limit);
+		json_kv_bool(&j, "paused", ev->paused);
+		json_kv_uint(&j, "connections", ev->conns);
+		json_event_end(&j);
+		return;
+	}
+	if (ev->paused)
+		fprintf(text_begin(),
+		    "max-conns %llu reached; new clients wait in the backlog\n",
+		    (unsigned long long)ev->limit);
+	else
+		fprintf(text_begin(), "below max-conns %llu again (%zu open)\n",
+		    (unsigned long long)ev->limit, ev->conns);
+}
+
+static void
+on_event(struct ds_server *s, const struct ds_server_event *ev, void *userdata)
+{
+	struct serve *sv = userdata;
+
+	(void)s;
+	switch (ev->kind) {
+	case DS_SERVER_EV_OPEN:
+	case DS_SERVER_EV_CLOSE:
+		if (!sv->quiet)
+			log_conn(sv, ev);
+		break;
+	case DS_SERVER_EV_ACCEPT_ERROR:
+		log_accept_error(sv, ev);
+		break;
+	case DS_SERVER_EV_LIMIT:
+		log_limit(sv, ev);
+		break;
+	case DS_SERVER_EV_DRAINED:
+		if (sv->json) {
+			struct json j;
+
+			json_event(&j, "stopped");
+			json_event_end(&j);
+		} else {
+			fprintf(text_begin(), "stopped\n");
+		}
+		ds_loop_stop(sv->loop, 0);
+		break;
+	}
+}
+
+/*
+ * SIGTERM and SIGINT: the first drains, the second closes everything now.
+ * Both end with exit status 0: stopping was asked for, nothing failed.
+ */
+static void
+on_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct serve *sv = userdata;
+	const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+	size_t n = ds_server_conn_count(sv->srv);
+	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+
+	(void)sig;
+	if (sv->json) {
+		struct json j;
+
+		json_event(&j, now ? "stop" : "drain");
+		json_kv_string(&j, "signal", name);
+		json_kv_uint(&j, "connections", n);
+		if (!now)
+			json_kv_uint(&j, "drain_ms", sv->drain_ms);
+		json_event_end(&j);
+	} else if (now) {
+		fprintf(
+		    text_begin(), "%s: closing %zu connections now\n", name, n);
+	} else {
+		fprintf(text_begin(),
+		    "%s: not accepting; draining %zu connections for up to "
+		    "%llu.%03llus\n",
+		    name, n, (unsigned long long)(sv->drain_ms / 1000),
+		    (unsigned long long)(sv->drain_ms % 1000));
+	}
+	if (now)
+		ds_server_stop(sv->srv);
+	else
+		ds_server_drain(sv->srv, sv->drain_ms);
+}
+
+/* --- Options -------------------------------------------------------------- */
+
+/* "0.2", "5", "1.5": seconds to milliseconds. */
+static int
+parse_seconds(const char *s, uint64_t *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > MAX_SECONDS)
+		return -EINVAL;
+	*ret = (uint64_t)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+/* "65536", "64K", "16M", "1G" (powers of 1024), at most 'max'. */
+static int
+parse_size(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	}
+	if (*end || v > max / mul)
+		return -EINVAL;
+	*ret = v * mul;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/*
+ * An endpoint as DESIGN.md writes them ("[::]:9000", "192.0.2.1:9000",
+ * ":9000"), or a bare port, which means ":PORT". Host names are not
+ * taken: a server binds addresses, and resolving would hide which.
+ */
+static int
+parse_listen(const char *s, struct ds_endpoint *ret)
+{
+	struct ds_endpoint ep;
+	size_t pos = 0, len = strlen(s);
+	unsigned long long port;
+	int r;
+
+	if (len > 0 && strspn(s, "0123456789") == len) {
+		if (parse_uint(s, 65535, &port) < 0) {
+			cli_error("--listen '%s': port out of range", s);
+			return -EINVAL;
+		}
+		memset(&ep, 0, sizeof(ep));
+		ep.addr.family = AF_INET6; /* as ":PORT" parses */
+		ep.port = (uint16_t)port;
+		*ret = ep;
+		return 0;
+	}
+	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
+	if (r < 0) {
+		cli_parse_error("--listen ", s, len, pos, r);
+		return r;
+	}
+	*ret = ep;
+	return 0;
+}
+
+/* --- Listeners ------------------------------------------------------------ */
+
+/* The address a family's socket tried, for messages: "[::]:9000". */
+static void
+tried_endpoint(
+    const struct ds_endpoint *where, int family, char *buf, size_t size)
+{
+	struct ds_endpoint ep = *where;
+	static const uint8_t zero[16];
+
+	if (ep.addr.family == 0 ||
+	    (memcmp(ep.addr.u.bytes, zero, sizeof(zero)) == 0 &&
+	        ep.addr.family != family)) {
+		memset(&ep.addr, 0, sizeof(ep.addr));
+		ep.addr.family = family;
+	}
+	ds_endpoint_format(&ep, 0, buf, size);
+}
+
+/* Say what went wrong for one family; returns 1 if it failed, else 0. */
+static int
+report_family(const struct ds_listen_config *cfg, const char *name, int family,
+    bool wanted, int err, const char *step, bool fatal)
+{
+	char ep[DS_ENDPOINT_STRLEN];
+
+	if (!wanted || err == 0)
+		return 0;
+	tried_endpoint(&cfg->where, family, ep, sizeof(ep));
+	if (step && strcmp(step, "mode") == 0)
+		cli_error("%s: %s does not fit --mode %s", name, ep,
+		    ds_listen_mode_name(cfg->mode));
+	else
+		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
+		    strerror(-err), fatal ? "" : " (not serving this family)");
+	return 1;
+}
+
+/* Say what went wrong per family; returns how many families failed. */
+static int
+report_families(const struct ds_listen_config *cfg,
+    const struct ds_listen_report *rep, bool fatal)
+{
+	return report_family(cfg, "IPv6", AF_INET6, rep->v6.wanted, rep->v6.err,
+	           rep->v6.step, fatal) +
+	    report_family(cfg, "IPv4", AF_INET, rep->v4.wanted, rep->v4.err,
+	        rep->v4.step, fatal);
+}
+
+static int
+open_listener(struct serve *sv, const struct ds_listen_config *cfg)
+{
+	struct ds_listen_report rep;
+	struct ds_listener *l;
+	struct ds_endpoint eps[2];
+	size_t n;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	r = ds_server_listen(sv->srv, cfg, &rep, &l);
+	if (r < 0) {
+		if (report_families(cfg, &rep, true) == 0) {
+			char ep[DS_ENDPOINT_STRLEN];
+
+			ds_endpoint_format(&cfg->where, 0, ep, sizeof(ep));
+			cli_error("listen %s: %s", ep, strerror(-r));
+		}
+		if (rep.v4.step && strcmp(rep.v4.step, "mode") == 0)
+			return EXIT_USAGE;
+		if (rep.v6.step &&
+		    (strcmp(rep.v6.step, "mode") == 0 ||
+		        strcmp(rep.v6.step, "if_nametoindex") == 0))
+			return EXIT_USAGE;
+		return r == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
+	}
+	report_families(cfg, &rep, false);
+
+	n = ds_listener_endpoints(l, eps, 2);
+	for (size_t i = 0; i < n && i < 2; i++) {
+		char ep[DS_ENDPOINT_STRLEN];
+		const char *mode = ds_listen_mode_name(cfg->mode);
+
+		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		if (sv->json) {
+			struct json j;
+
+			json_event(&j, "listening");
+			json_kv_string(&j, "address", ep);
+			json_kv_uint(&j, "port", eps[i].port);
+			json_kv_string(&j, "mode", mode);
+			json_event_end(&j);
+		} else {
+			fprintf(
+			    text_begin(), "listening on %s (%s)\n", ep, mode);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* --- The command ---------------------------------------------------------- */
+
+static int
+run(struct serve *sv, const struct ds_server_config *scfg,
+    const struct ds_listen_config *lcfg, size_t nlisten)
+{
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	int r, code = EXIT_INTERNAL;
+
+	r = ds_loop_new(&sv->loop);
+	if (r < 0) {
+		cli_error("event loop: %s", strerror(-r));
+		return EXIT_INTERNAL;
+	}
+	r = ds_server_new(sv->loop, scfg, on_event, sv, &sv->srv);
+	if (r < 0) {
+		cli_error("server: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = ds_signal_new(sv->loop, SIGINT, on_signal, sv, &sigint)) < 0 ||
+	    (r = ds_signal_new(sv->loop, SIGTERM, on_signal, sv, &sigterm)) <
+	        0) {
+		cli_error("signals: %s", strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < nlisten; i++) {
+		code = open_listener(sv, &lcfg[i]);
+		if (code != EXIT_OK)
+			goto out;
+	}
+	fflush(stdout);
+
+	r = ds_loop_run(sv->loop);
+	if (r < 0) {
+		cli_error("event loop: %s", strerror(-r));
+		code = EXIT_INTERNAL;
+	} else {
+		code = EXIT_OK;
+	}
+out:
+	sv->srv = ds_server_free(sv->srv);
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
+	sv->loop = ds_loop_free(sv->loop);
+	return code;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	enum {
+		O_LISTEN = 256,
+		O_MODE,
+		O_PROTO,
+		O_MAX_MSG,
+		O_MAX_LINE,
+		O_MAX_CONNS,
+		O_IDLE,
+		O_DRAIN,
+		O_REUSEPORT,
+		O_BACKLOG,
+		O_JSON,
+		O_QUIET,
+		O_TUPLE_FORMAT,
+	};
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, O_LISTEN},
+	    {"mode", required_argument, NULL, O_MODE},
+	    {"proto", required_argument, NULL, O_PROTO},
+	    {"max-msg", required_argument, NULL, O_MAX_MSG},
+	    {"max-line", required_argument, NULL, O_MAX_LINE},
+	    {"max-conns", required_argument, NULL, O_MAX_CONNS},
+	    {"idle-timeout", required_argument, NULL, O_IDLE},
+	    {"drain", required_argument, NULL, O_DRAIN},
+	    {"reuseport", no_argument, NULL, O_REUSEPORT},
+	    {"backlog", required_argument, NULL, O_BACKLOG},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"quiet", no_argument, NULL, O_QUIET},
+	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ds_endpoint where[MAX_LISTEN];
+	struct ds_listen_config lcfg[MAX_LISTEN];
+	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
+	struct serve sv = {.drain_ms = 5000};
+	enum ds_listen_mode mode = DS_LISTEN_DUAL;
+	unsigned long long v;
+	size_t nlisten = 0;
+	bool reuseport = false;
+	int backlog = 0, c, code;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_usage(stdout, &cli_cmd_serve);
+			fputs(help_text, stdout);
+			return cli_finish_stdout(EXIT_OK);
+		case O_LISTEN:
+			if (nlisten == MAX_LISTEN)
+				return cli_usage_error(&cli_cmd_serve,
+				    "at most %d --listen", MAX_LISTEN);
+			if (parse_listen(optarg, &where[nlisten]) < 0)
+				return EXIT_USAGE;
+			nlisten++;
+			break;
+		case O_MODE:
+			if (ds_listen_mode_parse(optarg, &mode) < 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--mode is dual, separate, v6only or "
+				    "v4only, not '%s'",
+				    optarg);
+			break;
+		case O_PROTO:
+			if (ds_server_proto_parse(optarg, &scfg.proto) < 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--proto is echo, line, len32, discard, "
+				    "source or tuple, not '%s'",
+				    optarg);
+			break;
+		case O_MAX_MSG:
+			/* The length field is 32 bits. */
+			if (parse_size(optarg, UINT32_MAX, &v) < 0 || v == 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--max-msg takes a size from 1 to 4G-1, "
+				    "not '%s'",
+				    optarg);
+			scfg.max_msg = (uint32_t)v;
+			break;
+		case O_MAX_LINE:
+			if (parse_size(optarg, 1u << 30, &v) < 0 || v == 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--max-line takes a size from 1 to 1G, "
+				    "not '%s'",
+				    optarg);
+			scfg.max_line = (uint32_t)v;
+			break;
+		case O_MAX_CONNS:
+			if (parse_uint(optarg, UINT32_MAX, &v) < 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--max-conns takes a number, not '%s'",
+				    optarg);
+			scfg.max_conns = (unsigned)v;
+			sv.max_conns = (unsigned)v;
+			break;
+		case O_IDLE:
+			if (parse_seconds(optarg, &scfg.idle_timeout_ms) < 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--idle-timeout takes seconds, not '%s'",
+				    optarg);
+			break;
+		case O_DRAIN:
+			if (parse_seconds(optarg, &sv.drain_ms) < 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--drain takes seconds, not '%s'", optarg);
+			break;
+		case O_REUSEPORT:
+			reuseport = true;
+			break;
+		case O_BACKLOG:
+			if (parse_uint(optarg, 65535, &v) < 0 || v == 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--backlog takes a number from 1 to "
+				    "65535, not '%s'",
+				    optarg);
+			backlog = (int)v;
+			break;
+		case O_JSON:
+			sv.json = true;
+			break;
+		case O_QUIET:
+			sv.quiet = true;
+			break;
+		case O_TUPLE_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				scfg.tuple_json = false;
+			else if (strcmp(optarg, "json") == 0)
+				scfg.tuple_json = true;
+			else
+				return cli_usage_error(&cli_cmd_serve,
+				    "--tuple-format is text or json, not '%s'",
+				    optarg);
+			break;
+		default:
+			return cli_usage_error(&cli_cmd_serve,
+			    "unknown option or missing value '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    &cli_cmd_serve, "unexpected argument '%s'", argv[optind]);
+
+	if (nlisten == 0) {
+		/* [::]:9000 */
+		memset(&where[0], 0, sizeof(where[0]));
+		where[0].addr.family = AF_INET6;
+		where[0].port = 9000;
+		nlisten = 1;
+	}
+	for (size_t i = 0; i < nlisten; i++) {
+		memset(&lcfg[i], 0, sizeof(lcfg[i]));
+		lcfg[i].where = where[i];
+		lcfg[i].mode = mode;
+		lcfg[i].backlog = backlog;
+		lcfg[i].reuseport = reuseport;
+	}
+
+	/*
+	 * The log is read line by line by people and scripts, often
+	 * through a pipe or a file: one write per line, not per 4 KiB.
+	 * Writes never raise SIGPIPE (the library sends with MSG_NOSIGNAL;
+	 * a closed log pipe gives EPIPE). SIGHUP is ignored: there is no
+	 * configuration or log file to reopen, and a closed terminal should
+	 * not cut the connections of a test in progress.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+
+	code = run(&sv, &scfg, lcfg, nlisten);
+	return cli_finish_stdout(code);
+}
