@@ -12,6 +12,7 @@
 # What the build, the tests, the fuzzers and the benchmarks use. Keep in
 # step with the Dependencies table in README.md.
 PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-format \
+	iproute2 procps redis-server redis-tools \
 	clang libclang-rt-14-dev python3
 
 BUILD ?= build
@@ -60,6 +61,7 @@ demo: deps build
 
 bench: deps
 	bench/addr.sh
+	bench/serve.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
@@ -68,4 +70,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench build-bench-serve

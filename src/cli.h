@@ -30,6 +30,7 @@ struct cli_command {
 /* The subcommands, one per src/cmd-<name>.c. */
 extern const struct cli_command cli_cmd_addr;
 extern const struct cli_command cli_cmd_serve;
+extern const struct cli_command cli_cmd_load;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

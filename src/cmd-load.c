@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack load: the front end of the ds_load module, a load generator
+ * for 'dualstack serve' and other echo servers.
+ *
+ * The target is resolved here, once, to its first address (getaddrinfo
+ * order); the engine connects to that numeric endpoint. Happy Eyeballs
+ * (ds_connect) will take over the connect when it lands.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/load.h"
+#include "dualstack/loop.h"
+
+#include "cli.h"
+
+static int cmd_load(int argc, char **argv);
+
+const struct cli_command cli_cmd_load = {
+    "load",
+    "load generator for echo servers: rates, latency, errors",
+    cmd_load,
+    "[-c N] [-n N] [-d SECS] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
+    " [--timeout SECS] [--json] HOST:PORT",
+};
+
+static const char help_text[] =
+    "\n"
+    "Open connections to HOST:PORT, N at a time, and on each send messages\n"
+    "one after the other, waiting for each to come back whole and checking\n"
+    "every byte. Report connections/s, messages/s, MB/s, round-trip\n"
+    "latency percentiles and errors by kind (refused, reset, timeout,\n"
+    "mismatch, closed, other).\n"
+    "\n"
+    "  -c, --concurrency N  connections open at once (default 50)\n"
+    "  -n, --connections N  connections to make in all (default 1000,\n"
+    "                       none with -d alone)\n"
+    "  -d, --duration SECS  run this long (decimals allowed); with -n, stop\n"
+    "                       at whichever comes first\n"
+    "  -m, --messages N|inf round trips per connection (default 10; with -d\n"
+    "                       alone, inf: connections stay open to the end);\n"
+    "                       0 connects and closes\n"
+    "  -s, --size BYTES     payload bytes per message (default 100)\n"
+    "      --proto P        echo (raw bytes, the default), len32 (4-byte\n"
+    "                       big-endian length + payload), line (printable\n"
+    "                       payload + newline)\n"
+    "      --timeout SECS   a connection quiet this long fails (default 5)\n"
+    "      --seed N         message content seed (default 1)\n"
+    "      --json           one JSON object with the results\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "HOST is an address or a name ([2001:db8::1]:7, 192.0.2.1:7,\n"
+    "localhost:7); a name is resolved once, to its first address. A\n"
+    "one-line progress display is shown when standard output is a\n"
+    "terminal. Exit status: 0 every connection and message succeeded, 1\n"
+    "errors occurred or nothing completed, 2 usage, 3 internal error.\n";
+
+/* --- Options -------------------------------------------------------------- */
+
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* Seconds, decimals allowed, to milliseconds; more than 0, at most a
+ * year. */
+static bool
+parse_seconds(const char *s, uint64_t *ret_ms)
+{
+	char *end;
+	double d;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	d = strtod(s, &end);
+	/* Written so that NaN fails too. */
+	if (*end || errno || !(d > 0 && d <= 365 * 86400.0))
+		return false;
+	*ret_ms = (uint64_t)(d * 1000 + 0.5);
+	if (*ret_ms == 0)
+		*ret_ms = 1;
+	return true;
+}
+
+/* --- Target --------------------------------------------------------------- */
+
+/*
+ * HOST:PORT to a numeric endpoint: an address as it is (a zone name is
+ * turned into its index), a name through getaddrinfo(), first answer.
+ * Returns an exit code.
+ */
+static int
+resolve_target(const char *arg, struct ds_endpoint *ret)
+{
+	const char *host;
+	size_t hostlen, pos = 0, len = strlen(arg);
+	uint16_t port;
+	struct ds_endpoint ep;
+	char name[256];
+	struct addrinfo hints, *res = NULL;
+	int r;
+
+	memset(&ep, 0, sizeof(ep));
+	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &pos);
+	if (r < 0) {
+		cli_parse_error(NULL, arg, len, pos, r);
+		return EXIT_USAGE;
+	}
+	if (port == 0)
+		return cli_usage_error(&cli_cmd_load, "'%s': port 0", arg);
+	if (hostlen == 0)
+		return cli_usage_error(
+		    &cli_cmd_load, "'%s': give a host to connect to", arg);
+	if (hostlen >= sizeof(name))
+		return cli_usage_error(&cli_cmd_load, "host name too long");
+	if (ds_addr_parse(host, hostlen, 0, &ep.addr, NULL) == 0) {
+		if (ep.addr.zone[0] && ep.addr.scope_id == 0) {
+			ep.addr.scope_id = if_nametoindex(ep.addr.zone);
+			if (ep.addr.scope_id == 0) {
+				cli_error("'%s': no interface '%s'", arg,
+				    ep.addr.zone);
+				return EXIT_USAGE;
+			}
+		}
+		ep.port = port;
+		*ret = ep;
+		return EXIT_OK;
+	}
+	memcpy(name, host, hostlen);
+	name[hostlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	r = getaddrinfo(name, NULL, &hints, &res);
+	if (r != 0) {
+		cli_error("'%s': %s", name,
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return EXIT_FAILED;
+	}
+	r = ds_endpoint_from_sockaddr(res->ai_addr, res->ai_addrlen, &ep);
+	freeaddrinfo(res);
+	if (r < 0) {
+		cli_error("'%s': %s", name, ds_strerror(r));
+		return EXIT_FAILED;
+	}
+	ep.port = port;
+	*ret = ep;
+	return EXIT_OK;
+}
+
+/*
+ * Each slot holds a descriptor: raise the soft RLIMIT_NOFILE (often 1024)
+ * toward the hard limit when the concurrency needs it, as servers do.
+ */
+static void
+raise_nofile(uint64_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		cli_error("warning: open file limit %llu is below the %llu "
+		          "descriptors -c needs; expect 'other' errors "
+		          "(EMFILE)",
+		    (unsigned long long)rl.rlim_max, (unsigned long long)need);
+		need = rl.rlim_max;
+	}
+	rl.rlim_cur = need;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* --- Running -------------------------------------------------------------- */
+
+struct run {
+	struct ds_loop *loop;
+	bool tty;
+	uint64_t last_us, last_conns, last_msgs;
+};
+
+static uint64_t
+error_total(const struct ds_load_result *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < DS_LOAD_ERR_KINDS; k++)
+		n += r->errors[k];
+	return n;
+}
+
+static double
+per_s(uint64_t n, uint64_t us)
+{
+	return us ? (double)n * 1e6 / (double)us : 0.0;
+}
+
+/* One line, rewritten in place: rates over the last interval. */
+static void
+on_progress(struct ds_load *l, const struct ds_load_result *r, void *u)
+{
+	struct run *run = u;
+	uint64_t dt = r->elapsed_us - run->last_us;
+
+	if (!run->tty)
+		return;
+	printf("\r%7.1fs  conns %llu (%.0f/s)  msgs %llu (%.0f/s)  "
+	       "open %u  p99 %llu us  errors %llu\033[K",
+	    (double)r->elapsed_us / 1e6, (unsigned long long)r->connections,
+	    per_s(r->connections - run->last_conns, dt),
+	    (unsigned long long)r->messages,
+	    per_s(r->messages - run->last_msgs, dt), r->open,
+	    (unsigned long long)ds_hist_percentile(&r->latency, 99),
+	    (unsigned long long)error_total(r));
+	fflush(stdout);
+	run->last_us = r->elapsed_us;
+	run->last_conns = r->connections;
+	run->last_msgs = r->messages;
+	(void)l;
+}
+
+static void
+on_done(struct ds_load *l, const struct ds_load_result *r, void *u)
+{
+	struct run *run = u;
+
+	ds_loop_stop(run->loop, 0);
+	(void)l;
+	(void)r;
+}
+
+static void
+on_signal(struct ds_signal *s, int signo, void *u)
+{
+	struct ds_load *l = u;
+
+	ds_load_stop(l);
+	(void)s;
+	(void)signo;
+}
+
+/* --- Report --------------------------------------------------------------- */
+
+static const double pcts[] = {50, 90, 99, 99.9};
+static const char *const pct_keys[] = {"p50", "p90", "p99", "p999"};
+static const char *const pct_labels[] = {"p50", "p90", "p99", "p99.9"};
+
+static void
+json_double(struct json *j, const char *key, double v, int decimals)
+{
+	char buf[64];
+
+	json_key(j, key);
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	json_raw(j, buf);
+}
+
+static void
+json_u64(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+static void
+json_hist(struct json *j, const char *key, const struct ds_hist *h)
+{
+	json_key(j, key);
+	json_begin_object(j);
+	json_u64(j, "count", h->count);
+	json_u64(j, "min", h->count ? h->min : 0);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		json_u64(j, pct_keys[i], ds_hist_percentile(h, pcts[i]));
+	json_u64(j, "max", h->max);
+	json_double(j, "mean", ds_hist_mean(h), 1);
+	json_end(j);
+}
+
+struct report {
+	const char *host;
+	const struct ds_endpoint *target;
+	const struct ds_load_config *cfg;
+	const struct ds_load_result *r;
+	bool interrupted;
+};
+
+static const char *
+errno_name(int err)
+{
+	const char *n = strerrorname_np(err);
+
+	return n ? n : "unknown";
+}
+
+static void
+report_json(const struct report *rep)
+{
+	const struct ds_load_result *r = rep->r;
+	const struct ds_load_config *cfg = rep->cfg;
+	char target[DS_ENDPOINT_STRLEN];
+	double secs = (double)r->elapsed_us / 1e6;
+	struct json j;
+
+	ds_endpoint_format(rep->target, 0, target, sizeof(target));
+	json_init(&j, stdout, true);
+	json_begin_object(&j);
+	json_kv_string(&j, "target", target);
+	json_kv_string(&j, "target_given", rep->host);
+	json_kv_string(&j, "protocol", ds_load_proto_name(cfg->proto));
+	json_u64(&j, "concurrency", cfg->concurrency);
+	json_u64(&j, "size", cfg->size);
+	json_key(&j, "messages_per_connection");
+	if (cfg->messages == DS_LOAD_FOREVER)
+		json_null(&j);
+	else
+		json_uint(&j, cfg->messages);
+	json_double(&j, "duration_s", secs, 6);
+	json_kv_bool(&j, "interrupted", rep->interrupted);
+	json_u64(&j, "connections", r->connections);
+	json_u64(&j, "connections_ok", r->connections_ok);
+	json_u64(&j, "connections_failed", r->connections_failed);
+	json_u64(&j, "connections_unfinished", r->connections_unfinished);
+	json_double(
+	    &j, "connections_per_s", per_s(r->connections, r->elapsed_us), 1);
+	json_u64(&j, "messages", r->messages);
+	json_double(&j, "messages_per_s", per_s(r->messages, r->elapsed_us), 1);
+	json_u64(&j, "bytes_sent", r->bytes_sent);
+	json_u64(&j, "bytes_received", r->bytes_received);
+	json_double(
+	    &j, "mb_per_s", per_s(r->bytes_received, r->elapsed_us) / 1e6, 3);
+	json_hist(&j, "latency_us", &r->latency);
+	json_hist(&j, "connect_us", &r->connect);
+	json_key(&j, "errors");
+	json_begin_object(&j);
+	for (unsigned k = 0; k < DS_LOAD_ERR_KINDS; k++)
+		json_u64(&j, ds_load_err_name(k), r->errors[k]);
+	json_end(&j);
+	json_key(&j, "other_error");
+	if (r->other_err)
+		json_string(&j, errno_name(-r->other_err));
+	else
+		json_null(&j);
+	json_end(&j);
+	json_finish(&j);
+}
+
+static void
+text_hist(const char *label, const struct ds_hist *h)
+{
+	printf("%-15s ", label);
+	if (h->count == 0) {
+		printf("none\n");
+		return;
+	}
+	printf("min %llu", (unsigned long long)h->min);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		printf("  %s %llu", pct_labels[i],
+		    (unsigned long long)ds_hist_percentile(h, pcts[i]));
+	printf("  max %llu  mean %.1f\n", (unsigned long long)h->max,
+	    ds_hist_mean(h));
+}
+
+static void
+report_text(const struct report *rep)
+{
+	const struct ds_load_result *r = rep->r;
+	const struct ds_load_config *cfg = rep->cfg;
+	char target[DS_ENDPOINT_STRLEN], per[32];
+	uint64_t us = r->elapsed_us;
+	uint64_t nerr = error_total(r);
+
+	ds_endpoint_format(rep->target, 0, target, sizeof(target));
+	if (cfg->messages == DS_LOAD_FOREVER)
+		snprintf(per, sizeof(per), "no limit");
+	else
+		snprintf(per, sizeof(per), "%llu",
+		    (unsigned long long)cfg->messages);
+	printf("%-15s %s", "target", target);
+	if (strcmp(target, rep->host) != 0)
+		printf(" (%s)", rep->host);
+	printf(", %s, %u-byte messages, %s per connection, %u at once\n",
+	    ds_load_proto_name(cfg->proto), cfg->size, per, cfg->concurrency);
+	printf("%-15s %.3f s%s\n", "duration", (double)us / 1e6,
+	    rep->interrupted ? " (interrupted)" : "");
+	printf("%-15s %llu ok, %llu failed", "connections",
+	    (unsigned long long)r->connections_ok,
+	    (unsigned long long)r->connections_failed);
+	if (r->connections_unfinished)
+		printf(", %llu unfinished",
+		    (unsigned long long)r->connections_unfinished);
+	printf("   %.1f/s\n", per_s(r->connections, us));
+	printf("%-15s %llu   %.1f/s\n", "messages",
+	    (unsigned long long)r->messages, per_s(r->messages, us));
+	printf("%-15s sent %llu, received %llu   %.3f MB/s each way\n", "bytes",
+	    (unsigned long long)r->bytes_sent,
+	    (unsigned long long)r->bytes_received,
+	    per_s(r->bytes_received, us) / 1e6);
+	text_hist("latency (us)", &r->latency);
+	text_hist("connect (us)", &r->connect);
+	printf("%-15s ", "errors");
+	if (nerr == 0) {
+		printf("none\n");
+		return;
+	}
+	for (unsigned k = 0, n = 0; k < DS_LOAD_ERR_KINDS; k++) {
+		if (!r->errors[k])
+			continue;
+		printf("%s%s %llu", n++ ? ", " : "", ds_load_err_name(k),
+		    (unsigned long long)r->errors[k]);
+		if (k == DS_LOAD_ERR_OTHER && r->other_err)
+			printf(" (first: %s, %s)", errno_name(-r->other_err),
+			    strerror(-r->other_err));
+	}
+	printf("\n");
+}
+
+/* --- Command -------------------------------------------------------------- */
+
+static int
+cmd_load(int argc, char **argv)
+{
+	enum {
+		O_PROTO = 256,
+		O_TIMEOUT,
+		O_SEED,
+		O_JSON,
+	};
+	static const struct option opts[] = {
+	    {"concurrency", required_argument, NULL, 'c'},
+	    {"connections", required_argument, NULL, 'n'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"messages", required_argument, NULL, 'm'},
+	    {"size", required_argument, NULL, 's'},
+	    {"proto", required_argument, NULL, O_PROTO},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ds_load_config cfg;
+	struct ds_endpoint target;
+	bool json = false, have_n = false, have_m = false;
+	uint64_t v, ms;
+	struct run run;
+	struct ds_loop *loop = NULL;
+	struct ds_load *l = NULL;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	const struct ds_load_result *r;
+	struct report rep;
+	int c, code;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&run, 0, sizeof(run));
+	cfg.proto = DS_LOAD_ECHO;
+	cfg.concurrency = 50;
+	cfg.connections = 1000;
+	cfg.messages = 10;
+	cfg.size = 100;
+	cfg.timeout_ms = 5000;
+	cfg.seed = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hc:n:d:m:s:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_usage(stdout, &cli_cmd_load);
+			fputs(help_text, stdout);
+			return cli_finish_stdout(EXIT_OK);
+		case 'c':
+			if (!parse_u64(optarg, DS_LOAD_MAX_CONCURRENCY, &v) ||
+			    v == 0)
+				return cli_usage_error(&cli_cmd_load,
+				    "-c takes a number from 1 to %u, not '%s'",
+				    DS_LOAD_MAX_CONCURRENCY, optarg);
+			cfg.concurrency = (uint32_t)v;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, UINT64_MAX - 1, &v) || v == 0)
+				return cli_usage_error(&cli_cmd_load,
+				    "-n takes a number above 0, not '%s'",
+				    optarg);
+			cfg.connections = v;
+			have_n = true;
+			break;
+		case 'd':
+			if (!parse_seconds(optarg, &ms))
+				return cli_usage_error(&cli_cmd_load,
+				    "-d takes seconds above 0, not '%s'",
+				    optarg);
+			cfg.duration_ms = ms;
+			break;
+		case 'm':
+			if (strcmp(optarg, "inf") == 0)
+				cfg.messages = DS_LOAD_FOREVER;
+			else if (parse_u64(optarg, UINT64_MAX - 1, &v))
+				cfg.messages = v;
+			else
+				return cli_usage_error(&cli_cmd_load,
+				    "-m takes a number or 'inf', not '%s'",
+				    optarg);
+			have_m = true;
+			break;
+		case 's':
+			if (!parse_u64(optarg, DS_LOAD_MAX_SIZE, &v))
+				return cli_usage_error(&cli_cmd_load,
+				    "-s takes bytes from 0 to %u, not '%s'",
+				    DS_LOAD_MAX_SIZE, optarg);
+			cfg.size = (uint32_t)v;
+			break;
+		case O_PROTO:
+			if (ds_load_proto_parse(optarg, &cfg.proto) < 0)
+				return cli_usage_error(&cli_cmd_load,
+				    "--proto takes echo, len32 or line, not "
+				    "'%s'",
+				    optarg);
+			break;
+		case O_TIMEOUT:
+			if (!parse_seconds(optarg, &ms) || ms > UINT32_MAX)
+				return cli_usage_error(&cli_cmd_load,
+				    "--timeout takes seconds above 0, not '%s'",
+				    optarg);
+			cfg.timeout_ms = (uint32_t)ms;
+			break;
+		case O_SEED:
+			if (!parse_u64(optarg, UINT64_MAX, &v))
+				return cli_usage_error(&cli_cmd_load,
+				    "--seed takes a number, not '%s'", optarg);
+			cfg.seed = v;
+			break;
+		case O_JSON:
+			json = true;
+			break;
+		default:
+			return cli_usage_error(&cli_cmd_load,
+			    "unknown option or missing value: '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		return cli_usage_error(&cli_cmd_load,
+		    argc ? "one target only" : "give a target, HOST:PORT");
+
+	/* -d alone runs for the time given, connections kept open. */
+	if (cfg.duration_ms && !have_n) {
+		cfg.connections = 0;
+		if (!have_m)
+			cfg.messages = DS_LOAD_FOREVER;
+	}
+	if (cfg.messages == DS_LOAD_FOREVER && !cfg.duration_ms)
+		return cli_usage_error(
+		    &cli_cmd_load, "-m inf needs -d: the run must end");
+	if (cfg.proto == DS_LOAD_ECHO && cfg.size == 0 && cfg.messages)
+		return cli_usage_error(&cli_cmd_load,
+		    "-s 0 with --proto echo: an empty message has no echo");
+
+	code = resolve_target(argv[0], &target);
+	if (code != EXIT_OK)
+		return code;
+	cfg.target = target;
+	/* No more slots than connections: report what really runs. */
+	if (cfg.connections && cfg.connections < cfg.concurrency)
+		cfg.concurrency = (uint32_t)cfg.connections;
+	raise_nofile((uint64_t)cfg.concurrency + 64);
+
+	run.tty = isatty(STDOUT_FILENO);
+	if (run.tty)
+		cfg.progress_ms = 200;
+
+	code = ds_loop_new(&loop);
+	if (code < 0) {
+		cli_error("event loop: %s", ds_strerror(code));
+		return EXIT_INTERNAL;
+	}
+	run.loop = loop;
+	code = ds_load_new(loop, &cfg, on_progress, on_done, &run, &l);
+	if (code == -E2BIG) {
+		ds_loop_free(loop);
+		return cli_usage_error(&cli_cmd_load,
+		    "-c times -s needs more than %zu MiB of buffers",
+		    DS_LOAD_MAX_MEMORY >> 20);
+	}
+	if (code < 0) {
+		cli_error("cannot set up the run: %s", ds_strerror(code));
+		ds_loop_free(loop);
+		return code == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+	}
+	/* Ctrl-C ends the run early, with a report of what was done. */
+	if (ds_signal_new(loop, SIGINT, on_signal, l, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_signal, l, &sigterm) < 0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	code = ds_loop_run(loop);
+	if (code < 0) {
+		cli_error("event loop: %s", ds_strerror(code));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	r = ds_load_get_result(l);
+	if (run.tty)
+		printf("\r\033[K");
+
+	rep.host = argv[0];
+	rep.target = &target;
+	rep.cfg = &cfg;
+	rep.r = r;
+	rep.interrupted = r->stopped;
+	if (json)
+		report_json(&rep);
+	else
+		report_text(&rep);
+
+	/* Success is every connection and every message right, and at
+	 * least one of them done. */
+	code = EXIT_OK;
+	if (error_total(r) || r->connections_ok == 0 ||
+	    (cfg.messages && r->messages == 0))
+		code = EXIT_FAILED;
+out:
+	sigint = ds_signal_free(sigint);
+	sigterm = ds_signal_free(sigterm);
+	l = ds_load_free(l);
+	ds_loop_free(loop);
+	return cli_finish_stdout(code);
+}
