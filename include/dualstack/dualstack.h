@@ -7,5 +7,9 @@
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
 #include "dualstack/export.h"
+#include "dualstack/listen.h"
+#include "dualstack/load.h"
+#include "dualstack/loop.h"
+#include "dualstack/server.h"
 
 #endif
