@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dualstack/error.h"
 
@@ -79,6 +82,66 @@ cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	cli_usage(stderr, cmd);
 	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
 	return EXIT_USAGE;
+}
+
+void
+cli_out_flush(struct cli_out *o)
+{
+	size_t off = 0;
+
+	while (off < o->len && !o->failed) {
+		ssize_t n = write(STDOUT_FILENO, o->buf + off, o->len - off);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				o->epipe = true;
+			else
+				cli_error("error writing output: %s",
+				    strerror(errno));
+			o->failed = true;
+			break;
+		}
+		off += (size_t)n;
+	}
+	o->len = 0;
+}
+
+int
+cli_parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would skip blanks and accept a sign: refuse both. */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int
+cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms)
+{
+	char *end;
+	double v;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	/* Written so that NaN fails too. */
+	if (errno || *end || !(v >= 0 && v <= max_s))
+		return -EINVAL;
+	*ret_ms = (uint64_t)(v * 1000.0 + 0.5);
+	if (*ret_ms == 0 && v > 0)
+		*ret_ms = 1;
+	return 0;
 }
 
 int

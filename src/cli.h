@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Exit codes, as doc/dualstack.1 documents them. */
 enum {
@@ -88,6 +89,60 @@ void json_finish(struct json *j);
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+
+/*
+ * A decimal number from 0 to max: digits only, no sign, no blanks, no
+ * suffix. Returns 0 or -EINVAL.
+ */
+int cli_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/*
+ * A duration in seconds, "2" or "0.25", from 0 to max_s, into
+ * milliseconds, rounded; a positive duration never rounds down to 0 ms.
+ * Returns 0 or -EINVAL.
+ */
+int cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms);
+
+/*
+ * Buffered standard output for commands that print a line per input
+ * (filters, packet dissection): lines are copied into one buffer written
+ * with write(2) when it fills, so a line costs a few memcpys and no system
+ * call. Use one static instance per command (it is large); never mix with
+ * stdio output without cli_out_flush() first.
+ */
+#define CLI_OUT_BUF (1u << 20)
+
+struct cli_out {
+	size_t len;
+	bool failed; /* a write failed: stop producing */
+	bool epipe;  /* ... because the reader went away */
+	char buf[CLI_OUT_BUF];
+};
+
+/* Write out what is buffered; a write error is reported once, on stderr. */
+void cli_out_flush(struct cli_out *o);
+
+/* Room for n more bytes (n <= CLI_OUT_BUF); returns where they go. */
+static inline char *
+cli_out_reserve(struct cli_out *o, size_t n)
+{
+	if (o->len + n > CLI_OUT_BUF)
+		cli_out_flush(o);
+	return o->buf + o->len;
+}
+
+static inline void
+cli_out_put(struct cli_out *o, const char *s, size_t n)
+{
+	memcpy(cli_out_reserve(o, n), s, n);
+	o->len += n;
+}
+
+static inline void
+cli_out_str(struct cli_out *o, const char *s)
+{
+	cli_out_put(o, s, strlen(s));
+}
 
 /*
  * Flush stdout and report a write error (a full disk, a closed pipe):

@@ -521,8 +521,7 @@ done:
 	return EXIT_OK;
 }
 
-/* --- Filters: one line in, one line out ------------------------------------
- */
+/* --- Filters: one line in, one line out -------------------------------- */
 
 enum filter { F_CANONICAL = 1, F_EXPAND, F_ARPA };
 
@@ -530,44 +529,9 @@ enum filter { F_CANONICAL = 1, F_EXPAND, F_ARPA };
  * full ip6.arpa name with a trailing dot, is 73 bytes) and are rejected
  * without being buffered. */
 #define FILTER_MAX_LINE 1024
-#define FILTER_BUF (1u << 18)
 
-struct outbuf {
-	char buf[FILTER_BUF];
-	size_t len;
-	bool failed;
-};
-
-static void
-out_flush(struct outbuf *o)
-{
-	size_t off = 0;
-
-	while (off < o->len && !o->failed) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + off, o->len - off);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EPIPE)
-				cli_error("error writing output: %s",
-				    strerror(errno));
-			o->failed = true;
-			break;
-		}
-		off += (size_t)n;
-	}
-	o->len = 0;
-}
-
-static inline void
-out_put(struct outbuf *o, const char *s, size_t n)
-{
-	if (o->len + n > sizeof(o->buf))
-		out_flush(o);
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
+/* Input is read in blocks of this size (output goes through cli_out). */
+#define FILTER_IN_BUF (1u << 18)
 
 /*
  * Convert one value to text for the filter. Returns the length, or a
@@ -620,7 +584,7 @@ static const char *const filter_keys[] = {
 
 /* Handle one line (without its newline); returns false if invalid. */
 static bool
-filter_line(enum filter f, bool json, struct outbuf *o, unsigned long lineno,
+filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
     const char *s, size_t len, bool too_long)
 {
 	char out[DS_ARPA_STRLEN], prefix[40];
@@ -637,20 +601,20 @@ filter_line(enum filter f, bool json, struct outbuf *o, unsigned long lineno,
 	}
 	if (len == 0 && !too_long) {
 		if (!json)
-			out_put(o, "\n", 1);
+			cli_out_put(o, "\n", 1);
 		return true;
 	}
 	n = too_long ? -DS_E_TOO_LONG
 	             : filter_value(f, s, len, out, sizeof(out), &pos);
 	if (n < 0) {
 		snprintf(prefix, sizeof(prefix), "line %lu: ", lineno);
-		out_flush(o); /* keep stdout and stderr in order */
+		cli_out_flush(o); /* keep stdout and stderr in order */
 		cli_parse_error(prefix, s, too_long ? 0 : len, pos, n);
 	}
 	if (!json) {
 		if (n > 0)
-			out_put(o, out, (size_t)n);
-		out_put(o, "\n", 1);
+			cli_out_put(o, out, (size_t)n);
+		cli_out_put(o, "\n", 1);
 		return n >= 0;
 	}
 
@@ -682,7 +646,7 @@ filter_line(enum filter f, bool json, struct outbuf *o, unsigned long lineno,
 
 	fclose(mf);
 	if (used > 0)
-		out_put(o, jb, (size_t)used);
+		cli_out_put(o, jb, (size_t)used);
 	return n >= 0;
 }
 
@@ -694,8 +658,8 @@ filter_line(enum filter f, bool json, struct outbuf *o, unsigned long lineno,
 static int
 run_filter_stdin(enum filter f, bool json)
 {
-	static char in[FILTER_BUF + FILTER_MAX_LINE];
-	static struct outbuf o;
+	static char in[FILTER_IN_BUF + FILTER_MAX_LINE];
+	static struct cli_out o;
 	size_t have = 0;
 	unsigned long lineno = 0;
 	bool skipping = false, ok = true, eof = false;
@@ -710,7 +674,7 @@ run_filter_stdin(enum filter f, bool json)
 					continue;
 				cli_error(
 				    "error reading input: %s", strerror(errno));
-				out_flush(&o);
+				cli_out_flush(&o);
 				return EXIT_INTERNAL;
 			}
 			if (n == 0)
@@ -747,7 +711,7 @@ run_filter_stdin(enum filter f, bool json)
 			have = 0;
 		}
 	}
-	out_flush(&o);
+	cli_out_flush(&o);
 	if (o.failed)
 		return EXIT_INTERNAL;
 	return ok ? EXIT_OK : EXIT_FAILED;
@@ -756,21 +720,20 @@ run_filter_stdin(enum filter f, bool json)
 static int
 run_filter_args(enum filter f, bool json, int argc, char **argv)
 {
-	static struct outbuf o;
+	static struct cli_out o;
 	bool ok = true;
 
 	for (int i = 0; i < argc; i++)
 		if (!filter_line(f, json, &o, (unsigned long)i + 1, argv[i],
 		        strlen(argv[i]), false))
 			ok = false;
-	out_flush(&o);
+	cli_out_flush(&o);
 	if (o.failed)
 		return EXIT_INTERNAL;
 	return ok ? EXIT_OK : EXIT_FAILED;
 }
 
-/* --- Operations --------------------------------------------------------------
- */
+/* --- Operations ---------------------------------------------------------- */
 
 /* Report a bad argument: "dualstack addr: prefix 'X': column N: ...". */
 static bool

@@ -24,6 +24,9 @@
 
 #include "cli.h"
 
+/* The longest -d or --timeout accepted: a year. */
+#define MAX_SECONDS (365 * 86400.0)
+
 static int cmd_load(int argc, char **argv);
 
 const struct cli_command cli_cmd_load = {
@@ -66,43 +69,6 @@ static const char help_text[] =
     "errors occurred or nothing completed, 2 usage, 3 internal error.\n";
 
 /* --- Options -------------------------------------------------------------- */
-
-static bool
-parse_u64(const char *s, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
-
-/* Seconds, decimals allowed, to milliseconds; more than 0, at most a
- * year. */
-static bool
-parse_seconds(const char *s, uint64_t *ret_ms)
-{
-	char *end;
-	double d;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	d = strtod(s, &end);
-	/* Written so that NaN fails too. */
-	if (*end || errno || !(d > 0 && d <= 365 * 86400.0))
-		return false;
-	*ret_ms = (uint64_t)(d * 1000 + 0.5);
-	if (*ret_ms == 0)
-		*ret_ms = 1;
-	return true;
-}
 
 /* --- Target --------------------------------------------------------------- */
 
@@ -491,7 +457,8 @@ cmd_load(int argc, char **argv)
 			fputs(help_text, stdout);
 			return cli_finish_stdout(EXIT_OK);
 		case 'c':
-			if (!parse_u64(optarg, DS_LOAD_MAX_CONCURRENCY, &v) ||
+			if (cli_parse_u64(optarg, DS_LOAD_MAX_CONCURRENCY, &v) <
+			        0 ||
 			    v == 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "-c takes a number from 1 to %u, not '%s'",
@@ -499,7 +466,8 @@ cmd_load(int argc, char **argv)
 			cfg.concurrency = (uint32_t)v;
 			break;
 		case 'n':
-			if (!parse_u64(optarg, UINT64_MAX - 1, &v) || v == 0)
+			if (cli_parse_u64(optarg, UINT64_MAX - 1, &v) < 0 ||
+			    v == 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "-n takes a number above 0, not '%s'",
 				    optarg);
@@ -507,7 +475,8 @@ cmd_load(int argc, char **argv)
 			have_n = true;
 			break;
 		case 'd':
-			if (!parse_seconds(optarg, &ms))
+			if (cli_parse_seconds(optarg, MAX_SECONDS, &ms) < 0 ||
+			    ms == 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "-d takes seconds above 0, not '%s'",
 				    optarg);
@@ -516,7 +485,7 @@ cmd_load(int argc, char **argv)
 		case 'm':
 			if (strcmp(optarg, "inf") == 0)
 				cfg.messages = DS_LOAD_FOREVER;
-			else if (parse_u64(optarg, UINT64_MAX - 1, &v))
+			else if (cli_parse_u64(optarg, UINT64_MAX - 1, &v) == 0)
 				cfg.messages = v;
 			else
 				return cli_usage_error(&cli_cmd_load,
@@ -525,7 +494,7 @@ cmd_load(int argc, char **argv)
 			have_m = true;
 			break;
 		case 's':
-			if (!parse_u64(optarg, DS_LOAD_MAX_SIZE, &v))
+			if (cli_parse_u64(optarg, DS_LOAD_MAX_SIZE, &v) < 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "-s takes bytes from 0 to %u, not '%s'",
 				    DS_LOAD_MAX_SIZE, optarg);
@@ -539,14 +508,15 @@ cmd_load(int argc, char **argv)
 				    optarg);
 			break;
 		case O_TIMEOUT:
-			if (!parse_seconds(optarg, &ms) || ms > UINT32_MAX)
+			if (cli_parse_seconds(optarg, MAX_SECONDS, &ms) < 0 ||
+			    ms == 0 || ms > UINT32_MAX)
 				return cli_usage_error(&cli_cmd_load,
 				    "--timeout takes seconds above 0, not '%s'",
 				    optarg);
 			cfg.timeout_ms = (uint32_t)ms;
 			break;
 		case O_SEED:
-			if (!parse_u64(optarg, UINT64_MAX, &v))
+			if (cli_parse_u64(optarg, UINT64_MAX, &v) < 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "--seed takes a number, not '%s'", optarg);
 			cfg.seed = v;

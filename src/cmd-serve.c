@@ -351,24 +351,9 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 
 /* --- Options -------------------------------------------------------------- */
 
-/* "0.2", "5", "1.5": seconds to milliseconds. */
-static int
-parse_seconds(const char *s, uint64_t *ret)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > MAX_SECONDS)
-		return -EINVAL;
-	*ret = (uint64_t)(v * 1000.0 + 0.5);
-	return 0;
-}
-
 /* "65536", "64K", "16M", "1G" (powers of 1024), at most 'max'. */
 static int
-parse_size(const char *s, unsigned long long max, unsigned long long *ret)
+parse_size(const char *s, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v, mul = 1;
 	char *end;
@@ -402,22 +387,6 @@ parse_size(const char *s, unsigned long long max, unsigned long long *ret)
 	return 0;
 }
 
-static int
-parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /*
  * An endpoint as DESIGN.md writes them ("[::]:9000", "192.0.2.1:9000",
  * ":9000"), or a bare port, which means ":PORT". Host names are not
@@ -428,11 +397,11 @@ parse_listen(const char *s, struct ds_endpoint *ret)
 {
 	struct ds_endpoint ep;
 	size_t pos = 0, len = strlen(s);
-	unsigned long long port;
+	uint64_t port;
 	int r;
 
 	if (len > 0 && strspn(s, "0123456789") == len) {
-		if (parse_uint(s, 65535, &port) < 0) {
+		if (cli_parse_u64(s, 65535, &port) < 0) {
 			cli_error("--listen '%s': port out of range", s);
 			return -EINVAL;
 		}
@@ -637,7 +606,7 @@ cmd_serve(int argc, char **argv)
 	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
 	struct serve sv = {.drain_ms = 5000};
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
-	unsigned long long v;
+	uint64_t v;
 	size_t nlisten = 0;
 	bool reuseport = false;
 	int backlog = 0, c, code;
@@ -690,7 +659,7 @@ cmd_serve(int argc, char **argv)
 			scfg.max_line = (uint32_t)v;
 			break;
 		case O_MAX_CONNS:
-			if (parse_uint(optarg, UINT32_MAX, &v) < 0)
+			if (cli_parse_u64(optarg, UINT32_MAX, &v) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--max-conns takes a number, not '%s'",
 				    optarg);
@@ -698,13 +667,15 @@ cmd_serve(int argc, char **argv)
 			sv.max_conns = (unsigned)v;
 			break;
 		case O_IDLE:
-			if (parse_seconds(optarg, &scfg.idle_timeout_ms) < 0)
+			if (cli_parse_seconds(
+			        optarg, MAX_SECONDS, &scfg.idle_timeout_ms) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--idle-timeout takes seconds, not '%s'",
 				    optarg);
 			break;
 		case O_DRAIN:
-			if (parse_seconds(optarg, &sv.drain_ms) < 0)
+			if (cli_parse_seconds(
+			        optarg, MAX_SECONDS, &sv.drain_ms) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--drain takes seconds, not '%s'", optarg);
 			break;
@@ -712,7 +683,7 @@ cmd_serve(int argc, char **argv)
 			reuseport = true;
 			break;
 		case O_BACKLOG:
-			if (parse_uint(optarg, 65535, &v) < 0 || v == 0)
+			if (cli_parse_u64(optarg, 65535, &v) < 0 || v == 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--backlog takes a number from 1 to "
 				    "65535, not '%s'",
