@@ -1,0 +1,2960 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_packet: a bounds-checked decoder for captured frames.
+ *
+ * Every read of packet bytes goes through a cursor (struct cur) whose limit
+ * is the end of what may be read: the capture, the packet as its header
+ * states it, or the header being decoded, whichever ends first. Before a
+ * header is decoded, have() checks that all of it is there and, if not,
+ * records a truncation with the header's offset; the reads that follow are
+ * then known to succeed, and the cursor's sticky error is a second line of
+ * defence that a fuzzer would trip over should a length check be wrong.
+ *
+ * Three ends matter for a packet (all absolute offsets into the capture):
+ *   wire    -- end of the enclosing unit: the frame as it was on the wire,
+ *              or the ICMPv6 message that quotes an invoking packet;
+ *   pkt_end -- end of the packet as its IP header states it, but not past
+ *              wire;
+ *   end     -- what can be read: pkt_end, but not past the capture.
+ * A header that needs bytes past 'end' is truncated: by the packet when it
+ * also needs bytes past pkt_end, else by the capture (snaplen).
+ *
+ * Nothing is allocated and nothing global is written; the lists have fixed
+ * caps (packet.h) and every loop advances by at least one octet of input,
+ * so the work is linear in the captured length whatever the bytes say.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr-int.h"
+#include "dualstack/packet.h"
+
+/* --- Cursor -------------------------------------------------------------- */
+
+/*
+ * A read position over data[0 .. len-1], with absolute offsets so that
+ * positions can be recorded as they are. A read past len fails with
+ * -EBADMSG, stores 0 and makes err sticky, so that a run of reads can be
+ * checked once at its end.
+ */
+struct cur {
+	const uint8_t *p;
+	size_t len; /* absolute end */
+	size_t off; /* absolute position */
+	int err;    /* 0 or -EBADMSG */
+};
+
+static inline struct cur
+cur_at(const uint8_t *p, size_t off, size_t end)
+{
+	struct cur c = {p, end, off, 0};
+
+	return c;
+}
+
+static inline size_t
+cur_left(const struct cur *c)
+{
+	return c->off < c->len ? c->len - c->off : 0;
+}
+
+static inline int
+cur_fail(struct cur *c)
+{
+	c->err = -EBADMSG;
+	return -EBADMSG;
+}
+
+static inline int
+cur_u8(struct cur *c, uint8_t *ret)
+{
+	if (cur_left(c) < 1) {
+		*ret = 0;
+		return cur_fail(c);
+	}
+	*ret = c->p[c->off++];
+	return 0;
+}
+
+static inline int
+cur_be16(struct cur *c, uint16_t *ret)
+{
+	if (cur_left(c) < 2) {
+		*ret = 0;
+		return cur_fail(c);
+	}
+	*ret = (uint16_t)(c->p[c->off] << 8 | c->p[c->off + 1]);
+	c->off += 2;
+	return 0;
+}
+
+static inline int
+cur_be32(struct cur *c, uint32_t *ret)
+{
+	const uint8_t *b = c->p + c->off;
+
+	if (cur_left(c) < 4) {
+		*ret = 0;
+		return cur_fail(c);
+	}
+	*ret = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	c->off += 4;
+	return 0;
+}
+
+static inline int
+cur_bytes(struct cur *c, void *ret, size_t n)
+{
+	if (cur_left(c) < n) {
+		memset(ret, 0, n);
+		return cur_fail(c);
+	}
+	memcpy(ret, c->p + c->off, n);
+	c->off += n;
+	return 0;
+}
+
+static inline int
+cur_skip(struct cur *c, size_t n)
+{
+	if (cur_left(c) < n)
+		return cur_fail(c);
+	c->off += n;
+	return 0;
+}
+
+/* --- Decoder state ------------------------------------------------------- */
+
+struct dec {
+	const uint8_t *data;
+	size_t cap;        /* caplen */
+	size_t wire;       /* end of the enclosing unit */
+	size_t stated_end; /* end of the packet as stated (may be > wire) */
+	size_t pkt_end;    /* min(stated_end, wire) */
+	size_t end;        /* min(pkt_end, cap) */
+	struct ds_pkt *p;
+	struct ds_pkt_ip *ip; /* p->ip or p->inner */
+	int linktype;
+	bool inner;     /* decoding the invoking packet of an error */
+	bool store;     /* the current extension header is stored */
+	bool jumbo;     /* a valid Jumbo Payload option set the length */
+	bool jumbo_opt; /* a Jumbo Payload option was seen */
+	bool frag_seen; /* a Fragment header was seen */
+	uint8_t proto;  /* for errors in extension headers */
+	uint16_t index;
+};
+
+/* The octet at off, which have() has checked. */
+static uint8_t
+byte_at(const struct dec *d, size_t off)
+{
+	struct cur c = cur_at(d->data, off, d->end);
+	uint8_t v;
+
+	cur_u8(&c, &v);
+	return v;
+}
+
+static inline uint32_t
+u32(size_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Record the first error of the packet being decoded. */
+static void
+set_err(struct dec *d, uint8_t kind, uint8_t layer, uint8_t why, size_t off,
+    size_t end)
+{
+	struct ds_pkt_err *e = &d->ip->err;
+	bool ext = layer == DS_PKT_LAYER_EXT || layer == DS_PKT_LAYER_EXT_OPT;
+
+	if (e->kind != DS_PKT_ERR_NONE)
+		return;
+	e->kind = kind;
+	e->layer = layer;
+	e->why = why;
+	e->proto = ext ? d->proto : 0;
+	e->index = ext ? d->index : 0;
+	e->off = u32(off);
+	e->end = u32(end);
+}
+
+/*
+ * Can the header at 'off' that needs octets up to 'end' be read? If not,
+ * record the truncation and say no.
+ */
+static bool
+have(struct dec *d, uint8_t layer, size_t off, size_t end)
+{
+	if (end <= d->end)
+		return true;
+	set_err(d,
+	    end > d->pkt_end ? DS_PKT_ERR_TRUNC_PACKET
+	                     : DS_PKT_ERR_TRUNC_CAPTURE,
+	    layer, DS_PKT_WHY_SHORT, off, end);
+	return false;
+}
+
+/* Record a malformed field at 'at' in the header at 'off'; returns false. */
+static bool
+malformed(struct dec *d, uint8_t layer, uint8_t why, size_t off, size_t at)
+{
+	set_err(d, DS_PKT_ERR_MALFORMED, layer, why, off, at);
+	return false;
+}
+
+/*
+ * A reader that is run after have() succeeded cannot fail; if it did, a
+ * length check above it is wrong. Report that as a malformation of the
+ * header rather than trusting what was read.
+ */
+static bool
+cur_ok(struct dec *d, const struct cur *c, uint8_t layer, size_t off)
+{
+	if (c->err == 0)
+		return true;
+	return malformed(d, layer, DS_PKT_WHY_SHORT, off, c->off);
+}
+
+/* Start a list of options in the shared pool. */
+static void
+optlist_init(struct dec *d, struct ds_pkt_optlist *l)
+{
+	l->first = d->p->n_opt;
+	l->n = 0;
+	l->count = 0;
+}
+
+/* Count an option in list l and store it when the caps allow. */
+static void
+opt_add(struct dec *d, struct ds_pkt_optlist *l, size_t off, uint8_t type,
+    uint8_t len, uint32_t value, uint32_t value2)
+{
+	struct ds_pkt *p = d->p;
+	struct ds_pkt_opt *o;
+
+	if (l->count < UINT16_MAX)
+		l->count++;
+	if (!d->store)
+		return;
+	if (l->n >= DS_PKT_MAX_OPT_PER_HDR || p->n_opt >= DS_PKT_MAX_OPT) {
+		p->capped |= DS_PKT_CAPPED_OPT;
+		return;
+	}
+	o = &p->opt[p->n_opt++];
+	l->n++;
+	o->off = u32(off);
+	o->type = type;
+	o->len = len;
+	o->value = value;
+	o->value2 = value2;
+}
+
+/*
+ * Count an IPv6 address in a list (n stored, count seen) and store it in
+ * the shared pool when the cap allows. The caller set the list's first
+ * index to p->n_addr before the first call: a list's addresses are
+ * contiguous in the pool.
+ */
+static void
+addr_add(struct dec *d, uint8_t *n, uint16_t *count, const uint8_t b[16])
+{
+	struct ds_pkt *p = d->p;
+
+	if (*count < UINT16_MAX)
+		(*count)++;
+	if (!d->store)
+		return;
+	if (p->n_addr >= DS_PKT_MAX_ADDR || *n == UINT8_MAX) {
+		p->capped |= DS_PKT_CAPPED_ADDR;
+		return;
+	}
+	ds_addr_from_v6(b, &p->addr[p->n_addr++]);
+	(*n)++;
+}
+
+static void
+ip_init(struct ds_pkt_ip *ip)
+{
+	ip->version = 0;
+	ip->proto = 255;
+	ip->n_ext = 0;
+	ip->ext_count = 0;
+	ip->l4 = DS_PKT_L4_NONE;
+	ip->trailer = 0;
+	ip->anom = 0;
+	ip->err.kind = DS_PKT_ERR_NONE;
+}
+
+/* Is the link layer one where short frames are padded (Ethernet)? */
+static bool
+link_pads(int linktype)
+{
+	return linktype == DS_LINK_EN10MB || linktype == DS_LINK_LINUX_SLL ||
+	    linktype == DS_LINK_LINUX_SLL2;
+}
+
+/*
+ * Set the packet's bounds from its stated length and check the length
+ * against the frame (DS_PKT_ANOM_LEN_MISMATCH). An invoking packet is
+ * quoted truncated on purpose (RFC 4443 section 2.4 (c)), so it is not
+ * checked.
+ */
+static void
+set_bounds(struct dec *d, size_t off, uint64_t stated_len)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	uint64_t stated_end = (uint64_t)off + stated_len;
+
+	d->stated_end = stated_end > SIZE_MAX ? SIZE_MAX : (size_t)stated_end;
+	d->pkt_end = d->stated_end < d->wire ? d->stated_end : d->wire;
+	d->end = d->pkt_end < d->cap ? d->pkt_end : d->cap;
+	ip->trailer = 0;
+	if (d->inner)
+		return;
+	if (d->stated_end > d->wire) {
+		ip->anom |= DS_PKT_ANOM_LEN_MISMATCH;
+	} else if (d->stated_end < d->wire) {
+		ip->trailer = u32(d->wire - d->stated_end);
+		/*
+		 * Ethernet pads frames to 60 octets before the FCS (IEEE
+		 * 802.3 clause 4.2.3.3), which leaves at least 46 octets
+		 * after a 14-octet header: a shorter packet arrives with
+		 * zeros after it. Anything else left over is a mismatch.
+		 */
+		if (!(link_pads(d->linktype) && d->wire - off <= 46))
+			ip->anom |= DS_PKT_ANOM_LEN_MISMATCH;
+	}
+}
+
+static void decode_ip(struct dec *d, size_t off, unsigned version);
+
+/* Is this layer part of the header chain RFC 7112 wants whole in a first
+ * fragment: the extension headers and the upper-layer header itself? */
+static bool
+chain_layer(unsigned layer)
+{
+	switch (layer) {
+	case DS_PKT_LAYER_EXT:
+	case DS_PKT_LAYER_EXT_OPT:
+	case DS_PKT_LAYER_TCP:
+	case DS_PKT_LAYER_TCP_OPT:
+	case DS_PKT_LAYER_UDP:
+	case DS_PKT_LAYER_ICMP6:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Decode the invoking packet quoted in an ICMP error (or a Redirected
+ * Header option) at [off, end). One level only: d->inner stops recursion.
+ */
+static void
+decode_inner(struct dec *d, size_t off, size_t end)
+{
+	struct dec in = *d;
+	struct ds_pkt *p = d->p;
+
+	if (d->inner || p->has_inner || off >= end)
+		return;
+	p->has_inner = true;
+	ip_init(&p->inner);
+	in.ip = &p->inner;
+	in.inner = true;
+	in.store = true;
+	in.jumbo = in.jumbo_opt = in.frag_seen = false;
+	in.proto = 0;
+	in.index = 0;
+	in.wire = end;
+	in.stated_end = end;
+	in.pkt_end = end;
+	in.end = end < d->cap ? end : d->cap;
+	decode_ip(&in, off, 0);
+}
+
+/* --- Transport layers ---------------------------------------------------- */
+
+/* An upper layer that is not decoded: only where it is. */
+static void
+l4_other(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+
+	ip->l4 = DS_PKT_L4_OTHER;
+	ip->l4_off = u32(off);
+	ip->l4_len = u32(off < d->end ? d->end - off : 0);
+}
+
+/* TCP, RFC 9293 section 3.1; options in section 3.2. */
+static void
+decode_tcp(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_tcp *t = &ip->u.tcp;
+	struct cur c;
+	uint8_t b12, b13;
+	size_t end;
+
+	if (!have(d, DS_PKT_LAYER_TCP, off, off + 20))
+		return;
+	c = cur_at(d->data, off, off + 20);
+	cur_be16(&c, &t->sport);
+	cur_be16(&c, &t->dport);
+	cur_be32(&c, &t->seq);
+	cur_be32(&c, &t->ack);
+	cur_u8(&c, &b12);
+	cur_u8(&c, &b13);
+	cur_be16(&c, &t->window);
+	cur_be16(&c, &t->checksum);
+	cur_be16(&c, &t->urgent);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_TCP, off))
+		return;
+	t->doff = (uint8_t)((b12 >> 4) * 4);
+	t->flags = (uint16_t)((b12 & 0x0f) << 8 | b13);
+	t->mss = 0;
+	t->wscale = 0;
+	t->has_mss = t->has_wscale = t->sack_ok = t->has_ts = false;
+	t->ts_val = t->ts_ecr = 0;
+	optlist_init(d, &t->opts);
+	ip->l4 = DS_PKT_L4_TCP;
+	ip->l4_off = u32(off);
+	ip->l4_len = u32(d->end - off);
+
+	if (t->doff < 20) {
+		malformed(
+		    d, DS_PKT_LAYER_TCP, DS_PKT_WHY_HDR_LEN, off, off + 12);
+		return;
+	}
+	end = off + t->doff;
+	if (!have(d, DS_PKT_LAYER_TCP, off, end))
+		return;
+	c = cur_at(d->data, off + 20, end);
+	while (cur_left(&c) > 0) {
+		size_t o = c.off;
+		uint8_t kind, len = 0;
+		uint32_t v = 0, v2 = 0;
+		bool again = false, bad = false;
+
+		cur_u8(&c, &kind);
+		if (kind == 0) { /* End of Option List: the rest is padding */
+			opt_add(d, &t->opts, o, kind, 0, 0, 0);
+			break;
+		}
+		if (kind == 1) { /* No-Operation */
+			opt_add(d, &t->opts, o, kind, 0, 0, 0);
+			continue;
+		}
+		if (cur_u8(&c, &len) < 0 || len < 2 ||
+		    len - 2u > cur_left(&c)) {
+			malformed(d, DS_PKT_LAYER_TCP_OPT, DS_PKT_WHY_OPT_LEN,
+			    o, o + 1);
+			return;
+		}
+		switch (kind) {
+		case 2: /* MSS, RFC 9293 section 3.2 */
+			bad = len != 4;
+			again = t->has_mss;
+			if (!bad) {
+				cur_be16(&c, &t->mss);
+				v = t->mss;
+				t->has_mss = true;
+			}
+			break;
+		case 3: /* window scale, RFC 7323 section 2.2 */
+			bad = len != 3;
+			again = t->has_wscale;
+			if (!bad) {
+				cur_u8(&c, &t->wscale);
+				v = t->wscale;
+				t->has_wscale = true;
+			}
+			break;
+		case 4: /* SACK permitted, RFC 2018 section 2 */
+			bad = len != 2;
+			again = t->sack_ok;
+			t->sack_ok = true;
+			break;
+		case 5: /* SACK, RFC 2018 section 3: 1 or more 8-octet blocks */
+			bad = len < 10 || (len - 2) % 8 != 0;
+			v = (uint32_t)(len - 2) / 8;
+			break;
+		case 8: /* timestamps, RFC 7323 section 3.2 */
+			bad = len != 10;
+			again = t->has_ts;
+			if (!bad) {
+				cur_be32(&c, &t->ts_val);
+				cur_be32(&c, &t->ts_ecr);
+				v = t->ts_val;
+				v2 = t->ts_ecr;
+				t->has_ts = true;
+			}
+			break;
+		default:
+			break;
+		}
+		if (bad) {
+			malformed(d, DS_PKT_LAYER_TCP_OPT, DS_PKT_WHY_OPT_LEN,
+			    o, o + 1);
+			return;
+		}
+		if (again)
+			ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
+		/* Skip what the kind did not read. */
+		cur_skip(&c, (o + len) - c.off);
+		opt_add(d, &t->opts, o, kind, (uint8_t)(len - 2), v, v2);
+	}
+	cur_ok(d, &c, DS_PKT_LAYER_TCP_OPT, off);
+}
+
+/* UDP, RFC 768. */
+static void
+decode_udp(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_udp *u = &ip->u.udp;
+	struct cur c;
+
+	if (!have(d, DS_PKT_LAYER_UDP, off, off + 8))
+		return;
+	c = cur_at(d->data, off, off + 8);
+	cur_be16(&c, &u->sport);
+	cur_be16(&c, &u->dport);
+	cur_be16(&c, &u->len);
+	cur_be16(&c, &u->checksum);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_UDP, off))
+		return;
+	ip->l4 = DS_PKT_L4_UDP;
+	ip->l4_off = u32(off);
+	ip->l4_len = u32(d->end - off);
+	/* A jumbogram carries UDP length 0 (RFC 2675 section 4). */
+	if (u->len < 8 && !(u->len == 0 && d->jumbo))
+		malformed(
+		    d, DS_PKT_LAYER_UDP, DS_PKT_WHY_UDP_LEN, off, off + 4);
+}
+
+/* --- ICMPv6 -------------------------------------------------------------- */
+
+static void
+read_addr(struct cur *c, struct ds_addr *ret)
+{
+	uint8_t b[16];
+
+	cur_bytes(c, b, 16);
+	ds_addr_from_v6(b, ret);
+}
+
+/* MLDv1 (RFC 2710 section 3) and MLDv2 (RFC 3810 sections 5.1, 5.2). */
+static void
+decode_mld(struct dec *d, size_t off, uint8_t type)
+{
+	struct ds_pkt *p = d->p;
+	struct ds_pkt_icmp6 *x = &p->icmp6;
+	size_t msglen = d->pkt_end - off;
+	struct cur c;
+
+	if (type == 143) {
+		size_t pos = off + 8;
+
+		c = cur_at(d->data, off + 6, off + 8);
+		cur_be16(&c, &x->nrec);
+		for (unsigned i = 0; i < x->nrec; i++) {
+			struct ds_pkt_mldrec scratch, *r = &scratch;
+			uint8_t b[16];
+			size_t rlen;
+
+			if (!have(d, DS_PKT_LAYER_MLD, pos, pos + 20))
+				return;
+			if (x->n_mldrec < DS_PKT_MAX_MLDREC)
+				r = &p->u.mld_rec[x->n_mldrec];
+			else
+				p->capped |= DS_PKT_CAPPED_MLDREC;
+			c = cur_at(d->data, pos, pos + 20);
+			r->off = u32(pos);
+			cur_u8(&c, &r->type);
+			cur_u8(&c, &r->aux_len);
+			cur_be16(&c, &r->nsrc);
+			read_addr(&c, &r->group);
+			if (!cur_ok(d, &c, DS_PKT_LAYER_MLD, pos))
+				return;
+			rlen =
+			    20 + 16 * (size_t)r->nsrc + 4 * (size_t)r->aux_len;
+			if (!have(d, DS_PKT_LAYER_MLD, pos, pos + rlen))
+				return;
+			r->src_first = p->n_addr;
+			r->n_src = 0;
+			d->store = r != &scratch;
+			c = cur_at(d->data, pos + 20, pos + rlen);
+			for (unsigned s = 0; s < r->nsrc; s++) {
+				uint16_t count = 0;
+
+				cur_bytes(&c, b, 16);
+				addr_add(d, &r->n_src, &count, b);
+			}
+			d->store = true;
+			if (r != &scratch)
+				x->n_mldrec++;
+			pos += rlen;
+		}
+		return;
+	}
+
+	if (type == 130 && msglen >= 28) {
+		/* RFC 3810 section 8.1: a query of 28 octets or more is
+		 * MLDv2; 24 is MLDv1. */
+		uint8_t b24;
+		uint16_t count = 0;
+
+		if (!have(d, DS_PKT_LAYER_MLD, off, off + 28))
+			return;
+		c = cur_at(d->data, off + 4, off + 28);
+		cur_be16(&c, &x->max_resp);
+		cur_skip(&c, 2);
+		read_addr(&c, &x->group);
+		cur_u8(&c, &b24);
+		cur_u8(&c, &x->qqic);
+		cur_be16(&c, &x->nsrc);
+		if (!cur_ok(d, &c, DS_PKT_LAYER_MLD, off))
+			return;
+		x->mldv2 = true;
+		x->s_flag = (b24 & 0x08) != 0;
+		x->qrv = b24 & 0x07;
+		x->src_first = p->n_addr;
+		if (!have(d, DS_PKT_LAYER_MLD, off,
+		        off + 28 + 16 * (size_t)x->nsrc))
+			return;
+		c = cur_at(d->data, off + 28, off + 28 + 16 * (size_t)x->nsrc);
+		for (unsigned s = 0; s < x->nsrc; s++) {
+			uint8_t b[16];
+
+			cur_bytes(&c, b, 16);
+			addr_add(d, &x->n_src, &count, b);
+		}
+		return;
+	}
+
+	if (!have(d, DS_PKT_LAYER_MLD, off, off + 24))
+		return;
+	c = cur_at(d->data, off + 4, off + 24);
+	cur_be16(&c, &x->max_resp);
+	cur_skip(&c, 2);
+	read_addr(&c, &x->group);
+	cur_ok(d, &c, DS_PKT_LAYER_MLD, off);
+}
+
+/* One Neighbor Discovery option of 'olen' octets at pos (RFC 4861 4.6). */
+static bool
+decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
+    uint8_t msgtype)
+{
+	struct cur c = cur_at(d->data, pos + 2, pos + olen);
+	uint8_t b[16];
+
+	switch (o->type) {
+	case 1: /* Source Link-Layer Address */
+	case 2: /* Target Link-Layer Address */
+		if (o->len == 1)
+			cur_bytes(&c, o->u.lladdr.b, 6);
+		else
+			memset(&o->u.lladdr, 0, sizeof(o->u.lladdr));
+		break;
+	case 3: /* Prefix Information, 4.6.2: always 32 octets */
+		if (o->len != 4)
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
+		cur_u8(&c, &o->u.prefix.plen);
+		cur_u8(&c, &o->u.prefix.flags);
+		cur_be32(&c, &o->u.prefix.valid);
+		cur_be32(&c, &o->u.prefix.preferred);
+		cur_skip(&c, 4);
+		read_addr(&c, &o->u.prefix.prefix);
+		o->u.prefix.onlink = (o->u.prefix.flags & 0x80) != 0;
+		o->u.prefix.autoconf = (o->u.prefix.flags & 0x40) != 0;
+		o->u.prefix.router = (o->u.prefix.flags & 0x20) != 0;
+		break;
+	case 5: /* MTU, 4.6.4: always 8 octets */
+		if (o->len != 1)
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
+		cur_skip(&c, 2);
+		cur_be32(&c, &o->u.mtu);
+		break;
+	case 24: { /* Route Information, RFC 4191 section 2.3 */
+		uint8_t fl;
+		size_t n = (size_t)(o->len - 1) * 8;
+
+		if (o->len > 3)
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
+		cur_u8(&c, &o->u.route.plen);
+		cur_u8(&c, &fl);
+		cur_be32(&c, &o->u.route.lifetime);
+		/* The Length must cover the prefix: 1 for ::/0, 2 up to
+		 * /64, 3 beyond; the prefix length is at most 128. */
+		if (o->u.route.plen > 128 ||
+		    (o->u.route.plen > 0 && o->len < 2) ||
+		    (o->u.route.plen > 64 && o->len < 3))
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 2);
+		o->u.route.prf = (fl >> 3) & 3;
+		memset(b, 0, sizeof(b));
+		cur_bytes(&c, b, n);
+		ds_addr_from_v6(b, &o->u.route.prefix);
+		break;
+	}
+	case 25: { /* RDNSS, RFC 8106 section 5.1: Length 1 + 2N, N >= 1 */
+		size_t n;
+
+		if (o->len < 3 || o->len % 2 == 0)
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
+		cur_skip(&c, 2);
+		cur_be32(&c, &o->u.rdnss.lifetime);
+		o->u.rdnss.n_addr = 0;
+		o->u.rdnss.addr_count = 0;
+		o->u.rdnss.addr_first = d->p->n_addr;
+		n = (size_t)(o->len - 1) / 2;
+		for (size_t i = 0; i < n; i++) {
+			cur_bytes(&c, b, 16);
+			addr_add(
+			    d, &o->u.rdnss.n_addr, &o->u.rdnss.addr_count, b);
+		}
+		break;
+	}
+	case 31: /* DNSSL, RFC 8106 section 5.2: Length >= 2 */
+		if (o->len < 2)
+			return malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
+		cur_skip(&c, 2);
+		cur_be32(&c, &o->u.dnssl.lifetime);
+		o->u.dnssl.names_off = u32(pos + 8);
+		o->u.dnssl.names_len = u32(olen - 8);
+		break;
+	case 4: /* Redirected Header, 4.6.3: 6 reserved octets, packet */
+		o->u.raw.data_off = u32(pos + 8);
+		o->u.raw.data_len = u32(olen - 8);
+		if (msgtype == 137)
+			decode_inner(d, pos + 8, pos + olen);
+		break;
+	default: /* Nonce (RFC 3971 section 5.3.2) and the rest */
+		o->u.raw.data_off = u32(pos + 2);
+		o->u.raw.data_len = u32(olen - 2);
+		break;
+	}
+	return cur_ok(d, &c, DS_PKT_LAYER_ND_OPT, pos);
+}
+
+/* RS, RA, NS, NA, Redirect: RFC 4861 section 4. */
+static void
+decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
+{
+	struct ds_pkt *p = d->p;
+	struct ds_pkt_icmp6 *x = &p->icmp6;
+	struct cur c;
+	size_t fixed, pos;
+
+	switch (type) {
+	case 133: /* Router Solicitation, 4.1 */
+		fixed = 8;
+		break;
+	case 134: /* Router Advertisement, 4.2 */
+		fixed = 16;
+		break;
+	case 135: /* Neighbor Solicitation, 4.3 */
+	case 136: /* Neighbor Advertisement, 4.4 */
+		fixed = 24;
+		break;
+	default: /* Redirect, 4.5 */
+		fixed = 40;
+		break;
+	}
+	/* RFC 4861 sections 6.1.1, 6.1.2, 7.1.1, 7.1.2, 8.1: hop limit
+	 * 255 proves the sender is on the link. */
+	if (d->ip->hop_limit != 255)
+		d->ip->anom |= DS_PKT_ANOM_ND_HOPLIMIT;
+	if (!have(d, DS_PKT_LAYER_ICMP6, off, off + fixed))
+		return;
+	c = cur_at(d->data, off + 4, off + fixed);
+	switch (type) {
+	case 134:
+		cur_u8(&c, &x->cur_hop_limit);
+		cur_u8(&c, &x->ra_flags);
+		cur_be16(&c, &x->router_lifetime);
+		cur_be32(&c, &x->reachable);
+		cur_be32(&c, &x->retrans);
+		x->managed = (x->ra_flags & 0x80) != 0;
+		x->other = (x->ra_flags & 0x40) != 0;
+		x->home_agent = (x->ra_flags & 0x20) != 0;
+		x->prf = (x->ra_flags >> 3) & 3; /* RFC 4191 section 2.2 */
+		x->proxy = (x->ra_flags & 0x04) != 0;
+		break;
+	case 135:
+	case 136:
+		cur_skip(&c, 4);
+		read_addr(&c, &x->target);
+		x->router = type == 136 && (word & 0x80000000u) != 0;
+		x->solicited = type == 136 && (word & 0x40000000u) != 0;
+		x->override = type == 136 && (word & 0x20000000u) != 0;
+		break;
+	case 137:
+		cur_skip(&c, 4);
+		read_addr(&c, &x->target);
+		read_addr(&c, &x->dest);
+		break;
+	default:
+		break;
+	}
+	if (!cur_ok(d, &c, DS_PKT_LAYER_ICMP6, off))
+		return;
+
+	/* The options fill the rest of the message (4.6). */
+	pos = off + fixed;
+	while (pos < d->pkt_end) {
+		struct ds_pkt_ndopt scratch, *o = &scratch;
+		size_t olen;
+		bool stored;
+
+		if (!have(d, DS_PKT_LAYER_ND_OPT, pos, pos + 2))
+			return;
+		stored = x->n_ndopt < DS_PKT_MAX_NDOPT;
+		if (stored)
+			o = &p->u.nd_opt[x->n_ndopt];
+		else
+			p->capped |= DS_PKT_CAPPED_NDOPT;
+		c = cur_at(d->data, pos, pos + 2);
+		cur_u8(&c, &o->type);
+		cur_u8(&c, &o->len);
+		o->off = u32(pos);
+		if (o->len == 0) {
+			/* 4.6: "Nodes MUST silently discard an ND packet
+			 * that contains an option with length zero." */
+			malformed(d, DS_PKT_LAYER_ND_OPT,
+			    DS_PKT_WHY_ND_OPT_ZERO, pos, pos + 1);
+			return;
+		}
+		olen = (size_t)o->len * 8;
+		if (!have(d, DS_PKT_LAYER_ND_OPT, pos, pos + olen))
+			return;
+		d->store = stored;
+		if (!decode_ndopt(d, o, pos, olen, type)) {
+			d->store = true;
+			return;
+		}
+		d->store = true;
+		if (x->ndopt_count < UINT16_MAX)
+			x->ndopt_count++;
+		if (stored)
+			x->n_ndopt++;
+		pos += olen;
+	}
+}
+
+/* ICMPv6, RFC 4443 section 2.1 and the message bodies. */
+static void
+decode_icmp6(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_icmp *ic = &ip->u.icmp;
+	struct cur c;
+
+	if (!have(d, DS_PKT_LAYER_ICMP6, off, off + 8))
+		return;
+	c = cur_at(d->data, off, off + 8);
+	cur_u8(&c, &ic->type);
+	cur_u8(&c, &ic->code);
+	cur_be16(&c, &ic->checksum);
+	cur_be32(&c, &ic->word);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_ICMP6, off))
+		return;
+	ic->id = (uint16_t)(ic->word >> 16);
+	ic->seq = (uint16_t)ic->word;
+	ip->l4 = DS_PKT_L4_ICMP6;
+	ip->l4_off = u32(off);
+	ip->l4_len = u32(d->end - off);
+	/* An error inside an error is shown raw (RFC 4443 2.4 (e) forbids
+	 * sending one anyway); only the packet itself gets a body. */
+	if (d->inner)
+		return;
+	memset(&d->p->icmp6, 0, sizeof(d->p->icmp6));
+	switch (ic->type) {
+	case 1: /* Destination Unreachable, 3.1 */
+	case 2: /* Packet Too Big, 3.2 */
+	case 3: /* Time Exceeded, 3.3 */
+	case 4: /* Parameter Problem, 3.4 */
+		decode_inner(d, off + 8, d->pkt_end);
+		break;
+	case 130:
+	case 131:
+	case 132:
+	case 143:
+		decode_mld(d, off, ic->type);
+		break;
+	case 133:
+	case 134:
+	case 135:
+	case 136:
+	case 137:
+		decode_nd(d, off, ic->type, ic->word);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ICMPv4, RFC 792: the fixed part; errors quote the invoking packet. */
+static void
+decode_icmp4(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_icmp *ic = &ip->u.icmp;
+	struct cur c;
+
+	if (!have(d, DS_PKT_LAYER_ICMP4, off, off + 8))
+		return;
+	c = cur_at(d->data, off, off + 8);
+	cur_u8(&c, &ic->type);
+	cur_u8(&c, &ic->code);
+	cur_be16(&c, &ic->checksum);
+	cur_be32(&c, &ic->word);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_ICMP4, off))
+		return;
+	ic->id = (uint16_t)(ic->word >> 16);
+	ic->seq = (uint16_t)ic->word;
+	ip->l4 = DS_PKT_L4_ICMP4;
+	ip->l4_off = u32(off);
+	ip->l4_len = u32(d->end - off);
+	switch (ic->type) {
+	case 3:  /* Destination Unreachable */
+	case 4:  /* Source Quench */
+	case 5:  /* Redirect */
+	case 11: /* Time Exceeded */
+	case 12: /* Parameter Problem */
+		decode_inner(d, off + 8, d->pkt_end);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The upper-layer header 'proto' at off. */
+static void
+decode_l4(struct dec *d, uint8_t proto, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+
+	ip->proto = proto;
+	if (proto == IPPROTO_TCP)
+		decode_tcp(d, off);
+	else if (proto == IPPROTO_UDP)
+		decode_udp(d, off);
+	else if (proto == IPPROTO_ICMPV6 && ip->version == 6)
+		decode_icmp6(d, off);
+	else if (proto == IPPROTO_ICMP && ip->version == 4)
+		decode_icmp4(d, off);
+	else
+		l4_other(d, off);
+}
+
+/* --- IPv6 extension headers ---------------------------------------------- */
+
+bool
+ds_packet_is_ext(unsigned proto)
+{
+	switch (proto) {
+	case 0:   /* Hop-by-Hop Options, RFC 8200 4.3 */
+	case 43:  /* Routing, 4.4 */
+	case 44:  /* Fragment, 4.5 */
+	case 50:  /* ESP, RFC 4303 */
+	case 51:  /* AH, RFC 4302 */
+	case 60:  /* Destination Options, 4.6 */
+	case 135: /* Mobility, RFC 6275 */
+	case 139: /* HIP, RFC 7401 */
+	case 140: /* Shim6, RFC 5533 */
+	case 253: /* experiments, RFC 3692 and RFC 4727 */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The options of a Hop-by-Hop or Destination Options header, [off, end):
+ * RFC 8200 section 4.2.
+ */
+static bool
+decode_tlv_opts(
+    struct dec *d, struct ds_pkt_ext *e, size_t off, size_t end, bool hbh)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_optlist *l = &e->u.opts;
+	struct cur c = cur_at(d->data, off, end);
+	size_t padrun = 0;
+	bool seen_ra = false, seen_jumbo = false;
+
+	optlist_init(d, l);
+	while (cur_left(&c) > 0) {
+		size_t o = c.off, dstart;
+		uint8_t type, len;
+		uint32_t v = 0;
+
+		cur_u8(&c, &type);
+		if (type == 0) { /* Pad1 */
+			padrun++;
+			/* 4.2: padding exists to align the next option to
+			 * at most 8n; a run over 7 octets serves nothing. */
+			if (padrun > 7)
+				ip->anom |= DS_PKT_ANOM_PADDING;
+			opt_add(d, l, o, 0, 0, 0, 0);
+			continue;
+		}
+		if (cur_u8(&c, &len) < 0 || len > cur_left(&c))
+			return malformed(d, DS_PKT_LAYER_EXT_OPT,
+			    DS_PKT_WHY_OPT_LEN, o, o + 1);
+		dstart = c.off;
+		switch (type) {
+		case 1: /* PadN: N-2 zero octets */
+			padrun += (size_t)len + 2;
+			if (padrun > 7)
+				ip->anom |= DS_PKT_ANOM_PADDING;
+			for (unsigned i = 0; i < len; i++) {
+				uint8_t z;
+
+				cur_u8(&c, &z);
+				if (z != 0)
+					ip->anom |= DS_PKT_ANOM_PADDING;
+			}
+			break;
+		case 0xc2: /* Jumbo Payload, RFC 2675 section 2 */
+			padrun = 0;
+			if (len != 4)
+				return malformed(d, DS_PKT_LAYER_EXT_OPT,
+				    DS_PKT_WHY_OPT_LEN, o, o + 1);
+			cur_be32(&c, &v);
+			if (seen_jumbo || d->jumbo_opt)
+				ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
+			seen_jumbo = true;
+			/* Section 3: only in Hop-by-Hop, with Payload
+			 * Length 0, for more than 65535 octets. */
+			if (!hbh || ip->payload_len != 0 || v <= 65535 ||
+			    d->frag_seen) {
+				ip->anom |= DS_PKT_ANOM_JUMBO;
+			} else if (!d->jumbo_opt) {
+				uint64_t total = 40 + (uint64_t)v;
+
+				ip->total_len = total > UINT32_MAX
+				    ? UINT32_MAX
+				    : (uint32_t)total;
+				set_bounds(d, ip->off, total);
+				d->jumbo = true;
+			}
+			d->jumbo_opt = true;
+			break;
+		case 5: { /* Router Alert, RFC 2711 section 2.1 */
+			uint16_t ra;
+
+			padrun = 0;
+			if (len != 2)
+				return malformed(d, DS_PKT_LAYER_EXT_OPT,
+				    DS_PKT_WHY_OPT_LEN, o, o + 1);
+			cur_be16(&c, &ra);
+			v = ra;
+			if (seen_ra)
+				ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
+			seen_ra = true;
+			break;
+		}
+		case 4: { /* Tunnel Encapsulation Limit, RFC 2473 4.1.1 */
+			uint8_t lim;
+
+			padrun = 0;
+			if (len != 1)
+				return malformed(d, DS_PKT_LAYER_EXT_OPT,
+				    DS_PKT_WHY_OPT_LEN, o, o + 1);
+			cur_u8(&c, &lim);
+			v = lim;
+			break;
+		}
+		default: /* shown raw: type, length, offset */
+			padrun = 0;
+			break;
+		}
+		cur_skip(&c, dstart + len - c.off);
+		opt_add(d, l, o, type, len, v, 0);
+	}
+	return cur_ok(d, &c, DS_PKT_LAYER_EXT_OPT, off);
+}
+
+/* Routing header, RFC 8200 section 4.4, with the types it carries. */
+static bool
+decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct ds_pkt_ext_rt *rt = &e->u.rt;
+	struct cur c = cur_at(d->data, off + 2, off + len);
+	size_t naddr = 0;
+	uint8_t b[16];
+
+	cur_u8(&c, &rt->type);
+	cur_u8(&c, &rt->segleft);
+	rt->addr_first = d->p->n_addr;
+	rt->n_addr = 0;
+	rt->addr_count = 0;
+	rt->cmpr_i = rt->cmpr_e = rt->pad = 0;
+	rt->last_entry = rt->flags = 0;
+	rt->tag = 0;
+	rt->tlv_off = rt->tlv_len = 0;
+
+	if (rt->type == 0)
+		ip->anom |= DS_PKT_ANOM_RH0;
+	switch (rt->type) {
+	case 0: /* RFC 2460 section 4.4, deprecated by RFC 5095 */
+	case 2: /* RFC 6275 section 6.4: one Home Address */
+		cur_skip(&c, 4);
+		naddr = (len - 8) / 16;
+		for (size_t i = 0; i < naddr; i++) {
+			cur_bytes(&c, b, 16);
+			addr_add(d, &rt->n_addr, &rt->addr_count, b);
+		}
+		break;
+	case 3: { /* RPL Source Route, RFC 6554 section 3 */
+		uint8_t ce, pr;
+		size_t avail = len - 8, last, each, rest;
+
+		cur_u8(&c, &ce);
+		cur_u8(&c, &pr);
+		cur_skip(&c, 2);
+		rt->cmpr_i = ce >> 4;
+		rt->cmpr_e = ce & 15;
+		rt->pad = pr >> 4;
+		/* n = ((HdrExtLen * 8 - Pad - (16 - CmprE)) / (16 - CmprI))
+		 * + 1, and the sizes must add up exactly. */
+		last = 16u - rt->cmpr_e;
+		each = 16u - rt->cmpr_i;
+		if (avail < rt->pad + last ||
+		    (avail - rt->pad - last) % each != 0)
+			return malformed(d, DS_PKT_LAYER_EXT,
+			    DS_PKT_WHY_HDR_LEN, off, off + 4);
+		rest = (avail - rt->pad - last) / each;
+		naddr = rest + 1;
+		/* Elided leading octets come from the IPv6 destination. */
+		for (size_t i = 0; i < naddr; i++) {
+			unsigned elide = i < rest ? rt->cmpr_i : rt->cmpr_e;
+
+			memcpy(b, ip->dst.u.bytes, elide);
+			cur_bytes(&c, b + elide, 16u - elide);
+			addr_add(d, &rt->n_addr, &rt->addr_count, b);
+		}
+		break;
+	}
+	case 4: { /* Segment Routing Header, RFC 8754 section 2 */
+		size_t nseg;
+
+		cur_u8(&c, &rt->last_entry);
+		cur_u8(&c, &rt->flags);
+		cur_be16(&c, &rt->tag);
+		nseg = (size_t)rt->last_entry + 1;
+		/* 4.3.1.1: Last Entry beyond Hdr Ext Len / 2 - 1 is an
+		 * error. */
+		if (8 + 16 * nseg > len)
+			return malformed(d, DS_PKT_LAYER_EXT,
+			    DS_PKT_WHY_HDR_LEN, off, off + 4);
+		for (size_t i = 0; i < nseg; i++) {
+			cur_bytes(&c, b, 16);
+			addr_add(d, &rt->n_addr, &rt->addr_count, b);
+		}
+		rt->tlv_off = u32(off + 8 + 16 * nseg);
+		rt->tlv_len = u32(len - 8 - 16 * nseg);
+		/* 4.3.1.1: Segments Left greater than Last Entry + 1. */
+		if (rt->segleft > nseg)
+			ip->anom |= DS_PKT_ANOM_RH_SEGLEFT;
+		break;
+	}
+	default: /* shown raw */
+		break;
+	}
+	/* 4.4: Segments Left beyond the addresses listed is an error. */
+	if ((rt->type == 0 || rt->type == 2 || rt->type == 3) &&
+	    rt->segleft > naddr)
+		ip->anom |= DS_PKT_ANOM_RH_SEGLEFT;
+	return cur_ok(d, &c, DS_PKT_LAYER_EXT, off);
+}
+
+/*
+ * Decode one extension header of type 'type' at off into e and set
+ * *ret_len. False when decoding must stop (the error is recorded).
+ */
+static bool
+decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
+    size_t *ret_len)
+{
+	struct cur c;
+	uint8_t nh, lf;
+	size_t len;
+
+	e->type = type;
+	e->off = u32(off);
+	if (type == 50) {
+		/* ESP, RFC 4303 section 2: SPI and sequence number, then
+		 * ciphertext up to the end of the packet. */
+		if (!have(d, DS_PKT_LAYER_EXT, off, off + 8))
+			return false;
+		c = cur_at(d->data, off, off + 8);
+		cur_be32(&c, &e->u.esp.spi);
+		cur_be32(&c, &e->u.esp.seq);
+		e->next = 0;
+		e->len_field = 0;
+		e->len = u32(d->end - off);
+		*ret_len = d->end - off;
+		return cur_ok(d, &c, DS_PKT_LAYER_EXT, off);
+	}
+	if (!have(d, DS_PKT_LAYER_EXT, off, off + 2))
+		return false;
+	c = cur_at(d->data, off, off + 2);
+	cur_u8(&c, &nh);
+	cur_u8(&c, &lf);
+	switch (type) {
+	case 44: /* Fragment: fixed 8 octets, the second is reserved */
+		len = 8;
+		break;
+	case 51: /* AH, RFC 4302 section 2.2: 4-octet units minus 2 */
+		len = ((size_t)lf + 2) * 4;
+		break;
+	default: /* 8-octet units not counting the first 8 (RFC 8200) */
+		len = ((size_t)lf + 1) * 8;
+		break;
+	}
+	if (!have(d, DS_PKT_LAYER_EXT, off, off + len))
+		return false;
+	e->next = nh;
+	e->len_field = lf;
+	e->len = u32(len);
+	*ret_len = len;
+	c = cur_at(d->data, off + 2, off + len);
+
+	switch (type) {
+	case 0:
+	case 60:
+		return decode_tlv_opts(d, e, off + 2, off + len, type == 0);
+	case 43:
+		return decode_rt(d, e, off, len);
+	case 44: { /* RFC 8200 section 4.5 */
+		struct ds_pkt_ext_frag *f = &e->u.frag;
+		uint16_t w;
+
+		f->res = lf;
+		cur_be16(&c, &w);
+		cur_be32(&c, &f->id);
+		f->offset = (uint16_t)(w & 0xfff8);
+		f->res2 = (w >> 1) & 3;
+		f->more = (w & 1) != 0;
+		/* RFC 6946: offset 0 and M clear is an atomic fragment. */
+		f->atomic = f->offset == 0 && !f->more;
+		break;
+	}
+	case 51: { /* RFC 4302 section 2 */
+		struct ds_pkt_ext_ah *ah = &e->u.ah;
+
+		ah->payload_len = lf;
+		/* 12 octets of fixed fields; IPv6 wants a multiple of 8
+		 * (RFC 4302 section 3.3.3.2.1). */
+		if (len < 12 || len % 8 != 0)
+			return malformed(d, DS_PKT_LAYER_EXT,
+			    DS_PKT_WHY_HDR_LEN, off, off + 1);
+		cur_skip(&c, 2);
+		cur_be32(&c, &ah->spi);
+		cur_be32(&c, &ah->seq);
+		ah->icv_off = u32(off + 12);
+		ah->icv_len = u32(len - 12);
+		break;
+	}
+	case 135: /* Mobility, RFC 6275 section 6.1.1 */
+		cur_u8(&c, &e->u.mob.mh_type);
+		cur_skip(&c, 1);
+		cur_be16(&c, &e->u.mob.checksum);
+		break;
+	case 139: { /* HIP, RFC 7401 section 5.1: 40 octets with HITs */
+		uint8_t pt, ver;
+
+		if (len < 40)
+			return malformed(d, DS_PKT_LAYER_EXT,
+			    DS_PKT_WHY_HDR_LEN, off, off + 1);
+		cur_u8(&c, &pt);
+		cur_u8(&c, &ver);
+		cur_be16(&c, &e->u.hip.checksum);
+		cur_be16(&c, &e->u.hip.controls);
+		e->u.hip.packet_type = pt & 0x7f;
+		e->u.hip.version = ver >> 4;
+		break;
+	}
+	case 140: { /* Shim6, RFC 5533 section 5.1 */
+		uint8_t b2;
+
+		cur_u8(&c, &b2);
+		e->u.shim6.payload = (b2 & 0x80) != 0;
+		e->u.shim6.type = b2 & 0x7f;
+		e->u.shim6.checksum = 0;
+		if (!e->u.shim6.payload) {
+			cur_skip(&c, 1);
+			cur_be16(&c, &e->u.shim6.checksum);
+		}
+		break;
+	}
+	default: /* 253, 254: experiments, shown raw */
+		break;
+	}
+	return cur_ok(d, &c, DS_PKT_LAYER_EXT, off);
+}
+
+/* Index of a header type for the RFC 8200 section 4.1 repeat count. */
+static unsigned
+ext_slot(uint8_t type)
+{
+	switch (type) {
+	case 0:
+		return 0;
+	case 43:
+		return 1;
+	case 44:
+		return 2;
+	case 50:
+		return 3;
+	case 51:
+		return 4;
+	case 60:
+		return 5;
+	case 135:
+		return 6;
+	case 139:
+		return 7;
+	case 140:
+		return 8;
+	case 253:
+		return 9;
+	default:
+		return 10;
+	}
+}
+
+/* Neighbor Discovery message types, RFC 4861 section 4. */
+static bool
+is_nd(uint8_t type)
+{
+	return type >= 133 && type <= 137;
+}
+
+/*
+ * Walk the extension-header chain from 'off', whose first header is 'nh',
+ * to the upper-layer header (RFC 8200 section 4).
+ */
+static void
+decode_chain(struct dec *d, size_t off, uint8_t nh)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	uint16_t seen[11] = {0};
+	bool first_frag = false;
+	unsigned idx = 0;
+
+	while (ds_packet_is_ext(nh)) {
+		struct ds_pkt_ext scratch, *e = &scratch;
+		unsigned slot = ext_slot(nh);
+		size_t len = 0;
+		bool stored, ok;
+
+		d->proto = nh;
+		d->index = idx > UINT16_MAX ? UINT16_MAX : (uint16_t)idx;
+		d->store = idx < DS_PKT_MAX_EXT;
+		if (d->store) {
+			e = &ip->ext[idx];
+		} else {
+			ip->anom |= DS_PKT_ANOM_CHAIN_TOO_DEEP;
+			d->p->capped |= DS_PKT_CAPPED_EXT;
+		}
+		/* 4.1: Hop-by-Hop only right after the IPv6 header; each
+		 * header once, Destination Options at most twice. */
+		if (nh == 0 && idx != 0)
+			ip->anom |= DS_PKT_ANOM_HBH_NOT_FIRST;
+		if (seen[slot] < UINT16_MAX)
+			seen[slot]++;
+		if (seen[slot] > (nh == 60 ? 2 : 1))
+			ip->anom |= DS_PKT_ANOM_EXT_REPEATED;
+
+		stored = d->store;
+		ok = decode_ext(d, e, nh, off, &len);
+		d->store = true;
+		if (!ok)
+			break;
+		idx++;
+		if (stored)
+			ip->n_ext = (uint8_t)idx;
+		ip->ext_count = idx > UINT16_MAX ? UINT16_MAX : (uint16_t)idx;
+
+		if (nh == 50) {
+			/* What follows SPI and sequence number is ciphertext
+			 * (RFC 4303 section 2): the chain ends. */
+			ip->proto = 50;
+			ip->l4 = DS_PKT_L4_ENCRYPTED;
+			ip->l4_off = u32(off + 8);
+			ip->l4_len = u32(d->end - off - 8);
+			return;
+		}
+		if (nh == 44) {
+			const struct ds_pkt_ext_frag *f = &e->u.frag;
+
+			d->frag_seen = true;
+			if (d->jumbo) /* RFC 2675 section 3 */
+				ip->anom |= DS_PKT_ANOM_JUMBO;
+			if (f->atomic)
+				ip->anom |= DS_PKT_ANOM_ATOMIC_FRAG;
+			/* 4.5: all fragments but the last carry a multiple
+			 * of 8 octets. */
+			if (f->more && d->stated_end >= off + 8 &&
+			    (d->stated_end - off - 8) % 8 != 0)
+				ip->anom |= DS_PKT_ANOM_FRAG_LEN;
+			if (f->offset != 0) {
+				ip->proto = e->next;
+				ip->l4 = DS_PKT_L4_FRAGMENT;
+				ip->l4_off = u32(off + 8);
+				ip->l4_len = u32(
+				    d->end > off + 8 ? d->end - off - 8 : 0);
+				return;
+			}
+			if (f->more)
+				first_frag = true;
+		}
+		nh = e->next;
+		off += len;
+	}
+
+	if (ip->err.kind == DS_PKT_ERR_NONE) {
+		if (nh == 59) { /* No Next Header, RFC 8200 section 4.7 */
+			ip->proto = 59;
+			ip->l4 = DS_PKT_L4_NO_NEXT;
+			ip->l4_off = u32(off);
+			ip->l4_len = u32(off < d->end ? d->end - off : 0);
+		} else {
+			decode_l4(d, nh, off);
+		}
+	}
+
+	/*
+	 * RFC 7112 section 5: a first fragment holds the whole chain, the
+	 * upper-layer header included. Only the chain counts: an ND option
+	 * or MLD record continued in the next fragment is message body
+	 * (section 2), and that is RFC 6980's business, below. Nor does a
+	 * fragment whose own bytes end before its payload length says: that
+	 * packet was damaged, not split (DS_PKT_ANOM_LEN_MISMATCH says so).
+	 * A quoted invoking packet is cut short on purpose.
+	 */
+	if (first_frag && !d->inner && d->stated_end <= d->wire &&
+	    ip->err.kind == DS_PKT_ERR_TRUNC_PACKET &&
+	    chain_layer(ip->err.layer))
+		ip->anom |= DS_PKT_ANOM_FRAG_CHAIN;
+	/* RFC 6980 section 5: no fragmentation for Neighbor Discovery. */
+	if (d->frag_seen && ip->l4 == DS_PKT_L4_ICMP6 && is_nd(ip->u.icmp.type))
+		ip->anom |= DS_PKT_ANOM_FRAG_ND;
+}
+
+/* --- IP ------------------------------------------------------------------ */
+
+/* RFC 791 section 3.1: one's complement sum of the header. */
+static bool
+ip4_checksum_ok(const struct dec *d, size_t off, size_t len)
+{
+	struct cur c = cur_at(d->data, off, off + len);
+	uint32_t sum = 0;
+	uint16_t w;
+
+	while (cur_be16(&c, &w) == 0)
+		sum += w;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* IPv4 options, RFC 791 section 3.1, in [off, end). */
+static bool
+decode_ip4_opts(struct dec *d, size_t off, size_t end)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct cur c = cur_at(d->data, off, end);
+
+	while (cur_left(&c) > 0) {
+		size_t o = c.off;
+		uint8_t type, len;
+		uint32_t v = 0;
+
+		cur_u8(&c, &type);
+		if (type == 0) { /* End of Option List: padding follows */
+			opt_add(d, &ip->opts, o, 0, 0, 0, 0);
+			break;
+		}
+		if (type == 1) { /* No Operation */
+			opt_add(d, &ip->opts, o, 1, 0, 0, 0);
+			continue;
+		}
+		/* The length counts the type and length octets. */
+		if (cur_u8(&c, &len) < 0 || len < 2 || len - 2u > cur_left(&c))
+			return malformed(d, DS_PKT_LAYER_IPV4_OPT,
+			    DS_PKT_WHY_OPT_LEN, o, o + 1);
+		if (type == 148 && len == 4) { /* Router Alert, RFC 2113 */
+			uint16_t ra;
+
+			cur_be16(&c, &ra);
+			v = ra;
+		}
+		cur_skip(&c, o + len - c.off);
+		opt_add(d, &ip->opts, o, type, (uint8_t)(len - 2), v, 0);
+	}
+	return cur_ok(d, &c, DS_PKT_LAYER_IPV4_OPT, off);
+}
+
+/* IPv4, RFC 791 section 3.1. */
+static void
+decode_ip4(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct cur c;
+	uint8_t vihl, tos, ttl, proto;
+	uint16_t tot, id, fo, sum;
+	uint32_t src, dst;
+	size_t hlen;
+
+	if (!have(d, DS_PKT_LAYER_IPV4, off, off + 1))
+		return;
+	vihl = byte_at(d, off);
+	if (vihl >> 4 != 4) {
+		malformed(d, DS_PKT_LAYER_IPV4, DS_PKT_WHY_VERSION, off, off);
+		return;
+	}
+	hlen = (size_t)(vihl & 15) * 4;
+	if (hlen < 20) {
+		malformed(d, DS_PKT_LAYER_IPV4, DS_PKT_WHY_IHL, off, off);
+		return;
+	}
+	if (!have(d, DS_PKT_LAYER_IPV4, off, off + hlen))
+		return;
+	c = cur_at(d->data, off + 1, off + 20);
+	cur_u8(&c, &tos);
+	cur_be16(&c, &tot);
+	cur_be16(&c, &id);
+	cur_be16(&c, &fo);
+	cur_u8(&c, &ttl);
+	cur_u8(&c, &proto);
+	cur_be16(&c, &sum);
+	cur_be32(&c, &src);
+	cur_be32(&c, &dst);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV4, off))
+		return;
+
+	ip->version = 4;
+	ip->off = u32(off);
+	ip->hdr_len = u32(hlen);
+	ip->dscp = tos >> 2; /* RFC 2474 section 3 */
+	ip->ecn = tos & 3;   /* RFC 3168 section 5 */
+	ip->total_len = tot;
+	ip->id = id;
+	ip->evil = (fo & 0x8000) != 0;
+	ip->df = (fo & 0x4000) != 0;
+	ip->mf = (fo & 0x2000) != 0;
+	ip->frag_off = (uint16_t)((fo & 0x1fff) * 8);
+	ip->hop_limit = ttl;
+	ip->next = proto;
+	ip->checksum = sum;
+	ds_addr_from_v4(src, &ip->src);
+	ds_addr_from_v4(dst, &ip->dst);
+	optlist_init(d, &ip->opts);
+	ip->l4_off = u32(off + hlen);
+
+	if ((src >> 28) == 0xe) /* 224.0.0.0/4 */
+		ip->anom |= DS_PKT_ANOM_SRC_MULTICAST;
+	if (!ip4_checksum_ok(d, off, hlen))
+		ip->anom |= DS_PKT_ANOM_IP4_CHECKSUM;
+	if (tot < hlen) {
+		malformed(
+		    d, DS_PKT_LAYER_IPV4, DS_PKT_WHY_TOTAL_LEN, off, off + 2);
+		return;
+	}
+	set_bounds(d, off, tot);
+	if (hlen > 20 && !decode_ip4_opts(d, off + 20, off + hlen))
+		return;
+	if (ip->frag_off != 0) {
+		ip->proto = proto;
+		ip->l4 = DS_PKT_L4_FRAGMENT;
+		ip->l4_len = u32(d->end > off + hlen ? d->end - off - hlen : 0);
+		return;
+	}
+	decode_l4(d, proto, off + hlen);
+}
+
+/* IPv6 fixed header, RFC 8200 section 3. */
+static void
+decode_ip6(struct dec *d, size_t off)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	struct cur c;
+	uint32_t vtf;
+	uint8_t b[16];
+
+	if (!have(d, DS_PKT_LAYER_IPV6, off, off + 1))
+		return;
+	if (byte_at(d, off) >> 4 != 6) {
+		malformed(d, DS_PKT_LAYER_IPV6, DS_PKT_WHY_VERSION, off, off);
+		return;
+	}
+	if (!have(d, DS_PKT_LAYER_IPV6, off, off + 40))
+		return;
+	c = cur_at(d->data, off, off + 40);
+	cur_be32(&c, &vtf);
+	cur_be16(&c, &ip->payload_len);
+	cur_u8(&c, &ip->next);
+	cur_u8(&c, &ip->hop_limit);
+	cur_bytes(&c, b, 16);
+	ds_addr_from_v6(b, &ip->src);
+	cur_bytes(&c, b, 16);
+	ds_addr_from_v6(b, &ip->dst);
+	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV6, off))
+		return;
+
+	ip->version = 6;
+	ip->off = u32(off);
+	ip->hdr_len = 40;
+	/* Traffic Class: DSCP in the upper six bits (RFC 2474 section 3),
+	 * ECN in the lower two (RFC 3168 section 5). */
+	ip->dscp = (uint8_t)(vtf >> 22) & 0x3f;
+	ip->ecn = (uint8_t)(vtf >> 20) & 3;
+	ip->flow_label = vtf & 0xfffff;
+	ip->total_len = 40u + ip->payload_len;
+	ip->l4_off = u32(off + 40);
+	if (ip->src.u.bytes[0] == 0xff)
+		ip->anom |= DS_PKT_ANOM_SRC_MULTICAST;
+
+	/*
+	 * Payload Length 0 announces a jumbogram (RFC 2675 section 2) whose
+	 * length is in the Hop-by-Hop options; until it is found the frame
+	 * bounds the packet. Without payload there is nothing to find.
+	 */
+	if (ip->payload_len == 0 && ip->next != 59)
+		set_bounds(d, off, d->wire > off ? d->wire - off : 40);
+	else
+		set_bounds(d, off, ip->total_len);
+	decode_chain(d, off + 40, ip->next);
+	if (ip->payload_len == 0 && ip->next != 59 && !d->jumbo)
+		ip->anom |= DS_PKT_ANOM_JUMBO;
+}
+
+/* An IP packet at off: version 4 or 6, or 0 for "see the first nibble". */
+static void
+decode_ip(struct dec *d, size_t off, unsigned version)
+{
+	if (version == 0) {
+		if (!have(d, DS_PKT_LAYER_IP, off, off + 1))
+			return;
+		version = byte_at(d, off) >> 4;
+		if (version != 4 && version != 6) {
+			malformed(
+			    d, DS_PKT_LAYER_IP, DS_PKT_WHY_VERSION, off, off);
+			return;
+		}
+	}
+	if (version == 4)
+		decode_ip4(d, off);
+	else
+		decode_ip6(d, off);
+}
+
+/* --- Link layers --------------------------------------------------------- */
+
+/*
+ * 802.1Q / 802.1ad tags from off while 'type' is a tag TPID; returns the
+ * offset past them with *type the EtherType after them, or 0 on error.
+ */
+static size_t
+decode_vlans(struct dec *d, size_t off, uint16_t *type)
+{
+	struct ds_pkt_link *l = &d->p->link;
+
+	/* 0x9100 is the pre-standard QinQ TPID still seen in the field. */
+	while (*type == 0x8100 || *type == 0x88a8 || *type == 0x9100) {
+		struct cur c;
+		uint16_t tci;
+
+		if (!have(d, DS_PKT_LAYER_LINK, off, off + 4))
+			return 0;
+		c = cur_at(d->data, off, off + 4);
+		cur_be16(&c, &tci);
+		if (l->n_vlan < DS_PKT_MAX_VLAN) {
+			struct ds_pkt_vlan *v = &l->vlan[l->n_vlan++];
+
+			v->off = u32(off - 2);
+			v->tpid = *type;
+			v->pcp = (uint8_t)(tci >> 13);
+			v->dei = (tci & 0x1000) != 0;
+			v->vid = tci & 0xfff;
+		} else {
+			d->p->capped |= DS_PKT_CAPPED_VLAN;
+		}
+		if (l->vlan_count < UINT16_MAX)
+			l->vlan_count++;
+		cur_be16(&c, type);
+		off += 4;
+	}
+	return off;
+}
+
+/* The loopback family field: AF_INET, or one of the AF_INET6 values. */
+static uint16_t
+family_ethertype(uint32_t fam)
+{
+	switch (fam) {
+	case 2: /* AF_INET everywhere */
+		return 0x0800;
+	case 10: /* AF_INET6: Linux */
+	case 24: /* NetBSD, OpenBSD, BSD/OS */
+	case 28: /* FreeBSD, DragonFly */
+	case 30: /* Darwin */
+		return 0x86dd;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Decode the link-layer header; returns false when decoding stops. On
+ * success link.len and link.ethertype are set.
+ */
+static bool
+decode_link(struct dec *d, int linktype)
+{
+	struct ds_pkt_link *l = &d->p->link;
+	struct cur c = cur_at(d->data, 0, 0);
+	size_t off = 0;
+	uint16_t type = 0;
+
+	l->type = linktype;
+	l->len = 0;
+	l->ethertype = 0;
+	l->n_vlan = 0;
+	l->vlan_count = 0;
+	l->family = 0;
+	switch (linktype) {
+	case DS_LINK_EN10MB: /* IEEE 802.3 / Ethernet II */
+		if (!have(d, DS_PKT_LAYER_LINK, 0, 14))
+			return false;
+		c = cur_at(d->data, 0, 14);
+		cur_bytes(&c, l->dst.b, 6);
+		cur_bytes(&c, l->src.b, 6);
+		cur_be16(&c, &type);
+		off = decode_vlans(d, 14, &type);
+		if (off == 0)
+			return false;
+		/* Below 0x0600 it is an 802.3 length, not an EtherType. */
+		if (type < 0x0600)
+			type = 0;
+		break;
+	case DS_LINK_LINUX_SLL: /* 16 octets, pcap-linktype(7) */
+		if (!have(d, DS_PKT_LAYER_LINK, 0, 16))
+			return false;
+		c = cur_at(d->data, 0, 16);
+		cur_be16(&c, &l->sll_pkttype);
+		cur_be16(&c, &l->sll_hatype);
+		{
+			uint16_t halen;
+
+			cur_be16(&c, &halen);
+			l->sll_halen = halen > 255 ? 255 : (uint8_t)halen;
+		}
+		cur_bytes(&c, l->sll_addr, 8);
+		cur_be16(&c, &type);
+		l->sll_ifindex = 0;
+		off = decode_vlans(d, 16, &type);
+		if (off == 0)
+			return false;
+		break;
+	case DS_LINK_LINUX_SLL2: /* 20 octets */
+		if (!have(d, DS_PKT_LAYER_LINK, 0, 20))
+			return false;
+		c = cur_at(d->data, 0, 20);
+		cur_be16(&c, &type);
+		cur_skip(&c, 2);
+		cur_be32(&c, &l->sll_ifindex);
+		cur_be16(&c, &l->sll_hatype);
+		{
+			uint8_t pt;
+
+			cur_u8(&c, &pt);
+			l->sll_pkttype = pt;
+		}
+		cur_u8(&c, &l->sll_halen);
+		cur_bytes(&c, l->sll_addr, 8);
+		off = decode_vlans(d, 20, &type);
+		if (off == 0)
+			return false;
+		break;
+	case DS_LINK_NULL:
+	case DS_LINK_LOOP: {
+		uint8_t b[4];
+		uint32_t be, le;
+
+		if (!have(d, DS_PKT_LAYER_LINK, 0, 4))
+			return false;
+		c = cur_at(d->data, 0, 4);
+		cur_bytes(&c, b, 4);
+		be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		    (uint32_t)b[2] << 8 | b[3];
+		le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+		    (uint32_t)b[1] << 8 | b[0];
+		/* NULL is in the capturing host's order: a family is a
+		 * small number, so the order that gives one is right. */
+		if (linktype == DS_LINK_LOOP || (be & 0xffff0000u) == 0)
+			l->family = be;
+		else
+			l->family = le;
+		type = family_ethertype(l->family);
+		off = 4;
+		break;
+	}
+	case DS_LINK_IPV4:
+		type = 0x0800;
+		break;
+	case DS_LINK_IPV6:
+		type = 0x86dd;
+		break;
+	default: /* raw: the version nibble decides */
+		if (!have(d, DS_PKT_LAYER_IP, 0, 1))
+			return false;
+		switch (byte_at(d, 0) >> 4) {
+		case 4:
+			type = 0x0800;
+			break;
+		case 6:
+			type = 0x86dd;
+			break;
+		default:
+			return malformed(
+			    d, DS_PKT_LAYER_IP, DS_PKT_WHY_VERSION, 0, 0);
+		}
+		break;
+	}
+	if (!cur_ok(d, &c, DS_PKT_LAYER_LINK, 0))
+		return false;
+	l->len = u32(off);
+	l->ethertype = type;
+	return true;
+}
+
+static bool
+link_known(int linktype)
+{
+	switch (linktype) {
+	case DS_LINK_NULL:
+	case DS_LINK_EN10MB:
+	case DS_LINK_RAW:
+	case DS_LINK_RAW_OPENBSD:
+	case DS_LINK_RAW_LT:
+	case DS_LINK_LOOP:
+	case DS_LINK_LINUX_SLL:
+	case DS_LINK_IPV4:
+	case DS_LINK_IPV6:
+	case DS_LINK_LINUX_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int
+ds_packet_decode(const uint8_t *data, size_t caplen, size_t wirelen,
+    int linktype, struct ds_pkt *ret)
+{
+	struct dec d;
+
+	if (!ret || (!data && caplen > 0) || caplen > UINT32_MAX ||
+	    (wirelen != 0 && wirelen < caplen) || wirelen > UINT32_MAX)
+		return -EINVAL;
+	if (!link_known(linktype))
+		return -EPROTONOSUPPORT;
+	if (wirelen == 0)
+		wirelen = caplen;
+
+	memset(&d, 0, sizeof(d));
+	d.data = data;
+	d.cap = caplen;
+	d.wire = wirelen;
+	d.stated_end = wirelen;
+	d.pkt_end = wirelen;
+	d.end = caplen;
+	d.p = ret;
+	d.ip = &ret->ip;
+	d.linktype = linktype;
+	d.store = true;
+
+	ret->caplen = (uint32_t)caplen;
+	ret->wirelen = (uint32_t)wirelen;
+	ret->has_inner = false;
+	ret->capped = 0;
+	ret->n_opt = 0;
+	ret->n_addr = 0;
+	ip_init(&ret->ip);
+
+	if (!decode_link(&d, linktype))
+		return 0;
+	switch (ret->link.ethertype) {
+	case 0x0800:
+		decode_ip(&d, ret->link.len, 4);
+		break;
+	case 0x86dd:
+		decode_ip(&d, ret->link.len, 6);
+		break;
+	default: /* not IP: the link layer is all there is */
+		break;
+	}
+	return 0;
+}
+
+int
+ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+{
+	const struct ds_pkt_ip *ip;
+
+	if (!p || !ret)
+		return -EINVAL;
+	ip = &p->ip;
+	if (ip->version == 0)
+		return -ENOENT;
+	ret->src.addr = ip->src;
+	ret->dst.addr = ip->dst;
+	ret->src.port = ret->dst.port = 0;
+	if (ip->l4 == DS_PKT_L4_TCP) {
+		ret->src.port = ip->u.tcp.sport;
+		ret->dst.port = ip->u.tcp.dport;
+	} else if (ip->l4 == DS_PKT_L4_UDP) {
+		ret->src.port = ip->u.udp.sport;
+		ret->dst.port = ip->u.udp.dport;
+	}
+	ret->proto = ip->proto;
+	return 0;
+}
+
+/* --- DNS names (DNSSL) --------------------------------------------------- */
+
+int
+ds_packet_dns_name(
+    const uint8_t *names, size_t len, size_t *pos, char *buf, size_t size)
+{
+	char tmp[DS_PKT_NAME_STRLEN];
+	struct cur c;
+	size_t n = 0, wire = 0;
+
+	if (!pos || (!names && len > 0) || (!buf && size > 0))
+		return -EINVAL;
+	if (*pos >= len) /* nothing left: as good as the padding */
+		return ds__output("", 0, buf, size);
+	c = cur_at(names, *pos, len);
+	for (;;) {
+		uint8_t l;
+
+		/* A name ends with a zero octet. */
+		if (cur_u8(&c, &l) < 0)
+			return -EBADMSG;
+		wire += 1u + l;
+		/* RFC 1035 section 2.3.4: 255 octets at most. */
+		if (wire > 255)
+			return -EBADMSG;
+		if (l == 0)
+			break;
+		/* RFC 1035 section 4.1.4: 11 is a pointer, RFC 6891 made
+		 * 01 extended; neither has a place in DNSSL. */
+		if (l & 0xc0 || l > cur_left(&c))
+			return -EBADMSG;
+		if (n > 0)
+			tmp[n++] = '.';
+		for (unsigned k = 0; k < l; k++) {
+			uint8_t ch;
+
+			cur_u8(&c, &ch);
+			if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\') {
+				tmp[n++] = (char)ch;
+			} else {
+				/* RFC 4343 section 2.1: \DDD */
+				tmp[n++] = '\\';
+				tmp[n++] = (char)('0' + ch / 100);
+				tmp[n++] = (char)('0' + ch / 10 % 10);
+				tmp[n++] = (char)('0' + ch % 10);
+			}
+		}
+	}
+	*pos = c.off;
+	return ds__output(tmp, n, buf, size);
+}
+
+/* --- Names --------------------------------------------------------------- */
+
+const char *
+ds_packet_link_name(int linktype)
+{
+	switch (linktype) {
+	case DS_LINK_NULL:
+		return "NULL";
+	case DS_LINK_EN10MB:
+		return "EN10MB";
+	case DS_LINK_RAW:
+	case DS_LINK_RAW_OPENBSD:
+	case DS_LINK_RAW_LT:
+		return "RAW";
+	case DS_LINK_LOOP:
+		return "LOOP";
+	case DS_LINK_LINUX_SLL:
+		return "LINUX_SLL";
+	case DS_LINK_IPV4:
+		return "IPV4";
+	case DS_LINK_IPV6:
+		return "IPV6";
+	case DS_LINK_LINUX_SLL2:
+		return "LINUX_SLL2";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_ethertype_name(uint16_t ethertype)
+{
+	switch (ethertype) {
+	case 0x0800:
+		return "IPv4";
+	case 0x0806:
+		return "ARP";
+	case 0x0842:
+		return "Wake-on-LAN";
+	case 0x22f3:
+		return "TRILL";
+	case 0x6558:
+		return "Transparent Ethernet Bridging";
+	case 0x8035:
+		return "RARP";
+	case 0x8100:
+		return "802.1Q";
+	case 0x86dd:
+		return "IPv6";
+	case 0x8808:
+		return "Ethernet flow control";
+	case 0x8809:
+		return "Slow Protocols (LACP)";
+	case 0x8847:
+		return "MPLS unicast";
+	case 0x8848:
+		return "MPLS multicast";
+	case 0x8863:
+		return "PPPoE Discovery";
+	case 0x8864:
+		return "PPPoE Session";
+	case 0x888e:
+		return "802.1X (EAPOL)";
+	case 0x88a8:
+		return "802.1ad";
+	case 0x88cc:
+		return "LLDP";
+	case 0x88e5:
+		return "MACsec";
+	case 0x88f7:
+		return "PTP";
+	case 0x8902:
+		return "CFM";
+	case 0x9100:
+		return "QinQ (0x9100)";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * IANA "Assigned Internet Protocol Numbers", keywords as registered.
+ * NULL entries have no keyword (61, 63, 68, 99, 114 are "any ..." rows)
+ * or are unassigned.
+ */
+static const char *const proto_names[146] = {
+    "HOPOPT",
+    "ICMP",
+    "IGMP",
+    "GGP",
+    "IPv4",
+    "ST",
+    "TCP",
+    "CBT",
+    "EGP",
+    "IGP",
+    "BBN-RCC-MON",
+    "NVP-II",
+    "PUP",
+    "ARGUS",
+    "EMCON",
+    "XNET",
+    "CHAOS",
+    "UDP",
+    "MUX",
+    "DCN-MEAS",
+    "HMP",
+    "PRM",
+    "XNS-IDP",
+    "TRUNK-1",
+    "TRUNK-2",
+    "LEAF-1",
+    "LEAF-2",
+    "RDP",
+    "IRTP",
+    "ISO-TP4",
+    "NETBLT",
+    "MFE-NSP",
+    "MERIT-INP",
+    "DCCP",
+    "3PC",
+    "IDPR",
+    "XTP",
+    "DDP",
+    "IDPR-CMTP",
+    "TP++",
+    "IL",
+    "IPv6",
+    "SDRP",
+    "IPv6-Route",
+    "IPv6-Frag",
+    "IDRP",
+    "RSVP",
+    "GRE",
+    "DSR",
+    "BNA",
+    "ESP",
+    "AH",
+    "I-NLSP",
+    "SWIPE",
+    "NARP",
+    "Min-IPv4",
+    "TLSP",
+    "SKIP",
+    "IPv6-ICMP",
+    "IPv6-NoNxt",
+    "IPv6-Opts",
+    NULL,
+    "CFTP",
+    NULL,
+    "SAT-EXPAK",
+    "KRYPTOLAN",
+    "RVD",
+    "IPPC",
+    NULL,
+    "SAT-MON",
+    "VISA",
+    "IPCV",
+    "CPNX",
+    "CPHB",
+    "WSN",
+    "PVP",
+    "BR-SAT-MON",
+    "SUN-ND",
+    "WB-MON",
+    "WB-EXPAK",
+    "ISO-IP",
+    "VMTP",
+    "SECURE-VMTP",
+    "VINES",
+    "IPTM",
+    "NSFNET-IGP",
+    "DGP",
+    "TCF",
+    "EIGRP",
+    "OSPFIGP",
+    "Sprite-RPC",
+    "LARP",
+    "MTP",
+    "AX.25",
+    "IPIP",
+    "MICP",
+    "SCC-SP",
+    "ETHERIP",
+    "ENCAP",
+    NULL,
+    "GMTP",
+    "IFMP",
+    "PNNI",
+    "PIM",
+    "ARIS",
+    "SCPS",
+    "QNX",
+    "A/N",
+    "IPComp",
+    "SNP",
+    "Compaq-Peer",
+    "IPX-in-IP",
+    "VRRP",
+    "PGM",
+    NULL,
+    "L2TP",
+    "DDX",
+    "IATP",
+    "STP",
+    "SRP",
+    "UTI",
+    "SMP",
+    "SM",
+    "PTP",
+    "ISIS over IPv4",
+    "FIRE",
+    "CRTP",
+    "CRUDP",
+    "SSCOPMCE",
+    "IPLT",
+    "SPS",
+    "PIPE",
+    "SCTP",
+    "FC",
+    "RSVP-E2E-IGNORE",
+    "Mobility Header",
+    "UDPLite",
+    "MPLS-in-IP",
+    "manet",
+    "HIP",
+    "Shim6",
+    "WESP",
+    "ROHC",
+    "Ethernet",
+    "AGGFRAG",
+    "NSH",
+};
+
+const char *
+ds_packet_proto_name(unsigned proto)
+{
+	if (proto < sizeof(proto_names) / sizeof(proto_names[0]))
+		return proto_names[proto];
+	if (proto == 253 || proto == 254)
+		return "Experimental"; /* RFC 3692 */
+	if (proto == 255)
+		return "Reserved";
+	return NULL;
+}
+
+const char *
+ds_packet_ext_abbrev(unsigned proto)
+{
+	switch (proto) {
+	case 0:
+		return "HBH";
+	case 43:
+		return "RT";
+	case 44:
+		return "FRAG";
+	case 50:
+		return "ESP";
+	case 51:
+		return "AH";
+	case 59:
+		return "NONE";
+	case 60:
+		return "DST";
+	case 135:
+		return "MH";
+	case 139:
+		return "HIP";
+	case 140:
+		return "SHIM6";
+	case 253:
+		return "EXP253";
+	case 254:
+		return "EXP254";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_opt_name(uint8_t type)
+{
+	switch (type) {
+	case 0x00:
+		return "Pad1";
+	case 0x01:
+		return "PadN";
+	case 0x04:
+		return "Tunnel Encapsulation Limit"; /* RFC 2473 */
+	case 0x05:
+		return "Router Alert"; /* RFC 2711 */
+	case 0x07:
+		return "CALIPSO"; /* RFC 5570 */
+	case 0x08:
+		return "SMF_DPD"; /* RFC 7731 */
+	case 0x0f:
+		return "PDM"; /* RFC 8250 */
+	case 0x11:
+	case 0x31:
+		return "IOAM"; /* RFC 9486 */
+	case 0x23:
+		return "RPL Option (deprecated)";
+	case 0x26:
+		return "Quick-Start"; /* RFC 4782 */
+	case 0x30:
+		return "Minimum Path MTU"; /* RFC 9268 */
+	case 0x4d:
+		return "MPL Option (deprecated)";
+	case 0x63:
+		return "RPL Option"; /* RFC 9008 */
+	case 0x6d:
+		return "MPL Option"; /* RFC 7731 */
+	case 0x8a:
+		return "Endpoint Identification (deprecated)";
+	case 0x8b:
+		return "ILNP Nonce"; /* RFC 6744 */
+	case 0x8c:
+		return "Line-Identification"; /* RFC 6788 */
+	case 0xc2:
+		return "Jumbo Payload"; /* RFC 2675 */
+	case 0xc9:
+		return "Home Address"; /* RFC 6275 */
+	case 0xee:
+		return "IP_DFF"; /* RFC 6971 */
+	case 0x1e:
+	case 0x3e:
+	case 0x5e:
+	case 0x7e:
+	case 0x9e:
+	case 0xbe:
+	case 0xde:
+	case 0xfe:
+		return "Experiment"; /* RFC 4727 */
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_rt_name(uint8_t type)
+{
+	switch (type) {
+	case 0:
+		return "Source Route (deprecated)"; /* RFC 5095 */
+	case 1:
+		return "Nimrod (deprecated)";
+	case 2:
+		return "Type 2"; /* RFC 6275 */
+	case 3:
+		return "RPL Source Route"; /* RFC 6554 */
+	case 4:
+		return "Segment Routing"; /* RFC 8754 */
+	case 5:
+		return "CRH-16"; /* RFC 9631 */
+	case 6:
+		return "CRH-32";
+	case 253:
+		return "Experiment 1"; /* RFC 4727 */
+	case 254:
+		return "Experiment 2";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_icmp6_type_name(uint8_t type)
+{
+	switch (type) {
+	case 1:
+		return "Destination Unreachable";
+	case 2:
+		return "Packet Too Big";
+	case 3:
+		return "Time Exceeded";
+	case 4:
+		return "Parameter Problem";
+	case 100:
+	case 101:
+	case 200:
+	case 201:
+		return "Private experimentation";
+	case 127:
+		return "Reserved for expansion of ICMPv6 error messages";
+	case 128:
+		return "Echo Request";
+	case 129:
+		return "Echo Reply";
+	case 130:
+		return "Multicast Listener Query";
+	case 131:
+		return "Multicast Listener Report";
+	case 132:
+		return "Multicast Listener Done";
+	case 133:
+		return "Router Solicitation";
+	case 134:
+		return "Router Advertisement";
+	case 135:
+		return "Neighbor Solicitation";
+	case 136:
+		return "Neighbor Advertisement";
+	case 137:
+		return "Redirect";
+	case 138:
+		return "Router Renumbering";
+	case 139:
+		return "Node Information Query";
+	case 140:
+		return "Node Information Response";
+	case 141:
+		return "Inverse Neighbor Discovery Solicitation";
+	case 142:
+		return "Inverse Neighbor Discovery Advertisement";
+	case 143:
+		return "Version 2 Multicast Listener Report";
+	case 144:
+		return "Home Agent Address Discovery Request";
+	case 145:
+		return "Home Agent Address Discovery Reply";
+	case 146:
+		return "Mobile Prefix Solicitation";
+	case 147:
+		return "Mobile Prefix Advertisement";
+	case 148:
+		return "Certification Path Solicitation";
+	case 149:
+		return "Certification Path Advertisement";
+	case 150:
+		return "Experimental mobility (Seamoby)";
+	case 151:
+		return "Multicast Router Advertisement";
+	case 152:
+		return "Multicast Router Solicitation";
+	case 153:
+		return "Multicast Router Termination";
+	case 154:
+		return "FMIPv6";
+	case 155:
+		return "RPL Control";
+	case 156:
+		return "ILNPv6 Locator Update";
+	case 157:
+		return "Duplicate Address Request";
+	case 158:
+		return "Duplicate Address Confirmation";
+	case 159:
+		return "MPL Control";
+	case 160:
+		return "Extended Echo Request";
+	case 161:
+		return "Extended Echo Reply";
+	case 255:
+		return "Reserved for expansion of ICMPv6 informational "
+		       "messages";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_icmp6_code_name(uint8_t type, uint8_t code)
+{
+	static const char *const unreach[] = {
+	    "no route to destination",
+	    "communication with destination administratively prohibited",
+	    "beyond scope of source address", "address unreachable",
+	    "port unreachable", "source address failed ingress/egress policy",
+	    "reject route to destination",
+	    "error in Source Routing Header", /* RFC 6554 */
+	    "headers too long",               /* RFC 8883 */
+	};
+	static const char *const exceeded[] = {
+	    "hop limit exceeded in transit",
+	    "fragment reassembly time exceeded",
+	};
+	static const char *const param[] = {
+	    "erroneous header field encountered",
+	    "unrecognized Next Header type encountered",
+	    "unrecognized IPv6 option encountered",
+	    "IPv6 First Fragment has incomplete IPv6 Header Chain", /* 7112 */
+	    "SR Upper-layer Header Error",                          /* 8754 */
+	    /* RFC 8883 section 3.2 */
+	    "unrecognized Next Header type encountered by intermediate node",
+	    "extension header too big",
+	    "extension header chain too long",
+	    "too many extension headers",
+	    "too many options in extension header",
+	    "option too big",
+	};
+	static const char *const ext_reply[] = {
+	    /* RFC 8335 section 3 */
+	    "no error",
+	    "malformed query",
+	    "no such interface",
+	    "no such table entry",
+	    "multiple interfaces satisfy query",
+	};
+
+	switch (type) {
+	case 1:
+		return code < 9 ? unreach[code] : NULL;
+	case 3:
+		return code < 2 ? exceeded[code] : NULL;
+	case 4:
+		return code < 11 ? param[code] : NULL;
+	case 138: /* RFC 2894 section 3 */
+		return code == 0  ? "router renumbering command"
+		    : code == 1   ? "router renumbering result"
+		    : code == 255 ? "sequence number reset"
+		                  : NULL;
+	case 139: /* RFC 4620 section 4 */
+		return code == 0 ? "subject is an IPv6 address"
+		    : code == 1  ? "subject is a name"
+		    : code == 2  ? "subject is an IPv4 address"
+		                 : NULL;
+	case 140:
+		return code == 0 ? "successful reply"
+		    : code == 1  ? "responder refuses to answer"
+		    : code == 2  ? "unknown query type"
+		                 : NULL;
+	case 161:
+		return code < 5 ? ext_reply[code] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+bool
+ds_packet_icmp6_is_error(uint8_t type)
+{
+	return type < 128; /* RFC 4443 section 2.1 */
+}
+
+const char *
+ds_packet_icmp4_type_name(uint8_t type)
+{
+	switch (type) {
+	case 0:
+		return "Echo Reply";
+	case 3:
+		return "Destination Unreachable";
+	case 4:
+		return "Source Quench";
+	case 5:
+		return "Redirect";
+	case 8:
+		return "Echo";
+	case 9:
+		return "Router Advertisement";
+	case 10:
+		return "Router Solicitation";
+	case 11:
+		return "Time Exceeded";
+	case 12:
+		return "Parameter Problem";
+	case 13:
+		return "Timestamp";
+	case 14:
+		return "Timestamp Reply";
+	case 42:
+		return "Extended Echo Request";
+	case 43:
+		return "Extended Echo Reply";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_ndopt_name(uint8_t type)
+{
+	switch (type) {
+	case 1:
+		return "Source Link-Layer Address";
+	case 2:
+		return "Target Link-Layer Address";
+	case 3:
+		return "Prefix Information";
+	case 4:
+		return "Redirected Header";
+	case 5:
+		return "MTU";
+	case 6:
+		return "NBMA Shortcut Limit";
+	case 7:
+		return "Advertisement Interval";
+	case 8:
+		return "Home Agent Information";
+	case 9:
+		return "Source Address List";
+	case 10:
+		return "Target Address List";
+	case 11:
+		return "CGA";
+	case 12:
+		return "RSA Signature";
+	case 13:
+		return "Timestamp";
+	case 14:
+		return "Nonce";
+	case 15:
+		return "Trust Anchor";
+	case 16:
+		return "Certificate";
+	case 17:
+		return "IP Address/Prefix";
+	case 18:
+		return "New Router Prefix Information";
+	case 19:
+		return "Link-layer Address";
+	case 20:
+		return "Neighbor Advertisement Acknowledgment";
+	case 21:
+		return "PvD ID";
+	case 23:
+		return "MAP";
+	case 24:
+		return "Route Information";
+	case 25:
+		return "RDNSS";
+	case 26:
+		return "RA Flags Extension";
+	case 27:
+		return "Handover Key Request";
+	case 28:
+		return "Handover Key Reply";
+	case 29:
+		return "Handover Assist Information";
+	case 30:
+		return "Mobile Node Identifier";
+	case 31:
+		return "DNSSL";
+	case 32:
+		return "Proxy Signature";
+	case 33:
+		return "Address Registration";
+	case 34:
+		return "6LoWPAN Context";
+	case 35:
+		return "Authoritative Border Router";
+	case 36:
+		return "6LoWPAN Capability Indication";
+	case 37:
+		return "DHCP Captive-Portal";
+	case 38:
+		return "PREF64";
+	case 39:
+		return "Crypto-ID Parameters";
+	case 40:
+		return "NDP Signature";
+	case 41:
+		return "Resource Directory Address";
+	case 42:
+		return "Consistent Uptime";
+	case 138:
+		return "CARD Request";
+	case 139:
+		return "CARD Reply";
+	case 144:
+		return "Encrypted DNS";
+	case 253:
+	case 254:
+		return "Experiment";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_mldrec_name(uint8_t type)
+{
+	static const char *const names[] = {
+	    NULL,
+	    "MODE_IS_INCLUDE",
+	    "MODE_IS_EXCLUDE",
+	    "CHANGE_TO_INCLUDE_MODE",
+	    "CHANGE_TO_EXCLUDE_MODE",
+	    "ALLOW_NEW_SOURCES",
+	    "BLOCK_OLD_SOURCES",
+	};
+
+	return type < 7 ? names[type] : NULL;
+}
+
+const char *
+ds_packet_prf_name(uint8_t prf)
+{
+	static const char *const names[] = {
+	    "medium", "high", "reserved", "low"};
+
+	return prf < 4 ? names[prf] : NULL;
+}
+
+const char *
+ds_packet_dscp_name(uint8_t dscp)
+{
+	switch (dscp) {
+	case 0:
+		return "CS0";
+	case 1:
+		return "LE"; /* RFC 8622 */
+	case 8:
+		return "CS1";
+	case 10:
+		return "AF11"; /* RFC 2597: AFxy = 8x + 2y */
+	case 12:
+		return "AF12";
+	case 14:
+		return "AF13";
+	case 16:
+		return "CS2";
+	case 18:
+		return "AF21";
+	case 20:
+		return "AF22";
+	case 22:
+		return "AF23";
+	case 24:
+		return "CS3";
+	case 26:
+		return "AF31";
+	case 28:
+		return "AF32";
+	case 30:
+		return "AF33";
+	case 32:
+		return "CS4";
+	case 34:
+		return "AF41";
+	case 36:
+		return "AF42";
+	case 38:
+		return "AF43";
+	case 40:
+		return "CS5";
+	case 44:
+		return "VA"; /* RFC 5865 */
+	case 46:
+		return "EF"; /* RFC 3246 */
+	case 48:
+		return "CS6";
+	case 56:
+		return "CS7";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_ecn_name(uint8_t ecn)
+{
+	static const char *const names[] = {
+	    "Not-ECT", "ECT(1)", "ECT(0)", "CE"};
+
+	return ecn < 4 ? names[ecn] : NULL;
+}
+
+const char *
+ds_packet_tcpopt_name(uint8_t kind)
+{
+	switch (kind) {
+	case 0:
+		return "EOL";
+	case 1:
+		return "NOP";
+	case 2:
+		return "MSS";
+	case 3:
+		return "WS"; /* RFC 7323 */
+	case 4:
+		return "SACK-permitted"; /* RFC 2018 */
+	case 5:
+		return "SACK";
+	case 8:
+		return "TS"; /* RFC 7323 */
+	case 19:
+		return "MD5"; /* RFC 2385 */
+	case 28:
+		return "UTO"; /* RFC 5482 */
+	case 29:
+		return "TCP-AO"; /* RFC 5925 */
+	case 30:
+		return "MPTCP"; /* RFC 8684 */
+	case 34:
+		return "TFO"; /* RFC 7413 */
+	case 69:
+		return "TCP-ENO"; /* RFC 8547 */
+	case 172:
+		return "AccECN0";
+	case 174:
+		return "AccECN1";
+	case 253:
+	case 254:
+		return "Experimental"; /* RFC 4727, RFC 6994 */
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_ip4opt_name(uint8_t type)
+{
+	switch (type) {
+	case 0:
+		return "EOL";
+	case 1:
+		return "NOP";
+	case 7:
+		return "RR";
+	case 25:
+		return "QS"; /* RFC 4782 */
+	case 68:
+		return "TS";
+	case 82:
+		return "Traceroute"; /* RFC 1393 */
+	case 130:
+		return "Security"; /* RFC 1108 */
+	case 131:
+		return "LSRR";
+	case 133:
+		return "Extended Security";
+	case 134:
+		return "CIPSO";
+	case 136:
+		return "Stream ID";
+	case 137:
+		return "SSRR";
+	case 148:
+		return "RA"; /* RFC 2113 */
+	case 30:
+	case 94:
+	case 158:
+	case 222:
+		return "Experiment"; /* RFC 4727 */
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_anom_name(uint32_t bit)
+{
+	switch (bit) {
+	case DS_PKT_ANOM_HBH_NOT_FIRST:
+		return "hop-by-hop options not first";
+	case DS_PKT_ANOM_EXT_REPEATED:
+		return "extension header repeated";
+	case DS_PKT_ANOM_FRAG_CHAIN:
+		return "first fragment without the whole header chain";
+	case DS_PKT_ANOM_FRAG_ND:
+		return "fragmented neighbor discovery";
+	case DS_PKT_ANOM_LEN_MISMATCH:
+		return "length disagrees with the frame";
+	case DS_PKT_ANOM_CHAIN_TOO_DEEP:
+		return "header chain too deep";
+	case DS_PKT_ANOM_ATOMIC_FRAG:
+		return "atomic fragment";
+	case DS_PKT_ANOM_FRAG_LEN:
+		return "fragment not a multiple of 8 octets";
+	case DS_PKT_ANOM_RH0:
+		return "routing header type 0";
+	case DS_PKT_ANOM_RH_SEGLEFT:
+		return "segments left beyond the address list";
+	case DS_PKT_ANOM_PADDING:
+		return "bad padding";
+	case DS_PKT_ANOM_JUMBO:
+		return "jumbo payload misused";
+	case DS_PKT_ANOM_ND_HOPLIMIT:
+		return "neighbor discovery hop limit not 255";
+	case DS_PKT_ANOM_SRC_MULTICAST:
+		return "multicast source address";
+	case DS_PKT_ANOM_IP4_CHECKSUM:
+		return "bad IPv4 header checksum";
+	case DS_PKT_ANOM_OPT_REPEATED:
+		return "option repeated";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ds_packet_err_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case DS_PKT_ERR_NONE:
+		return "none";
+	case DS_PKT_ERR_TRUNC_CAPTURE:
+		return "truncated by the capture";
+	case DS_PKT_ERR_TRUNC_PACKET:
+		return "truncated packet";
+	case DS_PKT_ERR_MALFORMED:
+		return "malformed";
+	default:
+		return "unknown";
+	}
+}
+
+const char *
+ds_packet_layer_name(unsigned layer)
+{
+	switch (layer) {
+	case DS_PKT_LAYER_NONE:
+		return "none";
+	case DS_PKT_LAYER_LINK:
+		return "link-layer header";
+	case DS_PKT_LAYER_IPV4:
+		return "IPv4 header";
+	case DS_PKT_LAYER_IPV4_OPT:
+		return "IPv4 option";
+	case DS_PKT_LAYER_IPV6:
+		return "IPv6 header";
+	case DS_PKT_LAYER_EXT:
+		return "IPv6 extension header";
+	case DS_PKT_LAYER_EXT_OPT:
+		return "IPv6 option";
+	case DS_PKT_LAYER_TCP:
+		return "TCP header";
+	case DS_PKT_LAYER_TCP_OPT:
+		return "TCP option";
+	case DS_PKT_LAYER_UDP:
+		return "UDP header";
+	case DS_PKT_LAYER_ICMP6:
+		return "ICMPv6 message";
+	case DS_PKT_LAYER_ND_OPT:
+		return "neighbor discovery option";
+	case DS_PKT_LAYER_MLD:
+		return "MLD message";
+	case DS_PKT_LAYER_ICMP4:
+		return "ICMPv4 message";
+	case DS_PKT_LAYER_IP:
+		return "IP header";
+	default:
+		return "unknown";
+	}
+}
+
+const char *
+ds_packet_why_name(unsigned why)
+{
+	switch (why) {
+	case DS_PKT_WHY_NONE:
+		return "none";
+	case DS_PKT_WHY_SHORT:
+		return "too short";
+	case DS_PKT_WHY_VERSION:
+		return "wrong IP version";
+	case DS_PKT_WHY_IHL:
+		return "IPv4 header length below 20";
+	case DS_PKT_WHY_TOTAL_LEN:
+		return "IPv4 total length below the header length";
+	case DS_PKT_WHY_OPT_LEN:
+		return "bad option length";
+	case DS_PKT_WHY_HDR_LEN:
+		return "bad header length";
+	case DS_PKT_WHY_UDP_LEN:
+		return "UDP length below 8";
+	case DS_PKT_WHY_ND_OPT_ZERO:
+		return "option with length 0";
+	case DS_PKT_WHY_LINK:
+		return "bad link-layer header";
+	default:
+		return "unknown";
+	}
+}
