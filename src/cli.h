@@ -32,6 +32,7 @@ struct cli_command {
 extern const struct cli_command cli_cmd_addr;
 extern const struct cli_command cli_cmd_serve;
 extern const struct cli_command cli_cmd_load;
+extern const struct cli_command cli_cmd_dissect;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

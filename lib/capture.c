@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_capture: libpcap behind a small handle.
+ *
+ * Files are not handed to libpcap by name. We open them ourselves and give
+ * libpcap a stdio stream (fopencookie) that first replays a few bytes we
+ * read ahead. That look-ahead tells us the time stamp resolution the file
+ * really has, which libpcap hides once it scales everything to the
+ * precision we ask for (nanoseconds); it works on pipes too, where seeking
+ * back is impossible. Owning the reads also keeps the errno of a failed
+ * read, so that a disk error is told apart from a damaged file.
+ *
+ * A filter on a file is evaluated here (pcap_offline_filter) rather than
+ * inside libpcap, so that packet numbers count every record in the file,
+ * as Wireshark numbers frames, and a filtered listing still names packets
+ * by their place in the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dualstack/capture.h"
+
+/*
+ * How far we read ahead looking for the first pcapng Interface Description
+ * Block. It normally follows the Section Header Block within a few hundred
+ * bytes; a file that puts it later just gets microsecond display.
+ */
+#define PEEK_MAX 65536
+
+/* Size of the stdio buffer between our reads and libpcap's freads. */
+#define STREAM_BUF (256 * 1024)
+
+/* File magic numbers: pcap(5) and pcapng (draft-ietf-opsawg-pcapng). */
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+#define PCAP_MAGIC_KUZNETZOV 0xa1b2cd34u /* "modified" pcap, microseconds */
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_BOM 0x1a2b3c4du
+#define PCAPNG_IDB 0x00000001u
+#define PCAPNG_OPT_END 0
+#define PCAPNG_OPT_IF_TSRESOL 9
+
+/* The byte source under the stdio stream. */
+struct source {
+	int fd;
+	bool own_fd;
+	uint8_t *peek; /* bytes read ahead, replayed first */
+	size_t peek_len, peek_pos;
+	bool eof;         /* the look-ahead met the end of the input */
+	int err;          /* errno of the last failed read, 0 if none */
+	atomic_int *stop; /* the capture's break flag */
+};
+
+struct ds_capture {
+	pcap_t *p;
+	struct source *src; /* files: owned by the stream libpcap closes */
+	bool live;
+	unsigned digits;
+	uint32_t ns_scale; /* tv_usec times this is nanoseconds */
+	int linktype;
+	atomic_int stop;
+	bool have_filter;
+	struct bpf_program prog; /* files: evaluated in ds_capture_next() */
+	uint64_t number;
+	struct ds_capture_stats st;
+	char err[PCAP_ERRBUF_SIZE];
+};
+
+static void
+set_err(char *errbuf, size_t errsize, const char *msg)
+{
+	if (errbuf && errsize)
+		snprintf(errbuf, errsize, "%s", msg);
+}
+
+/* --- The byte source ----------------------------------------------------- */
+
+/*
+ * read(2) that restarts after a signal, unless the signal asked for a
+ * break: a pipe whose writer stalls must not keep Ctrl-C waiting. -1 with
+ * s->err on failure.
+ */
+static ssize_t
+source_read(struct source *s, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(s->fd, buf, n);
+
+		if (r == -1 && errno == EINTR &&
+		    !(s->stop && atomic_load(s->stop)))
+			continue;
+		if (r == -1)
+			s->err = errno;
+		return r;
+	}
+}
+
+/*
+ * Read ahead until 'want' bytes are held (want <= PEEK_MAX) or the input
+ * ends. Returns 0, or -errno on a read error.
+ */
+static int
+source_fill(struct source *s, size_t want)
+{
+	if (!s->peek) {
+		s->peek = malloc(PEEK_MAX);
+		if (!s->peek)
+			return -ENOMEM;
+	}
+	while (s->peek_len < want && !s->eof) {
+		ssize_t r = source_read(
+		    s, s->peek + s->peek_len, PEEK_MAX - s->peek_len);
+
+		if (r == -1)
+			return -s->err;
+		if (r == 0)
+			s->eof = true;
+		s->peek_len += (size_t)r;
+	}
+	return 0;
+}
+
+static ssize_t
+cookie_read(void *cookie, char *buf, size_t n)
+{
+	struct source *s = cookie;
+
+	if (s->peek_pos < s->peek_len) {
+		size_t k = s->peek_len - s->peek_pos;
+
+		if (k > n)
+			k = n;
+		memcpy(buf, s->peek + s->peek_pos, k);
+		s->peek_pos += k;
+		return (ssize_t)k;
+	}
+	if (s->eof)
+		return 0;
+	return source_read(s, buf, n);
+}
+
+static int
+cookie_close(void *cookie)
+{
+	struct source *s = cookie;
+
+	if (s->own_fd)
+		close(s->fd);
+	free(s->peek);
+	free(s);
+	return 0;
+}
+
+static uint32_t
+get32(const uint8_t *p, bool le)
+{
+	if (le)
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[0] << 24;
+}
+
+static uint16_t
+get16(const uint8_t *p, bool le)
+{
+	return le ? (uint16_t)(p[0] | p[1] << 8) : (uint16_t)(p[1] | p[0] << 8);
+}
+
+/*
+ * The fractional digits an if_tsresol value gives (pcapng section 4.2):
+ * the high bit clear means 10^-v seconds, set means 2^-v. A resolution
+ * finer than a microsecond is shown with nanoseconds.
+ */
+static unsigned
+tsresol_digits(uint8_t v)
+{
+	if (v & 0x80)
+		return (v & 0x7f) > 20 ? 9 : 6; /* 2^-20 s is about 1 us */
+	return v > 6 ? 9 : 6;
+}
+
+/*
+ * Walk pcapng blocks from the Section Header Block to the first Interface
+ * Description Block and read its if_tsresol option. Every length is
+ * checked against the bytes we hold; anything odd means "microseconds",
+ * and libpcap then says what is wrong with the file.
+ */
+static int
+pcapng_digits(struct source *s)
+{
+	size_t off = 0;
+	bool le;
+	int r;
+
+	r = source_fill(s, 12);
+	if (r < 0 || s->peek_len < 12)
+		return r < 0 ? r : 6;
+	if (get32(s->peek + 8, true) == PCAPNG_BOM)
+		le = true;
+	else if (get32(s->peek + 8, false) == PCAPNG_BOM)
+		le = false;
+	else
+		return 6;
+	for (unsigned blocks = 0; blocks < 64; blocks++) {
+		uint32_t type, len;
+
+		r = source_fill(s, off + 8 <= PEEK_MAX ? off + 8 : PEEK_MAX);
+		if (r < 0)
+			return r;
+		if (off + 8 > s->peek_len)
+			return 6;
+		type = get32(s->peek + off, le);
+		len = get32(s->peek + off + 4, le);
+		if (len < 12 || len % 4 != 0 || len > PEEK_MAX - off)
+			return 6;
+		if (type != PCAPNG_IDB) {
+			/* Only an SHB or a block that carries no packet may
+			 * come before the first IDB. */
+			off += len;
+			continue;
+		}
+		r = source_fill(s, off + len);
+		if (r < 0)
+			return r;
+		if (off + len > s->peek_len || len < 20)
+			return 6;
+		/* IDB: type, length, linktype(2), reserved(2), snaplen(4),
+		 * then options up to the trailing length. */
+		size_t o = off + 16, end = off + len - 4;
+
+		while (o + 4 <= end) {
+			uint16_t code = get16(s->peek + o, le);
+			uint16_t olen = get16(s->peek + o + 2, le);
+
+			if (code == PCAPNG_OPT_END)
+				break;
+			if (olen > end - o - 4)
+				break;
+			if (code == PCAPNG_OPT_IF_TSRESOL && olen >= 1)
+				return (int)tsresol_digits(s->peek[o + 4]);
+			o += 4 + ((olen + 3u) & ~3u);
+		}
+		return 6; /* no if_tsresol: the default 10^-6 */
+	}
+	return 6;
+}
+
+/* The time stamp digits of the file starting in s: 6 or 9, or -errno. */
+static int
+file_digits(struct source *s)
+{
+	uint32_t m;
+	int r = source_fill(s, 4);
+
+	if (r < 0)
+		return r;
+	if (s->peek_len < 4)
+		return 6;
+	m = get32(s->peek, false);
+	if (m == PCAP_MAGIC_NS || get32(s->peek, true) == PCAP_MAGIC_NS)
+		return 9;
+	if (m == PCAPNG_SHB)
+		return pcapng_digits(s);
+	return 6;
+}
+
+/* --- Opening and closing ------------------------------------------------- */
+
+int
+ds_capture_new_file(
+    const char *path, char *errbuf, size_t errsize, struct ds_capture **ret)
+{
+	static const cookie_io_functions_t io = {
+	    .read = cookie_read,
+	    .close = cookie_close,
+	};
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	struct ds_capture *c;
+	struct source *s;
+	struct stat sb;
+	FILE *f;
+	int r, digits;
+
+	c = calloc(1, sizeof(*c));
+	s = calloc(1, sizeof(*s));
+	if (!c || !s) {
+		free(c);
+		free(s);
+		return -ENOMEM;
+	}
+	s->stop = &c->stop;
+	if (strcmp(path, "-") == 0) {
+		s->fd = STDIN_FILENO;
+	} else {
+		s->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->fd == -1) {
+			r = -errno;
+			goto fail_source;
+		}
+		s->own_fd = true;
+	}
+	if (fstat(s->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		r = -EISDIR;
+		goto fail_source;
+	}
+	digits = file_digits(s);
+	if (digits < 0) {
+		r = digits;
+		goto fail_source;
+	}
+	if (s->peek_len == 0 && s->eof) {
+		r = -ENODATA;
+		goto fail_source;
+	}
+	f = fopencookie(s, "r", io);
+	if (!f) {
+		r = -ENOMEM;
+		goto fail_source;
+	}
+	/* From here the stream owns s: fclose() frees it. */
+	setvbuf(f, NULL, _IOFBF, STREAM_BUF);
+	c->p = pcap_fopen_offline_with_tstamp_precision(
+	    f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+	if (!c->p) {
+		r = s->err ? -s->err : -EBADMSG;
+		set_err(errbuf, errsize, pcap_err);
+		fclose(f);
+		free(c);
+		return r;
+	}
+	c->src = s;
+	c->digits = (unsigned)digits;
+	c->ns_scale = 1; /* opened at nanosecond precision */
+	c->linktype = pcap_datalink(c->p);
+	*ret = c;
+	return 0;
+
+fail_source:
+	if (s->own_fd)
+		close(s->fd);
+	free(s->peek);
+	free(s);
+	free(c);
+	return r;
+}
+
+/* Map a pcap_activate() or setter failure to an errno. */
+static int
+activate_errno(int status)
+{
+	switch (status) {
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return -EPERM;
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return -ENODEV;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return -ENETDOWN;
+	case PCAP_ERROR_RFMON_NOTSUP:
+	case PCAP_ERROR_ACTIVATED:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+int
+ds_capture_new_live(const char *ifname, const struct ds_capture_live_opts *opts,
+    char *errbuf, size_t errsize, struct ds_capture **ret)
+{
+	struct ds_capture_live_opts o = {0};
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	struct ds_capture *c;
+	int status;
+
+	if (opts)
+		o = *opts;
+	if (o.snaplen == 0)
+		o.snaplen = DS_CAPTURE_SNAPLEN;
+	if (o.timeout_ms == 0)
+		o.timeout_ms = DS_CAPTURE_TIMEOUT_MS;
+	if (o.timeout_ms < 0 || o.snaplen > INT32_MAX ||
+	    o.buffer_size > INT32_MAX) {
+		set_err(errbuf, errsize, "invalid capture option");
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->live = true;
+	c->p = pcap_create(ifname, pcap_err);
+	if (!c->p) {
+		set_err(errbuf, errsize, pcap_err);
+		free(c);
+		return -EIO;
+	}
+	pcap_set_snaplen(c->p, (int)o.snaplen);
+	pcap_set_promisc(c->p, (o.flags & DS_CAPTURE_PROMISC) != 0);
+	pcap_set_timeout(c->p, o.timeout_ms);
+	pcap_set_immediate_mode(c->p, 1);
+	if (o.buffer_size)
+		pcap_set_buffer_size(c->p, (int)o.buffer_size);
+	/* Nanoseconds where the kernel offers them; else microseconds. */
+	pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO);
+
+	status = pcap_activate(c->p);
+	if (status < 0) {
+		int r = activate_errno(status);
+
+		set_err(errbuf, errsize, pcap_geterr(c->p));
+		pcap_close(c->p);
+		free(c);
+		return r;
+	}
+	/* A warning (status > 0, such as promiscuous mode unsupported)
+	 * leaves a working capture. */
+	if (o.flags & DS_CAPTURE_NONBLOCK &&
+	    pcap_setnonblock(c->p, 1, pcap_err) == PCAP_ERROR) {
+		set_err(errbuf, errsize, pcap_err);
+		pcap_close(c->p);
+		free(c);
+		return -EIO;
+	}
+	if (pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO) {
+		c->digits = 9;
+		c->ns_scale = 1;
+	} else {
+		c->digits = 6;
+		c->ns_scale = 1000;
+	}
+	c->linktype = pcap_datalink(c->p);
+	*ret = c;
+	return 0;
+}
+
+struct ds_capture *
+ds_capture_free(struct ds_capture *c)
+{
+	if (!c)
+		return NULL;
+	if (c->have_filter)
+		pcap_freecode(&c->prog);
+	pcap_close(c->p); /* closes the stream, which frees the source */
+	free(c);
+	return NULL;
+}
+
+/* --- Filter -------------------------------------------------------------- */
+
+int
+ds_capture_set_filter(
+    struct ds_capture *c, const char *expr, char *errbuf, size_t errsize)
+{
+	struct bpf_program prog;
+
+	/* The netmask only matters to "ip broadcast", which then fails with
+	 * libpcap's own message: unknown for files and for "any". */
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) ==
+	    PCAP_ERROR) {
+		set_err(errbuf, errsize, pcap_geterr(c->p));
+		return -EINVAL;
+	}
+	if (c->live) {
+		int r = pcap_setfilter(c->p, &prog);
+
+		pcap_freecode(&prog);
+		if (r == PCAP_ERROR) {
+			set_err(errbuf, errsize, pcap_geterr(c->p));
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (c->have_filter)
+		pcap_freecode(&c->prog);
+	c->prog = prog;
+	c->have_filter = true;
+	return 0;
+}
+
+/* --- Reading ------------------------------------------------------------- */
+
+int
+ds_capture_next(struct ds_capture *c, struct ds_capture_packet *ret)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+
+	for (;;) {
+		int rc;
+
+		/* A file read never waits long: the flag is enough. A live
+		 * read learns of a break from libpcap (below). */
+		if (!c->live && atomic_exchange(&c->stop, 0))
+			return -EINTR;
+		rc = pcap_next_ex(c->p, &h, &data);
+		if (rc == 1) {
+			if (!c->live)
+				c->number++;
+			if (c->have_filter &&
+			    !pcap_offline_filter(&c->prog, h, data))
+				continue;
+			if (c->live)
+				c->number++;
+			ret->sec = (int64_t)h->ts.tv_sec;
+			/* At nanosecond precision libpcap keeps
+			 * nanoseconds in tv_usec. */
+			ret->nsec = (uint32_t)h->ts.tv_usec * c->ns_scale;
+			ret->linktype = c->linktype;
+			ret->caplen = h->caplen;
+			ret->wirelen = h->len;
+			ret->number = c->number;
+			ret->data = data;
+			c->st.packets++;
+			c->st.bytes += h->caplen;
+			return 1;
+		}
+		if (rc == 0)
+			return -EAGAIN;
+		if (rc == PCAP_ERROR_BREAK) {
+			if (!c->live)
+				return 0; /* the end of the file */
+			atomic_store(&c->stop, 0);
+			return -EINTR;
+		}
+		snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+		if (!c->live && c->src->err == EINTR) {
+			atomic_store(&c->stop, 0);
+			return -EINTR;
+		}
+		if (!c->live)
+			return c->src->err ? -c->src->err : -EBADMSG;
+		return -EIO;
+	}
+}
+
+int
+ds_capture_loop(
+    struct ds_capture *c, uint64_t count, ds_capture_fn *fn, void *userdata)
+{
+	struct ds_capture_packet pkt;
+	uint64_t n = 0;
+
+	while (count == 0 || n < count) {
+		int r = ds_capture_next(c, &pkt);
+
+		if (r == -EAGAIN)
+			continue;
+		if (r <= 0)
+			return r;
+		n++;
+		r = fn(&pkt, userdata);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+void
+ds_capture_break(struct ds_capture *c)
+{
+	atomic_store(&c->stop, 1);
+	if (c->live)
+		pcap_breakloop(c->p);
+}
+
+int
+ds_capture_last_error(const struct ds_capture *c, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s", c->err);
+}
+
+/* --- Facts --------------------------------------------------------------- */
+
+int
+ds_capture_linktype(const struct ds_capture *c)
+{
+	return c->linktype;
+}
+
+const char *
+ds_capture_linktype_name(int linktype)
+{
+	return pcap_datalink_val_to_name(linktype);
+}
+
+unsigned
+ds_capture_snaplen(const struct ds_capture *c)
+{
+	int n = pcap_snapshot(c->p);
+
+	return n > 0 ? (unsigned)n : 0;
+}
+
+unsigned
+ds_capture_tstamp_digits(const struct ds_capture *c)
+{
+	return c->digits;
+}
+
+bool
+ds_capture_is_live(const struct ds_capture *c)
+{
+	return c->live;
+}
+
+int
+ds_capture_get_fd(const struct ds_capture *c)
+{
+	int fd;
+
+	if (!c->live)
+		return -EOPNOTSUPP;
+	fd = pcap_get_selectable_fd(c->p);
+	return fd >= 0 ? fd : -EOPNOTSUPP;
+}
+
+int
+ds_capture_stats(struct ds_capture *c, struct ds_capture_stats *ret)
+{
+	struct pcap_stat ps;
+
+	*ret = c->st;
+	ret->have_kernel = false;
+	if (!c->live)
+		return 0;
+	if (pcap_stats(c->p, &ps) == PCAP_ERROR) {
+		snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+		return -EIO;
+	}
+	ret->have_kernel = true;
+	ret->kernel_received = ps.ps_recv;
+	ret->kernel_dropped = ps.ps_drop;
+	ret->if_dropped = ps.ps_ifdrop;
+	return 0;
+}
