@@ -63,6 +63,7 @@ demo: deps build
 bench: deps
 	bench/addr.sh
 	bench/serve.sh
+	bench/dissect.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
@@ -71,4 +72,5 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench build-bench-serve
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench build-bench-serve \
+		build-bench-dissect
