@@ -5,11 +5,13 @@
 /* libdualstack: every public header. See libdualstack(3). */
 
 #include "dualstack/addr.h"
+#include "dualstack/capture.h"
 #include "dualstack/error.h"
 #include "dualstack/export.h"
 #include "dualstack/listen.h"
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
+#include "dualstack/packet.h"
 #include "dualstack/server.h"
 
 #endif
