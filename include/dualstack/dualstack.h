@@ -13,5 +13,6 @@
 #include "dualstack/loop.h"
 #include "dualstack/packet.h"
 #include "dualstack/server.h"
+#include "dualstack/sort.h"
 
 #endif
