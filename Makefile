@@ -12,7 +12,7 @@
 # What the build, the tests, the fuzzers and the benchmarks use. Keep in
 # step with the Dependencies table in README.md.
 PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-format \
-	iproute2 procps redis-server redis-tools \
+	iproute2 procps nftables redis-server redis-tools \
 	libpcap-dev tcpdump tshark python3-scapy radvd \
 	clang libclang-rt-14-dev python3
 

@@ -1,0 +1,429 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# A two-host topology in network namespaces for the scenario tests; sourced
+# by tests/net/*.sh (it lives in tests/net/lib/ so tests/run.sh never runs
+# it). Needs root, iproute2 and nftables.
+#
+#   CLIENT (ds-test-PID-client)             SERVER (ds-test-PID-server)
+#     dscPID 2001:db8::1/64  <-- veth -->  dssPID 2001:db8::2/64
+#            198.51.100.1/24                       198.51.100.2/24
+#
+# Both have lo up; the veths have no Duplicate Address Detection (the
+# addresses are usable at once), forwarding is off, and ICMP/ICMPv6 errors
+# are not rate-limited (else a burst of rejects gets only the first few
+# answered: 6 per second per peer for ICMPv4 by default). Nothing leaves the
+# two namespaces. After netns_setup, $CLIENT and $SERVER hold the namespace
+# names; every function that takes NS accepts those names or the words
+# "client" and "server".
+#
+# Functions:
+#   netns_require          exit 77 with a "skip: ..." line unless root, a
+#                          working "ip netns" and nft are there.
+#   netns_setup            build the topology; installs netns_cleanup on
+#                          EXIT (chained before any EXIT trap already set)
+#                          and makes INT/TERM/HUP exit through it. Also
+#                          removes what killed runs (kill -9) left behind
+#                          (netns_reap_stale). Returns non-zero on failure.
+#   netns_add_addr NS ADDR/PLEN
+#                          add one more address (IPv6 with nodad) to the
+#                          namespace's veth, e.g. SERVER 2001:db8::3/64.
+#   netns_exec NS CMD...   run CMD in the namespace (foreground).
+#   netns_spawn NS CMD...  start CMD in the background in the namespace;
+#                          its pid is in $NETNS_LAST_PID and netns_cleanup
+#                          ends it. Call it in the main shell, not in $( ).
+#   netns_tcp_listen NS ADDR PORT
+#                          spawn a TCP listener (accepts and closes) and wait
+#                          until it listens; 1 if it never does.
+#   netns_tcp_connect NS ADDR PORT [TIMEOUT_S]
+#                          one non-blocking connect() with a deadline
+#                          (default 1 s); prints "RESULT MS": RESULT is "ok",
+#                          "timeout" or the errno name (ECONNREFUSED,
+#                          EACCES, EHOSTUNREACH, ...), MS the time it took.
+#   netns_dnsd NS DNSD_ARGS...
+#                          spawn tests/net/lib/dnsd.py (with --pidfile) and
+#                          wait until its sockets are bound; 1 if not.
+#   netns_drop NS FAMILY [ADDR] [PORT]
+#                          nftables: silently drop inbound TCP SYNs in NS
+#                          (use SERVER), FAMILY ip or ip6 (or inet: both),
+#                          to ADDR and/or PORT when given ("-" = any).
+#   netns_reject_rst NS FAMILY [ADDR] [PORT]
+#                          the same, answering each SYN with a TCP RST.
+#   netns_reject_icmp NS FAMILY [ADDR] [PORT] [TYPE]
+#                          the same, answering with an ICMP (ip) or ICMPv6
+#                          (ip6) error of TYPE, default admin-prohibited. ip:
+#                          net-unreachable host-unreachable prot-unreachable
+#                          port-unreachable net-prohibited host-prohibited
+#                          admin-prohibited; ip6: no-route admin-prohibited
+#                          addr-unreachable port-unreachable policy-fail
+#                          reject-route; inet: icmpx port-unreachable
+#                          admin-prohibited no-route host-unreachable.
+#                          What connect() gives (measured on Linux 6.18,
+#                          tests/net/harness.sh checks each):
+#                            drop                  nothing: times out
+#                            tcp reset             ECONNREFUSED at once
+#                            ip  admin-prohibited, host-prohibited,
+#                                host-unreachable  EHOSTUNREACH at once
+#                            ip  net-unreachable   ENETUNREACH at once
+#                            ip  port-unreachable  ECONNREFUSED at once
+#                            ip6 admin-prohibited, policy-fail,
+#                                reject-route      EACCES after ~1 s
+#                            ip6 port-unreachable  ECONNREFUSED after ~1 s
+#                            ip6 no-route          ENETUNREACH after ~1 s
+#                            ip6 addr-unreachable  EHOSTUNREACH after ~1 s
+#                          The ~1 s: the veth delivers the ICMPv6 error to
+#                          the first SYN while connect() still holds the
+#                          socket lock, so TCP keeps it only as a soft error
+#                          (nstat: TcpExtLockDroppedIcmps); the error to the
+#                          SYN retransmitted after the 1 s initial RTO ends
+#                          the connect. A test that needs an immediate
+#                          IPv6 failure should use netns_reject_rst.
+#   netns_flush NS         remove every rule the functions above added.
+#   netns_cleanup          end the processes (those spawned and any other
+#                          still in the namespaces), delete the namespaces
+#                          (the veth goes with them). Idempotent.
+#   netns_reap_stale       delete ds-test-PID-client/server namespaces whose
+#                          PID is no longer running (left by kill -9).
+#
+# Rules live in table "inet ds_test" of the namespace, chain "input".
+# Variables: CLIENT SERVER (namespace names), NETNS_VETH_CLIENT,
+# NETNS_VETH_SERVER, NETNS_DIR (a temporary directory removed by cleanup),
+# NETNS_DNSD (path of dnsd.py), NETNS_PY (/usr/bin/python3).
+
+NETNS_PY=${NETNS_PY:-/usr/bin/python3}
+NETNS_DNSD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/dnsd.py
+CLIENT=ds-test-$$-client
+SERVER=ds-test-$$-server
+# Interface names: 15 octets at most (IFNAMSIZ - 1).
+NETNS_VETH_CLIENT=dsc$$
+NETNS_VETH_SERVER=dss$$
+NETNS_DIR=
+NETNS_PIDS=()
+NETNS_LAST_PID=
+_netns_created=()
+
+netns_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "skip: needs root (creates network namespaces)"
+		exit 77
+	fi
+	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
+		echo "skip: ip netns unavailable (iproute2)"
+		exit 77
+	fi
+	if ! command -v nft >/dev/null; then
+		echo "skip: nft not found (apt-get install nftables)"
+		exit 77
+	fi
+	if [ ! -x "$NETNS_PY" ]; then
+		echo "skip: $NETNS_PY not found"
+		exit 77
+	fi
+}
+
+# _netns_name NS: the namespace name for "client", "server" or a name.
+_netns_name() {
+	case $1 in
+	client | CLIENT) echo "$CLIENT" ;;
+	server | SERVER) echo "$SERVER" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+_netns_veth() {
+	case $(_netns_name "$1") in
+	"$CLIENT") echo "$NETNS_VETH_CLIENT" ;;
+	"$SERVER") echo "$NETNS_VETH_SERVER" ;;
+	*) return 1 ;;
+	esac
+}
+
+netns_exec() {
+	local ns
+	ns=$(_netns_name "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+netns_spawn() {
+	local ns
+	ns=$(_netns_name "$1")
+	shift
+	ip netns exec "$ns" "$@" &
+	NETNS_LAST_PID=$!
+	NETNS_PIDS+=("$NETNS_LAST_PID")
+}
+
+netns_setup() {
+	local ns v
+	# Chain before the caller's EXIT trap (e.g. tests/cli/lib.sh's).
+	local prev
+	prev=$(trap -p EXIT)
+	if [ -n "$prev" ]; then
+		eval "set -- $prev"
+		_netns_prev_exit=$3
+	else
+		_netns_prev_exit=
+	fi
+	trap 'netns_cleanup; eval "$_netns_prev_exit"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+
+	netns_reap_stale
+	NETNS_DIR=$(mktemp -d /tmp/ds-test-netns.XXXXXX) || return 1
+	for ns in "$CLIENT" "$SERVER"; do
+		ip netns add "$ns" || return 1
+		_netns_created+=("$ns")
+		ip -n "$ns" link set lo up || return 1
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.all.forwarding=0 \
+			net.ipv4.ip_forward=0 \
+			net.ipv4.icmp_ratelimit=0 \
+			net.ipv6.icmp.ratelimit=0 >/dev/null || return 1
+	done
+	ip link add "$NETNS_VETH_CLIENT" netns "$CLIENT" type veth \
+		peer name "$NETNS_VETH_SERVER" netns "$SERVER" || return 1
+	for ns in "$CLIENT" "$SERVER"; do
+		v=$(_netns_veth "$ns")
+		ip netns exec "$ns" sysctl -qw \
+			"net.ipv6.conf.$v.accept_dad=0" \
+			"net.ipv6.conf.$v.forwarding=0" >/dev/null || return 1
+		ip -n "$ns" link set "$v" up || return 1
+	done
+	netns_add_addr "$CLIENT" 2001:db8::1/64 &&
+		netns_add_addr "$CLIENT" 198.51.100.1/24 &&
+		netns_add_addr "$SERVER" 2001:db8::2/64 &&
+		netns_add_addr "$SERVER" 198.51.100.2/24 || return 1
+	# The v6 addresses must not be tentative; the link must be up.
+	for _ in $(seq 50); do
+		if ! ip -n "$CLIENT" -6 addr show tentative | grep -q inet6 &&
+			! ip -n "$SERVER" -6 addr show tentative | grep -q inet6 &&
+			ip -n "$CLIENT" link show "$NETNS_VETH_CLIENT" |
+			grep -q 'state UP'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# netns_setup: addresses still tentative or link down" >&2
+	return 1
+}
+
+netns_add_addr() {
+	local ns v
+	ns=$(_netns_name "$1")
+	v=$(_netns_veth "$ns") || {
+		echo "# netns_add_addr: unknown namespace $1" >&2
+		return 1
+	}
+	case $2 in
+	*:*) ip -n "$ns" -6 addr add "$2" dev "$v" nodad ;;
+	*) ip -n "$ns" addr add "$2" dev "$v" ;;
+	esac
+}
+
+# _netns_rule NS FAMILY ADDR PORT VERDICT: add one input rule for TCP SYNs.
+_netns_rule() {
+	local ns fam=$2 addr=${3:--} port=${4:--} verdict=$5 match=
+	ns=$(_netns_name "$1")
+	case $fam in
+	ip) match="meta nfproto ipv4" ;;
+	ip6) match="meta nfproto ipv6" ;;
+	inet) match="" ;;
+	*)
+		echo "# netns: family must be ip, ip6 or inet, not '$fam'" >&2
+		return 1
+		;;
+	esac
+	if [ "$addr" != - ]; then
+		case $addr in
+		*:*) match="$match ip6 daddr $addr" ;;
+		*) match="$match ip daddr $addr" ;;
+		esac
+	fi
+	[ "$port" != - ] && match="$match tcp dport $port"
+	ip netns exec "$ns" nft -f - <<EOF
+table inet ds_test {
+	chain input {
+		type filter hook input priority 0; policy accept;
+	}
+}
+add rule inet ds_test input $match tcp flags & (syn | ack) == syn $verdict
+EOF
+}
+
+# _netns_args FAMILY [ADDR] [PORT]: ADDR and PORT are optional and told
+# apart by their form (a port is all digits), so "ip6 443" works too.
+_netns_split() {
+	_a=- _p=-
+	local x
+	for x in "$@"; do
+		case $x in
+		-) ;;
+		*[!0-9]*) _a=$x ;;
+		*) _p=$x ;;
+		esac
+	done
+}
+
+netns_drop() {
+	local _a _p
+	_netns_split "${@:3}"
+	_netns_rule "$1" "$2" "$_a" "$_p" drop
+}
+
+netns_reject_rst() {
+	local _a _p
+	_netns_split "${@:3}"
+	_netns_rule "$1" "$2" "$_a" "$_p" "reject with tcp reset"
+}
+
+netns_reject_icmp() {
+	local _a _p type=admin-prohibited kind args=("${@:3}")
+	# The last argument is a type when it is neither address nor port.
+	if [ ${#args[@]} -gt 0 ]; then
+		case ${args[-1]} in
+		[a-z]*-*) type=${args[-1]}; unset 'args[-1]' ;;
+		esac
+	fi
+	_netns_split "${args[@]}"
+	case $2 in
+	ip) kind=icmp ;;
+	ip6) kind=icmpv6 ;;
+	*) kind=icmpx ;;
+	esac
+	_netns_rule "$1" "$2" "$_a" "$_p" "reject with $kind type $type"
+}
+
+netns_flush() {
+	local ns
+	ns=$(_netns_name "$1")
+	ip netns exec "$ns" nft delete table inet ds_test 2>/dev/null
+	return 0
+}
+
+# _netns_alive PID: true while PID runs (a zombie does not count: one of
+# our own children is not reaped while a trap runs).
+_netns_alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+	case $st in '' | Z | X) return 1 ;; esac
+	return 0
+}
+
+# _netns_kill PIDS...: TERM, up to a second's grace in all, then KILL.
+_netns_kill() {
+	local p left
+	[ $# -gt 0 ] || return 0
+	kill "$@" 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		left=
+		for p in "$@"; do
+			_netns_alive "$p" && left+=" $p"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -9 $left 2>/dev/null
+	return 0
+}
+
+# _netns_delete NS: end whatever still runs in NS, then delete it.
+_netns_delete() {
+	local pids
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	# shellcheck disable=SC2086
+	_netns_kill $pids
+	ip netns delete "$1" 2>/dev/null
+	return 0
+}
+
+netns_cleanup() {
+	local ns
+	_netns_kill "${NETNS_PIDS[@]}"
+	NETNS_PIDS=()
+	for ns in "${_netns_created[@]}"; do
+		_netns_delete "$ns"
+	done
+	_netns_created=()
+	[ -n "$NETNS_DIR" ] && rm -rf "$NETNS_DIR"
+	NETNS_DIR=
+	return 0
+}
+
+netns_reap_stale() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in
+		ds-test-*-client | ds-test-*-server) ;;
+		*) continue ;;
+		esac
+		pid=${ns#ds-test-}
+		pid=${pid%-*}
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		[ "$pid" = $$ ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		_netns_delete "$ns"
+	done
+}
+
+netns_tcp_listen() {
+	local ns addr=$2 port=$3
+	ns=$(_netns_name "$1")
+	netns_spawn "$ns" "$NETNS_PY" -c '
+import socket, sys
+a, p = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((a, p))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.close()
+' "$addr" "$port"
+	for _ in $(seq 50); do
+		if ip netns exec "$ns" ss -Hltn "sport = :$port" |
+			grep -qF "${addr}]:$port" ||
+			ip netns exec "$ns" ss -Hltn "sport = :$port" |
+			grep -qF " $addr:$port"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+netns_tcp_connect() {
+	local ns
+	ns=$(_netns_name "$1")
+	ip netns exec "$ns" "$NETNS_PY" -c '
+import errno, os, select, socket, sys, time
+a, p, t = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+s.setblocking(False)
+t0 = time.monotonic()
+e = s.connect_ex((a, p))
+if e == errno.EINPROGRESS:
+    _, w, _ = select.select([], [s], [], t)
+    e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if w else -1
+ms = round((time.monotonic() - t0) * 1000)
+r = "ok" if e == 0 else "timeout" if e == -1 else errno.errorcode.get(e, str(e))
+print(r, ms)
+' "$2" "$3" "${4:-1}"
+}
+
+netns_dnsd() {
+	local ns pidfile
+	ns=$(_netns_name "$1")
+	shift
+	pidfile=$(mktemp -u "$NETNS_DIR/dnsd.XXXXXX.pid")
+	netns_spawn "$ns" "$NETNS_PY" "$NETNS_DNSD" --pidfile "$pidfile" "$@"
+	for _ in $(seq 50); do
+		[ -s "$pidfile" ] && return 0
+		kill -0 "$NETNS_LAST_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
