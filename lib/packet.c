@@ -854,28 +854,44 @@ decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
 	}
 }
 
-/* ICMPv6, RFC 4443 section 2.1 and the message bodies. */
-static void
-decode_icmp6(struct dec *d, size_t off)
+/*
+ * The 8 octets ICMPv6 (RFC 4443 section 2.1) and ICMPv4 (RFC 792) share:
+ * type, code, checksum, and a word that is the identifier and sequence
+ * number of an echo, the MTU of a Packet Too Big, a pointer, or unused.
+ * Returns false when they are not all there (the error is recorded).
+ */
+static bool
+decode_icmp_fixed(struct dec *d, size_t off, unsigned layer, unsigned l4)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_icmp *ic = &ip->u.icmp;
 	struct cur c;
 
-	if (!have(d, DS_PKT_LAYER_ICMP6, off, off + 8))
-		return;
+	if (!have(d, layer, off, off + 8))
+		return false;
 	c = cur_at(d->data, off, off + 8);
 	cur_u8(&c, &ic->type);
 	cur_u8(&c, &ic->code);
 	cur_be16(&c, &ic->checksum);
 	cur_be32(&c, &ic->word);
-	if (!cur_ok(d, &c, DS_PKT_LAYER_ICMP6, off))
-		return;
+	if (!cur_ok(d, &c, layer, off))
+		return false;
 	ic->id = (uint16_t)(ic->word >> 16);
 	ic->seq = (uint16_t)ic->word;
-	ip->l4 = DS_PKT_L4_ICMP6;
+	ip->l4 = l4;
 	ip->l4_off = u32(off);
 	ip->l4_len = u32(d->end - off);
+	return true;
+}
+
+/* ICMPv6, RFC 4443 section 2.1 and the message bodies. */
+static void
+decode_icmp6(struct dec *d, size_t off)
+{
+	struct ds_pkt_icmp *ic = &d->ip->u.icmp;
+
+	if (!decode_icmp_fixed(d, off, DS_PKT_LAYER_ICMP6, DS_PKT_L4_ICMP6))
+		return;
 	/* An error inside an error is shown raw (RFC 4443 2.4 (e) forbids
 	 * sending one anyway); only the packet itself gets a body. */
 	if (d->inner)
@@ -910,24 +926,10 @@ decode_icmp6(struct dec *d, size_t off)
 static void
 decode_icmp4(struct dec *d, size_t off)
 {
-	struct ds_pkt_ip *ip = d->ip;
-	struct ds_pkt_icmp *ic = &ip->u.icmp;
-	struct cur c;
+	struct ds_pkt_icmp *ic = &d->ip->u.icmp;
 
-	if (!have(d, DS_PKT_LAYER_ICMP4, off, off + 8))
+	if (!decode_icmp_fixed(d, off, DS_PKT_LAYER_ICMP4, DS_PKT_L4_ICMP4))
 		return;
-	c = cur_at(d->data, off, off + 8);
-	cur_u8(&c, &ic->type);
-	cur_u8(&c, &ic->code);
-	cur_be16(&c, &ic->checksum);
-	cur_be32(&c, &ic->word);
-	if (!cur_ok(d, &c, DS_PKT_LAYER_ICMP4, off))
-		return;
-	ic->id = (uint16_t)(ic->word >> 16);
-	ic->seq = (uint16_t)ic->word;
-	ip->l4 = DS_PKT_L4_ICMP4;
-	ip->l4_off = u32(off);
-	ip->l4_len = u32(d->end - off);
 	switch (ic->type) {
 	case 3:  /* Destination Unreachable */
 	case 4:  /* Source Quench */
