@@ -72,5 +72,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench build-bench-serve \
-		build-bench-dissect
+	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench

@@ -18,28 +18,10 @@ set -u
 
 count=${1:-1000000}
 top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=${DS_BENCH_BUILDDIR:-$top/build-bench}
 python=/usr/bin/python3
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	log=$(mktemp) || exit 1
-	if ! meson setup "$builddir" "$top" -Dbuildtype=release \
-	    -Db_ndebug=true >"$log" 2>&1; then
-		cat "$log" >&2
-		rm -f "$log"
-		echo "bench: meson setup failed" >&2
-		exit 1
-	fi
-	rm -f "$log"
-else
-	meson configure "$builddir" -Dbuildtype=release -Db_ndebug=true ||
-	    exit 1
-fi
-if ! meson compile -C "$builddir" addr-bench >/dev/null; then
-	meson compile -C "$builddir" addr-bench >&2
-	echo "bench: cannot build addr-bench" >&2
-	exit 1
-fi
+. "$top/bench/lib.sh"
+bench_build bench/addr-bench
 bench=$builddir/bench/addr-bench
 
 tmp=$(mktemp -d) || exit 1

@@ -7,8 +7,8 @@
 #   bench/dissect.sh [COUNT]          default 1000000 packets
 #
 # Builds dualstack in a release build directory ($DS_BENCH_BUILDDIR,
-# default build-bench-dissect/ at the top of the source tree, made with
-# "meson setup build-bench-dissect -Dbuildtype=release -Db_ndebug=true"),
+# default build-bench/ at the top of the source tree, shared by every
+# benchmark: see bench/lib.sh),
 # writes COUNT mixed packets (90% IPv6, with extension headers, ND, MLD,
 # fragments, SRH, AH, ESP, VLAN; bench/dissect-gen.py) to a scratch file,
 # then times each reader printing every packet to /dev/null: the wall
@@ -26,30 +26,12 @@ count=${1:-1000000}
 runs=${DS_BENCH_RUNS:-3}
 tshark_count=${DS_BENCH_TSHARK_COUNT:-200000}
 top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=${DS_BENCH_BUILDDIR:-$top/build-bench-dissect}
 python=/usr/bin/python3
 # No reader may take longer than this per run.
 limit=${DS_BENCH_TIMEOUT:-600}
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	log=$(mktemp) || exit 1
-	if ! meson setup "$builddir" "$top" -Dbuildtype=release \
-	    -Db_ndebug=true >"$log" 2>&1; then
-		cat "$log" >&2
-		rm -f "$log"
-		echo "bench: meson setup failed" >&2
-		exit 1
-	fi
-	rm -f "$log"
-else
-	meson configure "$builddir" -Dbuildtype=release -Db_ndebug=true ||
-	    exit 1
-fi
-if ! ninja -C "$builddir" src/dualstack >/dev/null; then
-	ninja -C "$builddir" src/dualstack >&2
-	echo "bench: cannot build dualstack" >&2
-	exit 1
-fi
+. "$top/bench/lib.sh"
+bench_build src/dualstack
 ds=$builddir/src/dualstack
 
 tmp=$(mktemp -d) || exit 1

@@ -12,8 +12,9 @@
 # ROUND_TRIPS per concurrency and tool (default 50000 at -c 1, 100000 at
 # -c 50 and -c 1000). Each measurement is taken DS_BENCH_RUNS times
 # (default 3), alternating the two servers, and the best run counts.
-# Builds dualstack in a release build directory ($DS_BENCH_SERVE_BUILDDIR,
-# default build-bench-serve/ at the top of the tree). Needs redis-server
+# Builds dualstack in a release build directory ($DS_BENCH_BUILDDIR,
+# default build-bench/ at the top of the tree, shared by every benchmark:
+# see bench/lib.sh). Needs redis-server
 # and redis-benchmark (Debian: redis-server, redis-tools) and
 # /usr/bin/python3.
 #
@@ -23,7 +24,6 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=${DS_BENCH_SERVE_BUILDDIR:-$top/build-bench-serve}
 runs=${DS_BENCH_RUNS:-3}
 python=/usr/bin/python3
 concurrencies="1 50 1000"
@@ -44,20 +44,8 @@ esac
 
 # --- Build ---------------------------------------------------------------
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	log=$(mktemp) || exit 1
-	if ! meson setup "$builddir" "$top" -Dbuildtype=release \
-	    -Db_ndebug=true >"$log" 2>&1; then
-		cat "$log" >&2
-		rm -f "$log"
-		die "meson setup failed"
-	fi
-	rm -f "$log"
-fi
-if ! ninja -C "$builddir" src/dualstack >/dev/null; then
-	ninja -C "$builddir" src/dualstack >&2
-	die "cannot build dualstack"
-fi
+. "$top/bench/lib.sh"
+bench_build src/dualstack
 ds=$builddir/src/dualstack
 
 # --- Processes: everything started here is stopped here ------------------
