@@ -83,6 +83,18 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
         "NAT64 prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052)",
     [DS_E_NOT_MULTICAST - DS_E_BASE] = "not a multicast address",
     [DS_E_NOT_TEREDO - DS_E_BASE] = "not a Teredo address (2001::/32)",
+    [DS_E_DNS_NXDOMAIN - DS_E_BASE] = "no such name (NXDOMAIN)",
+    [DS_E_DNS_NODATA - DS_E_BASE] = "no record of this type (NODATA)",
+    [DS_E_DNS_SERVFAIL - DS_E_BASE] = "the DNS server failed (SERVFAIL)",
+    [DS_E_DNS_REFUSED - DS_E_BASE] = "the DNS server refused the query",
+    [DS_E_DNS_BADRESP - DS_E_BASE] = "malformed DNS answer",
+    [DS_E_DNS_CONFIG - DS_E_BASE] = "no usable resolver configuration",
+    [DS_E_DNS - DS_E_BASE] = "name resolution failed",
+    [DS_E_DNS_SKIPPED - DS_E_BASE] =
+        "not asked: no usable address of this family on this host",
+    [DS_E_NO_ADDRESS - DS_E_BASE] = "no address of a usable family",
+    [DS_E_NO_NAT64 - DS_E_BASE] =
+        "IPv4 literal on an IPv6-only host and no NAT64 prefix (RFC 7050)",
 };
 
 const char *

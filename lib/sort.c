@@ -10,6 +10,7 @@
  * file differs, the comment says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -689,4 +690,37 @@ ds_sort_source(const struct ds_addr *dst, struct ds_addr *ret_src)
 		return r;
 	(void)ds_addr_unmap(&got.addr, ret_src);
 	return 0;
+}
+
+int
+ds_policy_load(const char *path, struct ds_policy *ret)
+{
+	/* gai.conf is a few lines; a larger file is not one. */
+	char buf[64 * 1024];
+	size_t len = 0;
+	ssize_t n;
+	int fd, r;
+
+	ds_policy_default(ret);
+	fd = open(path ? path : "/etc/gai.conf", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	while (len < sizeof(buf) &&
+	    (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len == sizeof(buf))
+		return -E2BIG;
+	r = ds_policy_parse_gai(buf, len, ret, NULL);
+	if (r == -E2BIG)
+		ds_policy_default(ret);
+	return r == -EINVAL ? 0 : r;
 }

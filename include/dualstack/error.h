@@ -83,6 +83,22 @@ enum ds_error {
 	DS_E_NOT_MULTICAST = 2122,
 	DS_E_NOT_TEREDO = 2123,
 
+	/* Name resolution (2130-2149): how a DNS query ended. */
+	DS_E_DNS_NXDOMAIN = 2130, /* the name does not exist */
+	DS_E_DNS_NODATA = 2131,   /* the name exists, no record of this type */
+	DS_E_DNS_SERVFAIL = 2132, /* the server failed to answer */
+	DS_E_DNS_REFUSED = 2133,  /* the server refused the query */
+	DS_E_DNS_BADRESP = 2134,  /* a malformed or truncated answer */
+	DS_E_DNS_CONFIG = 2135,   /* no usable resolver configuration */
+	DS_E_DNS = 2136,          /* any other resolver failure */
+	DS_E_DNS_SKIPPED = 2137,  /* not asked: the host has no such family */
+
+	/* Connecting (2150-2159). */
+	DS_E_NO_ADDRESS = 2150, /* nothing to try: no address of a usable
+	                         * family */
+	DS_E_NO_NAT64 = 2151,   /* an IPv4 literal on an IPv6-only host, and
+	                         * no NAT64 prefix was found (RFC 7050) */
+
 	DS_E_MAX
 };
 

@@ -134,6 +134,17 @@ struct ds_policy_diag {
 DS_EXPORT int ds_policy_parse_gai(const char *text, size_t len,
     struct ds_policy *ret, struct ds_policy_diag *diag);
 
+/*
+ * The policy the system's getaddrinfo() uses: path (NULL: "/etc/gai.conf")
+ * through ds_policy_parse_gai(), or the default table when the file does
+ * not exist. A file with bad lines gives the table glibc would build from
+ * the good ones (return 0 all the same; the diagnosis is for
+ * ds_policy_parse_gai() callers). Returns 0, -E2BIG (a file over the
+ * limits: *ret is the default table), or -errno when the file exists but
+ * cannot be read (*ret is the default table).
+ */
+DS_EXPORT int ds_policy_load(const char *path, struct ds_policy *ret);
+
 /* A short phrase for a DS_POLICY_E_* reason: "unknown keyword". Static. */
 DS_EXPORT const char *ds_policy_error_name(enum ds_policy_error reason);
 

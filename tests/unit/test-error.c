@@ -60,6 +60,16 @@ test_every_code(void **state)
 	    DS_E_NAT64_PREFIX,
 	    DS_E_NOT_MULTICAST,
 	    DS_E_NOT_TEREDO,
+	    DS_E_DNS_NXDOMAIN,
+	    DS_E_DNS_NODATA,
+	    DS_E_DNS_SERVFAIL,
+	    DS_E_DNS_REFUSED,
+	    DS_E_DNS_BADRESP,
+	    DS_E_DNS_CONFIG,
+	    DS_E_DNS,
+	    DS_E_DNS_SKIPPED,
+	    DS_E_NO_ADDRESS,
+	    DS_E_NO_NAT64,
 	};
 	size_t n = sizeof(codes) / sizeof(codes[0]);
 

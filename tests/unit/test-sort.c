@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -665,6 +666,71 @@ test_gai_too_many(void **state)
 	free(text);
 }
 
+/* Write text to a new temporary file; returns its path (static). */
+static const char *
+temp_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/ds-gai-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* ds_policy_load(): the file's table, or the default one. */
+static void
+test_policy_load(void **state)
+{
+	struct ds_policy pol, def;
+	const char *path;
+	char *big;
+
+	(void)state;
+	ds_policy_default(&def);
+
+	/* No file: the RFC's table. */
+	memset(&pol, 0xa5, sizeof(pol));
+	assert_int_equal(ds_policy_load("/nonexistent/gai.conf", &pol), 0);
+	assert_memory_equal(&pol, &def, sizeof(pol));
+
+	/* A file replaces the precedences; labels stay the RFC's. The
+	 * common "prefer IPv4" line of Debian's gai.conf. */
+	path = temp_file("# prefer IPv4\nprecedence ::ffff:0:0/96 100\n");
+	assert_int_equal(ds_policy_load(path, &pol), 0);
+	lookup(&pol, "192.0.2.1", 100, 4);
+	lookup(&pol, "2001:db8::1", 40, 1);
+	unlink(path);
+
+	/* Bad lines: glibc's table from the good ones, and success. */
+	path = temp_file("label 2001:db8::/32 7\nbogus line\n");
+	assert_int_equal(ds_policy_load(path, &pol), 0);
+	lookup(&pol, "2001:db8::1", 40, 7);
+	unlink(path);
+
+	/* Too many rows: -E2BIG and the default table. */
+	big = malloc(64 * (DS_POLICY_MAX + 2));
+	assert_non_null(big);
+	big[0] = '\0';
+	for (unsigned i = 0; i <= DS_POLICY_MAX; i++)
+		sprintf(big + strlen(big), "label 2001:db8:%x::/48 %u\n", i, i);
+	path = temp_file(big);
+	free(big);
+	assert_int_equal(ds_policy_load(path, &pol), -E2BIG);
+	assert_memory_equal(&pol, &def, sizeof(pol));
+	unlink(path);
+
+	/* A directory cannot be read as a file: -EISDIR, default table. */
+	assert_int_equal(ds_policy_load("/tmp", &pol), -EISDIR);
+	assert_memory_equal(&pol, &def, sizeof(pol));
+}
+
 /*
  * Policy changes in the spirit of RFC 6724 sections 10.3-10.7, written as
  * gai.conf lines, sorting the same candidates before and after.
@@ -835,6 +901,7 @@ main(void)
 	    cmocka_unit_test(test_gai_bad_keeps_good),
 	    cmocka_unit_test(test_gai_too_many),
 	    cmocka_unit_test(test_gai_config_examples),
+	    cmocka_unit_test(test_policy_load),
 	    cmocka_unit_test(test_source_v4),
 	    cmocka_unit_test(test_source_v6),
 	    cmocka_unit_test(test_source_errors),
