@@ -12,6 +12,7 @@
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
 #include "dualstack/packet.h"
+#include "dualstack/resolve.h"
 #include "dualstack/server.h"
 #include "dualstack/sort.h"
 

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_RESOLVE_H
+#define DUALSTACK_RESOLVE_H
+
+/*
+ * ds_resolve: asynchronous name resolution on a ds_loop, with c-ares.
+ *
+ * A name is looked up as two independent queries, AAAA and A, sent
+ * together (AAAA first), so that each answer can be used the moment it
+ * arrives -- what Happy Eyeballs (RFC 8305 section 3) needs, and what
+ * getaddrinfo() cannot give. Each query reports its own answers, TTLs,
+ * outcome and time taken, which is also what shows a slow or lost AAAA.
+ *
+ * c-ares reads /etc/resolv.conf (servers, search domains, ndots, timeout,
+ * attempts, rotate; and $LOCALDOMAIN, $RES_OPTIONS) and /etc/hosts, as the
+ * system resolver does; a name in the hosts file is answered from there
+ * without DNS, per family (a name the file has only as IPv4 is still asked
+ * of DNS for AAAA). The hosts file may be named by $CARES_HOSTS, as c-ares
+ * allows. "localhost" is never sent to DNS (RFC 6761 section 6.3): the
+ * hosts file answers it, else the loopback address, source "hosts". A
+ * numeric host -- IPv4, IPv6, an IPv6 literal with a zone ("fe80::1%eth0")
+ * -- is answered at once, without DNS and without c-ares; the other family
+ * is not asked (but with the address's family filtered out by
+ * DS_RESOLVE_ONLY_V4/V6, the asked query ends with -DS_E_DNS_NODATA).
+ *
+ * Address-family filtering (DS_RESOLVE_ADDRCONFIG, the default), like
+ * getaddrinfo()'s AI_ADDRCONFIG: a family is not asked for when the host
+ * has no usable address of it (ds_addrconfig()). Loopback and IPv6
+ * link-local addresses do not count as usable, since neither reaches
+ * another host. The skipped family is still looked up in /etc/hosts, and
+ * loopback answers from there are kept, so "localhost" resolves on any
+ * host. A skipped query ends at once with -DS_E_DNS_SKIPPED. A host with
+ * neither family usable (only loopback, as in a new network namespace)
+ * asks for both, as glibc's getaddrinfo() does.
+ *
+ * Threads: a ds_resolve belongs to its loop's thread. Handles are
+ * independent; each has its own c-ares channel.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/export.h"
+#include "dualstack/loop.h"
+
+/* The two queries of a lookup, in the order they are sent. */
+enum ds_resolve_type {
+	DS_RESOLVE_AAAA = 0,
+	DS_RESOLVE_A = 1,
+};
+#define DS_RESOLVE_TYPES 2
+
+/* "AAAA", "A". */
+DS_EXPORT const char *ds_resolve_type_name(enum ds_resolve_type type);
+
+/* Where a query's answers came from. */
+enum ds_resolve_source {
+	DS_RESOLVE_SRC_NONE = 0, /* not answered (yet, or failed) */
+	DS_RESOLVE_SRC_DNS,      /* a DNS server */
+	DS_RESOLVE_SRC_HOSTS,    /* /etc/hosts */
+	DS_RESOLVE_SRC_NUMERIC,  /* the name was an address */
+};
+
+/* "none", "dns", "hosts", "numeric". */
+DS_EXPORT const char *ds_resolve_source_name(enum ds_resolve_source src);
+
+/* One address of an answer. */
+struct ds_resolve_answer {
+	struct ds_addr addr; /* with the zone for a numeric link-local */
+	uint32_t ttl;        /* seconds, from DNS; 0 for hosts or numeric */
+};
+
+/*
+ * The state of one query. Times are microseconds since ds_resolve_new().
+ * While the query runs, done is false and status 0.
+ */
+struct ds_resolve_query {
+	bool asked; /* false: skipped (family filter) or not wanted */
+	bool done;
+	/*
+	 * 0 with at least one answer (an empty NOERROR answer is
+	 * -DS_E_DNS_NODATA); else -DS_E_DNS_NXDOMAIN,
+	 * -DS_E_DNS_NODATA, -DS_E_DNS_SERVFAIL, -DS_E_DNS_REFUSED,
+	 * -DS_E_DNS_BADRESP, -DS_E_DNS_CONFIG, -DS_E_DNS, -DS_E_DNS_SKIPPED,
+	 * -ETIMEDOUT (no server answered in time), -ECONNREFUSED (every
+	 * server refused the connection), -ECANCELED, -ENOMEM.
+	 */
+	int status;
+	enum ds_resolve_source source;
+	uint64_t start_us;
+	uint64_t end_us; /* when done */
+	/* The name the answers belong to, after CNAMEs and search domains;
+	 * NULL when it is the name asked. */
+	const char *canonname;
+	const struct ds_resolve_answer *answers; /* in the server's order */
+	size_t n_answers;
+};
+
+/* Which families to ask for. */
+enum ds_resolve_family {
+	DS_RESOLVE_ADDRCONFIG = 0, /* both, less any the host cannot use */
+	DS_RESOLVE_BOTH,           /* both, whatever the host has */
+	DS_RESOLVE_ONLY_V6,        /* AAAA only */
+	DS_RESOLVE_ONLY_V4,        /* A only */
+};
+
+/* How to resolve. Zero-initialise, then set what you need. */
+struct ds_resolve_opts {
+	enum ds_resolve_family family;
+	/*
+	 * DNS servers to ask instead of resolv.conf's, as c-ares writes
+	 * them: "ADDR[:PORT],..." with IPv6 in brackets when a port is
+	 * given ("[2001:db8::53]:5353,192.0.2.53"). NULL: resolv.conf.
+	 * With servers given, /etc/hosts is still read and search domains
+	 * still apply. Text c-ares rejects makes ds_resolve_new() fail with
+	 * -DS_E_DNS_CONFIG.
+	 */
+	const char *servers;
+	/* Per-try timeout in ms (c-ares doubles it on each round); 0 keeps
+	 * resolv.conf's "options timeout:", or c-ares's default. */
+	uint32_t timeout_ms;
+	/* Rounds through the servers; 0 keeps resolv.conf's "options
+	 * attempts:", or c-ares's default. */
+	uint32_t tries;
+	/* Skip /etc/hosts (ask DNS only). */
+	bool no_hosts;
+};
+
+struct ds_resolve;
+
+/*
+ * Called once per asked query, when it is done (so at most twice per
+ * lookup, never for a skipped one), and never from inside ds_resolve_new().
+ * q stays valid until ds_resolve_free(). The callback may free r (the
+ * other query is then cancelled without a call).
+ */
+typedef void ds_resolve_fn(struct ds_resolve *r, enum ds_resolve_type type,
+    const struct ds_resolve_query *q, void *userdata);
+
+/*
+ * Start looking up name (a host name or a numeric address; no port) on
+ * loop. opts may be NULL for the defaults. Returns 0, -EINVAL (empty name,
+ * a name longer than 253 octets, bad opts), -DS_E_DNS_CONFIG (resolv.conf
+ * or servers unusable), -ENOMEM. Numeric answers and skipped queries are
+ * reported from the loop, like any other.
+ */
+DS_EXPORT int ds_resolve_new(struct ds_loop *loop, const char *name,
+    const struct ds_resolve_opts *opts, ds_resolve_fn *cb, void *userdata,
+    struct ds_resolve **ret);
+
+/* The state of one query (never NULL for a valid type). */
+DS_EXPORT const struct ds_resolve_query *ds_resolve_get(
+    const struct ds_resolve *r, enum ds_resolve_type type);
+
+/* True once every asked query is done. */
+DS_EXPORT bool ds_resolve_is_done(const struct ds_resolve *r);
+
+/* Cancel what is still running (no callbacks) and free. Safe inside the
+ * callback. NULL-safe; returns NULL. */
+DS_EXPORT struct ds_resolve *ds_resolve_free(struct ds_resolve *r);
+
+/* Which families this host can use (see the top of this file). */
+struct ds_addrconfig {
+	bool v4; /* an IPv4 address other than 127.0.0.0/8 */
+	bool v6; /* an IPv6 address other than ::1 and fe80::/10 */
+};
+
+/* Fill *ret from getifaddrs(). Returns 0 or -errno. */
+DS_EXPORT int ds_addrconfig(struct ds_addrconfig *ret);
+
+#endif

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# dualstack resolve against the test DNS responder on loopback (no root).
+. "$(dirname "$0")/lib.sh"
+
+top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+dnsd=$top/tests/net/lib/dnsd.py
+if [ ! -r "$dnsd" ] || [ ! -x "$PY" ]; then
+	echo "skip: no $dnsd or $PY"; exit 77
+fi
+
+# start_dnsd NAME ARGS...: a responder on 127.0.0.1 and ::1, a free port
+# in $port_NAME. Retried on another port if the one picked got taken.
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$_tmp"
+}
+trap cleanup EXIT
+start_dnsd() {
+	local name=$1 port i try; shift
+	for try in 1 2 3 4 5; do
+		port=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		rm -f "$_tmp/$name.pid"
+		$PY "$dnsd" --listen 127.0.0.1 --listen ::1 --port "$port" \
+			--pidfile "$_tmp/$name.pid" "$@" 2>"$_tmp/$name.err" &
+		local pid=$!
+		for i in $(seq 100); do
+			[ -s "$_tmp/$name.pid" ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ -s "$_tmp/$name.pid" ]; then
+			pids+=("$pid")
+			printf -v "port_$name" '%s' "$port"
+			return 0
+		fi
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	done
+	echo "Bail out! cannot start dnsd.py: $(cat "$_tmp/$name.err")"
+	exit 1
+}
+
+records=(--record "www.example.test AAAA 2001:db8::2 30"
+	--record "www.example.test AAAA 2001:db8::3 31"
+	--record "www.example.test A 198.51.100.2 40"
+	--record "v4only.example.test A 198.51.100.4 50")
+start_dnsd fast "${records[@]}"
+start_dnsd slow "${records[@]}" --delay AAAA=300
+
+# --- help and usage ------------------------------------------------------------
+run_ds resolve --help
+check "--help exits 0" "0" "$rc"
+case "$out" in "usage: dualstack resolve"*"--server"*"--json"*) ok "--help shows usage and options" ;;
+*) not_ok "--help shows usage and options" "$out" ;; esac
+run_ds help resolve
+case "$out" in "usage: dualstack resolve"*) ok "help resolve" ;;
+*) not_ok "help resolve" "$out" ;; esac
+run_ds resolve
+check "no name: exit 2" "2" "$rc"
+run_ds resolve www.example.test 0
+check "port 0: exit 2" "2" "$rc"
+run_ds resolve --tries 0 x
+check "--tries 0: exit 2" "2" "$rc"
+run_ds resolve --timeout soon x
+check "--timeout soon: exit 2" "2" "$rc"
+
+# --- bad --server text ----------------------------------------------------------
+run_ds resolve --server 127.0.0.1:53,2001:db8::zz www.example.test
+check "bad --server: exit 2" "2" "$rc"
+case "$err" in *"--server: '2001:db8::zz': column 11:"*) ok "bad --server: names the wrong part and column" ;;
+*) not_ok "bad --server: names the wrong part and column" "$err" ;; esac
+run_ds resolve --server '[2001:db8::53]:99999' www.example.test
+check "--server port out of range: exit 2" "2" "$rc"
+case "$err" in *"'[2001:db8::53]:99999'"*"port"*) ok "--server port out of range: said" ;;
+*) not_ok "--server port out of range: said" "$err" ;; esac
+run_ds resolve --server 192.0.2.53, www.example.test
+check "--server empty entry: exit 2" "2" "$rc"
+run_ds resolve --server 'fe80::1%eth0' www.example.test
+check "--server with a zone: exit 2" "2" "$rc"
+
+# --- answers, TTLs, timings -------------------------------------------------------
+run_ds resolve --server "127.0.0.1:$port_fast" --timeout 2 --tries 1 www.example.test 443
+check "answers: exit 0" "0" "$rc"
+case "$out" in *"AAAA  2 answers"*" ms  dns"*"2001:db8::2"*"ttl 30"*"2001:db8::3"*"ttl 31"*) ok "text: AAAA answers with TTLs and time" ;;
+*) not_ok "text: AAAA answers with TTLs and time" "$out" ;; esac
+case "$out" in *"A     1 answer "*" ms  dns"*"198.51.100.2"*"ttl 40"*) ok "text: A answer with TTL and time" ;;
+*) not_ok "text: A answer with TTL and time" "$out" ;; esac
+case "$out" in *"candidates in RFC 6724 order"*"198.51.100.2:443"*) ok "text: candidates as endpoints with PORT" ;;
+*) not_ok "text: candidates as endpoints with PORT" "$out" ;; esac
+case "$out" in *"[2001:db8::2]:443"*) ok "text: IPv6 endpoint in brackets" ;;
+*) not_ok "text: IPv6 endpoint in brackets" "$out" ;; esac
+case "$out" in *"slow:"*) not_ok "text: no slow marker when both are quick" "$out" ;;
+*) ok "text: no slow marker when both are quick" ;; esac
+
+run_ds resolve --server "[::1]:$port_fast" --timeout 2 --tries 1 --json www.example.test
+check "json over an IPv6 server: exit 0" "0" "$rc"
+check "json: name" "www.example.test" "$(json_get 'j["name"]')"
+check "json: query types in order" "['AAAA', 'A']" "$(json_get '[q["type"] for q in j["queries"]]')"
+check "json: statuses" "['ok', 'ok']" "$(json_get '[q["status"] for q in j["queries"]]')"
+check "json: sources" "['dns', 'dns']" "$(json_get '[q["source"] for q in j["queries"]]')"
+check "json: AAAA answers and TTLs" "[('2001:db8::2', 30), ('2001:db8::3', 31)]" \
+	"$(json_get '[(a["address"], a["ttl"]) for a in j["queries"][0]["answers"]]')"
+check "json: A answer and TTL" "[('198.51.100.2', 40)]" \
+	"$(json_get '[(a["address"], a["ttl"]) for a in j["queries"][1]["answers"]]')"
+check "json: times are numbers under 2 s" "True" \
+	"$(json_get 'all(isinstance(q["ms"], float) and 0 <= q["ms"] < 2000 for q in j["queries"])')"
+check "json: three candidates" "3" "$(json_get 'len(j["candidates"])')"
+check "json: candidate fields" "True" \
+	"$(json_get 'all(set(c) >= {"address","source","source_error","scope","label","precedence","rule","rule_name"} for c in j["candidates"])')"
+check "json: the last candidate has no rule" "0 none" \
+	"$(json_get 'str(j["candidates"][-1]["rule"]) + " " + j["candidates"][-1]["rule_name"]')"
+check "json: not slow" "None" "$(json_get 'j["slow"]')"
+
+# --- a slow AAAA ---------------------------------------------------------------------
+run_ds resolve --server "127.0.0.1:$port_slow" --timeout 3 --tries 1 www.example.test
+check "slow AAAA: exit 0" "0" "$rc"
+case "$out" in *"slow: AAAA took "*" ms, A "*" ms"*) ok "slow AAAA: flagged" ;;
+*) not_ok "slow AAAA: flagged" "$out" ;; esac
+aaaa_ms=$(printf '%s\n' "$out" | sed -n 's/^AAAA .* \([0-9.]*\) ms .*/\1/p')
+case "$aaaa_ms" in 3[0-9][0-9].*|[4-9][0-9][0-9].*|1[0-9][0-9][0-9].*) ok "slow AAAA: ~300 ms shown ($aaaa_ms)" ;;
+*) not_ok "slow AAAA: ~300 ms shown" "$out" ;; esac
+run_ds resolve --server "127.0.0.1:$port_slow" --timeout 3 --tries 1 --json www.example.test
+check "slow AAAA json: slow is AAAA" "AAAA" "$(json_get 'j["slow"]')"
+check "slow AAAA json: AAAA at least 250 ms after A" "True" \
+	"$(json_get 'j["queries"][0]["ms"] - j["queries"][1]["ms"] >= 250')"
+
+# --- NXDOMAIN, NODATA ---------------------------------------------------------------
+run_ds resolve --server "127.0.0.1:$port_fast" --timeout 2 --tries 1 nosuch.example.test
+check "NXDOMAIN: exit 1" "1" "$rc"
+case "$out" in *"AAAA  NXDOMAIN"*"A     NXDOMAIN"*) ok "NXDOMAIN: both queries say so" ;;
+*) not_ok "NXDOMAIN: both queries say so" "$out" ;; esac
+case "$err" in *"nosuch.example.test: no address (AAAA: no such name (NXDOMAIN); A: no such name (NXDOMAIN))"*)
+	ok "NXDOMAIN: the reason per type on stderr" ;;
+*) not_ok "NXDOMAIN: the reason per type on stderr" "$err" ;; esac
+run_ds resolve --server "127.0.0.1:$port_fast" --timeout 2 --tries 1 --json v4only.example.test
+check "NODATA for AAAA, A answered: exit 0" "0" "$rc"
+check "NODATA json" "nodata ok" "$(json_get 'j["queries"][0]["status"] + " " + j["queries"][1]["status"]')"
+
+# --- a server that never answers ----------------------------------------------------
+sink_port=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A bound UDP socket that nobody reads: queries vanish, no ICMP error.
+$PY -c "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $sink_port)); open('$_tmp/sink.ready','w').close(); time.sleep(30)" &
+pids+=("$!")
+for i in $(seq 100); do [ -e "$_tmp/sink.ready" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 www.example.test
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "no answer: exit 1" "1" "$rc"
+case "$out" in *"AAAA  timed out"*"A     timed out"*) ok "no answer: timed out per type" ;;
+*) not_ok "no answer: timed out per type" "$out" ;; esac
+case "$err" in *"AAAA: "*"A: "*) ok "no answer: reason per type" ;;
+*) not_ok "no answer: reason per type" "$err" ;; esac
+if [ "$elapsed_ms" -lt 2000 ]; then ok "no answer: quick ($elapsed_ms ms)"; else
+	not_ok "no answer: quick" "$elapsed_ms ms"; fi
+run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 --json -4 www.example.test
+check "no answer json: timeout, AAAA not asked" "skipped False timeout" \
+	"$(json_get 'j["queries"][0]["status"] + " " + str(j["queries"][0]["asked"]) + " " + j["queries"][1]["status"]')"
+
+# --- numeric names, localhost ------------------------------------------------------
+run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 --json 2001:db8::1
+check "numeric IPv6: exit 0" "0" "$rc"
+check "numeric IPv6: no DNS" "numeric skipped" \
+	"$(json_get 'j["queries"][0]["source"] + " " + j["queries"][1]["status"]')"
+run_ds resolve --server "127.0.0.1:$sink_port" 192.0.2.1 80
+check "numeric IPv4: exit 0" "0" "$rc"
+case "$out" in *"A     1 answer "*"numeric"*"192.0.2.1:80"*) ok "numeric IPv4: answer and endpoint" ;;
+*) not_ok "numeric IPv4: answer and endpoint" "$out" ;; esac
+run_ds resolve 'fe80::1%lo'
+check "numeric with a zone: exit 0" "0" "$rc"
+case "$out" in *"fe80::1%lo"*"numeric"*|*"numeric"*"fe80::1%lo"*) ok "numeric with a zone: kept" ;;
+*) not_ok "numeric with a zone: kept" "$out" ;; esac
+run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 --json localhost
+check "localhost: exit 0 without DNS" "0" "$rc"
+check "localhost: A from hosts" "hosts 127.0.0.1" \
+	"$(json_get 'j["queries"][1]["source"] + " " + j["queries"][1]["answers"][0]["address"]')"
+
+done_testing
