@@ -6,6 +6,7 @@
 
 #include "dualstack/addr.h"
 #include "dualstack/capture.h"
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/export.h"
 #include "dualstack/listen.h"
