@@ -183,22 +183,26 @@ ds_he_event_name(enum ds_he_event_type type)
 /* --- Interleaving (RFC 8305 section 4) ------------------------------------ */
 
 /*
- * The order of section 4 for a list whose families are fam[0..n): the
- * first family gets ffc places, then the families alternate one by one;
- * when one runs out, the rest of the other follows. order[k] is the index
- * of the k-th candidate to try. n <= DS_HE_MAX_CANDIDATES, ffc >= 1.
+ * As interleave_order() below, but starting with family 'lead' (when the
+ * list has one of it) rather than fam[0]'s.
  */
 static void
-interleave_order(const int *fam, size_t n, unsigned ffc, size_t *order)
+interleave_from(const int *fam, size_t n, int lead, unsigned ffc, size_t *order)
 {
 	size_t first[DS_HE_MAX_CANDIDATES], other[DS_HE_MAX_CANDIDATES];
 	size_t nf = 0, no = 0, i = 0, j = 0, k = 0;
 
 	for (size_t x = 0; x < n; x++) {
-		if (fam[x] == fam[0])
+		if (fam[x] == lead)
 			first[nf++] = x;
 		else
 			other[no++] = x;
+	}
+	if (nf == 0) {
+		/* No candidate of the lead family: the other leads. */
+		memcpy(first, other, no * sizeof(other[0]));
+		nf = no;
+		no = 0;
 	}
 	for (unsigned m = 0; m < ffc && i < nf; m++)
 		order[k++] = first[i++];
@@ -208,6 +212,18 @@ interleave_order(const int *fam, size_t n, unsigned ffc, size_t *order)
 		if (i < nf)
 			order[k++] = first[i++];
 	}
+}
+
+/*
+ * The order of section 4 for a list whose families are fam[0..n): the
+ * first family gets ffc places, then the families alternate one by one;
+ * when one runs out, the rest of the other follows. order[k] is the index
+ * of the k-th candidate to try. n <= DS_HE_MAX_CANDIDATES, ffc >= 1.
+ */
+static void
+interleave_order(const int *fam, size_t n, unsigned ffc, size_t *order)
+{
+	interleave_from(fam, n, n ? fam[0] : 0, ffc, order);
 }
 
 int
@@ -230,8 +246,7 @@ ds_he_interleave(struct ds_endpoint *list, size_t n, unsigned ffc)
 	return 0;
 }
 
-/* --- NAT64 prefix discovery (RFC 7050 section 3) ---------------------------
- */
+/* --- NAT64 prefix discovery (RFC 7050 section 3) ------------------------ */
 
 int
 ds__nat64_prefix_find(const struct ds_addr *v6, struct ds_prefix *ret)
@@ -581,7 +596,30 @@ order_untried(struct ds_connect *c)
 	}
 	for (size_t i = 0; i < n; i++)
 		fam[i] = c->untried[i].addr.family;
-	interleave_order(fam, n, c->opts.first_family_count, order);
+	if (c->n_att == 0) {
+		interleave_order(fam, n, c->opts.first_family_count, order);
+	} else {
+		/*
+		 * Re-ordering during the race (late answers): the alternation
+		 * goes on from the attempts already made. While the first
+		 * family has not had its first_family_count places, it keeps
+		 * them; after that the family not tried last comes next, or
+		 * a host with broken IPv6 would pay an attempt delay for
+		 * every AAAA record before trying IPv4 (section 4).
+		 */
+		int first = c->att[0].ep.addr.family;
+		int last = c->att[c->n_att - 1].ep.addr.family;
+		size_t run = 0;
+
+		while (run < c->n_att && c->att[run].ep.addr.family == first)
+			run++;
+		if (run == c->n_att && run < c->opts.first_family_count)
+			interleave_from(fam, n, first,
+			    c->opts.first_family_count - (unsigned)run, order);
+		else
+			interleave_from(fam, n,
+			    last == AF_INET6 ? AF_INET : AF_INET6, 1, order);
+	}
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = c->untried[order[i]];
 	memcpy(c->untried, tmp, n * sizeof(tmp[0]));
