@@ -34,6 +34,7 @@ extern const struct cli_command cli_cmd_serve;
 extern const struct cli_command cli_cmd_load;
 extern const struct cli_command cli_cmd_dissect;
 extern const struct cli_command cli_cmd_resolve;
+extern const struct cli_command cli_cmd_connect;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

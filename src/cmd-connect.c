@@ -1,0 +1,1308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack connect: a Happy Eyeballs (RFC 8305) connect from the command
+ * line, then a netcat-style relay between standard input and output and
+ * the socket that won.
+ *
+ * The race runs on ds_connect, one loop iteration at a time, so that -v
+ * can print each event of the trace as it happens. The relay runs on the
+ * same loop: one bounded buffer per direction, a side is read only while
+ * its buffer has room, end of input becomes shutdown(SHUT_WR), and the
+ * peer's end of output ends the run once all of it is written out.
+ *
+ * Standard input and output are not switched to non-blocking mode: they
+ * may be shared with the shell or other processes, and the flag belongs
+ * to the open file, not to us. A read after readiness does not block; a
+ * write after readiness is kept to PIPE_BUF bytes, which a pipe or a
+ * terminal with room takes without blocking (POSIX write(2) on pipes).
+ * Regular files and /dev/null, which epoll cannot watch, never block and
+ * are driven from a deferred callback instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/connect.h"
+#include "dualstack/error.h"
+#include "dualstack/loop.h"
+#include "dualstack/resolve.h"
+
+#include "cli.h"
+
+static int cmd_connect(int argc, char **argv);
+
+const struct cli_command cli_cmd_connect = {
+    "connect",
+    "Happy Eyeballs connect (RFC 8305), then relay stdin and stdout",
+    cmd_connect,
+    "[-46v] [--probe] [--tuple] [--json] [--delay MS]"
+    " [--resolution-delay MS] [--first-family-count N] [--timeout SECS]"
+    " [--bind ADDR] [--server ADDR[,ADDR...]]"
+    " [--no-cache | --cache-file PATH] HOST PORT",
+};
+
+static const char help_text[] =
+    "\n"
+    "Connect to HOST (a name or an address) on PORT (a number or a TCP\n"
+    "service name) the Happy Eyeballs way: AAAA and A asked together,\n"
+    "addresses sorted by RFC 6724 and interleaved by family, attempts\n"
+    "started one Connection Attempt Delay apart, the first to connect\n"
+    "wins. Then copy standard input to the connection and the connection\n"
+    "to standard output; end of input half-closes the connection, and the\n"
+    "run ends when the peer closes.\n"
+    "\n"
+    "  -4, -6                 IPv4 only, IPv6 only\n"
+    "  -v, --verbose          print the race as a timeline on stderr\n"
+    "      --probe            connect, print the outcome, close\n"
+    "      --tuple            print the 5-tuple (stderr; stdout with\n"
+    "                         --probe): tcp LOCAL LPORT REMOTE RPORT\n"
+    "      --json             the outcome and the trace as one JSON\n"
+    "                         object on stdout (needs --probe)\n"
+    "      --delay MS         Connection Attempt Delay, 10 to 2000\n"
+    "                         (default 250; RFC 8305 recommends >= 100)\n"
+    "      --resolution-delay MS\n"
+    "                         wait for AAAA after A, 0 to 2000 (default 50)\n"
+    "      --first-family-count N\n"
+    "                         addresses of the preferred family tried\n"
+    "                         before the other's first (default 1)\n"
+    "      --timeout SECS     give up connecting after this long\n"
+    "                         (default 30; 0: never)\n"
+    "      --bind ADDR        connect from this local address\n"
+    "      --server ADDR[,ADDR...]\n"
+    "                         DNS servers instead of resolv.conf's\n"
+    "                         (192.0.2.53, [2001:db8::53]:5353, ...)\n"
+    "      --no-cache         neither read nor write the history of\n"
+    "                         outcomes\n"
+    "      --cache-file PATH  where the history is kept (default\n"
+    "                         $XDG_CACHE_HOME/dualstack/happy-eyeballs)\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Exit status: 0 connected (and the relay ended cleanly), 1 the\n"
+    "connection failed or broke, 2 usage error, 3 internal error.\n";
+
+/* The longest --timeout accepted: a day is more than any connect needs. */
+#define MAX_TIMEOUT_S 86400.0
+
+/* Bytes buffered per direction of the relay. 64 KiB is a pipe's default
+ * capacity on Linux (pipe(7)), so a full buffer is one full pipe. */
+#define RELAY_BUF (64u * 1024)
+
+/* The longest --server value and its c-ares form. */
+#define SERVERS_MAX 1024
+
+struct options {
+	struct ds_connect_opts co;
+	bool help, verbose, probe, tuple, json, no_cache;
+	const char *cache_file;
+	struct ds_addr bind;
+	char servers[SERVERS_MAX];
+};
+
+/* --- Arguments ------------------------------------------------------------ */
+
+/* A port number, 1 to 65535, or a TCP service name (services(5)). */
+static int
+parse_port(const char *s, uint16_t *ret)
+{
+	struct servent *se;
+	uint64_t v;
+
+	if (*s >= '0' && *s <= '9') {
+		if (cli_parse_u64(s, 65535, &v) < 0 || v == 0)
+			return -EINVAL;
+		*ret = (uint16_t)v;
+		return 0;
+	}
+	se = getservbyname(s, "tcp");
+	if (!se)
+		return -ENOENT;
+	*ret = ntohs((uint16_t)se->s_port);
+	return 0;
+}
+
+/*
+ * HOST as ds_connect takes it: brackets removed from an IPv6 literal. A
+ * literal's zone must name an interface that exists. Returns an exit
+ * code; *ret points into arg or into buf.
+ */
+static int
+parse_host(const char *arg, char *buf, size_t size, const char **ret)
+{
+	size_t len = strlen(arg), pos = 0;
+	struct ds_addr a;
+	const char *host = arg;
+	int r;
+
+	if (len == 0)
+		return cli_usage_error(&cli_cmd_connect, "empty HOST");
+	if (arg[0] == '[') {
+		if (len < 3 || arg[len - 1] != ']' || len - 2 >= size)
+			return cli_usage_error(&cli_cmd_connect,
+			    "'%s': an IPv6 address in brackets, as "
+			    "[2001:db8::1]",
+			    arg);
+		memcpy(buf, arg + 1, len - 2);
+		buf[len - 2] = '\0';
+		r = ds_addr_parse(buf, len - 2, DS_PARSE_V6_ONLY, &a, &pos);
+		if (r < 0) {
+			cli_parse_error(NULL, arg, len, pos + 1, r);
+			return EXIT_USAGE;
+		}
+		host = buf;
+	} else if (ds_addr_parse(arg, len, 0, &a, NULL) < 0) {
+		/* A name: ds_connect checks its length and syntax. */
+		*ret = arg;
+		return EXIT_OK;
+	}
+	if (a.zone[0] && a.scope_id == 0 && if_nametoindex(a.zone) == 0) {
+		cli_error("'%s': no interface '%s'", arg, a.zone);
+		return EXIT_USAGE;
+	}
+	*ret = host;
+	return EXIT_OK;
+}
+
+static bool
+is_unspecified(const struct ds_addr *a)
+{
+	for (unsigned i = 0; i < ds_addr_bits(a) / 8; i++)
+		if (a->u.bytes[i])
+			return false;
+	return true;
+}
+
+/*
+ * --server "ADDR[,ADDR...]", each "192.0.2.53", "192.0.2.53:5353",
+ * "2001:db8::53", "[2001:db8::53]" or "[2001:db8::53]:5353", into the
+ * form c-ares reads (dualstack/resolve.h). Returns an exit code.
+ */
+static int
+parse_servers(const char *arg, char *buf, size_t size)
+{
+	const char *p = arg;
+	size_t used = 0;
+
+	if (*arg == '\0')
+		return cli_usage_error(
+		    &cli_cmd_connect, "--server needs an address");
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p), pos = 0;
+		struct ds_endpoint ep;
+		char one[DS_ENDPOINT_STRLEN];
+		int r, n;
+
+		r = ds_endpoint_parse(p, len,
+		    DS_PARSE_PORT_OPTIONAL | DS_PARSE_BRACKETS, &ep, &pos);
+		if (r == 0 && is_unspecified(&ep.addr))
+			r = -DS_E_EMPTY;
+		if (r < 0) {
+			cli_parse_error("--server: ", p, len, pos, r);
+			return EXIT_USAGE;
+		}
+		if (ep.port)
+			n = ds_endpoint_format(&ep, 0, one, sizeof(one));
+		else
+			n = ds_addr_format(&ep.addr, 0, one, sizeof(one));
+		if (n < 0 || used + (size_t)n + 2 > size)
+			return cli_usage_error(
+			    &cli_cmd_connect, "--server: too many servers");
+		if (used)
+			buf[used++] = ',';
+		memcpy(buf + used, one, (size_t)n);
+		used += (size_t)n;
+		buf[used] = '\0';
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return EXIT_OK;
+}
+
+/* --bind ADDR: an address, IPv6 in brackets or not, zone names looked up.
+ */
+static int
+parse_bind(const char *arg, struct ds_addr *ret)
+{
+	size_t len = strlen(arg), pos = 0;
+	int r;
+
+	r = ds_addr_parse(arg, len, DS_PARSE_BRACKETS, ret, &pos);
+	if (r < 0) {
+		cli_parse_error("--bind: ", arg, len, pos, r);
+		return EXIT_USAGE;
+	}
+	if (ret->zone[0] && ret->scope_id == 0) {
+		ret->scope_id = if_nametoindex(ret->zone);
+		if (ret->scope_id == 0) {
+			cli_error(
+			    "--bind %s: no interface '%s'", arg, ret->zone);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* --- The history file ----------------------------------------------------- */
+
+/* mkdir -p, each missing directory mode 0700 (XDG Base Directory). */
+static int
+make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+			int e = errno;
+
+			*p = c;
+			return -e;
+		}
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/*
+ * The default history file: $XDG_CACHE_HOME/dualstack/happy-eyeballs,
+ * else $HOME/.cache/dualstack/happy-eyeballs (XDG Base Directory: a
+ * relative $XDG_CACHE_HOME is ignored); its directory is created. Returns
+ * 0, -ENOENT when there is no home, or -errno from mkdir.
+ */
+static int
+default_cache_path(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/dualstack", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, size, "%s/.cache/dualstack", home);
+	else
+		return -ENOENT;
+	if (n < 0 || (size_t)n + sizeof("/happy-eyeballs") > size)
+		return -ENAMETOOLONG;
+	n = make_dirs(buf);
+	if (n < 0)
+		return n;
+	strcat(buf, "/happy-eyeballs");
+	return 0;
+}
+
+/* --- Output --------------------------------------------------------------- */
+
+/*
+ * An address for people: a zone the kernel gave as a number (getsockname)
+ * is shown as the interface's name when it has one.
+ */
+static void
+addr_text(const struct ds_addr *a, char *buf, size_t size)
+{
+	struct ds_addr c = *a;
+	char name[IF_NAMESIZE];
+	bool numeric = c.zone[0] != '\0';
+
+	for (const char *z = c.zone; *z; z++)
+		if (*z < '0' || *z > '9')
+			numeric = false;
+	if (numeric && c.scope_id && if_indextoname(c.scope_id, name) &&
+	    strlen(name) < sizeof(c.zone))
+		strcpy(c.zone, name);
+	if (ds_addr_format(&c, 0, buf, size) < 0)
+		snprintf(buf, size, "?");
+}
+
+static void
+endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
+{
+	char a[DS_ADDR_STRLEN];
+
+	addr_text(&ep->addr, a, sizeof(a));
+	if (ep->addr.family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, ep->port);
+	else
+		snprintf(buf, size, "%s:%u", a, ep->port);
+}
+
+static double
+ms(uint64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+/* The number of the attempt that won, from the trace; 0 if none. */
+static unsigned
+winner_attempt(const struct ds_he_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].type == DS_HE_EV_CONNECTED)
+			return ev[i].attempt;
+	return 0;
+}
+
+/* "connected to [2001:db8::2]:80 from [2001:db8::1]:41234 in 1.234 ms
+ * (attempt 1 of 1)" */
+static void
+print_summary(FILE *f, const struct ds_connect_result *r, unsigned attempt)
+{
+	char rem[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+	char loc[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+
+	endpoint_text(&r->remote, rem, sizeof(rem));
+	endpoint_text(&r->local, loc, sizeof(loc));
+	fprintf(f, "connected to %s from %s in %.3f ms (attempt %u of %u)\n",
+	    rem, loc, ms(r->elapsed_us), attempt, r->attempts);
+}
+
+/* "tcp 2001:db8::1 41234 2001:db8::2 80": protocol, local, remote. */
+static void
+tuple_text(const struct ds_connect_result *r, char *buf, size_t size)
+{
+	char loc[DS_ADDR_STRLEN], rem[DS_ADDR_STRLEN];
+
+	addr_text(&r->local.addr, loc, sizeof(loc));
+	addr_text(&r->remote.addr, rem, sizeof(rem));
+	snprintf(buf, size, "tcp %s %u %s %u", loc, r->local.port, rem,
+	    r->remote.port);
+}
+
+static void
+print_events(const struct ds_he_event *ev, size_t from, size_t n)
+{
+	char line[256];
+
+	for (size_t i = from; i < n; i++) {
+		if (ds_he_event_format(&ev[i], line, sizeof(line)) < 0)
+			snprintf(
+			    line, sizeof(line), "(event %d)", (int)ev[i].type);
+		fprintf(stderr, "%s\n", line);
+	}
+	fflush(stderr);
+}
+
+static void
+json_ms(struct json *j, const char *key, uint64_t us)
+{
+	char buf[32];
+
+	json_key(j, key);
+	snprintf(buf, sizeof(buf), "%.3f", ms(us));
+	json_raw(j, buf);
+}
+
+/* "error": the phrase, and "errno": the symbol for a system error. */
+static void
+json_error(struct json *j, int err)
+{
+	const char *sym = NULL;
+
+	json_kv_string(j, "error", ds_strerror(err));
+	if (err < 0 && -err < DS_E_BASE)
+		sym = strerrorname_np(-err);
+	if (sym)
+		json_kv_string(j, "errno", sym);
+}
+
+static void
+json_addr(struct json *j, const char *key, const struct ds_addr *a)
+{
+	char buf[DS_ADDR_STRLEN];
+
+	addr_text(a, buf, sizeof(buf));
+	json_kv_string(j, key, buf);
+}
+
+/* {"address": "2001:db8::2", "port": 80, "family": "ipv6"} or null. */
+static void
+json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
+{
+	json_key(j, key);
+	if (!ep) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_addr(j, "address", &ep->addr);
+	json_kv_int(j, "port", ep->port);
+	json_kv_string(
+	    j, "family", ep->addr.family == AF_INET6 ? "ipv6" : "ipv4");
+	json_end(j);
+}
+
+static void
+json_resolution(struct json *j, const struct ds_resolve *res)
+{
+	json_key(j, "resolution");
+	json_begin_array(j);
+	for (int t = 0; res && t < DS_RESOLVE_TYPES; t++) {
+		const struct ds_resolve_query *q = ds_resolve_get(res, t);
+
+		json_begin_object(j);
+		json_kv_string(j, "type", ds_resolve_type_name(t));
+		json_kv_bool(j, "asked", q->asked);
+		json_key(j, "status");
+		if (!q->done)
+			json_string(j, "pending");
+		else if (q->status == 0)
+			json_string(j, "ok");
+		else
+			json_string(j, ds_strerror(q->status));
+		json_kv_string(j, "source", ds_resolve_source_name(q->source));
+		json_key(j, "ms");
+		if (q->done && q->asked) {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%.3f",
+			    ms(q->end_us - q->start_us));
+			json_raw(j, buf);
+		} else {
+			json_null(j);
+		}
+		if (q->canonname)
+			json_kv_string(j, "canonname", q->canonname);
+		json_key(j, "answers");
+		json_begin_array(j);
+		for (size_t i = 0; i < q->n_answers; i++) {
+			char buf[DS_ADDR_STRLEN];
+
+			addr_text(&q->answers[i].addr, buf, sizeof(buf));
+			json_string(j, buf);
+		}
+		json_end(j);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+static void
+json_event(struct json *j, const struct ds_he_event *ev)
+{
+	char buf[DS_PREFIX_STRLEN];
+
+	json_begin_object(j);
+	json_ms(j, "t_ms", ev->t_us);
+	json_kv_string(j, "event", ds_he_event_name(ev->type));
+	switch (ev->type) {
+	case DS_HE_EV_QUERY:
+		json_kv_string(j, "qtype", ds_resolve_type_name(ev->qtype));
+		break;
+	case DS_HE_EV_ANSWER:
+		json_kv_string(j, "qtype", ds_resolve_type_name(ev->qtype));
+		json_kv_int(j, "count", ev->count);
+		if (ev->err)
+			json_error(j, ev->err);
+		break;
+	case DS_HE_EV_RES_DELAY:
+		json_kv_string(j, "qtype", ds_resolve_type_name(ev->qtype));
+		json_kv_int(j, "delay_ms", ev->delay_ms);
+		break;
+	case DS_HE_EV_TIMEOUT:
+		json_kv_int(j, "timeout_ms", ev->delay_ms);
+		break;
+	case DS_HE_EV_NAT64:
+		if (ev->err) {
+			json_error(j, ev->err);
+			break;
+		}
+		if (ds_prefix_format(&ev->prefix, 0, buf, sizeof(buf)) >= 0)
+			json_kv_string(j, "prefix", buf);
+		json_addr(j, "address", &ev->ep.addr);
+		json_kv_int(j, "port", ev->ep.port);
+		break;
+	case DS_HE_EV_CACHE:
+		json_addr(j, "address", &ev->ep.addr);
+		json_kv_int(j, "port", ev->ep.port);
+		break;
+	case DS_HE_EV_ATTEMPT:
+	case DS_HE_EV_FAILED:
+	case DS_HE_EV_CONNECTED:
+	case DS_HE_EV_CANCELLED:
+		json_kv_int(j, "attempt", ev->attempt);
+		json_addr(j, "address", &ev->ep.addr);
+		json_kv_int(j, "port", ev->ep.port);
+		if (ev->type == DS_HE_EV_ATTEMPT)
+			json_kv_int(j, "delay_ms", ev->delay_ms);
+		else
+			json_ms(j, "elapsed_ms", ev->elapsed_us);
+		if (ev->type == DS_HE_EV_FAILED)
+			json_error(j, ev->err);
+		break;
+	default:
+		break;
+	}
+	json_end(j);
+}
+
+static void
+report_json(const char *host, uint16_t port, struct ds_connect *c,
+    const struct ds_connect_result *r)
+{
+	const struct ds_he_event *ev;
+	size_t n;
+	struct json j;
+
+	ev = ds_connect_trace(c, &n);
+	json_init(&j, stdout, true);
+	json_begin_object(&j);
+	json_kv_string(&j, "host", host);
+	json_kv_int(&j, "port", port);
+	json_kv_bool(&j, "connected", r->err == 0);
+	json_key(&j, "error");
+	if (r->err)
+		json_string(&j, ds_strerror(r->err));
+	else
+		json_null(&j);
+	json_endpoint(&j, "remote", r->err ? NULL : &r->remote);
+	json_endpoint(&j, "local", r->err ? NULL : &r->local);
+	json_key(&j, "tuple");
+	if (r->err) {
+		json_null(&j);
+	} else {
+		char buf[2 * DS_ADDR_STRLEN + 32];
+
+		tuple_text(r, buf, sizeof(buf));
+		json_string(&j, buf);
+	}
+	json_key(&j, "attempt");
+	if (r->err)
+		json_null(&j);
+	else
+		json_uint(&j, winner_attempt(ev, n));
+	json_kv_int(&j, "attempts", r->attempts);
+	json_ms(&j, "elapsed_ms", r->elapsed_us);
+	json_key(&j, "connect_ms");
+	if (r->err) {
+		json_null(&j);
+	} else {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%.3f", ms(r->connect_us));
+		json_raw(&j, buf);
+	}
+	json_resolution(&j, ds_connect_get_resolve(c));
+	json_key(&j, "trace");
+	json_begin_array(&j);
+	for (size_t i = 0; i < n; i++)
+		json_event(&j, &ev[i]);
+	json_end(&j);
+	json_end(&j);
+	json_finish(&j);
+}
+
+/* --- The race ------------------------------------------------------------- */
+
+struct race {
+	bool done;
+	struct ds_connect_result result;
+};
+
+static void
+on_connect(struct ds_connect *c, const struct ds_connect_result *r, void *u)
+{
+	struct race *race = u;
+
+	race->result = *r;
+	race->done = true;
+	(void)c;
+}
+
+/*
+ * Run the connect to its end, one loop iteration at a time, printing new
+ * trace events after each when verbose. Returns 0 or -errno from the loop.
+ */
+static int
+race_run(
+    struct ds_loop *loop, struct ds_connect *c, struct race *race, bool verbose)
+{
+	const struct ds_he_event *ev;
+	size_t printed = 0, n;
+	int r;
+
+	while (!race->done) {
+		r = ds_loop_run_once(loop, -1);
+		if (r < 0)
+			return r;
+		if (verbose) {
+			ev = ds_connect_trace(c, &n);
+			print_events(ev, printed, n);
+			printed = n;
+		}
+	}
+	return 0;
+}
+
+/* --- The relay ------------------------------------------------------------ */
+
+struct buf {
+	size_t off, len; /* pending: data[off, off + len) */
+	char data[RELAY_BUF];
+};
+
+static size_t
+buf_room(struct buf *b)
+{
+	/* Keep the free space in one piece at the end. */
+	if (b->len == 0) {
+		b->off = 0;
+	} else if (b->off && b->off + b->len == RELAY_BUF) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+	return RELAY_BUF - b->off - b->len;
+}
+
+/* One end of the relay: standard input or output. */
+struct stdio_end {
+	int fd;
+	struct ds_io *io; /* NULL when epoll cannot watch it */
+	bool nonblock;    /* O_NONBLOCK was already set */
+};
+
+struct relay {
+	struct ds_loop *loop;
+	int sock;
+	struct ds_io *sock_io;
+	struct stdio_end in, out;
+	struct ds_defer *pump; /* drives the ends epoll cannot watch */
+	struct buf up;         /* stdin -> socket */
+	struct buf down;       /* socket -> stdout */
+	bool in_eof, sock_eof, shut_wr, done;
+	int code;
+};
+
+static void
+relay_end(struct relay *rl, int code)
+{
+	if (!rl->done) {
+		rl->done = true;
+		rl->code = code;
+		ds_loop_stop(rl->loop, 0);
+	}
+}
+
+static void
+read_stdin(struct relay *rl)
+{
+	size_t room = buf_room(&rl->up);
+	ssize_t n;
+
+	if (rl->in_eof || room == 0)
+		return;
+	/* One read: after readiness it does not block. */
+	n = read(rl->in.fd, rl->up.data + rl->up.off + rl->up.len, room);
+	if (n > 0) {
+		rl->up.len += (size_t)n;
+	} else if (n == 0) {
+		rl->in_eof = true;
+	} else if (errno != EINTR && errno != EAGAIN) {
+		cli_error("reading standard input: %s", strerror(errno));
+		relay_end(rl, EXIT_INTERNAL);
+	}
+}
+
+static void
+write_stdout(struct relay *rl)
+{
+	size_t len = rl->down.len;
+	ssize_t n;
+
+	if (len == 0)
+		return;
+	/* A blocking pipe or terminal takes PIPE_BUF bytes without blocking
+	 * once it reports room. */
+	if (!rl->out.nonblock && rl->out.io && len > PIPE_BUF)
+		len = PIPE_BUF;
+	n = write(rl->out.fd, rl->down.data + rl->down.off, len);
+	if (n >= 0) {
+		rl->down.off += (size_t)n;
+		rl->down.len -= (size_t)n;
+	} else if (errno == EPIPE) {
+		/* The reader went away (head): not our failure. */
+		relay_end(rl, EXIT_OK);
+	} else if (errno != EINTR && errno != EAGAIN) {
+		cli_error("writing standard output: %s", strerror(errno));
+		relay_end(rl, EXIT_INTERNAL);
+	}
+}
+
+static void
+read_sock(struct relay *rl)
+{
+	for (;;) {
+		size_t room = buf_room(&rl->down);
+		ssize_t n;
+
+		if (room == 0 || rl->sock_eof)
+			return;
+		n = recv(rl->sock, rl->down.data + rl->down.off + rl->down.len,
+		    room, 0);
+		if (n > 0) {
+			rl->down.len += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			rl->sock_eof = true;
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			cli_error(
+			    "reading from the connection: %s", strerror(errno));
+			relay_end(rl, EXIT_FAILED);
+		}
+		return;
+	}
+}
+
+static void
+write_sock(struct relay *rl)
+{
+	while (rl->up.len) {
+		ssize_t n = send(rl->sock, rl->up.data + rl->up.off, rl->up.len,
+		    MSG_NOSIGNAL);
+
+		if (n >= 0) {
+			rl->up.off += (size_t)n;
+			rl->up.len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			cli_error(
+			    "writing to the connection: %s", strerror(errno));
+			relay_end(rl, EXIT_FAILED);
+		}
+		return;
+	}
+}
+
+/* After every step: half-close, the end, and what to wait for next. */
+static void
+relay_update(struct relay *rl)
+{
+	unsigned ev = 0;
+	bool want_in, want_out;
+
+	if (rl->done)
+		return;
+	if (rl->in_eof && rl->up.len == 0 && !rl->shut_wr) {
+		rl->shut_wr = true;
+		if (shutdown(rl->sock, SHUT_WR) == -1 && errno != ENOTCONN) {
+			cli_error("shutdown: %s", strerror(errno));
+			relay_end(rl, EXIT_FAILED);
+			return;
+		}
+	}
+	/* The peer closed and everything it sent is out: done, whatever
+	 * input is left. */
+	if (rl->sock_eof && rl->down.len == 0) {
+		relay_end(rl, EXIT_OK);
+		return;
+	}
+	want_in = !rl->in_eof && buf_room(&rl->up) > 0;
+	want_out = rl->down.len > 0;
+	if (!rl->sock_eof && buf_room(&rl->down) > 0)
+		ev |= DS_IO_IN;
+	if (rl->up.len)
+		ev |= DS_IO_OUT;
+	if (ds_io_set_events(rl->sock_io, ev) < 0 ||
+	    (rl->in.io &&
+	        ds_io_set_events(rl->in.io, want_in ? DS_IO_IN : 0) < 0) ||
+	    (rl->out.io &&
+	        ds_io_set_events(rl->out.io, want_out ? DS_IO_OUT : 0) < 0)) {
+		cli_error("event loop: cannot watch a descriptor");
+		relay_end(rl, EXIT_INTERNAL);
+		return;
+	}
+	if ((want_in && !rl->in.io) || (want_out && !rl->out.io))
+		ds_defer_schedule(rl->pump);
+}
+
+static void
+on_sock(struct ds_io *io, int fd, unsigned events, void *u)
+{
+	struct relay *rl = u;
+
+	if (events & (DS_IO_IN | DS_IO_HUP | DS_IO_ERR))
+		read_sock(rl);
+	if (!rl->done && (events & (DS_IO_OUT | DS_IO_ERR)))
+		write_sock(rl);
+	/* Move what came in on at once, rather than an iteration later. */
+	if (!rl->done && rl->down.len && !rl->out.io)
+		write_stdout(rl);
+	relay_update(rl);
+	(void)io;
+	(void)fd;
+}
+
+static void
+on_stdin(struct ds_io *io, int fd, unsigned events, void *u)
+{
+	struct relay *rl = u;
+
+	read_stdin(rl);
+	if (!rl->done)
+		write_sock(rl);
+	relay_update(rl);
+	(void)io;
+	(void)fd;
+	(void)events;
+}
+
+static void
+on_stdout(struct ds_io *io, int fd, unsigned events, void *u)
+{
+	struct relay *rl = u;
+
+	write_stdout(rl);
+	relay_update(rl);
+	(void)io;
+	(void)fd;
+	(void)events;
+}
+
+static void
+on_pump(struct ds_defer *d, void *u)
+{
+	struct relay *rl = u;
+
+	if (!rl->in.io) {
+		read_stdin(rl);
+		if (!rl->done)
+			write_sock(rl);
+	}
+	if (!rl->done && !rl->out.io)
+		write_stdout(rl);
+	relay_update(rl);
+	(void)d;
+}
+
+/*
+ * Watch standard input or output. A descriptor epoll refuses (a regular
+ * file, /dev/null) is driven by the pump; a closed one is end of input,
+ * or an error at the first write.
+ */
+static int
+stdio_watch(struct relay *rl, struct stdio_end *e, int fd, ds_io_fn *cb)
+{
+	int fl, r;
+
+	e->fd = fd;
+	e->io = NULL;
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1) {
+		if (fd == STDIN_FILENO) {
+			rl->in_eof = true;
+			return 0;
+		}
+		return -errno;
+	}
+	e->nonblock = (fl & O_NONBLOCK) != 0;
+	r = ds_io_new(rl->loop, fd, 0, cb, rl, &e->io);
+	if (r == -EPERM)
+		return 0;
+	return r;
+}
+
+/* Relay until the peer closes; returns an exit code. */
+static int
+relay_run(struct ds_loop *loop, int sock)
+{
+	struct relay *rl;
+	int r, code;
+
+	rl = calloc(1, sizeof(*rl));
+	if (!rl) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	rl->loop = loop;
+	rl->sock = sock;
+	if ((r = ds_io_new(loop, sock, 0, on_sock, rl, &rl->sock_io)) < 0 ||
+	    (r = ds_defer_new(loop, on_pump, rl, &rl->pump)) < 0 ||
+	    (r = stdio_watch(rl, &rl->in, STDIN_FILENO, on_stdin)) < 0 ||
+	    (r = stdio_watch(rl, &rl->out, STDOUT_FILENO, on_stdout)) < 0) {
+		cli_error("relay: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	relay_update(rl);
+	r = rl->done ? 0 : ds_loop_run(loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+	} else if (!rl->done) {
+		/* Nothing left to wake the loop: cannot happen while the
+		 * socket is watched, but never report success for it. */
+		cli_error("relay stalled");
+		code = EXIT_INTERNAL;
+	} else {
+		code = rl->code;
+	}
+out:
+	ds_io_free(rl->sock_io);
+	ds_io_free(rl->in.io);
+	ds_io_free(rl->out.io);
+	ds_defer_free(rl->pump);
+	free(rl);
+	return code;
+}
+
+/* --- Command -------------------------------------------------------------- */
+
+static int
+parse_ms_option(const char *name, const char *arg, uint64_t min, uint64_t max,
+    uint32_t *ret)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(arg, UINT32_MAX, &v) < 0)
+		return cli_usage_error(&cli_cmd_connect,
+		    "%s takes milliseconds, not '%s'", name, arg);
+	if (v < min || v > max)
+		return cli_usage_error(&cli_cmd_connect,
+		    "%s %s: out of range, %llu to %llu ms", name, arg,
+		    (unsigned long long)min, (unsigned long long)max);
+	*ret = (uint32_t)v;
+	return EXIT_OK;
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o, int *ret_optind)
+{
+	enum {
+		O_PROBE = 256,
+		O_TUPLE,
+		O_JSON,
+		O_DELAY,
+		O_RES_DELAY,
+		O_FFC,
+		O_TIMEOUT,
+		O_BIND,
+		O_SERVER,
+		O_NO_CACHE,
+		O_CACHE_FILE,
+	};
+	static const struct option lopts[] = {
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"probe", no_argument, NULL, O_PROBE},
+	    {"tuple", no_argument, NULL, O_TUPLE},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"delay", required_argument, NULL, O_DELAY},
+	    {"resolution-delay", required_argument, NULL, O_RES_DELAY},
+	    {"first-family-count", required_argument, NULL, O_FFC},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"bind", required_argument, NULL, O_BIND},
+	    {"server", required_argument, NULL, O_SERVER},
+	    {"no-cache", no_argument, NULL, O_NO_CACHE},
+	    {"cache-file", required_argument, NULL, O_CACHE_FILE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool v4 = false, v6 = false;
+	uint64_t v;
+	int c, code;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "46vh", lopts, NULL)) != -1) {
+		code = EXIT_OK;
+		switch (c) {
+		case 'h':
+			o->help = true;
+			return EXIT_OK;
+		case '4':
+			v4 = true;
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case O_PROBE:
+			o->probe = true;
+			break;
+		case O_TUPLE:
+			o->tuple = true;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_DELAY:
+			if (cli_parse_u64(optarg, UINT32_MAX, &v) < 0)
+				return cli_usage_error(&cli_cmd_connect,
+				    "--delay takes milliseconds, not '%s'",
+				    optarg);
+			if (v < DS_HE_ATTEMPT_DELAY_MIN_MS ||
+			    v > DS_HE_ATTEMPT_DELAY_MAX_MS)
+				return cli_usage_error(&cli_cmd_connect,
+				    "--delay %s: RFC 8305 bounds the "
+				    "Connection Attempt Delay to %u-%u ms",
+				    optarg, DS_HE_ATTEMPT_DELAY_MIN_MS,
+				    DS_HE_ATTEMPT_DELAY_MAX_MS);
+			o->co.attempt_delay_ms = (uint32_t)v;
+			break;
+		case O_RES_DELAY:
+			code = parse_ms_option("--resolution-delay", optarg, 0,
+			    2000, &o->co.resolution_delay_ms);
+			break;
+		case O_FFC:
+			if (cli_parse_u64(optarg, DS_HE_MAX_CANDIDATES, &v) <
+			        0 ||
+			    v == 0)
+				return cli_usage_error(&cli_cmd_connect,
+				    "--first-family-count takes a number from "
+				    "1 to %u, not '%s'",
+				    (unsigned)DS_HE_MAX_CANDIDATES, optarg);
+			o->co.first_family_count = (uint32_t)v;
+			break;
+		case O_TIMEOUT:
+			if (cli_parse_seconds(optarg, MAX_TIMEOUT_S, &v) < 0)
+				return cli_usage_error(&cli_cmd_connect,
+				    "--timeout takes seconds, not '%s'",
+				    optarg);
+			o->co.timeout_ms = (uint32_t)v;
+			break;
+		case O_BIND:
+			code = parse_bind(optarg, &o->bind);
+			o->co.bind = &o->bind;
+			break;
+		case O_SERVER:
+			code = parse_servers(
+			    optarg, o->servers, sizeof(o->servers));
+			o->co.resolve.servers = o->servers;
+			break;
+		case O_NO_CACHE:
+			o->no_cache = true;
+			break;
+		case O_CACHE_FILE:
+			if (*optarg == '\0')
+				return cli_usage_error(&cli_cmd_connect,
+				    "--cache-file needs a path");
+			o->cache_file = optarg;
+			break;
+		default:
+			return cli_usage_error(&cli_cmd_connect,
+			    "unknown option or missing value: '%s'",
+			    argv[optind - 1]);
+		}
+		if (code != EXIT_OK)
+			return code;
+	}
+	if (v4 && v6)
+		return cli_usage_error(&cli_cmd_connect,
+		    "-4 and -6 exclude each other; give neither for both");
+	if (v4)
+		o->co.resolve.family = DS_RESOLVE_ONLY_V4;
+	if (v6)
+		o->co.resolve.family = DS_RESOLVE_ONLY_V6;
+	if (o->json && !o->probe)
+		return cli_usage_error(&cli_cmd_connect,
+		    "--json needs --probe: without it, standard output "
+		    "carries the peer's data");
+	if (o->no_cache && o->cache_file)
+		return cli_usage_error(&cli_cmd_connect,
+		    "--no-cache and --cache-file exclude each other");
+	if (argc - optind != 2)
+		return cli_usage_error(&cli_cmd_connect,
+		    argc - optind < 2 ? "give HOST and PORT"
+		                      : "too many arguments");
+	*ret_optind = optind;
+	return EXIT_OK;
+}
+
+/* Open the history: the file's entries, or an empty one when it cannot be
+ * read (a warning). *ret_path is where to save it, NULL for nowhere. */
+static int
+cache_open(const struct options *o, char *path, size_t size,
+    struct ds_he_cache **ret, const char **ret_path)
+{
+	struct ds_he_cache *cache = NULL;
+	int r;
+
+	*ret = NULL;
+	*ret_path = NULL;
+	if (o->no_cache)
+		return EXIT_OK;
+	r = ds_he_cache_new(0, &cache);
+	if (r < 0) {
+		cli_error("history: %s", ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	*ret = cache;
+	if (o->cache_file) {
+		if (strlen(o->cache_file) >= size) {
+			cli_error("warning: --cache-file: path too long; "
+			          "no history kept");
+			return EXIT_OK;
+		}
+		strcpy(path, o->cache_file);
+	} else {
+		r = default_cache_path(path, size);
+		if (r == -ENOENT)
+			return EXIT_OK; /* no home: no history */
+		if (r < 0) {
+			cli_error("warning: cache directory: %s; no history "
+			          "kept",
+			    ds_strerror(r));
+			return EXIT_OK;
+		}
+	}
+	r = ds_he_cache_load(cache, path);
+	if (r < 0) {
+		/* Neither used nor rewritten: it may hold what another
+		 * version wrote, or be unreadable for a reason to fix. */
+		cli_error(
+		    "warning: cache %s: %s; not used", path, ds_strerror(r));
+		return EXIT_OK;
+	}
+	*ret_path = path;
+	return EXIT_OK;
+}
+
+static int
+cmd_connect(int argc, char **argv)
+{
+	struct options o;
+	const char *host = NULL, *cache_path;
+	char hostbuf[DS_ADDR_STRLEN], path[PATH_MAX];
+	uint16_t port;
+	struct ds_loop *loop = NULL;
+	struct ds_connect *c = NULL;
+	struct ds_he_cache *cache = NULL;
+	struct race race;
+	const struct ds_connect_result *res = &race.result;
+	const struct ds_he_event *ev;
+	size_t n;
+	int code, r, first = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&race, 0, sizeof(race));
+	ds_connect_opts_init(&o.co);
+	code = parse_args(argc, argv, &o, &first);
+	if (code != EXIT_OK)
+		return code;
+	if (o.help) {
+		cli_usage(stdout, &cli_cmd_connect);
+		fputs(help_text, stdout);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	code = parse_host(argv[first], hostbuf, sizeof(hostbuf), &host);
+	if (code != EXIT_OK)
+		return code;
+	if (parse_port(argv[first + 1], &port) < 0)
+		return cli_usage_error(&cli_cmd_connect,
+		    "'%s': a port from 1 to 65535 or a TCP service name",
+		    argv[first + 1]);
+	if (o.co.attempt_delay_ms < DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS)
+		cli_error("warning: --delay %u ms: RFC 8305 section 5 "
+		          "recommends at least %u ms",
+		    o.co.attempt_delay_ms,
+		    DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS);
+
+	/* A peer gone while we write is an error from send(), not a
+	 * signal that ends the program. */
+	signal(SIGPIPE, SIG_IGN);
+
+	code = cache_open(&o, path, sizeof(path), &cache, &cache_path);
+	if (code != EXIT_OK)
+		return code;
+	o.co.cache = cache;
+
+	r = ds_loop_new(&loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	r = ds_connect_new(loop, host, port, &o.co, on_connect, &race, &c);
+	if (r < 0) {
+		cli_error("%s port %u: %s", host, port, ds_strerror(r));
+		code = r == -EINVAL || r == -DS_E_DNS_CONFIG ? EXIT_USAGE
+		                                             : EXIT_INTERNAL;
+		goto out;
+	}
+	r = race_run(loop, c, &race, o.verbose);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	if (cache && cache_path) {
+		r = ds_he_cache_save(cache, cache_path);
+		if (r < 0)
+			cli_error("warning: cache %s: %s; not saved",
+			    cache_path, ds_strerror(r));
+	}
+
+	ev = ds_connect_trace(c, &n);
+	if (res->err == 0 && o.verbose && !o.probe)
+		print_summary(stderr, res, winner_attempt(ev, n));
+	if (o.json)
+		report_json(host, port, c, res);
+	if (res->err) {
+		/* No attempt and a lookup behind it: the error is the
+		 * resolver's, which must not read like the peer's. */
+		bool dns = res->attempts == 0 && ds_connect_get_resolve(c) &&
+		    res->err != -DS_E_NO_ADDRESS && res->err != -DS_E_NO_NAT64;
+
+		cli_error("cannot connect to %s port %u: %s%s (%u attempt%s, "
+		          "%.3f ms)",
+		    host, port, dns ? "name resolution failed: " : "",
+		    ds_strerror(res->err), res->attempts,
+		    res->attempts == 1 ? "" : "s", ms(res->elapsed_us));
+		code = res->err == -ENOMEM || res->err == -EMFILE ||
+		        res->err == -ENFILE
+		    ? EXIT_INTERNAL
+		    : EXIT_FAILED;
+		goto out;
+	}
+	if (o.probe && !o.json)
+		print_summary(stdout, res, winner_attempt(ev, n));
+	/* With --json the tuple is in the document. */
+	if (o.tuple && !o.json) {
+		char buf[2 * DS_ADDR_STRLEN + 32];
+
+		tuple_text(res, buf, sizeof(buf));
+		fprintf(o.probe ? stdout : stderr, "%s\n", buf);
+	}
+	fflush(stderr);
+	c = ds_connect_free(c);
+	if (o.probe) {
+		close(res->fd);
+		code = EXIT_OK;
+		goto out;
+	}
+	/* Nothing else goes to stdout through stdio from here on. */
+	if (fflush(stdout) != 0) {
+		close(res->fd);
+		code = cli_finish_stdout(EXIT_OK);
+		goto out;
+	}
+	code = relay_run(loop, res->fd);
+	close(res->fd);
+out:
+	ds_connect_free(c);
+	ds_he_cache_free(cache);
+	ds_loop_free(loop);
+	return cli_finish_stdout(code);
+}
