@@ -3,14 +3,16 @@
  * dualstack load: the front end of the ds_load module, a load generator
  * for 'dualstack serve' and other echo servers.
  *
- * The target is resolved here, once, to its first address (getaddrinfo
- * order); the engine connects to that numeric endpoint. Happy Eyeballs
- * (ds_connect) will take over the connect when it lands.
+ * The target is chosen here, once, by a Happy Eyeballs race (ds_connect,
+ * RFC 8305): the address that wins it is the one the whole run loads.
+ * Racing every connection of the run instead would measure the race, not
+ * the server, and would spread the load over whichever family happened
+ * to win each time; one race up front gives the address a real client
+ * would use, with the race shown by -v.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "dualstack/addr.h"
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
@@ -34,7 +37,7 @@ const struct cli_command cli_cmd_load = {
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
     "[-c N] [-n N] [-d SECS] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout SECS] [--json] HOST:PORT",
+    " [--timeout SECS] [-4|-6] [-v] [--json] HOST:PORT",
 };
 
 static const char help_text[] =
@@ -59,11 +62,16 @@ static const char help_text[] =
     "                       payload + newline)\n"
     "      --timeout SECS   a connection quiet this long fails (default 5)\n"
     "      --seed N         message content seed (default 1)\n"
+    "  -4, -6               only IPv4, only IPv6 addresses of HOST\n"
+    "  -v, --verbose        show the Happy Eyeballs race that chose the\n"
+    "                       address, on stderr\n"
     "      --json           one JSON object with the results\n"
     "  -h, --help           this help\n"
     "\n"
     "HOST is an address or a name ([2001:db8::1]:7, 192.0.2.1:7,\n"
-    "localhost:7); a name is resolved once, to its first address. A\n"
+    "localhost:7). For a name, one Happy Eyeballs race (as in 'dualstack\n"
+    "connect') chooses the address first; every connection of the run\n"
+    "then goes to the winner. A\n"
     "one-line progress display is shown when standard output is a\n"
     "terminal. Exit status: 0 every connection and message succeeded, 1\n"
     "errors occurred or nothing completed, 2 usage, 3 internal error.\n";
@@ -72,23 +80,41 @@ static const char help_text[] =
 
 /* --- Target --------------------------------------------------------------- */
 
+/* How the target was chosen, for the report. */
+struct race {
+	unsigned attempts;
+	uint64_t elapsed_us;
+};
+
+static void
+print_trace(const struct ds_he_event *ev, size_t n)
+{
+	char line[256];
+
+	for (size_t i = 0; i < n; i++)
+		if (ds_he_event_format(&ev[i], line, sizeof(line)) >= 0)
+			fprintf(stderr, "%s\n", line);
+}
+
 /*
- * HOST:PORT to a numeric endpoint: an address as it is (a zone name is
- * turned into its index), a name through getaddrinfo(), first answer.
- * Returns an exit code.
+ * HOST:PORT to the numeric endpoint the run loads: an address as it is (a
+ * zone name turned into its index), a name through a Happy Eyeballs race,
+ * whose winner it is. Returns an exit code.
  */
 static int
-resolve_target(const char *arg, struct ds_endpoint *ret)
+resolve_target(const char *arg, enum ds_resolve_family family, bool verbose,
+    struct ds_endpoint *ret, struct race *race)
 {
 	const char *host;
 	size_t hostlen, pos = 0, len = strlen(arg);
 	uint16_t port;
-	struct ds_endpoint ep;
 	char name[256];
-	struct addrinfo hints, *res = NULL;
+	struct ds_connect_opts o;
+	struct ds_connect_result res;
+	struct ds_he_event *trace = NULL;
+	size_t ntrace = 0;
 	int r;
 
-	memset(&ep, 0, sizeof(ep));
 	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &pos);
 	if (r < 0) {
 		cli_parse_error(NULL, arg, len, pos, r);
@@ -101,39 +127,54 @@ resolve_target(const char *arg, struct ds_endpoint *ret)
 		    &cli_cmd_load, "'%s': give a host to connect to", arg);
 	if (hostlen >= sizeof(name))
 		return cli_usage_error(&cli_cmd_load, "host name too long");
-	if (ds_addr_parse(host, hostlen, 0, &ep.addr, NULL) == 0) {
-		if (ep.addr.zone[0] && ep.addr.scope_id == 0) {
-			ep.addr.scope_id = if_nametoindex(ep.addr.zone);
-			if (ep.addr.scope_id == 0) {
+	memcpy(name, host, hostlen);
+	name[hostlen] = '\0';
+
+	/*
+	 * An address needs no choosing: load it as given, so that a target
+	 * that refuses or drops is counted by kind like any other failure.
+	 */
+	memset(ret, 0, sizeof(*ret));
+	if (ds_addr_parse(host, hostlen, 0, &ret->addr, NULL) == 0) {
+		if (ret->addr.zone[0] && ret->addr.scope_id == 0) {
+			ret->addr.scope_id = if_nametoindex(ret->addr.zone);
+			if (ret->addr.scope_id == 0) {
 				cli_error("'%s': no interface '%s'", arg,
-				    ep.addr.zone);
+				    ret->addr.zone);
 				return EXIT_USAGE;
 			}
 		}
-		ep.port = port;
-		*ret = ep;
+		if ((family == DS_RESOLVE_ONLY_V4 &&
+		        ret->addr.family != AF_INET) ||
+		    (family == DS_RESOLVE_ONLY_V6 &&
+		        ret->addr.family != AF_INET6))
+			return cli_usage_error(&cli_cmd_load,
+			    "'%s': not an %s address", arg,
+			    family == DS_RESOLVE_ONLY_V4 ? "IPv4" : "IPv6");
+		ret->port = port;
 		return EXIT_OK;
 	}
-	memcpy(name, host, hostlen);
-	name[hostlen] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	r = getaddrinfo(name, NULL, &hints, &res);
-	if (r != 0) {
-		cli_error("'%s': %s", name,
-		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return EXIT_FAILED;
-	}
-	r = ds_endpoint_from_sockaddr(res->ai_addr, res->ai_addrlen, &ep);
-	freeaddrinfo(res);
+
+	ds_connect_opts_init(&o);
+	o.resolve.family = family;
+	o.timeout_ms = 10000;
+	r = ds_connect_run(name, port, &o, &res, &trace, &ntrace);
 	if (r < 0) {
-		cli_error("'%s': %s", name, ds_strerror(r));
+		cli_error("'%s': %s", arg, ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	if (verbose || res.err)
+		print_trace(trace, ntrace);
+	free(trace);
+	if (res.err) {
+		cli_error(
+		    "'%s': cannot connect: %s", arg, ds_strerror(res.err));
 		return EXIT_FAILED;
 	}
-	ep.port = port;
-	*ret = ep;
+	close(res.fd);
+	*ret = res.remote;
+	race->attempts = res.attempts;
+	race->elapsed_us = res.elapsed_us;
 	return EXIT_OK;
 }
 
@@ -269,6 +310,7 @@ struct report {
 	const struct ds_endpoint *target;
 	const struct ds_load_config *cfg;
 	const struct ds_load_result *r;
+	const struct race *race;
 	bool interrupted;
 };
 
@@ -294,6 +336,16 @@ report_json(const struct report *rep)
 	json_begin_object(&j);
 	json_kv_string(&j, "target", target);
 	json_kv_string(&j, "target_given", rep->host);
+	json_key(&j, "target_race");
+	if (rep->race->attempts) {
+		json_begin_object(&j);
+		json_u64(&j, "attempts", rep->race->attempts);
+		json_double(
+		    &j, "elapsed_ms", (double)rep->race->elapsed_us / 1e3, 3);
+		json_end(&j);
+	} else {
+		json_null(&j);
+	}
 	json_kv_string(&j, "protocol", ds_load_proto_name(cfg->proto));
 	json_u64(&j, "concurrency", cfg->concurrency);
 	json_u64(&j, "size", cfg->size);
@@ -366,6 +418,9 @@ report_text(const struct report *rep)
 	printf("%-15s %s", "target", target);
 	if (strcmp(target, rep->host) != 0)
 		printf(" (%s)", rep->host);
+	if (rep->race->attempts > 1)
+		printf(" [Happy Eyeballs: attempt %u won after %.1f ms]",
+		    rep->race->attempts, (double)rep->race->elapsed_us / 1e3);
 	printf(", %s, %u-byte messages, %s per connection, %u at once\n",
 	    ds_load_proto_name(cfg->proto), cfg->size, per, cfg->concurrency);
 	printf("%-15s %.3f s%s\n", "duration", (double)us / 1e6,
@@ -413,6 +468,9 @@ cmd_load(int argc, char **argv)
 		O_SEED,
 		O_JSON,
 	};
+	enum ds_resolve_family family = DS_RESOLVE_ADDRCONFIG;
+	bool verbose = false;
+	struct race race = {0, 0};
 	static const struct option opts[] = {
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"connections", required_argument, NULL, 'n'},
@@ -423,6 +481,7 @@ cmd_load(int argc, char **argv)
 	    {"timeout", required_argument, NULL, O_TIMEOUT},
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -450,7 +509,8 @@ cmd_load(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hc:n:d:m:s:", opts, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "hc:n:d:m:s:46v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_load);
@@ -524,6 +584,15 @@ cmd_load(int argc, char **argv)
 		case O_JSON:
 			json = true;
 			break;
+		case '4':
+			family = DS_RESOLVE_ONLY_V4;
+			break;
+		case '6':
+			family = DS_RESOLVE_ONLY_V6;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		default:
 			return cli_usage_error(&cli_cmd_load,
 			    "unknown option or missing value: '%s'",
@@ -549,7 +618,7 @@ cmd_load(int argc, char **argv)
 		return cli_usage_error(&cli_cmd_load,
 		    "-s 0 with --proto echo: an empty message has no echo");
 
-	code = resolve_target(argv[0], &target);
+	code = resolve_target(argv[0], family, verbose, &target, &race);
 	if (code != EXIT_OK)
 		return code;
 	cfg.target = target;
@@ -599,6 +668,7 @@ cmd_load(int argc, char **argv)
 
 	rep.host = argv[0];
 	rep.target = &target;
+	rep.race = &race;
 	rep.cfg = &cfg;
 	rep.r = r;
 	rep.interrupted = r->stopped;

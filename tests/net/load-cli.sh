@@ -151,6 +151,35 @@ else
 	ok "echo v6 # SKIP no IPv6 loopback here"
 fi
 
+# --- a name's address is chosen by a Happy Eyeballs race ---------------------
+load "localhost:$p4" -c 1 -n 1 -m 1 -v
+check "-v: exit 0" 0 "$rc"
+case "$err" in *"attempt 1 "*":$p4"*"connected"*)
+	ok "-v prints the race on stderr" ;;
+*) not_ok "-v prints the race on stderr" "$err" ;; esac
+if serve v4only --proto echo --listen 127.0.0.1:0; then
+	pv4=$port
+	load "localhost:$pv4" -c 2 -n 4 -m 2 --json
+	check "localhost: exit 0" 0 "$rc"
+	check_py "localhost: the run went to 127.0.0.1" \
+		'j["target"] == "127.0.0.1:'$pv4'" and j["connections_ok"] == 4'
+	check_py "localhost: the race is reported" \
+		'j["target_race"]["attempts"] >= 1 and j["target_race"]["elapsed_ms"] >= 0'
+	# Only IPv6 may race: ::1 refuses, and the run never starts.
+	load "localhost:$pv4" -6 -c 1 -n 1 -m 1 --json
+	check "localhost -6: the race fails, exit 1" 1 "$rc"
+	case "$err" in *"attempt 1 [::1]:$pv4"*"efused"*"cannot connect"*)
+		ok "a failed race prints its trace and the reason" ;;
+	*) not_ok "a failed race prints its trace and the reason" "$err" ;; esac
+	load "127.0.0.1:$pv4" -6 -n 1
+	check "-6 with an IPv4 address: usage error" 2 "$rc"
+	load "127.0.0.1:$pv4" -c 1 -n 1 -m 1 --json
+	check_py "an address is loaded as given, no race" \
+		'j["target_race"] is None and j["connections_ok"] == 1'
+else
+	not_ok "serve v4only starts"
+fi
+
 # --- text output; the progress line only on a terminal ------------------------
 load 127.0.0.1:$p4 -c 4 -n 8 -m 5
 check "text: exit 0" 0 "$rc"
