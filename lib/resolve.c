@@ -111,6 +111,8 @@ ds_resolve_source_name(enum ds_resolve_source src)
 		return "hosts";
 	case DS_RESOLVE_SRC_NUMERIC:
 		return "numeric";
+	case DS_RESOLVE_SRC_LOCALHOST:
+		return "localhost";
 	}
 	return "unknown";
 }
@@ -665,7 +667,7 @@ localhost(struct ds_resolve *r, const struct ds_resolve_opts *o, struct rq *q,
 	q->pub.answers = q->answers;
 	q->pub.n_answers = 1;
 	q->pub.status = 0;
-	q->pub.source = DS_RESOLVE_SRC_HOSTS;
+	q->pub.source = DS_RESOLVE_SRC_LOCALHOST;
 	queue(q, ds_time_now_us());
 	return 0;
 }

@@ -57,13 +57,15 @@ DS_EXPORT const char *ds_resolve_type_name(enum ds_resolve_type type);
 
 /* Where a query's answers came from. */
 enum ds_resolve_source {
-	DS_RESOLVE_SRC_NONE = 0, /* not answered (yet, or failed) */
-	DS_RESOLVE_SRC_DNS,      /* a DNS server */
-	DS_RESOLVE_SRC_HOSTS,    /* /etc/hosts */
-	DS_RESOLVE_SRC_NUMERIC,  /* the name was an address */
+	DS_RESOLVE_SRC_NONE = 0,  /* not answered (yet, or failed) */
+	DS_RESOLVE_SRC_DNS,       /* a DNS server */
+	DS_RESOLVE_SRC_HOSTS,     /* /etc/hosts */
+	DS_RESOLVE_SRC_NUMERIC,   /* the name was an address */
+	DS_RESOLVE_SRC_LOCALHOST, /* "localhost" not in /etc/hosts: the
+	                           * loopback address (RFC 6761 section 6.3) */
 };
 
-/* "none", "dns", "hosts", "numeric". */
+/* "none", "dns", "hosts", "numeric", "localhost". */
 DS_EXPORT const char *ds_resolve_source_name(enum ds_resolve_source src);
 
 /* One address of an answer. */
