@@ -6,6 +6,7 @@
 #   make check   build with ASan+UBSan (build-check/) and run every test
 #   make demo    a short tour of what dualstack does
 #   make bench   the benchmarks in bench/, with ratios to the anchor tools
+#                (bench/happy.sh needs root: network namespaces)
 #   make fuzz    run each fuzz target for FUZZ_SECONDS (default 300)
 #   make install install binary, library, headers, pkg-config file, man pages
 
@@ -15,6 +16,10 @@ PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-forma
 	iproute2 procps nftables redis-server redis-tools \
 	libpcap-dev libc-ares-dev tcpdump tshark python3-scapy radvd \
 	clang libclang-rt-14-dev python3
+# The benchmarks' other anchors, which the tests do not need: Go's dialer
+# and curl for the Happy Eyeballs comparison (golang-go alone is 200+ MB,
+# kept out of every CI run).
+BENCH_PACKAGES = golang-go curl
 
 BUILD ?= build
 CHECK_BUILD ?= build-check
@@ -25,14 +30,21 @@ PREFIX ?= /usr/local
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build check demo bench fuzz install clean
+.PHONY: all deps bench-deps install-packages build check demo bench fuzz \
+	install clean
 
 all: build
 
 # Quick when everything is there: one dpkg-query, no network. On a fresh
 # machine the package lists are empty, so update them first.
 deps:
-	@missing=$$(for p in $(PACKAGES); do \
+	@$(MAKE) -s install-packages P="$(PACKAGES)"
+
+bench-deps: deps
+	@$(MAKE) -s install-packages P="$(BENCH_PACKAGES)"
+
+install-packages:
+	@missing=$$(for p in $(P); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -60,10 +72,11 @@ check: deps $(CHECK_BUILD)/build.ninja
 demo: deps build
 	@DUALSTACK=$(BUILD)/src/dualstack demo/run.sh
 
-bench: deps
+bench: bench-deps
 	bench/addr.sh
 	bench/serve.sh
 	bench/dissect.sh
+	bench/happy.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
