@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make demo: a short tour of dualstack. Runs anywhere, needs no root and
-# sends no traffic.
+# make demo: a short tour of dualstack. Runs anywhere and needs no root;
+# its only traffic is on loopback.
 set -euo pipefail
 ds=${DUALSTACK:-build/src/dualstack}
 
@@ -11,7 +11,7 @@ step() {
 	"$ds" "$@"
 }
 
-echo "dualstack $("$ds" --version | cut -d' ' -f2): a tour of 'dualstack addr'"
+echo "dualstack $("$ds" --version | cut -d' ' -f2): a tour"
 
 # One address, everything about it.
 step addr 2001:0DB8:0000:0000:0001:0000:0000:0001
@@ -35,5 +35,24 @@ say "printf ... | dualstack addr --canonical"
 printf '2001:DB8:0:0:1:0:0:1\n010.1.2.3\nFE80::1%%eth0\n' |
 	"$ds" addr --canonical || echo "(exit status $?: one line was invalid)"
 step addr --json ::ffff:192.0.2.1 | sed -n 1,12p
+
+# Happy Eyeballs on loopback: a server on 127.0.0.1 only, a name that
+# resolves to it, and a numeric race where ::1 refuses and 127.0.0.1 wins.
 echo
-echo "More: dualstack help, man dualstack-addr, README.md."
+echo "${b}Happy Eyeballs (RFC 8305) on loopback${n}"
+log=$(mktemp)
+"$ds" serve --quiet --listen 127.0.0.1:0 --proto tuple >"$log" 2>&1 &
+srv=$!
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -f "$log"' EXIT
+port=
+for _ in $(seq 100); do
+	port=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+step resolve localhost "$port"
+step connect -v --probe --no-cache localhost "$port"
+say "echo | dualstack connect 127.0.0.1 $port   # the server names us"
+echo | "$ds" connect --no-cache 127.0.0.1 "$port"
+echo
+echo "More: dualstack help, man dualstack-addr, man dualstack-connect, README.md."
