@@ -1085,17 +1085,13 @@ after_answer(struct ds_connect *c, size_t added)
 		finish(c, no_candidate_err(c), NULL);
 }
 
+/* A query has ended: no longer pending, and an ANSWER event. */
 static void
-resolve_cb(struct ds_resolve *r, enum ds_resolve_type type,
-    const struct ds_resolve_query *q, void *userdata)
+note_answer(struct ds_connect *c, enum ds_resolve_type type,
+    const struct ds_resolve_query *q)
 {
-	struct ds_connect *c = userdata;
 	struct ds_he_event *ev;
-	size_t added = 0;
 
-	(void)r;
-	if (c->phase == PH_DONE || (unsigned)type >= DS_RESOLVE_TYPES)
-		return;
 	c->q_pending[type] = false;
 	c->q_status[type] = q->status;
 	ev = ev_add(c, DS_HE_EV_ANSWER);
@@ -1104,6 +1100,19 @@ resolve_cb(struct ds_resolve *r, enum ds_resolve_type type,
 		ev->count = (unsigned)q->n_answers;
 		ev->err = q->status;
 	}
+}
+
+static void
+resolve_cb(struct ds_resolve *r, enum ds_resolve_type type,
+    const struct ds_resolve_query *q, void *userdata)
+{
+	struct ds_connect *c = userdata;
+	size_t added = 0;
+
+	(void)r;
+	if (c->phase == PH_DONE || (unsigned)type >= DS_RESOLVE_TYPES)
+		return;
+	note_answer(c, type, q);
 	for (size_t i = 0; i < q->n_answers; i++)
 		if (cand_add(c, &q->answers[i].addr))
 			added++;
@@ -1123,14 +1132,7 @@ nat64_cb(struct ds_resolve *r, enum ds_resolve_type type,
 	(void)r;
 	if (c->phase == PH_DONE || type != DS_RESOLVE_AAAA)
 		return;
-	c->q_pending[type] = false;
-	c->q_status[type] = q->status;
-	ev = ev_add(c, DS_HE_EV_ANSWER);
-	if (ev) {
-		ev->qtype = type;
-		ev->count = (unsigned)q->n_answers;
-		ev->err = q->status;
-	}
+	note_answer(c, type, q);
 	/* RFC 7050 section 3: every answer may carry a prefix; use each
 	 * distinct one, in the server's order. */
 	for (size_t i = 0; i < q->n_answers && n_seen < NAT64_MAX_PREFIXES;

@@ -148,6 +148,18 @@ cli_out_str(struct cli_out *o, const char *s)
 }
 
 /*
+ * A --server list, "ADDR[,ADDR...]", into the form ds_resolve_opts.servers
+ * takes (c-ares's CSV): each entry a bare address (port 53, RFC 1035
+ * section 4.2) -- "192.0.2.53", "2001:db8::53", "[2001:db8::53]" -- or an
+ * endpoint -- "192.0.2.53:5353", "[2001:db8::53]:5353" -- written back with
+ * an explicit port and IPv6 in brackets. No zones, no port 0, no unspecified
+ * address. Returns 0, or prints what is wrong (with cmd's usage) and
+ * returns EXIT_USAGE.
+ */
+int cli_dns_servers(
+    const struct cli_command *cmd, const char *list, char *out, size_t size);
+
+/*
  * Flush stdout and report a write error (a full disk, a closed pipe):
  * returns 'code' if all went out, EXIT_INTERNAL otherwise.
  */

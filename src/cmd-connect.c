@@ -172,63 +172,6 @@ parse_host(const char *arg, char *buf, size_t size, const char **ret)
 	return EXIT_OK;
 }
 
-static bool
-is_unspecified(const struct ds_addr *a)
-{
-	for (unsigned i = 0; i < ds_addr_bits(a) / 8; i++)
-		if (a->u.bytes[i])
-			return false;
-	return true;
-}
-
-/*
- * --server "ADDR[,ADDR...]", each "192.0.2.53", "192.0.2.53:5353",
- * "2001:db8::53", "[2001:db8::53]" or "[2001:db8::53]:5353", into the
- * form c-ares reads (dualstack/resolve.h). Returns an exit code.
- */
-static int
-parse_servers(const char *arg, char *buf, size_t size)
-{
-	const char *p = arg;
-	size_t used = 0;
-
-	if (*arg == '\0')
-		return cli_usage_error(
-		    &cli_cmd_connect, "--server needs an address");
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p), pos = 0;
-		struct ds_endpoint ep;
-		char one[DS_ENDPOINT_STRLEN];
-		int r, n;
-
-		r = ds_endpoint_parse(p, len,
-		    DS_PARSE_PORT_OPTIONAL | DS_PARSE_BRACKETS, &ep, &pos);
-		if (r == 0 && is_unspecified(&ep.addr))
-			r = -DS_E_EMPTY;
-		if (r < 0) {
-			cli_parse_error("--server: ", p, len, pos, r);
-			return EXIT_USAGE;
-		}
-		if (ep.port)
-			n = ds_endpoint_format(&ep, 0, one, sizeof(one));
-		else
-			n = ds_addr_format(&ep.addr, 0, one, sizeof(one));
-		if (n < 0 || used + (size_t)n + 2 > size)
-			return cli_usage_error(
-			    &cli_cmd_connect, "--server: too many servers");
-		if (used)
-			buf[used++] = ',';
-		memcpy(buf + used, one, (size_t)n);
-		used += (size_t)n;
-		buf[used] = '\0';
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return EXIT_OK;
-}
-
 /* --bind ADDR: an address, IPv6 in brackets or not, zone names looked up.
  */
 static int
@@ -1087,8 +1030,8 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			o->co.bind = &o->bind;
 			break;
 		case O_SERVER:
-			code = parse_servers(
-			    optarg, o->servers, sizeof(o->servers));
+			code = cli_dns_servers(&cli_cmd_connect, optarg,
+			    o->servers, sizeof(o->servers));
 			o->co.resolve.servers = o->servers;
 			break;
 		case O_NO_CACHE:

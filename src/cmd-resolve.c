@@ -87,78 +87,6 @@ static const char help_text[] =
 /* --- Options ---------------------------------------------------------------
  */
 
-/* 0.0.0.0 or ::, which ":53" also gives: no server to ask. */
-static bool
-is_unspecified(const struct ds_addr *a)
-{
-	static const uint8_t zero[16];
-
-	return memcmp(a->u.bytes, zero, sizeof(zero)) == 0;
-}
-
-/*
- * Turn the --server list into c-ares's CSV form, every entry with an
- * explicit port and IPv6 in brackets. Returns 0 or prints why and
- * returns EXIT_USAGE.
- */
-static int
-servers_csv(const char *list, char *out, size_t size)
-{
-	const char *p = list;
-	size_t used = 0;
-
-	if (*list == '\0')
-		return cli_usage_error(&cli_cmd_resolve, "--server: empty");
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		struct ds_endpoint ep;
-		char buf[DS_ENDPOINT_STRLEN];
-		size_t errpos = 0;
-		int err, n;
-
-		if (len == 0)
-			return cli_usage_error(&cli_cmd_resolve,
-			    "--server: an empty entry in '%s'", list);
-		/* A bare address, port 53 (RFC 1035 section 4.2), or an
-		 * endpoint. */
-		err = ds_addr_parse(p, len,
-		    DS_PARSE_NO_ZONE | DS_PARSE_BRACKETS, &ep.addr, &errpos);
-		if (err == 0) {
-			ep.port = 53;
-		} else if (*p == '[' || memchr(p, ':', len) == NULL ||
-		    memchr(p, ':', len) == memrchr(p, ':', len)) {
-			/* It has a port, or meant to: say what is wrong
-			 * with the endpoint rather than the address. */
-			err = ds_endpoint_parse(
-			    p, len, DS_PARSE_NO_ZONE, &ep, &errpos);
-			if (err == 0 && ep.port == 0) {
-				err = -DS_E_PORT_RANGE;
-				errpos = len - 1;
-			}
-		}
-		if (err == 0 && is_unspecified(&ep.addr))
-			return cli_usage_error(&cli_cmd_resolve,
-			    "--server: '%.*s': no address to ask", (int)len, p);
-		if (err < 0) {
-			cli_parse_error("--server: ", p, len, errpos, err);
-			return EXIT_USAGE;
-		}
-		n = ds_endpoint_format(&ep, 0, buf, sizeof(buf));
-		if (n < 0 || used + (size_t)n + 2 > size)
-			return cli_usage_error(
-			    &cli_cmd_resolve, "--server: too many servers");
-		if (used)
-			out[used++] = ',';
-		memcpy(out + used, buf, (size_t)n);
-		used += (size_t)n;
-		out[used] = '\0';
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
-}
-
 /* --- Running ---------------------------------------------------------------
  */
 
@@ -632,7 +560,8 @@ cmd_resolve(int argc, char **argv)
 			ro.family = DS_RESOLVE_ONLY_V6;
 			break;
 		case O_SERVER:
-			code = servers_csv(optarg, servers, sizeof(servers));
+			code = cli_dns_servers(
+			    &cli_cmd_resolve, optarg, servers, sizeof(servers));
 			if (code != 0)
 				return code;
 			ro.servers = servers;
