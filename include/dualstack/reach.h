@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_REACH_H
+#define DUALSTACK_REACH_H
+
+/*
+ * ds_reach: prove from outside that a service is reachable, over IPv6
+ * (or IPv4), and say why not when it is not.
+ *
+ * Two roles, both on a ds_loop:
+ *
+ *   the checker (ds_reach_server)  accepts control connections from
+ *     agents; for each check it opens 'count' test connections at once
+ *     to the address and port the agent announced, sends each one random
+ *     token, and compares the tokens the agent returns;
+ *   the agent (ds_reach_agent)  opens the control connection, runs the
+ *     test listener itself (or names an existing service, "port only"),
+ *     collects the tokens the test connections bring, and returns them.
+ *
+ * The agent is one process with one loop: its listener accepts the test
+ * connections concurrently and the tokens go straight to the control
+ * connection -- no fork, pipe or message queue between a "server" and a
+ * "client" part.
+ *
+ * The protocol is line-based text, specified in doc/reach-protocol.md; the
+ * pure parser and formatter below are what both roles use, and what the
+ * fuzzer drives. Everything here is safe on distinct objects from any
+ * thread; a ds_reach_server or ds_reach_agent belongs to its loop's thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/export.h"
+#include "dualstack/loop.h"
+
+/* --- Protocol (doc/reach-protocol.md) ------------------------------------ */
+
+#define DS_REACH_VERSION 1
+#define DS_REACH_PORT 4646u    /* the checker's default control port */
+#define DS_REACH_LINE_MAX 1024 /* bytes, newline included */
+#define DS_REACH_COUNT_DEFAULT 5u
+#define DS_REACH_COUNT_MAX 16u
+#define DS_REACH_TOKEN_BYTES 16 /* 128 bits from getrandom() */
+#define DS_REACH_TOKEN_HEX (2 * DS_REACH_TOKEN_BYTES)
+
+/* The kinds of line. */
+enum ds_reach_msg_type {
+	DS_REACH_MSG_HELLO = 1, /* checker: greeting, version */
+	DS_REACH_MSG_CHECK,     /* agent: address, port, count, mode */
+	DS_REACH_MSG_OK,        /* checker: accepted; count, deadline */
+	DS_REACH_MSG_ERR,       /* checker: refused; code and text; closes */
+	DS_REACH_MSG_TOKENS,    /* agent: the tokens it received, then END */
+	DS_REACH_MSG_RESULT,    /* checker: the verdict */
+	DS_REACH_MSG_ATTEMPT,   /* checker: one test connection's outcome */
+	DS_REACH_MSG_DONE,      /* checker: end of a check's report */
+	DS_REACH_MSG_TOKEN,     /* checker, on a test connection: the token */
+};
+
+/* How a test connection ended, as the checker saw it. */
+enum ds_reach_outcome {
+	DS_REACH_DELIVERED = 1, /* connected, token sent and returned */
+	DS_REACH_CONNECTED,     /* port-only mode: connected (no token) */
+	DS_REACH_NOT_RETURNED,  /* connected and token sent, never returned */
+	DS_REACH_MISMATCH,      /* a token came back altered */
+	DS_REACH_REFUSED,       /* TCP RST (or ICMP port unreachable) */
+	DS_REACH_PROHIBITED,    /* ICMP administratively prohibited: a
+	                         * REJECT rule */
+	DS_REACH_NO_ROUTE,      /* ICMP no route / network unreachable */
+	DS_REACH_ADDR_UNREACH,  /* ICMP address / host unreachable */
+	DS_REACH_TIMEOUT,       /* no answer by the deadline: dropped */
+	DS_REACH_RESET,         /* reset after the connection was made */
+	DS_REACH_ERROR,         /* any other local error (err says which) */
+};
+
+/* "delivered", "connected", "not-returned", "mismatch", "refused",
+ * "prohibited", "no-route", "addr-unreachable", "timeout", "reset",
+ * "error" both ways. */
+DS_EXPORT const char *ds_reach_outcome_name(enum ds_reach_outcome o);
+DS_EXPORT int ds_reach_outcome_parse(
+    const char *s, size_t len, enum ds_reach_outcome *ret);
+
+/* The outcome a failed connect() with -err means (ICMPv6 and ICMP
+ * errors reach TCP as errno values, RFC 4443 section 3.1 codes mapped by
+ * the kernel: admin-prohibited -> EACCES, no-route -> ENETUNREACH,
+ * address-unreachable -> EHOSTUNREACH, port-unreachable and RST ->
+ * ECONNREFUSED). */
+DS_EXPORT enum ds_reach_outcome ds_reach_outcome_from_errno(int err);
+
+/* Why a checker refused a check (ERR lines). */
+enum ds_reach_err {
+	DS_REACH_E_SYNTAX = 1, /* "syntax": the line does not parse */
+	DS_REACH_E_TOO_LONG,   /* "too-long": over DS_REACH_LINE_MAX */
+	DS_REACH_E_VERSION,    /* "version": not a version we speak */
+	DS_REACH_E_COUNT,      /* "count": 0 or above the limit */
+	DS_REACH_E_TARGET,     /* "target": not an address we may test */
+	DS_REACH_E_PORT,       /* "port": a port we may not test */
+	DS_REACH_E_BUSY,       /* "busy": a check of this agent and family
+	                        * is running */
+	DS_REACH_E_RATE,       /* "rate": too many checks from this agent */
+	DS_REACH_E_STATE,      /* "state": this line is not expected now */
+	DS_REACH_E_TIMEOUT,    /* "timeout": the agent was too slow */
+	DS_REACH_E_INTERNAL,   /* "internal": the checker failed */
+};
+
+/* "syntax", "too-long", ... both ways. */
+DS_EXPORT const char *ds_reach_err_name(enum ds_reach_err e);
+DS_EXPORT int ds_reach_err_parse(
+    const char *s, size_t len, enum ds_reach_err *ret);
+
+/* Overall result of a check. */
+enum ds_reach_verdict {
+	DS_REACH_REACHABLE = 1, /* every attempt delivered (connected) */
+	DS_REACH_PARTIAL,       /* some did, some did not */
+	DS_REACH_UNREACHABLE,   /* none did */
+};
+
+/* "reachable", "partial", "unreachable" both ways. */
+DS_EXPORT const char *ds_reach_verdict_name(enum ds_reach_verdict v);
+DS_EXPORT int ds_reach_verdict_parse(
+    const char *s, size_t len, enum ds_reach_verdict *ret);
+
+/*
+ * One protocol line, decoded. Fields not used by a type are zero. Tokens
+ * point into the parsed text (valid while it is); text (ERR) too.
+ */
+struct ds_reach_msg {
+	enum ds_reach_msg_type type;
+	unsigned version;          /* HELLO */
+	struct ds_endpoint target; /* CHECK */
+	unsigned count;            /* CHECK, OK, TOKENS, RESULT: total */
+	bool port_only;            /* CHECK: connect only, send nothing */
+	uint32_t deadline_ms;      /* OK */
+	enum ds_reach_err err;     /* ERR */
+	const char *text;          /* ERR: the rest of the line */
+	size_t text_len;
+	/* TOKENS: up to DS_REACH_COUNT_MAX tokens, DS_REACH_TOKEN_HEX
+	 * lower-case hex digits each; TOKEN: tokens[0]. */
+	const char *tokens[DS_REACH_COUNT_MAX];
+	enum ds_reach_verdict verdict; /* RESULT */
+	unsigned delivered;            /* RESULT */
+	unsigned attempt;              /* ATTEMPT: 1-based */
+	enum ds_reach_outcome outcome; /* ATTEMPT */
+	int errno_val;                 /* ATTEMPT: 0 or a positive errno */
+	uint32_t ms;                   /* ATTEMPT: time to the outcome */
+};
+
+/*
+ * Parse one line (without its newline; a trailing CR is allowed) of
+ * len bytes. Strict: the exact keywords and field counts of the spec,
+ * single spaces, no NUL, nothing after the last field. Returns 0, or
+ * -EINVAL (syntax), -E2BIG (len >= DS_REACH_LINE_MAX), -ERANGE (a
+ * number out of range: a count of 0 or above DS_REACH_COUNT_MAX, ...),
+ * -DS_E_PORT_RANGE (a CHECK port of 0 or above 65535), -DS_E_* from the
+ * address parser (a CHECK address; a zone is -DS_E_ZONE_NOT_ALLOWED).
+ * *ret is written only on success; *errpos (may be NULL) gets the offset
+ * of the problem, at most len.
+ */
+DS_EXPORT int ds_reach_msg_parse(
+    const char *line, size_t len, struct ds_reach_msg *ret, size_t *errpos);
+
+/*
+ * Write m as one line with its newline into buf (snprintf semantics:
+ * returns the length needed). -EINVAL for a message that would not parse
+ * back. ds_reach_msg_parse(ds_reach_msg_format(m)) == m.
+ */
+DS_EXPORT int ds_reach_msg_format(
+    const struct ds_reach_msg *m, char *buf, size_t size);
+
+/* A fresh token: DS_REACH_TOKEN_HEX lower-case hex digits and a NUL, from
+ * getrandom(). Returns 0 or -errno. */
+DS_EXPORT int ds_reach_token_new(char buf[DS_REACH_TOKEN_HEX + 1]);
+
+/* --- Results and diagnosis ------------------------------------------------ */
+
+/* One test connection, from the checker's report. */
+struct ds_reach_attempt {
+	enum ds_reach_outcome outcome;
+	int err;     /* 0 or -errno behind the outcome */
+	uint32_t ms; /* start to outcome */
+};
+
+/* What the agent saw of the test connections. */
+struct ds_reach_seen {
+	struct ds_endpoint from; /* the checker's address as it arrived */
+	bool token_ok;           /* a well-formed token line came */
+};
+
+/* A whole check, as the agent reports it. */
+struct ds_reach_report {
+	struct ds_endpoint control_peer;  /* the checker */
+	struct ds_endpoint control_local; /* the agent, as it connected */
+	struct ds_endpoint target;        /* announced */
+	bool port_only;
+	unsigned count;
+	enum ds_reach_verdict verdict;
+	unsigned delivered;
+	struct ds_reach_attempt attempts[DS_REACH_COUNT_MAX];
+	unsigned n_seen; /* test connections the agent accepted */
+	struct ds_reach_seen seen[DS_REACH_COUNT_MAX];
+	/* Set when the check could not run: the checker's ERR (err_code,
+	 * err_text as the checker wrote it, err -EREMOTEIO) or a local
+	 * failure (err < 0, err_code 0, err_text a sentence saying what
+	 * failed). */
+	int err;
+	enum ds_reach_err err_code;
+	char err_text[256];
+	uint64_t elapsed_us;
+};
+
+/*
+ * The advertised address's fitness: why a test to it from outside cannot
+ * work, before trying. 0 for a globally reachable unicast address (the
+ * special-purpose registries, ds_addr_is_global(), less NAT64 and ORCHID);
+ * otherwise -EADDRNOTAVAIL and, in *ret_why, a static phrase to follow the
+ * address and ": ", lower case, no final period: "link-local (fe80::/10):
+ * it cannot be reached from another link". -EAFNOSUPPORT (and "no
+ * address") when a has no family. Pure.
+ */
+DS_EXPORT int ds_reach_address_fitness(
+    const struct ds_addr *a, const char **ret_why);
+
+/*
+ * A diagnosis in plain words: a one-line summary and the likely causes
+ * with what to check, several lines, no trailing newline, e.g. for every
+ * attempt timed out with the control connection working: "IPv6 to
+ * [2001:db8::1]:40123 is silently dropped ... check ip6tables/nftables and
+ * any cloud security group for an IPv6 (::/0) rule". When r->err_code is
+ * set the checker's refusal is explained, else when r->err < 0 the local
+ * failure; otherwise the attempts are read. snprintf semantics (the
+ * length the whole text needs). Pure.
+ */
+DS_EXPORT int ds_reach_diagnose(
+    const struct ds_reach_report *r, char *buf, size_t size);
+
+/* --- The checker ---------------------------------------------------------- */
+
+struct ds_reach_server_config {
+	/* Allowed targets beyond global unicast (ds_addr classification):
+	 * for tests and demos, documentation or loopback prefixes. */
+	const struct ds_prefix *allow_targets;
+	size_t n_allow_targets;
+	bool allow_low_ports; /* ports below 1024 */
+	/* When control and test use the same family the target must be the
+	 * control connection's own peer; this relaxes that. */
+	bool any_target;
+	uint32_t deadline_ms;    /* per check; 0: 5000 */
+	uint32_t checks_per_min; /* per agent (IPv6 by /64); 0: 6 */
+	uint32_t max_agents;     /* control connections at once; 0: 256 */
+	uint32_t idle_ms;        /* control line timeout; 0: 10000 */
+};
+
+struct ds_reach_server;
+
+/* One line for the log per event (a check started, refused, ended), with
+ * the agent's address; text is a complete sentence, no newline. It must
+ * not free the server. */
+typedef void ds_reach_log_fn(
+    struct ds_reach_server *s, const char *text, void *userdata);
+
+/*
+ * Serve checks on the control connections accept_fd-style callers hand
+ * over with ds_reach_server_adopt() (the CLI accepts with ds_listen).
+ * cfg is copied (the prefixes too). Returns 0, -EINVAL, -ENOMEM.
+ */
+DS_EXPORT int ds_reach_server_new(struct ds_loop *loop,
+    const struct ds_reach_server_config *cfg, ds_reach_log_fn *log,
+    void *userdata, struct ds_reach_server **ret);
+
+/* Take over an accepted control connection (made non-blocking here); the
+ * server closes it. Beyond max_agents connections it gets ERR busy and is
+ * closed, and this still returns 0. Returns 0 or -errno (fd closed then
+ * too). */
+DS_EXPORT int ds_reach_server_adopt(struct ds_reach_server *s, int fd);
+
+/* Close every connection and free. NULL-safe; returns NULL. */
+DS_EXPORT struct ds_reach_server *ds_reach_server_free(
+    struct ds_reach_server *s);
+
+/* --- The agent ------------------------------------------------------------ */
+
+struct ds_reach_agent_config {
+	const char *server; /* the checker: name or address */
+	uint16_t port;      /* 0: DS_REACH_PORT */
+	int control_family; /* AF_UNSPEC (Happy Eyeballs), AF_INET, AF_INET6 */
+	int test_family;    /* AF_INET6 (default when 0) or AF_INET */
+	/* The address to announce; family 0: the source the kernel would
+	 * use toward the checker (ds_sort_source()), refused before testing
+	 * when ds_reach_address_fitness() says it cannot work, unless
+	 * allow_unfit. */
+	struct ds_addr advertise;
+	bool allow_unfit;
+	/* The test listener: port 0 picks one. Ignored with port_only. */
+	uint16_t listen_port;
+	/* Port only: announce this existing service, run no listener; only
+	 * the TCP outcome is checked. The port must be set; an address of
+	 * family 0 means the one chosen as for advertise. */
+	bool port_only;
+	struct ds_endpoint port_only_target;
+	unsigned count;          /* 0: DS_REACH_COUNT_DEFAULT */
+	uint32_t timeout_ms;     /* whole check; 0: 30000 */
+	const char *dns_servers; /* for resolving server; NULL: system */
+};
+
+struct ds_reach_agent;
+
+/* The flow, as it happens, for a person to follow: the control
+ * connection, the announcement, each test connection and its token, the
+ * tokens returned. One sentence, no newline. */
+typedef void ds_reach_trace_fn(
+    struct ds_reach_agent *a, uint64_t t_us, const char *text, void *userdata);
+
+/* The end: r stays valid until ds_reach_agent_free(). */
+typedef void ds_reach_done_fn(
+    struct ds_reach_agent *a, const struct ds_reach_report *r, void *userdata);
+
+/*
+ * Start a check: connect to the checker (Happy Eyeballs, or the
+ * control_family), choose and check the address, listen, announce,
+ * collect and return the tokens, read the report. cfg is copied (the
+ * strings too). trace may be NULL. done is called exactly once, from
+ * the loop (never from inside this call), with the report or the
+ * failure; it may free the agent. Returns 0, -EINVAL (a bad cfg: count
+ * above DS_REACH_COUNT_MAX, families that disagree, port only without a
+ * port), -ENOMEM, or what ds_connect_new() returns.
+ */
+DS_EXPORT int ds_reach_agent_new(struct ds_loop *loop,
+    const struct ds_reach_agent_config *cfg, ds_reach_trace_fn *trace,
+    ds_reach_done_fn *done, void *userdata, struct ds_reach_agent **ret);
+
+/* Stop whatever runs, close everything and free; done is not called.
+ * NULL-safe; returns NULL. Also from the done callback. */
+DS_EXPORT struct ds_reach_agent *ds_reach_agent_free(struct ds_reach_agent *a);
+
+#endif

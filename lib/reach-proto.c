@@ -1,0 +1,1455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reach protocol (doc/reach-protocol.md): the names of outcomes,
+ * error codes and verdicts, the strict line parser and its formatter,
+ * tokens, and the plain-words reading of a result (address fitness and
+ * diagnosis).
+ *
+ * Everything but ds_reach_token_new() is pure: no I/O, no allocation.
+ * The parser reads the line through a cursor that never looks past len,
+ * so a line need not be NUL-terminated.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/reach.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The largest errno an ATTEMPT line carries: the kernel never returns an
+ * error above MAX_ERRNO (4095, include/linux/err.h).
+ */
+#define ERRNO_MAX 4095u
+
+/* --- Names ---------------------------------------------------------------- */
+
+static const char *const outcome_names[] = {
+    [DS_REACH_DELIVERED] = "delivered",
+    [DS_REACH_CONNECTED] = "connected",
+    [DS_REACH_NOT_RETURNED] = "not-returned",
+    [DS_REACH_MISMATCH] = "mismatch",
+    [DS_REACH_REFUSED] = "refused",
+    [DS_REACH_PROHIBITED] = "prohibited",
+    [DS_REACH_NO_ROUTE] = "no-route",
+    [DS_REACH_ADDR_UNREACH] = "addr-unreachable",
+    [DS_REACH_TIMEOUT] = "timeout",
+    [DS_REACH_RESET] = "reset",
+    [DS_REACH_ERROR] = "error",
+};
+
+static const char *const err_names[] = {
+    [DS_REACH_E_SYNTAX] = "syntax",
+    [DS_REACH_E_TOO_LONG] = "too-long",
+    [DS_REACH_E_VERSION] = "version",
+    [DS_REACH_E_COUNT] = "count",
+    [DS_REACH_E_TARGET] = "target",
+    [DS_REACH_E_PORT] = "port",
+    [DS_REACH_E_BUSY] = "busy",
+    [DS_REACH_E_RATE] = "rate",
+    [DS_REACH_E_STATE] = "state",
+    [DS_REACH_E_TIMEOUT] = "timeout",
+    [DS_REACH_E_INTERNAL] = "internal",
+};
+
+static const char *const verdict_names[] = {
+    [DS_REACH_REACHABLE] = "reachable",
+    [DS_REACH_PARTIAL] = "partial",
+    [DS_REACH_UNREACHABLE] = "unreachable",
+};
+
+/* names[v], or NULL when v is not a value of the enumeration. */
+static const char *
+name_of(const char *const *names, size_t n, unsigned v)
+{
+	if (v >= n)
+		return NULL;
+	return names[v];
+}
+
+/* The value whose name is exactly s[0..len), or -EINVAL. */
+static int
+name_find(const char *const *names, size_t n, const char *s, size_t len)
+{
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (names[i] && strlen(names[i]) == len &&
+		    memcmp(names[i], s, len) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *
+ds_reach_outcome_name(enum ds_reach_outcome o)
+{
+	const char *s = name_of(outcome_names, ARRAY_SIZE(outcome_names), o);
+
+	return s ? s : "unknown";
+}
+
+int
+ds_reach_outcome_parse(const char *s, size_t len, enum ds_reach_outcome *ret)
+{
+	int v = name_find(outcome_names, ARRAY_SIZE(outcome_names), s, len);
+
+	if (v < 0)
+		return v;
+	*ret = (enum ds_reach_outcome)v;
+	return 0;
+}
+
+const char *
+ds_reach_err_name(enum ds_reach_err e)
+{
+	const char *s = name_of(err_names, ARRAY_SIZE(err_names), e);
+
+	return s ? s : "unknown";
+}
+
+int
+ds_reach_err_parse(const char *s, size_t len, enum ds_reach_err *ret)
+{
+	int v = name_find(err_names, ARRAY_SIZE(err_names), s, len);
+
+	if (v < 0)
+		return v;
+	*ret = (enum ds_reach_err)v;
+	return 0;
+}
+
+const char *
+ds_reach_verdict_name(enum ds_reach_verdict v)
+{
+	const char *s = name_of(verdict_names, ARRAY_SIZE(verdict_names), v);
+
+	return s ? s : "unknown";
+}
+
+int
+ds_reach_verdict_parse(const char *s, size_t len, enum ds_reach_verdict *ret)
+{
+	int v = name_find(verdict_names, ARRAY_SIZE(verdict_names), s, len);
+
+	if (v < 0)
+		return v;
+	*ret = (enum ds_reach_verdict)v;
+	return 0;
+}
+
+/*
+ * How the kernel reports ICMP errors to a connecting TCP socket.
+ * ICMPv6 destination unreachable (RFC 4443 section 3.1) is mapped by
+ * icmpv6_err_convert() (net/ipv6/icmp.c): code 0 no route -> ENETUNREACH,
+ * 1 administratively prohibited -> EACCES, 2 beyond scope -> EHOSTUNREACH,
+ * 3 address unreachable -> EHOSTUNREACH, 4 port unreachable ->
+ * ECONNREFUSED, 5 source address failed policy and 6 reject route ->
+ * EACCES. For IPv4, icmp_err_convert[] (net/ipv4/icmp.c) maps net
+ * unreachable to ENETUNREACH, host unreachable to EHOSTUNREACH, port
+ * unreachable to ECONNREFUSED and the communication-prohibited codes 9, 10
+ * and 13 (RFC 1812 section 5.2.7.1) to EACCES. A TCP RST to the SYN is
+ * ECONNREFUSED too, so "refused" cannot tell a closed port from an ICMP
+ * port unreachable. EPERM is what a local netfilter REJECT or DROP in the
+ * OUTPUT path gives.
+ */
+enum ds_reach_outcome
+ds_reach_outcome_from_errno(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return DS_REACH_CONNECTED;
+	case ECONNREFUSED:
+		return DS_REACH_REFUSED;
+	case EACCES:
+	case EPERM:
+		return DS_REACH_PROHIBITED;
+	case ENETUNREACH:
+		return DS_REACH_NO_ROUTE;
+	case EHOSTUNREACH:
+		return DS_REACH_ADDR_UNREACH;
+	case ETIMEDOUT:
+		return DS_REACH_TIMEOUT;
+	case ECONNRESET:
+	case EPIPE:
+		return DS_REACH_RESET;
+	default:
+		return DS_REACH_ERROR;
+	}
+}
+
+/*
+ * The errno names ATTEMPT lines use. strerrorname_np() would give them
+ * too, but reading them back needs a table anyway, and a table keeps the
+ * wire text the same whatever the C library. Errors without a name here
+ * travel as decimal numbers.
+ */
+static const struct {
+	int val;
+	const char *name;
+} errno_names[] = {
+    {EPERM, "EPERM"},
+    {ENOENT, "ENOENT"},
+    {EINTR, "EINTR"},
+    {EIO, "EIO"},
+    {EBADF, "EBADF"},
+    {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},
+    {EACCES, "EACCES"},
+    {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},
+    {EINVAL, "EINVAL"},
+    {ENFILE, "ENFILE"},
+    {EMFILE, "EMFILE"},
+    {ENOSPC, "ENOSPC"},
+    {EPIPE, "EPIPE"},
+    {ERANGE, "ERANGE"},
+    {EPROTO, "EPROTO"},
+    {EMSGSIZE, "EMSGSIZE"},
+    {ENOTSOCK, "ENOTSOCK"},
+    {ENOPROTOOPT, "ENOPROTOOPT"},
+    {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+    {EOPNOTSUPP, "EOPNOTSUPP"},
+    {EAFNOSUPPORT, "EAFNOSUPPORT"},
+    {EADDRINUSE, "EADDRINUSE"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+    {ENETDOWN, "ENETDOWN"},
+    {ENETUNREACH, "ENETUNREACH"},
+    {ENETRESET, "ENETRESET"},
+    {ECONNABORTED, "ECONNABORTED"},
+    {ECONNRESET, "ECONNRESET"},
+    {ENOBUFS, "ENOBUFS"},
+    {EISCONN, "EISCONN"},
+    {ENOTCONN, "ENOTCONN"},
+    {ESHUTDOWN, "ESHUTDOWN"},
+    {ETIMEDOUT, "ETIMEDOUT"},
+    {ECONNREFUSED, "ECONNREFUSED"},
+    {EHOSTDOWN, "EHOSTDOWN"},
+    {EHOSTUNREACH, "EHOSTUNREACH"},
+    {EALREADY, "EALREADY"},
+    {EINPROGRESS, "EINPROGRESS"},
+    {ECANCELED, "ECANCELED"},
+};
+
+static const char *
+errno_name(int val)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
+		if (errno_names[i].val == val)
+			return errno_names[i].name;
+	return NULL;
+}
+
+static int
+errno_find(const char *s, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
+		if (strlen(errno_names[i].name) == len &&
+		    memcmp(errno_names[i].name, s, len) == 0)
+			return errno_names[i].val;
+	return -EINVAL;
+}
+
+/* --- Parsing -------------------------------------------------------------- */
+
+/*
+ * A cursor over one line. Fields are separated by exactly one space; a
+ * field is never empty, so a doubled, leading or trailing space is an
+ * empty field and an error at its offset.
+ */
+struct rd {
+	const char *s;
+	size_t len;
+	size_t pos; /* the next byte */
+	size_t bad; /* where the problem is, on failure */
+};
+
+static int
+rd_fail(struct rd *r, size_t at, int err)
+{
+	r->bad = at;
+	return err;
+}
+
+/* The field at the cursor, up to the next space or the end. */
+static int
+rd_field(struct rd *r, size_t *ret_start, size_t *ret_len)
+{
+	size_t start = r->pos;
+
+	while (r->pos < r->len && r->s[r->pos] != ' ')
+		r->pos++;
+	if (r->pos == start)
+		return rd_fail(r, start, -EINVAL);
+	*ret_start = start;
+	*ret_len = r->pos - start;
+	return 0;
+}
+
+/* The space before another field, and that field: a missing field is an
+ * error at the end of the line. */
+static int
+rd_next(struct rd *r, size_t *ret_start, size_t *ret_len)
+{
+	if (r->pos >= r->len)
+		return rd_fail(r, r->len, -EINVAL);
+	r->pos++; /* rd_field() stopped at this space */
+	return rd_field(r, ret_start, ret_len);
+}
+
+/* Nothing may follow the last field: not even a space. */
+static int
+rd_end(struct rd *r)
+{
+	if (r->pos != r->len)
+		return rd_fail(r, r->pos, -EINVAL);
+	return 0;
+}
+
+static bool
+rd_is(const struct rd *r, size_t start, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(r->s + start, word, len) == 0;
+}
+
+/*
+ * A decimal number at s[start..start+len): digits only, no sign, no
+ * leading zero (so that every number has one spelling), min..max.
+ * Out of range is toolong at the number's start.
+ */
+static int
+rd_uint_at(struct rd *r, size_t start, size_t len, uint32_t min, uint32_t max,
+    int toolong, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return rd_fail(r, start, -EINVAL);
+	for (size_t i = 0; i < len; i++) {
+		char c = r->s[start + i];
+
+		if (c < '0' || c > '9')
+			return rd_fail(r, start + i, -EINVAL);
+	}
+	if (len > 1 && r->s[start] == '0')
+		return rd_fail(r, start, -EINVAL);
+	/* Ten digits hold any uint32_t; more are out of range for sure. */
+	if (len > 10)
+		return rd_fail(r, start, toolong);
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (uint64_t)(r->s[start + i] - '0');
+	if (v < min || v > max)
+		return rd_fail(r, start, toolong);
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* The next field as a decimal number. */
+static int
+rd_uint(struct rd *r, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	size_t start, len;
+	int e = rd_next(r, &start, &len);
+
+	if (e < 0)
+		return e;
+	return rd_uint_at(r, start, len, min, max, -ERANGE, ret);
+}
+
+/*
+ * A token: exactly DS_REACH_TOKEN_HEX lower-case hex digits. Upper case is
+ * refused so that a token has one spelling and compares with memcmp().
+ */
+static int
+rd_token_at(struct rd *r, size_t start, size_t len)
+{
+	for (size_t i = 0; i < len && i < DS_REACH_TOKEN_HEX; i++) {
+		char c = r->s[start + i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return rd_fail(r, start + i, -EINVAL);
+	}
+	if (len != DS_REACH_TOKEN_HEX)
+		return rd_fail(r,
+		    start +
+		        (len < DS_REACH_TOKEN_HEX ? len : DS_REACH_TOKEN_HEX),
+		    -EINVAL);
+	return 0;
+}
+
+static bool
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static int
+parse_hello(struct rd *r, struct ds_reach_msg *m)
+{
+	uint32_t v;
+	int e;
+
+	/* Any version parses, so that an agent can say which one it met. */
+	if ((e = rd_uint(r, 1, UINT16_MAX, &v)) < 0)
+		return e;
+	m->version = v;
+	return rd_end(r);
+}
+
+static int
+parse_check(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len, errpos = 0;
+	uint32_t v;
+	int e;
+
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	/* RFC 5952 text without brackets or zone: a zone means nothing to
+	 * the checker, and the port is a field of its own. */
+	e = ds_addr_parse(
+	    r->s + start, len, DS_PARSE_NO_ZONE, &m->target.addr, &errpos);
+	if (e < 0)
+		return rd_fail(r, start + errpos, e);
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if ((e = rd_uint_at(
+	         r, start, len, 1, UINT16_MAX, -DS_E_PORT_RANGE, &v)) < 0)
+		return e;
+	m->target.port = (uint16_t)v;
+	if ((e = rd_uint(r, 1, DS_REACH_COUNT_MAX, &v)) < 0)
+		return e;
+	m->count = v;
+	if (r->pos == r->len)
+		return 0;
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if (!rd_is(r, start, len, "port-only"))
+		return rd_fail(r, start, -EINVAL);
+	m->port_only = true;
+	return rd_end(r);
+}
+
+static int
+parse_ok(struct rd *r, struct ds_reach_msg *m)
+{
+	uint32_t v;
+	int e;
+
+	if ((e = rd_uint(r, 1, DS_REACH_COUNT_MAX, &v)) < 0)
+		return e;
+	m->count = v;
+	if ((e = rd_uint(r, 1, UINT32_MAX, &v)) < 0)
+		return e;
+	m->deadline_ms = v;
+	return rd_end(r);
+}
+
+static int
+parse_err(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len;
+	int e;
+
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if (ds_reach_err_parse(r->s + start, len, &m->err) < 0)
+		return rd_fail(r, start, -EINVAL);
+	if (r->pos == r->len)
+		return 0;
+	/* The text is the rest of the line, spaces and all, but not empty. */
+	r->pos++;
+	if (r->pos == r->len)
+		return rd_fail(r, r->pos - 1, -EINVAL);
+	m->text = r->s + r->pos;
+	m->text_len = r->len - r->pos;
+	r->pos = r->len;
+	return 0;
+}
+
+static int
+parse_tokens(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len;
+	int e;
+
+	for (;;) {
+		if ((e = rd_next(r, &start, &len)) < 0)
+			return e;
+		if (rd_is(r, start, len, "END"))
+			break;
+		if (m->count == DS_REACH_COUNT_MAX)
+			return rd_fail(r, start, -ERANGE);
+		if ((e = rd_token_at(r, start, len)) < 0)
+			return e;
+		m->tokens[m->count++] = r->s + start;
+	}
+	return rd_end(r);
+}
+
+static int
+parse_result(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len, vstart, slash;
+	uint32_t delivered, count;
+	int e;
+
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if (ds_reach_verdict_parse(r->s + start, len, &m->verdict) < 0)
+		return rd_fail(r, start, -EINVAL);
+	vstart = start;
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	slash = 0;
+	while (slash < len && r->s[start + slash] != '/')
+		slash++;
+	if (slash == len)
+		return rd_fail(r, start + len, -EINVAL);
+	if ((e = rd_uint_at(r, start + slash + 1, len - slash - 1, 1,
+	         DS_REACH_COUNT_MAX, -ERANGE, &count)) < 0)
+		return e;
+	if ((e = rd_uint_at(r, start, slash, 0, count, -ERANGE, &delivered)) <
+	    0)
+		return e;
+	/* The verdict follows from the numbers; a line where it does not
+	 * is wrong, and the verdict is what is wrong in it. */
+	if ((delivered == count) != (m->verdict == DS_REACH_REACHABLE) ||
+	    (delivered == 0) != (m->verdict == DS_REACH_UNREACHABLE))
+		return rd_fail(r, vstart, -EINVAL);
+	m->delivered = delivered;
+	m->count = count;
+	return rd_end(r);
+}
+
+static int
+parse_attempt(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len;
+	uint32_t v;
+	int e;
+
+	if ((e = rd_uint(r, 1, DS_REACH_COUNT_MAX, &v)) < 0)
+		return e;
+	m->attempt = v;
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if (ds_reach_outcome_parse(r->s + start, len, &m->outcome) < 0)
+		return rd_fail(r, start, -EINVAL);
+	if ((e = rd_uint(r, 0, UINT32_MAX, &v)) < 0)
+		return e;
+	m->ms = v;
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if (r->s[start] == 'E') {
+		if ((e = errno_find(r->s + start, len)) < 0)
+			return rd_fail(r, start, -EINVAL);
+		m->errno_val = e;
+	} else {
+		if ((e = rd_uint_at(r, start, len, 0, ERRNO_MAX, -ERANGE, &v)) <
+		    0)
+			return e;
+		m->errno_val = (int)v;
+	}
+	return rd_end(r);
+}
+
+static int
+parse_line(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len;
+	bool hex = true;
+	int e;
+
+	if ((e = rd_field(r, &start, &len)) < 0)
+		return e;
+	if (rd_is(r, start, len, "DSREACH")) {
+		m->type = DS_REACH_MSG_HELLO;
+		return parse_hello(r, m);
+	}
+	if (rd_is(r, start, len, "CHECK")) {
+		m->type = DS_REACH_MSG_CHECK;
+		return parse_check(r, m);
+	}
+	if (rd_is(r, start, len, "OK")) {
+		m->type = DS_REACH_MSG_OK;
+		return parse_ok(r, m);
+	}
+	if (rd_is(r, start, len, "ERR")) {
+		m->type = DS_REACH_MSG_ERR;
+		return parse_err(r, m);
+	}
+	if (rd_is(r, start, len, "TOKENS")) {
+		m->type = DS_REACH_MSG_TOKENS;
+		return parse_tokens(r, m);
+	}
+	if (rd_is(r, start, len, "RESULT")) {
+		m->type = DS_REACH_MSG_RESULT;
+		return parse_result(r, m);
+	}
+	if (rd_is(r, start, len, "ATTEMPT")) {
+		m->type = DS_REACH_MSG_ATTEMPT;
+		return parse_attempt(r, m);
+	}
+	if (rd_is(r, start, len, "DONE")) {
+		m->type = DS_REACH_MSG_DONE;
+		return rd_end(r);
+	}
+	/*
+	 * A word of hex digits is meant as a token (the line a test
+	 * connection carries): say where it goes wrong. Anything else is an
+	 * unknown keyword ("check" has letters past 'f', so a keyword in
+	 * the wrong case lands here).
+	 */
+	for (size_t i = 0; i < len; i++)
+		hex = hex && is_hex(r->s[start + i]);
+	if (!hex)
+		return rd_fail(r, start, -EINVAL);
+	m->type = DS_REACH_MSG_TOKEN;
+	if ((e = rd_token_at(r, start, len)) < 0)
+		return e;
+	m->tokens[0] = r->s + start;
+	return rd_end(r);
+}
+
+int
+ds_reach_msg_parse(
+    const char *line, size_t len, struct ds_reach_msg *ret, size_t *errpos)
+{
+	struct ds_reach_msg m;
+	struct rd r;
+	int e;
+
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	if (len >= DS_REACH_LINE_MAX) {
+		e = -E2BIG;
+		r.bad = DS_REACH_LINE_MAX - 1;
+		goto fail;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	/* Printable ASCII only: no NUL, no tab, no other control byte, no
+	 * byte past 0x7e (the text is ASCII, a person types it). */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c > 0x7e) {
+			e = -EINVAL;
+			r.bad = i;
+			goto fail;
+		}
+	}
+	r.s = line;
+	r.len = len;
+	if (len == 0) {
+		e = -EINVAL;
+		goto fail;
+	}
+	if ((e = parse_line(&r, &m)) < 0)
+		goto fail;
+	*ret = m;
+	return 0;
+
+fail:
+	if (errpos)
+		*errpos = r.bad;
+	return e;
+}
+
+/* --- Formatting ----------------------------------------------------------- */
+
+static bool
+token_valid(const char *t)
+{
+	if (!t)
+		return false;
+	for (size_t i = 0; i < DS_REACH_TOKEN_HEX; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') ||
+		        (t[i] >= 'a' && t[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool
+count_valid(unsigned n)
+{
+	return n >= 1 && n <= DS_REACH_COUNT_MAX;
+}
+
+/* An output buffer with snprintf semantics over several appends. */
+struct wr {
+	char *buf;
+	size_t size;
+	size_t n; /* the length the whole text needs */
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+wr_printf(struct wr *w, const char *fmt, ...)
+{
+	char *at = w->n < w->size ? w->buf + w->n : NULL;
+	size_t room = w->n < w->size ? w->size - w->n : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(at, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		w->n += (size_t)n;
+}
+
+static int
+format_check(const struct ds_reach_msg *m, struct wr *w)
+{
+	const struct ds_addr *a = &m->target.addr;
+	char addr[DS_ADDR_STRLEN];
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return -EINVAL;
+	if (a->zone[0] != '\0' || a->scope_id != 0)
+		return -EINVAL;
+	if (m->target.port == 0 || !count_valid(m->count))
+		return -EINVAL;
+	if (ds_addr_format(a, 0, addr, sizeof(addr)) < 0)
+		return -EINVAL;
+	wr_printf(w, "CHECK %s %u %u%s\n", addr, (unsigned)m->target.port,
+	    m->count, m->port_only ? " port-only" : "");
+	return 0;
+}
+
+static int
+format_err(const struct ds_reach_msg *m, struct wr *w)
+{
+	const char *code = name_of(err_names, ARRAY_SIZE(err_names), m->err);
+
+	if (!code)
+		return -EINVAL;
+	if (m->text_len == 0) {
+		wr_printf(w, "ERR %s\n", code);
+		return 0;
+	}
+	if (!m->text || m->text_len >= DS_REACH_LINE_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < m->text_len; i++)
+		if (m->text[i] < 0x20 || m->text[i] > 0x7e)
+			return -EINVAL;
+	/* A CR last would be taken for the CR of a CRLF: it is not
+	 * printable, so the loop above refused it already. */
+	wr_printf(w, "ERR %s %.*s\n", code, (int)m->text_len, m->text);
+	return 0;
+}
+
+static int
+format_result(const struct ds_reach_msg *m, struct wr *w)
+{
+	const char *v =
+	    name_of(verdict_names, ARRAY_SIZE(verdict_names), m->verdict);
+
+	if (!v || !count_valid(m->count) || m->delivered > m->count)
+		return -EINVAL;
+	if ((m->delivered == m->count) != (m->verdict == DS_REACH_REACHABLE) ||
+	    (m->delivered == 0) != (m->verdict == DS_REACH_UNREACHABLE))
+		return -EINVAL;
+	wr_printf(w, "RESULT %s %u/%u\n", v, m->delivered, m->count);
+	return 0;
+}
+
+static int
+format_attempt(const struct ds_reach_msg *m, struct wr *w)
+{
+	const char *o =
+	    name_of(outcome_names, ARRAY_SIZE(outcome_names), m->outcome);
+	const char *e;
+
+	if (!o || !count_valid(m->attempt))
+		return -EINVAL;
+	if (m->errno_val < 0 || (unsigned)m->errno_val > ERRNO_MAX)
+		return -EINVAL;
+	wr_printf(w, "ATTEMPT %u %s %" PRIu32 " ", m->attempt, o, m->ms);
+	if (m->errno_val == 0)
+		wr_printf(w, "0\n");
+	else if ((e = errno_name(m->errno_val)))
+		wr_printf(w, "%s\n", e);
+	else
+		wr_printf(w, "%d\n", m->errno_val);
+	return 0;
+}
+
+int
+ds_reach_msg_format(const struct ds_reach_msg *m, char *buf, size_t size)
+{
+	struct wr w = {buf, size, 0};
+	int e = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	switch (m->type) {
+	case DS_REACH_MSG_HELLO:
+		if (m->version < 1 || m->version > UINT16_MAX)
+			return -EINVAL;
+		wr_printf(&w, "DSREACH %u\n", m->version);
+		break;
+	case DS_REACH_MSG_CHECK:
+		e = format_check(m, &w);
+		break;
+	case DS_REACH_MSG_OK:
+		if (!count_valid(m->count) || m->deadline_ms == 0)
+			return -EINVAL;
+		wr_printf(&w, "OK %u %" PRIu32 "\n", m->count, m->deadline_ms);
+		break;
+	case DS_REACH_MSG_ERR:
+		e = format_err(m, &w);
+		break;
+	case DS_REACH_MSG_TOKENS:
+		if (m->count > DS_REACH_COUNT_MAX)
+			return -EINVAL;
+		for (unsigned i = 0; i < m->count; i++)
+			if (!token_valid(m->tokens[i]))
+				return -EINVAL;
+		wr_printf(&w, "TOKENS");
+		for (unsigned i = 0; i < m->count; i++)
+			wr_printf(
+			    &w, " %.*s", DS_REACH_TOKEN_HEX, m->tokens[i]);
+		wr_printf(&w, " END\n");
+		break;
+	case DS_REACH_MSG_RESULT:
+		e = format_result(m, &w);
+		break;
+	case DS_REACH_MSG_ATTEMPT:
+		e = format_attempt(m, &w);
+		break;
+	case DS_REACH_MSG_DONE:
+		wr_printf(&w, "DONE\n");
+		break;
+	case DS_REACH_MSG_TOKEN:
+		if (!token_valid(m->tokens[0]))
+			return -EINVAL;
+		wr_printf(&w, "%.*s\n", DS_REACH_TOKEN_HEX, m->tokens[0]);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (e < 0) {
+		if (size > 0)
+			buf[0] = '\0';
+		return e;
+	}
+	/* The newline is part of the limit (DS_REACH_LINE_MAX). */
+	if (w.n > DS_REACH_LINE_MAX) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -EINVAL;
+	}
+	return (int)w.n;
+}
+
+/* --- Tokens --------------------------------------------------------------- */
+
+int
+ds_reach_token_new(char buf[DS_REACH_TOKEN_HEX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[DS_REACH_TOKEN_BYTES];
+	size_t got = 0;
+
+	/*
+	 * getrandom() from the urandom pool: requests up to 256 bytes are
+	 * not cut short once the pool is initialised (getrandom(2)); the
+	 * loop covers EINTR during early boot.
+	 */
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		buf[2 * i] = hex[raw[i] >> 4];
+		buf[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	buf[DS_REACH_TOKEN_HEX] = '\0';
+	return 0;
+}
+
+/* --- Fitness ------------------------------------------------------------- */
+
+/*
+ * Why a test from outside cannot reach an address, by the most specific
+ * block of the special-purpose registries (RFC 6890) it is in.
+ */
+static const char *
+unfit_reason(const struct ds_addr *a, const struct ds_addr_block *b)
+{
+	bool v6 = a->family == AF_INET6;
+
+	switch (b->kind) {
+	case DS_KIND_UNSPECIFIED:
+		return v6 ? "the unspecified address (::): it means \"any "
+		            "address\" to bind to, no host has it"
+		          : "the unspecified address (0.0.0.0): it means "
+		            "\"any address\" to bind to, no host has it";
+	case DS_KIND_LOOPBACK:
+		return "loopback: it reaches this host only from this host, "
+		       "never from outside";
+	case DS_KIND_THIS_NETWORK:
+		return "\"this network\" (0.0.0.0/8, RFC 791): not valid as a "
+		       "destination";
+	case DS_KIND_PRIVATE:
+		return "private IPv4 address (RFC 1918): not routed on the "
+		       "Internet; behind NAT the checker reaches the NAT, not "
+		       "this host";
+	case DS_KIND_SHARED:
+		return "shared address space (100.64.0.0/10, RFC 6598): a "
+		       "carrier-grade NAT's inside, not reachable from the "
+		       "Internet";
+	case DS_KIND_LINK_LOCAL:
+		return v6 ? "link-local (fe80::/10): it cannot be reached from "
+		            "another link"
+		          : "link-local (169.254.0.0/16, RFC 3927): it cannot "
+		            "be reached from another link";
+	case DS_KIND_SITE_LOCAL:
+		return "site-local (fec0::/10, deprecated by RFC 3879): not "
+		       "routed beyond the site";
+	case DS_KIND_ULA:
+		return "unique local (fc00::/7, RFC 4193): not routed on the "
+		       "Internet";
+	case DS_KIND_DOCUMENTATION:
+		return v6
+		    ? "documentation prefix (2001:db8::/32 or 3fff::/20), "
+		      "not routed: examples only"
+		    : "documentation prefix (192.0.2.0/24, "
+		      "198.51.100.0/24 or 203.0.113.0/24), not routed: "
+		      "examples only";
+	case DS_KIND_BENCHMARKING:
+		return v6
+		    ? "benchmarking prefix (2001:2::/48, RFC 5180): for "
+		      "lab networks, not routed"
+		    : "benchmarking prefix (198.18.0.0/15, RFC 2544): for "
+		      "lab networks, not routed";
+	case DS_KIND_MAPPED:
+		return "IPv4-mapped (::ffff:0:0/96): an IPv4 address as the "
+		       "sockets API shows it, never on the wire (RFC 4291 "
+		       "section 2.5.5.2); announce the IPv4 address itself";
+	case DS_KIND_COMPATIBLE:
+		return "IPv4-compatible (::/96): deprecated by RFC 4291, not "
+		       "routed";
+	case DS_KIND_TRANSLATED:
+		return "IPv4-translated (::ffff:0:0:0/96, RFC 2765): used "
+		       "inside a translator, not routed";
+	case DS_KIND_NAT64:
+		return "NAT64 prefix (RFC 6052, RFC 8215): it names an IPv4 "
+		       "host behind a translator, not this host";
+	case DS_KIND_6TO4:
+		return v6 ? "6to4 (2002::/16): reached only through 6to4 "
+		            "relays, which are mostly gone (RFC 7526); not "
+		            "native IPv6"
+		          : "6to4 relay anycast (192.88.99.0/24, deprecated "
+		            "by RFC 7526): not a host address";
+	case DS_KIND_TEREDO:
+		return "Teredo (2001::/32, RFC 4380): a tunnel through NAT "
+		       "that needs a relay and the NAT's mapping; a test "
+		       "says nothing about native IPv6 and usually fails";
+	case DS_KIND_ORCHID:
+		return "ORCHID (RFC 7343): a cryptographic identifier, not a "
+		       "routable locator";
+	case DS_KIND_DISCARD:
+		return "discard-only prefix (100::/64, RFC 6666): routers "
+		       "drop what is sent to it";
+	case DS_KIND_MULTICAST:
+		return "multicast: TCP needs a unicast address";
+	case DS_KIND_BROADCAST:
+		return "the limited broadcast address: TCP needs a unicast "
+		       "address";
+	case DS_KIND_RESERVED:
+		return "reserved address space (240.0.0.0/4): not routed";
+	case DS_KIND_PROTOCOL:
+		return "reserved for a protocol (IETF protocol assignments): "
+		       "not a host address reachable from the Internet";
+	case DS_KIND_GLOBAL_UNICAST:
+	case DS_KIND_OTHER:
+	default:
+		break;
+	}
+	return v6 ? "outside global unicast (2000::/3, RFC 4291 section 2.4): "
+	            "not assigned, not routed"
+	          : "not a globally reachable address";
+}
+
+int
+ds_reach_address_fitness(const struct ds_addr *a, const char **ret_why)
+{
+	const struct ds_addr_block *b = ds_addr_block(a);
+
+	if (!b) {
+		*ret_why = "no address";
+		return -EAFNOSUPPORT;
+	}
+	/*
+	 * Globally reachable by the registries, except what the registries
+	 * call global but no test can reach as this host: an address in the
+	 * NAT64 well-known prefix names an IPv4 host, ORCHIDv2 names an
+	 * identity (RFC 7343 section 2: "not routable at the IP layer").
+	 */
+	if (ds_addr_is_global(a) && b->kind != DS_KIND_NAT64 &&
+	    b->kind != DS_KIND_ORCHID)
+		return 0;
+	*ret_why = unfit_reason(a, b);
+	return -EADDRNOTAVAIL;
+}
+
+/* --- Diagnosis ------------------------------------------------------------ */
+
+/* What the words depend on: the family and the endpoint. */
+struct dx {
+	struct wr w;
+	const struct ds_reach_report *r;
+	bool v6;
+	const char *fam; /* "IPv6" */
+	const char *fw;  /* the host firewall tools */
+	const char *any; /* the "from anywhere" prefix */
+	char ep[DS_ENDPOINT_STRLEN];
+	unsigned port;
+	unsigned n;                      /* attempts in the report */
+	unsigned by[DS_REACH_ERROR + 1]; /* attempts per outcome */
+	unsigned ok;                     /* delivered or connected */
+};
+
+static void
+dx_begin(struct dx *d, const struct ds_reach_report *r, char *buf, size_t size)
+{
+	memset(d, 0, sizeof(*d));
+	d->w.buf = buf;
+	d->w.size = size;
+	d->r = r;
+	d->v6 = r->target.addr.family != AF_INET;
+	d->fam = d->v6 ? "IPv6" : "IPv4";
+	d->fw = d->v6 ? "ip6tables/nftables" : "iptables/nftables";
+	d->any = d->v6 ? "::/0" : "0.0.0.0/0";
+	d->port = r->target.port;
+	if (r->target.addr.family == 0 ||
+	    ds_endpoint_format(
+	        &r->target, DS_FMT_NO_ZONE, d->ep, sizeof(d->ep)) < 0)
+		snprintf(d->ep, sizeof(d->ep), "the announced address");
+	d->n = r->count < DS_REACH_COUNT_MAX ? r->count : DS_REACH_COUNT_MAX;
+	for (unsigned i = 0; i < d->n; i++) {
+		unsigned o = r->attempts[i].outcome;
+
+		if (o <= DS_REACH_ERROR)
+			d->by[o]++;
+	}
+	d->ok = d->by[DS_REACH_DELIVERED] + d->by[DS_REACH_CONNECTED];
+}
+
+/* The checker's refusal, in words. */
+static void
+dx_refused(struct dx *d)
+{
+	const struct ds_reach_report *r = d->r;
+	const char *why;
+
+	switch (r->err_code) {
+	case DS_REACH_E_SYNTAX:
+	case DS_REACH_E_TOO_LONG:
+	case DS_REACH_E_STATE:
+		why = "the checker did not understand this agent's line or "
+		      "did not expect it now: a bug, or a client that does "
+		      "not speak the protocol as specified";
+		break;
+	case DS_REACH_E_VERSION:
+		why = "the checker speaks another version of the protocol: "
+		      "update the agent or use a checker of the same version";
+		break;
+	case DS_REACH_E_COUNT:
+		why = "the number of test connections must be 1 to 16";
+		break;
+	case DS_REACH_E_TARGET:
+		why = "the checker only tests global addresses, and, when "
+		      "the control connection uses the same family, only "
+		      "the address the agent connects from; announce a "
+		      "global address of this host (ip addr show scope "
+		      "global) and connect to the checker from it";
+		break;
+	case DS_REACH_E_PORT:
+		why = "the checker does not test this port (ports below 1024 "
+		      "need its operator's permission); use a port of 1024 "
+		      "or above";
+		break;
+	case DS_REACH_E_BUSY:
+		why = "a check from this network (the same /64, or /32 for "
+		      "IPv4) is already running; wait for it to end";
+		break;
+	case DS_REACH_E_RATE:
+		why = "too many checks from this network (the same /64, or "
+		      "/32 for IPv4) recently; wait a minute and try again";
+		break;
+	case DS_REACH_E_TIMEOUT:
+		why = "the checker waited too long for this agent: the "
+		      "control connection stalled or the tokens came too late";
+		break;
+	case DS_REACH_E_INTERNAL:
+		why = "the checker failed on its side (out of memory or "
+		      "sockets); try again later";
+		break;
+	default:
+		why = "the checker gave no reason this agent knows";
+		break;
+	}
+	wr_printf(&d->w, "The checker refused to test %s %s (%s): %s.", d->fam,
+	    d->ep, ds_reach_err_name(r->err_code), why);
+	if (r->err_text[0] != '\0')
+		wr_printf(&d->w, "\nThe checker said: %.*s",
+		    (int)strnlen(r->err_text, sizeof(r->err_text)),
+		    r->err_text);
+}
+
+/* A local failure before or during the check. */
+static void
+dx_failed(struct dx *d)
+{
+	int err = d->r->err;
+
+	wr_printf(&d->w, "The check of %s %s could not run: %s.", d->fam, d->ep,
+	    ds_strerror(err));
+	/* The agent's own words (an unfit address, say) first. */
+	if (d->r->err_text[0] != '\0')
+		wr_printf(&d->w, "\n%.*s",
+		    (int)strnlen(d->r->err_text, sizeof(d->r->err_text)),
+		    d->r->err_text);
+	if (err == -EADDRNOTAVAIL && d->r->err_text[0] != '\0')
+		return; /* the address, not a listener: said above */
+	if (d->r->port_only && (err == -EADDRNOTAVAIL || err == -EADDRINUSE))
+		return; /* no listener in port-only mode */
+	switch (-err) {
+	case ECONNREFUSED:
+	case ETIMEDOUT:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EACCES:
+	case EPERM:
+		wr_printf(&d->w,
+		    "\nThe control connection to the checker failed: check "
+		    "the checker's name and port (%u by default), that it "
+		    "runs, and that this host may connect out to it.",
+		    DS_REACH_PORT);
+		break;
+	case EADDRNOTAVAIL:
+	case EADDRINUSE:
+		wr_printf(&d->w,
+		    "\nThe test listener could not be set up on %s: check "
+		    "that this host holds the address (ip addr) and that "
+		    "the port is free (ss -ltn).",
+		    d->ep);
+		break;
+	case EBADMSG:
+	case EPROTO:
+		wr_printf(&d->w,
+		    "\nThe checker sent lines this agent does not understand: "
+		    "is it a reach checker of the same version?");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+dx_summary(struct dx *d)
+{
+	const struct ds_reach_report *r = d->r;
+	const char *tests = r->port_only ? "test connections were accepted"
+	                                 : "test connections delivered their "
+	                                   "token";
+	const char *what = NULL;
+
+	if (d->n > 0 && d->ok == d->n) {
+		if (r->port_only)
+			wr_printf(&d->w,
+			    "%s to %s is reachable: all %u test connections "
+			    "were accepted.",
+			    d->fam, d->ep, d->n);
+		else
+			wr_printf(&d->w,
+			    "%s to %s is reachable: all %u test connections "
+			    "arrived and every token came back.",
+			    d->fam, d->ep, d->n);
+		return;
+	}
+	if (d->ok > 0) {
+		wr_printf(&d->w,
+		    "%s to %s works only partly: %u of %u %s, the others "
+		    "did not.",
+		    d->fam, d->ep, d->ok, d->n, tests);
+		return;
+	}
+	for (unsigned o = 1; o <= DS_REACH_ERROR; o++) {
+		if (d->n == 0 || d->by[o] != d->n)
+			continue;
+		switch (o) {
+		case DS_REACH_TIMEOUT:
+			what = "is silently dropped";
+			break;
+		case DS_REACH_REFUSED:
+			what = "is refused";
+			break;
+		case DS_REACH_PROHIBITED:
+			what = "is rejected by a firewall";
+			break;
+		case DS_REACH_NO_ROUTE:
+			what = "has no route";
+			break;
+		case DS_REACH_ADDR_UNREACH:
+			what = "gets \"address unreachable\"";
+			break;
+		case DS_REACH_RESET:
+			what = "is reset after connecting";
+			break;
+		case DS_REACH_NOT_RETURNED:
+			what = "reaches something, but not this agent";
+			break;
+		case DS_REACH_MISMATCH:
+			what = "delivers altered data";
+			break;
+		default:
+			break;
+		}
+	}
+	if (what)
+		wr_printf(&d->w, "%s to %s %s: ", d->fam, d->ep, what);
+	else
+		wr_printf(&d->w, "%s to %s is unreachable: ", d->fam, d->ep);
+	if (d->n == 1)
+		wr_printf(&d->w, "the test connection did not get through.");
+	else
+		wr_printf(
+		    &d->w, "none of %u test connections got through.", d->n);
+}
+
+/* How many attempts of this outcome, as the start of a paragraph. */
+static void
+dx_head(struct dx *d, unsigned o, const char *label)
+{
+	wr_printf(&d->w, "\n%s (%u of %u): ", label, d->by[o], d->n);
+}
+
+static unsigned
+dx_tokens_seen(const struct dx *d)
+{
+	unsigned n = 0, seen = d->r->n_seen;
+
+	if (seen > DS_REACH_COUNT_MAX)
+		seen = DS_REACH_COUNT_MAX;
+	for (unsigned i = 0; i < seen; i++)
+		n += d->r->seen[i].token_ok;
+	return n;
+}
+
+static void
+dx_causes(struct dx *d)
+{
+	const struct ds_reach_report *r = d->r;
+	unsigned seen = r->n_seen;
+	struct wr *w = &d->w;
+
+	if (d->by[DS_REACH_TIMEOUT]) {
+		dx_head(d, DS_REACH_TIMEOUT, "Timed out");
+		wr_printf(w,
+		    "the checker's connection attempts got no answer at all "
+		    "(silently dropped), while the control connection to the "
+		    "checker worked. Likely a firewall that drops (DROP, not "
+		    "REJECT) incoming %s to port %u, a cloud security group "
+		    "or network ACL without an %s (%s) rule for the port, a "
+		    "home router that blocks incoming %s, or no route back to "
+		    "the checker. %s rules are separate from %s ones: check "
+		    "%s on this host, the router's %s firewall, and any "
+		    "cloud security group for an %s (%s) rule.",
+		    d->fam, d->port, d->fam, d->any, d->fam, d->fam,
+		    d->v6 ? "IPv4" : "IPv6", d->fw, d->fam, d->fam, d->any);
+		if (!r->port_only && seen > 0)
+			wr_printf(w,
+			    " This agent did see %u connection%s arrive, so "
+			    "the answers are lost on the way back: asymmetric "
+			    "routing, a return path through another firewall, "
+			    "or reverse-path filtering.",
+			    seen, seen == 1 ? "" : "s");
+	}
+	if (d->by[DS_REACH_PROHIBITED]) {
+		dx_head(d, DS_REACH_PROHIBITED, "Prohibited");
+		wr_printf(w,
+		    "an %s came back: a firewall REJECT rule (on this host: "
+		    "%s; or on a router or cloud firewall on the path) "
+		    "refuses %s to port %u. Check %s for a reject rule and "
+		    "allow the port.",
+		    d->v6 ? "ICMPv6 destination unreachable, code 1 "
+		            "\"communication with destination administratively "
+		            "prohibited\" (RFC 4443 section 3.1; or code 5/6, "
+		            "source policy or reject route)"
+		          : "ICMP destination unreachable, code 13 "
+		            "\"communication administratively prohibited\" "
+		            "(RFC 1812 section 5.2.7.1)",
+		    d->fw, d->fam, d->port, d->fw);
+	}
+	if (d->by[DS_REACH_REFUSED]) {
+		dx_head(d, DS_REACH_REFUSED, "Refused");
+		if (r->port_only)
+			wr_printf(w,
+			    "a TCP reset (or an %s port unreachable, which "
+			    "arrives the same way) came back: the host is "
+			    "reached, but nothing listens on port %u for "
+			    "%s. Common causes: the service listens on %s "
+			    "only or on another address; check ss -ltn for "
+			    "the port, the service's listen address%s. A "
+			    "firewall REJECT with tcp-reset looks the same.",
+			    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam,
+			    d->v6 ? "IPv4 (0.0.0.0)"
+			          : "IPv6 ([::] with "
+			            "IPV6_V6ONLY)",
+			    d->v6 ? " (it should be [::] or this address) "
+			            "and IPV6_V6ONLY"
+			          : "");
+		else
+			wr_printf(w,
+			    "a TCP reset (or an %s port unreachable) came "
+			    "back, although this agent's own listener was "
+			    "open on port %u: a firewall REJECT rule with "
+			    "tcp-reset, or the packets reach another host "
+			    "where nothing listens on that address and port "
+			    "for %s (the address is not this host's, or a "
+			    "port forward points elsewhere). Check %s for a "
+			    "reject rule, and ss -ltn.",
+			    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam, d->fw);
+	}
+	if (d->by[DS_REACH_NO_ROUTE]) {
+		dx_head(d, DS_REACH_NO_ROUTE, "No route");
+		wr_printf(w,
+		    "%s: a router on the path, or the checker itself, has no "
+		    "route to %s. The prefix may not be announced or not "
+		    "routed to this network (prefix delegation, BGP), or a "
+		    "router lost its route. Check the routes on the router "
+		    "(ip %sroute) and a traceroute%s from outside.",
+		    d->v6 ? "ICMPv6 destination unreachable, code 0 \"no "
+		            "route to destination\" (RFC 4443 section 3.1)"
+		          : "ICMP destination unreachable, code 0 \"network "
+		            "unreachable\"",
+		    d->ep, d->v6 ? "-6 " : "", d->v6 ? " -6" : "");
+	}
+	if (d->by[DS_REACH_ADDR_UNREACH]) {
+		dx_head(d, DS_REACH_ADDR_UNREACH, "Address unreachable");
+		wr_printf(w,
+		    "%s: the last router could not find the host on its "
+		    "link. This host may not hold the address (any more: "
+		    "temporary addresses change), or %s. Check ip addr for "
+		    "the address and that the host answers on its link.",
+		    d->v6 ? "ICMPv6 destination unreachable, code 3 "
+		            "\"address unreachable\" (RFC 4443 section 3.1)"
+		          : "ICMP destination unreachable, code 1 \"host "
+		            "unreachable\"",
+		    d->v6 ? "a firewall drops neighbour solicitations "
+		            "(ICMPv6 must pass for neighbour discovery, RFC "
+		            "4890)"
+		          : "ARP fails on the last link");
+	}
+	if (d->by[DS_REACH_RESET]) {
+		dx_head(d, DS_REACH_RESET, "Reset");
+		wr_printf(w,
+		    "the connection was made and then reset: a middlebox "
+		    "(an intrusion prevention system, a firewall that "
+		    "inspects data, a load balancer) resets it, or the "
+		    "service closed it abortively.");
+	}
+	if (d->by[DS_REACH_NOT_RETURNED]) {
+		unsigned nr = d->by[DS_REACH_NOT_RETURNED];
+
+		wr_printf(w, "\nNot returned (%u of %u): ", nr, d->n);
+		wr_printf(w,
+		    "the checker connected and sent its token, but the token "
+		    "did not arrive at this agent. ");
+		if (seen == 0)
+			wr_printf(w,
+			    "The agent's listener saw no connection at all: "
+			    "another host answered, e.g. a NAT or port "
+			    "forwarding to another machine, a proxy or load "
+			    "balancer in front, or another address. ");
+		else
+			wr_printf(w,
+			    "The agent's listener saw %u connection%s, with "
+			    "%u well-formed token%s: some connections went "
+			    "elsewhere (a load balancer, a port forward to "
+			    "another machine) or a proxy held the data. ",
+			    seen, seen == 1 ? "" : "s", dx_tokens_seen(d),
+			    dx_tokens_seen(d) == 1 ? "" : "s");
+		wr_printf(w,
+		    "Check port forwarding and which process holds port %u "
+		    "(ss -ltnp).",
+		    d->port);
+	}
+	if (d->by[DS_REACH_MISMATCH]) {
+		dx_head(d, DS_REACH_MISMATCH, "Mismatch");
+		wr_printf(w,
+		    "a token came back altered: something in the path "
+		    "rewrote the data (a transparent proxy, an application "
+		    "layer gateway or a broken middlebox).");
+	}
+	if (d->by[DS_REACH_ERROR]) {
+		int e = 0;
+
+		for (unsigned i = 0; i < d->n && !e; i++)
+			if (r->attempts[i].outcome == DS_REACH_ERROR)
+				e = r->attempts[i].err;
+		dx_head(d, DS_REACH_ERROR, "Error");
+		wr_printf(w,
+		    "the checker could not make the attempt (%s): a problem "
+		    "on the checker's side, not on the path.",
+		    e ? ds_strerror(e) : "local error");
+	}
+	if (d->ok > 0 && d->ok < d->n)
+		wr_printf(w,
+		    "\nSome attempts got through and others did not: the "
+		    "path flaps, a load balancer or ECMP spreads connections "
+		    "over backends some of which are broken, or a rate limit "
+		    "(SYN flood protection, connlimit) drops some. Run the "
+		    "check again and look at the backends' health.");
+	if (r->port_only && d->ok > 0)
+		wr_printf(w,
+		    "\nPort-only check: it proves that something accepts %s "
+		    "connections on %s, not that it is this host (a NAT, "
+		    "proxy or load balancer accepts too); run without "
+		    "port-only to prove it with tokens.",
+		    d->fam, d->ep);
+}
+
+int
+ds_reach_diagnose(const struct ds_reach_report *r, char *buf, size_t size)
+{
+	struct dx d;
+
+	dx_begin(&d, r, buf, size);
+	if (size > 0)
+		buf[0] = '\0';
+	if (r->err_code != 0)
+		dx_refused(&d);
+	else if (r->err < 0)
+		dx_failed(&d);
+	else {
+		dx_summary(&d);
+		dx_causes(&d);
+	}
+	if (d.w.n > INT_MAX)
+		return -EOVERFLOW;
+	return (int)d.w.n;
+}

@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reach protocol (doc/reach-protocol.md): every line type parsed and
+ * formatted back, a table of malformed lines with the offset each error
+ * points at, the names both ways, the errno mapping, tokens, the address
+ * fitness of each class of address, and the diagnosis texts.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/reach.h"
+
+#define T1 "0123456789abcdef0123456789abcdef"
+#define T2 "ffffffffffffffffffffffffffffffff"
+#define T3 "00000000000000000000000000000000"
+
+/* Parse a copy of exactly len bytes, so that ASan sees an over-read. */
+static int
+parse_exact(const char *s, size_t len, struct ds_reach_msg *ret, size_t *errpos)
+{
+	char *copy = malloc(len ? len : 1);
+	int r;
+
+	assert_non_null(copy);
+	memcpy(copy, s, len);
+	r = ds_reach_msg_parse(copy, len, ret, errpos);
+	/* The tokens and the text point into the copy: keep them valid
+	 * for the caller by pointing them into s instead. */
+	if (r == 0) {
+		for (size_t i = 0; i < DS_REACH_COUNT_MAX; i++)
+			if (ret->tokens[i])
+				ret->tokens[i] = s + (ret->tokens[i] - copy);
+		if (ret->text)
+			ret->text = s + (ret->text - copy);
+	}
+	free(copy);
+	return r;
+}
+
+static struct ds_addr
+addr(const char *text)
+{
+	struct ds_addr a;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(ds_addr_parse(text, strlen(text), 0, &a, NULL), 0);
+	return a;
+}
+
+/* Two messages are the same: field by field, tokens and text by content. */
+static void
+assert_msg_equal(const struct ds_reach_msg *a, const struct ds_reach_msg *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->target.addr.family, b->target.addr.family);
+	if (a->target.addr.family)
+		assert_true(ds_addr_equal(&a->target.addr, &b->target.addr));
+	assert_int_equal(a->target.port, b->target.port);
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->port_only, b->port_only);
+	assert_int_equal(a->deadline_ms, b->deadline_ms);
+	assert_int_equal(a->err, b->err);
+	assert_int_equal(a->text_len, b->text_len);
+	if (a->text_len)
+		assert_memory_equal(a->text, b->text, a->text_len);
+	for (size_t i = 0; i < DS_REACH_COUNT_MAX; i++) {
+		assert_int_equal(a->tokens[i] != NULL, b->tokens[i] != NULL);
+		if (a->tokens[i])
+			assert_memory_equal(
+			    a->tokens[i], b->tokens[i], DS_REACH_TOKEN_HEX);
+	}
+	assert_int_equal(a->verdict, b->verdict);
+	assert_int_equal(a->delivered, b->delivered);
+	assert_int_equal(a->attempt, b->attempt);
+	assert_int_equal(a->outcome, b->outcome);
+	assert_int_equal(a->errno_val, b->errno_val);
+	assert_int_equal(a->ms, b->ms);
+}
+
+/* --- Valid lines ---------------------------------------------------------- */
+
+struct valid_case {
+	const char *line;
+	const char *formatted; /* what format writes back, without LF;
+	                        * NULL: the line itself */
+	enum ds_reach_msg_type type;
+};
+
+static const struct valid_case valid_cases[] = {
+    {"DSREACH 1", NULL, DS_REACH_MSG_HELLO},
+    {"DSREACH 2", NULL, DS_REACH_MSG_HELLO},
+    {"DSREACH 65535", NULL, DS_REACH_MSG_HELLO},
+    {"CHECK 2001:db8::1 40123 5", NULL, DS_REACH_MSG_CHECK},
+    {"CHECK 2001:DB8:0:0::1 40123 5", "CHECK 2001:db8::1 40123 5",
+        DS_REACH_MSG_CHECK},
+    {"CHECK 192.0.2.1 1 16", NULL, DS_REACH_MSG_CHECK},
+    {"CHECK 2001:db8::1 65535 1 port-only", NULL, DS_REACH_MSG_CHECK},
+    {"CHECK ::ffff:192.0.2.1 80 3", NULL, DS_REACH_MSG_CHECK},
+    {"OK 5 5000", NULL, DS_REACH_MSG_OK},
+    {"OK 16 4294967295", NULL, DS_REACH_MSG_OK},
+    {"ERR target", NULL, DS_REACH_MSG_ERR},
+    {"ERR target the checker only tests global addresses", NULL,
+        DS_REACH_MSG_ERR},
+    {"ERR syntax column 7:  two  spaces are text here ", NULL,
+        DS_REACH_MSG_ERR},
+    {"ERR internal x", NULL, DS_REACH_MSG_ERR},
+    {"TOKENS END", NULL, DS_REACH_MSG_TOKENS},
+    {"TOKENS " T1 " END", NULL, DS_REACH_MSG_TOKENS},
+    {"TOKENS " T1 " " T2 " " T3 " END", NULL, DS_REACH_MSG_TOKENS},
+    {"RESULT reachable 5/5", NULL, DS_REACH_MSG_RESULT},
+    {"RESULT partial 1/16", NULL, DS_REACH_MSG_RESULT},
+    {"RESULT unreachable 0/1", NULL, DS_REACH_MSG_RESULT},
+    {"ATTEMPT 1 delivered 12 0", NULL, DS_REACH_MSG_ATTEMPT},
+    {"ATTEMPT 16 refused 0 ECONNREFUSED", NULL, DS_REACH_MSG_ATTEMPT},
+    {"ATTEMPT 2 timeout 4294967295 ETIMEDOUT", NULL, DS_REACH_MSG_ATTEMPT},
+    {"ATTEMPT 3 prohibited 3 13", "ATTEMPT 3 prohibited 3 EACCES",
+        DS_REACH_MSG_ATTEMPT},
+    {"ATTEMPT 3 error 3 4095", NULL, DS_REACH_MSG_ATTEMPT},
+    {"DONE", NULL, DS_REACH_MSG_DONE},
+    {T1, NULL, DS_REACH_MSG_TOKEN},
+    {T2, NULL, DS_REACH_MSG_TOKEN},
+    {"DONE\r", "DONE", DS_REACH_MSG_DONE},
+    {"CHECK 2001:db8::1 443 2\r", "CHECK 2001:db8::1 443 2",
+        DS_REACH_MSG_CHECK},
+};
+
+static void
+test_valid_round_trip(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(valid_cases) / sizeof(valid_cases[0]);
+	     i++) {
+		const struct valid_case *c = &valid_cases[i];
+		const char *want = c->formatted ? c->formatted : c->line;
+		struct ds_reach_msg m, m2;
+		char buf[DS_REACH_LINE_MAX + 1];
+		size_t pos = 999;
+		int n;
+
+		memset(&m, 0, sizeof(m));
+		if (parse_exact(c->line, strlen(c->line), &m, &pos) != 0)
+			fail_msg(
+			    "valid line refused at %zu: \"%s\"", pos, c->line);
+		assert_int_equal(m.type, c->type);
+		n = ds_reach_msg_format(&m, buf, sizeof(buf));
+		assert_int_equal(n, (int)strlen(want) + 1);
+		assert_int_equal(buf[n - 1], '\n');
+		assert_memory_equal(buf, want, strlen(want));
+		assert_int_equal(parse_exact(buf, (size_t)n - 1, &m2, NULL), 0);
+		assert_msg_equal(&m, &m2);
+	}
+}
+
+static void
+test_valid_fields(void **state)
+{
+	struct ds_reach_msg m;
+	struct ds_addr a = addr("2001:db8::1");
+	const char *line;
+
+	(void)state;
+	line = "DSREACH 1";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_HELLO);
+	assert_int_equal(m.version, 1);
+
+	line = "CHECK 2001:db8::1 40123 7 port-only";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_CHECK);
+	assert_true(ds_addr_equal(&m.target.addr, &a));
+	assert_int_equal(m.target.port, 40123);
+	assert_int_equal(m.count, 7);
+	assert_true(m.port_only);
+
+	line = "OK 3 2500";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_OK);
+	assert_int_equal(m.count, 3);
+	assert_int_equal(m.deadline_ms, 2500);
+
+	line = "ERR busy a check of 2001:db8::/64 is running";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_ERR);
+	assert_int_equal(m.err, DS_REACH_E_BUSY);
+	assert_int_equal(m.text_len,
+	    strlen("a check of 2001:db8::/64 is "
+	           "running"));
+	assert_ptr_equal(m.text, line + 9);
+
+	line = "ERR rate";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.err, DS_REACH_E_RATE);
+	assert_null(m.text);
+	assert_int_equal(m.text_len, 0);
+
+	line = "TOKENS " T1 " " T2 " END";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_TOKENS);
+	assert_int_equal(m.count, 2);
+	assert_ptr_equal(m.tokens[0], line + 7);
+	assert_ptr_equal(m.tokens[1], line + 7 + 33);
+	assert_null(m.tokens[2]);
+
+	line = "RESULT partial 3/5";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.verdict, DS_REACH_PARTIAL);
+	assert_int_equal(m.delivered, 3);
+	assert_int_equal(m.count, 5);
+
+	line = "ATTEMPT 4 no-route 17 ENETUNREACH";
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.attempt, 4);
+	assert_int_equal(m.outcome, DS_REACH_NO_ROUTE);
+	assert_int_equal(m.ms, 17);
+	assert_int_equal(m.errno_val, ENETUNREACH);
+
+	line = T2;
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_TOKEN);
+	assert_ptr_equal(m.tokens[0], line);
+	assert_int_equal(m.count, 0);
+
+	/* The longest TOKENS line fits with room to spare. */
+	char big[DS_REACH_LINE_MAX];
+	size_t n = (size_t)snprintf(big, sizeof(big), "TOKENS");
+
+	for (unsigned i = 0; i < DS_REACH_COUNT_MAX; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, " %s", T1);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, " END");
+	assert_int_equal(parse_exact(big, n, &m, NULL), 0);
+	assert_int_equal(m.count, DS_REACH_COUNT_MAX);
+}
+
+/* --- Malformed lines ------------------------------------------------------ */
+
+struct bad_case {
+	const char *line;
+	size_t len; /* 0: strlen(line) */
+	int err;
+	size_t pos;
+};
+
+static const struct bad_case bad_cases[] = {
+    /* Empty, unknown, wrong case. */
+    {"", 0, -EINVAL, 0},
+    {" DONE", 0, -EINVAL, 0},
+    {"DONE ", 0, -EINVAL, 4},
+    {"DONE x", 0, -EINVAL, 4},
+    {"done", 0, -EINVAL, 0},
+    {"check 2001:db8::1 80 5", 0, -EINVAL, 0},
+    {"Check 2001:db8::1 80 5", 0, -EINVAL, 0},
+    {"HELLO 1", 0, -EINVAL, 0},
+    {"TOKEN " T1, 0, -EINVAL, 0},
+    {"\r", 0, -EINVAL, 0},
+    {"DONE\r\r", 0, -EINVAL, 4},
+    {"DO\rNE", 0, -EINVAL, 2},
+    {"DONE\t", 0, -EINVAL, 4},
+    {"DONE\n", 0, -EINVAL, 4},
+    {"D\xc3\x96NE", 0, -EINVAL, 1},
+    /* HELLO */
+    {"DSREACH", 0, -EINVAL, 7},
+    {"DSREACH ", 0, -EINVAL, 8},
+    {"DSREACH  1", 0, -EINVAL, 8},
+    {"DSREACH 0", 0, -ERANGE, 8},
+    {"DSREACH 01", 0, -EINVAL, 8},
+    {"DSREACH +1", 0, -EINVAL, 8},
+    {"DSREACH -1", 0, -EINVAL, 8},
+    {"DSREACH 1 2", 0, -EINVAL, 9},
+    {"DSREACH 65536", 0, -ERANGE, 8},
+    {"DSREACH 99999999999999999999", 0, -ERANGE, 8},
+    {"DSREACH 1x", 0, -EINVAL, 9},
+    /* CHECK: fields missing, spaces, ranges. */
+    {"CHECK", 0, -EINVAL, 5},
+    {"CHECK 2001:db8::1", 0, -EINVAL, 17},
+    {"CHECK 2001:db8::1 80", 0, -EINVAL, 20},
+    {"CHECK 2001:db8::1 80 ", 0, -EINVAL, 21},
+    {"CHECK  2001:db8::1 80 5", 0, -EINVAL, 6},
+    {"CHECK 2001:db8::1  80 5", 0, -EINVAL, 18},
+    {"CHECK 2001:db8::1 80 5 ", 0, -EINVAL, 23},
+    {"CHECK 2001:db8::1 80 0", 0, -ERANGE, 21},
+    {"CHECK 2001:db8::1 80 17", 0, -ERANGE, 21},
+    {"CHECK 2001:db8::1 80 05", 0, -EINVAL, 21},
+    {"CHECK 2001:db8::1 0 5", 0, -DS_E_PORT_RANGE, 18},
+    {"CHECK 2001:db8::1 65536 5", 0, -DS_E_PORT_RANGE, 18},
+    {"CHECK 2001:db8::1 http 5", 0, -EINVAL, 18},
+    {"CHECK 2001:db8::1 80 5 port-only x", 0, -EINVAL, 32},
+    {"CHECK 2001:db8::1 80 5 PORT-ONLY", 0, -EINVAL, 23},
+    {"CHECK 2001:db8::1 80 5 portonly", 0, -EINVAL, 23},
+    {"CHECK fe80::1%eth0 80 5", 0, -DS_E_ZONE_NOT_ALLOWED, 13},
+    {"CHECK [2001:db8::1] 80 5", 0, -DS_E_BAD_CHAR, 6},
+    {"CHECK [2001:db8::1]:80 5", 0, -DS_E_BAD_CHAR, 6},
+    {"CHECK 2001:db8:::1 80 5", 0, -DS_E_V6_EMPTY_GROUP, 16},
+    {"CHECK 192.0.2.256 80 5", 0, -DS_E_V4_OCTET_RANGE, 14},
+    {"CHECK example.com 80 5", 0, -DS_E_V6_FEW_GROUPS, 17},
+    /* OK */
+    {"OK", 0, -EINVAL, 2},
+    {"OK 5", 0, -EINVAL, 4},
+    {"OK 0 5000", 0, -ERANGE, 3},
+    {"OK 17 5000", 0, -ERANGE, 3},
+    {"OK 5 0", 0, -ERANGE, 5},
+    {"OK 5 4294967296", 0, -ERANGE, 5},
+    {"OK 5 5000 x", 0, -EINVAL, 9},
+    {"ok 5 5000", 0, -EINVAL, 0},
+    /* ERR */
+    {"ERR", 0, -EINVAL, 3},
+    {"ERR ", 0, -EINVAL, 4},
+    {"ERR nonsense text", 0, -EINVAL, 4},
+    {"ERR SYNTAX text", 0, -EINVAL, 4},
+    {"ERR syntax ", 0, -EINVAL, 10},
+    {"ERR  syntax", 0, -EINVAL, 4},
+    {"ERR syntax bad\x01 byte", 0, -EINVAL, 14},
+    /* TOKENS */
+    {"TOKENS", 0, -EINVAL, 6},
+    {"TOKENS " T1, 0, -EINVAL, 39},
+    {"TOKENS " T1 " ", 0, -EINVAL, 40},
+    {"TOKENS  END", 0, -EINVAL, 7},
+    {"TOKENS END ", 0, -EINVAL, 10},
+    {"TOKENS END x", 0, -EINVAL, 10},
+    {"TOKENS END " T1, 0, -EINVAL, 10},
+    {"TOKENS end", 0, -EINVAL, 8},
+    {"TOKENS 0123456789abcdef0123456789abcde END", 0, -EINVAL, 38},
+    {"TOKENS 0123456789abcdef0123456789abcdef0 END", 0, -EINVAL, 39},
+    {"TOKENS 0123456789ABCDEF0123456789abcdef END", 0, -EINVAL, 17},
+    {"TOKENS 0123456789abcdeg0123456789abcdef END", 0, -EINVAL, 22},
+    {"TOKENS " T1 "  " T2 " END", 0, -EINVAL, 40},
+    /* RESULT */
+    {"RESULT", 0, -EINVAL, 6},
+    {"RESULT reachable", 0, -EINVAL, 16},
+    {"RESULT reachable 5", 0, -EINVAL, 18},
+    {"RESULT reachable 5/", 0, -EINVAL, 19},
+    {"RESULT reachable /5", 0, -EINVAL, 17},
+    {"RESULT reachable 6/5", 0, -ERANGE, 17},
+    {"RESULT reachable 0/0", 0, -ERANGE, 19},
+    {"RESULT reachable 17/17", 0, -ERANGE, 20},
+    {"RESULT reachable 4/5", 0, -EINVAL, 7},
+    {"RESULT partial 5/5", 0, -EINVAL, 7},
+    {"RESULT partial 0/5", 0, -EINVAL, 7},
+    {"RESULT unreachable 1/5", 0, -EINVAL, 7},
+    {"RESULT REACHABLE 5/5", 0, -EINVAL, 7},
+    {"RESULT maybe 1/5", 0, -EINVAL, 7},
+    {"RESULT reachable 5 / 5", 0, -EINVAL, 18},
+    {"RESULT reachable 5/5 x", 0, -EINVAL, 20},
+    /* ATTEMPT */
+    {"ATTEMPT 1 delivered 12", 0, -EINVAL, 22},
+    {"ATTEMPT 0 delivered 12 0", 0, -ERANGE, 8},
+    {"ATTEMPT 17 delivered 12 0", 0, -ERANGE, 8},
+    {"ATTEMPT 1 DELIVERED 12 0", 0, -EINVAL, 10},
+    {"ATTEMPT 1 lost 12 0", 0, -EINVAL, 10},
+    {"ATTEMPT 1 refused -1 0", 0, -EINVAL, 18},
+    {"ATTEMPT 1 refused 1 ENOTANERRNO", 0, -EINVAL, 20},
+    {"ATTEMPT 1 refused 1 econnrefused", 0, -EINVAL, 20},
+    {"ATTEMPT 1 refused 1 -111", 0, -EINVAL, 20},
+    {"ATTEMPT 1 refused 1 4096", 0, -ERANGE, 20},
+    {"ATTEMPT 1 refused 1 00", 0, -EINVAL, 20},
+    {"ATTEMPT 1 refused 1 0 x", 0, -EINVAL, 21},
+    /* TOKEN lines. */
+    {"0123456789abcdef0123456789abcde", 0, -EINVAL, 31},
+    {"0123456789abcdef0123456789abcdef0", 0, -EINVAL, 32},
+    {"0123456789abcdef0123456789ABCDEF", 0, -EINVAL, 26},
+    {"0123456789abcdef0123456789abcdeF", 0, -EINVAL, 31},
+    {T1 " ", 0, -EINVAL, 32},
+    {T1 " " T2, 0, -EINVAL, 32},
+    {"abc", 0, -EINVAL, 3},
+    {"xyz", 0, -EINVAL, 0},
+    /* A NUL is a byte like any other, and refused where it stands. */
+    {"DONE\0", 5, -EINVAL, 4},
+    {"DSREACH \0", 9, -EINVAL, 8},
+    {"0123456789abcdef\0"
+     "123456789abcdef",
+        32, -EINVAL, 16},
+};
+
+static void
+test_malformed(void **state)
+{
+	unsigned failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		size_t len = c->len ? c->len : strlen(c->line);
+		struct ds_reach_msg m, orig;
+		size_t pos = 9999;
+		int r;
+
+		memset(&m, 0x5a, sizeof(m));
+		orig = m;
+		r = parse_exact(c->line, len, &m, &pos);
+		if (r != c->err || pos != c->pos) {
+			print_error("case %zu \"%s\": got %d at %zu, want %d "
+			            "at %zu\n",
+			    i, c->line, r, pos, c->err, c->pos);
+			failed++;
+		}
+		/* *ret is written only on success. */
+		assert_memory_equal(&m, &orig, sizeof(m));
+	}
+	assert_int_equal(failed, 0);
+}
+
+static void
+test_too_long(void **state)
+{
+	char line[DS_REACH_LINE_MAX + 8];
+	struct ds_reach_msg m;
+	size_t pos = 0, n;
+
+	(void)state;
+	/* ERR with a text that makes the line exactly the limit: 1023 bytes
+	 * and the newline. */
+	n = (size_t)snprintf(line, sizeof(line), "ERR internal ");
+	memset(line + n, 'x', DS_REACH_LINE_MAX - 1 - n);
+	assert_int_equal(parse_exact(line, DS_REACH_LINE_MAX - 1, &m, &pos), 0);
+	assert_int_equal(m.text_len, DS_REACH_LINE_MAX - 1 - n);
+	/* ... and one more byte is too long, whatever it is. */
+	line[DS_REACH_LINE_MAX - 1] = 'x';
+	assert_int_equal(
+	    parse_exact(line, DS_REACH_LINE_MAX, &m, &pos), -E2BIG);
+	assert_int_equal(pos, DS_REACH_LINE_MAX - 1);
+	line[DS_REACH_LINE_MAX - 1] = '\r';
+	assert_int_equal(
+	    parse_exact(line, DS_REACH_LINE_MAX, &m, &pos), -E2BIG);
+	/* A 17th token. */
+	n = (size_t)snprintf(line, sizeof(line), "TOKENS");
+	for (unsigned i = 0; i < DS_REACH_COUNT_MAX + 1; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", T1);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, " END");
+	assert_int_equal(parse_exact(line, n, &m, &pos), -ERANGE);
+	assert_int_equal(pos, 7 + 16 * 33);
+	/* errpos may be NULL. */
+	assert_int_equal(ds_reach_msg_parse("x", 1, &m, NULL), -EINVAL);
+}
+
+/* --- Formatting ----------------------------------------------------------- */
+
+static void
+test_format(void **state)
+{
+	struct ds_reach_msg m;
+	char buf[DS_REACH_LINE_MAX + 8], small[8];
+	char text[DS_REACH_LINE_MAX];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_CHECK;
+	m.target.addr = addr("2001:0db8:0000::0001");
+	m.target.port = 40123;
+	m.count = 5;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 26);
+	assert_string_equal(buf, "CHECK 2001:db8::1 40123 5\n");
+
+	/* snprintf semantics: the length needed, truncated, terminated. */
+	assert_int_equal(ds_reach_msg_format(&m, small, sizeof(small)), 26);
+	assert_string_equal(small, "CHECK 2");
+	assert_int_equal(ds_reach_msg_format(&m, NULL, 0), 26);
+
+	/* What would not parse back is refused. */
+	m.target.addr = addr("fe80::1%eth0");
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.target.addr = addr("2001:db8::1");
+	m.target.port = 0;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.target.port = 1;
+	m.count = 0;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.count = DS_REACH_COUNT_MAX + 1;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	memset(&m.target.addr, 0, sizeof(m.target.addr));
+	m.count = 1;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.type = DS_REACH_MSG_TOKEN + 1;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.type = DS_REACH_MSG_HELLO;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.version = DS_REACH_VERSION;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "DSREACH 1\n");
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_OK;
+	m.count = 5;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_TOKENS;
+	m.count = 2;
+	m.tokens[0] = T1;
+	m.tokens[1] = "0123456789ABCDEF0123456789abcdef";
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.tokens[1] = NULL;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.tokens[1] = T2 "trailing bytes are not part of a token";
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 77);
+	assert_string_equal(buf, "TOKENS " T1 " " T2 " END\n");
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_TOKEN;
+	m.tokens[0] = T3;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 33);
+	assert_string_equal(buf, T3 "\n");
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_ERR;
+	m.err = DS_REACH_E_TARGET;
+	m.text = "not global\r";
+	m.text_len = strlen(m.text);
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.text_len--;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 22);
+	assert_string_equal(buf, "ERR target not global\n");
+	m.err = 0;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	/* The text fills the line up to the limit and not beyond. */
+	m.err = DS_REACH_E_INTERNAL;
+	memset(text, 'y', sizeof(text));
+	m.text = text;
+	m.text_len = DS_REACH_LINE_MAX - 1 - strlen("ERR internal ");
+	assert_int_equal(
+	    ds_reach_msg_format(&m, buf, sizeof(buf)), DS_REACH_LINE_MAX);
+	m.text_len++;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_RESULT;
+	m.verdict = DS_REACH_PARTIAL;
+	m.delivered = 5;
+	m.count = 5;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.verdict = DS_REACH_REACHABLE;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 21);
+	assert_string_equal(buf, "RESULT reachable 5/5\n");
+	m.delivered = 6;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_ATTEMPT;
+	m.attempt = 2;
+	m.outcome = DS_REACH_ERROR;
+	m.ms = 9;
+	m.errno_val = EXFULL; /* no name in the table: decimal */
+	assert_true(ds_reach_msg_format(&m, buf, sizeof(buf)) > 0);
+	snprintf(text, sizeof(text), "ATTEMPT 2 error 9 %d\n", EXFULL);
+	assert_string_equal(buf, text);
+	m.errno_val = -ECONNREFUSED;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.errno_val = 4096;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.errno_val = 0;
+	m.outcome = 0;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+	m.outcome = DS_REACH_ERROR + 1;
+	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
+}
+
+/* --- Names, errno, tokens ------------------------------------------------- */
+
+static void
+test_names(void **state)
+{
+	static const char *const outcomes[] = {"delivered", "connected",
+	    "not-returned", "mismatch", "refused", "prohibited", "no-route",
+	    "addr-unreachable", "timeout", "reset", "error"};
+	static const char *const errs[] = {"syntax", "too-long", "version",
+	    "count", "target", "port", "busy", "rate", "state", "timeout",
+	    "internal"};
+	static const char *const verdicts[] = {
+	    "reachable", "partial", "unreachable"};
+	enum ds_reach_outcome o;
+	enum ds_reach_err e;
+	enum ds_reach_verdict v;
+
+	(void)state;
+	for (unsigned i = 0; i < 11; i++) {
+		assert_string_equal(ds_reach_outcome_name(i + 1), outcomes[i]);
+		assert_int_equal(ds_reach_outcome_parse(
+		                     outcomes[i], strlen(outcomes[i]), &o),
+		    0);
+		assert_int_equal(o, i + 1);
+		assert_string_equal(ds_reach_err_name(i + 1), errs[i]);
+		assert_int_equal(
+		    ds_reach_err_parse(errs[i], strlen(errs[i]), &e), 0);
+		assert_int_equal(e, i + 1);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		assert_string_equal(ds_reach_verdict_name(i + 1), verdicts[i]);
+		assert_int_equal(ds_reach_verdict_parse(
+		                     verdicts[i], strlen(verdicts[i]), &v),
+		    0);
+		assert_int_equal(v, i + 1);
+	}
+	assert_string_equal(ds_reach_outcome_name(0), "unknown");
+	assert_string_equal(ds_reach_outcome_name(12), "unknown");
+	assert_string_equal(ds_reach_err_name(0), "unknown");
+	assert_string_equal(ds_reach_err_name(99), "unknown");
+	assert_string_equal(ds_reach_verdict_name(0), "unknown");
+	assert_string_equal(ds_reach_verdict_name(4), "unknown");
+
+	/* Exact: no prefix, no case folding, the length counts. */
+	o = 0;
+	assert_int_equal(ds_reach_outcome_parse("refuse", 6, &o), -EINVAL);
+	assert_int_equal(ds_reach_outcome_parse("Refused", 7, &o), -EINVAL);
+	assert_int_equal(ds_reach_outcome_parse("refusedx", 7, &o), 0);
+	assert_int_equal(o, DS_REACH_REFUSED);
+	assert_int_equal(ds_reach_outcome_parse("unknown", 7, &o), -EINVAL);
+	assert_int_equal(ds_reach_outcome_parse("", 0, &o), -EINVAL);
+	assert_int_equal(ds_reach_err_parse("busy ", 5, &e), -EINVAL);
+	assert_int_equal(ds_reach_verdict_parse("PARTIAL", 7, &v), -EINVAL);
+}
+
+static void
+test_from_errno(void **state)
+{
+	static const struct {
+		int err;
+		enum ds_reach_outcome o;
+	} cases[] = {
+	    {ECONNREFUSED, DS_REACH_REFUSED},
+	    {EACCES, DS_REACH_PROHIBITED},
+	    {EPERM, DS_REACH_PROHIBITED},
+	    {ENETUNREACH, DS_REACH_NO_ROUTE},
+	    {EHOSTUNREACH, DS_REACH_ADDR_UNREACH},
+	    {ETIMEDOUT, DS_REACH_TIMEOUT},
+	    {ECONNRESET, DS_REACH_RESET},
+	    {EPIPE, DS_REACH_RESET},
+	    {ENOMEM, DS_REACH_ERROR},
+	    {EADDRNOTAVAIL, DS_REACH_ERROR},
+	    {EMFILE, DS_REACH_ERROR},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    ds_reach_outcome_from_errno(-cases[i].err), cases[i].o);
+		/* A positive errno means the same. */
+		assert_int_equal(
+		    ds_reach_outcome_from_errno(cases[i].err), cases[i].o);
+	}
+}
+
+static void
+test_token_new(void **state)
+{
+	char a[DS_REACH_TOKEN_HEX + 1], b[DS_REACH_TOKEN_HEX + 1];
+	struct ds_reach_msg m;
+
+	(void)state;
+	memset(a, 'X', sizeof(a));
+	assert_int_equal(ds_reach_token_new(a), 0);
+	assert_int_equal(strlen(a), DS_REACH_TOKEN_HEX);
+	assert_int_equal(ds_reach_msg_parse(a, strlen(a), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_TOKEN);
+	assert_int_equal(ds_reach_token_new(b), 0);
+	/* 128 random bits: two equal ones mean the generator is broken. */
+	assert_string_not_equal(a, b);
+}
+
+/* --- Fitness -------------------------------------------------------------- */
+
+static void
+test_fitness(void **state)
+{
+	static const struct {
+		const char *addr;
+		const char *phrase; /* NULL: fit */
+	} cases[] = {
+	    {"2a00:1450:4001:80b::200e", NULL},
+	    {"2600::1", NULL},
+	    {"8.8.8.8", NULL},
+	    {"192.0.0.9", NULL}, /* PCP anycast: global by the registry */
+	    {"::", "unspecified"},
+	    {"0.0.0.0", "unspecified"},
+	    {"::1", "loopback"},
+	    {"127.0.0.1", "loopback"},
+	    {"fe80::1", "link-local (fe80::/10)"},
+	    {"169.254.1.1", "link-local (169.254.0.0/16"},
+	    {"fd00::1", "unique local (fc00::/7"},
+	    {"fc12::1", "not routed on the Internet"},
+	    {"fec0::1", "site-local"},
+	    {"2001::1", "Teredo (2001::/32"},
+	    {"2002:c000:0201::1", "6to4 (2002::/16)"},
+	    {"192.88.99.1", "6to4 relay"},
+	    {"::ffff:192.0.2.1", "IPv4-mapped"},
+	    {"::192.0.2.1", "IPv4-compatible"},
+	    {"64:ff9b::192.0.2.1", "NAT64"},
+	    {"2001:db8::1", "documentation prefix"},
+	    {"3fff::1", "documentation prefix"},
+	    {"192.0.2.1", "documentation prefix"},
+	    {"203.0.113.7", "not routed"},
+	    {"ff02::1", "multicast"},
+	    {"ff0e::1", "multicast"},
+	    {"224.0.0.1", "multicast"},
+	    {"10.1.2.3", "private IPv4 address"},
+	    {"192.168.1.1",
+	        "behind NAT the checker reaches the NAT, not "
+	        "this host"},
+	    {"172.16.0.1", "RFC 1918"},
+	    {"100.64.0.1", "shared address space (100.64.0.0/10"},
+	    {"0.1.2.3", "this network"},
+	    {"255.255.255.255", "broadcast"},
+	    {"240.0.0.1", "reserved"},
+	    {"100::1", "discard-only"},
+	    {"2001:2::1", "benchmarking"},
+	    {"198.18.0.1", "benchmarking"},
+	    {"2001:20::1", "ORCHID"},
+	    {"4000::1", "outside global unicast (2000::/3"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ds_addr a = addr(cases[i].addr);
+		const char *why = NULL;
+		int r = ds_reach_address_fitness(&a, &why);
+
+		if (!cases[i].phrase) {
+			if (r != 0)
+				fail_msg("%s: unfit: %s", cases[i].addr, why);
+			assert_null(why);
+			continue;
+		}
+		if (r != -EADDRNOTAVAIL || !why ||
+		    !strstr(why, cases[i].phrase))
+			fail_msg("%s: got %d \"%s\", want \"%s\"",
+			    cases[i].addr, r, why ? why : "(null)",
+			    cases[i].phrase);
+	}
+
+	/* A zone does not change the verdict; no family is an error. */
+	struct ds_addr a = addr("fe80::1%eth0");
+	struct ds_addr none;
+	const char *why = NULL;
+
+	assert_int_equal(ds_reach_address_fitness(&a, &why), -EADDRNOTAVAIL);
+	memset(&none, 0, sizeof(none));
+	assert_int_equal(ds_reach_address_fitness(&none, &why), -EAFNOSUPPORT);
+}
+
+/* --- Diagnosis ------------------------------------------------------------ */
+
+static struct ds_reach_report
+report(const char *ep, bool port_only, unsigned count, ...)
+{
+	struct ds_reach_report r;
+	va_list ap;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	    ds_endpoint_parse(ep, strlen(ep), 0, &r.target, NULL), 0);
+	r.port_only = port_only;
+	r.count = count;
+	va_start(ap, count);
+	for (unsigned i = 0; i < count; i++) {
+		r.attempts[i].outcome = va_arg(ap, enum ds_reach_outcome);
+		r.attempts[i].err = va_arg(ap, int);
+		if (r.attempts[i].outcome == DS_REACH_DELIVERED ||
+		    r.attempts[i].outcome == DS_REACH_CONNECTED)
+			r.delivered++;
+	}
+	va_end(ap);
+	r.verdict = r.delivered == count ? DS_REACH_REACHABLE
+	    : r.delivered                ? DS_REACH_PARTIAL
+	                                 : DS_REACH_UNREACHABLE;
+	/* The agent saw every connection whose token came back. */
+	r.n_seen = r.delivered;
+	for (unsigned i = 0; i < r.n_seen; i++)
+		r.seen[i].token_ok = true;
+	return r;
+}
+
+/* The diagnosis contains every phrase (NULL-terminated list), and not the
+ * phrase after the first NULL when there is one. */
+static void
+assert_diag(const struct ds_reach_report *r, ...)
+{
+	char buf[8192];
+	const char *p;
+	va_list ap;
+	int n;
+
+	n = ds_reach_diagnose(r, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_int_equal((size_t)n, strlen(buf));
+	assert_true(buf[n - 1] != '\n');
+	va_start(ap, r);
+	while ((p = va_arg(ap, const char *)))
+		if (!strstr(buf, p))
+			fail_msg("no \"%s\" in:\n%s", p, buf);
+	p = va_arg(ap, const char *);
+	if (p && strstr(buf, p))
+		fail_msg("unexpected \"%s\" in:\n%s", p, buf);
+	va_end(ap);
+	/* snprintf semantics: the same length in any buffer, and the
+	 * truncated text is the start of the whole. */
+	char small[16];
+
+	assert_int_equal(ds_reach_diagnose(r, small, sizeof(small)), n);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, buf, sizeof(small) - 1);
+	assert_int_equal(ds_reach_diagnose(r, NULL, 0), n);
+}
+
+static void
+test_diagnose_ok(void **state)
+{
+	struct ds_reach_report r;
+
+	(void)state;
+	r = report("[2001:db8::1]:40123", false, 3, DS_REACH_DELIVERED, 0,
+	    DS_REACH_DELIVERED, 0, DS_REACH_DELIVERED, 0);
+	assert_diag(&r, "IPv6 to [2001:db8::1]:40123 is reachable",
+	    "every token came back", NULL, "firewall");
+
+	r = report("192.0.2.1:443", true, 2, DS_REACH_CONNECTED, 0,
+	    DS_REACH_CONNECTED, 0);
+	assert_diag(&r, "IPv4 to 192.0.2.1:443 is reachable", "Port-only check",
+	    "not that it is this host", NULL, NULL);
+}
+
+static void
+test_diagnose_failures(void **state)
+{
+	struct ds_reach_report r;
+
+	(void)state;
+	/* Dropped: the header's example. */
+	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_TIMEOUT,
+	    -ETIMEDOUT, DS_REACH_TIMEOUT, -ETIMEDOUT);
+	assert_diag(&r, "IPv6 to [2001:db8::1]:40123 is silently dropped",
+	    "control connection", "DROP", "ip6tables/nftables",
+	    "security group", "IPv6 (::/0) rule",
+	    "IPv6 rules are separate from IPv4 ones", NULL, "on the way back");
+	/* ... and the agent saw the SYNs arrive: the way back is broken. */
+	r.n_seen = 2;
+	assert_diag(&r, "silently dropped", "on the way back", NULL, NULL);
+	/* The IPv4 words for IPv4. */
+	r = report("198.51.100.7:8080", false, 1, DS_REACH_TIMEOUT, 0);
+	assert_diag(&r, "IPv4 to 198.51.100.7:8080 is silently dropped",
+	    "iptables/nftables", "(0.0.0.0/0)", NULL, "ip6tables");
+
+	r = report(
+	    "[2001:db8::1]:40123", false, 1, DS_REACH_PROHIBITED, -EACCES);
+	assert_diag(&r, "rejected by a firewall", "REJECT",
+	    "administratively prohibited", "ICMPv6", "code 1", NULL, NULL);
+
+	r = report("[2001:db8::1]:8080", true, 2, DS_REACH_REFUSED,
+	    -ECONNREFUSED, DS_REACH_REFUSED, -ECONNREFUSED);
+	assert_diag(&r, "IPv6 to [2001:db8::1]:8080 is refused",
+	    "nothing listens on port 8080", "IPv4 (0.0.0.0)", "ss -ltn",
+	    "IPV6_V6ONLY", "tcp-reset", NULL, NULL);
+	r.port_only = false;
+	assert_diag(&r, "own listener", "tcp-reset", NULL, NULL);
+
+	r = report(
+	    "[2001:db8::1]:40123", false, 1, DS_REACH_NO_ROUTE, -ENETUNREACH);
+	assert_diag(&r, "has no route", "code 0", "no route to destination",
+	    "traceroute", NULL, NULL);
+
+	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_ADDR_UNREACH,
+	    -EHOSTUNREACH);
+	assert_diag(
+	    &r, "address unreachable", "code 3", "neighbour", NULL, NULL);
+
+	r = report(
+	    "[2001:db8::1]:40123", false, 1, DS_REACH_RESET, -ECONNRESET);
+	assert_diag(&r, "reset", "middlebox", NULL, NULL);
+
+	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_NOT_RETURNED, 0,
+	    DS_REACH_NOT_RETURNED, 0);
+	assert_diag(&r, "not this agent", "did not arrive at this agent",
+	    "saw no connection", "NAT", "port forwarding", "proxy", NULL, NULL);
+	r.n_seen = 1;
+	assert_diag(&r, "saw 1 connection,", NULL, "saw no connection");
+
+	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_MISMATCH, 0);
+	assert_diag(&r, "something in the path rewrote the data", NULL, NULL);
+
+	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_ERROR, -EMFILE);
+	assert_diag(
+	    &r, "checker could not make the attempt", "open files", NULL, NULL);
+}
+
+static void
+test_diagnose_partial(void **state)
+{
+	struct ds_reach_report r;
+
+	(void)state;
+	r = report("[2001:db8::1]:40123", false, 4, DS_REACH_DELIVERED, 0,
+	    DS_REACH_TIMEOUT, -ETIMEDOUT, DS_REACH_DELIVERED, 0,
+	    DS_REACH_REFUSED, -ECONNREFUSED);
+	assert_diag(&r, "works only partly", "2 of 4", "load balancer",
+	    "rate limit", "Timed out (1 of 4)", "Refused (1 of 4)", NULL,
+	    "Port-only");
+
+	/* Unreachable, several reasons: no single word in the summary. */
+	r = report("[2001:db8::1]:40123", true, 2, DS_REACH_TIMEOUT, 0,
+	    DS_REACH_PROHIBITED, -EACCES);
+	assert_diag(&r, "is unreachable: none of 2", "Timed out (1 of 2)",
+	    "Prohibited (1 of 2)", NULL, "works only partly");
+}
+
+static void
+test_diagnose_refusals(void **state)
+{
+	static const struct {
+		enum ds_reach_err code;
+		const char *phrase;
+	} cases[] = {
+	    {DS_REACH_E_TARGET, "only tests global addresses"},
+	    {DS_REACH_E_PORT, "below 1024"},
+	    {DS_REACH_E_BUSY, "already running"},
+	    {DS_REACH_E_RATE, "wait a minute"},
+	    {DS_REACH_E_COUNT, "1 to 16"},
+	    {DS_REACH_E_VERSION, "another version"},
+	    {DS_REACH_E_SYNTAX, "did not understand"},
+	    {DS_REACH_E_TIMEOUT, "waited too long"},
+	    {DS_REACH_E_INTERNAL, "on its side"},
+	};
+	struct ds_reach_report r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = report("[fd00::1]:40123", false, 0);
+		r.err = -EPERM;
+		r.err_code = cases[i].code;
+		snprintf(r.err_text, sizeof(r.err_text), "because %zu", i);
+		assert_diag(&r, "refused to test IPv6 [fd00::1]:40123",
+		    ds_reach_err_name(cases[i].code), cases[i].phrase,
+		    "The checker said: because", NULL, NULL);
+	}
+
+	/* A local failure: the control connection. */
+	r = report("[2001:db8::1]:40123", false, 0);
+	r.err = -ECONNREFUSED;
+	assert_diag(&r, "could not run", ds_strerror(r.err),
+	    "control connection to the checker", "4646", NULL, NULL);
+
+	/* An unfit address, refused before testing: the agent's reason is
+	 * the diagnosis, with no talk of a listener (port-only has none). */
+	r = report("[fe80::1]:22", true, 0);
+	r.err = -EADDRNOTAVAIL;
+	snprintf(r.err_text, sizeof(r.err_text),
+	    "fe80::1: link-local (fe80::/10): it cannot be reached from "
+	    "another link");
+	assert_diag(
+	    &r, "could not run", "link-local (fe80::/10)", NULL, "listener");
+	r.port_only = false;
+	assert_diag(
+	    &r, "it cannot be reached from another link", NULL, "listener");
+
+	/* A listener that could not bind: said so. */
+	r = report("[2001:db8::1]:40123", false, 0);
+	r.err = -EADDRINUSE;
+	assert_diag(
+	    &r, "test listener could not be set up", "ss -ltn", NULL, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_valid_round_trip),
+	    cmocka_unit_test(test_valid_fields),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_from_errno),
+	    cmocka_unit_test(test_token_new),
+	    cmocka_unit_test(test_fitness),
+	    cmocka_unit_test(test_diagnose_ok),
+	    cmocka_unit_test(test_diagnose_failures),
+	    cmocka_unit_test(test_diagnose_partial),
+	    cmocka_unit_test(test_diagnose_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
