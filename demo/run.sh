@@ -13,6 +13,49 @@ step() {
 
 echo "dualstack $("$ds" --version | cut -d' ' -f2): a tour"
 
+# Reachability from outside, played on loopback: a checker that may test
+# ::1, and an agent whose control connection goes over IPv4 while the
+# checker's five test connections come back over IPv6, each with a token.
+echo
+echo "${b}Reachability check (dualstack reach) on loopback${n}"
+rlog=$(mktemp)
+"$ds" reach serve --listen 127.0.0.1:0 --allow-targets ::1/128 \
+	--allow-targets 127.0.0.0/8 --any-target --deadline 3 2>"$rlog" &
+checker=$!
+trap 'kill $checker 2>/dev/null; wait $checker 2>/dev/null; rm -f "$rlog"' EXIT
+rport=
+for _ in $(seq 100); do
+	rport=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$rlog" | grep -oE '[0-9]+$' || true)
+	[ -n "$rport" ] && break
+	sleep 0.05
+done
+step reach check "127.0.0.1:$rport" -4 --advertise ::1 ||
+	echo "(exit status $?: is IPv6 on loopback, ::1, disabled here?)"
+kill $checker 2>/dev/null || true
+wait $checker 2>/dev/null || true
+rm -f "$rlog"
+trap - EXIT
+
+# Happy Eyeballs on loopback: a server on 127.0.0.1 only, a name that
+# resolves to it, and a numeric race where ::1 refuses and 127.0.0.1 wins.
+echo
+echo "${b}Happy Eyeballs (RFC 8305) on loopback${n}"
+log=$(mktemp)
+"$ds" serve --quiet --listen 127.0.0.1:0 --proto tuple >"$log" 2>&1 &
+srv=$!
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -f "$log"' EXIT
+port=
+for _ in $(seq 100); do
+	port=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+step resolve localhost "$port"
+step connect -v --probe --no-cache localhost "$port"
+say "echo | dualstack connect 127.0.0.1 $port   # the server names us"
+echo | "$ds" connect --no-cache 127.0.0.1 "$port"
+echo
+echo "${b}A short tour of dualstack addr${n}"
 # One address, everything about it.
 step addr 2001:0DB8:0000:0000:0001:0000:0000:0001
 # What the address of a Teredo client carries inside.
@@ -35,24 +78,6 @@ say "printf ... | dualstack addr --canonical"
 printf '2001:DB8:0:0:1:0:0:1\n010.1.2.3\nFE80::1%%eth0\n' |
 	"$ds" addr --canonical || echo "(exit status $?: one line was invalid)"
 step addr --json ::ffff:192.0.2.1 | sed -n 1,12p
-
-# Happy Eyeballs on loopback: a server on 127.0.0.1 only, a name that
-# resolves to it, and a numeric race where ::1 refuses and 127.0.0.1 wins.
 echo
-echo "${b}Happy Eyeballs (RFC 8305) on loopback${n}"
-log=$(mktemp)
-"$ds" serve --quiet --listen 127.0.0.1:0 --proto tuple >"$log" 2>&1 &
-srv=$!
-trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -f "$log"' EXIT
-port=
-for _ in $(seq 100); do
-	port=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-step resolve localhost "$port"
-step connect -v --probe --no-cache localhost "$port"
-say "echo | dualstack connect 127.0.0.1 $port   # the server names us"
-echo | "$ds" connect --no-cache 127.0.0.1 "$port"
-echo
-echo "More: dualstack help, man dualstack-addr, man dualstack-connect, README.md."
+echo "More: dualstack help, man dualstack-reach, man dualstack-connect,"
+echo "man dualstack-addr, README.md."

@@ -35,6 +35,7 @@ extern const struct cli_command cli_cmd_load;
 extern const struct cli_command cli_cmd_dissect;
 extern const struct cli_command cli_cmd_resolve;
 extern const struct cli_command cli_cmd_connect;
+extern const struct cli_command cli_cmd_reach;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

@@ -1,0 +1,1507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack reach: the front end of the ds_reach module, in two roles.
+ *
+ *   reach serve  the checker: ds_listen accepts control connections and
+ *                hands each one to ds_reach_server; its log callback
+ *                becomes one time-stamped line per event on stderr.
+ *   reach check  the agent: one ds_reach_agent (two with --both, on the
+ *                same loop at once) whose trace callback prints the flow
+ *                as it happens; the report and ds_reach_diagnose() make
+ *                the verdict, the attempts, what the agent saw and why.
+ *
+ * No socket logic lives here: the engines do the protocol, the tests and
+ * the abuse rules; this file parses options and decides what to say.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/listen.h"
+#include "dualstack/loop.h"
+#include "dualstack/reach.h"
+
+#include "cli.h"
+
+static int cmd_reach(int argc, char **argv);
+
+const struct cli_command cli_cmd_reach = {
+    "reach",
+    "prove a service is reachable over IPv6 from outside, and say why not",
+    cmd_reach,
+    "serve [--listen ADDR:PORT]... [--mode MODE] [OPTION]...\n"
+    "check [-46q] [--test-family 4|6 | --both] [OPTION]... SERVER[:PORT]",
+};
+
+/* The roles as commands of their own, for usage messages. */
+static const struct cli_command cmd_serve_role = {
+    "reach serve",
+    "the checker",
+    NULL,
+    "[--listen ADDR:PORT]... [--mode dual|separate|v6only|v4only]"
+    " [--allow-targets PREFIX]... [--allow-low-ports] [--any-target]"
+    " [--deadline SECS] [--rate N/min] [--max-agents N] [--json]",
+};
+
+static const struct cli_command cmd_check_role = {
+    "reach check",
+    "the agent",
+    NULL,
+    "[-46q] [--test-family 4|6] [--both] [--advertise ADDR]"
+    " [--listen-port N] [--port-only ADDR:PORT] [--count N]"
+    " [--timeout SECS] [--server DNS[,DNS...]] [--allow-unfit] [--json]"
+    " SERVER[:PORT]",
+};
+
+static const char help_text[] =
+    "\n"
+    "Prove from outside that a service is reachable over IPv6 (or IPv4),\n"
+    "and say why when it is not. A checker on a host with working\n"
+    "connectivity opens test connections back to an agent on the host\n"
+    "under test, sends a random token on each, and compares the tokens\n"
+    "the agent returns.\n"
+    "\n"
+    "  serve   run the checker (default [::]:4646, both families)\n"
+    "  check   run the agent against a checker\n"
+    "\n"
+    "'dualstack reach serve --help' and 'dualstack reach check --help'\n"
+    "list the options; 'man dualstack-reach' says more.\n"
+    "\n"
+    "Exit status: 0 reachable (serve: stopped by a signal), 1 not\n"
+    "reachable, partly reachable or refused by the checker, 2 usage\n"
+    "error, 3 internal error.\n";
+
+static const char serve_help_text[] =
+    "\n"
+    "Run the checker: accept control connections from agents and, for\n"
+    "each check, connect back to the address and port the agent announced.\n"
+    "One line per event (check started, refused, finished) on stderr.\n"
+    "\n"
+    "  --listen ADDR:PORT    where to listen; repeatable. [::]:4646, :4646,\n"
+    "                        192.0.2.1:4646 or a bare port; port 0 picks\n"
+    "                        one (the log says which). Default [::]:4646\n"
+    "  --mode MODE           dual (default), separate, v6only, v4only\n"
+    "  --allow-targets PREFIX\n"
+    "                        also test addresses in PREFIX, beyond global\n"
+    "                        unicast (loopback, documentation, ULA...);\n"
+    "                        repeatable\n"
+    "  --allow-low-ports     also test ports below 1024\n"
+    "  --any-target          do not require the target to be the agent's\n"
+    "                        own address when both use one family\n"
+    "  --deadline SECS       time for the test connections of a check\n"
+    "                        (default 5)\n"
+    "  --rate N/min          checks per agent (IPv6 /64, IPv4 /32) and\n"
+    "                        minute (default 6/min)\n"
+    "  --max-agents N        control connections at once (default 256)\n"
+    "  --json                log as JSON lines\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Runs until SIGINT or SIGTERM, then exits with status 0. Exit status\n"
+    "1: no listener could be opened, 2 usage error, 3 internal error.\n";
+
+static const char check_help_text[] =
+    "\n"
+    "Run the agent: connect to the checker SERVER (a name, an IPv4\n"
+    "address or [IPv6]; port 4646 unless given), open a test listener,\n"
+    "announce it, collect the tokens the checker's test connections bring\n"
+    "and return them. Prints the flow as it happens, then the verdict,\n"
+    "each attempt, what the agent saw, and a diagnosis.\n"
+    "\n"
+    "  -4, -6                the control connection over IPv4 or IPv6\n"
+    "                        only (default: Happy Eyeballs)\n"
+    "  --test-family 4|6     the family tested (default 6, or the family\n"
+    "                        of --advertise or --port-only)\n"
+    "  --both                test IPv6 and IPv4 at once, side by side\n"
+    "  --advertise ADDR      the address to announce (default: the source\n"
+    "                        address the kernel uses toward the checker);\n"
+    "                        with --both, once per family\n"
+    "  --listen-port N       the test listener's port (default: any)\n"
+    "  --port-only ADDR:PORT check that an existing service accepts\n"
+    "                        connections, e.g. sshd; no listener, no\n"
+    "                        tokens\n"
+    "  --count N             test connections, 1 to 16 (default 5)\n"
+    "  --timeout SECS        give up on the whole check (default 30)\n"
+    "  --server DNS[,DNS...] DNS servers for the checker's name\n"
+    "  --allow-unfit         announce an address that cannot work from\n"
+    "                        outside (link-local, loopback...) anyway\n"
+    "  --json                one JSON document on stdout\n"
+    "  -q, --quiet           only the verdict line\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 reachable (--both: both), 1 unreachable, partly\n"
+    "reachable, or refused by the checker, 2 usage error, 3 internal\n"
+    "error.\n";
+
+/* More --listen and --allow-targets than anyone needs; arrays are fixed. */
+#define MAX_LISTEN 16
+#define MAX_ALLOW 64
+
+/* The longest --deadline and --timeout: a check is seconds, not hours. */
+#define MAX_DEADLINE_S 600.0
+#define MAX_TIMEOUT_S 3600.0
+
+/* The longest --server value and its c-ares form. */
+#define SERVERS_MAX 1024
+
+/* Room for a diagnosis: a summary and a few lines of causes. */
+#define DIAG_MAX 4096
+
+/* Flow lines kept per agent for --json; the flow of one check is a few
+ * lines per test connection, and DS_REACH_COUNT_MAX bounds those. */
+#define FLOW_MAX 128
+
+/* --- Shared --------------------------------------------------------------- */
+
+/* RFC 3339 UTC with milliseconds: "2026-11-22T10:00:00.123Z". */
+static void
+format_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
+}
+
+static const char *
+family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+static void
+endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
+{
+	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
+		snprintf(buf, size, "?");
+}
+
+/* The errno's symbol ("ECONNREFUSED") or its number. */
+static const char *
+errno_name(int err, char *buf, size_t size)
+{
+	const char *sym = err ? strerrorname_np(err < 0 ? -err : err) : NULL;
+
+	if (sym)
+		return sym;
+	snprintf(buf, size, "%d", err < 0 ? -err : err);
+	return buf;
+}
+
+/* --- serve ---------------------------------------------------------------- */
+
+struct checker {
+	struct ds_loop *loop;
+	struct ds_reach_server *srv;
+	bool json;
+};
+
+/* One log line on stderr: "TIME text" or {"time":..,"event":..,...}. */
+static void
+log_line(struct checker *ck, const char *event, const char *text)
+{
+	char now[40];
+
+	format_now(now, sizeof(now));
+	if (ck->json) {
+		struct json j;
+
+		json_init(&j, stderr, false);
+		json_begin_object(&j);
+		json_kv_string(&j, "time", now);
+		json_kv_string(&j, "event", event);
+		json_kv_string(&j, "text", text);
+		json_end(&j);
+		json_finish(&j);
+	} else {
+		fprintf(stderr, "%s %s\n", now, text);
+	}
+	fflush(stderr);
+}
+
+static void
+on_server_log(struct ds_reach_server *s, const char *text, void *userdata)
+{
+	(void)s;
+	log_line(userdata, "check", text);
+}
+
+static void
+on_control_accept(
+    struct ds_listener *l, int fd, const struct ds_tuple *t, void *userdata)
+{
+	struct checker *ck = userdata;
+	int r;
+
+	(void)l;
+	r = ds_reach_server_adopt(ck->srv, fd);
+	if (r < 0) {
+		char tuple[DS_TUPLE_STRLEN], line[DS_TUPLE_STRLEN + 128];
+
+		ds_tuple_format(t, tuple, sizeof(tuple));
+		snprintf(
+		    line, sizeof(line), "drop %s: %s", tuple, ds_strerror(r));
+		log_line(ck, "drop", line);
+	}
+}
+
+static void
+on_listen_event(struct ds_listener *l, int err, void *userdata)
+{
+	char line[128];
+
+	(void)l;
+	if (err)
+		snprintf(line, sizeof(line), "accept: %s; backing off",
+		    ds_strerror(err));
+	else
+		snprintf(line, sizeof(line), "accept: accepting again");
+	log_line(userdata, "accept", line);
+}
+
+static void
+on_stop_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct checker *ck = userdata;
+
+	(void)sig;
+	log_line(ck, "stop",
+	    signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+	ds_loop_stop(ck->loop, 0);
+}
+
+/* As dualstack serve: "[::]:4646", "192.0.2.1:4646", ":4646", "4646". */
+static int
+parse_listen(const char *s, struct ds_endpoint *ret)
+{
+	size_t pos = 0, len = strlen(s);
+	struct ds_endpoint ep;
+	uint64_t port;
+	int r;
+
+	if (len > 0 && strspn(s, "0123456789") == len) {
+		if (cli_parse_u64(s, 65535, &port) < 0)
+			return cli_usage_error(&cmd_serve_role,
+			    "--listen '%s': port out of range", s);
+		memset(&ep, 0, sizeof(ep));
+		ep.addr.family = AF_INET6; /* as ":PORT" parses */
+		ep.port = (uint16_t)port;
+		*ret = ep;
+		return EXIT_OK;
+	}
+	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
+	if (r < 0) {
+		cli_parse_error("--listen ", s, len, pos, r);
+		return EXIT_USAGE;
+	}
+	*ret = ep;
+	return EXIT_OK;
+}
+
+/* "N/min", "N/m" or "N": checks per agent and minute, 1 to 10000. */
+static int
+parse_rate(const char *s, uint32_t *ret)
+{
+	char num[16];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	if (slash && strcmp(slash, "/min") != 0 && strcmp(slash, "/m") != 0)
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cli_parse_u64(num, 10000, &v) < 0 || v == 0)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int
+open_listener(struct checker *ck, const struct ds_listen_config *cfg,
+    struct ds_listener **ret)
+{
+	struct ds_listen_report rep;
+	struct ds_endpoint eps[2];
+	char ep[DS_ENDPOINT_STRLEN], line[DS_ENDPOINT_STRLEN + 64];
+	const char *mode = ds_listen_mode_name(cfg->mode);
+	size_t n;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	r = ds_listener_new(
+	    ck->loop, cfg, on_control_accept, on_listen_event, ck, &rep, ret);
+	ds_endpoint_format(&cfg->where, 0, ep, sizeof(ep));
+	if (r < 0) {
+		const char *step = rep.v6.err ? rep.v6.step : rep.v4.step;
+
+		if (step && strcmp(step, "mode") == 0) {
+			cli_error(
+			    "--listen %s does not fit --mode %s", ep, mode);
+			return EXIT_USAGE;
+		}
+		cli_error("listen %s: %s%s%s", ep, step ? step : "",
+		    step ? ": " : "", strerror(-r));
+		return r == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
+	}
+	if (rep.v6.wanted && rep.v6.err)
+		cli_error("IPv6: %s: %s (not serving this family)",
+		    rep.v6.step ? rep.v6.step : "listen",
+		    strerror(-rep.v6.err));
+	if (rep.v4.wanted && rep.v4.err)
+		cli_error("IPv4: %s: %s (not serving this family)",
+		    rep.v4.step ? rep.v4.step : "listen",
+		    strerror(-rep.v4.err));
+	n = ds_listener_endpoints(*ret, eps, 2);
+	for (size_t i = 0; i < n && i < 2; i++) {
+		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		if (ck->json) {
+			struct json j;
+			char now[40];
+
+			format_now(now, sizeof(now));
+			json_init(&j, stderr, false);
+			json_begin_object(&j);
+			json_kv_string(&j, "time", now);
+			json_kv_string(&j, "event", "listening");
+			json_kv_string(&j, "address", ep);
+			json_kv_int(&j, "port", eps[i].port);
+			json_kv_string(&j, "mode", mode);
+			json_end(&j);
+			json_finish(&j);
+			fflush(stderr);
+		} else {
+			snprintf(line, sizeof(line), "listening on %s (%s)", ep,
+			    mode);
+			log_line(ck, "listening", line);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int
+reach_serve(int argc, char **argv)
+{
+	enum {
+		O_LISTEN = 256,
+		O_MODE,
+		O_ALLOW,
+		O_LOW_PORTS,
+		O_ANY_TARGET,
+		O_DEADLINE,
+		O_RATE,
+		O_MAX_AGENTS,
+		O_JSON,
+	};
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, O_LISTEN},
+	    {"mode", required_argument, NULL, O_MODE},
+	    {"allow-targets", required_argument, NULL, O_ALLOW},
+	    {"allow-low-ports", no_argument, NULL, O_LOW_PORTS},
+	    {"any-target", no_argument, NULL, O_ANY_TARGET},
+	    {"deadline", required_argument, NULL, O_DEADLINE},
+	    {"rate", required_argument, NULL, O_RATE},
+	    {"max-agents", required_argument, NULL, O_MAX_AGENTS},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ds_endpoint where[MAX_LISTEN];
+	struct ds_listener *listeners[MAX_LISTEN] = {NULL};
+	struct ds_prefix allow[MAX_ALLOW];
+	struct ds_reach_server_config cfg;
+	struct checker ck = {0};
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	enum ds_listen_mode mode = DS_LISTEN_DUAL;
+	size_t nlisten = 0, nallow = 0, pos;
+	uint64_t v;
+	int c, r, code;
+
+	memset(&cfg, 0, sizeof(cfg));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_usage(stdout, &cmd_serve_role);
+			fputs(serve_help_text, stdout);
+			return cli_finish_stdout(EXIT_OK);
+		case O_LISTEN:
+			if (nlisten == MAX_LISTEN)
+				return cli_usage_error(&cmd_serve_role,
+				    "at most %d --listen", MAX_LISTEN);
+			code = parse_listen(optarg, &where[nlisten]);
+			if (code != EXIT_OK)
+				return code;
+			nlisten++;
+			break;
+		case O_MODE:
+			if (ds_listen_mode_parse(optarg, &mode) < 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--mode is dual, separate, v6only or "
+				    "v4only, not '%s'",
+				    optarg);
+			break;
+		case O_ALLOW:
+			if (nallow == MAX_ALLOW)
+				return cli_usage_error(&cmd_serve_role,
+				    "at most %d --allow-targets", MAX_ALLOW);
+			pos = 0;
+			r = ds_prefix_parse(optarg, strlen(optarg),
+			    DS_PARSE_NO_ZONE, &allow[nallow], &pos);
+			if (r < 0) {
+				cli_parse_error("--allow-targets ", optarg,
+				    strlen(optarg), pos, r);
+				return EXIT_USAGE;
+			}
+			ds_prefix_normalize(&allow[nallow]);
+			nallow++;
+			break;
+		case O_LOW_PORTS:
+			cfg.allow_low_ports = true;
+			break;
+		case O_ANY_TARGET:
+			cfg.any_target = true;
+			break;
+		case O_DEADLINE:
+			if (cli_parse_seconds(optarg, MAX_DEADLINE_S, &v) < 0 ||
+			    v == 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--deadline takes seconds, more than 0 "
+				    "and at most %.0f, not '%s'",
+				    MAX_DEADLINE_S, optarg);
+			cfg.deadline_ms = (uint32_t)v;
+			break;
+		case O_RATE:
+			if (parse_rate(optarg, &cfg.checks_per_min) < 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--rate takes checks per minute, 1/min to "
+				    "10000/min, not '%s'",
+				    optarg);
+			break;
+		case O_MAX_AGENTS:
+			if (cli_parse_u64(optarg, 100000, &v) < 0 || v == 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--max-agents takes a number from 1 to "
+				    "100000, not '%s'",
+				    optarg);
+			cfg.max_agents = (uint32_t)v;
+			break;
+		case O_JSON:
+			ck.json = true;
+			break;
+		default:
+			return cli_usage_error(&cmd_serve_role,
+			    "unknown option or missing value: '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    &cmd_serve_role, "unexpected argument '%s'", argv[optind]);
+	if (nlisten == 0) {
+		memset(&where[0], 0, sizeof(where[0]));
+		where[0].addr.family = AF_INET6;
+		where[0].port = DS_REACH_PORT;
+		nlisten = 1;
+	}
+	cfg.allow_targets = nallow ? allow : NULL;
+	cfg.n_allow_targets = nallow;
+
+	/* A peer gone while we write is an error from send(), not a signal
+	 * that ends the checker; a closed terminal should not end it
+	 * either. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+
+	code = EXIT_INTERNAL;
+	r = ds_loop_new(&ck.loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	r = ds_reach_server_new(ck.loop, &cfg, on_server_log, &ck, &ck.srv);
+	if (r < 0) {
+		cli_error("checker: %s", ds_strerror(r));
+		code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+		goto out;
+	}
+	if ((r = ds_signal_new(ck.loop, SIGINT, on_stop_signal, &ck, &sigint)) <
+	        0 ||
+	    (r = ds_signal_new(
+	         ck.loop, SIGTERM, on_stop_signal, &ck, &sigterm)) < 0) {
+		cli_error("signals: %s", ds_strerror(r));
+		goto out;
+	}
+	for (size_t i = 0; i < nlisten; i++) {
+		struct ds_listen_config lc;
+
+		memset(&lc, 0, sizeof(lc));
+		lc.where = where[i];
+		lc.mode = mode;
+		code = open_listener(&ck, &lc, &listeners[i]);
+		if (code != EXIT_OK)
+			goto out;
+	}
+	r = ds_loop_run(ck.loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+	} else {
+		code = EXIT_OK;
+	}
+out:
+	for (size_t i = 0; i < nlisten; i++)
+		ds_listener_free(listeners[i]);
+	ds_reach_server_free(ck.srv);
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
+	ds_loop_free(ck.loop);
+	return cli_finish_stdout(code);
+}
+
+/* --- check ---------------------------------------------------------------- */
+
+struct flow_line {
+	uint64_t t_us;
+	char *text;
+};
+
+/* One agent and what it reported. */
+struct run {
+	struct ds_reach_agent_config cfg;
+	struct ds_reach_agent *agent;
+	struct ds_loop *loop;
+	const struct ds_reach_report *report;
+	struct ds_reach_report copy; /* the report, kept across a retry */
+	bool done, retried, want_restart;
+	uint64_t start_us;  /* when the first agent started */
+	uint64_t offset_us; /* added to a restarted agent's times */
+	const char *tag;    /* "v6 ", "v4 " with --both, else "" */
+	bool print_flow;
+	struct flow_line flow[FLOW_MAX];
+	size_t n_flow;
+	unsigned *pending; /* agents still running, shared */
+};
+
+struct check_opts {
+	int control_family, test_family;
+	bool both, port_only, allow_unfit, json, quiet;
+	struct ds_addr advertise[2]; /* [0] IPv6, [1] IPv4; family 0: none */
+	struct ds_endpoint port_only_target;
+	uint16_t listen_port;
+	unsigned count;
+	uint32_t timeout_ms;
+	char server[DS_ADDR_STRLEN + 256];
+	uint16_t port;
+	char servers[SERVERS_MAX];
+	bool have_servers;
+};
+
+static void
+on_trace(
+    struct ds_reach_agent *a, uint64_t t_us, const char *text, void *userdata)
+{
+	struct run *rn = userdata;
+
+	(void)a;
+	if (a)
+		t_us += rn->offset_us;
+	if (rn->n_flow < FLOW_MAX) {
+		rn->flow[rn->n_flow].t_us = t_us;
+		rn->flow[rn->n_flow].text = strdup(text);
+		rn->n_flow++;
+	}
+	if (rn->print_flow) {
+		printf(
+		    "%9.3f ms  %s%s\n", (double)t_us / 1000.0, rn->tag, text);
+		fflush(stdout);
+	}
+}
+
+static void
+on_done(
+    struct ds_reach_agent *a, const struct ds_reach_report *r, void *userdata)
+{
+	struct run *rn = userdata;
+
+	(void)a;
+	/*
+	 * --both runs two checks from one host at once; a checker may take
+	 * only one check per agent at a time (ERR busy). Then this one runs
+	 * again once the other has finished.
+	 */
+	rn->copy = *r;
+	rn->report = &rn->copy;
+	if (r->err_code == DS_REACH_E_BUSY && !rn->retried &&
+	    *rn->pending > 1) {
+		rn->retried = true;
+		rn->want_restart = true; /* once the loop stops */
+		rn->done = true;
+		(*rn->pending)--;
+		return;
+	}
+	rn->done = true;
+	(*rn->pending)--;
+	if (*rn->pending == 0)
+		ds_loop_stop(rn->loop, 0);
+}
+
+static int
+start_agent(struct run *rn)
+{
+	int r;
+
+	rn->done = false;
+	rn->report = NULL;
+	if (rn->start_us == 0)
+		rn->start_us = ds_time_now_us();
+	else
+		rn->offset_us = ds_time_now_us() - rn->start_us;
+	r = ds_reach_agent_new(
+	    rn->loop, &rn->cfg, on_trace, on_done, rn, &rn->agent);
+	if (r < 0)
+		return r;
+	(*rn->pending)++;
+	return 0;
+}
+
+/* Outcome words for people. */
+static const char *
+outcome_words(enum ds_reach_outcome o)
+{
+	switch (o) {
+	case DS_REACH_DELIVERED:
+		return "delivered";
+	case DS_REACH_CONNECTED:
+		return "connected";
+	case DS_REACH_NOT_RETURNED:
+		return "not returned";
+	case DS_REACH_MISMATCH:
+		return "token mismatch";
+	case DS_REACH_REFUSED:
+		return "refused";
+	case DS_REACH_PROHIBITED:
+		return "prohibited";
+	case DS_REACH_NO_ROUTE:
+		return "no route";
+	case DS_REACH_ADDR_UNREACH:
+		return "address unreachable";
+	case DS_REACH_TIMEOUT:
+		return "timed out";
+	case DS_REACH_RESET:
+		return "reset";
+	case DS_REACH_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+/* What an outcome means, one phrase. */
+static const char *
+outcome_meaning(enum ds_reach_outcome o)
+{
+	switch (o) {
+	case DS_REACH_DELIVERED:
+		return "connected, token returned intact";
+	case DS_REACH_CONNECTED:
+		return "the connection was established";
+	case DS_REACH_NOT_RETURNED:
+		return "connected and token sent, but it never came back";
+	case DS_REACH_MISMATCH:
+		return "a token came back altered: something rewrote it";
+	case DS_REACH_REFUSED:
+		return "TCP RST or port unreachable: nothing listening";
+	case DS_REACH_PROHIBITED:
+		return "ICMP administratively prohibited: a REJECT rule";
+	case DS_REACH_NO_ROUTE:
+		return "ICMP no route to destination";
+	case DS_REACH_ADDR_UNREACH:
+		return "ICMP address unreachable: no neighbour answered";
+	case DS_REACH_TIMEOUT:
+		return "no answer: silently dropped";
+	case DS_REACH_RESET:
+		return "reset after the connection was made";
+	case DS_REACH_ERROR:
+		return "an error on the checker";
+	}
+	return "";
+}
+
+static bool
+reachable(const struct ds_reach_report *r)
+{
+	return r && r->err == 0 && r->err_code == 0 &&
+	    r->verdict == DS_REACH_REACHABLE;
+}
+
+static int
+test_family_of(const struct run *rn)
+{
+	const struct ds_reach_report *r = rn->report;
+
+	if (r && r->target.addr.family)
+		return r->target.addr.family;
+	if (rn->cfg.port_only)
+		return rn->cfg.port_only_target.addr.family;
+	return rn->cfg.test_family;
+}
+
+/*
+ * "reachable 5/5", "unreachable (5 timed out)", "partial 3/5 (2 refused)",
+ * "refused by the checker: target: ...", "failed: ...".
+ */
+static void
+summary_text(const struct ds_reach_report *r, char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned counts[DS_REACH_ERROR + 1] = {0};
+	bool first = true;
+
+	if (!r) {
+		snprintf(buf, size, "did not finish");
+		return;
+	}
+	if (r->err_code) {
+		snprintf(buf, size, "refused by the checker: %s%s%s",
+		    ds_reach_err_name(r->err_code)
+		        ? ds_reach_err_name(r->err_code)
+		        : "error",
+		    r->err_text[0] ? ": " : "", r->err_text);
+		return;
+	}
+	if (r->err < 0 || r->verdict == 0) {
+		snprintf(buf, size, "failed: %s",
+		    r->err_text[0]
+		        ? r->err_text
+		        : ds_strerror(r->err < 0 ? r->err : -EPROTO));
+		return;
+	}
+	if (r->verdict == DS_REACH_UNREACHABLE)
+		used = (size_t)snprintf(buf, size, "unreachable");
+	else
+		used = (size_t)snprintf(buf, size, "%s %u/%u",
+		    ds_reach_verdict_name(r->verdict), r->delivered, r->count);
+	for (unsigned i = 0; i < r->count && i < DS_REACH_COUNT_MAX; i++) {
+		enum ds_reach_outcome o = r->attempts[i].outcome;
+
+		if (o >= DS_REACH_DELIVERED && o <= DS_REACH_ERROR)
+			counts[o]++;
+	}
+	for (int o = DS_REACH_NOT_RETURNED; o <= DS_REACH_ERROR; o++) {
+		int n;
+
+		if (!counts[o] || used >= size)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%u %s",
+		    first ? " (" : ", ", counts[o],
+		    outcome_words((enum ds_reach_outcome)o));
+		first = false;
+		if (n > 0)
+			used += (size_t)n;
+	}
+	if (!first && used < size)
+		snprintf(buf + used, size - used, ")");
+}
+
+static void
+print_indented(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		printf("  %.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static void
+print_report(const struct run *rn, bool both)
+{
+	const struct ds_reach_report *r = rn->report;
+	char sum[512], tgt[DS_ENDPOINT_STRLEN], peer[DS_ENDPOINT_STRLEN];
+	char diag[DIAG_MAX], num[16];
+	const char *fam = family_name(test_family_of(rn));
+
+	summary_text(r, sum, sizeof(sum));
+	if (!r) {
+		printf("%s: %s\n", fam, sum);
+		return;
+	}
+	endpoint_text(&r->target, tgt, sizeof(tgt));
+	endpoint_text(&r->control_peer, peer, sizeof(peer));
+	if (both)
+		printf("\n%s:\n", fam);
+	if (r->target.addr.family)
+		printf("%s %s%s: %s\n", fam, tgt,
+		    r->port_only ? " (port only)" : "", sum);
+	else
+		printf("%s: %s\n", fam, sum);
+	if (r->control_peer.addr.family) {
+		char local[DS_ENDPOINT_STRLEN];
+
+		endpoint_text(&r->control_local, local, sizeof(local));
+		printf("checker %s, control from %s, %.3f ms\n", peer, local,
+		    (double)r->elapsed_us / 1000.0);
+	}
+	if (r->err == 0 && r->err_code == 0 && r->verdict) {
+		for (unsigned i = 0; i < r->count && i < DS_REACH_COUNT_MAX;
+		     i++) {
+			const struct ds_reach_attempt *at = &r->attempts[i];
+
+			printf("  attempt %u: %s after %u ms", i + 1,
+			    outcome_words(at->outcome), at->ms);
+			if (at->err)
+				printf(" (%s)",
+				    errno_name(at->err, num, sizeof(num)));
+			printf(": %s\n", outcome_meaning(at->outcome));
+		}
+	}
+	if (!r->port_only && r->err_code == 0 && r->target.addr.family) {
+		unsigned ok = 0;
+
+		for (unsigned i = 0; i < r->n_seen && i < DS_REACH_COUNT_MAX;
+		     i++)
+			ok += r->seen[i].token_ok;
+		printf("the agent saw %u test connection%s, %u with a "
+		       "well-formed token\n",
+		    r->n_seen, r->n_seen == 1 ? "" : "s", ok);
+		for (unsigned i = 0; i < r->n_seen && i < DS_REACH_COUNT_MAX;
+		     i++) {
+			char from[DS_ENDPOINT_STRLEN];
+
+			endpoint_text(&r->seen[i].from, from, sizeof(from));
+			printf("  from %s: %s\n", from,
+			    r->seen[i].token_ok ? "token ok" : "no token");
+		}
+	}
+	if (ds_reach_diagnose(r, diag, sizeof(diag)) > 0) {
+		printf("diagnosis:\n");
+		print_indented(diag);
+	}
+}
+
+static void
+json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
+{
+	char buf[DS_ENDPOINT_STRLEN];
+
+	json_key(j, key);
+	if (ep->addr.family == 0) {
+		json_null(j);
+		return;
+	}
+	ds_endpoint_format(ep, 0, buf, sizeof(buf));
+	json_string(j, buf);
+}
+
+static void
+json_ms(struct json *j, const char *key, uint64_t us)
+{
+	char buf[32];
+
+	json_key(j, key);
+	snprintf(buf, sizeof(buf), "%.3f", (double)us / 1000.0);
+	json_raw(j, buf);
+}
+
+static void
+json_run(struct json *j, const struct run *rn)
+{
+	const struct ds_reach_report *r = rn->report;
+	char sum[512], diag[DIAG_MAX], num[16];
+	int fam = test_family_of(rn);
+
+	summary_text(r, sum, sizeof(sum));
+	json_begin_object(j);
+	json_kv_string(j, "family", fam == AF_INET ? "ipv4" : "ipv6");
+	json_kv_bool(j, "reachable", reachable(r));
+	json_kv_string(j, "summary", sum);
+	json_key(j, "report");
+	if (!r) {
+		json_null(j);
+	} else {
+		json_begin_object(j);
+		json_endpoint(j, "checker", &r->control_peer);
+		json_endpoint(j, "control_local", &r->control_local);
+		json_endpoint(j, "target", &r->target);
+		json_kv_bool(j, "port_only", r->port_only);
+		json_kv_int(j, "count", r->count);
+		json_key(j, "verdict");
+		if (r->verdict && !r->err && !r->err_code)
+			json_string(j, ds_reach_verdict_name(r->verdict));
+		else
+			json_null(j);
+		json_kv_int(j, "delivered", r->delivered);
+		json_key(j, "error");
+		if (r->err_code) {
+			json_begin_object(j);
+			json_kv_string(j, "by", "checker");
+			json_kv_string(j, "code",
+			    ds_reach_err_name(r->err_code)
+			        ? ds_reach_err_name(r->err_code)
+			        : "unknown");
+			json_kv_string(j, "text", r->err_text);
+			json_end(j);
+		} else if (r->err < 0) {
+			json_begin_object(j);
+			json_kv_string(j, "by", "agent");
+			json_kv_string(j, "text", ds_strerror(r->err));
+			json_kv_string(
+			    j, "errno", errno_name(r->err, num, sizeof(num)));
+			json_end(j);
+		} else {
+			json_null(j);
+		}
+		json_ms(j, "elapsed_ms", r->elapsed_us);
+		json_end(j);
+	}
+	json_key(j, "attempts");
+	json_begin_array(j);
+	for (unsigned i = 0; r && !r->err && !r->err_code && r->verdict &&
+	     i < r->count && i < DS_REACH_COUNT_MAX;
+	     i++) {
+		const struct ds_reach_attempt *at = &r->attempts[i];
+
+		json_begin_object(j);
+		json_kv_int(j, "attempt", i + 1);
+		json_kv_string(j, "outcome",
+		    ds_reach_outcome_name(at->outcome)
+		        ? ds_reach_outcome_name(at->outcome)
+		        : "unknown");
+		json_kv_int(j, "ms", at->ms);
+		json_key(j, "errno");
+		if (at->err)
+			json_string(j, errno_name(at->err, num, sizeof(num)));
+		else
+			json_null(j);
+		json_end(j);
+	}
+	json_end(j);
+	json_key(j, "seen");
+	json_begin_array(j);
+	for (unsigned i = 0; r && i < r->n_seen && i < DS_REACH_COUNT_MAX;
+	     i++) {
+		json_begin_object(j);
+		json_endpoint(j, "from", &r->seen[i].from);
+		json_kv_bool(j, "token_ok", r->seen[i].token_ok);
+		json_end(j);
+	}
+	json_end(j);
+	json_key(j, "flow");
+	json_begin_array(j);
+	for (size_t i = 0; i < rn->n_flow; i++) {
+		json_begin_object(j);
+		json_ms(j, "t_ms", rn->flow[i].t_us);
+		json_kv_string(
+		    j, "text", rn->flow[i].text ? rn->flow[i].text : "");
+		json_end(j);
+	}
+	json_end(j);
+	json_key(j, "diagnosis");
+	if (r && ds_reach_diagnose(r, diag, sizeof(diag)) > 0)
+		json_string(j, diag);
+	else
+		json_null(j);
+	json_end(j);
+}
+
+/* Exit status of one agent's check. */
+static int
+run_code(const struct ds_reach_report *r)
+{
+	if (!r)
+		return EXIT_INTERNAL;
+	if (r->err_code)
+		return r->err_code == DS_REACH_E_INTERNAL ? EXIT_INTERNAL
+		                                          : EXIT_FAILED;
+	if (r->err == -ENOMEM || r->err == -EMFILE || r->err == -ENFILE)
+		return EXIT_INTERNAL;
+	if (r->err < 0)
+		return EXIT_FAILED;
+	return r->verdict == DS_REACH_REACHABLE ? EXIT_OK : EXIT_FAILED;
+}
+
+/*
+ * SERVER[:PORT]: a name or IPv4 address with an optional ":PORT", an IPv6
+ * address in brackets with an optional ":PORT", or a bare IPv6 address.
+ */
+static int
+parse_server(const char *s, struct check_opts *o)
+{
+	size_t len = strlen(s), hostlen = 0, pos = 0;
+	const char *host = s, *colon = strchr(s, ':');
+	uint16_t port = DS_REACH_PORT;
+	int r;
+
+	if (len == 0)
+		return cli_usage_error(&cmd_check_role, "empty SERVER");
+	if (s[0] == '[' && s[len - 1] == ']') {
+		host = s + 1;
+		hostlen = len - 2;
+	} else if (s[0] == '[' || (colon && !strchr(colon + 1, ':'))) {
+		r = ds_hostport_split(s, len, &host, &hostlen, &port, &pos);
+		if (r < 0) {
+			cli_parse_error(NULL, s, len, pos, r);
+			return EXIT_USAGE;
+		}
+		if (port == 0)
+			return cli_usage_error(&cmd_check_role,
+			    "'%s': port 0 is not a port to connect to", s);
+	} else {
+		hostlen = len;
+	}
+	if (memchr(host, ':', hostlen)) {
+		/* Not a name: an IPv6 address, which must parse. */
+		struct ds_addr a;
+
+		r = ds_addr_parse(host, hostlen, DS_PARSE_V6_ONLY, &a, &pos);
+		if (r < 0) {
+			cli_parse_error(
+			    NULL, s, len, pos + (size_t)(host - s), r);
+			return EXIT_USAGE;
+		}
+	}
+	if (hostlen == 0 || hostlen >= sizeof(o->server))
+		return cli_usage_error(
+		    &cmd_check_role, "'%s': no server name or address", s);
+	memcpy(o->server, host, hostlen);
+	o->server[hostlen] = '\0';
+	o->port = port;
+	return EXIT_OK;
+}
+
+/*
+ * An explicitly announced address is the user's choice, tested as given,
+ * unless it can never work from another host whatever the network: a
+ * link-local address (the protocol carries no zone, and the checker is
+ * not on the link), multicast, broadcast or an unspecified address.
+ * Returns 0, or prints why and returns EXIT_FAILED.
+ */
+static int
+check_fitness(const struct ds_addr *a, const char *what)
+{
+	const struct ds_addr_block *b = ds_addr_block(a);
+	const char *why = NULL;
+	char text[DS_ADDR_STRLEN];
+
+	if (ds_reach_address_fitness(a, &why) == 0 || !b)
+		return 0;
+	switch (b->kind) {
+	case DS_KIND_LINK_LOCAL:
+	case DS_KIND_MULTICAST:
+	case DS_KIND_BROADCAST:
+	case DS_KIND_UNSPECIFIED:
+	case DS_KIND_THIS_NETWORK:
+		break;
+	default:
+		return 0;
+	}
+	ds_addr_format(a, 0, text, sizeof(text));
+	cli_error("%s %s: %s; not tested (--allow-unfit to try anyway)", what,
+	    text, why ? why : "it cannot be reached from another host");
+	return EXIT_FAILED;
+}
+
+static int
+parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
+{
+	enum {
+		O_TEST_FAMILY = 256,
+		O_BOTH,
+		O_ADVERTISE,
+		O_LISTEN_PORT,
+		O_PORT_ONLY,
+		O_COUNT,
+		O_TIMEOUT,
+		O_SERVER,
+		O_ALLOW_UNFIT,
+		O_JSON,
+	};
+	static const struct option opts[] = {
+	    {"test-family", required_argument, NULL, O_TEST_FAMILY},
+	    {"both", no_argument, NULL, O_BOTH},
+	    {"advertise", required_argument, NULL, O_ADVERTISE},
+	    {"listen-port", required_argument, NULL, O_LISTEN_PORT},
+	    {"port-only", required_argument, NULL, O_PORT_ONLY},
+	    {"count", required_argument, NULL, O_COUNT},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"server", required_argument, NULL, O_SERVER},
+	    {"allow-unfit", no_argument, NULL, O_ALLOW_UNFIT},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool v4 = false, v6 = false;
+	size_t pos, len;
+	uint64_t v;
+	int c, r, code;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "46qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			*help = true;
+			return EXIT_OK;
+		case '4':
+			v4 = true;
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case O_TEST_FAMILY:
+			if (strcmp(optarg, "4") == 0)
+				o->test_family = AF_INET;
+			else if (strcmp(optarg, "6") == 0)
+				o->test_family = AF_INET6;
+			else
+				return cli_usage_error(&cmd_check_role,
+				    "--test-family is 4 or 6, not '%s'",
+				    optarg);
+			break;
+		case O_BOTH:
+			o->both = true;
+			break;
+		case O_ADVERTISE: {
+			struct ds_addr a;
+
+			len = strlen(optarg);
+			pos = 0;
+			r = ds_addr_parse(
+			    optarg, len, DS_PARSE_BRACKETS, &a, &pos);
+			if (r < 0) {
+				cli_parse_error(
+				    "--advertise ", optarg, len, pos, r);
+				return EXIT_USAGE;
+			}
+			if (o->advertise[a.family == AF_INET].family)
+				return cli_usage_error(&cmd_check_role,
+				    "--advertise: one address per family");
+			o->advertise[a.family == AF_INET] = a;
+			break;
+		}
+		case O_LISTEN_PORT:
+			if (cli_parse_u64(optarg, 65535, &v) < 0)
+				return cli_usage_error(&cmd_check_role,
+				    "--listen-port takes a port, 0 to 65535, "
+				    "not '%s'",
+				    optarg);
+			o->listen_port = (uint16_t)v;
+			break;
+		case O_PORT_ONLY:
+			len = strlen(optarg);
+			pos = 0;
+			r = ds_endpoint_parse(
+			    optarg, len, 0, &o->port_only_target, &pos);
+			if (r < 0) {
+				cli_parse_error(
+				    "--port-only ", optarg, len, pos, r);
+				return EXIT_USAGE;
+			}
+			if (o->port_only_target.port == 0)
+				return cli_usage_error(&cmd_check_role,
+				    "--port-only %s: port 0 is not a service",
+				    optarg);
+			o->port_only = true;
+			break;
+		case O_COUNT:
+			if (cli_parse_u64(optarg, DS_REACH_COUNT_MAX, &v) < 0 ||
+			    v == 0)
+				return cli_usage_error(&cmd_check_role,
+				    "--count takes a number from 1 to %u, not "
+				    "'%s'",
+				    DS_REACH_COUNT_MAX, optarg);
+			o->count = (unsigned)v;
+			break;
+		case O_TIMEOUT:
+			if (cli_parse_seconds(optarg, MAX_TIMEOUT_S, &v) < 0 ||
+			    v == 0)
+				return cli_usage_error(&cmd_check_role,
+				    "--timeout takes seconds, more than 0, not "
+				    "'%s'",
+				    optarg);
+			o->timeout_ms = (uint32_t)v;
+			break;
+		case O_SERVER:
+			code = cli_dns_servers(&cmd_check_role, optarg,
+			    o->servers, sizeof(o->servers));
+			if (code != EXIT_OK)
+				return code;
+			o->have_servers = true;
+			break;
+		case O_ALLOW_UNFIT:
+			o->allow_unfit = true;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		default:
+			return cli_usage_error(&cmd_check_role,
+			    "unknown option or missing value: '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (v4 && v6)
+		return cli_usage_error(&cmd_check_role,
+		    "-4 and -6 exclude each other; give neither for both");
+	o->control_family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
+	if (o->both && (o->test_family || o->port_only))
+		return cli_usage_error(&cmd_check_role,
+		    "--both tests both families; it excludes --test-family "
+		    "and --port-only");
+	if (o->port_only) {
+		int pf = o->port_only_target.addr.family;
+
+		if (o->test_family && o->test_family != pf)
+			return cli_usage_error(&cmd_check_role,
+			    "--port-only names an %s service, --test-family "
+			    "says %s",
+			    family_name(pf), family_name(o->test_family));
+		if (o->advertise[0].family || o->advertise[1].family ||
+		    o->listen_port)
+			return cli_usage_error(&cmd_check_role,
+			    "--port-only announces that service itself; it "
+			    "excludes --advertise and --listen-port");
+		o->test_family = pf;
+	}
+	if (!o->both && !o->port_only) {
+		bool a6 = o->advertise[0].family != 0;
+		bool a4 = o->advertise[1].family != 0;
+
+		if (a6 && a4)
+			return cli_usage_error(&cmd_check_role,
+			    "two --advertise addresses need --both");
+		if (!o->test_family)
+			o->test_family = a4 ? AF_INET : AF_INET6;
+		if ((o->test_family == AF_INET && a6) ||
+		    (o->test_family == AF_INET6 && a4))
+			return cli_usage_error(&cmd_check_role,
+			    "--advertise is not of the --test-family");
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(&cmd_check_role,
+		    argc - optind < 1 ? "give the checker, SERVER[:PORT]"
+		                      : "too many arguments");
+	return parse_server(argv[optind], o);
+}
+
+static void
+setup_run(struct run *rn, const struct check_opts *o, int family,
+    struct ds_loop *loop, unsigned *pending, bool both)
+{
+	const struct ds_addr *adv = &o->advertise[family == AF_INET];
+
+	memset(rn, 0, sizeof(*rn));
+	rn->loop = loop;
+	rn->pending = pending;
+	rn->tag = both ? (family == AF_INET ? "[v4] " : "[v6] ") : "";
+	rn->print_flow = !o->json && !o->quiet;
+	rn->cfg.server = o->server;
+	rn->cfg.port = o->port;
+	rn->cfg.control_family = o->control_family;
+	rn->cfg.test_family = family;
+	if (adv->family) {
+		rn->cfg.advertise = *adv;
+		/* Checked here already (check_fitness): the user chose it. */
+		rn->cfg.allow_unfit = true;
+	}
+	/* The same for the service --port-only names. */
+	if (o->allow_unfit || o->port_only)
+		rn->cfg.allow_unfit = true;
+	rn->cfg.listen_port = o->listen_port;
+	rn->cfg.port_only = o->port_only;
+	rn->cfg.port_only_target = o->port_only_target;
+	rn->cfg.count = o->count;
+	rn->cfg.timeout_ms = o->timeout_ms;
+	rn->cfg.dns_servers = o->have_servers ? o->servers : NULL;
+}
+
+static int
+reach_check(int argc, char **argv)
+{
+	struct check_opts o;
+	struct run *runs = NULL;
+	struct ds_loop *loop = NULL;
+	unsigned pending = 0, nrun;
+	bool help = false;
+	int code, r;
+
+	memset(&o, 0, sizeof(o));
+	code = parse_check_args(argc, argv, &o, &help);
+	if (code != EXIT_OK)
+		return code;
+	if (help) {
+		cli_usage(stdout, &cmd_check_role);
+		fputs(check_help_text, stdout);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	if (!o.allow_unfit) {
+		for (int i = 0; i < 2; i++)
+			if (o.advertise[i].family &&
+			    check_fitness(&o.advertise[i], "--advertise"))
+				return EXIT_FAILED;
+		if (o.port_only &&
+		    check_fitness(&o.port_only_target.addr, "--port-only"))
+			return EXIT_FAILED;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	nrun = o.both ? 2 : 1;
+	runs = calloc(nrun, sizeof(*runs));
+	if (!runs) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	r = ds_loop_new(&loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	if (o.both) {
+		setup_run(&runs[0], &o, AF_INET6, loop, &pending, true);
+		setup_run(&runs[1], &o, AF_INET, loop, &pending, true);
+	} else {
+		setup_run(&runs[0], &o, o.test_family, loop, &pending, false);
+	}
+	for (unsigned i = 0; i < nrun; i++) {
+		r = start_agent(&runs[i]);
+		if (r < 0) {
+			cli_error("%s: %s", o.server, ds_strerror(r));
+			code = r == -EINVAL || r == -DS_E_DNS_CONFIG
+			    ? EXIT_USAGE
+			    : r == -EADDRNOTAVAIL ? EXIT_FAILED
+			                          : EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	for (;;) {
+		r = ds_loop_run(loop);
+		if (r < 0) {
+			cli_error("event loop: %s", ds_strerror(r));
+			code = EXIT_INTERNAL;
+			goto out;
+		}
+		/* A check the checker was too busy for runs again now
+		 * that the other one is over. */
+		bool again = false;
+
+		for (unsigned i = 0; i < nrun; i++) {
+			struct run *rn = &runs[i];
+
+			if (!rn->want_restart || pending != 0)
+				continue;
+			rn->want_restart = false;
+			rn->agent = ds_reach_agent_free(rn->agent);
+			on_trace(NULL, ds_time_now_us() - rn->start_us,
+			    "the checker takes one check of this host at a "
+			    "time: asking again",
+			    rn);
+			if (start_agent(rn) == 0)
+				again = true;
+		}
+		if (!again)
+			break;
+	}
+	for (unsigned i = 0; i < nrun; i++)
+		if (!runs[i].done) {
+			cli_error("the check stalled");
+			code = EXIT_INTERNAL;
+			goto out;
+		}
+
+	if (o.json) {
+		struct json j;
+
+		json_init(&j, stdout, true);
+		if (o.both) {
+			json_begin_object(&j);
+			json_kv_bool(&j, "reachable",
+			    reachable(runs[0].report) &&
+			        reachable(runs[1].report));
+			json_key(&j, "v6");
+			json_run(&j, &runs[0]);
+			json_key(&j, "v4");
+			json_run(&j, &runs[1]);
+			json_end(&j);
+		} else {
+			json_run(&j, &runs[0]);
+		}
+		json_finish(&j);
+	} else if (o.both) {
+		char s6[512], s4[512];
+
+		summary_text(runs[0].report, s6, sizeof(s6));
+		summary_text(runs[1].report, s4, sizeof(s4));
+		if (!o.quiet) {
+			print_report(&runs[0], true);
+			print_report(&runs[1], true);
+			printf("\n");
+		}
+		printf("IPv6: %s | IPv4: %s\n", s6, s4);
+	} else if (o.quiet) {
+		char s[512];
+
+		summary_text(runs[0].report, s, sizeof(s));
+		printf("%s: %s\n", family_name(test_family_of(&runs[0])), s);
+	} else {
+		print_report(&runs[0], false);
+	}
+	code = run_code(runs[0].report);
+	if (o.both) {
+		int c2 = run_code(runs[1].report);
+
+		if (c2 > code)
+			code = c2;
+	}
+out:
+	for (unsigned i = 0; runs && i < nrun; i++) {
+		ds_reach_agent_free(runs[i].agent);
+		for (size_t k = 0; k < runs[i].n_flow; k++)
+			free(runs[i].flow[k].text);
+	}
+	free(runs);
+	ds_loop_free(loop);
+	return cli_finish_stdout(code);
+}
+
+/* --- reach ---------------------------------------------------------------- */
+
+static int
+cmd_reach(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(
+		    &cli_cmd_reach, "give a role: serve or check");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cli_usage(stdout, &cli_cmd_reach);
+		fputs(help_text, stdout);
+		return cli_finish_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return reach_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return reach_check(argc - 1, argv + 1);
+	return cli_usage_error(
+	    &cli_cmd_reach, "unknown role '%s'; it is serve or check", argv[1]);
+}
