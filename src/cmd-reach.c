@@ -55,7 +55,7 @@ static const struct cli_command cmd_check_role = {
     "the agent",
     NULL,
     "[-46q] [--test-family 4|6] [--both] [--advertise ADDR]"
-    " [--listen-port N] [--port-only ADDR:PORT] [--count N]"
+    " [--listen [ADDR:]PORT] [--port-only ADDR:PORT] [--count N]"
     " [--timeout SECS] [--server DNS[,DNS...]] [--allow-unfit] [--json]"
     " SERVER[:PORT]",
 };
@@ -123,6 +123,9 @@ static const char check_help_text[] =
     "                        address the kernel uses toward the checker);\n"
     "                        with --both, once per family\n"
     "  --listen-port N       the test listener's port (default: any)\n"
+    "  --listen ADDR:PORT    the same as --advertise ADDR --listen-port\n"
+    "                        PORT ([2001:db8::1]:8080); a bare PORT is\n"
+    "                        --listen-port\n"
     "  --port-only ADDR:PORT check that an existing service accepts\n"
     "                        connections, e.g. sshd; no listener, no\n"
     "                        tokens\n"
@@ -1126,6 +1129,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 		O_BOTH,
 		O_ADVERTISE,
 		O_LISTEN_PORT,
+		O_LISTEN,
 		O_PORT_ONLY,
 		O_COUNT,
 		O_TIMEOUT,
@@ -1138,6 +1142,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 	    {"both", no_argument, NULL, O_BOTH},
 	    {"advertise", required_argument, NULL, O_ADVERTISE},
 	    {"listen-port", required_argument, NULL, O_LISTEN_PORT},
+	    {"listen", required_argument, NULL, O_LISTEN},
 	    {"port-only", required_argument, NULL, O_PORT_ONLY},
 	    {"count", required_argument, NULL, O_COUNT},
 	    {"timeout", required_argument, NULL, O_TIMEOUT},
@@ -1208,6 +1213,30 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 				    optarg);
 			o->listen_port = (uint16_t)v;
 			break;
+		case O_LISTEN: {
+			/* PORT, or ADDR:PORT: --advertise ADDR --listen-port
+			 * PORT in one. */
+			struct ds_endpoint ep;
+
+			if (cli_parse_u64(optarg, 65535, &v) == 0) {
+				o->listen_port = (uint16_t)v;
+				break;
+			}
+			len = strlen(optarg);
+			pos = 0;
+			r = ds_endpoint_parse(optarg, len, 0, &ep, &pos);
+			if (r < 0) {
+				cli_parse_error(
+				    "--listen ", optarg, len, pos, r);
+				return EXIT_USAGE;
+			}
+			if (o->advertise[ep.addr.family == AF_INET].family)
+				return cli_usage_error(&cmd_check_role,
+				    "--listen: one address per family");
+			o->advertise[ep.addr.family == AF_INET] = ep.addr;
+			o->listen_port = ep.port;
+			break;
+		}
 		case O_PORT_ONLY:
 			len = strlen(optarg);
 			pos = 0;

@@ -110,6 +110,12 @@ check_run "127.0.0.1:$P" -4 --advertise ::1 --count 1 -q
 check "-q: exit 0" 0 "$rc"
 check "-q: only the verdict" "IPv6: reachable 1/1" "$out"
 
+# --- --listen ADDR:PORT: the announced address and a fixed port ------------
+lport=$("$PY" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])')
+check_run "127.0.0.1:$P" -4 --listen "[::1]:$lport" --count 2
+check "--listen [::1]:PORT: exit 0" 0 "$rc"
+has "--listen [::1]:PORT: that port is tested" "$out" "\\[::1\\]:$lport: reachable 2/2"
+
 # --- --port-only ----------------------------------------------------------
 "$PY" - "$_tmp/plain.port" <<'EOF' &
 import os, socket, sys
