@@ -325,6 +325,10 @@ check "after netns_flush both families connect" "ok ok" \
 # --- cleanup ------------------------------------------------------------------------
 # A script using the library: sets up, starts dnsd, says so, then waits.
 child() {
+	# A fresh file: the wait below must not read the last child's line
+	# before this child's redirection has truncated it.
+	rm -f "$NETNS_DIR/child.out"
+	child_shell= child_dnsd=
 	bash -c '
 		. "$1"
 		netns_setup || exit 1
@@ -333,11 +337,11 @@ child() {
 		while :; do sleep 0.1; done
 	' child "$lib" >"$NETNS_DIR/child.out" 2>&1 &
 	child_pid=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		[ -s "$NETNS_DIR/child.out" ] && break
 		sleep 0.1
 	done
-	read -r child_shell child_dnsd <"$NETNS_DIR/child.out"
+	read -r child_shell child_dnsd <"$NETNS_DIR/child.out" || true
 }
 gone() { # PID: "gone" or "alive" (a zombie nobody reaps counts as gone)
 	local st
