@@ -13,6 +13,7 @@
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
 #include "dualstack/packet.h"
+#include "dualstack/proxyproto.h"
 #include "dualstack/reach.h"
 #include "dualstack/resolve.h"
 #include "dualstack/server.h"
