@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dualstack/addr.h"
@@ -351,6 +352,59 @@ json_kv_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
 	json_bool(j, v);
+}
+
+/* --- Shared values ------------------------------------------------------- */
+
+void
+json_kv_ms(struct json *j, const char *key, uint64_t us)
+{
+	char buf[32];
+
+	json_key(j, key);
+	snprintf(buf, sizeof(buf), "%.3f", (double)us / 1000.0);
+	json_raw(j, buf);
+}
+
+void
+cli_time_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
+}
+
+int
+cli_parse_listen(const char *s, struct ds_endpoint *ret)
+{
+	struct ds_endpoint ep;
+	size_t pos = 0, len = strlen(s);
+	uint64_t port;
+	int r;
+
+	if (len > 0 && strspn(s, "0123456789") == len) {
+		if (cli_parse_u64(s, 65535, &port) < 0) {
+			cli_error("--listen '%s': port out of range", s);
+			return -EINVAL;
+		}
+		memset(&ep, 0, sizeof(ep));
+		ep.addr.family = AF_INET6; /* as ":PORT" parses */
+		ep.port = (uint16_t)port;
+		*ret = ep;
+		return 0;
+	}
+	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
+	if (r < 0) {
+		cli_parse_error("--listen ", s, len, pos, r);
+		return r;
+	}
+	*ret = ep;
+	return 0;
 }
 
 /* --- DNS servers ---------------------------------------------------------- */

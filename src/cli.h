@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+struct ds_endpoint;
+
 /* Exit codes, as doc/dualstack.1 documents them. */
 enum {
 	EXIT_OK = 0,
@@ -93,6 +95,9 @@ void json_finish(struct json *j);
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+/* A duration given in microseconds, written as milliseconds with three
+ * decimals: "elapsed_ms": 253.903. */
+void json_kv_ms(struct json *j, const char *key, uint64_t us);
 
 /*
  * A decimal number from 0 to max: digits only, no sign, no blanks, no
@@ -147,6 +152,18 @@ cli_out_str(struct cli_out *o, const char *s)
 {
 	cli_out_put(o, s, strlen(s));
 }
+
+/* The time now, RFC 3339 in UTC with milliseconds, for log lines:
+ * "2026-11-22T10:00:00.123Z". 40 bytes always suffice. */
+void cli_time_now(char *buf, size_t size);
+
+/*
+ * A --listen value as DESIGN.md writes endpoints ("[::]:9000",
+ * "192.0.2.1:9000", ":9000"), or a bare port, which means ":PORT". Host
+ * names are not taken: a server binds addresses, and resolving would hide
+ * which. Returns 0, or prints what is wrong and returns a negative error.
+ */
+int cli_parse_listen(const char *s, struct ds_endpoint *ret);
 
 /*
  * A --server list, "ADDR[,ADDR...]", into the form ds_resolve_opts.servers

@@ -339,16 +339,6 @@ print_events(const struct ds_he_event *ev, size_t from, size_t n)
 	fflush(stderr);
 }
 
-static void
-json_ms(struct json *j, const char *key, uint64_t us)
-{
-	char buf[32];
-
-	json_key(j, key);
-	snprintf(buf, sizeof(buf), "%.3f", ms(us));
-	json_raw(j, buf);
-}
-
 /* "error": the phrase, and "errno": the symbol for a system error. */
 static void
 json_error(struct json *j, int err)
@@ -439,7 +429,7 @@ json_event(struct json *j, const struct ds_he_event *ev)
 	char buf[DS_PREFIX_STRLEN];
 
 	json_begin_object(j);
-	json_ms(j, "t_ms", ev->t_us);
+	json_kv_ms(j, "t_ms", ev->t_us);
 	json_kv_string(j, "event", ds_he_event_name(ev->type));
 	switch (ev->type) {
 	case DS_HE_EV_QUERY:
@@ -482,7 +472,7 @@ json_event(struct json *j, const struct ds_he_event *ev)
 		if (ev->type == DS_HE_EV_ATTEMPT)
 			json_kv_int(j, "delay_ms", ev->delay_ms);
 		else
-			json_ms(j, "elapsed_ms", ev->elapsed_us);
+			json_kv_ms(j, "elapsed_ms", ev->elapsed_us);
 		if (ev->type == DS_HE_EV_FAILED)
 			json_error(j, ev->err);
 		break;
@@ -528,7 +518,7 @@ report_json(const char *host, uint16_t port, struct ds_connect *c,
 	else
 		json_uint(&j, winner_attempt(ev, n));
 	json_kv_int(&j, "attempts", r->attempts);
-	json_ms(&j, "elapsed_ms", r->elapsed_us);
+	json_kv_ms(&j, "elapsed_ms", r->elapsed_us);
 	json_key(&j, "connect_ms");
 	if (r->err) {
 		json_null(&j);

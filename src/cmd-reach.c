@@ -162,20 +162,6 @@ static const char check_help_text[] =
 
 /* --- Shared --------------------------------------------------------------- */
 
-/* RFC 3339 UTC with milliseconds: "2026-11-22T10:00:00.123Z". */
-static void
-format_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char date[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
-}
-
 static const char *
 family_name(int family)
 {
@@ -215,7 +201,7 @@ log_line(struct checker *ck, const char *event, const char *text)
 {
 	char now[40];
 
-	format_now(now, sizeof(now));
+	cli_time_now(now, sizeof(now));
 	if (ck->json) {
 		struct json j;
 
@@ -283,34 +269,6 @@ on_stop_signal(struct ds_signal *sig, int signo, void *userdata)
 	ds_loop_stop(ck->loop, 0);
 }
 
-/* As dualstack serve: "[::]:4646", "192.0.2.1:4646", ":4646", "4646". */
-static int
-parse_listen(const char *s, struct ds_endpoint *ret)
-{
-	size_t pos = 0, len = strlen(s);
-	struct ds_endpoint ep;
-	uint64_t port;
-	int r;
-
-	if (len > 0 && strspn(s, "0123456789") == len) {
-		if (cli_parse_u64(s, 65535, &port) < 0)
-			return cli_usage_error(&cmd_serve_role,
-			    "--listen '%s': port out of range", s);
-		memset(&ep, 0, sizeof(ep));
-		ep.addr.family = AF_INET6; /* as ":PORT" parses */
-		ep.port = (uint16_t)port;
-		*ret = ep;
-		return EXIT_OK;
-	}
-	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
-	if (r < 0) {
-		cli_parse_error("--listen ", s, len, pos, r);
-		return EXIT_USAGE;
-	}
-	*ret = ep;
-	return EXIT_OK;
-}
-
 /* "N/min", "N/m" or "N": checks per agent and minute, 1 to 10000. */
 static int
 parse_rate(const char *s, uint32_t *ret)
@@ -374,7 +332,7 @@ open_listener(struct checker *ck, const struct ds_listen_config *cfg,
 			struct json j;
 			char now[40];
 
-			format_now(now, sizeof(now));
+			cli_time_now(now, sizeof(now));
 			json_init(&j, stderr, false);
 			json_begin_object(&j);
 			json_kv_string(&j, "time", now);
@@ -445,9 +403,8 @@ reach_serve(int argc, char **argv)
 			if (nlisten == MAX_LISTEN)
 				return cli_usage_error(&cmd_serve_role,
 				    "at most %d --listen", MAX_LISTEN);
-			code = parse_listen(optarg, &where[nlisten]);
-			if (code != EXIT_OK)
-				return code;
+			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
+				return EXIT_USAGE;
 			nlisten++;
 			break;
 		case O_MODE:
@@ -914,16 +871,6 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 }
 
 static void
-json_ms(struct json *j, const char *key, uint64_t us)
-{
-	char buf[32];
-
-	json_key(j, key);
-	snprintf(buf, sizeof(buf), "%.3f", (double)us / 1000.0);
-	json_raw(j, buf);
-}
-
-static void
 json_run(struct json *j, const struct run *rn)
 {
 	const struct ds_reach_report *r = rn->report;
@@ -971,7 +918,7 @@ json_run(struct json *j, const struct run *rn)
 		} else {
 			json_null(j);
 		}
-		json_ms(j, "elapsed_ms", r->elapsed_us);
+		json_kv_ms(j, "elapsed_ms", r->elapsed_us);
 		json_end(j);
 	}
 	json_key(j, "attempts");
@@ -1010,7 +957,7 @@ json_run(struct json *j, const struct run *rn)
 	json_begin_array(j);
 	for (size_t i = 0; i < rn->n_flow; i++) {
 		json_begin_object(j);
-		json_ms(j, "t_ms", rn->flow[i].t_us);
+		json_kv_ms(j, "t_ms", rn->flow[i].t_us);
 		json_kv_string(
 		    j, "text", rn->flow[i].text ? rn->flow[i].text : "");
 		json_end(j);

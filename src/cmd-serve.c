@@ -87,27 +87,13 @@ struct serve {
 
 /* --- Log lines ------------------------------------------------------------ */
 
-/* RFC 3339 UTC with milliseconds: "2026-11-22T10:00:00.123Z". */
-static void
-format_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char date[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
-}
-
 /* Start a text line with the time; returns stdout. */
 static FILE *
 text_begin(void)
 {
 	char now[40];
 
-	format_now(now, sizeof(now));
+	cli_time_now(now, sizeof(now));
 	printf("%s ", now);
 	return stdout;
 }
@@ -118,7 +104,7 @@ json_event(struct json *j, const char *name)
 {
 	char now[40];
 
-	format_now(now, sizeof(now));
+	cli_time_now(now, sizeof(now));
 	json_init(j, stdout, false);
 	json_begin_object(j);
 	json_kv_string(j, "time", now);
@@ -387,39 +373,6 @@ parse_size(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-/*
- * An endpoint as DESIGN.md writes them ("[::]:9000", "192.0.2.1:9000",
- * ":9000"), or a bare port, which means ":PORT". Host names are not
- * taken: a server binds addresses, and resolving would hide which.
- */
-static int
-parse_listen(const char *s, struct ds_endpoint *ret)
-{
-	struct ds_endpoint ep;
-	size_t pos = 0, len = strlen(s);
-	uint64_t port;
-	int r;
-
-	if (len > 0 && strspn(s, "0123456789") == len) {
-		if (cli_parse_u64(s, 65535, &port) < 0) {
-			cli_error("--listen '%s': port out of range", s);
-			return -EINVAL;
-		}
-		memset(&ep, 0, sizeof(ep));
-		ep.addr.family = AF_INET6; /* as ":PORT" parses */
-		ep.port = (uint16_t)port;
-		*ret = ep;
-		return 0;
-	}
-	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
-	if (r < 0) {
-		cli_parse_error("--listen ", s, len, pos, r);
-		return r;
-	}
-	*ret = ep;
-	return 0;
-}
-
 /* --- Listeners ------------------------------------------------------------ */
 
 /* The address a family's socket tried, for messages: "[::]:9000". */
@@ -623,7 +576,7 @@ cmd_serve(int argc, char **argv)
 			if (nlisten == MAX_LISTEN)
 				return cli_usage_error(&cli_cmd_serve,
 				    "at most %d --listen", MAX_LISTEN);
-			if (parse_listen(optarg, &where[nlisten]) < 0)
+			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
 				return EXIT_USAGE;
 			nlisten++;
 			break;
