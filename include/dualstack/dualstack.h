@@ -4,6 +4,7 @@
 
 /* libdualstack: every public header. See libdualstack(3). */
 
+#include "dualstack/acl.h"
 #include "dualstack/addr.h"
 #include "dualstack/capture.h"
 #include "dualstack/connect.h"
