@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "dualstack/loop.h"
+#include "loop-int.h"
 
 /*
  * Events taken from the kernel per epoll_wait(). A full batch only means
@@ -1115,4 +1116,18 @@ ds_defer_free(struct ds_defer *d)
 	list_unlink(&d->link);
 	free(d);
 	return NULL;
+}
+
+/* --- Sizes, for lib/loop-int.h --------------------------------------------*/
+
+size_t
+ds__io_sizeof(void)
+{
+	return sizeof(struct ds_io);
+}
+
+size_t
+ds__timer_sizeof(void)
+{
+	return sizeof(struct ds_timer);
 }

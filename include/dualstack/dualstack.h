@@ -16,6 +16,7 @@
 #include "dualstack/packet.h"
 #include "dualstack/proxyproto.h"
 #include "dualstack/reach.h"
+#include "dualstack/relay.h"
 #include "dualstack/resolve.h"
 #include "dualstack/server.h"
 #include "dualstack/sort.h"

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_RELAY_H
+#define DUALSTACK_RELAY_H
+
+/*
+ * ds_relay: relay bytes between two connected stream sockets on a
+ * ds_loop, both ways, until both are done.
+ *
+ * Guarantees:
+ * - Every byte read from one side is written to the other, in order,
+ *   none lost, none added (besides the bytes given to send first).
+ * - Zero copy where the kernel allows it: splice(2) from the socket into
+ *   a pipe and from the pipe into the other socket. If a pipe cannot be
+ *   had (EMFILE, ENFILE) or splice refuses the descriptors (EINVAL), that
+ *   direction falls back to read(2)/write(2) through a buffer, for the
+ *   rest of the relay; no byte is lost in the switch.
+ * - Exact half-close: end of stream from A (a FIN) is passed on to B as
+ *   shutdown(B, SHUT_WR) once everything A sent before it has been
+ *   written to B; B to A keeps flowing until B ends too. The relay is
+ *   over when both directions have ended (or on reset, error, timeout).
+ * - A reset is passed on as a reset: when one side resets (ECONNRESET
+ *   on a read, or on a write to it: EPIPE, ECONNRESET), the other is
+ *   closed with SO_LINGER {1, 0}, which sends an RST, and bytes still in
+ *   flight toward the reset side are dropped, as TCP would.
+ * - Backpressure: a side is only read while the pipe or buffer toward
+ *   the other side has room; when the other side's socket is full the
+ *   relay waits for it to drain (EPOLLOUT) and stops reading. Memory and
+ *   pipe use per direction are bounded by the pipe or buffer size.
+ * - Small when idle: pipes and buffers are borrowed from the context's
+ *   pool when bytes arrive and given back when the direction has nothing
+ *   in flight, so an idle relay holds no pipe, no buffer and no
+ *   descriptor besides its two sockets: just struct ds_relay, two io
+ *   watches and one timer (ds_relay_sizeof() says how many bytes).
+ * - The idle timeout restarts on any byte in either direction; it costs
+ *   no timer operation per byte (the deadline is checked when the timer
+ *   fires, and moved then).
+ *
+ * How each end closes the sockets: the EOF ends, a timeout and
+ * ds_relay_close(false) close normally (the kernel still answers an RST
+ * where unread bytes are queued, as TCP says); a reset passes an RST to
+ * the other side; DS_RELAY_ERROR and ds_relay_close(true) reset both.
+ *
+ * A reset from a side the relay is neither reading (its FIN was read, or
+ * backpressure holds it) nor writing to is noticed at the next write to
+ * it, or by the idle timeout: a watch with nothing wanted is out of
+ * epoll, as the loop does it. TCP itself learns no sooner.
+ *
+ * SIGPIPE: splice(2) has no MSG_NOSIGNAL, so a splice into a socket
+ * whose peer has gone raises SIGPIPE. A program that relays must ignore
+ * it (signal(SIGPIPE, SIG_IGN)); the library does not change the
+ * process's signal dispositions behind its back.
+ *
+ * Threads: a context, its relays and its pool belong to the loop's thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dualstack/export.h"
+#include "dualstack/loop.h"
+
+/* Options for every relay of a context. Zero-initialise, then set. */
+struct ds_relay_opts {
+	uint32_t idle_timeout_ms; /* 0: none */
+	bool no_splice;           /* buffers only (for tests and comparison) */
+	/* Pipe capacity (F_SETPIPE_SZ; 0: the kernel's default, 64 KiB) and
+	 * buffer size for the fallback (0: 64 KiB). */
+	uint32_t pipe_size;
+	uint32_t buffer_size;
+	/* Spare pipes and buffers kept for reuse (0: 64 of each). */
+	uint32_t pool_max;
+};
+
+/* How a relay ended. A is the first socket given, B the second. */
+enum ds_relay_end {
+	DS_RELAY_EOF_A = 1, /* both directions ended; A's FIN came first */
+	DS_RELAY_EOF_B,     /* both directions ended; B's FIN came first */
+	DS_RELAY_RESET_A,   /* A reset (or a write to A failed): RST to B */
+	DS_RELAY_RESET_B,   /* B reset (or a write to B failed): RST to A */
+	DS_RELAY_TIMEOUT,   /* idle for idle_timeout_ms: both closed */
+	DS_RELAY_CLOSED,    /* ds_relay_close() */
+	DS_RELAY_ERROR,     /* another error; see err */
+};
+
+/* "eof-a", "eof-b", "reset-a", "reset-b", "timeout", "closed", "error". */
+DS_EXPORT const char *ds_relay_end_name(enum ds_relay_end e);
+
+struct ds_relay_stats {
+	uint64_t a_to_b; /* bytes written to B that came from A */
+	uint64_t b_to_a;
+	uint64_t pre_b;        /* of the bytes given to send first, written */
+	uint64_t start_ms;     /* ds_loop_now() at ds_relay_new() */
+	uint64_t last_ms;      /* last byte either way */
+	bool a_eof, b_eof;     /* that side's FIN has been read */
+	bool spliced;          /* at least one byte went through a pipe */
+	bool fallback;         /* a direction fell back to buffers */
+	enum ds_relay_end end; /* 0 while running */
+	int err;               /* -errno for DS_RELAY_ERROR and resets */
+};
+
+struct ds_relay_ctx;
+struct ds_relay;
+
+/*
+ * Called once when the relay is over: both sockets are already closed (an
+ * RST sent where a reset was passed on). The callback may free the relay;
+ * nothing else is done with it after the callback returns.
+ */
+typedef void ds_relay_done_fn(
+    struct ds_relay *r, const struct ds_relay_stats *st, void *userdata);
+
+/* A context: options and the pool of pipes and buffers. -EINVAL for a
+ * pipe or buffer size below 4096 or above 1 GiB, -ENOMEM. */
+DS_EXPORT int ds_relay_ctx_new(struct ds_loop *loop,
+    const struct ds_relay_opts *opts, struct ds_relay_ctx **ret);
+
+/* Free the context, its pool and every relay made from it, running or
+ * ended but not yet freed (running ones are closed without callbacks);
+ * every relay pointer is invalid afterwards. Free it before its loop.
+ * NULL-safe; returns NULL. */
+DS_EXPORT struct ds_relay_ctx *ds_relay_ctx_free(struct ds_relay_ctx *ctx);
+
+/*
+ * Relay between fd_a and fd_b (connected stream sockets; made
+ * non-blocking here if they are not), which the relay now owns and
+ * closes. pre_b[0..pre_b_len) is copied and written to B before any byte
+ * from A (a PROXY header, bytes already read from A); may be NULL/0.
+ * cb is called once at the end, from the loop, never from inside
+ * ds_relay_new(). On failure (-EINVAL for a NULL context, -EBADF for a
+ * negative descriptor or fd_a equal to fd_b, -ENOMEM, -errno from epoll)
+ * the sockets are NOT closed: they stay the caller's.
+ */
+DS_EXPORT int ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
+    const void *pre_b, size_t pre_b_len, ds_relay_done_fn *cb, void *userdata,
+    struct ds_relay **ret);
+
+/* The counters so far (also valid inside and after the callback). */
+DS_EXPORT const struct ds_relay_stats *ds_relay_stats(const struct ds_relay *r);
+
+/*
+ * End a relay now: both sockets closed (with RST when reset is true, else
+ * a normal close that lets the kernel send what is queued), the callback
+ * called on the next iteration with DS_RELAY_CLOSED. For drain deadlines.
+ * Nothing happens once it is over.
+ */
+DS_EXPORT void ds_relay_close(struct ds_relay *r, bool reset);
+
+/*
+ * Free. A relay still running is closed without a callback. NULL-safe;
+ * returns NULL. Safe from the relay's own callback.
+ */
+DS_EXPORT struct ds_relay *ds_relay_free(struct ds_relay *r);
+
+/* Relays running on the context now. */
+DS_EXPORT size_t ds_relay_ctx_active(const struct ds_relay_ctx *ctx);
+
+/*
+ * Bytes of user-space memory an idle relay takes: struct ds_relay, its two
+ * io watches and its timer, as allocated. For documentation and the
+ * benchmark. The loop's bookkeeping (a timer-heap slot and two fd-table
+ * entries, 40 bytes) and the kernel's socket buffers come on top.
+ */
+DS_EXPORT size_t ds_relay_sizeof(void);
+
+#endif

@@ -1,0 +1,888 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_relay: two sockets, two directions (A to B, B to A), each a small
+ * state machine driven by level-triggered io watches on ds_loop.
+ *
+ * A direction moves bytes in rounds: write out everything it holds (the
+ * bytes given to send first, then the pipe or buffer) until the
+ * destination says EAGAIN, and only when it holds nothing read the source
+ * again, at most one pipe or buffer full, with splice(2) socket to pipe
+ * and pipe to socket, or recv(2)/send(2) through a buffer. So a direction
+ * never holds more than one pipe or one buffer (the bound the header
+ * promises), its source is watched for input only while it holds nothing,
+ * and its destination for output only while it holds something: a peer
+ * that does not read stops the relay from reading the other side, and
+ * the other side's sender meets a full socket. A round ends at EAGAIN, at
+ * end of stream, or after BURST reads so that other relays get their
+ * turn; a level-triggered watch brings it back. Watches are changed only
+ * when the wanted set changes, and the loop makes no system call when
+ * the epoll mask stays the same.
+ *
+ * A direction that ends its round holding nothing gives its pipe and
+ * buffer back to the context's pool; only empty pipes go back. It falls
+ * back to buffers for good when no pipe can be had (EMFILE, ENFILE) or
+ * splice(2) answers EINVAL; bytes already in the pipe are then read out
+ * of it through the buffer before any more is read from the socket, so
+ * nothing is lost or reordered.
+ *
+ * End of stream from a source becomes shutdown(SHUT_WR) on the
+ * destination once the direction holds nothing, and the other direction
+ * goes on: TCP's half-closed connection (RFC 9293 section 3.6.1; OpenBSD
+ * nc's readwrite() does the same). A reset (ECONNRESET on a read, EPIPE
+ * or ECONNRESET on a write, an EPOLLERR whose SO_ERROR says so) ends the
+ * relay at once: the other socket gets SO_LINGER {1, 0} and close(), the
+ * ABORT call, which sends an RST and drops what is queued (RFC 9293
+ * section 3.10.5), and bytes in flight here are dropped too. EPOLLHUP or
+ * EPOLLRDHUP alone is not a reset: the side is read until recv() gives 0
+ * or an error.
+ *
+ * The one timer does two jobs. With an idle timeout it is armed once, and
+ * every byte only writes ds_loop_now() into active_ms; when it fires it
+ * compares and either ends the relay or re-arms itself for the rest. When
+ * the relay ends inside ds_relay_close() it is started with delay 0 to
+ * call the callback on the next iteration. Ends found inside an io or
+ * timer callback call the user's callback directly, as the last thing
+ * done there, since the relay may be freed by it.
+ *
+ * Cost of an idle relay (x86-64, glibc): ds_relay_sizeof() is 384 bytes,
+ * struct ds_relay 216 plus two ds_io of 56 and a ds_timer of 56 (malloc
+ * adds 8 to 16 bytes of header per block), plus the loop's bookkeeping: a
+ * 24-byte slot in its timer heap and two 8-byte pointers in its fd
+ * table. The bytes to send first are a separate block, freed once sent.
+ * The kernel side is the two sockets with their buffers and two epoll
+ * items; an idle relay holds no pipe, no buffer and no other descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "dualstack/relay.h"
+#include "loop-int.h"
+#include "relay-int.h"
+
+/* The kernel's default pipe capacity, 16 pages (PIPE_DEF_BUFFERS in
+ * include/linux/pipe_fs_i.h), and the same for the fallback buffer. */
+#define DEFAULT_SIZE (64u * 1024u)
+#define MIN_SIZE 4096u
+#define MAX_SIZE (1u << 30)
+#define DEFAULT_POOL 64u
+
+/* Reads per direction per event: four pipes full (256 KiB by default)
+ * before the loop serves other descriptors. */
+#define BURST 4
+
+#define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+struct ds_relay_ctx {
+	struct ds_loop *loop;
+	struct ds_relay *relays; /* every relay not yet freed */
+	size_t active;
+	uint32_t idle_timeout_ms;
+	uint32_t pipe_size; /* what splice() is asked to move */
+	uint32_t pipe_set;  /* F_SETPIPE_SZ, 0 for the default */
+	uint32_t buffer_size;
+	uint32_t pool_max;
+	bool no_splice;
+	uint32_t fail_in, fail_out; /* ds__relay_ctx_fail_splice() */
+	uint32_t npipes, nbufs;
+	int (*pipes)[2];
+	char **bufs;
+};
+
+/* One direction: from side i to side !i (dir[0] is A to B). */
+struct dir {
+	int pipe[2];         /* borrowed pipe, -1 when none */
+	uint32_t in_pipe;    /* bytes in it */
+	uint32_t head, tail; /* buf[head..tail) is still to be written */
+	bool use_buf;        /* no_splice, or fell back */
+	bool eof;            /* the source's FIN has been read */
+	bool shut;           /* passed on: shutdown(destination, SHUT_WR) */
+	char *buf;           /* borrowed buffer, NULL when none */
+};
+
+/* The bytes to send to B first, while some are left. */
+struct pre {
+	size_t len, off;
+	char data[];
+};
+
+struct ds_relay {
+	struct ds_relay_ctx *ctx;
+	struct ds_relay *prev, *next;
+	int fd[2];
+	struct ds_io *io[2];
+	struct ds_timer *timer;
+	struct dir dir[2];
+	struct pre *pre;    /* NULL once sent */
+	uint64_t active_ms; /* ds_loop_now() at the last byte, or the start */
+	ds_relay_done_fn *cb;
+	void *userdata;
+	struct ds_relay_stats st;
+	uint8_t first_eof; /* 1: A's FIN was read first, 2: B's, 0: none */
+	bool over;         /* ended: sockets closed, watches freed */
+	bool reported;     /* the callback has been called */
+};
+
+const char *
+ds_relay_end_name(enum ds_relay_end e)
+{
+	switch (e) {
+	case DS_RELAY_EOF_A:
+		return "eof-a";
+	case DS_RELAY_EOF_B:
+		return "eof-b";
+	case DS_RELAY_RESET_A:
+		return "reset-a";
+	case DS_RELAY_RESET_B:
+		return "reset-b";
+	case DS_RELAY_TIMEOUT:
+		return "timeout";
+	case DS_RELAY_CLOSED:
+		return "closed";
+	case DS_RELAY_ERROR:
+		return "error";
+	}
+	return "running";
+}
+
+/* --- The pool -------------------------------------------------------------*/
+
+static int
+pipe_get(struct ds_relay_ctx *ctx, int p[2])
+{
+	int fds[2];
+
+	if (ctx->npipes > 0) {
+		ctx->npipes--;
+		p[0] = ctx->pipes[ctx->npipes][0];
+		p[1] = ctx->pipes[ctx->npipes][1];
+		return 0;
+	}
+	/* Into a local array: p stays {-1, -1} on failure whatever the
+	 * system call wrote. */
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -errno;
+	p[0] = fds[0];
+	p[1] = fds[1];
+	/* Best effort: above /proc/sys/fs/pipe-max-size, or past the user's
+	 * pipe-user-pages-soft, the kernel refuses (EPERM) or gives less,
+	 * and the pipe works at its default size; splice() moves what fits. */
+	if (ctx->pipe_set)
+		(void)fcntl(p[1], F_SETPIPE_SZ, (int)ctx->pipe_set);
+	return 0;
+}
+
+/* Give back an empty pipe (or close it when the pool is full). */
+static void
+pipe_put(struct ds_relay_ctx *ctx, int p[2])
+{
+	if (ctx->npipes < ctx->pool_max) {
+		ctx->pipes[ctx->npipes][0] = p[0];
+		ctx->pipes[ctx->npipes][1] = p[1];
+		ctx->npipes++;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+static char *
+buf_get(struct ds_relay_ctx *ctx)
+{
+	if (ctx->nbufs > 0)
+		return ctx->bufs[--ctx->nbufs];
+	return malloc(ctx->buffer_size);
+}
+
+static void
+buf_put(struct ds_relay_ctx *ctx, char *b)
+{
+	if (ctx->nbufs < ctx->pool_max)
+		ctx->bufs[ctx->nbufs++] = b;
+	else
+		free(b);
+}
+
+/* --- Ending ---------------------------------------------------------------*/
+
+static bool
+pending(const struct dir *d)
+{
+	return d->in_pipe > 0 || d->head < d->tail;
+}
+
+/* Give back what a direction holds; bytes still in it are dropped. */
+static void
+dir_release(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	if (d->pipe[0] != -1) {
+		if (d->in_pipe > 0) {
+			close(d->pipe[0]);
+			close(d->pipe[1]);
+			d->pipe[0] = d->pipe[1] = -1;
+			d->in_pipe = 0;
+		} else {
+			pipe_put(ctx, d->pipe);
+		}
+	}
+	if (d->buf) {
+		buf_put(ctx, d->buf);
+		d->buf = NULL;
+		d->head = d->tail = 0;
+	}
+}
+
+static void
+close_rst(int fd)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+
+	/* An abortive close: with a zero linger time close() discards what
+	 * is queued and sends an RST, TCP's ABORT (RFC 9293 section 3.10.5). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+/*
+ * End the relay: free the watches, close both sockets (with an RST for
+ * the sides in rst_mask: bit 0 A, bit 1 B), give the pipes and buffers
+ * back. The callback is the caller's business.
+ */
+static void
+finish(struct ds_relay *r, enum ds_relay_end end, int err, unsigned rst_mask)
+{
+	struct ds_relay_ctx *ctx = r->ctx;
+
+	if (r->over)
+		return;
+	r->over = true;
+	r->st.end = end;
+	r->st.err = err;
+	ctx->active--;
+	ds_timer_stop(r->timer);
+	for (int s = 0; s < 2; s++) {
+		r->io[s] = ds_io_free(r->io[s]);
+		if (rst_mask & (1u << s))
+			close_rst(r->fd[s]);
+		else
+			close(r->fd[s]);
+		r->fd[s] = -1;
+		dir_release(ctx, &r->dir[s]);
+	}
+	free(r->pre);
+	r->pre = NULL;
+}
+
+/* Side s reset (err -ECONNRESET or -EPIPE): pass it on to the other. */
+static void
+reset_from(struct ds_relay *r, int s, int err)
+{
+	finish(r, s == 0 ? DS_RELAY_RESET_A : DS_RELAY_RESET_B, err,
+	    1u << (1 - s));
+}
+
+/* An error that is not a reset: nothing sensible can follow on either
+ * socket, so both are aborted rather than made to look like a clean end. */
+static void
+fail(struct ds_relay *r, int err)
+{
+	finish(r, DS_RELAY_ERROR, err, 3u);
+}
+
+/* A failed read from side s, or write to it. */
+static void
+sock_failed(struct ds_relay *r, int s, int e)
+{
+	if (e == ECONNRESET || e == EPIPE)
+		reset_from(r, s, -e);
+	else
+		fail(r, -e);
+}
+
+static void
+report(struct ds_relay *r)
+{
+	if (r->reported)
+		return;
+	r->reported = true;
+	if (r->cb)
+		r->cb(r, &r->st, r->userdata);
+}
+
+/* --- Moving bytes ---------------------------------------------------------*/
+
+static void
+moved(struct ds_relay *r)
+{
+	r->active_ms = ds_loop_now(r->ctx->loop);
+	r->st.last_ms = r->active_ms;
+}
+
+/*
+ * Write out what direction i holds. Returns 1 when it holds nothing any
+ * more, 0 when the destination is full, -1 when the relay is over.
+ */
+static int
+flush(struct ds_relay *r, int i)
+{
+	struct dir *d = &r->dir[i];
+	int dst = r->fd[1 - i];
+	uint64_t *count = i == 0 ? &r->st.a_to_b : &r->st.b_to_a;
+	ssize_t n;
+
+	while (i == 0 && r->pre) {
+		n = send(dst, r->pre->data + r->pre->off,
+		    r->pre->len - r->pre->off, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			sock_failed(r, 1, errno);
+			return -1;
+		}
+		r->pre->off += (size_t)n;
+		r->st.pre_b += (uint64_t)n;
+		moved(r);
+		if (r->pre->off == r->pre->len) {
+			free(r->pre);
+			r->pre = NULL;
+		}
+	}
+	while (!d->use_buf && d->in_pipe > 0) {
+		if (r->ctx->fail_out) {
+			/* The test hook: as if splice() refused this
+			 * destination, with the bytes still in the pipe. */
+			r->ctx->fail_out--;
+			n = -1;
+			errno = EINVAL;
+		} else {
+			n = splice(d->pipe[0], NULL, dst, NULL, d->in_pipe,
+			    SPLICE_FLAGS);
+		}
+		if (n > 0) {
+			d->in_pipe -= (uint32_t)n;
+			*count += (uint64_t)n;
+			r->st.spliced = true;
+			moved(r);
+			continue;
+		}
+		if (n == 0) {
+			/* We hold the write end: an empty read cannot be. */
+			fail(r, -EIO);
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == EINVAL) {
+			/* This destination takes no splice: the bytes in the
+			 * pipe go out through the buffer below. */
+			d->use_buf = true;
+			r->st.fallback = true;
+			break;
+		}
+		sock_failed(r, 1 - i, errno);
+		return -1;
+	}
+	for (;;) {
+		if (d->head == d->tail) {
+			d->head = d->tail = 0;
+			if (d->in_pipe == 0)
+				break;
+			/* Fell back with bytes in the pipe: they go first. */
+			if (!d->buf && !(d->buf = buf_get(r->ctx))) {
+				fail(r, -ENOMEM);
+				return -1;
+			}
+			n = read(d->pipe[0], d->buf,
+			    d->in_pipe < r->ctx->buffer_size
+			        ? d->in_pipe
+			        : r->ctx->buffer_size);
+			if (n <= 0) {
+				if (n == -1 && errno == EINTR)
+					continue;
+				fail(r, n == 0 ? -EIO : -errno);
+				return -1;
+			}
+			d->in_pipe -= (uint32_t)n;
+			d->tail = (uint32_t)n;
+			if (d->in_pipe == 0)
+				pipe_put(r->ctx, d->pipe);
+		}
+		n = send(
+		    dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			sock_failed(r, 1 - i, errno);
+			return -1;
+		}
+		d->head += (uint32_t)n;
+		*count += (uint64_t)n;
+		moved(r);
+	}
+	return 1;
+}
+
+/* Switch direction d to buffers for the rest of the relay. */
+static void
+fall_back(struct ds_relay *r, struct dir *d)
+{
+	d->use_buf = true;
+	r->st.fallback = true;
+	if (d->pipe[0] != -1 && d->in_pipe == 0)
+		pipe_put(r->ctx, d->pipe);
+}
+
+/*
+ * Read from direction i's source into its (empty) pipe or buffer.
+ * Returns 1 for bytes, 2 for end of stream, 0 when there is nothing to
+ * read, -1 when the relay is over.
+ */
+static int
+fill(struct ds_relay *r, int i)
+{
+	struct dir *d = &r->dir[i];
+	int src = r->fd[i];
+	ssize_t n;
+	int rc;
+
+	if (!d->use_buf && d->pipe[0] == -1) {
+		rc = pipe_get(r->ctx, d->pipe);
+		if (rc == -EMFILE || rc == -ENFILE) {
+			fall_back(r, d);
+		} else if (rc < 0) {
+			fail(r, rc);
+			return -1;
+		}
+	}
+	while (!d->use_buf) {
+		if (r->ctx->fail_in) {
+			r->ctx->fail_in--;
+			n = -1;
+			errno = EINVAL;
+		} else {
+			n = splice(src, NULL, d->pipe[1], NULL,
+			    r->ctx->pipe_size, SPLICE_FLAGS);
+		}
+		if (n > 0) {
+			d->in_pipe = (uint32_t)n;
+			moved(r);
+			return 1;
+		}
+		if (n == 0)
+			return 2;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == EINVAL) {
+			/* The pipe is empty here: nothing to carry over. */
+			fall_back(r, d);
+			break;
+		}
+		sock_failed(r, i, errno);
+		return -1;
+	}
+	if (!d->buf && !(d->buf = buf_get(r->ctx))) {
+		fail(r, -ENOMEM);
+		return -1;
+	}
+	for (;;) {
+		n = recv(src, d->buf, r->ctx->buffer_size, 0);
+		if (n > 0) {
+			d->head = 0;
+			d->tail = (uint32_t)n;
+			moved(r);
+			return 1;
+		}
+		if (n == 0)
+			return 2;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		sock_failed(r, i, errno);
+		return -1;
+	}
+}
+
+/* Give back the pipe and buffer of a direction that holds nothing. */
+static void
+dir_idle(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	if (d->pipe[0] != -1 && d->in_pipe == 0)
+		pipe_put(ctx, d->pipe);
+	if (d->buf && d->head == d->tail) {
+		buf_put(ctx, d->buf);
+		d->buf = NULL;
+		d->head = d->tail = 0;
+	}
+}
+
+/* The sockets' pending error, after EPOLLERR. */
+static int
+sock_error(int fd)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+		return errno;
+	return e;
+}
+
+/*
+ * One round of direction i (see the top). Returns -1 when the relay is
+ * over, else 0.
+ */
+static int
+pump(struct ds_relay *r, int i)
+{
+	struct dir *d = &r->dir[i];
+	int rc;
+
+	if (d->shut)
+		return 0;
+	for (int k = 0;; k++) {
+		rc = flush(r, i);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return 0; /* the destination is full: keep what we hold
+			           */
+		if (d->eof) {
+			/* Everything before the FIN is out: pass it on. */
+			if (shutdown(r->fd[1 - i], SHUT_WR) == -1) {
+				int e = sock_error(r->fd[1 - i]);
+
+				/* ENOTCONN: the destination was reset. */
+				sock_failed(r, 1 - i,
+				    e && e != ENOTCONN ? e : ECONNRESET);
+				return -1;
+			}
+			d->shut = true;
+			break;
+		}
+		if (k == BURST)
+			break;
+		rc = fill(r, i);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		if (rc == 2) {
+			d->eof = true;
+			if (i == 0)
+				r->st.a_eof = true;
+			else
+				r->st.b_eof = true;
+			if (!r->first_eof)
+				r->first_eof = (uint8_t)(i + 1);
+		}
+	}
+	dir_idle(r->ctx, d);
+	return 0;
+}
+
+/* --- Watching -------------------------------------------------------------*/
+
+/* What side s should be watched for, given what the directions hold. */
+static unsigned
+wanted(const struct ds_relay *r, int s)
+{
+	const struct dir *from = &r->dir[s], *to = &r->dir[1 - s];
+	unsigned ev = 0;
+
+	/* Read s only while its direction holds nothing (for A: nor the
+	 * bytes for B that go first). */
+	if (!from->eof && !pending(from) && !(s == 0 && r->pre))
+		ev |= DS_IO_IN;
+	if (pending(to) || (s == 1 && r->pre))
+		ev |= DS_IO_OUT;
+	return ev;
+}
+
+/* After a round: end the relay when both directions have, else bring the
+ * watches up to date. Returns -1 when the relay is over. */
+static int
+settle(struct ds_relay *r)
+{
+	if (r->over)
+		return -1;
+	if (r->dir[0].shut && r->dir[1].shut) {
+		finish(r, r->first_eof == 2 ? DS_RELAY_EOF_B : DS_RELAY_EOF_A,
+		    0, 0);
+		return -1;
+	}
+	for (int s = 0; s < 2; s++) {
+		unsigned ev = wanted(r, s);
+		int rc;
+
+		if (ev == ds_io_get_events(r->io[s]))
+			continue;
+		rc = ds_io_set_events(r->io[s], ev);
+		if (rc < 0) {
+			fail(r, rc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+on_io(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct ds_relay *r = userdata;
+	int s = fd == r->fd[0] ? 0 : 1;
+	unsigned w = ds_io_get_events(io);
+
+	if (events & DS_IO_ERR) {
+		int e = sock_error(fd);
+
+		if (e) {
+			sock_failed(r, s, e);
+			report(r);
+			return;
+		}
+	}
+	/* Input (or a hang-up, which a read turns into EOF or an error)
+	 * moves s's direction; output moves the other one, toward s. */
+	if ((w & DS_IO_IN) && (events & (DS_IO_IN | DS_IO_HUP | DS_IO_ERR)) &&
+	    pump(r, s) < 0)
+		goto over;
+	if ((w & DS_IO_OUT) && (events & (DS_IO_OUT | DS_IO_HUP | DS_IO_ERR)) &&
+	    pump(r, 1 - s) < 0)
+		goto over;
+	if (settle(r) == 0)
+		return;
+over:
+	/* The last thing done here: the callback may free r. */
+	report(r);
+}
+
+static void
+on_timer(struct ds_timer *t, void *userdata)
+{
+	struct ds_relay *r = userdata;
+	uint64_t now, idle;
+
+	if (!r->over) {
+		now = ds_loop_now(r->ctx->loop);
+		idle = r->ctx->idle_timeout_ms;
+		if (now - r->active_ms < idle) {
+			/* Bytes moved since it was armed: the rest of the
+			 * time from the last one. */
+			ds_timer_start(t, idle - (now - r->active_ms));
+			return;
+		}
+		finish(r, DS_RELAY_TIMEOUT, 0, 0);
+	}
+	report(r);
+}
+
+/* --- Public ---------------------------------------------------------------*/
+
+int
+ds_relay_ctx_new(struct ds_loop *loop, const struct ds_relay_opts *opts,
+    struct ds_relay_ctx **ret)
+{
+	struct ds_relay_opts o = {0};
+	struct ds_relay_ctx *ctx;
+
+	if (!loop || !ret)
+		return -EINVAL;
+	if (opts)
+		o = *opts;
+	if ((o.pipe_size &&
+	        (o.pipe_size < MIN_SIZE || o.pipe_size > MAX_SIZE)) ||
+	    (o.buffer_size &&
+	        (o.buffer_size < MIN_SIZE || o.buffer_size > MAX_SIZE)))
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->loop = loop;
+	ctx->idle_timeout_ms = o.idle_timeout_ms;
+	ctx->no_splice = o.no_splice;
+	ctx->pipe_set = o.pipe_size;
+	ctx->pipe_size = o.pipe_size ? o.pipe_size : DEFAULT_SIZE;
+	ctx->buffer_size = o.buffer_size ? o.buffer_size : DEFAULT_SIZE;
+	ctx->pool_max = o.pool_max ? o.pool_max : DEFAULT_POOL;
+	ctx->pipes = calloc(ctx->pool_max, sizeof(*ctx->pipes));
+	ctx->bufs = calloc(ctx->pool_max, sizeof(*ctx->bufs));
+	if (!ctx->pipes || !ctx->bufs) {
+		free(ctx->pipes);
+		free(ctx->bufs);
+		free(ctx);
+		return -ENOMEM;
+	}
+	*ret = ctx;
+	return 0;
+}
+
+struct ds_relay_ctx *
+ds_relay_ctx_free(struct ds_relay_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	while (ctx->relays)
+		ds_relay_free(ctx->relays);
+	for (uint32_t i = 0; i < ctx->npipes; i++) {
+		close(ctx->pipes[i][0]);
+		close(ctx->pipes[i][1]);
+	}
+	for (uint32_t i = 0; i < ctx->nbufs; i++)
+		free(ctx->bufs[i]);
+	free(ctx->pipes);
+	free(ctx->bufs);
+	free(ctx);
+	return NULL;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -errno;
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -errno;
+	return 0;
+}
+
+int
+ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
+    size_t pre_b_len, ds_relay_done_fn *cb, void *userdata,
+    struct ds_relay **ret)
+{
+	struct ds_relay *r;
+	int rc;
+
+	if (!ctx || !ret || (pre_b_len && !pre_b))
+		return -EINVAL;
+	if (fd_a < 0 || fd_b < 0 || fd_a == fd_b)
+		return -EBADF;
+	if ((rc = set_nonblock(fd_a)) < 0 || (rc = set_nonblock(fd_b)) < 0)
+		return rc;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->ctx = ctx;
+	r->fd[0] = fd_a;
+	r->fd[1] = fd_b;
+	r->cb = cb;
+	r->userdata = userdata;
+	for (int i = 0; i < 2; i++) {
+		r->dir[i].pipe[0] = r->dir[i].pipe[1] = -1;
+		r->dir[i].use_buf = ctx->no_splice;
+	}
+	if (pre_b_len) {
+		if (pre_b_len > SIZE_MAX - sizeof(*r->pre)) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		r->pre = malloc(sizeof(*r->pre) + pre_b_len);
+		if (!r->pre) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(r->pre->data, pre_b, pre_b_len);
+		r->pre->len = pre_b_len;
+		r->pre->off = 0;
+	}
+	rc = ds_timer_new(ctx->loop, on_timer, r, &r->timer);
+	if (rc < 0)
+		goto fail;
+	rc = ds_io_new(ctx->loop, fd_a, wanted(r, 0), on_io, r, &r->io[0]);
+	if (rc < 0)
+		goto fail;
+	rc = ds_io_new(ctx->loop, fd_b, wanted(r, 1), on_io, r, &r->io[1]);
+	if (rc < 0)
+		goto fail;
+	if (ctx->idle_timeout_ms)
+		ds_timer_start(r->timer, ctx->idle_timeout_ms);
+	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
+	r->next = ctx->relays;
+	if (ctx->relays)
+		ctx->relays->prev = r;
+	ctx->relays = r;
+	ctx->active++;
+	*ret = r;
+	return 0;
+fail:
+	ds_io_free(r->io[0]);
+	ds_io_free(r->io[1]);
+	ds_timer_free(r->timer);
+	free(r->pre);
+	free(r);
+	return rc;
+}
+
+const struct ds_relay_stats *
+ds_relay_stats(const struct ds_relay *r)
+{
+	return &r->st;
+}
+
+void
+ds_relay_close(struct ds_relay *r, bool reset)
+{
+	if (!r || r->over)
+		return;
+	finish(r, DS_RELAY_CLOSED, 0, reset ? 3u : 0u);
+	/* The callback comes from the loop, on its next iteration. */
+	ds_timer_start(r->timer, 0);
+}
+
+struct ds_relay *
+ds_relay_free(struct ds_relay *r)
+{
+	struct ds_relay_ctx *ctx;
+
+	if (!r)
+		return NULL;
+	ctx = r->ctx;
+	finish(r, DS_RELAY_CLOSED, 0, 0);
+	ds_timer_free(r->timer);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		ctx->relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	free(r);
+	return NULL;
+}
+
+size_t
+ds_relay_ctx_active(const struct ds_relay_ctx *ctx)
+{
+	return ctx ? ctx->active : 0;
+}
+
+void
+ds__relay_ctx_fail_splice(
+    struct ds_relay_ctx *ctx, uint32_t reads, uint32_t writes)
+{
+	ctx->fail_in = reads;
+	ctx->fail_out = writes;
+}
+
+size_t
+ds_relay_sizeof(void)
+{
+	return sizeof(struct ds_relay) + 2 * ds__io_sizeof() +
+	    ds__timer_sizeof();
+}
