@@ -8,6 +8,7 @@
  * include/dualstack/listen.h for the contract.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -794,4 +795,119 @@ ds_listener_endpoints(
 	for (size_t i = 0; i < l->nsock && i < n; i++)
 		ret[i] = l->sock[i].bound;
 	return l->nsock;
+}
+
+/* --- Steering ------------------------------------------------------------ */
+
+/*
+ * The classic BPF program a reuseport group runs to pick a socket
+ * (socket(7), SO_ATTACH_REUSEPORT_CBPF): it returns an index into the
+ * group, in the order its sockets started listening. It runs before the
+ * connection is accepted, with the packet's network header reachable at
+ * SKF_NET_OFF whatever the socket's family -- an IPv4 SYN to a dual
+ * AF_INET6 socket shows its IPv4 header -- so one program serves both.
+ *
+ * The key is the source address masked to the client prefix: the IPv4
+ * source (header offset 12), or the words of the IPv6 source (offset 8)
+ * the prefix covers, XORed together. A multiplicative hash (Knuth's
+ * 2654435761) spreads neighbouring keys, and the high half modulo n is
+ * the index. An index past the group's size makes the kernel fall back
+ * to its own hash, so a group that lost a socket keeps working.
+ */
+static size_t
+steer_program(
+    unsigned n, unsigned prefix6, unsigned prefix4, struct sock_filter *p)
+{
+	size_t k = 0, v4_at, v6_at, mix_at;
+	uint32_t mask4 = prefix4 == 0 ? 0 : UINT32_MAX << (32 - prefix4);
+
+	p[k++] =
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF);
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4);
+	v4_at = k++; /* jeq #4: filled in below */
+
+	/* IPv6: X = XOR of the covered words. */
+	v6_at = k;
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
+	for (unsigned w = 0; w < 4 && w * 32 < prefix6; w++) {
+		unsigned bits = prefix6 - w * 32 >= 32 ? 32 : prefix6 - w * 32;
+		uint32_t m = UINT32_MAX << (32 - bits);
+
+		p[k++] = (struct sock_filter)BPF_STMT(
+		    BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 8 + 4 * w);
+		p[k++] =
+		    (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, m);
+		p[k++] =
+		    (struct sock_filter)BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0);
+		p[k++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+	}
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TXA, 0);
+	mix_at = k + 3; /* past the jump and the two IPv4 loads */
+	p[k] = (struct sock_filter)BPF_JUMP(
+	    BPF_JMP | BPF_JA, (uint32_t)(mix_at - (k + 1)), 0, 0);
+	k++;
+
+	/* IPv4: A = source & mask4. */
+	p[v4_at] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4,
+	    (uint8_t)(k - (v4_at + 1)), (uint8_t)(v6_at - (v4_at + 1)));
+	p[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12);
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mask4);
+
+	/* A = ((A * 2654435761) >> 16) % n */
+	p[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_ALU | BPF_MUL | BPF_K, 2654435761u);
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16);
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n);
+	p[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+	return k;
+}
+
+unsigned
+ds_listen_steer_index(const struct ds_addr *client, unsigned n,
+    unsigned prefix6, unsigned prefix4)
+{
+	struct ds_addr a;
+	uint32_t key = 0;
+
+	if (n == 0)
+		return 0;
+	ds_addr_unmap(client, &a);
+	if (a.family == AF_INET) {
+		uint32_t mask4 =
+		    prefix4 == 0 ? 0 : UINT32_MAX << (32 - prefix4);
+
+		key = ds_addr_v4(&a) & mask4;
+	} else {
+		for (unsigned w = 0; w < 4 && w * 32 < prefix6; w++) {
+			unsigned bits =
+			    prefix6 - w * 32 >= 32 ? 32 : prefix6 - w * 32;
+			const uint8_t *b = a.u.bytes + 4 * w;
+			uint32_t v = (uint32_t)b[0] << 24 |
+			    (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+
+			key ^= v & (UINT32_MAX << (32 - bits));
+		}
+	}
+	return (unsigned)(((uint32_t)(key * 2654435761u) >> 16) % n);
+}
+
+int
+ds_listener_steer(
+    struct ds_listener *l, unsigned n, unsigned prefix6, unsigned prefix4)
+{
+	/* 3 + 1 + 4 * 4 + 2 + 2 + 4 instructions at most. */
+	struct sock_filter prog[32];
+	struct sock_fprog fprog;
+
+	if (!l || n == 0 || prefix6 > 128 || prefix4 > 32)
+		return -EINVAL;
+	fprog.len = (unsigned short)steer_program(n, prefix6, prefix4, prog);
+	fprog.filter = prog;
+	for (size_t i = 0; i < l->nsock; i++) {
+		if (setsockopt(l->sock[i].fd, SOL_SOCKET,
+		        SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof(fprog)) == -1)
+			return -errno;
+	}
+	return 0;
 }

@@ -165,4 +165,25 @@ DS_EXPORT int ds_listener_resume(struct ds_listener *l);
 DS_EXPORT size_t ds_listener_endpoints(
     const struct ds_listener *l, struct ds_endpoint *ret, size_t n);
 
+/*
+ * Steer connections by client: attach to the reuseport groups of l's
+ * sockets (l opened with reuseport; any one listener of each group will
+ * do, it acts for the whole group) a classic BPF program that sends every
+ * connection from one client prefix -- the source masked to prefix6 bits
+ * (IPv6) or prefix4 bits (IPv4, also when it arrives at a dual socket) --
+ * to the same listener: the one at index ds_listen_steer_index() in the
+ * group, in the order the group's sockets started listening. n is the
+ * number of listeners in the group. Per-client state kept per listener
+ * (limits, rates) is then exact with one listener per worker. Returns 0,
+ * -EINVAL (n 0, a length out of range), or -errno from setsockopt
+ * (SO_ATTACH_REUSEPORT_CBPF, Linux 4.5).
+ */
+DS_EXPORT int ds_listener_steer(
+    struct ds_listener *l, unsigned n, unsigned prefix6, unsigned prefix4);
+
+/* Which of n listeners ds_listener_steer() sends client to (IPv4-mapped
+ * taken as IPv4). For tests and logs. */
+DS_EXPORT unsigned ds_listen_steer_index(const struct ds_addr *client,
+    unsigned n, unsigned prefix6, unsigned prefix4);
+
 #endif
