@@ -14,6 +14,7 @@
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
 #include "dualstack/packet.h"
+#include "dualstack/proxy.h"
 #include "dualstack/proxyproto.h"
 #include "dualstack/reach.h"
 #include "dualstack/relay.h"

@@ -110,8 +110,9 @@ struct ds_relay;
 typedef void ds_relay_done_fn(
     struct ds_relay *r, const struct ds_relay_stats *st, void *userdata);
 
-/* A context: options and the pool of pipes and buffers. -EINVAL for a
- * pipe or buffer size below 4096 or above 1 GiB, -ENOMEM. */
+/* A context: options (NULL: all defaults) and the pool of pipes and
+ * buffers. -EINVAL for a pipe or buffer size below 4096 or above 1 GiB,
+ * -ENOMEM. */
 DS_EXPORT int ds_relay_ctx_new(struct ds_loop *loop,
     const struct ds_relay_opts *opts, struct ds_relay_ctx **ret);
 
