@@ -9,6 +9,7 @@
 
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
+#include "dualstack/listen.h"
 
 #include "cli.h"
 
@@ -405,6 +406,74 @@ cli_parse_listen(const char *s, struct ds_endpoint *ret)
 	}
 	*ret = ep;
 	return 0;
+}
+
+/* --- Listener failures ---------------------------------------------------- */
+
+/* The address a family's socket tried, for messages: "[::]:9000". */
+static void
+tried_endpoint(
+    const struct ds_endpoint *where, int family, char *buf, size_t size)
+{
+	struct ds_endpoint ep = *where;
+	static const uint8_t zero[16];
+
+	if (ep.addr.family == 0 ||
+	    (memcmp(ep.addr.u.bytes, zero, sizeof(zero)) == 0 &&
+	        ep.addr.family != family)) {
+		memset(&ep.addr, 0, sizeof(ep.addr));
+		ep.addr.family = family;
+	}
+	ds_endpoint_format(&ep, 0, buf, size);
+}
+
+/* Say what went wrong for one family; returns 1 if it failed, else 0. */
+static int
+report_family(const struct ds_listen_config *cfg, const char *name, int family,
+    bool wanted, int err, const char *step, bool fatal)
+{
+	char ep[DS_ENDPOINT_STRLEN];
+
+	if (!wanted || err == 0)
+		return 0;
+	tried_endpoint(&cfg->where, family, ep, sizeof(ep));
+	if (step && strcmp(step, "mode") == 0)
+		cli_error("%s: %s does not fit --mode %s", name, ep,
+		    ds_listen_mode_name(
+		        cfg->mode ? cfg->mode : DS_LISTEN_DUAL));
+	else
+		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
+		    strerror(-err), fatal ? "" : " (not serving this family)");
+	return 1;
+}
+
+static bool
+step_is(const char *step, const char *name)
+{
+	return step && strcmp(step, name) == 0;
+}
+
+int
+cli_listen_failed(const struct ds_listen_config *cfg,
+    const struct ds_listen_report *rep, int err, bool fatal)
+{
+	int failed = report_family(cfg, "IPv6", AF_INET6, rep->v6.wanted,
+	                 rep->v6.err, rep->v6.step, fatal) +
+	    report_family(cfg, "IPv4", AF_INET, rep->v4.wanted, rep->v4.err,
+	        rep->v4.step, fatal);
+
+	if (!fatal)
+		return EXIT_OK;
+	if (failed == 0) {
+		char ep[DS_ENDPOINT_STRLEN];
+
+		ds_endpoint_format(&cfg->where, 0, ep, sizeof(ep));
+		cli_error("listen %s: %s", ep, strerror(err < 0 ? -err : EIO));
+	}
+	if (step_is(rep->v4.step, "mode") || step_is(rep->v6.step, "mode") ||
+	    step_is(rep->v6.step, "if_nametoindex"))
+		return EXIT_USAGE;
+	return err == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
 }
 
 /* --- DNS servers ---------------------------------------------------------- */

@@ -14,6 +14,8 @@
 #include <string.h>
 
 struct ds_endpoint;
+struct ds_listen_config;
+struct ds_listen_report;
 
 /* Exit codes, as doc/dualstack.1 documents them. */
 enum {
@@ -164,6 +166,21 @@ void cli_time_now(char *buf, size_t size);
  * which. Returns 0, or prints what is wrong and returns a negative error.
  */
 int cli_parse_listen(const char *s, struct ds_endpoint *ret);
+
+/*
+ * Say what went wrong when ds_listener_new() (or a module that opens
+ * listeners the same way) was given cfg and filled rep. With fatal set
+ * (err < 0), each family that failed gets a line ("IPv4: bind
+ * 127.0.0.1:9000: Address already in use", "IPv6: 127.0.0.1:9000 does not
+ * fit --mode v6only"), or one "listen ADDR: error" line when the report
+ * names none, and the exit code is returned: EXIT_USAGE for an address
+ * that does not fit the mode or an unknown zone, EXIT_INTERNAL for
+ * -ENOMEM, else EXIT_FAILED. Without fatal (the listener is open), a
+ * family the host lacks gets a "(not serving this family)" line and the
+ * result is EXIT_OK.
+ */
+int cli_listen_failed(const struct ds_listen_config *cfg,
+    const struct ds_listen_report *rep, int err, bool fatal);
 
 /*
  * A --server list, "ADDR[,ADDR...]", into the form ds_resolve_opts.servers

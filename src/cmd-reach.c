@@ -304,27 +304,9 @@ open_listener(struct checker *ck, const struct ds_listen_config *cfg,
 	memset(&rep, 0, sizeof(rep));
 	r = ds_listener_new(
 	    ck->loop, cfg, on_control_accept, on_listen_event, ck, &rep, ret);
-	ds_endpoint_format(&cfg->where, 0, ep, sizeof(ep));
-	if (r < 0) {
-		const char *step = rep.v6.err ? rep.v6.step : rep.v4.step;
-
-		if (step && strcmp(step, "mode") == 0) {
-			cli_error(
-			    "--listen %s does not fit --mode %s", ep, mode);
-			return EXIT_USAGE;
-		}
-		cli_error("listen %s: %s%s%s", ep, step ? step : "",
-		    step ? ": " : "", strerror(-r));
-		return r == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
-	}
-	if (rep.v6.wanted && rep.v6.err)
-		cli_error("IPv6: %s: %s (not serving this family)",
-		    rep.v6.step ? rep.v6.step : "listen",
-		    strerror(-rep.v6.err));
-	if (rep.v4.wanted && rep.v4.err)
-		cli_error("IPv4: %s: %s (not serving this family)",
-		    rep.v4.step ? rep.v4.step : "listen",
-		    strerror(-rep.v4.err));
+	if (r < 0)
+		return cli_listen_failed(cfg, &rep, r, true);
+	cli_listen_failed(cfg, &rep, 0, false);
 	n = ds_listener_endpoints(*ret, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
 		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));

@@ -375,53 +375,6 @@ parse_size(const char *s, uint64_t max, uint64_t *ret)
 
 /* --- Listeners ------------------------------------------------------------ */
 
-/* The address a family's socket tried, for messages: "[::]:9000". */
-static void
-tried_endpoint(
-    const struct ds_endpoint *where, int family, char *buf, size_t size)
-{
-	struct ds_endpoint ep = *where;
-	static const uint8_t zero[16];
-
-	if (ep.addr.family == 0 ||
-	    (memcmp(ep.addr.u.bytes, zero, sizeof(zero)) == 0 &&
-	        ep.addr.family != family)) {
-		memset(&ep.addr, 0, sizeof(ep.addr));
-		ep.addr.family = family;
-	}
-	ds_endpoint_format(&ep, 0, buf, size);
-}
-
-/* Say what went wrong for one family; returns 1 if it failed, else 0. */
-static int
-report_family(const struct ds_listen_config *cfg, const char *name, int family,
-    bool wanted, int err, const char *step, bool fatal)
-{
-	char ep[DS_ENDPOINT_STRLEN];
-
-	if (!wanted || err == 0)
-		return 0;
-	tried_endpoint(&cfg->where, family, ep, sizeof(ep));
-	if (step && strcmp(step, "mode") == 0)
-		cli_error("%s: %s does not fit --mode %s", name, ep,
-		    ds_listen_mode_name(cfg->mode));
-	else
-		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
-		    strerror(-err), fatal ? "" : " (not serving this family)");
-	return 1;
-}
-
-/* Say what went wrong per family; returns how many families failed. */
-static int
-report_families(const struct ds_listen_config *cfg,
-    const struct ds_listen_report *rep, bool fatal)
-{
-	return report_family(cfg, "IPv6", AF_INET6, rep->v6.wanted, rep->v6.err,
-	           rep->v6.step, fatal) +
-	    report_family(cfg, "IPv4", AF_INET, rep->v4.wanted, rep->v4.err,
-	        rep->v4.step, fatal);
-}
-
 static int
 open_listener(struct serve *sv, const struct ds_listen_config *cfg)
 {
@@ -433,22 +386,9 @@ open_listener(struct serve *sv, const struct ds_listen_config *cfg)
 
 	memset(&rep, 0, sizeof(rep));
 	r = ds_server_listen(sv->srv, cfg, &rep, &l);
-	if (r < 0) {
-		if (report_families(cfg, &rep, true) == 0) {
-			char ep[DS_ENDPOINT_STRLEN];
-
-			ds_endpoint_format(&cfg->where, 0, ep, sizeof(ep));
-			cli_error("listen %s: %s", ep, strerror(-r));
-		}
-		if (rep.v4.step && strcmp(rep.v4.step, "mode") == 0)
-			return EXIT_USAGE;
-		if (rep.v6.step &&
-		    (strcmp(rep.v6.step, "mode") == 0 ||
-		        strcmp(rep.v6.step, "if_nametoindex") == 0))
-			return EXIT_USAGE;
-		return r == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
-	}
-	report_families(cfg, &rep, false);
+	if (r < 0)
+		return cli_listen_failed(cfg, &rep, r, true);
+	cli_listen_failed(cfg, &rep, 0, false);
 
 	n = ds_listener_endpoints(l, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
