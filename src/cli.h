@@ -40,6 +40,7 @@ extern const struct cli_command cli_cmd_dissect;
 extern const struct cli_command cli_cmd_resolve;
 extern const struct cli_command cli_cmd_connect;
 extern const struct cli_command cli_cmd_reach;
+extern const struct cli_command cli_cmd_proxy;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

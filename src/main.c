@@ -36,6 +36,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_resolve,
     &cli_cmd_connect,
     &cli_cmd_reach,
+    &cli_cmd_proxy,
     &cli_cmd_dissect,
     &cli_cmd_help,
     &cli_cmd_completion,

@@ -427,3 +427,99 @@ netns_dnsd() {
 	done
 	return 1
 }
+
+# --- More hosts ---------------------------------------------------------------
+#
+#   netns_add_host NAME PEER PEER_ADDR/PLEN ADDR/PLEN...
+#                          one more host: namespace ds-test-PID-NAME (its
+#                          name also in $NETNS_LAST_HOST), joined to PEER
+#                          (client, server or a namespace name) by a veth
+#                          of its own: PEER_ADDR on PEER's end, the ADDRs on
+#                          the new host's. Set up like the first two (lo
+#                          up, no DAD, no forwarding, ICMP not
+#                          rate-limited); a host given only IPv4 addresses
+#                          has IPv6 disabled altogether (not even a
+#                          link-local address): an IPv4-only host. The
+#                          functions above that take NS take its name;
+#                          netns_cleanup deletes it. Call netns_setup first,
+#                          and call this in the main shell, not in $( ).
+#   netns_reap_stale_hosts delete ds-test-PID-* namespaces of any NAME whose
+#                          PID is no longer running (netns_reap_stale does
+#                          the client and server ones); netns_add_host
+#                          calls it.
+_netns_hosts=0
+
+netns_add_host() {
+	local name=$1 peer a v6=0
+	peer=$(_netns_name "$2")
+	local peer_addr=$3 ns=ds-test-$$-$1
+	shift 3
+	if [ $# -eq 0 ]; then
+		echo "# netns_add_host: no address for $name" >&2
+		return 1
+	fi
+	for a in "$@"; do
+		case $a in *:*) v6=1 ;; esac
+	done
+	[ $_netns_hosts -eq 0 ] && netns_reap_stale_hosts
+	_netns_hosts=$((_netns_hosts + 1))
+	# Interface names: 15 octets at most (IFNAMSIZ - 1).
+	local vh=ds${_netns_hosts}h$$ vp=ds${_netns_hosts}p$$
+	ip netns add "$ns" || return 1
+	_netns_created+=("$ns")
+	ip -n "$ns" link set lo up || return 1
+	ip netns exec "$ns" sysctl -qw \
+		net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.all.forwarding=0 \
+		net.ipv4.ip_forward=0 \
+		net.ipv4.icmp_ratelimit=0 \
+		net.ipv6.icmp.ratelimit=0 >/dev/null || return 1
+	if [ $v6 -eq 0 ]; then
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv6.conf.lo.disable_ipv6=1 >/dev/null || return 1
+	fi
+	ip link add "$vh" netns "$ns" type veth peer name "$vp" netns "$peer" ||
+		return 1
+	ip netns exec "$peer" sysctl -qw "net.ipv6.conf.$vp.accept_dad=0" \
+		"net.ipv6.conf.$vp.forwarding=0" >/dev/null || return 1
+	ip -n "$ns" link set "$vh" up && ip -n "$peer" link set "$vp" up ||
+		return 1
+	case $peer_addr in
+	*:*) ip -n "$peer" -6 addr add "$peer_addr" dev "$vp" nodad ;;
+	*) ip -n "$peer" addr add "$peer_addr" dev "$vp" ;;
+	esac || return 1
+	for a in "$@"; do
+		case $a in
+		*:*) ip -n "$ns" -6 addr add "$a" dev "$vh" nodad ;;
+		*) ip -n "$ns" addr add "$a" dev "$vh" ;;
+		esac || return 1
+	done
+	# shellcheck disable=SC2034 # for the script that sources this
+	NETNS_LAST_HOST=$ns
+	for _ in $(seq 50); do
+		if ! ip -n "$ns" -6 addr show tentative 2>/dev/null | grep -q inet6 &&
+			ip -n "$ns" link show "$vh" | grep -q 'state UP' &&
+			ip -n "$peer" link show "$vp" | grep -q 'state UP'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# netns_add_host: $name: link down or addresses tentative" >&2
+	return 1
+}
+
+netns_reap_stale_hosts() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in ds-test-*-*) ;; *) continue ;; esac
+		pid=${ns#ds-test-}
+		pid=${pid%%-*}
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		[ "$pid" = $$ ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		_netns_delete "$ns"
+	done
+}

@@ -1,0 +1,1942 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack proxy: the front end of the ds_proxy module. It parses the
+ * options, builds the ACLs, opens the listeners of every worker (before
+ * dropping privileges), runs one ds_proxy per worker thread, turns the
+ * proxies' log records into log lines (logfmt text or NDJSON on stdout)
+ * and maps signals to a drain (SIGTERM, SIGINT) or an ACL reload (SIGHUP).
+ *
+ * Threads: worker 0 runs on the main thread's loop, which also receives
+ * the signals; workers 1 to N-1 each run their own loop and proxy on a
+ * thread of their own, sharing nothing but the read-only ACLs. The main
+ * thread tells a worker what to do through a pipe the worker's loop
+ * watches, and the workers answer through one pipe the main loop watches.
+ * A message is one write(2) of less than PIPE_BUF bytes, which POSIX makes
+ * atomic, so messages from several workers never mix.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "dualstack/acl.h"
+#include "dualstack/addr.h"
+#include "dualstack/error.h"
+#include "dualstack/listen.h"
+#include "dualstack/loop.h"
+#include "dualstack/proxy.h"
+#include "dualstack/relay.h"
+#include "dualstack/resolve.h"
+
+#include "cli.h"
+
+static int cmd_proxy(int argc, char **argv);
+
+const struct cli_command cli_cmd_proxy = {
+    "proxy",
+    "a TCP proxy from dual-stack listeners to backends, with PROXY "
+    "protocol",
+    cmd_proxy,
+    "--listen ADDR:PORT[,MODE]... --to HOST:PORT... [OPTION]...",
+};
+
+static const char help_text[] =
+    "\n"
+    "Accept TCP connections on dual-stack listeners and relay each one to\n"
+    "a backend, keeping the client's address (PROXY protocol), with access\n"
+    "lists and per-client limits. One log line per connection, at its end.\n"
+    "\n"
+    "  --listen ADDR:PORT[,MODE]  where to listen; repeatable, at least\n"
+    "                      one. [::]:8080, :8080, 192.0.2.1:8080,\n"
+    "                      [fe80::1%eth0]:8080 or a bare port; ,MODE\n"
+    "                      overrides --mode for this one\n"
+    "  --mode MODE         dual (default), separate, v6only or v4only\n"
+    "  --to HOST:PORT      a backend; repeatable, at least one. HOST is a\n"
+    "                      name, an IPv4 address or [IPv6]. Several are\n"
+    "                      used round-robin, with failover\n"
+    "  --send-proxy v1|v2  write a PROXY protocol header to the backend\n"
+    "  --accept-proxy      read a PROXY header (v1 or v2) from each client\n"
+    "                      first; needs --trusted\n"
+    "  --trusted PREFIX[,PREFIX]...  who may send a header (repeatable)\n"
+    "  --allow PREFIX[,PREFIX]...    allow these clients (repeatable)\n"
+    "  --deny PREFIX[,PREFIX]...     deny these clients (repeatable)\n"
+    "  --acl FILE          more rules, one per line: 'allow PREFIX' or\n"
+    "                      'deny PREFIX', # comments; re-read on SIGHUP\n"
+    "  --max-conns N       at most N connections open per worker; more\n"
+    "                      wait in the backlog (default 0: no limit)\n"
+    "  --max-conns-per-client N  connections open per client group\n"
+    "  --rate R            new connections per second per client group\n"
+    "                      (decimals allowed; default 0: no limit)\n"
+    "  --burst N           rate bucket size (default max(1, ceil(R)))\n"
+    "  --client-prefix6 LEN  IPv6 client group prefix length (default 64)\n"
+    "  --client-prefix4 LEN  IPv4 client group prefix length (default 32)\n"
+    "  --idle-timeout SEC  close a connection idle this long both ways\n"
+    "                      (default 600; 0: never)\n"
+    "  --connect-timeout SEC  per backend attempt (default 5)\n"
+    "  --header-timeout SEC   --accept-proxy: the whole header within\n"
+    "                      (default 5)\n"
+    "  --fail-hold SEC     skip a failed backend this long (default 10)\n"
+    "  --drain SEC         on SIGTERM or SIGINT, stop accepting and give\n"
+    "                      connections this long (default 10); a second\n"
+    "                      signal closes them at once\n"
+    "  -j, --workers N     N worker threads with SO_REUSEPORT listeners,\n"
+    "                      each client group steered to one (default 1,\n"
+    "                      at most 64)\n"
+    "  --user USER         drop to USER and its groups after binding\n"
+    "                      (needs root)\n"
+    "  --no-splice         relay through buffers, not splice(2)\n"
+    "  --pipe-size SIZE    pipe capacity for splice (K or M suffix;\n"
+    "                      default the kernel's)\n"
+    "  --server ADDR[,ADDR]...  DNS servers for backend names\n"
+    "  -4, -6              connect to backends over IPv4 or IPv6 only\n"
+    "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
+    "  --json              NDJSON log, one object per line\n"
+    "  -q, --quiet         no per-connection lines\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "PREFIX: 2001:db8::/32, 192.0.2.0/24, or an address (a host). The\n"
+    "ACL is longest match; with any allow rule, what no rule names is\n"
+    "denied. SIGHUP re-reads --acl FILE; the command-line rules stay.\n"
+    "Exit status: 0 after a signal and drain, 1 a listener could not be\n"
+    "opened, 2 usage error (a bad --acl file too), 3 system error.\n";
+
+/* More --listen than anyone needs on one host; the arrays are fixed. */
+#define MAX_LISTEN 16
+/* Backends a round-robin over a fixed list sensibly spans. */
+#define MAX_BACKENDS 64
+/* Worker threads: more than the cores of any machine this runs on. */
+#define MAX_WORKERS 64
+/* Rules given with --allow, --deny and --trusted together. */
+#define MAX_RULES 4096
+/* A timeout or drain longer than a day is a mistake, not a plan. */
+#define MAX_SECONDS 86400.0
+/* An ACL file larger than this is not a list of prefixes someone keeps. */
+#define MAX_ACL_FILE (64u << 20)
+/* A host name's text is at most 253 bytes (RFC 1035 section 2.3.4: 255
+ * on the wire). */
+#define MAX_HOST 253
+/* Detail text in a log line is cut here; the rest is never needed. */
+#define MAX_DETAIL 512
+
+struct rule {
+	struct ds_prefix prefix;
+	enum ds_acl_action action;
+	const char *option; /* "--allow", "--deny", for messages */
+	const char *text;   /* the option's value */
+};
+
+struct options {
+	struct ds_listen_config listen[MAX_LISTEN];
+	bool listen_mode_set[MAX_LISTEN];
+	size_t n_listen;
+	enum ds_listen_mode mode;
+	int backlog;
+
+	struct ds_proxy_backend backends[MAX_BACKENDS];
+	char hosts[MAX_BACKENDS][MAX_HOST + 1];
+	size_t n_backends;
+
+	struct rule *rules; /* --allow, --deny */
+	size_t n_rules;
+	struct rule *trusted; /* --trusted */
+	size_t n_trusted;
+	const char *acl_file;
+
+	struct ds_proxy_config pcfg; /* limits, timeouts, send/accept proxy */
+	struct ds_relay_opts relay;
+	struct ds_resolve_opts resolve;
+	bool use_resolve;
+	char servers[1024];
+	bool burst_set;
+
+	uint64_t drain_ms;
+	unsigned workers;
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	bool json;
+	bool quiet;
+};
+
+/* --- Messages between the main thread and the workers ---------------------
+ */
+
+enum { MSG_DRAIN = 1, MSG_ACL };
+
+struct msg {
+	int op;
+	uint64_t deadline_ms;     /* MSG_DRAIN */
+	const struct ds_acl *acl; /* MSG_ACL: the ACL to use from now on */
+};
+
+enum { ACK_DRAINING = 1, ACK_DRAINED, ACK_ACL };
+
+struct ack {
+	int op;
+	unsigned worker;
+	int err;                  /* ACK_DRAINED: the worker's loop failed */
+	size_t active;            /* ACK_DRAINING: connections open */
+	const struct ds_acl *acl; /* ACK_ACL: used by this worker from now */
+	const struct ds_acl *old; /* ACK_ACL: no longer used by this worker */
+	struct ds_proxy_stats stats; /* ACK_DRAINED */
+};
+
+/* POSIX makes a pipe write of at most PIPE_BUF bytes atomic: messages
+ * from several threads never mix. */
+_Static_assert(sizeof(struct msg) <= PIPE_BUF, "a message is one write");
+_Static_assert(sizeof(struct ack) <= PIPE_BUF, "an answer is one write");
+
+/* An ACL handed to the workers, freed once no worker uses it. */
+struct acl_ref {
+	struct ds_acl *acl;
+	unsigned users;    /* workers that use it or are about to */
+	unsigned switched; /* workers that said they use it */
+	int file_rules;    /* rules read from the file, for the log */
+	struct acl_ref *next;
+};
+
+struct px;
+
+struct worker {
+	struct px *px;
+	unsigned id;
+	struct ds_loop *loop;
+	struct ds_proxy *proxy;
+	int cmd[2]; /* main thread -> worker */
+	struct ds_io *cmd_io;
+	pthread_t thread;
+	bool started;  /* the thread runs */
+	bool draining; /* (worker side) ds_proxy_drain() was called */
+	bool drained;  /* (main side) the worker said it is done */
+	const struct ds_acl *acl; /* (worker side) the ACL in force */
+	struct ds_listen_config lcfg[MAX_LISTEN];
+	struct ds_listen_report rep[MAX_LISTEN];
+};
+
+struct px {
+	const struct options *o;
+	struct ds_proxy_config pcfg; /* with the ACL pointers */
+	struct ds_acl *trusted;
+	struct acl_ref *acls; /* the head is the ACL in force */
+	struct worker *w;
+	unsigned n;
+	struct ds_loop *loop; /* the main loop, also worker 0's */
+	int ack[2];           /* workers -> main thread */
+	struct ds_io *ack_io;
+	unsigned signals;
+	unsigned n_draining, n_drained;
+	size_t drain_active;
+	struct ds_proxy_stats total;
+	int code;
+};
+
+/* --- Log lines -------------------------------------------------------------
+ *
+ * Each line is formatted into memory and written with one fwrite and
+ * fflush under stdout's lock, so that the lines of several workers never
+ * interleave and a reader of a pipe gets whole lines.
+ */
+
+struct line {
+	FILE *f;
+	char *buf;
+	size_t len;
+	struct json j;
+};
+
+static bool
+line_open(struct line *l)
+{
+	l->buf = NULL;
+	l->len = 0;
+	l->f = open_memstream(&l->buf, &l->len);
+	return l->f != NULL;
+}
+
+static void
+line_write(struct line *l)
+{
+	if (fclose(l->f) == 0) {
+		flockfile(stdout);
+		fwrite(l->buf, 1, l->len, stdout);
+		fflush(stdout);
+		funlockfile(stdout);
+	}
+	free(l->buf);
+	l->f = NULL;
+	l->buf = NULL;
+}
+
+/* A text line: "2026-11-22T10:00:00.123Z " and then the caller's text. */
+static bool
+text_begin(struct line *l)
+{
+	char now[40];
+
+	if (!line_open(l))
+		return false;
+	cli_time_now(now, sizeof(now));
+	fprintf(l->f, "%s ", now);
+	return true;
+}
+
+static void
+text_end(struct line *l)
+{
+	fputc('\n', l->f);
+	line_write(l);
+}
+
+/* An NDJSON event: {"time":...,"event":NAME */
+static bool
+json_begin(struct line *l, const char *event)
+{
+	char now[40];
+
+	if (!line_open(l))
+		return false;
+	cli_time_now(now, sizeof(now));
+	json_init(&l->j, l->f, false);
+	json_begin_object(&l->j);
+	json_kv_string(&l->j, "time", now);
+	json_kv_string(&l->j, "event", event);
+	return true;
+}
+
+static void
+json_end_line(struct line *l)
+{
+	json_end(&l->j);
+	json_finish(&l->j);
+	line_write(l);
+}
+
+static void
+kv_uint(struct json *j, const char *key, unsigned long long v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+static void
+kv_null(struct json *j, const char *key)
+{
+	json_key(j, key);
+	json_null(j);
+}
+
+/* A logfmt value in double quotes: '"' and '\\' escaped, control
+ * characters as '?' so that text from the network cannot forge a line. */
+static void
+put_quoted_len(FILE *f, const char *s, size_t n)
+{
+	if (n > MAX_DETAIL)
+		n = MAX_DETAIL;
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fputc('\\', f);
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+put_quoted(FILE *f, const char *s)
+{
+	put_quoted_len(f, s, strlen(s));
+}
+
+/* "[2001:db8::1]:80", or "-" for an endpoint that is not there. */
+static const char *
+endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
+{
+	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
+		return "-";
+	return buf;
+}
+
+/* Seconds from milliseconds, shortest: "10", "0.3", "1.25". */
+static void
+seconds_text(uint64_t ms, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%llu.%03llu",
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+static void
+log_listening(struct px *px, const struct ds_endpoint *ep, const char *mode)
+{
+	char text[DS_ENDPOINT_STRLEN];
+	struct line l;
+
+	ds_endpoint_format(ep, 0, text, sizeof(text));
+	if (px->o->json) {
+		if (!json_begin(&l, "listening"))
+			return;
+		json_kv_string(&l.j, "address", text);
+		kv_uint(&l.j, "port", ep->port);
+		json_kv_string(&l.j, "mode", mode);
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	fprintf(l.f, "listening on %s (%s)", text, mode);
+	text_end(&l);
+}
+
+static void
+log_conn_json(struct worker *w, const struct ds_proxy_log *lg,
+    const char *reason, const char *detail)
+{
+	char ep[DS_ENDPOINT_STRLEN], addr[DS_ADDR_STRLEN];
+	bool backend = lg->backend.addr.family != 0;
+	struct line l;
+	struct json *j = &l.j;
+
+	if (!json_begin(&l, "conn"))
+		return;
+	if (lg->client.addr.family) {
+		json_kv_string(
+		    j, "client", endpoint_text(&lg->client, ep, sizeof(ep)));
+		ds_addr_format(&lg->client.addr, 0, addr, sizeof(addr));
+		json_kv_string(j, "client_addr", addr);
+		kv_uint(j, "client_port", lg->client.port);
+	} else {
+		kv_null(j, "client");
+		kv_null(j, "client_addr");
+		kv_null(j, "client_port");
+	}
+	if (lg->family)
+		json_kv_string(j, "family", ds_family_used_name(lg->family));
+	else
+		kv_null(j, "family");
+	if (lg->listener.addr.family)
+		json_kv_string(j, "listener",
+		    endpoint_text(&lg->listener, ep, sizeof(ep)));
+	else
+		kv_null(j, "listener");
+	if (backend) {
+		json_kv_string(
+		    j, "backend", endpoint_text(&lg->backend, ep, sizeof(ep)));
+	} else {
+		kv_null(j, "backend");
+	}
+	if (lg->backend_local.addr.family) {
+		json_kv_string(j, "local",
+		    endpoint_text(&lg->backend_local, ep, sizeof(ep)));
+		kv_uint(j, "local_port", lg->backend_local.port);
+	} else {
+		kv_null(j, "local");
+		kv_null(j, "local_port");
+	}
+	kv_uint(j, "bytes_in", lg->bytes_in);
+	kv_uint(j, "bytes_out", lg->bytes_out);
+	json_kv_ms(j, "duration_ms", lg->duration_us);
+	if (backend)
+		json_kv_ms(j, "connect_ms", lg->connect_us);
+	else
+		kv_null(j, "connect_ms");
+	json_kv_string(j, "reason", reason);
+	if (lg->header_version) {
+		json_kv_string(
+		    j, "proxied_by", endpoint_text(&lg->via, ep, sizeof(ep)));
+		kv_uint(j, "header", (unsigned)lg->header_version);
+	}
+	if (lg->backend_tries > 1)
+		kv_uint(j, "tries", lg->backend_tries);
+	if (detail)
+		json_kv_string(j, "detail", detail);
+	if (backend)
+		json_kv_bool(j, "spliced", lg->spliced);
+	if (w->px->n > 1)
+		kv_uint(j, "worker", w->id);
+	json_end_line(&l);
+}
+
+/*
+ * One line per connection, its fields always in the same order, "-" for
+ * those that do not apply:
+ *   conn client=... family=... listener=... backend=... local=... in=N
+ *   out=N duration_ms=N.NNN reason=... [proxied_by=... header=vN]
+ *   [tries=N] [detail="..."]
+ */
+static void
+on_log(struct ds_proxy *p, const struct ds_proxy_log *lg, void *userdata)
+{
+	struct worker *w = userdata;
+	char client[DS_ENDPOINT_STRLEN], listener[DS_ENDPOINT_STRLEN];
+	char backend[DS_ENDPOINT_STRLEN], local[DS_ENDPOINT_STRLEN];
+	char via[DS_ENDPOINT_STRLEN];
+	const char *reason = ds_proxy_close_name(lg->reason);
+	const char *detail = lg->detail;
+	struct line l;
+
+	(void)p;
+	if (w->px->o->quiet)
+		return;
+	if (!reason)
+		reason = "error";
+	if (!detail && lg->err < 0)
+		detail = ds_strerror(lg->err);
+	if (w->px->o->json) {
+		log_conn_json(w, lg, reason, detail);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	fprintf(l.f,
+	    "conn client=%s family=%s listener=%s backend=%s local=%s "
+	    "in=%llu out=%llu duration_ms=%llu.%03llu reason=%s",
+	    endpoint_text(&lg->client, client, sizeof(client)),
+	    lg->family ? ds_family_used_name(lg->family) : "-",
+	    endpoint_text(&lg->listener, listener, sizeof(listener)),
+	    endpoint_text(&lg->backend, backend, sizeof(backend)),
+	    endpoint_text(&lg->backend_local, local, sizeof(local)),
+	    (unsigned long long)lg->bytes_in, (unsigned long long)lg->bytes_out,
+	    (unsigned long long)(lg->duration_us / 1000),
+	    (unsigned long long)(lg->duration_us % 1000), reason);
+	if (lg->header_version)
+		fprintf(l.f, " proxied_by=%s header=v%d",
+		    endpoint_text(&lg->via, via, sizeof(via)),
+		    lg->header_version);
+	if (lg->backend_tries > 1)
+		fprintf(l.f, " tries=%u", lg->backend_tries);
+	if (detail) {
+		fputs(" detail=", l.f);
+		put_quoted(l.f, detail);
+	}
+	text_end(&l);
+}
+
+/*
+ * Other events of a proxy. Those about a backend ("backend-down",
+ * "backend-up", "resolved", "resolve-failed") come as "HOST:PORT: what
+ * happened" and are written as 'EVENT HOST:PORT "what happened"' (JSON:
+ * "backend" and "detail"); the others (accept errors) as "EVENT TEXT".
+ * A backend-down line says why, as in 'backend-down 198.51.100.2:80
+ * "connection refused"'; how long the backend is skipped is --fail-hold
+ * (JSON: "hold_ms").
+ */
+static void
+on_event(
+    struct ds_proxy *p, const char *event, const char *text, void *userdata)
+{
+	static const char hold[] = "; not used for ";
+	struct worker *w = userdata;
+	bool down = strcmp(event, "backend-down") == 0;
+	const char *sep, *detail = NULL, *cut;
+	size_t label = 0, dlen = 0;
+	struct line l;
+
+	(void)p;
+	if (!text)
+		text = "";
+	sep = strstr(text, ": ");
+	if (sep &&
+	    (strncmp(event, "backend-", 8) == 0 ||
+	        strncmp(event, "resolve", 7) == 0)) {
+		label = (size_t)(sep - text);
+		detail = sep + 2;
+		dlen = strlen(detail);
+		if (down && (cut = strstr(detail, hold)))
+			dlen = (size_t)(cut - detail);
+	}
+	if (w->px->o->json) {
+		if (!json_begin(&l, event))
+			return;
+		if (detail) {
+			json_key(&l.j, "backend");
+			json_string_len(&l.j, text, label);
+			json_key(&l.j, "detail");
+			json_string_len(&l.j, detail, dlen);
+			if (down)
+				kv_uint(&l.j, "hold_ms",
+				    w->px->pcfg.fail_hold_ms
+				        ? w->px->pcfg.fail_hold_ms
+				        : DS_PROXY_FAIL_HOLD_MS);
+		} else {
+			json_kv_string(&l.j, "detail", text);
+		}
+		if (w->px->n > 1)
+			kv_uint(&l.j, "worker", w->id);
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	if (detail) {
+		fprintf(l.f, "%s %.*s ", event, (int)label, text);
+		put_quoted_len(l.f, detail, dlen);
+	} else {
+		fprintf(l.f, "%s %s", event, text);
+	}
+	text_end(&l);
+}
+
+/* --- Workers ---------------------------------------------------------------
+ */
+
+static void
+send_ack(struct worker *w, const struct ack *a)
+{
+	ssize_t n;
+
+	/* One write of less than PIPE_BUF bytes: atomic (POSIX write()). */
+	do
+		n = write(w->px->ack[1], a, sizeof(*a));
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*a))
+		cli_error("worker %u: cannot reach the main thread: %s", w->id,
+		    n == -1 ? strerror(errno) : "short write");
+}
+
+static void
+on_drained(struct ds_proxy *p, void *userdata)
+{
+	struct worker *w = userdata;
+	struct ack a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = ACK_DRAINED;
+	a.worker = w->id;
+	ds_proxy_get_stats(p, &a.stats);
+	send_ack(w, &a);
+	/* Worker 0 shares the main loop, which stops once all are done. */
+	if (w->id != 0)
+		ds_loop_stop(w->loop, 0);
+}
+
+/* A message from the main thread, on the worker's loop. */
+static void
+on_cmd(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct worker *w = userdata;
+	struct msg m;
+	struct ack a;
+
+	(void)io;
+	(void)events;
+	for (;;) {
+		ssize_t n = read(fd, &m, sizeof(m));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			return; /* EAGAIN: all read */
+		memset(&a, 0, sizeof(a));
+		a.worker = w->id;
+		switch (m.op) {
+		case MSG_DRAIN:
+			if (!w->draining) {
+				struct ds_proxy_stats st;
+
+				ds_proxy_get_stats(w->proxy, &st);
+				a.op = ACK_DRAINING;
+				a.active = st.active;
+				send_ack(w, &a);
+				w->draining = true;
+			}
+			ds_proxy_drain(w->proxy, m.deadline_ms, on_drained);
+			break;
+		case MSG_ACL:
+			a.op = ACK_ACL;
+			a.acl = m.acl;
+			a.old = w->acl;
+			ds_proxy_set_acl(w->proxy, m.acl);
+			w->acl = m.acl;
+			send_ack(w, &a);
+			break;
+		}
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int r = ds_loop_run(w->loop);
+
+	if (r < 0) {
+		struct ack a;
+
+		cli_error("worker %u: event loop: %s", w->id, ds_strerror(r));
+		memset(&a, 0, sizeof(a));
+		a.op = ACK_DRAINED;
+		a.worker = w->id;
+		a.err = r;
+		ds_proxy_get_stats(w->proxy, &a.stats);
+		send_ack(w, &a);
+	}
+	/* Connections still open (only after a loop failure) get their
+	 * log lines here, on this thread. */
+	w->proxy = ds_proxy_free(w->proxy);
+	return NULL;
+}
+
+static void
+send_msg(struct worker *w, const struct msg *m)
+{
+	ssize_t n;
+
+	do
+		n = write(w->cmd[1], m, sizeof(*m));
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m))
+		cli_error("worker %u: cannot send it a message: %s", w->id,
+		    n == -1 ? strerror(errno) : "short write");
+}
+
+static void
+drain_all(struct px *px, uint64_t deadline_ms)
+{
+	struct msg m = {.op = MSG_DRAIN, .deadline_ms = deadline_ms};
+
+	for (unsigned i = 0; i < px->n; i++)
+		if (!px->w[i].drained)
+			send_msg(&px->w[i], &m);
+}
+
+/* --- ACLs ------------------------------------------------------------------
+ */
+
+static void
+release_acl(struct px *px, const struct ds_acl *acl)
+{
+	for (struct acl_ref **pp = &px->acls; *pp; pp = &(*pp)->next) {
+		struct acl_ref *ref = *pp;
+
+		if (ref->acl != acl)
+			continue;
+		if (ref->users > 0)
+			ref->users--;
+		/* The head is the ACL in force: kept even when no worker
+		 * has switched to it yet. */
+		if (ref->users == 0 && ref != px->acls) {
+			*pp = ref->next;
+			ds_acl_free(ref->acl);
+			free(ref);
+		}
+		return;
+	}
+}
+
+struct acl_error {
+	int err;
+	unsigned line; /* 0: not a parse error (reading failed) */
+	size_t col;    /* 0-based */
+	int file_rules;
+};
+
+/* The text of a file, at most MAX_ACL_FILE bytes. Returns 0 or -errno. */
+static int
+read_file(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 8192;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (len > MAX_ACL_FILE) {
+			r = -EFBIG;
+			break;
+		}
+		if (n == 0) {
+			if (ferror(f))
+				r = -EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static const char *
+acl_strerror(int err)
+{
+	if (err == -EINVAL)
+		return "expected 'allow PREFIX' or 'deny PREFIX'";
+	if (err == -EEXIST)
+		return "this prefix is both allowed and denied";
+	return ds_strerror(err);
+}
+
+/*
+ * The ACL of the command-line rules plus those of the --acl file. Returns
+ * 0 with *ret (NULL when there are no rules and no file) or an error in
+ * *e.
+ */
+static int
+build_acl(const struct options *o, struct ds_acl **ret, struct acl_error *e)
+{
+	struct ds_acl *acl = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	if (o->n_rules == 0 && !o->acl_file) {
+		*ret = NULL;
+		return 0;
+	}
+	r = ds_acl_new(&acl);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < o->n_rules; i++) {
+		/* Conflicts among these were refused when parsing. */
+		r = ds_acl_add(acl, &o->rules[i].prefix, o->rules[i].action);
+		if (r < 0)
+			goto fail;
+	}
+	if (o->acl_file) {
+		r = read_file(o->acl_file, &text, &len);
+		if (r < 0)
+			goto fail;
+		r = ds_acl_load(acl, text, len, &e->line, &e->col);
+		free(text);
+		if (r < 0) {
+			if (e->line == 0)
+				e->line = 1;
+			goto fail;
+		}
+		e->file_rules = r;
+	}
+	*ret = acl;
+	return 0;
+fail:
+	e->err = r;
+	ds_acl_free(acl);
+	return r;
+}
+
+static void
+log_reload(struct px *px, const struct acl_error *e)
+{
+	const char *file = px->o->acl_file;
+	struct line l;
+
+	if (px->o->json) {
+		if (!json_begin(&l, e->err ? "reload-failed" : "reload"))
+			return;
+		if (file)
+			json_kv_string(&l.j, "file", file);
+		else
+			kv_null(&l.j, "file");
+		if (!file) {
+			kv_null(&l.j, "rules");
+			json_kv_string(&l.j, "detail", "no --acl file");
+		} else if (!e->err) {
+			kv_uint(&l.j, "rules", (unsigned)e->file_rules);
+		} else {
+			if (e->line) {
+				kv_uint(&l.j, "line", e->line);
+				kv_uint(&l.j, "column", e->col + 1);
+				json_kv_string(
+				    &l.j, "error", acl_strerror(e->err));
+			} else {
+				kv_null(&l.j, "line");
+				kv_null(&l.j, "column");
+				json_kv_string(
+				    &l.j, "error", strerror(-e->err));
+			}
+		}
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	if (!file)
+		fputs("reload: no --acl file, nothing to re-read", l.f);
+	else if (!e->err)
+		fprintf(l.f, "reload acl %s: %d rules", file, e->file_rules);
+	else if (e->line)
+		fprintf(l.f,
+		    "reload failed: %s line %u column %zu: %s (keeping the old "
+		    "ACL)",
+		    file, e->line, e->col + 1, acl_strerror(e->err));
+	else
+		fprintf(l.f, "reload failed: %s: %s (keeping the old ACL)",
+		    file, strerror(-e->err));
+	text_end(&l);
+}
+
+/* A worker uses acl now: once all do, the reload is done. */
+static void
+switched_acl(struct px *px, const struct ds_acl *acl)
+{
+	for (struct acl_ref *ref = px->acls; ref; ref = ref->next) {
+		if (ref->acl != acl)
+			continue;
+		if (++ref->switched == px->n) {
+			struct acl_error e = {.file_rules = ref->file_rules};
+
+			log_reload(px, &e);
+		}
+		return;
+	}
+}
+
+/* SIGHUP: a new ACL from the file, swapped in by every worker. */
+static void
+reload(struct px *px)
+{
+	struct acl_error e;
+	struct ds_acl *acl = NULL;
+	struct acl_ref *ref;
+	struct msg m = {.op = MSG_ACL};
+
+	if (!px->o->acl_file) {
+		memset(&e, 0, sizeof(e));
+		log_reload(px, &e);
+		return;
+	}
+	if (build_acl(px->o, &acl, &e) < 0) {
+		log_reload(px, &e);
+		return;
+	}
+	ref = calloc(1, sizeof(*ref));
+	if (!ref) {
+		e.err = -ENOMEM;
+		e.line = 0;
+		ds_acl_free(acl);
+		log_reload(px, &e);
+		return;
+	}
+	ref->acl = acl;
+	ref->users = px->n;
+	ref->file_rules = e.file_rules;
+	ref->next = px->acls;
+	px->acls = ref;
+	/* The reload line comes once every worker uses the new ACL
+	 * (switched_acl()), so a connection made after it is checked
+	 * against the new rules; the ACL that was in force goes then too
+	 * (release_acl()). */
+	m.acl = acl;
+	for (unsigned i = 0; i < px->n; i++)
+		send_msg(&px->w[i], &m);
+}
+
+/* --- The main loop ---------------------------------------------------------
+ */
+
+static void
+log_draining(struct px *px)
+{
+	char sec[32];
+	struct line l;
+
+	seconds_text(px->o->drain_ms, sec, sizeof(sec));
+	if (px->o->json) {
+		if (!json_begin(&l, "draining"))
+			return;
+		kv_uint(&l.j, "connections", px->drain_active);
+		kv_uint(&l.j, "drain_ms", px->o->drain_ms);
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	fprintf(l.f, "draining (%zu connections, %s s)", px->drain_active, sec);
+	text_end(&l);
+}
+
+static void
+log_stopped(struct px *px)
+{
+	const struct ds_proxy_stats *t = &px->total;
+	struct line l;
+
+	if (px->o->json) {
+		if (!json_begin(&l, "stopped"))
+			return;
+		kv_uint(&l.j, "accepted", t->accepted);
+		kv_uint(&l.j, "relayed", t->relayed);
+		kv_uint(&l.j, "refused", t->refused);
+		kv_uint(&l.j, "failed", t->failed);
+		kv_uint(&l.j, "bytes_in", t->bytes_in);
+		kv_uint(&l.j, "bytes_out", t->bytes_out);
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	fprintf(l.f,
+	    "stopped: accepted=%llu relayed=%llu refused=%llu failed=%llu",
+	    (unsigned long long)t->accepted, (unsigned long long)t->relayed,
+	    (unsigned long long)t->refused, (unsigned long long)t->failed);
+	text_end(&l);
+}
+
+/* Answers from the workers, on the main loop. */
+static void
+on_ack(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct px *px = userdata;
+	struct ack a;
+
+	(void)io;
+	(void)events;
+	for (;;) {
+		ssize_t n = read(fd, &a, sizeof(a));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(a) || a.worker >= px->n)
+			return;
+		switch (a.op) {
+		case ACK_DRAINING:
+			px->drain_active += a.active;
+			if (++px->n_draining == px->n)
+				log_draining(px);
+			break;
+		case ACK_ACL:
+			switched_acl(px, a.acl);
+			release_acl(px, a.old);
+			break;
+		case ACK_DRAINED:
+			if (px->w[a.worker].drained)
+				break;
+			px->w[a.worker].drained = true;
+			if (a.err < 0)
+				px->code = EXIT_INTERNAL;
+			px->total.accepted += a.stats.accepted;
+			px->total.relayed += a.stats.relayed;
+			px->total.refused += a.stats.refused;
+			px->total.failed += a.stats.failed;
+			px->total.bytes_in += a.stats.bytes_in;
+			px->total.bytes_out += a.stats.bytes_out;
+			if (++px->n_drained == px->n) {
+				log_stopped(px);
+				ds_loop_stop(px->loop, 0);
+			} else if (a.err < 0) {
+				/* One worker is gone: stop the others. */
+				drain_all(px, 0);
+			}
+			break;
+		}
+	}
+}
+
+/*
+ * SIGTERM and SIGINT: the first drains, a second closes what is left at
+ * once. SIGHUP: re-read the ACL file (not while draining: the listeners
+ * are closed and nothing new is checked).
+ */
+static void
+on_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct px *px = userdata;
+
+	(void)sig;
+	if (signo == SIGHUP) {
+		if (px->signals == 0)
+			reload(px);
+		return;
+	}
+	if (px->signals++ == 0) {
+		drain_all(px, px->o->drain_ms);
+		return;
+	}
+	if (px->o->json) {
+		struct line l;
+
+		if (json_begin(&l, "stop")) {
+			json_kv_string(&l.j, "signal",
+			    signo == SIGINT ? "SIGINT" : "SIGTERM");
+			json_end_line(&l);
+		}
+	} else {
+		struct line l;
+
+		if (text_begin(&l)) {
+			fprintf(l.f, "%s again: closing connections now",
+			    signo == SIGINT ? "SIGINT" : "SIGTERM");
+			text_end(&l);
+		}
+	}
+	drain_all(px, 0);
+}
+
+/* --- Setting up ------------------------------------------------------------
+ */
+
+static int
+make_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -errno;
+	/* The reader takes what is there and goes back to its loop; the
+	 * writer's messages are few and small, it never waits. */
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
+		int r = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		fds[0] = fds[1] = -1;
+		return r;
+	}
+	return 0;
+}
+
+/* Loop, pipe and proxy of worker i; returns an exit code. */
+static int
+start_worker(struct px *px, unsigned i)
+{
+	struct worker *w = &px->w[i];
+	const struct options *o = px->o;
+	size_t failed = SIZE_MAX;
+	int r;
+
+	if (i == 0) {
+		w->loop = px->loop;
+	} else if ((r = ds_loop_new(&w->loop)) < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	r = make_pipe(w->cmd);
+	if (r == 0)
+		r = ds_io_new(
+		    w->loop, w->cmd[0], DS_IO_IN, on_cmd, w, &w->cmd_io);
+	if (r < 0) {
+		cli_error("worker %u: %s", i, ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	for (size_t k = 0; k < o->n_listen; k++) {
+		w->lcfg[k] = o->listen[k];
+		w->lcfg[k].reuseport = o->workers > 1;
+		/* Port 0: the others take the one worker 0 got. */
+		if (i > 0 && w->lcfg[k].where.port == 0) {
+			struct ds_endpoint ep[2];
+
+			if (ds_proxy_endpoints(px->w[0].proxy, k, ep, 2) > 0)
+				w->lcfg[k].where.port = ep[0].port;
+		}
+	}
+	px->pcfg.listen = w->lcfg;
+	w->acl = px->pcfg.acl;
+	memset(w->rep, 0, sizeof(w->rep));
+	r = ds_proxy_new(w->loop, &px->pcfg, on_log, on_event, w, w->rep,
+	    &failed, &w->proxy);
+	if (r < 0) {
+		if (failed < o->n_listen)
+			return cli_listen_failed(
+			    &w->lcfg[failed], &w->rep[failed], r, true);
+		cli_error("proxy: %s", ds_strerror(r));
+		return r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+	}
+	return EXIT_OK;
+}
+
+/* --user: the groups, then the group, then the user (after which none of
+ * it can be undone). */
+static int
+drop_privileges(const struct options *o)
+{
+	if (initgroups(o->user, o->gid) == -1 || setgid(o->gid) == -1 ||
+	    setuid(o->uid) == -1) {
+		cli_error("--user %s: %s", o->user, strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	if (o->uid != 0 && setuid(0) != -1) {
+		cli_error("--user %s: root could be regained", o->user);
+		return EXIT_INTERNAL;
+	}
+	return EXIT_OK;
+}
+
+static int
+run(struct px *px)
+{
+	const struct options *o = px->o;
+	struct ds_signal *sigs[3] = {NULL, NULL, NULL};
+	static const int signos[3] = {SIGTERM, SIGINT, SIGHUP};
+	struct acl_error e;
+	struct ds_acl *acl = NULL;
+	sigset_t set;
+	int r, code = EXIT_INTERNAL;
+
+	/*
+	 * The signals go to the main loop's signalfd only: block them now,
+	 * before any thread exists, so that every worker inherits the mask
+	 * and none of them is picked by the kernel to take one.
+	 */
+	sigemptyset(&set);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&set, signos[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (build_acl(o, &acl, &e) < 0) {
+		if (e.line)
+			cli_error("--acl %s line %u column %zu: %s",
+			    o->acl_file, e.line, e.col + 1,
+			    acl_strerror(e.err));
+		else if (e.err == -ENOMEM)
+			cli_error("acl: %s", strerror(ENOMEM));
+		else
+			cli_error("--acl %s: %s",
+			    o->acl_file ? o->acl_file : "-", strerror(-e.err));
+		return e.err == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+	}
+	if (acl) {
+		px->acls = calloc(1, sizeof(*px->acls));
+		if (!px->acls) {
+			ds_acl_free(acl);
+			cli_error("acl: %s", strerror(ENOMEM));
+			return EXIT_INTERNAL;
+		}
+		px->acls->acl = acl;
+		px->acls->users = o->workers;
+	}
+	px->pcfg.acl = acl;
+
+	px->w = calloc(o->workers, sizeof(*px->w));
+	if (!px->w) {
+		cli_error("workers: %s", strerror(ENOMEM));
+		goto out;
+	}
+	px->n = o->workers;
+	for (unsigned i = 0; i < px->n; i++) {
+		px->w[i].px = px;
+		px->w[i].id = i;
+		px->w[i].cmd[0] = px->w[i].cmd[1] = -1;
+	}
+	if ((r = ds_loop_new(&px->loop)) < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		goto out;
+	}
+	if ((r = make_pipe(px->ack)) < 0 ||
+	    (r = ds_io_new(px->loop, px->ack[0], DS_IO_IN, on_ack, px,
+	         &px->ack_io)) < 0) {
+		cli_error("pipe: %s", ds_strerror(r));
+		goto out;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		r = ds_signal_new(px->loop, signos[i], on_signal, px, &sigs[i]);
+		if (r < 0) {
+			cli_error("signals: %s", ds_strerror(r));
+			goto out;
+		}
+	}
+
+	/* Every worker's listeners, before the privileges go. */
+	for (unsigned i = 0; i < px->n; i++) {
+		code = start_worker(px, i);
+		if (code != EXIT_OK)
+			goto out;
+		if (i > 0)
+			continue;
+		for (size_t k = 0; k < o->n_listen; k++) {
+			struct ds_endpoint eps[2];
+			size_t n =
+			    ds_proxy_endpoints(px->w[0].proxy, k, eps, 2);
+			enum ds_listen_mode mode = px->w[0].lcfg[k].mode;
+
+			cli_listen_failed(
+			    &px->w[0].lcfg[k], &px->w[0].rep[k], 0, false);
+			for (size_t m = 0; m < n && m < 2; m++)
+				log_listening(
+				    px, &eps[m], ds_listen_mode_name(mode));
+		}
+	}
+	/*
+	 * Every client group to one worker, so that the per-client limits
+	 * and rates hold across workers. Without it (a kernel that refuses
+	 * the BPF program) the kernel's hash spreads a client's
+	 * connections, and the limits count per worker: worth a warning,
+	 * not a refusal to serve.
+	 */
+	if (px->n > 1 && (r = ds_proxy_steer(px->w[0].proxy, px->n)) < 0)
+		cli_error("-j %u: clients cannot be steered to one worker each "
+		          "(%s); per-client limits count per worker",
+		    px->n, ds_strerror(r));
+	if (o->user && (code = drop_privileges(o)) != EXIT_OK)
+		goto out;
+
+	code = EXIT_INTERNAL;
+	for (unsigned i = 1; i < px->n; i++) {
+		r = pthread_create(
+		    &px->w[i].thread, NULL, worker_main, &px->w[i]);
+		if (r != 0) {
+			cli_error("worker %u: %s", i, strerror(r));
+			goto out;
+		}
+		px->w[i].started = true;
+	}
+
+	px->code = EXIT_OK;
+	r = ds_loop_run(px->loop);
+	if (r < 0) {
+		cli_error("event loop: %s", ds_strerror(r));
+		px->code = EXIT_INTERNAL;
+	}
+	code = px->code;
+out:
+	/* Threads still running (after a failure) are drained at once. */
+	for (unsigned i = 1; i < px->n; i++) {
+		struct msg m = {.op = MSG_DRAIN, .deadline_ms = 0};
+
+		if (!px->w[i].started)
+			continue;
+		if (!px->w[i].drained)
+			send_msg(&px->w[i], &m);
+		pthread_join(px->w[i].thread, NULL);
+	}
+	for (unsigned i = 0; i < px->n; i++) {
+		struct worker *w = &px->w[i];
+
+		w->proxy = ds_proxy_free(w->proxy);
+		w->cmd_io = ds_io_free(w->cmd_io);
+		if (i > 0)
+			w->loop = ds_loop_free(w->loop);
+		if (w->cmd[0] >= 0)
+			close(w->cmd[0]);
+		if (w->cmd[1] >= 0)
+			close(w->cmd[1]);
+	}
+	for (size_t i = 0; i < 3; i++)
+		ds_signal_free(sigs[i]);
+	px->ack_io = ds_io_free(px->ack_io);
+	px->loop = ds_loop_free(px->loop);
+	if (px->ack[0] >= 0)
+		close(px->ack[0]);
+	if (px->ack[1] >= 0)
+		close(px->ack[1]);
+	free(px->w);
+	while (px->acls) {
+		struct acl_ref *next = px->acls->next;
+
+		ds_acl_free(px->acls->acl);
+		free(px->acls);
+		px->acls = next;
+	}
+	return code;
+}
+
+/* --- Options ---------------------------------------------------------------
+ */
+
+/* "65536", "64K", "16M", "1G" (powers of 1024), from min to max. */
+static int
+parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	}
+	if (*end || v > max / mul || v * mul < min)
+		return -EINVAL;
+	*ret = v * mul;
+	return 0;
+}
+
+/* "ADDR:PORT[,MODE]". */
+static int
+parse_listen(struct options *o, const char *arg)
+{
+	const char *comma = strrchr(arg, ',');
+	struct ds_listen_config *lc = &o->listen[o->n_listen];
+	char addr[256];
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	if (o->n_listen == MAX_LISTEN)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "at most %d --listen", MAX_LISTEN);
+	memset(lc, 0, sizeof(*lc));
+	if (comma) {
+		if (ds_listen_mode_parse(comma + 1, &lc->mode) < 0)
+			return cli_usage_error(&cli_cmd_proxy,
+			    "--listen '%s': the mode is dual, separate, v6only "
+			    "or v4only, not '%s'",
+			    arg, comma + 1);
+		o->listen_mode_set[o->n_listen] = true;
+	}
+	if (len >= sizeof(addr))
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--listen '%s': too long", arg);
+	memcpy(addr, arg, len);
+	addr[len] = '\0';
+	if (cli_parse_listen(addr, &lc->where) < 0)
+		return EXIT_USAGE;
+	o->n_listen++;
+	return EXIT_OK;
+}
+
+/* "HOST:PORT": a name, an IPv4 address or [IPv6]. */
+static int
+parse_backend(struct options *o, const char *arg)
+{
+	const char *host;
+	size_t hostlen, errpos = 0, len = strlen(arg);
+	uint16_t port;
+	int r;
+
+	if (o->n_backends == MAX_BACKENDS)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "at most %d --to", MAX_BACKENDS);
+	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &errpos);
+	if (r < 0) {
+		cli_parse_error("--to ", arg, len, errpos, r);
+		return EXIT_USAGE;
+	}
+	if (hostlen == 0)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--to '%s': no host", arg);
+	if (hostlen > MAX_HOST)
+		return cli_usage_error(&cli_cmd_proxy,
+		    "--to '%s': the host is longer than %d bytes", arg,
+		    MAX_HOST);
+	if (port == 0)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--to '%s': port 0 is no backend", arg);
+	memcpy(o->hosts[o->n_backends], host, hostlen);
+	o->hosts[o->n_backends][hostlen] = '\0';
+	o->backends[o->n_backends].host = o->hosts[o->n_backends];
+	o->backends[o->n_backends].port = port;
+	o->n_backends++;
+	return EXIT_OK;
+}
+
+/*
+ * "PREFIX[,PREFIX]..." for --allow, --deny (into o->rules) or --trusted
+ * (o->trusted). A prefix both allowed and denied on the command line is
+ * refused here, naming both.
+ */
+static int
+parse_prefixes(struct options *o, const char *option, const char *arg,
+    enum ds_acl_action action, bool trusted)
+{
+	struct rule **list = trusted ? &o->trusted : &o->rules;
+	size_t *n = trusted ? &o->n_trusted : &o->n_rules;
+	const char *p = arg;
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s ", option);
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct rule r = {
+		    .action = action, .option = option, .text = arg};
+		size_t errpos = 0;
+		int err;
+
+		if (len == 0)
+			return cli_usage_error(&cli_cmd_proxy,
+			    "%s '%s': an empty prefix", option, arg);
+		err = ds_acl_parse_prefix(p, len, &r.prefix, &errpos);
+		if (err < 0) {
+			cli_parse_error(prefix, arg, strlen(arg),
+			    (size_t)(p - arg) + errpos, err);
+			return EXIT_USAGE;
+		}
+		ds_prefix_normalize(&r.prefix);
+		if (*n == MAX_RULES)
+			return cli_usage_error(&cli_cmd_proxy,
+			    "at most %d prefixes with --allow and --deny "
+			    "(use --acl FILE)",
+			    MAX_RULES);
+		if (*n % 64 == 0) {
+			struct rule *nl =
+			    realloc(*list, (*n + 64) * sizeof(**list));
+
+			if (!nl) {
+				cli_error("%s", strerror(ENOMEM));
+				return EXIT_INTERNAL;
+			}
+			*list = nl;
+		}
+		(*list)[(*n)++] = r;
+		if (!comma)
+			return EXIT_OK;
+		p = comma + 1;
+	}
+}
+
+/* A conflict among the command-line rules, named by both options. */
+static int
+check_rules(const struct options *o)
+{
+	struct ds_acl *acl = NULL;
+	int r = ds_acl_new(&acl);
+
+	if (r < 0) {
+		cli_error("%s", strerror(-r));
+		return EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < o->n_rules; i++) {
+		const struct rule *ru = &o->rules[i];
+		char text[DS_PREFIX_STRLEN];
+
+		r = ds_acl_add(acl, &ru->prefix, ru->action);
+		if (r == 0)
+			continue;
+		ds_acl_free(acl);
+		if (r != -EEXIST) {
+			cli_error(
+			    "%s %s: %s", ru->option, ru->text, ds_strerror(r));
+			return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		}
+		ds_prefix_format(&ru->prefix, 0, text, sizeof(text));
+		return cli_usage_error(&cli_cmd_proxy,
+		    "%s '%s': %s is both allowed and denied", ru->option,
+		    ru->text, text);
+	}
+	ds_acl_free(acl);
+	return EXIT_OK;
+}
+
+static int
+parse_secs(const char *option, const char *arg, bool zero_ok, uint64_t *ret)
+{
+	uint64_t ms;
+
+	if (cli_parse_seconds(arg, MAX_SECONDS, &ms) < 0 ||
+	    (!zero_ok && ms == 0))
+		return cli_usage_error(&cli_cmd_proxy,
+		    "%s takes seconds from %s to %.0f, not '%s'", option,
+		    zero_ok ? "0" : "0.001", MAX_SECONDS, arg);
+	*ret = ms;
+	return EXIT_OK;
+}
+
+static int
+parse_count(const char *option, const char *arg, uint64_t min, uint64_t max,
+    uint64_t *ret)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(arg, max, &v) < 0 || v < min)
+		return cli_usage_error(&cli_cmd_proxy,
+		    "%s takes a number from %llu to %llu, not '%s'", option,
+		    (unsigned long long)min, (unsigned long long)max, arg);
+	*ret = v;
+	return EXIT_OK;
+}
+
+static int
+parse_user(struct options *o, const char *name)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH) {
+			cli_error("--user %s: %s", name, strerror(errno));
+			return EXIT_INTERNAL;
+		}
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--user '%s': no such user", name);
+	}
+	if (geteuid() != 0)
+		return cli_usage_error(&cli_cmd_proxy,
+		    "--user %s: only root can change its user (running as "
+		    "uid %lu)",
+		    name, (unsigned long)geteuid());
+	o->user = name;
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+	return EXIT_OK;
+}
+
+enum {
+	O_LISTEN = 256,
+	O_MODE,
+	O_TO,
+	O_SEND_PROXY,
+	O_ACCEPT_PROXY,
+	O_TRUSTED,
+	O_ALLOW,
+	O_DENY,
+	O_ACL,
+	O_MAX_CONNS,
+	O_MAX_PER_CLIENT,
+	O_RATE,
+	O_BURST,
+	O_PREFIX6,
+	O_PREFIX4,
+	O_IDLE,
+	O_CONNECT_TIMEOUT,
+	O_HEADER_TIMEOUT,
+	O_FAIL_HOLD,
+	O_DRAIN,
+	O_USER,
+	O_NO_SPLICE,
+	O_PIPE_SIZE,
+	O_SERVER,
+	O_BACKLOG,
+	O_JSON,
+};
+
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, O_LISTEN},
+    {"mode", required_argument, NULL, O_MODE},
+    {"to", required_argument, NULL, O_TO},
+    {"send-proxy", required_argument, NULL, O_SEND_PROXY},
+    {"accept-proxy", no_argument, NULL, O_ACCEPT_PROXY},
+    {"trusted", required_argument, NULL, O_TRUSTED},
+    {"allow", required_argument, NULL, O_ALLOW},
+    {"deny", required_argument, NULL, O_DENY},
+    {"acl", required_argument, NULL, O_ACL},
+    {"max-conns", required_argument, NULL, O_MAX_CONNS},
+    {"max-conns-per-client", required_argument, NULL, O_MAX_PER_CLIENT},
+    {"rate", required_argument, NULL, O_RATE},
+    {"burst", required_argument, NULL, O_BURST},
+    {"client-prefix6", required_argument, NULL, O_PREFIX6},
+    {"client-prefix4", required_argument, NULL, O_PREFIX4},
+    {"idle-timeout", required_argument, NULL, O_IDLE},
+    {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
+    {"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
+    {"fail-hold", required_argument, NULL, O_FAIL_HOLD},
+    {"drain", required_argument, NULL, O_DRAIN},
+    {"workers", required_argument, NULL, 'j'},
+    {"user", required_argument, NULL, O_USER},
+    {"no-splice", no_argument, NULL, O_NO_SPLICE},
+    {"pipe-size", required_argument, NULL, O_PIPE_SIZE},
+    {"server", required_argument, NULL, O_SERVER},
+    {"backlog", required_argument, NULL, O_BACKLOG},
+    {"json", no_argument, NULL, O_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option; returns EXIT_OK or the exit code to leave with. */
+static int
+parse_option(struct options *o, int c, char **argv)
+{
+	struct ds_proxy_config *pc = &o->pcfg;
+	uint64_t v = 0, ms = 0;
+	int code = EXIT_OK;
+
+	switch (c) {
+	case O_LISTEN:
+		return parse_listen(o, optarg);
+	case O_MODE:
+		if (ds_listen_mode_parse(optarg, &o->mode) < 0)
+			return cli_usage_error(&cli_cmd_proxy,
+			    "--mode is dual, separate, v6only or v4only, not "
+			    "'%s'",
+			    optarg);
+		return EXIT_OK;
+	case O_TO:
+		return parse_backend(o, optarg);
+	case O_SEND_PROXY:
+		if (strcmp(optarg, "v1") == 0)
+			pc->send_proxy = 1;
+		else if (strcmp(optarg, "v2") == 0)
+			pc->send_proxy = 2;
+		else
+			return cli_usage_error(&cli_cmd_proxy,
+			    "--send-proxy is v1 or v2, not '%s'", optarg);
+		return EXIT_OK;
+	case O_ACCEPT_PROXY:
+		pc->accept_proxy = true;
+		return EXIT_OK;
+	case O_TRUSTED:
+		return parse_prefixes(
+		    o, "--trusted", optarg, DS_ACL_ALLOW, true);
+	case O_ALLOW:
+		return parse_prefixes(
+		    o, "--allow", optarg, DS_ACL_ALLOW, false);
+	case O_DENY:
+		return parse_prefixes(o, "--deny", optarg, DS_ACL_DENY, false);
+	case O_ACL:
+		if (o->acl_file)
+			return cli_usage_error(
+			    &cli_cmd_proxy, "--acl given twice");
+		if (*optarg == '\0')
+			return cli_usage_error(
+			    &cli_cmd_proxy, "--acl: an empty file name");
+		o->acl_file = optarg;
+		return EXIT_OK;
+	case O_MAX_CONNS:
+		code = parse_count("--max-conns", optarg, 0, UINT32_MAX, &v);
+		pc->max_conns = (uint32_t)v;
+		return code;
+	case O_MAX_PER_CLIENT:
+		code = parse_count(
+		    "--max-conns-per-client", optarg, 0, UINT32_MAX, &v);
+		pc->max_conns_per_client = (uint32_t)v;
+		return code;
+	case O_RATE: {
+		char *end;
+		double r;
+
+		errno = 0;
+		r = ((*optarg >= '0' && *optarg <= '9') || *optarg == '.')
+		    ? strtod(optarg, &end)
+		    : NAN;
+		/* Written so that NaN fails too. */
+		if (errno || isnan(r) || *end || !(r >= 0 && r <= 1e6))
+			return cli_usage_error(&cli_cmd_proxy,
+			    "--rate takes connections per second from 0 to "
+			    "1000000, not '%s'",
+			    optarg);
+		pc->rate = r;
+		return EXIT_OK;
+	}
+	case O_BURST:
+		code = parse_count("--burst", optarg, 1, UINT32_MAX, &v);
+		pc->burst = (uint32_t)v;
+		o->burst_set = true;
+		return code;
+	case O_PREFIX6:
+		code = parse_count("--client-prefix6", optarg, 1, 128, &v);
+		pc->client_prefix6 = (unsigned)v;
+		return code;
+	case O_PREFIX4:
+		code = parse_count("--client-prefix4", optarg, 1, 32, &v);
+		pc->client_prefix4 = (unsigned)v;
+		return code;
+	case O_IDLE:
+		code = parse_secs("--idle-timeout", optarg, true, &ms);
+		o->relay.idle_timeout_ms = (uint32_t)ms;
+		return code;
+	case O_CONNECT_TIMEOUT:
+		code = parse_secs("--connect-timeout", optarg, false, &ms);
+		pc->connect_timeout_ms = (uint32_t)ms;
+		return code;
+	case O_HEADER_TIMEOUT:
+		code = parse_secs("--header-timeout", optarg, false, &ms);
+		pc->header_timeout_ms = (uint32_t)ms;
+		return code;
+	case O_FAIL_HOLD:
+		code = parse_secs("--fail-hold", optarg, false, &ms);
+		pc->fail_hold_ms = (uint32_t)ms;
+		return code;
+	case O_DRAIN:
+		return parse_secs("--drain", optarg, true, &o->drain_ms);
+	case 'j':
+		code = parse_count("--workers", optarg, 1, MAX_WORKERS, &v);
+		o->workers = (unsigned)v;
+		return code;
+	case O_USER:
+		return parse_user(o, optarg);
+	case O_NO_SPLICE:
+		o->relay.no_splice = true;
+		return EXIT_OK;
+	case O_PIPE_SIZE:
+		/* F_SETPIPE_SZ takes at least a page; the relay at most
+		 * 1 GiB. */
+		if (parse_size(optarg, 4096, 1u << 30, &v) < 0)
+			return cli_usage_error(&cli_cmd_proxy,
+			    "--pipe-size takes a size from 4K to 1G, not '%s'",
+			    optarg);
+		o->relay.pipe_size = (uint32_t)v;
+		return EXIT_OK;
+	case O_SERVER:
+		if (cli_dns_servers(&cli_cmd_proxy, optarg, o->servers,
+		        sizeof(o->servers)) != 0)
+			return EXIT_USAGE;
+		o->resolve.servers = o->servers;
+		o->use_resolve = true;
+		return EXIT_OK;
+	case '4':
+	case '6':
+		if (o->resolve.family != DS_RESOLVE_ADDRCONFIG &&
+		    o->resolve.family !=
+		        (c == '4' ? DS_RESOLVE_ONLY_V4 : DS_RESOLVE_ONLY_V6))
+			return cli_usage_error(
+			    &cli_cmd_proxy, "-4 and -6 exclude each other");
+		o->resolve.family =
+		    c == '4' ? DS_RESOLVE_ONLY_V4 : DS_RESOLVE_ONLY_V6;
+		o->use_resolve = true;
+		return EXIT_OK;
+	case O_BACKLOG:
+		code = parse_count("--backlog", optarg, 1, 65535, &v);
+		o->backlog = (int)v;
+		return code;
+	case O_JSON:
+		o->json = true;
+		return EXIT_OK;
+	case 'q':
+		o->quiet = true;
+		return EXIT_OK;
+	default:
+		return cli_usage_error(&cli_cmd_proxy,
+		    "unknown option or missing value '%s'", argv[optind - 1]);
+	}
+}
+
+/* What one option cannot check alone. */
+static int
+check_options(struct options *o)
+{
+	struct ds_proxy_config *pc = &o->pcfg;
+
+	if (o->n_listen == 0)
+		return cli_usage_error(&cli_cmd_proxy,
+		    "--listen is required (where to accept clients)");
+	if (o->n_backends == 0)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--to is required (where to send them)");
+	if (pc->accept_proxy && o->n_trusted == 0)
+		return cli_usage_error(&cli_cmd_proxy,
+		    "--accept-proxy needs --trusted: who may send a header");
+	if (!pc->accept_proxy && o->n_trusted > 0)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--trusted needs --accept-proxy");
+	if (o->burst_set && pc->rate == 0)
+		return cli_usage_error(&cli_cmd_proxy, "--burst needs --rate");
+	for (size_t i = 0; i < o->n_listen; i++) {
+		if (!o->listen_mode_set[i])
+			o->listen[i].mode = o->mode;
+		o->listen[i].backlog = o->backlog;
+	}
+	return check_rules(o);
+}
+
+/* The --trusted ACL: allow rules only. */
+static int
+build_trusted(const struct options *o, struct ds_acl **ret)
+{
+	struct ds_acl *acl = NULL;
+	int r;
+
+	*ret = NULL;
+	if (o->n_trusted == 0)
+		return EXIT_OK;
+	r = ds_acl_new(&acl);
+	for (size_t i = 0; r == 0 && i < o->n_trusted; i++)
+		r = ds_acl_add(acl, &o->trusted[i].prefix, DS_ACL_ALLOW);
+	if (r < 0) {
+		ds_acl_free(acl);
+		cli_error("--trusted: %s", ds_strerror(r));
+		return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+	}
+	*ret = acl;
+	return EXIT_OK;
+}
+
+static int
+cmd_proxy(int argc, char **argv)
+{
+	struct options *o;
+	struct px px;
+	int c, code = EXIT_OK;
+
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		cli_error("%s", strerror(ENOMEM));
+		return EXIT_INTERNAL;
+	}
+	o->mode = DS_LISTEN_DUAL;
+	o->workers = 1;
+	o->drain_ms = 10000;
+	o->relay.idle_timeout_ms = 600000;
+
+	optind = 1;
+	opterr = 0;
+	while (code == EXIT_OK &&
+	    (c = getopt_long(argc, argv, "hj:q46", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_usage(stdout, &cli_cmd_proxy);
+			fputs(help_text, stdout);
+			code = cli_finish_stdout(EXIT_OK);
+			goto out;
+		}
+		code = parse_option(o, c, argv);
+	}
+	if (code != EXIT_OK)
+		goto out;
+	if (optind < argc) {
+		code = cli_usage_error(
+		    &cli_cmd_proxy, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	code = check_options(o);
+	if (code != EXIT_OK)
+		goto out;
+
+	memset(&px, 0, sizeof(px));
+	px.o = o;
+	px.ack[0] = px.ack[1] = -1;
+	px.pcfg = o->pcfg;
+	px.pcfg.n_listen = o->n_listen;
+	px.pcfg.backends = o->backends;
+	px.pcfg.n_backends = o->n_backends;
+	px.pcfg.relay = &o->relay;
+	px.pcfg.resolve = o->use_resolve ? &o->resolve : NULL;
+	code = build_trusted(o, &px.trusted);
+	if (code != EXIT_OK)
+		goto out;
+	px.pcfg.trusted = px.trusted;
+
+	/*
+	 * splice(2) has no MSG_NOSIGNAL: a splice into a socket whose peer
+	 * is gone raises SIGPIPE, which must not end the proxy (relay.h).
+	 * Lines go out whole, one write each (line_write()).
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	code = run(&px);
+	ds_acl_free(px.trusted);
+	code = cli_finish_stdout(code);
+out:
+	free(o->rules);
+	free(o->trusted);
+	free(o);
+	return code;
+}
