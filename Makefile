@@ -79,6 +79,7 @@ bench: bench-deps
 	bench/serve.sh
 	bench/dissect.sh
 	bench/happy.sh
+	bench/proxy.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
