@@ -11,6 +11,7 @@
 #include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -350,7 +351,8 @@ set_int(int fd, int level, int name, int value)
 
 /* socket(), options, bind() and getsockname() for one plan. */
 static void
-open_bound(const struct plan *p, uint16_t port, bool reuseport, struct try *t)
+open_bound(const struct plan *p, uint16_t port, bool reuseport, bool nodelay,
+    struct try *t)
 {
 	struct ds_endpoint ep = p->ep;
 	struct sockaddr_storage ss;
@@ -389,6 +391,12 @@ open_bound(const struct plan *p, uint16_t port, bool reuseport, struct try *t)
 	}
 	if (reuseport && set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) == -1) {
 		fail(t, fd, "setsockopt(SO_REUSEPORT)");
+		return;
+	}
+	/* Accepted sockets inherit it: one call per listener, not one per
+	 * connection. */
+	if (nodelay && set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) == -1) {
+		fail(t, fd, "setsockopt(TCP_NODELAY)");
 		return;
 	}
 	ep.port = port;
@@ -452,7 +460,8 @@ bind_all(const struct plan *plans, size_t n, const struct ds_listen_config *cfg,
 		/* Port 0 in separate mode: the IPv4 socket follows. */
 		if (port == 0 && i > 0 && tries[0].fd != -1)
 			port = tries[0].bound.port;
-		open_bound(&plans[i], port, cfg->reuseport, &tries[i]);
+		open_bound(
+		    &plans[i], port, cfg->reuseport, cfg->nodelay, &tries[i]);
 		if (tries[i].fd != -1)
 			continue;
 		if (!first)

@@ -55,6 +55,10 @@ struct ds_listen_config {
 	enum ds_listen_mode mode; /* 0 means DS_LISTEN_DUAL */
 	int backlog;              /* 0 means SOMAXCONN */
 	bool reuseport;           /* SO_REUSEPORT, for -j N workers */
+	/* TCP_NODELAY on the listening sockets, which accepted sockets
+	 * inherit (Linux copies the option on accept): no Nagle delay on
+	 * any connection, without a system call per connection. */
+	bool nodelay;
 };
 
 /*
@@ -63,7 +67,8 @@ struct ds_listen_config {
  * v4.wanted false): 'err' is 0 (bound) or -errno, and 'step' names what
  * failed: "mode" (the address does not fit the mode; reported on the
  * address's family), "if_nametoindex", "socket", "setsockopt(IPV6_V6ONLY)",
- * "setsockopt(SO_REUSEADDR)", "setsockopt(SO_REUSEPORT)", "bind",
+ * "setsockopt(SO_REUSEADDR)", "setsockopt(SO_REUSEPORT)",
+ * "setsockopt(TCP_NODELAY)", "bind",
  * "getsockname", "listen" or "ds_io_new". The CLI turns this into "IPv4:
  * bind 0.0.0.0:9000: Address already in use".
  *

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -909,6 +910,39 @@ test_reuseport(void **state)
 	assert_null(l2);
 }
 
+/* TCP_NODELAY set on the listener reaches every accepted socket (Linux
+ * copies it on accept), and is off without the option. */
+static void
+nodelay(struct ctx *c, bool on)
+{
+	struct ds_listen_config cfg = {.mode = DS_LISTEN_V4ONLY, .nodelay = on};
+	int client, v = -1;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(
+	    ds_listener_new(c->loop, &cfg, on_accept, NULL, c, NULL, &c->l), 0);
+	client = connect_loopback(AF_INET, listener_port(c));
+	assert_true(client >= 0);
+	run_until_accepted(c, 1);
+	assert_int_equal(c->naccepted, 1);
+	assert_int_equal(
+	    getsockopt(c->fds[0], IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	assert_int_equal(v != 0, on);
+	close(client);
+}
+
+static void
+test_nodelay(void **state)
+{
+	nodelay(*state, true);
+}
+
+static void
+test_nodelay_off(void **state)
+{
+	nodelay(*state, false);
+}
+
 /* --- Steering by client ------------------------------------------------------
  */
 
@@ -1338,6 +1372,8 @@ main(void)
 	    T(test_port_taken_v4),
 	    T(test_port_taken_v6),
 	    T(test_reuseport),
+	    T(test_nodelay),
+	    T(test_nodelay_off),
 	    T(test_steer_v4),
 	    T(test_steer_v4_prefix),
 	    T(test_steer_dual),
