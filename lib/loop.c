@@ -1131,3 +1131,10 @@ ds__timer_sizeof(void)
 {
 	return sizeof(struct ds_timer);
 }
+
+void
+ds__io_set_callback(struct ds_io *io, ds_io_fn *cb, void *userdata)
+{
+	io->cb = cb;
+	io->userdata = userdata;
+}

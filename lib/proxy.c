@@ -42,6 +42,7 @@
 #include "dualstack/error.h"
 #include "dualstack/proxy.h"
 #include "dualstack/proxyproto.h"
+#include "relay-int.h"
 
 /*
  * The header buffer: the longest header we accept whole (a v1 line is
@@ -165,7 +166,7 @@ struct conn {
 	uint64_t start_mono_us, attempt_us;
 
 	struct ds_proxy_log log;
-	char detail[DETAIL_MAX];
+	char *detail;    /* DETAIL_MAX bytes, allocated when first needed */
 	uint8_t tried[]; /* one per backend */
 };
 
@@ -265,16 +266,31 @@ phrase(char *buf, size_t size, int err)
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 }
 
+/* The detail buffer, allocated on first use: most connections never
+ * need one, and an idle one should not carry it. NULL without memory
+ * (the log then has no detail). */
+static char *
+detail_buf(struct conn *c)
+{
+	if (!c->detail)
+		c->detail = calloc(1, DETAIL_MAX);
+	return c->detail;
+}
+
 /* Append "label: phrase" to the connection's detail, "; " between. */
 static void
 detail_add(struct conn *c, const char *label, int err)
 {
-	size_t len = strlen(c->detail);
+	char *d = detail_buf(c);
+	size_t len;
 	char msg[256];
 
+	if (!d)
+		return;
+	len = strlen(d);
 	phrase(msg, sizeof(msg), err);
-	snprintf(c->detail + len, sizeof(c->detail) - len, "%s%s%s%s",
-	    len ? "; " : "", label ? label : "", label ? ": " : "", msg);
+	snprintf(d + len, DETAIL_MAX - len, "%s%s%s%s", len ? "; " : "",
+	    label ? label : "", label ? ": " : "", msg);
 }
 
 static void
@@ -657,6 +673,7 @@ conn_end(
 	p->st.bytes_out += lg->bytes_out;
 	if (p->on_log)
 		p->on_log(p, lg, p->userdata);
+	free(c->detail);
 	free(c);
 	after_conn(p);
 }
@@ -705,12 +722,14 @@ on_relay_done(
 }
 
 /*
- * The backend is connected on bfd (ours now): write our header and the
- * bytes that came after the client's, and hand both sockets to a relay.
+ * The backend is connected on bfd (ours now, with our watch bio on it or
+ * NULL): write our header and the bytes that came after the client's,
+ * and hand both sockets, and the watch, to a relay.
  */
 static void
-start_relay(struct conn *c, int bfd, const struct ds_endpoint *remote,
-    const struct ds_endpoint *local, uint64_t connect_us)
+start_relay(struct conn *c, int bfd, struct ds_io *bio,
+    const struct ds_endpoint *remote, const struct ds_endpoint *local,
+    uint64_t connect_us)
 {
 	struct ds_proxy *p = c->p;
 	struct backend *be = c->be;
@@ -733,9 +752,9 @@ start_relay(struct conn *c, int bfd, const struct ds_endpoint *remote,
 	}
 
 	/* Both ends carry a conversation, not a bulk stream of our own: no
-	 * Nagle delay added on either (a failure costs only latency). */
+	 * Nagle delay added on either (a failure costs only latency). The
+	 * client's socket has it already, from the listener's. */
 	(void)setsockopt(bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	if (p->send_proxy) {
 		struct ds_proxy_hdr h;
@@ -748,6 +767,7 @@ start_relay(struct conn *c, int bfd, const struct ds_endpoint *remote,
 		else
 			r = ds_proxy_format_v2(&h, pre, sizeof(pre));
 		if (r < 0) {
+			ds_io_free(bio);
 			close(bfd);
 			detail_add(c, "PROXY header", r);
 			conn_end(c, DS_PROXY_ERROR, r, c->detail);
@@ -760,9 +780,10 @@ start_relay(struct conn *c, int bfd, const struct ds_endpoint *remote,
 		memcpy(pre + len, c->hbuf, c->hlen);
 		len += c->hlen;
 	}
-	r = ds_relay_new(p->rctx, c->fd, bfd, len ? pre : NULL, len,
+	r = ds__relay_new_io(p->rctx, c->fd, bfd, bio, len ? pre : NULL, len,
 	    on_relay_done, c, &c->relay);
 	if (r < 0) {
+		ds_io_free(bio);
 		close(bfd);
 		detail_add(c, "relay", r);
 		conn_end(c, DS_PROXY_ERROR, r, c->detail);
@@ -855,7 +876,6 @@ on_connect_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	struct ds_endpoint local;
 	int err = 0;
 
-	(void)io;
 	(void)events;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
@@ -870,11 +890,12 @@ on_connect_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		(void)ds_endpoint_from_sockaddr(
 		    (struct sockaddr *)&ss, len, &local);
-	c->io = ds_io_free(c->io);
+	/* The watch goes to the relay with the socket. */
+	c->io = NULL;
 	c->bfd = -1;
 	ds_timer_stop(c->timer);
 	start_relay(
-	    c, fd, &c->be->ep, &local, ds_time_now_us() - c->attempt_us);
+	    c, fd, io, &c->be->ep, &local, ds_time_now_us() - c->attempt_us);
 }
 
 /* A numeric backend: one non-blocking connect. */
@@ -930,7 +951,7 @@ on_he_done(
 		return;
 	}
 	ds_timer_stop(c->timer);
-	start_relay(c, fd, &remote, &local, connect_us);
+	start_relay(c, fd, NULL, &remote, &local, connect_us);
 }
 
 /* A name with addresses in hand: race them, no DNS. */
@@ -1181,8 +1202,9 @@ header_failed(struct conn *c, int r, size_t pos)
 		what = "malformed";
 		break;
 	}
-	snprintf(
-	    c->detail, sizeof(c->detail), "%s%s at byte %zu", ver, what, pos);
+	if (detail_buf(c))
+		snprintf(
+		    c->detail, DETAIL_MAX, "%s%s at byte %zu", ver, what, pos);
 	conn_end(c, DS_PROXY_BAD_HEADER, r, c->detail);
 }
 
@@ -1211,8 +1233,10 @@ on_header_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 		return;
 	}
 	if (n == 0) {
-		snprintf(c->detail, sizeof(c->detail),
-		    "closed after %zu bytes, before a whole header", c->hlen);
+		if (detail_buf(c))
+			snprintf(c->detail, DETAIL_MAX,
+			    "closed after %zu bytes, before a whole header",
+			    c->hlen);
 		conn_end(c, DS_PROXY_BAD_HEADER, -ENODATA, c->detail);
 		return;
 	}
@@ -1282,9 +1306,10 @@ on_conn_timer(struct ds_timer *t, void *userdata)
 
 	(void)t;
 	if (c->state == CONN_HEADER) {
-		snprintf(c->detail, sizeof(c->detail),
-		    "%zu bytes in %u ms, no whole header", c->hlen,
-		    c->p->header_timeout_ms);
+		if (detail_buf(c))
+			snprintf(c->detail, DETAIL_MAX,
+			    "%zu bytes in %u ms, no whole header", c->hlen,
+			    c->p->header_timeout_ms);
 		conn_end(c, DS_PROXY_HEADER_TIMEOUT, -ETIMEDOUT, c->detail);
 	} else if (c->state == CONN_BACKEND) {
 		backend_failed(c, -ETIMEDOUT);
@@ -1612,9 +1637,11 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 	/* Listeners last: nothing is accepted before the rest is ready. */
 	p->n_listen = cfg->n_listen;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
-		r = ds_listener_new(loop, &cfg->listen[i], on_accept,
-		    on_listen_event, p, reports ? &reports[i] : NULL,
-		    &p->listeners[i]);
+		struct ds_listen_config lc = cfg->listen[i];
+
+		lc.nodelay = true; /* see start_relay() */
+		r = ds_listener_new(loop, &lc, on_accept, on_listen_event, p,
+		    reports ? &reports[i] : NULL, &p->listeners[i]);
 		if (r < 0) {
 			if (ret_failed)
 				*ret_failed = i;

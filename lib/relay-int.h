@@ -20,4 +20,14 @@
 void ds__relay_ctx_fail_splice(
     struct ds_relay_ctx *ctx, uint32_t reads, uint32_t writes);
 
+/*
+ * ds_relay_new() taking over io_b, the caller's watch on fd_b on the
+ * context's loop (NULL: none), so that a socket just connected under a
+ * watch costs one epoll_ctl MOD rather than a DEL and an ADD. On success
+ * the relay owns io_b; on failure it is the caller's, unchanged.
+ */
+int ds__relay_new_io(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
+    struct ds_io *io_b, const void *pre_b, size_t pre_b_len,
+    ds_relay_done_fn *cb, void *userdata, struct ds_relay **ret);
+
 #endif

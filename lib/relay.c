@@ -446,8 +446,10 @@ fall_back(struct ds_relay *r, struct dir *d)
 
 /*
  * Read from direction i's source into its (empty) pipe or buffer.
- * Returns 1 for bytes, 2 for end of stream, 0 when there is nothing to
- * read, -1 when the relay is over.
+ * Returns 1 for bytes, 3 for bytes that emptied the socket (fewer came
+ * than were asked for: reading again now would only say EAGAIN), 2 for
+ * end of stream, 0 when there is nothing to read, -1 when the relay is
+ * over.
  */
 static int
 fill(struct ds_relay *r, int i)
@@ -478,7 +480,7 @@ fill(struct ds_relay *r, int i)
 		if (n > 0) {
 			d->in_pipe = (uint32_t)n;
 			moved(r);
-			return 1;
+			return (size_t)n < r->ctx->pipe_size ? 3 : 1;
 		}
 		if (n == 0)
 			return 2;
@@ -504,7 +506,7 @@ fill(struct ds_relay *r, int i)
 			d->head = 0;
 			d->tail = (uint32_t)n;
 			moved(r);
-			return 1;
+			return (size_t)n < r->ctx->buffer_size ? 3 : 1;
 		}
 		if (n == 0)
 			return 2;
@@ -550,6 +552,7 @@ static int
 pump(struct ds_relay *r, int i)
 {
 	struct dir *d = &r->dir[i];
+	bool drained = false;
 	int rc;
 
 	if (d->shut)
@@ -562,8 +565,11 @@ pump(struct ds_relay *r, int i)
 			return 0; /* the destination is full: keep what we hold
 			           */
 		if (d->eof) {
-			/* Everything before the FIN is out: pass it on. */
-			if (shutdown(r->fd[1 - i], SHUT_WR) == -1) {
+			/* Everything before the FIN is out: pass it on --
+			 * unless the other way is done too, when the close
+			 * that follows sends the FIN anyway. */
+			if (!r->dir[1 - i].shut &&
+			    shutdown(r->fd[1 - i], SHUT_WR) == -1) {
 				int e = sock_error(r->fd[1 - i]);
 
 				/* ENOTCONN: the destination was reset. */
@@ -574,13 +580,15 @@ pump(struct ds_relay *r, int i)
 			d->shut = true;
 			break;
 		}
-		if (k == BURST)
+		if (k == BURST || drained)
 			break;
 		rc = fill(r, i);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			break;
+		if (rc == 3)
+			drained = true;
 		if (rc == 2) {
 			d->eof = true;
 			if (i == 0)
@@ -750,32 +758,19 @@ ds_relay_ctx_free(struct ds_relay_ctx *ctx)
 	return NULL;
 }
 
-static int
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1)
-		return -errno;
-	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return -errno;
-	return 0;
-}
-
 int
-ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
-    size_t pre_b_len, ds_relay_done_fn *cb, void *userdata,
-    struct ds_relay **ret)
+ds__relay_new_io(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
+    struct ds_io *io_b, const void *pre_b, size_t pre_b_len,
+    ds_relay_done_fn *cb, void *userdata, struct ds_relay **ret)
 {
 	struct ds_relay *r;
 	int rc;
 
 	if (!ctx || !ret || (pre_b_len && !pre_b))
 		return -EINVAL;
-	if (fd_a < 0 || fd_b < 0 || fd_a == fd_b)
+	if (fd_a < 0 || fd_b < 0 || fd_a == fd_b ||
+	    (io_b && ds_io_get_fd(io_b) != fd_b))
 		return -EBADF;
-	if ((rc = set_nonblock(fd_a)) < 0 || (rc = set_nonblock(fd_b)) < 0)
-		return rc;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -805,14 +800,20 @@ ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
 	rc = ds_timer_new(ctx->loop, on_timer, r, &r->timer);
 	if (rc < 0)
 		goto fail;
-	rc = ds_io_new(ctx->loop, fd_a, wanted(r, 0), on_io, r, &r->io[0]);
+	/* Both registered for input, what they want most often after the
+	 * first round below; settle() changes only what differs. (A watch
+	 * added disabled would cost an epoll_ctl ADD and a DEL.) */
+	rc = ds_io_new(ctx->loop, fd_a, DS_IO_IN, on_io, r, &r->io[0]);
 	if (rc < 0)
 		goto fail;
-	rc = ds_io_new(ctx->loop, fd_b, wanted(r, 1), on_io, r, &r->io[1]);
-	if (rc < 0)
-		goto fail;
-	if (ctx->idle_timeout_ms)
-		ds_timer_start(r->timer, ctx->idle_timeout_ms);
+	if (io_b) {
+		r->io[1] = io_b;
+		ds__io_set_callback(io_b, on_io, r);
+	} else {
+		rc = ds_io_new(ctx->loop, fd_b, DS_IO_IN, on_io, r, &r->io[1]);
+		if (rc < 0)
+			goto fail;
+	}
 	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
 	r->next = ctx->relays;
 	if (ctx->relays)
@@ -820,14 +821,38 @@ ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
 	ctx->relays = r;
 	ctx->active++;
 	*ret = r;
+
+	/*
+	 * Move what can be moved now rather than after a trip through
+	 * epoll: the bytes for B first, then what A has sent, which for a
+	 * client that spoke as soon as it connected (most protocols) is
+	 * already queued. The watches are set from what is left; an end
+	 * reached here is reported from the loop, never from this call.
+	 */
+	if (pump(r, 0) < 0 || settle(r) < 0) {
+		ds_timer_start(r->timer, 0);
+		return 0;
+	}
+	if (ctx->idle_timeout_ms)
+		ds_timer_start(r->timer, ctx->idle_timeout_ms);
 	return 0;
 fail:
 	ds_io_free(r->io[0]);
-	ds_io_free(r->io[1]);
+	if (!io_b)
+		ds_io_free(r->io[1]);
 	ds_timer_free(r->timer);
 	free(r->pre);
 	free(r);
 	return rc;
+}
+
+int
+ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
+    size_t pre_b_len, ds_relay_done_fn *cb, void *userdata,
+    struct ds_relay **ret)
+{
+	return ds__relay_new_io(
+	    ctx, fd_a, fd_b, NULL, pre_b, pre_b_len, cb, userdata, ret);
 }
 
 const struct ds_relay_stats *

@@ -123,10 +123,13 @@ DS_EXPORT int ds_relay_ctx_new(struct ds_loop *loop,
 DS_EXPORT struct ds_relay_ctx *ds_relay_ctx_free(struct ds_relay_ctx *ctx);
 
 /*
- * Relay between fd_a and fd_b (connected stream sockets; made
- * non-blocking here if they are not), which the relay now owns and
+ * Relay between fd_a and fd_b (connected, non-blocking stream sockets,
+ * as ds_listen and ds_connect give them), which the relay now owns and
  * closes. pre_b[0..pre_b_len) is copied and written to B before any byte
  * from A (a PROXY header, bytes already read from A); may be NULL/0.
+ * What can move at once does, before this returns: pre_b, and what A has
+ * already sent (a client's request is usually there by the time its
+ * backend is connected), which saves a trip through epoll.
  * cb is called once at the end, from the loop, never from inside
  * ds_relay_new(). On failure (-EINVAL for a NULL context, -EBADF for a
  * negative descriptor or fd_a equal to fd_b, -ENOMEM, -errno from epoll)
