@@ -129,6 +129,41 @@ cli_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 }
 
 int
+cli_parse_size(const char *s, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	}
+	if (*end || v > max / mul)
+		return -EINVAL;
+	*ret = v * mul;
+	return 0;
+}
+
+int
 cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms)
 {
 	char *end;

@@ -109,6 +109,12 @@ void json_kv_ms(struct json *j, const char *key, uint64_t us);
 int cli_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 
 /*
+ * A size, "65536", "64K", "16M", "1G" (K, M, G: powers of 1024, either
+ * case), from 0 to max. Returns 0 or -EINVAL.
+ */
+int cli_parse_size(const char *s, uint64_t max, uint64_t *ret);
+
+/*
  * A duration in seconds, "2" or "0.25", from 0 to max_s, into
  * milliseconds, rounded; a positive duration never rounds down to 0 ms.
  * Returns 0 or -EINVAL.

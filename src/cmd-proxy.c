@@ -1356,42 +1356,6 @@ out:
 /* --- Options ---------------------------------------------------------------
  */
 
-/* "65536", "64K", "16M", "1G" (powers of 1024), from min to max. */
-static int
-parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	}
-	if (*end || v > max / mul || v * mul < min)
-		return -EINVAL;
-	*ret = v * mul;
-	return 0;
-}
-
 /* "ADDR:PORT[,MODE]". */
 static int
 parse_listen(struct options *o, const char *arg)
@@ -1781,7 +1745,7 @@ parse_option(struct options *o, int c, char **argv)
 	case O_PIPE_SIZE:
 		/* F_SETPIPE_SZ takes at least a page; the relay at most
 		 * 1 GiB. */
-		if (parse_size(optarg, 4096, 1u << 30, &v) < 0)
+		if (cli_parse_size(optarg, 1u << 30, &v) < 0 || v < 4096)
 			return cli_usage_error(&cli_cmd_proxy,
 			    "--pipe-size takes a size from 4K to 1G, not '%s'",
 			    optarg);

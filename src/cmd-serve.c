@@ -337,42 +337,6 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 
 /* --- Options -------------------------------------------------------------- */
 
-/* "65536", "64K", "16M", "1G" (powers of 1024), at most 'max'. */
-static int
-parse_size(const char *s, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	}
-	if (*end || v > max / mul)
-		return -EINVAL;
-	*ret = v * mul;
-	return 0;
-}
-
 /* --- Listeners ------------------------------------------------------------ */
 
 static int
@@ -536,7 +500,8 @@ cmd_serve(int argc, char **argv)
 			break;
 		case O_MAX_MSG:
 			/* The length field is 32 bits. */
-			if (parse_size(optarg, UINT32_MAX, &v) < 0 || v == 0)
+			if (cli_parse_size(optarg, UINT32_MAX, &v) < 0 ||
+			    v == 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--max-msg takes a size from 1 to 4G-1, "
 				    "not '%s'",
@@ -544,7 +509,7 @@ cmd_serve(int argc, char **argv)
 			scfg.max_msg = (uint32_t)v;
 			break;
 		case O_MAX_LINE:
-			if (parse_size(optarg, 1u << 30, &v) < 0 || v == 0)
+			if (cli_parse_size(optarg, 1u << 30, &v) < 0 || v == 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--max-line takes a size from 1 to 1G, "
 				    "not '%s'",
