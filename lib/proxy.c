@@ -237,16 +237,6 @@ realtime_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Close with an RST (SO_LINGER {1, 0}): a refusal leaves no TIME_WAIT. */
-static void
-close_rst(int fd)
-{
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
-
 static void
 normalise(struct ds_endpoint *ep)
 {
@@ -642,7 +632,7 @@ conn_end(
 		c->relay = ds_relay_free(c->relay);
 	}
 	if (c->fd >= 0)
-		close_rst(c->fd);
+		ds__close_rst(c->fd);
 	c->fd = -1;
 	free(c->hbuf);
 	c->hbuf = NULL;
@@ -1339,7 +1329,7 @@ on_accept(
 		lg.listener = t->local;
 		lg.reason = DS_PROXY_ERROR;
 		lg.err = -ENOMEM;
-		close_rst(fd);
+		ds__close_rst(fd);
 		p->st.failed++;
 		if (p->on_log)
 			p->on_log(p, &lg, p->userdata);

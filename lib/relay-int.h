@@ -20,6 +20,10 @@
 void ds__relay_ctx_fail_splice(
     struct ds_relay_ctx *ctx, uint32_t reads, uint32_t writes);
 
+/* Close a socket with an RST (SO_LINGER {1, 0}): nothing queued is
+ * sent, and no TIME_WAIT stays behind. */
+void ds__close_rst(int fd);
+
 /*
  * ds_relay_new() taking over io_b, the caller's watch on fd_b on the
  * context's loop (NULL: none), so that a socket just connected under a

@@ -238,8 +238,8 @@ dir_release(struct ds_relay_ctx *ctx, struct dir *d)
 	}
 }
 
-static void
-close_rst(int fd)
+void
+ds__close_rst(int fd)
 {
 	struct linger l = {.l_onoff = 1, .l_linger = 0};
 
@@ -269,7 +269,7 @@ finish(struct ds_relay *r, enum ds_relay_end end, int err, unsigned rst_mask)
 	for (int s = 0; s < 2; s++) {
 		r->io[s] = ds_io_free(r->io[s]);
 		if (rst_mask & (1u << s))
-			close_rst(r->fd[s]);
+			ds__close_rst(r->fd[s]);
 		else
 			close(r->fd[s]);
 		r->fd[s] = -1;
