@@ -80,6 +80,7 @@ bench: bench-deps
 	bench/dissect.sh
 	bench/happy.sh
 	bench/proxy.sh
+	bench/proxy-idle.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)

@@ -28,3 +28,23 @@ bench_build() {
 		exit 1
 	fi
 }
+
+# bench_free_port ADDR: a TCP port free on ADDR, from 20000 to 31999: below
+# the ephemeral range, where the TIME_WAIT sockets a load leaves behind
+# can block a later bind.
+bench_free_port() {
+	/usr/bin/python3 -c 'import random, socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+for _ in range(200):
+    port = random.randrange(20000, 32000)
+    s = socket.socket(fam)
+    try:
+        s.bind((sys.argv[1], port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    sys.exit(0)
+sys.exit(1)' "$1"
+}

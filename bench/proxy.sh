@@ -175,26 +175,6 @@ if [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; then
 fi
 ulimit -Sn "$hard" 2>/dev/null
 
-# free_port HOST: a TCP port that can be bound on HOST right now, below
-# the ephemeral range (32768 and up by default), where the connections
-# of the loads (and their TIME_WAIT) take theirs.
-free_port() {
-	"$python" -c 'import random, socket, sys
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-for _ in range(200):
-    port = random.randrange(20000, 32000)
-    s = socket.socket(fam)
-    try:
-        s.bind((sys.argv[1], port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    sys.exit(0)
-sys.exit(1)' "$1"
-}
-
 # listening PORT PID: until something listens on PORT (seen with ss, no
 # connection made), at most 5 s, while PID lives.
 listening() {
@@ -213,7 +193,7 @@ iperf_port=
 iperf_pid=
 start_iperf() {
 	for _ in 1 2 3; do
-		iperf_port=$(free_port 127.0.0.1) || die "cannot find a free port"
+		iperf_port=$(bench_free_port 127.0.0.1) || die "cannot find a free port"
 		iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$tmp/iperf-server.log" 2>&1 &
 		iperf_pid=$!
 		started="$started $iperf_pid"
@@ -262,7 +242,7 @@ start_relay() {
 	nginx-w2) workers=2 ;;
 	esac
 	for _ in 1 2 3; do
-		relay_port=$(free_port ::1) || die "cannot find a free port"
+		relay_port=$(bench_free_port ::1) || die "cannot find a free port"
 		case $r in
 		dualstack | dualstack-nosplice | dualstack-j2)
 			set -- "$ds" proxy --listen "[::1]:$relay_port" \
