@@ -9,11 +9,13 @@
  * Guarantees:
  * - Every byte read from one side is written to the other, in order,
  *   none lost, none added (besides the bytes given to send first).
- * - Zero copy where the kernel allows it: splice(2) from the socket into
- *   a pipe and from the pipe into the other socket. If a pipe cannot be
- *   had (EMFILE, ENFILE) or splice refuses the descriptors (EINVAL), that
- *   direction falls back to read(2)/write(2) through a buffer, for the
- *   rest of the relay; no byte is lost in the switch.
+ * - Zero copy for bulk data: each direction starts with recv(2)/send(2)
+ *   through a buffer, which is cheaper for short exchanges, and moves to
+ *   splice(2) -- socket to pipe to socket -- once it carries bulk data
+ *   (a read fills the buffer, or four buffers' worth have passed). If a
+ *   pipe cannot be had (EMFILE, ENFILE) or splice refuses the
+ *   descriptors (EINVAL), that direction stays with buffers for the rest
+ *   of the relay; no byte is lost or reordered in either switch.
  * - Exact half-close: end of stream from A (a FIN) is passed on to B as
  *   shutdown(B, SHUT_WR) once everything A sent before it has been
  *   written to B; B to A keeps flowing until B ends too. The relay is
@@ -63,7 +65,7 @@
 /* Options for every relay of a context. Zero-initialise, then set. */
 struct ds_relay_opts {
 	uint32_t idle_timeout_ms; /* 0: none */
-	bool no_splice;           /* buffers only (for tests and comparison) */
+	bool no_splice;           /* never splice (for tests and comparison) */
 	/* Pipe capacity (F_SETPIPE_SZ; 0: the kernel's default, 64 KiB) and
 	 * buffer size for the fallback (0: 64 KiB). */
 	uint32_t pipe_size;

@@ -972,12 +972,70 @@ test_ctx_free_running(void **state)
 	loop = ds_loop_free(loop);
 }
 
+/* A little more than a 4 KiB buffer: the first read fills the buffer,
+ * which makes the direction splice the rest. */
+#define BULK_TEST 4100
+
+/* Send n bytes each way on the relay's peers and read them back. */
+static void
+push_both(struct env *e, size_t n)
+{
+	static char out[BULK_TEST], in[BULK_TEST];
+	size_t got_a = 0, got_b = 0;
+	uint64_t end = now_ms() + 5000;
+
+	assert_true(n <= sizeof(out));
+	memset(out, 'x', n);
+	assert_int_equal(send(e->ta, out, n, 0), (ssize_t)n);
+	assert_int_equal(send(e->tb, out, n, 0), (ssize_t)n);
+	while ((got_a < n || got_b < n) && now_ms() < end) {
+		ssize_t k;
+
+		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+		k = recv(e->tb, in, n - got_b, MSG_DONTWAIT);
+		if (k > 0)
+			got_b += (size_t)k;
+		k = recv(e->ta, in, n - got_a, MSG_DONTWAIT);
+		if (k > 0)
+			got_a += (size_t)k;
+	}
+	assert_int_equal(got_a, n);
+	assert_int_equal(got_b, n);
+}
+
+/* A short exchange stays in buffers: no pipe is taken, nothing spliced;
+ * more than a buffer's worth moves on to splice(2), byte-exact. */
+static void
+test_small_uses_buffers(void **state)
+{
+	struct ds_relay_opts o = {.buffer_size = 4096};
+	struct env e;
+	int pipes0, pipes;
+
+	(void)state;
+	(void)count_fds(&pipes0);
+	env_open(&e, AF_INET, &o, NULL, 0);
+	for (int i = 0; i < 5; i++)
+		push_both(&e, 100);
+	(void)count_fds(&pipes);
+	assert_int_equal(pipes, pipes0);
+	assert_false(ds_relay_stats(e.r)->spliced);
+	assert_int_equal(ds_relay_stats(e.r)->a_to_b, 500);
+	push_both(&e, BULK_TEST);
+	push_both(&e, BULK_TEST);
+	assert_true(ds_relay_stats(e.r)->spliced);
+	assert_false(ds_relay_stats(e.r)->fallback);
+	assert_int_equal(ds_relay_stats(e.r)->b_to_a, 500 + 2 * BULK_TEST);
+	env_close(&e);
+}
+
 /* The pool: many short relays keep the open pipes bounded, and an idle
  * relay holds none. */
 static void
 test_pool(void **state)
 {
-	struct ds_relay_opts o = {.pool_max = 1};
+	struct ds_relay_opts o = {.pool_max = 1, .buffer_size = 4096};
+	static char bulk[BULK_TEST];
 	struct env e;
 	struct ds_relay *r0;
 	int pipes0, pipes, n0, n, ra0, rb0;
@@ -1000,14 +1058,14 @@ test_pool(void **state)
 		    ds_relay_new(e.ctx, ra, rb, NULL, 0, on_done, &e, &e.r), 0);
 		e.ra = ra;
 		e.rb = rb;
-		assert_int_equal(send(ta, "ping", 4, 0), 4);
-		assert_int_equal(send(tb, "pong", 4, 0), 4);
+		assert_int_equal(send(ta, bulk, sizeof(bulk), 0), BULK_TEST);
+		assert_int_equal(send(tb, bulk, sizeof(bulk), 0), BULK_TEST);
 		assert_int_equal(shutdown(ta, SHUT_WR), 0);
 		assert_int_equal(shutdown(tb, SHUT_WR), 0);
 		spin(&e, 2000, true);
 		assert_int_equal(e.called, 1);
-		assert_int_equal(e.st.a_to_b, 4);
-		assert_int_equal(e.st.b_to_a, 4);
+		assert_int_equal(e.st.a_to_b, BULK_TEST);
+		assert_int_equal(e.st.b_to_a, BULK_TEST);
 		assert_true(e.st.spliced);
 		close(ta);
 		close(tb);
@@ -1024,6 +1082,7 @@ test_pool(void **state)
 	e.ra = ra0;
 	e.rb = rb0;
 	e.called = 0;
+	push_both(&e, BULK_TEST); /* on to splice(2) */
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(send(e.ta, "a", 1, 0), 1);
 		assert_int_equal(send(e.tb, "b", 1, 0), 1);
@@ -1240,6 +1299,7 @@ main(void)
 	    T(test_close),
 	    T(test_free_in_callback),
 	    T(test_ctx_free_running),
+	    T(test_small_uses_buffers),
 	    T(test_pool),
 	    T(test_fallback),
 	    T(test_splice_einval),
