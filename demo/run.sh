@@ -54,6 +54,39 @@ step resolve localhost "$port"
 step connect -v --probe --no-cache localhost "$port"
 say "echo | dualstack connect 127.0.0.1 $port   # the server names us"
 echo | "$ds" connect --no-cache 127.0.0.1 "$port"
+
+# A relay puts the IPv4-only server on IPv6: an IPv6-only listener, one
+# log line per connection naming the real client and the relay's own port
+# toward the server, the key that joins the two logs.
+echo
+echo "${b}A relay (dualstack proxy): the IPv4-only server on IPv6${n}"
+plog=$(mktemp)
+"$ds" proxy --listen '[::1]:0,v6only' --to "127.0.0.1:$port" >"$plog" 2>&1 &
+proxy=$!
+trap 'kill $srv $proxy 2>/dev/null; wait $srv $proxy 2>/dev/null; rm -f "$log" "$plog"' EXIT
+pport=
+for _ in $(seq 100); do
+	pport=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$plog" | grep -oE '[0-9]+$' || true)
+	[ -n "$pport" ] && break
+	kill -0 $proxy 2>/dev/null || break
+	sleep 0.05
+done
+if [ -n "$pport" ]; then
+	say "dualstack proxy --listen '[::1]:$pport,v6only' --to 127.0.0.1:$port &"
+	say "echo | dualstack connect ::1 $pport   # the server names the relay"
+	echo | "$ds" connect --no-cache ::1 "$pport" || true
+	for _ in $(seq 100); do
+		grep -q ' conn ' "$plog" && break
+		sleep 0.05
+	done
+	echo "# the relay's log line for it:"
+	grep ' conn ' "$plog" || true
+else
+	echo "(no proxy on [::1]: is IPv6 on loopback, ::1, disabled here?)"
+	cat "$plog"
+fi
+kill $proxy 2>/dev/null || true
+wait $proxy 2>/dev/null || true
 echo
 echo "${b}A short tour of dualstack addr${n}"
 # One address, everything about it.
@@ -80,4 +113,4 @@ printf '2001:DB8:0:0:1:0:0:1\n010.1.2.3\nFE80::1%%eth0\n' |
 step addr --json ::ffff:192.0.2.1 | sed -n 1,12p
 echo
 echo "More: dualstack help, man dualstack-reach, man dualstack-connect,"
-echo "man dualstack-addr, README.md."
+echo "man dualstack-proxy, man dualstack-addr, README.md."
