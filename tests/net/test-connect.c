@@ -34,31 +34,9 @@
 #include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/loop.h"
+#include "net-test.h"
 
 /* --- Host probes and sockets ---------------------------------------------- */
-
-static bool
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd == -1)
-		return false;
-	sin6.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
-	close(fd);
-	return ok;
-}
-
-#define NEED_IPV6_LOOPBACK()                                                   \
-	do {                                                                   \
-		if (!have_ipv6_loopback()) {                                   \
-			print_message("# skip: ::1 is not available\n");       \
-			skip();                                                \
-		}                                                              \
-	} while (0)
 
 static const char *
 lo(int family)

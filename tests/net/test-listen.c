@@ -32,6 +32,7 @@
 #include "dualstack/error.h"
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
+#include "net-test.h"
 
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -56,34 +57,10 @@ have_ipv6_sockets(void)
 	return true;
 }
 
-/* Is ::1 there to bind and connect to (not with disable_ipv6=1)? */
-static bool
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd == -1)
-		return false;
-	sin6.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
-	close(fd);
-	return ok;
-}
-
 #define NEED_IPV6_SOCKETS()                                                    \
 	do {                                                                   \
 		if (!have_ipv6_sockets()) {                                    \
 			print_message("# skip: no AF_INET6 sockets\n");        \
-			skip();                                                \
-		}                                                              \
-	} while (0)
-
-#define NEED_IPV6_LOOPBACK()                                                   \
-	do {                                                                   \
-		if (!have_ipv6_loopback()) {                                   \
-			print_message("# skip: ::1 is not available\n");       \
 			skip();                                                \
 		}                                                              \
 	} while (0)

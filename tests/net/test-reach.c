@@ -35,6 +35,7 @@
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
 #include "dualstack/reach.h"
+#include "net-test.h"
 
 #define DEADLINE_MS 1000u
 #define WAIT_MS 5000
@@ -62,45 +63,6 @@ static struct {
 	unsigned n_log;
 	int fds_before;
 } T;
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static bool
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd == -1)
-		return false;
-	sin6.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
-	close(fd);
-	return ok;
-}
-
-#define NEED_IPV6_LOOPBACK()                                                   \
-	do {                                                                   \
-		if (!have_ipv6_loopback()) {                                   \
-			print_message("# skip: ::1 is not available\n");       \
-			skip();                                                \
-		}                                                              \
-	} while (0)
 
 static struct ds_addr
 addr(const char *s)

@@ -33,12 +33,13 @@
 #include "dualstack/loop.h"
 #include "dualstack/relay.h"
 #include "relay-int.h"
+#include "net-test.h"
 
 /* --- Descriptors ----------------------------------------------------------*/
 
 /* Open descriptors, and of those the pipes (either end counts). */
 static int
-count_fds(int *ret_pipes)
+count_fds_pipes(int *ret_pipes)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -77,7 +78,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fds_before = count_fds(NULL);
+	fds_before = count_fds_pipes(NULL);
 	return 0;
 }
 
@@ -89,23 +90,8 @@ teardown(void **state)
 		nofile_lowered = false;
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &nofile), 0);
 	}
-	assert_int_equal(count_fds(NULL), fds_before);
+	assert_int_equal(count_fds_pipes(NULL), fds_before);
 	return 0;
-}
-
-static bool
-have_ipv6_loopback(void)
-{
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd == -1)
-		return false;
-	sin6.sin6_addr = in6addr_loopback;
-	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
-	close(fd);
-	return ok;
 }
 
 static void
@@ -720,7 +706,7 @@ backpressure(int family, bool no_splice)
 	uint64_t stuck, end, sent;
 
 	need_family(family);
-	(void)count_fds(&pipes0);
+	(void)count_fds_pipes(&pipes0);
 	env_open(&e, family, &o, NULL, 0);
 	/* Small peer buffers so that the stall comes soon; the relay's own
 	 * sockets keep the kernel's autotuning. */
@@ -766,7 +752,7 @@ backpressure(int family, bool no_splice)
 	}
 	assert_int_equal(ds_relay_stats(e.r)->a_to_b, stuck);
 	assert_true(s.sent - stuck <= 32 * MIB);
-	(void)count_fds(&pipes);
+	(void)count_fds_pipes(&pipes);
 	assert_true(pipes - pipes0 <= (no_splice ? 0 : 2));
 	print_message("# stalled: A sent %llu, relay wrote %llu to B\n",
 	    (unsigned long long)s.sent, (unsigned long long)stuck);
@@ -1013,11 +999,11 @@ test_small_uses_buffers(void **state)
 	int pipes0, pipes;
 
 	(void)state;
-	(void)count_fds(&pipes0);
+	(void)count_fds_pipes(&pipes0);
 	env_open(&e, AF_INET, &o, NULL, 0);
 	for (int i = 0; i < 5; i++)
 		push_both(&e, 100);
-	(void)count_fds(&pipes);
+	(void)count_fds_pipes(&pipes);
 	assert_int_equal(pipes, pipes0);
 	assert_false(ds_relay_stats(e.r)->spliced);
 	assert_int_equal(ds_relay_stats(e.r)->a_to_b, 500);
@@ -1042,7 +1028,7 @@ test_pool(void **state)
 	char c;
 
 	(void)state;
-	n0 = count_fds(&pipes0);
+	n0 = count_fds_pipes(&pipes0);
 	env_open(&e, AF_INET, &o, NULL, 0);
 	r0 = e.r;
 	ra0 = e.ra;
@@ -1069,7 +1055,7 @@ test_pool(void **state)
 		assert_true(e.st.spliced);
 		close(ta);
 		close(tb);
-		n = count_fds(&pipes);
+		n = count_fds_pipes(&pipes);
 		/* The loop, the first relay's four sockets, and one pipe
 		 * in the pool. */
 		assert_true(pipes - pipes0 <= 2);
@@ -1091,11 +1077,11 @@ test_pool(void **state)
 		assert_int_equal(recv(e.ta, &c, 1, 0), 1);
 	}
 	spin(&e, 20, false);
-	(void)count_fds(&pipes);
+	(void)count_fds_pipes(&pipes);
 	assert_true(pipes - pipes0 <= 2);
 	assert_true(ds_relay_stats(e.r)->spliced);
 	env_close(&e);
-	(void)count_fds(&pipes);
+	(void)count_fds_pipes(&pipes);
 	assert_int_equal(pipes, pipes0);
 }
 
