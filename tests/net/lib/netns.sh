@@ -170,7 +170,8 @@ netns_setup() {
 	trap 'exit 143' TERM HUP
 
 	netns_reap_stale
-	NETNS_DIR=$(mktemp -d /tmp/ds-test-netns.XXXXXX) || return 1
+	# The PID in the name lets a later run remove it if this one is killed.
+	NETNS_DIR=$(mktemp -d "/tmp/ds-test-netns.$$.XXXXXX") || return 1
 	for ns in "$CLIENT" "$SERVER"; do
 		ip netns add "$ns" || return 1
 		_netns_created+=("$ns")
@@ -366,6 +367,17 @@ netns_reap_stale() {
 		[ "$pid" = $$ ] && continue
 		kill -0 "$pid" 2>/dev/null && continue
 		_netns_delete "$ns"
+	done
+	# Scratch directories of runs that were killed before their cleanup.
+	local d
+	for d in /tmp/ds-test-netns.*.*; do
+		[ -d "$d" ] || continue
+		pid=${d#/tmp/ds-test-netns.}
+		pid=${pid%%.*}
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		[ "$pid" = $$ ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		rm -rf "$d"
 	done
 }
 
