@@ -283,11 +283,22 @@ detail_add(struct conn *c, const char *label, int err)
 	    label ? label : "", label ? ": " : "", msg);
 }
 
+/* An event about backend be (NULL: a listener's), text being the whole
+ * line and detail the part after "LABEL: ". */
 static void
-emit(struct ds_proxy *p, const char *event, const char *text)
+emit(struct ds_proxy *p, const char *name, const struct backend *be,
+    const char *text, const char *detail, uint32_t hold_ms)
 {
+	struct ds_proxy_event ev = {
+	    .name = name,
+	    .backend = be ? be->label : NULL,
+	    .detail = detail,
+	    .text = text,
+	    .hold_ms = hold_ms,
+	};
+
 	if (p->on_event)
-		p->on_event(p, event, text, p->userdata);
+		p->on_event(p, &ev, p->userdata);
 }
 
 static void
@@ -738,7 +749,7 @@ start_relay(struct conn *c, int bfd, struct ds_io *bio,
 
 		be->failed = false;
 		snprintf(text, sizeof(text), "%s: connected again", be->label);
-		emit(p, "backend-up", text);
+		emit(p, "backend-up", be, text, "connected again", 0);
 	}
 
 	/* Both ends carry a conversation, not a bulk stream of our own: no
@@ -818,7 +829,7 @@ mark_failed(struct ds_proxy *p, struct backend *be, int err)
 		be->failed = true;
 		snprintf(text, sizeof(text), "%s: %s; not used for %u ms",
 		    be->label, msg, p->fail_hold_ms);
-		emit(p, "backend-down", text);
+		emit(p, "backend-down", be, text, msg, p->fail_hold_ms);
 	}
 }
 
@@ -1031,7 +1042,7 @@ on_resolved(struct ds_resolve *res, enum ds_resolve_type type,
 		be->neg_err = 0;
 		snprintf(text, sizeof(text), "%s: %zu address%s, again in %u s",
 		    be->label, n, n == 1 ? "" : "es", ttl);
-		emit(p, "resolved", text);
+		emit(p, "resolved", be, text, text + strlen(be->label) + 2, 0);
 	} else {
 		free(addrs);
 		if (be->n_addrs) {
@@ -1044,7 +1055,8 @@ on_resolved(struct ds_resolve *res, enum ds_resolve_type type,
 		phrase(msg, sizeof(msg), err);
 		snprintf(text, sizeof(text), "%s: %s%s", be->label, msg,
 		    be->n_addrs ? "; keeping the last addresses" : "");
-		emit(p, "resolve-failed", text);
+		emit(p, "resolve-failed", be, text,
+		    text + strlen(be->label) + 2, 0);
 	}
 
 	/* The waiters go on, one at a time: each may end, or move on to
@@ -1385,11 +1397,11 @@ on_listen_event(struct ds_listener *l, int err, void *userdata)
 		snprintf(text, sizeof(text),
 		    "listener %zu: accept: %s; pausing before trying again", i,
 		    msg);
-		emit(p, "accept-error", text);
+		emit(p, "accept-error", NULL, text, text, 0);
 	} else {
 		snprintf(
 		    text, sizeof(text), "listener %zu: accepting again", i);
-		emit(p, "accept-ok", text);
+		emit(p, "accept-ok", NULL, text, text, 0);
 	}
 }
 

@@ -536,44 +536,22 @@ on_log(struct ds_proxy *p, const struct ds_proxy_log *lg, void *userdata)
  * (JSON: "hold_ms").
  */
 static void
-on_event(
-    struct ds_proxy *p, const char *event, const char *text, void *userdata)
+on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
 {
-	static const char hold[] = "; not used for ";
 	struct worker *w = userdata;
-	bool down = strcmp(event, "backend-down") == 0;
-	const char *sep, *detail = NULL, *cut;
-	size_t label = 0, dlen = 0;
 	struct line l;
 
 	(void)p;
-	if (!text)
-		text = "";
-	sep = strstr(text, ": ");
-	if (sep &&
-	    (strncmp(event, "backend-", 8) == 0 ||
-	        strncmp(event, "resolve", 7) == 0)) {
-		label = (size_t)(sep - text);
-		detail = sep + 2;
-		dlen = strlen(detail);
-		if (down && (cut = strstr(detail, hold)))
-			dlen = (size_t)(cut - detail);
-	}
 	if (w->px->o->json) {
-		if (!json_begin(&l, event))
+		if (!json_begin(&l, ev->name))
 			return;
-		if (detail) {
-			json_key(&l.j, "backend");
-			json_string_len(&l.j, text, label);
-			json_key(&l.j, "detail");
-			json_string_len(&l.j, detail, dlen);
-			if (down)
-				kv_uint(&l.j, "hold_ms",
-				    w->px->pcfg.fail_hold_ms
-				        ? w->px->pcfg.fail_hold_ms
-				        : DS_PROXY_FAIL_HOLD_MS);
+		if (ev->backend) {
+			json_kv_string(&l.j, "backend", ev->backend);
+			json_kv_string(&l.j, "detail", ev->detail);
+			if (strcmp(ev->name, "backend-down") == 0)
+				kv_uint(&l.j, "hold_ms", ev->hold_ms);
 		} else {
-			json_kv_string(&l.j, "detail", text);
+			json_kv_string(&l.j, "detail", ev->text);
 		}
 		if (w->px->n > 1)
 			kv_uint(&l.j, "worker", w->id);
@@ -582,11 +560,11 @@ on_event(
 	}
 	if (!text_begin(&l))
 		return;
-	if (detail) {
-		fprintf(l.f, "%s %.*s ", event, (int)label, text);
-		put_quoted_len(l.f, detail, dlen);
+	if (ev->backend) {
+		fprintf(l.f, "%s %s ", ev->name, ev->backend);
+		put_quoted(l.f, ev->detail);
 	} else {
-		fprintf(l.f, "%s %s", event, text);
+		fprintf(l.f, "%s %s", ev->name, ev->text);
 	}
 	text_end(&l);
 }

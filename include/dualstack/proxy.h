@@ -192,10 +192,27 @@ typedef void ds_proxy_log_fn(
 /*
  * Events worth a line that are not one connection: a listener's accept
  * failing and recovering (as ds_listen_event_fn), a backend marked failed
- * or usable again, a name resolved. 'text' is one line without newline.
+ * or usable again, a name resolved. Strings are valid during the callback
+ * only.
  */
+struct ds_proxy_event {
+	/* "backend-down", "backend-up", "resolved", "resolve-failed",
+	 * "accept-error", "accept-ok". */
+	const char *name;
+	/* The backend it is about, as configured ("app.example:80"); NULL
+	 * for a listener's events. */
+	const char *backend;
+	/* What happened, without the backend: "connection refused",
+	 * "connected again", "2 addresses, again in 300 s". */
+	const char *detail;
+	/* All of it as one line without newline ("listener 0: accept: ...",
+	 * "BACKEND: connection refused; not used for 10000 ms"). */
+	const char *text;
+	uint32_t hold_ms; /* backend-down: how long it is skipped */
+};
+
 typedef void ds_proxy_event_fn(
-    struct ds_proxy *p, const char *event, const char *text, void *userdata);
+    struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata);
 
 /*
  * Open the listeners and start. reports (may be NULL) has n_listen

@@ -184,16 +184,15 @@ on_log(struct ds_proxy *p, const struct ds_proxy_log *log, void *userdata)
 }
 
 static void
-on_event(
-    struct ds_proxy *p, const char *event, const char *text, void *userdata)
+on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
 {
 	(void)p;
 	(void)userdata;
 	if (T.n_events < EV_MAX)
 		snprintf(T.events[T.n_events++], sizeof(T.events[0]), "%s %s",
-		    event, text);
+		    ev->name, ev->text);
 	if (getenv("PROXY_TEST_VERBOSE"))
-		print_message("# event %s: %s\n", event, text);
+		print_message("# event %s: %s\n", ev->name, ev->text);
 }
 
 static unsigned
