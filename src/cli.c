@@ -129,6 +129,17 @@ cli_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 }
 
 int
+cli_parse_mode(
+    const struct cli_command *cmd, const char *arg, enum ds_listen_mode *ret)
+{
+	if (ds_listen_mode_parse(arg, ret) < 0)
+		return cli_usage_error(cmd,
+		    "--mode is dual, separate, v6only or v4only, not '%s'",
+		    arg);
+	return EXIT_OK;
+}
+
+int
 cli_parse_size(const char *s, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v, mul = 1;

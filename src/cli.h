@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dualstack/listen.h"
+
 struct ds_endpoint;
 struct ds_listen_config;
 struct ds_listen_report;
@@ -107,6 +109,13 @@ void json_kv_ms(struct json *j, const char *key, uint64_t us);
  * suffix. Returns 0 or -EINVAL.
  */
 int cli_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/*
+ * A --mode value (dual, separate, v6only, v4only) into *ret. Returns
+ * EXIT_OK, or says what is wrong with cmd's usage and returns EXIT_USAGE.
+ */
+int cli_parse_mode(
+    const struct cli_command *cmd, const char *arg, enum ds_listen_mode *ret);
 
 /*
  * A size, "65536", "64K", "16M", "1G" (K, M, G: powers of 1024, either

@@ -1617,12 +1617,7 @@ parse_option(struct options *o, int c, char **argv)
 	case O_LISTEN:
 		return parse_listen(o, optarg);
 	case O_MODE:
-		if (ds_listen_mode_parse(optarg, &o->mode) < 0)
-			return cli_usage_error(&cli_cmd_proxy,
-			    "--mode is dual, separate, v6only or v4only, not "
-			    "'%s'",
-			    optarg);
-		return EXIT_OK;
+		return cli_parse_mode(&cli_cmd_proxy, optarg, &o->mode);
 	case O_TO:
 		return parse_backend(o, optarg);
 	case O_SEND_PROXY:

@@ -390,11 +390,9 @@ reach_serve(int argc, char **argv)
 			nlisten++;
 			break;
 		case O_MODE:
-			if (ds_listen_mode_parse(optarg, &mode) < 0)
-				return cli_usage_error(&cmd_serve_role,
-				    "--mode is dual, separate, v6only or "
-				    "v4only, not '%s'",
-				    optarg);
+			code = cli_parse_mode(&cmd_serve_role, optarg, &mode);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_ALLOW:
 			if (nallow == MAX_ALLOW)

@@ -485,11 +485,9 @@ cmd_serve(int argc, char **argv)
 			nlisten++;
 			break;
 		case O_MODE:
-			if (ds_listen_mode_parse(optarg, &mode) < 0)
-				return cli_usage_error(&cli_cmd_serve,
-				    "--mode is dual, separate, v6only or "
-				    "v4only, not '%s'",
-				    optarg);
+			code = cli_parse_mode(&cli_cmd_serve, optarg, &mode);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_PROTO:
 			if (ds_server_proto_parse(optarg, &scfg.proto) < 0)
