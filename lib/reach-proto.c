@@ -439,6 +439,49 @@ parse_check(struct rd *r, struct ds_reach_msg *m)
 	return rd_end(r);
 }
 
+/* PROVE <token> <address> <port>: where the agent sends its CLAIM. */
+static int
+parse_prove(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len, errpos = 0;
+	uint32_t v;
+	int e;
+
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if ((e = rd_token_at(r, start, len)) < 0)
+		return e;
+	m->tokens[0] = r->s + start;
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	e = ds_addr_parse(
+	    r->s + start, len, DS_PARSE_NO_ZONE, &m->prove_to.addr, &errpos);
+	if (e < 0)
+		return rd_fail(r, start + errpos, e);
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if ((e = rd_uint_at(
+	         r, start, len, 1, UINT16_MAX, -DS_E_PORT_RANGE, &v)) < 0)
+		return e;
+	m->prove_to.port = (uint16_t)v;
+	return rd_end(r);
+}
+
+/* CLAIM <token> */
+static int
+parse_claim(struct rd *r, struct ds_reach_msg *m)
+{
+	size_t start, len;
+	int e;
+
+	if ((e = rd_next(r, &start, &len)) < 0)
+		return e;
+	if ((e = rd_token_at(r, start, len)) < 0)
+		return e;
+	m->tokens[0] = r->s + start;
+	return rd_end(r);
+}
+
 static int
 parse_ok(struct rd *r, struct ds_reach_msg *m)
 {
@@ -600,6 +643,14 @@ parse_line(struct rd *r, struct ds_reach_msg *m)
 		m->type = DS_REACH_MSG_ATTEMPT;
 		return parse_attempt(r, m);
 	}
+	if (rd_is(r, start, len, "PROVE")) {
+		m->type = DS_REACH_MSG_PROVE;
+		return parse_prove(r, m);
+	}
+	if (rd_is(r, start, len, "CLAIM")) {
+		m->type = DS_REACH_MSG_CLAIM;
+		return parse_claim(r, m);
+	}
 	if (rd_is(r, start, len, "DONE")) {
 		m->type = DS_REACH_MSG_DONE;
 		return rd_end(r);
@@ -731,6 +782,25 @@ format_check(const struct ds_reach_msg *m, struct wr *w)
 }
 
 static int
+format_prove(const struct ds_reach_msg *m, struct wr *w)
+{
+	const struct ds_addr *a = &m->prove_to.addr;
+	char addr[DS_ADDR_STRLEN];
+
+	if (!token_valid(m->tokens[0]))
+		return -EINVAL;
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return -EINVAL;
+	if (a->zone[0] != '\0' || a->scope_id != 0 || m->prove_to.port == 0)
+		return -EINVAL;
+	if (ds_addr_format(a, 0, addr, sizeof(addr)) < 0)
+		return -EINVAL;
+	wr_printf(w, "PROVE %.*s %s %u\n", DS_REACH_TOKEN_HEX, m->tokens[0],
+	    addr, (unsigned)m->prove_to.port);
+	return 0;
+}
+
+static int
 format_err(const struct ds_reach_msg *m, struct wr *w)
 {
 	const char *code = name_of(err_names, ARRAY_SIZE(err_names), m->err);
@@ -833,6 +903,14 @@ ds_reach_msg_format(const struct ds_reach_msg *m, char *buf, size_t size)
 		break;
 	case DS_REACH_MSG_DONE:
 		wr_printf(&w, "DONE\n");
+		break;
+	case DS_REACH_MSG_PROVE:
+		e = format_prove(m, &w);
+		break;
+	case DS_REACH_MSG_CLAIM:
+		if (!token_valid(m->tokens[0]))
+			return -EINVAL;
+		wr_printf(&w, "CLAIM %.*s\n", DS_REACH_TOKEN_HEX, m->tokens[0]);
 		break;
 	case DS_REACH_MSG_TOKEN:
 		if (!token_valid(m->tokens[0]))
@@ -1080,11 +1158,15 @@ dx_refused(struct dx *d)
 		why = "the number of test connections must be 1 to 16";
 		break;
 	case DS_REACH_E_TARGET:
-		why = "the checker only tests global addresses, and, when "
-		      "the control connection uses the same family, only "
-		      "the address the agent connects from; announce a "
-		      "global address of this host (ip addr show scope "
-		      "global) and connect to the checker from it";
+		why = "the checker only tests global addresses that are "
+		      "neither its own nor on its own networks, and only "
+		      "addresses the agent shows it holds: with the same "
+		      "family as the control connection, the address the "
+		      "agent connects from; with the other family, one "
+		      "from which the agent connects to the checker again "
+		      "to claim it; announce a global address of this host "
+		      "(ip addr show scope global) that can reach the "
+		      "checker";
 		break;
 	case DS_REACH_E_PORT:
 		why = "the checker does not test this port (ports below 1024 "
@@ -1399,11 +1481,25 @@ dx_causes(struct dx *d)
 		    d->port);
 	}
 	if (d->by[DS_REACH_MISMATCH]) {
+		unsigned ns = r->not_seen < d->by[DS_REACH_MISMATCH]
+		    ? r->not_seen
+		    : d->by[DS_REACH_MISMATCH];
+
 		dx_head(d, DS_REACH_MISMATCH, "Mismatch");
-		wr_printf(w,
-		    "a token came back altered: something in the path "
-		    "rewrote the data (a transparent proxy, an application "
-		    "layer gateway or a broken middlebox).");
+		if (ns > 0)
+			wr_printf(w,
+			    "the checker reported %u of these as delivered, "
+			    "but their tokens never reached this agent's "
+			    "listener: the checker is faulty or not honest. "
+			    "The verdict counts only what this agent saw; do "
+			    "not rely on this checker's reports.%s",
+			    ns, d->by[DS_REACH_MISMATCH] > ns ? " " : "");
+		if (d->by[DS_REACH_MISMATCH] > ns)
+			wr_printf(w,
+			    "a token came back altered: something in the "
+			    "path rewrote the data (a transparent proxy, an "
+			    "application layer gateway or a broken "
+			    "middlebox).");
 	}
 	if (d->by[DS_REACH_ERROR]) {
 		int e = 0;

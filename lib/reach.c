@@ -51,17 +51,22 @@
 
 #include "dualstack/connect.h"
 #include "dualstack/error.h"
+#include "dualstack/host.h"
 #include "dualstack/listen.h"
 #include "dualstack/reach.h"
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
+#include "reach-int.h"
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The checker's defaults (struct ds_reach_server_config). */
 #define DEADLINE_DEFAULT_MS 5000u
 #define CHECKS_PER_MIN_DEFAULT 6u
+#define TARGET_PER_MIN_DEFAULT 16u
 #define MAX_AGENTS_DEFAULT 256u
+#define MAX_PER_SOURCE_DEFAULT 4u
 #define IDLE_DEFAULT_MS 10000u
 
 /*
@@ -85,8 +90,17 @@
  */
 #define OUT_MAX (64u << 10)
 
-/* Rate limit buckets kept at once (agents seen in the last minute). */
-#define BUCKETS_MAX 4096u
+/*
+ * Budget buckets kept at once (agent and target networks seen in the
+ * last minutes, about 100 bytes each). A full table forgets the bucket
+ * used longest ago: a bucket untouched for a minute is full again
+ * anyway, and forgetting one can only hand its network a fresh budget,
+ * never refuse a newcomer.
+ */
+#define BUDGETS_MAX 4096u
+
+/* The networks an address is counted in, narrowest first (below). */
+#define LEVELS_MAX 3u
 
 /* Test connections the agent keeps open at once; more are closed. */
 #define TCONN_MAX (2u * DS_REACH_COUNT_MAX)
@@ -259,6 +273,7 @@ us_to_ms(uint64_t us)
 
 enum ctl_state {
 	CTL_IDLE,    /* waiting for CHECK; the idle timer runs */
+	CTL_PROVE,   /* PROVE sent: waiting for the target's CLAIM */
 	CTL_CHECK,   /* a check runs */
 	CTL_CLOSING, /* ERR sent: draining for LINGER_MS */
 	CTL_DEAD,    /* to be freed by the deferred reaper */
@@ -298,28 +313,59 @@ struct check {
 	struct probe probes[DS_REACH_COUNT_MAX];
 };
 
+/* One network an address belongs to, and its share of a budget. */
+struct netkey {
+	struct ds_addr net; /* host bits clear */
+	uint8_t len;
+	uint8_t mult; /* this network's budget: mult times the base */
+};
+
+/* A check accepted but for the proof that the agent holds the target. */
+struct pending {
+	struct ds_endpoint target;
+	unsigned count;
+	bool port_only;
+	char nonce[DS_REACH_TOKEN_HEX + 1];
+};
+
 struct ctl {
 	struct ctl *prev, *next;
 	struct ds_reach_server *s;
 	int fd;
 	struct ds_io *io;
-	struct ds_timer *timer; /* idle, then linger */
+	struct ds_timer *timer; /* idle, the claim, then linger */
 	struct ds_defer *reap;
 	enum ctl_state state;
 	struct ds_tuple tuple;
-	struct ds_addr key; /* the agent key: IPv6 /64, IPv4 /32 */
+	/* The agent's networks: IPv6 /64, /56, /48; IPv4 /32, /24. keys[0]
+	 * is the agent key of "busy". */
+	struct netkey keys[LEVELS_MAX];
+	size_t n_keys;
 	char name[DS_ADDR_STRLEN];
+	struct pending pending; /* CTL_PROVE */
 	struct check *check;
 	struct outq out;
 	size_t in_len;
 	char in[DS_REACH_LINE_MAX];
 };
 
-/* A token bucket per agent key; levels in units of 1/60000 check. */
-struct bucket {
-	struct ds_addr key;
+enum budget_kind {
+	BUDGET_CHECKS, /* checks from an agent network */
+	BUDGET_TESTS,  /* test connections to a target network */
+};
+
+/*
+ * A token bucket per network and kind. The level counts in units of
+ * 1/60000 of a check (or test connection), so that a budget of N a
+ * minute refills by N units each millisecond.
+ */
+struct budget {
+	struct ds_addr net;
+	uint8_t len;
+	uint8_t kind;
 	uint64_t level;
-	uint64_t last_ms;
+	uint64_t last_ms; /* when level was brought up to date */
+	uint64_t used;    /* recency, for eviction: larger is newer */
 };
 
 struct ds_reach_server {
@@ -330,8 +376,17 @@ struct ds_reach_server {
 	void *userdata;
 	struct ctl *head;
 	size_t n_ctl;
-	struct bucket *buckets;
-	size_t n_buckets, cap_buckets;
+	struct budget *budgets;
+	size_t n_budgets, cap_budgets;
+	uint64_t budget_seq;
+	/* The checker's own networks (ds_host_prefixes()), read again when
+	 * the address monitor says they changed, or on every check when
+	 * there is no monitor. */
+	struct ds_prefix *nets;
+	size_t n_nets, cap_nets;
+	bool nets_stale;
+	int mon_fd;
+	struct ds_io *mon_io;
 };
 
 static void slog(struct ds_reach_server *s, const char *fmt, ...)
@@ -352,7 +407,10 @@ slog(struct ds_reach_server *s, const char *fmt, ...)
 }
 
 static void check_report(struct check *ck);
+static void check_start(struct ctl *c, const struct ds_endpoint *target,
+    unsigned count, bool port_only);
 static void ctl_idle(struct ctl *c);
+static void ctl_close(struct ctl *c);
 static void ctl_refuse(struct ctl *c, enum ds_reach_err code, const char *fmt,
     ...) PRINTF_LIKE(3, 4);
 
@@ -687,91 +745,241 @@ ctl_refuse(struct ctl *c, enum ds_reach_err code, const char *fmt, ...)
 	m.text_len = (size_t)n;
 	if (ctl_send(c, &m) < 0)
 		return;
+	ctl_close(c);
+}
+
+/* Close once what is queued is sent, reading for LINGER_MS meanwhile. */
+static void
+ctl_close(struct ctl *c)
+{
+	if (c->state == CTL_DEAD || c->state == CTL_CLOSING)
+		return;
+	check_free(c->check);
+	c->check = NULL;
 	c->state = CTL_CLOSING;
 	if (outq_empty(&c->out))
 		shutdown(c->fd, SHUT_WR);
 	ds_timer_start(c->timer, LINGER_MS);
 }
 
-/* The agent key: the peer's /64 for IPv6 (one subnet, RFC 4291 section
- * 2.5.1: an agent can pick any address in it), its /32 for IPv4. */
-static void
-agent_key(const struct ds_addr *peer, struct ds_addr *ret)
+/*
+ * The networks an address is counted in, narrowest first, with each
+ * one's share of a budget. Agents: an IPv6 /64 is one subnet (RFC 4291
+ * section 2.5.4), of which a host may use any address; /56 and /48 are
+ * the common end-site assignments (RFC 6177), which is what one
+ * subscriber, and so one attacker, holds; IPv4 /32 and /24 likewise.
+ * Targets: the address itself and its /64 (IPv4 /24), so that the test
+ * connections one host or subnet receives are bounded however many
+ * agents ask.
+ */
+static const struct {
+	uint8_t len, mult;
+} agent_v6[] = {{64, 1}, {56, 2}, {48, 4}}, agent_v4[] = {{32, 1}, {24, 4}},
+  target_v6[] = {{128, 1}, {64, 4}}, target_v4[] = {{32, 1}, {24, 4}};
+
+static size_t
+net_keys(const struct ds_addr *a, bool target, struct netkey ret[LEVELS_MAX])
 {
-	struct ds_prefix p = {.addr = *peer};
+	bool v6 = a->family == AF_INET6;
+	size_t n, i;
 
-	p.len = peer->family == AF_INET6 ? 64 : 32;
-	p.addr.scope_id = 0;
-	memset(p.addr.zone, 0, sizeof(p.addr.zone));
-	ds_prefix_normalize(&p);
-	*ret = p.addr;
-}
+	if (target)
+		n = v6 ? ARRAY_SIZE(target_v6) : ARRAY_SIZE(target_v4);
+	else
+		n = v6 ? ARRAY_SIZE(agent_v6) : ARRAY_SIZE(agent_v4);
+	for (i = 0; i < n; i++) {
+		struct ds_prefix p = {.addr = *a};
 
-/* Take one check from the key's bucket: 0, or -EAGAIN (over the rate),
- * -ENOSPC (too many agents in the last minute). */
-static int
-rate_take(struct ds_reach_server *s, const struct ds_addr *key)
-{
-	uint64_t now = ds_loop_now(s->loop);
-	uint64_t rate = s->cfg.checks_per_min;
-	uint64_t cap = rate * 60000u, cost = 60000u;
-	struct bucket *b = NULL;
-	size_t i, j;
-
-	for (i = 0; i < s->n_buckets; i++)
-		if (addr_same(&s->buckets[i].key, key)) {
-			b = &s->buckets[i];
-			break;
+		if (target) {
+			p.len = v6 ? target_v6[i].len : target_v4[i].len;
+			ret[i].mult = v6 ? target_v6[i].mult : target_v4[i].mult;
+		} else {
+			p.len = v6 ? agent_v6[i].len : agent_v4[i].len;
+			ret[i].mult = v6 ? agent_v6[i].mult : agent_v4[i].mult;
 		}
-	if (!b) {
-		/* Drop the buckets that have filled up again: they are the
-		 * same as none. */
-		for (i = j = 0; i < s->n_buckets; i++) {
-			struct bucket *o = &s->buckets[i];
-
-			if (o->level + (now - o->last_ms) * rate >= cap)
-				continue;
-			s->buckets[j++] = *o;
-		}
-		s->n_buckets = j;
-		if (s->n_buckets == BUCKETS_MAX)
-			return -ENOSPC;
-		if (s->n_buckets == s->cap_buckets) {
-			size_t n = s->cap_buckets ? 2 * s->cap_buckets : 16;
-			struct bucket *nb;
-
-			if (n > BUCKETS_MAX)
-				n = BUCKETS_MAX;
-			nb = realloc(s->buckets, n * sizeof(*nb));
-			if (!nb)
-				return -ENOSPC;
-			s->buckets = nb;
-			s->cap_buckets = n;
-		}
-		b = &s->buckets[s->n_buckets++];
-		b->key = *key;
-		b->level = cap;
-		b->last_ms = now;
+		p.addr.scope_id = 0;
+		memset(p.addr.zone, 0, sizeof(p.addr.zone));
+		ds_prefix_normalize(&p);
+		ret[i].net = p.addr;
+		ret[i].len = (uint8_t)p.len;
 	}
-	b->level += (now - b->last_ms) * rate;
-	if (b->level > cap)
-		b->level = cap;
-	b->last_ms = now;
-	if (b->level < cost)
-		return -EAGAIN;
-	b->level -= cost;
-	return 0;
+	return n;
 }
 
-static bool
-target_allowed(const struct ds_reach_server *s, const struct ds_addr *a)
+static const char *
+net_str(const struct netkey *k, char buf[DS_PREFIX_STRLEN])
 {
+	struct ds_prefix p = {.addr = k->net, .len = k->len};
+
+	if (ds_prefix_format(&p, 0, buf, DS_PREFIX_STRLEN) < 0)
+		snprintf(buf, DS_PREFIX_STRLEN, "?");
+	return buf;
+}
+
+static struct budget *
+budget_find(struct ds_reach_server *s, enum budget_kind kind,
+    const struct netkey *k)
+{
+	for (size_t i = 0; i < s->n_budgets; i++) {
+		struct budget *b = &s->budgets[i];
+
+		if (b->kind == kind && b->len == k->len &&
+		    addr_same(&b->net, &k->net))
+			return b;
+	}
+	return NULL;
+}
+
+/* A bucket's level now: what it had plus the refill, at most cap. */
+static uint64_t
+budget_level(const struct budget *b, uint64_t rate, uint64_t cap, uint64_t now)
+{
+	uint64_t dt;
+
+	if (!b)
+		return cap;
+	dt = now - b->last_ms;
+	if (dt >= cap / rate) /* full again (and no overflow below) */
+		return cap;
+	return b->level + dt * rate > cap ? cap : b->level + dt * rate;
+}
+
+/* A new bucket for k, full; when the table is full, in place of the one
+ * used longest ago. NULL only when there is no memory for the table. */
+static struct budget *
+budget_add(struct ds_reach_server *s, enum budget_kind kind,
+    const struct netkey *k)
+{
+	struct budget *b;
+
+	if (s->n_budgets == s->cap_budgets && s->cap_budgets < BUDGETS_MAX) {
+		size_t n = s->cap_budgets ? 2 * s->cap_budgets : 64;
+		struct budget *nb;
+
+		if (n > BUDGETS_MAX)
+			n = BUDGETS_MAX;
+		nb = realloc(s->budgets, n * sizeof(*nb));
+		if (nb) {
+			s->budgets = nb;
+			s->cap_budgets = n;
+		}
+	}
+	if (s->n_budgets < s->cap_budgets)
+		b = &s->budgets[s->n_budgets++];
+	else if (s->n_budgets > 0) {
+		b = &s->budgets[0];
+		for (size_t i = 1; i < s->n_budgets; i++)
+			if (s->budgets[i].used < b->used)
+				b = &s->budgets[i];
+	} else
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->net = k->net;
+	b->len = k->len;
+	b->kind = (uint8_t)kind;
+	b->last_ms = UINT64_MAX; /* "never": full at the first look */
+	return b;
+}
+
+/*
+ * Take n from the budget of every network in keys (per_min a minute
+ * times each one's mult), or from none. Broadest first, so that a
+ * network out of budget adds no buckets for its smaller parts. Returns
+ * -1 when taken, else the index in keys of the network out of budget;
+ * -2 when no bucket could be had (out of memory: refuse).
+ */
+static int
+budget_take(struct ds_reach_server *s, enum budget_kind kind,
+    const struct netkey *keys, size_t n_keys, uint32_t per_min, unsigned n)
+{
+	uint64_t now = ds_loop_now(s->loop), cost = 60000u * (uint64_t)n;
 	size_t i;
 
-	for (i = 0; i < s->cfg.n_allow_targets; i++)
-		if (ds_prefix_contains(&s->allow[i], a))
-			return true;
-	return false;
+	for (i = n_keys; i-- > 0;) {
+		uint64_t rate = (uint64_t)per_min * keys[i].mult;
+		const struct budget *b = budget_find(s, kind, &keys[i]);
+
+		if (b && b->last_ms == UINT64_MAX)
+			b = NULL;
+		if (budget_level(b, rate, rate * 60000u, now) < cost)
+			return (int)i;
+	}
+	for (i = n_keys; i-- > 0;) {
+		uint64_t rate = (uint64_t)per_min * keys[i].mult;
+		struct budget *b = budget_find(s, kind, &keys[i]);
+
+		if (!b && !(b = budget_add(s, kind, &keys[i])))
+			return -2;
+		b->level = budget_level(b->last_ms == UINT64_MAX ? NULL : b,
+		               rate, rate * 60000u, now) -
+		    cost;
+		b->last_ms = now;
+		b->used = ++s->budget_seq;
+	}
+	return -1;
+}
+
+/* The checker's own networks, as they are now. */
+static void
+nets_refresh(struct ds_reach_server *s)
+{
+	int n;
+
+	if (!s->nets_stale)
+		return;
+	n = ds_host_prefixes(s->nets, s->cap_nets);
+	if (n > 0 && (size_t)n > s->cap_nets) {
+		struct ds_prefix *nn = realloc(s->nets, (size_t)n * sizeof(*nn));
+
+		if (nn) {
+			s->nets = nn;
+			s->cap_nets = (size_t)n;
+			n = ds_host_prefixes(s->nets, s->cap_nets);
+		}
+	}
+	if (n < 0)
+		return; /* keep what we had, and try again next time */
+	s->n_nets = (size_t)n < s->cap_nets ? (size_t)n : s->cap_nets;
+	s->nets_stale = s->mon_fd < 0;
+}
+
+static void
+on_host_change(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct ds_reach_server *s = userdata;
+
+	(void)io;
+	(void)events;
+	if (ds_host_monitor_drain(fd) != 0)
+		s->nets_stale = true;
+}
+
+enum ds__reach_target
+ds__reach_target_policy(const struct ds_addr *t, const struct ds_prefix *allow,
+    size_t n_allow, bool allow_self, bool is_local,
+    const struct ds_prefix *nets, size_t n_nets, size_t *ret_net)
+{
+	const char *why;
+	size_t i;
+
+	if (t->zone[0] != '\0' || t->scope_id != 0)
+		return DS__REACH_TARGET_ZONE;
+	/* Before the allowed prefixes: they may name the checker's own
+	 * networks for a test, never the checker itself. */
+	if (is_local && !allow_self)
+		return DS__REACH_TARGET_SELF;
+	for (i = 0; i < n_allow; i++)
+		if (ds_prefix_contains(&allow[i], t))
+			return DS__REACH_TARGET_OK;
+	if (ds_reach_address_fitness(t, &why) < 0 || !ds_addr_is_global(t))
+		return DS__REACH_TARGET_UNFIT;
+	for (i = 0; i < n_nets; i++)
+		if (ds_prefix_contains(&nets[i], t)) {
+			if (ret_net)
+				*ret_net = i;
+			return DS__REACH_TARGET_OWN_NET;
+		}
+	return DS__REACH_TARGET_OK;
 }
 
 /*
@@ -783,12 +991,45 @@ static bool
 key_busy(const struct ds_reach_server *s, const struct ctl *self, int family)
 {
 	const struct ctl *c;
+	int fam;
 
-	for (c = s->head; c; c = c->next)
-		if (c != self && c->check && addr_same(&c->key, &self->key) &&
-		    c->check->target.addr.family == family)
+	for (c = s->head; c; c = c->next) {
+		if (c == self || c->n_keys == 0 || self->n_keys == 0 ||
+		    !addr_same(&c->keys[0].net, &self->keys[0].net))
+			continue;
+		if (c->check)
+			fam = c->check->target.addr.family;
+		else if (c->state == CTL_PROVE)
+			fam = c->pending.target.addr.family;
+		else
+			continue;
+		if (fam == family)
 			return true;
+	}
 	return false;
+}
+
+/*
+ * Control connections from self's networks beyond their share: the
+ * index in self->keys of the first network that is full, or -1.
+ */
+static int
+source_full(const struct ds_reach_server *s, const struct ctl *self)
+{
+	for (size_t i = 0; i < self->n_keys; i++) {
+		uint64_t max = (uint64_t)s->cfg.max_agents_per_source *
+		    self->keys[i].mult;
+		uint64_t n = 0;
+
+		for (const struct ctl *c = s->head; c; c = c->next)
+			if (c != self && c->state != CTL_DEAD &&
+			    c->n_keys > i && c->keys[i].len == self->keys[i].len &&
+			    addr_same(&c->keys[i].net, &self->keys[i].net))
+				n++;
+		if (n >= max)
+			return (int)i;
+	}
+	return -1;
 }
 
 static void
@@ -839,34 +1080,182 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	ds_timer_start(ck->timer, s->cfg.deadline_ms);
 }
 
+/*
+ * Where the agent sends its CLAIM: the checker's address on the target's
+ * family (the operator's, or the source this host uses toward the
+ * target, which is the address the test connections come from), and
+ * the port this control connection reached.
+ */
+static int
+claim_endpoint(const struct ctl *c, const struct ds_addr *target,
+    struct ds_endpoint *ret)
+{
+	const struct ds_endpoint *set = target->family == AF_INET
+	    ? &c->s->cfg.claim_v4
+	    : &c->s->cfg.claim_v6;
+	int r = 0;
+
+	*ret = *set;
+	if (set->addr.family != target->family)
+		r = ds_sort_source(target, &ret->addr);
+	if (ret->port == 0)
+		ret->port = c->tuple.local.port;
+	return r;
+}
+
+/* The target is settled: take its budget and start. */
+static void
+target_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
+    bool port_only)
+{
+	struct ds_reach_server *s = c->s;
+	struct netkey keys[LEVELS_MAX];
+	char ns[DS_PREFIX_STRLEN];
+	size_t n = net_keys(&target->addr, true, keys);
+	int i = budget_take(s, BUDGET_TESTS, keys, n, s->cfg.target_per_min,
+	    count);
+
+	if (i == -2) {
+		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
+		return;
+	}
+	if (i >= 0) {
+		ctl_refuse(c, DS_REACH_E_RATE,
+		    "%s has had its %u test connections this minute",
+		    net_str(&keys[i], ns),
+		    s->cfg.target_per_min * keys[i].mult);
+		return;
+	}
+	check_start(c, target, count, port_only);
+}
+
+/* A target on the other family than the control connection: ask the
+ * agent to prove that it holds it before anything is sent there. */
+static void
+check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
+    bool port_only)
+{
+	struct ds_reach_msg m = {.type = DS_REACH_MSG_PROVE};
+	char ts[DS_ENDPOINT_STRLEN], cs[DS_ENDPOINT_STRLEN];
+	int r;
+
+	memset(&c->pending, 0, sizeof(c->pending));
+	c->pending.target = *target;
+	c->pending.count = count;
+	c->pending.port_only = port_only;
+	r = claim_endpoint(c, &target->addr, &m.prove_to);
+	if (r < 0) {
+		ctl_refuse(c, DS_REACH_E_TARGET,
+		    "this checker has no %s address to take a claim on (%s)",
+		    family_name(target->addr.family), ds_strerror(r));
+		return;
+	}
+	r = ds_reach_token_new(c->pending.nonce);
+	if (r < 0) {
+		ctl_refuse(c, DS_REACH_E_INTERNAL, "%s", ds_strerror(r));
+		return;
+	}
+	m.tokens[0] = c->pending.nonce;
+	if (ctl_send(c, &m) < 0)
+		return;
+	c->state = CTL_PROVE;
+	ds_timer_start(c->timer, c->s->cfg.deadline_ms);
+	slog(c->s, "check from %s: %s must be claimed, from it, at %s",
+	    c->name, ep_str(target, ts), ep_str(&m.prove_to, cs));
+}
+
+/* A CLAIM on c: the check waiting for it may start. */
+static void
+check_claim(struct ctl *c, const struct ds_reach_msg *m)
+{
+	struct ds_reach_server *s = c->s;
+	char as[DS_ADDR_STRLEN], ts[DS_ADDR_STRLEN];
+	struct ctl *w;
+
+	for (w = s->head; w; w = w->next)
+		if (w->state == CTL_PROVE &&
+		    memcmp(w->pending.nonce, m->tokens[0],
+		        DS_REACH_TOKEN_HEX) == 0)
+			break;
+	if (!w) {
+		ctl_refuse(c, DS_REACH_E_STATE, "no check waits for this claim");
+		return;
+	}
+	addr_str(&c->tuple.peer.addr, as);
+	addr_str(&w->pending.target.addr, ts);
+	if (!addr_same(&c->tuple.peer.addr, &w->pending.target.addr)) {
+		ctl_refuse(c, DS_REACH_E_TARGET,
+		    "this claim comes from %s, not from the target %s", as,
+		    ts);
+		ctl_refuse(w, DS_REACH_E_TARGET,
+		    "the claim came from %s, not from the target %s: send it "
+		    "from the target address",
+		    as, ts);
+		return;
+	}
+	slog(s, "check from %s: %s claimed", w->name, ts);
+	ctl_close(c);
+	ds_timer_stop(w->timer);
+	w->state = CTL_IDLE;
+	target_start(w, &w->pending.target, w->pending.count,
+	    w->pending.port_only);
+}
+
 static void
 check_request(struct ctl *c, const struct ds_reach_msg *m)
 {
 	struct ds_reach_server *s = c->s;
 	struct ds_endpoint t = m->target;
-	char as[DS_ADDR_STRLEN], ps[DS_ADDR_STRLEN];
+	char as[DS_ADDR_STRLEN], ps[DS_ADDR_STRLEN], ns[DS_PREFIX_STRLEN];
+	const struct ds_addr_block *b;
 	const char *why = NULL;
-	int r;
+	size_t net = 0;
+	int local, i;
 
 	ds_addr_unmap(&t.addr, &t.addr);
 	addr_str(&t.addr, as);
-	if (m->count == 0 || m->count > DS_REACH_COUNT_MAX) {
+	if (m->count == 0 || m->count > DS_REACH_COUNT_MAX ||
+	    m->count > s->cfg.target_per_min) {
+		unsigned max = s->cfg.target_per_min < DS_REACH_COUNT_MAX
+		    ? s->cfg.target_per_min
+		    : DS_REACH_COUNT_MAX;
+
 		ctl_refuse(c, DS_REACH_E_COUNT,
-		    "%u test connections: this checker makes 1 to %u", m->count,
-		    DS_REACH_COUNT_MAX);
+		    "%u test connections: this checker makes 1 to %u",
+		    m->count, max);
 		return;
 	}
-	if (t.addr.zone[0] != '\0' || t.addr.scope_id != 0) {
+	local = ds_host_is_local(&t.addr);
+	if (local < 0) {
+		/* Unable to tell: refuse rather than risk testing ourselves. */
+		ctl_refuse(c, DS_REACH_E_INTERNAL,
+		    "cannot tell whether %s is this checker's: %s", as,
+		    ds_strerror(local));
+		return;
+	}
+	nets_refresh(s);
+	switch (ds__reach_target_policy(&t.addr, s->allow,
+	    s->cfg.n_allow_targets, s->cfg.allow_self, local == 1, s->nets,
+	    s->n_nets, &net)) {
+	case DS__REACH_TARGET_OK:
+		break;
+	case DS__REACH_TARGET_ZONE:
 		ctl_refuse(c, DS_REACH_E_TARGET,
 		    "%s has a zone: it means nothing on this host", as);
 		return;
-	}
-	if (!target_allowed(s, &t.addr) &&
-	    (ds_reach_address_fitness(&t.addr, &why) < 0 ||
-	        !ds_addr_is_global(&t.addr))) {
-		const struct ds_addr_block *b = ds_addr_block(&t.addr);
-
-		if (why)
+	case DS__REACH_TARGET_SELF:
+		ctl_refuse(c, DS_REACH_E_TARGET,
+		    "%s is an address of this checker", as);
+		return;
+	case DS__REACH_TARGET_OWN_NET:
+		ds_prefix_format(&s->nets[net], 0, ns, sizeof(ns));
+		ctl_refuse(c, DS_REACH_E_TARGET,
+		    "%s is on a network of this checker (%s)", as, ns);
+		return;
+	case DS__REACH_TARGET_UNFIT:
+	default:
+		b = ds_addr_block(&t.addr);
+		if (ds_reach_address_fitness(&t.addr, &why) < 0 && why)
 			ctl_refuse(c, DS_REACH_E_TARGET, "%s", why);
 		else
 			ctl_refuse(c, DS_REACH_E_TARGET,
@@ -893,30 +1282,47 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 	if (key_busy(s, c, t.addr.family)) {
 		ctl_refuse(c, DS_REACH_E_BUSY,
 		    "an %s check from %s is running already",
-		    t.addr.family == AF_INET6 ? "IPv6" : "IPv4", c->name);
+		    family_name(t.addr.family), c->name);
 		return;
 	}
-	r = rate_take(s, &c->key);
-	if (r < 0) {
+	i = budget_take(s, BUDGET_CHECKS, c->keys, c->n_keys,
+	    s->cfg.checks_per_min, 1);
+	if (i == -2) {
+		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
+		return;
+	}
+	if (i >= 0) {
 		ctl_refuse(c, DS_REACH_E_RATE,
-		    r == -ENOSPC ? "too many agents in the last minute"
-		                 : "more than %u checks a minute",
-		    s->cfg.checks_per_min);
+		    "more than %u checks a minute from %s",
+		    s->cfg.checks_per_min * c->keys[i].mult,
+		    net_str(&c->keys[i], ns));
 		return;
 	}
-	check_start(c, &t, m->count, m->port_only);
+	if (!s->cfg.any_target && t.addr.family != c->tuple.peer.addr.family)
+		check_prove(c, &t, m->count, m->port_only);
+	else
+		target_start(c, &t, m->count, m->port_only);
 }
 
+/* The returned tokens, each once: a token returned twice counts once
+ * (doc/reach-protocol.md), an unknown one too. */
 static void
 check_tokens(struct check *ck, const struct ds_reach_msg *m)
 {
-	unsigned i;
+	unsigned i, j, n = 0;
 
 	for (i = 0; i < m->count && i < DS_REACH_COUNT_MAX; i++) {
-		memcpy(ck->returned[i], m->tokens[i], DS_REACH_TOKEN_HEX);
-		ck->returned[i][DS_REACH_TOKEN_HEX] = '\0';
+		for (j = 0; j < n; j++)
+			if (memcmp(ck->returned[j], m->tokens[i],
+			        DS_REACH_TOKEN_HEX) == 0)
+				break;
+		if (j < n)
+			continue;
+		memcpy(ck->returned[n], m->tokens[i], DS_REACH_TOKEN_HEX);
+		ck->returned[n][DS_REACH_TOKEN_HEX] = '\0';
+		n++;
 	}
-	ck->n_returned = i;
+	ck->n_returned = n;
 	ck->tokens_in = true;
 	check_maybe_report(ck);
 }
@@ -1095,6 +1501,15 @@ ctl_line(struct ctl *c, const char *line, size_t len)
 		ds_timer_stop(c->timer);
 		check_request(c, &m);
 		return;
+	case DS_REACH_MSG_CLAIM:
+		if (c->state != CTL_IDLE) {
+			ctl_refuse(c, DS_REACH_E_STATE,
+			    "a claim comes on a connection of its own");
+			return;
+		}
+		ds_timer_stop(c->timer);
+		check_claim(c, &m);
+		return;
 	case DS_REACH_MSG_TOKENS:
 		if (c->state != CTL_CHECK || c->check->tokens_in) {
 			ctl_refuse(c, DS_REACH_E_STATE,
@@ -1105,7 +1520,7 @@ ctl_line(struct ctl *c, const char *line, size_t len)
 		return;
 	default:
 		ctl_refuse(c, DS_REACH_E_STATE,
-		    "an agent sends CHECK and TOKENS only");
+		    "an agent sends CHECK, CLAIM and TOKENS only");
 		return;
 	}
 }
@@ -1135,14 +1550,16 @@ ctl_read(struct ctl *c)
 		return;
 	}
 	c->in_len += (size_t)n;
-	while (c->state == CTL_IDLE || c->state == CTL_CHECK) {
+	while (c->state == CTL_IDLE || c->state == CTL_PROVE ||
+	    c->state == CTL_CHECK) {
 		size_t took = take_line(c->in, &c->in_len, line);
 
 		if (took == 0)
 			break;
 		ctl_line(c, line, took - 1);
 	}
-	if ((c->state == CTL_IDLE || c->state == CTL_CHECK) &&
+	if ((c->state == CTL_IDLE || c->state == CTL_PROVE ||
+	        c->state == CTL_CHECK) &&
 	    c->in_len == sizeof(c->in))
 		ctl_refuse(c, DS_REACH_E_TOO_LONG, "a line over %u bytes",
 		    DS_REACH_LINE_MAX);
@@ -1178,7 +1595,15 @@ ctl_timer(struct ds_timer *t, void *userdata)
 	if (c->state == CTL_IDLE)
 		ctl_refuse(c, DS_REACH_E_TIMEOUT, "no complete line in %u ms",
 		    c->s->cfg.idle_ms);
-	else if (c->state == CTL_CLOSING)
+	else if (c->state == CTL_PROVE) {
+		char ts[DS_ADDR_STRLEN];
+
+		ctl_refuse(c, DS_REACH_E_TARGET,
+		    "no claim from %s within %u ms: the target must connect "
+		    "to this checker and send CLAIM with the PROVE token",
+		    addr_str(&c->pending.target.addr, ts),
+		    c->s->cfg.deadline_ms);
+	} else if (c->state == CTL_CLOSING)
 		ctl_kill(c);
 }
 
@@ -1212,13 +1637,27 @@ ds_reach_server_new(struct ds_loop *loop,
 		s->cfg.deadline_ms = DEADLINE_DEFAULT_MS;
 	if (s->cfg.checks_per_min == 0)
 		s->cfg.checks_per_min = CHECKS_PER_MIN_DEFAULT;
+	if (s->cfg.target_per_min == 0)
+		s->cfg.target_per_min = TARGET_PER_MIN_DEFAULT;
 	if (s->cfg.max_agents == 0)
 		s->cfg.max_agents = MAX_AGENTS_DEFAULT;
+	if (s->cfg.max_agents_per_source == 0)
+		s->cfg.max_agents_per_source = MAX_PER_SOURCE_DEFAULT;
 	if (s->cfg.idle_ms == 0)
 		s->cfg.idle_ms = IDLE_DEFAULT_MS;
 	s->loop = loop;
 	s->log = log;
 	s->userdata = userdata;
+	s->nets_stale = true;
+	/* Without the monitor (no netlink here) the networks are read for
+	 * every check instead: slower, never stale. */
+	s->mon_fd = ds_host_monitor_open();
+	if (s->mon_fd >= 0 &&
+	    ds_io_new(loop, s->mon_fd, DS_IO_IN, on_host_change, s,
+	        &s->mon_io) < 0) {
+		close(s->mon_fd);
+		s->mon_fd = -1;
+	}
 	*ret = s;
 	return 0;
 }
@@ -1229,7 +1668,7 @@ ds_reach_server_adopt(struct ds_reach_server *s, int fd)
 	struct ds_reach_msg hello = {
 	    .type = DS_REACH_MSG_HELLO, .version = DS_REACH_VERSION};
 	struct ctl *c;
-	int r, fl;
+	int r, fl, i;
 
 	if (!s || fd < 0) {
 		if (fd >= 0)
@@ -1263,7 +1702,7 @@ ds_reach_server_adopt(struct ds_reach_server *s, int fd)
 		free(c);
 		return r;
 	}
-	agent_key(&c->tuple.peer.addr, &c->key);
+	c->n_keys = net_keys(&c->tuple.peer.addr, false, c->keys);
 	addr_str(&c->tuple.peer.addr, c->name);
 	c->next = s->head;
 	if (s->head)
@@ -1273,6 +1712,16 @@ ds_reach_server_adopt(struct ds_reach_server *s, int fd)
 	if (s->n_ctl > s->cfg.max_agents) {
 		ctl_refuse(c, DS_REACH_E_BUSY,
 		    "%u agents are connected already", s->cfg.max_agents);
+		return 0;
+	}
+	i = source_full(s, c);
+	if (i >= 0) {
+		char ns[DS_PREFIX_STRLEN];
+
+		ctl_refuse(c, DS_REACH_E_BUSY,
+		    "%u control connections from %s are open already",
+		    s->cfg.max_agents_per_source * c->keys[i].mult,
+		    net_str(&c->keys[i], ns));
 		return 0;
 	}
 	if (ctl_send(c, &hello) == 0)
@@ -1287,7 +1736,11 @@ ds_reach_server_free(struct ds_reach_server *s)
 		return NULL;
 	while (s->head)
 		ctl_free(s->head);
-	free(s->buckets);
+	ds_io_free(s->mon_io);
+	if (s->mon_fd >= 0)
+		close(s->mon_fd);
+	free(s->budgets);
+	free(s->nets);
 	free(s->allow);
 	free(s);
 	return NULL;
@@ -1315,6 +1768,22 @@ struct tconn {
 	int seen;        /* index in the report's seen[], or -1 */
 	size_t len;
 	char buf[DS_REACH_LINE_MAX];
+};
+
+/*
+ * The claim: a second connection to the checker, on the test family and
+ * from the announced address, that carries the PROVE token back, so the
+ * checker knows this host holds the address before it connects there.
+ */
+struct claim {
+	int fd;
+	struct ds_io *io;
+	bool connected, sent;
+	struct ds_endpoint to;
+	char token[DS_REACH_TOKEN_HEX + 1];
+	struct outq out;
+	size_t in_len;
+	char in[DS_REACH_LINE_MAX];
 };
 
 struct ds_reach_agent {
@@ -1348,6 +1817,9 @@ struct ds_reach_agent {
 	unsigned n_tconns, n_accepted;
 	unsigned n_tokens;
 	char tokens[DS_REACH_COUNT_MAX][DS_REACH_TOKEN_HEX + 1];
+
+	struct claim claim;
+	bool proved; /* PROVE came (once per check) */
 
 	bool result_in;
 	unsigned n_attempts;
@@ -1388,10 +1860,21 @@ tconn_free(struct tconn *tc)
 	free(tc);
 }
 
+static void
+claim_close(struct claim *cl)
+{
+	cl->io = ds_io_free(cl->io);
+	if (cl->fd != -1)
+		close(cl->fd);
+	cl->fd = -1;
+	outq_reset(&cl->out);
+}
+
 /* Close everything but the handles the agent keeps to the end. */
 static void
 agent_cleanup(struct ds_reach_agent *a)
 {
+	claim_close(&a->claim);
 	a->conn = ds_connect_free(a->conn);
 	a->res = ds_resolve_free(a->res);
 	a->io = ds_io_free(a->io);
@@ -1789,6 +2272,246 @@ agent_refused(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 	agent_finish(a);
 }
 
+/*
+ * The checker's report against what this agent saw: an attempt the
+ * checker calls delivered needs a token that came to this agent's
+ * listener. Tokens seen are counted once each; delivered attempts
+ * beyond them become MISMATCH (the later ones: which token was whose
+ * cannot be known), and the verdict follows the attempts, not the
+ * checker's RESULT line. Port-only checks have no listener to compare.
+ */
+static void
+cross_check(struct ds_reach_agent *a)
+{
+	struct ds_reach_report *r = &a->r;
+	unsigned seen = 0, delivered = 0, i, j;
+
+	if (r->port_only) {
+		for (i = 0; i < a->count; i++)
+			if (r->attempts[i].outcome == DS_REACH_CONNECTED)
+				delivered++;
+	} else {
+		for (i = 0; i < a->n_tokens; i++) {
+			for (j = 0; j < i; j++)
+				if (memcmp(a->tokens[i], a->tokens[j],
+				        DS_REACH_TOKEN_HEX) == 0)
+					break;
+			if (j == i)
+				seen++;
+		}
+		for (i = 0; i < a->count; i++) {
+			struct ds_reach_attempt *at = &r->attempts[i];
+
+			if (at->outcome == DS_REACH_CONNECTED) {
+				/* Port only, in a check that was not. */
+				at->outcome = DS_REACH_MISMATCH;
+				r->not_seen++;
+			} else if (at->outcome != DS_REACH_DELIVERED)
+				continue;
+			else if (delivered < seen)
+				delivered++;
+			else {
+				at->outcome = DS_REACH_MISMATCH;
+				r->not_seen++;
+			}
+		}
+	}
+	if (r->not_seen > 0)
+		atrace(a,
+		    "the checker reported %u delivered attempt%s whose token "
+		    "never came here",
+		    r->not_seen, r->not_seen == 1 ? "" : "s");
+	if (delivered != r->delivered)
+		r->disagrees = true;
+	r->delivered = delivered;
+	r->verdict = delivered == a->count ? DS_REACH_REACHABLE
+	    : delivered == 0               ? DS_REACH_UNREACHABLE
+	                                   : DS_REACH_PARTIAL;
+}
+
+static void
+claim_update(struct claim *cl)
+{
+	ds_io_set_events(cl->io, outq_empty(&cl->out) ? DS_IO_IN
+	                                              : DS_IO_IN | DS_IO_OUT);
+}
+
+/* One line from the checker on the claim connection. */
+static void
+claim_line(struct ds_reach_agent *a, const char *line, size_t len)
+{
+	struct claim *cl = &a->claim;
+	struct ds_reach_msg m;
+	char buf[DS_REACH_LINE_MAX];
+	int n;
+
+	if (ds_reach_msg_parse(line, len, &m, NULL) < 0) {
+		agent_fail(a, -EBADMSG,
+		    "the checker sent a line that does not parse on the "
+		    "claim connection");
+		return;
+	}
+	if (m.type == DS_REACH_MSG_ERR) {
+		agent_refused(a, &m);
+		return;
+	}
+	if (m.type != DS_REACH_MSG_HELLO || cl->sent) {
+		agent_fail(a, -EPROTO,
+		    "the checker sent a line out of turn on the claim "
+		    "connection");
+		return;
+	}
+	if (m.version != DS_REACH_VERSION) {
+		agent_fail(a, -EPROTONOSUPPORT,
+		    "the checker speaks reach protocol version %u, this agent "
+		    "speaks %u",
+		    m.version, DS_REACH_VERSION);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = DS_REACH_MSG_CLAIM;
+	m.tokens[0] = cl->token;
+	n = msg_line(&m, buf);
+	if (n < 0 || (n = outq_send(&cl->out, cl->fd, buf, (size_t)n)) < 0) {
+		agent_fail(a, n, "cannot send the claim: %s", ds_strerror(n));
+		return;
+	}
+	cl->sent = true;
+	claim_update(cl);
+	atrace(a, "claim sent");
+}
+
+static void
+claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
+{
+	struct ds_reach_agent *a = userdata;
+	struct claim *cl = &a->claim;
+	char line[DS_REACH_LINE_MAX], as[DS_ADDR_STRLEN], ts[DS_ENDPOINT_STRLEN];
+	ssize_t n;
+	int r;
+
+	(void)io;
+	if (!cl->connected) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+			soerr = errno;
+		if (soerr != 0) {
+			agent_fail(a, -soerr,
+			    "cannot claim %s: no connection from it to the "
+			    "checker at %s: %s",
+			    addr_str(&a->r.target.addr, as),
+			    ep_str(&cl->to, ts), ds_strerror(-soerr));
+			return;
+		}
+		cl->connected = true;
+		claim_update(cl);
+		return;
+	}
+	if (events & DS_IO_OUT) {
+		r = outq_flush(&cl->out, fd);
+		if (r < 0) {
+			agent_fail(a, r, "cannot send the claim: %s",
+			    ds_strerror(r));
+			return;
+		}
+		claim_update(cl);
+	}
+	if (!(events & (DS_IO_IN | DS_IO_HUP | DS_IO_ERR)))
+		return;
+	n = read(fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		n = 0; /* a reset: the control connection says the rest */
+	}
+	if (n == 0) {
+		/* The checker closes the claim connection once it has the
+		 * claim; the control connection carries the answer. */
+		claim_close(cl);
+		return;
+	}
+	cl->in_len += (size_t)n;
+	while (a->phase != AG_DONE && cl->fd != -1) {
+		size_t took = take_line(cl->in, &cl->in_len, line);
+
+		if (took == 0)
+			break;
+		claim_line(a, line, took - 1);
+	}
+	if (a->phase != AG_DONE && cl->fd != -1 &&
+	    cl->in_len == sizeof(cl->in))
+		agent_fail(a, -EBADMSG, "the checker sent a line over %u bytes",
+		    DS_REACH_LINE_MAX);
+}
+
+/*
+ * PROVE: connect from the target address to where the checker says and
+ * hand back its token. The checker names itself on the test family,
+ * which this agent may not know (the control connection uses the
+ * other); it is trusted no further than the control connection: one
+ * connection, one CLAIM line, nothing else.
+ */
+static void
+claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
+{
+	struct claim *cl = &a->claim;
+	struct ds_endpoint from = {.addr = a->r.target.addr};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char as[DS_ADDR_STRLEN], ts[DS_ENDPOINT_STRLEN];
+	int fd, r;
+
+	addr_str(&a->r.target.addr, as);
+	ep_str(&m->prove_to, ts);
+	if (m->prove_to.addr.family != a->r.target.addr.family) {
+		agent_fail(a, -EPROTO,
+		    "the checker wants the claim of %s sent to %s, another "
+		    "family",
+		    as, ts);
+		return;
+	}
+	memcpy(cl->token, m->tokens[0], DS_REACH_TOKEN_HEX);
+	cl->token[DS_REACH_TOKEN_HEX] = '\0';
+	cl->to = m->prove_to;
+	atrace(a, "the checker asks this host to prove it holds %s: "
+	          "connecting from it to %s",
+	    as, ts);
+	fd = socket(from.addr.family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		agent_fail(a, -errno, "cannot claim %s: %s", as,
+		    ds_strerror(-errno));
+		return;
+	}
+	r = ds_endpoint_to_sockaddr(&from, &ss, &len);
+	if (r == 0 && bind(fd, (struct sockaddr *)&ss, len) == -1)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		agent_fail(a, r,
+		    "cannot claim %s: this host cannot send from it (%s)", as,
+		    ds_strerror(r));
+		return;
+	}
+	r = ds_endpoint_to_sockaddr(&cl->to, &ss, &len);
+	if (r == 0 && connect(fd, (struct sockaddr *)&ss, len) == -1 &&
+	    errno != EINPROGRESS)
+		r = -errno;
+	if (r == 0)
+		r = ds_io_new(a->loop, fd, DS_IO_OUT, claim_io, a, &cl->io);
+	if (r < 0) {
+		close(fd);
+		agent_fail(a, r,
+		    "cannot claim %s: no connection from it to the checker "
+		    "at %s: %s",
+		    as, ts, ds_strerror(r));
+		return;
+	}
+	cl->fd = fd;
+}
+
 static void
 agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 {
@@ -1826,8 +2549,15 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 		pick_address(a);
 		return;
 	case AG_CHECK_SENT:
+		if (m.type == DS_REACH_MSG_PROVE && !a->proved) {
+			a->proved = true;
+			claim_start(a, &m);
+			return;
+		}
 		if (m.type != DS_REACH_MSG_OK)
 			break;
+		/* The claim has done its work. */
+		claim_close(&a->claim);
 		if (m.count != a->count) {
 			agent_fail(a, -EPROTO,
 			    "the checker accepted %u test connections, not %u",
@@ -1859,6 +2589,12 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 			struct ds_reach_attempt *at =
 			    &a->r.attempts[m.attempt - 1];
 
+			if (at->outcome != 0) {
+				agent_fail(a, -EPROTO,
+				    "the checker reported attempt %u twice",
+				    m.attempt);
+				return;
+			}
 			at->outcome = m.outcome;
 			at->err = -m.errno_val;
 			at->ms = m.ms;
@@ -1877,6 +2613,13 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 			atrace(a, "checker: %s %u/%u",
 			    ds_reach_verdict_name(a->r.verdict), a->r.delivered,
 			    a->r.count);
+			if (a->n_attempts != a->count) {
+				agent_fail(a, -EPROTO,
+				    "the checker reported %u of %u attempts",
+				    a->n_attempts, a->count);
+				return;
+			}
+			cross_check(a);
 			agent_finish(a);
 			return;
 		}
@@ -2046,6 +2789,7 @@ ds_reach_agent_new(struct ds_loop *loop,
 	a->done = done;
 	a->userdata = userdata;
 	a->fd = -1;
+	a->claim.fd = -1;
 	a->family = family;
 	a->count = cfg->count ? cfg->count : DS_REACH_COUNT_DEFAULT;
 	a->t0_us = ds_time_now_us();

@@ -46,8 +46,10 @@ static const struct cli_command cmd_serve_role = {
     "the checker",
     NULL,
     "[--listen ADDR:PORT]... [--mode dual|separate|v6only|v4only]"
-    " [--allow-targets PREFIX]... [--allow-low-ports] [--any-target]"
-    " [--deadline SECS] [--rate N/min] [--max-agents N] [--json]",
+    " [--allow-targets PREFIX]... [--allow-self] [--allow-low-ports]"
+    " [--any-target] [--claim-address ADDR]... [--deadline SECS]"
+    " [--rate N/min] [--target-rate N/min] [--max-agents N]"
+    " [--max-agents-per-source N] [--json]",
 };
 
 static const struct cli_command cmd_check_role = {
@@ -90,16 +92,33 @@ static const char serve_help_text[] =
     "  --mode MODE           dual (default), separate, v6only, v4only\n"
     "  --allow-targets PREFIX\n"
     "                        also test addresses in PREFIX, beyond global\n"
-    "                        unicast (loopback, documentation, ULA...);\n"
-    "                        repeatable\n"
+    "                        unicast (loopback, documentation, ULA...),\n"
+    "                        and on this checker's own networks;\n"
+    "                        repeatable. Never this checker's own\n"
+    "                        addresses: see --allow-self\n"
+    "  --allow-self          also test this checker's own addresses (for\n"
+    "                        tests and demos on one host)\n"
     "  --allow-low-ports     also test ports below 1024\n"
-    "  --any-target          do not require the target to be the agent's\n"
-    "                        own address when both use one family\n"
-    "  --deadline SECS       time for the test connections of a check\n"
-    "                        (default 5)\n"
-    "  --rate N/min          checks per agent (IPv6 /64, IPv4 /32) and\n"
-    "                        minute (default 6/min)\n"
+    "  --any-target          do not require the agent to hold the target:\n"
+    "                        neither the control connection's own address\n"
+    "                        (same family) nor a claim (other family)\n"
+    "  --claim-address ADDR  this checker's address agents send claims to\n"
+    "                        (default: its source address toward the\n"
+    "                        target); for a checker behind a 1:1 NAT, one\n"
+    "                        per family\n"
+    "  --deadline SECS       time for the test connections of a check, and\n"
+    "                        for a claim (default 5)\n"
+    "  --rate N/min          checks per agent network and minute: IPv6 /64\n"
+    "                        or IPv4 /32; a /56 gets twice, a /48 and an\n"
+    "                        IPv4 /24 four times as many (default 6/min)\n"
+    "  --target-rate N/min   test connections to one target address a\n"
+    "                        minute, from all agents; its /64 (IPv4 /24)\n"
+    "                        gets four times as many (default 16/min)\n"
     "  --max-agents N        control connections at once (default 256)\n"
+    "  --max-agents-per-source N\n"
+    "                        control connections at once from one /64 or\n"
+    "                        IPv4 address; a /48 or IPv4 /24 may hold four\n"
+    "                        times as many (default 4)\n"
     "  --json                log as JSON lines\n"
     "  -h, --help            this help\n"
     "\n"
@@ -290,9 +309,38 @@ parse_rate(const char *s, uint32_t *ret)
 	return 0;
 }
 
+/*
+ * Where agents claim targets of each family: the first listener that
+ * takes that family, by its port, and by its address when it is bound to
+ * one (a --claim-address set already stays).
+ */
+static void
+claim_from_listener(struct ds_reach_server_config *cfg,
+    const struct ds_endpoint *ep, enum ds_listen_mode mode)
+{
+	static const uint8_t zero[16];
+	bool any = memcmp(ep->addr.u.bytes, zero, sizeof(zero)) == 0;
+	struct ds_addr a;
+	bool mapped = ds_addr_unmap(&ep->addr, &a);
+	bool v4 = a.family == AF_INET || (any && mode == DS_LISTEN_DUAL);
+	bool v6 = ep->addr.family == AF_INET6 && !mapped;
+
+	if (v4 && cfg->claim_v4.port == 0) {
+		cfg->claim_v4.port = ep->port;
+		if (!any && a.family == AF_INET &&
+		    cfg->claim_v4.addr.family == 0)
+			cfg->claim_v4.addr = a;
+	}
+	if (v6 && cfg->claim_v6.port == 0) {
+		cfg->claim_v6.port = ep->port;
+		if (!any && cfg->claim_v6.addr.family == 0)
+			cfg->claim_v6.addr = ep->addr;
+	}
+}
+
 static int
 open_listener(struct checker *ck, const struct ds_listen_config *cfg,
-    struct ds_listener **ret)
+    struct ds_reach_server_config *sc, struct ds_listener **ret)
 {
 	struct ds_listen_report rep;
 	struct ds_endpoint eps[2];
@@ -309,6 +357,7 @@ open_listener(struct checker *ck, const struct ds_listen_config *cfg,
 	cli_listen_failed(cfg, &rep, 0, false);
 	n = ds_listener_endpoints(*ret, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
+		claim_from_listener(sc, &eps[i], cfg->mode);
 		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
 		if (ck->json) {
 			struct json j;
@@ -347,6 +396,10 @@ reach_serve(int argc, char **argv)
 		O_RATE,
 		O_MAX_AGENTS,
 		O_JSON,
+		O_ALLOW_SELF,
+		O_CLAIM_ADDR,
+		O_TARGET_RATE,
+		O_MAX_PER_SOURCE,
 	};
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, O_LISTEN},
@@ -357,6 +410,11 @@ reach_serve(int argc, char **argv)
 	    {"deadline", required_argument, NULL, O_DEADLINE},
 	    {"rate", required_argument, NULL, O_RATE},
 	    {"max-agents", required_argument, NULL, O_MAX_AGENTS},
+	    {"allow-self", no_argument, NULL, O_ALLOW_SELF},
+	    {"claim-address", required_argument, NULL, O_CLAIM_ADDR},
+	    {"target-rate", required_argument, NULL, O_TARGET_RATE},
+	    {"max-agents-per-source", required_argument, NULL,
+	        O_MAX_PER_SOURCE},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -439,6 +497,47 @@ reach_serve(int argc, char **argv)
 				    optarg);
 			cfg.max_agents = (uint32_t)v;
 			break;
+		case O_MAX_PER_SOURCE:
+			if (cli_parse_u64(optarg, 100000, &v) < 0 || v == 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--max-agents-per-source takes a number "
+				    "from 1 to 100000, not '%s'",
+				    optarg);
+			cfg.max_agents_per_source = (uint32_t)v;
+			break;
+		case O_ALLOW_SELF:
+			cfg.allow_self = true;
+			break;
+		case O_TARGET_RATE:
+			if (parse_rate(optarg, &cfg.target_per_min) < 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "--target-rate takes test connections per "
+				    "minute, 1/min to 10000/min, not '%s'",
+				    optarg);
+			break;
+		case O_CLAIM_ADDR: {
+			struct ds_addr ca;
+
+			pos = 0;
+			r = ds_addr_parse(optarg, strlen(optarg),
+			    DS_PARSE_NO_ZONE, &ca, &pos);
+			if (r < 0) {
+				cli_parse_error("--claim-address ", optarg,
+				    strlen(optarg), pos, r);
+				return EXIT_USAGE;
+			}
+			ds_addr_unmap(&ca, &ca);
+			if ((ca.family == AF_INET ? cfg.claim_v4
+			                          : cfg.claim_v6)
+			        .addr.family != 0)
+				return cli_usage_error(&cmd_serve_role,
+				    "one --claim-address per family");
+			if (ca.family == AF_INET)
+				cfg.claim_v4.addr = ca;
+			else
+				cfg.claim_v6.addr = ca;
+			break;
+		}
 		case O_JSON:
 			ck.json = true;
 			break;
@@ -472,12 +571,6 @@ reach_serve(int argc, char **argv)
 		cli_error("event loop: %s", ds_strerror(r));
 		return EXIT_INTERNAL;
 	}
-	r = ds_reach_server_new(ck.loop, &cfg, on_server_log, &ck, &ck.srv);
-	if (r < 0) {
-		cli_error("checker: %s", ds_strerror(r));
-		code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
-		goto out;
-	}
 	if ((r = ds_signal_new(ck.loop, SIGINT, on_stop_signal, &ck, &sigint)) <
 	        0 ||
 	    (r = ds_signal_new(
@@ -485,15 +578,24 @@ reach_serve(int argc, char **argv)
 		cli_error("signals: %s", ds_strerror(r));
 		goto out;
 	}
+	/* The listeners first: where they are is where agents claim. No
+	 * connection is accepted before the loop runs, by then the checker
+	 * is there. */
 	for (size_t i = 0; i < nlisten; i++) {
 		struct ds_listen_config lc;
 
 		memset(&lc, 0, sizeof(lc));
 		lc.where = where[i];
 		lc.mode = mode;
-		code = open_listener(&ck, &lc, &listeners[i]);
+		code = open_listener(&ck, &lc, &cfg, &listeners[i]);
 		if (code != EXIT_OK)
 			goto out;
+	}
+	r = ds_reach_server_new(ck.loop, &cfg, on_server_log, &ck, &ck.srv);
+	if (r < 0) {
+		cli_error("checker: %s", ds_strerror(r));
+		code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+		goto out;
 	}
 	r = ds_loop_run(ck.loop);
 	if (r < 0) {
@@ -811,6 +913,11 @@ print_report(const struct run *rn, bool both)
 				    errno_name(at->err, num, sizeof(num)));
 			printf(": %s\n", outcome_meaning(at->outcome));
 		}
+		if (r->not_seen > 0)
+			printf("  %u attempt%s the checker called delivered "
+			       "brought no token to this agent: counted as "
+			       "mismatch\n",
+			    r->not_seen, r->not_seen == 1 ? "" : "s");
 	}
 	if (!r->port_only && r->err_code == 0 && r->target.addr.family) {
 		unsigned ok = 0;
@@ -878,6 +985,8 @@ json_run(struct json *j, const struct run *rn)
 		else
 			json_null(j);
 		json_kv_int(j, "delivered", r->delivered);
+		json_kv_int(j, "not_seen", r->not_seen);
+		json_kv_bool(j, "checker_disagrees", r->disagrees);
 		json_key(j, "error");
 		if (r->err_code) {
 			json_begin_object(j);

@@ -37,7 +37,7 @@
 
 /* --- Protocol (doc/reach-protocol.md) ------------------------------------ */
 
-#define DS_REACH_VERSION 1
+#define DS_REACH_VERSION 2
 #define DS_REACH_PORT 4646u    /* the checker's default control port */
 #define DS_REACH_LINE_MAX 1024 /* bytes, newline included */
 #define DS_REACH_COUNT_DEFAULT 5u
@@ -56,6 +56,9 @@ enum ds_reach_msg_type {
 	DS_REACH_MSG_ATTEMPT,   /* checker: one test connection's outcome */
 	DS_REACH_MSG_DONE,      /* checker: end of a check's report */
 	DS_REACH_MSG_TOKEN,     /* checker, on a test connection: the token */
+	DS_REACH_MSG_PROVE,     /* checker: prove you hold the target; token,
+	                         * where to send the claim */
+	DS_REACH_MSG_CLAIM,     /* agent, from the target: the PROVE token */
 };
 
 /* How a test connection ended, as the checker saw it. */
@@ -135,8 +138,10 @@ struct ds_reach_msg {
 	enum ds_reach_err err;     /* ERR */
 	const char *text;          /* ERR: the rest of the line */
 	size_t text_len;
+	struct ds_endpoint prove_to; /* PROVE: the checker, on the target's
+	                              * family */
 	/* TOKENS: up to DS_REACH_COUNT_MAX tokens, DS_REACH_TOKEN_HEX
-	 * lower-case hex digits each; TOKEN: tokens[0]. */
+	 * lower-case hex digits each; TOKEN, PROVE, CLAIM: tokens[0]. */
 	const char *tokens[DS_REACH_COUNT_MAX];
 	enum ds_reach_verdict verdict; /* RESULT */
 	unsigned delivered;            /* RESULT */
@@ -199,6 +204,13 @@ struct ds_reach_report {
 	struct ds_reach_attempt attempts[DS_REACH_COUNT_MAX];
 	unsigned n_seen; /* test connections the agent accepted */
 	struct ds_reach_seen seen[DS_REACH_COUNT_MAX];
+	/* The agent's cross-check of the checker's report: attempts the
+	 * checker called delivered whose token never reached this agent
+	 * (now MISMATCH in attempts[]), and whether the checker's RESULT
+	 * line disagreed with the verdict and delivered count above, which
+	 * the agent works out from the attempts. */
+	unsigned not_seen;
+	bool disagrees;
 	/* Set when the check could not run: the checker's ERR (err_code,
 	 * err_text as the checker wrote it, err -EREMOTEIO) or a local
 	 * failure (err < 0, err_code 0, err_text a sentence saying what
@@ -238,17 +250,40 @@ DS_EXPORT int ds_reach_diagnose(
 
 struct ds_reach_server_config {
 	/* Allowed targets beyond global unicast (ds_addr classification):
-	 * for tests and demos, documentation or loopback prefixes. */
+	 * for tests and demos, documentation or loopback prefixes. A prefix
+	 * here also lifts the refusal of targets on the checker's own
+	 * networks, but never of its own addresses (allow_self). */
 	const struct ds_prefix *allow_targets;
 	size_t n_allow_targets;
 	bool allow_low_ports; /* ports below 1024 */
+	/* The checker's own addresses (whatever the kernel delivers
+	 * locally, ds_host_is_local()) are never targets unless this is set:
+	 * for tests and demos on one host. */
+	bool allow_self;
 	/* When control and test use the same family the target must be the
-	 * control connection's own peer; this relaxes that. */
+	 * control connection's own peer; across families the agent must
+	 * prove it holds the target (PROVE / CLAIM). This lifts both. */
 	bool any_target;
+	/* Where agents send their CLAIM, for a target of each family: the
+	 * address of family 0 means the checker's source address toward the
+	 * target (the one its test connections come from; set it when a
+	 * 1:1 NAT stands in front), port 0 the port the control connection
+	 * reached (right for one dual-stack listener). */
+	struct ds_endpoint claim_v4, claim_v6;
 	uint32_t deadline_ms;    /* per check; 0: 5000 */
-	uint32_t checks_per_min; /* per agent (IPv6 by /64); 0: 6 */
-	uint32_t max_agents;     /* control connections at once; 0: 256 */
-	uint32_t idle_ms;        /* control line timeout; 0: 10000 */
+	/* Checks per minute from one agent network: an IPv6 /64 or an IPv4
+	 * /32; an IPv6 /56 gets twice as many, a /48 and an IPv4 /24 four
+	 * times (all at once: a check takes from each). 0: 6. */
+	uint32_t checks_per_min;
+	/* Test connections per minute to one target address, from all
+	 * agents together; a target's /64 (IPv4 /24) gets four times as
+	 * many. 0: 16. */
+	uint32_t target_per_min;
+	uint32_t max_agents; /* control connections at once; 0: 256 */
+	/* Control connections at once from one agent network (/64, /32); a
+	 * /48 (IPv4 /24) may hold four times as many. 0: 4. */
+	uint32_t max_agents_per_source;
+	uint32_t idle_ms; /* control line timeout; 0: 10000 */
 };
 
 struct ds_reach_server;

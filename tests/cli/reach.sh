@@ -56,9 +56,11 @@ has() {
 }
 
 # --- The checker ----------------------------------------------------------
-# A generous rate: every check of this script comes from 127.0.0.1.
+# A generous rate: every check of this script comes from 127.0.0.1 and
+# tests this host itself (--allow-self).
 checker main --allow-targets ::1/128 --allow-targets 127.0.0.0/8 \
-	--any-target --deadline 3 --rate 1000/min || {
+	--allow-self --any-target --deadline 3 --rate 1000/min \
+	--target-rate 1000/min || {
 	not_ok "the checker starts"
 	done_testing
 	exit 1
@@ -195,7 +197,7 @@ has "reach check --help lists --port-only" "$out" '--port-only'
 
 # --- A line typed by hand -----------------------------------------------------
 hand=$(printf 'HELLO?\n' | timeout 10 "$DUALSTACK" connect --no-cache 127.0.0.1 "$P" 2>&1)
-has "a malformed line: the greeting" "$hand" '^DSREACH 1'
+has "a malformed line: the greeting" "$hand" '^DSREACH 2'
 has "a malformed line: an ERR line" "$hand" '^ERR syntax'
 long=$(head -c 2000 /dev/zero | tr '\0' 'A')
 hand=$(printf 'CHECK %s\n' "$long" | timeout 10 "$DUALSTACK" connect --no-cache 127.0.0.1 "$P" 2>&1)

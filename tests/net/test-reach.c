@@ -136,8 +136,10 @@ checker_listen(const char *where, enum ds_listen_mode mode, uint16_t *port)
 }
 
 /*
- * A checker on 127.0.0.1 (and on ::1 with v6) with cfg, loopback
- * targets allowed when allow is true.
+ * A checker on 127.0.0.1 and, where there is IPv6 loopback, on ::1, with
+ * cfg; loopback targets and the checker's own addresses allowed when
+ * allow is true. Claims of IPv6 targets go to the ::1 listener (two
+ * listeners, two ports). v6: the test needs the ::1 listener.
  */
 static void
 checker_start(struct ds_reach_server_config *cfg, bool allow, bool v6)
@@ -149,16 +151,20 @@ checker_start(struct ds_reach_server_config *cfg, bool allow, bool v6)
 	if (allow) {
 		cfg->allow_targets = allowed;
 		cfg->n_allow_targets = 2;
+		cfg->allow_self = true;
 	}
 	if (cfg->deadline_ms == 0)
 		cfg->deadline_ms = DEADLINE_MS;
+	T.l4 = checker_listen("127.0.0.1", DS_LISTEN_V4ONLY, &T.port4);
+	if (v6 || have_ipv6_loopback()) {
+		T.l6 = checker_listen("::1", DS_LISTEN_V6ONLY, &T.port6);
+		cfg->claim_v6.port = T.port6;
+	}
+	cfg->claim_v4.port = T.port4;
 	assert_int_equal(
 	    ds_reach_server_new(T.loop, cfg, on_log, NULL, &T.srv), 0);
 	/* The server copied the prefixes. */
 	memset(allowed, 0xff, sizeof(allowed));
-	T.l4 = checker_listen("127.0.0.1", DS_LISTEN_V4ONLY, &T.port4);
-	if (v6)
-		T.l6 = checker_listen("::1", DS_LISTEN_V6ONLY, &T.port6);
 }
 
 static int
@@ -312,18 +318,34 @@ struct raw {
 	bool eof;
 };
 
+/* A connection to the checker's 127.0.0.1 (v6: ::1) listener. */
 static void
-raw_open(struct raw *c, uint16_t port)
+raw_open_family(struct raw *c, uint16_t port, bool v6)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	socklen_t len = sizeof(sin);
 
 	memset(c, 0, sizeof(*c));
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (v6) {
+		sin6.sin6_port = htons(port);
+		sin6.sin6_addr = in6addr_loopback;
+		sa = (struct sockaddr *)&sin6;
+		len = sizeof(sin6);
+	}
+	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	assert_true(c->fd >= 0);
-	assert_true(connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
-	    errno == EINPROGRESS);
+	assert_true(connect(c->fd, sa, len) == 0 || errno == EINPROGRESS);
+}
+
+static void
+raw_open(struct raw *c, uint16_t port)
+{
+	raw_open_family(c, port, false);
 }
 
 static void
@@ -408,6 +430,36 @@ raw_expect_eof(struct raw *c)
 
 	assert_false(raw_line(c, line, sizeof(line)));
 	assert_true(c->eof);
+}
+
+/*
+ * Read the PROVE the checker sends on c for an IPv6 target, and claim
+ * it from ::1 as an agent holding ::1 would; returns the token.
+ */
+static void
+raw_claim(struct raw *c, char token[DS_REACH_TOKEN_HEX + 1])
+{
+	char line[DS_REACH_LINE_MAX], claim[DS_REACH_LINE_MAX];
+	struct ds_reach_msg m;
+	struct raw k;
+
+	assert_true(raw_line(c, line, sizeof(line)));
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_PROVE);
+	assert_true(ds_addr_equal(&m.prove_to.addr, &(struct ds_addr){
+	                                                .family = AF_INET6,
+	                                                .u.bytes[15] = 1,
+	                                            }));
+	assert_int_equal(m.prove_to.port, T.port6);
+	memcpy(token, m.tokens[0], DS_REACH_TOKEN_HEX);
+	token[DS_REACH_TOKEN_HEX] = '\0';
+	raw_open_family(&k, m.prove_to.port, true);
+	raw_expect(&k, "DSREACH 2");
+	snprintf(claim, sizeof(claim), "CLAIM %s\n", token);
+	raw_send(&k, claim);
+	/* Once claimed, the checker closes the claim connection. */
+	raw_expect_eof(&k);
+	raw_close(&k);
 }
 
 /* --- Full checks ---------------------------------------------------------- */
@@ -562,8 +614,10 @@ test_two_agents(void **state)
 	(void)state;
 	NEED_IPV6_LOOPBACK();
 	checker_start(&sc, true, true);
+	/* Both of the control connection's family: no claim to wait for,
+	 * so both start at once. */
 	agent_cfg_init(&c1, AF_INET);
-	c1.advertise = addr("::1");
+	c1.test_family = AF_INET;
 	c1.allow_unfit = true;
 	agent_cfg_init(&c2, AF_INET6);
 	c2.allow_unfit = true;
@@ -577,6 +631,8 @@ test_two_agents(void **state)
 	r2.a = ds_reach_agent_free(r2.a);
 
 	assert_true(r1.done && r2.done);
+	if (r1.r.err || r2.r.err)
+		print_message("# %s | %s\n", r1.r.err_text, r2.r.err_text);
 	assert_int_equal(r1.r.err, 0);
 	assert_int_equal(r2.r.err, 0);
 	assert_int_equal(r1.r.verdict, DS_REACH_REACHABLE);
@@ -586,7 +642,12 @@ test_two_agents(void **state)
 	assert_int_equal(r2.r.control_peer.addr.family, AF_INET6);
 	/* They ran at the same time: both started before either ended. */
 	assert_int_equal(logged("started"), 2);
-	assert_true(strstr(T.log[0], "started") && strstr(T.log[1], "started"));
+	for (unsigned i = 0, started = 0; i < T.n_log; i++) {
+		if (strstr(T.log[i], "started"))
+			started++;
+		if (strstr(T.log[i], "ended"))
+			assert_int_equal(started, 2);
+	}
 }
 
 /* --- The abuse rules ------------------------------------------------------ */
@@ -697,6 +758,7 @@ test_busy(void **state)
 	struct ds_reach_server_config sc = {0};
 	struct raw a, b;
 	char check[128], line[DS_REACH_LINE_MAX];
+	char token[DS_REACH_TOKEN_HEX + 1];
 	uint16_t port;
 	unsigned i;
 	int fd;
@@ -708,12 +770,13 @@ test_busy(void **state)
 	snprintf(check, sizeof(check), "CHECK ::1 %u 2\n", port);
 
 	raw_open(&a, T.port4);
-	raw_expect(&a, "DSREACH 1");
+	raw_expect(&a, "DSREACH 2");
 	raw_send(&a, check);
+	raw_claim(&a, token);
 	raw_expect(&a, "OK 2 1000");
 
 	raw_open(&b, T.port4);
-	raw_expect(&b, "DSREACH 1");
+	raw_expect(&b, "DSREACH 2");
 	raw_send(&b, check);
 	raw_expect(&b, "ERR busy ");
 	raw_expect_eof(&b);
@@ -728,6 +791,7 @@ test_busy(void **state)
 	raw_expect(&a, "DONE");
 	/* The connection serves another check. */
 	raw_send(&a, check);
+	raw_claim(&a, token);
 	raw_expect(&a, "OK 2 1000");
 	raw_close(&a);
 	pump_for(50);
@@ -751,7 +815,7 @@ test_rate(void **state)
 	snprintf(
 	    check, sizeof(check), "CHECK 127.0.0.1 %u 1 port-only\n", port);
 	raw_open(&a, T.port4);
-	raw_expect(&a, "DSREACH 1");
+	raw_expect(&a, "DSREACH 2");
 	raw_send(&a, check);
 	raw_expect(&a, "OK 1 1000");
 	raw_send(&a, "TOKENS END\n");
@@ -774,7 +838,7 @@ hostile(const char *text, const char *prefix)
 	struct raw c;
 
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	raw_send(&c, text);
 	raw_expect(&c, prefix);
 	raw_expect_eof(&c);
@@ -836,7 +900,7 @@ test_line_during_check(void **state)
 	(void)state;
 	checker_start(&sc, true, false);
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	raw_send(&c, "CHECK 127.0.0.1 4000 1 port-only\n");
 	raw_expect(&c, "OK 1 1000");
 	raw_send(&c, "CHECK 127.0.0.1 4000 1 port-only\n");
@@ -856,7 +920,7 @@ test_idle(void **state)
 	(void)state;
 	checker_start(&sc, true, false);
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	raw_send(&c, "CHECK 127.0.0.1 40");
 	raw_expect(&c, "ERR timeout ");
 	raw_expect_eof(&c);
@@ -880,7 +944,7 @@ test_no_tokens(void **state)
 	fd = tcp_socket(AF_INET, true, &port);
 	checker_start(&sc, true, false);
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	snprintf(check, sizeof(check), "CHECK 127.0.0.1 %u 2\n", port);
 	t0 = ds_time_now_us();
 	raw_send(&c, check);
@@ -903,7 +967,7 @@ test_max_agents(void **state)
 	(void)state;
 	checker_start(&sc, true, false);
 	raw_open(&a, T.port4);
-	raw_expect(&a, "DSREACH 1");
+	raw_expect(&a, "DSREACH 2");
 	raw_open(&b, T.port4);
 	raw_expect(&b, "ERR busy ");
 	raw_expect_eof(&b);
@@ -939,9 +1003,10 @@ test_mismatch(void **state)
 	lfd = tcp_socket(AF_INET6, true, &port);
 	checker_start(&sc, true, false);
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	snprintf(msg, sizeof(msg), "CHECK ::1 %u 3\n", port);
 	raw_send(&c, msg);
+	raw_claim(&c, tokens[0]);
 	raw_expect(&c, "OK 3 1000");
 
 	end = ds_time_now_us() + WAIT_MS * 1000u;
@@ -984,6 +1049,381 @@ test_mismatch(void **state)
 	assert_int_equal(n_del, 1);
 	assert_int_equal(n_mis, 1);
 	assert_int_equal(n_nr, 1);
+}
+
+/* --- Holding the target: claims ------------------------------------------- */
+
+/* A listener on addr (127.0.0.x) to count connections made to it. */
+static int
+count_listener(const char *where, uint16_t *port)
+{
+	struct ds_endpoint e = {.addr = addr(where)};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ds_endpoint_to_sockaddr(&e, &ss, &len), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	len = sizeof(ss);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	assert_int_equal(
+	    ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &e), 0);
+	*port = e.port;
+	return fd;
+}
+
+static unsigned
+count_accepted(int lfd)
+{
+	unsigned n = 0;
+	int fd;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Control over IPv6 from ::1, target 127.0.0.2 on the other family: the
+ * checker asks for a claim. The claim comes from 127.0.0.1, not from the
+ * target: both connections are refused, and nothing reaches 127.0.0.2.
+ */
+static void
+test_claim_from_elsewhere(void **state)
+{
+	struct ds_reach_server_config sc = {0};
+	char line[DS_REACH_LINE_MAX], msg[128];
+	struct ds_reach_msg m;
+	struct raw c, k;
+	uint16_t port;
+	int lfd;
+
+	(void)state;
+	NEED_IPV6_LOOPBACK();
+	lfd = count_listener("127.0.0.2", &port);
+	checker_start(&sc, true, true);
+	raw_open_family(&c, T.port6, true);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.2 %u 3\n", port);
+	raw_send(&c, msg);
+	assert_true(raw_line(&c, line, sizeof(line)));
+	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
+	assert_int_equal(m.type, DS_REACH_MSG_PROVE);
+	assert_int_equal(m.prove_to.addr.family, AF_INET);
+	assert_int_equal(m.prove_to.port, T.port4);
+
+	raw_open(&k, T.port4); /* from 127.0.0.1 */
+	raw_expect(&k, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CLAIM %.*s\n", DS_REACH_TOKEN_HEX,
+	    m.tokens[0]);
+	raw_send(&k, msg);
+	raw_expect(&k, "ERR target this claim comes from 127.0.0.1, not from "
+	               "the target 127.0.0.2");
+	raw_expect(&c, "ERR target the claim came from 127.0.0.1");
+	raw_expect_eof(&c);
+	raw_close(&c);
+	raw_close(&k);
+	pump_for(50);
+	assert_int_equal(count_accepted(lfd), 0);
+	close(lfd);
+	assert_int_equal(logged("started"), 0);
+}
+
+/* No claim at all: refused at the deadline, nothing sent to the target. */
+static void
+test_claim_missing(void **state)
+{
+	struct ds_reach_server_config sc = {.deadline_ms = 200};
+	char msg[128];
+	struct raw c;
+	uint16_t port;
+	int lfd;
+
+	(void)state;
+	NEED_IPV6_LOOPBACK();
+	lfd = count_listener("127.0.0.1", &port);
+	checker_start(&sc, true, true);
+	raw_open_family(&c, T.port6, true);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 2 port-only\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "PROVE ");
+	raw_expect(&c, "ERR target no claim from 127.0.0.1 within 200 ms");
+	raw_close(&c);
+	assert_int_equal(count_accepted(lfd), 0);
+	close(lfd);
+}
+
+/* A claim nobody asked for. */
+static void
+test_claim_unknown(void **state)
+{
+	struct ds_reach_server_config sc = {0};
+	struct raw k;
+
+	(void)state;
+	checker_start(&sc, true, false);
+	raw_open(&k, T.port4);
+	raw_expect(&k, "DSREACH 2");
+	raw_send(&k, "CLAIM 0123456789abcdef0123456789abcdef\n");
+	raw_expect(&k, "ERR state no check waits for this claim");
+	raw_close(&k);
+}
+
+/* The checker's own address is refused although an allowed prefix
+ * holds it; allow_self lifts that (checker_start with allow). */
+static void
+test_self(void **state)
+{
+	struct ds_reach_server_config sc = {0};
+	struct ds_prefix allowed = prefix("127.0.0.0/8");
+	char msg[128];
+	struct raw c;
+	uint16_t port;
+	int lfd;
+
+	(void)state;
+	lfd = count_listener("127.0.0.1", &port);
+	sc.allow_targets = &allowed;
+	sc.n_allow_targets = 1;
+	checker_start(&sc, false, false);
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 1 port-only\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "ERR target 127.0.0.1 is an address of this checker");
+	raw_close(&c);
+	pump_for(20);
+	assert_int_equal(count_accepted(lfd), 0);
+	close(lfd);
+}
+
+/* Control connections per source: the third from 127.0.0.1 is refused,
+ * another source still gets in, and a freed place is taken again. */
+static void
+test_per_source(void **state)
+{
+	struct ds_reach_server_config sc = {.max_agents_per_source = 2};
+	struct raw a, b, c, d;
+
+	(void)state;
+	NEED_IPV6_LOOPBACK();
+	checker_start(&sc, true, true);
+	raw_open(&a, T.port4);
+	raw_expect(&a, "DSREACH 2");
+	raw_open(&b, T.port4);
+	raw_expect(&b, "DSREACH 2");
+	raw_open(&c, T.port4);
+	raw_expect(&c, "ERR busy 2 control connections from 127.0.0.1/32");
+	raw_close(&c);
+	raw_open_family(&d, T.port6, true);
+	raw_expect(&d, "DSREACH 2");
+	raw_close(&a);
+	/* The checker notices a is gone and frees its place. */
+	pump_for(100);
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	raw_close(&b);
+	raw_close(&c);
+	raw_close(&d);
+}
+
+/* Test connections per target and minute, from all agents together. */
+static void
+test_target_budget(void **state)
+{
+	struct ds_reach_server_config sc = {.target_per_min = 4};
+	char line[DS_REACH_LINE_MAX], msg[128];
+	struct raw c;
+	uint16_t port;
+	int fd;
+
+	(void)state;
+	fd = tcp_socket(AF_INET, false, &port);
+	checker_start(&sc, true, false);
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 5 port-only\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "ERR count 5 test connections: this checker makes 1 "
+	               "to 4");
+	raw_close(&c);
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 3 port-only\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "OK 3 ");
+	raw_send(&c, "TOKENS END\n");
+	raw_expect(&c, "RESULT unreachable 0/3");
+	do
+		assert_true(raw_line(&c, line, sizeof(line)));
+	while (strcmp(line, "DONE") != 0);
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 2 port-only\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "ERR rate 127.0.0.1/32 has had its 4 test connections "
+	               "this minute");
+	raw_close(&c);
+	close(fd);
+}
+
+/*
+ * The budget table full of agents: a newcomer from another network is
+ * still admitted (the bucket used longest ago goes). Agents from 1100
+ * /24s of 127/8, each a port-only check of its own address: two agent
+ * and two target buckets each, more than the table holds.
+ */
+static void
+test_budget_table_full(void **state)
+{
+	struct ds_reach_server_config sc = {0};
+	char line[DS_REACH_LINE_MAX], msg[128];
+	uint16_t port;
+	unsigned i;
+	int fd;
+
+	(void)state;
+	fd = tcp_socket(AF_INET, false, &port);
+	checker_start(&sc, true, false);
+	for (i = 0; i <= 1100; i++) {
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		struct raw c;
+
+		memset(&c, 0, sizeof(c));
+		c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+		assert_true(c.fd >= 0);
+		/* 127.1.0.1, 127.1.1.1, ... 127.5.75.1: a /24 each. */
+		sin.sin_addr.s_addr = htonl(0x7f010001u + (i << 8));
+		assert_int_equal(
+		    bind(c.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons(T.port4);
+		assert_true(
+		    connect(c.fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+		    errno == EINPROGRESS);
+		raw_expect(&c, "DSREACH 2");
+		snprintf(msg, sizeof(msg), "CHECK 127.%u.%u.1 %u 1 port-only\n",
+		    1 + (i >> 8), i & 0xff, port);
+		raw_send(&c, msg);
+		if (!raw_line(&c, line, sizeof(line)) ||
+		    strncmp(line, "OK 1 ", 5) != 0) {
+			print_message("# agent %u: \"%s\"\n", i, line);
+			fail();
+		}
+		raw_close(&c);
+	}
+	close(fd);
+}
+
+/* --- The agent does not take the checker's word for it -------------------- */
+
+/*
+ * A "checker" that claims every token came back while it made no test
+ * connection: the agent counts the attempt a mismatch and the check
+ * unreachable.
+ */
+static void
+test_lying_checker(void **state)
+{
+	struct ds_reach_agent_config cfg;
+	struct agent_run run = {0};
+	char buf[512];
+	uint16_t port;
+	int lfd, fd = -1;
+	size_t len = 0;
+	ssize_t n;
+
+	(void)state;
+	lfd = tcp_socket(AF_INET, true, &port);
+	agent_cfg_init(&cfg, AF_INET);
+	cfg.port = port;
+	cfg.test_family = AF_INET;
+	cfg.count = 1;
+	cfg.allow_unfit = true;
+	agent_start(&run, &cfg);
+	while (fd == -1 && !run.done) {
+		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "DSREACH 2\n", 10, MSG_NOSIGNAL), 10);
+	/* CHECK, then OK; TOKENS END (nothing came), then the lie. */
+	while (!memchr(buf, '\n', len) && !run.done) {
+		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	assert_int_equal(strncmp(buf, "CHECK 127.0.0.1 ", 16), 0);
+	assert_int_equal(send(fd, "OK 1 100\n", 9, MSG_NOSIGNAL), 9);
+	len = 0;
+	memset(buf, 0, sizeof(buf));
+	while (!strstr(buf, "END\n") && !run.done) {
+		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	assert_string_equal(buf, "TOKENS END\n");
+	snprintf(buf, sizeof(buf),
+	    "RESULT reachable 1/1\nATTEMPT 1 delivered 1 0\nDONE\n");
+	assert_int_equal(
+	    send(fd, buf, strlen(buf), MSG_NOSIGNAL), (ssize_t)strlen(buf));
+	assert_true(pump_until(&run.done, WAIT_MS));
+	run.a = ds_reach_agent_free(run.a);
+	close(fd);
+	close(lfd);
+	assert_int_equal(run.r.err, 0);
+	assert_int_equal(run.r.n_seen, 0);
+	assert_int_equal(run.r.attempts[0].outcome, DS_REACH_MISMATCH);
+	assert_int_equal(run.r.not_seen, 1);
+	assert_true(run.r.disagrees);
+	assert_int_equal(run.r.delivered, 0);
+	assert_int_equal(run.r.verdict, DS_REACH_UNREACHABLE);
+}
+
+/* One unknown token returned many times is one mismatch, not many. */
+static void
+test_unknown_token_repeated(void **state)
+{
+	struct ds_reach_server_config sc = {0};
+	char line[DS_REACH_LINE_MAX], msg[1024];
+	unsigned n_mis = 0, i;
+	struct raw c;
+	uint16_t port;
+	int lfd;
+
+	(void)state;
+	lfd = tcp_socket(AF_INET, true, &port);
+	checker_start(&sc, true, false);
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 4\n", port);
+	raw_send(&c, msg);
+	raw_expect(&c, "OK 4 1000");
+	/* Let the four test connections connect (into the backlog). */
+	pump_for(100);
+	strcpy(msg, "TOKENS");
+	for (i = 0; i < 16; i++)
+		strcat(msg, " 00000000000000000000000000000bad");
+	strcat(msg, " END\n");
+	raw_send(&c, msg);
+	assert_true(raw_line(&c, line, sizeof(line)));
+	assert_string_equal(line, "RESULT unreachable 0/4");
+	for (i = 0; i < 4; i++) {
+		assert_true(raw_line(&c, line, sizeof(line)));
+		if (strstr(line, " mismatch "))
+			n_mis++;
+	}
+	raw_expect(&c, "DONE");
+	raw_close(&c);
+	close(lfd);
+	assert_int_equal(n_mis, 1);
 }
 
 /* --- The agent refuses first ---------------------------------------------- */
@@ -1048,13 +1488,13 @@ test_wrong_version(void **state)
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	}
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, "DSREACH 2\n", 10, MSG_NOSIGNAL), 10);
+	assert_int_equal(send(fd, "DSREACH 3\n", 10, MSG_NOSIGNAL), 10);
 	assert_true(pump_until(&run.done, WAIT_MS));
 	run.a = ds_reach_agent_free(run.a);
 	close(fd);
 	close(lfd);
 	assert_int_equal(run.r.err, -EPROTONOSUPPORT);
-	assert_non_null(strstr(run.r.err_text, "version 2"));
+	assert_non_null(strstr(run.r.err_text, "version 3"));
 }
 
 /*
@@ -1086,7 +1526,7 @@ test_free_midway(void **state)
 	assert_false(run.done);
 
 	raw_open(&c, T.port4);
-	raw_expect(&c, "DSREACH 1");
+	raw_expect(&c, "DSREACH 2");
 	snprintf(check, sizeof(check), "CHECK 127.0.0.1 %u 4\n", port);
 	raw_send(&c, check);
 	raw_expect(&c, "OK 4 1000");
@@ -1133,6 +1573,18 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_wrong_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_midway, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_claim_from_elsewhere, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_self, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_per_source, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_target_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_budget_table_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lying_checker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_unknown_token_repeated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

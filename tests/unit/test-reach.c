@@ -487,7 +487,7 @@ test_format(void **state)
 	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), -EINVAL);
 	m.version = DS_REACH_VERSION;
 	assert_int_equal(ds_reach_msg_format(&m, buf, sizeof(buf)), 10);
-	assert_string_equal(buf, "DSREACH 1\n");
+	assert_string_equal(buf, "DSREACH 2\n");
 
 	memset(&m, 0, sizeof(m));
 	m.type = DS_REACH_MSG_OK;
