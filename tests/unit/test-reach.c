@@ -18,6 +18,7 @@
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
 #include "dualstack/reach.h"
+#include "reach-int.h"
 
 #define T1 "0123456789abcdef0123456789abcdef"
 #define T2 "ffffffffffffffffffffffffffffffff"
@@ -66,6 +67,11 @@ assert_msg_equal(const struct ds_reach_msg *a, const struct ds_reach_msg *b)
 	if (a->target.addr.family)
 		assert_true(ds_addr_equal(&a->target.addr, &b->target.addr));
 	assert_int_equal(a->target.port, b->target.port);
+	assert_int_equal(a->prove_to.addr.family, b->prove_to.addr.family);
+	if (a->prove_to.addr.family)
+		assert_true(
+		    ds_addr_equal(&a->prove_to.addr, &b->prove_to.addr));
+	assert_int_equal(a->prove_to.port, b->prove_to.port);
 	assert_int_equal(a->count, b->count);
 	assert_int_equal(a->port_only, b->port_only);
 	assert_int_equal(a->deadline_ms, b->deadline_ms);
@@ -127,6 +133,11 @@ static const struct valid_case valid_cases[] = {
         DS_REACH_MSG_ATTEMPT},
     {"ATTEMPT 3 error 3 4095", NULL, DS_REACH_MSG_ATTEMPT},
     {"DONE", NULL, DS_REACH_MSG_DONE},
+    {"PROVE " T1 " 2001:db8::2 4646", NULL, DS_REACH_MSG_PROVE},
+    {"PROVE " T2 " 198.51.100.2 1", NULL, DS_REACH_MSG_PROVE},
+    {"PROVE " T1 " 2001:DB8::0:2 65535", "PROVE " T1 " 2001:db8::2 65535",
+        DS_REACH_MSG_PROVE},
+    {"CLAIM " T3, NULL, DS_REACH_MSG_CLAIM},
     {T1, NULL, DS_REACH_MSG_TOKEN},
     {T2, NULL, DS_REACH_MSG_TOKEN},
     {"DONE\r", "DONE", DS_REACH_MSG_DONE},
@@ -297,6 +308,20 @@ static const struct bad_case bad_cases[] = {
     {"CHECK 2001:db8::1 80 5 PORT-ONLY", 0, -EINVAL, 23},
     {"CHECK 2001:db8::1 80 5 portonly", 0, -EINVAL, 23},
     {"CHECK fe80::1%eth0 80 5", 0, -DS_E_ZONE_NOT_ALLOWED, 13},
+    /* PROVE and CLAIM: a token, an address without zone, a port. */
+    {"PROVE", 0, -EINVAL, 5},
+    {"PROVE " T1, 0, -EINVAL, 38},
+    {"PROVE " T1 " 2001:db8::2", 0, -EINVAL, 50},
+    {"PROVE " T1 " 2001:db8::2 0", 0, -DS_E_PORT_RANGE, 51},
+    {"PROVE " T1 " 2001:db8::2 65536", 0, -DS_E_PORT_RANGE, 51},
+    {"PROVE " T1 " 2001:db8::2 4646 x", 0, -EINVAL, 55},
+    {"PROVE " T1 " fe80::2%eth0 4646", 0, -DS_E_ZONE_NOT_ALLOWED, 46},
+    {"PROVE 0123456789ABCDEF0123456789abcdef 2001:db8::2 4646", 0,
+        -EINVAL, 16},
+    {"PROVE 0123 2001:db8::2 4646", 0, -EINVAL, 10},
+    {"CLAIM", 0, -EINVAL, 5},
+    {"CLAIM 0123", 0, -EINVAL, 10},
+    {"CLAIM " T1 " " T2, 0, -EINVAL, 38},
     {"CHECK [2001:db8::1] 80 5", 0, -DS_E_BAD_CHAR, 6},
     {"CHECK [2001:db8::1]:80 5", 0, -DS_E_BAD_CHAR, 6},
     {"CHECK 2001:db8:::1 80 5", 0, -DS_E_V6_EMPTY_GROUP, 16},
@@ -967,6 +992,81 @@ test_diagnose_refusals(void **state)
 	    &r, "test listener could not be set up", "ss -ltn", NULL, NULL);
 }
 
+/* --- The checker's target rules (pure; no packet is sent) --------------- */
+
+static struct ds_prefix
+pfx(const char *text)
+{
+	struct ds_prefix p;
+
+	assert_int_equal(ds_prefix_parse(text, strlen(text), 0, &p, NULL), 0);
+	ds_prefix_normalize(&p);
+	return p;
+}
+
+static void
+test_target_policy(void **state)
+{
+	/* The checker's own networks, as ds_host_prefixes() gives them. */
+	const struct ds_prefix nets[] = {
+	    pfx("127.0.0.0/8"),
+	    pfx("2a00:1450:4001:80b::/64"),
+	    pfx("203.0.113.0/24"),
+	    pfx("8.8.8.0/24"),
+	};
+	const struct ds_prefix allow[] = {
+	    pfx("2001:db8::/32"),
+	    pfx("8.8.8.128/25"),
+	};
+	static const struct {
+		const char *target;
+		bool allow_self, is_local, with_allow;
+		enum ds__reach_target want;
+	} cases[] = {
+	    /* A global address elsewhere: fine. */
+	    {"2600::1", false, false, false, DS__REACH_TARGET_OK},
+	    {"9.9.9.9", false, false, false, DS__REACH_TARGET_OK},
+	    /* The checker itself: never, not even when allowed... */
+	    {"2a00:1450:4001:80b::7", false, true, true, DS__REACH_TARGET_SELF},
+	    {"8.8.8.200", false, true, true, DS__REACH_TARGET_SELF},
+	    {"2001:db8::2", false, true, true, DS__REACH_TARGET_SELF},
+	    /* ...unless allow_self, and then by the other rules. */
+	    {"2001:db8::2", true, true, true, DS__REACH_TARGET_OK},
+	    {"::1", true, true, false, DS__REACH_TARGET_UNFIT},
+	    {"2a00:1450:4001:80b::7", true, true, false,
+	        DS__REACH_TARGET_OWN_NET},
+	    /* On its networks: refused unless an allowed prefix holds it. */
+	    {"2a00:1450:4001:80b::8", false, false, false,
+	        DS__REACH_TARGET_OWN_NET},
+	    {"8.8.8.7", false, false, false, DS__REACH_TARGET_OWN_NET},
+	    {"8.8.8.7", false, false, true, DS__REACH_TARGET_OWN_NET},
+	    {"8.8.8.200", false, false, true, DS__REACH_TARGET_OK},
+	    /* Not global: refused unless allowed. */
+	    {"2001:db8::5", false, false, false, DS__REACH_TARGET_UNFIT},
+	    {"2001:db8::5", false, false, true, DS__REACH_TARGET_OK},
+	    {"203.0.113.9", false, false, false, DS__REACH_TARGET_UNFIT},
+	    {"fd00::1", false, false, true, DS__REACH_TARGET_UNFIT},
+	    {"fe80::1%eth0", false, false, true, DS__REACH_TARGET_ZONE},
+	};
+	size_t net;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ds_addr a = addr(cases[i].target);
+		enum ds__reach_target got = ds__reach_target_policy(&a,
+		    cases[i].with_allow ? allow : NULL,
+		    cases[i].with_allow ? 2 : 0, cases[i].allow_self,
+		    cases[i].is_local, nets, 4, &net);
+
+		if (got != cases[i].want)
+			print_error("%s: got %d, want %d\n", cases[i].target,
+			    got, cases[i].want);
+		assert_int_equal(got, cases[i].want);
+		if (got == DS__REACH_TARGET_OWN_NET)
+			assert_true(ds_prefix_contains(&nets[net], &a));
+	}
+}
+
 int
 main(void)
 {
@@ -984,6 +1084,7 @@ main(void)
 	    cmocka_unit_test(test_diagnose_failures),
 	    cmocka_unit_test(test_diagnose_partial),
 	    cmocka_unit_test(test_diagnose_refusals),
+	    cmocka_unit_test(test_target_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
