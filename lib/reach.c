@@ -91,11 +91,13 @@
 #define OUT_MAX (64u << 10)
 
 /*
- * Budget buckets kept at once (agent and target networks seen in the
- * last minutes, about 100 bytes each). A full table forgets the bucket
- * used longest ago: a bucket untouched for a minute is full again
- * anyway, and forgetting one can only hand its network a fresh budget,
- * never refuse a newcomer.
+ * Budget buckets kept at once in each table (agent networks; target
+ * networks), about 60 bytes each. A full table forgets a bucket that
+ * has filled up again (the same as none), the one used longest ago; only
+ * when every bucket is still in use does it forget the one used longest
+ * ago all the same, which hands that network a fresh budget but never
+ * refuses a newcomer. The agent networks' churn cannot evict a target's
+ * bucket: they are apart.
  */
 #define BUDGETS_MAX 4096u
 
@@ -349,23 +351,26 @@ struct ctl {
 	char in[DS_REACH_LINE_MAX];
 };
 
-enum budget_kind {
-	BUDGET_CHECKS, /* checks from an agent network */
-	BUDGET_TESTS,  /* test connections to a target network */
-};
-
 /*
- * A token bucket per network and kind. The level counts in units of
- * 1/60000 of a check (or test connection), so that a budget of N a
- * minute refills by N units each millisecond.
+ * A token bucket per network. The level counts in units of 1/60000 of a
+ * check (or test connection), so that a budget of N a minute refills by
+ * N units each millisecond.
  */
 struct budget {
 	struct ds_addr net;
 	uint8_t len;
-	uint8_t kind;
+	uint32_t per_min; /* this network's budget */
 	uint64_t level;
 	uint64_t last_ms; /* when level was brought up to date */
 	uint64_t used;    /* recency, for eviction: larger is newer */
+};
+
+/* Buckets by network, in no order; looked up by a linear scan (at most
+ * BUDGETS_MAX, a few per check). */
+struct budget_table {
+	struct budget *v;
+	size_t n, cap;
+	uint64_t seq;
 };
 
 struct ds_reach_server {
@@ -376,9 +381,8 @@ struct ds_reach_server {
 	void *userdata;
 	struct ctl *head;
 	size_t n_ctl;
-	struct budget *budgets;
-	size_t n_budgets, cap_budgets;
-	uint64_t budget_seq;
+	struct budget_table checks; /* agent networks */
+	struct budget_table tests;  /* target networks */
 	/* The checker's own networks (ds_host_prefixes()), read again when
 	 * the address monitor says they changed, or on every check when
 	 * there is no monitor. */
@@ -817,67 +821,74 @@ net_str(const struct netkey *k, char buf[DS_PREFIX_STRLEN])
 }
 
 static struct budget *
-budget_find(struct ds_reach_server *s, enum budget_kind kind,
-    const struct netkey *k)
+budget_find(struct budget_table *t, const struct netkey *k)
 {
-	for (size_t i = 0; i < s->n_budgets; i++) {
-		struct budget *b = &s->budgets[i];
+	for (size_t i = 0; i < t->n; i++) {
+		struct budget *b = &t->v[i];
 
-		if (b->kind == kind && b->len == k->len &&
-		    addr_same(&b->net, &k->net))
+		if (b->len == k->len && addr_same(&b->net, &k->net))
 			return b;
 	}
 	return NULL;
 }
 
-/* A bucket's level now: what it had plus the refill, at most cap. */
+/* The level of a bucket of per_min now: what it had plus the refill, at
+ * most its capacity (per_min checks); a capacity for none. */
 static uint64_t
-budget_level(const struct budget *b, uint64_t rate, uint64_t cap, uint64_t now)
+budget_level(const struct budget *b, uint32_t per_min, uint64_t now)
 {
-	uint64_t dt;
+	uint64_t cap = 60000u * (uint64_t)per_min, dt;
 
 	if (!b)
 		return cap;
 	dt = now - b->last_ms;
-	if (dt >= cap / rate) /* full again (and no overflow below) */
+	if (dt >= 60000u) /* full again (and no overflow below) */
 		return cap;
-	return b->level + dt * rate > cap ? cap : b->level + dt * rate;
+	return b->level + dt * per_min > cap ? cap : b->level + dt * per_min;
 }
 
-/* A new bucket for k, full; when the table is full, in place of the one
- * used longest ago. NULL only when there is no memory for the table. */
+/* A new bucket for k, full; when the table is full, in place of another
+ * (BUDGETS_MAX). NULL only when there is no memory for the table. */
 static struct budget *
-budget_add(struct ds_reach_server *s, enum budget_kind kind,
-    const struct netkey *k)
+budget_add(struct budget_table *t, const struct netkey *k, uint32_t per_min,
+    uint64_t now)
 {
-	struct budget *b;
+	struct budget *b = NULL, *oldest = NULL, *full = NULL;
 
-	if (s->n_budgets == s->cap_budgets && s->cap_budgets < BUDGETS_MAX) {
-		size_t n = s->cap_budgets ? 2 * s->cap_budgets : 64;
-		struct budget *nb;
+	if (t->n == t->cap && t->cap < BUDGETS_MAX) {
+		size_t n = t->cap ? 2 * t->cap : 64;
+		struct budget *nv;
 
 		if (n > BUDGETS_MAX)
 			n = BUDGETS_MAX;
-		nb = realloc(s->budgets, n * sizeof(*nb));
-		if (nb) {
-			s->budgets = nb;
-			s->cap_budgets = n;
+		nv = realloc(t->v, n * sizeof(*nv));
+		if (nv) {
+			t->v = nv;
+			t->cap = n;
 		}
 	}
-	if (s->n_budgets < s->cap_budgets)
-		b = &s->budgets[s->n_budgets++];
-	else if (s->n_budgets > 0) {
-		b = &s->budgets[0];
-		for (size_t i = 1; i < s->n_budgets; i++)
-			if (s->budgets[i].used < b->used)
-				b = &s->budgets[i];
-	} else
+	if (t->n < t->cap)
+		b = &t->v[t->n++];
+	for (size_t i = 0; !b && i < t->n; i++) {
+		struct budget *o = &t->v[i];
+
+		if (!oldest || o->used < oldest->used)
+			oldest = o;
+		if ((!full || o->used < full->used) &&
+		    budget_level(o, o->per_min, now) ==
+		        60000u * (uint64_t)o->per_min)
+			full = o;
+	}
+	if (!b)
+		b = full ? full : oldest;
+	if (!b)
 		return NULL;
 	memset(b, 0, sizeof(*b));
 	b->net = k->net;
 	b->len = k->len;
-	b->kind = (uint8_t)kind;
-	b->last_ms = UINT64_MAX; /* "never": full at the first look */
+	b->per_min = per_min;
+	b->level = 60000u * (uint64_t)per_min;
+	b->last_ms = now;
 	return b;
 }
 
@@ -889,32 +900,26 @@ budget_add(struct ds_reach_server *s, enum budget_kind kind,
  * -2 when no bucket could be had (out of memory: refuse).
  */
 static int
-budget_take(struct ds_reach_server *s, enum budget_kind kind,
+budget_take(struct ds_reach_server *s, struct budget_table *t,
     const struct netkey *keys, size_t n_keys, uint32_t per_min, unsigned n)
 {
 	uint64_t now = ds_loop_now(s->loop), cost = 60000u * (uint64_t)n;
 	size_t i;
 
-	for (i = n_keys; i-- > 0;) {
-		uint64_t rate = (uint64_t)per_min * keys[i].mult;
-		const struct budget *b = budget_find(s, kind, &keys[i]);
-
-		if (b && b->last_ms == UINT64_MAX)
-			b = NULL;
-		if (budget_level(b, rate, rate * 60000u, now) < cost)
+	for (i = n_keys; i-- > 0;)
+		if (budget_level(budget_find(t, &keys[i]),
+		        per_min * keys[i].mult, now) < cost)
 			return (int)i;
-	}
 	for (i = n_keys; i-- > 0;) {
-		uint64_t rate = (uint64_t)per_min * keys[i].mult;
-		struct budget *b = budget_find(s, kind, &keys[i]);
+		uint32_t rate = per_min * keys[i].mult;
+		struct budget *b = budget_find(t, &keys[i]);
 
-		if (!b && !(b = budget_add(s, kind, &keys[i])))
+		if (!b && !(b = budget_add(t, &keys[i], rate, now)))
 			return -2;
-		b->level = budget_level(b->last_ms == UINT64_MAX ? NULL : b,
-		               rate, rate * 60000u, now) -
-		    cost;
+		b->per_min = rate;
+		b->level = budget_level(b, rate, now) - cost;
 		b->last_ms = now;
-		b->used = ++s->budget_seq;
+		b->used = ++t->seq;
 	}
 	return -1;
 }
@@ -1112,7 +1117,7 @@ target_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	struct netkey keys[LEVELS_MAX];
 	char ns[DS_PREFIX_STRLEN];
 	size_t n = net_keys(&target->addr, true, keys);
-	int i = budget_take(s, BUDGET_TESTS, keys, n, s->cfg.target_per_min,
+	int i = budget_take(s, &s->tests, keys, n, s->cfg.target_per_min,
 	    count);
 
 	if (i == -2) {
@@ -1285,7 +1290,7 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 		    family_name(t.addr.family), c->name);
 		return;
 	}
-	i = budget_take(s, BUDGET_CHECKS, c->keys, c->n_keys,
+	i = budget_take(s, &s->checks, c->keys, c->n_keys,
 	    s->cfg.checks_per_min, 1);
 	if (i == -2) {
 		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
@@ -1739,7 +1744,8 @@ ds_reach_server_free(struct ds_reach_server *s)
 	ds_io_free(s->mon_io);
 	if (s->mon_fd >= 0)
 		close(s->mon_fd);
-	free(s->budgets);
+	free(s->checks.v);
+	free(s->tests.v);
 	free(s->nets);
 	free(s->allow);
 	free(s);

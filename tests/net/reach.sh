@@ -74,11 +74,12 @@ tmp=$NETNS_DIR
 export XDG_CACHE_HOME=$tmp/cache
 
 # The checker: documentation prefixes allowed, a deadline above the ~1 s
-# an ICMPv6 error needs to reach a connect (netns.sh), and a rate that
-# lets this script run every check from one address.
+# an ICMPv6 error needs to reach a connect (netns.sh), and rates that
+# let this script run every check from one address to one target.
 netns_spawn server "$DUALSTACK" reach serve --listen :4646 \
 	--allow-targets 2001:db8::/32 --allow-targets 198.51.100.0/24 \
-	--deadline 3 --rate 1000/min 2>"$tmp/checker.log"
+	--deadline 3 --rate 1000/min --target-rate 1000/min \
+	2>"$tmp/checker.log"
 checker_pid=$NETNS_LAST_PID
 for _ in $(seq 100); do
 	grep -q 'listening on' "$tmp/checker.log" && break

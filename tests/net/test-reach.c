@@ -1272,10 +1272,11 @@ test_target_budget(void **state)
 }
 
 /*
- * The budget table full of agents: a newcomer from another network is
- * still admitted (the bucket used longest ago goes). Agents from 1100
+ * The budget tables full of agents: a newcomer from another network is
+ * still admitted (the bucket used longest ago goes). Agents from 2100
  * /24s of 127/8, each a port-only check of its own address: two agent
- * and two target buckets each, more than the table holds.
+ * buckets (/32, /24) and two target buckets each, more than either
+ * table holds (4096).
  */
 static void
 test_budget_table_full(void **state)
@@ -1289,7 +1290,7 @@ test_budget_table_full(void **state)
 	(void)state;
 	fd = tcp_socket(AF_INET, false, &port);
 	checker_start(&sc, true, false);
-	for (i = 0; i <= 1100; i++) {
+	for (i = 0; i <= 2100; i++) {
 		struct sockaddr_in sin = {.sin_family = AF_INET};
 		struct raw c;
 
@@ -1297,7 +1298,7 @@ test_budget_table_full(void **state)
 		c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    0);
 		assert_true(c.fd >= 0);
-		/* 127.1.0.1, 127.1.1.1, ... 127.5.75.1: a /24 each. */
+		/* 127.1.0.1, 127.1.1.1, ... 127.9.52.1: a /24 each. */
 		sin.sin_addr.s_addr = htonl(0x7f010001u + (i << 8));
 		assert_int_equal(
 		    bind(c.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
