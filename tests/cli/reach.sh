@@ -155,6 +155,47 @@ check_run "127.0.0.1:$S" -4 --advertise ::1
 check "a checker without --allow-targets refuses ::1: exit 1" 1 "$rc"
 has "... with the checker's reason" "$out" 'refused by the checker: target'
 has "... and the checker logs it" "$(cat "$_tmp/strict.log")" 'Z .*refused|Z .*target'
+# Allowed prefixes do not make the checker's own address a target.
+checker self --allow-targets 127.0.0.0/8 --deadline 3 || not_ok "a checker without --allow-self starts"
+check_run "127.0.0.1:$port" -4 --test-family 4 --count 1 --allow-unfit
+check "a checker without --allow-self refuses its own address: exit 1" 1 "$rc"
+has "... saying it is its own" "$out" \
+	'refused by the checker: target: 127\.0\.0\.1 is an address of this checker'
+
+# --- A checker that lies ------------------------------------------------------
+# It greets, accepts, makes no test connection, and reports every token
+# delivered. The agent's listener saw nothing: a mismatch, and exit 1.
+cat >"$_tmp/liar.py" <<'PY'
+import socket, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+f = c.makefile("rwb", buffering=0)
+f.write(b"DSREACH 2\n")
+f.readline()  # CHECK
+f.write(b"OK 2 100\n")
+f.readline()  # TOKENS END, after the deadline
+f.write(b"RESULT reachable 2/2\nATTEMPT 1 delivered 1 0\n"
+        b"ATTEMPT 2 delivered 1 0\nDONE\n")
+c.close()
+PY
+"$PY" "$_tmp/liar.py" >"$_tmp/liar.port" &
+liar=$!
+pids+=($liar)
+for _ in $(seq 100); do [ -s "$_tmp/liar.port" ] && break; sleep 0.05; done
+check_run "127.0.0.1:$(cat "$_tmp/liar.port")" -4 --test-family 4 --count 2 \
+	--allow-unfit
+wait "$liar" 2>/dev/null
+check "a lying checker: exit 1" 1 "$rc"
+has "... unreachable, 2 mismatches" "$out" ': unreachable \(2 token mismatch\)$'
+has "... the attempts it called delivered" "$out" \
+	'2 attempts the checker called delivered brought no token to this agent'
+has "... and the diagnosis does not trust it" "$out" 'faulty or not honest'
+check_run "127.0.0.1:$P" -4 --test-family 4 --count 1 --allow-unfit --json
+has "--json: not_seen and checker_disagrees" "$(printf "%s" "$out" | tr -d " \n")" "\"not_seen\":0,\"checker_disagrees\":false"
 
 # --- --json log ------------------------------------------------------------------
 "$DUALSTACK" reach serve --listen 127.0.0.1:0 --json 2>"$_tmp/json.log" &
@@ -182,6 +223,9 @@ for args in "" "check" "check --count 0 127.0.0.1" "check --count 17 127.0.0.1" 
 	"check --port-only 127.0.0.1 127.0.0.1" "check 127.0.0.1 extra" \
 	"check --bogus 127.0.0.1" "serve --deadline x" "serve --rate 5/hour" \
 	"serve --allow-targets 2001:db8::/129" "serve --mode both" "frobnicate" \
+	"serve --target-rate 0/min" "serve --max-agents-per-source 0" \
+	"serve --claim-address nonsense" \
+	"serve --claim-address 192.0.2.1 --claim-address 192.0.2.2" \
 	"check [::1" "check a:b:c]" "check 127.0.0.1:0"; do
 	# shellcheck disable=SC2086
 	run_ds reach $args
@@ -192,6 +236,9 @@ check "reach --help: exit 0" 0 "$rc"
 has "reach --help names both roles" "$out" 'reach serve.*' 
 run_ds reach serve --help
 has "reach serve --help lists --allow-targets" "$out" '--allow-targets'
+for o in --allow-self --claim-address --target-rate --max-agents-per-source; do
+	has "reach serve --help lists $o" "$out" -- "$o"
+done
 run_ds reach check --help
 has "reach check --help lists --port-only" "$out" '--port-only'
 
