@@ -1175,11 +1175,14 @@ dx_refused(struct dx *d)
 		break;
 	case DS_REACH_E_BUSY:
 		why = "a check from this network (the same /64, or /32 for "
-		      "IPv4) is already running; wait for it to end";
+		      "IPv4) is already running, or this network holds its "
+		      "share of control connections; wait for them to end";
 		break;
 	case DS_REACH_E_RATE:
-		why = "too many checks from this network (the same /64, or "
-		      "/32 for IPv4) recently; wait a minute and try again";
+		why = "too many checks from this network (its /64, /56 or "
+		      "/48; /32 or /24 for IPv4), or too many test connections "
+		      "to this address, in the last minute; wait a minute and "
+		      "try again";
 		break;
 	case DS_REACH_E_TIMEOUT:
 		why = "the checker waited too long for this agent: the "

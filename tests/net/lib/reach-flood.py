@@ -9,6 +9,8 @@ scenarios (tests/net/reach-abuse.sh) and bench/reach-flood.sh.
       address), read the first answer, close. Prints one JSON object: the
       answers counted by their first word ("OK", "PROVE", "ERR rate",
       "ERR target", ...), the number of connections, the seconds taken.
+      With --duration S, go round the sources again until S seconds
+      have passed (at most --max connections).
 
   reach-flood.py CHECKER PORT --source ADDR --line LINE --wait
       One connection; print every line the checker sends until it
@@ -64,9 +66,17 @@ def kind(line):
 def flood(a):
     with open(a.sources) as f:
         sources = [l.strip() for l in f if l.strip()][: a.max]
+    if a.duration:
+        end = time.monotonic() + a.duration
+        todo = (sources[i % len(sources)] for i in range(a.max)
+                if time.monotonic() < end)
+    else:
+        todo = iter(sources)
     counts = {}
+    made = 0
     t0 = time.monotonic()
-    for src in sources:
+    for src in todo:
+        made += 1
         try:
             s = connect(a.checker, a.port, src, a.timeout)
             buf = [b""]
@@ -80,7 +90,7 @@ def flood(a):
         except OSError as e:
             k = "error:" + (e.strerror or str(e))
         counts[k] = counts.get(k, 0) + 1
-    print(json.dumps({"connections": len(sources), "answers": counts,
+    print(json.dumps({"connections": made, "answers": counts,
                       "seconds": round(time.monotonic() - t0, 3)}))
 
 
@@ -135,6 +145,7 @@ def main():
     p.add_argument("--hold", type=int, default=0)
     p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("--max", type=int, default=10000)
+    p.add_argument("--duration", type=float, default=0)
     a = p.parse_args()
     if a.hold:
         hold(a)
