@@ -72,6 +72,9 @@ check_same(const struct ds_reach_msg *a, const struct ds_reach_msg *b)
 	CHECK(a->target.addr.family == b->target.addr.family);
 	CHECK(ds_addr_equal(&a->target.addr, &b->target.addr));
 	CHECK(a->target.port == b->target.port);
+	CHECK(a->prove_to.addr.family == b->prove_to.addr.family);
+	CHECK(ds_addr_equal(&a->prove_to.addr, &b->prove_to.addr));
+	CHECK(a->prove_to.port == b->prove_to.port);
 	CHECK(a->count == b->count);
 	CHECK(a->port_only == b->port_only);
 	CHECK(a->deadline_ms == b->deadline_ms);
@@ -112,7 +115,7 @@ fuzz_line(const char *s, size_t len)
 		return;
 	}
 	CHECK(len < DS_REACH_LINE_MAX);
-	CHECK(m.type >= DS_REACH_MSG_HELLO && m.type <= DS_REACH_MSG_TOKEN);
+	CHECK(m.type >= DS_REACH_MSG_HELLO && m.type <= DS_REACH_MSG_CLAIM);
 	CHECK(m.count <= DS_REACH_COUNT_MAX);
 	for (size_t i = 0; i < DS_REACH_COUNT_MAX; i++)
 		if (m.tokens[i])
