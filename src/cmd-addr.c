@@ -533,6 +533,10 @@ enum filter { F_CANONICAL = 1, F_EXPAND, F_ARPA };
 /* Input is read in blocks of this size (output goes through cli_out). */
 #define FILTER_IN_BUF (1u << 18)
 
+/* Of a line too long to be buffered, this much of its start is kept to be
+ * quoted: the same cut as cli_parse_error() makes of any long input. */
+#define FILTER_SHOW 80
+
 /*
  * Convert one value to text for the filter. Returns the length, or a
  * negative parse error with *pos.
@@ -582,20 +586,24 @@ static const char *const filter_keys[] = {
     [F_ARPA] = "arpa",
 };
 
-/* Handle one line (without its newline); returns false if invalid. */
+/*
+ * Handle one line (without its newline); returns false if invalid. For a
+ * line too long to be buffered, s holds the first FILTER_SHOW bytes of it
+ * and too_long is its length (0 for any other line).
+ */
 static bool
 filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
-    const char *s, size_t len, bool too_long)
+    const char *s, size_t len, size_t too_long)
 {
 	char out[DS_ARPA_STRLEN], prefix[40];
 	size_t pos = 0;
 	int n;
 
 	/* Trim blanks and a CR (files from elsewhere end lines in CRLF). */
-	while (len &&
+	while (!too_long && len &&
 	    (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
-	while (len && (*s == ' ' || *s == '\t')) {
+	while (!too_long && len && (*s == ' ' || *s == '\t')) {
 		s++;
 		len--;
 	}
@@ -609,7 +617,8 @@ filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
 	if (n < 0) {
 		snprintf(prefix, sizeof(prefix), "line %lu: ", lineno);
 		cli_out_flush(o); /* keep stdout and stderr in order */
-		cli_parse_error(prefix, s, too_long ? 0 : len, pos, n);
+		/* Given the whole length, it quotes the start and "...". */
+		cli_parse_error(prefix, s, too_long ? too_long : len, pos, n);
 	}
 	if (!json) {
 		if (n > 0)
@@ -630,7 +639,9 @@ filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
 	json_key(&j, "line");
 	json_uint(&j, lineno);
 	json_key(&j, "input");
-	json_string_len(&j, s, too_long ? 0 : len);
+	json_string_len(&j, s, len);
+	if (too_long)
+		json_kv_bool(&j, "truncated", true);
 	if (n >= 0) {
 		json_kv_string(&j, filter_keys[f], out);
 	} else {
@@ -645,9 +656,33 @@ filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
 	long used = ftell(mf);
 
 	fclose(mf);
-	if (used > 0)
+	/* ftell() counts what did not fit too; input is at most
+	 * FILTER_MAX_LINE bytes, so this is only a guard. */
+	if (used > 0 && (size_t)used < sizeof(jb))
 		cli_out_put(o, jb, (size_t)used);
 	return n >= 0;
+}
+
+static size_t
+add_sat(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/*
+ * The start of a line longer than FILTER_MAX_LINE (len bytes at s), for
+ * its error message: FILTER_SHOW bytes into head, blanks before them left
+ * out as on any other line. Returns the line's length from there on.
+ */
+static size_t
+line_head(char head[static FILTER_SHOW], const char *s, size_t len)
+{
+	size_t from = 0;
+
+	while (len - from > FILTER_SHOW && (s[from] == ' ' || s[from] == '\t'))
+		from++;
+	memcpy(head, s + from, FILTER_SHOW);
+	return len - from;
 }
 
 /*
@@ -660,11 +695,12 @@ run_filter_stdin(enum filter f, bool json)
 {
 	static char in[FILTER_IN_BUF + FILTER_MAX_LINE];
 	static struct cli_out o;
-	size_t have = 0;
+	char head[FILTER_SHOW];
+	size_t have = 0, long_len = 0;
 	unsigned long lineno = 0;
-	bool skipping = false, ok = true, eof = false;
+	bool ok = true, eof = false;
 
-	while (!eof || have) {
+	while (!eof || have || long_len) {
 		if (!eof) {
 			ssize_t n =
 			    read(STDIN_FILENO, in + have, sizeof(in) - have);
@@ -689,25 +725,40 @@ run_filter_stdin(enum filter f, bool json)
 			size_t end;
 
 			if (!nl) {
-				if (!eof || start == have)
+				/* At the end, a last line without its newline
+				 * is still a line, even one cut off above. */
+				if (!eof || (start == have && !long_len))
 					break;
 				end = have; /* last line without newline */
 			} else {
 				end = (size_t)(nl - in);
 			}
 			lineno++;
-			if (!filter_line(f, json, &o, lineno, in + start,
-			        end - start, skipping))
+			if (long_len)
+				long_len = add_sat(long_len, end - start);
+			else if (end - start > FILTER_MAX_LINE)
+				long_len =
+				    line_head(head, in + start, end - start);
+			if (long_len) {
+				if (!filter_line(f, json, &o, lineno, head,
+				        sizeof(head), long_len))
+					ok = false;
+			} else if (!filter_line(f, json, &o, lineno, in + start,
+			               end - start, 0)) {
 				ok = false;
-			skipping = false;
+			}
+			long_len = 0;
 			start = nl ? end + 1 : have;
 		}
 		/* Keep the partial line; drop the front of one too long to be
-		 * anything we accept, and remember to reject it at its end. */
+		 * anything we accept, and remember to reject it at its end.
+		 * Only its start is kept, for the message: whatever its
+		 * length, a line costs no more than in[] and head[]. */
 		have -= start;
 		memmove(in, in + start, have);
 		if (have > FILTER_MAX_LINE) {
-			skipping = true;
+			long_len = long_len ? add_sat(long_len, have)
+			                    : line_head(head, in, have);
 			have = 0;
 		}
 	}
@@ -723,10 +774,21 @@ run_filter_args(enum filter f, bool json, int argc, char **argv)
 	static struct cli_out o;
 	bool ok = true;
 
-	for (int i = 0; i < argc; i++)
-		if (!filter_line(f, json, &o, (unsigned long)i + 1, argv[i],
-		        strlen(argv[i]), false))
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+		char head[FILTER_SHOW];
+		bool good;
+
+		/* As on standard input: no value is this long. */
+		if (len > FILTER_MAX_LINE)
+			good = filter_line(f, json, &o, (unsigned long)i + 1,
+			    head, sizeof(head), line_head(head, argv[i], len));
+		else
+			good = filter_line(
+			    f, json, &o, (unsigned long)i + 1, argv[i], len, 0);
+		if (!good)
 			ok = false;
+	}
 	cli_out_flush(&o);
 	if (o.failed)
 		return EXIT_INTERNAL;

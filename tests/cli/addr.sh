@@ -119,6 +119,61 @@ print(ls[1]["line"], ls[1]["error"]["column"])' "$_tmp/out")"
 check "filter: over-long line gives one empty line" "::1||::2|" \
 	"$(tr '\n' '|' <"$_tmp/out")"
 
+# A 1 MB line: the message quotes its start (80 bytes, blanks before it
+# left out) and "...", and says which line it was.
+a80=$(head -c 80 /dev/zero | tr '\0' 'a')
+{ echo ::1; printf '  '; head -c 1048576 /dev/zero | tr '\0' 'a'; echo; echo ::2; } >"$_tmp/in"
+"$DUALSTACK" addr --canonical <"$_tmp/in" >"$_tmp/out" 2>"$_tmp/err"
+rc=$?
+check "filter: a 1 MB line, exit 1" "1" "$rc"
+check "filter: a 1 MB line, the rest still converted" "::1||::2|" \
+	"$(tr '\n' '|' <"$_tmp/out")"
+check "filter: a 1 MB line, its start quoted, cut, with its line number" \
+	"dualstack addr: line 2: '$a80...': column 1: input longer than any valid form" \
+	"$(cat "$_tmp/err")"
+# The same line last, without its newline: still a line, still an error.
+{ echo ::1; head -c 1048576 /dev/zero | tr '\0' 'a'; } >"$_tmp/in"
+"$DUALSTACK" addr --canonical <"$_tmp/in" >"$_tmp/out" 2>"$_tmp/err"
+rc=$?
+check "filter: a 1 MB last line without newline, exit 1" "1" "$rc"
+check "filter: a 1 MB last line without newline, one empty line" "::1||" \
+	"$(tr '\n' '|' <"$_tmp/out")"
+case "$(cat "$_tmp/err")" in "dualstack addr: line 2: '$a80...': column 1: "*) ok "filter: a 1 MB last line without newline, quoted" ;;
+*) not_ok "filter: a 1 MB last line without newline, quoted" "$(cat "$_tmp/err")" ;; esac
+# A line just over the limit in one read is as long as one over many.
+{ head -c 1025 /dev/zero | tr '\0' 'b'; echo; } >"$_tmp/in"
+"$DUALSTACK" addr --canonical --json <"$_tmp/in" >"$_tmp/out" 2>/dev/null
+check "filter: NDJSON, an over-long line's input is its start, marked truncated" \
+	"80 True 1 input longer than any valid form" \
+	"$($PY -c 'import json,sys
+j=json.loads(open(sys.argv[1]).read())
+print(len(j["input"]), j.get("truncated"), j["error"]["column"], j["error"]["message"])' "$_tmp/out" 2>&1)"
+{ head -c 1024 /dev/zero | tr '\0' '1'; echo; } >"$_tmp/in"
+"$DUALSTACK" addr --canonical --json <"$_tmp/in" >"$_tmp/out" 2>/dev/null
+check "filter: NDJSON, a 1024-byte line is quoted whole" "1024 None" \
+	"$($PY -c 'import json,sys
+j=json.loads(open(sys.argv[1]).read())
+print(len(j["input"]), j.get("truncated"))' "$_tmp/out" 2>&1)"
+
+# Long values as arguments, and a long line that arrives in one read, with
+# --json: each quoted by its start, and the document stays whole. (One
+# argument is at most 128 KiB: MAX_ARG_STRLEN, execve(2).)
+long=$(head -c 100000 /dev/zero | tr '\0' 'c')
+run_ds addr --canonical --json "$long" ::1
+check "filter: NDJSON, a 100 kB argument, exit 1" "1" "$rc"
+check "filter: NDJSON, a 100 kB argument is cut, the next converted" "80 True ::1" \
+	"$(printf '%s\n' "$out" | $PY -c 'import json,sys
+a, b = [json.loads(l) for l in sys.stdin]
+print(len(a["input"]), a["truncated"], b["canonical"])' 2>&1)"
+case "$err" in "dualstack addr: line 1: '${long:0:80}...': column 1: "*) ok "filter: a 100 kB argument, its start quoted" ;;
+*) not_ok "filter: a 100 kB argument, its start quoted" "${err:0:300}" ;; esac
+printf '%s\n::1\n' "$long" >"$_tmp/in"
+"$DUALSTACK" addr --canonical --json <"$_tmp/in" >"$_tmp/out" 2>"$_tmp/err"
+check "filter: NDJSON, a 100 kB line in one read, cut, the next converted" "80 True ::1" \
+	"$($PY -c 'import json,sys
+a, b = [json.loads(l) for l in open(sys.argv[1])]
+print(len(a["input"]), a["truncated"], b["canonical"])' "$_tmp/out" 2>&1)"
+
 # Many lines across buffer boundaries keep their order and count.
 "$PY" -c '
 import random
