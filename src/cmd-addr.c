@@ -47,8 +47,8 @@ static const char help_text[] =
     "Filters read one value per line from standard input (or take ARGs)\n"
     "and write exactly one line per input line; an invalid line gives an\n"
     "empty line and an error on stderr naming its line number, and the\n"
-    "exit status is then 1. Addresses, prefixes and ip6.arpa/in-addr.arpa\n"
-    "names are all accepted.\n"
+    "exit status is then 1. A blank line stays blank. Addresses, prefixes\n"
+    "and ip6.arpa/in-addr.arpa names are all accepted.\n"
     "  --canonical        RFC 5952 text\n"
     "  --expand           all 32 hex digits (IPv6)\n"
     "  --arpa             reverse DNS name (prefixes: their reverse zone)\n"
@@ -74,7 +74,8 @@ static const char help_text[] =
     "                     EPRT argument or an EPSV (229) reply is decoded\n"
     "\n"
     "  --json             JSON: one array for info sheets and operations,\n"
-    "                     one object per line (NDJSON) for filters\n"
+    "                     one object per non-blank line (NDJSON) for\n"
+    "                     filters\n"
     "  -h, --help         this help\n";
 
 /* --- Output: one sheet, two shapes ---------------------------------------- */
@@ -607,6 +608,8 @@ filter_line(enum filter f, bool json, struct cli_out *o, unsigned long lineno,
 		s++;
 		len--;
 	}
+	/* A blank line stays blank (the man page promises it), so that the
+	 * output still pairs with the input line by line. */
 	if (len == 0 && !too_long) {
 		if (!json)
 			cli_out_put(o, "\n", 1);

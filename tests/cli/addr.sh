@@ -174,6 +174,21 @@ check "filter: NDJSON, a 100 kB line in one read, cut, the next converted" "80 T
 a, b = [json.loads(l) for l in open(sys.argv[1])]
 print(len(a["input"]), a["truncated"], b["canonical"])' "$_tmp/out" 2>&1)"
 
+# Blank lines stay blank, as the man page says: an empty output line each,
+# no message, exit 0; they still count for the line numbers.
+printf '\n  \n\t\r\n' | "$DUALSTACK" addr --canonical >"$_tmp/out" 2>"$_tmp/err"
+rc=$?
+check "filter: blank lines only, exit 0" "0" "$rc"
+check "filter: blank lines give blank lines" "|||" "$(tr '\n' '|' <"$_tmp/out")"
+check "filter: blank lines, no message" "" "$(cat "$_tmp/err")"
+printf '\n\nbad\n' | "$DUALSTACK" addr --canonical --json >"$_tmp/out" 2>"$_tmp/err"
+rc=$?
+check "filter: NDJSON skips blank lines, which still count" "1 3" \
+	"$rc $($PY -c 'import json,sys
+print(" ".join(str(json.loads(l)["line"]) for l in open(sys.argv[1])))' "$_tmp/out" 2>&1)"
+case "$(cat "$_tmp/err")" in *"line 3: 'bad'"*) ok "filter: after blank lines, the line number is right" ;;
+*) not_ok "filter: after blank lines, the line number is right" "$(cat "$_tmp/err")" ;; esac
+
 # Many lines across buffer boundaries keep their order and count.
 "$PY" -c '
 import random
