@@ -95,6 +95,13 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_NO_ADDRESS - DS_E_BASE] = "no address of a usable family",
     [DS_E_NO_NAT64 - DS_E_BASE] =
         "IPv4 literal on an IPv6-only host and no NAT64 prefix (RFC 7050)",
+
+    [DS_E_FILE_SYMLINK - DS_E_BASE] = "a symbolic link, which is not followed",
+    [DS_E_FILE_FIFO - DS_E_BASE] = "not a regular file (a FIFO)",
+    [DS_E_FILE_SOCKET - DS_E_BASE] = "not a regular file (a socket)",
+    [DS_E_FILE_DEVICE - DS_E_BASE] = "not a regular file (a device)",
+    [DS_E_FILE_OWNER - DS_E_BASE] = "owned by another user",
+    [DS_E_FILE_WRITABLE - DS_E_BASE] = "writable by group or others",
 };
 
 const char *

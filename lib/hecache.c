@@ -20,6 +20,13 @@
  * (with "%zone"), OUTCOME a ds_he_outcome_name(), ERR 0 or a negative
  * code. Lines that do not parse are skipped, so a damaged file costs its
  * damaged lines and nothing else.
+ *
+ * The file sits where other programs, and in a shared directory other
+ * users, may have put something else: a FIFO (whose open would block for
+ * ever), a device, a symbolic link to a file that is not ours, a file
+ * someone else can write. What is read is opened so that none of those
+ * blocks or is followed, and then trusted only as a regular file of ours
+ * that only we can write; its directory is checked the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -542,19 +549,102 @@ load_line(struct ds_he_cache *c, char *line, int64_t now)
 	}
 }
 
+/* Why a file of type mode is not a regular file, as a code. */
+static int
+type_error(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return 0;
+	case S_IFDIR:
+		return -EISDIR;
+	case S_IFLNK:
+		return -DS_E_FILE_SYMLINK;
+	case S_IFIFO:
+		return -DS_E_FILE_FIFO;
+	case S_IFSOCK:
+		return -DS_E_FILE_SOCKET;
+	default:
+		return -DS_E_FILE_DEVICE;
+	}
+}
+
+/* Ours, and writable by nobody else: the owner is the effective user (the
+ * one whose files we create), no write bit for group or others. */
+static int
+trust_error(const struct stat *st)
+{
+	if (st->st_uid != geteuid())
+		return -DS_E_FILE_OWNER;
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return -DS_E_FILE_WRITABLE;
+	return 0;
+}
+
+/*
+ * open() failed with e for path: when the cause is what sits at path (a
+ * symbolic link refused by O_NOFOLLOW, a socket that open() cannot open
+ * at all), say what it is. Only on this error path does it cost a stat.
+ */
+static int
+open_error(const char *path, int e)
+{
+	struct stat st;
+
+	if ((e == ELOOP || e == ENXIO) && lstat(path, &st) == 0) {
+		int r = type_error(st.st_mode);
+
+		if (r < 0)
+			return r;
+	}
+	return -e;
+}
+
+int
+ds_he_cache_check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (!dir || dir[0] == '\0')
+		return -EINVAL;
+	if (lstat(dir, &st) == -1)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -DS_E_FILE_SYMLINK;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return trust_error(&st);
+}
+
 int
 ds_he_cache_load(struct ds_he_cache *c, const char *path)
 {
 	size_t len = 0, cap = 0, hl = strlen(HEADER);
 	char *buf = NULL, *p, *end;
+	struct stat st;
 	int64_t now;
 	int fd, r = 0;
 
 	if (!c || !path)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO does not wait for a writer, nor a
+	 * device for its carrier; O_NOFOLLOW: a symbolic link is refused
+	 * (ELOOP); O_NOCTTY: a terminal does not become ours. What was
+	 * opened is then judged by fstat(), not by the name, which another
+	 * process may have changed since. */
+	fd = open(
+	    path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd == -1)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : open_error(path, errno);
+	if (fstat(fd, &st) == -1) {
+		r = -errno;
+		goto out;
+	}
+	r = type_error(st.st_mode);
+	if (r == 0)
+		r = trust_error(&st);
+	if (r < 0)
+		goto out;
 	for (;;) {
 		ssize_t got;
 

@@ -130,17 +130,42 @@ DS_EXPORT struct ds_he_cache *ds_he_cache_free(struct ds_he_cache *c);
  * Read entries saved by ds_he_cache_save() and add them (a newer entry
  * wins). A missing file is 0; expired entries, malformed lines and a last
  * line without its newline are skipped; only the first 4 MiB are read.
- * Returns 0, -EINVAL when the first line is not this format's version
- * line (nothing is added), or -errno when the file cannot be read.
+ *
+ * The file is read only if it is a regular file owned by the effective
+ * user and not writable by group or others; it is opened without
+ * following a symbolic link and without blocking (a FIFO or a device at
+ * path is refused at once, not waited on). Nothing is added otherwise.
+ *
+ * Returns 0; -DS_E_FILE_SYMLINK, -DS_E_FILE_FIFO, -DS_E_FILE_SOCKET,
+ * -DS_E_FILE_DEVICE or -EISDIR for what is at path when it is not a
+ * regular file; -DS_E_FILE_OWNER or -DS_E_FILE_WRITABLE for a file that
+ * is not the user's alone; -EINVAL when the first line is not this
+ * format's version line; or -errno when the file cannot be read. Only a
+ * refused path costs a system call more (an lstat, to name what it is).
  */
 DS_EXPORT int ds_he_cache_load(struct ds_he_cache *c, const char *path);
 
 /*
  * Write the live entries to path: a temporary file in the same directory,
- * mode 0600, renamed over path, so a reader never sees half a file.
- * Creates no directories. Returns 0 or -errno.
+ * created exclusively (never through an existing name), mode 0600,
+ * synced, then renamed over path, so a reader never sees half a file.
+ * Whatever was at path itself (a symbolic link, a FIFO) is replaced, never
+ * followed or opened. Creates no directories and checks none: see
+ * ds_he_cache_check_dir(). Returns 0 or -errno.
  */
 DS_EXPORT int ds_he_cache_save(const struct ds_he_cache *c, const char *path);
+
+/*
+ * Whether dir is fit to hold a history: a directory itself (not a
+ * symbolic link to one), owned by the effective user, with no write bit
+ * for group or others. A directory others can write is refused even with
+ * the sticky bit: whoever can add names there can put a FIFO, a link or a
+ * file of their own where the history goes. Returns 0; -DS_E_FILE_SYMLINK,
+ * -ENOTDIR, -DS_E_FILE_OWNER, -DS_E_FILE_WRITABLE; -EINVAL for an empty
+ * name; or -errno from lstat(2) (-ENOENT when it does not exist).
+ * Thread-safe.
+ */
+DS_EXPORT int ds_he_cache_check_dir(const char *dir);
 
 /* The history of ep, if fresh: 0, or -ENOENT. */
 DS_EXPORT int ds_he_cache_lookup(const struct ds_he_cache *c,

@@ -99,6 +99,15 @@ enum ds_error {
 	DS_E_NO_NAT64 = 2151,   /* an IPv4 literal on an IPv6-only host, and
 	                         * no NAT64 prefix was found (RFC 7050) */
 
+	/* Local files the library keeps, such as the Happy Eyeballs history,
+	 * and their directories (2160-2169): why one was not trusted. */
+	DS_E_FILE_SYMLINK = 2160,  /* a symbolic link, not followed */
+	DS_E_FILE_FIFO = 2161,     /* a FIFO where a regular file belongs */
+	DS_E_FILE_SOCKET = 2162,   /* a socket where a regular file belongs */
+	DS_E_FILE_DEVICE = 2163,   /* a device where a regular file belongs */
+	DS_E_FILE_OWNER = 2164,    /* owned by another user */
+	DS_E_FILE_WRITABLE = 2165, /* writable by its group or by others */
+
 	DS_E_MAX
 };
 

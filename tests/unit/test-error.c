@@ -70,6 +70,12 @@ test_every_code(void **state)
 	    DS_E_DNS_SKIPPED,
 	    DS_E_NO_ADDRESS,
 	    DS_E_NO_NAT64,
+	    DS_E_FILE_SYMLINK,
+	    DS_E_FILE_FIFO,
+	    DS_E_FILE_SOCKET,
+	    DS_E_FILE_DEVICE,
+	    DS_E_FILE_OWNER,
+	    DS_E_FILE_WRITABLE,
 	};
 	size_t n = sizeof(codes) / sizeof(codes[0]);
 
