@@ -84,7 +84,10 @@ static const char help_text[] =
     "      --no-cache         neither read nor write the history of\n"
     "                         outcomes\n"
     "      --cache-file PATH  where the history is kept (default\n"
-    "                         $XDG_CACHE_HOME/dualstack/happy-eyeballs)\n"
+    "                         $XDG_CACHE_HOME/dualstack/happy-eyeballs);\n"
+    "                         used only if it is a regular file of yours\n"
+    "                         in a directory of yours, and nobody else\n"
+    "                         can write either (else a warning)\n"
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 connected (and the relay ended cleanly), 1 the\n"
@@ -1063,13 +1066,32 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 	return EXIT_OK;
 }
 
-/* Open the history: the file's entries, or an empty one when it cannot be
- * read (a warning). *ret_path is where to save it, NULL for nowhere. */
+/* The directory that holds path, into buf (size >= 2, and no shorter than
+ * path to hold all of it): "." when path names none, "/" for the root. */
+static void
+dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, slash ? path : ".", n);
+	buf[n] = '\0';
+}
+
+/*
+ * Open the history: the file's entries, or an empty one when it cannot be
+ * read (a warning). *ret_path is where to save it, NULL for nowhere: a
+ * directory others could write to, or a file that is not the user's own
+ * regular file, is neither read nor written.
+ */
 static int
 cache_open(const struct options *o, char *path, size_t size,
     struct ds_he_cache **ret, const char **ret_path)
 {
 	struct ds_he_cache *cache = NULL;
+	char dir[PATH_MAX];
 	int r;
 
 	*ret = NULL;
@@ -1099,6 +1121,14 @@ cache_open(const struct options *o, char *path, size_t size,
 			    ds_strerror(r));
 			return EXIT_OK;
 		}
+	}
+	dir_of(path, dir, sizeof(dir));
+	r = ds_he_cache_check_dir(dir);
+	if (r < 0) {
+		cli_error("warning: cache directory %s: %s; history neither "
+		          "read nor written",
+		    dir, ds_strerror(r));
+		return EXIT_OK;
 	}
 	r = ds_he_cache_load(cache, path);
 	if (r < 0) {

@@ -306,4 +306,128 @@ check "--cache-file in a missing directory: still exit 0" "0" "$rc"
 case "$err" in *"warning"*) ok "--cache-file in a missing directory: a warning" ;;
 *) not_ok "--cache-file in a missing directory: a warning" "$err" ;; esac
 
+# --- a history that is not safe to use -------------------------------------------
+# Whatever sits where the history goes, the connect goes on without it:
+# one warning naming the path and the reason, exit 0, and the thing left
+# as it was (neither read nor replaced).
+hdir=$XDG_CACHE_HOME/dualstack
+fresh_hdir() {
+	rm -rf "$XDG_CACHE_HOME"
+	mkdir -p "$hdir"
+	chmod 700 "$XDG_CACHE_HOME" "$hdir"
+}
+header='dualstack-he-cache 1'
+
+# A FIFO: opening it for reading would wait for a writer for ever.
+fresh_hdir
+mkfifo "$hist"
+timeout 10 "$DUALSTACK" connect --probe 127.0.0.1 "$p4" >"$_tmp/out" 2>"$_tmp/err"
+check "a FIFO as the history: connects, not stuck on it" "0" "$?"
+check "a FIFO as the history: the warning" \
+	"dualstack connect: warning: cache $hist: not a regular file (a FIFO); not used" \
+	"$(cat "$_tmp/err")"
+case "$(cat "$_tmp/out")" in "connected to 127.0.0.1:$p4 "*) ok "a FIFO as the history: the outcome as usual" ;;
+*) not_ok "a FIFO as the history: the outcome as usual" "$(cat "$_tmp/out")" ;; esac
+check "a FIFO as the history: still the FIFO" "fifo" "$(stat -c %F "$hist" 2>&1)"
+
+# A symbolic link, even to a good history of ours: not followed, and not
+# replaced by the save either.
+fresh_hdir
+printf '%s\n' "$header" >"$_tmp/linked"
+ln -s "$_tmp/linked" "$hist"
+run_ds connect --probe 127.0.0.1 "$p4"
+check "a symlinked history: exit 0" "0" "$rc"
+check "a symlinked history: the warning" \
+	"dualstack connect: warning: cache $hist: a symbolic link, which is not followed; not used" \
+	"$err"
+check "a symlinked history: the link and its target untouched" "link $header" \
+	"$([ -L "$hist" ] && echo link) $(cat "$_tmp/linked")"
+fresh_hdir
+ln -s "$_tmp/nowhere" "$hist"
+run_ds connect --probe 127.0.0.1 "$p4"
+check "a dangling symlink as the history: refused, nothing created through it" \
+	"0 link no" "$rc $([ -L "$hist" ] && echo link) $([ -e "$_tmp/nowhere" ] && echo yes || echo no)"
+
+# A file the group may write: someone else could have written it.
+fresh_hdir
+printf '%s\n' "$header" >"$hist"
+chmod 664 "$hist"
+run_ds connect --probe 127.0.0.1 "$p4"
+check "a group-writable history: exit 0" "0" "$rc"
+check "a group-writable history: the warning" \
+	"dualstack connect: warning: cache $hist: writable by group or others; not used" \
+	"$err"
+check "a group-writable history: not rewritten" "664 $header" \
+	"$(stat -c %a "$hist") $(cat "$hist")"
+chmod 646 "$hist"
+run_ds connect --probe 127.0.0.1 "$p4"
+case "$err" in *"cache $hist: writable by group or others; not used") ok "a world-writable history: the warning" ;;
+*) not_ok "a world-writable history: the warning" "$err" ;; esac
+
+# A file of another user (root can make one).
+if [ "$(id -u)" = 0 ]; then
+	chmod 600 "$hist"
+	chown 65534 "$hist"
+	run_ds connect --probe 127.0.0.1 "$p4"
+	check "another user's history: exit 0 and the warning" \
+		"0 dualstack connect: warning: cache $hist: owned by another user; not used" "$rc $err"
+	check "another user's history: not rewritten" "65534 $header" \
+		"$(stat -c %u "$hist") $(cat "$hist")"
+else
+	for _ in 1 2; do ok "# SKIP chown needs root"; done
+fi
+
+# The directory: one others can write to (sticky or not) or a symbolic
+# link is neither read from nor written to.
+for mode in 777 1777 770 702; do
+	fresh_hdir
+	chmod "$mode" "$hdir"
+	run_ds connect --probe 127.0.0.1 "$p4"
+	check "cache directory mode $mode: exit 0 and the warning" \
+		"0 dualstack connect: warning: cache directory $hdir: writable by group or others; history neither read nor written" \
+		"$rc $err"
+	check "cache directory mode $mode: nothing written there" "" "$(ls -A "$hdir")"
+done
+# What such a directory holds is not read either: a file that does not
+# parse would give its own warning.
+fresh_hdir
+printf 'not a history\n' >"$hist"
+chmod 777 "$hdir"
+run_ds connect --probe 127.0.0.1 "$p4"
+check "cache directory mode 777: its file neither read nor rewritten" \
+	"dualstack connect: warning: cache directory $hdir: writable by group or others; history neither read nor written|not a history" \
+	"$err|$(cat "$hist")"
+rm -rf "$XDG_CACHE_HOME"
+mkdir -p "$XDG_CACHE_HOME" "$_tmp/real"
+chmod 700 "$XDG_CACHE_HOME" "$_tmp/real"
+ln -s "$_tmp/real" "$hdir"
+run_ds connect --probe 127.0.0.1 "$p4"
+check "a symlinked cache directory: exit 0 and the warning" \
+	"0 dualstack connect: warning: cache directory $hdir: a symbolic link, which is not followed; history neither read nor written" \
+	"$rc $err"
+check "a symlinked cache directory: nothing written through it" "" "$(ls -A "$_tmp/real")"
+if [ "$(id -u)" = 0 ]; then
+	fresh_hdir
+	chown 65534 "$hdir"
+	run_ds connect --probe 127.0.0.1 "$p4"
+	check "another user's cache directory: exit 0 and the warning" \
+		"0 dualstack connect: warning: cache directory $hdir: owned by another user; history neither read nor written" \
+		"$rc $err"
+else
+	ok "# SKIP chown needs root"
+fi
+# --cache-file: the same rules for the directory it names.
+mkdir -p "$_tmp/shared"
+chmod 1777 "$_tmp/shared"
+run_ds connect --probe --cache-file "$_tmp/shared/he" 127.0.0.1 "$p4"
+check "--cache-file in a world-writable directory: exit 0 and the warning" \
+	"0 dualstack connect: warning: cache directory $_tmp/shared: writable by group or others; history neither read nor written" \
+	"$rc $err"
+check "--cache-file in a world-writable directory: nothing written" "" "$(ls -A "$_tmp/shared")"
+# And a history kept safely still works after all this.
+fresh_hdir
+run_ds connect --probe 127.0.0.1 "$p4"
+check "a private directory: no warning, the history written, mode 600" \
+	"0  600" "$rc $err $(stat -c %a "$hist" 2>&1)"
+
 done_testing
