@@ -61,8 +61,9 @@ ds_host_is_local(const struct ds_addr *a)
 	rta = (struct rtattr *)req.attr;
 	rta->rta_type = RTA_DST;
 	rta->rta_len = (unsigned short)RTA_LENGTH(alen);
-	memcpy(RTA_DATA(rta), a->family == AF_INET ? (const void *)&a->u.in :
-	                                             (const void *)&a->u.in6,
+	memcpy(RTA_DATA(rta),
+	    a->family == AF_INET ? (const void *)&a->u.in
+	                         : (const void *)&a->u.in6,
 	    alen);
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -182,8 +183,8 @@ ds_host_monitor_open(void)
 	};
 	int fd, r;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    NETLINK_ROUTE);
+	fd = socket(
+	    AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd == -1)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {

@@ -796,7 +796,8 @@ net_keys(const struct ds_addr *a, bool target, struct netkey ret[LEVELS_MAX])
 
 		if (target) {
 			p.len = v6 ? target_v6[i].len : target_v4[i].len;
-			ret[i].mult = v6 ? target_v6[i].mult : target_v4[i].mult;
+			ret[i].mult =
+			    v6 ? target_v6[i].mult : target_v4[i].mult;
 		} else {
 			p.len = v6 ? agent_v6[i].len : agent_v4[i].len;
 			ret[i].mult = v6 ? agent_v6[i].mult : agent_v4[i].mult;
@@ -934,7 +935,8 @@ nets_refresh(struct ds_reach_server *s)
 		return;
 	n = ds_host_prefixes(s->nets, s->cap_nets);
 	if (n > 0 && (size_t)n > s->cap_nets) {
-		struct ds_prefix *nn = realloc(s->nets, (size_t)n * sizeof(*nn));
+		struct ds_prefix *nn =
+		    realloc(s->nets, (size_t)n * sizeof(*nn));
 
 		if (nn) {
 			s->nets = nn;
@@ -1022,13 +1024,14 @@ static int
 source_full(const struct ds_reach_server *s, const struct ctl *self)
 {
 	for (size_t i = 0; i < self->n_keys; i++) {
-		uint64_t max = (uint64_t)s->cfg.max_agents_per_source *
-		    self->keys[i].mult;
+		uint64_t max =
+		    (uint64_t)s->cfg.max_agents_per_source * self->keys[i].mult;
 		uint64_t n = 0;
 
 		for (const struct ctl *c = s->head; c; c = c->next)
 			if (c != self && c->state != CTL_DEAD &&
-			    c->n_keys > i && c->keys[i].len == self->keys[i].len &&
+			    c->n_keys > i &&
+			    c->keys[i].len == self->keys[i].len &&
 			    addr_same(&c->keys[i].net, &self->keys[i].net))
 				n++;
 		if (n >= max)
@@ -1092,8 +1095,8 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
  * the port this control connection reached.
  */
 static int
-claim_endpoint(const struct ctl *c, const struct ds_addr *target,
-    struct ds_endpoint *ret)
+claim_endpoint(
+    const struct ctl *c, const struct ds_addr *target, struct ds_endpoint *ret)
 {
 	const struct ds_endpoint *set = target->family == AF_INET
 	    ? &c->s->cfg.claim_v4
@@ -1117,8 +1120,8 @@ target_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	struct netkey keys[LEVELS_MAX];
 	char ns[DS_PREFIX_STRLEN];
 	size_t n = net_keys(&target->addr, true, keys);
-	int i = budget_take(s, &s->tests, keys, n, s->cfg.target_per_min,
-	    count);
+	int i =
+	    budget_take(s, &s->tests, keys, n, s->cfg.target_per_min, count);
 
 	if (i == -2) {
 		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
@@ -1165,8 +1168,8 @@ check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 		return;
 	c->state = CTL_PROVE;
 	ds_timer_start(c->timer, c->s->cfg.deadline_ms);
-	slog(c->s, "check from %s: %s must be claimed, from it, at %s",
-	    c->name, ep_str(target, ts), ep_str(&m.prove_to, cs));
+	slog(c->s, "check from %s: %s must be claimed, from it, at %s", c->name,
+	    ep_str(target, ts), ep_str(&m.prove_to, cs));
 }
 
 /* A CLAIM on c: the check waiting for it may start. */
@@ -1183,15 +1186,15 @@ check_claim(struct ctl *c, const struct ds_reach_msg *m)
 		        DS_REACH_TOKEN_HEX) == 0)
 			break;
 	if (!w) {
-		ctl_refuse(c, DS_REACH_E_STATE, "no check waits for this claim");
+		ctl_refuse(
+		    c, DS_REACH_E_STATE, "no check waits for this claim");
 		return;
 	}
 	addr_str(&c->tuple.peer.addr, as);
 	addr_str(&w->pending.target.addr, ts);
 	if (!addr_same(&c->tuple.peer.addr, &w->pending.target.addr)) {
 		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "this claim comes from %s, not from the target %s", as,
-		    ts);
+		    "this claim comes from %s, not from the target %s", as, ts);
 		ctl_refuse(w, DS_REACH_E_TARGET,
 		    "the claim came from %s, not from the target %s: send it "
 		    "from the target address",
@@ -1202,8 +1205,8 @@ check_claim(struct ctl *c, const struct ds_reach_msg *m)
 	ctl_close(c);
 	ds_timer_stop(w->timer);
 	w->state = CTL_IDLE;
-	target_start(w, &w->pending.target, w->pending.count,
-	    w->pending.port_only);
+	target_start(
+	    w, &w->pending.target, w->pending.count, w->pending.port_only);
 }
 
 static void
@@ -1226,8 +1229,8 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 		    : DS_REACH_COUNT_MAX;
 
 		ctl_refuse(c, DS_REACH_E_COUNT,
-		    "%u test connections: this checker makes 1 to %u",
-		    m->count, max);
+		    "%u test connections: this checker makes 1 to %u", m->count,
+		    max);
 		return;
 	}
 	local = ds_host_is_local(&t.addr);
@@ -1239,9 +1242,9 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 		return;
 	}
 	nets_refresh(s);
-	switch (ds__reach_target_policy(&t.addr, s->allow,
-	    s->cfg.n_allow_targets, s->cfg.allow_self, local == 1, s->nets,
-	    s->n_nets, &net)) {
+	switch (
+	    ds__reach_target_policy(&t.addr, s->allow, s->cfg.n_allow_targets,
+	        s->cfg.allow_self, local == 1, s->nets, s->n_nets, &net)) {
 	case DS__REACH_TARGET_OK:
 		break;
 	case DS__REACH_TARGET_ZONE:
@@ -1290,8 +1293,8 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 		    family_name(t.addr.family), c->name);
 		return;
 	}
-	i = budget_take(s, &s->checks, c->keys, c->n_keys,
-	    s->cfg.checks_per_min, 1);
+	i = budget_take(
+	    s, &s->checks, c->keys, c->n_keys, s->cfg.checks_per_min, 1);
 	if (i == -2) {
 		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
 		return;
@@ -1658,8 +1661,8 @@ ds_reach_server_new(struct ds_loop *loop,
 	 * every check instead: slower, never stale. */
 	s->mon_fd = ds_host_monitor_open();
 	if (s->mon_fd >= 0 &&
-	    ds_io_new(loop, s->mon_fd, DS_IO_IN, on_host_change, s,
-	        &s->mon_io) < 0) {
+	    ds_io_new(
+	        loop, s->mon_fd, DS_IO_IN, on_host_change, s, &s->mon_io) < 0) {
 		close(s->mon_fd);
 		s->mon_fd = -1;
 	}
@@ -2338,8 +2341,8 @@ cross_check(struct ds_reach_agent *a)
 static void
 claim_update(struct claim *cl)
 {
-	ds_io_set_events(cl->io, outq_empty(&cl->out) ? DS_IO_IN
-	                                              : DS_IO_IN | DS_IO_OUT);
+	ds_io_set_events(
+	    cl->io, outq_empty(&cl->out) ? DS_IO_IN : DS_IO_IN | DS_IO_OUT);
 }
 
 /* One line from the checker on the claim connection. */
@@ -2392,7 +2395,8 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct ds_reach_agent *a = userdata;
 	struct claim *cl = &a->claim;
-	char line[DS_REACH_LINE_MAX], as[DS_ADDR_STRLEN], ts[DS_ENDPOINT_STRLEN];
+	char line[DS_REACH_LINE_MAX], as[DS_ADDR_STRLEN],
+	    ts[DS_ENDPOINT_STRLEN];
 	ssize_t n;
 	int r;
 
@@ -2418,8 +2422,8 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (events & DS_IO_OUT) {
 		r = outq_flush(&cl->out, fd);
 		if (r < 0) {
-			agent_fail(a, r, "cannot send the claim: %s",
-			    ds_strerror(r));
+			agent_fail(
+			    a, r, "cannot send the claim: %s", ds_strerror(r));
 			return;
 		}
 		claim_update(cl);
@@ -2446,8 +2450,7 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 			break;
 		claim_line(a, line, took - 1);
 	}
-	if (a->phase != AG_DONE && cl->fd != -1 &&
-	    cl->in_len == sizeof(cl->in))
+	if (a->phase != AG_DONE && cl->fd != -1 && cl->in_len == sizeof(cl->in))
 		agent_fail(a, -EBADMSG, "the checker sent a line over %u bytes",
 		    DS_REACH_LINE_MAX);
 }
@@ -2481,14 +2484,15 @@ claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 	memcpy(cl->token, m->tokens[0], DS_REACH_TOKEN_HEX);
 	cl->token[DS_REACH_TOKEN_HEX] = '\0';
 	cl->to = m->prove_to;
-	atrace(a, "the checker asks this host to prove it holds %s: "
-	          "connecting from it to %s",
+	atrace(a,
+	    "the checker asks this host to prove it holds %s: "
+	    "connecting from it to %s",
 	    as, ts);
-	fd = socket(from.addr.family,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(
+	    from.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		agent_fail(a, -errno, "cannot claim %s: %s", as,
-		    ds_strerror(-errno));
+		agent_fail(
+		    a, -errno, "cannot claim %s: %s", as, ds_strerror(-errno));
 		return;
 	}
 	r = ds_endpoint_to_sockaddr(&from, &ss, &len);

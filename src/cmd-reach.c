@@ -527,8 +527,7 @@ reach_serve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			ds_addr_unmap(&ca, &ca);
-			if ((ca.family == AF_INET ? cfg.claim_v4
-			                          : cfg.claim_v6)
+			if ((ca.family == AF_INET ? cfg.claim_v4 : cfg.claim_v6)
 			        .addr.family != 0)
 				return cli_usage_error(&cmd_serve_role,
 				    "one --claim-address per family");

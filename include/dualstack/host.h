@@ -28,9 +28,9 @@ DS_EXPORT int ds_host_is_local(const struct ds_addr *a);
  * The networks of this host: for each IPv4 and IPv6 address of every
  * interface, the prefix it was assigned with (2001:db8:1::7/64 gives
  * 2001:db8:1::/64; the host bits are cleared, no zone is kept, so the
- * fe80::/64 of every interface is the same value). Writes at most max into ret (ret
- * may be NULL when max is 0) and returns how many there are, which may
- * be more than max, or -errno from getifaddrs().
+ * fe80::/64 of every interface is the same value). Writes at most max into ret
+ * (ret may be NULL when max is 0) and returns how many there are, which may be
+ * more than max, or -errno from getifaddrs().
  */
 DS_EXPORT int ds_host_prefixes(struct ds_prefix *ret, size_t max);
 

@@ -270,7 +270,7 @@ struct ds_reach_server_config {
 	 * 1:1 NAT stands in front), port 0 the port the control connection
 	 * reached (right for one dual-stack listener). */
 	struct ds_endpoint claim_v4, claim_v6;
-	uint32_t deadline_ms;    /* per check; 0: 5000 */
+	uint32_t deadline_ms; /* per check; 0: 5000 */
 	/* Checks per minute from one agent network: an IPv6 /64 or an IPv4
 	 * /32; an IPv6 /56 gets twice as many, a /48 and an IPv4 /24 four
 	 * times (all at once: a check takes from each). 0: 6. */

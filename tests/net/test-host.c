@@ -137,8 +137,8 @@ test_monitor_in_namespace(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) != 0)
-		print_message("# the child failed at step %d\n",
-		    WEXITSTATUS(status));
+		print_message(
+		    "# the child failed at step %d\n", WEXITSTATUS(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 

@@ -336,8 +336,8 @@ raw_open_family(struct raw *c, uint16_t port, bool v6)
 		sa = (struct sockaddr *)&sin6;
 		len = sizeof(sin6);
 	}
-	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
+	c->fd = socket(
+	    sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	assert_true(c->fd >= 0);
 	assert_true(connect(c->fd, sa, len) == 0 || errno == EINPROGRESS);
 }
@@ -446,10 +446,11 @@ raw_claim(struct raw *c, char token[DS_REACH_TOKEN_HEX + 1])
 	assert_true(raw_line(c, line, sizeof(line)));
 	assert_int_equal(ds_reach_msg_parse(line, strlen(line), &m, NULL), 0);
 	assert_int_equal(m.type, DS_REACH_MSG_PROVE);
-	assert_true(ds_addr_equal(&m.prove_to.addr, &(struct ds_addr){
-	                                                .family = AF_INET6,
-	                                                .u.bytes[15] = 1,
-	                                            }));
+	assert_true(ds_addr_equal(&m.prove_to.addr,
+	    &(struct ds_addr){
+	        .family = AF_INET6,
+	        .u.bytes[15] = 1,
+	    }));
 	assert_int_equal(m.prove_to.port, T.port6);
 	memcpy(token, m.tokens[0], DS_REACH_TOKEN_HEX);
 	token[DS_REACH_TOKEN_HEX] = '\0';
@@ -1119,11 +1120,12 @@ test_claim_from_elsewhere(void **state)
 
 	raw_open(&k, T.port4); /* from 127.0.0.1 */
 	raw_expect(&k, "DSREACH 2");
-	snprintf(msg, sizeof(msg), "CLAIM %.*s\n", DS_REACH_TOKEN_HEX,
-	    m.tokens[0]);
+	snprintf(
+	    msg, sizeof(msg), "CLAIM %.*s\n", DS_REACH_TOKEN_HEX, m.tokens[0]);
 	raw_send(&k, msg);
-	raw_expect(&k, "ERR target this claim comes from 127.0.0.1, not from "
-	               "the target 127.0.0.2");
+	raw_expect(&k,
+	    "ERR target this claim comes from 127.0.0.1, not from "
+	    "the target 127.0.0.2");
 	raw_expect(&c, "ERR target the claim came from 127.0.0.1");
 	raw_expect_eof(&c);
 	raw_close(&c);
@@ -1250,8 +1252,9 @@ test_target_budget(void **state)
 	raw_expect(&c, "DSREACH 2");
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 5 port-only\n", port);
 	raw_send(&c, msg);
-	raw_expect(&c, "ERR count 5 test connections: this checker makes 1 "
-	               "to 4");
+	raw_expect(&c,
+	    "ERR count 5 test connections: this checker makes 1 "
+	    "to 4");
 	raw_close(&c);
 	raw_open(&c, T.port4);
 	raw_expect(&c, "DSREACH 2");
@@ -1265,8 +1268,9 @@ test_target_budget(void **state)
 	while (strcmp(line, "DONE") != 0);
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 2 port-only\n", port);
 	raw_send(&c, msg);
-	raw_expect(&c, "ERR rate 127.0.0.1/32 has had its 4 test connections "
-	               "this minute");
+	raw_expect(&c,
+	    "ERR rate 127.0.0.1/32 has had its 4 test connections "
+	    "this minute");
 	raw_close(&c);
 	close(fd);
 }
@@ -1295,8 +1299,8 @@ test_budget_table_full(void **state)
 		struct raw c;
 
 		memset(&c, 0, sizeof(c));
-		c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
+		c.fd = socket(
+		    AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		assert_true(c.fd >= 0);
 		/* 127.1.0.1, 127.1.1.1, ... 127.9.52.1: a /24 each. */
 		sin.sin_addr.s_addr = htonl(0x7f010001u + (i << 8));
@@ -1576,14 +1580,18 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_free_midway, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_claim_from_elsewhere, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_claim_missing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_claim_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_claim_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_claim_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_per_source, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_target_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_target_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_budget_table_full, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lying_checker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_lying_checker, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_unknown_token_repeated, setup, teardown),
 	};
