@@ -87,8 +87,15 @@ bench: bench-deps
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
 
+# The build directory is pointed at PREFIX first: meson reconfigures when
+# it changed, so the prefix given is the one used, whatever the build was
+# set up with. As root, ldconfig then refreshes the dynamic linker's cache
+# (as a Debian package's postinst does), so programs linked against
+# libdualstack.so find it in a prefix the linker searches.
 install: build
+	meson configure $(BUILD) -Dprefix=$(abspath $(PREFIX))
 	meson install -C $(BUILD)
+	@PREFIX='$(abspath $(PREFIX))' BUILD='$(BUILD)' sh doc/install-notes.sh
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz build-bench
