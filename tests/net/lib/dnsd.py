@@ -6,8 +6,8 @@ Answers A and AAAA queries from a table, over UDP and TCP, with a
 configurable delay per query type; standard library only.
 
   dnsd.py [--listen ADDR]... [--port N] [--zone FILE] [--record REC]...
-          [--ttl SEC] [--delay TYPE=MS]... [--log FILE] [--pidfile FILE]
-          [--no-tcp]
+          [--ttl SEC] [--delay TYPE=MS]... [--drop TYPE[=N]]...
+          [--drop-second MS] [--log FILE] [--pidfile FILE] [--no-tcp]
 
 A record (in a zone file, one a line, '#' starts a comment, or given with
 --record) is "NAME TYPE VALUE [TTL]" with TYPE A or AAAA, e.g.
@@ -27,11 +27,27 @@ Anything that does not parse as a one-question query is ignored.
 AAAA, or any type name or number) by MS milliseconds; held-back answers
 do not delay other queries (a timer thread sends them).
 
+Faults, over UDP (TCP queries are always answered):
+
+--drop TYPE[=N] drops the first N queries of that type from each source
+address and port (every one without =N), as a filter that drops AAAA
+queries does; with N, the client's retry from the same socket gets
+through.
+
+--drop-second MS drops a query that arrives from the same source address
+and port as the one before it, less than MS milliseconds after it: the
+stateful firewall or NAT that keeps one entry per UDP "session" and loses
+the second of two queries sent back to back from one socket (glibc's A and
+AAAA; what "options single-request-reopen" works around). The first query
+from a port, and any after a pause of MS, are answered.
+
 --log FILE appends one line per event, flushed at once:
-  EPOCH recv PROTO TYPE NAME delay=MS from=ADDR
+  EPOCH recv PROTO TYPE NAME delay=MS from=ADDR port=PORT
   EPOCH send PROTO TYPE NAME rcode=RCODE answers=N
+  EPOCH drop PROTO TYPE NAME reason=REASON from=ADDR port=PORT
 where EPOCH is seconds since the epoch with microseconds, NAME is the
-queried name as sent (lower-cased, with a trailing dot).
+queried name as sent (lower-cased, with a trailing dot), REASON "type"
+(--drop) or "second" (--drop-second).
 
 --pidfile FILE is written once every socket is bound (so it doubles as a
 readiness signal) and removed on exit. SIGTERM and SIGINT end it cleanly
@@ -191,6 +207,15 @@ class Server:
         for d in args.delay:
             t, _, ms = d.partition("=")
             self.delays[parse_type(t)] = float(ms) / 1000.0
+        # --drop: type -> how many to drop per source (None: every one).
+        self.drops = {}
+        for d in args.drop:
+            t, eq, n = d.partition("=")
+            self.drops[parse_type(t)] = int(n) if eq else None
+        self.drop_second = args.drop_second / 1000.0
+        # (address, port) -> [when its last query arrived (monotonic),
+        # {type: queries of that type dropped}].
+        self.last_seen = {}
         self.log_file = open(args.log, "a") if args.log else None
         self.log_lock = threading.Lock()
         self.stop = threading.Event()
@@ -253,6 +278,27 @@ class Server:
             except OSError:
                 pass
 
+    def dropped(self, qtype, peer, now):
+        """Whether --drop or --drop-second drops this UDP query: the
+        reason, or None."""
+        seen = self.last_seen.pop(peer, None)
+        last = seen[0] if seen else None
+        dropped = seen[1] if seen else {}
+        self.last_seen[peer] = [now, dropped]
+        if len(self.last_seen) > 4096:  # bounded, oldest first
+            del self.last_seen[next(iter(self.last_seen))]
+        if qtype in self.drops:
+            limit = self.drops[qtype]
+            if limit is None:
+                return "type"
+            if dropped.get(qtype, 0) < limit:
+                dropped[qtype] = dropped.get(qtype, 0) + 1
+                return "type"
+        if (self.drop_second > 0 and last is not None
+                and now - last < self.drop_second):
+            return "second"
+        return None
+
     def handle(self, msg, proto, peer):
         """Parse msg; return (delay, response, logline) or None."""
         q = parse_query(msg)
@@ -260,9 +306,16 @@ class Server:
             return None
         qtype = q[3]
         name = norm_name(".".join(l.decode("latin-1") for l in q[2]))
+        if proto == "udp":
+            why = self.dropped(qtype, peer, time.monotonic())
+            if why:
+                self.log("drop %s %s %s reason=%s from=%s port=%d", proto,
+                         type_name(qtype), name, why, peer[0], peer[1])
+                return None
         delay = self.delay_for(qtype)
-        self.log("recv %s %s %s delay=%d from=%s", proto, type_name(qtype),
-                 name, round(delay * 1000), peer)
+        self.log("recv %s %s %s delay=%d from=%s port=%d", proto,
+                 type_name(qtype), name, round(delay * 1000), peer[0],
+                 peer[1])
         resp, rcode, n = build_answer(msg, q, self.zone, proto == "udp")
         sent = "send %s %s %s rcode=%s answers=%d" % (
             proto, type_name(qtype), name, RCODES.get(rcode, rcode), n)
@@ -273,7 +326,7 @@ class Server:
             msg, peer = s.recvfrom(65535)
         except OSError:
             return
-        r = self.handle(msg, "udp", peer[0])
+        r = self.handle(msg, "udp", peer[:2])
         if r is None:
             return
         delay, resp, sent = r
@@ -301,7 +354,7 @@ class Server:
                 msg = self.recv_exact(c, n)
                 if msg is None:
                     return
-                r = self.handle(msg, "tcp", peer[0])
+                r = self.handle(msg, "tcp", peer[:2])
                 if r is None:
                     return  # malformed: drop the connection
                 delay, resp, sent = r
@@ -361,6 +414,12 @@ def main():
                    help="TTL of records that give none")
     p.add_argument("--delay", action="append", default=[],
                    help="TYPE=MS: answer queries of TYPE after MS ms")
+    p.add_argument("--drop", action="append", default=[],
+                   help="TYPE[=N]: drop the first N UDP queries of TYPE "
+                   "from each source address and port (all without =N)")
+    p.add_argument("--drop-second", type=float, default=0, metavar="MS",
+                   help="drop a UDP query from the same address and port "
+                   "as the one before, within MS ms of it")
     p.add_argument("--log", help="append one line per query and answer")
     p.add_argument("--pidfile", help="written when ready, removed on exit")
     p.add_argument("--no-tcp", action="store_true", help="UDP only")
@@ -381,6 +440,14 @@ def main():
             parse_type(t)
             if float(ms) < 0:
                 raise ValueError("--delay: negative delay %r" % d)
+        for d in args.drop:
+            t, eq, n = d.partition("=")
+            parse_type(t)
+            if eq and (not n.isdigit() or int(n) < 1):
+                raise ValueError("--drop wants TYPE or TYPE=N, N >= 1: %r"
+                                 % d)
+        if args.drop_second < 0:
+            raise ValueError("--drop-second: negative time")
     except (OSError, ValueError) as e:
         print("dnsd: %s" % e, file=sys.stderr)
         return 2
