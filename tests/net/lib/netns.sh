@@ -78,7 +78,18 @@
 #                          SYN retransmitted after the 1 s initial RTO ends
 #                          the connect. A test that needs an immediate
 #                          IPv6 failure should use netns_reject_rst.
+#   netns_drop_udp NS FAMILY [ADDR] [PORT]
+#                          nftables: silently drop inbound UDP in NS, as
+#                          netns_drop does TCP SYNs (a dead DNS server:
+#                          SERVER, ip6, 2001:db8::99, 53).
 #   netns_flush NS         remove every rule the functions above added.
+#   netns_resolv_conf NS TEXT
+#                          give NS a resolv.conf of its own: TEXT goes to
+#                          /etc/netns/NAME/resolv.conf, which "ip netns
+#                          exec" (netns_exec) mounts over /etc/resolv.conf
+#                          for every command it runs, glibc's and ours.
+#                          Call it again to change it; netns_cleanup
+#                          removes it (and /etc/netns when it made it).
 #   netns_cleanup          end the processes (those spawned and any other
 #                          still in the namespaces), delete the namespaces
 #                          (the veth goes with them). Idempotent.
@@ -224,9 +235,11 @@ netns_add_addr() {
 	esac
 }
 
-# _netns_rule NS FAMILY ADDR PORT VERDICT: add one input rule for TCP SYNs.
+# _netns_rule NS FAMILY ADDR PORT VERDICT [PROTO]: add one input rule, for
+# TCP SYNs (PROTO tcp, the default) or for any UDP datagram (udp).
 _netns_rule() {
-	local ns fam=$2 addr=${3:--} port=${4:--} verdict=$5 match=
+	local ns fam=$2 addr=${3:--} port=${4:--} verdict=$5 proto=${6:-tcp}
+	local match=
 	ns=$(_netns_name "$1")
 	case $fam in
 	ip) match="meta nfproto ipv4" ;;
@@ -243,14 +256,20 @@ _netns_rule() {
 		*) match="$match ip daddr $addr" ;;
 		esac
 	fi
-	[ "$port" != - ] && match="$match tcp dport $port"
+	if [ "$proto" = udp ]; then
+		match="$match meta l4proto udp"
+		[ "$port" != - ] && match="$match udp dport $port"
+	else
+		[ "$port" != - ] && match="$match tcp dport $port"
+		match="$match tcp flags & (syn | ack) == syn"
+	fi
 	ip netns exec "$ns" nft -f - <<EOF
 table inet ds_test {
 	chain input {
 		type filter hook input priority 0; policy accept;
 	}
 }
-add rule inet ds_test input $match tcp flags & (syn | ack) == syn $verdict
+add rule inet ds_test input $match $verdict
 EOF
 }
 
@@ -272,6 +291,12 @@ netns_drop() {
 	local _a _p
 	_netns_split "${@:3}"
 	_netns_rule "$1" "$2" "$_a" "$_p" drop
+}
+
+netns_drop_udp() {
+	local _a _p
+	_netns_split "${@:3}"
+	_netns_rule "$1" "$2" "$_a" "$_p" drop udp
 }
 
 netns_reject_rst() {
@@ -302,6 +327,24 @@ netns_flush() {
 	ns=$(_netns_name "$1")
 	ip netns exec "$ns" nft delete table inet ds_test 2>/dev/null
 	return 0
+}
+
+_netns_etc=()
+_netns_made_etc=
+
+netns_resolv_conf() {
+	local ns
+	ns=$(_netns_name "$1")
+	# Another run may make it at the same time: fine either way.
+	if [ ! -d /etc/netns ] && mkdir /etc/netns 2>/dev/null; then
+		_netns_made_etc=1
+	fi
+	[ -d /etc/netns ] || return 1
+	if [ ! -d "/etc/netns/$ns" ]; then
+		mkdir "/etc/netns/$ns" || return 1
+		_netns_etc+=("/etc/netns/$ns")
+	fi
+	printf '%s\n' "$2" >"/etc/netns/$ns/resolv.conf"
 }
 
 # _netns_alive PID: true while PID runs (a zombie does not count: one of
@@ -349,6 +392,12 @@ netns_cleanup() {
 		_netns_delete "$ns"
 	done
 	_netns_created=()
+	for ns in "${_netns_etc[@]}"; do
+		rm -rf "$ns"
+	done
+	_netns_etc=()
+	[ -n "$_netns_made_etc" ] && rmdir /etc/netns 2>/dev/null
+	_netns_made_etc=
 	[ -n "$NETNS_DIR" ] && rm -rf "$NETNS_DIR"
 	NETNS_DIR=
 	return 0
@@ -367,6 +416,16 @@ netns_reap_stale() {
 		[ "$pid" = $$ ] && continue
 		kill -0 "$pid" 2>/dev/null && continue
 		_netns_delete "$ns"
+	done
+	# resolv.conf files of runs killed before their cleanup.
+	for ns in /etc/netns/ds-test-*-client /etc/netns/ds-test-*-server; do
+		[ -d "$ns" ] || continue
+		pid=${ns#/etc/netns/ds-test-}
+		pid=${pid%-*}
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		[ "$pid" = $$ ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		rm -rf "$ns"
 	done
 	# Scratch directories of runs that were killed before their cleanup.
 	local d
