@@ -163,6 +163,81 @@ DS_EXPORT bool ds_resolve_is_done(const struct ds_resolve *r);
  * callback. NULL-safe; returns NULL. */
 DS_EXPORT struct ds_resolve *ds_resolve_free(struct ds_resolve *r);
 
+/* --- resolv.conf options ---------------------------------------------------
+ *
+ * The "options" of resolv.conf(5) as glibc 2.36 reads them
+ * (res_setoptions() in resolv/res_init.c): words separated by blanks,
+ * each compared by its beginning ("rotatex" is "rotate"), numbers read by
+ * atoi() ("timeout:2s" is 2, "timeout:" 0) and capped. The parser applies
+ * the same rules, so what it finds is what glibc would do, and also
+ * counts the words glibc would read differently from what they say (a
+ * number that is not one, out of range, trailing text) or ignore
+ * (unknown), so that a diagnostic can point at them.
+ */
+
+/* glibc's defaults and caps, <resolv.h>. */
+#define DS_RESOLV_TIMEOUT_DEFAULT 5u  /* RES_TIMEOUT, seconds */
+#define DS_RESOLV_TIMEOUT_MAX 30u     /* RES_MAXRETRANS */
+#define DS_RESOLV_ATTEMPTS_DEFAULT 2u /* RES_DFLRETRY */
+#define DS_RESOLV_ATTEMPTS_MAX 5u     /* RES_MAXRETRY */
+#define DS_RESOLV_NDOTS_DEFAULT 1u
+#define DS_RESOLV_NDOTS_MAX 15u /* RES_MAXNDOTS */
+
+/* Which options were given: bits of ds_resolv_options.set. */
+#define DS_RESOLV_OPT_NDOTS (1u << 0)
+#define DS_RESOLV_OPT_TIMEOUT (1u << 1)
+#define DS_RESOLV_OPT_ATTEMPTS (1u << 2)
+#define DS_RESOLV_OPT_ROTATE (1u << 3)
+#define DS_RESOLV_OPT_SINGLE_REQUEST (1u << 4)
+#define DS_RESOLV_OPT_SINGLE_REQUEST_REOPEN (1u << 5)
+
+struct ds_resolv_options {
+	unsigned set; /* DS_RESOLV_OPT_* */
+	/*
+	 * The values glibc uses. timeout_s 0 ("timeout:0", "timeout:x")
+	 * is what glibc stores; it then waits 1 s per try, and so does
+	 * ds_resolve. attempts 0 makes glibc send nothing at all;
+	 * ds_resolve tries once.
+	 */
+	unsigned ndots;     /* 0 to DS_RESOLV_NDOTS_MAX */
+	unsigned timeout_s; /* 0 to DS_RESOLV_TIMEOUT_MAX */
+	unsigned attempts;  /* 0 to DS_RESOLV_ATTEMPTS_MAX */
+	bool rotate;
+	bool single_request;
+	bool single_request_reopen;
+	/*
+	 * Words glibc would ignore or read other than they are written;
+	 * the first one's place: offset and length in the text given (for
+	 * ds_resolv_conf_parse(), in the file, with its 1-based line).
+	 */
+	unsigned n_bad;
+	size_t bad_pos;
+	size_t bad_len;
+	unsigned bad_line;
+};
+
+/* glibc's defaults: timeout 5, attempts 2, ndots 1, nothing set. */
+DS_EXPORT void ds_resolv_options_init(struct ds_resolv_options *o);
+
+/*
+ * Apply the words of text (len bytes: what follows "options" on a line,
+ * or $RES_OPTIONS) to *o, later words overriding earlier ones as in
+ * glibc. Returns the number of bad words found in text (>= 0), or -EINVAL
+ * when o or text is NULL. Pure: no allocation, no I/O.
+ */
+DS_EXPORT int ds_resolv_options_parse(
+    struct ds_resolv_options *o, const char *text, size_t len);
+
+/*
+ * Apply every "options" line of a whole resolv.conf (len bytes) to *o, in
+ * order, as glibc does: a line that starts with "options" and a blank;
+ * lines with ';' or '#' in the first column are comments. Other lines
+ * (nameserver, search, ...) are left to c-ares. Returns the number of bad
+ * words (>= 0) or -EINVAL. Pure.
+ */
+DS_EXPORT int ds_resolv_conf_parse(
+    struct ds_resolv_options *o, const char *text, size_t len);
+
 /* Which families this host can use (see the top of this file). */
 struct ds_addrconfig {
 	bool v4; /* an IPv4 address other than 127.0.0.0/8 */
