@@ -11,17 +11,51 @@
  * getaddrinfo() cannot give. Each query reports its own answers, TTLs,
  * outcome and time taken, which is also what shows a slow or lost AAAA.
  *
- * c-ares reads /etc/resolv.conf (servers, search domains, ndots, timeout,
- * attempts, rotate; and $LOCALDOMAIN, $RES_OPTIONS) and /etc/hosts, as the
- * system resolver does; a name in the hosts file is answered from there
- * without DNS, per family (a name the file has only as IPv4 is still asked
- * of DNS for AAAA). The hosts file may be named by $CARES_HOSTS, as c-ares
- * allows. "localhost" is never sent to DNS (RFC 6761 section 6.3): the
- * hosts file answers it, else the loopback address, source "hosts". A
- * numeric host -- IPv4, IPv6, an IPv6 literal with a zone ("fe80::1%eth0")
- * -- is answered at once, without DNS and without c-ares; the other family
- * is not asked (but with the address's family filtered out by
- * DS_RESOLVE_ONLY_V4/V6, the asked query ends with -DS_E_DNS_NODATA).
+ * The two queries leave from different sockets (different source ports),
+ * always: a stateful firewall or NAT that keeps one entry per UDP
+ * "session" loses the second of two queries sent back to back from one
+ * socket, which is what glibc's "options single-request-reopen" works
+ * around. Each (server, query type) pair has a c-ares channel of its own:
+ * c-ares 1.18 (Debian 12) sends every query of a channel from one socket
+ * per server, and has no per-query socket option (ARES_OPT_UDP_MAX_QUERIES
+ * came with 1.20).
+ *
+ * Servers are raced, Happy Eyeballs style: a query goes to the first
+ * server; when that has not answered within its delay (200 ms, or four
+ * times its measured answer time within 100 to 300 ms), the next server is
+ * asked too, and so on; one that fails (SERVFAIL, REFUSED, refused
+ * connection, every try timed out) makes the next one asked at once. The
+ * first answer (addresses, NXDOMAIN or NODATA) is taken and the others are
+ * cancelled. With a history (ds_resolve_opts.history), servers that failed
+ * or stayed silent recently are asked last, so the next lookup starts with
+ * a live one; their answer times shape the delays.
+ *
+ * Configuration is read as glibc reads it. /etc/resolv.conf gives the
+ * servers, search domains and options; c-ares 1.18 reads the servers and
+ * search domains but, of glibc's options, only "ndots:" and "rotate"
+ * (it takes BIND's "retrans:" and "retry:" instead of "timeout:" and
+ * "attempts:"), so the options are parsed here (ds_resolv_conf_parse())
+ * and handed to c-ares: "timeout:" (seconds per try, 5 by default, at
+ * most 30; each later try of a server waits twice as long), "attempts:"
+ * (tries per server, 2 by default, at most 5), "ndots:" (1, at most 15),
+ * "rotate" (the first server asked rotates between lookups) and
+ * "single-request" (A is sent only once AAAA is done).
+ * "single-request-reopen" asks for what is always done (separate
+ * sockets). $RES_OPTIONS amends the file's options and $LOCALDOMAIN
+ * replaces its search domains, as in glibc. "retrans:" and "retry:" are
+ * ignored, as glibc ignores them.
+ *
+ * /etc/hosts is read as the system's lookup order says (c-ares reads
+ * nsswitch.conf): before DNS (the usual "files dns"), or after it. A name
+ * in the hosts file is answered from there without DNS, per family (a
+ * name the file has only as IPv4 is still asked of DNS for AAAA). The
+ * hosts file may be named by $CARES_HOSTS, as c-ares allows. "localhost"
+ * is never sent to DNS (RFC 6761 section 6.3): the hosts file answers it,
+ * else the loopback address, source "hosts". A numeric host -- IPv4,
+ * IPv6, an IPv6 literal with a zone ("fe80::1%eth0") -- is answered at
+ * once, without DNS and without c-ares; the other family is not asked
+ * (but with the address's family filtered out by DS_RESOLVE_ONLY_V4/V6,
+ * the asked query ends with -DS_E_DNS_NODATA).
  *
  * Address-family filtering (DS_RESOLVE_ADDRCONFIG, the default), like
  * getaddrinfo()'s AI_ADDRCONFIG: a family is not asked for when the host
@@ -34,7 +68,7 @@
  * asks for both, as glibc's getaddrinfo() does.
  *
  * Threads: a ds_resolve belongs to its loop's thread. Handles are
- * independent; each has its own c-ares channel.
+ * independent, but may share a history (in the same thread).
  */
 
 #include <stdbool.h>
@@ -98,6 +132,16 @@ struct ds_resolve_query {
 	const char *canonname;
 	const struct ds_resolve_answer *answers; /* in the server's order */
 	size_t n_answers;
+	/*
+	 * DNS only (0 and -1 otherwise): the servers this query was sent to,
+	 * the tries that timed out (on every server together), and the
+	 * server whose answer ended it (an index for ds_resolve_servers()),
+	 * -1 when none did. More than one server asked, or a timeout, means
+	 * the query needed a retry: ds_resolve_servers() says where.
+	 */
+	unsigned servers_asked;
+	unsigned timeouts;
+	int server;
 };
 
 /* Which families to ask for. */
@@ -107,6 +151,8 @@ enum ds_resolve_family {
 	DS_RESOLVE_ONLY_V6,        /* AAAA only */
 	DS_RESOLVE_ONLY_V4,        /* A only */
 };
+
+struct ds_resolve_history;
 
 /* How to resolve. Zero-initialise, then set what you need. */
 struct ds_resolve_opts {
@@ -120,14 +166,28 @@ struct ds_resolve_opts {
 	 * -DS_E_DNS_CONFIG.
 	 */
 	const char *servers;
-	/* Per-try timeout in ms (c-ares doubles it on each round); 0 keeps
-	 * resolv.conf's "options timeout:", or c-ares's default. */
+	/* Per-try timeout in ms (each later try of a server waits twice as
+	 * long); 0 keeps resolv.conf's "options timeout:", else glibc's
+	 * default, 5 s. */
 	uint32_t timeout_ms;
-	/* Rounds through the servers; 0 keeps resolv.conf's "options
-	 * attempts:", or c-ares's default. */
+	/* Tries per server; 0 keeps resolv.conf's "options attempts:", else
+	 * glibc's default, 2. */
 	uint32_t tries;
 	/* Skip /etc/hosts (ask DNS only). */
 	bool no_hosts;
+	/*
+	 * The resolv.conf to read instead of /etc/resolv.conf (servers,
+	 * search domains, options), for another root or a test; NULL:
+	 * /etc/resolv.conf. A file that does not exist means defaults, as
+	 * for glibc.
+	 */
+	const char *resolv_conf;
+	/*
+	 * What happened with each server before, used to order the servers
+	 * and time the race, and updated as answers come; NULL: none. The
+	 * caller owns it; it must outlive every handle that uses it.
+	 */
+	struct ds_resolve_history *history;
 };
 
 struct ds_resolve;
@@ -155,6 +215,58 @@ DS_EXPORT int ds_resolve_new(struct ds_loop *loop, const char *name,
 /* The state of one query (never NULL for a valid type). */
 DS_EXPORT const struct ds_resolve_query *ds_resolve_get(
     const struct ds_resolve *r, enum ds_resolve_type type);
+
+/* --- The servers of a lookup ---------------------------------------------- */
+
+/* What became of one query at one server. */
+enum ds_resolve_ns_state {
+	DS_RESOLVE_NS_NOT_ASKED = 0,
+	DS_RESOLVE_NS_ASKING,    /* sent, nothing back yet */
+	DS_RESOLVE_NS_ANSWERED,  /* its answer ended the query */
+	DS_RESOLVE_NS_ERROR,     /* it answered SERVFAIL, REFUSED or a bad
+	                          * answer, or refused the connection */
+	DS_RESOLVE_NS_TIMED_OUT, /* every try to it timed out */
+	DS_RESOLVE_NS_GIVEN_UP,  /* still silent past its delay when a server
+	                          * asked after it answered: cancelled */
+	DS_RESOLVE_NS_CANCELLED, /* asked, but another answered within its
+	                          * delay, or the handle was freed */
+};
+
+/* "not-asked", "asking", "answered", "error", "timed-out", "given-up",
+ * "cancelled". */
+DS_EXPORT const char *ds_resolve_ns_state_name(enum ds_resolve_ns_state s);
+
+struct ds_resolve_ns_query {
+	enum ds_resolve_ns_state state;
+	/* ANSWERED: the answer's (0, NXDOMAIN, NODATA); ERROR and
+	 * TIMED_OUT: why; else 0. */
+	int status;
+	unsigned timeouts; /* tries to it that timed out */
+	/* Microseconds since ds_resolve_new(): when it was asked, and when
+	 * it ended (any state past ASKING); 0 before. */
+	uint64_t start_us;
+	uint64_t end_us;
+};
+
+/* One server of a lookup. */
+struct ds_resolve_server {
+	struct ds_endpoint ep;
+	/* The history says it failed or stayed silent recently: asked only
+	 * after the others. */
+	bool demoted;
+	/* How long it is given before the next server is asked too. */
+	uint32_t delay_ms;
+	struct ds_resolve_ns_query q[DS_RESOLVE_TYPES];
+};
+
+/*
+ * The servers of this lookup, in the order they are asked (resolv.conf's
+ * or opts.servers', rotated with "options rotate", demoted ones last).
+ * *ret_n is 0 (and the result NULL) when DNS is not used: a numeric name,
+ * "localhost". Valid until ds_resolve_free().
+ */
+DS_EXPORT const struct ds_resolve_server *ds_resolve_servers(
+    const struct ds_resolve *r, size_t *ret_n);
 
 /* True once every asked query is done. */
 DS_EXPORT bool ds_resolve_is_done(const struct ds_resolve *r);

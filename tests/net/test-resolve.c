@@ -5,7 +5,12 @@
  * callbacks, a held-back AAAA, NXDOMAIN against NODATA, a server that
  * never answers, a port where nothing listens, numeric names, family
  * filters, search domains ($LOCALDOMAIN), a hosts file ($CARES_HOSTS),
- * and freeing the handle from its own callback.
+ * and freeing the handle from its own callback. Then the race of
+ * servers: a silent first server given up for the second, a refusing one
+ * passed over at once, every server silent, the history putting the live
+ * server first; AAAA and A from separate sockets against a responder that
+ * drops a second query from one socket; a lost query sent again; and
+ * resolv.conf's options (a private file) and $RES_OPTIONS followed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +34,7 @@
 #include "dualstack/error.h"
 #include "dualstack/loop.h"
 #include "dualstack/resolve.h"
+#include "resolve-int.h"
 
 /* --- The test DNS server ---------------------------------------------------
  */
@@ -106,6 +112,23 @@ free_port(void)
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
+}
+
+/* A UDP socket on 127.0.0.1 that nobody reads: queries vanish, without
+ * an ICMP error. Its port into *ret_port; the caller closes the fd. */
+static int
+sink(uint16_t *ret_port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*ret_port = ntohs(sin.sin_port);
+	return fd;
 }
 
 /* Start dnsd.py with the given extra arguments (NULL-terminated). */
@@ -461,22 +484,17 @@ test_nxdomain_nodata(void **state)
 static void
 test_timeout(void **state)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sin);
 	struct ds_resolve_opts o = {
 	    .family = DS_RESOLVE_BOTH, .timeout_ms = 200, .tries = 1};
 	char servers[64];
 	const struct ds_resolve_query *q;
 	struct run t;
+	uint16_t port;
 	int fd;
 
 	(void)state;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sin.sin_port));
+	fd = sink(&port);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", port);
 	o.servers = servers;
 	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
 	assert_int_equal(t.calls, 2);
@@ -802,6 +820,456 @@ test_addrconfig(void **state)
 	run_end(&t);
 }
 
+/* --- The race of servers -------------------------------------------------
+ */
+
+static const struct ds_resolve_ns_query *
+nsq(const struct ds_resolve *r, size_t i, enum ds_resolve_type t)
+{
+	const struct ds_resolve_server *sv;
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	assert_true(i < n);
+	return &sv[i].q[t];
+}
+
+static uint16_t
+server_port(const struct ds_resolve *r, size_t i)
+{
+	const struct ds_resolve_server *sv;
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	assert_true(i < n);
+	return sv[i].ep.port;
+}
+
+/*
+ * A silent first server: each query goes to the second once the first
+ * has had its delay, and the first is given up. With a history, the next
+ * lookup starts with the live server and never asks the silent one.
+ */
+static void
+test_dead_first_server(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 2};
+	struct ds_resolve_history *h;
+	const struct ds_resolve_server *sv;
+	struct ds_resolve_ns_record rec;
+	char servers[128];
+	uint16_t dead;
+	struct run t;
+	size_t n;
+	int fd;
+
+	(void)state;
+	NEED_DNSD(fast);
+	fd = sink(&dead);
+	snprintf(
+	    servers, sizeof(servers), "127.0.0.1:%u,%s", dead, fast.servers);
+	assert_int_equal(ds_resolve_history_new(0, &h), 0);
+	o.servers = servers;
+	o.history = h;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(sv[0].ep.port, dead);
+	assert_false(sv[0].demoted || sv[1].demoted);
+	assert_int_equal(sv[0].delay_ms, 200);
+	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
+		const struct ds_resolve_query *q = ds_resolve_get(t.r, i);
+
+		assert_int_equal(q->status, 0);
+		assert_int_equal(q->server, 1);
+		assert_int_equal(q->servers_asked, 2);
+		assert_int_equal(q->timeouts, 0);
+		assert_int_equal(nsq(t.r, 0, i)->state, DS_RESOLVE_NS_GIVEN_UP);
+		assert_int_equal(nsq(t.r, 1, i)->state, DS_RESOLVE_NS_ANSWERED);
+		/* Asked once the first had had its delay, not before. */
+		assert_true(nsq(t.r, 1, i)->start_us >=
+		    nsq(t.r, 0, i)->start_us + 190000);
+	}
+	run_end(&t);
+	assert_int_equal(
+	    ds_resolve_history_lookup(h,
+	        &(struct ds_endpoint){.port = dead,
+	            .addr = {.family = AF_INET, .u.bytes = {127, 0, 0, 1}}},
+	        &rec),
+	    0);
+	assert_int_equal(rec.outcome, DS_RESOLVE_NS_NO_ANSWER);
+
+	/* The next lookup: the live server first, alone. */
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(sv[0].ep.port, fast.port);
+	assert_false(sv[0].demoted);
+	assert_true(sv[1].demoted);
+	/* Its delay now follows its measured answer time. */
+	assert_true(sv[0].delay_ms >= 100 && sv[0].delay_ms <= 300);
+	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
+		const struct ds_resolve_query *q = ds_resolve_get(t.r, i);
+
+		assert_int_equal(q->status, 0);
+		assert_int_equal(q->server, 0);
+		assert_int_equal(q->servers_asked, 1);
+		assert_int_equal(
+		    nsq(t.r, 1, i)->state, DS_RESOLVE_NS_NOT_ASKED);
+	}
+	run_end(&t);
+	ds_resolve_history_free(h);
+	close(fd);
+}
+
+/* A first server that refuses (nothing listens: ICMP port unreachable):
+ * the second is asked at once, without waiting for the delay. */
+static void
+test_refusing_first_server(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	char servers[128];
+	struct run t;
+
+	(void)state;
+	NEED_DNSD(fast);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u,%s", free_port(),
+	    fast.servers);
+	o.servers = servers;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
+		const struct ds_resolve_ns_query *a = nsq(t.r, 0, i);
+		const struct ds_resolve_ns_query *b = nsq(t.r, 1, i);
+
+		assert_int_equal(ds_resolve_get(t.r, i)->status, 0);
+		assert_int_equal(ds_resolve_get(t.r, i)->server, 1);
+		assert_int_equal(a->state, DS_RESOLVE_NS_ERROR);
+		assert_int_equal(a->status, -ECONNREFUSED);
+		assert_true(b->start_us >= a->end_us);
+		assert_true(b->start_us < a->start_us + 150000);
+	}
+	run_end(&t);
+}
+
+/* Every server silent: each is asked in turn, and the query times out
+ * once the last has used its tries. */
+static void
+test_all_silent(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 100, .tries = 2};
+	const struct ds_resolve_query *q;
+	char servers[128];
+	uint16_t p1, p2;
+	struct run t;
+	int fd1, fd2;
+
+	(void)state;
+	fd1 = sink(&p1);
+	fd2 = sink(&p2);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u,127.0.0.1:%u", p1, p2);
+	o.servers = servers;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	q = ds_resolve_get(t.r, DS_RESOLVE_A);
+	assert_int_equal(q->status, -ETIMEDOUT);
+	assert_int_equal(q->server, -1);
+	assert_int_equal(q->servers_asked, 2);
+	assert_int_equal(q->timeouts, 4);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+		    nsq(t.r, i, DS_RESOLVE_A)->state, DS_RESOLVE_NS_TIMED_OUT);
+		assert_int_equal(nsq(t.r, i, DS_RESOLVE_A)->timeouts, 2);
+		assert_int_equal(nsq(t.r, i, DS_RESOLVE_AAAA)->state,
+		    DS_RESOLVE_NS_NOT_ASKED);
+	}
+	/* The second was asked when the first had used its 100 + 200 ms:
+	 * its delay (200 ms) came first. */
+	assert_true(nsq(t.r, 1, DS_RESOLVE_A)->start_us >= 190000);
+	run_end(&t);
+	close(fd1);
+	close(fd2);
+}
+
+/* The source port of each query type in a dnsd log: "... recv udp TYPE
+ * NAME delay=0 from=ADDR port=N". */
+static void
+log_ports(
+    const char *path, const char *type, unsigned *ret_port, unsigned *ret_drops)
+{
+	char line[512], want[32];
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	*ret_port = 0;
+	*ret_drops = 0;
+	snprintf(want, sizeof(want), " udp %s ", type);
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " port=");
+
+		if (!strstr(line, want))
+			continue;
+		if (strstr(line, " drop "))
+			(*ret_drops)++;
+		if (strstr(line, " recv ") && p)
+			*ret_port = (unsigned)strtoul(p + 6, NULL, 10);
+	}
+	fclose(f);
+}
+
+/*
+ * A responder that drops a second query arriving from the same address
+ * and port within 200 ms (a middlebox with one UDP "session" per socket):
+ * AAAA and A leave from separate sockets, so both are answered at once,
+ * with no retry.
+ */
+static void
+test_separate_sockets(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	char log[64];
+	const char *args[] = {
+	    RECORDS, "--drop-second", "200", "--log", log, NULL};
+	unsigned p6, p4, d6, d4;
+	struct dnsd d;
+	struct run t;
+
+	(void)state;
+	snprintf(log, sizeof(log), "/tmp/test-resolve-log.%d", (int)getpid());
+	unlink(log);
+	if (!dnsd_start(&d, args))
+		skip();
+	o.servers = d.servers;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
+		const struct ds_resolve_query *q = ds_resolve_get(t.r, i);
+
+		assert_int_equal(q->status, 0);
+		assert_int_equal(q->timeouts, 0);
+		assert_int_equal(q->servers_asked, 1);
+	}
+	run_end(&t);
+	dnsd_stop(&d);
+	log_ports(log, "AAAA", &p6, &d6);
+	log_ports(log, "A", &p4, &d4);
+	assert_int_equal(d6 + d4, 0);
+	assert_true(p6 != 0 && p4 != 0);
+	assert_true(p6 != p4);
+	unlink(log);
+}
+
+/* The first AAAA query is lost: AAAA is sent again after its timeout and
+ * answered; A needed no retry. */
+static void
+test_lost_query(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 200, .tries = 2};
+	const char *args[] = {RECORDS, "--drop", "AAAA=1", NULL};
+	struct dnsd d;
+	struct run t;
+
+	(void)state;
+	if (!dnsd_start(&d, args))
+		skip();
+	o.servers = d.servers;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_AAAA)->status, 0);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_AAAA)->timeouts, 1);
+	assert_int_equal(nsq(t.r, 0, DS_RESOLVE_AAAA)->timeouts, 1);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->status, 0);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->timeouts, 0);
+	run_end(&t);
+	dnsd_stop(&d);
+}
+
+static void
+write_conf(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * resolv.conf's options, from a private file: attempts (tries per
+ * server), timeout (seconds per try), single-request, and $RES_OPTIONS
+ * over the file; glibc's defaults without either. Against a silent
+ * server, the tries show in the count of timeouts.
+ */
+static void
+test_resolv_conf(void **state)
+{
+	struct ds_resolve_opts o = {.family = DS_RESOLVE_ONLY_V4};
+	const struct ds_resolve_query *q;
+	const struct ds_resolve_server *sv;
+	char conf[64], servers[64];
+	uint16_t dead;
+	struct run t;
+	size_t n;
+	int fd;
+
+	(void)state;
+	fd = sink(&dead);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", dead);
+	snprintf(conf, sizeof(conf), "/tmp/test-resolv-conf.%d", (int)getpid());
+	o.resolv_conf = conf;
+	o.servers = servers;
+	o.timeout_ms = 50;
+
+	/* attempts:3 from the file (c-ares alone would make it 4). */
+	write_conf(conf, "options attempts:3\n");
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	q = ds_resolve_get(t.r, DS_RESOLVE_A);
+	assert_int_equal(q->status, -ETIMEDOUT);
+	assert_int_equal(q->timeouts, 3);
+	run_end(&t);
+
+	/* $RES_OPTIONS over the file. */
+	setenv("RES_OPTIONS", "attempts:1", 1);
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	unsetenv("RES_OPTIONS");
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->timeouts, 1);
+	run_end(&t);
+
+	/* No options: glibc's two attempts. */
+	write_conf(conf, "# nothing\n");
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->timeouts, 2);
+	run_end(&t);
+	/* opts win over the file. */
+	write_conf(conf, "options attempts:4\n");
+	o.tries = 1;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->timeouts, 1);
+	run_end(&t);
+
+	/* timeout:1, in seconds: one try of 1 s. */
+	write_conf(conf, "options timeout:1 attempts:1\n");
+	o.timeout_ms = 0;
+	o.tries = 0;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	q = ds_resolve_get(t.r, DS_RESOLVE_A);
+	assert_int_equal(q->timeouts, 1);
+	assert_true(q->end_us - q->start_us >= 950000);
+	run_end(&t);
+	close(fd);
+
+	/* The servers come from the file too (c-ares reads them): here a
+	 * loopback port where nothing listens, refused at once. */
+	write_conf(conf,
+	    "nameserver 127.0.0.1\nnameserver ::1\n"
+	    "options attempts:1\n");
+	o.servers = NULL;
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 2);
+	assert_addr(&sv[0].ep.addr, "127.0.0.1");
+	assert_addr(&sv[1].ep.addr, "::1");
+	assert_int_equal(sv[0].ep.port, 53);
+	run_end(&t);
+
+	/* single-request: A is sent only once AAAA is done. */
+	if (fast.pid > 0) {
+		write_conf(conf, "options single-request\n");
+		o.servers = fast.servers;
+		o.family = DS_RESOLVE_BOTH;
+		assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+		assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->status, 0);
+		assert_true(nsq(t.r, 0, DS_RESOLVE_A)->start_us >=
+		    nsq(t.r, 0, DS_RESOLVE_AAAA)->end_us);
+		assert_int_equal(t.order[0], DS_RESOLVE_AAAA);
+		run_end(&t);
+		/* Without it, both go out together. */
+		write_conf(conf, "options single-request-reopen\n");
+		assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+		assert_true(nsq(t.r, 0, DS_RESOLVE_A)->start_us <
+		    nsq(t.r, 0, DS_RESOLVE_AAAA)->end_us);
+		run_end(&t);
+	}
+	unlink(conf);
+}
+
+/* "options rotate": each lookup starts one server further. */
+static void
+test_rotate(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 2000, .tries = 1};
+	struct ds_resolve_history *h;
+	char conf[64], servers[128];
+	struct run t;
+	uint16_t first[3];
+
+	(void)state;
+	NEED_DNSD(fast);
+	NEED_DNSD(slow);
+	snprintf(conf, sizeof(conf), "/tmp/test-resolv-rot.%d", (int)getpid());
+	snprintf(servers, sizeof(servers), "%s,%s", fast.servers, slow.servers);
+	assert_int_equal(ds_resolve_history_new(0, &h), 0);
+	o.resolv_conf = conf;
+	o.servers = servers;
+	o.history = h;
+	write_conf(conf, "options rotate\n");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+		assert_int_equal(ds_resolve_get(t.r, DS_RESOLVE_A)->status, 0);
+		first[i] = server_port(t.r, 0);
+		run_end(&t);
+	}
+	assert_true(first[0] != first[1]);
+	assert_int_equal(first[0], first[2]);
+	/* Without rotate, always the first listed. */
+	write_conf(conf, "options ndots:1\n");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+		assert_int_equal(server_port(t.r, 0), fast.port);
+		run_end(&t);
+	}
+	ds_resolve_history_free(h);
+	unlink(conf);
+}
+
+/* Freed while one query has its answer and the other is still racing:
+ * nothing leaks, no callback comes. */
+static void
+test_free_racing(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	char servers[128];
+	uint16_t dead;
+	struct run t;
+	int fd;
+
+	(void)state;
+	NEED_DNSD(slow);
+	fd = sink(&dead);
+	snprintf(
+	    servers, sizeof(servers), "127.0.0.1:%u,%s", dead, slow.servers);
+	o.servers = servers;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(ds_loop_new(&t.loop), 0);
+	t.free_in_cb = true;
+	assert_int_equal(
+	    ds_resolve_new(t.loop, "www.example.test", &o, on_done, &t, &t.r),
+	    0);
+	/* A comes from the second server after ~200 ms; AAAA is held back
+	 * 300 ms more there, and the first server never answers. */
+	for (int i = 0; i < 100 && t.calls == 0; i++)
+		ds_loop_run_once(t.loop, 50);
+	assert_int_equal(t.calls, 1);
+	assert_int_equal(t.order[0], DS_RESOLVE_A);
+	assert_null(t.r);
+	assert_int_equal(ds_loop_run(t.loop), 0);
+	t.loop = ds_loop_free(t.loop);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -821,6 +1289,14 @@ main(void)
 	    cmocka_unit_test(test_hosts_file),
 	    cmocka_unit_test(test_search_domain),
 	    cmocka_unit_test(test_addrconfig),
+	    cmocka_unit_test(test_dead_first_server),
+	    cmocka_unit_test(test_refusing_first_server),
+	    cmocka_unit_test(test_all_silent),
+	    cmocka_unit_test(test_separate_sockets),
+	    cmocka_unit_test(test_lost_query),
+	    cmocka_unit_test(test_resolv_conf),
+	    cmocka_unit_test(test_rotate),
+	    cmocka_unit_test(test_free_racing),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
