@@ -360,15 +360,28 @@ ds_he_event_format(const struct ds_he_event *ev, char *buf, size_t size)
 		r = snprintf(
 		    buf, size, "%8.3f ms  query %s", t, qtype_name(ev->qtype));
 		break;
-	case DS_HE_EV_ANSWER:
+	case DS_HE_EV_ANSWER: {
+		char from[DS_ENDPOINT_STRLEN + 96] = "";
+		int n = 0;
+
+		/* Where it came from, and whether it needed a retry or
+		 * another server (ds_resolve's race of servers). */
+		if (ep[0])
+			n = snprintf(from, sizeof(from), " from %s", ep);
+		if (n >= 0 && (ev->servers > 1 || ev->timeouts > 0))
+			snprintf(from + n, sizeof(from) - (size_t)n,
+			    " (%u server%s asked, %u tr%s timed out)",
+			    ev->servers, ev->servers == 1 ? "" : "s",
+			    ev->timeouts, ev->timeouts == 1 ? "y" : "ies");
 		if (ev->err < 0)
-			r = snprintf(buf, size, "%8.3f ms  answer %s: %s", t,
-			    qtype_name(ev->qtype), ds_strerror(ev->err));
+			r = snprintf(buf, size, "%8.3f ms  answer %s: %s%s", t,
+			    qtype_name(ev->qtype), ds_strerror(ev->err), from);
 		else
-			r = snprintf(buf, size, "%8.3f ms  answer %s: %u %s", t,
-			    qtype_name(ev->qtype), ev->count,
-			    ev->count == 1 ? "address" : "addresses");
+			r = snprintf(buf, size, "%8.3f ms  answer %s: %u %s%s",
+			    t, qtype_name(ev->qtype), ev->count,
+			    ev->count == 1 ? "address" : "addresses", from);
 		break;
+	}
 	case DS_HE_EV_RES_DELAY:
 		/* qtype is the query waited for: AAAA (RFC 8305 section 3),
 		 * or A when history says IPv4 is the one that works. */
@@ -1099,6 +1112,16 @@ note_answer(struct ds_connect *c, enum ds_resolve_type type,
 		ev->qtype = type;
 		ev->count = (unsigned)q->n_answers;
 		ev->err = q->status;
+		ev->servers = q->servers_asked;
+		ev->timeouts = q->timeouts;
+		if (q->server >= 0) {
+			const struct ds_resolve_server *sv;
+			size_t n;
+
+			sv = ds_resolve_servers(c->res, &n);
+			if ((size_t)q->server < n)
+				ev->ep = sv[q->server].ep;
+		}
 	}
 }
 

@@ -221,10 +221,15 @@ struct ds_he_event {
 	enum ds_he_event_type type;
 	enum ds_resolve_type qtype; /* QUERY, ANSWER, RES_DELAY */
 	unsigned count;             /* ANSWER: addresses */
+	/* ANSWER from DNS: the servers asked and the tries that timed out
+	 * (ds_resolve_query); ep is then the server that answered (family 0
+	 * when none did). */
+	unsigned servers;
+	unsigned timeouts;
 	unsigned attempt;      /* ATTEMPT..CANCELLED: 1 for the first started */
 	uint32_t delay_ms;     /* RES_DELAY, ATTEMPT; TIMEOUT: the timeout */
 	int err;               /* ANSWER, NAT64, FAILED: 0 or negative */
-	struct ds_endpoint ep; /* ATTEMPT..CANCELLED, CACHE, NAT64 */
+	struct ds_endpoint ep; /* ATTEMPT..CANCELLED, CACHE, NAT64, ANSWER */
 	struct ds_prefix prefix; /* NAT64 */
 	uint64_t elapsed_us;     /* FAILED, CONNECTED, CANCELLED: since its
 	                          * attempt started */
