@@ -211,6 +211,31 @@ int cli_dns_servers(
     const struct cli_command *cmd, const char *list, char *out, size_t size);
 
 /*
+ * The file named file in the user's cache directory,
+ * $XDG_CACHE_HOME/dualstack/FILE, else $HOME/.cache/dualstack/FILE (a
+ * relative $XDG_CACHE_HOME is ignored); the directory is created, mode
+ * 0700. Returns 0, -ENOENT when there is no home, -ENAMETOOLONG, or
+ * -errno from mkdir.
+ */
+int cli_cache_file(const char *file, char *buf, size_t size);
+
+/* The nameserver history's file name in that directory. */
+#define CLI_NS_HISTORY_FILE "nameservers"
+
+struct ds_resolve_history;
+
+/*
+ * A new nameserver history, with the entries of the file at path (NULL:
+ * none). Returns EXIT_OK; EXIT_FAILED when the file could not be read (a
+ * warning is printed; the history is empty and must not be saved over
+ * the file); EXIT_INTERNAL when there is no memory (*ret NULL).
+ */
+int cli_ns_history_open(const char *path, struct ds_resolve_history **ret);
+
+/* Save h to path (nothing when either is NULL); a failure is a warning. */
+void cli_ns_history_save(const struct ds_resolve_history *h, const char *path);
+
+/*
  * Flush stdout and report a write error (a full disk, a closed pipe):
  * returns 'code' if all went out, EXIT_INTERNAL otherwise.
  */

@@ -9,9 +9,15 @@
  * outcome, source and time are shown on their own, then the addresses in
  * the order RFC 6724 makes a client try them, with the source address the
  * kernel would use and the rule that decided each place.
+ *
+ * When a query needed a retry or another server, the servers are listed
+ * with what each did, and a "slow:" line names the likely cause. The
+ * nameserver history is read and written as dualstack connect does, so
+ * that this shows what the library's next lookup would do.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +54,7 @@ const struct cli_command cli_cmd_resolve = {
     "resolve a name: AAAA and A side by side, timings, RFC 6724 order",
     cmd_resolve,
     "[-4|-6] [--server ADDR[,ADDR...]] [--timeout SECS] [--tries N]"
-    " [--no-hosts] [--json] NAME [PORT]",
+    " [--no-hosts] [--no-cache] [--json] NAME [PORT]",
 };
 
 static const char help_text[] =
@@ -64,17 +70,25 @@ static const char help_text[] =
     "would use, its scope, label and precedence, and the rule that put it\n"
     "before the next one.\n"
     "\n"
-    "Both queries are made even when the host lacks one family.\n"
+    "Both queries are made even when the host lacks one family, each from\n"
+    "its own socket. When a server has not answered within its delay\n"
+    "(about 200 ms), the next one is asked too; when a query needed a retry\n"
+    "or another server, the servers are listed with what each did and a\n"
+    "'slow:' line names the likely cause. resolv.conf's timeout, attempts,\n"
+    "ndots, rotate and single-request options are followed as glibc does.\n"
     "\n"
     "  -4, -6               ask only A, or only AAAA\n"
     "      --server LIST    DNS servers to ask instead of resolv.conf's,\n"
     "                       comma-separated: 192.0.2.53, 2001:db8::53,\n"
     "                       192.0.2.53:5353, [2001:db8::53]:5353\n"
-    "      --timeout SECS   per try (decimals allowed; c-ares doubles it\n"
-    "                       on each round); default resolv.conf's\n"
-    "      --tries N        rounds through the servers; default\n"
-    "                       resolv.conf's attempts\n"
+    "      --timeout SECS   per try (decimals allowed; each later try of a\n"
+    "                       server waits twice as long); default\n"
+    "                       resolv.conf's timeout, else 5\n"
+    "      --tries N        tries per server; default resolv.conf's\n"
+    "                       attempts, else 2\n"
     "      --no-hosts       do not read /etc/hosts\n"
+    "      --no-cache       neither read nor write the nameserver history\n"
+    "                       ($XDG_CACHE_HOME/dualstack/nameservers)\n"
     "      --json           one JSON document\n"
     "  -h, --help           this help\n"
     "\n"
@@ -157,13 +171,11 @@ status_code(const struct ds_resolve_query *q)
 	}
 }
 
-/* A short word for the text table. */
+/* A short word for an error, for the text tables. */
 static const char *
-status_word(const struct ds_resolve_query *q)
+err_word(int err)
 {
-	if (!q->done)
-		return "no answer (interrupted)";
-	switch (-q->status) {
+	switch (-err) {
 	case DS_E_DNS_NXDOMAIN:
 		return "NXDOMAIN";
 	case DS_E_DNS_NODATA:
@@ -179,8 +191,14 @@ status_word(const struct ds_resolve_query *q)
 	case ECONNREFUSED:
 		return "connection refused";
 	default:
-		return ds_strerror(q->status);
+		return ds_strerror(err);
 	}
+}
+
+static const char *
+status_word(const struct ds_resolve_query *q)
+{
+	return q->done ? err_word(q->status) : "no answer (interrupted)";
 }
 
 static double
@@ -203,6 +221,289 @@ slow_type(const struct ds_resolve *r)
 	if (q4->end_us > q6->end_us + SLOW_MS * 1000u)
 		return DS_RESOLVE_A;
 	return -1;
+}
+
+/* --- Retries and servers ----------------------------------------------- */
+
+static enum ds_resolve_type
+other_type(enum ds_resolve_type t)
+{
+	return t == DS_RESOLVE_AAAA ? DS_RESOLVE_A : DS_RESOLVE_AAAA;
+}
+
+/* Why a query needed more than one try at one server. */
+enum retry_cause {
+	RETRY_NONE = 0,
+	RETRY_SILENT,      /* a server answered neither type in time */
+	RETRY_TYPE_SILENT, /* a server answered the other type, not this */
+	RETRY_FAILED,      /* a server answered with an error, or refused */
+	RETRY_LOST,        /* the server that answered needed another try */
+};
+
+/* Stable tokens for JSON. */
+static const char *const retry_token[] = {
+    [RETRY_NONE] = "none",
+    [RETRY_SILENT] = "server-silent",
+    [RETRY_TYPE_SILENT] = "type-dropped",
+    [RETRY_FAILED] = "server-failed",
+    [RETRY_LOST] = "lost",
+};
+
+struct retry {
+	enum retry_cause cause;
+	int server; /* the server it is about */
+};
+
+/*
+ * What made query t need a retry, from what each server did: the first
+ * server that did not deliver, in the order they were asked, else the
+ * answering server's own timeouts.
+ */
+static struct retry
+retry_of(const struct ds_resolve *r, enum ds_resolve_type t)
+{
+	const struct ds_resolve_query *q = ds_resolve_get(r, t);
+	const struct ds_resolve_server *sv;
+	struct retry none = {RETRY_NONE, -1};
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	if (!q->asked || !q->done || n == 0 ||
+	    (q->servers_asked <= 1 && q->timeouts == 0))
+		return none;
+	for (size_t i = 0; i < n; i++) {
+		const struct ds_resolve_ns_query *a = &sv[i].q[t];
+		const struct ds_resolve_ns_query *b = &sv[i].q[other_type(t)];
+
+		if (a->state == DS_RESOLVE_NS_ERROR)
+			return (struct retry){RETRY_FAILED, (int)i};
+		if (a->state != DS_RESOLVE_NS_GIVEN_UP &&
+		    a->state != DS_RESOLVE_NS_TIMED_OUT)
+			continue;
+		if (b->state == DS_RESOLVE_NS_ANSWERED && b->timeouts == 0)
+			return (struct retry){RETRY_TYPE_SILENT, (int)i};
+		return (struct retry){RETRY_SILENT, (int)i};
+	}
+	if (q->server >= 0 && sv[q->server].q[t].timeouts > 0)
+		return (struct retry){RETRY_LOST, q->server};
+	return none;
+}
+
+/* A server as people write it: the address, with the port when not 53. */
+static void
+server_text(const struct ds_resolve_server *s, char *buf, size_t size)
+{
+	if (s->ep.port == 53)
+		ds_addr_format(&s->ep.addr, 0, buf, size);
+	else
+		ds_endpoint_format(&s->ep, 0, buf, size);
+}
+
+static double
+ns_ms(const struct ds_resolve_ns_query *nq)
+{
+	return (double)(nq->end_us - nq->start_us) / 1000.0;
+}
+
+/* What one server did for one query, for the servers table. */
+static void
+ns_cell(const struct ds_resolve_ns_query *nq, char *buf, size_t size)
+{
+	switch (nq->state) {
+	case DS_RESOLVE_NS_NOT_ASKED:
+		snprintf(buf, size, "not asked");
+		break;
+	case DS_RESOLVE_NS_ASKING:
+		snprintf(buf, size, "no answer yet");
+		break;
+	case DS_RESOLVE_NS_ANSWERED:
+		snprintf(buf, size, "answered in %.1f ms", ns_ms(nq));
+		break;
+	case DS_RESOLVE_NS_ERROR:
+		snprintf(buf, size, "%s after %.1f ms", err_word(nq->status),
+		    ns_ms(nq));
+		break;
+	case DS_RESOLVE_NS_TIMED_OUT:
+		snprintf(buf, size, "timed out after %.0f ms", ns_ms(nq));
+		break;
+	case DS_RESOLVE_NS_GIVEN_UP:
+		snprintf(buf, size, "given up after %.1f ms", ns_ms(nq));
+		break;
+	case DS_RESOLVE_NS_CANCELLED:
+		snprintf(buf, size, "cancelled after %.1f ms", ns_ms(nq));
+		break;
+	}
+	if (nq->timeouts > 0) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, size - used, " (%u tr%s timed out)",
+		    nq->timeouts, nq->timeouts == 1 ? "y" : "ies");
+	}
+}
+
+/* Whether the servers are worth listing: a retry, another server, or
+ * the history's order. */
+static bool
+servers_notable(const struct ds_resolve *r)
+{
+	const struct ds_resolve_server *sv;
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
+		const struct ds_resolve_query *q =
+		    ds_resolve_get(r, (enum ds_resolve_type)t);
+
+		if (q->servers_asked > 1 || q->timeouts > 0)
+			return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sv[i].demoted)
+			return true;
+	return false;
+}
+
+static void
+text_servers(const struct ds_resolve *r)
+{
+	const struct ds_resolve_server *sv;
+	bool raced[DS_RESOLVE_TYPES] = {false, false};
+	char name[DS_ENDPOINT_STRLEN];
+	size_t n;
+	int w = 0;
+
+	sv = ds_resolve_servers(r, &n);
+	for (size_t i = 0; i < n; i++) {
+		server_text(&sv[i], name, sizeof(name));
+		w = (int)strlen(name) > w ? (int)strlen(name) : w;
+		for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++)
+			if (sv[i].q[t].state != DS_RESOLVE_NS_NOT_ASKED)
+				raced[t] = true;
+	}
+	printf("servers, in the order asked:\n");
+	for (size_t i = 0; i < n; i++) {
+		server_text(&sv[i], name, sizeof(name));
+		printf("  %zu  %-*s", i + 1, w, name);
+		for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
+			char cell[160];
+
+			if (!raced[t])
+				continue;
+			ns_cell(&sv[i].q[t], cell, sizeof(cell));
+			printf("  %s %s",
+			    ds_resolve_type_name((enum ds_resolve_type)t),
+			    cell);
+		}
+		if (sv[i].demoted)
+			printf("  (asked last: it failed or did not answer "
+			       "recently)");
+		putchar('\n');
+	}
+}
+
+/* The likely cause of a retry, in words. */
+static void
+retry_text(const struct ds_resolve *r, enum ds_resolve_type t, struct retry rt,
+    char *buf, size_t size)
+{
+	const struct ds_resolve_query *q = ds_resolve_get(r, t);
+	const struct ds_resolve_server *sv;
+	const struct ds_resolve_ns_query *nq, *oq;
+	char who[DS_ENDPOINT_STRLEN], by[DS_ENDPOINT_STRLEN + 32];
+	const char *tn = ds_resolve_type_name(t);
+	const char *on = ds_resolve_type_name(other_type(t));
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	nq = &sv[rt.server].q[t];
+	oq = &sv[rt.server].q[other_type(t)];
+	server_text(&sv[rt.server], who, sizeof(who));
+	/* ", 192.0.2.53 answered" or ", no other server answered". */
+	by[0] = '\0';
+	if (q->server >= 0 && q->server != rt.server) {
+		char a[DS_ENDPOINT_STRLEN];
+
+		server_text(&sv[q->server], a, sizeof(a));
+		snprintf(by, sizeof(by), ", %s answered", a);
+	} else if (q->server < 0 && n > 1) {
+		snprintf(by, sizeof(by), ", no other server answered");
+	}
+	switch (rt.cause) {
+	case RETRY_SILENT:
+		if (nq->state == DS_RESOLVE_NS_GIVEN_UP)
+			snprintf(buf, size,
+			    "%s did not answer within %u ms and was given "
+			    "up%s: a nameserver that is down or unreachable",
+			    who, sv[rt.server].delay_ms, by);
+		else
+			snprintf(buf, size,
+			    "%s did not answer (%u tr%s timed out)%s: a "
+			    "nameserver that is down or unreachable",
+			    who, nq->timeouts, nq->timeouts == 1 ? "y" : "ies",
+			    by);
+		break;
+	case RETRY_TYPE_SILENT:
+		snprintf(buf, size,
+		    "%s answered %s but not %s%s: it, or a filter on the path, "
+		    "drops %s queries",
+		    who, on, tn, by, tn);
+		break;
+	case RETRY_FAILED:
+		snprintf(buf, size, "%s: %s%s", who, err_word(nq->status), by);
+		break;
+	case RETRY_LOST:
+		snprintf(buf, size,
+		    "%u tr%s to %s timed out before it answered: the query or "
+		    "its answer was lost on the way (a filter or middlebox "
+		    "that drops it, or packet loss)%s",
+		    nq->timeouts, nq->timeouts == 1 ? "y" : "ies", who,
+		    oq->state == DS_RESOLVE_NS_ANSWERED && oq->timeouts == 0
+		        ? "; the other query, from another socket, was not"
+		        : "");
+		break;
+	case RETRY_NONE:
+		buf[0] = '\0';
+		break;
+	}
+}
+
+/* How the "slow:" line puts what the query went through. */
+static const char *
+retry_head(const struct ds_resolve *r, enum ds_resolve_type t, struct retry rt)
+{
+	if (ds_resolve_get(r, t)->server < 0)
+		return "got no answer";
+	return rt.cause == RETRY_LOST ? "needed a retry"
+	                              : "needed another server";
+}
+
+/* "slow:" lines for the retries: one per type, or one for both when the
+ * cause, the server and the outcome are the same. */
+static void
+text_retries(const struct ds_resolve *r)
+{
+	struct retry rt[DS_RESOLVE_TYPES];
+	char why[512];
+
+	for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++)
+		rt[t] = retry_of(r, (enum ds_resolve_type)t);
+	if (rt[0].cause != RETRY_NONE && rt[0].cause == rt[1].cause &&
+	    rt[0].server == rt[1].server &&
+	    strcmp(retry_head(r, DS_RESOLVE_AAAA, rt[0]),
+	        retry_head(r, DS_RESOLVE_A, rt[1])) == 0) {
+		retry_text(r, DS_RESOLVE_AAAA, rt[0], why, sizeof(why));
+		printf("slow: AAAA and A %s: %s\n",
+		    retry_head(r, DS_RESOLVE_AAAA, rt[0]), why);
+		return;
+	}
+	for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
+		if (rt[t].cause == RETRY_NONE)
+			continue;
+		retry_text(r, (enum ds_resolve_type)t, rt[t], why, sizeof(why));
+		printf("slow: %s %s: %s\n",
+		    ds_resolve_type_name((enum ds_resolve_type)t),
+		    retry_head(r, (enum ds_resolve_type)t, rt[t]), why);
+	}
 }
 
 struct cand {
@@ -283,7 +584,7 @@ text_query(const struct report *rep, enum ds_resolve_type t)
 {
 	const struct ds_resolve_query *q = ds_resolve_get(rep->r, t);
 	const char *tn = ds_resolve_type_name(t);
-	char buf[DS_ADDR_STRLEN];
+	char buf[DS_ENDPOINT_STRLEN];
 
 	if (!q->asked) {
 		printf("%-5s not asked (%s)\n", tn, rep->why_not_asked);
@@ -298,6 +599,14 @@ text_query(const struct report *rep, enum ds_resolve_type t)
 		printf("  %8.1f ms", query_ms(q));
 	if (q->source != DS_RESOLVE_SRC_NONE)
 		printf("  %s", ds_resolve_source_name(q->source));
+	if (q->server >= 0) {
+		const struct ds_resolve_server *sv;
+		size_t n;
+
+		sv = ds_resolve_servers(rep->r, &n);
+		server_text(&sv[q->server], buf, sizeof(buf));
+		printf(" from %s", buf);
+	}
 	putchar('\n');
 	if (q->canonname)
 		printf("      canonical name %s\n", q->canonname);
@@ -319,6 +628,8 @@ report_text(const struct report *rep)
 	printf("%s\n", rep->name);
 	text_query(rep, DS_RESOLVE_AAAA);
 	text_query(rep, DS_RESOLVE_A);
+	if (servers_notable(rep->r))
+		text_servers(rep->r);
 	if (slow >= 0) {
 		const struct ds_resolve_query *s =
 		    ds_resolve_get(rep->r, (enum ds_resolve_type)slow);
@@ -335,6 +646,7 @@ report_text(const struct report *rep)
 		    query_ms(f), s->status == 0 ? "answered" : "ended",
 		    (double)(s->end_us - f->end_us) / 1000.0, SLOW_MS);
 	}
+	text_retries(rep->r);
 	if (rep->interrupted)
 		printf("interrupted\n");
 	if (rep->n_cands == 0)
@@ -389,13 +701,112 @@ json_ms(struct json *j, double ms)
 	json_raw(j, buf);
 }
 
+/* A server as JSON: its address, or the endpoint when the port is not 53
+ * (as in the text). */
+static void
+json_server(struct json *j, const struct ds_resolve_server *s)
+{
+	char buf[DS_ENDPOINT_STRLEN];
+
+	server_text(s, buf, sizeof(buf));
+	json_string(j, buf);
+}
+
+static void
+json_servers(struct json *j, const struct ds_resolve *r)
+{
+	const struct ds_resolve_server *sv;
+	char buf[DS_ADDR_STRLEN];
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	json_key(j, "servers");
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(j);
+		ds_addr_format(&sv[i].ep.addr, 0, buf, sizeof(buf));
+		json_kv_string(j, "address", buf);
+		json_kv_int(j, "port", sv[i].ep.port);
+		json_kv_bool(j, "demoted", sv[i].demoted);
+		json_kv_int(j, "delay_ms", sv[i].delay_ms);
+		json_key(j, "queries");
+		json_begin_array(j);
+		for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
+			const struct ds_resolve_ns_query *nq = &sv[i].q[t];
+			bool asked = nq->state != DS_RESOLVE_NS_NOT_ASKED;
+
+			json_begin_object(j);
+			json_kv_string(j, "type",
+			    ds_resolve_type_name((enum ds_resolve_type)t));
+			json_kv_string(
+			    j, "state", ds_resolve_ns_state_name(nq->state));
+			json_key(j, "asked_ms");
+			if (asked)
+				json_ms(j, (double)nq->start_us / 1000.0);
+			else
+				json_null(j);
+			json_key(j, "ms");
+			if (asked && nq->state != DS_RESOLVE_NS_ASKING)
+				json_ms(j, ns_ms(nq));
+			else
+				json_null(j);
+			json_kv_int(j, "timeouts", nq->timeouts);
+			json_key(j, "error");
+			if (nq->status < 0)
+				json_string(j, ds_strerror(nq->status));
+			else
+				json_null(j);
+			json_end(j);
+		}
+		json_end(j);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* The retries, as the "slow:" lines give them. */
+static void
+json_retries(struct json *j, const struct ds_resolve *r)
+{
+	const struct ds_resolve_server *sv;
+	size_t n;
+
+	sv = ds_resolve_servers(r, &n);
+	json_key(j, "retries");
+	json_begin_array(j);
+	for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
+		const struct ds_resolve_query *q =
+		    ds_resolve_get(r, (enum ds_resolve_type)t);
+		struct retry rt = retry_of(r, (enum ds_resolve_type)t);
+
+		if (rt.cause == RETRY_NONE)
+			continue;
+		json_begin_object(j);
+		json_kv_string(
+		    j, "type", ds_resolve_type_name((enum ds_resolve_type)t));
+		json_kv_string(j, "cause", retry_token[rt.cause]);
+		json_key(j, "server");
+		json_server(j, &sv[rt.server]);
+		json_key(j, "answered_by");
+		if (q->server >= 0)
+			json_server(j, &sv[q->server]);
+		else
+			json_null(j);
+		json_end(j);
+	}
+	json_end(j);
+}
+
 static void
 report_json(const struct report *rep)
 {
 	struct json j;
 	int slow = slow_type(rep->r);
 	char buf[DS_ENDPOINT_STRLEN];
+	const struct ds_resolve_server *sv;
+	size_t n_sv;
 
+	sv = ds_resolve_servers(rep->r, &n_sv);
 	json_init(&j, stdout, true);
 	json_begin_object(&j);
 	json_kv_string(&j, "name", rep->name);
@@ -429,6 +840,13 @@ report_json(const struct report *rep)
 			json_string(&j, q->canonname);
 		else
 			json_null(&j);
+		json_key(&j, "server");
+		if (q->server >= 0)
+			json_server(&j, &sv[q->server]);
+		else
+			json_null(&j);
+		json_kv_int(&j, "servers_asked", q->servers_asked);
+		json_kv_int(&j, "timeouts", q->timeouts);
 		json_key(&j, "answers");
 		json_begin_array(&j);
 		for (size_t i = 0; i < q->n_answers; i++) {
@@ -449,6 +867,8 @@ report_json(const struct report *rep)
 		    &j, ds_resolve_type_name((enum ds_resolve_type)slow));
 	else
 		json_null(&j);
+	json_retries(&j, rep->r);
+	json_servers(&j, rep->r);
 	json_key(&j, "candidates");
 	json_begin_array(&j);
 	for (size_t i = 0; i < rep->n_cands; i++) {
@@ -518,6 +938,7 @@ cmd_resolve(int argc, char **argv)
 		O_TIMEOUT,
 		O_TRIES,
 		O_NO_HOSTS,
+		O_NO_CACHE,
 		O_JSON,
 	};
 	static const struct option opts[] = {
@@ -525,6 +946,7 @@ cmd_resolve(int argc, char **argv)
 	    {"timeout", required_argument, NULL, O_TIMEOUT},
 	    {"tries", required_argument, NULL, O_TRIES},
 	    {"no-hosts", no_argument, NULL, O_NO_HOSTS},
+	    {"no-cache", no_argument, NULL, O_NO_CACHE},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -536,9 +958,12 @@ cmd_resolve(int argc, char **argv)
 	struct ds_loop *loop = NULL;
 	struct ds_resolve *r = NULL;
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	struct ds_resolve_history *hist = NULL;
 	struct run run = {NULL, false};
 	struct report rep;
-	bool json = false, any = false;
+	char hist_path[PATH_MAX];
+	const char *hist_file = NULL;
+	bool json = false, any = false, no_cache = false;
 	uint64_t v, ms;
 	uint16_t port = 0;
 	int c, err, code;
@@ -585,6 +1010,9 @@ cmd_resolve(int argc, char **argv)
 		case O_NO_HOSTS:
 			ro.no_hosts = true;
 			break;
+		case O_NO_CACHE:
+			no_cache = true;
+			break;
 		case O_JSON:
 			json = true;
 			break;
@@ -607,15 +1035,36 @@ cmd_resolve(int argc, char **argv)
 		port = (uint16_t)v;
 	}
 
+	/* The nameserver history, as dualstack connect keeps it: what the
+	 * library's next lookup would do is what this shows. */
+	if (!no_cache) {
+		err = cli_cache_file(
+		    CLI_NS_HISTORY_FILE, hist_path, sizeof(hist_path));
+		if (err == 0)
+			hist_file = hist_path;
+		else if (err != -ENOENT)
+			cli_error("warning: cache directory: %s; no history "
+			          "kept",
+			    ds_strerror(err));
+		code = cli_ns_history_open(hist_file, &hist);
+		if (code == EXIT_INTERNAL)
+			return code;
+		if (code != EXIT_OK)
+			hist_file = NULL;
+		ro.history = hist;
+	}
+
 	err = ds_loop_new(&loop);
 	if (err < 0) {
 		cli_error("event loop: %s", ds_strerror(err));
+		ds_resolve_history_free(hist);
 		return EXIT_INTERNAL;
 	}
 	run.loop = loop;
 	err = ds_resolve_new(loop, argv[0], &ro, on_query, &run, &r);
 	if (err == -EINVAL) {
 		ds_loop_free(loop);
+		ds_resolve_history_free(hist);
 		return cli_usage_error(&cli_cmd_resolve,
 		    "'%s': not a name (empty, or over 253 characters)",
 		    argv[0]);
@@ -623,6 +1072,7 @@ cmd_resolve(int argc, char **argv)
 	if (err < 0) {
 		cli_error("cannot start the lookup: %s", ds_strerror(err));
 		ds_loop_free(loop);
+		ds_resolve_history_free(hist);
 		return EXIT_INTERNAL;
 	}
 	/* Ctrl-C ends the wait, with a report of what came so far. */
@@ -682,5 +1132,7 @@ out:
 	sigterm = ds_signal_free(sigterm);
 	r = ds_resolve_free(r);
 	ds_loop_free(loop);
+	cli_ns_history_save(hist, hist_file);
+	ds_resolve_history_free(hist);
 	return cli_finish_stdout(code);
 }

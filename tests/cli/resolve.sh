@@ -8,6 +8,9 @@ if [ ! -r "$dnsd" ] || [ ! -x "$PY" ]; then
 	echo "skip: no $dnsd or $PY"; exit 77
 fi
 
+# The nameserver history goes to a directory of the test's own.
+export XDG_CACHE_HOME=$_tmp/xdg
+
 # start_dnsd NAME ARGS...: a responder on 127.0.0.1 and ::1, a free port
 # in $port_NAME. Retried on another port if the one picked got taken.
 pids=()
@@ -46,11 +49,16 @@ records=(--record "www.example.test AAAA 2001:db8::2 30"
 	--record "v4only.example.test A 198.51.100.4 50")
 start_dnsd fast "${records[@]}"
 start_dnsd slow "${records[@]}" --delay AAAA=300
+# Faults: AAAA never answered; the first AAAA from each socket lost; a
+# second query from one socket within 200 ms dropped.
+start_dnsd noaaaa "${records[@]}" --drop AAAA
+start_dnsd lose1 "${records[@]}" --drop AAAA=1
+start_dnsd second "${records[@]}" --drop-second 200
 
 # --- help and usage ------------------------------------------------------------
 run_ds resolve --help
 check "--help exits 0" "0" "$rc"
-case "$out" in "usage: dualstack resolve"*"--server"*"--json"*) ok "--help shows usage and options" ;;
+case "$out" in "usage: dualstack resolve"*"--server"*"--no-cache"*"--json"*) ok "--help shows usage and options" ;;
 *) not_ok "--help shows usage and options" "$out" ;; esac
 run_ds help resolve
 case "$out" in "usage: dualstack resolve"*) ok "help resolve" ;;
@@ -152,9 +160,82 @@ case "$err" in *"AAAA: "*"A: "*) ok "no answer: reason per type" ;;
 *) not_ok "no answer: reason per type" "$err" ;; esac
 if [ "$elapsed_ms" -lt 2000 ]; then ok "no answer: quick ($elapsed_ms ms)"; else
 	not_ok "no answer: quick" "$elapsed_ms ms"; fi
+case "$out" in *"slow: AAAA and A got no answer: 127.0.0.1:$sink_port did not answer (1 try timed out)"*)
+	ok "no answer: the slow: line names the silent server" ;;
+*) not_ok "no answer: the slow: line names the silent server" "$out" ;; esac
 run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 --json -4 www.example.test
 check "no answer json: timeout, AAAA not asked" "skipped False timeout" \
 	"$(json_get 'j["queries"][0]["status"] + " " + str(j["queries"][0]["asked"]) + " " + j["queries"][1]["status"]')"
+check "no answer json: the retry, its cause and server" "A server-silent 127.0.0.1:$sink_port None" \
+	"$(json_get '" ".join(str(x) for r in j["retries"] for x in (r["type"], r["cause"], r["server"], r["answered_by"]))')"
+
+# --- the race of servers ------------------------------------------------------------
+# A silent first server: given up after its delay, the second answers.
+hist=$XDG_CACHE_HOME/dualstack/nameservers
+rm -rf "$XDG_CACHE_HOME"
+run_ds resolve --server "127.0.0.1:$sink_port,127.0.0.1:$port_fast" www.example.test
+check "silent first server: exit 0" "0" "$rc"
+case "$out" in *"AAAA  2 answers"*"dns from 127.0.0.1:$port_fast"*) ok "silent first server: AAAA from the second" ;;
+*) not_ok "silent first server: AAAA from the second" "$out" ;; esac
+case "$out" in *"servers, in the order asked:"*"1  127.0.0.1:$sink_port  AAAA given up after"*"A given up after"*"2  127.0.0.1:$port_fast"*"AAAA answered in"*) ok "silent first server: the servers table" ;;
+*) not_ok "silent first server: the servers table" "$out" ;; esac
+case "$out" in *"slow: AAAA and A needed another server: 127.0.0.1:$sink_port did not answer within 200 ms and was given up, 127.0.0.1:$port_fast answered: a nameserver that is down or unreachable"*)
+	ok "silent first server: the slow: line names it and the cause" ;;
+*) not_ok "silent first server: the slow: line names it and the cause" "$out" ;; esac
+if [ -s "$hist" ] && grep -q "^ns [0-9]* 127.0.0.1 $sink_port no-answer " "$hist"; then
+	ok "silent first server: the history file says no-answer"
+else
+	not_ok "silent first server: the history file says no-answer" "$(cat "$hist" 2>&1)"
+fi
+check "history: the directory is mode 700" "700" "$(stat -c %a "$XDG_CACHE_HOME/dualstack" 2>&1)"
+run_ds resolve --json --server "127.0.0.1:$sink_port,127.0.0.1:$port_fast" www.example.test
+check "history: the live server first, alone; the silent one demoted" \
+	"$port_fast False not-asked,not-asked $sink_port True not-asked,not-asked" \
+	"$(json_get '" ".join(str(x) for s in j["servers"] for x in (s["port"], s["demoted"], ",".join(q["state"] for q in s["queries"]) if s["demoted"] else "not-asked,not-asked"))')"
+check "history: one server asked per query, no retries" "1 1 0" \
+	"$(json_get '" ".join(str(x) for x in [q["servers_asked"] for q in j["queries"]] + [len(j["retries"])])')"
+rm -rf "$XDG_CACHE_HOME"
+run_ds resolve --no-cache --server "127.0.0.1:$sink_port,127.0.0.1:$port_fast" www.example.test
+check "--no-cache: exit 0" "0" "$rc"
+if [ ! -e "$XDG_CACHE_HOME" ]; then ok "--no-cache: no file, no directory"; else
+	not_ok "--no-cache: no file, no directory" "$(find "$XDG_CACHE_HOME")"; fi
+: >"$_tmp/notadir"
+XDG_CACHE_HOME=$_tmp/notadir run_ds resolve --server "127.0.0.1:$port_fast" www.example.test
+check "unusable cache directory: still exit 0" "0" "$rc"
+case "$err" in *"warning"*) ok "unusable cache directory: a warning" ;;
+*) not_ok "unusable cache directory: a warning" "$err" ;; esac
+
+run_ds resolve --no-cache --json --server "127.0.0.1:$sink_port,127.0.0.1:$port_fast" www.example.test
+check "silent first server json: answered by the second" "127.0.0.1:$port_fast 127.0.0.1:$port_fast" \
+	"$(json_get '" ".join(q["server"] for q in j["queries"])')"
+check "silent first server json: states" "given-up given-up answered answered" \
+	"$(json_get '" ".join(q["state"] for s in j["servers"] for q in s["queries"])')"
+check "silent first server json: retries" "AAAA:server-silent A:server-silent" \
+	"$(json_get '" ".join(r["type"] + ":" + r["cause"] for r in j["retries"])')"
+
+# A server that answers A but drops AAAA.
+run_ds resolve --no-cache --server "127.0.0.1:$port_noaaaa,127.0.0.1:$port_fast" www.example.test
+case "$out" in *"slow: AAAA needed another server: 127.0.0.1:$port_noaaaa answered A but not AAAA, 127.0.0.1:$port_fast answered: it, or a filter on the path, drops AAAA queries"*)
+	ok "AAAA dropped: the slow: line says so" ;;
+*) not_ok "AAAA dropped: the slow: line says so" "$out" ;; esac
+case "$out" in *"slow: A "*) not_ok "AAAA dropped: A needed nothing" "$out" ;;
+*) ok "AAAA dropped: A needed nothing" ;; esac
+
+# The first AAAA lost: sent again after its timeout.
+run_ds resolve --no-cache --json --timeout 0.3 --server "127.0.0.1:$port_lose1" www.example.test
+check "lost AAAA json: one timeout, then answered; A without" "ok 1 ok 0" \
+	"$(json_get '" ".join(str(x) for q in j["queries"] for x in (q["status"], q["timeouts"]))')"
+check "lost AAAA json: the retry" "AAAA lost" \
+	"$(json_get '" ".join(r["type"] + " " + r["cause"] for r in j["retries"])')"
+run_ds resolve --no-cache --timeout 0.3 --server "127.0.0.1:$port_lose1" www.example.test
+case "$out" in *"slow: AAAA needed a retry: 1 try to 127.0.0.1:$port_lose1 timed out before it answered"*"the other query, from another socket, was not"*)
+	ok "lost AAAA: the slow: line says so" ;;
+*) not_ok "lost AAAA: the slow: line says so" "$out" ;; esac
+
+# A second query from one socket dropped: AAAA and A leave from two.
+run_ds resolve --no-cache --json --timeout 2 --tries 1 --server "127.0.0.1:$port_second" www.example.test
+check "second query dropped: both answered, no retry" "ok 0 ok 0 0" \
+	"$(json_get '" ".join(str(x) for x in [y for q in j["queries"] for y in (q["status"], q["timeouts"])] + [len(j["retries"])])')"
 
 # --- numeric names, localhost ------------------------------------------------------
 run_ds resolve --server "127.0.0.1:$sink_port" --timeout 0.2 --tries 1 --json 2001:db8::1
