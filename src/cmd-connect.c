@@ -82,13 +82,19 @@ static const char help_text[] =
     "                         DNS servers instead of resolv.conf's\n"
     "                         (192.0.2.53, [2001:db8::53]:5353, ...)\n"
     "      --no-cache         neither read nor write the history of\n"
-    "                         outcomes\n"
+    "                         outcomes, nor that of nameservers\n"
     "      --cache-file PATH  where the history is kept (default\n"
     "                         $XDG_CACHE_HOME/dualstack/happy-eyeballs);\n"
-    "                         used only if it is a regular file of yours\n"
-    "                         in a directory of yours, and nobody else\n"
-    "                         can write either (else a warning)\n"
+    "                         the nameservers' in PATH.nameservers; used\n"
+    "                         only if it is a regular file of yours in a\n"
+    "                         directory of yours, and nobody else can\n"
+    "                         write either (else a warning)\n"
     "  -h, --help             this help\n"
+    "\n"
+    "Name resolution follows resolv.conf as glibc does (timeout, attempts,\n"
+    "ndots, rotate, single-request); A and AAAA leave from separate\n"
+    "sockets, and a nameserver that has not answered within about 200 ms\n"
+    "gets the next one asked too (see dualstack-resolve(1)).\n"
     "\n"
     "Exit status: 0 connected (and the relay ended cleanly), 1 the\n"
     "connection failed or broke, 2 usage error, 3 internal error.\n";
@@ -381,6 +387,55 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 	json_end(j);
 }
 
+/*
+ * Which server answered query t, how many were asked, the tries that
+ * timed out, and what each server did: "servers": [{"address",
+ * "port", "state", "ms"}] in the order they were asked, "ms" from when it
+ * was asked to its end (null while still asked).
+ */
+static void
+json_dns_servers(
+    struct json *j, const struct ds_resolve *res, enum ds_resolve_type t)
+{
+	const struct ds_resolve_query *q = ds_resolve_get(res, t);
+	const struct ds_resolve_server *sv;
+	char buf[DS_ADDR_STRLEN];
+	size_t n;
+
+	sv = ds_resolve_servers(res, &n);
+	json_key(j, "server");
+	if (q->server >= 0 && (size_t)q->server < n) {
+		addr_text(&sv[q->server].ep.addr, buf, sizeof(buf));
+		json_string(j, buf);
+	} else {
+		json_null(j);
+	}
+	json_kv_int(j, "servers_asked", q->servers_asked);
+	json_kv_int(j, "timeouts", q->timeouts);
+	json_key(j, "servers");
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct ds_resolve_ns_query *nq = &sv[i].q[t];
+
+		json_begin_object(j);
+		json_addr(j, "address", &sv[i].ep.addr);
+		json_kv_int(j, "port", sv[i].ep.port);
+		json_kv_string(j, "state", ds_resolve_ns_state_name(nq->state));
+		json_key(j, "ms");
+		if (nq->state == DS_RESOLVE_NS_NOT_ASKED ||
+		    nq->state == DS_RESOLVE_NS_ASKING) {
+			json_null(j);
+		} else {
+			snprintf(buf, sizeof(buf), "%.3f",
+			    ms(nq->end_us - nq->start_us));
+			json_raw(j, buf);
+		}
+		json_kv_int(j, "timeouts", nq->timeouts);
+		json_end(j);
+	}
+	json_end(j);
+}
+
 static void
 json_resolution(struct json *j, const struct ds_resolve *res)
 {
@@ -412,6 +467,7 @@ json_resolution(struct json *j, const struct ds_resolve *res)
 		}
 		if (q->canonname)
 			json_kv_string(j, "canonname", q->canonname);
+		json_dns_servers(j, res, (enum ds_resolve_type)t);
 		json_key(j, "answers");
 		json_begin_array(j);
 		for (size_t i = 0; i < q->n_answers; i++) {
@@ -443,6 +499,10 @@ json_event(struct json *j, const struct ds_he_event *ev)
 		json_kv_int(j, "count", ev->count);
 		if (ev->err)
 			json_error(j, ev->err);
+		if (ev->ep.addr.family)
+			json_addr(j, "server", &ev->ep.addr);
+		json_kv_int(j, "servers_asked", ev->servers);
+		json_kv_int(j, "timeouts", ev->timeouts);
 		break;
 	case DS_HE_EV_RES_DELAY:
 		json_kv_string(j, "qtype", ds_resolve_type_name(ev->qtype));
@@ -1142,12 +1202,49 @@ cache_open(const struct options *o, char *path, size_t size,
 	return EXIT_OK;
 }
 
+/*
+ * The nameserver history (lib/resolve-history.c), kept beside the
+ * connection history but in a file of its own: $XDG_CACHE_HOME/dualstack/
+ * nameservers, or PATH.nameservers with --cache-file PATH. *ret_path is
+ * where to save it, NULL for nowhere.
+ */
+static int
+ns_history_open(const struct options *o, char *path, size_t size,
+    struct ds_resolve_history **ret, const char **ret_path)
+{
+	const char *file = path;
+	int r;
+
+	*ret = NULL;
+	*ret_path = NULL;
+	if (o->no_cache)
+		return EXIT_OK;
+	if (o->cache_file) {
+		r = snprintf(
+		    path, size, "%s.%s", o->cache_file, CLI_NS_HISTORY_FILE);
+		if (r < 0 || (size_t)r >= size)
+			file = NULL;
+	} else if ((r = cli_cache_file(CLI_NS_HISTORY_FILE, path, size)) < 0) {
+		if (r != -ENOENT)
+			cli_error("warning: nameserver history: %s; not kept",
+			    ds_strerror(r));
+		file = NULL;
+	}
+	r = cli_ns_history_open(file, ret);
+	if (r == EXIT_INTERNAL)
+		return r;
+	if (r == EXIT_OK)
+		*ret_path = file;
+	return EXIT_OK;
+}
+
 static int
 cmd_connect(int argc, char **argv)
 {
 	struct options o;
-	const char *host = NULL, *cache_path;
-	char hostbuf[DS_ADDR_STRLEN], path[PATH_MAX];
+	const char *host = NULL, *cache_path, *ns_path;
+	char hostbuf[DS_ADDR_STRLEN], path[PATH_MAX], ns_buf[PATH_MAX];
+	struct ds_resolve_history *ns_hist = NULL;
 	uint16_t port;
 	struct ds_loop *loop = NULL;
 	struct ds_connect *c = NULL;
@@ -1190,6 +1287,10 @@ cmd_connect(int argc, char **argv)
 	if (code != EXIT_OK)
 		return code;
 	o.co.cache = cache;
+	code = ns_history_open(&o, ns_buf, sizeof(ns_buf), &ns_hist, &ns_path);
+	if (code != EXIT_OK)
+		goto out;
+	o.co.resolve.history = ns_hist;
 
 	r = ds_loop_new(&loop);
 	if (r < 0) {
@@ -1216,6 +1317,7 @@ cmd_connect(int argc, char **argv)
 			cli_error("warning: cache %s: %s; not saved",
 			    cache_path, ds_strerror(r));
 	}
+	cli_ns_history_save(ns_hist, ns_path);
 
 	ev = ds_connect_trace(c, &n);
 	if (res->err == 0 && o.verbose && !o.probe)
@@ -1266,6 +1368,7 @@ cmd_connect(int argc, char **argv)
 out:
 	ds_connect_free(c);
 	ds_he_cache_free(cache);
+	ds_resolve_history_free(ns_hist);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }
