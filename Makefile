@@ -6,8 +6,8 @@
 #   make check   build with ASan+UBSan (build-check/) and run every test
 #   make demo    a short tour of what dualstack does
 #   make bench   the benchmarks in bench/, with ratios to the anchor tools
-#                (bench/happy.sh and bench/reach-flood.sh need root:
-#                network namespaces)
+#                (bench/happy.sh, bench/resolve.sh and bench/reach-flood.sh
+#                need root: network namespaces)
 #   make fuzz    run each fuzz target for FUZZ_SECONDS (default 300)
 #   make install install binary, library, headers, pkg-config file, man pages
 
@@ -80,6 +80,7 @@ bench: bench-deps
 	bench/serve.sh
 	bench/dissect.sh
 	bench/happy.sh
+	bench/resolve.sh
 	bench/proxy.sh
 	bench/proxy-idle.sh
 	bench/reach-flood.sh
