@@ -718,25 +718,26 @@ test_event_format(void **state)
 	ev.err = 0;
 	ev.count = 1;
 	ev.servers = 1;
-	assert_int_equal(ds_addr_parse("198.51.100.2", 12, 0, &ev.ep.addr,
-	                     NULL),
-	    0);
+	assert_int_equal(
+	    ds_addr_parse("198.51.100.2", 12, 0, &ev.ep.addr, NULL), 0);
 	ev.ep.port = 53;
 	ds_he_event_format(&ev, buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "  12.003 ms  answer A: 1 address from 198.51.100.2:53");
 	ev.servers = 2;
 	ds_he_event_format(&ev, buf, sizeof(buf));
-	assert_string_equal(buf, "  12.003 ms  answer A: 1 address from "
-	                         "198.51.100.2:53 (2 servers asked, 0 tries "
-	                         "timed out)");
+	assert_string_equal(buf,
+	    "  12.003 ms  answer A: 1 address from "
+	    "198.51.100.2:53 (2 servers asked, 0 tries "
+	    "timed out)");
 	ev.servers = 1;
 	ev.timeouts = 1;
 	ev.err = -ETIMEDOUT;
 	memset(&ev.ep, 0, sizeof(ev.ep));
 	ds_he_event_format(&ev, buf, sizeof(buf));
-	assert_string_equal(buf, "  12.003 ms  answer A: Connection timed out "
-	                         "(1 server asked, 1 try timed out)");
+	assert_string_equal(buf,
+	    "  12.003 ms  answer A: Connection timed out "
+	    "(1 server asked, 1 try timed out)");
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DS_HE_EV_QUERY;
