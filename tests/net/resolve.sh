@@ -20,7 +20,8 @@
 #
 # Times are printed as comments, never asserted: glibc's stall is seconds,
 # and the responder's log shows what it dropped. Prints TAP. Needs root,
-# "ip netns", nft and getent; exits 77 otherwise. About 15 s.
+# "ip netns", nft and getent; exits 77 otherwise. About 25 s (glibc's
+# stalls are most of it).
 set -u
 
 top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
