@@ -10,13 +10,35 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* ds__file_read() flags. */
+enum {
+	/* Only a file of the effective user's that nobody else can write:
+	 * what the library itself wrote (histories), not configuration. */
+	DS__FILE_OURS = 1u << 0,
+};
+
 /*
  * Read at most max bytes of path into a new buffer, NUL-terminated (the
  * NUL not counted in *ret_len); the rest of a longer file is ignored.
- * Returns 0 (*ret owned by the caller, free()), or -errno: -ENOENT for a
- * file that does not exist.
+ * The file is opened without following a symbolic link and without
+ * waiting (a FIFO or a device in its place does not block), then judged
+ * by fstat() on what was opened: only a regular file is read, and with
+ * DS__FILE_OURS only one owned by the effective user without write
+ * permission for group or others. Returns 0 (*ret owned by the caller,
+ * free()), or -errno: -ENOENT for a file that does not exist, -EISDIR,
+ * -DS_E_FILE_SYMLINK, _FIFO, _SOCKET, _DEVICE, _OWNER, _WRITABLE for one
+ * refused.
  */
-int ds__file_read(const char *path, size_t max, char **ret, size_t *ret_len);
+int ds__file_read(
+    const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
+
+/*
+ * Whether dir is a directory of the effective user's that nobody else
+ * can write (no group or other write bit, sticky or not), and not a
+ * symbolic link: 0, -DS_E_FILE_SYMLINK, -ENOTDIR, -DS_E_FILE_OWNER,
+ * -DS_E_FILE_WRITABLE, or -errno from lstat().
+ */
+int ds__file_check_dir(const char *dir);
 
 /*
  * Replace path with what write_fn writes to the FILE it is given: into a

@@ -6,21 +6,104 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dualstack/error.h"
 #include "file-int.h"
 
+/* Why a file of type mode is not a regular file, as a code. */
+static int
+type_error(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return 0;
+	case S_IFDIR:
+		return -EISDIR;
+	case S_IFLNK:
+		return -DS_E_FILE_SYMLINK;
+	case S_IFIFO:
+		return -DS_E_FILE_FIFO;
+	case S_IFSOCK:
+		return -DS_E_FILE_SOCKET;
+	default:
+		return -DS_E_FILE_DEVICE;
+	}
+}
+
+/* Ours, and writable by nobody else: the owner is the effective user (the
+ * one whose files we create), no write bit for group or others. */
+static int
+trust_error(const struct stat *st)
+{
+	if (st->st_uid != geteuid())
+		return -DS_E_FILE_OWNER;
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return -DS_E_FILE_WRITABLE;
+	return 0;
+}
+
+/*
+ * open() failed with e for path: when the cause is what sits at path (a
+ * symbolic link refused by O_NOFOLLOW, a socket that open() cannot open
+ * at all), say what it is. Only on this error path does it cost a stat.
+ */
+static int
+open_error(const char *path, int e)
+{
+	struct stat st;
+
+	if ((e == ELOOP || e == ENXIO) && lstat(path, &st) == 0) {
+		int r = type_error(st.st_mode);
+
+		if (r < 0)
+			return r;
+	}
+	return -e;
+}
+
 int
-ds__file_read(const char *path, size_t max, char **ret, size_t *ret_len)
+ds__file_check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (!dir || dir[0] == '\0')
+		return -EINVAL;
+	if (lstat(dir, &st) == -1)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -DS_E_FILE_SYMLINK;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return trust_error(&st);
+}
+
+int
+ds__file_read(
+    const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
+	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO does not wait for a writer, nor a
+	 * device for its carrier; O_NOFOLLOW: a symbolic link is refused
+	 * (ELOOP); O_NOCTTY: a terminal does not become ours. What was
+	 * opened is then judged by fstat(), not by the name, which another
+	 * process may have changed since. */
+	fd = open(
+	    path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd == -1)
-		return -errno;
-	for (;;) {
+		return open_error(path, errno);
+	if (fstat(fd, &st) == -1)
+		r = -errno;
+	if (r == 0)
+		r = type_error(st.st_mode);
+	if (r == 0 && (flags & DS__FILE_OURS))
+		r = trust_error(&st);
+	while (r == 0) {
 		ssize_t got;
 
 		if (len == cap) {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "connect-int.h"
+#include "file-int.h"
 #include "dualstack/error.h"
 
 #define HEADER "dualstack-he-cache 1"
@@ -549,137 +550,31 @@ load_line(struct ds_he_cache *c, char *line, int64_t now)
 	}
 }
 
-/* Why a file of type mode is not a regular file, as a code. */
-static int
-type_error(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-		return 0;
-	case S_IFDIR:
-		return -EISDIR;
-	case S_IFLNK:
-		return -DS_E_FILE_SYMLINK;
-	case S_IFIFO:
-		return -DS_E_FILE_FIFO;
-	case S_IFSOCK:
-		return -DS_E_FILE_SOCKET;
-	default:
-		return -DS_E_FILE_DEVICE;
-	}
-}
-
-/* Ours, and writable by nobody else: the owner is the effective user (the
- * one whose files we create), no write bit for group or others. */
-static int
-trust_error(const struct stat *st)
-{
-	if (st->st_uid != geteuid())
-		return -DS_E_FILE_OWNER;
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return -DS_E_FILE_WRITABLE;
-	return 0;
-}
-
-/*
- * open() failed with e for path: when the cause is what sits at path (a
- * symbolic link refused by O_NOFOLLOW, a socket that open() cannot open
- * at all), say what it is. Only on this error path does it cost a stat.
- */
-static int
-open_error(const char *path, int e)
-{
-	struct stat st;
-
-	if ((e == ELOOP || e == ENXIO) && lstat(path, &st) == 0) {
-		int r = type_error(st.st_mode);
-
-		if (r < 0)
-			return r;
-	}
-	return -e;
-}
-
 int
 ds_he_cache_check_dir(const char *dir)
 {
-	struct stat st;
-
-	if (!dir || dir[0] == '\0')
-		return -EINVAL;
-	if (lstat(dir, &st) == -1)
-		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return -DS_E_FILE_SYMLINK;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return trust_error(&st);
+	return ds__file_check_dir(dir);
 }
 
 int
 ds_he_cache_load(struct ds_he_cache *c, const char *path)
 {
-	size_t len = 0, cap = 0, hl = strlen(HEADER);
-	char *buf = NULL, *p, *end;
-	struct stat st;
+	size_t len, hl = strlen(HEADER);
+	char *buf, *p, *end;
 	int64_t now;
-	int fd, r = 0;
+	int r;
 
 	if (!c || !path)
 		return -EINVAL;
-	/* O_NONBLOCK: opening a FIFO does not wait for a writer, nor a
-	 * device for its carrier; O_NOFOLLOW: a symbolic link is refused
-	 * (ELOOP); O_NOCTTY: a terminal does not become ours. What was
-	 * opened is then judged by fstat(), not by the name, which another
-	 * process may have changed since. */
-	fd = open(
-	    path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-	if (fd == -1)
-		return errno == ENOENT ? 0 : open_error(path, errno);
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		goto out;
-	}
-	r = type_error(st.st_mode);
-	if (r == 0)
-		r = trust_error(&st);
+	r = ds__file_read(path, LOAD_MAX, DS__FILE_OURS, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0)
-		goto out;
-	for (;;) {
-		ssize_t got;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap == LOAD_MAX)
-				break;
-			cap = cap ? 2 * cap : 64 * 1024;
-			if (cap > LOAD_MAX)
-				cap = LOAD_MAX;
-			/* One more for the NUL after the last line. */
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got == -1) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
+		return r;
 	if (len < hl + 1 || memcmp(buf, HEADER, hl) != 0 || buf[hl] != '\n') {
-		r = -EINVAL;
-		goto out;
+		free(buf);
+		return -EINVAL;
 	}
-	buf[len] = '\0';
 	now = now_s(c);
 	/* Only whole lines: one cut short (no newline) is dropped. */
 	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
@@ -691,10 +586,8 @@ ds_he_cache_load(struct ds_he_cache *c, const char *path)
 			load_line(c, p, now);
 		}
 	}
-out:
 	free(buf);
-	(void)close(fd);
-	return r;
+	return 0;
 }
 
 /* Write one entry's line to f. */
@@ -714,71 +607,23 @@ save_entry(FILE *f, const struct entry *e)
 		    e->h.err, (unsigned long long)e->h.connect_us);
 }
 
-int
-ds_he_cache_save(const struct ds_he_cache *c, const char *path)
+/* The file: the header, then every entry still fresh. */
+static void
+write_entries(FILE *f, const void *userdata)
 {
-	char *tmp, *dir, *slash;
-	int64_t now;
-	FILE *f;
-	int fd, r = 0;
+	const struct ds_he_cache *c = userdata;
+	int64_t now = now_s(c);
 
-	if (!c || !path || path[0] == '\0')
-		return -EINVAL;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	/* mkostemp() creates the file with mode 0600. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd == -1) {
-		r = -errno;
-		free(tmp);
-		return r;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		(void)close(fd);
-		goto fail;
-	}
-	now = now_s(c);
 	fprintf(f, "%s\n", HEADER);
 	for (size_t i = 0; i < c->n; i++)
 		if (fresh(c, c->e[i].h.when, now))
 			save_entry(f, &c->e[i]);
-	if (fflush(f) != 0 || ferror(f) || fsync(fd) == -1) {
-		r = errno ? -errno : -EIO;
-		(void)fclose(f);
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
-		r = -errno;
-		goto fail;
-	}
-	/* Make the rename itself durable; a failure here loses nothing that
-	 * was there before, so it is not reported. */
-	dir = strdup(path);
-	if (dir) {
-		slash = strrchr(dir, '/');
-		if (slash) {
-			slash[slash == dir ? 1 : 0] = '\0';
-			fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		} else {
-			fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		}
-		if (fd != -1) {
-			(void)fsync(fd);
-			(void)close(fd);
-		}
-		free(dir);
-	}
-	free(tmp);
-	return 0;
+}
 
-fail:
-	(void)unlink(tmp);
-	free(tmp);
-	return r;
+int
+ds_he_cache_save(const struct ds_he_cache *c, const char *path)
+{
+	if (!c || !path || path[0] == '\0')
+		return -EINVAL;
+	return ds__file_replace(path, write_entries, c);
 }

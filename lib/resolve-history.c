@@ -285,7 +285,7 @@ ds_resolve_history_load(struct ds_resolve_history *h, const char *path)
 
 	if (!h || !path)
 		return -EINVAL;
-	r = ds__file_read(path, LOAD_MAX, &buf, &len);
+	r = ds__file_read(path, LOAD_MAX, DS__FILE_OURS, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)

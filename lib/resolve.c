@@ -1116,7 +1116,7 @@ read_options(const struct ds_resolve *r, struct ds_resolv_options *ret)
 
 	ds_resolv_options_init(ret);
 	if (ds__file_read(r->resolv_conf ? r->resolv_conf : "/etc/resolv.conf",
-	        RESOLV_CONF_MAX, &text, &len) == 0) {
+	        RESOLV_CONF_MAX, 0, &text, &len) == 0) {
 		(void)ds_resolv_conf_parse(ret, text, len);
 		free(text);
 	}

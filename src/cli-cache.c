@@ -5,10 +5,12 @@
  * dualstack resolve and dualstack connect share.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/resolve.h"
 
@@ -59,10 +61,23 @@ cli_cache_file(const char *file, char *buf, size_t size)
 	return 0;
 }
 
+void
+cli_dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, slash ? path : ".", n);
+	buf[n] = '\0';
+}
+
 int
 cli_ns_history_open(const char *path, struct ds_resolve_history **ret)
 {
 	struct ds_resolve_history *h;
+	char dir[PATH_MAX];
 	int r;
 
 	*ret = NULL;
@@ -74,6 +89,16 @@ cli_ns_history_open(const char *path, struct ds_resolve_history **ret)
 	*ret = h;
 	if (!path)
 		return EXIT_OK;
+	/* Its directory as the connection history's: one others may write
+	 * to could hold anything in its place. */
+	cli_dir_of(path, dir, sizeof(dir));
+	r = ds_he_cache_check_dir(dir);
+	if (r < 0) {
+		cli_error("warning: cache directory %s: %s; nameserver history "
+		          "neither read nor written",
+		    dir, ds_strerror(r));
+		return EXIT_FAILED;
+	}
 	r = ds_resolve_history_load(h, path);
 	if (r < 0) {
 		/* Used empty, and not rewritten: it may be another

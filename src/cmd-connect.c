@@ -1126,20 +1126,6 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 	return EXIT_OK;
 }
 
-/* The directory that holds path, into buf (size >= 2, and no shorter than
- * path to hold all of it): "." when path names none, "/" for the root. */
-static void
-dir_of(const char *path, char *buf, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, slash ? path : ".", n);
-	buf[n] = '\0';
-}
-
 /*
  * Open the history: the file's entries, or an empty one when it cannot be
  * read (a warning). *ret_path is where to save it, NULL for nowhere: a
@@ -1182,7 +1168,7 @@ cache_open(const struct options *o, char *path, size_t size,
 			return EXIT_OK;
 		}
 	}
-	dir_of(path, dir, sizeof(dir));
+	cli_dir_of(path, dir, sizeof(dir));
 	r = ds_he_cache_check_dir(dir);
 	if (r < 0) {
 		cli_error("warning: cache directory %s: %s; history neither "
@@ -1229,6 +1215,15 @@ ns_history_open(const struct options *o, char *path, size_t size,
 			cli_error("warning: nameserver history: %s; not kept",
 			    ds_strerror(r));
 		file = NULL;
+	}
+	/* It sits beside the connection history, whose directory was
+	 * judged (and warned about) already: not a second warning. */
+	if (file) {
+		char dir[PATH_MAX];
+
+		cli_dir_of(file, dir, sizeof(dir));
+		if (ds_he_cache_check_dir(dir) < 0)
+			file = NULL;
 	}
 	r = cli_ns_history_open(file, ret);
 	if (r == EXIT_INTERNAL)

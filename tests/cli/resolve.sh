@@ -199,6 +199,35 @@ run_ds resolve --no-cache --server "127.0.0.1:$sink_port,127.0.0.1:$port_fast" w
 check "--no-cache: exit 0" "0" "$rc"
 if [ ! -e "$XDG_CACHE_HOME" ]; then ok "--no-cache: no file, no directory"; else
 	not_ok "--no-cache: no file, no directory" "$(find "$XDG_CACHE_HOME")"; fi
+# The nameserver history where something else sits, or in a directory
+# others can write: not read, not written, the lookup goes on.
+rm -rf "$XDG_CACHE_HOME"
+mkdir -p -m 700 "$XDG_CACHE_HOME" "$XDG_CACHE_HOME/dualstack"
+mkfifo "$hist"
+timeout 10 "$DUALSTACK" resolve --server "127.0.0.1:$port_fast" www.example.test \
+	>"$_tmp/out" 2>"$_tmp/err"
+check "a FIFO as the nameserver history: exit 0, not stuck on it" "0" "$?"
+check "... the warning" \
+	"dualstack resolve: warning: nameserver history $hist: not a regular file (a FIFO); not used" \
+	"$(cat "$_tmp/err")"
+check "... still the FIFO" "fifo" "$(stat -c %F "$hist" 2>&1)"
+rm -f "$hist"
+ln -s "$_tmp/elsewhere" "$hist"
+run_ds resolve --server "127.0.0.1:$port_fast" www.example.test
+check "a symlinked nameserver history: exit 0" "0" "$rc"
+case "$err" in *"$hist: a symbolic link"*) ok "... the warning" ;;
+*) not_ok "... the warning" "$err" ;; esac
+if [ ! -e "$_tmp/elsewhere" ]; then ok "... nothing written through it"; else
+	not_ok "... nothing written through it"; fi
+rm -f "$hist"
+chmod 777 "$XDG_CACHE_HOME/dualstack"
+run_ds resolve --server "127.0.0.1:$port_fast" www.example.test
+check "a world-writable cache directory: exit 0" "0" "$rc"
+case "$err" in *"cache directory $XDG_CACHE_HOME/dualstack: writable by group or others"*) ok "... the warning" ;;
+*) not_ok "... the warning" "$err" ;; esac
+if [ ! -e "$hist" ]; then ok "... nothing written there"; else
+	not_ok "... nothing written there"; fi
+rm -rf "$XDG_CACHE_HOME"
 : >"$_tmp/notadir"
 XDG_CACHE_HOME=$_tmp/notadir run_ds resolve --server "127.0.0.1:$port_fast" www.example.test
 check "unusable cache directory: still exit 0" "0" "$rc"
