@@ -49,6 +49,7 @@ not_ok() {
 check() {
 	if [ "$2" = "$3" ]; then ok "$1"; else
 		not_ok "$1" "want: $2" "got:  $3"
+		return 1
 	fi
 }
 has() {
@@ -238,7 +239,8 @@ stop_checker
 checker 4705 || not_ok "5: the checker starts"
 res=$(netns_exec client $FLOOD 2001:db8::2 4705 --sources "$tmp/slash48s" \
 	--line 'CHECK {src} 7003 1 port-only')
-check "5 4200 agents of 4200 /48s each had a check" 4200 "$(json_get "$res" OK)"
+check "5 4200 agents of 4200 /48s each had a check" 4200 "$(json_get "$res" OK)" ||
+	echo "#   answers: $res"
 out=$(netns_exec client timeout 20 "$DUALSTACK" reach check -6 '[2001:db8::2]:4705' \
 	--advertise 2001:db8::1 --count 3 2>&1)
 rc=$?

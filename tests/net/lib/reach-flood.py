@@ -35,9 +35,17 @@ def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+# Linux's IP_BIND_ADDRESS_NO_PORT (include/uapi/linux/in.h): bind the
+# source address now, the port at connect(), unique per 4-tuple. Without
+# it every bind(addr, 0) takes a port for good, and thousands of sockets
+# in TIME_WAIT (this tool closes first) run out of them: EADDRNOTAVAIL.
+IP_BIND_ADDRESS_NO_PORT = 24
+
+
 def connect(checker, port, source, timeout):
     s = socket.socket(family_of(checker), socket.SOCK_STREAM)
     s.settimeout(timeout)
+    s.setsockopt(socket.SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1)
     s.bind((source, 0))
     s.connect((checker, port))
     return s
