@@ -710,6 +710,15 @@ occupy(int family, uint16_t port, bool do_listen, uint16_t *ret_port)
 		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		                     sizeof(one)),
 		    0);
+	/* A connection of an earlier case may have left the port in
+	 * TIME_WAIT; that must not keep a listener from taking it.
+	 * SO_REUSEADDR still lets no second socket bind a port that is
+	 * listened on, which is all the cases need; a socket that only
+	 * binds must not have it, or it would block nothing. */
+	if (do_listen)
+		assert_int_equal(
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
+		    0);
 	assert_int_equal(ds_endpoint_to_sockaddr(&ep, &ss, &len), 0);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		close(fd);
