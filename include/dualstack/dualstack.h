@@ -10,6 +10,7 @@
 #include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/export.h"
+#include "dualstack/finding.h"
 #include "dualstack/host.h"
 #include "dualstack/listen.h"
 #include "dualstack/load.h"

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_FINDING_H
+#define DUALSTACK_FINDING_H
+
+/*
+ * ds_finding: one thing a check found, as data. reach's diagnosis makes
+ * them now; doctor, dns, firewall check and ra make them too. A finding
+ * is a code (what was found), a severity, a subject (what it is about)
+ * and up to DS_FINDING_EVIDENCE_MAX pieces of evidence, each a named,
+ * typed value: an address, an endpoint, a prefix, a count, a duration,
+ * an errno, or another enum's machine token.
+ *
+ * No finding carries a sentence. Each code, severity and evidence key
+ * has a stable machine token here ("reach.dropped", "error", "count"),
+ * in one table next to its enum; what a person reads is made from the
+ * fields by the program (src/), so that text and JSON say the same.
+ *
+ * Pure: no I/O, no allocation; a finding is a value the caller owns.
+ * Safe from any thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/export.h"
+
+/* How much a finding matters, least first. */
+enum ds_severity {
+	DS_SEV_OK = 1,  /* what was checked and passed */
+	DS_SEV_INFO,    /* worth knowing; nothing is wrong */
+	DS_SEV_WARNING, /* works, but not as it should: slow, fragile */
+	DS_SEV_ERROR,   /* broken: what was checked fails */
+};
+
+/* "ok", "info", "warning", "error"; NULL for a value out of range. */
+DS_EXPORT const char *ds_severity_token(enum ds_severity s);
+
+/*
+ * What was found. One enum for every module, a range of 100 each, so
+ * that a code names its module and a value once published keeps its
+ * meaning. The token is "module.what".
+ */
+enum ds_finding_code {
+	/* reach (100-199): one check's attempts, or why it did not run. */
+	DS_FIND_REACH_REACHABLE = 100, /* every attempt got through */
+	DS_FIND_REACH_PARTIAL,         /* some did, some did not */
+	DS_FIND_REACH_UNREACHABLE,     /* none did, for mixed reasons */
+	DS_FIND_REACH_DROPPED,         /* attempts timed out: dropped */
+	DS_FIND_REACH_RETURN_PATH,     /* timed out, yet the agent saw them
+	                                * arrive: the answers are lost */
+	DS_FIND_REACH_PROHIBITED,      /* an ICMP administratively
+	                                * prohibited: a REJECT rule */
+	DS_FIND_REACH_REFUSED,         /* a TCP reset: nothing listens */
+	DS_FIND_REACH_NO_ROUTE,        /* ICMP no route */
+	DS_FIND_REACH_ADDR_UNREACH,    /* ICMP address unreachable */
+	DS_FIND_REACH_RESET,           /* reset after connecting */
+	DS_FIND_REACH_NOT_RETURNED,    /* tokens went elsewhere */
+	DS_FIND_REACH_ALTERED,         /* tokens came back altered */
+	DS_FIND_REACH_NOT_SEEN,        /* the checker says delivered, the
+	                                * agent saw no token: do not trust
+	                                * the checker */
+	DS_FIND_REACH_CHECKER_ERROR,   /* the checker could not try */
+	DS_FIND_REACH_FLAPPING,        /* some through, some not */
+	DS_FIND_REACH_PORT_ONLY,       /* port only: proves less */
+	DS_FIND_REACH_CHECKER_REFUSED, /* the checker refused the check */
+	DS_FIND_REACH_NOT_RUN,         /* a local failure: did not run */
+	DS_FIND__REACH_END,
+};
+
+/* "reach.dropped", ...; NULL for a value that is no code. */
+DS_EXPORT const char *ds_finding_token(enum ds_finding_code c);
+
+/* The code a token names: 0 or -EINVAL. */
+DS_EXPORT int ds_finding_code_parse(
+    const char *s, size_t len, enum ds_finding_code *ret);
+
+/* What a piece of evidence is. */
+enum ds_evidence_key {
+	DS_EVK_TARGET = 1, /* the address or endpoint tested */
+	DS_EVK_FAMILY,     /* AF_INET or AF_INET6, as a uint */
+	DS_EVK_PORT,
+	DS_EVK_COUNT,   /* how many of something (attempts of this kind) */
+	DS_EVK_OF,      /* ... out of how many */
+	DS_EVK_SEEN,    /* connections the agent saw arrive */
+	DS_EVK_TOKENS,  /* well-formed tokens among them */
+	DS_EVK_ERRNO,   /* the errno behind it */
+	DS_EVK_CODE,    /* another enum's token, e.g. the checker's ERR code */
+	DS_EVK_ELAPSED, /* a duration */
+	DS_EVK_PEER,    /* the other end: the checker, a server */
+	DS__EVK_END,
+};
+
+/* "target", "family", "port", ...; NULL out of range. */
+DS_EXPORT const char *ds_evidence_key_token(enum ds_evidence_key k);
+
+enum ds_evidence_type {
+	DS_EV_UINT = 1,
+	DS_EV_DURATION_US,
+	DS_EV_ERRNO, /* a positive errno */
+	DS_EV_TOKEN, /* a static machine token, e.g. ds_reach_err_name() */
+	DS_EV_ADDR,
+	DS_EV_ENDPOINT,
+	DS_EV_PREFIX,
+};
+
+struct ds_evidence {
+	enum ds_evidence_key key;
+	enum ds_evidence_type type;
+	union {
+		uint64_t u;         /* UINT, DURATION_US */
+		int err;            /* ERRNO */
+		const char *token;  /* TOKEN: static storage */
+		struct ds_addr addr;
+		struct ds_endpoint ep;
+		struct ds_prefix prefix;
+	} v;
+};
+
+#define DS_FINDING_EVIDENCE_MAX 8
+
+struct ds_finding {
+	enum ds_finding_code code;
+	enum ds_severity severity;
+	/* What it is about: an evidence value whose key says what kind (a
+	 * target endpoint, a server); type 0 when there is none. */
+	struct ds_evidence subject;
+	size_t n_evidence;
+	struct ds_evidence evidence[DS_FINDING_EVIDENCE_MAX];
+};
+
+/* A finding of code and severity with no subject and no evidence. */
+DS_EXPORT void ds_finding_init(struct ds_finding *f, enum ds_finding_code code,
+    enum ds_severity severity);
+
+/*
+ * Add one piece of evidence; a key given twice replaces the first.
+ * Returns 0, -ENOSPC (DS_FINDING_EVIDENCE_MAX reached) or -EINVAL (a key
+ * or token out of range, a NULL token).
+ */
+DS_EXPORT int ds_finding_add_uint(
+    struct ds_finding *f, enum ds_evidence_key k, uint64_t v);
+DS_EXPORT int ds_finding_add_duration(
+    struct ds_finding *f, enum ds_evidence_key k, uint64_t us);
+DS_EXPORT int ds_finding_add_errno(
+    struct ds_finding *f, enum ds_evidence_key k, int err);
+DS_EXPORT int ds_finding_add_token(
+    struct ds_finding *f, enum ds_evidence_key k, const char *token);
+DS_EXPORT int ds_finding_add_addr(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_addr *a);
+DS_EXPORT int ds_finding_add_endpoint(struct ds_finding *f,
+    enum ds_evidence_key k, const struct ds_endpoint *ep);
+
+/* The evidence of key k, or NULL. */
+DS_EXPORT const struct ds_evidence *ds_finding_get(
+    const struct ds_finding *f, enum ds_evidence_key k);
+
+/* The uint (or duration) of key k, or dflt when there is none. */
+DS_EXPORT uint64_t ds_finding_uint(
+    const struct ds_finding *f, enum ds_evidence_key k, uint64_t dflt);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_finding: the tokens of codes, severities and evidence keys (one
+ * table each, in the enum's order), and the evidence list.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dualstack/finding.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const severity_tokens[] = {
+    [DS_SEV_OK] = "ok",
+    [DS_SEV_INFO] = "info",
+    [DS_SEV_WARNING] = "warning",
+    [DS_SEV_ERROR] = "error",
+};
+
+/* Indexed by code - 100 * (code / 100): one table per module. */
+static const char *const reach_tokens[] = {
+    [DS_FIND_REACH_REACHABLE - 100] = "reach.reachable",
+    [DS_FIND_REACH_PARTIAL - 100] = "reach.partial",
+    [DS_FIND_REACH_UNREACHABLE - 100] = "reach.unreachable",
+    [DS_FIND_REACH_DROPPED - 100] = "reach.dropped",
+    [DS_FIND_REACH_RETURN_PATH - 100] = "reach.return-path",
+    [DS_FIND_REACH_PROHIBITED - 100] = "reach.prohibited",
+    [DS_FIND_REACH_REFUSED - 100] = "reach.refused",
+    [DS_FIND_REACH_NO_ROUTE - 100] = "reach.no-route",
+    [DS_FIND_REACH_ADDR_UNREACH - 100] = "reach.addr-unreachable",
+    [DS_FIND_REACH_RESET - 100] = "reach.reset",
+    [DS_FIND_REACH_NOT_RETURNED - 100] = "reach.not-returned",
+    [DS_FIND_REACH_ALTERED - 100] = "reach.altered",
+    [DS_FIND_REACH_NOT_SEEN - 100] = "reach.not-seen",
+    [DS_FIND_REACH_CHECKER_ERROR - 100] = "reach.checker-error",
+    [DS_FIND_REACH_FLAPPING - 100] = "reach.flapping",
+    [DS_FIND_REACH_PORT_ONLY - 100] = "reach.port-only",
+    [DS_FIND_REACH_CHECKER_REFUSED - 100] = "reach.checker-refused",
+    [DS_FIND_REACH_NOT_RUN - 100] = "reach.not-run",
+};
+
+static const struct {
+	unsigned base;
+	const char *const *tokens;
+	size_t n;
+} modules[] = {
+    {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
+};
+
+static const char *const key_tokens[] = {
+    [DS_EVK_TARGET] = "target",
+    [DS_EVK_FAMILY] = "family",
+    [DS_EVK_PORT] = "port",
+    [DS_EVK_COUNT] = "count",
+    [DS_EVK_OF] = "of",
+    [DS_EVK_SEEN] = "seen",
+    [DS_EVK_TOKENS] = "tokens",
+    [DS_EVK_ERRNO] = "errno",
+    [DS_EVK_CODE] = "code",
+    [DS_EVK_ELAPSED] = "elapsed",
+    [DS_EVK_PEER] = "peer",
+};
+
+const char *
+ds_severity_token(enum ds_severity s)
+{
+	if ((unsigned)s >= ARRAY_SIZE(severity_tokens))
+		return NULL;
+	return severity_tokens[s];
+}
+
+const char *
+ds_finding_token(enum ds_finding_code c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(modules); i++) {
+		unsigned v = (unsigned)c;
+
+		if (v >= modules[i].base && v - modules[i].base < modules[i].n)
+			return modules[i].tokens[v - modules[i].base];
+	}
+	return NULL;
+}
+
+int
+ds_finding_code_parse(const char *s, size_t len, enum ds_finding_code *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(modules); i++)
+		for (size_t j = 0; j < modules[i].n; j++) {
+			const char *t = modules[i].tokens[j];
+
+			if (t && strlen(t) == len && memcmp(t, s, len) == 0) {
+				*ret = (enum ds_finding_code)(modules[i].base +
+				    j);
+				return 0;
+			}
+		}
+	return -EINVAL;
+}
+
+const char *
+ds_evidence_key_token(enum ds_evidence_key k)
+{
+	if ((unsigned)k >= ARRAY_SIZE(key_tokens))
+		return NULL;
+	return key_tokens[k];
+}
+
+void
+ds_finding_init(
+    struct ds_finding *f, enum ds_finding_code code, enum ds_severity severity)
+{
+	memset(f, 0, sizeof(*f));
+	f->code = code;
+	f->severity = severity;
+}
+
+/* Put e in f, in place of an earlier one of its key. */
+static int
+put(struct ds_finding *f, const struct ds_evidence *e)
+{
+	size_t i;
+
+	if (!ds_evidence_key_token(e->key))
+		return -EINVAL;
+	for (i = 0; i < f->n_evidence; i++)
+		if (f->evidence[i].key == e->key)
+			break;
+	if (i == DS_FINDING_EVIDENCE_MAX)
+		return -ENOSPC;
+	f->evidence[i] = *e;
+	if (i == f->n_evidence)
+		f->n_evidence++;
+	return 0;
+}
+
+int
+ds_finding_add_uint(struct ds_finding *f, enum ds_evidence_key k, uint64_t v)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_UINT, .v.u = v};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_duration(
+    struct ds_finding *f, enum ds_evidence_key k, uint64_t us)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_DURATION_US, .v.u = us};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_errno(struct ds_finding *f, enum ds_evidence_key k, int err)
+{
+	struct ds_evidence e = {
+	    .key = k, .type = DS_EV_ERRNO, .v.err = err < 0 ? -err : err};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_token(
+    struct ds_finding *f, enum ds_evidence_key k, const char *token)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_TOKEN, .v.token = token};
+
+	return token ? put(f, &e) : -EINVAL;
+}
+
+int
+ds_finding_add_addr(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_addr *a)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_ADDR, .v.addr = *a};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_endpoint(struct ds_finding *f, enum ds_evidence_key k,
+    const struct ds_endpoint *ep)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_ENDPOINT, .v.ep = *ep};
+
+	return put(f, &e);
+}
+
+const struct ds_evidence *
+ds_finding_get(const struct ds_finding *f, enum ds_evidence_key k)
+{
+	for (size_t i = 0; i < f->n_evidence; i++)
+		if (f->evidence[i].key == k)
+			return &f->evidence[i];
+	return NULL;
+}
+
+uint64_t
+ds_finding_uint(const struct ds_finding *f, enum ds_evidence_key k,
+    uint64_t dflt)
+{
+	const struct ds_evidence *e = ds_finding_get(f, k);
+
+	if (!e || (e->type != DS_EV_UINT && e->type != DS_EV_DURATION_US))
+		return dflt;
+	return e->v.u;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ds_finding: every code, severity and evidence key has a token, the
+ * tokens are unique and of the machine alphabet, a token parses back to
+ * its code; evidence is added, replaced, bounded and read back.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dualstack/finding.h"
+
+/* Lower case, digits, '-' and one '.' between module and name. */
+static bool
+machine_token(const char *t)
+{
+	size_t dots = 0;
+
+	if (!t || !*t)
+		return false;
+	for (const char *p = t; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!((*p >= 'a' && *p <= 'z') ||
+		             (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	}
+	return dots <= 1;
+}
+
+static void
+test_codes(void **state)
+{
+	enum ds_finding_code back;
+	const char *seen[DS_FIND__REACH_END];
+	size_t n = 0;
+
+	(void)state;
+	for (unsigned c = DS_FIND_REACH_REACHABLE; c < DS_FIND__REACH_END;
+	     c++) {
+		const char *t = ds_finding_token((enum ds_finding_code)c);
+
+		assert_non_null(t);
+		assert_true(machine_token(t));
+		assert_int_equal(strncmp(t, "reach.", 6), 0);
+		for (size_t i = 0; i < n; i++)
+			assert_string_not_equal(seen[i], t);
+		seen[n++] = t;
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+	}
+	assert_null(ds_finding_token(0));
+	assert_null(ds_finding_token(99));
+	assert_null(ds_finding_token(DS_FIND__REACH_END));
+	assert_int_equal(ds_finding_code_parse("reach.nope", 10, &back),
+	    -EINVAL);
+	assert_int_equal(ds_finding_code_parse("reach.dropped", 12, &back),
+	    -EINVAL);
+}
+
+static void
+test_severities_and_keys(void **state)
+{
+	(void)state;
+	assert_string_equal(ds_severity_token(DS_SEV_OK), "ok");
+	assert_string_equal(ds_severity_token(DS_SEV_ERROR), "error");
+	assert_null(ds_severity_token(0));
+	assert_null(ds_severity_token(DS_SEV_ERROR + 1));
+	for (unsigned k = DS_EVK_TARGET; k < DS__EVK_END; k++) {
+		const char *t = ds_evidence_key_token((enum ds_evidence_key)k);
+
+		assert_non_null(t);
+		assert_true(machine_token(t) && !strchr(t, '.'));
+	}
+	assert_null(ds_evidence_key_token(0));
+	assert_null(ds_evidence_key_token(DS__EVK_END));
+}
+
+static void
+test_evidence(void **state)
+{
+	struct ds_finding f;
+	struct ds_endpoint ep = {.port = 40123};
+	const struct ds_evidence *e;
+
+	(void)state;
+	ds_finding_init(&f, DS_FIND_REACH_DROPPED, DS_SEV_ERROR);
+	assert_int_equal(f.code, DS_FIND_REACH_DROPPED);
+	assert_int_equal(f.n_evidence, 0);
+	assert_null(ds_finding_get(&f, DS_EVK_COUNT));
+	assert_int_equal(ds_finding_uint(&f, DS_EVK_COUNT, 7), 7);
+
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_COUNT, 5), 0);
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_OF, 5), 0);
+	assert_int_equal(ds_finding_add_errno(&f, DS_EVK_ERRNO, -ETIMEDOUT), 0);
+	assert_int_equal(ds_finding_add_token(&f, DS_EVK_CODE, "rate"), 0);
+	assert_int_equal(ds_finding_add_endpoint(&f, DS_EVK_TARGET, &ep), 0);
+	assert_int_equal(ds_finding_add_duration(&f, DS_EVK_ELAPSED, 1500), 0);
+	assert_int_equal(f.n_evidence, 6);
+
+	/* A key given again replaces, in place. */
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_COUNT, 3), 0);
+	assert_int_equal(f.n_evidence, 6);
+	assert_int_equal(ds_finding_uint(&f, DS_EVK_COUNT, 0), 3);
+	assert_int_equal(f.evidence[0].key, DS_EVK_COUNT);
+
+	e = ds_finding_get(&f, DS_EVK_ERRNO);
+	assert_non_null(e);
+	assert_int_equal(e->type, DS_EV_ERRNO);
+	assert_int_equal(e->v.err, ETIMEDOUT);
+	e = ds_finding_get(&f, DS_EVK_TARGET);
+	assert_int_equal(e->type, DS_EV_ENDPOINT);
+	assert_int_equal(e->v.ep.port, 40123);
+	assert_int_equal(ds_finding_uint(&f, DS_EVK_ELAPSED, 0), 1500);
+	/* Not a number: the default. */
+	assert_int_equal(ds_finding_uint(&f, DS_EVK_CODE, 9), 9);
+
+	/* Bad keys and tokens; then full. */
+	assert_int_equal(ds_finding_add_uint(&f, 0, 1), -EINVAL);
+	assert_int_equal(ds_finding_add_uint(&f, DS__EVK_END, 1), -EINVAL);
+	assert_int_equal(ds_finding_add_token(&f, DS_EVK_PEER, NULL), -EINVAL);
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_SEEN, 1), 0);
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_TOKENS, 1), 0);
+	assert_int_equal(f.n_evidence, DS_FINDING_EVIDENCE_MAX);
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_PORT, 1), -ENOSPC);
+	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_SEEN, 2), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test(test_severities_and_keys),
+	    cmocka_unit_test(test_evidence),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
