@@ -22,6 +22,7 @@
 #include "dualstack/reach.h"
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
+#include "reach-int.h"
 #include "reach-line.h"
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -440,10 +441,12 @@ use_address(struct ds_reach_agent *a)
 	struct ds_listen_report rep;
 	struct ds_endpoint ep;
 	char es[DS_ENDPOINT_STRLEN];
-	const char *why = NULL;
+	enum ds_addr_kind kind = 0;
+	const char *why;
 	int r;
 
-	if (ds_reach_address_fitness(&a->adv, &why) < 0) {
+	if (ds_reach_address_fitness(&a->adv, &kind) < 0) {
+		why = ds__reach_unfit_phrase(kind, a->adv.family);
 		if (!a->cfg.allow_unfit) {
 			agent_fail(a, -EADDRNOTAVAIL, "%s",
 			    why ? why : "the address cannot be reached");
@@ -1147,9 +1150,11 @@ ds_reach_agent_new(struct ds_loop *loop,
 
 	/* A given address that cannot work fails before anything is sent. */
 	if (a->adv.family != 0 && !cfg->allow_unfit) {
-		const char *why = NULL;
+		enum ds_addr_kind kind = 0;
+		const char *why;
 
-		if (ds_reach_address_fitness(&a->adv, &why) < 0) {
+		if (ds_reach_address_fitness(&a->adv, &kind) < 0) {
+			why = ds__reach_unfit_phrase(kind, a->adv.family);
 			/* Reported from the loop like any other end, and
 			 * without a trace line: no callback runs from inside
 			 * this call. */

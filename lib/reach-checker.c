@@ -36,7 +36,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,6 @@
 #include "reach-int.h"
 #include "reach-line.h"
 
-#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The checker's defaults (struct ds_reach_server_config). */
@@ -78,28 +76,6 @@
 
 /* The networks an address is counted in, narrowest first (below). */
 #define LEVELS_MAX 3u
-
-static const char *
-ep_str(const struct ds_endpoint *ep, char buf[DS_ENDPOINT_STRLEN])
-{
-	if (ds_endpoint_format(ep, 0, buf, DS_ENDPOINT_STRLEN) < 0)
-		snprintf(buf, DS_ENDPOINT_STRLEN, "?");
-	return buf;
-}
-
-static const char *
-addr_str(const struct ds_addr *a, char buf[DS_ADDR_STRLEN])
-{
-	if (ds_addr_format(a, 0, buf, DS_ADDR_STRLEN) < 0)
-		snprintf(buf, DS_ADDR_STRLEN, "?");
-	return buf;
-}
-
-static const char *
-family_name(int family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
-}
 
 /* Same family and bits; zones are not compared. */
 static bool
@@ -187,7 +163,6 @@ struct ctl {
 	 * is the agent key of "busy". */
 	struct netkey keys[LEVELS_MAX];
 	size_t n_keys;
-	char name[DS_ADDR_STRLEN];
 	struct pending pending; /* CTL_PROVE */
 	struct check *check;
 	struct ds__reach_outq out;
@@ -221,7 +196,7 @@ struct ds_reach_server {
 	struct ds_loop *loop;
 	struct ds_reach_server_config cfg;
 	struct ds_prefix *allow;
-	ds_reach_log_fn *log;
+	ds_reach_event_fn *event;
 	void *userdata;
 	struct ctl *head;
 	size_t n_ctl;
@@ -237,21 +212,16 @@ struct ds_reach_server {
 	struct ds_io *mon_io;
 };
 
-static void slog(struct ds_reach_server *s, const char *fmt, ...)
-    PRINTF_LIKE(2, 3);
-
+/* Report ev, of the agent on c, to the event callback. */
 static void
-slog(struct ds_reach_server *s, const char *fmt, ...)
+emit(struct ctl *c, struct ds_reach_event *ev)
 {
-	char text[512];
-	va_list ap;
+	struct ds_reach_server *s = c->s;
 
-	if (!s->log)
+	if (!s->event)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	s->log(s, text, s->userdata);
+	ev->agent = c->tuple.peer;
+	s->event(s, ev, s->userdata);
 }
 
 static void check_report(struct check *ck);
@@ -259,8 +229,7 @@ static void check_start(struct ctl *c, const struct ds_endpoint *target,
     unsigned count, bool port_only);
 static void ctl_idle(struct ctl *c);
 static void ctl_close(struct ctl *c);
-static void ctl_refuse(struct ctl *c, enum ds_reach_err code, const char *fmt,
-    ...) PRINTF_LIKE(3, 4);
+static void ctl_refuse(struct ctl *c, struct ds_reach_refusal *rf);
 
 /* Close a probe's socket; the outcome stays as it is. */
 static void
@@ -455,9 +424,10 @@ check_timer(struct ds_timer *t, void *userdata)
 
 	(void)t;
 	if (ck->past_deadline) {
-		ctl_refuse(ck->ctl, DS_REACH_E_TIMEOUT,
-		    "no TOKENS within %u ms after the deadline",
-		    ck->ctl->s->cfg.idle_ms);
+		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_TOKENS_LATE,
+		    .limit = ck->ctl->s->cfg.idle_ms};
+
+		ctl_refuse(ck->ctl, &rf);
 		return;
 	}
 	ck->past_deadline = true;
@@ -528,9 +498,12 @@ ctl_kill(struct ctl *c)
 {
 	if (c->state == CTL_DEAD)
 		return;
-	if (c->check)
-		slog(c->s, "check from %s ended: the control connection closed",
-		    c->name);
+	if (c->check) {
+		struct ds_reach_event ev = {
+		    .kind = DS_REACH_EV_ABORTED, .target = c->check->target};
+
+		emit(c, &ev);
+	}
 	check_free(c->check);
 	c->check = NULL;
 	c->state = CTL_DEAD;
@@ -566,34 +539,63 @@ ctl_send(struct ctl *c, const struct ds_reach_msg *m)
 	return ctl_write(c, line, (size_t)n);
 }
 
-/* ERR code text, and close after a linger. Logged. */
-
-static void
-ctl_refuse(struct ctl *c, enum ds_reach_err code, const char *fmt, ...)
+/*
+ * The ERR line's text for rf: the program's words (refusal_text), or the
+ * reason's name. Only printable ASCII goes on the line (the protocol's
+ * <text>), so anything else becomes '?'. Returns its length.
+ */
+static size_t
+refusal_text(const struct ds_reach_server *s, const struct ds_reach_refusal *rf,
+    char *buf, size_t size)
 {
-	struct ds_reach_msg m = {.type = DS_REACH_MSG_ERR, .err = code};
+	size_t n;
+	int r;
+
+	if (s->cfg.refusal_text)
+		r = s->cfg.refusal_text(rf, buf, size, s->userdata);
+	else
+		r = snprintf(buf, size, "%s", ds_reach_why_name(rf->why));
+	if (r < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	n = (size_t)r < size ? (size_t)r : size - 1;
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
+	return n;
+}
+
+/* ERR with rf's code and text, and close after a linger. An event. */
+static void
+ctl_refuse(struct ctl *c, struct ds_reach_refusal *rf)
+{
+	struct ds_reach_event ev = {.kind = DS_REACH_EV_REFUSED};
+	struct ds_reach_msg m = {.type = DS_REACH_MSG_ERR};
 	char text[384];
-	va_list ap;
-	int n;
 
 	if (c->state == CTL_DEAD || c->state == CTL_CLOSING)
 		return;
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(text))
-		n = (int)sizeof(text) - 1;
-	slog(c->s, "agent %s refused (%s): %s", c->name,
-	    ds_reach_err_name(code), text);
+	rf->code = ds_reach_why_code(rf->why);
+	m.err = rf->code;
+	m.text_len = refusal_text(c->s, rf, text, sizeof(text));
+	m.text = m.text_len ? text : NULL;
+	ev.refusal = *rf;
+	emit(c, &ev);
 	check_free(c->check);
 	c->check = NULL;
-	m.text = text;
-	m.text_len = (size_t)n;
 	if (ctl_send(c, &m) < 0)
 		return;
 	ctl_close(c);
+}
+
+/* Refuse for a reason that has no numbers. */
+static void
+ctl_refuse_why(struct ctl *c, enum ds_reach_why why)
+{
+	struct ds_reach_refusal rf = {.why = why};
+
+	ctl_refuse(c, &rf);
 }
 
 /* Close once what is queued is sent, reading for LINGER_MS meanwhile. */
@@ -655,14 +657,12 @@ net_keys(const struct ds_addr *a, bool target, struct netkey ret[LEVELS_MAX])
 	return n;
 }
 
-static const char *
-net_str(const struct netkey *k, char buf[DS_PREFIX_STRLEN])
+static struct ds_prefix
+net_prefix(const struct netkey *k)
 {
 	struct ds_prefix p = {.addr = k->net, .len = k->len};
 
-	if (ds_prefix_format(&p, 0, buf, DS_PREFIX_STRLEN) < 0)
-		snprintf(buf, DS_PREFIX_STRLEN, "?");
-	return buf;
+	return p;
 }
 
 static struct budget *
@@ -810,7 +810,6 @@ ds__reach_target_policy(const struct ds_addr *t, const struct ds_prefix *allow,
     size_t n_allow, bool allow_self, bool is_local,
     const struct ds_prefix *nets, size_t n_nets, size_t *ret_net)
 {
-	const char *why;
 	size_t i;
 
 	if (t->zone[0] != '\0' || t->scope_id != 0)
@@ -822,7 +821,7 @@ ds__reach_target_policy(const struct ds_addr *t, const struct ds_prefix *allow,
 	for (i = 0; i < n_allow; i++)
 		if (ds_prefix_contains(&allow[i], t))
 			return DS__REACH_TARGET_OK;
-	if (ds_reach_address_fitness(t, &why) < 0 || !ds_addr_is_global(t))
+	if (ds_reach_address_fitness(t, NULL) < 0 || !ds_addr_is_global(t))
 		return DS__REACH_TARGET_UNFIT;
 	for (i = 0; i < n_nets; i++)
 		if (ds_prefix_contains(&nets[i], t)) {
@@ -890,14 +889,17 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 {
 	struct ds_reach_server *s = c->s;
 	struct ds_reach_msg ok = {.type = DS_REACH_MSG_OK};
-	char ts[DS_ENDPOINT_STRLEN];
+	struct ds_reach_event ev = {.kind = DS_REACH_EV_STARTED,
+	    .target = *target,
+	    .count = count,
+	    .port_only = port_only};
 	struct check *ck;
 	unsigned i;
 	int r;
 
 	ck = calloc(1, sizeof(*ck));
 	if (!ck) {
-		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
+		ctl_refuse_why(c, DS_REACH_WHY_NO_MEMORY);
 		return;
 	}
 	ck->ctl = c;
@@ -908,8 +910,11 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	for (i = 0; r == 0 && !port_only && i < count; i++)
 		r = ds_reach_token_new(ck->probes[i].token);
 	if (r < 0) {
+		struct ds_reach_refusal rf = {
+		    .why = DS_REACH_WHY_INTERNAL, .err = r};
+
 		check_free(ck);
-		ctl_refuse(c, DS_REACH_E_INTERNAL, "%s", ds_strerror(r));
+		ctl_refuse(c, &rf);
 		return;
 	}
 	ok.count = count;
@@ -921,9 +926,7 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	c->check = ck;
 	c->state = CTL_CHECK;
 	ds_timer_stop(c->timer);
-	slog(s, "check from %s started: %s, %u connection%s%s", c->name,
-	    ep_str(target, ts), count, count == 1 ? "" : "s",
-	    port_only ? ", port only" : "");
+	emit(c, &ev);
 	ck->n_open = count;
 	ck->starting = true;
 	for (i = 0; i < count; i++)
@@ -962,20 +965,21 @@ target_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 {
 	struct ds_reach_server *s = c->s;
 	struct netkey keys[LEVELS_MAX];
-	char ns[DS_PREFIX_STRLEN];
 	size_t n = net_keys(&target->addr, true, keys);
 	int i =
 	    budget_take(s, &s->tests, keys, n, s->cfg.target_per_min, count);
 
 	if (i == -2) {
-		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
+		ctl_refuse_why(c, DS_REACH_WHY_NO_MEMORY);
 		return;
 	}
 	if (i >= 0) {
-		ctl_refuse(c, DS_REACH_E_RATE,
-		    "%s has had its %u test connections this minute",
-		    net_str(&keys[i], ns),
-		    s->cfg.target_per_min * keys[i].mult);
+		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_RATE_TARGET,
+		    .target = target->addr,
+		    .net = net_prefix(&keys[i]),
+		    .limit = s->cfg.target_per_min * keys[i].mult};
+
+		ctl_refuse(c, &rf);
 		return;
 	}
 	check_start(c, target, count, port_only);
@@ -988,7 +992,8 @@ check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
     bool port_only)
 {
 	struct ds_reach_msg m = {.type = DS_REACH_MSG_PROVE};
-	char ts[DS_ENDPOINT_STRLEN], cs[DS_ENDPOINT_STRLEN];
+	struct ds_reach_event ev = {
+	    .kind = DS_REACH_EV_CLAIM_ASKED, .target = *target};
 	int r;
 
 	memset(&c->pending, 0, sizeof(c->pending));
@@ -997,14 +1002,21 @@ check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	c->pending.port_only = port_only;
 	r = claim_endpoint(c, &target->addr, &m.prove_to);
 	if (r < 0) {
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "this checker has no %s address to take a claim on (%s)",
-		    family_name(target->addr.family), ds_strerror(r));
+		struct ds_reach_refusal rf = {
+		    .why = DS_REACH_WHY_NO_CLAIM_ADDRESS,
+		    .target = target->addr,
+		    .family = target->addr.family,
+		    .err = r};
+
+		ctl_refuse(c, &rf);
 		return;
 	}
 	r = ds_reach_token_new(c->pending.nonce);
 	if (r < 0) {
-		ctl_refuse(c, DS_REACH_E_INTERNAL, "%s", ds_strerror(r));
+		struct ds_reach_refusal rf = {
+		    .why = DS_REACH_WHY_INTERNAL, .err = r};
+
+		ctl_refuse(c, &rf);
 		return;
 	}
 	m.tokens[0] = c->pending.nonce;
@@ -1012,8 +1024,8 @@ check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 		return;
 	c->state = CTL_PROVE;
 	ds_timer_start(c->timer, c->s->cfg.deadline_ms);
-	slog(c->s, "check from %s: %s must be claimed, from it, at %s", c->name,
-	    ep_str(target, ts), ep_str(&m.prove_to, cs));
+	ev.claim_to = m.prove_to;
+	emit(c, &ev);
 }
 
 /* A CLAIM on c: the check waiting for it may start. */
@@ -1021,7 +1033,7 @@ static void
 check_claim(struct ctl *c, const struct ds_reach_msg *m)
 {
 	struct ds_reach_server *s = c->s;
-	char as[DS_ADDR_STRLEN], ts[DS_ADDR_STRLEN];
+	struct ds_reach_event ev = {.kind = DS_REACH_EV_CLAIMED};
 	struct ctl *w;
 
 	for (w = s->head; w; w = w->next)
@@ -1030,22 +1042,21 @@ check_claim(struct ctl *c, const struct ds_reach_msg *m)
 		        DS_REACH_TOKEN_HEX) == 0)
 			break;
 	if (!w) {
-		ctl_refuse(
-		    c, DS_REACH_E_STATE, "no check waits for this claim");
+		ctl_refuse_why(c, DS_REACH_WHY_CLAIM_UNKNOWN);
 		return;
 	}
-	addr_str(&c->tuple.peer.addr, as);
-	addr_str(&w->pending.target.addr, ts);
 	if (!addr_same(&c->tuple.peer.addr, &w->pending.target.addr)) {
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "this claim comes from %s, not from the target %s", as, ts);
-		ctl_refuse(w, DS_REACH_E_TARGET,
-		    "the claim came from %s, not from the target %s: send it "
-		    "from the target address",
-		    as, ts);
+		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_CLAIM_SOURCE,
+		    .target = w->pending.target.addr,
+		    .from = c->tuple.peer.addr};
+
+		ctl_refuse(c, &rf);
+		rf.why = DS_REACH_WHY_CLAIMED_ELSEWHERE;
+		ctl_refuse(w, &rf);
 		return;
 	}
-	slog(s, "check from %s: %s claimed", w->name, ts);
+	ev.target = w->pending.target;
+	emit(w, &ev);
 	ctl_close(c);
 	ds_timer_stop(w->timer);
 	w->state = CTL_IDLE;
@@ -1058,31 +1069,29 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 {
 	struct ds_reach_server *s = c->s;
 	struct ds_endpoint t = m->target;
-	char as[DS_ADDR_STRLEN], ps[DS_ADDR_STRLEN], ns[DS_PREFIX_STRLEN];
-	const struct ds_addr_block *b;
-	const char *why = NULL;
+	struct ds_reach_refusal rf;
 	size_t net = 0;
 	int local, i;
 
 	ds_addr_unmap(&t.addr, &t.addr);
-	addr_str(&t.addr, as);
+	memset(&rf, 0, sizeof(rf));
+	rf.target = t.addr;
 	if (m->count == 0 || m->count > DS_REACH_COUNT_MAX ||
 	    m->count > s->cfg.target_per_min) {
-		unsigned max = s->cfg.target_per_min < DS_REACH_COUNT_MAX
+		rf.why = DS_REACH_WHY_COUNT;
+		rf.count = m->count;
+		rf.limit = s->cfg.target_per_min < DS_REACH_COUNT_MAX
 		    ? s->cfg.target_per_min
 		    : DS_REACH_COUNT_MAX;
-
-		ctl_refuse(c, DS_REACH_E_COUNT,
-		    "%u test connections: this checker makes 1 to %u", m->count,
-		    max);
+		ctl_refuse(c, &rf);
 		return;
 	}
 	local = ds_host_is_local(&t.addr);
 	if (local < 0) {
 		/* Unable to tell: refuse rather than risk testing ourselves. */
-		ctl_refuse(c, DS_REACH_E_INTERNAL,
-		    "cannot tell whether %s is this checker's: %s", as,
-		    ds_strerror(local));
+		rf.why = DS_REACH_WHY_SELF_UNKNOWN;
+		rf.err = local;
+		ctl_refuse(c, &rf);
 		return;
 	}
 	nets_refresh(s);
@@ -1092,62 +1101,59 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 	case DS__REACH_TARGET_OK:
 		break;
 	case DS__REACH_TARGET_ZONE:
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "%s has a zone: it means nothing on this host", as);
+		rf.why = DS_REACH_WHY_TARGET_ZONE;
+		ctl_refuse(c, &rf);
 		return;
 	case DS__REACH_TARGET_SELF:
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "%s is an address of this checker", as);
+		rf.why = DS_REACH_WHY_TARGET_SELF;
+		ctl_refuse(c, &rf);
 		return;
 	case DS__REACH_TARGET_OWN_NET:
-		ds_prefix_format(&s->nets[net], 0, ns, sizeof(ns));
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "%s is on a network of this checker (%s)", as, ns);
+		rf.why = DS_REACH_WHY_TARGET_OWN_NET;
+		rf.net = s->nets[net];
+		ctl_refuse(c, &rf);
 		return;
 	case DS__REACH_TARGET_UNFIT:
 	default:
-		b = ds_addr_block(&t.addr);
-		if (ds_reach_address_fitness(&t.addr, &why) < 0 && why)
-			ctl_refuse(c, DS_REACH_E_TARGET, "%s", why);
-		else
-			ctl_refuse(c, DS_REACH_E_TARGET,
-			    "%s is not a global unicast address (%s)", as,
-			    b ? b->name : "unknown space");
+		rf.why = DS_REACH_WHY_TARGET_UNFIT;
+		if (ds_reach_address_fitness(&t.addr, &rf.kind) == 0)
+			rf.kind = DS_KIND_OTHER; /* allowed, yet not global */
+		ctl_refuse(c, &rf);
 		return;
 	}
 	if (t.port == 0 || (t.port < 1024 && !s->cfg.allow_low_ports)) {
-		ctl_refuse(c, DS_REACH_E_PORT,
-		    "port %u: this checker tests ports 1024 to 65535 only",
-		    t.port);
+		rf.why = DS_REACH_WHY_PORT_LOW;
+		rf.port = t.port;
+		ctl_refuse(c, &rf);
 		return;
 	}
 	/* The same family as the control connection: the agent can only
 	 * be testing itself, so anything else is someone else's host. */
 	if (!s->cfg.any_target && t.addr.family == c->tuple.peer.addr.family &&
 	    !addr_same(&t.addr, &c->tuple.peer.addr)) {
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "%s is not the address this control connection comes "
-		    "from (%s)",
-		    as, addr_str(&c->tuple.peer.addr, ps));
+		rf.why = DS_REACH_WHY_TARGET_NOT_PEER;
+		rf.from = c->tuple.peer.addr;
+		ctl_refuse(c, &rf);
 		return;
 	}
 	if (key_busy(s, c, t.addr.family)) {
-		ctl_refuse(c, DS_REACH_E_BUSY,
-		    "an %s check from %s is running already",
-		    family_name(t.addr.family), c->name);
+		rf.why = DS_REACH_WHY_BUSY_CHECK;
+		rf.family = t.addr.family;
+		rf.from = c->tuple.peer.addr;
+		ctl_refuse(c, &rf);
 		return;
 	}
 	i = budget_take(
 	    s, &s->checks, c->keys, c->n_keys, s->cfg.checks_per_min, 1);
 	if (i == -2) {
-		ctl_refuse(c, DS_REACH_E_INTERNAL, "out of memory");
+		ctl_refuse_why(c, DS_REACH_WHY_NO_MEMORY);
 		return;
 	}
 	if (i >= 0) {
-		ctl_refuse(c, DS_REACH_E_RATE,
-		    "more than %u checks a minute from %s",
-		    s->cfg.checks_per_min * c->keys[i].mult,
-		    net_str(&c->keys[i], ns));
+		rf.why = DS_REACH_WHY_RATE_AGENT;
+		rf.net = net_prefix(&c->keys[i]);
+		rf.limit = s->cfg.checks_per_min * c->keys[i].mult;
+		ctl_refuse(c, &rf);
 		return;
 	}
 	if (!s->cfg.any_target && t.addr.family != c->tuple.peer.addr.family)
@@ -1228,7 +1234,7 @@ check_report(struct check *ck)
 	struct ds_reach_msg m;
 	char buf[(DS_REACH_COUNT_MAX + 2) * 128];
 	char line[DS_REACH_LINE_MAX];
-	char ts[DS_ENDPOINT_STRLEN];
+	struct ds_reach_event ev = {.kind = DS_REACH_EV_ENDED};
 	enum ds_reach_verdict v;
 	unsigned delivered, i;
 	size_t len = 0;
@@ -1265,9 +1271,11 @@ check_report(struct check *ck)
 			len += (size_t)n;
 		}
 	}
-	slog(c->s, "check from %s ended: %s %s %u/%u", c->name,
-	    ep_str(&ck->target, ts), ds_reach_verdict_name(v), delivered,
-	    ck->count);
+	ev.target = ck->target;
+	ev.verdict = v;
+	ev.delivered = delivered;
+	ev.count = ck->count;
+	emit(c, &ev);
 	c->check = NULL;
 	check_free(ck);
 	if (r < 0) {
@@ -1287,48 +1295,52 @@ ctl_idle(struct ctl *c)
 	ds_timer_start(c->timer, c->s->cfg.idle_ms);
 }
 
+/* A line longer than the protocol allows. */
+static void
+ctl_refuse_long(struct ctl *c)
+{
+	struct ds_reach_refusal rf = {
+	    .why = DS_REACH_WHY_LINE_TOO_LONG, .limit = DS_REACH_LINE_MAX};
+
+	ctl_refuse(c, &rf);
+}
+
 /* A line that does not parse: the ERR that says best why. */
 static void
 ctl_parse_error(
     struct ctl *c, const char *line, size_t len, int err, size_t pos)
 {
 	bool check = len > 6 && memcmp(line, "CHECK ", 6) == 0;
-	const char *why;
+	struct ds_reach_refusal rf = {.column = (unsigned)pos + 1};
 
 	if (err == -E2BIG) {
-		ctl_refuse(c, DS_REACH_E_TOO_LONG, "a line over %u bytes",
-		    DS_REACH_LINE_MAX);
+		ctl_refuse_long(c);
 		return;
 	}
 	/* The parser refuses a count or port out of range (-ERANGE is the
 	 * count's, the only plain number of CHECK); they have codes of
 	 * their own. */
 	if (check && err == -ERANGE) {
-		ctl_refuse(c, DS_REACH_E_COUNT,
-		    "column %zu: this checker makes 1 to %u test connections",
-		    pos + 1, DS_REACH_COUNT_MAX);
-		return;
-	}
-	if (check && err == -DS_E_PORT_RANGE) {
-		ctl_refuse(c, DS_REACH_E_PORT,
-		    "column %zu: the port must be 1 to 65535", pos + 1);
-		return;
-	}
-	if (len == 0)
-		why = "empty line";
-	else if (err != -EINVAL)
-		why = ds_strerror(err);
-	else if (pos < len &&
+		rf.why = DS_REACH_WHY_COUNT_RANGE;
+		rf.limit = DS_REACH_COUNT_MAX;
+	} else if (check && err == -DS_E_PORT_RANGE)
+		rf.why = DS_REACH_WHY_PORT_RANGE;
+	else if (len == 0)
+		rf.why = DS_REACH_WHY_SYNTAX_EMPTY;
+	else if (err != -EINVAL) {
+		rf.why = DS_REACH_WHY_SYNTAX_FIELD;
+		rf.err = err;
+	} else if (pos < len &&
 	    ((unsigned char)line[pos] < 0x20 ||
 	        (unsigned char)line[pos] > 0x7e))
-		why = "not printable ASCII";
+		rf.why = DS_REACH_WHY_SYNTAX_CHAR;
 	else if (pos == 0)
-		why = "unknown keyword";
+		rf.why = DS_REACH_WHY_SYNTAX_KEYWORD;
 	else if (pos >= len)
-		why = "a field is missing";
+		rf.why = DS_REACH_WHY_SYNTAX_MISSING;
 	else
-		why = "unexpected text";
-	ctl_refuse(c, DS_REACH_E_SYNTAX, "column %zu: %s", pos + 1, why);
+		rf.why = DS_REACH_WHY_SYNTAX_EXTRA;
+	ctl_refuse(c, &rf);
 }
 
 static void
@@ -1346,8 +1358,7 @@ ctl_line(struct ctl *c, const char *line, size_t len)
 	switch (m.type) {
 	case DS_REACH_MSG_CHECK:
 		if (c->state != CTL_IDLE) {
-			ctl_refuse(c, DS_REACH_E_STATE,
-			    "a check is running on this connection");
+			ctl_refuse_why(c, DS_REACH_WHY_CHECK_RUNNING);
 			return;
 		}
 		ds_timer_stop(c->timer);
@@ -1355,8 +1366,7 @@ ctl_line(struct ctl *c, const char *line, size_t len)
 		return;
 	case DS_REACH_MSG_CLAIM:
 		if (c->state != CTL_IDLE) {
-			ctl_refuse(c, DS_REACH_E_STATE,
-			    "a claim comes on a connection of its own");
+			ctl_refuse_why(c, DS_REACH_WHY_CLAIM_CONNECTION);
 			return;
 		}
 		ds_timer_stop(c->timer);
@@ -1364,15 +1374,13 @@ ctl_line(struct ctl *c, const char *line, size_t len)
 		return;
 	case DS_REACH_MSG_TOKENS:
 		if (c->state != CTL_CHECK || c->check->tokens_in) {
-			ctl_refuse(c, DS_REACH_E_STATE,
-			    "TOKENS without a check waiting for them");
+			ctl_refuse_why(c, DS_REACH_WHY_TOKENS_UNEXPECTED);
 			return;
 		}
 		check_tokens(c->check, &m);
 		return;
 	default:
-		ctl_refuse(c, DS_REACH_E_STATE,
-		    "an agent sends CHECK, CLAIM and TOKENS only");
+		ctl_refuse_why(c, DS_REACH_WHY_AGENT_LINE);
 		return;
 	}
 }
@@ -1413,8 +1421,7 @@ ctl_read(struct ctl *c)
 	if ((c->state == CTL_IDLE || c->state == CTL_PROVE ||
 	        c->state == CTL_CHECK) &&
 	    c->in_len == sizeof(c->in))
-		ctl_refuse(c, DS_REACH_E_TOO_LONG, "a line over %u bytes",
-		    DS_REACH_LINE_MAX);
+		ctl_refuse_long(c);
 }
 
 static void
@@ -1442,26 +1449,24 @@ static void
 ctl_timer(struct ds_timer *t, void *userdata)
 {
 	struct ctl *c = userdata;
+	struct ds_reach_refusal rf = {
+	    .why = DS_REACH_WHY_IDLE, .limit = c->s->cfg.idle_ms};
 
 	(void)t;
 	if (c->state == CTL_IDLE)
-		ctl_refuse(c, DS_REACH_E_TIMEOUT, "no complete line in %u ms",
-		    c->s->cfg.idle_ms);
+		ctl_refuse(c, &rf);
 	else if (c->state == CTL_PROVE) {
-		char ts[DS_ADDR_STRLEN];
-
-		ctl_refuse(c, DS_REACH_E_TARGET,
-		    "no claim from %s within %u ms: the target must connect "
-		    "to this checker and send CLAIM with the PROVE token",
-		    addr_str(&c->pending.target.addr, ts),
-		    c->s->cfg.deadline_ms);
+		rf.why = DS_REACH_WHY_NO_CLAIM;
+		rf.target = c->pending.target.addr;
+		rf.limit = c->s->cfg.deadline_ms;
+		ctl_refuse(c, &rf);
 	} else if (c->state == CTL_CLOSING)
 		ctl_kill(c);
 }
 
 int
 ds_reach_server_new(struct ds_loop *loop,
-    const struct ds_reach_server_config *cfg, ds_reach_log_fn *log,
+    const struct ds_reach_server_config *cfg, ds_reach_event_fn *event,
     void *userdata, struct ds_reach_server **ret)
 {
 	struct ds_reach_server *s;
@@ -1498,7 +1503,7 @@ ds_reach_server_new(struct ds_loop *loop,
 	if (s->cfg.idle_ms == 0)
 		s->cfg.idle_ms = IDLE_DEFAULT_MS;
 	s->loop = loop;
-	s->log = log;
+	s->event = event;
 	s->userdata = userdata;
 	s->nets_stale = true;
 	/* Without the monitor (no netlink here) the networks are read for
@@ -1555,25 +1560,25 @@ ds_reach_server_adopt(struct ds_reach_server *s, int fd)
 		return r;
 	}
 	c->n_keys = net_keys(&c->tuple.peer.addr, false, c->keys);
-	addr_str(&c->tuple.peer.addr, c->name);
 	c->next = s->head;
 	if (s->head)
 		s->head->prev = c;
 	s->head = c;
 	s->n_ctl++;
 	if (s->n_ctl > s->cfg.max_agents) {
-		ctl_refuse(c, DS_REACH_E_BUSY,
-		    "%u agents are connected already", s->cfg.max_agents);
+		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_BUSY_AGENTS,
+		    .limit = s->cfg.max_agents};
+
+		ctl_refuse(c, &rf);
 		return 0;
 	}
 	i = source_full(s, c);
 	if (i >= 0) {
-		char ns[DS_PREFIX_STRLEN];
+		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_BUSY_SOURCE,
+		    .net = net_prefix(&c->keys[i]),
+		    .limit = s->cfg.max_agents_per_source * c->keys[i].mult};
 
-		ctl_refuse(c, DS_REACH_E_BUSY,
-		    "%u control connections from %s are open already",
-		    s->cfg.max_agents_per_source * c->keys[i].mult,
-		    net_str(&c->keys[i], ns));
+		ctl_refuse(c, &rf);
 		return 0;
 	}
 	if (ctl_send(c, &hello) == 0)

@@ -20,6 +20,7 @@
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
 #include "dualstack/reach.h"
+#include "reach-int.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -63,6 +64,57 @@ static const char *const verdict_names[] = {
     [DS_REACH_REACHABLE] = "reachable",
     [DS_REACH_PARTIAL] = "partial",
     [DS_REACH_UNREACHABLE] = "unreachable",
+};
+
+/* The refusals' names and codes, in the enum's order. */
+static const struct {
+	const char *name;
+	enum ds_reach_err code;
+} whys[] = {
+    [DS_REACH_WHY_LINE_TOO_LONG] = {"line-too-long", DS_REACH_E_TOO_LONG},
+    [DS_REACH_WHY_SYNTAX_EMPTY] = {"syntax-empty", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_SYNTAX_KEYWORD] = {"syntax-keyword", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_SYNTAX_MISSING] = {"syntax-missing", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_SYNTAX_EXTRA] = {"syntax-extra", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_SYNTAX_CHAR] = {"syntax-char", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_SYNTAX_FIELD] = {"syntax-field", DS_REACH_E_SYNTAX},
+    [DS_REACH_WHY_COUNT_RANGE] = {"count-range", DS_REACH_E_COUNT},
+    [DS_REACH_WHY_PORT_RANGE] = {"port-range", DS_REACH_E_PORT},
+    [DS_REACH_WHY_COUNT] = {"count", DS_REACH_E_COUNT},
+    [DS_REACH_WHY_PORT_LOW] = {"port-low", DS_REACH_E_PORT},
+    [DS_REACH_WHY_TARGET_ZONE] = {"target-zone", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_TARGET_SELF] = {"target-self", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_TARGET_OWN_NET] = {"target-own-net", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_TARGET_UNFIT] = {"target-unfit", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_TARGET_NOT_PEER] = {"target-not-peer", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_NO_CLAIM_ADDRESS] = {"no-claim-address", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_NO_CLAIM] = {"no-claim", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_CLAIM_SOURCE] = {"claim-source", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_CLAIMED_ELSEWHERE] = {"claimed-elsewhere", DS_REACH_E_TARGET},
+    [DS_REACH_WHY_CLAIM_UNKNOWN] = {"claim-unknown", DS_REACH_E_STATE},
+    [DS_REACH_WHY_CHECK_RUNNING] = {"check-running", DS_REACH_E_STATE},
+    [DS_REACH_WHY_CLAIM_CONNECTION] = {"claim-connection", DS_REACH_E_STATE},
+    [DS_REACH_WHY_TOKENS_UNEXPECTED] = {"tokens-unexpected", DS_REACH_E_STATE},
+    [DS_REACH_WHY_AGENT_LINE] = {"agent-line", DS_REACH_E_STATE},
+    [DS_REACH_WHY_BUSY_CHECK] = {"busy-check", DS_REACH_E_BUSY},
+    [DS_REACH_WHY_BUSY_AGENTS] = {"busy-agents", DS_REACH_E_BUSY},
+    [DS_REACH_WHY_BUSY_SOURCE] = {"busy-source", DS_REACH_E_BUSY},
+    [DS_REACH_WHY_RATE_AGENT] = {"rate-agent", DS_REACH_E_RATE},
+    [DS_REACH_WHY_RATE_TARGET] = {"rate-target", DS_REACH_E_RATE},
+    [DS_REACH_WHY_IDLE] = {"idle", DS_REACH_E_TIMEOUT},
+    [DS_REACH_WHY_TOKENS_LATE] = {"tokens-late", DS_REACH_E_TIMEOUT},
+    [DS_REACH_WHY_NO_MEMORY] = {"no-memory", DS_REACH_E_INTERNAL},
+    [DS_REACH_WHY_INTERNAL] = {"internal", DS_REACH_E_INTERNAL},
+    [DS_REACH_WHY_SELF_UNKNOWN] = {"self-unknown", DS_REACH_E_INTERNAL},
+};
+
+static const char *const event_names[] = {
+    [DS_REACH_EV_STARTED] = "started",
+    [DS_REACH_EV_CLAIM_ASKED] = "claim-asked",
+    [DS_REACH_EV_CLAIMED] = "claimed",
+    [DS_REACH_EV_REFUSED] = "refused",
+    [DS_REACH_EV_ENDED] = "ended",
+    [DS_REACH_EV_ABORTED] = "aborted",
 };
 
 /* names[v], or NULL when v is not a value of the enumeration. */
@@ -142,6 +194,30 @@ ds_reach_verdict_parse(const char *s, size_t len, enum ds_reach_verdict *ret)
 		return v;
 	*ret = (enum ds_reach_verdict)v;
 	return 0;
+}
+
+const char *
+ds_reach_why_name(enum ds_reach_why why)
+{
+	if ((unsigned)why >= ARRAY_SIZE(whys) || !whys[why].name)
+		return "unknown";
+	return whys[why].name;
+}
+
+enum ds_reach_err
+ds_reach_why_code(enum ds_reach_why why)
+{
+	if ((unsigned)why >= ARRAY_SIZE(whys))
+		return 0;
+	return whys[why].code;
+}
+
+const char *
+ds_reach_event_name(enum ds_reach_event_kind k)
+{
+	const char *s = name_of(event_names, ARRAY_SIZE(event_names), k);
+
+	return s ? s : "unknown";
 }
 
 /*
@@ -972,12 +1048,14 @@ ds_reach_token_new(char buf[DS_REACH_TOKEN_HEX + 1])
  * Why a test from outside cannot reach an address, by the most specific
  * block of the special-purpose registries (RFC 6890) it is in.
  */
-static const char *
-unfit_reason(const struct ds_addr *a, const struct ds_addr_block *b)
+const char *
+ds__reach_unfit_phrase(enum ds_addr_kind kind, int family)
 {
-	bool v6 = a->family == AF_INET6;
+	bool v6 = family == AF_INET6;
 
-	switch (b->kind) {
+	if (family == 0)
+		return "no address";
+	switch (kind) {
 	case DS_KIND_UNSPECIFIED:
 		return v6 ? "the unspecified address (::): it means \"any "
 		            "address\" to bind to, no host has it"
@@ -1071,14 +1149,12 @@ unfit_reason(const struct ds_addr *a, const struct ds_addr_block *b)
 }
 
 int
-ds_reach_address_fitness(const struct ds_addr *a, const char **ret_why)
+ds_reach_address_fitness(const struct ds_addr *a, enum ds_addr_kind *ret_kind)
 {
 	const struct ds_addr_block *b = ds_addr_block(a);
 
-	if (!b) {
-		*ret_why = "no address";
+	if (!b)
 		return -EAFNOSUPPORT;
-	}
 	/*
 	 * Globally reachable by the registries, except what the registries
 	 * call global but no test can reach as this host: an address in the
@@ -1088,7 +1164,8 @@ ds_reach_address_fitness(const struct ds_addr *a, const char **ret_why)
 	if (ds_addr_is_global(a) && b->kind != DS_KIND_NAT64 &&
 	    b->kind != DS_KIND_ORCHID)
 		return 0;
-	*ret_why = unfit_reason(a, b);
+	if (ret_kind)
+		*ret_kind = b->kind;
 	return -EADDRNOTAVAIL;
 }
 

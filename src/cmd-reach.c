@@ -29,6 +29,7 @@
 #include "dualstack/reach.h"
 
 #include "cli.h"
+#include "cmd-reach-words.h"
 
 static int cmd_reach(int argc, char **argv);
 
@@ -184,7 +185,7 @@ static const char check_help_text[] =
 static const char *
 family_name(int family)
 {
-	return family == AF_INET ? "IPv4" : "IPv6";
+	return reach_family_words(family);
 }
 
 static void
@@ -237,11 +238,129 @@ log_line(struct checker *ck, const char *event, const char *text)
 	fflush(stderr);
 }
 
+/* "key": the address as text, when it has a family. */
 static void
-on_server_log(struct ds_reach_server *s, const char *text, void *userdata)
+json_kv_addr(struct json *j, const char *key, const struct ds_addr *a)
 {
+	char buf[DS_ADDR_STRLEN];
+
+	if (a->family != 0 && ds_addr_format(a, 0, buf, sizeof(buf)) >= 0)
+		json_kv_string(j, key, buf);
+}
+
+static void
+json_kv_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
+{
+	char buf[DS_ENDPOINT_STRLEN];
+
+	if (ep->addr.family != 0 &&
+	    ds_endpoint_format(ep, 0, buf, sizeof(buf)) >= 0)
+		json_kv_string(j, key, buf);
+}
+
+static void
+json_kv_errno(struct json *j, const char *key, int err)
+{
+	char num[16];
+
+	if (err != 0)
+		json_kv_string(j, key, errno_name(err, num, sizeof(num)));
+}
+
+/* A refusal's reason and the numbers it has (the fields it sets). */
+static void
+json_refusal(struct json *j, const struct ds_reach_refusal *rf)
+{
+	char buf[DS_PREFIX_STRLEN];
+
+	json_kv_string(j, "code", ds_reach_err_name(rf->code));
+	json_kv_string(j, "reason", ds_reach_why_name(rf->why));
+	json_kv_addr(j, "target", &rf->target);
+	json_kv_addr(j, "from", &rf->from);
+	if (rf->net.addr.family != 0 &&
+	    ds_prefix_format(&rf->net, 0, buf, sizeof(buf)) >= 0)
+		json_kv_string(j, "network", buf);
+	if (rf->kind != 0)
+		json_kv_string(j, "block", ds_addr_kind_name(rf->kind));
+	if (rf->family != 0)
+		json_kv_string(
+		    j, "family", rf->family == AF_INET ? "ipv4" : "ipv6");
+	if (rf->column != 0)
+		json_kv_int(j, "column", rf->column);
+	if (rf->count != 0)
+		json_kv_int(j, "count", rf->count);
+	if (rf->port != 0)
+		json_kv_int(j, "port", rf->port);
+	if (rf->limit != 0)
+		json_kv_int(j, "limit", rf->limit);
+	json_kv_errno(j, "errno", rf->err);
+}
+
+/*
+ * One checker event on stderr: "TIME text", or with --json the event's
+ * fields and the same text: {"time":..,"event":"started","agent":..,
+ * "target":..,"count":..,...,"text":..}.
+ */
+static void
+on_server_event(
+    struct ds_reach_server *s, const struct ds_reach_event *ev, void *userdata)
+{
+	struct checker *ck = userdata;
+	char text[512], now[40];
+	struct json j;
+
 	(void)s;
-	log_line(userdata, "check", text);
+	reach_event_text(ev, text, sizeof(text));
+	if (!ck->json) {
+		log_line(ck, ds_reach_event_name(ev->kind), text);
+		return;
+	}
+	cli_time_now(now, sizeof(now));
+	json_init(&j, stderr, false);
+	json_begin_object(&j);
+	json_kv_string(&j, "time", now);
+	json_kv_string(&j, "event", ds_reach_event_name(ev->kind));
+	json_kv_addr(&j, "agent", &ev->agent.addr);
+	switch (ev->kind) {
+	case DS_REACH_EV_STARTED:
+		json_kv_endpoint(&j, "target", &ev->target);
+		json_kv_int(&j, "count", ev->count);
+		json_kv_bool(&j, "port_only", ev->port_only);
+		break;
+	case DS_REACH_EV_CLAIM_ASKED:
+		json_kv_endpoint(&j, "target", &ev->target);
+		json_kv_endpoint(&j, "claim_to", &ev->claim_to);
+		break;
+	case DS_REACH_EV_CLAIMED:
+	case DS_REACH_EV_ABORTED:
+		json_kv_endpoint(&j, "target", &ev->target);
+		break;
+	case DS_REACH_EV_REFUSED:
+		json_refusal(&j, &ev->refusal);
+		break;
+	case DS_REACH_EV_ENDED:
+		json_kv_endpoint(&j, "target", &ev->target);
+		json_kv_string(
+		    &j, "verdict", ds_reach_verdict_name(ev->verdict));
+		json_kv_int(&j, "delivered", ev->delivered);
+		json_kv_int(&j, "count", ev->count);
+		break;
+	default:
+		break;
+	}
+	json_kv_string(&j, "text", text);
+	json_end(&j);
+	json_finish(&j);
+	fflush(stderr);
+}
+
+/* The checker's ERR text, in the words of its log. */
+static int
+on_refusal_text(
+    const struct ds_reach_refusal *rf, char *buf, size_t size, void *userdata)
+{
+	(void)userdata;
+	return reach_refusal_text(rf, buf, size);
 }
 
 static void
@@ -590,7 +709,8 @@ reach_serve(int argc, char **argv)
 		if (code != EXIT_OK)
 			goto out;
 	}
-	r = ds_reach_server_new(ck.loop, &cfg, on_server_log, &ck, &ck.srv);
+	cfg.refusal_text = on_refusal_text;
+	r = ds_reach_server_new(ck.loop, &cfg, on_server_event, &ck, &ck.srv);
 	if (r < 0) {
 		cli_error("checker: %s", ds_strerror(r));
 		code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
@@ -719,66 +839,21 @@ start_agent(struct run *rn)
 	return 0;
 }
 
-/* Outcome words for people. */
+/* An outcome's words, never NULL. */
 static const char *
 outcome_words(enum ds_reach_outcome o)
 {
-	switch (o) {
-	case DS_REACH_DELIVERED:
-		return "delivered";
-	case DS_REACH_CONNECTED:
-		return "connected";
-	case DS_REACH_NOT_RETURNED:
-		return "not returned";
-	case DS_REACH_MISMATCH:
-		return "token mismatch";
-	case DS_REACH_REFUSED:
-		return "refused";
-	case DS_REACH_PROHIBITED:
-		return "prohibited";
-	case DS_REACH_NO_ROUTE:
-		return "no route";
-	case DS_REACH_ADDR_UNREACH:
-		return "address unreachable";
-	case DS_REACH_TIMEOUT:
-		return "timed out";
-	case DS_REACH_RESET:
-		return "reset";
-	case DS_REACH_ERROR:
-		return "error";
-	}
-	return "unknown";
+	const char *w = reach_outcome_words(o);
+
+	return w ? w : "unknown";
 }
 
-/* What an outcome means, one phrase. */
 static const char *
 outcome_meaning(enum ds_reach_outcome o)
 {
-	switch (o) {
-	case DS_REACH_DELIVERED:
-		return "connected, token returned intact";
-	case DS_REACH_CONNECTED:
-		return "the connection was established";
-	case DS_REACH_NOT_RETURNED:
-		return "connected and token sent, but it never came back";
-	case DS_REACH_MISMATCH:
-		return "a token came back altered: something rewrote it";
-	case DS_REACH_REFUSED:
-		return "TCP RST or port unreachable: nothing listening";
-	case DS_REACH_PROHIBITED:
-		return "ICMP administratively prohibited: a REJECT rule";
-	case DS_REACH_NO_ROUTE:
-		return "ICMP no route to destination";
-	case DS_REACH_ADDR_UNREACH:
-		return "ICMP address unreachable: no neighbour answered";
-	case DS_REACH_TIMEOUT:
-		return "no answer: silently dropped";
-	case DS_REACH_RESET:
-		return "reset after the connection was made";
-	case DS_REACH_ERROR:
-		return "an error on the checker";
-	}
-	return "";
+	const char *w = reach_outcome_meaning(o);
+
+	return w ? w : "";
 }
 
 static bool
@@ -834,7 +909,10 @@ summary_text(const struct ds_reach_report *r, char *buf, size_t size)
 		used = (size_t)snprintf(buf, size, "unreachable");
 	else
 		used = (size_t)snprintf(buf, size, "%s %u/%u",
-		    ds_reach_verdict_name(r->verdict), r->delivered, r->count);
+		    reach_verdict_words(r->verdict)
+		        ? reach_verdict_words(r->verdict)
+		        : "unknown",
+		    r->delivered, r->count);
 	for (unsigned i = 0; i < r->count && i < DS_REACH_COUNT_MAX; i++) {
 		enum ds_reach_outcome o = r->attempts[i].outcome;
 
@@ -1134,13 +1212,12 @@ parse_server(const char *s, struct check_opts *o)
 static int
 check_fitness(const struct ds_addr *a, const char *what)
 {
-	const struct ds_addr_block *b = ds_addr_block(a);
-	const char *why = NULL;
+	enum ds_addr_kind kind = 0;
 	char text[DS_ADDR_STRLEN];
 
-	if (ds_reach_address_fitness(a, &why) == 0 || !b)
+	if (ds_reach_address_fitness(a, &kind) != -EADDRNOTAVAIL)
 		return 0;
-	switch (b->kind) {
+	switch (kind) {
 	case DS_KIND_LINK_LOCAL:
 	case DS_KIND_MULTICAST:
 	case DS_KIND_BROADCAST:
@@ -1152,7 +1229,7 @@ check_fitness(const struct ds_addr *a, const char *what)
 	}
 	ds_addr_format(a, 0, text, sizeof(text));
 	cli_error("%s %s: %s; not tested (--allow-unfit to try anyway)", what,
-	    text, why ? why : "it cannot be reached from another host");
+	    text, reach_unfit_phrase(kind, a->family));
 	return EXIT_FAILED;
 }
 

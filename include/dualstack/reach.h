@@ -75,6 +75,7 @@ enum ds_reach_outcome {
 	DS_REACH_TIMEOUT,       /* no answer by the deadline: dropped */
 	DS_REACH_RESET,         /* reset after the connection was made */
 	DS_REACH_ERROR,         /* any other local error (err says which) */
+	DS_REACH__OUTCOME_END,  /* not an outcome: the count, plus 1 */
 };
 
 /* "delivered", "connected", "not-returned", "mismatch", "refused",
@@ -105,6 +106,7 @@ enum ds_reach_err {
 	DS_REACH_E_STATE,      /* "state": this line is not expected now */
 	DS_REACH_E_TIMEOUT,    /* "timeout": the agent was too slow */
 	DS_REACH_E_INTERNAL,   /* "internal": the checker failed */
+	DS_REACH__ERR_END,     /* not a code: the count, plus 1 */
 };
 
 /* "syntax", "too-long", ... both ways. */
@@ -117,6 +119,7 @@ enum ds_reach_verdict {
 	DS_REACH_REACHABLE = 1, /* every attempt delivered (connected) */
 	DS_REACH_PARTIAL,       /* some did, some did not */
 	DS_REACH_UNREACHABLE,   /* none did */
+	DS_REACH__VERDICT_END,  /* not a verdict: the count, plus 1 */
 };
 
 /* "reachable", "partial", "unreachable" both ways. */
@@ -222,16 +225,18 @@ struct ds_reach_report {
 };
 
 /*
- * The advertised address's fitness: why a test to it from outside cannot
- * work, before trying. 0 for a globally reachable unicast address (the
- * special-purpose registries, ds_addr_is_global(), less NAT64 and ORCHID);
- * otherwise -EADDRNOTAVAIL and, in *ret_why, a static phrase to follow the
- * address and ": ", lower case, no final period: "link-local (fe80::/10):
- * it cannot be reached from another link". -EAFNOSUPPORT (and "no
- * address") when a has no family. Pure.
+ * The advertised address's fitness: whether a test to it from outside
+ * can work, before trying. 0 for a globally reachable unicast address
+ * (the special-purpose registries, ds_addr_is_global(), less NAT64 and
+ * ORCHID); otherwise -EADDRNOTAVAIL and, in *ret_kind (may be NULL), the
+ * kind of the most specific block a is in, which says why (a link-local
+ * address cannot be reached from another link; ds_addr_kind_name() is
+ * its token). DS_KIND_GLOBAL_UNICAST or DS_KIND_OTHER there means space
+ * outside global unicast, unassigned. -EAFNOSUPPORT when a has no
+ * family. Pure.
  */
 DS_EXPORT int ds_reach_address_fitness(
-    const struct ds_addr *a, const char **ret_why);
+    const struct ds_addr *a, enum ds_addr_kind *ret_kind);
 
 /*
  * A diagnosis in plain words: a one-line summary and the likely causes
@@ -247,6 +252,148 @@ DS_EXPORT int ds_reach_diagnose(
     const struct ds_reach_report *r, char *buf, size_t size);
 
 /* --- The checker ---------------------------------------------------------- */
+
+/*
+ * Why the checker refused a check, finer than the ERR line's code: each
+ * reason belongs to one code (ds_reach_why_code()) and fills some of the
+ * fields of struct ds_reach_refusal, as said here.
+ */
+enum ds_reach_why {
+	DS_REACH_WHY_LINE_TOO_LONG = 1, /* too-long: a line over limit
+	                                 * bytes */
+	DS_REACH_WHY_SYNTAX_EMPTY,      /* syntax: an empty line; column */
+	DS_REACH_WHY_SYNTAX_KEYWORD,    /* syntax: no keyword; column */
+	DS_REACH_WHY_SYNTAX_MISSING,    /* syntax: a field is missing */
+	DS_REACH_WHY_SYNTAX_EXTRA,      /* syntax: text after the fields */
+	DS_REACH_WHY_SYNTAX_CHAR,       /* syntax: not printable ASCII */
+	DS_REACH_WHY_SYNTAX_FIELD,      /* syntax: a field does not parse;
+	                                 * column, err (-DS_E_* of the address
+	                                 * parser, ...) */
+	DS_REACH_WHY_COUNT_RANGE,       /* count: outside 1..limit; column */
+	DS_REACH_WHY_PORT_RANGE,        /* port: outside 1..65535; column */
+	DS_REACH_WHY_COUNT,             /* count: count asked, above limit
+	                                 * (the target budget) */
+	DS_REACH_WHY_PORT_LOW,          /* port: port, below 1024 */
+	DS_REACH_WHY_TARGET_ZONE,       /* target: target has a zone */
+	DS_REACH_WHY_TARGET_SELF,       /* target: an address of the
+	                                 * checker */
+	DS_REACH_WHY_TARGET_OWN_NET,    /* target: on the checker's network
+	                                 * net */
+	DS_REACH_WHY_TARGET_UNFIT,      /* target: not global unicast; kind
+	                                 * (ds_reach_address_fitness()) */
+	DS_REACH_WHY_TARGET_NOT_PEER,   /* target: not the address the
+	                                 * control connection comes from */
+	DS_REACH_WHY_NO_CLAIM_ADDRESS,  /* target: no address of family to
+	                                 * take a claim on; err */
+	DS_REACH_WHY_NO_CLAIM,          /* target: no claim from target
+	                                 * within limit ms */
+	DS_REACH_WHY_CLAIM_SOURCE,      /* target: this claim comes from
+	                                 * from, not from target (on the
+	                                 * claim's connection) */
+	DS_REACH_WHY_CLAIMED_ELSEWHERE, /* target: the claim came from from,
+	                                 * not from target (on the check's
+	                                 * connection) */
+	DS_REACH_WHY_CLAIM_UNKNOWN,     /* state: no check waits for the
+	                                 * claim */
+	DS_REACH_WHY_CHECK_RUNNING,     /* state: CHECK while a check runs */
+	DS_REACH_WHY_CLAIM_CONNECTION,  /* state: CLAIM on a connection that
+	                                 * asked for a check */
+	DS_REACH_WHY_TOKENS_UNEXPECTED, /* state: TOKENS with no check
+	                                 * waiting for them */
+	DS_REACH_WHY_AGENT_LINE,        /* state: a line only a checker
+	                                 * sends */
+	DS_REACH_WHY_BUSY_CHECK,        /* busy: a check of family from the
+	                                 * agent from runs already */
+	DS_REACH_WHY_BUSY_AGENTS,       /* busy: limit agents connected */
+	DS_REACH_WHY_BUSY_SOURCE,       /* busy: limit control connections
+	                                 * from net */
+	DS_REACH_WHY_RATE_AGENT,        /* rate: more than limit checks a
+	                                 * minute from net */
+	DS_REACH_WHY_RATE_TARGET,       /* rate: net had its limit test
+	                                 * connections this minute */
+	DS_REACH_WHY_IDLE,              /* timeout: no line within limit ms */
+	DS_REACH_WHY_TOKENS_LATE,       /* timeout: no TOKENS within limit
+	                                 * ms after the deadline */
+	DS_REACH_WHY_NO_MEMORY,         /* internal: out of memory */
+	DS_REACH_WHY_INTERNAL,          /* internal: err */
+	DS_REACH_WHY_SELF_UNKNOWN,      /* internal: cannot tell whether
+	                                 * target is the checker's; err */
+	DS_REACH__WHY_END,              /* not a reason: the count, plus 1 */
+};
+
+/* "line-too-long", "syntax-empty", ... (the enum's names, lower case,
+ * dashes); "unknown" for a value out of range. */
+DS_EXPORT const char *ds_reach_why_name(enum ds_reach_why why);
+
+/* The ERR code of a reason; 0 for a value out of range. */
+DS_EXPORT enum ds_reach_err ds_reach_why_code(enum ds_reach_why why);
+
+/* A refusal: the reason and its numbers. Fields a reason does not use
+ * are zero. */
+struct ds_reach_refusal {
+	enum ds_reach_err code; /* ds_reach_why_code(why) */
+	enum ds_reach_why why;
+	struct ds_addr target;  /* the address asked for */
+	struct ds_addr from;    /* where a claim came from; BUSY_CHECK and
+	                         * TARGET_NOT_PEER: the agent */
+	struct ds_prefix net;   /* a network of the checker, or of a budget */
+	enum ds_addr_kind kind; /* TARGET_UNFIT: the target's block */
+	int family;             /* BUSY_CHECK, NO_CLAIM_ADDRESS */
+	unsigned column;        /* SYNTAX_*, *_RANGE: 1-based */
+	unsigned count;         /* COUNT: test connections asked */
+	uint16_t port;          /* PORT_LOW */
+	uint32_t limit;         /* the most allowed: count, connections,
+	                         * checks; bytes (LINE_TOO_LONG); ms
+	                         * (IDLE, TOKENS_LATE, NO_CLAIM) */
+	int err;                /* 0, -errno or -DS_E_* */
+};
+
+/* What the checker did, one event each. */
+enum ds_reach_event_kind {
+	DS_REACH_EV_STARTED = 1, /* a check started: target, count,
+	                          * port_only */
+	DS_REACH_EV_CLAIM_ASKED, /* the agent must claim target, at claim_to */
+	DS_REACH_EV_CLAIMED,     /* target was claimed */
+	DS_REACH_EV_REFUSED,     /* ERR sent: refusal */
+	DS_REACH_EV_ENDED,       /* a check ended: target, verdict,
+	                          * delivered of count */
+	DS_REACH_EV_ABORTED,     /* the control connection closed while the
+	                          * check of target ran */
+	DS_REACH__EV_END,        /* not a kind: the count, plus 1 */
+};
+
+/* "started", "claim-asked", "claimed", "refused", "ended", "aborted";
+ * "unknown" for a value out of range. */
+DS_EXPORT const char *ds_reach_event_name(enum ds_reach_event_kind k);
+
+/* One event. Fields its kind does not use are zero. */
+struct ds_reach_event {
+	enum ds_reach_event_kind kind;
+	struct ds_endpoint agent; /* the control connection's peer */
+	struct ds_endpoint target;
+	struct ds_endpoint claim_to;
+	unsigned count;
+	bool port_only;
+	enum ds_reach_verdict verdict;
+	unsigned delivered;
+	struct ds_reach_refusal refusal;
+};
+
+struct ds_reach_server;
+
+/* Each event as it happens: for a log. ev is valid during the call. It
+ * must not free the server. */
+typedef void ds_reach_event_fn(
+    struct ds_reach_server *s, const struct ds_reach_event *ev, void *userdata);
+
+/*
+ * The free text of an ERR line, what the agent's user reads, in the
+ * program's words: write the text for rf into buf (size bytes, NUL
+ * included), snprintf semantics. The server sends printable ASCII only
+ * (anything else becomes '?') and at most what fits the line.
+ */
+typedef int ds_reach_refusal_text_fn(
+    const struct ds_reach_refusal *rf, char *buf, size_t size, void *userdata);
 
 struct ds_reach_server_config {
 	/* Allowed targets beyond global unicast (ds_addr classification):
@@ -284,23 +431,19 @@ struct ds_reach_server_config {
 	 * /48 (IPv4 /24) may hold four times as many. 0: 4. */
 	uint32_t max_agents_per_source;
 	uint32_t idle_ms; /* control line timeout; 0: 10000 */
+	/* The text of ERR lines, called with the server's userdata; NULL:
+	 * the reason's name (ds_reach_why_name()). */
+	ds_reach_refusal_text_fn *refusal_text;
 };
-
-struct ds_reach_server;
-
-/* One line for the log per event (a check started, refused, ended), with
- * the agent's address; text is a complete sentence, no newline. It must
- * not free the server. */
-typedef void ds_reach_log_fn(
-    struct ds_reach_server *s, const char *text, void *userdata);
 
 /*
  * Serve checks on the control connections accept_fd-style callers hand
  * over with ds_reach_server_adopt() (the CLI accepts with ds_listen).
- * cfg is copied (the prefixes too). Returns 0, -EINVAL, -ENOMEM.
+ * cfg is copied (the prefixes too). event (may be NULL) gets every
+ * event with userdata. Returns 0, -EINVAL, -ENOMEM.
  */
 DS_EXPORT int ds_reach_server_new(struct ds_loop *loop,
-    const struct ds_reach_server_config *cfg, ds_reach_log_fn *log,
+    const struct ds_reach_server_config *cfg, ds_reach_event_fn *event,
     void *userdata, struct ds_reach_server **ret);
 
 /* Take over an accepted control connection (made non-blocking here); the

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "dualstack/addr.h"
+#include "dualstack/error.h"
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
 #include "dualstack/reach.h"
@@ -59,7 +60,7 @@ static struct {
 	struct ds_reach_server *srv;
 	struct ds_listener *l4, *l6;
 	uint16_t port4, port6;
-	char log[LOG_MAX][512];
+	struct ds_reach_event log[LOG_MAX];
 	unsigned n_log;
 	int fds_before;
 } T;
@@ -85,26 +86,85 @@ prefix(const char *s)
 }
 
 static void
-on_log(struct ds_reach_server *s, const char *text, void *userdata)
+on_log(
+    struct ds_reach_server *s, const struct ds_reach_event *ev, void *userdata)
 {
 	(void)s;
 	(void)userdata;
+	/* The agent is the control connection's peer, always. */
+	assert_int_not_equal(ev->agent.addr.family, 0);
+	assert_int_not_equal(ev->agent.port, 0);
 	if (T.n_log < LOG_MAX)
-		snprintf(T.log[T.n_log++], sizeof(T.log[0]), "%s", text);
+		T.log[T.n_log++] = *ev;
 	if (getenv("REACH_TEST_VERBOSE"))
-		print_message("# checker: %s\n", text);
+		print_message("# checker: %s %s\n",
+		    ds_reach_event_name(ev->kind),
+		    ev->kind == DS_REACH_EV_REFUSED
+		        ? ds_reach_why_name(ev->refusal.why)
+		        : "");
 }
 
-/* How many log lines contain needle. */
+/* How many events of kind were reported. */
 static unsigned
-logged(const char *needle)
+logged(enum ds_reach_event_kind kind)
 {
 	unsigned i, n = 0;
 
 	for (i = 0; i < T.n_log; i++)
-		if (strstr(T.log[i], needle))
-			n++;
+		n += T.log[i].kind == kind;
 	return n;
+}
+
+/* How many checks ended with this verdict and delivered of count. */
+static unsigned
+logged_end(enum ds_reach_verdict v, unsigned delivered, unsigned count)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < T.n_log; i++)
+		n += T.log[i].kind == DS_REACH_EV_ENDED &&
+		    T.log[i].verdict == v && T.log[i].delivered == delivered &&
+		    T.log[i].count == count;
+	return n;
+}
+
+/* How many refusals of this code, each with the code of its reason. */
+static unsigned
+logged_refusal(enum ds_reach_err code)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < T.n_log; i++) {
+		const struct ds_reach_refusal *rf = &T.log[i].refusal;
+
+		if (T.log[i].kind != DS_REACH_EV_REFUSED)
+			continue;
+		assert_int_equal(rf->code, ds_reach_why_code(rf->why));
+		n += rf->code == code;
+	}
+	return n;
+}
+
+/* The last refusal for the reason why (it must be there). */
+static const struct ds_reach_refusal *
+refusal(enum ds_reach_why why)
+{
+	for (unsigned i = T.n_log; i-- > 0;)
+		if (T.log[i].kind == DS_REACH_EV_REFUSED &&
+		    T.log[i].refusal.why == why)
+			return &T.log[i].refusal;
+	fail_msg("no refusal %s", ds_reach_why_name(why));
+	return NULL;
+}
+
+static bool
+addr_is(const struct ds_addr *a, const char *text)
+{
+	struct ds_addr b;
+
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(ds_addr_parse(text, strlen(text), 0, &b, NULL), 0);
+	return ds_addr_equal(a, &b);
 }
 
 static void
@@ -415,11 +475,15 @@ static void
 raw_expect(struct raw *c, const char *prefix)
 {
 	char line[DS_REACH_LINE_MAX];
+	size_t n = strlen(prefix);
 
 	assert_true(raw_line(c, line, sizeof(line)));
-	if (strncmp(line, prefix, strlen(prefix)) != 0)
+	/* A prefix with its newline is the whole line. */
+	if (n > 0 && prefix[n - 1] == '\n' && strlen(line) != --n)
+		n = SIZE_MAX;
+	if (n == SIZE_MAX || strncmp(line, prefix, n) != 0)
 		print_message("# got \"%s\", wanted \"%s...\"\n", line, prefix);
-	assert_true(strncmp(line, prefix, strlen(prefix)) == 0);
+	assert_true(n != SIZE_MAX && strncmp(line, prefix, n) == 0);
 }
 
 /* Expect the checker to close (after what it sent). */
@@ -503,8 +567,8 @@ test_reachable_v6(void **state)
 	assert_int_equal(run.r.control_peer.port, T.port4);
 	assert_int_equal(run.r.control_peer.addr.family, AF_INET);
 	assert_true(run.n_trace >= 5);
-	assert_int_equal(logged("started"), 1);
-	assert_int_equal(logged("reachable 5/5"), 1);
+	assert_int_equal(logged(DS_REACH_EV_STARTED), 1);
+	assert_int_equal(logged_end(DS_REACH_REACHABLE, 5, 5), 1);
 }
 
 /*
@@ -596,7 +660,7 @@ test_port_only_refused(void **state)
 	assert_all(&run.r, DS_REACH_REFUSED);
 	for (i = 0; i < run.r.count; i++)
 		assert_int_equal(run.r.attempts[i].err, -ECONNREFUSED);
-	assert_int_equal(logged("unreachable 0/5"), 1);
+	assert_int_equal(logged_end(DS_REACH_UNREACHABLE, 0, 5), 1);
 }
 
 /*
@@ -642,11 +706,11 @@ test_two_agents(void **state)
 	assert_int_equal(r2.r.delivered, 16);
 	assert_int_equal(r2.r.control_peer.addr.family, AF_INET6);
 	/* They ran at the same time: both started before either ended. */
-	assert_int_equal(logged("started"), 2);
+	assert_int_equal(logged(DS_REACH_EV_STARTED), 2);
 	for (unsigned i = 0, started = 0; i < T.n_log; i++) {
-		if (strstr(T.log[i], "started"))
+		if (T.log[i].kind == DS_REACH_EV_STARTED)
 			started++;
-		if (strstr(T.log[i], "ended"))
+		if (T.log[i].kind == DS_REACH_EV_ENDED)
 			assert_int_equal(started, 2);
 	}
 }
@@ -665,8 +729,9 @@ run_refused(struct ds_reach_agent_config *cfg, enum ds_reach_err code)
 	assert_int_equal(run.r.err, -EREMOTEIO);
 	assert_int_equal(run.r.err_code, code);
 	assert_true(run.r.err_text[0] != '\0');
-	assert_int_equal(logged("started"), 0);
-	assert_int_equal(logged("refused"), 1);
+	assert_int_equal(logged(DS_REACH_EV_STARTED), 0);
+	assert_int_equal(logged(DS_REACH_EV_REFUSED), 1);
+	assert_int_equal(logged_refusal(code), 1);
 }
 
 /* ::1 is no global unicast address: refused without allow_targets. */
@@ -797,7 +862,7 @@ test_busy(void **state)
 	raw_close(&a);
 	pump_for(50);
 	close(fd);
-	assert_int_equal(logged("refused (busy)"), 1);
+	assert_int_equal(logged_refusal(DS_REACH_E_BUSY), 1);
 }
 
 /* A rate of 1 check a minute: the second is refused. */
@@ -832,10 +897,15 @@ test_rate(void **state)
 
 /* --- Hostile control lines ------------------------------------------------ */
 
-/* Send text on a fresh control connection; expect ERR prefix and EOF. */
+/*
+ * Send text on a fresh control connection; expect ERR prefix and EOF,
+ * and a refusal event for the reason why with its code. Without a
+ * refusal_text the ERR text is the reason's name.
+ */
 static void
-hostile(const char *text, const char *prefix)
+hostile(const char *text, const char *prefix, enum ds_reach_why why)
 {
+	const struct ds_reach_event *ev;
 	struct raw c;
 
 	raw_open(&c, T.port4);
@@ -844,6 +914,14 @@ hostile(const char *text, const char *prefix)
 	raw_expect(&c, prefix);
 	raw_expect_eof(&c);
 	raw_close(&c);
+	assert_true(T.n_log > 0);
+	ev = &T.log[T.n_log - 1];
+	assert_int_equal(ev->kind, DS_REACH_EV_REFUSED);
+	if (ev->refusal.why != why)
+		print_message("# %s: %s, wanted %s\n", text,
+		    ds_reach_why_name(ev->refusal.why), ds_reach_why_name(why));
+	assert_int_equal(ev->refusal.why, why);
+	assert_int_equal(ev->refusal.code, ds_reach_why_code(why));
 }
 
 static void
@@ -856,31 +934,41 @@ test_hostile_lines(void **state)
 
 	(void)state;
 	checker_start(&sc, true, false);
-	hostile("check ::1 4000 1\n", "ERR syntax column 1: unknown keyword");
-	hostile("CHECK ::1 4000  1\n", "ERR syntax column ");
-	hostile("\n", "ERR syntax ");
-	hostile("CHECK ::1 4000 1\t\n", "ERR syntax ");
-	hostile("CHECK ::1 4000 17\n", "ERR count ");
-	hostile("CHECK ::1 4000 0\n", "ERR count ");
-	hostile("CHECK ::1 0 1\n", "ERR port ");
-	hostile("CHECK fe80::1%lo 4000 1\n", "ERR syntax ");
-	hostile("TOKENS END\n", "ERR state ");
-	hostile("DONE\n", "ERR state ");
-	hostile("OK 1 5\n", "ERR state ");
+	hostile("check ::1 4000 1\n", "ERR syntax syntax-keyword\n",
+	    DS_REACH_WHY_SYNTAX_KEYWORD);
+	assert_int_equal(T.log[T.n_log - 1].refusal.column, 1);
+	hostile(
+	    "CHECK ::1 4000  1\n", "ERR syntax ", DS_REACH_WHY_SYNTAX_EXTRA);
+	assert_int_equal(T.log[T.n_log - 1].refusal.column, 16);
+	hostile("\n", "ERR syntax ", DS_REACH_WHY_SYNTAX_EMPTY);
+	hostile(
+	    "CHECK ::1 4000 1\t\n", "ERR syntax ", DS_REACH_WHY_SYNTAX_CHAR);
+	hostile("CHECK ::1 4000 17\n", "ERR count ", DS_REACH_WHY_COUNT_RANGE);
+	assert_int_equal(T.log[T.n_log - 1].refusal.limit, DS_REACH_COUNT_MAX);
+	hostile("CHECK ::1 4000 0\n", "ERR count ", DS_REACH_WHY_COUNT_RANGE);
+	hostile("CHECK ::1 0 1\n", "ERR port ", DS_REACH_WHY_PORT_RANGE);
+	hostile("CHECK fe80::1%lo 4000 1\n", "ERR syntax ",
+	    DS_REACH_WHY_SYNTAX_FIELD);
+	assert_int_equal(
+	    T.log[T.n_log - 1].refusal.err, -DS_E_ZONE_NOT_ALLOWED);
+	hostile("TOKENS END\n", "ERR state ", DS_REACH_WHY_TOKENS_UNEXPECTED);
+	hostile("DONE\n", "ERR state ", DS_REACH_WHY_AGENT_LINE);
+	hostile("OK 1 5\n", "ERR state ", DS_REACH_WHY_AGENT_LINE);
 	/* Over-long: no newline in the first 1024 bytes, and more. */
 	memset(big, 'A', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	hostile(big, "ERR too-long ");
+	hostile(big, "ERR too-long ", DS_REACH_WHY_LINE_TOO_LONG);
+	assert_int_equal(T.log[T.n_log - 1].refusal.limit, DS_REACH_LINE_MAX);
 	/* Exactly 1024 bytes with the newline is allowed (and malformed);
 	 * 1025 is too long. */
 	memset(big, 'A', 1023);
 	big[1023] = '\n';
 	big[1024] = '\0';
-	hostile(big, "ERR syntax ");
+	hostile(big, "ERR syntax ", DS_REACH_WHY_SYNTAX_KEYWORD);
 	memset(big, 'A', 1024);
 	big[1024] = '\n';
 	big[1025] = '\0';
-	hostile(big, "ERR too-long ");
+	hostile(big, "ERR too-long ", DS_REACH_WHY_LINE_TOO_LONG);
 
 	/* The checker still serves. */
 	agent_cfg_init(&cfg, AF_INET);
@@ -889,6 +977,61 @@ test_hostile_lines(void **state)
 	agent_run(&run, &cfg);
 	assert_int_equal(run.r.err, 0);
 	assert_int_equal(run.r.verdict, DS_REACH_REACHABLE);
+}
+
+/* How the ERR text hook below answers. */
+static enum { TEXT_WORDS, TEXT_LONG, TEXT_FAIL } text_mode;
+
+static int
+refusal_text(
+    const struct ds_reach_refusal *rf, char *buf, size_t size, void *userdata)
+{
+	char long_text[1000];
+
+	(void)userdata;
+	switch (text_mode) {
+	case TEXT_WORDS:
+		/* A DEL and a UTF-8 e-acute: not for the wire. */
+		return snprintf(buf, size, "%s at column %u\x7f\xc3\xa9",
+		    ds_reach_why_name(rf->why), rf->column);
+	case TEXT_LONG:
+		memset(long_text, 'x', sizeof(long_text) - 1);
+		long_text[sizeof(long_text) - 1] = '\0';
+		return snprintf(buf, size, "%s", long_text);
+	case TEXT_FAIL:
+	default:
+		return -1;
+	}
+}
+
+/* The program's words for ERR lines: printable ASCII only, cut to fit,
+ * or no text at all when it has none. */
+static void
+test_refusal_text(void **state)
+{
+	struct ds_reach_server_config sc = {.refusal_text = refusal_text};
+	char want[512];
+	struct raw c;
+
+	(void)state;
+	checker_start(&sc, true, false);
+	text_mode = TEXT_WORDS;
+	hostile("check\n", "ERR syntax syntax-keyword at column 1???\n",
+	    DS_REACH_WHY_SYNTAX_KEYWORD);
+	text_mode = TEXT_FAIL;
+	hostile("check\n", "ERR syntax\n", DS_REACH_WHY_SYNTAX_KEYWORD);
+	/* 383 bytes of text at most, whatever the words. */
+	text_mode = TEXT_LONG;
+	memset(want, 'x', sizeof(want));
+	memcpy(want, "ERR syntax ", 11);
+	want[11 + 383] = '\n';
+	want[11 + 384] = '\0';
+	raw_open(&c, T.port4);
+	raw_expect(&c, "DSREACH 2");
+	raw_send(&c, "check\n");
+	raw_expect(&c, want);
+	raw_expect_eof(&c);
+	raw_close(&c);
 }
 
 /* The garbage after OK: ERR state, and the check is dropped. */
@@ -955,7 +1098,7 @@ test_no_tokens(void **state)
 	raw_close(&c);
 	close(fd);
 	assert_true(ds_time_now_us() - t0 >= 450000u);
-	assert_int_equal(logged("refused (timeout)"), 1);
+	assert_int_equal(logged_refusal(DS_REACH_E_TIMEOUT), 1);
 }
 
 /* max_agents 1: the second control connection is turned away. */
@@ -1098,6 +1241,7 @@ static void
 test_claim_from_elsewhere(void **state)
 {
 	struct ds_reach_server_config sc = {0};
+	const struct ds_reach_refusal *rf;
 	char line[DS_REACH_LINE_MAX], msg[128];
 	struct ds_reach_msg m;
 	struct raw c, k;
@@ -1123,17 +1267,21 @@ test_claim_from_elsewhere(void **state)
 	snprintf(
 	    msg, sizeof(msg), "CLAIM %.*s\n", DS_REACH_TOKEN_HEX, m.tokens[0]);
 	raw_send(&k, msg);
-	raw_expect(&k,
-	    "ERR target this claim comes from 127.0.0.1, not from "
-	    "the target 127.0.0.2");
-	raw_expect(&c, "ERR target the claim came from 127.0.0.1");
+	raw_expect(&k, "ERR target claim-source\n");
+	raw_expect(&c, "ERR target claimed-elsewhere\n");
 	raw_expect_eof(&c);
+	rf = refusal(DS_REACH_WHY_CLAIM_SOURCE);
+	assert_true(addr_is(&rf->from, "127.0.0.1"));
+	assert_true(addr_is(&rf->target, "127.0.0.2"));
+	rf = refusal(DS_REACH_WHY_CLAIMED_ELSEWHERE);
+	assert_true(addr_is(&rf->from, "127.0.0.1"));
+	assert_true(addr_is(&rf->target, "127.0.0.2"));
 	raw_close(&c);
 	raw_close(&k);
 	pump_for(50);
 	assert_int_equal(count_accepted(lfd), 0);
 	close(lfd);
-	assert_int_equal(logged("started"), 0);
+	assert_int_equal(logged(DS_REACH_EV_STARTED), 0);
 }
 
 /* No claim at all: refused at the deadline, nothing sent to the target. */
@@ -1155,8 +1303,11 @@ test_claim_missing(void **state)
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 2 port-only\n", port);
 	raw_send(&c, msg);
 	raw_expect(&c, "PROVE ");
-	raw_expect(&c, "ERR target no claim from 127.0.0.1 within 200 ms");
+	raw_expect(&c, "ERR target no-claim\n");
 	raw_close(&c);
+	assert_true(
+	    addr_is(&refusal(DS_REACH_WHY_NO_CLAIM)->target, "127.0.0.1"));
+	assert_int_equal(refusal(DS_REACH_WHY_NO_CLAIM)->limit, 200);
 	assert_int_equal(count_accepted(lfd), 0);
 	close(lfd);
 }
@@ -1173,7 +1324,7 @@ test_claim_unknown(void **state)
 	raw_open(&k, T.port4);
 	raw_expect(&k, "DSREACH 2");
 	raw_send(&k, "CLAIM 0123456789abcdef0123456789abcdef\n");
-	raw_expect(&k, "ERR state no check waits for this claim");
+	raw_expect(&k, "ERR state claim-unknown\n");
 	raw_close(&k);
 }
 
@@ -1198,8 +1349,10 @@ test_self(void **state)
 	raw_expect(&c, "DSREACH 2");
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 1 port-only\n", port);
 	raw_send(&c, msg);
-	raw_expect(&c, "ERR target 127.0.0.1 is an address of this checker");
+	raw_expect(&c, "ERR target target-self\n");
 	raw_close(&c);
+	assert_true(
+	    addr_is(&refusal(DS_REACH_WHY_TARGET_SELF)->target, "127.0.0.1"));
 	pump_for(20);
 	assert_int_equal(count_accepted(lfd), 0);
 	close(lfd);
@@ -1211,6 +1364,7 @@ static void
 test_per_source(void **state)
 {
 	struct ds_reach_server_config sc = {.max_agents_per_source = 2};
+	const struct ds_reach_refusal *rf;
 	struct raw a, b, c, d;
 
 	(void)state;
@@ -1221,8 +1375,13 @@ test_per_source(void **state)
 	raw_open(&b, T.port4);
 	raw_expect(&b, "DSREACH 2");
 	raw_open(&c, T.port4);
-	raw_expect(&c, "ERR busy 2 control connections from 127.0.0.1/32");
+	raw_expect(&c, "ERR busy busy-source\n");
 	raw_close(&c);
+	pump_for(20);
+	rf = refusal(DS_REACH_WHY_BUSY_SOURCE);
+	assert_int_equal(rf->limit, 2);
+	assert_true(addr_is(&rf->net.addr, "127.0.0.1"));
+	assert_int_equal(rf->net.len, 32);
 	raw_open_family(&d, T.port6, true);
 	raw_expect(&d, "DSREACH 2");
 	raw_close(&a);
@@ -1252,10 +1411,10 @@ test_target_budget(void **state)
 	raw_expect(&c, "DSREACH 2");
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 5 port-only\n", port);
 	raw_send(&c, msg);
-	raw_expect(&c,
-	    "ERR count 5 test connections: this checker makes 1 "
-	    "to 4");
+	raw_expect(&c, "ERR count count\n");
 	raw_close(&c);
+	assert_int_equal(refusal(DS_REACH_WHY_COUNT)->count, 5);
+	assert_int_equal(refusal(DS_REACH_WHY_COUNT)->limit, 4);
 	raw_open(&c, T.port4);
 	raw_expect(&c, "DSREACH 2");
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 3 port-only\n", port);
@@ -1268,10 +1427,10 @@ test_target_budget(void **state)
 	while (strcmp(line, "DONE") != 0);
 	snprintf(msg, sizeof(msg), "CHECK 127.0.0.1 %u 2 port-only\n", port);
 	raw_send(&c, msg);
-	raw_expect(&c,
-	    "ERR rate 127.0.0.1/32 has had its 4 test connections "
-	    "this minute");
+	raw_expect(&c, "ERR rate rate-target\n");
 	raw_close(&c);
+	assert_int_equal(refusal(DS_REACH_WHY_RATE_TARGET)->limit, 4);
+	assert_int_equal(refusal(DS_REACH_WHY_RATE_TARGET)->net.len, 32);
 	close(fd);
 }
 
@@ -1566,6 +1725,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_hostile_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusal_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_line_during_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle, setup, teardown),

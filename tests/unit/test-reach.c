@@ -691,6 +691,65 @@ test_token_new(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/*
+ * The checker's refusal reasons: a name each, unique, lower case with
+ * dashes, and a code; a name that says its code's family ("syntax-",
+ * "target-", "busy-", "rate-") has that code. The event kinds too.
+ */
+static void
+test_why_names(void **state)
+{
+	static const struct {
+		const char *prefix;
+		enum ds_reach_err code;
+	} families[] = {
+	    {"syntax-", DS_REACH_E_SYNTAX},
+	    {"target-", DS_REACH_E_TARGET},
+	    {"busy-", DS_REACH_E_BUSY},
+	    {"rate-", DS_REACH_E_RATE},
+	    {"claim", DS_REACH_E_TARGET},
+	};
+	const char *seen[DS_REACH__WHY_END] = {NULL};
+
+	(void)state;
+	for (unsigned w = 1; w < DS_REACH__WHY_END; w++) {
+		const char *name = ds_reach_why_name(w);
+		enum ds_reach_err code = ds_reach_why_code(w);
+
+		assert_string_not_equal(name, "unknown");
+		assert_int_equal(
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz-"), strlen(name));
+		assert_true(code >= 1 && code < DS_REACH__ERR_END);
+		for (unsigned k = 1; k < w; k++)
+			assert_string_not_equal(seen[k], name);
+		seen[w] = name;
+		for (size_t f = 0; f < sizeof(families) / sizeof(families[0]);
+		     f++)
+			if (strncmp(name, families[f].prefix,
+			        strlen(families[f].prefix)) == 0 &&
+			    code != families[f].code &&
+			    code != DS_REACH_E_STATE)
+				fail_msg("%s: code %s", name,
+				    ds_reach_err_name(code));
+	}
+	assert_int_equal(
+	    ds_reach_why_code(DS_REACH_WHY_CLAIM_UNKNOWN), DS_REACH_E_STATE);
+	assert_int_equal(
+	    ds_reach_why_code(DS_REACH_WHY_LINE_TOO_LONG), DS_REACH_E_TOO_LONG);
+	assert_string_equal(ds_reach_why_name(0), "unknown");
+	assert_string_equal(ds_reach_why_name(DS_REACH__WHY_END), "unknown");
+	assert_int_equal(ds_reach_why_code(0), 0);
+	assert_int_equal(ds_reach_why_code(DS_REACH__WHY_END), 0);
+
+	for (unsigned k = 1; k < DS_REACH__EV_END; k++) {
+		assert_string_not_equal(ds_reach_event_name(k), "unknown");
+		for (unsigned j = 1; j < k; j++)
+			assert_string_not_equal(
+			    ds_reach_event_name(j), ds_reach_event_name(k));
+	}
+	assert_string_equal(ds_reach_event_name(DS_REACH__EV_END), "unknown");
+}
+
 /* --- Fitness -------------------------------------------------------------- */
 
 static void
@@ -698,77 +757,80 @@ test_fitness(void **state)
 {
 	static const struct {
 		const char *addr;
-		const char *phrase; /* NULL: fit */
+		enum ds_addr_kind kind; /* 0: fit */
 	} cases[] = {
-	    {"2a00:1450:4001:80b::200e", NULL},
-	    {"2600::1", NULL},
-	    {"8.8.8.8", NULL},
-	    {"192.0.0.9", NULL}, /* PCP anycast: global by the registry */
-	    {"::", "unspecified"},
-	    {"0.0.0.0", "unspecified"},
-	    {"::1", "loopback"},
-	    {"127.0.0.1", "loopback"},
-	    {"fe80::1", "link-local (fe80::/10)"},
-	    {"169.254.1.1", "link-local (169.254.0.0/16"},
-	    {"fd00::1", "unique local (fc00::/7"},
-	    {"fc12::1", "not routed on the Internet"},
-	    {"fec0::1", "site-local"},
-	    {"2001::1", "Teredo (2001::/32"},
-	    {"2002:c000:0201::1", "6to4 (2002::/16)"},
-	    {"192.88.99.1", "6to4 relay"},
-	    {"::ffff:192.0.2.1", "IPv4-mapped"},
-	    {"::192.0.2.1", "IPv4-compatible"},
-	    {"64:ff9b::192.0.2.1", "NAT64"},
-	    {"2001:db8::1", "documentation prefix"},
-	    {"3fff::1", "documentation prefix"},
-	    {"192.0.2.1", "documentation prefix"},
-	    {"203.0.113.7", "not routed"},
-	    {"ff02::1", "multicast"},
-	    {"ff0e::1", "multicast"},
-	    {"224.0.0.1", "multicast"},
-	    {"10.1.2.3", "private IPv4 address"},
-	    {"192.168.1.1",
-	        "behind NAT the checker reaches the NAT, not "
-	        "this host"},
-	    {"172.16.0.1", "RFC 1918"},
-	    {"100.64.0.1", "shared address space (100.64.0.0/10"},
-	    {"0.1.2.3", "this network"},
-	    {"255.255.255.255", "broadcast"},
-	    {"240.0.0.1", "reserved"},
-	    {"100::1", "discard-only"},
-	    {"2001:2::1", "benchmarking"},
-	    {"198.18.0.1", "benchmarking"},
-	    {"2001:20::1", "ORCHID"},
-	    {"4000::1", "outside global unicast (2000::/3"},
+	    {"2a00:1450:4001:80b::200e", 0},
+	    {"2600::1", 0},
+	    {"8.8.8.8", 0},
+	    {"192.0.0.9", 0}, /* PCP anycast: global by the registry */
+	    {"::", DS_KIND_UNSPECIFIED},
+	    {"0.0.0.0", DS_KIND_UNSPECIFIED},
+	    {"::1", DS_KIND_LOOPBACK},
+	    {"127.0.0.1", DS_KIND_LOOPBACK},
+	    {"fe80::1", DS_KIND_LINK_LOCAL},
+	    {"169.254.1.1", DS_KIND_LINK_LOCAL},
+	    {"fd00::1", DS_KIND_ULA},
+	    {"fc12::1", DS_KIND_ULA},
+	    {"fec0::1", DS_KIND_SITE_LOCAL},
+	    {"2001::1", DS_KIND_TEREDO},
+	    {"2002:c000:0201::1", DS_KIND_6TO4},
+	    {"192.88.99.1", DS_KIND_6TO4},
+	    {"::ffff:192.0.2.1", DS_KIND_MAPPED},
+	    {"::192.0.2.1", DS_KIND_COMPATIBLE},
+	    {"64:ff9b::192.0.2.1", DS_KIND_NAT64},
+	    {"2001:db8::1", DS_KIND_DOCUMENTATION},
+	    {"3fff::1", DS_KIND_DOCUMENTATION},
+	    {"192.0.2.1", DS_KIND_DOCUMENTATION},
+	    {"203.0.113.7", DS_KIND_DOCUMENTATION},
+	    {"ff02::1", DS_KIND_MULTICAST},
+	    {"ff0e::1", DS_KIND_MULTICAST},
+	    {"224.0.0.1", DS_KIND_MULTICAST},
+	    {"10.1.2.3", DS_KIND_PRIVATE},
+	    {"192.168.1.1", DS_KIND_PRIVATE},
+	    {"172.16.0.1", DS_KIND_PRIVATE},
+	    {"100.64.0.1", DS_KIND_SHARED},
+	    {"0.1.2.3", DS_KIND_THIS_NETWORK},
+	    {"255.255.255.255", DS_KIND_BROADCAST},
+	    {"240.0.0.1", DS_KIND_RESERVED},
+	    {"100::1", DS_KIND_DISCARD},
+	    {"2001:2::1", DS_KIND_BENCHMARKING},
+	    {"198.18.0.1", DS_KIND_BENCHMARKING},
+	    {"2001:20::1", DS_KIND_ORCHID},
+	    {"4000::1", DS_KIND_OTHER},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ds_addr a = addr(cases[i].addr);
-		const char *why = NULL;
-		int r = ds_reach_address_fitness(&a, &why);
+		enum ds_addr_kind kind = 0;
+		int r = ds_reach_address_fitness(&a, &kind);
 
-		if (!cases[i].phrase) {
+		if (cases[i].kind == 0) {
 			if (r != 0)
-				fail_msg("%s: unfit: %s", cases[i].addr, why);
-			assert_null(why);
+				fail_msg("%s: unfit: %s", cases[i].addr,
+				    ds_addr_kind_name(kind));
+			assert_int_equal(kind, 0);
 			continue;
 		}
-		if (r != -EADDRNOTAVAIL || !why ||
-		    !strstr(why, cases[i].phrase))
-			fail_msg("%s: got %d \"%s\", want \"%s\"",
-			    cases[i].addr, r, why ? why : "(null)",
-			    cases[i].phrase);
+		if (r != -EADDRNOTAVAIL || kind != cases[i].kind)
+			fail_msg("%s: got %d %s, want %s", cases[i].addr, r,
+			    ds_addr_kind_name(kind),
+			    ds_addr_kind_name(cases[i].kind));
 	}
 
-	/* A zone does not change the verdict; no family is an error. */
+	/* A zone does not change the verdict; no family is an error; the
+	 * kind may be left out. */
 	struct ds_addr a = addr("fe80::1%eth0");
 	struct ds_addr none;
-	const char *why = NULL;
+	enum ds_addr_kind kind = 0;
 
-	assert_int_equal(ds_reach_address_fitness(&a, &why), -EADDRNOTAVAIL);
+	assert_int_equal(ds_reach_address_fitness(&a, &kind), -EADDRNOTAVAIL);
+	assert_int_equal(kind, DS_KIND_LINK_LOCAL);
+	assert_int_equal(ds_reach_address_fitness(&a, NULL), -EADDRNOTAVAIL);
 	memset(&none, 0, sizeof(none));
-	assert_int_equal(ds_reach_address_fitness(&none, &why), -EAFNOSUPPORT);
+	kind = 0;
+	assert_int_equal(ds_reach_address_fitness(&none, &kind), -EAFNOSUPPORT);
+	assert_int_equal(kind, 0);
 }
 
 /* --- Diagnosis ------------------------------------------------------------ */
@@ -1076,6 +1138,7 @@ main(void)
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_why_names),
 	    cmocka_unit_test(test_from_errno),
 	    cmocka_unit_test(test_token_new),
 	    cmocka_unit_test(test_fitness),

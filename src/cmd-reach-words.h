@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_CMD_REACH_WORDS_H
+#define DUALSTACK_CMD_REACH_WORDS_H
+
+/*
+ * The words of "dualstack reach": every phrase a person reads about a
+ * check, made from the library's types (include/dualstack/reach.h). The
+ * library names each value with a machine token; these functions say it
+ * in English. Text output, the text field of JSON output and the ERR
+ * lines the checker sends all come from here.
+ *
+ * Functions that write text have snprintf semantics: at most size bytes,
+ * NUL included, and the length the whole text needs. No I/O: the unit
+ * test tests/unit/test-reach-words.c builds this file on its own.
+ */
+
+#include <stddef.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/reach.h"
+
+/* "IPv6" or "IPv4" (AF_INET, else IPv6). */
+const char *reach_family_words(int family);
+
+/* Why an address of this block kind and family cannot be reached from
+ * outside, to follow the address and ": ": "link-local (fe80::/10): it
+ * cannot be reached from another link"; "no address" for family 0. */
+const char *reach_unfit_phrase(enum ds_addr_kind kind, int family);
+
+/* A verdict for people: "reachable", "partial", "unreachable"; NULL out
+ * of range. */
+const char *reach_verdict_words(enum ds_reach_verdict v);
+
+/* An attempt's outcome in a word or two ("timed out"), and what it
+ * means ("no answer: silently dropped"); NULL out of range. */
+const char *reach_outcome_words(enum ds_reach_outcome o);
+const char *reach_outcome_meaning(enum ds_reach_outcome o);
+
+/* The free text of the checker's ERR line for rf: "port 80: this checker
+ * tests ports 1024 to 65535 only". */
+int reach_refusal_text(
+    const struct ds_reach_refusal *rf, char *buf, size_t size);
+
+/* One checker event as a log line, without the time: "check from
+ * 2001:db8::1 started: [2001:db8::1]:40123, 5 connections". */
+int reach_event_text(const struct ds_reach_event *ev, char *buf, size_t size);
+
+#endif
