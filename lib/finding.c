@@ -59,6 +59,7 @@ static const char *const key_tokens[] = {
     [DS_EVK_CODE] = "code",
     [DS_EVK_ELAPSED] = "elapsed",
     [DS_EVK_PEER] = "peer",
+    [DS_EVK_PORT_ONLY] = "port-only",
 };
 
 const char *
@@ -89,8 +90,8 @@ ds_finding_code_parse(const char *s, size_t len, enum ds_finding_code *ret)
 			const char *t = modules[i].tokens[j];
 
 			if (t && strlen(t) == len && memcmp(t, s, len) == 0) {
-				*ret = (enum ds_finding_code)(modules[i].base +
-				    j);
+				*ret =
+				    (enum ds_finding_code)(modules[i].base + j);
 				return 0;
 			}
 		}
@@ -163,7 +164,8 @@ int
 ds_finding_add_token(
     struct ds_finding *f, enum ds_evidence_key k, const char *token)
 {
-	struct ds_evidence e = {.key = k, .type = DS_EV_TOKEN, .v.token = token};
+	struct ds_evidence e = {
+	    .key = k, .type = DS_EV_TOKEN, .v.token = token};
 
 	return token ? put(f, &e) : -EINVAL;
 }
@@ -178,10 +180,18 @@ ds_finding_add_addr(
 }
 
 int
-ds_finding_add_endpoint(struct ds_finding *f, enum ds_evidence_key k,
-    const struct ds_endpoint *ep)
+ds_finding_add_endpoint(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_endpoint *ep)
 {
 	struct ds_evidence e = {.key = k, .type = DS_EV_ENDPOINT, .v.ep = *ep};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_bool(struct ds_finding *f, enum ds_evidence_key k, bool v)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_BOOL, .v.b = v};
 
 	return put(f, &e);
 }
@@ -196,12 +206,20 @@ ds_finding_get(const struct ds_finding *f, enum ds_evidence_key k)
 }
 
 uint64_t
-ds_finding_uint(const struct ds_finding *f, enum ds_evidence_key k,
-    uint64_t dflt)
+ds_finding_uint(
+    const struct ds_finding *f, enum ds_evidence_key k, uint64_t dflt)
 {
 	const struct ds_evidence *e = ds_finding_get(f, k);
 
 	if (!e || (e->type != DS_EV_UINT && e->type != DS_EV_DURATION_US))
 		return dflt;
 	return e->v.u;
+}
+
+bool
+ds_finding_bool(const struct ds_finding *f, enum ds_evidence_key k)
+{
+	const struct ds_evidence *e = ds_finding_get(f, k);
+
+	return e && e->type == DS_EV_BOOL && e->v.b;
 }

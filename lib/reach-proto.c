@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The reach protocol (doc/reach-protocol.md): the names of outcomes,
- * error codes and verdicts, the strict line parser and its formatter,
- * tokens, and the plain-words reading of a result (address fitness and
- * diagnosis).
+ * error codes, verdicts, refusals and events, the strict line parser and
+ * its formatter, tokens, and the reading of a result as data: address
+ * fitness and findings. The words for all of it are the program's
+ * (src/cmd-reach-words.c).
  *
  * Everything but ds_reach_token_new() is pure: no I/O, no allocation.
  * The parser reads the line through a cursor that never looks past len,
@@ -1169,463 +1170,182 @@ ds_reach_address_fitness(const struct ds_addr *a, enum ds_addr_kind *ret_kind)
 	return -EADDRNOTAVAIL;
 }
 
-/* --- Diagnosis ------------------------------------------------------------ */
+/* --- Findings ------------------------------------------------------------- */
 
-/* What the words depend on: the family and the endpoint. */
-struct dx {
-	struct wr w;
+/* What the findings are made from: the report and its attempts counted. */
+struct fx {
 	const struct ds_reach_report *r;
-	bool v6;
-	const char *fam; /* "IPv6" */
-	const char *fw;  /* the host firewall tools */
-	const char *any; /* the "from anywhere" prefix */
-	char ep[DS_ENDPOINT_STRLEN];
-	unsigned port;
-	unsigned n;                      /* attempts in the report */
-	unsigned by[DS_REACH_ERROR + 1]; /* attempts per outcome */
-	unsigned ok;                     /* delivered or connected */
+	struct ds_finding *ret;
+	size_t max, n;
+	struct ds_finding scratch;          /* a finding beyond max */
+	unsigned att;                       /* attempts in the report */
+	unsigned by[DS_REACH__OUTCOME_END]; /* attempts per outcome */
+	unsigned ok;                        /* delivered or connected */
 };
 
-static void
-dx_begin(struct dx *d, const struct ds_reach_report *r, char *buf, size_t size)
+/* The next finding, about the target when there is one. */
+static struct ds_finding *
+fx_add(struct fx *x, enum ds_finding_code code, enum ds_severity sev)
 {
-	memset(d, 0, sizeof(*d));
-	d->w.buf = buf;
-	d->w.size = size;
-	d->r = r;
-	d->v6 = r->target.addr.family != AF_INET;
-	d->fam = d->v6 ? "IPv6" : "IPv4";
-	d->fw = d->v6 ? "ip6tables/nftables" : "iptables/nftables";
-	d->any = d->v6 ? "::/0" : "0.0.0.0/0";
-	d->port = r->target.port;
-	if (r->target.addr.family == 0 ||
-	    ds_endpoint_format(
-	        &r->target, DS_FMT_NO_ZONE, d->ep, sizeof(d->ep)) < 0)
-		snprintf(d->ep, sizeof(d->ep), "the announced address");
-	d->n = r->count < DS_REACH_COUNT_MAX ? r->count : DS_REACH_COUNT_MAX;
-	for (unsigned i = 0; i < d->n; i++) {
-		unsigned o = r->attempts[i].outcome;
+	struct ds_finding *f = x->n < x->max ? &x->ret[x->n] : &x->scratch;
 
-		if (o <= DS_REACH_ERROR)
-			d->by[o]++;
+	x->n++;
+	ds_finding_init(f, code, sev);
+	if (x->r->target.addr.family != 0) {
+		f->subject.key = DS_EVK_TARGET;
+		f->subject.type = DS_EV_ENDPOINT;
+		f->subject.v.ep = x->r->target;
 	}
-	d->ok = d->by[DS_REACH_DELIVERED] + d->by[DS_REACH_CONNECTED];
+	return f;
 }
 
-/* The checker's refusal, in words. */
-static void
-dx_refused(struct dx *d)
+/* A finding about the attempts of one outcome: how many, of how many. */
+static struct ds_finding *
+fx_attempts(struct fx *x, enum ds_finding_code code, unsigned count)
 {
-	const struct ds_reach_report *r = d->r;
-	const char *why;
+	struct ds_finding *f = fx_add(x, code, DS_SEV_ERROR);
 
-	switch (r->err_code) {
-	case DS_REACH_E_SYNTAX:
-	case DS_REACH_E_TOO_LONG:
-	case DS_REACH_E_STATE:
-		why = "the checker did not understand this agent's line or "
-		      "did not expect it now: a bug, or a client that does "
-		      "not speak the protocol as specified";
-		break;
-	case DS_REACH_E_VERSION:
-		why = "the checker speaks another version of the protocol: "
-		      "update the agent or use a checker of the same version";
-		break;
-	case DS_REACH_E_COUNT:
-		why = "the number of test connections must be 1 to 16";
-		break;
-	case DS_REACH_E_TARGET:
-		why = "the checker only tests global addresses that are "
-		      "neither its own nor on its own networks, and only "
-		      "addresses the agent shows it holds: with the same "
-		      "family as the control connection, the address the "
-		      "agent connects from; with the other family, one "
-		      "from which the agent connects to the checker again "
-		      "to claim it; announce a global address of this host "
-		      "(ip addr show scope global) that can reach the "
-		      "checker";
-		break;
-	case DS_REACH_E_PORT:
-		why = "the checker does not test this port (ports below 1024 "
-		      "need its operator's permission); use a port of 1024 "
-		      "or above";
-		break;
-	case DS_REACH_E_BUSY:
-		why = "a check from this network (the same /64, or /32 for "
-		      "IPv4) is already running, or this network holds its "
-		      "share of control connections; wait for them to end";
-		break;
-	case DS_REACH_E_RATE:
-		why = "too many checks from this network (its /64, /56 or "
-		      "/48; /32 or /24 for IPv4), or too many test connections "
-		      "to this address, in the last minute; wait a minute and "
-		      "try again";
-		break;
-	case DS_REACH_E_TIMEOUT:
-		why = "the checker waited too long for this agent: the "
-		      "control connection stalled or the tokens came too late";
-		break;
-	case DS_REACH_E_INTERNAL:
-		why = "the checker failed on its side (out of memory or "
-		      "sockets); try again later";
-		break;
-	default:
-		why = "the checker gave no reason this agent knows";
-		break;
-	}
-	wr_printf(&d->w, "The checker refused to test %s %s (%s): %s.", d->fam,
-	    d->ep, ds_reach_err_name(r->err_code), why);
-	if (r->err_text[0] != '\0')
-		wr_printf(&d->w, "\nThe checker said: %.*s",
-		    (int)strnlen(r->err_text, sizeof(r->err_text)),
-		    r->err_text);
+	ds_finding_add_uint(f, DS_EVK_COUNT, count);
+	ds_finding_add_uint(f, DS_EVK_OF, x->att);
+	return f;
 }
 
-/* A local failure before or during the check. */
-static void
-dx_failed(struct dx *d)
-{
-	int err = d->r->err;
-
-	wr_printf(&d->w, "The check of %s %s could not run: %s.", d->fam, d->ep,
-	    ds_strerror(err));
-	/* The agent's own words (an unfit address, say) first. */
-	if (d->r->err_text[0] != '\0')
-		wr_printf(&d->w, "\n%.*s",
-		    (int)strnlen(d->r->err_text, sizeof(d->r->err_text)),
-		    d->r->err_text);
-	if (err == -EADDRNOTAVAIL && d->r->err_text[0] != '\0')
-		return; /* the address, not a listener: said above */
-	if (d->r->port_only && (err == -EADDRNOTAVAIL || err == -EADDRINUSE))
-		return; /* no listener in port-only mode */
-	switch (-err) {
-	case ECONNREFUSED:
-	case ETIMEDOUT:
-	case ENETUNREACH:
-	case EHOSTUNREACH:
-	case EACCES:
-	case EPERM:
-		wr_printf(&d->w,
-		    "\nThe control connection to the checker failed: check "
-		    "the checker's name and port (%u by default), that it "
-		    "runs, and that this host may connect out to it.",
-		    DS_REACH_PORT);
-		break;
-	case EADDRNOTAVAIL:
-	case EADDRINUSE:
-		wr_printf(&d->w,
-		    "\nThe test listener could not be set up on %s: check "
-		    "that this host holds the address (ip addr) and that "
-		    "the port is free (ss -ltn).",
-		    d->ep);
-		break;
-	case EBADMSG:
-	case EPROTO:
-		wr_printf(&d->w,
-		    "\nThe checker sent lines this agent does not understand: "
-		    "is it a reach checker of the same version?");
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-dx_summary(struct dx *d)
-{
-	const struct ds_reach_report *r = d->r;
-	const char *tests = r->port_only ? "test connections were accepted"
-	                                 : "test connections delivered their "
-	                                   "token";
-	const char *what = NULL;
-
-	if (d->n > 0 && d->ok == d->n) {
-		if (r->port_only)
-			wr_printf(&d->w,
-			    "%s to %s is reachable: all %u test connections "
-			    "were accepted.",
-			    d->fam, d->ep, d->n);
-		else
-			wr_printf(&d->w,
-			    "%s to %s is reachable: all %u test connections "
-			    "arrived and every token came back.",
-			    d->fam, d->ep, d->n);
-		return;
-	}
-	if (d->ok > 0) {
-		wr_printf(&d->w,
-		    "%s to %s works only partly: %u of %u %s, the others "
-		    "did not.",
-		    d->fam, d->ep, d->ok, d->n, tests);
-		return;
-	}
-	for (unsigned o = 1; o <= DS_REACH_ERROR; o++) {
-		if (d->n == 0 || d->by[o] != d->n)
-			continue;
-		switch (o) {
-		case DS_REACH_TIMEOUT:
-			what = "is silently dropped";
-			break;
-		case DS_REACH_REFUSED:
-			what = "is refused";
-			break;
-		case DS_REACH_PROHIBITED:
-			what = "is rejected by a firewall";
-			break;
-		case DS_REACH_NO_ROUTE:
-			what = "has no route";
-			break;
-		case DS_REACH_ADDR_UNREACH:
-			what = "gets \"address unreachable\"";
-			break;
-		case DS_REACH_RESET:
-			what = "is reset after connecting";
-			break;
-		case DS_REACH_NOT_RETURNED:
-			what = "reaches something, but not this agent";
-			break;
-		case DS_REACH_MISMATCH:
-			what = "delivers altered data";
-			break;
-		default:
-			break;
-		}
-	}
-	if (what)
-		wr_printf(&d->w, "%s to %s %s: ", d->fam, d->ep, what);
-	else
-		wr_printf(&d->w, "%s to %s is unreachable: ", d->fam, d->ep);
-	if (d->n == 1)
-		wr_printf(&d->w, "the test connection did not get through.");
-	else
-		wr_printf(
-		    &d->w, "none of %u test connections got through.", d->n);
-}
-
-/* How many attempts of this outcome, as the start of a paragraph. */
-static void
-dx_head(struct dx *d, unsigned o, const char *label)
-{
-	wr_printf(&d->w, "\n%s (%u of %u): ", label, d->by[o], d->n);
-}
-
+/* Test connections the agent saw with a well-formed token. */
 static unsigned
-dx_tokens_seen(const struct dx *d)
+tokens_seen(const struct ds_reach_report *r)
 {
-	unsigned n = 0, seen = d->r->n_seen;
+	unsigned n = 0, seen = r->n_seen;
 
 	if (seen > DS_REACH_COUNT_MAX)
 		seen = DS_REACH_COUNT_MAX;
 	for (unsigned i = 0; i < seen; i++)
-		n += d->r->seen[i].token_ok;
+		n += r->seen[i].token_ok;
 	return n;
 }
 
+/* The verdict, from the attempts. */
 static void
-dx_causes(struct dx *d)
+fx_summary(struct fx *x)
 {
-	const struct ds_reach_report *r = d->r;
-	unsigned seen = r->n_seen;
-	struct wr *w = &d->w;
+	const struct ds_reach_report *r = x->r;
+	struct ds_finding *f;
 
-	if (d->by[DS_REACH_TIMEOUT]) {
-		dx_head(d, DS_REACH_TIMEOUT, "Timed out");
-		wr_printf(w,
-		    "the checker's connection attempts got no answer at all "
-		    "(silently dropped), while the control connection to the "
-		    "checker worked. Likely a firewall that drops (DROP, not "
-		    "REJECT) incoming %s to port %u, a cloud security group "
-		    "or network ACL without an %s (%s) rule for the port, a "
-		    "home router that blocks incoming %s, or no route back to "
-		    "the checker. %s rules are separate from %s ones: check "
-		    "%s on this host, the router's %s firewall, and any "
-		    "cloud security group for an %s (%s) rule.",
-		    d->fam, d->port, d->fam, d->any, d->fam, d->fam,
-		    d->v6 ? "IPv4" : "IPv6", d->fw, d->fam, d->fam, d->any);
-		if (!r->port_only && seen > 0)
-			wr_printf(w,
-			    " This agent did see %u connection%s arrive, so "
-			    "the answers are lost on the way back: asymmetric "
-			    "routing, a return path through another firewall, "
-			    "or reverse-path filtering.",
-			    seen, seen == 1 ? "" : "s");
+	if (x->att > 0 && x->ok == x->att)
+		f = fx_add(x, DS_FIND_REACH_REACHABLE, DS_SEV_OK);
+	else if (x->ok > 0)
+		f = fx_add(x, DS_FIND_REACH_PARTIAL, DS_SEV_WARNING);
+	else {
+		f = fx_add(x, DS_FIND_REACH_UNREACHABLE, DS_SEV_ERROR);
+		/* One reason for all of them says it all. */
+		for (unsigned o = 1; o < DS_REACH__OUTCOME_END; o++)
+			if (x->att > 0 && x->by[o] == x->att)
+				ds_finding_add_token(
+				    f, DS_EVK_CODE, ds_reach_outcome_name(o));
 	}
-	if (d->by[DS_REACH_PROHIBITED]) {
-		dx_head(d, DS_REACH_PROHIBITED, "Prohibited");
-		wr_printf(w,
-		    "an %s came back: a firewall REJECT rule (on this host: "
-		    "%s; or on a router or cloud firewall on the path) "
-		    "refuses %s to port %u. Check %s for a reject rule and "
-		    "allow the port.",
-		    d->v6 ? "ICMPv6 destination unreachable, code 1 "
-		            "\"communication with destination administratively "
-		            "prohibited\" (RFC 4443 section 3.1; or code 5/6, "
-		            "source policy or reject route)"
-		          : "ICMP destination unreachable, code 13 "
-		            "\"communication administratively prohibited\" "
-		            "(RFC 1812 section 5.2.7.1)",
-		    d->fw, d->fam, d->port, d->fw);
-	}
-	if (d->by[DS_REACH_REFUSED]) {
-		dx_head(d, DS_REACH_REFUSED, "Refused");
-		if (r->port_only)
-			wr_printf(w,
-			    "a TCP reset (or an %s port unreachable, which "
-			    "arrives the same way) came back: the host is "
-			    "reached, but nothing listens on port %u for "
-			    "%s. Common causes: the service listens on %s "
-			    "only or on another address; check ss -ltn for "
-			    "the port, the service's listen address%s. A "
-			    "firewall REJECT with tcp-reset looks the same.",
-			    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam,
-			    d->v6 ? "IPv4 (0.0.0.0)"
-			          : "IPv6 ([::] with "
-			            "IPV6_V6ONLY)",
-			    d->v6 ? " (it should be [::] or this address) "
-			            "and IPV6_V6ONLY"
-			          : "");
-		else
-			wr_printf(w,
-			    "a TCP reset (or an %s port unreachable) came "
-			    "back, although this agent's own listener was "
-			    "open on port %u: a firewall REJECT rule with "
-			    "tcp-reset, or the packets reach another host "
-			    "where nothing listens on that address and port "
-			    "for %s (the address is not this host's, or a "
-			    "port forward points elsewhere). Check %s for a "
-			    "reject rule, and ss -ltn.",
-			    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam, d->fw);
-	}
-	if (d->by[DS_REACH_NO_ROUTE]) {
-		dx_head(d, DS_REACH_NO_ROUTE, "No route");
-		wr_printf(w,
-		    "%s: a router on the path, or the checker itself, has no "
-		    "route to %s. The prefix may not be announced or not "
-		    "routed to this network (prefix delegation, BGP), or a "
-		    "router lost its route. Check the routes on the router "
-		    "(ip %sroute) and a traceroute%s from outside.",
-		    d->v6 ? "ICMPv6 destination unreachable, code 0 \"no "
-		            "route to destination\" (RFC 4443 section 3.1)"
-		          : "ICMP destination unreachable, code 0 \"network "
-		            "unreachable\"",
-		    d->ep, d->v6 ? "-6 " : "", d->v6 ? " -6" : "");
-	}
-	if (d->by[DS_REACH_ADDR_UNREACH]) {
-		dx_head(d, DS_REACH_ADDR_UNREACH, "Address unreachable");
-		wr_printf(w,
-		    "%s: the last router could not find the host on its "
-		    "link. This host may not hold the address (any more: "
-		    "temporary addresses change), or %s. Check ip addr for "
-		    "the address and that the host answers on its link.",
-		    d->v6 ? "ICMPv6 destination unreachable, code 3 "
-		            "\"address unreachable\" (RFC 4443 section 3.1)"
-		          : "ICMP destination unreachable, code 1 \"host "
-		            "unreachable\"",
-		    d->v6 ? "a firewall drops neighbour solicitations "
-		            "(ICMPv6 must pass for neighbour discovery, RFC "
-		            "4890)"
-		          : "ARP fails on the last link");
-	}
-	if (d->by[DS_REACH_RESET]) {
-		dx_head(d, DS_REACH_RESET, "Reset");
-		wr_printf(w,
-		    "the connection was made and then reset: a middlebox "
-		    "(an intrusion prevention system, a firewall that "
-		    "inspects data, a load balancer) resets it, or the "
-		    "service closed it abortively.");
-	}
-	if (d->by[DS_REACH_NOT_RETURNED]) {
-		unsigned nr = d->by[DS_REACH_NOT_RETURNED];
+	ds_finding_add_uint(f, DS_EVK_COUNT, x->ok);
+	ds_finding_add_uint(f, DS_EVK_OF, x->att);
+	ds_finding_add_bool(f, DS_EVK_PORT_ONLY, r->port_only);
+}
 
-		wr_printf(w, "\nNot returned (%u of %u): ", nr, d->n);
-		wr_printf(w,
-		    "the checker connected and sent its token, but the token "
-		    "did not arrive at this agent. ");
-		if (seen == 0)
-			wr_printf(w,
-			    "The agent's listener saw no connection at all: "
-			    "another host answered, e.g. a NAT or port "
-			    "forwarding to another machine, a proxy or load "
-			    "balancer in front, or another address. ");
-		else
-			wr_printf(w,
-			    "The agent's listener saw %u connection%s, with "
-			    "%u well-formed token%s: some connections went "
-			    "elsewhere (a load balancer, a port forward to "
-			    "another machine) or a proxy held the data. ",
-			    seen, seen == 1 ? "" : "s", dx_tokens_seen(d),
-			    dx_tokens_seen(d) == 1 ? "" : "s");
-		wr_printf(w,
-		    "Check port forwarding and which process holds port %u "
-		    "(ss -ltnp).",
-		    d->port);
-	}
-	if (d->by[DS_REACH_MISMATCH]) {
-		unsigned ns = r->not_seen < d->by[DS_REACH_MISMATCH]
-		    ? r->not_seen
-		    : d->by[DS_REACH_MISMATCH];
+/* Why the attempts that failed failed, one finding per reason. */
+static void
+fx_causes(struct fx *x)
+{
+	const struct ds_reach_report *r = x->r;
+	unsigned mismatch = x->by[DS_REACH_MISMATCH];
+	unsigned ns = r->not_seen < mismatch ? r->not_seen : mismatch;
+	struct ds_finding *f;
 
-		dx_head(d, DS_REACH_MISMATCH, "Mismatch");
-		if (ns > 0)
-			wr_printf(w,
-			    "the checker reported %u of these as delivered, "
-			    "but their tokens never reached this agent's "
-			    "listener: the checker is faulty or not honest. "
-			    "The verdict counts only what this agent saw; do "
-			    "not rely on this checker's reports.%s",
-			    ns, d->by[DS_REACH_MISMATCH] > ns ? " " : "");
-		if (d->by[DS_REACH_MISMATCH] > ns)
-			wr_printf(w,
-			    "a token came back altered: something in the "
-			    "path rewrote the data (a transparent proxy, an "
-			    "application layer gateway or a broken "
-			    "middlebox).");
+	if (x->by[DS_REACH_TIMEOUT]) {
+		/* Dropped; but when this agent saw them arrive, it is the
+		 * answers that are lost. */
+		bool back = !r->port_only && r->n_seen > 0;
+
+		f = fx_attempts(x,
+		    back ? DS_FIND_REACH_RETURN_PATH : DS_FIND_REACH_DROPPED,
+		    x->by[DS_REACH_TIMEOUT]);
+		if (back)
+			ds_finding_add_uint(f, DS_EVK_SEEN, r->n_seen);
 	}
-	if (d->by[DS_REACH_ERROR]) {
+	if (x->by[DS_REACH_PROHIBITED])
+		fx_attempts(
+		    x, DS_FIND_REACH_PROHIBITED, x->by[DS_REACH_PROHIBITED]);
+	if (x->by[DS_REACH_REFUSED]) {
+		f = fx_attempts(
+		    x, DS_FIND_REACH_REFUSED, x->by[DS_REACH_REFUSED]);
+		ds_finding_add_bool(f, DS_EVK_PORT_ONLY, r->port_only);
+	}
+	if (x->by[DS_REACH_NO_ROUTE])
+		fx_attempts(
+		    x, DS_FIND_REACH_NO_ROUTE, x->by[DS_REACH_NO_ROUTE]);
+	if (x->by[DS_REACH_ADDR_UNREACH])
+		fx_attempts(x, DS_FIND_REACH_ADDR_UNREACH,
+		    x->by[DS_REACH_ADDR_UNREACH]);
+	if (x->by[DS_REACH_RESET])
+		fx_attempts(x, DS_FIND_REACH_RESET, x->by[DS_REACH_RESET]);
+	if (x->by[DS_REACH_NOT_RETURNED]) {
+		f = fx_attempts(x, DS_FIND_REACH_NOT_RETURNED,
+		    x->by[DS_REACH_NOT_RETURNED]);
+		ds_finding_add_uint(f, DS_EVK_SEEN, r->n_seen);
+		ds_finding_add_uint(f, DS_EVK_TOKENS, tokens_seen(r));
+	}
+	/* A mismatch is a token the checker called delivered that never
+	 * came here (the agent's cross-check), or one that came back
+	 * altered. */
+	if (ns > 0)
+		fx_attempts(x, DS_FIND_REACH_NOT_SEEN, ns);
+	if (mismatch > ns)
+		fx_attempts(x, DS_FIND_REACH_ALTERED, mismatch - ns);
+	if (x->by[DS_REACH_ERROR]) {
 		int e = 0;
 
-		for (unsigned i = 0; i < d->n && !e; i++)
+		f = fx_attempts(
+		    x, DS_FIND_REACH_CHECKER_ERROR, x->by[DS_REACH_ERROR]);
+		for (unsigned i = 0; i < x->att && !e; i++)
 			if (r->attempts[i].outcome == DS_REACH_ERROR)
 				e = r->attempts[i].err;
-		dx_head(d, DS_REACH_ERROR, "Error");
-		wr_printf(w,
-		    "the checker could not make the attempt (%s): a problem "
-		    "on the checker's side, not on the path.",
-		    e ? ds_strerror(e) : "local error");
+		if (e)
+			ds_finding_add_errno(f, DS_EVK_ERRNO, e);
 	}
-	if (d->ok > 0 && d->ok < d->n)
-		wr_printf(w,
-		    "\nSome attempts got through and others did not: the "
-		    "path flaps, a load balancer or ECMP spreads connections "
-		    "over backends some of which are broken, or a rate limit "
-		    "(SYN flood protection, connlimit) drops some. Run the "
-		    "check again and look at the backends' health.");
-	if (r->port_only && d->ok > 0)
-		wr_printf(w,
-		    "\nPort-only check: it proves that something accepts %s "
-		    "connections on %s, not that it is this host (a NAT, "
-		    "proxy or load balancer accepts too); run without "
-		    "port-only to prove it with tokens.",
-		    d->fam, d->ep);
+	if (x->ok > 0 && x->ok < x->att) {
+		f = fx_add(x, DS_FIND_REACH_FLAPPING, DS_SEV_WARNING);
+		ds_finding_add_uint(f, DS_EVK_COUNT, x->ok);
+		ds_finding_add_uint(f, DS_EVK_OF, x->att);
+	}
+	if (r->port_only && x->ok > 0)
+		fx_add(x, DS_FIND_REACH_PORT_ONLY, DS_SEV_INFO);
 }
 
 int
-ds_reach_diagnose(const struct ds_reach_report *r, char *buf, size_t size)
+ds_reach_findings(
+    const struct ds_reach_report *r, struct ds_finding *ret, size_t max)
 {
-	struct dx d;
+	struct fx x;
+	struct ds_finding *f;
 
-	dx_begin(&d, r, buf, size);
-	if (size > 0)
-		buf[0] = '\0';
-	if (r->err_code != 0)
-		dx_refused(&d);
-	else if (r->err < 0)
-		dx_failed(&d);
-	else {
-		dx_summary(&d);
-		dx_causes(&d);
+	memset(&x, 0, sizeof(x));
+	x.r = r;
+	x.ret = ret;
+	x.max = ret ? max : 0;
+	x.att = r->count < DS_REACH_COUNT_MAX ? r->count : DS_REACH_COUNT_MAX;
+	for (unsigned i = 0; i < x.att; i++) {
+		unsigned o = r->attempts[i].outcome;
+
+		if (o < DS_REACH__OUTCOME_END)
+			x.by[o]++;
 	}
-	if (d.w.n > INT_MAX)
-		return -EOVERFLOW;
-	return (int)d.w.n;
+	x.ok = x.by[DS_REACH_DELIVERED] + x.by[DS_REACH_CONNECTED];
+	if (r->err_code != 0) {
+		f = fx_add(&x, DS_FIND_REACH_CHECKER_REFUSED, DS_SEV_ERROR);
+		ds_finding_add_token(
+		    f, DS_EVK_CODE, ds_reach_err_name(r->err_code));
+	} else if (r->err < 0) {
+		f = fx_add(&x, DS_FIND_REACH_NOT_RUN, DS_SEV_ERROR);
+		ds_finding_add_errno(f, DS_EVK_ERRNO, r->err);
+		ds_finding_add_bool(f, DS_EVK_PORT_ONLY, r->port_only);
+	} else {
+		fx_summary(&x);
+		fx_causes(&x);
+	}
+	return (int)x.n;
 }

@@ -6,9 +6,12 @@
  * output and the checker's ERR lines say the same, and so that a test
  * can see that every value the library names has words here.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "dualstack/error.h"
@@ -455,4 +458,556 @@ reach_event_text(const struct ds_reach_event *ev, char *buf, size_t size)
 		break;
 	}
 	return words_end(&w);
+}
+
+const char *
+reach_err_explanation(enum ds_reach_err code)
+{
+	static const char *const words[DS_REACH__ERR_END] = {
+	    [DS_REACH_E_SYNTAX] = "the checker did not understand this "
+	                          "agent's line or did not expect it now: "
+	                          "a bug, or a client that does not speak "
+	                          "the protocol as specified",
+	    [DS_REACH_E_TOO_LONG] = "the checker did not understand this "
+	                            "agent's line or did not expect it now: "
+	                            "a bug, or a client that does not speak "
+	                            "the protocol as specified",
+	    [DS_REACH_E_STATE] = "the checker did not understand this agent's "
+	                         "line or did not expect it now: a bug, or a "
+	                         "client that does not speak the protocol as "
+	                         "specified",
+	    [DS_REACH_E_VERSION] =
+	        "the checker speaks another version of the protocol: "
+	        "update the agent or use a checker of the same version",
+	    [DS_REACH_E_COUNT] =
+	        "the number of test connections must be 1 to 16",
+	    [DS_REACH_E_TARGET] =
+	        "the checker only tests global addresses that are "
+	        "neither its own nor on its own networks, and only "
+	        "addresses the agent shows it holds: with the same "
+	        "family as the control connection, the address the "
+	        "agent connects from; with the other family, one "
+	        "from which the agent connects to the checker again "
+	        "to claim it; announce a global address of this host "
+	        "(ip addr show scope global) that can reach the "
+	        "checker",
+	    [DS_REACH_E_PORT] =
+	        "the checker does not test this port (ports below 1024 "
+	        "need its operator's permission); use a port of 1024 "
+	        "or above",
+	    [DS_REACH_E_BUSY] =
+	        "a check from this network (the same /64, or /32 for "
+	        "IPv4) is already running, or this network holds its "
+	        "share of control connections; wait for them to end",
+	    [DS_REACH_E_RATE] =
+	        "too many checks from this network (its /64, /56 or "
+	        "/48; /32 or /24 for IPv4), or too many test connections "
+	        "to this address, in the last minute; wait a minute and "
+	        "try again",
+	    [DS_REACH_E_TIMEOUT] =
+	        "the checker waited too long for this agent: the "
+	        "control connection stalled or the tokens came too late",
+	    [DS_REACH_E_INTERNAL] =
+	        "the checker failed on its side (out of memory or "
+	        "sockets); try again later",
+	};
+
+	if ((unsigned)code >= DS_REACH__ERR_END)
+		return NULL;
+	return words[code];
+}
+
+/* --- The diagnosis ------------------------------------------------------- */
+
+/* What the words depend on: the family and the endpoint tested. */
+struct dx {
+	struct words w;
+	const struct ds_reach_report *r;
+	const struct ds_finding *f; /* all of them */
+	size_t n;
+	bool v6;
+	const char *fam; /* "IPv6" */
+	const char *fw;  /* the host firewall tools */
+	const char *any; /* the "from anywhere" prefix */
+	char ep[DS_ENDPOINT_STRLEN];
+	unsigned port;
+};
+
+/* The target of the findings: their subject. */
+static void
+dx_begin(struct dx *d)
+{
+	const struct ds_evidence *s = d->n > 0 ? &d->f[0].subject : NULL;
+	const struct ds_endpoint *ep =
+	    s && s->type == DS_EV_ENDPOINT ? &s->v.ep : NULL;
+
+	d->v6 = !ep || ep->addr.family != AF_INET;
+	d->fam = d->v6 ? "IPv6" : "IPv4";
+	d->fw = d->v6 ? "ip6tables/nftables" : "iptables/nftables";
+	d->any = d->v6 ? "::/0" : "0.0.0.0/0";
+	d->port = ep ? ep->port : 0;
+	if (!ep ||
+	    ds_endpoint_format(ep, DS_FMT_NO_ZONE, d->ep, sizeof(d->ep)) < 0)
+		snprintf(d->ep, sizeof(d->ep), "the announced address");
+}
+
+static unsigned
+ev_uint(const struct ds_finding *f, enum ds_evidence_key k)
+{
+	return (unsigned)ds_finding_uint(f, k, 0);
+}
+
+/* The finding of this code among all, or NULL. */
+static const struct ds_finding *
+dx_find(const struct dx *d, enum ds_finding_code code)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->f[i].code == code)
+			return &d->f[i];
+	return NULL;
+}
+
+/* How many attempts of a kind, as the start of a paragraph. */
+static void
+dx_head(struct dx *d, const char *label, unsigned count, unsigned of)
+{
+	say(&d->w, "\n%s (%u of %u): ", label, count, of);
+}
+
+/* The checker's refusal. */
+static void
+dx_refused(struct dx *d, const struct ds_finding *f)
+{
+	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CODE);
+	const char *token = c && c->type == DS_EV_TOKEN ? c->v.token : "";
+	enum ds_reach_err code = 0;
+	const char *why;
+
+	ds_reach_err_parse(token, strlen(token), &code);
+	why = reach_err_explanation(code);
+	say(&d->w, "The checker refused to test %s %s (%s): %s.", d->fam, d->ep,
+	    code ? token : "unknown",
+	    why ? why : "the checker gave no reason this agent knows");
+	if (d->r && d->r->err_text[0] != '\0')
+		say(&d->w, "\nThe checker said: %.*s",
+		    (int)strnlen(d->r->err_text, sizeof(d->r->err_text)),
+		    d->r->err_text);
+}
+
+/* A local failure before or during the check. */
+static void
+dx_failed(struct dx *d, const struct ds_finding *f)
+{
+	int err = -(int)(ds_finding_get(f, DS_EVK_ERRNO)
+	        ? ds_finding_get(f, DS_EVK_ERRNO)->v.err
+	        : 0);
+	bool port_only = ds_finding_bool(f, DS_EVK_PORT_ONLY);
+	bool said = d->r && d->r->err_text[0] != '\0';
+
+	say(&d->w, "The check of %s %s could not run: %s.", d->fam, d->ep,
+	    ds_strerror(err));
+	/* The agent's own words (an unfit address, say) first. */
+	if (said)
+		say(&d->w, "\n%.*s",
+		    (int)strnlen(d->r->err_text, sizeof(d->r->err_text)),
+		    d->r->err_text);
+	if (err == -EADDRNOTAVAIL && said)
+		return; /* the address, not a listener: said above */
+	if (port_only && (err == -EADDRNOTAVAIL || err == -EADDRINUSE))
+		return; /* no listener in port-only mode */
+	switch (-err) {
+	case ECONNREFUSED:
+	case ETIMEDOUT:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EACCES:
+	case EPERM:
+		say(&d->w,
+		    "\nThe control connection to the checker failed: check "
+		    "the checker's name and port (%u by default), that it "
+		    "runs, and that this host may connect out to it.",
+		    DS_REACH_PORT);
+		break;
+	case EADDRNOTAVAIL:
+	case EADDRINUSE:
+		say(&d->w,
+		    "\nThe test listener could not be set up on %s: check "
+		    "that this host holds the address (ip addr) and that "
+		    "the port is free (ss -ltn).",
+		    d->ep);
+		break;
+	case EBADMSG:
+	case EPROTO:
+		say(&d->w,
+		    "\nThe checker sent lines this agent does not understand: "
+		    "is it a reach checker of the same version?");
+		break;
+	default:
+		break;
+	}
+}
+
+/* What all attempts of one outcome did to the summary line. */
+static const char *
+summary_what(enum ds_reach_outcome o)
+{
+	switch (o) {
+	case DS_REACH_TIMEOUT:
+		return "is silently dropped";
+	case DS_REACH_REFUSED:
+		return "is refused";
+	case DS_REACH_PROHIBITED:
+		return "is rejected by a firewall";
+	case DS_REACH_NO_ROUTE:
+		return "has no route";
+	case DS_REACH_ADDR_UNREACH:
+		return "gets \"address unreachable\"";
+	case DS_REACH_RESET:
+		return "is reset after connecting";
+	case DS_REACH_NOT_RETURNED:
+		return "reaches something, but not this agent";
+	case DS_REACH_MISMATCH:
+		return "delivers altered data";
+	default:
+		return NULL;
+	}
+}
+
+/* The verdict line. */
+static void
+dx_summary(struct dx *d, const struct ds_finding *f)
+{
+	unsigned ok = ev_uint(f, DS_EVK_COUNT), n = ev_uint(f, DS_EVK_OF);
+	bool port_only = ds_finding_bool(f, DS_EVK_PORT_ONLY);
+	const char *tests = port_only ? "test connections were accepted"
+	                              : "test connections delivered their "
+	                                "token";
+	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CODE);
+	enum ds_reach_outcome o = 0;
+	const char *what = NULL;
+
+	switch (f->code) {
+	case DS_FIND_REACH_REACHABLE:
+		if (port_only)
+			say(&d->w,
+			    "%s to %s is reachable: all %u test connections "
+			    "were accepted.",
+			    d->fam, d->ep, n);
+		else
+			say(&d->w,
+			    "%s to %s is reachable: all %u test connections "
+			    "arrived and every token came back.",
+			    d->fam, d->ep, n);
+		return;
+	case DS_FIND_REACH_PARTIAL:
+		say(&d->w,
+		    "%s to %s works only partly: %u of %u %s, the others "
+		    "did not.",
+		    d->fam, d->ep, ok, n, tests);
+		return;
+	default:
+		break;
+	}
+	if (c && c->type == DS_EV_TOKEN &&
+	    ds_reach_outcome_parse(c->v.token, strlen(c->v.token), &o) == 0)
+		what = summary_what(o);
+	if (what)
+		say(&d->w, "%s to %s %s: ", d->fam, d->ep, what);
+	else
+		say(&d->w, "%s to %s is unreachable: ", d->fam, d->ep);
+	if (n == 1)
+		say(&d->w, "the test connection did not get through.");
+	else
+		say(&d->w, "none of %u test connections got through.", n);
+}
+
+/* Attempts that timed out: dropped, or their answers lost. */
+static void
+dx_dropped(struct dx *d, const struct ds_finding *f)
+{
+	unsigned seen = ev_uint(f, DS_EVK_SEEN);
+
+	dx_head(
+	    d, "Timed out", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "the checker's connection attempts got no answer at all "
+	    "(silently dropped), while the control connection to the "
+	    "checker worked. Likely a firewall that drops (DROP, not "
+	    "REJECT) incoming %s to port %u, a cloud security group "
+	    "or network ACL without an %s (%s) rule for the port, a "
+	    "home router that blocks incoming %s, or no route back to "
+	    "the checker. %s rules are separate from %s ones: check "
+	    "%s on this host, the router's %s firewall, and any "
+	    "cloud security group for an %s (%s) rule.",
+	    d->fam, d->port, d->fam, d->any, d->fam, d->fam,
+	    d->v6 ? "IPv4" : "IPv6", d->fw, d->fam, d->fam, d->any);
+	if (f->code == DS_FIND_REACH_RETURN_PATH)
+		say(&d->w,
+		    " This agent did see %u connection%s arrive, so "
+		    "the answers are lost on the way back: asymmetric "
+		    "routing, a return path through another firewall, "
+		    "or reverse-path filtering.",
+		    seen, plural(seen));
+}
+
+static void
+dx_prohibited(struct dx *d, const struct ds_finding *f)
+{
+	dx_head(
+	    d, "Prohibited", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "an %s came back: a firewall REJECT rule (on this host: "
+	    "%s; or on a router or cloud firewall on the path) "
+	    "refuses %s to port %u. Check %s for a reject rule and "
+	    "allow the port.",
+	    d->v6 ? "ICMPv6 destination unreachable, code 1 "
+	            "\"communication with destination administratively "
+	            "prohibited\" (RFC 4443 section 3.1; or code 5/6, "
+	            "source policy or reject route)"
+	          : "ICMP destination unreachable, code 13 "
+	            "\"communication administratively prohibited\" "
+	            "(RFC 1812 section 5.2.7.1)",
+	    d->fw, d->fam, d->port, d->fw);
+}
+
+static void
+dx_refused_port(struct dx *d, const struct ds_finding *f)
+{
+	dx_head(d, "Refused", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	if (ds_finding_bool(f, DS_EVK_PORT_ONLY))
+		say(&d->w,
+		    "a TCP reset (or an %s port unreachable, which "
+		    "arrives the same way) came back: the host is "
+		    "reached, but nothing listens on port %u for "
+		    "%s. Common causes: the service listens on %s "
+		    "only or on another address; check ss -ltn for "
+		    "the port, the service's listen address%s. A "
+		    "firewall REJECT with tcp-reset looks the same.",
+		    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam,
+		    d->v6 ? "IPv4 (0.0.0.0)"
+		          : "IPv6 ([::] with "
+		            "IPV6_V6ONLY)",
+		    d->v6 ? " (it should be [::] or this address) "
+		            "and IPV6_V6ONLY"
+		          : "");
+	else
+		say(&d->w,
+		    "a TCP reset (or an %s port unreachable) came "
+		    "back, although this agent's own listener was "
+		    "open on port %u: a firewall REJECT rule with "
+		    "tcp-reset, or the packets reach another host "
+		    "where nothing listens on that address and port "
+		    "for %s (the address is not this host's, or a "
+		    "port forward points elsewhere). Check %s for a "
+		    "reject rule, and ss -ltn.",
+		    d->v6 ? "ICMPv6" : "ICMP", d->port, d->fam, d->fw);
+}
+
+static void
+dx_no_route(struct dx *d, const struct ds_finding *f)
+{
+	dx_head(d, "No route", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "%s: a router on the path, or the checker itself, has no "
+	    "route to %s. The prefix may not be announced or not "
+	    "routed to this network (prefix delegation, BGP), or a "
+	    "router lost its route. Check the routes on the router "
+	    "(ip %sroute) and a traceroute%s from outside.",
+	    d->v6 ? "ICMPv6 destination unreachable, code 0 \"no "
+	            "route to destination\" (RFC 4443 section 3.1)"
+	          : "ICMP destination unreachable, code 0 \"network "
+	            "unreachable\"",
+	    d->ep, d->v6 ? "-6 " : "", d->v6 ? " -6" : "");
+}
+
+static void
+dx_addr_unreach(struct dx *d, const struct ds_finding *f)
+{
+	dx_head(d, "Address unreachable", ev_uint(f, DS_EVK_COUNT),
+	    ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "%s: the last router could not find the host on its "
+	    "link. This host may not hold the address (any more: "
+	    "temporary addresses change), or %s. Check ip addr for "
+	    "the address and that the host answers on its link.",
+	    d->v6 ? "ICMPv6 destination unreachable, code 3 "
+	            "\"address unreachable\" (RFC 4443 section 3.1)"
+	          : "ICMP destination unreachable, code 1 \"host "
+	            "unreachable\"",
+	    d->v6 ? "a firewall drops neighbour solicitations "
+	            "(ICMPv6 must pass for neighbour discovery, RFC "
+	            "4890)"
+	          : "ARP fails on the last link");
+}
+
+static void
+dx_reset(struct dx *d, const struct ds_finding *f)
+{
+	dx_head(d, "Reset", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "the connection was made and then reset: a middlebox "
+	    "(an intrusion prevention system, a firewall that "
+	    "inspects data, a load balancer) resets it, or the "
+	    "service closed it abortively.");
+}
+
+static void
+dx_not_returned(struct dx *d, const struct ds_finding *f)
+{
+	unsigned seen = ev_uint(f, DS_EVK_SEEN);
+	unsigned tokens = ev_uint(f, DS_EVK_TOKENS);
+
+	dx_head(
+	    d, "Not returned", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "the checker connected and sent its token, but the token "
+	    "did not arrive at this agent. ");
+	if (seen == 0)
+		say(&d->w,
+		    "The agent's listener saw no connection at all: "
+		    "another host answered, e.g. a NAT or port "
+		    "forwarding to another machine, a proxy or load "
+		    "balancer in front, or another address. ");
+	else
+		say(&d->w,
+		    "The agent's listener saw %u connection%s, with "
+		    "%u well-formed token%s: some connections went "
+		    "elsewhere (a load balancer, a port forward to "
+		    "another machine) or a proxy held the data. ",
+		    seen, plural(seen), tokens, plural(tokens));
+	say(&d->w,
+	    "Check port forwarding and which process holds port %u "
+	    "(ss -ltnp).",
+	    d->port);
+}
+
+/*
+ * Mismatches, in one paragraph: tokens the checker called delivered
+ * that never came here, then tokens that came back altered. The heading
+ * counts both; it goes before whichever comes first.
+ */
+static void
+dx_mismatch(struct dx *d, const struct ds_finding *f)
+{
+	const struct ds_finding *ns = dx_find(d, DS_FIND_REACH_NOT_SEEN);
+	const struct ds_finding *alt = dx_find(d, DS_FIND_REACH_ALTERED);
+	unsigned n_ns = ns ? ev_uint(ns, DS_EVK_COUNT) : 0;
+	unsigned n_alt = alt ? ev_uint(alt, DS_EVK_COUNT) : 0;
+
+	if (f == (ns ? ns : alt))
+		dx_head(d, "Mismatch", n_ns + n_alt, ev_uint(f, DS_EVK_OF));
+	if (f->code == DS_FIND_REACH_NOT_SEEN)
+		say(&d->w,
+		    "the checker reported %u of these as delivered, "
+		    "but their tokens never reached this agent's "
+		    "listener: the checker is faulty or not honest. "
+		    "The verdict counts only what this agent saw; do "
+		    "not rely on this checker's reports.%s",
+		    n_ns, n_alt > 0 ? " " : "");
+	else
+		say(&d->w,
+		    "a token came back altered: something in the "
+		    "path rewrote the data (a transparent proxy, an "
+		    "application layer gateway or a broken "
+		    "middlebox).");
+}
+
+static void
+dx_checker_error(struct dx *d, const struct ds_finding *f)
+{
+	const struct ds_evidence *e = ds_finding_get(f, DS_EVK_ERRNO);
+
+	dx_head(d, "Error", ev_uint(f, DS_EVK_COUNT), ev_uint(f, DS_EVK_OF));
+	say(&d->w,
+	    "the checker could not make the attempt (%s): a problem "
+	    "on the checker's side, not on the path.",
+	    e && e->v.err ? ds_strerror(-e->v.err) : "local error");
+}
+
+static void
+dx_flapping(struct dx *d, const struct ds_finding *f)
+{
+	(void)f;
+	say(&d->w,
+	    "\nSome attempts got through and others did not: the "
+	    "path flaps, a load balancer or ECMP spreads connections "
+	    "over backends some of which are broken, or a rate limit "
+	    "(SYN flood protection, connlimit) drops some. Run the "
+	    "check again and look at the backends' health.");
+}
+
+static void
+dx_port_only(struct dx *d, const struct ds_finding *f)
+{
+	(void)f;
+	say(&d->w,
+	    "\nPort-only check: it proves that something accepts %s "
+	    "connections on %s, not that it is this host (a NAT, "
+	    "proxy or load balancer accepts too); run without "
+	    "port-only to prove it with tokens.",
+	    d->fam, d->ep);
+}
+
+int
+reach_diagnosis_text(const struct ds_reach_report *r,
+    const struct ds_finding *f, size_t n, char *buf, size_t size)
+{
+	struct dx d = {.r = r, .f = f, .n = n};
+
+	words_begin(&d.w, buf, size);
+	dx_begin(&d);
+	for (size_t i = 0; i < n; i++) {
+		switch (f[i].code) {
+		case DS_FIND_REACH_CHECKER_REFUSED:
+			dx_refused(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_NOT_RUN:
+			dx_failed(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_REACHABLE:
+		case DS_FIND_REACH_PARTIAL:
+		case DS_FIND_REACH_UNREACHABLE:
+			dx_summary(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_DROPPED:
+		case DS_FIND_REACH_RETURN_PATH:
+			dx_dropped(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_PROHIBITED:
+			dx_prohibited(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_REFUSED:
+			dx_refused_port(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_NO_ROUTE:
+			dx_no_route(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_ADDR_UNREACH:
+			dx_addr_unreach(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_RESET:
+			dx_reset(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_NOT_RETURNED:
+			dx_not_returned(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_NOT_SEEN:
+		case DS_FIND_REACH_ALTERED:
+			dx_mismatch(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_CHECKER_ERROR:
+			dx_checker_error(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_FLAPPING:
+			dx_flapping(&d, &f[i]);
+			break;
+		case DS_FIND_REACH_PORT_ONLY:
+			dx_port_only(&d, &f[i]);
+			break;
+		case DS_FIND__REACH_END:
+		default:
+			break;
+		}
+	}
+	return words_end(&d.w);
 }

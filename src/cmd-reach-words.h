@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "dualstack/addr.h"
+#include "dualstack/finding.h"
 #include "dualstack/reach.h"
 
 /* "IPv6" or "IPv4" (AF_INET, else IPv6). */
@@ -40,6 +41,19 @@ const char *reach_outcome_meaning(enum ds_reach_outcome o);
  * tests ports 1024 to 65535 only". */
 int reach_refusal_text(
     const struct ds_reach_refusal *rf, char *buf, size_t size);
+
+/* Why a checker refuses with this code, for the diagnosis: "the checker
+ * does not test this port (...)"; NULL out of range. */
+const char *reach_err_explanation(enum ds_reach_err code);
+
+/*
+ * The diagnosis of a check: its n findings (ds_reach_findings(), the
+ * summary first) in words, a summary line and a paragraph for each cause,
+ * no final newline. From r it takes only what is words already: the
+ * checker's ERR text, and what the agent said of its own failure.
+ */
+int reach_diagnosis_text(const struct ds_reach_report *r,
+    const struct ds_finding *f, size_t n, char *buf, size_t size);
 
 /* One checker event as a log line, without the time: "check from
  * 2001:db8::1 started: [2001:db8::1]:40123, 5 connections". */

@@ -3,15 +3,18 @@
  * dualstack reach: the front end of the ds_reach module, in two roles.
  *
  *   reach serve  the checker: ds_listen accepts control connections and
- *                hands each one to ds_reach_server; its log callback
- *                becomes one time-stamped line per event on stderr.
+ *                hands each one to ds_reach_server; each of its events
+ *                becomes one time-stamped line on stderr (a JSON object
+ *                with the event's fields with --json).
  *   reach check  the agent: one ds_reach_agent (two with --both, on the
- *                same loop at once) whose trace callback prints the flow
- *                as it happens; the report and ds_reach_diagnose() make
- *                the verdict, the attempts, what the agent saw and why.
+ *                same loop at once) whose trace events print the flow as
+ *                it happens; the report and its findings
+ *                (ds_reach_findings()) make the verdict, the attempts,
+ *                what the agent saw and why.
  *
  * No socket logic lives here: the engines do the protocol, the tests and
- * the abuse rules; this file parses options and decides what to say.
+ * the abuse rules; this file parses options and decides what to print,
+ * and cmd-reach-words.c what to say.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -935,6 +938,16 @@ summary_text(const struct ds_reach_report *r, char *buf, size_t size)
 		snprintf(buf + used, size - used, ")");
 }
 
+/* The report's findings in words (the diagnosis); its length. */
+static int
+diagnosis_text(const struct ds_reach_report *r, char *buf, size_t size)
+{
+	struct ds_finding f[DS_REACH_FINDINGS_MAX];
+	int n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
+
+	return reach_diagnosis_text(r, f, (size_t)n, buf, size);
+}
+
 static void
 print_indented(const char *text)
 {
@@ -1014,7 +1027,7 @@ print_report(const struct run *rn, bool both)
 			    r->seen[i].token_ok ? "token ok" : "no token");
 		}
 	}
-	if (ds_reach_diagnose(r, diag, sizeof(diag)) > 0) {
+	if (diagnosis_text(r, diag, sizeof(diag)) > 0) {
 		printf("diagnosis:\n");
 		print_indented(diag);
 	}
@@ -1032,6 +1045,79 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 	}
 	ds_endpoint_format(ep, 0, buf, sizeof(buf));
 	json_string(j, buf);
+}
+
+/* One piece of evidence as "key": value. */
+static void
+json_evidence(struct json *j, const struct ds_evidence *e)
+{
+	char buf[DS_ENDPOINT_STRLEN];
+	const char *key = ds_evidence_key_token(e->key);
+
+	if (!key)
+		return;
+	switch (e->type) {
+	case DS_EV_UINT:
+		json_key(j, key);
+		json_uint(j, e->v.u);
+		break;
+	case DS_EV_DURATION_US:
+		json_kv_ms(j, key, e->v.u);
+		break;
+	case DS_EV_ERRNO:
+		json_kv_errno(j, key, e->v.err);
+		break;
+	case DS_EV_TOKEN:
+		json_kv_string(j, key, e->v.token);
+		break;
+	case DS_EV_ADDR:
+		json_kv_addr(j, key, &e->v.addr);
+		break;
+	case DS_EV_ENDPOINT:
+		json_kv_endpoint(j, key, &e->v.ep);
+		break;
+	case DS_EV_PREFIX:
+		if (ds_prefix_format(&e->v.prefix, 0, buf, sizeof(buf)) >= 0)
+			json_kv_string(j, key, buf);
+		break;
+	case DS_EV_BOOL:
+		json_kv_bool(j, key, e->v.b);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The findings, as data: [{"code":"reach.dropped","severity":"error",
+ * "subject":{"target":"[2001:db8::1]:40123"},"evidence":{"count":5,
+ * "of":5}}, ...], the same findings the diagnosis puts in words.
+ */
+static void
+json_findings(struct json *j, const struct ds_reach_report *r)
+{
+	struct ds_finding f[DS_REACH_FINDINGS_MAX];
+	int n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		json_begin_object(j);
+		json_kv_string(j, "code", ds_finding_token(f[i].code));
+		json_kv_string(j, "severity", ds_severity_token(f[i].severity));
+		json_key(j, "subject");
+		if (f[i].subject.type != 0) {
+			json_begin_object(j);
+			json_evidence(j, &f[i].subject);
+			json_end(j);
+		} else {
+			json_null(j);
+		}
+		json_key(j, "evidence");
+		json_begin_object(j);
+		for (size_t k = 0; k < f[i].n_evidence; k++)
+			json_evidence(j, &f[i].evidence[k]);
+		json_end(j);
+		json_end(j);
+	}
 }
 
 static void
@@ -1129,8 +1215,13 @@ json_run(struct json *j, const struct run *rn)
 		json_end(j);
 	}
 	json_end(j);
+	json_key(j, "findings");
+	json_begin_array(j);
+	if (r)
+		json_findings(j, r);
+	json_end(j);
 	json_key(j, "diagnosis");
-	if (r && ds_reach_diagnose(r, diag, sizeof(diag)) > 0)
+	if (r && diagnosis_text(r, diag, sizeof(diag)) > 0)
 		json_string(j, diag);
 	else
 		json_null(j);

@@ -89,6 +89,7 @@ enum ds_evidence_key {
 	DS_EVK_CODE,    /* another enum's token, e.g. the checker's ERR code */
 	DS_EVK_ELAPSED, /* a duration */
 	DS_EVK_PEER,    /* the other end: the checker, a server */
+	DS_EVK_PORT_ONLY, /* bool: connections only, no data through them */
 	DS__EVK_END,
 };
 
@@ -103,18 +104,20 @@ enum ds_evidence_type {
 	DS_EV_ADDR,
 	DS_EV_ENDPOINT,
 	DS_EV_PREFIX,
+	DS_EV_BOOL,
 };
 
 struct ds_evidence {
 	enum ds_evidence_key key;
 	enum ds_evidence_type type;
 	union {
-		uint64_t u;         /* UINT, DURATION_US */
-		int err;            /* ERRNO */
-		const char *token;  /* TOKEN: static storage */
+		uint64_t u;        /* UINT, DURATION_US */
+		int err;           /* ERRNO */
+		const char *token; /* TOKEN: static storage */
 		struct ds_addr addr;
 		struct ds_endpoint ep;
 		struct ds_prefix prefix;
+		bool b; /* BOOL */
 	} v;
 };
 
@@ -131,8 +134,8 @@ struct ds_finding {
 };
 
 /* A finding of code and severity with no subject and no evidence. */
-DS_EXPORT void ds_finding_init(struct ds_finding *f, enum ds_finding_code code,
-    enum ds_severity severity);
+DS_EXPORT void ds_finding_init(
+    struct ds_finding *f, enum ds_finding_code code, enum ds_severity severity);
 
 /*
  * Add one piece of evidence; a key given twice replaces the first.
@@ -149,8 +152,10 @@ DS_EXPORT int ds_finding_add_token(
     struct ds_finding *f, enum ds_evidence_key k, const char *token);
 DS_EXPORT int ds_finding_add_addr(
     struct ds_finding *f, enum ds_evidence_key k, const struct ds_addr *a);
-DS_EXPORT int ds_finding_add_endpoint(struct ds_finding *f,
-    enum ds_evidence_key k, const struct ds_endpoint *ep);
+DS_EXPORT int ds_finding_add_endpoint(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_endpoint *ep);
+DS_EXPORT int ds_finding_add_bool(
+    struct ds_finding *f, enum ds_evidence_key k, bool v);
 
 /* The evidence of key k, or NULL. */
 DS_EXPORT const struct ds_evidence *ds_finding_get(
@@ -159,5 +164,9 @@ DS_EXPORT const struct ds_evidence *ds_finding_get(
 /* The uint (or duration) of key k, or dflt when there is none. */
 DS_EXPORT uint64_t ds_finding_uint(
     const struct ds_finding *f, enum ds_evidence_key k, uint64_t dflt);
+
+/* The bool of key k; false when there is none. */
+DS_EXPORT bool ds_finding_bool(
+    const struct ds_finding *f, enum ds_evidence_key k);
 
 #endif

@@ -33,6 +33,7 @@
 
 #include "dualstack/addr.h"
 #include "dualstack/export.h"
+#include "dualstack/finding.h"
 #include "dualstack/loop.h"
 
 /* --- Protocol (doc/reach-protocol.md) ------------------------------------ */
@@ -180,7 +181,7 @@ DS_EXPORT int ds_reach_msg_format(
  * getrandom(). Returns 0 or -errno. */
 DS_EXPORT int ds_reach_token_new(char buf[DS_REACH_TOKEN_HEX + 1]);
 
-/* --- Results and diagnosis ------------------------------------------------ */
+/* --- Results and findings ------------------------------------------------- */
 
 /* One test connection, from the checker's report. */
 struct ds_reach_attempt {
@@ -238,18 +239,37 @@ struct ds_reach_report {
 DS_EXPORT int ds_reach_address_fitness(
     const struct ds_addr *a, enum ds_addr_kind *ret_kind);
 
+/* The most findings ds_reach_findings() makes of one report. */
+#define DS_REACH_FINDINGS_MAX 16
+
 /*
- * A diagnosis in plain words: a one-line summary and the likely causes
- * with what to check, several lines, no trailing newline, e.g. for every
- * attempt timed out with the control connection working: "IPv6 to
- * [2001:db8::1]:40123 is silently dropped ... check ip6tables/nftables and
- * any cloud security group for an IPv6 (::/0) rule". When r->err_code is
- * set the checker's refusal is explained, else when r->err < 0 the local
- * failure; otherwise the attempts are read. snprintf semantics (the
- * length the whole text needs). Pure.
+ * What a check found, as findings (dualstack/finding.h) for a program to
+ * put in words: first one summary, then one finding per cause.
+ *
+ * The summary: DS_FIND_REACH_CHECKER_REFUSED when the checker refused
+ * (evidence "code", its ds_reach_err_name()); DS_FIND_REACH_NOT_RUN for
+ * a local failure ("errno", "port-only"); otherwise the verdict read from
+ * the attempts, REACHABLE, PARTIAL or UNREACHABLE ("count" delivered or
+ * connected "of" the attempts, "port-only"; an UNREACHABLE whose
+ * attempts all ended the same way has that outcome's name as "code").
+ *
+ * The causes, in this order, each with how many attempts ("count", "of"):
+ * DROPPED (timed out), or RETURN_PATH when the agent saw connections
+ * arrive nonetheless ("seen"); PROHIBITED; REFUSED ("port-only": then
+ * nothing listens, else something other than the agent's listener
+ * answered); NO_ROUTE; ADDR_UNREACH; RESET; NOT_RETURNED ("seen",
+ * "tokens": what the agent's listener saw); NOT_SEEN (delivered by the
+ * checker's word only); ALTERED; CHECKER_ERROR ("errno" of the first);
+ * then FLAPPING when some got through and some did not, and PORT_ONLY
+ * when a port-only check got through (it proves less).
+ *
+ * Every finding has the announced endpoint as its subject (key "target")
+ * when the report names one. Writes at most max findings to ret (may be
+ * NULL when max is 0) and returns how many there are, at most
+ * DS_REACH_FINDINGS_MAX. Pure.
  */
-DS_EXPORT int ds_reach_diagnose(
-    const struct ds_reach_report *r, char *buf, size_t size);
+DS_EXPORT int ds_reach_findings(
+    const struct ds_reach_report *r, struct ds_finding *ret, size_t max);
 
 /* --- The checker ---------------------------------------------------------- */
 

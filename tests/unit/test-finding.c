@@ -56,10 +56,10 @@ test_codes(void **state)
 	assert_null(ds_finding_token(0));
 	assert_null(ds_finding_token(99));
 	assert_null(ds_finding_token(DS_FIND__REACH_END));
-	assert_int_equal(ds_finding_code_parse("reach.nope", 10, &back),
-	    -EINVAL);
-	assert_int_equal(ds_finding_code_parse("reach.dropped", 12, &back),
-	    -EINVAL);
+	assert_int_equal(
+	    ds_finding_code_parse("reach.nope", 10, &back), -EINVAL);
+	assert_int_equal(
+	    ds_finding_code_parse("reach.dropped", 12, &back), -EINVAL);
 }
 
 static void
@@ -118,13 +118,22 @@ test_evidence(void **state)
 	assert_int_equal(ds_finding_uint(&f, DS_EVK_ELAPSED, 0), 1500);
 	/* Not a number: the default. */
 	assert_int_equal(ds_finding_uint(&f, DS_EVK_CODE, 9), 9);
+	/* A bool is true only when it is there and true. */
+	assert_false(ds_finding_bool(&f, DS_EVK_PORT_ONLY));
+	assert_int_equal(ds_finding_add_bool(&f, DS_EVK_PORT_ONLY, true), 0);
+	assert_true(ds_finding_bool(&f, DS_EVK_PORT_ONLY));
+	assert_int_equal(ds_finding_add_bool(&f, DS_EVK_PORT_ONLY, false), 0);
+	assert_false(ds_finding_bool(&f, DS_EVK_PORT_ONLY));
+	assert_int_equal(
+	    ds_finding_get(&f, DS_EVK_PORT_ONLY)->type, DS_EV_BOOL);
+	assert_false(ds_finding_bool(&f, DS_EVK_COUNT));
+	assert_int_equal(f.n_evidence, 7);
 
 	/* Bad keys and tokens; then full. */
 	assert_int_equal(ds_finding_add_uint(&f, 0, 1), -EINVAL);
 	assert_int_equal(ds_finding_add_uint(&f, DS__EVK_END, 1), -EINVAL);
 	assert_int_equal(ds_finding_add_token(&f, DS_EVK_PEER, NULL), -EINVAL);
 	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_SEEN, 1), 0);
-	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_TOKENS, 1), 0);
 	assert_int_equal(f.n_evidence, DS_FINDING_EVIDENCE_MAX);
 	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_PORT, 1), -ENOSPC);
 	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_SEEN, 2), 0);

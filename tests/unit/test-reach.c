@@ -3,7 +3,8 @@
  * The reach protocol (doc/reach-protocol.md): every line type parsed and
  * formatted back, a table of malformed lines with the offset each error
  * points at, the names both ways, the errno mapping, tokens, the address
- * fitness of each class of address, and the diagnosis texts.
+ * fitness of each class of address, and the findings of reports. Their
+ * words are tested in test-reach-words.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -833,8 +834,13 @@ test_fitness(void **state)
 	assert_int_equal(kind, 0);
 }
 
-/* --- Diagnosis ------------------------------------------------------------ */
+/* --- Findings ------------------------------------------------------------- */
 
+/*
+ * A report of count attempts, each an outcome and an err (varargs);
+ * the verdict and delivered follow, and the agent saw every connection
+ * whose token came back.
+ */
 static struct ds_reach_report
 report(const char *ep, bool port_only, unsigned count, ...)
 {
@@ -842,8 +848,9 @@ report(const char *ep, bool port_only, unsigned count, ...)
 	va_list ap;
 
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(
-	    ds_endpoint_parse(ep, strlen(ep), 0, &r.target, NULL), 0);
+	if (ep)
+		assert_int_equal(
+		    ds_endpoint_parse(ep, strlen(ep), 0, &r.target, NULL), 0);
 	r.port_only = port_only;
 	r.count = count;
 	va_start(ap, count);
@@ -858,199 +865,219 @@ report(const char *ep, bool port_only, unsigned count, ...)
 	r.verdict = r.delivered == count ? DS_REACH_REACHABLE
 	    : r.delivered                ? DS_REACH_PARTIAL
 	                                 : DS_REACH_UNREACHABLE;
-	/* The agent saw every connection whose token came back. */
 	r.n_seen = r.delivered;
 	for (unsigned i = 0; i < r.n_seen; i++)
 		r.seen[i].token_ok = true;
 	return r;
 }
 
-/* The diagnosis contains every phrase (NULL-terminated list), and not the
- * phrase after the first NULL when there is one. */
-static void
-assert_diag(const struct ds_reach_report *r, ...)
+/*
+ * The findings of r have exactly these codes, in this order (a list
+ * ending in 0); each has tokens for its code and severity and r's target
+ * as its subject. Returns how many; they are in f.
+ */
+static int
+assert_codes(const struct ds_reach_report *r, struct ds_finding *f, ...)
 {
-	char buf[8192];
-	const char *p;
+	enum ds_finding_code want[DS_REACH_FINDINGS_MAX + 1];
+	size_t n_want = 0;
 	va_list ap;
 	int n;
 
-	n = ds_reach_diagnose(r, buf, sizeof(buf));
-	assert_true(n > 0 && (size_t)n < sizeof(buf));
-	assert_int_equal((size_t)n, strlen(buf));
-	assert_true(buf[n - 1] != '\n');
-	va_start(ap, r);
-	while ((p = va_arg(ap, const char *)))
-		if (!strstr(buf, p))
-			fail_msg("no \"%s\" in:\n%s", p, buf);
-	p = va_arg(ap, const char *);
-	if (p && strstr(buf, p))
-		fail_msg("unexpected \"%s\" in:\n%s", p, buf);
+	va_start(ap, f);
+	while ((want[n_want] = va_arg(ap, enum ds_finding_code)) != 0)
+		n_want++;
 	va_end(ap);
-	/* snprintf semantics: the same length in any buffer, and the
-	 * truncated text is the start of the whole. */
-	char small[16];
+	n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
+	for (int i = 0; i < n; i++)
+		if ((size_t)i >= n_want || f[i].code != want[i])
+			fail_msg("finding %d: %s, want %s", i,
+			    ds_finding_token(f[i].code),
+			    (size_t)i < n_want ? ds_finding_token(want[i])
+			                       : "none");
+	assert_int_equal(n, n_want);
+	for (int i = 0; i < n; i++) {
+		assert_non_null(ds_finding_token(f[i].code));
+		assert_non_null(ds_severity_token(f[i].severity));
+		if (r->target.addr.family == 0) {
+			assert_int_equal(f[i].subject.type, 0);
+			continue;
+		}
+		assert_int_equal(f[i].subject.key, DS_EVK_TARGET);
+		assert_int_equal(f[i].subject.type, DS_EV_ENDPOINT);
+		assert_true(
+		    ds_addr_equal(&f[i].subject.v.ep.addr, &r->target.addr));
+		assert_int_equal(f[i].subject.v.ep.port, r->target.port);
+	}
+	return n;
+}
 
-	assert_int_equal(ds_reach_diagnose(r, small, sizeof(small)), n);
-	assert_int_equal(strlen(small), sizeof(small) - 1);
-	assert_memory_equal(small, buf, sizeof(small) - 1);
-	assert_int_equal(ds_reach_diagnose(r, NULL, 0), n);
+/* Evidence k of f is the uint v. */
+static void
+assert_uint(const struct ds_finding *f, enum ds_evidence_key k, uint64_t v)
+{
+	const struct ds_evidence *e = ds_finding_get(f, k);
+
+	if (!e)
+		fail_msg("%s: no %s", ds_finding_token(f->code),
+		    ds_evidence_key_token(k));
+	assert_int_equal(e->type, DS_EV_UINT);
+	assert_int_equal(e->v.u, v);
 }
 
 static void
-test_diagnose_ok(void **state)
+test_findings_verdict(void **state)
 {
+	struct ds_finding f[DS_REACH_FINDINGS_MAX];
 	struct ds_reach_report r;
 
 	(void)state;
 	r = report("[2001:db8::1]:40123", false, 3, DS_REACH_DELIVERED, 0,
 	    DS_REACH_DELIVERED, 0, DS_REACH_DELIVERED, 0);
-	assert_diag(&r, "IPv6 to [2001:db8::1]:40123 is reachable",
-	    "every token came back", NULL, "firewall");
+	assert_codes(&r, f, DS_FIND_REACH_REACHABLE, 0);
+	assert_int_equal(f[0].severity, DS_SEV_OK);
+	assert_uint(&f[0], DS_EVK_COUNT, 3);
+	assert_uint(&f[0], DS_EVK_OF, 3);
+	assert_false(ds_finding_bool(&f[0], DS_EVK_PORT_ONLY));
+	assert_null(ds_finding_get(&f[0], DS_EVK_CODE));
 
+	/* Port only: it got through, and proves less. */
 	r = report("192.0.2.1:443", true, 2, DS_REACH_CONNECTED, 0,
 	    DS_REACH_CONNECTED, 0);
-	assert_diag(&r, "IPv4 to 192.0.2.1:443 is reachable", "Port-only check",
-	    "not that it is this host", NULL, NULL);
-}
+	assert_codes(
+	    &r, f, DS_FIND_REACH_REACHABLE, DS_FIND_REACH_PORT_ONLY, 0);
+	assert_true(ds_finding_bool(&f[0], DS_EVK_PORT_ONLY));
+	assert_int_equal(f[1].severity, DS_SEV_INFO);
 
-static void
-test_diagnose_failures(void **state)
-{
-	struct ds_reach_report r;
-
-	(void)state;
-	/* Dropped: the header's example. */
-	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_TIMEOUT,
-	    -ETIMEDOUT, DS_REACH_TIMEOUT, -ETIMEDOUT);
-	assert_diag(&r, "IPv6 to [2001:db8::1]:40123 is silently dropped",
-	    "control connection", "DROP", "ip6tables/nftables",
-	    "security group", "IPv6 (::/0) rule",
-	    "IPv6 rules are separate from IPv4 ones", NULL, "on the way back");
-	/* ... and the agent saw the SYNs arrive: the way back is broken. */
-	r.n_seen = 2;
-	assert_diag(&r, "silently dropped", "on the way back", NULL, NULL);
-	/* The IPv4 words for IPv4. */
-	r = report("198.51.100.7:8080", false, 1, DS_REACH_TIMEOUT, 0);
-	assert_diag(&r, "IPv4 to 198.51.100.7:8080 is silently dropped",
-	    "iptables/nftables", "(0.0.0.0/0)", NULL, "ip6tables");
-
-	r = report(
-	    "[2001:db8::1]:40123", false, 1, DS_REACH_PROHIBITED, -EACCES);
-	assert_diag(&r, "rejected by a firewall", "REJECT",
-	    "administratively prohibited", "ICMPv6", "code 1", NULL, NULL);
-
-	r = report("[2001:db8::1]:8080", true, 2, DS_REACH_REFUSED,
-	    -ECONNREFUSED, DS_REACH_REFUSED, -ECONNREFUSED);
-	assert_diag(&r, "IPv6 to [2001:db8::1]:8080 is refused",
-	    "nothing listens on port 8080", "IPv4 (0.0.0.0)", "ss -ltn",
-	    "IPV6_V6ONLY", "tcp-reset", NULL, NULL);
-	r.port_only = false;
-	assert_diag(&r, "own listener", "tcp-reset", NULL, NULL);
-
-	r = report(
-	    "[2001:db8::1]:40123", false, 1, DS_REACH_NO_ROUTE, -ENETUNREACH);
-	assert_diag(&r, "has no route", "code 0", "no route to destination",
-	    "traceroute", NULL, NULL);
-
-	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_ADDR_UNREACH,
-	    -EHOSTUNREACH);
-	assert_diag(
-	    &r, "address unreachable", "code 3", "neighbour", NULL, NULL);
-
-	r = report(
-	    "[2001:db8::1]:40123", false, 1, DS_REACH_RESET, -ECONNRESET);
-	assert_diag(&r, "reset", "middlebox", NULL, NULL);
-
-	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_NOT_RETURNED, 0,
-	    DS_REACH_NOT_RETURNED, 0);
-	assert_diag(&r, "not this agent", "did not arrive at this agent",
-	    "saw no connection", "NAT", "port forwarding", "proxy", NULL, NULL);
-	r.n_seen = 1;
-	assert_diag(&r, "saw 1 connection,", NULL, "saw no connection");
-
-	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_MISMATCH, 0);
-	assert_diag(&r, "something in the path rewrote the data", NULL, NULL);
-
-	r = report("[2001:db8::1]:40123", false, 1, DS_REACH_ERROR, -EMFILE);
-	assert_diag(
-	    &r, "checker could not make the attempt", "open files", NULL, NULL);
-}
-
-static void
-test_diagnose_partial(void **state)
-{
-	struct ds_reach_report r;
-
-	(void)state;
+	/* Some through, some not: each reason once, then the flapping. */
 	r = report("[2001:db8::1]:40123", false, 4, DS_REACH_DELIVERED, 0,
 	    DS_REACH_TIMEOUT, -ETIMEDOUT, DS_REACH_DELIVERED, 0,
 	    DS_REACH_REFUSED, -ECONNREFUSED);
-	assert_diag(&r, "works only partly", "2 of 4", "load balancer",
-	    "rate limit", "Timed out (1 of 4)", "Refused (1 of 4)", NULL,
-	    "Port-only");
+	r.n_seen = 0;
+	assert_codes(&r, f, DS_FIND_REACH_PARTIAL, DS_FIND_REACH_DROPPED,
+	    DS_FIND_REACH_REFUSED, DS_FIND_REACH_FLAPPING, 0);
+	assert_int_equal(f[0].severity, DS_SEV_WARNING);
+	assert_uint(&f[0], DS_EVK_COUNT, 2);
+	assert_uint(&f[0], DS_EVK_OF, 4);
+	assert_uint(&f[1], DS_EVK_COUNT, 1);
+	assert_uint(&f[2], DS_EVK_COUNT, 1);
+	assert_false(ds_finding_bool(&f[2], DS_EVK_PORT_ONLY));
+	assert_int_equal(f[3].severity, DS_SEV_WARNING);
+	assert_uint(&f[3], DS_EVK_COUNT, 2);
 
-	/* Unreachable, several reasons: no single word in the summary. */
+	/* None through, one reason: the summary names it. */
+	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_TIMEOUT,
+	    -ETIMEDOUT, DS_REACH_TIMEOUT, -ETIMEDOUT);
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_DROPPED, 0);
+	assert_int_equal(f[0].severity, DS_SEV_ERROR);
+	assert_string_equal(ds_finding_get(&f[0], DS_EVK_CODE)->v.token,
+	    ds_reach_outcome_name(DS_REACH_TIMEOUT));
+	assert_uint(&f[1], DS_EVK_COUNT, 2);
+	assert_uint(&f[1], DS_EVK_OF, 2);
+	/* ... several reasons: it names none. */
 	r = report("[2001:db8::1]:40123", true, 2, DS_REACH_TIMEOUT, 0,
 	    DS_REACH_PROHIBITED, -EACCES);
-	assert_diag(&r, "is unreachable: none of 2", "Timed out (1 of 2)",
-	    "Prohibited (1 of 2)", NULL, "works only partly");
+	assert_codes(&r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_DROPPED,
+	    DS_FIND_REACH_PROHIBITED, 0);
+	assert_null(ds_finding_get(&f[0], DS_EVK_CODE));
 }
 
 static void
-test_diagnose_refusals(void **state)
+test_findings_causes(void **state)
 {
-	static const struct {
-		enum ds_reach_err code;
-		const char *phrase;
-	} cases[] = {
-	    {DS_REACH_E_TARGET, "only tests global addresses"},
-	    {DS_REACH_E_PORT, "below 1024"},
-	    {DS_REACH_E_BUSY, "already running"},
-	    {DS_REACH_E_RATE, "wait a minute"},
-	    {DS_REACH_E_COUNT, "1 to 16"},
-	    {DS_REACH_E_VERSION, "another version"},
-	    {DS_REACH_E_SYNTAX, "did not understand"},
-	    {DS_REACH_E_TIMEOUT, "waited too long"},
-	    {DS_REACH_E_INTERNAL, "on its side"},
-	};
+	struct ds_finding f[DS_REACH_FINDINGS_MAX];
 	struct ds_reach_report r;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		r = report("[fd00::1]:40123", false, 0);
-		r.err = -EPERM;
-		r.err_code = cases[i].code;
-		snprintf(r.err_text, sizeof(r.err_text), "because %zu", i);
-		assert_diag(&r, "refused to test IPv6 [fd00::1]:40123",
-		    ds_reach_err_name(cases[i].code), cases[i].phrase,
-		    "The checker said: because", NULL, NULL);
-	}
+	/* Timed out although the agent saw them: the way back. */
+	r = report("[2001:db8::1]:40123", false, 2, DS_REACH_TIMEOUT,
+	    -ETIMEDOUT, DS_REACH_TIMEOUT, -ETIMEDOUT);
+	r.n_seen = 2;
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_RETURN_PATH, 0);
+	assert_uint(&f[1], DS_EVK_SEEN, 2);
+	/* Port only has no listener to see them: dropped. */
+	r.port_only = true;
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_DROPPED, 0);
 
-	/* A local failure: the control connection. */
-	r = report("[2001:db8::1]:40123", false, 0);
+	r = report(
+	    "[2001:db8::1]:8080", true, 1, DS_REACH_REFUSED, -ECONNREFUSED);
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_REFUSED, 0);
+	assert_true(ds_finding_bool(&f[1], DS_EVK_PORT_ONLY));
+
+	r = report("[2001:db8::1]:1", false, 4, DS_REACH_NO_ROUTE, -ENETUNREACH,
+	    DS_REACH_ADDR_UNREACH, -EHOSTUNREACH, DS_REACH_RESET, -ECONNRESET,
+	    DS_REACH_NOT_RETURNED, 0);
+	r.n_seen = 3;
+	r.seen[1].token_ok = true;
+	assert_codes(&r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_NO_ROUTE,
+	    DS_FIND_REACH_ADDR_UNREACH, DS_FIND_REACH_RESET,
+	    DS_FIND_REACH_NOT_RETURNED, 0);
+	assert_uint(&f[4], DS_EVK_SEEN, 3);
+	assert_uint(&f[4], DS_EVK_TOKENS, 1);
+
+	/* Mismatches: the checker's word alone, then altered tokens. */
+	r = report("[2001:db8::1]:1", false, 3, DS_REACH_MISMATCH, 0,
+	    DS_REACH_MISMATCH, 0, DS_REACH_MISMATCH, 0);
+	r.not_seen = 2;
+	assert_codes(&r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_NOT_SEEN,
+	    DS_FIND_REACH_ALTERED, 0);
+	assert_uint(&f[1], DS_EVK_COUNT, 2);
+	assert_uint(&f[2], DS_EVK_COUNT, 1);
+	assert_uint(&f[2], DS_EVK_OF, 3);
+	r.not_seen = 5; /* never more than the mismatches */
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_NOT_SEEN, 0);
+	assert_uint(&f[1], DS_EVK_COUNT, 3);
+
+	/* The checker's own error: the first errno. */
+	r = report("[2001:db8::1]:1", false, 2, DS_REACH_ERROR, -EMFILE,
+	    DS_REACH_ERROR, -ENFILE);
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_CHECKER_ERROR, 0);
+	assert_int_equal(ds_finding_get(&f[1], DS_EVK_ERRNO)->v.err, EMFILE);
+	r.attempts[0].err = r.attempts[1].err = 0;
+	assert_codes(
+	    &r, f, DS_FIND_REACH_UNREACHABLE, DS_FIND_REACH_CHECKER_ERROR, 0);
+	assert_null(ds_finding_get(&f[1], DS_EVK_ERRNO));
+}
+
+static void
+test_findings_not_run(void **state)
+{
+	struct ds_finding f[DS_REACH_FINDINGS_MAX];
+	struct ds_reach_report r;
+
+	(void)state;
+	/* Refused by the checker: its code, nothing about attempts. */
+	r = report("[fd00::1]:40123", false, 0);
+	r.err = -EREMOTEIO;
+	r.err_code = DS_REACH_E_RATE;
+	assert_codes(&r, f, DS_FIND_REACH_CHECKER_REFUSED, 0);
+	assert_string_equal(
+	    ds_finding_get(&f[0], DS_EVK_CODE)->v.token, "rate");
+	assert_int_equal(f[0].severity, DS_SEV_ERROR);
+
+	/* A local failure before any address was chosen: no subject. */
+	r = report(NULL, false, 0);
 	r.err = -ECONNREFUSED;
-	assert_diag(&r, "could not run", ds_strerror(r.err),
-	    "control connection to the checker", "4646", NULL, NULL);
+	assert_codes(&r, f, DS_FIND_REACH_NOT_RUN, 0);
+	assert_int_equal(
+	    ds_finding_get(&f[0], DS_EVK_ERRNO)->v.err, ECONNREFUSED);
+	assert_false(ds_finding_bool(&f[0], DS_EVK_PORT_ONLY));
 
-	/* An unfit address, refused before testing: the agent's reason is
-	 * the diagnosis, with no talk of a listener (port-only has none). */
-	r = report("[fe80::1]:22", true, 0);
-	r.err = -EADDRNOTAVAIL;
-	snprintf(r.err_text, sizeof(r.err_text),
-	    "fe80::1: link-local (fe80::/10): it cannot be reached from "
-	    "another link");
-	assert_diag(
-	    &r, "could not run", "link-local (fe80::/10)", NULL, "listener");
-	r.port_only = false;
-	assert_diag(
-	    &r, "it cannot be reached from another link", NULL, "listener");
-
-	/* A listener that could not bind: said so. */
-	r = report("[2001:db8::1]:40123", false, 0);
-	r.err = -EADDRINUSE;
-	assert_diag(
-	    &r, "test listener could not be set up", "ss -ltn", NULL, NULL);
+	/* The count is all there is: ret may be short, or NULL. */
+	r = report("[2001:db8::1]:40123", false, 4, DS_REACH_DELIVERED, 0,
+	    DS_REACH_TIMEOUT, -ETIMEDOUT, DS_REACH_DELIVERED, 0,
+	    DS_REACH_REFUSED, -ECONNREFUSED);
+	memset(f, 0xa5, sizeof(f));
+	assert_int_equal(ds_reach_findings(&r, f, 1), 4);
+	assert_int_equal(f[0].code, DS_FIND_REACH_PARTIAL);
+	assert_int_equal(f[1].code, (enum ds_finding_code)0xa5a5a5a5);
+	assert_int_equal(ds_reach_findings(&r, NULL, 0), 4);
 }
 
 /* --- The checker's target rules (pure; no packet is sent) --------------- */
@@ -1142,10 +1169,9 @@ main(void)
 	    cmocka_unit_test(test_from_errno),
 	    cmocka_unit_test(test_token_new),
 	    cmocka_unit_test(test_fitness),
-	    cmocka_unit_test(test_diagnose_ok),
-	    cmocka_unit_test(test_diagnose_failures),
-	    cmocka_unit_test(test_diagnose_partial),
-	    cmocka_unit_test(test_diagnose_refusals),
+	    cmocka_unit_test(test_findings_verdict),
+	    cmocka_unit_test(test_findings_causes),
+	    cmocka_unit_test(test_findings_not_run),
 	    cmocka_unit_test(test_target_policy),
 	};
 
