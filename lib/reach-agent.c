@@ -7,10 +7,12 @@
  * protocol codec (lib/reach-proto.c) and the line connection
  * (lib/reach-line.c), as the checker's do. The end is reported from a
  * deferred callback, so the done callback may free the agent.
+ *
+ * Each step is a struct ds_reach_agent_event for the trace callback, and
+ * a failure a struct ds_reach_fault in the report: fields, no sentence.
+ * The only text the agent keeps is the checker's own (err_text).
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,10 +24,7 @@
 #include "dualstack/reach.h"
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
-#include "reach-int.h"
 #include "reach-line.h"
-
-#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /*
  * How long after the deadline (counted from when OK reached it) the agent
@@ -49,28 +48,6 @@
  */
 #define ROUTE_PROBE_V6 "2001:db8::1"
 #define ROUTE_PROBE_V4 "192.0.2.1"
-
-static const char *
-ep_str(const struct ds_endpoint *ep, char buf[DS_ENDPOINT_STRLEN])
-{
-	if (ds_endpoint_format(ep, 0, buf, DS_ENDPOINT_STRLEN) < 0)
-		snprintf(buf, DS_ENDPOINT_STRLEN, "?");
-	return buf;
-}
-
-static const char *
-addr_str(const struct ds_addr *a, char buf[DS_ADDR_STRLEN])
-{
-	if (ds_addr_format(a, 0, buf, DS_ADDR_STRLEN) < 0)
-		snprintf(buf, DS_ADDR_STRLEN, "?");
-	return buf;
-}
-
-static const char *
-family_name(int family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
-}
 
 enum agent_phase {
 	AG_CONNECTING, /* ds_connect runs */
@@ -150,21 +127,23 @@ struct ds_reach_agent {
 	struct ds_reach_report r;
 };
 
-static void atrace(struct ds_reach_agent *a, const char *fmt, ...)
-    PRINTF_LIKE(2, 3);
-
+/* Report ev to the trace callback, with the time since the start. */
 static void
-atrace(struct ds_reach_agent *a, const char *fmt, ...)
+emit(struct ds_reach_agent *a, struct ds_reach_agent_event *ev)
 {
-	char text[512];
-	va_list ap;
-
 	if (!a->trace)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	a->trace(a, ds_time_now_us() - a->t0_us, text, a->userdata);
+	ev->t_us = ds_time_now_us() - a->t0_us;
+	a->trace(a, ev, a->userdata);
+}
+
+/* An event with no fields but its kind. */
+static void
+emit_kind(struct ds_reach_agent *a, enum ds_reach_agent_event_kind kind)
+{
+	struct ds_reach_agent_event ev = {.kind = kind};
+
+	emit(a, &ev);
 }
 
 static void
@@ -235,22 +214,52 @@ agent_finish(struct ds_reach_agent *a)
 	ds_defer_schedule(a->end);
 }
 
-static void agent_fail(struct ds_reach_agent *a, int err, const char *fmt, ...)
-    PRINTF_LIKE(3, 4);
-
+/* The check failed here: err in the report, f saying what. An event. */
 static void
-agent_fail(struct ds_reach_agent *a, int err, const char *fmt, ...)
+agent_fail(struct ds_reach_agent *a, int err, const struct ds_reach_fault *f)
 {
-	va_list ap;
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_FAILED};
 
 	if (a->phase == AG_DONE)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(a->r.err_text, sizeof(a->r.err_text), fmt, ap);
-	va_end(ap);
 	a->r.err = err;
-	atrace(a, "failed: %s", a->r.err_text);
+	a->r.fault = *f;
+	ev.fault = &a->r.fault;
+	ev.text = a->r.err_text;
+	emit(a, &ev);
 	agent_finish(a);
+}
+
+/* A failure with an errno and nothing else. */
+static void
+agent_fail_err(struct ds_reach_agent *a, enum ds_reach_failure what, int err)
+{
+	struct ds_reach_fault f = {.what = what, .err = err};
+
+	agent_fail(a, err, &f);
+}
+
+/* The checker greets with another version than this agent's. */
+static void
+fail_version(struct ds_reach_agent *a, unsigned version)
+{
+	struct ds_reach_fault f = {.what = DS_REACH_FAIL_VERSION,
+	    .err = -EPROTONOSUPPORT,
+	    .n = version,
+	    .of = DS_REACH_VERSION};
+
+	agent_fail(a, f.err, &f);
+}
+
+/* The checker sent more than a line's worth without a newline. */
+static void
+fail_long_line(struct ds_reach_agent *a)
+{
+	struct ds_reach_fault f = {.what = DS_REACH_FAIL_LONG_LINE,
+	    .err = -EBADMSG,
+	    .n = DS_REACH_LINE_MAX};
+
+	agent_fail(a, f.err, &f);
 }
 
 static void
@@ -272,13 +281,12 @@ agent_send(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 	int n = ds__reach_msg_line(m, line);
 
 	if (n < 0) {
-		agent_fail(a, n, "cannot write a protocol line");
+		agent_fail_err(a, DS_REACH_FAIL_FORMAT, n);
 		return n;
 	}
 	n = ds__reach_outq_send(&a->out, a->fd, line, (size_t)n);
 	if (n < 0) {
-		agent_fail(a, n, "cannot write to the control connection: %s",
-		    ds_strerror(n));
+		agent_fail_err(a, DS_REACH_FAIL_WRITE, n);
 		return n;
 	}
 	agent_update(a);
@@ -289,6 +297,7 @@ static void
 send_tokens(struct ds_reach_agent *a)
 {
 	struct ds_reach_msg m = {.type = DS_REACH_MSG_TOKENS};
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_RETURNED};
 	unsigned i;
 
 	for (i = 0; i < a->n_tokens; i++)
@@ -302,11 +311,9 @@ send_tokens(struct ds_reach_agent *a)
 	if (agent_send(a, &m) < 0)
 		return;
 	a->phase = AG_TOKENS_SENT;
-	if (a->cfg.port_only)
-		atrace(a, "port only: no tokens to return");
-	else
-		atrace(a, "returned %u token%s", a->n_tokens,
-		    a->n_tokens == 1 ? "" : "s");
+	ev.n = a->n_tokens;
+	ev.port_only = a->cfg.port_only;
+	emit(a, &ev);
 }
 
 static void
@@ -316,28 +323,32 @@ maybe_send_tokens(struct ds_reach_agent *a)
 		send_tokens(a);
 }
 
-/* A test connection is over: close it. */
+/*
+ * A test connection is over: close it. m is the token line it brought,
+ * or NULL and kind (an event) says why not, with err.
+ */
 static void
-tconn_end(struct tconn *tc, const struct ds_reach_msg *m, const char *why)
+tconn_end(struct tconn *tc, const struct ds_reach_msg *m,
+    enum ds_reach_agent_event_kind kind, int err)
 {
 	struct ds_reach_agent *a = tc->a;
-	char fs[DS_ENDPOINT_STRLEN];
+	struct ds_reach_agent_event ev = {
+	    .kind = kind, .peer = tc->from, .number = tc->number, .err = err};
 
-	ep_str(&tc->from, fs);
 	if (m) {
 		if (a->n_tokens < DS_REACH_COUNT_MAX) {
 			memcpy(a->tokens[a->n_tokens], m->tokens[0],
 			    DS_REACH_TOKEN_HEX);
 			a->tokens[a->n_tokens][DS_REACH_TOKEN_HEX] = '\0';
-			atrace(a, "test connection %u from %s: token %s",
-			    tc->number, fs, a->tokens[a->n_tokens]);
+			ev.kind = DS_REACH_AG_TOKEN;
+			ev.token = a->tokens[a->n_tokens];
+			emit(a, &ev);
 			a->n_tokens++;
 		}
 		if (tc->seen >= 0)
 			a->r.seen[tc->seen].token_ok = true;
 	} else
-		atrace(
-		    a, "test connection %u from %s: %s", tc->number, fs, why);
+		emit(a, &ev);
 	tconn_free(tc);
 	maybe_send_tokens(a);
 }
@@ -357,25 +368,25 @@ tconn_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
-		tconn_end(tc, NULL, ds_strerror(-errno));
+		tconn_end(tc, NULL, DS_REACH_AG_TEST_ERROR, -errno);
 		return;
 	}
 	if (n == 0) {
-		tconn_end(tc, NULL, "closed without a token");
+		tconn_end(tc, NULL, DS_REACH_AG_TEST_CLOSED, 0);
 		return;
 	}
 	tc->len += (size_t)n;
 	took = ds__reach_take_line(tc->buf, &tc->len, line);
 	if (took == 0) {
 		if (tc->len == sizeof(tc->buf))
-			tconn_end(tc, NULL, "a line too long to be a token");
+			tconn_end(tc, NULL, DS_REACH_AG_TEST_LONG, 0);
 		return;
 	}
 	if (ds_reach_msg_parse(line, took - 1, &m, NULL) == 0 &&
 	    m.type == DS_REACH_MSG_TOKEN)
-		tconn_end(tc, &m, NULL);
+		tconn_end(tc, &m, DS_REACH_AG_TOKEN, 0);
 	else
-		tconn_end(tc, NULL, "a line that is not a token");
+		tconn_end(tc, NULL, DS_REACH_AG_TEST_NOT_TOKEN, 0);
 }
 
 static void
@@ -420,7 +431,10 @@ static void
 send_check(struct ds_reach_agent *a)
 {
 	struct ds_reach_msg m = {.type = DS_REACH_MSG_CHECK};
-	char ts[DS_ENDPOINT_STRLEN];
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_ANNOUNCED,
+	    .target = a->r.target,
+	    .count = a->count,
+	    .port_only = a->cfg.port_only};
 
 	m.target = a->r.target;
 	m.count = a->count;
@@ -428,9 +442,7 @@ send_check(struct ds_reach_agent *a)
 	if (agent_send(a, &m) < 0)
 		return;
 	a->phase = AG_CHECK_SENT;
-	atrace(a, "announced %s, %u test connection%s%s",
-	    ep_str(&a->r.target, ts), a->count, a->count == 1 ? "" : "s",
-	    a->cfg.port_only ? ", port only" : "");
+	emit(a, &ev);
 }
 
 /* The address is known: check it, listen on it, announce it. */
@@ -440,20 +452,23 @@ use_address(struct ds_reach_agent *a)
 	struct ds_listen_config lc;
 	struct ds_listen_report rep;
 	struct ds_endpoint ep;
-	char es[DS_ENDPOINT_STRLEN];
-	enum ds_addr_kind kind = 0;
-	const char *why;
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_UNFIT};
+	enum ds_addr_kind block = 0;
 	int r;
 
-	if (ds_reach_address_fitness(&a->adv, &kind) < 0) {
-		why = ds__reach_unfit_phrase(kind, a->adv.family);
+	if (ds_reach_address_fitness(&a->adv, &block) < 0) {
 		if (!a->cfg.allow_unfit) {
-			agent_fail(a, -EADDRNOTAVAIL, "%s",
-			    why ? why : "the address cannot be reached");
+			struct ds_reach_fault f = {.what = DS_REACH_FAIL_UNFIT,
+			    .err = -EADDRNOTAVAIL,
+			    .addr = a->adv,
+			    .block = block};
+
+			agent_fail(a, -EADDRNOTAVAIL, &f);
 			return;
 		}
-		atrace(a, "testing anyway: %s",
-		    why ? why : "the address cannot be reached");
+		ev.addr = a->adv;
+		ev.block = block;
+		emit(a, &ev);
 	}
 	a->r.target.addr = a->adv;
 	if (a->cfg.port_only) {
@@ -472,17 +487,24 @@ use_address(struct ds_reach_agent *a)
 		const char *step =
 		    a->family == AF_INET ? rep.v4.step : rep.v6.step;
 
-		ep = lc.where;
-		agent_fail(a, r, "cannot listen on %s: %s%s%s", ep_str(&ep, es),
-		    step ? step : "", step ? ": " : "", ds_strerror(r));
+		struct ds_reach_fault f = {.what = DS_REACH_FAIL_LISTEN,
+		    .err = r,
+		    .ep = lc.where,
+		    .step = step};
+
+		agent_fail(a, r, &f);
 		return;
 	}
 	if (ds_listener_endpoints(a->listener, &ep, 1) < 1) {
-		agent_fail(a, -EINVAL, "the test listener has no address");
+		agent_fail_err(a, DS_REACH_FAIL_LISTEN_ADDRESS, -EINVAL);
 		return;
 	}
 	a->r.target.port = ep.port;
-	atrace(a, "listening on %s", ep_str(&ep, es));
+	ev.kind = DS_REACH_AG_LISTENING;
+	ev.addr = (struct ds_addr){0};
+	ev.block = 0;
+	ev.local = ep;
+	emit(a, &ev);
 	send_check(a);
 }
 
@@ -493,23 +515,24 @@ route_address(struct ds_reach_agent *a)
 {
 	const char *probe =
 	    a->family == AF_INET ? ROUTE_PROBE_V4 : ROUTE_PROBE_V6;
+	struct ds_reach_agent_event ev = {
+	    .kind = DS_REACH_AG_ROUTE_SOURCE, .family = a->family};
 	struct ds_addr dst;
-	char as[DS_ADDR_STRLEN];
 	int r;
 
 	r = ds_addr_parse(probe, strlen(probe), 0, &dst, NULL);
 	if (r == 0)
 		r = ds_sort_source(&dst, &a->adv);
 	if (r < 0) {
-		agent_fail(a, r,
-		    "no %s address to announce: this host has no %s route "
-		    "(%s)",
-		    family_name(a->family), family_name(a->family),
-		    ds_strerror(r));
+		struct ds_reach_fault f = {.what = DS_REACH_FAIL_NO_ROUTE,
+		    .err = r,
+		    .family = a->family};
+
+		agent_fail(a, r, &f);
 		return;
 	}
-	atrace(a, "the %s source address for global destinations is %s",
-	    family_name(a->family), addr_str(&a->adv, as));
+	ev.addr = a->adv;
+	emit(a, &ev);
 	use_address(a);
 }
 
@@ -518,24 +541,25 @@ on_resolve(struct ds_resolve *res, enum ds_resolve_type type,
     const struct ds_resolve_query *q, void *userdata)
 {
 	struct ds_reach_agent *a = userdata;
-	char as[DS_ADDR_STRLEN], ss[DS_ADDR_STRLEN];
+	struct ds_reach_agent_event ev = {
+	    .kind = DS_REACH_AG_RESOLVED, .family = a->family};
 	size_t i;
 
 	(void)type;
 	(void)res;
 	for (i = 0; q->status == 0 && i < q->n_answers; i++) {
 		if (ds_sort_source(&q->answers[i].addr, &a->adv) == 0) {
-			atrace(a, "the checker's %s address is %s; source %s",
-			    family_name(a->family),
-			    addr_str(&q->answers[i].addr, as),
-			    addr_str(&a->adv, ss));
+			ev.checker = q->answers[i].addr;
+			ev.addr = a->adv;
+			emit(a, &ev);
 			a->res = ds_resolve_free(a->res);
 			use_address(a);
 			return;
 		}
 	}
-	atrace(a, "no usable %s address for %s (%s)", family_name(a->family),
-	    a->server, q->status < 0 ? ds_strerror(q->status) : "no route");
+	ev.kind = DS_REACH_AG_UNRESOLVED;
+	ev.err = q->status < 0 ? q->status : 0;
+	emit(a, &ev);
 	a->res = ds_resolve_free(a->res);
 	route_address(a);
 }
@@ -547,7 +571,6 @@ pick_address(struct ds_reach_agent *a)
 	const struct ds_addr *peer = &a->r.control_peer.addr;
 	struct ds_resolve_opts ro;
 	struct ds_addr tmp;
-	char as[DS_ADDR_STRLEN];
 	int r;
 
 	if (a->adv.family != 0) {
@@ -555,14 +578,20 @@ pick_address(struct ds_reach_agent *a)
 		return;
 	}
 	if (peer->family == a->family) {
+		struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_SOURCE};
+
 		r = ds_sort_source(peer, &a->adv);
 		if (r < 0) {
-			agent_fail(a, r, "no source address toward %s: %s",
-			    addr_str(peer, as), ds_strerror(r));
+			struct ds_reach_fault f = {
+			    .what = DS_REACH_FAIL_NO_SOURCE,
+			    .err = r,
+			    .addr = *peer};
+
+			agent_fail(a, r, &f);
 			return;
 		}
-		atrace(a, "source address toward the checker: %s",
-		    addr_str(&a->adv, as));
+		ev.addr = a->adv;
+		emit(a, &ev);
 		use_address(a);
 		return;
 	}
@@ -582,19 +611,30 @@ pick_address(struct ds_reach_agent *a)
 	a->phase = AG_RESOLVING;
 }
 
+/* What the checker said, kept as its words: at most what err_text
+ * holds. */
+static void
+remote_text(struct ds_reach_agent *a, const char *text, size_t len)
+{
+	if (!text)
+		len = 0;
+	if (len >= sizeof(a->r.err_text))
+		len = sizeof(a->r.err_text) - 1;
+	if (len > 0)
+		memcpy(a->r.err_text, text, len);
+	a->r.err_text[len] = '\0';
+}
+
 static void
 agent_refused(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 {
-	size_t n = m->text_len;
+	struct ds_reach_agent_event ev = {
+	    .kind = DS_REACH_AG_REFUSED, .code = m->err, .text = a->r.err_text};
 
-	if (n >= sizeof(a->r.err_text))
-		n = sizeof(a->r.err_text) - 1;
+	remote_text(a, m->text, m->text_len);
 	a->r.err_code = m->err;
-	memcpy(a->r.err_text, m->text ? m->text : "", m->text ? n : 0);
-	a->r.err_text[m->text ? n : 0] = '\0';
 	a->r.err = -EREMOTEIO;
-	atrace(a, "checker refused (%s): %s", ds_reach_err_name(m->err),
-	    a->r.err_text);
+	emit(a, &ev);
 	agent_finish(a);
 }
 
@@ -642,11 +682,12 @@ cross_check(struct ds_reach_agent *a)
 			}
 		}
 	}
-	if (r->not_seen > 0)
-		atrace(a,
-		    "the checker reported %u delivered attempt%s whose token "
-		    "never came here",
-		    r->not_seen, r->not_seen == 1 ? "" : "s");
+	if (r->not_seen > 0) {
+		struct ds_reach_agent_event ev = {
+		    .kind = DS_REACH_AG_NOT_SEEN, .n = r->not_seen};
+
+		emit(a, &ev);
+	}
 	if (delivered != r->delivered)
 		r->disagrees = true;
 	r->delivered = delivered;
@@ -672,9 +713,7 @@ claim_line(struct ds_reach_agent *a, const char *line, size_t len)
 	int n;
 
 	if (ds_reach_msg_parse(line, len, &m, NULL) < 0) {
-		agent_fail(a, -EBADMSG,
-		    "the checker sent a line that does not parse on the "
-		    "claim connection");
+		agent_fail_err(a, DS_REACH_FAIL_CLAIM_BAD_LINE, -EBADMSG);
 		return;
 	}
 	if (m.type == DS_REACH_MSG_ERR) {
@@ -682,16 +721,11 @@ claim_line(struct ds_reach_agent *a, const char *line, size_t len)
 		return;
 	}
 	if (m.type != DS_REACH_MSG_HELLO || cl->sent) {
-		agent_fail(a, -EPROTO,
-		    "the checker sent a line out of turn on the claim "
-		    "connection");
+		agent_fail_err(a, DS_REACH_FAIL_CLAIM_OUT_OF_TURN, -EPROTO);
 		return;
 	}
 	if (m.version != DS_REACH_VERSION) {
-		agent_fail(a, -EPROTONOSUPPORT,
-		    "the checker speaks reach protocol version %u, this agent "
-		    "speaks %u",
-		    m.version, DS_REACH_VERSION);
+		fail_version(a, m.version);
 		return;
 	}
 	memset(&m, 0, sizeof(m));
@@ -700,12 +734,12 @@ claim_line(struct ds_reach_agent *a, const char *line, size_t len)
 	n = ds__reach_msg_line(&m, buf);
 	if (n < 0 ||
 	    (n = ds__reach_outq_send(&cl->out, cl->fd, buf, (size_t)n)) < 0) {
-		agent_fail(a, n, "cannot send the claim: %s", ds_strerror(n));
+		agent_fail_err(a, DS_REACH_FAIL_CLAIM_SEND, n);
 		return;
 	}
 	cl->sent = true;
 	claim_update(cl);
-	atrace(a, "claim sent");
+	emit_kind(a, DS_REACH_AG_CLAIM_SENT);
 }
 
 static void
@@ -713,8 +747,7 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct ds_reach_agent *a = userdata;
 	struct claim *cl = &a->claim;
-	char line[DS_REACH_LINE_MAX], as[DS_ADDR_STRLEN],
-	    ts[DS_ENDPOINT_STRLEN];
+	char line[DS_REACH_LINE_MAX];
 	ssize_t n;
 	int r;
 
@@ -726,11 +759,13 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
 			soerr = errno;
 		if (soerr != 0) {
-			agent_fail(a, -soerr,
-			    "cannot claim %s: no connection from it to the "
-			    "checker at %s: %s",
-			    addr_str(&a->r.target.addr, as),
-			    ep_str(&cl->to, ts), ds_strerror(-soerr));
+			struct ds_reach_fault f = {
+			    .what = DS_REACH_FAIL_CLAIM_CONNECT,
+			    .err = -soerr,
+			    .addr = a->r.target.addr,
+			    .ep = cl->to};
+
+			agent_fail(a, -soerr, &f);
 			return;
 		}
 		cl->connected = true;
@@ -740,8 +775,7 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (events & DS_IO_OUT) {
 		r = ds__reach_outq_flush(&cl->out, fd);
 		if (r < 0) {
-			agent_fail(
-			    a, r, "cannot send the claim: %s", ds_strerror(r));
+			agent_fail_err(a, DS_REACH_FAIL_CLAIM_SEND, r);
 			return;
 		}
 		claim_update(cl);
@@ -769,8 +803,7 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 		claim_line(a, line, took - 1);
 	}
 	if (a->phase != AG_DONE && cl->fd != -1 && cl->in_len == sizeof(cl->in))
-		agent_fail(a, -EBADMSG, "the checker sent a line over %u bytes",
-		    DS_REACH_LINE_MAX);
+		fail_long_line(a);
 }
 
 /*
@@ -785,32 +818,30 @@ claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 {
 	struct claim *cl = &a->claim;
 	struct ds_endpoint from = {.addr = a->r.target.addr};
+	struct ds_reach_fault f = {.addr = a->r.target.addr, .ep = m->prove_to};
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_PROVE,
+	    .addr = a->r.target.addr,
+	    .peer = m->prove_to};
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char as[DS_ADDR_STRLEN], ts[DS_ENDPOINT_STRLEN];
 	int fd, r;
 
-	addr_str(&a->r.target.addr, as);
-	ep_str(&m->prove_to, ts);
 	if (m->prove_to.addr.family != a->r.target.addr.family) {
-		agent_fail(a, -EPROTO,
-		    "the checker wants the claim of %s sent to %s, another "
-		    "family",
-		    as, ts);
+		f.what = DS_REACH_FAIL_CLAIM_FAMILY;
+		f.err = -EPROTO;
+		agent_fail(a, -EPROTO, &f);
 		return;
 	}
 	memcpy(cl->token, m->tokens[0], DS_REACH_TOKEN_HEX);
 	cl->token[DS_REACH_TOKEN_HEX] = '\0';
 	cl->to = m->prove_to;
-	atrace(a,
-	    "the checker asks this host to prove it holds %s: "
-	    "connecting from it to %s",
-	    as, ts);
+	emit(a, &ev);
 	fd = socket(
 	    from.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		agent_fail(
-		    a, -errno, "cannot claim %s: %s", as, ds_strerror(-errno));
+		f.what = DS_REACH_FAIL_CLAIM_SOCKET;
+		f.err = -errno;
+		agent_fail(a, f.err, &f);
 		return;
 	}
 	r = ds_endpoint_to_sockaddr(&from, &ss, &len);
@@ -818,9 +849,9 @@ claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 		r = -errno;
 	if (r < 0) {
 		close(fd);
-		agent_fail(a, r,
-		    "cannot claim %s: this host cannot send from it (%s)", as,
-		    ds_strerror(r));
+		f.what = DS_REACH_FAIL_CLAIM_BIND;
+		f.err = r;
+		agent_fail(a, r, &f);
 		return;
 	}
 	r = ds_endpoint_to_sockaddr(&cl->to, &ss, &len);
@@ -831,10 +862,9 @@ claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 		r = ds_io_new(a->loop, fd, DS_IO_OUT, claim_io, a, &cl->io);
 	if (r < 0) {
 		close(fd);
-		agent_fail(a, r,
-		    "cannot claim %s: no connection from it to the checker "
-		    "at %s: %s",
-		    as, ts, ds_strerror(r));
+		f.what = DS_REACH_FAIL_CLAIM_CONNECT;
+		f.err = r;
+		agent_fail(a, r, &f);
 		return;
 	}
 	cl->fd = fd;
@@ -843,16 +873,18 @@ claim_start(struct ds_reach_agent *a, const struct ds_reach_msg *m)
 static void
 agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 {
+	struct ds_reach_agent_event ev = {0};
+	struct ds_reach_fault f = {0};
 	struct ds_reach_msg m;
 	size_t pos = 0;
 	int r;
 
 	r = ds_reach_msg_parse(line, len, &m, &pos);
 	if (r < 0) {
-		agent_fail(a, -EBADMSG,
-		    "the checker sent a line that does not parse (column "
-		    "%zu: %s)",
-		    pos + 1, ds_strerror(r));
+		f.what = DS_REACH_FAIL_BAD_LINE;
+		f.err = r;
+		f.n = (unsigned)pos + 1;
+		agent_fail(a, -EBADMSG, &f);
 		return;
 	}
 	if (m.type == DS_REACH_MSG_ERR) {
@@ -862,18 +894,16 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 	switch (a->phase) {
 	case AG_HELLO:
 		if (m.type != DS_REACH_MSG_HELLO) {
-			agent_fail(a, -EPROTO,
-			    "%s did not greet like a reach checker", a->server);
+			agent_fail_err(a, DS_REACH_FAIL_NOT_CHECKER, -EPROTO);
 			return;
 		}
 		if (m.version != DS_REACH_VERSION) {
-			agent_fail(a, -EPROTONOSUPPORT,
-			    "the checker speaks reach protocol version %u, "
-			    "this agent speaks %u",
-			    m.version, DS_REACH_VERSION);
+			fail_version(a, m.version);
 			return;
 		}
-		atrace(a, "checker speaks version %u", m.version);
+		ev.kind = DS_REACH_AG_GREETING;
+		ev.version = m.version;
+		emit(a, &ev);
 		pick_address(a);
 		return;
 	case AG_CHECK_SENT:
@@ -887,14 +917,18 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 		/* The claim has done its work. */
 		claim_close(&a->claim);
 		if (m.count != a->count) {
-			agent_fail(a, -EPROTO,
-			    "the checker accepted %u test connections, not %u",
-			    m.count, a->count);
+			f.what = DS_REACH_FAIL_COUNT;
+			f.err = -EPROTO;
+			f.n = m.count;
+			f.of = a->count;
+			agent_fail(a, -EPROTO, &f);
 			return;
 		}
 		a->r.count = m.count;
-		atrace(a, "checker accepted: %u test connection%s within %u ms",
-		    m.count, m.count == 1 ? "" : "s", m.deadline_ms);
+		ev.kind = DS_REACH_AG_ACCEPTED;
+		ev.count = m.count;
+		ev.ms = m.deadline_ms;
+		emit(a, &ev);
 		a->phase = AG_TESTING;
 		if (a->cfg.port_only) {
 			send_tokens(a);
@@ -918,33 +952,36 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 			    &a->r.attempts[m.attempt - 1];
 
 			if (at->outcome != 0) {
-				agent_fail(a, -EPROTO,
-				    "the checker reported attempt %u twice",
-				    m.attempt);
+				f.what = DS_REACH_FAIL_ATTEMPT_TWICE;
+				f.err = -EPROTO;
+				f.n = m.attempt;
+				agent_fail(a, -EPROTO, &f);
 				return;
 			}
 			at->outcome = m.outcome;
 			at->err = -m.errno_val;
 			at->ms = m.ms;
 			a->n_attempts++;
-			if (m.errno_val != 0)
-				atrace(a, "attempt %u: %s after %u ms (%s)",
-				    m.attempt, ds_reach_outcome_name(m.outcome),
-				    m.ms, ds_strerror(-m.errno_val));
-			else
-				atrace(a, "attempt %u: %s after %u ms",
-				    m.attempt, ds_reach_outcome_name(m.outcome),
-				    m.ms);
+			ev.kind = DS_REACH_AG_ATTEMPT;
+			ev.number = m.attempt;
+			ev.outcome = m.outcome;
+			ev.ms = m.ms;
+			ev.err = -m.errno_val;
+			emit(a, &ev);
 			return;
 		}
 		if (m.type == DS_REACH_MSG_DONE && a->result_in) {
-			atrace(a, "checker: %s %u/%u",
-			    ds_reach_verdict_name(a->r.verdict), a->r.delivered,
-			    a->r.count);
+			ev.kind = DS_REACH_AG_RESULT;
+			ev.verdict = a->r.verdict;
+			ev.n = a->r.delivered;
+			ev.count = a->r.count;
+			emit(a, &ev);
 			if (a->n_attempts != a->count) {
-				agent_fail(a, -EPROTO,
-				    "the checker reported %u of %u attempts",
-				    a->n_attempts, a->count);
+				f.what = DS_REACH_FAIL_ATTEMPTS_MISSING;
+				f.err = -EPROTO;
+				f.n = a->n_attempts;
+				f.of = a->count;
+				agent_fail(a, -EPROTO, &f);
 				return;
 			}
 			cross_check(a);
@@ -955,8 +992,9 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 	default:
 		break;
 	}
-	agent_fail(a, -EPROTO, "the checker sent a line out of turn: %.*s",
-	    (int)(len > 64 ? 64 : len), line);
+	/* The line itself is the checker's words: its start says which. */
+	remote_text(a, line, len > 64 ? 64 : len);
+	agent_fail_err(a, DS_REACH_FAIL_OUT_OF_TURN, -EPROTO);
 }
 
 static void
@@ -969,13 +1007,11 @@ agent_read(struct ds_reach_agent *a)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
-		agent_fail(a, -errno, "the control connection failed: %s",
-		    ds_strerror(-errno));
+		agent_fail_err(a, DS_REACH_FAIL_READ, -errno);
 		return;
 	}
 	if (n == 0) {
-		agent_fail(a, -ECONNRESET,
-		    "the checker closed the control connection");
+		agent_fail_err(a, DS_REACH_FAIL_CLOSED, -ECONNRESET);
 		return;
 	}
 	a->in_len += (size_t)n;
@@ -987,8 +1023,7 @@ agent_read(struct ds_reach_agent *a)
 		agent_line(a, line, took - 1);
 	}
 	if (a->phase != AG_DONE && a->in_len == sizeof(a->in))
-		agent_fail(a, -EBADMSG, "the checker sent a line over %u bytes",
-		    DS_REACH_LINE_MAX);
+		fail_long_line(a);
 }
 
 static void
@@ -1001,9 +1036,7 @@ agent_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (events & DS_IO_OUT) {
 		r = ds__reach_outq_flush(&a->out, fd);
 		if (r < 0) {
-			agent_fail(a, r,
-			    "cannot write to the control connection: %s",
-			    ds_strerror(r));
+			agent_fail_err(a, DS_REACH_FAIL_WRITE, r);
 			return;
 		}
 		agent_update(a);
@@ -1017,39 +1050,39 @@ on_control(
     struct ds_connect *c, const struct ds_connect_result *res, void *userdata)
 {
 	struct ds_reach_agent *a = userdata;
+	struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_CONTROL};
+	struct ds_reach_fault f = {
+	    .what = DS_REACH_FAIL_CONNECT, .n = a->cfg.port};
 	struct ds_tuple t;
-	char ps[DS_ENDPOINT_STRLEN], ls[DS_ENDPOINT_STRLEN];
-	uint64_t connect_us;
 	int r;
 
 	(void)c;
 	if (res->err < 0) {
-		agent_fail(a, res->err, "control connection to %s port %u: %s",
-		    a->server, a->cfg.port, ds_strerror(res->err));
+		f.err = res->err;
+		agent_fail(a, res->err, &f);
 		return;
 	}
 	a->fd = res->fd;
-	connect_us = res->connect_us;
+	ev.connect_us = res->connect_us;
 	/* res belongs to the connect: not used past here. */
 	a->conn = ds_connect_free(a->conn);
 	r = ds_tuple_from_fd(a->fd, &t);
 	if (r < 0) {
-		agent_fail(a, r, "control connection to %s port %u: %s",
-		    a->server, a->cfg.port, ds_strerror(r));
+		f.err = r;
+		agent_fail(a, r, &f);
 		return;
 	}
 	a->r.control_peer = t.peer;
 	a->r.control_local = t.local;
 	r = ds_io_new(a->loop, a->fd, DS_IO_IN, agent_io, a, &a->io);
 	if (r < 0) {
-		agent_fail(a, r, "cannot watch the control connection: %s",
-		    ds_strerror(r));
+		agent_fail_err(a, DS_REACH_FAIL_WATCH, r);
 		return;
 	}
 	a->phase = AG_HELLO;
-	atrace(a, "control connection to %s over %s, from %s, in %.1f ms",
-	    ep_str(&t.peer, ps), family_name(t.peer.addr.family),
-	    ep_str(&t.local, ls), (double)connect_us / 1000.0);
+	ev.peer = t.peer;
+	ev.local = t.local;
+	emit(a, &ev);
 }
 
 static void
@@ -1057,9 +1090,12 @@ agent_timeout(struct ds_timer *t, void *userdata)
 {
 	struct ds_reach_agent *a = userdata;
 
+	struct ds_reach_fault f = {.what = DS_REACH_FAIL_TIMEOUT,
+	    .err = -ETIMEDOUT,
+	    .n = a->cfg.timeout_ms};
+
 	(void)t;
-	agent_fail(a, -ETIMEDOUT, "no complete report within %u ms",
-	    a->cfg.timeout_ms);
+	agent_fail(a, -ETIMEDOUT, &f);
 }
 
 static void
@@ -1069,8 +1105,11 @@ agent_wait(struct ds_timer *t, void *userdata)
 
 	(void)t;
 	if (a->phase == AG_TESTING) {
-		atrace(
-		    a, "deadline: %u of %u tokens came", a->n_tokens, a->count);
+		struct ds_reach_agent_event ev = {.kind = DS_REACH_AG_DEADLINE,
+		    .n = a->n_tokens,
+		    .count = a->count};
+
+		emit(a, &ev);
 		send_tokens(a);
 	}
 }
@@ -1150,18 +1189,17 @@ ds_reach_agent_new(struct ds_loop *loop,
 
 	/* A given address that cannot work fails before anything is sent. */
 	if (a->adv.family != 0 && !cfg->allow_unfit) {
-		enum ds_addr_kind kind = 0;
-		const char *why;
+		struct ds_reach_fault f = {.what = DS_REACH_FAIL_UNFIT,
+		    .err = -EADDRNOTAVAIL,
+		    .addr = a->adv};
 
-		if (ds_reach_address_fitness(&a->adv, &kind) < 0) {
-			why = ds__reach_unfit_phrase(kind, a->adv.family);
+		if (ds_reach_address_fitness(&a->adv, &f.block) < 0) {
 			/* Reported from the loop like any other end, and
 			 * without a trace line: no callback runs from inside
 			 * this call. */
 			a->r.target.addr = a->adv;
 			a->r.err = -EADDRNOTAVAIL;
-			snprintf(a->r.err_text, sizeof(a->r.err_text), "%s",
-			    why ? why : "the address cannot be reached");
+			a->r.fault = f;
 			agent_finish(a);
 			*ret = a;
 			return 0;

@@ -33,6 +33,11 @@
  * destroy the ERR before the agent reads it (RFC 1122 section 4.2.2.13).
  * Connections are freed from a deferred callback only, so that no
  * function up the stack ever holds a freed one.
+ *
+ * What happens is a struct ds_reach_event for the event callback; a
+ * refusal is a struct ds_reach_refusal, its reason and numbers. The ERR
+ * line's free text is the program's words (refusal_text), or else the
+ * reason's name: no sentence is made here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1116,8 +1121,8 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 	case DS__REACH_TARGET_UNFIT:
 	default:
 		rf.why = DS_REACH_WHY_TARGET_UNFIT;
-		if (ds_reach_address_fitness(&t.addr, &rf.kind) == 0)
-			rf.kind = DS_KIND_OTHER; /* allowed, yet not global */
+		if (ds_reach_address_fitness(&t.addr, &rf.block) == 0)
+			rf.block = DS_KIND_OTHER; /* allowed, yet not global */
 		ctl_refuse(c, &rf);
 		return;
 	}

@@ -31,10 +31,4 @@ enum ds__reach_target ds__reach_target_policy(const struct ds_addr *t,
     bool is_local, const struct ds_prefix *nets, size_t n_nets,
     size_t *ret_net);
 
-/*
- * The phrase of ds_reach_address_fitness()'s kind, for the agent's
- * messages.
- */
-const char *ds__reach_unfit_phrase(enum ds_addr_kind kind, int family);
-
 #endif

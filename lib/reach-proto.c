@@ -21,7 +21,6 @@
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
 #include "dualstack/reach.h"
-#include "reach-int.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -116,6 +115,63 @@ static const char *const event_names[] = {
     [DS_REACH_EV_REFUSED] = "refused",
     [DS_REACH_EV_ENDED] = "ended",
     [DS_REACH_EV_ABORTED] = "aborted",
+};
+
+static const char *const failure_names[] = {
+    [DS_REACH_FAIL_UNFIT] = "unfit",
+    [DS_REACH_FAIL_CONNECT] = "connect",
+    [DS_REACH_FAIL_WATCH] = "watch",
+    [DS_REACH_FAIL_READ] = "read",
+    [DS_REACH_FAIL_WRITE] = "write",
+    [DS_REACH_FAIL_CLOSED] = "closed",
+    [DS_REACH_FAIL_FORMAT] = "format",
+    [DS_REACH_FAIL_TIMEOUT] = "timeout",
+    [DS_REACH_FAIL_NOT_CHECKER] = "not-checker",
+    [DS_REACH_FAIL_VERSION] = "version",
+    [DS_REACH_FAIL_BAD_LINE] = "bad-line",
+    [DS_REACH_FAIL_LONG_LINE] = "long-line",
+    [DS_REACH_FAIL_OUT_OF_TURN] = "out-of-turn",
+    [DS_REACH_FAIL_COUNT] = "count",
+    [DS_REACH_FAIL_ATTEMPT_TWICE] = "attempt-twice",
+    [DS_REACH_FAIL_ATTEMPTS_MISSING] = "attempts-missing",
+    [DS_REACH_FAIL_NO_ROUTE] = "no-route",
+    [DS_REACH_FAIL_NO_SOURCE] = "no-source",
+    [DS_REACH_FAIL_LISTEN] = "listen",
+    [DS_REACH_FAIL_LISTEN_ADDRESS] = "listen-address",
+    [DS_REACH_FAIL_CLAIM_FAMILY] = "claim-family",
+    [DS_REACH_FAIL_CLAIM_SOCKET] = "claim-socket",
+    [DS_REACH_FAIL_CLAIM_BIND] = "claim-bind",
+    [DS_REACH_FAIL_CLAIM_CONNECT] = "claim-connect",
+    [DS_REACH_FAIL_CLAIM_SEND] = "claim-send",
+    [DS_REACH_FAIL_CLAIM_BAD_LINE] = "claim-bad-line",
+    [DS_REACH_FAIL_CLAIM_OUT_OF_TURN] = "claim-out-of-turn",
+};
+
+static const char *const agent_event_names[] = {
+    [DS_REACH_AG_CONTROL] = "control",
+    [DS_REACH_AG_GREETING] = "greeting",
+    [DS_REACH_AG_SOURCE] = "source",
+    [DS_REACH_AG_RESOLVED] = "resolved",
+    [DS_REACH_AG_UNRESOLVED] = "unresolved",
+    [DS_REACH_AG_ROUTE_SOURCE] = "route-source",
+    [DS_REACH_AG_UNFIT] = "unfit",
+    [DS_REACH_AG_LISTENING] = "listening",
+    [DS_REACH_AG_ANNOUNCED] = "announced",
+    [DS_REACH_AG_PROVE] = "prove",
+    [DS_REACH_AG_CLAIM_SENT] = "claim-sent",
+    [DS_REACH_AG_ACCEPTED] = "accepted",
+    [DS_REACH_AG_TOKEN] = "token",
+    [DS_REACH_AG_TEST_ERROR] = "test-error",
+    [DS_REACH_AG_TEST_CLOSED] = "test-closed",
+    [DS_REACH_AG_TEST_LONG] = "test-long-line",
+    [DS_REACH_AG_TEST_NOT_TOKEN] = "test-not-token",
+    [DS_REACH_AG_DEADLINE] = "deadline",
+    [DS_REACH_AG_RETURNED] = "returned",
+    [DS_REACH_AG_ATTEMPT] = "attempt",
+    [DS_REACH_AG_RESULT] = "result",
+    [DS_REACH_AG_NOT_SEEN] = "not-seen",
+    [DS_REACH_AG_REFUSED] = "refused",
+    [DS_REACH_AG_FAILED] = "failed",
 };
 
 /* names[v], or NULL when v is not a value of the enumeration. */
@@ -217,6 +273,23 @@ const char *
 ds_reach_event_name(enum ds_reach_event_kind k)
 {
 	const char *s = name_of(event_names, ARRAY_SIZE(event_names), k);
+
+	return s ? s : "unknown";
+}
+
+const char *
+ds_reach_failure_name(enum ds_reach_failure f)
+{
+	const char *s = name_of(failure_names, ARRAY_SIZE(failure_names), f);
+
+	return s ? s : "unknown";
+}
+
+const char *
+ds_reach_agent_event_name(enum ds_reach_agent_event_kind k)
+{
+	const char *s =
+	    name_of(agent_event_names, ARRAY_SIZE(agent_event_names), k);
 
 	return s ? s : "unknown";
 }
@@ -1045,110 +1118,6 @@ ds_reach_token_new(char buf[DS_REACH_TOKEN_HEX + 1])
 
 /* --- Fitness ------------------------------------------------------------- */
 
-/*
- * Why a test from outside cannot reach an address, by the most specific
- * block of the special-purpose registries (RFC 6890) it is in.
- */
-const char *
-ds__reach_unfit_phrase(enum ds_addr_kind kind, int family)
-{
-	bool v6 = family == AF_INET6;
-
-	if (family == 0)
-		return "no address";
-	switch (kind) {
-	case DS_KIND_UNSPECIFIED:
-		return v6 ? "the unspecified address (::): it means \"any "
-		            "address\" to bind to, no host has it"
-		          : "the unspecified address (0.0.0.0): it means "
-		            "\"any address\" to bind to, no host has it";
-	case DS_KIND_LOOPBACK:
-		return "loopback: it reaches this host only from this host, "
-		       "never from outside";
-	case DS_KIND_THIS_NETWORK:
-		return "\"this network\" (0.0.0.0/8, RFC 791): not valid as a "
-		       "destination";
-	case DS_KIND_PRIVATE:
-		return "private IPv4 address (RFC 1918): not routed on the "
-		       "Internet; behind NAT the checker reaches the NAT, not "
-		       "this host";
-	case DS_KIND_SHARED:
-		return "shared address space (100.64.0.0/10, RFC 6598): a "
-		       "carrier-grade NAT's inside, not reachable from the "
-		       "Internet";
-	case DS_KIND_LINK_LOCAL:
-		return v6 ? "link-local (fe80::/10): it cannot be reached from "
-		            "another link"
-		          : "link-local (169.254.0.0/16, RFC 3927): it cannot "
-		            "be reached from another link";
-	case DS_KIND_SITE_LOCAL:
-		return "site-local (fec0::/10, deprecated by RFC 3879): not "
-		       "routed beyond the site";
-	case DS_KIND_ULA:
-		return "unique local (fc00::/7, RFC 4193): not routed on the "
-		       "Internet";
-	case DS_KIND_DOCUMENTATION:
-		return v6
-		    ? "documentation prefix (2001:db8::/32 or 3fff::/20), "
-		      "not routed: examples only"
-		    : "documentation prefix (192.0.2.0/24, "
-		      "198.51.100.0/24 or 203.0.113.0/24), not routed: "
-		      "examples only";
-	case DS_KIND_BENCHMARKING:
-		return v6
-		    ? "benchmarking prefix (2001:2::/48, RFC 5180): for "
-		      "lab networks, not routed"
-		    : "benchmarking prefix (198.18.0.0/15, RFC 2544): for "
-		      "lab networks, not routed";
-	case DS_KIND_MAPPED:
-		return "IPv4-mapped (::ffff:0:0/96): an IPv4 address as the "
-		       "sockets API shows it, never on the wire (RFC 4291 "
-		       "section 2.5.5.2); announce the IPv4 address itself";
-	case DS_KIND_COMPATIBLE:
-		return "IPv4-compatible (::/96): deprecated by RFC 4291, not "
-		       "routed";
-	case DS_KIND_TRANSLATED:
-		return "IPv4-translated (::ffff:0:0:0/96, RFC 2765): used "
-		       "inside a translator, not routed";
-	case DS_KIND_NAT64:
-		return "NAT64 prefix (RFC 6052, RFC 8215): it names an IPv4 "
-		       "host behind a translator, not this host";
-	case DS_KIND_6TO4:
-		return v6 ? "6to4 (2002::/16): reached only through 6to4 "
-		            "relays, which are mostly gone (RFC 7526); not "
-		            "native IPv6"
-		          : "6to4 relay anycast (192.88.99.0/24, deprecated "
-		            "by RFC 7526): not a host address";
-	case DS_KIND_TEREDO:
-		return "Teredo (2001::/32, RFC 4380): a tunnel through NAT "
-		       "that needs a relay and the NAT's mapping; a test "
-		       "says nothing about native IPv6 and usually fails";
-	case DS_KIND_ORCHID:
-		return "ORCHID (RFC 7343): a cryptographic identifier, not a "
-		       "routable locator";
-	case DS_KIND_DISCARD:
-		return "discard-only prefix (100::/64, RFC 6666): routers "
-		       "drop what is sent to it";
-	case DS_KIND_MULTICAST:
-		return "multicast: TCP needs a unicast address";
-	case DS_KIND_BROADCAST:
-		return "the limited broadcast address: TCP needs a unicast "
-		       "address";
-	case DS_KIND_RESERVED:
-		return "reserved address space (240.0.0.0/4): not routed";
-	case DS_KIND_PROTOCOL:
-		return "reserved for a protocol (IETF protocol assignments): "
-		       "not a host address reachable from the Internet";
-	case DS_KIND_GLOBAL_UNICAST:
-	case DS_KIND_OTHER:
-	default:
-		break;
-	}
-	return v6 ? "outside global unicast (2000::/3, RFC 4291 section 2.4): "
-	            "not assigned, not routed"
-	          : "not a globally reachable address";
-}
-
 int
 ds_reach_address_fitness(const struct ds_addr *a, enum ds_addr_kind *ret_kind)
 {
@@ -1342,6 +1311,9 @@ ds_reach_findings(
 	} else if (r->err < 0) {
 		f = fx_add(&x, DS_FIND_REACH_NOT_RUN, DS_SEV_ERROR);
 		ds_finding_add_errno(f, DS_EVK_ERRNO, r->err);
+		if (r->fault.what != 0)
+			ds_finding_add_token(f, DS_EVK_CODE,
+			    ds_reach_failure_name(r->fault.what));
 		ds_finding_add_bool(f, DS_EVK_PORT_ONLY, r->port_only);
 	} else {
 		fx_summary(&x);

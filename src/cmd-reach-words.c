@@ -325,7 +325,7 @@ reach_refusal_text(const struct ds_reach_refusal *rf, char *buf, size_t size)
 		    addr_text(&rf->target, &t), prefix_text(&rf->net, &u));
 		break;
 	case DS_REACH_WHY_TARGET_UNFIT:
-		say(&w, "%s", reach_unfit_phrase(rf->kind, rf->target.family));
+		say(&w, "%s", reach_unfit_phrase(rf->block, rf->target.family));
 		break;
 	case DS_REACH_WHY_TARGET_NOT_PEER:
 		say(&w,
@@ -460,6 +460,270 @@ reach_event_text(const struct ds_reach_event *ev, char *buf, size_t size)
 	return words_end(&w);
 }
 
+int
+reach_fault_text(const struct ds_reach_fault *f, const char *server,
+    const char *remote, char *buf, size_t size)
+{
+	struct addr_text t, u;
+	const char *fam = reach_family_words(f->family);
+	struct words w;
+
+	words_begin(&w, buf, size);
+	if (!server)
+		server = "the checker";
+	if (!remote)
+		remote = "";
+	switch (f->what) {
+	case DS_REACH_FAIL_UNFIT:
+		say(&w, "%s", reach_unfit_phrase(f->block, f->addr.family));
+		break;
+	case DS_REACH_FAIL_CONNECT:
+		say(&w, "control connection to %s port %u: %s", server, f->n,
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_WATCH:
+		say(&w, "cannot watch the control connection: %s",
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_READ:
+		say(&w, "the control connection failed: %s",
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_WRITE:
+		say(&w, "cannot write to the control connection: %s",
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_CLOSED:
+		say(&w, "the checker closed the control connection");
+		break;
+	case DS_REACH_FAIL_FORMAT:
+		say(&w, "cannot write a protocol line");
+		break;
+	case DS_REACH_FAIL_TIMEOUT:
+		say(&w, "no complete report within %u ms", f->n);
+		break;
+	case DS_REACH_FAIL_NOT_CHECKER:
+		say(&w, "%s did not greet like a reach checker", server);
+		break;
+	case DS_REACH_FAIL_VERSION:
+		say(&w,
+		    "the checker speaks reach protocol version %u, this agent "
+		    "speaks %u",
+		    f->n, f->of);
+		break;
+	case DS_REACH_FAIL_BAD_LINE:
+		say(&w,
+		    "the checker sent a line that does not parse (column %u: "
+		    "%s)",
+		    f->n, ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_LONG_LINE:
+		say(&w, "the checker sent a line over %u bytes", f->n);
+		break;
+	case DS_REACH_FAIL_OUT_OF_TURN:
+		say(&w, "the checker sent a line out of turn: %s", remote);
+		break;
+	case DS_REACH_FAIL_COUNT:
+		say(&w, "the checker accepted %u test connections, not %u",
+		    f->n, f->of);
+		break;
+	case DS_REACH_FAIL_ATTEMPT_TWICE:
+		say(&w, "the checker reported attempt %u twice", f->n);
+		break;
+	case DS_REACH_FAIL_ATTEMPTS_MISSING:
+		say(&w, "the checker reported %u of %u attempts", f->n, f->of);
+		break;
+	case DS_REACH_FAIL_NO_ROUTE:
+		say(&w,
+		    "no %s address to announce: this host has no %s route (%s)",
+		    fam, fam, ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_NO_SOURCE:
+		say(&w, "no source address toward %s: %s",
+		    addr_text(&f->addr, &t), ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_LISTEN:
+		say(&w, "cannot listen on %s: %s%s%s",
+		    endpoint_text(&f->ep, &t), f->step ? f->step : "",
+		    f->step ? ": " : "", ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_LISTEN_ADDRESS:
+		say(&w, "the test listener has no address");
+		break;
+	case DS_REACH_FAIL_CLAIM_FAMILY:
+		say(&w,
+		    "the checker wants the claim of %s sent to %s, another "
+		    "family",
+		    addr_text(&f->addr, &t), endpoint_text(&f->ep, &u));
+		break;
+	case DS_REACH_FAIL_CLAIM_SOCKET:
+		say(&w, "cannot claim %s: %s", addr_text(&f->addr, &t),
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_CLAIM_BIND:
+		say(&w, "cannot claim %s: this host cannot send from it (%s)",
+		    addr_text(&f->addr, &t), ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_CLAIM_CONNECT:
+		say(&w,
+		    "cannot claim %s: no connection from it to the checker at "
+		    "%s: %s",
+		    addr_text(&f->addr, &t), endpoint_text(&f->ep, &u),
+		    ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_CLAIM_SEND:
+		say(&w, "cannot send the claim: %s", ds_strerror(f->err));
+		break;
+	case DS_REACH_FAIL_CLAIM_BAD_LINE:
+		say(&w,
+		    "the checker sent a line that does not parse on the claim "
+		    "connection");
+		break;
+	case DS_REACH_FAIL_CLAIM_OUT_OF_TURN:
+		say(&w,
+		    "the checker sent a line out of turn on the claim "
+		    "connection");
+		break;
+	case DS_REACH__FAIL_END:
+	default:
+		break;
+	}
+	return words_end(&w);
+}
+
+int
+reach_agent_event_text(const struct ds_reach_agent_event *ev,
+    const char *server, char *buf, size_t size)
+{
+	/* A failure's words fit what a flow line had room for. */
+	char why[512];
+	struct addr_text t, u;
+	const char *fam = reach_family_words(ev->family);
+	struct words w;
+
+	words_begin(&w, buf, size);
+	if (!server)
+		server = "the checker";
+	switch (ev->kind) {
+	case DS_REACH_AG_CONTROL:
+		say(&w, "control connection to %s over %s, from %s, in %.1f ms",
+		    endpoint_text(&ev->peer, &t),
+		    reach_family_words(ev->peer.addr.family),
+		    endpoint_text(&ev->local, &u),
+		    (double)ev->connect_us / 1000.0);
+		break;
+	case DS_REACH_AG_GREETING:
+		say(&w, "checker speaks version %u", ev->version);
+		break;
+	case DS_REACH_AG_SOURCE:
+		say(&w, "source address toward the checker: %s",
+		    addr_text(&ev->addr, &t));
+		break;
+	case DS_REACH_AG_RESOLVED:
+		say(&w, "the checker's %s address is %s; source %s", fam,
+		    addr_text(&ev->checker, &t), addr_text(&ev->addr, &u));
+		break;
+	case DS_REACH_AG_UNRESOLVED:
+		say(&w, "no usable %s address for %s (%s)", fam, server,
+		    ev->err < 0 ? ds_strerror(ev->err) : "no route");
+		break;
+	case DS_REACH_AG_ROUTE_SOURCE:
+		say(&w, "the %s source address for global destinations is %s",
+		    fam, addr_text(&ev->addr, &t));
+		break;
+	case DS_REACH_AG_UNFIT:
+		say(&w, "testing anyway: %s",
+		    reach_unfit_phrase(ev->block, ev->addr.family));
+		break;
+	case DS_REACH_AG_LISTENING:
+		say(&w, "listening on %s", endpoint_text(&ev->local, &t));
+		break;
+	case DS_REACH_AG_ANNOUNCED:
+		say(&w, "announced %s, %u test connection%s%s",
+		    endpoint_text(&ev->target, &t), ev->count,
+		    plural(ev->count), ev->port_only ? ", port only" : "");
+		break;
+	case DS_REACH_AG_PROVE:
+		say(&w,
+		    "the checker asks this host to prove it holds %s: "
+		    "connecting from it to %s",
+		    addr_text(&ev->addr, &t), endpoint_text(&ev->peer, &u));
+		break;
+	case DS_REACH_AG_CLAIM_SENT:
+		say(&w, "claim sent");
+		break;
+	case DS_REACH_AG_ACCEPTED:
+		say(&w, "checker accepted: %u test connection%s within %u ms",
+		    ev->count, plural(ev->count), ev->ms);
+		break;
+	case DS_REACH_AG_TOKEN:
+		say(&w, "test connection %u from %s: token %s", ev->number,
+		    endpoint_text(&ev->peer, &t), ev->token ? ev->token : "");
+		break;
+	case DS_REACH_AG_TEST_ERROR:
+		say(&w, "test connection %u from %s: %s", ev->number,
+		    endpoint_text(&ev->peer, &t), ds_strerror(ev->err));
+		break;
+	case DS_REACH_AG_TEST_CLOSED:
+		say(&w, "test connection %u from %s: closed without a token",
+		    ev->number, endpoint_text(&ev->peer, &t));
+		break;
+	case DS_REACH_AG_TEST_LONG:
+		say(&w,
+		    "test connection %u from %s: a line too long to be a token",
+		    ev->number, endpoint_text(&ev->peer, &t));
+		break;
+	case DS_REACH_AG_TEST_NOT_TOKEN:
+		say(&w,
+		    "test connection %u from %s: a line that is not a token",
+		    ev->number, endpoint_text(&ev->peer, &t));
+		break;
+	case DS_REACH_AG_DEADLINE:
+		say(&w, "deadline: %u of %u tokens came", ev->n, ev->count);
+		break;
+	case DS_REACH_AG_RETURNED:
+		if (ev->port_only)
+			say(&w, "port only: no tokens to return");
+		else
+			say(&w, "returned %u token%s", ev->n, plural(ev->n));
+		break;
+	case DS_REACH_AG_ATTEMPT:
+		/* The protocol's names for outcomes: this is the checker's
+		 * line, as it came. */
+		say(&w, "attempt %u: %s after %u ms", ev->number,
+		    ds_reach_outcome_name(ev->outcome), ev->ms);
+		if (ev->err != 0)
+			say(&w, " (%s)", ds_strerror(ev->err));
+		break;
+	case DS_REACH_AG_RESULT:
+		say(&w, "checker: %s %u/%u", ds_reach_verdict_name(ev->verdict),
+		    ev->n, ev->count);
+		break;
+	case DS_REACH_AG_NOT_SEEN:
+		say(&w,
+		    "the checker reported %u delivered attempt%s whose token "
+		    "never came here",
+		    ev->n, plural(ev->n));
+		break;
+	case DS_REACH_AG_REFUSED:
+		say(&w, "checker refused (%s): %s", ds_reach_err_name(ev->code),
+		    ev->text ? ev->text : "");
+		break;
+	case DS_REACH_AG_FAILED:
+		if (ev->fault)
+			reach_fault_text(
+			    ev->fault, server, ev->text, why, sizeof(why));
+		else
+			why[0] = '\0';
+		say(&w, "failed: %s", why);
+		break;
+	case DS_REACH__AG_END:
+	default:
+		break;
+	}
+	return words_end(&w);
+}
+
 const char *
 reach_err_explanation(enum ds_reach_err code)
 {
@@ -525,6 +789,7 @@ struct dx {
 	const struct ds_reach_report *r;
 	const struct ds_finding *f; /* all of them */
 	size_t n;
+	const char *server;
 	bool v6;
 	const char *fam; /* "IPv6" */
 	const char *fw;  /* the host firewall tools */
@@ -602,15 +867,17 @@ dx_failed(struct dx *d, const struct ds_finding *f)
 	        ? ds_finding_get(f, DS_EVK_ERRNO)->v.err
 	        : 0);
 	bool port_only = ds_finding_bool(f, DS_EVK_PORT_ONLY);
-	bool said = d->r && d->r->err_text[0] != '\0';
+	bool said = d->r && d->r->fault.what != 0;
+	char why[512];
 
 	say(&d->w, "The check of %s %s could not run: %s.", d->fam, d->ep,
 	    ds_strerror(err));
-	/* The agent's own words (an unfit address, say) first. */
-	if (said)
-		say(&d->w, "\n%.*s",
-		    (int)strnlen(d->r->err_text, sizeof(d->r->err_text)),
-		    d->r->err_text);
+	/* What failed here (an unfit address, say) first. */
+	if (said) {
+		reach_fault_text(
+		    &d->r->fault, d->server, d->r->err_text, why, sizeof(why));
+		say(&d->w, "\n%s", why);
+	}
 	if (err == -EADDRNOTAVAIL && said)
 		return; /* the address, not a listener: said above */
 	if (port_only && (err == -EADDRNOTAVAIL || err == -EADDRINUSE))
@@ -949,10 +1216,10 @@ dx_port_only(struct dx *d, const struct ds_finding *f)
 }
 
 int
-reach_diagnosis_text(const struct ds_reach_report *r,
+reach_diagnosis_text(const struct ds_reach_report *r, const char *server,
     const struct ds_finding *f, size_t n, char *buf, size_t size)
 {
-	struct dx d = {.r = r, .f = f, .n = n};
+	struct dx d = {.r = r, .f = f, .n = n, .server = server};
 
 	words_begin(&d.w, buf, size);
 	dx_begin(&d);

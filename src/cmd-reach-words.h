@@ -47,12 +47,27 @@ int reach_refusal_text(
 const char *reach_err_explanation(enum ds_reach_err code);
 
 /*
+ * What failed on the agent's side: "control connection to SERVER port
+ * 4646: Connection refused". server is the checker's name as the user
+ * gave it (NULL: "the checker"); remote, the report's err_text, what the
+ * checker sent (a line out of turn).
+ */
+int reach_fault_text(const struct ds_reach_fault *f, const char *server,
+    const char *remote, char *buf, size_t size);
+
+/* One agent event as a flow line, without the time: "announced
+ * [2001:db8::1]:40123, 5 test connections". server as above. */
+int reach_agent_event_text(const struct ds_reach_agent_event *ev,
+    const char *server, char *buf, size_t size);
+
+/*
  * The diagnosis of a check: its n findings (ds_reach_findings(), the
  * summary first) in words, a summary line and a paragraph for each cause,
- * no final newline. From r it takes only what is words already: the
- * checker's ERR text, and what the agent said of its own failure.
+ * no final newline. r (may be NULL) adds what the findings leave to
+ * words: the checker's ERR text, and what failed on the agent's side
+ * (server as above).
  */
-int reach_diagnosis_text(const struct ds_reach_report *r,
+int reach_diagnosis_text(const struct ds_reach_report *r, const char *server,
     const struct ds_finding *f, size_t n, char *buf, size_t size);
 
 /* One checker event as a log line, without the time: "check from

@@ -283,8 +283,8 @@ json_refusal(struct json *j, const struct ds_reach_refusal *rf)
 	if (rf->net.addr.family != 0 &&
 	    ds_prefix_format(&rf->net, 0, buf, sizeof(buf)) >= 0)
 		json_kv_string(j, "network", buf);
-	if (rf->kind != 0)
-		json_kv_string(j, "block", ds_addr_kind_name(rf->kind));
+	if (rf->block != 0)
+		json_kv_string(j, "block", ds_addr_kind_name(rf->block));
 	if (rf->family != 0)
 		json_kv_string(
 		    j, "family", rf->family == AF_INET ? "ipv4" : "ipv6");
@@ -738,9 +738,17 @@ out:
 
 /* --- check ---------------------------------------------------------------- */
 
+/*
+ * One line of the flow: the agent's event (kind 0 for the program's own
+ * line, a retry), with copies of what it pointed to, and its words.
+ */
 struct flow_line {
 	uint64_t t_us;
 	char *text;
+	struct ds_reach_agent_event ev;
+	char token[DS_REACH_TOKEN_HEX + 1];
+	struct ds_reach_fault fault;
+	char *remote; /* the checker's words (REFUSED, FAILED) */
 };
 
 /* One agent and what it reported. */
@@ -774,25 +782,48 @@ struct check_opts {
 	bool have_servers;
 };
 
+/* A flow line: kept for --json, printed as it happens otherwise. ev is
+ * NULL for the program's own line. */
 static void
-on_trace(
-    struct ds_reach_agent *a, uint64_t t_us, const char *text, void *userdata)
+flow_add(struct run *rn, uint64_t t_us, const struct ds_reach_agent_event *ev,
+    const char *text)
 {
-	struct run *rn = userdata;
-
-	(void)a;
-	if (a)
-		t_us += rn->offset_us;
 	if (rn->n_flow < FLOW_MAX) {
-		rn->flow[rn->n_flow].t_us = t_us;
-		rn->flow[rn->n_flow].text = strdup(text);
-		rn->n_flow++;
+		struct flow_line *fl = &rn->flow[rn->n_flow++];
+
+		fl->t_us = t_us;
+		fl->text = strdup(text);
+		if (ev) {
+			fl->ev = *ev;
+			if (ev->token)
+				snprintf(fl->token, sizeof(fl->token), "%s",
+				    ev->token);
+			if (ev->fault)
+				fl->fault = *ev->fault;
+			if (ev->text)
+				fl->remote = strdup(ev->text);
+			fl->ev.token = ev->token ? fl->token : NULL;
+			fl->ev.fault = ev->fault ? &fl->fault : NULL;
+			fl->ev.text = fl->remote;
+		}
 	}
 	if (rn->print_flow) {
 		printf(
 		    "%9.3f ms  %s%s\n", (double)t_us / 1000.0, rn->tag, text);
 		fflush(stdout);
 	}
+}
+
+static void
+on_trace(struct ds_reach_agent *a, const struct ds_reach_agent_event *ev,
+    void *userdata)
+{
+	struct run *rn = userdata;
+	char text[768];
+
+	(void)a;
+	reach_agent_event_text(ev, rn->cfg.server, text, sizeof(text));
+	flow_add(rn, ev->t_us + rn->offset_us, ev, text);
 }
 
 static void
@@ -883,7 +914,8 @@ test_family_of(const struct run *rn)
  * "refused by the checker: target: ...", "failed: ...".
  */
 static void
-summary_text(const struct ds_reach_report *r, char *buf, size_t size)
+summary_text(
+    const struct ds_reach_report *r, const char *server, char *buf, size_t size)
 {
 	size_t used = 0;
 	unsigned counts[DS_REACH_ERROR + 1] = {0};
@@ -902,10 +934,16 @@ summary_text(const struct ds_reach_report *r, char *buf, size_t size)
 		return;
 	}
 	if (r->err < 0 || r->verdict == 0) {
-		snprintf(buf, size, "failed: %s",
-		    r->err_text[0]
-		        ? r->err_text
-		        : ds_strerror(r->err < 0 ? r->err : -EPROTO));
+		int n = snprintf(buf, size, "failed: ");
+
+		if (n < 0 || (size_t)n >= size)
+			return;
+		if (r->fault.what != 0)
+			reach_fault_text(&r->fault, server, r->err_text,
+			    buf + n, size - (size_t)n);
+		else
+			snprintf(buf + n, size - (size_t)n, "%s",
+			    ds_strerror(r->err < 0 ? r->err : -EPROTO));
 		return;
 	}
 	if (r->verdict == DS_REACH_UNREACHABLE)
@@ -940,12 +978,13 @@ summary_text(const struct ds_reach_report *r, char *buf, size_t size)
 
 /* The report's findings in words (the diagnosis); its length. */
 static int
-diagnosis_text(const struct ds_reach_report *r, char *buf, size_t size)
+diagnosis_text(
+    const struct ds_reach_report *r, const char *server, char *buf, size_t size)
 {
 	struct ds_finding f[DS_REACH_FINDINGS_MAX];
 	int n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
 
-	return reach_diagnosis_text(r, f, (size_t)n, buf, size);
+	return reach_diagnosis_text(r, server, f, (size_t)n, buf, size);
 }
 
 static void
@@ -970,7 +1009,7 @@ print_report(const struct run *rn, bool both)
 	char diag[DIAG_MAX], num[16];
 	const char *fam = family_name(test_family_of(rn));
 
-	summary_text(r, sum, sizeof(sum));
+	summary_text(r, rn->cfg.server, sum, sizeof(sum));
 	if (!r) {
 		printf("%s: %s\n", fam, sum);
 		return;
@@ -1027,7 +1066,7 @@ print_report(const struct run *rn, bool both)
 			    r->seen[i].token_ok ? "token ok" : "no token");
 		}
 	}
-	if (diagnosis_text(r, diag, sizeof(diag)) > 0) {
+	if (diagnosis_text(r, rn->cfg.server, diag, sizeof(diag)) > 0) {
 		printf("diagnosis:\n");
 		print_indented(diag);
 	}
@@ -1088,6 +1127,153 @@ json_evidence(struct json *j, const struct ds_evidence *e)
 	}
 }
 
+/* A local failure, its name and numbers: "failure":{"code":"connect",
+ * "errno":"ECONNREFUSED","port":4646}. */
+static void
+json_fault(struct json *j, const struct ds_reach_fault *f)
+{
+	json_key(j, "failure");
+	json_begin_object(j);
+	json_kv_string(j, "code", ds_reach_failure_name(f->what));
+	json_kv_errno(j, "errno", f->err);
+	json_kv_addr(j, "address", &f->addr);
+	json_kv_endpoint(j, "endpoint", &f->ep);
+	if (f->family != 0)
+		json_kv_string(
+		    j, "family", f->family == AF_INET ? "ipv4" : "ipv6");
+	if (f->block != 0)
+		json_kv_string(j, "block", ds_addr_kind_name(f->block));
+	if (f->step)
+		json_kv_string(j, "step", f->step);
+	switch (f->what) {
+	case DS_REACH_FAIL_CONNECT:
+		json_kv_int(j, "port", f->n);
+		break;
+	case DS_REACH_FAIL_TIMEOUT:
+		json_kv_int(j, "timeout_ms", f->n);
+		break;
+	case DS_REACH_FAIL_VERSION:
+		json_kv_int(j, "version", f->n);
+		json_kv_int(j, "our_version", f->of);
+		break;
+	case DS_REACH_FAIL_BAD_LINE:
+		json_kv_int(j, "column", f->n);
+		break;
+	case DS_REACH_FAIL_LONG_LINE:
+		json_kv_int(j, "limit", f->n);
+		break;
+	case DS_REACH_FAIL_COUNT:
+		json_kv_int(j, "accepted", f->n);
+		json_kv_int(j, "asked", f->of);
+		break;
+	case DS_REACH_FAIL_ATTEMPT_TWICE:
+		json_kv_int(j, "attempt", f->n);
+		break;
+	case DS_REACH_FAIL_ATTEMPTS_MISSING:
+		json_kv_int(j, "reported", f->n);
+		json_kv_int(j, "of", f->of);
+		break;
+	default:
+		break;
+	}
+	json_end(j);
+}
+
+/* An agent event's fields, by its kind. */
+static void
+json_agent_event(struct json *j, const struct ds_reach_agent_event *ev)
+{
+	if (ev->family != 0)
+		json_kv_string(
+		    j, "family", ev->family == AF_INET ? "ipv4" : "ipv6");
+	switch (ev->kind) {
+	case DS_REACH_AG_CONTROL:
+		json_kv_endpoint(j, "checker", &ev->peer);
+		json_kv_endpoint(j, "local", &ev->local);
+		json_kv_ms(j, "connect_ms", ev->connect_us);
+		break;
+	case DS_REACH_AG_GREETING:
+		json_kv_int(j, "version", ev->version);
+		break;
+	case DS_REACH_AG_RESOLVED:
+		json_kv_addr(j, "checker", &ev->checker);
+		json_kv_addr(j, "address", &ev->addr);
+		break;
+	case DS_REACH_AG_UNRESOLVED:
+		json_kv_errno(j, "errno", ev->err);
+		break;
+	case DS_REACH_AG_SOURCE:
+	case DS_REACH_AG_ROUTE_SOURCE:
+		json_kv_addr(j, "address", &ev->addr);
+		break;
+	case DS_REACH_AG_UNFIT:
+		json_kv_addr(j, "address", &ev->addr);
+		json_kv_string(j, "block", ds_addr_kind_name(ev->block));
+		break;
+	case DS_REACH_AG_LISTENING:
+		json_kv_endpoint(j, "listener", &ev->local);
+		break;
+	case DS_REACH_AG_ANNOUNCED:
+		json_kv_endpoint(j, "target", &ev->target);
+		json_kv_int(j, "count", ev->count);
+		json_kv_bool(j, "port_only", ev->port_only);
+		break;
+	case DS_REACH_AG_PROVE:
+		json_kv_addr(j, "address", &ev->addr);
+		json_kv_endpoint(j, "claim_to", &ev->peer);
+		break;
+	case DS_REACH_AG_ACCEPTED:
+		json_kv_int(j, "count", ev->count);
+		json_kv_int(j, "deadline_ms", ev->ms);
+		break;
+	case DS_REACH_AG_TOKEN:
+	case DS_REACH_AG_TEST_ERROR:
+	case DS_REACH_AG_TEST_CLOSED:
+	case DS_REACH_AG_TEST_LONG:
+	case DS_REACH_AG_TEST_NOT_TOKEN:
+		json_kv_int(j, "connection", ev->number);
+		json_kv_endpoint(j, "from", &ev->peer);
+		if (ev->token)
+			json_kv_string(j, "token", ev->token);
+		json_kv_errno(j, "errno", ev->err);
+		break;
+	case DS_REACH_AG_DEADLINE:
+		json_kv_int(j, "tokens", ev->n);
+		json_kv_int(j, "count", ev->count);
+		break;
+	case DS_REACH_AG_RETURNED:
+		json_kv_int(j, "tokens", ev->n);
+		json_kv_bool(j, "port_only", ev->port_only);
+		break;
+	case DS_REACH_AG_ATTEMPT:
+		json_kv_int(j, "attempt", ev->number);
+		json_kv_string(
+		    j, "outcome", ds_reach_outcome_name(ev->outcome));
+		json_kv_int(j, "ms", ev->ms);
+		json_kv_errno(j, "errno", ev->err);
+		break;
+	case DS_REACH_AG_RESULT:
+		json_kv_string(
+		    j, "verdict", ds_reach_verdict_name(ev->verdict));
+		json_kv_int(j, "delivered", ev->n);
+		json_kv_int(j, "count", ev->count);
+		break;
+	case DS_REACH_AG_NOT_SEEN:
+		json_kv_int(j, "count", ev->n);
+		break;
+	case DS_REACH_AG_REFUSED:
+		json_kv_string(j, "code", ds_reach_err_name(ev->code));
+		json_kv_string(j, "checker_text", ev->text ? ev->text : "");
+		break;
+	case DS_REACH_AG_FAILED:
+		if (ev->fault)
+			json_fault(j, ev->fault);
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * The findings, as data: [{"code":"reach.dropped","severity":"error",
  * "subject":{"target":"[2001:db8::1]:40123"},"evidence":{"count":5,
@@ -1127,7 +1313,7 @@ json_run(struct json *j, const struct run *rn)
 	char sum[512], diag[DIAG_MAX], num[16];
 	int fam = test_family_of(rn);
 
-	summary_text(r, sum, sizeof(sum));
+	summary_text(r, rn->cfg.server, sum, sizeof(sum));
 	json_begin_object(j);
 	json_kv_string(j, "family", fam == AF_INET ? "ipv4" : "ipv6");
 	json_kv_bool(j, "reachable", reachable(r));
@@ -1166,6 +1352,8 @@ json_run(struct json *j, const struct run *rn)
 			json_kv_string(j, "text", ds_strerror(r->err));
 			json_kv_string(
 			    j, "errno", errno_name(r->err, num, sizeof(num)));
+			if (r->fault.what != 0)
+				json_fault(j, &r->fault);
 			json_end(j);
 		} else {
 			json_null(j);
@@ -1208,10 +1396,15 @@ json_run(struct json *j, const struct run *rn)
 	json_key(j, "flow");
 	json_begin_array(j);
 	for (size_t i = 0; i < rn->n_flow; i++) {
+		const struct flow_line *fl = &rn->flow[i];
+
 		json_begin_object(j);
-		json_kv_ms(j, "t_ms", rn->flow[i].t_us);
-		json_kv_string(
-		    j, "text", rn->flow[i].text ? rn->flow[i].text : "");
+		json_kv_ms(j, "t_ms", fl->t_us);
+		json_kv_string(j, "event",
+		    fl->ev.kind ? ds_reach_agent_event_name(fl->ev.kind)
+		                : "retry");
+		json_agent_event(j, &fl->ev);
+		json_kv_string(j, "text", fl->text ? fl->text : "");
 		json_end(j);
 	}
 	json_end(j);
@@ -1221,7 +1414,7 @@ json_run(struct json *j, const struct run *rn)
 		json_findings(j, r);
 	json_end(j);
 	json_key(j, "diagnosis");
-	if (r && diagnosis_text(r, diag, sizeof(diag)) > 0)
+	if (r && diagnosis_text(r, rn->cfg.server, diag, sizeof(diag)) > 0)
 		json_string(j, diag);
 	else
 		json_null(j);
@@ -1645,10 +1838,9 @@ reach_check(int argc, char **argv)
 				continue;
 			rn->want_restart = false;
 			rn->agent = ds_reach_agent_free(rn->agent);
-			on_trace(NULL, ds_time_now_us() - rn->start_us,
+			flow_add(rn, ds_time_now_us() - rn->start_us, NULL,
 			    "the checker takes one check of this host at a "
-			    "time: asking again",
-			    rn);
+			    "time: asking again");
 			if (start_agent(rn) == 0)
 				again = true;
 		}
@@ -1683,8 +1875,8 @@ reach_check(int argc, char **argv)
 	} else if (o.both) {
 		char s6[512], s4[512];
 
-		summary_text(runs[0].report, s6, sizeof(s6));
-		summary_text(runs[1].report, s4, sizeof(s4));
+		summary_text(runs[0].report, o.server, s6, sizeof(s6));
+		summary_text(runs[1].report, o.server, s4, sizeof(s4));
 		if (!o.quiet) {
 			print_report(&runs[0], true);
 			print_report(&runs[1], true);
@@ -1694,7 +1886,7 @@ reach_check(int argc, char **argv)
 	} else if (o.quiet) {
 		char s[512];
 
-		summary_text(runs[0].report, s, sizeof(s));
+		summary_text(runs[0].report, o.server, s, sizeof(s));
 		printf("%s: %s\n", family_name(test_family_of(&runs[0])), s);
 	} else {
 		print_report(&runs[0], false);
@@ -1709,8 +1901,10 @@ reach_check(int argc, char **argv)
 out:
 	for (unsigned i = 0; runs && i < nrun; i++) {
 		ds_reach_agent_free(runs[i].agent);
-		for (size_t k = 0; k < runs[i].n_flow; k++)
+		for (size_t k = 0; k < runs[i].n_flow; k++) {
 			free(runs[i].flow[k].text);
+			free(runs[i].flow[k].remote);
+		}
 	}
 	free(runs);
 	ds_loop_free(loop);

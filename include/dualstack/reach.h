@@ -196,6 +196,70 @@ struct ds_reach_seen {
 	bool token_ok;           /* a well-formed token line came */
 };
 
+/*
+ * What failed on the agent's side when a check could not run; each
+ * fills some fields of struct ds_reach_fault, as said here.
+ */
+enum ds_reach_failure {
+	DS_REACH_FAIL_UNFIT = 1,         /* the address to announce cannot be
+	                                  * reached from outside: addr, block */
+	DS_REACH_FAIL_CONNECT,           /* the control connection: err; n the
+	                                  * port */
+	DS_REACH_FAIL_WATCH,             /* watching it on the loop: err */
+	DS_REACH_FAIL_READ,              /* reading from it: err */
+	DS_REACH_FAIL_WRITE,             /* writing to it: err */
+	DS_REACH_FAIL_CLOSED,            /* the checker closed it */
+	DS_REACH_FAIL_FORMAT,            /* a line this agent cannot write */
+	DS_REACH_FAIL_TIMEOUT,           /* no complete report in n ms */
+	DS_REACH_FAIL_NOT_CHECKER,       /* the server did not greet like a
+	                                  * reach checker */
+	DS_REACH_FAIL_VERSION,           /* it speaks version n, not of */
+	DS_REACH_FAIL_BAD_LINE,          /* a line that does not parse: n the
+	                                  * column, err the parser's code */
+	DS_REACH_FAIL_LONG_LINE,         /* a line over n bytes */
+	DS_REACH_FAIL_OUT_OF_TURN,       /* a line out of turn: the report's
+	                                  * err_text holds its start */
+	DS_REACH_FAIL_COUNT,             /* it accepted n test connections,
+	                                  * not of */
+	DS_REACH_FAIL_ATTEMPT_TWICE,     /* it reported attempt n twice */
+	DS_REACH_FAIL_ATTEMPTS_MISSING,  /* it reported n of of attempts */
+	DS_REACH_FAIL_NO_ROUTE,          /* no address of family to announce:
+	                                  * no route; err */
+	DS_REACH_FAIL_NO_SOURCE,         /* no source address toward addr (the
+	                                  * checker); err */
+	DS_REACH_FAIL_LISTEN,            /* the test listener on ep: err, and
+	                                  * the step that failed */
+	DS_REACH_FAIL_LISTEN_ADDRESS,    /* the test listener has no address */
+	DS_REACH_FAIL_CLAIM_FAMILY,      /* the claim of addr is wanted at ep,
+	                                  * of another family */
+	DS_REACH_FAIL_CLAIM_SOCKET,      /* the claim of addr: no socket; err */
+	DS_REACH_FAIL_CLAIM_BIND,        /* the claim of addr: cannot send from
+	                                  * it; err */
+	DS_REACH_FAIL_CLAIM_CONNECT,     /* the claim of addr: no connection to
+	                                  * the checker at ep; err */
+	DS_REACH_FAIL_CLAIM_SEND,        /* the claim could not be sent; err */
+	DS_REACH_FAIL_CLAIM_BAD_LINE,    /* a line that does not parse on the
+	                                  * claim connection */
+	DS_REACH_FAIL_CLAIM_OUT_OF_TURN, /* a line out of turn there */
+	DS_REACH__FAIL_END,              /* not a failure: the count, plus 1 */
+};
+
+/* "unfit", "connect", ... (the enum's names, lower case, dashes);
+ * "unknown" for a value out of range. */
+DS_EXPORT const char *ds_reach_failure_name(enum ds_reach_failure f);
+
+/* A failure and its numbers. Fields it does not use are zero. */
+struct ds_reach_fault {
+	enum ds_reach_failure what; /* 0: none */
+	int err;                    /* -errno or -DS_E_* behind it */
+	struct ds_addr addr;
+	struct ds_endpoint ep;
+	int family;
+	enum ds_addr_kind block;
+	unsigned n, of;
+	const char *step; /* LISTEN: ds_listen_report's step, static */
+};
+
 /* A whole check, as the agent reports it. */
 struct ds_reach_report {
 	struct ds_endpoint control_peer;  /* the checker */
@@ -215,13 +279,15 @@ struct ds_reach_report {
 	 * the agent works out from the attempts. */
 	unsigned not_seen;
 	bool disagrees;
-	/* Set when the check could not run: the checker's ERR (err_code,
-	 * err_text as the checker wrote it, err -EREMOTEIO) or a local
-	 * failure (err < 0, err_code 0, err_text a sentence saying what
-	 * failed). */
+	/* Set when the check could not run: the checker's ERR (err
+	 * -EREMOTEIO, err_code its code, err_text its text as it wrote it)
+	 * or a local failure (err < 0, err_code 0, fault says what failed).
+	 * err_text holds the checker's words only: its ERR text, or the
+	 * first 64 bytes of a line it sent out of turn. */
 	int err;
 	enum ds_reach_err err_code;
 	char err_text[256];
+	struct ds_reach_fault fault;
 	uint64_t elapsed_us;
 };
 
@@ -248,7 +314,8 @@ DS_EXPORT int ds_reach_address_fitness(
  *
  * The summary: DS_FIND_REACH_CHECKER_REFUSED when the checker refused
  * (evidence "code", its ds_reach_err_name()); DS_FIND_REACH_NOT_RUN for
- * a local failure ("errno", "port-only"); otherwise the verdict read from
+ * a local failure ("errno", "port-only", and "code", the failure's
+ * ds_reach_failure_name()); otherwise the verdict read from
  * the attempts, REACHABLE, PARTIAL or UNREACHABLE ("count" delivered or
  * connected "of" the attempts, "port-only"; an UNREACHABLE whose
  * attempts all ended the same way has that outcome's name as "code").
@@ -299,7 +366,7 @@ enum ds_reach_why {
 	                                 * checker */
 	DS_REACH_WHY_TARGET_OWN_NET,    /* target: on the checker's network
 	                                 * net */
-	DS_REACH_WHY_TARGET_UNFIT,      /* target: not global unicast; kind
+	DS_REACH_WHY_TARGET_UNFIT,      /* target: not global unicast; block
 	                                 * (ds_reach_address_fitness()) */
 	DS_REACH_WHY_TARGET_NOT_PEER,   /* target: not the address the
 	                                 * control connection comes from */
@@ -353,19 +420,19 @@ DS_EXPORT enum ds_reach_err ds_reach_why_code(enum ds_reach_why why);
 struct ds_reach_refusal {
 	enum ds_reach_err code; /* ds_reach_why_code(why) */
 	enum ds_reach_why why;
-	struct ds_addr target;  /* the address asked for */
-	struct ds_addr from;    /* where a claim came from; BUSY_CHECK and
-	                         * TARGET_NOT_PEER: the agent */
-	struct ds_prefix net;   /* a network of the checker, or of a budget */
-	enum ds_addr_kind kind; /* TARGET_UNFIT: the target's block */
-	int family;             /* BUSY_CHECK, NO_CLAIM_ADDRESS */
-	unsigned column;        /* SYNTAX_*, *_RANGE: 1-based */
-	unsigned count;         /* COUNT: test connections asked */
-	uint16_t port;          /* PORT_LOW */
-	uint32_t limit;         /* the most allowed: count, connections,
-	                         * checks; bytes (LINE_TOO_LONG); ms
-	                         * (IDLE, TOKENS_LATE, NO_CLAIM) */
-	int err;                /* 0, -errno or -DS_E_* */
+	struct ds_addr target;   /* the address asked for */
+	struct ds_addr from;     /* where a claim came from; BUSY_CHECK and
+	                          * TARGET_NOT_PEER: the agent */
+	struct ds_prefix net;    /* a network of the checker, or of a budget */
+	enum ds_addr_kind block; /* TARGET_UNFIT: the target's block */
+	int family;              /* BUSY_CHECK, NO_CLAIM_ADDRESS */
+	unsigned column;         /* SYNTAX_*, *_RANGE: 1-based */
+	unsigned count;          /* COUNT: test connections asked */
+	uint16_t port;           /* PORT_LOW */
+	uint32_t limit;          /* the most allowed: count, connections,
+	                          * checks; bytes (LINE_TOO_LONG); ms
+	                          * (IDLE, TOKENS_LATE, NO_CLAIM) */
+	int err;                 /* 0, -errno or -DS_E_* */
 };
 
 /* What the checker did, one event each. */
@@ -503,11 +570,87 @@ struct ds_reach_agent_config {
 
 struct ds_reach_agent;
 
+/* The flow of a check, one event each, as it happens. */
+enum ds_reach_agent_event_kind {
+	DS_REACH_AG_CONTROL = 1,    /* connected to the checker: peer, local,
+	                             * connect_us */
+	DS_REACH_AG_GREETING,       /* it speaks version */
+	DS_REACH_AG_SOURCE,         /* addr: the source toward the checker */
+	DS_REACH_AG_RESOLVED,       /* the checker's address of family is
+	                             * checker, the source toward it addr */
+	DS_REACH_AG_UNRESOLVED,     /* no usable address of family for the
+	                             * checker's name: err, or 0 for no route */
+	DS_REACH_AG_ROUTE_SOURCE,   /* addr: the source of family toward
+	                             * global destinations */
+	DS_REACH_AG_UNFIT,          /* addr (in block) cannot be reached
+	                             * from outside: tested anyway */
+	DS_REACH_AG_LISTENING,      /* the test listener is at local */
+	DS_REACH_AG_ANNOUNCED,      /* CHECK sent: target, count, port_only */
+	DS_REACH_AG_PROVE,          /* the checker asks for the claim of addr,
+	                             * at peer */
+	DS_REACH_AG_CLAIM_SENT,     /* the claim went out */
+	DS_REACH_AG_ACCEPTED,       /* OK: count, within ms */
+	DS_REACH_AG_TOKEN,          /* test connection number from peer
+	                             * brought token */
+	DS_REACH_AG_TEST_ERROR,     /* test connection number from peer
+	                             * failed: err */
+	DS_REACH_AG_TEST_CLOSED,    /* ... closed without a token */
+	DS_REACH_AG_TEST_LONG,      /* ... sent a line too long for a token */
+	DS_REACH_AG_TEST_NOT_TOKEN, /* ... sent a line that is no token */
+	DS_REACH_AG_DEADLINE,       /* n of count tokens came by the
+	                             * deadline */
+	DS_REACH_AG_RETURNED,       /* TOKENS sent: n tokens (none when
+	                             * port_only) */
+	DS_REACH_AG_ATTEMPT,        /* the checker's attempt number: outcome
+	                             * after ms, err */
+	DS_REACH_AG_RESULT,         /* the checker's verdict: n delivered of
+	                             * count */
+	DS_REACH_AG_NOT_SEEN,       /* n attempts the checker called
+	                             * delivered brought no token here */
+	DS_REACH_AG_REFUSED,        /* ERR: code, text */
+	DS_REACH_AG_FAILED,         /* the check failed here: fault */
+	DS_REACH__AG_END,           /* not a kind: the count, plus 1 */
+};
+
+/* "control", "greeting", ... (the enum's names, lower case, dashes);
+ * "unknown" for a value out of range. */
+DS_EXPORT const char *ds_reach_agent_event_name(
+    enum ds_reach_agent_event_kind k);
+
+/* One event of the agent. Fields its kind does not use are zero; the
+ * pointers are valid during the callback only. */
+struct ds_reach_agent_event {
+	enum ds_reach_agent_event_kind kind;
+	uint64_t t_us; /* since the agent started */
+	struct ds_endpoint peer;
+	struct ds_endpoint local;
+	struct ds_endpoint target;
+	struct ds_addr addr;
+	struct ds_addr checker;
+	int family;
+	enum ds_addr_kind block; /* UNFIT: the block addr is in */
+	uint64_t connect_us;
+	unsigned version;
+	unsigned number; /* a test connection (in order of arrival) or an
+	                  * attempt, from 1 */
+	unsigned count;
+	unsigned n;
+	bool port_only;
+	uint32_t ms;
+	enum ds_reach_outcome outcome;
+	enum ds_reach_verdict verdict;
+	enum ds_reach_err code;
+	int err;           /* 0 or -errno (-DS_E_*) */
+	const char *token; /* TOKEN: hex digits, NUL */
+	const char *text;  /* REFUSED, FAILED: the report's err_text */
+	const struct ds_reach_fault *fault; /* FAILED */
+};
+
 /* The flow, as it happens, for a person to follow: the control
  * connection, the announcement, each test connection and its token, the
- * tokens returned. One sentence, no newline. */
-typedef void ds_reach_trace_fn(
-    struct ds_reach_agent *a, uint64_t t_us, const char *text, void *userdata);
+ * tokens returned, the report. ev is valid during the call. */
+typedef void ds_reach_trace_fn(struct ds_reach_agent *a,
+    const struct ds_reach_agent_event *ev, void *userdata);
 
 /* The end: r stays valid until ds_reach_agent_free(). */
 typedef void ds_reach_done_fn(

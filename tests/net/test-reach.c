@@ -49,10 +49,12 @@ struct agent_run {
 	struct ds_reach_agent *a;
 	bool done;
 	bool free_in_done;
-	const char *stop_at; /* a trace text that sets stopped */
+	enum ds_reach_agent_event_kind stop_at; /* sets stopped */
 	bool stopped;
 	struct ds_reach_report r;
 	unsigned n_trace;
+	enum ds_reach_agent_event_kind trace[64];
+	uint64_t last_us;
 };
 
 static struct {
@@ -270,18 +272,39 @@ pump_for(int ms)
 }
 
 static void
-on_trace(
-    struct ds_reach_agent *a, uint64_t t_us, const char *text, void *userdata)
+on_trace(struct ds_reach_agent *a, const struct ds_reach_agent_event *ev,
+    void *userdata)
 {
 	struct agent_run *run = userdata;
 
-	(void)a;
+	assert_ptr_equal(a, run->a);
+	/* In order, and in time. */
+	assert_true(ev->t_us >= run->last_us);
+	run->last_us = ev->t_us;
+	if (run->n_trace < sizeof(run->trace) / sizeof(run->trace[0]))
+		run->trace[run->n_trace] = ev->kind;
 	run->n_trace++;
-	if (run->stop_at && strstr(text, run->stop_at))
+	if (ev->kind == DS_REACH_AG_FAILED)
+		assert_non_null(ev->fault);
+	if (ev->kind == DS_REACH_AG_TOKEN)
+		assert_int_equal(strlen(ev->token), DS_REACH_TOKEN_HEX);
+	if (run->stop_at && ev->kind == run->stop_at)
 		run->stopped = true;
 	if (getenv("REACH_TEST_VERBOSE"))
 		print_message("# agent %p %8.3f ms: %s\n", (void *)run,
-		    (double)t_us / 1000.0, text);
+		    (double)ev->t_us / 1000.0,
+		    ds_reach_agent_event_name(ev->kind));
+}
+
+/* How many trace events of kind the agent reported. */
+static unsigned
+traced(const struct agent_run *run, enum ds_reach_agent_event_kind kind)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < run->n_trace && i < 64; i++)
+		n += run->trace[i] == kind;
+	return n;
 }
 
 static void
@@ -566,7 +589,19 @@ test_reachable_v6(void **state)
 	assert_int_not_equal(run.r.target.port, 0);
 	assert_int_equal(run.r.control_peer.port, T.port4);
 	assert_int_equal(run.r.control_peer.addr.family, AF_INET);
-	assert_true(run.n_trace >= 5);
+	/* The flow: connected, announced, claimed (IPv6 from IPv4), the
+	 * five tokens, returned, the checker's five attempts, its verdict. */
+	assert_int_equal(run.trace[0], DS_REACH_AG_CONTROL);
+	assert_int_equal(run.trace[1], DS_REACH_AG_GREETING);
+	assert_int_equal(traced(&run, DS_REACH_AG_ANNOUNCED), 1);
+	assert_int_equal(traced(&run, DS_REACH_AG_PROVE), 1);
+	assert_int_equal(traced(&run, DS_REACH_AG_CLAIM_SENT), 1);
+	assert_int_equal(traced(&run, DS_REACH_AG_ACCEPTED), 1);
+	assert_int_equal(traced(&run, DS_REACH_AG_TOKEN), 5);
+	assert_int_equal(traced(&run, DS_REACH_AG_RETURNED), 1);
+	assert_int_equal(traced(&run, DS_REACH_AG_ATTEMPT), 5);
+	assert_int_equal(run.trace[run.n_trace - 1], DS_REACH_AG_RESULT);
+	assert_int_equal(traced(&run, DS_REACH_AG_FAILED), 0);
 	assert_int_equal(logged(DS_REACH_EV_STARTED), 1);
 	assert_int_equal(logged_end(DS_REACH_REACHABLE, 5, 5), 1);
 }
@@ -1606,7 +1641,10 @@ test_unfit_advertise(void **state)
 	cfg.advertise = addr("fe80::1");
 	agent_run(&run, &cfg);
 	assert_int_equal(run.r.err, -EADDRNOTAVAIL);
-	assert_true(run.r.err_text[0] != '\0');
+	assert_int_equal(run.r.fault.what, DS_REACH_FAIL_UNFIT);
+	assert_int_equal(run.r.fault.block, DS_KIND_LINK_LOCAL);
+	assert_true(ds_addr_equal(&run.r.fault.addr, &cfg.advertise));
+	assert_string_equal(run.r.err_text, "");
 	assert_int_equal(run.r.err_code, 0);
 	assert_int_equal(T.n_log, 0);
 	assert_int_equal(run.n_trace, 0);
@@ -1629,7 +1667,10 @@ test_no_checker(void **state)
 	agent_run(&run, &cfg);
 	close(fd);
 	assert_int_equal(run.r.err, -ECONNREFUSED);
-	assert_non_null(strstr(run.r.err_text, "127.0.0.1"));
+	assert_int_equal(run.r.fault.what, DS_REACH_FAIL_CONNECT);
+	assert_int_equal(run.r.fault.err, -ECONNREFUSED);
+	assert_int_equal(run.r.fault.n, port);
+	assert_int_equal(run.trace[run.n_trace - 1], DS_REACH_AG_FAILED);
 }
 
 /* A "checker" that greets with another version. */
@@ -1658,7 +1699,9 @@ test_wrong_version(void **state)
 	close(fd);
 	close(lfd);
 	assert_int_equal(run.r.err, -EPROTONOSUPPORT);
-	assert_non_null(strstr(run.r.err_text, "version 3"));
+	assert_int_equal(run.r.fault.what, DS_REACH_FAIL_VERSION);
+	assert_int_equal(run.r.fault.n, 3);
+	assert_int_equal(run.r.fault.of, DS_REACH_VERSION);
 }
 
 /*
@@ -1683,7 +1726,7 @@ test_free_midway(void **state)
 	agent_cfg_init(&cfg, AF_INET);
 	cfg.test_family = AF_INET;
 	cfg.allow_unfit = true;
-	run.stop_at = "announced";
+	run.stop_at = DS_REACH_AG_ANNOUNCED;
 	agent_start(&run, &cfg);
 	assert_true(pump_until(&run.stopped, WAIT_MS));
 	run.a = ds_reach_agent_free(run.a);

@@ -2,11 +2,12 @@
 /*
  * The words of "dualstack reach" (src/cmd-reach-words.c), built into this
  * test on their own: every value the library names -- outcomes, ERR
- * codes, verdicts, refusal reasons, checker events, address blocks,
- * finding codes -- has a machine token in the library and words here;
- * and the words say what they should: the refusals as the checker sends
- * and logs them, the phrases of unfit addresses, and the diagnosis made
- * from the findings of a report.
+ * codes, verdicts, refusal reasons, checker events, agent events, local
+ * failures, address blocks, finding codes -- has a machine token in the
+ * library and words here; and the words say what they should: the
+ * refusals as the checker sends and logs them, the agent's flow and
+ * failures, the phrases of unfit addresses, and the diagnosis made from
+ * the findings of a report.
  *
  * The words file is compiled into this program from src/ (meson: the
  * same source list as the program), rather than the test linking the
@@ -30,6 +31,7 @@
 #include "dualstack/reach.h"
 
 #include "cmd-reach-words.h"
+#include "reach-report.h"
 
 static struct ds_addr
 addr(const char *s)
@@ -86,7 +88,7 @@ test_every_value(void **state)
 		    .code = ds_reach_why_code(w),
 		    .target = addr("2001:db8::1"),
 		    .from = addr("2001:db8::2"),
-		    .kind = DS_KIND_DOCUMENTATION,
+		    .block = DS_KIND_DOCUMENTATION,
 		    .family = AF_INET6,
 		    .column = 7,
 		    .count = 5,
@@ -118,6 +120,43 @@ test_every_value(void **state)
 		assert_phrase("block", k, reach_unfit_phrase(k, AF_INET6));
 		assert_phrase("block", k, reach_unfit_phrase(k, AF_INET));
 	}
+	for (unsigned k = 1; k < DS_REACH__AG_END; k++) {
+		struct ds_reach_fault fault = {.what = DS_REACH_FAIL_CLOSED};
+		struct ds_reach_agent_event ev = {.kind = k,
+		    .token = "0123456789abcdef0123456789abcdef",
+		    .text = "words",
+		    .fault = &fault};
+
+		assert_token("agent event", k, ds_reach_agent_event_name(k));
+		assert_true(reach_agent_event_text(
+		                &ev, "server", buf, sizeof(buf)) > 0);
+		assert_phrase("agent event", k, buf);
+	}
+	assert_int_equal(
+	    reach_agent_event_text(
+	        &(struct ds_reach_agent_event){.kind = DS_REACH__AG_END}, NULL,
+	        buf, sizeof(buf)),
+	    0);
+	for (unsigned w = 1; w < DS_REACH__FAIL_END; w++) {
+		struct ds_reach_fault f = {.what = w,
+		    .err = -ECONNREFUSED,
+		    .addr = addr("2001:db8::1"),
+		    .family = AF_INET6,
+		    .block = DS_KIND_LOOPBACK,
+		    .n = 3,
+		    .of = 5,
+		    .step = "bind"};
+
+		assert_token("failure", w, ds_reach_failure_name(w));
+		assert_true(reach_fault_text(
+		                &f, "server", "words", buf, sizeof(buf)) > 0);
+		assert_phrase("failure", w, buf);
+	}
+	assert_int_equal(
+	    reach_fault_text(
+	        &(struct ds_reach_fault){.what = DS_REACH__FAIL_END}, NULL,
+	        NULL, buf, sizeof(buf)),
+	    0);
 	/* A finding of any code, alone, says something. */
 	for (unsigned c = DS_FIND_REACH_REACHABLE; c < DS_FIND__REACH_END;
 	     c++) {
@@ -125,8 +164,8 @@ test_every_value(void **state)
 
 		ds_finding_init(&f, c, DS_SEV_ERROR);
 		assert_token("finding", c, ds_finding_token(c));
-		assert_true(
-		    reach_diagnosis_text(NULL, &f, 1, buf, sizeof(buf)) > 0);
+		assert_true(reach_diagnosis_text(
+		                NULL, NULL, &f, 1, buf, sizeof(buf)) > 0);
 		assert_phrase("finding", c, buf);
 	}
 }
@@ -174,7 +213,7 @@ test_refusals(void **state)
 	memset(&rf, 0, sizeof(rf));
 	rf.why = DS_REACH_WHY_TARGET_UNFIT;
 	rf.target = addr("fe80::1");
-	rf.kind = DS_KIND_LINK_LOCAL;
+	rf.block = DS_KIND_LINK_LOCAL;
 	assert_refusal(&rf,
 	    "link-local (fe80::/10): it cannot be reached from another link");
 	rf.why = DS_REACH_WHY_CLAIMED_ELSEWHERE;
@@ -186,6 +225,89 @@ test_refusals(void **state)
 	rf.why = DS_REACH_WHY_BUSY_CHECK;
 	rf.family = AF_INET;
 	assert_refusal(&rf, "an IPv4 check from 192.0.2.7 is running already");
+}
+
+/* What failed on the agent's side, and its flow, in its words. */
+static void
+test_agent_words(void **state)
+{
+	struct ds_reach_fault f;
+	struct ds_reach_agent_event ev;
+	char buf[512];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.what = DS_REACH_FAIL_LISTEN;
+	f.err = -EADDRINUSE;
+	assert_int_equal(
+	    ds_endpoint_parse("[2001:db8::1]:8080", 18, 0, &f.ep, NULL), 0);
+	f.step = "bind";
+	reach_fault_text(&f, NULL, NULL, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "cannot listen on [2001:db8::1]:8080: bind: "
+	    "Address already in use");
+	f.step = NULL;
+	reach_fault_text(&f, NULL, NULL, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "cannot listen on [2001:db8::1]:8080: "
+	    "Address already in use");
+	memset(&f, 0, sizeof(f));
+	f.what = DS_REACH_FAIL_NOT_CHECKER;
+	reach_fault_text(&f, "example.net", NULL, buf, sizeof(buf));
+	assert_string_equal(
+	    buf, "example.net did not greet like a reach checker");
+	f.what = DS_REACH_FAIL_VERSION;
+	f.n = 3;
+	f.of = DS_REACH_VERSION;
+	reach_fault_text(&f, NULL, NULL, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "the checker speaks reach protocol version 3, "
+	    "this agent speaks 2");
+	f.what = DS_REACH_FAIL_OUT_OF_TURN;
+	reach_fault_text(&f, NULL, "RESULT reachable 1/1", buf, sizeof(buf));
+	assert_string_equal(
+	    buf, "the checker sent a line out of turn: RESULT reachable 1/1");
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DS_REACH_AG_CONTROL;
+	assert_int_equal(
+	    ds_endpoint_parse("192.0.2.1:4646", 14, 0, &ev.peer, NULL), 0);
+	assert_int_equal(
+	    ds_endpoint_parse("192.0.2.7:50000", 15, 0, &ev.local, NULL), 0);
+	ev.connect_us = 1250;
+	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "control connection to 192.0.2.1:4646 over "
+	    "IPv4, from 192.0.2.7:50000, in 1.2 ms");
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DS_REACH_AG_ATTEMPT;
+	ev.number = 2;
+	ev.outcome = DS_REACH_PROHIBITED;
+	ev.ms = 1003;
+	ev.err = -EACCES;
+	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
+	assert_string_equal(
+	    buf, "attempt 2: prohibited after 1003 ms (Permission denied)");
+	ev.kind = DS_REACH_AG_RETURNED;
+	ev.n = 1;
+	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "returned 1 token");
+	ev.port_only = true;
+	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "port only: no tokens to return");
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DS_REACH_AG_UNRESOLVED;
+	ev.family = AF_INET;
+	reach_agent_event_text(&ev, "example.net", buf, sizeof(buf));
+	assert_string_equal(
+	    buf, "no usable IPv4 address for example.net (no route)");
+	memset(&f, 0, sizeof(f));
+	f.what = DS_REACH_FAIL_TIMEOUT;
+	f.n = 30000;
+	ev.kind = DS_REACH_AG_FAILED;
+	ev.fault = &f;
+	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "failed: no complete report within 30000 ms");
 }
 
 static void
@@ -292,36 +414,6 @@ test_unfit(void **state)
 /* --- The diagnosis ----------------------------------------------------------
  */
 
-static struct ds_reach_report
-report(const char *ep, bool port_only, unsigned count, ...)
-{
-	struct ds_reach_report r;
-	va_list ap;
-
-	memset(&r, 0, sizeof(r));
-	assert_int_equal(
-	    ds_endpoint_parse(ep, strlen(ep), 0, &r.target, NULL), 0);
-	r.port_only = port_only;
-	r.count = count;
-	va_start(ap, count);
-	for (unsigned i = 0; i < count; i++) {
-		r.attempts[i].outcome = va_arg(ap, enum ds_reach_outcome);
-		r.attempts[i].err = va_arg(ap, int);
-		if (r.attempts[i].outcome == DS_REACH_DELIVERED ||
-		    r.attempts[i].outcome == DS_REACH_CONNECTED)
-			r.delivered++;
-	}
-	va_end(ap);
-	r.verdict = r.delivered == count ? DS_REACH_REACHABLE
-	    : r.delivered                ? DS_REACH_PARTIAL
-	                                 : DS_REACH_UNREACHABLE;
-	/* The agent saw every connection whose token came back. */
-	r.n_seen = r.delivered;
-	for (unsigned i = 0; i < r.n_seen; i++)
-		r.seen[i].token_ok = true;
-	return r;
-}
-
 /* The report's findings in words, as the program says them. */
 static int
 diagnose(const struct ds_reach_report *r, char *buf, size_t size)
@@ -330,7 +422,8 @@ diagnose(const struct ds_reach_report *r, char *buf, size_t size)
 	int n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
 
 	assert_true(n > 0 && n <= DS_REACH_FINDINGS_MAX);
-	return reach_diagnosis_text(r, f, (size_t)n, buf, size);
+	return reach_diagnosis_text(
+	    r, "checker.example", f, (size_t)n, buf, size);
 }
 
 /* The diagnosis contains every phrase (NULL-terminated list), and not the
@@ -501,13 +594,23 @@ test_diagnose_refusals(void **state)
 	assert_diag(&r, "could not run", ds_strerror(r.err),
 	    "control connection to the checker", "4646", NULL, NULL);
 
+	/* ... with what failed: the server as the user named it. */
+	r.fault.what = DS_REACH_FAIL_CONNECT;
+	r.fault.err = -ECONNREFUSED;
+	r.fault.n = 4646;
+	assert_diag(&r,
+	    "could not run: Connection refused.\ncontrol connection to "
+	    "checker.example port 4646: Connection refused\nThe control",
+	    NULL, NULL);
+
 	/* An unfit address, refused before testing: the agent's reason is
 	 * the diagnosis, with no talk of a listener (port-only has none). */
 	r = report("[fe80::1]:22", true, 0);
 	r.err = -EADDRNOTAVAIL;
-	snprintf(r.err_text, sizeof(r.err_text),
-	    "fe80::1: link-local (fe80::/10): it cannot be reached from "
-	    "another link");
+	r.fault.what = DS_REACH_FAIL_UNFIT;
+	r.fault.err = -EADDRNOTAVAIL;
+	r.fault.addr = r.target.addr;
+	r.fault.block = DS_KIND_LINK_LOCAL;
 	assert_diag(
 	    &r, "could not run", "link-local (fe80::/10)", NULL, "listener");
 	r.port_only = false;
@@ -528,6 +631,7 @@ main(void)
 	    cmocka_unit_test(test_every_value),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_agent_words),
 	    cmocka_unit_test(test_unfit),
 	    cmocka_unit_test(test_diagnose_ok),
 	    cmocka_unit_test(test_diagnose_failures),

@@ -20,6 +20,7 @@
 #include "dualstack/error.h"
 #include "dualstack/reach.h"
 #include "reach-int.h"
+#include "reach-report.h"
 
 #define T1 "0123456789abcdef0123456789abcdef"
 #define T2 "ffffffffffffffffffffffffffffffff"
@@ -837,41 +838,6 @@ test_fitness(void **state)
 /* --- Findings ------------------------------------------------------------- */
 
 /*
- * A report of count attempts, each an outcome and an err (varargs);
- * the verdict and delivered follow, and the agent saw every connection
- * whose token came back.
- */
-static struct ds_reach_report
-report(const char *ep, bool port_only, unsigned count, ...)
-{
-	struct ds_reach_report r;
-	va_list ap;
-
-	memset(&r, 0, sizeof(r));
-	if (ep)
-		assert_int_equal(
-		    ds_endpoint_parse(ep, strlen(ep), 0, &r.target, NULL), 0);
-	r.port_only = port_only;
-	r.count = count;
-	va_start(ap, count);
-	for (unsigned i = 0; i < count; i++) {
-		r.attempts[i].outcome = va_arg(ap, enum ds_reach_outcome);
-		r.attempts[i].err = va_arg(ap, int);
-		if (r.attempts[i].outcome == DS_REACH_DELIVERED ||
-		    r.attempts[i].outcome == DS_REACH_CONNECTED)
-			r.delivered++;
-	}
-	va_end(ap);
-	r.verdict = r.delivered == count ? DS_REACH_REACHABLE
-	    : r.delivered                ? DS_REACH_PARTIAL
-	                                 : DS_REACH_UNREACHABLE;
-	r.n_seen = r.delivered;
-	for (unsigned i = 0; i < r.n_seen; i++)
-		r.seen[i].token_ok = true;
-	return r;
-}
-
-/*
  * The findings of r have exactly these codes, in this order (a list
  * ending in 0); each has tokens for its code and severity and r's target
  * as its subject. Returns how many; they are in f.
@@ -1068,6 +1034,12 @@ test_findings_not_run(void **state)
 	assert_int_equal(
 	    ds_finding_get(&f[0], DS_EVK_ERRNO)->v.err, ECONNREFUSED);
 	assert_false(ds_finding_bool(&f[0], DS_EVK_PORT_ONLY));
+	assert_null(ds_finding_get(&f[0], DS_EVK_CODE));
+	/* ... with what failed, by its name. */
+	r.fault.what = DS_REACH_FAIL_CONNECT;
+	assert_codes(&r, f, DS_FIND_REACH_NOT_RUN, 0);
+	assert_string_equal(
+	    ds_finding_get(&f[0], DS_EVK_CODE)->v.token, "connect");
 
 	/* The count is all there is: ret may be short, or NULL. */
 	r = report("[2001:db8::1]:40123", false, 4, DS_REACH_DELIVERED, 0,
