@@ -20,6 +20,15 @@
 void ds__relay_ctx_fail_splice(
     struct ds_relay_ctx *ctx, uint32_t reads, uint32_t writes);
 
+/* How long a destination may leave a pipe untouched before it goes back
+ * to the pool (0: the default, a second), so that tests need not wait. */
+void ds__relay_ctx_stall_ms(struct ds_relay_ctx *ctx, uint32_t ms);
+
+/* Pipes open on ctx, lent or spare, and of those (ret_spare, may be
+ * NULL) the spare ones in its pool. */
+uint32_t ds__relay_ctx_pipes(
+    const struct ds_relay_ctx *ctx, uint32_t *ret_spare);
+
 /* Close a socket with an RST (SO_LINGER {1, 0}): nothing queued is
  * sent, and no TIME_WAIT stays behind. */
 void ds__close_rst(int fd);

@@ -36,6 +36,23 @@
  * of it through the buffer before any more is read from the socket, so
  * nothing is lost or reordered.
  *
+ * Pipes are descriptors, two each, and a peer that never reads would
+ * otherwise keep one for as long as its connection lasts. So the context
+ * can cap the pipes open at once (pipe_max, lent and spare together): a
+ * direction that finds none free moves through its buffer for the
+ * moment, and asks again with the next read that fills the buffer
+ * (pipe_get() is then a comparison, no system call). And a direction
+ * whose destination has taken nothing from its pipe for STALL_MS is
+ * stalled: the pipe's bytes are read(2) into a buffer, the pipe goes back
+ * to the pool, and the direction goes on through the buffer, as after a
+ * fallback but not for good. Stalls are found without a system call on
+ * the way: the EAGAIN that leaves bytes in a pipe puts the direction at
+ * the tail of the context's stall list, stamped with the loop's time,
+ * and the next byte spliced out takes it off; the list is thus in time
+ * order, and one context timer takes from its head what has waited
+ * STALL_MS. A fast stream that meets a full socket is on the list for
+ * the moment between the EAGAIN and the next EPOLLOUT.
+ *
  * End of stream from a source becomes shutdown(SHUT_WR) on the
  * destination once the direction holds nothing, and the other direction
  * goes on: TCP's half-closed connection (RFC 9293 section 3.6.1; OpenBSD
@@ -55,8 +72,8 @@
  * timer callback call the user's callback directly, as the last thing
  * done there, since the relay may be freed by it.
  *
- * Cost of an idle relay (x86-64, glibc): ds_relay_sizeof() is 384 bytes,
- * struct ds_relay 216 plus two ds_io of 56 and a ds_timer of 56 (malloc
+ * Cost of an idle relay (x86-64, glibc): ds_relay_sizeof() is 448 bytes,
+ * struct ds_relay 280 plus two ds_io of 56 and a ds_timer of 56 (malloc
  * adds 8 to 16 bytes of header per block), plus the loop's bookkeeping: a
  * 24-byte slot in its timer heap and two 8-byte pointers in its fd
  * table. The bytes to send first are a separate block, freed once sent.
@@ -95,6 +112,16 @@
 
 #define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 
+/*
+ * How long a destination may leave a direction's pipe untouched before
+ * the pipe goes back to the pool. Far longer than the gap between two
+ * EPOLLOUTs of any peer that reads (a slow reader still takes a few KiB
+ * every round trip, and round trips on the paths a proxy serves are well
+ * under a second), and short enough that peers that never read give
+ * their pipes back before the pool runs dry for the others.
+ */
+#define STALL_MS 1000u
+
 struct ds_relay_ctx {
 	struct ds_loop *loop;
 	struct ds_relay *relays; /* every relay not yet freed */
@@ -104,11 +131,18 @@ struct ds_relay_ctx {
 	uint32_t pipe_set;  /* F_SETPIPE_SZ, 0 for the default */
 	uint32_t buffer_size;
 	uint32_t pool_max;
+	uint32_t pipe_max;   /* pipes open at most, lent or spare; 0: any */
+	uint32_t pipes_open; /* lent or spare */
+	uint32_t stall_ms;   /* STALL_MS, or ds__relay_ctx_stall_ms() */
 	bool no_splice;
 	uint32_t fail_in, fail_out; /* ds__relay_ctx_fail_splice() */
 	uint32_t npipes, nbufs;
 	int (*pipes)[2];
 	char **bufs;
+	/* Directions whose destination left bytes in their pipe, oldest
+	 * first, and the timer that takes back their pipes. */
+	struct dir *stall_head, *stall_tail;
+	struct ds_timer *stall_timer;
 };
 
 /* One direction: from side i to side !i (dir[0] is A to B). */
@@ -118,10 +152,16 @@ struct dir {
 	uint32_t head, tail; /* buf[head..tail) is still to be written */
 	bool use_buf;        /* moving through the buffer now */
 	bool can_splice;     /* not no_splice, not fallen back */
-	uint64_t buf_moved;  /* bytes read into the buffer, up to the switch */
 	bool eof;            /* the source's FIN has been read */
 	bool shut;           /* passed on: shutdown(destination, SHUT_WR) */
-	char *buf;           /* borrowed buffer, NULL when none */
+	bool big;            /* buf is larger than a pooled one (stall()) */
+	bool stalled;        /* on the context's stall list */
+	/* ds_loop_now() when it stalled, modulo 2^32 (49 days): only the
+	 * difference to now is used, and no stall is that long. */
+	uint32_t stall_since;
+	uint64_t buf_moved; /* bytes read into the buffer, up to the switch */
+	char *buf;          /* borrowed buffer, NULL when none */
+	struct dir *sprev, *snext; /* the stall list */
 };
 
 /* The bytes to send to B first, while some are left. */
@@ -171,6 +211,10 @@ ds_relay_end_name(enum ds_relay_end e)
 
 /* --- The pool -------------------------------------------------------------*/
 
+/*
+ * A pipe from the pool, or a new one. Returns 0, -EAGAIN when pipe_max
+ * pipes are open already (without a system call), or pipe2()'s -errno.
+ */
 static int
 pipe_get(struct ds_relay_ctx *ctx, int p[2])
 {
@@ -182,10 +226,13 @@ pipe_get(struct ds_relay_ctx *ctx, int p[2])
 		p[1] = ctx->pipes[ctx->npipes][1];
 		return 0;
 	}
+	if (ctx->pipe_max && ctx->pipes_open >= ctx->pipe_max)
+		return -EAGAIN;
 	/* Into a local array: p stays {-1, -1} on failure whatever the
 	 * system call wrote. */
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -errno;
+	ctx->pipes_open++;
 	p[0] = fds[0];
 	p[1] = fds[1];
 	/* Best effort: above /proc/sys/fs/pipe-max-size, or past the user's
@@ -196,6 +243,15 @@ pipe_get(struct ds_relay_ctx *ctx, int p[2])
 	return 0;
 }
 
+static void
+pipe_close(struct ds_relay_ctx *ctx, int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+	p[0] = p[1] = -1;
+	ctx->pipes_open--;
+}
+
 /* Give back an empty pipe (or close it when the pool is full). */
 static void
 pipe_put(struct ds_relay_ctx *ctx, int p[2])
@@ -204,11 +260,10 @@ pipe_put(struct ds_relay_ctx *ctx, int p[2])
 		ctx->pipes[ctx->npipes][0] = p[0];
 		ctx->pipes[ctx->npipes][1] = p[1];
 		ctx->npipes++;
+		p[0] = p[1] = -1;
 	} else {
-		close(p[0]);
-		close(p[1]);
+		pipe_close(ctx, p);
 	}
-	p[0] = p[1] = -1;
 }
 
 static char *
@@ -228,6 +283,121 @@ buf_put(struct ds_relay_ctx *ctx, char *b)
 		free(b);
 }
 
+/* Give back a direction's buffer; bytes still in it are dropped. A big
+ * one (stall()) is freed: the pool holds buffers of one size. */
+static void
+dir_buf_put(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	if (d->big)
+		free(d->buf);
+	else
+		buf_put(ctx, d->buf);
+	d->buf = NULL;
+	d->big = false;
+	d->head = d->tail = 0;
+}
+
+/* --- Stalls ---------------------------------------------------------------*/
+
+/* The destination left bytes in d's pipe: on to the stall list, unless
+ * it is there already (since an earlier EAGAIN with nothing moved). */
+static void
+stall_begin(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	if (d->stalled)
+		return;
+	d->stalled = true;
+	d->stall_since = (uint32_t)ds_loop_now(ctx->loop);
+	d->snext = NULL;
+	d->sprev = ctx->stall_tail;
+	if (ctx->stall_tail)
+		ctx->stall_tail->snext = d;
+	else
+		ctx->stall_head = d;
+	ctx->stall_tail = d;
+	if (!ds_timer_is_active(ctx->stall_timer))
+		ds_timer_start(ctx->stall_timer, ctx->stall_ms);
+}
+
+static void
+stall_end(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	if (!d->stalled)
+		return;
+	if (d->sprev)
+		d->sprev->snext = d->snext;
+	else
+		ctx->stall_head = d->snext;
+	if (d->snext)
+		d->snext->sprev = d->sprev;
+	else
+		ctx->stall_tail = d->sprev;
+	d->sprev = d->snext = NULL;
+	d->stalled = false;
+}
+
+/*
+ * Direction d has held bytes in its pipe for stall_ms without its
+ * destination taking any: read them into a buffer (one sized to fit when
+ * the pipe holds more than a pooled buffer, which --pipe-size allows),
+ * give the pipe back, and go on through the buffer. The bytes in the
+ * pipe were read from the source after everything the buffer held, and
+ * the buffer is empty while a direction splices, so the order stays.
+ * Without the memory the pipe stays, until the next stall. Should the
+ * read take less than all, what is left comes out of the pipe through
+ * the buffer first, as after a fallback, and the pipe goes back once
+ * empty.
+ */
+static void
+stall(struct ds_relay_ctx *ctx, struct dir *d)
+{
+	bool big = d->in_pipe > ctx->buffer_size;
+	ssize_t n;
+
+	if (d->use_buf || d->in_pipe == 0 || d->head != d->tail)
+		return;
+	if (d->buf && (big || d->big))
+		dir_buf_put(ctx, d);
+	if (!d->buf) {
+		d->buf = big ? malloc(d->in_pipe) : buf_get(ctx);
+		if (!d->buf)
+			return;
+		d->big = big;
+	}
+	do
+		n = read(d->pipe[0], d->buf, d->in_pipe);
+	while (n == -1 && errno == EINTR);
+	d->use_buf = true;
+	/* Splice again once it moves bulk data again. */
+	d->buf_moved = 0;
+	if (n <= 0)
+		return; /* not seen on a pipe that holds bytes; see above */
+	d->head = 0;
+	d->tail = (uint32_t)n;
+	d->in_pipe -= (uint32_t)n;
+	if (d->in_pipe == 0)
+		pipe_put(ctx, d->pipe);
+}
+
+static void
+on_stall_timer(struct ds_timer *t, void *userdata)
+{
+	struct ds_relay_ctx *ctx = userdata;
+	uint32_t now = (uint32_t)ds_loop_now(ctx->loop);
+	struct dir *d;
+
+	while ((d = ctx->stall_head)) {
+		uint32_t waited = now - d->stall_since;
+
+		if (waited < ctx->stall_ms) {
+			ds_timer_start(t, ctx->stall_ms - waited);
+			return;
+		}
+		stall_end(ctx, d);
+		stall(ctx, d);
+	}
+}
+
 /* --- Ending ---------------------------------------------------------------*/
 
 static bool
@@ -240,21 +410,17 @@ pending(const struct dir *d)
 static void
 dir_release(struct ds_relay_ctx *ctx, struct dir *d)
 {
+	stall_end(ctx, d);
 	if (d->pipe[0] != -1) {
 		if (d->in_pipe > 0) {
-			close(d->pipe[0]);
-			close(d->pipe[1]);
-			d->pipe[0] = d->pipe[1] = -1;
+			pipe_close(ctx, d->pipe);
 			d->in_pipe = 0;
 		} else {
 			pipe_put(ctx, d->pipe);
 		}
 	}
-	if (d->buf) {
-		buf_put(ctx, d->buf);
-		d->buf = NULL;
-		d->head = d->tail = 0;
-	}
+	if (d->buf)
+		dir_buf_put(ctx, d);
 }
 
 void
@@ -390,6 +556,8 @@ flush(struct ds_relay *r, int i)
 			*count += (uint64_t)n;
 			r->st.spliced = true;
 			moved(r);
+			if (d->stalled)
+				stall_end(r->ctx, d);
 			continue;
 		}
 		if (n == 0) {
@@ -399,11 +567,14 @@ flush(struct ds_relay *r, int i)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN)
+		if (errno == EAGAIN) {
+			stall_begin(r->ctx, d);
 			return 0;
+		}
 		if (errno == EINVAL) {
 			/* This destination takes no splice: the bytes in the
 			 * pipe go out through the buffer below. */
+			stall_end(r->ctx, d);
 			d->use_buf = true;
 			d->can_splice = false;
 			r->st.fallback = true;
@@ -487,21 +658,29 @@ fill(struct ds_relay *r, int i)
 	ssize_t n;
 	int rc;
 
-	/* Bulk data: on to splice(2), with the buffer empty (it is: fill()
-	 * runs only when the direction holds nothing). */
-	if (d->use_buf && d->can_splice && d->buf_moved >= bulk_bytes(r->ctx)) {
-		d->use_buf = false;
-		if (d->buf) {
-			buf_put(r->ctx, d->buf);
-			d->buf = NULL;
-			d->head = d->tail = 0;
-		}
-	}
-	if (!d->use_buf && d->pipe[0] == -1) {
+	/*
+	 * Bulk data: on to splice(2), with the buffer empty (it is: fill()
+	 * runs only when the direction holds nothing), if a pipe can be had.
+	 * A direction splicing gave its pipe back when it last held nothing
+	 * and takes one again here.
+	 */
+	if (d->pipe[0] == -1 &&
+	    (d->use_buf ? d->can_splice && d->buf_moved >= bulk_bytes(r->ctx)
+	                : true)) {
 		rc = pipe_get(r->ctx, d->pipe);
-		if (rc == -EMFILE || rc == -ENFILE) {
+		if (rc == 0) {
+			d->use_buf = false;
+			if (d->buf)
+				dir_buf_put(r->ctx, d);
+		} else if (rc == -EAGAIN) {
+			/* The context's pipes are all out: the buffer for
+			 * now, and ask again at the next bulk read. */
+			d->use_buf = true;
+			d->buf_moved = 0;
+			r->st.fallback = true;
+		} else if (rc == -EMFILE || rc == -ENFILE) {
 			fall_back(r, d);
-		} else if (rc < 0) {
+		} else {
 			fail(r, rc);
 			return -1;
 		}
@@ -568,11 +747,8 @@ dir_idle(struct ds_relay_ctx *ctx, struct dir *d)
 {
 	if (d->pipe[0] != -1 && d->in_pipe == 0)
 		pipe_put(ctx, d->pipe);
-	if (d->buf && d->head == d->tail) {
-		buf_put(ctx, d->buf);
-		d->buf = NULL;
-		d->head = d->tail = 0;
-	}
+	if (d->buf && d->head == d->tail)
+		dir_buf_put(ctx, d);
 }
 
 /* The sockets' pending error, after EPOLLERR. */
@@ -750,6 +926,7 @@ ds_relay_ctx_new(struct ds_loop *loop, const struct ds_relay_opts *opts,
 {
 	struct ds_relay_opts o = {0};
 	struct ds_relay_ctx *ctx;
+	int rc;
 
 	if (!loop || !ret)
 		return -EINVAL;
@@ -770,6 +947,8 @@ ds_relay_ctx_new(struct ds_loop *loop, const struct ds_relay_opts *opts,
 	ctx->pipe_size = o.pipe_size ? o.pipe_size : DEFAULT_SIZE;
 	ctx->buffer_size = o.buffer_size ? o.buffer_size : DEFAULT_SIZE;
 	ctx->pool_max = o.pool_max ? o.pool_max : DEFAULT_POOL;
+	ctx->pipe_max = o.pipe_max;
+	ctx->stall_ms = STALL_MS;
 	ctx->pipes = calloc(ctx->pool_max, sizeof(*ctx->pipes));
 	ctx->bufs = calloc(ctx->pool_max, sizeof(*ctx->bufs));
 	if (!ctx->pipes || !ctx->bufs) {
@@ -777,6 +956,13 @@ ds_relay_ctx_new(struct ds_loop *loop, const struct ds_relay_opts *opts,
 		free(ctx->bufs);
 		free(ctx);
 		return -ENOMEM;
+	}
+	rc = ds_timer_new(loop, on_stall_timer, ctx, &ctx->stall_timer);
+	if (rc < 0) {
+		free(ctx->pipes);
+		free(ctx->bufs);
+		free(ctx);
+		return rc;
 	}
 	*ret = ctx;
 	return 0;
@@ -789,6 +975,7 @@ ds_relay_ctx_free(struct ds_relay_ctx *ctx)
 		return NULL;
 	while (ctx->relays)
 		ds_relay_free(ctx->relays);
+	ds_timer_free(ctx->stall_timer);
 	for (uint32_t i = 0; i < ctx->npipes; i++) {
 		close(ctx->pipes[i][0]);
 		close(ctx->pipes[i][1]);
@@ -947,6 +1134,20 @@ ds__relay_ctx_fail_splice(
 {
 	ctx->fail_in = reads;
 	ctx->fail_out = writes;
+}
+
+void
+ds__relay_ctx_stall_ms(struct ds_relay_ctx *ctx, uint32_t ms)
+{
+	ctx->stall_ms = ms ? ms : STALL_MS;
+}
+
+uint32_t
+ds__relay_ctx_pipes(const struct ds_relay_ctx *ctx, uint32_t *ret_spare)
+{
+	if (ret_spare)
+		*ret_spare = ctx->npipes;
+	return ctx->pipes_open;
 }
 
 size_t

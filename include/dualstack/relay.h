@@ -15,7 +15,9 @@
  *   (a read fills the buffer, or four buffers' worth have passed). If a
  *   pipe cannot be had (EMFILE, ENFILE) or splice refuses the
  *   descriptors (EINVAL), that direction stays with buffers for the rest
- *   of the relay; no byte is lost or reordered in either switch.
+ *   of the relay; when the context's pipe_max pipes are all out, it
+ *   uses buffers until one is free. No byte is lost or reordered in any
+ *   switch.
  * - Exact half-close: end of stream from A (a FIN) is passed on to B as
  *   shutdown(B, SHUT_WR) once everything A sent before it has been
  *   written to B; B to A keeps flowing until B ends too. The relay is
@@ -33,6 +35,13 @@
  *   in flight, so an idle relay holds no pipe, no buffer and no
  *   descriptor besides its two sockets: just struct ds_relay, two io
  *   watches and one timer (ds_relay_sizeof() says how many bytes).
+ * - A stalled relay holds no pipe either: a direction whose destination
+ *   has taken nothing from its pipe for a second reads the pipe's bytes
+ *   into a buffer, gives the pipe back and goes on with buffers (and
+ *   with splice again once the destination reads and bulk data flows).
+ *   So a peer that never reads costs its two sockets and at most a
+ *   buffer, never a pipe, and with pipe_max the pipes open at once are
+ *   bounded whatever the peers do.
  * - The idle timeout restarts on any byte in either direction; it costs
  *   no timer operation per byte (the deadline is checked when the timer
  *   fires, and moved then).
@@ -72,6 +81,10 @@ struct ds_relay_opts {
 	uint32_t buffer_size;
 	/* Spare pipes and buffers kept for reuse (0: 64 of each). */
 	uint32_t pool_max;
+	/* Pipes open at once, lent or spare, at most (0: no limit); each
+	 * is two descriptors. A direction that finds none free moves its
+	 * bulk data through a buffer until one is. */
+	uint32_t pipe_max;
 };
 
 /* How a relay ended. A is the first socket given, B the second. */

@@ -6,7 +6,8 @@
  * from a read, from a write and after a half-close; backpressure from a
  * peer that stops reading; the idle timeout; ds_relay_close(); freeing
  * from the callback; ds_relay_ctx_free() with relays running; the pool of
- * pipes; and the fallback to buffers when no pipe can be had.
+ * pipes; pipe_max, and a stalled direction's pipe going back to the pool;
+ * and the fallback to buffers when no pipe can be had.
  *
  * The test is one thread: the two peers' sockets are non-blocking and
  * are served between iterations of the relay's loop. Every case counts
@@ -1085,6 +1086,170 @@ test_pool(void **state)
 	assert_int_equal(pipes, pipes0);
 }
 
+/* Pipes lent out now by ctx (open, less the spare ones). */
+static uint32_t
+pipes_lent(struct ds_relay_ctx *ctx)
+{
+	uint32_t spare, open = ds__relay_ctx_pipes(ctx, &spare);
+
+	return open - spare;
+}
+
+/*
+ * A floods through e's relay, B never reads, until nothing has moved for
+ * 100 ms; the relay has spliced, and held the context's one pipe.
+ */
+static void
+flood_unread(struct env *e, struct stream *s)
+{
+	int small = 65536;
+	uint64_t stuck, end, sent = 0;
+	bool lent = false;
+
+	assert_int_equal(
+	    setsockopt(e->tb, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	end = now_ms() + 20000;
+	stuck = now_ms();
+	while (now_ms() < end && now_ms() - stuck < 100) {
+		stream_send(s, e->ta, false);
+		if (s->sent != sent) {
+			sent = s->sent;
+			stuck = now_ms();
+		}
+		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
+		if (pipes_lent(e->ctx) == 1)
+			lent = true;
+		assert_true(ds_loop_run_once(e->loop, 2) >= 0);
+	}
+	assert_true(s->sent < s->total);
+	assert_true(ds_relay_stats(e->r)->spliced);
+	assert_true(lent);
+}
+
+/* A second relay on e's context: 2 MiB from its A to its B, then both
+ * shut; every byte through, never more than one pipe open. Its stats. */
+static struct ds_relay_stats
+second_relay(struct env *e)
+{
+	struct stream s = {.total = 2 * MIB, .seed = 12};
+	struct env e2;
+	bool b_shut = false;
+	uint64_t end = now_ms() + 30000;
+
+	memset(&e2, 0, sizeof(e2));
+	tcp_pair(AF_INET, &e2.ta, &e2.ra);
+	tcp_pair(AF_INET, &e2.tb, &e2.rb);
+	assert_int_equal(
+	    ds_relay_new(e->ctx, e2.ra, e2.rb, NULL, 0, on_done, &e2, &e2.r),
+	    0);
+	while (!e2.called && now_ms() < end) {
+		stream_send(&s, e2.ta, true);
+		assert_int_equal(stream_recv(&s, e2.tb), 0);
+		if (s.got_eof && !b_shut) {
+			assert_int_equal(shutdown(e2.tb, SHUT_WR), 0);
+			b_shut = true;
+		}
+		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
+		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+	}
+	assert_int_equal(e2.called, 1);
+	assert_false(s.bad);
+	assert_int_equal(s.got, s.total);
+	assert_int_equal(e2.st.a_to_b, s.total);
+	e2.r = ds_relay_free(e2.r);
+	close(e2.ta);
+	close(e2.tb);
+	return e2.st;
+}
+
+/* B reads again: the rest of s flows, in order, none lost. */
+static void
+drain_unread(struct env *e, struct stream *s)
+{
+	uint64_t end = now_ms() + 60000;
+
+	while (!s->got_eof && now_ms() < end) {
+		stream_send(s, e->ta, true);
+		assert_int_equal(stream_recv(s, e->tb), 0);
+		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
+		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+	}
+	assert_true(s->got_eof);
+	assert_false(s->bad);
+	assert_int_equal(s->got, s->total);
+	assert_int_equal(ds_relay_stats(e->r)->a_to_b, s->total);
+}
+
+/*
+ * A destination that stops reading: its direction's pipe goes back to the
+ * pool once the stall has lasted, another relay splices with it (the
+ * context has one pipe in all), and when the destination reads again
+ * every byte comes out in order -- those that were in the pipe first,
+ * through a buffer. With 4 KiB buffers the pipe holds more than one, and
+ * its bytes go into a buffer sized to fit.
+ */
+static void
+stall_case(uint32_t buffer_size)
+{
+	struct ds_relay_opts o = {.pipe_max = 1, .buffer_size = buffer_size};
+	struct stream s = {.total = 16 * MIB, .seed = 11};
+	struct ds_relay_stats st;
+	struct env e;
+	uint64_t stuck;
+
+	env_open(&e, AF_INET, &o, NULL, 0);
+	ds__relay_ctx_stall_ms(e.ctx, 300);
+	flood_unread(&e, &s);
+	/* The stall lasts: the pipe comes back, nothing else moves. */
+	stuck = ds_relay_stats(e.r)->a_to_b;
+	spin(&e, 600, false);
+	assert_int_equal(pipes_lent(e.ctx), 0);
+	assert_int_equal(ds__relay_ctx_pipes(e.ctx, NULL), 1);
+	assert_int_equal(ds_relay_stats(e.r)->a_to_b, stuck);
+	/* Another relay on the context splices with that pipe. */
+	st = second_relay(&e);
+	assert_true(st.spliced);
+	assert_false(st.fallback);
+
+	drain_unread(&e, &s);
+	env_close(&e);
+}
+
+static void
+test_stall(void **state)
+{
+	(void)state;
+	stall_case(0);
+	stall_case(4096);
+}
+
+/*
+ * pipe_max: while the context's one pipe is out (held by a relay whose
+ * destination does not read, before the stall has lasted), another
+ * relay moves its bulk data through buffers, byte-exact, and no second
+ * pipe is opened.
+ */
+static void
+test_pipe_max(void **state)
+{
+	struct ds_relay_opts o = {.pipe_max = 1};
+	struct stream s = {.total = 16 * MIB, .seed = 13};
+	struct ds_relay_stats st;
+	struct env e;
+
+	(void)state;
+	env_open(&e, AF_INET, &o, NULL, 0);
+	ds__relay_ctx_stall_ms(e.ctx, 60000);
+	flood_unread(&e, &s);
+	assert_int_equal(pipes_lent(e.ctx), 1);
+	st = second_relay(&e);
+	assert_false(st.spliced);
+	assert_true(st.fallback);
+	assert_int_equal(pipes_lent(e.ctx), 1);
+	drain_unread(&e, &s);
+	env_close(&e);
+}
+
 /* Both ways at once until both streams are through and the relay over. */
 static void
 exchange(struct env *e, struct stream *ab, struct stream *ba)
@@ -1287,6 +1452,8 @@ main(void)
 	    T(test_ctx_free_running),
 	    T(test_small_uses_buffers),
 	    T(test_pool),
+	    T(test_stall),
+	    T(test_pipe_max),
 	    T(test_fallback),
 	    T(test_splice_einval),
 	};
