@@ -82,6 +82,7 @@ static const char *const close_names[] = {
     [DS_PROXY_UNREACHABLE] = "backend-unreachable",
     [DS_PROXY_SHUTDOWN] = "shutdown",
     [DS_PROXY_ERROR] = "error",
+    [DS_PROXY_BUSY] = "busy",
 };
 
 #define NCLOSE (sizeof(close_names) / sizeof(close_names[0]))
@@ -180,6 +181,9 @@ struct ds_proxy {
 	bool accept_proxy;
 	const struct ds_acl *trusted, *acl;
 	uint32_t max_conns, max_per_client;
+	uint32_t hard_max;
+	bool busy;             /* a client was reset for hard_max */
+	uint64_t busy_refused; /* since then */
 	double rate;
 	double burst;
 	unsigned prefix6, prefix4;
@@ -297,6 +301,34 @@ emit(struct ds_proxy *p, const char *name, const struct backend *be,
 	    .hold_ms = hold_ms,
 	};
 
+	if (p->on_event)
+		p->on_event(p, &ev, p->userdata);
+}
+
+/* "busy" or "busy-over" (see proxy.h). */
+static void
+emit_busy(struct ds_proxy *p, bool over)
+{
+	char text[256];
+	struct ds_proxy_event ev = {
+	    .name = over ? "busy-over" : "busy",
+	    .text = text,
+	    .detail = text,
+	    .active = p->st.active,
+	    .limit = p->hard_max,
+	    .refused = p->busy_refused,
+	};
+
+	if (over)
+		snprintf(text, sizeof(text),
+		    "%zu connections open: accepting again (%llu clients "
+		    "reset)",
+		    p->st.active, (unsigned long long)p->busy_refused);
+	else
+		snprintf(text, sizeof(text),
+		    "%zu connections open, the most allowed: new clients are "
+		    "reset",
+		    p->st.active);
 	if (p->on_event)
 		p->on_event(p, &ev, p->userdata);
 }
@@ -611,7 +643,18 @@ conn_unlink(struct ds_proxy *p, struct conn *c)
 	p->st.active--;
 }
 
-/* After a connection is gone: max_conns, and the end of a drain. */
+/* Open connections at which "busy" is over: seven eighths of hard_max,
+ * at least one fewer (see proxy.h). */
+static size_t
+busy_over_at(const struct ds_proxy *p)
+{
+	uint32_t step = p->hard_max / 8;
+
+	return p->hard_max - (step ? step : 1);
+}
+
+/* After a connection is gone: max_conns, hard_max_conns, and the end of
+ * a drain. */
 static void
 after_conn(struct ds_proxy *p)
 {
@@ -620,6 +663,12 @@ after_conn(struct ds_proxy *p)
 	if (p->paused && !p->draining &&
 	    (!p->max_conns || p->st.active < p->max_conns))
 		resume_all(p);
+	/* A drain closed the listeners: nobody is accepted again. */
+	if (p->busy && (p->draining || p->st.active <= busy_over_at(p))) {
+		p->busy = false;
+		if (!p->draining)
+			emit_busy(p, true);
+	}
 	if (p->draining && p->st.active == 0 && !p->done_called)
 		ds_defer_schedule(p->done_defer);
 }
@@ -1320,6 +1369,35 @@ on_conn_timer(struct ds_timer *t, void *userdata)
 
 /* --- Accepting ------------------------------------------------------------ */
 
+/*
+ * A client turned away before it has a struct conn: reset, counted and
+ * logged with what the accept told (DS_PROXY_BUSY, or DS_PROXY_ERROR
+ * with -ENOMEM).
+ */
+static void
+turn_away(struct ds_proxy *p, int fd, const struct ds_tuple *t,
+    enum ds_proxy_close reason, int err)
+{
+	struct ds_proxy_log lg;
+
+	memset(&lg, 0, sizeof(lg));
+	lg.start_us = realtime_us();
+	lg.client = t->peer;
+	normalise(&lg.client);
+	lg.family = t->family;
+	lg.listener = t->local;
+	normalise(&lg.listener);
+	lg.reason = reason;
+	lg.err = err;
+	ds__close_rst(fd);
+	if (reason == DS_PROXY_BUSY)
+		p->st.refused++;
+	else
+		p->st.failed++;
+	if (p->on_log)
+		p->on_log(p, &lg, p->userdata);
+}
+
 static void
 on_accept(
     struct ds_listener *l, int fd, const struct ds_tuple *t, void *userdata)
@@ -1330,21 +1408,22 @@ on_accept(
 
 	(void)l;
 	p->st.accepted++;
+	/* Before anything is allocated for it: the cheapest refusal, for a
+	 * crowd. The accept itself took the one descriptor that
+	 * DS_PROXY_FD_SPARE keeps for it, given back at once. */
+	if (p->hard_max && p->st.active >= p->hard_max) {
+		if (!p->busy) {
+			p->busy = true;
+			p->busy_refused = 0;
+			emit_busy(p, false);
+		}
+		p->busy_refused++;
+		turn_away(p, fd, t, DS_PROXY_BUSY, 0);
+		return;
+	}
 	c = calloc(1, sizeof(*c) + p->n_backends);
 	if (!c) {
-		struct ds_proxy_log lg;
-
-		memset(&lg, 0, sizeof(lg));
-		lg.start_us = realtime_us();
-		lg.client = t->peer;
-		lg.family = t->family;
-		lg.listener = t->local;
-		lg.reason = DS_PROXY_ERROR;
-		lg.err = -ENOMEM;
-		ds__close_rst(fd);
-		p->st.failed++;
-		if (p->on_log)
-			p->on_log(p, &lg, p->userdata);
+		turn_away(p, fd, t, DS_PROXY_ERROR, -ENOMEM);
 		return;
 	}
 	c->p = p;
@@ -1561,6 +1640,7 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 	p->trusted = cfg->trusted;
 	p->acl = cfg->acl;
 	p->max_conns = cfg->max_conns;
+	p->hard_max = cfg->hard_max_conns;
 	p->max_per_client = cfg->max_conns_per_client;
 	p->rate = cfg->rate;
 	if (cfg->burst)
@@ -1655,6 +1735,31 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 fail:
 	ds_proxy_free(p);
 	return r;
+}
+
+int
+ds_proxy_fd_budget(
+    uint64_t limit, uint64_t in_use, unsigned n, struct ds_proxy_fd_budget *ret)
+{
+	uint64_t b, c, pipes;
+
+	memset(ret, 0, sizeof(*ret));
+	if (n == 0)
+		return -EINVAL;
+	if (limit <= in_use || limit - in_use <= DS_PROXY_FD_SPARE)
+		return -EMFILE;
+	b = limit - in_use - DS_PROXY_FD_SPARE;
+	/* RLIM_INFINITY and its like: more than a uint32_t per proxy means
+	 * nothing. */
+	if (b > (uint64_t)UINT32_MAX * 4)
+		b = (uint64_t)UINT32_MAX * 4;
+	c = b * 2 / 5;
+	pipes = c / 4;
+	c /= n;
+	pipes /= n;
+	ret->conns = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+	ret->pipes = pipes > UINT32_MAX ? UINT32_MAX : (uint32_t)pipes;
+	return ret->conns ? 0 : -EMFILE;
 }
 
 void

@@ -26,7 +26,11 @@
  *     new connections per second, a token bucket of 'rate' tokens a
  *     second holding at most 'burst' (DS_PROXY_RATE). The global
  *     max_conns does not refuse anyone: at the limit the listeners pause
- *     and new clients wait in the kernel's backlog.
+ *     and new clients wait in the kernel's backlog. hard_max_conns does,
+ *     before anything else is done with the client (DS_PROXY_BUSY): it
+ *     is a bound that must hold, such as what the descriptor limit
+ *     allows, and a client left in the backlog behind peers that never
+ *     leave would wait for nothing.
  *  5. Backend: the next one round-robin that is not marked failed; a
  *     backend whose connect was refused, unreachable or timed out is
  *     marked failed for fail_hold_ms and the next is tried at once for
@@ -44,7 +48,7 @@
  *  7. Relay (ds_relay) until both sides are done, a reset, the idle
  *     timeout, or the end of a drain.
  *
- * Refusals (untrusted, ACL, limit, rate), and every other end before the
+ * Refusals (busy, untrusted, ACL, limit, rate), and every other end before the
  * relay starts (a bad or late header, no backend, a drain), close the
  * client with an RST (SO_LINGER 0): nothing was relayed, and no
  * TIME_WAIT stays here. A client that closes before a whole header is
@@ -105,7 +109,12 @@ struct ds_proxy_config {
 	/* Who may connect (NULL: everyone); see also ds_proxy_set_acl(). */
 	const struct ds_acl *acl;
 
-	uint32_t max_conns;            /* 0: no limit */
+	uint32_t max_conns; /* 0: no limit */
+	/* Connections open at once beyond which a new client is reset as
+	 * soon as it is accepted (DS_PROXY_BUSY), without pausing the
+	 * listeners: what the descriptor limit allows (see
+	 * ds_proxy_fd_budget()). 0: no limit. */
+	uint32_t hard_max_conns;
 	uint32_t max_conns_per_client; /* 0: no limit */
 	double rate;                   /* per client, per second; 0: none */
 	uint32_t burst;                /* bucket size; 0: max(1, ceil(rate)) */
@@ -139,11 +148,12 @@ enum ds_proxy_close {
 	DS_PROXY_UNREACHABLE,    /* no backend could be connected */
 	DS_PROXY_SHUTDOWN,       /* closed at the end of a drain, or freed */
 	DS_PROXY_ERROR,          /* something else; see err */
+	DS_PROXY_BUSY,           /* hard_max_conns open already */
 };
 
 /* "client-eof", "backend-eof", "client-reset", "backend-reset",
  * "idle-timeout", "acl", "limit", "rate", "untrusted", "bad-header",
- * "header-timeout", "backend-unreachable", "shutdown", "error". */
+ * "header-timeout", "backend-unreachable", "shutdown", "error", "busy". */
 DS_EXPORT const char *ds_proxy_close_name(enum ds_proxy_close c);
 
 /*
@@ -192,12 +202,18 @@ typedef void ds_proxy_log_fn(
 /*
  * Events worth a line that are not one connection: a listener's accept
  * failing and recovering (as ds_listen_event_fn), a backend marked failed
- * or usable again, a name resolved. Strings are valid during the callback
- * only.
+ * or usable again, a name resolved, hard_max_conns reached and left.
+ * Strings are valid during the callback only.
+ *
+ * "busy" comes with the first client reset for hard_max_conns, once, and
+ * "busy-over" once the open connections are down to seven eighths of it
+ * (at least one fewer), so that a steady crowd at the limit, where each
+ * connection that ends lets one more in, gives two lines, not two per
+ * client.
  */
 struct ds_proxy_event {
 	/* "backend-down", "backend-up", "resolved", "resolve-failed",
-	 * "accept-error", "accept-ok". */
+	 * "accept-error", "accept-ok", "busy", "busy-over". */
 	const char *name;
 	/* The backend it is about, as configured ("app.example:80"); NULL
 	 * for a listener's events. */
@@ -209,10 +225,40 @@ struct ds_proxy_event {
 	 * "BACKEND: connection refused; not used for 10000 ms"). */
 	const char *text;
 	uint32_t hold_ms; /* backend-down: how long it is skipped */
+	size_t active;    /* busy, busy-over: connections open */
+	uint32_t limit;   /* busy, busy-over: hard_max_conns */
+	uint64_t refused; /* busy-over: clients reset since busy */
 };
 
 typedef void ds_proxy_event_fn(
     struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata);
+
+/*
+ * Descriptors a process keeps spare beyond those it holds at start: the
+ * resolver's sockets, a file read on reload, a backend connect under way,
+ * a client accepted only to be reset.
+ */
+#define DS_PROXY_FD_SPARE 16u
+
+struct ds_proxy_fd_budget {
+	uint32_t conns; /* hard_max_conns of each proxy */
+	uint32_t pipes; /* ds_relay_opts.pipe_max of each proxy */
+};
+
+/*
+ * Share the descriptor limit among the n proxies of one process (their
+ * descriptors come from one table). limit is the soft RLIMIT_NOFILE,
+ * in_use the descriptors the process holds besides connections (what is
+ * open at start, and what the proxies' loops and listeners will take).
+ * With B = limit - in_use - DS_PROXY_FD_SPARE, each connection two
+ * descriptors and each pipe two: C = 2B/5 connections and P = C/4 pipes
+ * (HAProxy's maxpipes default is maxconn/4 too), 2C + 2P <= B; each
+ * proxy gets C/n and P/n. Pure. Returns 0, -EINVAL for n 0, or -EMFILE
+ * when a proxy would get no connection at all (*ret is written anyway,
+ * so that the caller can say what there was).
+ */
+DS_EXPORT int ds_proxy_fd_budget(uint64_t limit, uint64_t in_use, unsigned n,
+    struct ds_proxy_fd_budget *ret);
 
 /*
  * Open the listeners and start. reports (may be NULL) has n_listen

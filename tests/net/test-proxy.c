@@ -10,7 +10,8 @@
  * writes, from an untrusted peer, malformed, too slow, with bytes after
  * it); the ACL (also against a mapped client on a dual listener, and
  * changed while a connection runs); per-client connection and rate
- * limits, counted per client prefix; max_conns pausing the listeners; a
+ * limits, counted per client prefix; max_conns pausing the listeners;
+ * hard_max_conns resetting at once, and the descriptor budget; a
  * refused backend failed over and held; every backend refused, then the
  * oldest failure tried first and reported up again; a silent backend
  * timing out; the idle timeout; drains that finish and that hit their
@@ -1311,6 +1312,114 @@ test_max_conns(void **state)
 		assert_int_equal(T.logs[i].log.reason, DS_PROXY_CLIENT_EOF);
 }
 
+/*
+ * hard_max_conns: the third client is reset at once, not left in the
+ * backlog; one "busy" event for the two refused, one "busy-over" when a
+ * connection ends (2 - max(2/8, 1) = 1 open), and room again after it.
+ */
+static void
+test_hard_max_conns(void **state)
+{
+	struct ds_proxy_config cfg;
+	int a, b, c, d, e, bfd;
+	const struct ds_proxy_log *lg;
+
+	(void)state;
+	be_start(&T.be[0], "127.0.0.1", DS_LISTEN_V4ONLY);
+	cfg_init(&cfg, "127.0.0.1", DS_LISTEN_V4ONLY);
+	cfg.hard_max_conns = 2;
+	proxy_start(&cfg);
+
+	a = relayed("127.0.0.1", 0, &bfd);
+	b = relayed("127.0.0.1", 1, &bfd);
+	assert_int_equal(events_with("busy"), 0);
+	c = cli_connect("127.0.0.1", T.port);
+	xsend_str(c, "waiting");
+	assert_int_equal(wait_end(c, NULL), -ECONNRESET);
+	cli_close(c);
+	wait_logs(1);
+	lg = &T.logs[0].log;
+	assert_int_equal(lg->reason, DS_PROXY_BUSY);
+	assert_string_equal(ds_proxy_close_name(DS_PROXY_BUSY), "busy");
+	assert_int_equal(ds_addr_v4(&lg->client.addr), 0x7f000001);
+	assert_int_equal(lg->listener.port, T.port);
+	assert_int_equal(lg->backend.addr.family, 0);
+	d = cli_connect("127.0.0.1", T.port);
+	assert_int_equal(wait_end(d, NULL), -ECONNRESET);
+	cli_close(d);
+	wait_logs(2);
+	assert_int_equal(T.logs[1].log.reason, DS_PROXY_BUSY);
+	assert_int_equal(T.be[0].accepts, 2);
+	assert_int_equal(events_with("busy "), 1);
+	assert_int_equal(events_with("busy 2 connections open"), 1);
+	assert_int_equal(events_with("busy-over"), 0);
+	assert_int_equal(stats().refused, 2);
+	assert_int_equal(stats().accepted, 4);
+
+	finish(a, 0);
+	wait_logs(3);
+	assert_int_equal(events_with("busy-over"), 1);
+	assert_int_equal(events_with("busy-over 1 connections open: accepting "
+	                             "again (2 clients reset)"),
+	    1);
+	e = relayed("127.0.0.1", 2, &bfd);
+	finish(b, 1);
+	finish(e, 2);
+	wait_logs(5);
+	assert_int_equal(events_with("busy "), 1);
+	assert_int_equal(stats().refused, 2);
+	assert_int_equal(stats().relayed, 3);
+}
+
+/*
+ * ds_proxy_fd_budget(): the numbers of the documentation, the share of
+ * each worker, and for many limits that connections and pipes together
+ * never take more than what is left.
+ */
+static void
+test_fd_budget(void **state)
+{
+	struct ds_proxy_fd_budget b;
+
+	(void)state;
+	/* 1024 - 20 - 16 = 988: 395 connections, 98 pipes. */
+	assert_int_equal(ds_proxy_fd_budget(1024, 20, 1, &b), 0);
+	assert_int_equal(b.conns, 395);
+	assert_int_equal(b.pipes, 98);
+	assert_int_equal(ds_proxy_fd_budget(1024, 20, 2, &b), 0);
+	assert_int_equal(b.conns, 197);
+	assert_int_equal(b.pipes, 49);
+	/* Room for three connections and no pipe. */
+	assert_int_equal(ds_proxy_fd_budget(64, 40, 1, &b), 0);
+	assert_int_equal(b.conns, 3);
+	assert_int_equal(b.pipes, 0);
+	/* None. */
+	assert_int_equal(ds_proxy_fd_budget(50, 40, 1, &b), -EMFILE);
+	assert_int_equal(b.conns, 0);
+	assert_int_equal(ds_proxy_fd_budget(40, 50, 1, &b), -EMFILE);
+	assert_int_equal(ds_proxy_fd_budget(64, 40, 4, &b), -EMFILE);
+	assert_int_equal(ds_proxy_fd_budget(1024, 20, 0, &b), -EINVAL);
+	/* No limit at all: as much as the fields hold. */
+	assert_int_equal(ds_proxy_fd_budget(UINT64_MAX, 20, 1, &b), 0);
+	assert_int_equal(b.conns, UINT32_MAX);
+	assert_true(b.pipes >= UINT32_MAX / 4 - 1);
+	for (uint64_t limit = 17; limit < 70000; limit = limit * 3 / 2 + 1) {
+		for (unsigned n = 1; n <= 64; n *= 4) {
+			uint64_t in_use = 3 + n * 4, used;
+			int r = ds_proxy_fd_budget(limit, in_use, n, &b);
+
+			used = in_use + DS_PROXY_FD_SPARE +
+			    2u * n * ((uint64_t)b.conns + b.pipes);
+			assert_true(r == 0 || r == -EMFILE);
+			assert_true(r < 0 || used <= limit);
+			assert_true(r == 0 || b.conns == 0);
+			/* Not much left over either. */
+			if (r == 0)
+				assert_true(limit - used <= 16u * n + 8u);
+		}
+	}
+}
+
 /* --- Backends ------------------------------------------------------------- */
 
 /*
@@ -1744,6 +1853,9 @@ main(void)
 	        test_client_prefix, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_conns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_hard_max_conns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fd_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_backend_failover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
