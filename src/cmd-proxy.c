@@ -70,7 +70,10 @@ static const char help_text[] =
     "  --allow PREFIX[,PREFIX]...    allow these clients (repeatable)\n"
     "  --deny PREFIX[,PREFIX]...     deny these clients (repeatable)\n"
     "  --acl FILE          more rules, one per line: 'allow PREFIX' or\n"
-    "                      'deny PREFIX', # comments; re-read on SIGHUP\n"
+    "                      'deny PREFIX', # comments; re-read on SIGHUP.\n"
+    "                      A file without a rule is refused, at start\n"
+    "                      and on reload (the old rules stay)\n"
+    "  --acl-allow-empty   accept an --acl file without a rule\n"
     "  --max-conns N       at most N connections open per worker; more\n"
     "                      wait in the backlog (default 0: no limit)\n"
     "  --max-conns-per-client N  connections open per client group\n"
@@ -150,6 +153,7 @@ struct options {
 	struct rule *trusted; /* --trusted */
 	size_t n_trusted;
 	const char *acl_file;
+	bool acl_allow_empty;
 
 	struct ds_proxy_config pcfg; /* limits, timeouts, send/accept proxy */
 	struct ds_relay_opts relay;
@@ -721,7 +725,13 @@ struct acl_error {
 	unsigned line; /* 0: not a parse error (reading failed) */
 	size_t col;    /* 0-based */
 	int file_rules;
+	bool empty; /* the file has no rule, and --acl-allow-empty is off */
 };
+
+/* Why an --acl file without rules is refused, for both messages. */
+#define ACL_EMPTY                                                              \
+	"no rules (empty, or only comments and blank lines; "                  \
+	"--acl-allow-empty accepts that)"
 
 /* The text of a file, at most MAX_ACL_FILE bytes. Returns 0 or -errno. */
 static int
@@ -818,6 +828,19 @@ build_acl(const struct options *o, struct ds_acl **ret, struct acl_error *e)
 				e->line = 1;
 			goto fail;
 		}
+		/*
+		 * A file without a single rule is far more often one caught
+		 * half-written (truncated, then rewritten) than a list meant
+		 * to be empty, and taking it would drop every rule the file
+		 * held: an allow list becomes what the command line leaves,
+		 * everyone if nothing. Whatever --allow and --deny say,
+		 * they are not the file's rules.
+		 */
+		if (r == 0 && !o->acl_allow_empty) {
+			e->empty = true;
+			r = -ENODATA;
+			goto fail;
+		}
 		e->file_rules = r;
 	}
 	*ret = acl;
@@ -847,7 +870,11 @@ log_reload(struct px *px, const struct acl_error *e)
 		} else if (!e->err) {
 			kv_uint(&l.j, "rules", (unsigned)e->file_rules);
 		} else {
-			if (e->line) {
+			if (e->empty) {
+				kv_null(&l.j, "line");
+				kv_null(&l.j, "column");
+				json_kv_string(&l.j, "error", ACL_EMPTY);
+			} else if (e->line) {
 				kv_uint(&l.j, "line", e->line);
 				kv_uint(&l.j, "column", e->col + 1);
 				json_kv_string(
@@ -868,6 +895,9 @@ log_reload(struct px *px, const struct acl_error *e)
 		fputs("reload: no --acl file, nothing to re-read", l.f);
 	else if (!e->err)
 		fprintf(l.f, "reload acl %s: %d rules", file, e->file_rules);
+	else if (e->empty)
+		fprintf(l.f, "reload failed: %s: %s (keeping the old ACL)",
+		    file, ACL_EMPTY);
 	else if (e->line)
 		fprintf(l.f,
 		    "reload failed: %s line %u column %zu: %s (keeping the old "
@@ -1185,7 +1215,9 @@ run(struct px *px)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	if (build_acl(o, &acl, &e) < 0) {
-		if (e.line)
+		if (e.empty)
+			cli_error("--acl %s: %s", o->acl_file, ACL_EMPTY);
+		else if (e.line)
 			cli_error("--acl %s line %u column %zu: %s",
 			    o->acl_file, e.line, e.col + 1,
 			    acl_strerror(e.err));
@@ -1553,6 +1585,7 @@ enum {
 	O_ALLOW,
 	O_DENY,
 	O_ACL,
+	O_ACL_ALLOW_EMPTY,
 	O_MAX_CONNS,
 	O_MAX_PER_CLIENT,
 	O_RATE,
@@ -1582,6 +1615,7 @@ static const struct option long_opts[] = {
     {"allow", required_argument, NULL, O_ALLOW},
     {"deny", required_argument, NULL, O_DENY},
     {"acl", required_argument, NULL, O_ACL},
+    {"acl-allow-empty", no_argument, NULL, O_ACL_ALLOW_EMPTY},
     {"max-conns", required_argument, NULL, O_MAX_CONNS},
     {"max-conns-per-client", required_argument, NULL, O_MAX_PER_CLIENT},
     {"rate", required_argument, NULL, O_RATE},
@@ -1648,6 +1682,9 @@ parse_option(struct options *o, int c, char **argv)
 			return cli_usage_error(
 			    &cli_cmd_proxy, "--acl: an empty file name");
 		o->acl_file = optarg;
+		return EXIT_OK;
+	case O_ACL_ALLOW_EMPTY:
+		o->acl_allow_empty = true;
 		return EXIT_OK;
 	case O_MAX_CONNS:
 		code = parse_count("--max-conns", optarg, 0, UINT32_MAX, &v);
@@ -1778,6 +1815,9 @@ check_options(struct options *o)
 		    &cli_cmd_proxy, "--trusted needs --accept-proxy");
 	if (o->burst_set && pc->rate == 0)
 		return cli_usage_error(&cli_cmd_proxy, "--burst needs --rate");
+	if (o->acl_allow_empty && !o->acl_file)
+		return cli_usage_error(
+		    &cli_cmd_proxy, "--acl-allow-empty needs --acl");
 	for (size_t i = 0; i < o->n_listen; i++) {
 		if (!o->listen_mode_set[i])
 			o->listen[i].mode = o->mode;

@@ -368,7 +368,7 @@ check "--help exits 0" 0 "$rc"
 has "--help shows the usage and the options" "$out" \
 	'^usage: dualstack proxy --listen ADDR:PORT\[,MODE\]\.\.\. --to HOST:PORT'
 for o in --listen --mode --to --send-proxy --accept-proxy --trusted --allow \
-	--deny --acl --max-conns --max-conns-per-client --rate --burst \
+	--deny --acl --acl-allow-empty --max-conns --max-conns-per-client --rate --burst \
 	--client-prefix6 --client-prefix4 --idle-timeout --connect-timeout \
 	--header-timeout --fail-hold --drain --workers --user --no-splice \
 	--pipe-size --server --backlog --json --quiet; do
@@ -376,11 +376,14 @@ for o in --listen --mode --to --send-proxy --accept-proxy --trusted --allow \
 done
 ok "--help lists every long option"
 
-# usage NAME NEEDLE ARGS...: exit 2 and NEEDLE in the message.
+# usage NAME NEEDLE ARGS...: exit 2 and NEEDLE in the message. Bounded:
+# a proxy that starts where it should have refused is stopped (exit 124).
 usage() {
 	local name=$1 needle=$2
 	shift 2
-	run_ds proxy "$@"
+	timeout 10 "$DUALSTACK" proxy "$@" >"$_tmp/out" 2>"$_tmp/err"
+	rc=$?
+	err=$(cat "$_tmp/err")
 	if [ "$rc" = 2 ] && [[ $err == *"$needle"* ]]; then
 		ok "usage: $name"
 	else
@@ -448,6 +451,18 @@ usage "an unknown ACL keyword" "line 2 column 1: expected 'allow PREFIX' or 'den
 printf 'deny ::1\n' >"$_tmp/bad3.acl"
 usage "an ACL file rule against a command-line rule" "line 1 column" \
 	"${L[@]}" "${T[@]}" --allow ::1 --acl "$_tmp/bad3.acl"
+# An ACL file without a rule: refused, named, even with command-line rules.
+: >"$_tmp/empty.acl"
+printf '# all rules moved elsewhere\n\n  \t\n# nothing here\n' >"$_tmp/comments.acl"
+usage "an empty --acl file at startup" \
+	"--acl $_tmp/empty.acl: no rules (empty, or only comments and blank lines; --acl-allow-empty accepts that)" \
+	"${L[@]}" "${T[@]}" --acl "$_tmp/empty.acl"
+usage "a comment-only --acl file at startup" "--acl $_tmp/comments.acl: no rules" \
+	"${L[@]}" "${T[@]}" --acl "$_tmp/comments.acl"
+usage "an empty --acl file beside --deny" "--acl $_tmp/empty.acl: no rules" \
+	"${L[@]}" "${T[@]}" --deny 192.0.2.0/24 --acl "$_tmp/empty.acl"
+usage "--acl-allow-empty without --acl" "--acl-allow-empty needs --acl" \
+	"${L[@]}" "${T[@]}" --acl-allow-empty
 
 # --- Backends -------------------------------------------------------------------
 serve echo --proto echo || { not_ok "the echo backend starts"; done_testing; exit 1; }
@@ -584,11 +599,65 @@ read -r cport got <<<"$(cl ping 127.0.0.1 "$P")"
 check "after a failed reload: the old ACL still lets 127.0.0.1 in" ping "$got"
 read -r cport how <<<"$(cl refused ::1 "$P")"
 check "after a failed reload: ::1 still refused" reset "$how"
-wait_log hup ' conn ' 6
+# A file truncated for a rewrite, then one with comments only: refused,
+# the file named, and the ACL in force stays (::1 stays denied).
+: >"$_tmp/live.acl"
+kill -HUP "$pid"
+wait_log hup 'reload failed' 2
+check "an empty file on reload: refused, the file named, old ACL kept" 1 \
+	"$(count hup "^$TS reload failed: $_tmp/live\.acl: no rules \(empty, or only comments and blank lines; --acl-allow-empty accepts that\) \(keeping the old ACL\)$")"
+read -r cport how <<<"$(cl refused ::1 "$P")"
+check "after an empty file: ::1 still refused" reset "$how"
+read -r cport got <<<"$(cl ping 127.0.0.1 "$P")"
+check "after an empty file: 127.0.0.1 still relays" ping "$got"
+printf '# allow 127.0.0.1\n\n\t \n' >"$_tmp/live.acl"
+kill -HUP "$pid"
+wait_log hup 'reload failed' 3
+check "a comment-only file on reload: refused" 2 \
+	"$(count hup "^$TS reload failed: $_tmp/live\.acl: no rules ")"
+read -r cport how <<<"$(cl refused ::1 "$P")"
+check "after a comment-only file: ::1 still refused" reset "$how"
+check "no reload line for the refused files" 1 "$(count hup 'reload acl')"
+wait_log hup ' conn ' 9
 check "the long connection's line: client-eof, 13 bytes each way" 1 \
 	"$(count hup "conn client=\[::1\]:$icport family=v6 .* in=13 out=13 $DUR reason=client-eof$")"
 stop "$pid"
 check "SIGHUP/SIGTERM: exit 0" 0 "$rc"
+
+# --acl-allow-empty: an empty file is what was meant, at start and on
+# reload; the command-line rules stay. --json says why a reload failed.
+: >"$_tmp/open.acl"
+proxy hupe --listen '[::]:0' --to "127.0.0.1:$ECHO" --acl "$_tmp/open.acl" \
+	--acl-allow-empty --deny ::1 --json
+P=$port
+read -r cport got <<<"$(cl ping 127.0.0.1 "$P")"
+check "--acl-allow-empty: starts with an empty file" ping "$got"
+printf 'deny 127.0.0.1\n' >"$_tmp/open.acl"
+kill -HUP "$pid"
+wait_log hupe '"event":"reload"'
+read -r cport how <<<"$(cl refused 127.0.0.1 "$P")"
+check "--acl-allow-empty: a rule reloaded denies 127.0.0.1" reset "$how"
+: >"$_tmp/open.acl"
+kill -HUP "$pid"
+wait_log hupe '"event":"reload"' 2
+check "--acl-allow-empty: the empty file reloaded, 0 rules" "0" \
+	"$("$PY" -c 'import json,sys; print([j for j in map(json.loads, open(sys.argv[1])) if j["event"] == "reload"][-1]["rules"])' "$_tmp/hupe.log")"
+read -r cport got <<<"$(cl ping 127.0.0.1 "$P")"
+check "--acl-allow-empty: after it 127.0.0.1 relays again" ping "$got"
+read -r cport how <<<"$(cl refused ::1 "$P")"
+check "--acl-allow-empty: --deny ::1 stays" reset "$how"
+stop "$pid"
+printf 'allow ::1\n' >"$_tmp/json.acl"
+proxy hupj --listen '[::1]:0' --to "127.0.0.1:$ECHO" --acl "$_tmp/json.acl" --json
+: >"$_tmp/json.acl"
+kill -HUP "$pid"
+wait_log hupj '"event":"reload-failed"'
+check "--json: reload-failed for an empty file, the file and why" \
+	"$_tmp/json.acl None None True" \
+	"$("$PY" -c 'import json,sys; j=[j for j in map(json.loads, open(sys.argv[1])) if j["event"] == "reload-failed"][0]; print(j["file"], j["line"], j["column"], j["error"].startswith("no rules (empty"))' "$_tmp/hupj.log")"
+read -r cport got <<<"$(cl ping ::1 "$port")"
+check "--json: after the refused reload ::1 still relays" ping "$got"
+stop "$pid"
 
 proxy nohup --listen '[::1]:0' --to "127.0.0.1:$ECHO"
 kill -HUP "$pid"
