@@ -14,6 +14,7 @@
  * A message is one write(2) of less than PIPE_BUF bytes, which POSIX makes
  * atomic, so messages from several workers never mix.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -75,7 +77,8 @@ static const char help_text[] =
     "                      and on reload (the old rules stay)\n"
     "  --acl-allow-empty   accept an --acl file without a rule\n"
     "  --max-conns N       at most N connections open per worker; more\n"
-    "                      wait in the backlog (default 0: no limit)\n"
+    "                      wait in the backlog (default 0: none but the\n"
+    "                      descriptor budget, see below)\n"
     "  --max-conns-per-client N  connections open per client group\n"
     "  --rate R            new connections per second per client group\n"
     "                      (decimals allowed; default 0: no limit)\n"
@@ -109,8 +112,18 @@ static const char help_text[] =
     "PREFIX: 2001:db8::/32, 192.0.2.0/24, or an address (a host). The\n"
     "ACL is longest match; with any allow rule, what no rule names is\n"
     "denied. SIGHUP re-reads --acl FILE; the command-line rules stay.\n"
+    "\n"
+    "Descriptors: a connection holds two (its sockets), and a pipe pair\n"
+    "(two more) only while it moves bulk data. With L the descriptor\n"
+    "limit (ulimit -n, read at start), U those in use at start (with the\n"
+    "listeners, loops, and 3 per backend name) and 16 spare, the proxy\n"
+    "takes at most C = 2(L - U - 16)/5 connections and C/4 pipes, shared\n"
+    "by the workers. A client beyond C is reset at once (reason=busy),\n"
+    "not left waiting, and a 'busy' line says so.\n"
+    "\n"
     "Exit status: 0 after a signal and drain, 1 a listener could not be\n"
-    "opened, 2 usage error (a bad --acl file too), 3 system error.\n";
+    "opened, 2 usage error (a bad --acl file too), 3 system error (also\n"
+    "a descriptor limit with no room for a connection).\n";
 
 /* More --listen than anyone needs on one host; the arrays are fixed. */
 #define MAX_LISTEN 16
@@ -229,6 +242,8 @@ struct worker {
 struct px {
 	const struct options *o;
 	struct ds_proxy_config pcfg; /* with the ACL pointers */
+	struct ds_relay_opts relay;  /* o->relay with the budget's pipe_max */
+	uint64_t nofile;             /* the soft RLIMIT_NOFILE at start */
 	struct ds_acl *trusted;
 	struct acl_ref *acls; /* the head is the ACL in force */
 	struct worker *w;
@@ -539,6 +554,68 @@ on_log(struct ds_proxy *p, const struct ds_proxy_log *lg, void *userdata)
  * "connection refused"'; how long the backend is skipped is --fail-hold
  * (JSON: "hold_ms").
  */
+/* "ulimit -n 1024", or "no descriptor limit". */
+static void
+nofile_text(const struct px *px, char *buf, size_t size)
+{
+	if (px->nofile == UINT64_MAX)
+		snprintf(buf, size, "no descriptor limit");
+	else
+		snprintf(buf, size, "ulimit -n %llu",
+		    (unsigned long long)px->nofile);
+}
+
+/*
+ * The descriptor budget reached ("busy") and left ("busy-over"):
+ *   busy 398 connections open, the most ulimit -n 1024 allows: new
+ *   clients are reset
+ *   busy-over 349 connections open: accepting again (1234 clients were
+ *   reset)
+ * JSON: "connections", "limit", and "nofile" (null for none) or
+ * "refused".
+ */
+static void
+log_busy(struct worker *w, const struct ds_proxy_event *ev)
+{
+	struct px *px = w->px;
+	bool over = strcmp(ev->name, "busy-over") == 0;
+	char lim[64], wk[32] = "";
+	struct line l;
+
+	if (px->o->json) {
+		if (!json_begin(&l, ev->name))
+			return;
+		kv_uint(&l.j, "connections", ev->active);
+		kv_uint(&l.j, "limit", ev->limit);
+		if (over)
+			kv_uint(&l.j, "refused", ev->refused);
+		else if (px->nofile == UINT64_MAX)
+			kv_null(&l.j, "nofile");
+		else
+			kv_uint(&l.j, "nofile", px->nofile);
+		if (px->n > 1)
+			kv_uint(&l.j, "worker", w->id);
+		json_end_line(&l);
+		return;
+	}
+	if (!text_begin(&l))
+		return;
+	if (px->n > 1)
+		snprintf(wk, sizeof(wk), " (worker %u)", w->id);
+	nofile_text(px, lim, sizeof(lim));
+	if (over)
+		fprintf(l.f,
+		    "busy-over %zu connections open%s: accepting again (%llu "
+		    "clients were reset)",
+		    ev->active, wk, (unsigned long long)ev->refused);
+	else
+		fprintf(l.f,
+		    "busy %zu connections open%s, the most %s allows: new "
+		    "clients are reset",
+		    ev->active, wk, lim);
+	text_end(&l);
+}
+
 static void
 on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
 {
@@ -546,6 +623,11 @@ on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
 	struct line l;
 
 	(void)p;
+	if (strcmp(ev->name, "busy") == 0 ||
+	    strcmp(ev->name, "busy-over") == 0) {
+		log_busy(w, ev);
+		return;
+	}
 	if (w->px->o->json) {
 		if (!json_begin(&l, ev->name))
 			return;
@@ -1127,6 +1209,84 @@ make_pipe(int fds[2])
 	return 0;
 }
 
+/* Descriptors open now: /proc/self/fd, or without /proc those below 1024
+ * that F_GETFD finds. */
+static uint64_t
+fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	uint64_t n = 0;
+
+	if (!d) {
+		for (int fd = 0; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) != -1)
+				n++;
+		return n;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The descriptor budget (see the man page): the soft RLIMIT_NOFILE, read
+ * once, less what is open now and what is still to come besides
+ * connections -- per worker its command pipe, its loop (worker 0 shares
+ * the main one), its listening sockets, and three sockets per backend
+ * name for the resolver (one per name server, and resolv.conf(5) names
+ * at most three: MAXNS) -- shared by ds_proxy_fd_budget(). Every worker
+ * gets the same hard_max_conns and pipe_max. Returns an exit code.
+ */
+static int
+set_budget(struct px *px)
+{
+	const struct options *o = px->o;
+	struct ds_proxy_fd_budget b;
+	struct rlimit rl;
+	uint64_t in_use = fds_open(), per = 2;
+	char lim[64];
+	int r;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		cli_error("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	px->nofile =
+	    rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+	for (size_t k = 0; k < o->n_listen; k++)
+		per += o->listen[k].mode == DS_LISTEN_SEPARATE ? 2 : 1;
+	for (size_t k = 0; k < o->n_backends; k++) {
+		const char *h = o->backends[k].host;
+		struct ds_addr a;
+
+		if (ds_addr_parse(h, strlen(h), 0, &a, NULL) < 0)
+			per += 3;
+	}
+	in_use += per * px->n + (px->n - 1);
+	r = ds_proxy_fd_budget(px->nofile, in_use, px->n, &b);
+	nofile_text(px, lim, sizeof(lim));
+	if (r < 0) {
+		cli_error("%s leaves no room for connections: %llu descriptors "
+		          "in use or set aside, %u spare%s; raise it",
+		    lim, (unsigned long long)in_use, DS_PROXY_FD_SPARE,
+		    px->n > 1 ? ", and the rest shared by the workers" : "");
+		return EXIT_INTERNAL;
+	}
+	px->pcfg.hard_max_conns = b.conns;
+	px->relay.pipe_max = b.pipes;
+	if (b.pipes == 0)
+		px->relay.no_splice = true;
+	if (px->pcfg.max_conns > b.conns)
+		cli_error("--max-conns %u is more than %s allows (%u "
+		          "connections%s); clients beyond that are reset",
+		    px->pcfg.max_conns, lim, b.conns,
+		    px->n > 1 ? " per worker" : "");
+	return EXIT_OK;
+}
+
 /* Loop, pipe and proxy of worker i; returns an exit code. */
 static int
 start_worker(struct px *px, unsigned i)
@@ -1268,6 +1428,12 @@ run(struct px *px)
 			goto out;
 		}
 	}
+
+	px->relay = o->relay;
+	px->pcfg.relay = &px->relay;
+	code = set_budget(px);
+	if (code != EXIT_OK)
+		goto out;
 
 	/* Every worker's listeners, before the privileges go. */
 	for (unsigned i = 0; i < px->n; i++) {
@@ -1895,7 +2061,6 @@ cmd_proxy(int argc, char **argv)
 	px.pcfg.n_listen = o->n_listen;
 	px.pcfg.backends = o->backends;
 	px.pcfg.n_backends = o->n_backends;
-	px.pcfg.relay = &o->relay;
 	px.pcfg.resolve = o->use_resolve ? &o->resolve : NULL;
 	code = build_trusted(o, &px.trusted);
 	if (code != EXIT_OK)

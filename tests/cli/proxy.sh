@@ -3,8 +3,9 @@
 # file, a listener in use, an IPv6 client relayed to an IPv4-only backend
 # (the log line's fields, text and --json), 4 MiB byte-exact both ways
 # (splice, --no-splice, --pipe-size), half-close, the ACL (the mapped
-# bypass, --acl with SIGHUP reload), --max-conns and the per-client limits,
-# idle timeout, unreachable backends and failover, a backend by name with
+# bypass, --acl with SIGHUP reload, a file without a rule refused),
+# --max-conns and the per-client limits, the descriptor budget under
+# ulimit -n 64 with clients that never read, idle timeout, unreachable backends and failover, a backend by name with
 # -4, --quiet, PROXY protocol out (v1, v2) and in (trusted, untrusted,
 # malformed), the open-relay check, -j 2, --user (as root), and SIGTERM
 # drain. With a sanitizer build, no report may appear.
@@ -681,6 +682,138 @@ check "--max-conns 1: the second client waits in the backlog, then is served" \
 wait_log mc ' conn ' 2
 check "--max-conns: nobody refused" 2 "$(count mc 'reason=client-eof$')"
 stop "$pid"
+
+# --- The descriptor budget ----------------------------------------------------------
+# Under ulimit -n 64, more clients than the budget allows, each sent bulk
+# data by a "source" backend and reading none of it: the proxy never
+# reaches the limit (its descriptors sampled from /proc while they
+# come), never meets EMFILE, serves as many as the budget says and
+# resets the others at once (none left waiting), says so in one "busy"
+# line and one "busy-over" line, and serves a client normally after.
+cat >"$_tmp/hoard.py" <<'EOF'
+import errno, os, socket, sys, time
+host, port, pid, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+def fds():
+    return len(os.listdir("/proc/%s/fd" % pid))
+peak = fds()
+socks = []
+early = 0  # reset before the request was out
+for _ in range(n):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # A small window: the bytes stop at the proxy soon.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(5)
+    try:
+        s.connect((host, port))
+        s.sendall(b"GET /big HTTP/1.0\r\n\r\n")
+        socks.append(s)
+    except (ConnectionResetError, BrokenPipeError):
+        early += 1
+        s.close()
+    peak = max(peak, fds())
+# Longer than a stall (1 s), so that the pipes go back too.
+end = time.time() + 2.5
+while time.time() < end:
+    peak = max(peak, fds())
+    time.sleep(0.005)
+served = other = 0
+reset = early
+for s in socks:
+    e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if e == errno.ECONNRESET:
+        reset += 1
+        continue
+    try:
+        got = s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        served += 1 if got else 0
+        other += 0 if got else 1
+    except ConnectionResetError:
+        reset += 1
+    except OSError:
+        other += 1
+print(served, reset, other, peak)
+for s in socks:
+    s.close()
+EOF
+serve src --proto source || not_ok "the source backend starts"
+SRC=$port
+( ulimit -n 64 && exec "$DUALSTACK" proxy --listen 127.0.0.1:0 --to "127.0.0.1:$SRC" ) \
+	>"$_tmp/fd.log" 2>"$_tmp/fd.err" &
+pid=$!
+pids+=("$pid")
+wait_port fd
+P=$port
+fd0=$(ls /proc/"$pid"/fd | wc -l)
+read -r served reset other peak <<<"$(timeout 60 "$PY" "$_tmp/hoard.py" 127.0.0.1 "$P" "$pid" 60)"
+wait_log fd '^[^ ]+ busy-over '
+budget=$(grep -oE ' busy [0-9]+ connections open' "$_tmp/fd.log" | grep -oE '[0-9]+')
+echo "# ulimit -n 64: $fd0 descriptors idle, peak $peak; budget $budget: $served served, $reset reset, $other neither"
+if [ -n "$peak" ] && [ "$peak" -lt 64 ]; then
+	ok "ulimit -n 64: the proxy's descriptors stay under the limit (peak $peak)"
+else
+	not_ok "ulimit -n 64: the proxy's descriptors stay under the limit" "peak ${peak:-?}"
+fi
+check "ulimit -n 64: no EMFILE" 0 \
+	"$(cat "$_tmp/fd.log" "$_tmp/fd.err" | grep -ciE 'too many open files|EMFILE')"
+check "ulimit -n 64: one busy line, then one busy-over line" "1 1" \
+	"$(count fd "^$TS busy [0-9]+ connections open, the most ulimit -n 64 allows: new clients are reset$") $(count fd "^$TS busy-over [0-9]+ connections open: accepting again \([0-9]+ clients were reset\)$")"
+has "ulimit -n 64: a budget of a few connections" "${budget:-none}" '^([4-9]|1[0-9]|2[0-4])$'
+check "ulimit -n 64: the budget's clients served, the rest reset, none waiting" \
+	"${budget:-?} $((60 - ${budget:-0})) 0" "$served $reset $other"
+check "ulimit -n 64: each reset client has its line, reason=busy" "$reset" \
+	"$(count fd "conn client=127\.0\.0\.1:[0-9]+ family=v4 listener=127\.0\.0\.1:$P backend=- local=- in=0 out=0 $DUR reason=busy$")"
+check "ulimit -n 64: busy-over counts the reset clients" 1 \
+	"$(count fd "busy-over .*\($reset clients were reset\)$")"
+read -r cport got <<<"$(timeout 30 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+b = b""
+while len(b) < 100000:
+    c = s.recv(65536)
+    if not c:
+        break
+    b += c
+print(s.getsockname()[1], len(b) >= 100000 or len(b))' "$P")"
+check "ulimit -n 64: a client after the crowd is served" True "$got"
+wait_log fd "conn client=127\.0\.0\.1:$cport "
+fd1=$(ls /proc/"$pid"/fd | wc -l)
+if [ "$fd1" -le $((fd0 + 8)) ]; then
+	ok "ulimit -n 64: back to $fd1 descriptors (idle: $fd0, plus the pipe pool)"
+else
+	not_ok "ulimit -n 64: descriptors back to about the idle count" "idle $fd0, now $fd1"
+fi
+stop "$pid"
+check "ulimit -n 64: exit 0" 0 "$rc"
+# The same in JSON: busy and busy-over with their numbers.
+( ulimit -n 64 && exec "$DUALSTACK" proxy --listen 127.0.0.1:0 --to "127.0.0.1:$SRC" --json ) \
+	>"$_tmp/fdj.log" 2>"$_tmp/fdj.err" &
+pid=$!
+pids+=("$pid")
+wait_port fdj
+read -r served reset other peak <<<"$(timeout 60 "$PY" "$_tmp/hoard.py" 127.0.0.1 "$port" "$pid" $((${budget:-0} + 6)))"
+wait_log fdj '"event":"busy-over"'
+check "--json: busy (connections, limit, nofile), busy-over (refused)" \
+	"${budget:-?} ${budget:-?} 64 6" \
+	"$("$PY" -c '
+import json, sys
+ev = {j["event"]: j for j in map(json.loads, open(sys.argv[1]))}
+print(ev["busy"]["connections"], ev["busy"]["limit"], ev["busy"]["nofile"], ev["busy-over"]["refused"])' "$_tmp/fdj.log")"
+stop "$pid"
+# --max-conns above the budget: said at start, and the budget holds.
+( ulimit -n 64 && exec "$DUALSTACK" proxy --listen 127.0.0.1:0 --to "127.0.0.1:$SRC" \
+	--max-conns 1000 ) >"$_tmp/fdmc.log" 2>"$_tmp/fdmc.err" &
+pid=$!
+pids+=("$pid")
+wait_port fdmc
+has "--max-conns above the budget: a warning at start" "$(cat "$_tmp/fdmc.err")" \
+	"--max-conns 1000 is more than ulimit -n 64 allows \\(${budget:-?} connections\\); clients beyond that are reset"
+stop "$pid"
+# A limit with no room for a connection: exit 3, and why.
+( ulimit -n 20 && exec timeout 10 "$DUALSTACK" proxy --listen 127.0.0.1:0 --to "127.0.0.1:$SRC" ) \
+	>"$_tmp/fdlow.log" 2>"$_tmp/fdlow.err"
+check "ulimit -n 20: exit 3" 3 "$?"
+has "ulimit -n 20: the message says so" "$(cat "$_tmp/fdlow.err")" \
+	"ulimit -n 20 leaves no room for connections: [0-9]+ descriptors in use or set aside, 16 spare; raise it"
 
 proxy rate --listen '[::1]:0' --to "127.0.0.1:$ECHO" --rate 0.5
 read -r _ first <<<"$(cl ping ::1 "$port")"
