@@ -16,6 +16,17 @@
  * bookkeeping). Traffic only stores the loop's clock in last_ms; when the
  * timer fires it compares, and either closes the connection or starts
  * itself again for the time that is left.
+ *
+ * The PROXY header (accept_proxy): a connection starts in the HEADER
+ * state, watched for input only, with its timer set to the header
+ * timeout. Reads go into the shared buffer like any other; a header that
+ * is whole in the first read, as a balancer sends it, costs no buffer of
+ * the connection's own, and the bytes after it are served from there as
+ * that read's protocol input. Only a header cut across reads is held in
+ * a small buffer until the next. The connection's record for all this
+ * (struct conn_px) exists only with accept_proxy, so a server without
+ * it keeps its connections as small, and its system calls as few, as
+ * before.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,7 +38,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dualstack/proxyproto.h"
 #include "dualstack/server.h"
+#include "relay-int.h"
 
 /*
  * One read: 64 KiB, the loopback MTU and the classic GSO/GRO super-packet
@@ -61,6 +74,15 @@ enum {
 	CONN_WR_SHUT = 1u << 2,      /* the sending side is shut */
 	CONN_CLOSE_AFTER = 1u << 3,  /* close (client EOF) once out is sent */
 	CONN_TIMER_LINGER = 1u << 4, /* the timer waits for the client's EOF */
+	CONN_HEADER = 1u << 5, /* reading the PROXY header; not open yet */
+};
+
+/* accept_proxy: what a connection knows of its PROXY header. */
+struct conn_px {
+	struct ds_endpoint via; /* the real peer, normalised */
+	uint8_t *held;          /* an incomplete header, between reads */
+	uint32_t held_len;
+	int version; /* of the header read; 0 before */
 };
 
 struct conn {
@@ -85,6 +107,7 @@ struct conn {
 	uint64_t id;
 	uint64_t opened_ms, last_ms;
 	uint64_t bytes_in, bytes_out;
+	struct conn_px *px; /* accept_proxy only */
 	struct ds_tuple tuple;
 };
 
@@ -105,6 +128,7 @@ struct ds_server {
 	bool limit_reported; /* a LIMIT paused=true event is standing */
 	bool draining;
 	bool drained; /* DS_SERVER_EV_DRAINED was reported */
+	bool stopped; /* ds_server_stop(): no connection is left */
 	uint64_t drain_deadline;
 	struct ds_timer *drain_timer;
 	struct ds_defer *close_listeners;
@@ -156,6 +180,9 @@ static const char *const reason_names[] = {
     [DS_SERVER_CLOSE_SHUTDOWN] = "server shutdown",
     [DS_SERVER_CLOSE_ERROR] = "error",
     [DS_SERVER_CLOSE_LIMIT] = "max-conns",
+    [DS_SERVER_CLOSE_UNTRUSTED] = "untrusted",
+    [DS_SERVER_CLOSE_BAD_HEADER] = "bad-header",
+    [DS_SERVER_CLOSE_HEADER_TIMEOUT] = "header-timeout",
 };
 
 const char *
@@ -170,26 +197,52 @@ int
 ds_server_tuple_format(
     const struct ds_tuple *t, bool json, char *buf, size_t size)
 {
+	return ds_server_tuple_format_proxied(t, NULL, 0, json, buf, size);
+}
+
+int
+ds_server_tuple_format_proxied(const struct ds_tuple *t,
+    const struct ds_endpoint *proxied_by, int header_version, bool json,
+    char *buf, size_t size)
+{
 	char peer[DS_ADDR_STRLEN], local[DS_ADDR_STRLEN];
-	char text[DS_TUPLE_STRLEN];
+	char text[DS_TUPLE_STRLEN], via[DS_ENDPOINT_STRLEN];
+	/* " proxied_by=...", or its JSON member; empty without a proxy. */
+	char px[DS_ENDPOINT_STRLEN + 64] = "";
 	const char *fam = ds_family_used_name(t->family);
 
 	if (!json) {
+		if (proxied_by) {
+			if (ds_endpoint_format(
+			        proxied_by, 0, via, sizeof(via)) < 0)
+				via[0] = '\0';
+			snprintf(px, sizeof(px), " proxied_by=%s header=v%d",
+			    via, header_version);
+		}
 		ds_tuple_format(t, text, sizeof(text));
-		return snprintf(buf, size, "%s\n", text);
+		return snprintf(buf, size, "%s%s\n", text, px);
 	}
 	/* Address text is hex digits, dots, colons and a numeric or
 	 * interface-name zone: nothing JSON needs to escape. */
+	if (proxied_by) {
+		if (ds_addr_format(&proxied_by->addr, 0, via, sizeof(via)) < 0)
+			via[0] = '\0';
+		snprintf(px, sizeof(px),
+		    ",\"proxied_by\":{\"address\":\"%s\",\"port\":%u},"
+		    "\"header\":%d",
+		    via, (unsigned)proxied_by->port, header_version);
+	}
 	if (ds_addr_format(&t->peer.addr, 0, peer, sizeof(peer)) < 0)
 		peer[0] = '\0';
 	if (ds_addr_format(&t->local.addr, 0, local, sizeof(local)) < 0)
 		local[0] = '\0';
 	return snprintf(buf, size,
 	    "{\"protocol\":\"%s\",\"peer\":{\"address\":\"%s\",\"port\":%u},"
-	    "\"local\":{\"address\":\"%s\",\"port\":%u},\"family\":\"%s\"}\n",
+	    "\"local\":{\"address\":\"%s\",\"port\":%u},\"family\":\"%s\"%s}"
+	    "\n",
 	    t->protocol == IPPROTO_UDP ? "udp" : "tcp", peer,
 	    (unsigned)t->peer.port, local, (unsigned)t->local.port,
-	    fam ? fam : "unknown");
+	    fam ? fam : "unknown", px);
 }
 
 /* --- Events --------------------------------------------------------------- */
@@ -233,15 +286,29 @@ conn_unlink(struct ds_server *s, struct conn *c)
 	s->nconns--;
 }
 
-/* Give back what a connection holds, the descriptor included. */
+/*
+ * Give back what a connection holds, the descriptor included: with an
+ * RST when its protocol never started (a refused PROXY header, or a
+ * drain before it), as "dualstack proxy" ends a connection it refuses:
+ * nothing was served, so nothing queued matters, and no TIME_WAIT stays.
+ */
 static void
 conn_release(struct conn *c)
 {
 	c->io = ds_io_free(c->io);
 	c->timer = ds_timer_free(c->timer);
-	if (c->fd >= 0)
-		close(c->fd);
+	if (c->fd >= 0) {
+		if (c->flags & CONN_HEADER)
+			ds__close_rst(c->fd);
+		else
+			close(c->fd);
+	}
 	c->fd = -1;
+	if (c->px) {
+		free(c->px->held);
+		c->px->held = NULL;
+		c->px->held_len = 0;
+	}
 	free(c->out);
 	c->out = NULL;
 	free(c->part);
@@ -275,33 +342,72 @@ after_close(struct ds_server *s)
 	}
 }
 
+static void
+conn_free(struct conn *c)
+{
+	free(c->px);
+	free(c);
+}
+
+/* The proxy and the header's version, for a connection open through one. */
+static void
+conn_proxied(const struct conn *c, struct ds_server_event *ev)
+{
+	if (c->px && !(c->flags & CONN_HEADER)) {
+		ev->proxied_by = &c->px->via;
+		ev->header_version = c->px->version;
+	}
+}
+
 /*
- * Close c, report why, free it. c is unlinked before the event, so the
- * callback may stop or drain the server without meeting c again.
+ * Close c, report why (ev has the reason and what goes with it), free
+ * it. c is unlinked before the events, so the callback may stop or drain
+ * the server without meeting c again. A connection whose OPEN was not
+ * reported yet (its PROXY header never came whole) gets it now, just
+ * before its CLOSE, with the peer it really has.
  */
+static void
+conn_close_ev(struct conn *c, struct ds_server_event *ev)
+{
+	struct ds_server *s = c->srv;
+	bool opened = !(c->flags & CONN_HEADER);
+
+	ev->kind = DS_SERVER_EV_CLOSE;
+	ev->conn_id = c->id;
+	ev->tuple = &c->tuple;
+	ev->bytes_in = c->bytes_in;
+	ev->bytes_out = c->bytes_out;
+	ev->duration_ms = ds_loop_now(s->loop) - c->opened_ms;
+	conn_proxied(c, ev);
+
+	conn_unlink(s, c);
+	conn_release(c);
+	if (!opened) {
+		struct ds_server_event open = {
+		    .kind = DS_SERVER_EV_OPEN,
+		    .conn_id = c->id,
+		    .tuple = &c->tuple,
+		};
+
+		emit(s, &open);
+	}
+	emit(s, ev);
+	conn_free(c);
+	after_close(s);
+}
+
 static void
 conn_close_ex(struct conn *c, enum ds_server_close_reason reason, int err,
     uint64_t size, uint64_t limit)
 {
-	struct ds_server *s = c->srv;
 	struct ds_server_event ev = {
-	    .kind = DS_SERVER_EV_CLOSE,
-	    .conn_id = c->id,
-	    .tuple = &c->tuple,
 	    .err = err,
 	    .reason = reason,
-	    .bytes_in = c->bytes_in,
-	    .bytes_out = c->bytes_out,
-	    .duration_ms = ds_loop_now(s->loop) - c->opened_ms,
 	    .size = size,
 	    .limit = limit,
 	};
 
-	conn_unlink(s, c);
-	conn_release(c);
-	emit(s, &ev);
-	free(c);
-	after_close(s);
+	conn_close_ev(c, &ev);
 }
 
 static void
@@ -326,6 +432,8 @@ conn_want(const struct conn *c)
 {
 	enum ds_server_proto proto = c->srv->cfg.proto;
 
+	if (c->flags & CONN_HEADER)
+		return DS_IO_IN;
 	if (c->out)
 		return DS_IO_OUT;
 	if (proto == DS_SERVER_TUPLE && !(c->flags & CONN_TUPLE_SENT))
@@ -641,6 +749,31 @@ conn_eof(struct conn *c)
 	conn_close(c, DS_SERVER_CLOSE_EOF);
 }
 
+/* n bytes the client sent, at p: what the protocol does with them. */
+static void
+conn_input(struct conn *c, const uint8_t *p, size_t n)
+{
+	c->bytes_in += (uint64_t)n;
+	conn_touch(c);
+	if (c->flags & CONN_WR_SHUT)
+		return; /* tuple, after its line: waiting for EOF */
+	switch (c->srv->cfg.proto) {
+	case DS_SERVER_ECHO:
+		(void)conn_write1(c, p, n);
+		break;
+	case DS_SERVER_LINE:
+		(void)line_input(c, (const char *)p, n);
+		break;
+	case DS_SERVER_LEN32:
+		(void)len32_input(c, p, n);
+		break;
+	case DS_SERVER_DISCARD:
+	case DS_SERVER_SOURCE:
+	case DS_SERVER_TUPLE:
+		break;
+	}
+}
+
 static void
 conn_readable(struct conn *c)
 {
@@ -656,25 +789,7 @@ conn_readable(struct conn *c)
 		conn_eof(c);
 		return;
 	}
-	c->bytes_in += (uint64_t)n;
-	conn_touch(c);
-	if (c->flags & CONN_WR_SHUT)
-		return; /* tuple, after its line: waiting for EOF */
-	switch (s->cfg.proto) {
-	case DS_SERVER_ECHO:
-		(void)conn_write1(c, s->buf, (size_t)n);
-		break;
-	case DS_SERVER_LINE:
-		(void)line_input(c, (const char *)s->buf, (size_t)n);
-		break;
-	case DS_SERVER_LEN32:
-		(void)len32_input(c, s->buf, (size_t)n);
-		break;
-	case DS_SERVER_DISCARD:
-	case DS_SERVER_SOURCE:
-	case DS_SERVER_TUPLE:
-		break;
-	}
+	conn_input(c, s->buf, (size_t)n);
 }
 
 /* Send what is left in c->out. Returns 0, or -1 when c was closed. */
@@ -729,8 +844,11 @@ static int
 tuple_write(struct conn *c)
 {
 	char line[DS_SERVER_TUPLE_STRLEN];
-	int n = ds_server_tuple_format(
-	    &c->tuple, c->srv->cfg.tuple_json, line, sizeof(line));
+	const struct conn_px *px = c->px; /* the header is in by now */
+	int n;
+
+	n = ds_server_tuple_format_proxied(&c->tuple, px ? &px->via : NULL,
+	    px ? px->version : 0, c->srv->cfg.tuple_json, line, sizeof(line));
 
 	if (n < 0)
 		n = 0;
@@ -759,6 +877,156 @@ conn_writable(struct conn *c)
 	return 0;
 }
 
+/* --- The PROXY header ----------------------------------------------------- */
+
+static void on_timer(struct ds_timer *t, void *userdata);
+
+/*
+ * The timer a connection's protocol needs from now on: the idle timeout,
+ * or tuple's linger, started at accept or once the PROXY header is in.
+ */
+static int
+conn_timer_start(struct conn *c)
+{
+	const struct ds_server_config *cfg = &c->srv->cfg;
+
+	if (!cfg->idle_timeout_ms && cfg->proto != DS_SERVER_TUPLE) {
+		c->timer = ds_timer_free(c->timer);
+		return 0;
+	}
+	if (!c->timer) {
+		int r = ds_timer_new(c->srv->loop, on_timer, c, &c->timer);
+
+		if (r < 0)
+			return r;
+	}
+	ds_timer_start(c->timer,
+	    cfg->idle_timeout_ms ? cfg->idle_timeout_ms : cfg->linger_ms);
+	return 0;
+}
+
+/*
+ * The header is refused: reset, and say why. 'have' bytes of it came;
+ * the version is the one its first byte announces (the v1 "PROXY" or the
+ * v2 signature), so the log can say which the peer meant to send.
+ */
+static void
+header_failed(
+    struct conn *c, const uint8_t *p, size_t have, int err, size_t pos)
+{
+	struct ds_server_event ev = {
+	    .reason = DS_SERVER_CLOSE_BAD_HEADER,
+	    .err = err,
+	    .size = have,
+	    .offset = pos,
+	};
+
+	if (err != -EPROTO && have > 0 && p[0] == 'P')
+		ev.header_version = 1;
+	else if (err != -EPROTO && have > 0 &&
+	    p[0] == (uint8_t)DS_PROXY_V2_SIG[0])
+		ev.header_version = 2;
+	conn_close_ev(c, &ev);
+}
+
+/* Keep the start of a header, have bytes at p, for the next read. */
+static int
+header_hold(struct conn *c, const uint8_t *p, size_t have)
+{
+	uint8_t *np = realloc(c->px->held, have);
+
+	if (!np) {
+		conn_close_ex(c, DS_SERVER_CLOSE_ERROR, -ENOMEM, 0, 0);
+		return -1;
+	}
+	memcpy(np, p, have);
+	c->px->held = np;
+	c->px->held_len = (uint32_t)have;
+	return 0;
+}
+
+/*
+ * Read the PROXY header. The bytes held from earlier reads go first into
+ * the shared buffer and the read appends to them, so the parser always
+ * sees the header from its first byte. Once it is whole the connection
+ * opens: the tuple takes the header's client, the protocol's events and
+ * timer replace the header's, OPEN is reported, and what came after the
+ * header in this read is the protocol's first input.
+ */
+static void
+header_readable(struct conn *c)
+{
+	struct ds_server *s = c->srv;
+	struct conn_px *px = c->px;
+	size_t held = px->held_len, have, pos = 0;
+	struct ds_proxy_hdr h;
+	struct ds_server_event ev = {.kind = DS_SERVER_EV_OPEN};
+	ssize_t n;
+	int r;
+
+	if (held)
+		memcpy(s->buf, px->held, held);
+	n = recv(c->fd, s->buf + held, sizeof(s->buf) - held, 0);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close_errno(c, errno);
+		return;
+	}
+	if (n == 0) {
+		header_failed(c, s->buf, held, -ENODATA, held);
+		return;
+	}
+	have = held + (size_t)n;
+	r = ds_proxy_parse(s->buf, have, &h, &pos);
+	if (r == -EAGAIN && have >= DS_PROXY_V2_MAX) {
+		/* Cannot happen: the parser gives up on a header longer
+		 * than DS_PROXY_V2_MAX before that many bytes are in. */
+		r = -E2BIG;
+		pos = have;
+	}
+	if (r == -EAGAIN) {
+		(void)header_hold(c, s->buf, have);
+		return;
+	}
+	if (r < 0) {
+		header_failed(c, s->buf, have, r, pos);
+		return;
+	}
+
+	free(px->held);
+	px->held = NULL;
+	px->held_len = 0;
+	px->version = h.version;
+	if (!h.local) {
+		/* As the proxy names a client: an IPv4 client written
+		 * mapped in a TCP6 header is the IPv4 client it is, and the
+		 * family is the header's. */
+		c->tuple.peer = h.src;
+		(void)ds_addr_unmap(&c->tuple.peer.addr, &c->tuple.peer.addr);
+		c->tuple.family = c->tuple.peer.addr.family == AF_INET
+		    ? DS_FAMILY_V4
+		    : DS_FAMILY_V6;
+	}
+	c->flags &= (uint8_t)~CONN_HEADER;
+	conn_touch(c);
+	r = conn_timer_start(c);
+	if (r < 0) {
+		conn_close_ex(c, DS_SERVER_CLOSE_ERROR, r, 0, 0);
+		return;
+	}
+	if (conn_update(c) < 0)
+		return;
+
+	ev.conn_id = c->id;
+	ev.tuple = &c->tuple;
+	conn_proxied(c, &ev);
+	emit(s, &ev);
+	if (s->stopped)
+		return; /* the callback stopped the server: c is gone */
+	if (have > h.len)
+		conn_input(c, s->buf + h.len, have - h.len);
+}
+
 /*
  * Level-triggered: one read and at most one write per event, then back to
  * the loop, so a fast client cannot starve the others. Hang-ups and
@@ -770,6 +1038,10 @@ on_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	struct conn *c = userdata;
 
 	(void)fd;
+	if (c->flags & CONN_HEADER) {
+		header_readable(c);
+		return;
+	}
 	if ((ds_io_get_events(io) & DS_IO_OUT) &&
 	    (events & (DS_IO_OUT | DS_IO_HUP | DS_IO_ERR))) {
 		if (conn_writable(c) < 0)
@@ -790,6 +1062,11 @@ on_timer(struct ds_timer *t, void *userdata)
 	                                                : cfg->idle_timeout_ms;
 	uint64_t idle = now - c->last_ms;
 
+	if (c->flags & CONN_HEADER) {
+		conn_close_ex(c, DS_SERVER_CLOSE_HEADER_TIMEOUT, -ETIMEDOUT,
+		    c->px->held_len, cfg->header_timeout_ms);
+		return;
+	}
 	if (limit == 0)
 		return; /* tuple before its line: nothing to time yet */
 	if (idle >= limit) {
@@ -834,6 +1111,28 @@ on_accept(
 		return;
 	}
 
+	if (s->cfg.accept_proxy &&
+	    ds_acl_match(s->cfg.trusted, &t->peer.addr, NULL) != DS_ACL_ALLOW) {
+		/*
+		 * Only allow rules name who may send a header: an empty
+		 * list trusts nobody, and a peer no rule names is not
+		 * trusted. Refused as the proxy refuses it, with a reset,
+		 * and reported like any other connection.
+		 */
+		struct ds_server_event ev = {
+		    .kind = DS_SERVER_EV_OPEN,
+		    .conn_id = ++s->next_id,
+		    .tuple = t,
+		};
+
+		emit(s, &ev);
+		ds__close_rst(fd);
+		ev.kind = DS_SERVER_EV_CLOSE;
+		ev.reason = DS_SERVER_CLOSE_UNTRUSTED;
+		emit(s, &ev);
+		return;
+	}
+
 	/* Small request, small reply: see the header on Nagle. A failure
 	 * here only costs latency. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -847,21 +1146,33 @@ on_accept(
 	c->fd = fd;
 	c->tuple = *t;
 	c->opened_ms = c->last_ms = now;
-	r = ds_io_new(s->loop, fd,
-	    s->cfg.proto == DS_SERVER_TUPLE        ? DS_IO_OUT
-	        : s->cfg.proto == DS_SERVER_SOURCE ? DS_IO_IN | DS_IO_OUT
-	                                           : DS_IO_IN,
-	    on_io, c, &c->io);
-	if (r < 0)
-		goto fail;
-	if (s->cfg.idle_timeout_ms || s->cfg.proto == DS_SERVER_TUPLE) {
+	if (s->cfg.accept_proxy) {
+		c->px = calloc(1, sizeof(*c->px));
+		if (!c->px) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		c->px->via = t->peer;
+		c->flags |= CONN_HEADER;
+		r = ds_io_new(s->loop, fd, DS_IO_IN, on_io, c, &c->io);
+		if (r < 0)
+			goto fail;
 		r = ds_timer_new(s->loop, on_timer, c, &c->timer);
 		if (r < 0)
 			goto fail;
-		if (s->cfg.idle_timeout_ms)
-			ds_timer_start(c->timer, s->cfg.idle_timeout_ms);
-		else
-			ds_timer_start(c->timer, s->cfg.linger_ms);
+		ds_timer_start(c->timer, s->cfg.header_timeout_ms);
+	} else {
+		r = ds_io_new(s->loop, fd,
+		    s->cfg.proto == DS_SERVER_TUPLE ? DS_IO_OUT
+		        : s->cfg.proto == DS_SERVER_SOURCE
+		        ? DS_IO_IN | DS_IO_OUT
+		        : DS_IO_IN,
+		    on_io, c, &c->io);
+		if (r < 0)
+			goto fail;
+		r = conn_timer_start(c);
+		if (r < 0)
+			goto fail;
 	}
 
 	c->id = ++s->next_id;
@@ -877,7 +1188,8 @@ on_accept(
 		pause_listeners(s);
 		s->limit_paused = true;
 	}
-	{
+	if (!(c->flags & CONN_HEADER)) {
+		/* With a PROXY header, the connection opens once it is in. */
 		struct ds_server_event ev = {
 		    .kind = DS_SERVER_EV_OPEN,
 		    .conn_id = c->id,
@@ -902,7 +1214,7 @@ fail:
 	if (c) {
 		c->fd = -1;
 		conn_release(c);
-		free(c);
+		conn_free(c);
 	}
 	close(fd);
 	{
@@ -995,6 +1307,7 @@ ds_server_drain(struct ds_server *s, uint64_t drain_ms)
 void
 ds_server_stop(struct ds_server *s)
 {
+	s->stopped = true;
 	start_drain(s);
 	close_all(s, DS_SERVER_CLOSE_SHUTDOWN);
 	if (!s->drained) {
@@ -1031,6 +1344,8 @@ ds_server_new(struct ds_loop *loop, const struct ds_server_config *cfg,
 		return -EINVAL;
 	if (cfg->max_line > MAX_LINE_LIMIT)
 		return -EINVAL;
+	if (cfg->accept_proxy && !cfg->trusted)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -1046,6 +1361,8 @@ ds_server_new(struct ds_loop *loop, const struct ds_server_config *cfg,
 		s->cfg.linger_ms = s->cfg.idle_timeout_ms
 		    ? s->cfg.idle_timeout_ms
 		    : DS_SERVER_TUPLE_LINGER_MS;
+	if (!s->cfg.header_timeout_ms)
+		s->cfg.header_timeout_ms = DS_SERVER_HEADER_TIMEOUT_MS;
 	s->on_event = on_event;
 	s->userdata = userdata;
 
@@ -1080,7 +1397,7 @@ ds_server_free(struct ds_server *s)
 
 		conn_unlink(s, c);
 		conn_release(c);
-		free(c);
+		conn_free(c);
 	}
 	for (size_t i = 0; i < s->nlisteners; i++)
 		ds_listener_free(s->listeners[i]);

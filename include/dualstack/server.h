@@ -29,12 +29,27 @@
  *   line.
  * - Bad input ends a connection with a reason; it never ends the server.
  *   Every descriptor the server accepts is closed by the server.
+ * - With accept_proxy, a connection starts by reading a PROXY protocol
+ *   header (v1 or v2, ds_proxy_parse()), as "dualstack proxy
+ *   --accept-proxy" does: only a peer that an allow rule of 'trusted'
+ *   matches may send one, the whole header must come within
+ *   header_timeout_ms, and a connection that fails any of this is reset
+ *   (SO_LINGER 0) with DS_SERVER_CLOSE_UNTRUSTED, _BAD_HEADER or
+ *   _HEADER_TIMEOUT before its protocol starts. Once a header is read,
+ *   the tuple names the client the header carries (IPv4-mapped
+ *   normalised to IPv4, the family the header's: v4 or v6) and the
+ *   connection's real peer, the proxy, is reported as proxied_by; a v2
+ *   LOCAL or v1 UNKNOWN header (a balancer's health check) keeps the
+ *   real peer. Bytes that came after the header in the same read are the
+ *   protocol's, served as if read then. Without accept_proxy none of
+ *   this costs a system call, and a header is just data.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dualstack/acl.h"
 #include "dualstack/export.h"
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
@@ -106,6 +121,13 @@ DS_EXPORT int ds_server_proto_parse(const char *s, enum ds_server_proto *ret);
  */
 #define DS_SERVER_TUPLE_LINGER_MS 2000u
 
+/*
+ * accept_proxy: the default time for the whole PROXY header, 5 s, as
+ * DS_PROXY_HEADER_TIMEOUT_MS: a balancer sends its header with the first
+ * bytes of the connection, so a peer that takes seconds is not one.
+ */
+#define DS_SERVER_HEADER_TIMEOUT_MS 5000u
+
 /* Zero-initialise, then set what you need. */
 struct ds_server_config {
 	enum ds_server_proto proto; /* 0 means DS_SERVER_ECHO */
@@ -127,16 +149,34 @@ struct ds_server_config {
 	 * if set, else DS_SERVER_TUPLE_LINGER_MS. */
 	uint64_t linger_ms;
 	bool tuple_json; /* tuple: the line is a JSON object, not text */
+	/*
+	 * Read a PROXY header first on every connection (see the top of
+	 * this file). trusted, required then, says who may send one: only
+	 * its allow rules count, so an empty or deny-only list trusts
+	 * nobody. The server keeps the pointer: the ACL must outlive it
+	 * and not change while it runs.
+	 */
+	bool accept_proxy;
+	const struct ds_acl *trusted;
+	uint32_t header_timeout_ms; /* 0: DS_SERVER_HEADER_TIMEOUT_MS */
 };
 
 /* What an event reports. */
 enum ds_server_event_kind {
-	/* A connection was accepted: conn_id, tuple. */
+	/*
+	 * A connection was accepted: conn_id, tuple. With accept_proxy it
+	 * is reported once its header is read, with the header's client,
+	 * proxied_by and header_version; a connection refused before that
+	 * (untrusted, a bad or late header, a drain) gets its OPEN, with
+	 * the real peer, just before its CLOSE, so every OPEN has a CLOSE.
+	 */
 	DS_SERVER_EV_OPEN = 1,
 	/*
 	 * A connection closed: conn_id, tuple, reason (err for
-	 * DS_SERVER_CLOSE_ERROR; size and limit for OVERSIZE and
-	 * LINE_TOO_LONG), bytes_in, bytes_out, duration_ms.
+	 * DS_SERVER_CLOSE_ERROR and BAD_HEADER; size and limit for
+	 * OVERSIZE, LINE_TOO_LONG and HEADER_TIMEOUT; size and offset for
+	 * BAD_HEADER), bytes_in, bytes_out, duration_ms, and proxied_by and
+	 * header_version as on OPEN.
 	 */
 	DS_SERVER_EV_CLOSE,
 	/*
@@ -173,14 +213,28 @@ enum ds_server_close_reason {
 	DS_SERVER_CLOSE_DRAIN,         /* still open at the drain deadline */
 	DS_SERVER_CLOSE_SHUTDOWN,      /* ds_server_stop() */
 	DS_SERVER_CLOSE_ERROR,         /* another error, in err */
-	DS_SERVER_CLOSE_LIMIT, /* over max_conns: handed over by a listener
-	                        * in the same batch that reached the limit */
+	DS_SERVER_CLOSE_LIMIT,     /* over max_conns: handed over by a listener
+	                            * in the same batch that reached the limit */
+	DS_SERVER_CLOSE_UNTRUSTED, /* accept_proxy: peer not in 'trusted' */
+	/*
+	 * accept_proxy: not a valid PROXY header. err is what
+	 * ds_proxy_parse() said (-EPROTO no PROXY header at all, -EINVAL
+	 * malformed, -E2BIG too long), offset where, size how many bytes
+	 * came; or -ENODATA when the client shut down its side before a
+	 * whole header (size: the bytes that came). header_version is the
+	 * version the first bytes announce, 0 for -EPROTO.
+	 */
+	DS_SERVER_CLOSE_BAD_HEADER,
+	/* accept_proxy: no whole header within header_timeout_ms (limit);
+	 * size: the bytes that came. */
+	DS_SERVER_CLOSE_HEADER_TIMEOUT,
 };
 
 /*
  * "client EOF", "reset", "idle timeout", "oversize message", "line too
- * long", "drain timeout", "server shutdown", "error", "max-conns". Static
- * text; NULL if unknown.
+ * long", "drain timeout", "server shutdown", "error", "max-conns", and
+ * for the PROXY header the tokens "dualstack proxy" logs: "untrusted",
+ * "bad-header", "header-timeout". Static text; NULL if unknown.
  */
 DS_EXPORT const char *ds_server_close_reason_name(
     enum ds_server_close_reason reason);
@@ -199,6 +253,15 @@ struct ds_server_event {
 	uint64_t limit;       /* OVERSIZE, LINE_TOO_LONG: max; LIMIT */
 	bool paused;          /* LIMIT */
 	size_t conns;         /* connections open after the event */
+	uint64_t offset;      /* BAD_HEADER: where the header went wrong */
+	/*
+	 * accept_proxy, OPEN and CLOSE: once a whole header was read,
+	 * proxied_by is the connection's real peer (the proxy that sent
+	 * it, normalised) and header_version its version, 1 or 2; NULL and
+	 * 0 otherwise (for BAD_HEADER see there).
+	 */
+	const struct ds_endpoint *proxied_by;
+	int header_version;
 };
 
 struct ds_server;
@@ -274,8 +337,24 @@ DS_EXPORT size_t ds_server_listeners(
  * Returns the length (snprintf semantics); DS_SERVER_TUPLE_STRLEN is
  * always enough for either.
  */
-#define DS_SERVER_TUPLE_STRLEN (2 * DS_ENDPOINT_STRLEN + 128)
+#define DS_SERVER_TUPLE_STRLEN (3 * DS_ENDPOINT_STRLEN + 192)
 DS_EXPORT int ds_server_tuple_format(
     const struct ds_tuple *t, bool json, char *buf, size_t size);
+
+/*
+ * The same line for a connection that came through a proxy (a PROXY
+ * header was read): t names the header's client, proxied_by the proxy
+ * and header_version (1 or 2) the header's version, written after the
+ * family in the words "dualstack proxy" logs them with:
+ *   text: "tcp [2001:db8::7]:40000 -> 127.0.0.1:9000 v6
+ *         proxied_by=127.0.0.1:51234 header=v1\n";
+ *   json: the object above with "proxied_by":{"address":"127.0.0.1",
+ *         "port":51234},"header":1 after "family".
+ * With proxied_by NULL this is ds_server_tuple_format(). Returns the
+ * length (snprintf semantics), within DS_SERVER_TUPLE_STRLEN.
+ */
+DS_EXPORT int ds_server_tuple_format_proxied(const struct ds_tuple *t,
+    const struct ds_endpoint *proxied_by, int header_version, bool json,
+    char *buf, size_t size);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ds_server on loopback: every protocol, the limits, idle timeout, drain,
- * max-conns, descriptor accounting and hostile input.
+ * max-conns, descriptor accounting, hostile input, and the PROXY header
+ * (accept_proxy): v1 and v2, whole or in pieces, LOCAL and UNKNOWN, the
+ * trusted list, every way a header is refused, and the header off.
  *
  * The server runs in this process on its own loop; the clients are plain
  * non-blocking sockets, and every wait pumps the loop with
@@ -26,9 +28,11 @@
 
 #include <cmocka.h>
 
+#include "dualstack/acl.h"
 #include "dualstack/addr.h"
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
+#include "dualstack/proxyproto.h"
 #include "dualstack/server.h"
 
 /* --- Harness -------------------------------------------------------------- */
@@ -40,9 +44,11 @@ struct rec {
 	enum ds_server_close_reason reason;
 	uint64_t conn_id;
 	int err;
-	uint64_t bytes_in, bytes_out, size, limit, duration_ms;
-	bool paused, has_tuple, from_listener;
+	uint64_t bytes_in, bytes_out, size, limit, duration_ms, offset;
+	bool paused, has_tuple, from_listener, proxied;
 	struct ds_tuple tuple;
+	struct ds_endpoint proxied_by;
+	int header_version;
 };
 
 static struct {
@@ -53,6 +59,8 @@ static struct {
 	size_t nev;
 	bool drained;
 	bool free_on_drained; /* free the server from the DRAINED event */
+	bool stop_on_open;    /* ds_server_stop() from the first OPEN */
+	struct ds_acl *trusted;
 } T;
 
 static void
@@ -84,9 +92,20 @@ on_event(struct ds_server *s, const struct ds_server_event *ev, void *ud)
 	r->duration_ms = ev->duration_ms;
 	r->paused = ev->paused;
 	r->from_listener = ev->listener != NULL;
+	r->offset = ev->offset;
+	r->header_version = ev->header_version;
+	if (ev->proxied_by) {
+		r->proxied = true;
+		r->proxied_by = *ev->proxied_by;
+	}
 	if (ev->tuple) {
 		r->has_tuple = true;
 		r->tuple = *ev->tuple;
+	}
+	/* Last: the event's pointers die with the connection. */
+	if (ev->kind == DS_SERVER_EV_OPEN && T.stop_on_open) {
+		T.stop_on_open = false;
+		ds_server_stop(T.srv);
 	}
 }
 
@@ -153,6 +172,7 @@ teardown(void **state)
 	(void)state;
 	T.srv = ds_server_free(T.srv);
 	T.loop = ds_loop_free(T.loop);
+	T.trusted = ds_acl_free(T.trusted);
 	return 0;
 }
 
@@ -1177,6 +1197,529 @@ test_hostile_line(void **state)
 	assert_true(count_closes(DS_SERVER_CLOSE_LINE_TOO_LONG) > 0);
 }
 
+/* --- The PROXY header (accept_proxy) -------------------------------------- */
+
+/* A server with accept_proxy that trusts the prefixes in 'trusted'
+ * (comma-separated allow rules; "" for an empty list). */
+static void
+start_proxied(
+    struct ds_server_config *cfg, const char *addr, const char *trusted)
+{
+	const char *p = trusted;
+
+	assert_int_equal(ds_acl_new(&T.trusted), 0);
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ds_prefix pfx;
+		size_t pos;
+
+		assert_int_equal(ds_acl_parse_prefix(p, len, &pfx, &pos), 0);
+		assert_int_equal(ds_acl_add(T.trusted, &pfx, DS_ACL_ALLOW), 0);
+		p += len + (comma ? 1 : 0);
+	}
+	cfg->accept_proxy = true;
+	cfg->trusted = T.trusted;
+	start(cfg, addr);
+}
+
+/* The client's own end, as the server names it (normalised). */
+static void
+local_end(int fd, struct ds_endpoint *ret)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	assert_int_equal(
+	    ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, ret), 0);
+	(void)ds_addr_unmap(&ret->addr, &ret->addr);
+}
+
+static void
+assert_endpoint_equal(
+    const struct ds_endpoint *a, const char *addr, uint16_t port)
+{
+	char buf[DS_ADDR_STRLEN];
+
+	assert_true(ds_addr_format(&a->addr, 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, addr);
+	assert_int_equal(a->port, port);
+}
+
+static const struct rec *
+first_event(enum ds_server_event_kind kind)
+{
+	for (size_t i = 0; i < T.nev; i++)
+		if (T.ev[i].kind == kind)
+			return &T.ev[i];
+	return NULL;
+}
+
+/* Send n bytes one at a time, pumping the server in between. */
+static void
+send_bytewise(int fd, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(
+		    send(fd, (const char *)p + i, 1, MSG_NOSIGNAL), 1);
+		pump(2);
+	}
+}
+
+/* A v2 header for src -> dst (or LOCAL when src is NULL) into buf. */
+static size_t
+v2_header(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+    uint8_t *buf, size_t size)
+{
+	struct ds_proxy_hdr h = {.version = 2, .local = src == NULL};
+	size_t pos;
+	int n;
+
+	if (src) {
+		assert_int_equal(
+		    ds_addr_parse(src, strlen(src), 0, &h.src.addr, &pos), 0);
+		assert_int_equal(
+		    ds_addr_parse(dst, strlen(dst), 0, &h.dst.addr, &pos), 0);
+		h.src.port = sport;
+		h.dst.port = dport;
+	}
+	n = ds_proxy_format_v2(&h, buf, size);
+	assert_true(n > 0 && (size_t)n <= size);
+	return (size_t)n;
+}
+
+/*
+ * v1 from a trusted peer, the header and data in one write: the data is
+ * echoed and nothing of the header; the connection opens as the header's
+ * client, through the peer that sent it.
+ */
+static void
+proxy_v1_echo(const char *addr)
+{
+	static const char msg[] =
+	    "PROXY TCP6 2001:db8::7 2001:db8::1 40000 443\r\nhello";
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	struct ds_endpoint me;
+	char in[64];
+	const struct rec *o, *c;
+	int fd, eof;
+
+	start_proxied(&cfg, addr, addr);
+	fd = client(addr);
+	local_end(fd, &me);
+	assert_int_equal(
+	    xfer(fd, msg, sizeof(msg) - 1, in, 5, sizeof(in), 2000, NULL, &eof),
+	    5);
+	assert_memory_equal(in, "hello", 5);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
+	o = first_event(DS_SERVER_EV_OPEN);
+	c = last_close();
+	assert_non_null(o);
+	assert_non_null(c);
+	for (int i = 0; i < 2; i++) {
+		const struct rec *r = i ? c : o;
+
+		assert_endpoint_equal(&r->tuple.peer, "2001:db8::7", 40000);
+		assert_int_equal(r->tuple.family, DS_FAMILY_V6);
+		assert_int_equal(r->tuple.local.port, T.port);
+		assert_true(r->proxied);
+		assert_int_equal(r->header_version, 1);
+		assert_int_equal(
+		    ds_addr_compare(&r->proxied_by.addr, &me.addr), 0);
+		assert_int_equal(r->proxied_by.port, me.port);
+	}
+	assert_int_equal(c->reason, DS_SERVER_CLOSE_EOF);
+	/* The header is not the protocol's: only "hello" counts. */
+	assert_int_equal(c->bytes_in, 5);
+	assert_int_equal(c->bytes_out, 5);
+	assert_int_equal(ds_server_conn_count(T.srv), 0);
+}
+
+static void
+test_proxy_v1_echo_v4(void **state)
+{
+	(void)state;
+	proxy_v1_echo("127.0.0.1");
+}
+
+static void
+test_proxy_v1_echo_v6(void **state)
+{
+	(void)state;
+	if (!have_ipv6_loopback())
+		skip();
+	proxy_v1_echo("::1");
+}
+
+/*
+ * v2 one byte per write, the data after it too: the header is held
+ * across reads. The client is IPv4 written mapped in a TCP6 header, and
+ * is named as the IPv4 client it is, family v4.
+ */
+static void
+test_proxy_v2_bytewise(void **state)
+{
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	uint8_t msg[DS_PROXY_V2_FORMAT_MAX + 3];
+	char in[16];
+	size_t n;
+	int fd, eof;
+
+	(void)state;
+	n = v2_header(
+	    "::ffff:192.0.2.9", 1234, "2001:db8::1", 443, msg, sizeof(msg));
+	assert_int_equal(n, DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_ADDR_INET6);
+	memcpy(msg + n, "abc", 3);
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.0/8");
+	fd = client("127.0.0.1");
+	send_bytewise(fd, msg, n + 3);
+	assert_int_equal(
+	    xfer(fd, NULL, 0, in, 3, sizeof(in), 2000, NULL, &eof), 3);
+	assert_memory_equal(in, "abc", 3);
+	/* Opened once the last header byte was in, not before. */
+	assert_int_equal(count_events(DS_SERVER_EV_OPEN), 1);
+	assert_endpoint_equal(&T.ev[0].tuple.peer, "192.0.2.9", 1234);
+	assert_int_equal(T.ev[0].tuple.family, DS_FAMILY_V4);
+	assert_int_equal(T.ev[0].header_version, 2);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
+	assert_int_equal(last_close()->bytes_in, 3);
+}
+
+/*
+ * tuple through a proxy: the line names the header's client and the
+ * proxy; a v2 LOCAL or v1 UNKNOWN header (a health check) keeps the
+ * real peer, still marked as having come with a header.
+ */
+static void
+test_proxy_tuple(void **state)
+{
+	struct ds_server_config cfg = {.proto = DS_SERVER_TUPLE};
+	uint8_t local2[DS_PROXY_V2_HDR_LEN];
+	struct ds_endpoint me;
+	char in[512], want[512];
+	size_t got;
+	int fd, eof;
+
+	(void)state;
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.1");
+
+	fd = client("127.0.0.1");
+	local_end(fd, &me);
+	got = xfer(fd, "PROXY TCP4 192.0.2.7 192.0.2.1 51234 80\r\n", 41, in,
+	    sizeof(in) - 1, sizeof(in), 2000, NULL, &eof);
+	in[got] = '\0';
+	snprintf(want, sizeof(want),
+	    "tcp 192.0.2.7:51234 -> 127.0.0.1:%u v4 "
+	    "proxied_by=127.0.0.1:%u header=v1\n",
+	    T.port, me.port);
+	assert_string_equal(in, want);
+	assert_int_equal(eof, 1);
+	close(fd);
+
+	assert_int_equal(v2_header(NULL, 0, NULL, 0, local2, sizeof(local2)),
+	    DS_PROXY_V2_HDR_LEN);
+	fd = client("127.0.0.1");
+	local_end(fd, &me);
+	got = xfer(fd, local2, sizeof(local2), in, sizeof(in) - 1, sizeof(in),
+	    2000, NULL, &eof);
+	in[got] = '\0';
+	snprintf(want, sizeof(want),
+	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u v4 "
+	    "proxied_by=127.0.0.1:%u header=v2\n",
+	    me.port, T.port, me.port);
+	assert_string_equal(in, want);
+	close(fd);
+
+	fd = client("127.0.0.1");
+	local_end(fd, &me);
+	got = xfer(fd, "PROXY UNKNOWN\r\n", 15, in, sizeof(in) - 1, sizeof(in),
+	    2000, NULL, &eof);
+	in[got] = '\0';
+	snprintf(want, sizeof(want),
+	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u v4 "
+	    "proxied_by=127.0.0.1:%u header=v1\n",
+	    me.port, T.port, me.port);
+	assert_string_equal(in, want);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 3, 2000);
+	assert_int_equal(count_closes(DS_SERVER_CLOSE_EOF), 3);
+}
+
+static void
+test_proxy_tuple_json_v6(void **state)
+{
+	struct ds_server_config cfg = {
+	    .proto = DS_SERVER_TUPLE, .tuple_json = true};
+	uint8_t hdr[DS_PROXY_V2_FORMAT_MAX];
+	struct ds_endpoint me;
+	char in[512], want[512];
+	size_t got, n;
+	int fd, eof;
+
+	(void)state;
+	if (!have_ipv6_loopback())
+		skip();
+	n = v2_header(
+	    "2001:db8::7", 40000, "2001:db8::1", 443, hdr, sizeof(hdr));
+	start_proxied(&cfg, "::1", "::1");
+	fd = client("::1");
+	local_end(fd, &me);
+	got =
+	    xfer(fd, hdr, n, in, sizeof(in) - 1, sizeof(in), 2000, NULL, &eof);
+	in[got] = '\0';
+	snprintf(want, sizeof(want),
+	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"2001:db8::7\","
+	    "\"port\":40000},\"local\":{\"address\":\"::1\",\"port\":%u},"
+	    "\"family\":\"v6\",\"proxied_by\":{\"address\":\"::1\","
+	    "\"port\":%u},\"header\":2}\n",
+	    T.port, me.port);
+	assert_string_equal(in, want);
+	close(fd);
+}
+
+/*
+ * Only allow rules name who may send a header: a peer outside them, and
+ * any peer of a list with deny rules only, is reset before a byte is
+ * read, and reported (OPEN, then CLOSE) with its own address.
+ */
+static void
+proxy_untrusted(const char *trusted, bool deny_only)
+{
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	char in[64];
+	int fd, eof;
+
+	if (deny_only) {
+		struct ds_prefix pfx;
+		size_t pos;
+
+		assert_int_equal(ds_acl_new(&T.trusted), 0);
+		assert_int_equal(
+		    ds_acl_parse_prefix(trusted, strlen(trusted), &pfx, &pos),
+		    0);
+		assert_int_equal(ds_acl_add(T.trusted, &pfx, DS_ACL_DENY), 0);
+		cfg.accept_proxy = true;
+		cfg.trusted = T.trusted;
+		start(&cfg, "127.0.0.1");
+	} else {
+		start_proxied(&cfg, "127.0.0.1", trusted);
+	}
+	fd = client("127.0.0.1");
+	(void)xfer(fd, "PROXY TCP4 192.0.2.7 192.0.2.1 1 2\r\nhi", 38, in,
+	    sizeof(in), sizeof(in), 2000, NULL, &eof);
+	assert_int_equal(eof, -ECONNRESET);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
+	assert_int_equal(T.nev, 2);
+	assert_int_equal(T.ev[0].kind, DS_SERVER_EV_OPEN);
+	assert_int_equal(T.ev[1].reason, DS_SERVER_CLOSE_UNTRUSTED);
+	assert_int_equal(T.ev[0].conn_id, T.ev[1].conn_id);
+	assert_endpoint_equal(
+	    &T.ev[1].tuple.peer, "127.0.0.1", T.ev[1].tuple.peer.port);
+	assert_false(T.ev[1].proxied);
+	assert_int_equal(T.ev[1].bytes_in, 0);
+	assert_int_equal(ds_server_conn_count(T.srv), 0);
+}
+
+static void
+test_proxy_untrusted(void **state)
+{
+	(void)state;
+	proxy_untrusted("192.0.2.0/24,::1", false);
+}
+
+static void
+test_proxy_untrusted_empty(void **state)
+{
+	(void)state;
+	proxy_untrusted("", false);
+}
+
+static void
+test_proxy_untrusted_deny_only(void **state)
+{
+	(void)state;
+	proxy_untrusted("192.0.2.0/24", true);
+}
+
+/* Every way a header is refused: a reset, and the parser's reason. */
+static void
+test_proxy_bad_header(void **state)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		bool shut; /* the client shuts down its side after it */
+		int err;
+		int version;
+		uint64_t offset;
+	} cases[] = {
+	    /* An address that is none: the parser points at it. */
+	    {"PROXY TCP4 192.0.2.999 192.0.2.1 1 2\r\n", 38, false, -EINVAL, 1,
+	        19},
+	    /* Not a PROXY header at all: a client that speaks HTTP. */
+	    {"GET / HTTP/1.0\r\n\r\n", 18, false, -EPROTO, 0, 0},
+	    /* v2 with a length field above DS_PROXY_V2_LEN_MAX. */
+	    {DS_PROXY_V2_SIG "\x21\x11\xff\xff", 16, false, -E2BIG, 2, 14},
+	    /* The client gives up halfway: 12 bytes, then its FIN. */
+	    {"PROXY TCP4 1", 12, true, -ENODATA, 1, 12},
+	};
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	char in[64];
+
+	(void)state;
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.1");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct rec *r;
+		int fd = client("127.0.0.1"), eof;
+
+		if (cases[i].shut) {
+			assert_int_equal(
+			    send(fd, cases[i].data, cases[i].len, MSG_NOSIGNAL),
+			    (ssize_t)cases[i].len);
+			assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		}
+		(void)xfer(fd, cases[i].shut ? NULL : cases[i].data,
+		    cases[i].shut ? 0 : cases[i].len, in, sizeof(in),
+		    sizeof(in), 2000, NULL, &eof);
+		assert_int_equal(eof, -ECONNRESET);
+		close(fd);
+		WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == i + 1, 2000);
+		r = last_close();
+		assert_non_null(r);
+		assert_int_equal(r->reason, DS_SERVER_CLOSE_BAD_HEADER);
+		assert_int_equal(r->err, cases[i].err);
+		assert_int_equal(r->header_version, cases[i].version);
+		assert_int_equal(r->offset, cases[i].offset);
+		assert_int_equal(r->size, cases[i].len);
+		assert_false(r->proxied);
+		assert_int_equal(r->bytes_in, 0);
+		assert_int_equal(r->bytes_out, 0);
+		/* Its OPEN came just before, with the real peer. */
+		assert_int_equal(r[-1].kind, DS_SERVER_EV_OPEN);
+		assert_int_equal(r[-1].conn_id, r->conn_id);
+		assert_false(r[-1].proxied);
+	}
+	assert_int_equal(ds_server_conn_count(T.srv), 0);
+}
+
+/*
+ * The header timeout, not the idle timeout, bounds the header; once it
+ * is in, the idle timeout takes over.
+ */
+static void
+test_proxy_timeouts(void **state)
+{
+	struct ds_server_config cfg = {
+	    .proto = DS_SERVER_ECHO,
+	    .idle_timeout_ms = 60,
+	    .header_timeout_ms = 300,
+	};
+	char in[16];
+	int fd, eof;
+	const struct rec *r;
+
+	(void)state;
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.1");
+	fd = client("127.0.0.1");
+	(void)xfer(
+	    fd, "PROXY ", 6, in, sizeof(in), sizeof(in), 3000, NULL, &eof);
+	assert_int_equal(eof, -ECONNRESET);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
+	r = last_close();
+	assert_int_equal(r->reason, DS_SERVER_CLOSE_HEADER_TIMEOUT);
+	assert_int_equal(r->err, -ETIMEDOUT);
+	assert_int_equal(r->size, 6);
+	assert_int_equal(r->limit, 300);
+	assert_true(r->duration_ms >= 290);
+
+	fd = client("127.0.0.1");
+	(void)xfer(fd, "PROXY UNKNOWN\r\n", 15, in, sizeof(in), sizeof(in),
+	    3000, NULL, &eof);
+	assert_int_equal(eof, 1);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 2, 2000);
+	r = last_close();
+	assert_int_equal(r->reason, DS_SERVER_CLOSE_IDLE);
+	assert_true(r->proxied);
+	assert_true(r->duration_ms < 290);
+}
+
+/* A connection still waiting for its header when the server stops is
+ * reset, and still gets its OPEN and CLOSE. */
+static void
+test_proxy_stop_pending(void **state)
+{
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	int fd;
+
+	(void)state;
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.1");
+	fd = client("127.0.0.1");
+	WAIT_FOR(ds_server_conn_count(T.srv) == 1, 2000);
+	assert_int_equal(count_events(DS_SERVER_EV_OPEN), 0);
+	ds_server_stop(T.srv);
+	assert_int_equal(T.nev, 2);
+	assert_int_equal(T.ev[0].kind, DS_SERVER_EV_OPEN);
+	assert_int_equal(T.ev[1].reason, DS_SERVER_CLOSE_SHUTDOWN);
+	assert_int_equal(wait_eof(fd, 2000, NULL), -ECONNRESET);
+	close(fd);
+	WAIT_FOR(T.drained, 2000);
+	assert_true(T.drained);
+}
+
+/*
+ * The OPEN callback stops the server while the bytes after the header
+ * are still to be served: the connection is gone, and nothing may touch
+ * it again (a sanitizer build catches a use after free here).
+ */
+static void
+test_proxy_stop_from_open(void **state)
+{
+	static const char msg[] = "PROXY TCP4 192.0.2.7 192.0.2.1 1 2\r\nhi";
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	int fd;
+
+	(void)state;
+	start_proxied(&cfg, "127.0.0.1", "127.0.0.1");
+	T.stop_on_open = true;
+	fd = client("127.0.0.1");
+	assert_int_equal(send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL),
+	    (ssize_t)sizeof(msg) - 1);
+	WAIT_FOR(T.drained, 2000);
+	assert_true(T.drained);
+	assert_int_equal(count_closes(DS_SERVER_CLOSE_SHUTDOWN), 1);
+	assert_int_equal(last_close()->bytes_in, 0);
+	close(fd);
+}
+
+/* Without accept_proxy a PROXY header is data like any other. */
+static void
+test_proxy_off(void **state)
+{
+	static const char msg[] = "PROXY TCP4 192.0.2.7 192.0.2.1 1 2\r\n";
+	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
+	char in[64];
+	int fd, eof;
+
+	(void)state;
+	start(&cfg, "127.0.0.1");
+	fd = client("127.0.0.1");
+	assert_int_equal(xfer(fd, msg, sizeof(msg) - 1, in, sizeof(msg) - 1,
+	                     sizeof(in), 2000, NULL, &eof),
+	    sizeof(msg) - 1);
+	assert_memory_equal(in, msg, sizeof(msg) - 1);
+	close(fd);
+	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
+	assert_false(last_close()->proxied);
+	assert_endpoint_equal(&last_close()->tuple.peer, "127.0.0.1",
+	    last_close()->tuple.peer.port);
+}
+
 /* --- Names and formats ---------------------------------------------------- */
 
 static void
@@ -1187,6 +1730,7 @@ test_names(void **state)
 	enum ds_server_proto p;
 	struct ds_tuple t = {
 	    .protocol = IPPROTO_TCP, .family = DS_FAMILY_V4_MAPPED};
+	struct ds_endpoint via = {.port = 0};
 	char buf[DS_SERVER_TUPLE_STRLEN];
 	size_t pos;
 
@@ -1201,7 +1745,18 @@ test_names(void **state)
 	    ds_server_close_reason_name(DS_SERVER_CLOSE_EOF), "client EOF");
 	assert_string_equal(ds_server_close_reason_name(DS_SERVER_CLOSE_DRAIN),
 	    "drain timeout");
+	assert_string_equal(
+	    ds_server_close_reason_name(DS_SERVER_CLOSE_UNTRUSTED),
+	    "untrusted");
+	assert_string_equal(
+	    ds_server_close_reason_name(DS_SERVER_CLOSE_BAD_HEADER),
+	    "bad-header");
+	assert_string_equal(
+	    ds_server_close_reason_name(DS_SERVER_CLOSE_HEADER_TIMEOUT),
+	    "header-timeout");
 	assert_null(ds_server_close_reason_name(0));
+	assert_null(
+	    ds_server_close_reason_name(DS_SERVER_CLOSE_HEADER_TIMEOUT + 1));
 
 	ds_addr_parse("192.0.2.7", 9, 0, &t.peer.addr, &pos);
 	t.peer.port = 51234;
@@ -1219,6 +1774,27 @@ test_names(void **state)
 	/* snprintf semantics. */
 	assert_int_equal(ds_server_tuple_format(&t, false, buf, 4), 48);
 	assert_string_equal(buf, "tcp");
+
+	/* Through a proxy; NULL is the plain line. */
+	ds_addr_parse("2001:db8::5", 11, 0, &via.addr, &pos);
+	via.port = 40000;
+	t.family = DS_FAMILY_V4;
+	assert_int_equal(ds_server_tuple_format_proxied(
+	                     &t, &via, 2, false, buf, sizeof(buf)),
+	    82);
+	assert_string_equal(buf,
+	    "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4 "
+	    "proxied_by=[2001:db8::5]:40000 header=v2\n");
+	ds_server_tuple_format_proxied(&t, &via, 1, true, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"192.0.2.7\","
+	    "\"port\":51234},\"local\":{\"address\":\"192.0.2.1\","
+	    "\"port\":9000},\"family\":\"v4\",\"proxied_by\":{\"address\":"
+	    "\"2001:db8::5\",\"port\":40000},\"header\":1}\n");
+	assert_int_equal(ds_server_tuple_format_proxied(
+	                     &t, NULL, 0, false, buf, sizeof(buf)),
+	    41);
+	assert_string_equal(buf, "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4\n");
 }
 
 static void
@@ -1231,6 +1807,13 @@ test_bad_config(void **state)
 	    ds_server_new(T.loop, &cfg, NULL, NULL, &T.srv), -EINVAL);
 	assert_null(T.srv);
 	assert_null(ds_server_free(NULL));
+
+	/* accept_proxy needs the list of who may send a header. */
+	cfg.proto = DS_SERVER_ECHO;
+	cfg.accept_proxy = true;
+	assert_int_equal(
+	    ds_server_new(T.loop, &cfg, NULL, NULL, &T.srv), -EINVAL);
+	assert_null(T.srv);
 }
 
 int
@@ -1275,6 +1858,30 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_hostile_len32, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_v1_echo_v4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_v1_echo_v6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_v2_bytewise, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_proxy_tuple, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_tuple_json_v6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_untrusted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_untrusted_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_untrusted_deny_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_bad_header, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_timeouts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_stop_pending, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_proxy_stop_from_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_proxy_off, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
