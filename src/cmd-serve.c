@@ -12,7 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "dualstack/acl.h"
 #include "dualstack/addr.h"
+#include "dualstack/error.h"
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
 #include "dualstack/server.h"
@@ -52,6 +54,14 @@ static const char help_text[] =
     "                      length closes the connection\n"
     "  --max-line SIZE     line: longest line (default 64K)\n"
     "  --tuple-format F    tuple: text (default) or json\n"
+    "  --accept-proxy      read a PROXY header (v1 or v2) from each client\n"
+    "                      first and name the connection by the client it\n"
+    "                      carries (proxied_by= the sender); needs\n"
+    "                      --trusted\n"
+    "  --trusted PREFIX[,PREFIX]...  who may send a header (repeatable);\n"
+    "                      others are reset\n"
+    "  --header-timeout SEC   --accept-proxy: the whole header within\n"
+    "                      (default 5)\n"
     "  --max-conns N       at most N connections; more wait in the\n"
     "                      backlog (default 0: no limit)\n"
     "  --idle-timeout SEC  close a connection idle this long (0: never,\n"
@@ -74,6 +84,9 @@ static const char help_text[] =
 
 /* A drain longer than a day is a mistake, not a plan. */
 #define MAX_SECONDS 86400.0
+
+/* --trusted options kept until the ACL is built (each takes a list). */
+#define MAX_TRUSTED 256
 
 struct serve {
 	struct ds_loop *loop;
@@ -134,26 +147,90 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 	json_kv_string(j, key, buf);
 }
 
+/*
+ * The connection's tuple; through a proxy (a PROXY header was read) with
+ * the proxy and the header's version, in the words "dualstack proxy" logs
+ * them with: "proxied_by" (the proxy's address and port) and "header".
+ */
 static void
-json_tuple(struct json *j, const struct ds_tuple *t)
+json_tuple(struct json *j, const struct ds_server_event *ev)
 {
+	const struct ds_tuple *t = ev->tuple;
+
 	json_kv_string(j, "protocol", "tcp");
 	json_endpoint(j, "peer", &t->peer);
 	json_endpoint(j, "local", &t->local);
 	json_kv_string(j, "family", ds_family_used_name(t->family));
+	if (ev->proxied_by) {
+		json_endpoint(j, "proxied_by", ev->proxied_by);
+		json_kv_uint(j, "header", (unsigned)ev->header_version);
+	}
 }
 
-/* "oversize message (70000 > 65536)", "error: Connection timed out". */
+/* "tcp A:P -> B:P v4", then " proxied_by=C:P header=v1" through a proxy:
+ * the line --proto tuple sends, without its newline. */
+static void
+text_tuple(const struct ds_server_event *ev, char *buf, size_t size)
+{
+	int n = ds_server_tuple_format_proxied(
+	    ev->tuple, ev->proxied_by, ev->header_version, false, buf, size);
+
+	if (n > 0 && (size_t)n < size && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+/*
+ * A refused PROXY header, as "dualstack proxy" words it: "v1: malformed
+ * at byte 19", "not a PROXY header", "closed after 3 bytes, before a
+ * whole header".
+ */
+static void
+format_bad_header(const struct ds_server_event *ev, char *buf, size_t size)
+{
+	const char *ver = ev->header_version == 1 ? "v1: "
+	    : ev->header_version == 2             ? "v2: "
+	                                          : "";
+
+	switch (ev->err) {
+	case -EPROTO:
+		snprintf(buf, size, "not a PROXY header");
+		break;
+	case -ENODATA:
+		snprintf(buf, size, "closed after %llu bytes, %s",
+		    (unsigned long long)ev->size, "before a whole header");
+		break;
+	default:
+		snprintf(buf, size, "%s%s at byte %llu", ver,
+		    ev->err == -E2BIG ? "too long" : "malformed",
+		    (unsigned long long)ev->offset);
+		break;
+	}
+}
+
+/*
+ * "oversize message (70000 > 65536)", "error: Connection timed out",
+ * "bad-header (v1: malformed at byte 19)", "header-timeout (3 bytes in
+ * 5000 ms, no whole header)".
+ */
 static void
 format_reason(const struct ds_server_event *ev, char *buf, size_t size)
 {
 	const char *name = ds_server_close_reason_name(ev->reason);
+	char detail[96];
 
 	if (!name)
 		name = "unknown";
 	if (ev->reason == DS_SERVER_CLOSE_OVERSIZE ||
 	    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG)
 		snprintf(buf, size, "%s (%llu > %llu)", name,
+		    (unsigned long long)ev->size,
+		    (unsigned long long)ev->limit);
+	else if (ev->reason == DS_SERVER_CLOSE_BAD_HEADER) {
+		format_bad_header(ev, detail, sizeof(detail));
+		snprintf(buf, size, "%s (%s)", name, detail);
+	} else if (ev->reason == DS_SERVER_CLOSE_HEADER_TIMEOUT)
+		snprintf(buf, size,
+		    "%s (%llu bytes in %llu ms, no whole header)", name,
 		    (unsigned long long)ev->size,
 		    (unsigned long long)ev->limit);
 	else if (ev->reason == DS_SERVER_CLOSE_ERROR)
@@ -165,7 +242,7 @@ format_reason(const struct ds_server_event *ev, char *buf, size_t size)
 static void
 log_conn(struct serve *sv, const struct ds_server_event *ev)
 {
-	char tuple[DS_TUPLE_STRLEN], reason[128];
+	char tuple[DS_SERVER_TUPLE_STRLEN], reason[160];
 	bool open = ev->kind == DS_SERVER_EV_OPEN;
 
 	if (!open)
@@ -175,22 +252,32 @@ log_conn(struct serve *sv, const struct ds_server_event *ev)
 
 		json_event(&j, open ? "open" : "close");
 		json_kv_uint(&j, "id", ev->conn_id);
-		json_tuple(&j, ev->tuple);
+		json_tuple(&j, ev);
 		if (!open) {
 			json_kv_uint(&j, "bytes_in", ev->bytes_in);
 			json_kv_uint(&j, "bytes_out", ev->bytes_out);
 			json_kv_uint(&j, "duration_ms", ev->duration_ms);
 			json_kv_string(&j, "reason", reason);
-			if (ev->reason == DS_SERVER_CLOSE_OVERSIZE ||
-			    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG) {
+			switch (ev->reason) {
+			case DS_SERVER_CLOSE_OVERSIZE:
+			case DS_SERVER_CLOSE_LINE_TOO_LONG:
+			case DS_SERVER_CLOSE_HEADER_TIMEOUT:
 				json_kv_uint(&j, "size", ev->size);
 				json_kv_uint(&j, "limit", ev->limit);
+				break;
+			case DS_SERVER_CLOSE_BAD_HEADER:
+				json_kv_uint(&j, "size", ev->size);
+				if (ev->err != -ENODATA)
+					json_kv_uint(&j, "offset", ev->offset);
+				break;
+			default:
+				break;
 			}
 		}
 		json_event_end(&j);
 		return;
 	}
-	ds_tuple_format(ev->tuple, tuple, sizeof(tuple));
+	text_tuple(ev, tuple, sizeof(tuple));
 	if (open) {
 		fprintf(text_begin(), "open  %s\n", tuple);
 		return;
@@ -215,7 +302,7 @@ log_accept_error(struct serve *sv, const struct ds_server_event *ev)
 			struct json j;
 
 			json_event(&j, "drop");
-			json_tuple(&j, ev->tuple);
+			json_tuple(&j, ev);
 			json_kv_string(&j, "error", strerror(-ev->err));
 			json_event_end(&j);
 			return;
@@ -337,6 +424,64 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 
 /* --- Options -------------------------------------------------------------- */
 
+/*
+ * One --trusted value, "PREFIX[,PREFIX]...", as "dualstack proxy" takes
+ * it: every prefix is checked, and with acl added to it as an allow rule
+ * (the rules that name who may send a PROXY header). Returns EXIT_OK, or
+ * says what is wrong and returns the exit code.
+ */
+static int
+trusted_prefixes(const char *arg, struct ds_acl *acl)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ds_prefix prefix;
+		size_t errpos = 0;
+		int r;
+
+		if (len == 0)
+			return cli_usage_error(&cli_cmd_serve,
+			    "--trusted '%s': an empty prefix", arg);
+		r = ds_acl_parse_prefix(p, len, &prefix, &errpos);
+		if (r < 0) {
+			cli_parse_error("--trusted ", arg, strlen(arg),
+			    (size_t)(p - arg) + errpos, r);
+			return EXIT_USAGE;
+		}
+		if (acl && (r = ds_acl_add(acl, &prefix, DS_ACL_ALLOW)) < 0) {
+			cli_error("--trusted: %s", ds_strerror(r));
+			return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		}
+		if (!comma)
+			return EXIT_OK;
+		p = comma + 1;
+	}
+}
+
+/* The --trusted ACL from the values checked while parsing. */
+static int
+build_trusted(const char *const *args, size_t n, struct ds_acl **ret)
+{
+	struct ds_acl *acl = NULL;
+	int r = ds_acl_new(&acl), code = EXIT_OK;
+
+	if (r < 0) {
+		cli_error("--trusted: %s", ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	for (size_t i = 0; code == EXIT_OK && i < n; i++)
+		code = trusted_prefixes(args[i], acl);
+	if (code != EXIT_OK) {
+		ds_acl_free(acl);
+		return code;
+	}
+	*ret = acl;
+	return EXIT_OK;
+}
+
 /* --- Listeners ------------------------------------------------------------ */
 
 static int
@@ -440,6 +585,9 @@ cmd_serve(int argc, char **argv)
 		O_JSON,
 		O_QUIET,
 		O_TUPLE_FORMAT,
+		O_ACCEPT_PROXY,
+		O_TRUSTED,
+		O_HEADER_TIMEOUT,
 	};
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, O_LISTEN},
@@ -455,6 +603,9 @@ cmd_serve(int argc, char **argv)
 	    {"json", no_argument, NULL, O_JSON},
 	    {"quiet", no_argument, NULL, O_QUIET},
 	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
+	    {"accept-proxy", no_argument, NULL, O_ACCEPT_PROXY},
+	    {"trusted", required_argument, NULL, O_TRUSTED},
+	    {"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -463,8 +614,10 @@ cmd_serve(int argc, char **argv)
 	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
 	struct serve sv = {.drain_ms = 5000};
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
+	const char *trusted[MAX_TRUSTED];
+	struct ds_acl *acl = NULL;
 	uint64_t v;
-	size_t nlisten = 0;
+	size_t nlisten = 0, ntrusted = 0;
 	bool reuseport = false;
 	int backlog = 0, c, code;
 
@@ -562,6 +715,31 @@ cmd_serve(int argc, char **argv)
 				    "--tuple-format is text or json, not '%s'",
 				    optarg);
 			break;
+		case O_ACCEPT_PROXY:
+			scfg.accept_proxy = true;
+			break;
+		case O_TRUSTED:
+			/* Checked now, built into the ACL once all options
+			 * are known to be good, so no error path holds it. */
+			if (ntrusted == MAX_TRUSTED)
+				return cli_usage_error(&cli_cmd_serve,
+				    "at most %d --trusted (each takes a list: "
+				    "PREFIX,PREFIX...)",
+				    MAX_TRUSTED);
+			code = trusted_prefixes(optarg, NULL);
+			if (code != EXIT_OK)
+				return code;
+			trusted[ntrusted++] = optarg;
+			break;
+		case O_HEADER_TIMEOUT:
+			if (cli_parse_seconds(optarg, MAX_SECONDS, &v) < 0 ||
+			    v == 0)
+				return cli_usage_error(&cli_cmd_serve,
+				    "--header-timeout takes seconds from 0.001 "
+				    "to %.0f, not '%s'",
+				    MAX_SECONDS, optarg);
+			scfg.header_timeout_ms = (uint32_t)v;
+			break;
 		default:
 			return cli_usage_error(&cli_cmd_serve,
 			    "unknown option or missing value '%s'",
@@ -571,6 +749,12 @@ cmd_serve(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(
 		    &cli_cmd_serve, "unexpected argument '%s'", argv[optind]);
+	if (scfg.accept_proxy && ntrusted == 0)
+		return cli_usage_error(&cli_cmd_serve,
+		    "--accept-proxy needs --trusted: who may send a header");
+	if (!scfg.accept_proxy && ntrusted > 0)
+		return cli_usage_error(
+		    &cli_cmd_serve, "--trusted needs --accept-proxy");
 
 	if (nlisten == 0) {
 		/* [::]:9000 */
@@ -599,6 +783,13 @@ cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 
+	if (scfg.accept_proxy) {
+		code = build_trusted(trusted, ntrusted, &acl);
+		if (code != EXIT_OK)
+			return code;
+		scfg.trusted = acl;
+	}
 	code = run(&sv, &scfg, lcfg, nlisten);
+	ds_acl_free(acl);
 	return cli_finish_stdout(code);
 }
