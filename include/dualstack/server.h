@@ -246,14 +246,18 @@ struct ds_server_event {
 	struct ds_listener *listener; /* ACCEPT_ERROR from a listener */
 	int err;                      /* -errno, or 0 */
 	enum ds_server_close_reason reason; /* CLOSE */
-	uint64_t bytes_in;                  /* CLOSE: bytes read */
-	uint64_t bytes_out;                 /* CLOSE: bytes written */
+	uint64_t bytes_in;  /* CLOSE: bytes read, a PROXY header not counted */
+	uint64_t bytes_out; /* CLOSE: bytes written */
 	uint64_t duration_ms; /* CLOSE: since accept, loop clock */
-	uint64_t size;        /* OVERSIZE, LINE_TOO_LONG: what came */
-	uint64_t limit;       /* OVERSIZE, LINE_TOO_LONG: max; LIMIT */
-	bool paused;          /* LIMIT */
-	size_t conns;         /* connections open after the event */
-	uint64_t offset;      /* BAD_HEADER: where the header went wrong */
+	/* OVERSIZE, LINE_TOO_LONG: what came; BAD_HEADER, HEADER_TIMEOUT:
+	 * the header bytes that came. */
+	uint64_t size;
+	/* OVERSIZE, LINE_TOO_LONG: max; LIMIT: max_conns; HEADER_TIMEOUT:
+	 * header_timeout_ms. */
+	uint64_t limit;
+	bool paused;     /* LIMIT */
+	size_t conns;    /* connections open after the event */
+	uint64_t offset; /* BAD_HEADER: where the header went wrong */
 	/*
 	 * accept_proxy, OPEN and CLOSE: once a whole header was read,
 	 * proxied_by is the connection's real peer (the proxy that sent
