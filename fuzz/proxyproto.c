@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the PROXY protocol parser, ds_proxy_parse(): a
+ * libFuzzer target for the PROXY protocol parser, ds_proxyproto_parse(): a
  * server with --accept-proxy reads the first bytes of every connection
  * through it, before it knows whether the peer is the trusted proxy.
  *
@@ -13,7 +13,7 @@
  *   reports an offset within the input (errpos <= len) and leaves *ret
  *   untouched;
  * - a parsed header took at most the input (ret->len <= len), and at
- *   most DS_PROXY_V1_MAX or DS_PROXY_V2_MAX bytes;
+ *   most DS_PROXYPROTO_V1_MAX or DS_PROXYPROTO_V2_MAX bytes;
  * - formatted again in the same version, it parses back to the same
  *   src, dst and local, consuming exactly what the formatter wrote;
  * - the input cut at ret->len parses the same, and cut one byte earlier
@@ -58,7 +58,7 @@ die(const char *what, int line)
 	} while (0)
 
 static void
-check_same(const struct ds_proxy_hdr *a, const struct ds_proxy_hdr *b)
+check_same(const struct ds_proxyproto_hdr *a, const struct ds_proxyproto_hdr *b)
 {
 	CHECK(a->local == b->local);
 	CHECK(a->version == b->version);
@@ -72,15 +72,15 @@ check_same(const struct ds_proxy_hdr *a, const struct ds_proxy_hdr *b)
 
 /* Parse; on failure check the promises and return the code. */
 static int
-parse(const uint8_t *buf, size_t len, struct ds_proxy_hdr *ret)
+parse(const uint8_t *buf, size_t len, struct ds_proxyproto_hdr *ret)
 {
-	struct ds_proxy_hdr orig;
+	struct ds_proxyproto_hdr orig;
 	size_t pos = (size_t)-1;
 	int r;
 
 	memset(ret, POISON, sizeof(*ret));
 	orig = *ret;
-	r = ds_proxy_parse(buf, len, ret, &pos);
+	r = ds_proxyproto_parse(buf, len, ret, &pos);
 	if (r != 0) {
 		CHECK(r == -EAGAIN || r == -EINVAL || r == -EPROTO ||
 		    r == -E2BIG);
@@ -94,16 +94,17 @@ parse(const uint8_t *buf, size_t len, struct ds_proxy_hdr *ret)
 static void
 fuzz_one(const uint8_t *s, size_t len)
 {
-	static char txt[DS_PROXY_V1_STRLEN];
-	static uint8_t bin[DS_PROXY_V2_FORMAT_MAX];
-	struct ds_proxy_hdr h, h2;
+	static char txt[DS_PROXYPROTO_V1_STRLEN];
+	static uint8_t bin[DS_PROXYPROTO_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h, h2;
 	int n;
 
 	if (parse(s, len, &h) != 0)
 		return;
 	CHECK(h.len > 0 && h.len <= len);
 	CHECK(h.version == 1 || h.version == 2);
-	CHECK(h.len <= (h.version == 1 ? DS_PROXY_V1_MAX : DS_PROXY_V2_MAX));
+	CHECK(h.len <=
+	    (h.version == 1 ? DS_PROXYPROTO_V1_MAX : DS_PROXYPROTO_V2_MAX));
 	if (!h.local) {
 		CHECK(h.src.addr.family == AF_INET ||
 		    h.src.addr.family == AF_INET6);
@@ -119,15 +120,16 @@ fuzz_one(const uint8_t *s, size_t len)
 	CHECK(parse(s, h.len - 1, &h2) == -EAGAIN);
 
 	if (h.version == 1) {
-		n = ds_proxy_format_v1(&h, txt, sizeof(txt));
-		CHECK(n > 0 && n <= DS_PROXY_V1_MAX);
+		n = ds_proxyproto_format_v1(&h, txt, sizeof(txt));
+		CHECK(n > 0 && n <= DS_PROXYPROTO_V1_MAX);
 		CHECK(strlen(txt) == (size_t)n);
-		CHECK(ds_proxy_format_v1(&h, NULL, 0) == n);
+		CHECK(ds_proxyproto_format_v1(&h, NULL, 0) == n);
 		CHECK(parse((const uint8_t *)txt, (size_t)n, &h2) == 0);
 	} else {
-		n = ds_proxy_format_v2(&h, bin, sizeof(bin));
-		CHECK(n >= DS_PROXY_V2_HDR_LEN && n <= DS_PROXY_V2_FORMAT_MAX);
-		CHECK(ds_proxy_format_v2(&h, NULL, 0) == n);
+		n = ds_proxyproto_format_v2(&h, bin, sizeof(bin));
+		CHECK(n >= DS_PROXYPROTO_V2_HDR_LEN &&
+		    n <= DS_PROXYPROTO_V2_FORMAT_MAX);
+		CHECK(ds_proxyproto_format_v2(&h, NULL, 0) == n);
 		CHECK(parse(bin, (size_t)n, &h2) == 0);
 	}
 	CHECK(h2.len == (size_t)n);
@@ -149,8 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *s;
 
-	if (size > DS_PROXY_V2_MAX + 16)
-		size = DS_PROXY_V2_MAX + 16;
+	if (size > DS_PROXYPROTO_V2_MAX + 16)
+		size = DS_PROXYPROTO_V2_MAX + 16;
 	cur_data = data;
 	cur_size = size;
 	/* Exactly 'size' bytes: an over-read is caught. */

@@ -46,10 +46,10 @@
 
 /*
  * The header buffer: the longest header we accept whole (a v1 line is
- * at most DS_PROXY_V1_MAX, far less). Bytes read past the header in the
+ * at most DS_PROXYPROTO_V1_MAX, far less). Bytes read past the header in the
  * same read stay in it and go to the backend first.
  */
-#define HDR_BUF DS_PROXY_V2_MAX
+#define HDR_BUF DS_PROXYPROTO_V2_MAX
 
 /* Re-resolution of a backend name, per its answer's TTL, clamped. */
 #define TTL_MIN_S 1u
@@ -783,7 +783,7 @@ start_relay(struct conn *c, int bfd, struct ds_io *bio,
 {
 	struct ds_proxy *p = c->p;
 	struct backend *be = c->be;
-	uint8_t pre[DS_PROXY_V1_STRLEN + HDR_BUF];
+	uint8_t pre[DS_PROXYPROTO_V1_STRLEN + HDR_BUF];
 	size_t len = 0;
 	int one = 1, r;
 
@@ -807,15 +807,16 @@ start_relay(struct conn *c, int bfd, struct ds_io *bio,
 	(void)setsockopt(bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	if (p->send_proxy) {
-		struct ds_proxy_hdr h;
+		struct ds_proxyproto_hdr h;
 
 		memset(&h, 0, sizeof(h));
 		h.src = c->log.client;
 		h.dst = c->dst;
 		if (p->send_proxy == 1)
-			r = ds_proxy_format_v1(&h, (char *)pre, sizeof(pre));
+			r = ds_proxyproto_format_v1(
+			    &h, (char *)pre, sizeof(pre));
 		else
-			r = ds_proxy_format_v2(&h, pre, sizeof(pre));
+			r = ds_proxyproto_format_v2(&h, pre, sizeof(pre));
 		if (r < 0) {
 			ds_io_free(bio);
 			close(bfd);
@@ -1239,7 +1240,7 @@ header_failed(struct conn *c, int r, size_t pos)
 
 	if (c->hlen && c->hbuf[0] == 'P')
 		ver = "v1: ";
-	else if (c->hlen && c->hbuf[0] == (uint8_t)DS_PROXY_V2_SIG[0])
+	else if (c->hlen && c->hbuf[0] == (uint8_t)DS_PROXYPROTO_V2_SIG[0])
 		ver = "v2: ";
 	switch (r) {
 	case -EPROTO:
@@ -1263,7 +1264,7 @@ static void
 on_header_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct conn *c = userdata;
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	size_t pos = 0;
 	ssize_t n;
 	int r;
@@ -1292,7 +1293,7 @@ on_header_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 		return;
 	}
 	c->hlen += (size_t)n;
-	r = ds_proxy_parse(c->hbuf, c->hlen, &h, &pos);
+	r = ds_proxyproto_parse(c->hbuf, c->hlen, &h, &pos);
 	if (r == -EAGAIN) {
 		if (c->hlen < HDR_BUF)
 			return;

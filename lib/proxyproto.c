@@ -115,7 +115,7 @@ v1_port(const uint8_t *b, size_t start, size_t end, uint16_t *ret, size_t *pos)
  * are of the protocol's family; UNKNOWN takes anything after it.
  */
 static int
-v1_line(const uint8_t *b, size_t n, struct ds_proxy_hdr *h, size_t *pos)
+v1_line(const uint8_t *b, size_t n, struct ds_proxyproto_hdr *h, size_t *pos)
 {
 	size_t start[V1_FIELDS], end[V1_FIELDS], i = V1_SIG_LEN, ep;
 	unsigned flags = DS_PARSE_NO_ZONE;
@@ -208,25 +208,26 @@ v1_partial(const uint8_t *b, size_t n, size_t *pos)
 }
 
 static int
-parse_v1(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
+parse_v1(
+    const uint8_t *b, size_t len, struct ds_proxyproto_hdr *ret, size_t *pos)
 {
-	size_t n = len < DS_PROXY_V1_MAX ? len : DS_PROXY_V1_MAX;
-	struct ds_proxy_hdr h;
+	size_t n = len < DS_PROXYPROTO_V1_MAX ? len : DS_PROXYPROTO_V1_MAX;
+	struct ds_proxyproto_hdr h;
 	size_t eol = 0;
 	int r;
 
 	while (eol < n && b[eol] != '\r' && b[eol] != '\n')
 		eol++;
 	if (eol == n) {
-		if (len >= DS_PROXY_V1_MAX)
-			return fail(pos, DS_PROXY_V1_MAX, -E2BIG);
+		if (len >= DS_PROXYPROTO_V1_MAX)
+			return fail(pos, DS_PROXYPROTO_V1_MAX, -E2BIG);
 		return v1_partial(b, len, pos);
 	}
 	if (b[eol] == '\n')
 		return fail(pos, eol, -EINVAL); /* LF without CR */
 	/* The CR is in, its LF would be byte 108. */
-	if (eol + 2 > DS_PROXY_V1_MAX)
-		return fail(pos, DS_PROXY_V1_MAX, -E2BIG);
+	if (eol + 2 > DS_PROXYPROTO_V1_MAX)
+		return fail(pos, DS_PROXYPROTO_V1_MAX, -E2BIG);
 	if (eol + 1 == len) {
 		r = v1_partial(b, eol, pos);
 		return r == -EAGAIN ? fail(pos, len, -EAGAIN) : r;
@@ -250,17 +251,17 @@ static int
 v2_block_len(uint8_t fam)
 {
 	switch (fam) {
-	case DS_PROXY_V2_UNSPEC:
+	case DS_PROXYPROTO_V2_UNSPEC:
 		return 0;
-	case DS_PROXY_V2_TCP4:
-	case DS_PROXY_V2_UDP4:
-		return DS_PROXY_V2_ADDR_INET;
-	case DS_PROXY_V2_TCP6:
-	case DS_PROXY_V2_UDP6:
-		return DS_PROXY_V2_ADDR_INET6;
-	case DS_PROXY_V2_UNIX_STREAM:
-	case DS_PROXY_V2_UNIX_DGRAM:
-		return DS_PROXY_V2_ADDR_UNIX;
+	case DS_PROXYPROTO_V2_TCP4:
+	case DS_PROXYPROTO_V2_UDP4:
+		return DS_PROXYPROTO_V2_ADDR_INET;
+	case DS_PROXYPROTO_V2_TCP6:
+	case DS_PROXYPROTO_V2_UDP6:
+		return DS_PROXYPROTO_V2_ADDR_INET6;
+	case DS_PROXYPROTO_V2_UNIX_STREAM:
+	case DS_PROXYPROTO_V2_UNIX_DGRAM:
+		return DS_PROXYPROTO_V2_ADDR_UNIX;
 	default:
 		return -1;
 	}
@@ -272,30 +273,32 @@ v2_block_len(uint8_t fam)
  * values"), fam and the length, then wait for the whole header.
  */
 static int
-parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
+parse_v2(
+    const uint8_t *b, size_t len, struct ds_proxyproto_hdr *ret, size_t *pos)
 {
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	size_t plen, end, off;
 	int block;
 	uint8_t fam;
 
 	if (len > 12 &&
-	    (b[12] != DS_PROXY_V2_LOCAL && b[12] != DS_PROXY_V2_PROXY))
+	    (b[12] != DS_PROXYPROTO_V2_LOCAL &&
+	        b[12] != DS_PROXYPROTO_V2_PROXY))
 		return fail(pos, 12, -EINVAL);
 	if (len > 13 && v2_block_len(b[13]) < 0)
 		return fail(pos, 13, -EINVAL);
-	if (len < DS_PROXY_V2_HDR_LEN)
+	if (len < DS_PROXYPROTO_V2_HDR_LEN)
 		return fail(pos, len, -EAGAIN);
 	fam = b[13];
 	block = v2_block_len(fam);
 	plen = be16(b + 14);
-	if (plen > DS_PROXY_V2_LEN_MAX)
+	if (plen > DS_PROXYPROTO_V2_LEN_MAX)
 		return fail(pos, 14, -E2BIG);
 	/* A LOCAL header's family is ignored (section 2.2), so is its
 	 * block's size. */
-	if (b[12] == DS_PROXY_V2_PROXY && plen < (size_t)block)
+	if (b[12] == DS_PROXYPROTO_V2_PROXY && plen < (size_t)block)
 		return fail(pos, 14, -EINVAL);
-	end = DS_PROXY_V2_HDR_LEN + plen;
+	end = DS_PROXYPROTO_V2_HDR_LEN + plen;
 	if (len < end)
 		return fail(pos, len, -EAGAIN);
 
@@ -304,7 +307,7 @@ parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
 	h.len = end;
 	h.v2_cmd = b[12];
 	h.v2_fam = fam;
-	if (b[12] == DS_PROXY_V2_LOCAL) {
+	if (b[12] == DS_PROXYPROTO_V2_LOCAL) {
 		h.local = true;
 		*ret = h;
 		return 0;
@@ -313,7 +316,7 @@ parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
 	/* TLVs fill the rest: type, 16-bit length, value; each must fit in
 	 * what the length field announced (section 2.2; haproxy checks its
 	 * TLVs the same way). */
-	off = DS_PROXY_V2_HDR_LEN + (size_t)block;
+	off = DS_PROXYPROTO_V2_HDR_LEN + (size_t)block;
 	h.tlv_off = off;
 	h.tlv_len = end - off;
 	while (off < end) {
@@ -324,8 +327,8 @@ parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
 		off += 3 + (size_t)be16(b + off + 1);
 	}
 
-	off = DS_PROXY_V2_HDR_LEN;
-	if (fam == DS_PROXY_V2_TCP4) {
+	off = DS_PROXYPROTO_V2_HDR_LEN;
+	if (fam == DS_PROXYPROTO_V2_TCP4) {
 		ds_addr_from_v4(
 		    (uint32_t)be16(b + off) << 16 | be16(b + off + 2),
 		    &h.src.addr);
@@ -334,7 +337,7 @@ parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
 		    &h.dst.addr);
 		h.src.port = be16(b + off + 8);
 		h.dst.port = be16(b + off + 10);
-	} else if (fam == DS_PROXY_V2_TCP6) {
+	} else if (fam == DS_PROXYPROTO_V2_TCP6) {
 		/* IPv4-mapped addresses are kept as they came. */
 		ds_addr_from_v6(b + off, &h.src.addr);
 		ds_addr_from_v6(b + off + 16, &h.dst.addr);
@@ -350,8 +353,8 @@ parse_v2(const uint8_t *b, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
 }
 
 int
-ds_proxy_parse(
-    const void *buf, size_t len, struct ds_proxy_hdr *ret, size_t *errpos)
+ds_proxyproto_parse(
+    const void *buf, size_t len, struct ds_proxyproto_hdr *ret, size_t *errpos)
 {
 	const uint8_t *b = buf;
 	const char *sig;
@@ -365,8 +368,8 @@ ds_proxy_parse(
 		sig = V1_SIG;
 		siglen = V1_SIG_LEN;
 	} else {
-		sig = DS_PROXY_V2_SIG;
-		siglen = DS_PROXY_V2_SIG_LEN;
+		sig = DS_PROXYPROTO_V2_SIG;
+		siglen = DS_PROXYPROTO_V2_SIG_LEN;
 	}
 	for (size_t i = 0; i < siglen; i++) {
 		if (i == len)
@@ -387,7 +390,7 @@ ds_proxy_parse(
  * wire has no room for them. -EINVAL for an address of no family.
  */
 static int
-pick(const struct ds_proxy_hdr *h, struct ds_addr *s, struct ds_addr *d)
+pick(const struct ds_proxyproto_hdr *h, struct ds_addr *s, struct ds_addr *d)
 {
 	int fs = h->src.addr.family, fd = h->dst.addr.family;
 
@@ -429,7 +432,8 @@ v1_addr6(const struct ds_addr *a, char *buf, size_t size)
 }
 
 int
-ds_proxy_format_v1(const struct ds_proxy_hdr *h, char *buf, size_t size)
+ds_proxyproto_format_v1(
+    const struct ds_proxyproto_hdr *h, char *buf, size_t size)
 {
 	char s[DS_ADDR_STRLEN], d[DS_ADDR_STRLEN];
 	struct ds_addr sa, da;
@@ -455,33 +459,35 @@ ds_proxy_format_v1(const struct ds_proxy_hdr *h, char *buf, size_t size)
 }
 
 int
-ds_proxy_format_v2(const struct ds_proxy_hdr *h, void *buf, size_t size)
+ds_proxyproto_format_v2(
+    const struct ds_proxyproto_hdr *h, void *buf, size_t size)
 {
-	uint8_t out[DS_PROXY_V2_FORMAT_MAX];
+	uint8_t out[DS_PROXYPROTO_V2_FORMAT_MAX];
 	struct ds_addr sa, da;
-	size_t n = DS_PROXY_V2_HDR_LEN, alen;
+	size_t n = DS_PROXYPROTO_V2_HDR_LEN, alen;
 	int fam;
 
 	if (!h)
 		return -EINVAL;
-	memcpy(out, DS_PROXY_V2_SIG, DS_PROXY_V2_SIG_LEN);
+	memcpy(out, DS_PROXYPROTO_V2_SIG, DS_PROXYPROTO_V2_SIG_LEN);
 	if (h->local) {
-		out[12] = DS_PROXY_V2_LOCAL;
-		out[13] = DS_PROXY_V2_UNSPEC;
+		out[12] = DS_PROXYPROTO_V2_LOCAL;
+		out[13] = DS_PROXYPROTO_V2_UNSPEC;
 		put_be16(out + 14, 0);
 	} else {
 		fam = pick(h, &sa, &da);
 		if (fam < 0)
 			return fam;
 		alen = fam == AF_INET ? 4 : 16;
-		out[12] = DS_PROXY_V2_PROXY;
-		out[13] = fam == AF_INET ? DS_PROXY_V2_TCP4 : DS_PROXY_V2_TCP6;
+		out[12] = DS_PROXYPROTO_V2_PROXY;
+		out[13] = fam == AF_INET ? DS_PROXYPROTO_V2_TCP4
+		                         : DS_PROXYPROTO_V2_TCP6;
 		memcpy(out + n, sa.u.bytes, alen);
 		memcpy(out + n + alen, da.u.bytes, alen);
 		put_be16(out + n + 2 * alen, h->src.port);
 		put_be16(out + n + 2 * alen + 2, h->dst.port);
 		n += 2 * alen + 4;
-		put_be16(out + 14, (uint16_t)(n - DS_PROXY_V2_HDR_LEN));
+		put_be16(out + 14, (uint16_t)(n - DS_PROXYPROTO_V2_HDR_LEN));
 	}
 	if (buf && size >= n)
 		memcpy(buf, out, n);

@@ -13,7 +13,7 @@
  *  2. With accept_proxy: only a peer that an allow rule of 'trusted'
  *     matches may speak (an empty or deny-only list trusts nobody);
  *     anyone else is closed (DS_PROXY_UNTRUSTED). The PROXY header (v1 or v2,
- *     ds_proxy_parse()) is read within header_timeout_ms; a bad one is
+ *     ds_proxyproto_parse()) is read within header_timeout_ms; a bad one is
  *     closed with DS_PROXY_BAD_HEADER and the parser's reason and byte
  *     offset in the log. From then on the client is the one the header
  *     names (normalised); a LOCAL or UNKNOWN header (a balancer's health

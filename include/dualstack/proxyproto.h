@@ -10,7 +10,7 @@
  * Everything here is pure: no I/O, no allocation, no global state; safe
  * from any thread on distinct objects. The parser reads through bounds
  * checks that never look past len, so the buffer need not be terminated.
- * A reader on a stream calls ds_proxy_parse() on what it has so far, reads
+ * A reader on a stream calls ds_proxyproto_parse() on what it has so far, reads
  * more on -EAGAIN, and on success hands the bytes after ret->len to the
  * application.
  *
@@ -31,34 +31,34 @@
  * Version 1 (section 2.1): the longest line, CRLF included, is
  * "PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n" = 107
  * bytes; a receiver that finds no CRLF in the first 107 bytes rejects
- * the line. DS_PROXY_V1_STRLEN is a buffer size with room for the NUL.
+ * the line. DS_PROXYPROTO_V1_STRLEN is a buffer size with room for the NUL.
  */
-#define DS_PROXY_V1_MAX 107
-#define DS_PROXY_V1_STRLEN (DS_PROXY_V1_MAX + 1)
+#define DS_PROXYPROTO_V1_MAX 107
+#define DS_PROXYPROTO_V1_STRLEN (DS_PROXYPROTO_V1_MAX + 1)
 
 /* Version 2 (section 2.2): the 12-byte signature, then ver_cmd, fam and
  * a 16-bit length in network order: a 16-byte fixed part. */
-#define DS_PROXY_V2_SIG "\x0D\x0A\x0D\x0A\x00\x0D\x0A\x51\x55\x49\x54\x0A"
-#define DS_PROXY_V2_SIG_LEN 12
-#define DS_PROXY_V2_HDR_LEN 16
+#define DS_PROXYPROTO_V2_SIG "\x0D\x0A\x0D\x0A\x00\x0D\x0A\x51\x55\x49\x54\x0A"
+#define DS_PROXYPROTO_V2_SIG_LEN 12
+#define DS_PROXYPROTO_V2_HDR_LEN 16
 
 /* ver_cmd: version 2 in the high nibble, the command in the low one. */
-#define DS_PROXY_V2_LOCAL 0x20
-#define DS_PROXY_V2_PROXY 0x21
+#define DS_PROXYPROTO_V2_LOCAL 0x20
+#define DS_PROXYPROTO_V2_PROXY 0x21
 
 /* fam: address family in the high nibble, transport in the low one. */
-#define DS_PROXY_V2_UNSPEC 0x00
-#define DS_PROXY_V2_TCP4 0x11
-#define DS_PROXY_V2_UDP4 0x12
-#define DS_PROXY_V2_TCP6 0x21
-#define DS_PROXY_V2_UDP6 0x22
-#define DS_PROXY_V2_UNIX_STREAM 0x31
-#define DS_PROXY_V2_UNIX_DGRAM 0x32
+#define DS_PROXYPROTO_V2_UNSPEC 0x00
+#define DS_PROXYPROTO_V2_TCP4 0x11
+#define DS_PROXYPROTO_V2_UDP4 0x12
+#define DS_PROXYPROTO_V2_TCP6 0x21
+#define DS_PROXYPROTO_V2_UDP6 0x22
+#define DS_PROXYPROTO_V2_UNIX_STREAM 0x31
+#define DS_PROXYPROTO_V2_UNIX_DGRAM 0x32
 
 /* Address block sizes per family (section 2.2). */
-#define DS_PROXY_V2_ADDR_INET 12
-#define DS_PROXY_V2_ADDR_INET6 36
-#define DS_PROXY_V2_ADDR_UNIX 216
+#define DS_PROXYPROTO_V2_ADDR_INET 12
+#define DS_PROXYPROTO_V2_ADDR_INET6 36
+#define DS_PROXYPROTO_V2_ADDR_UNIX 216
 
 /*
  * Our limit on the v2 length field (the bytes after the fixed 16): the
@@ -67,13 +67,15 @@
  * connection. 4096 is far above what the address block and the TLVs that
  * real senders attach (ALPN, authority, SSL, cloud IDs) take, and what
  * most implementations accept (haproxy: one buffer, dnsdist 512 by
- * default). The longest whole v2 header is DS_PROXY_V2_MAX.
+ * default). The longest whole v2 header is DS_PROXYPROTO_V2_MAX.
  */
-#define DS_PROXY_V2_LEN_MAX 4096
-#define DS_PROXY_V2_MAX (DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_LEN_MAX)
+#define DS_PROXYPROTO_V2_LEN_MAX 4096
+#define DS_PROXYPROTO_V2_MAX                                                   \
+	(DS_PROXYPROTO_V2_HDR_LEN + DS_PROXYPROTO_V2_LEN_MAX)
 
 /* What a header we format takes at most: v2 TCP6, no TLVs. */
-#define DS_PROXY_V2_FORMAT_MAX (DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_ADDR_INET6)
+#define DS_PROXYPROTO_V2_FORMAT_MAX                                            \
+	(DS_PROXYPROTO_V2_HDR_LEN + DS_PROXYPROTO_V2_ADDR_INET6)
 
 /*
  * A parsed header, or one to send.
@@ -91,7 +93,7 @@
  * bytes as received; the TLVs, validated but not interpreted, are at
  * [tlv_off, tlv_off + tlv_len) of the parsed buffer.
  */
-struct ds_proxy_hdr {
+struct ds_proxyproto_hdr {
 	int version;
 	bool local;
 	struct ds_endpoint src, dst;
@@ -117,8 +119,8 @@ struct ds_proxy_hdr {
  *            v2 a version other than 2, a command other than LOCAL or
  *            PROXY, an unassigned fam, a length shorter than the
  *            family's address block, TLVs that overrun the length.
- *   -E2BIG   v1: no CRLF within DS_PROXY_V1_MAX bytes; v2: a length
- *            field above DS_PROXY_V2_LEN_MAX (reported as soon as the
+ *   -E2BIG   v1: no CRLF within DS_PROXYPROTO_V1_MAX bytes; v2: a length
+ *            field above DS_PROXYPROTO_V2_LEN_MAX (reported as soon as the
  *            fixed part is in).
  * On failure *ret is untouched and *errpos (may be NULL) gets the offset
  * of the problem, at most len (len itself for -EAGAIN).
@@ -127,12 +129,12 @@ struct ds_proxy_hdr {
  * A v2 LOCAL header's block is skipped unread: the family is ignored
  * (section 2.2), its TLVs are not validated and tlv_len is 0.
  */
-DS_EXPORT int ds_proxy_parse(
-    const void *buf, size_t len, struct ds_proxy_hdr *ret, size_t *errpos);
+DS_EXPORT int ds_proxyproto_parse(
+    const void *buf, size_t len, struct ds_proxyproto_hdr *ret, size_t *errpos);
 
 /*
  * Write h as a v1 line with its CRLF into buf (snprintf semantics: returns
- * the length needed, at most DS_PROXY_V1_MAX; the text is truncated and
+ * the length needed, at most DS_PROXYPROTO_V1_MAX; the text is truncated and
  * NUL-terminated when size > 0 and too small). h->version, len and the v2
  * fields are ignored.
  *
@@ -143,17 +145,17 @@ DS_EXPORT int ds_proxy_parse(
  * written mapped (::ffff:a.b.c.d), since a header has one family. Zones
  * are left out. -EINVAL when an address has no family.
  */
-DS_EXPORT int ds_proxy_format_v1(
-    const struct ds_proxy_hdr *h, char *buf, size_t size);
+DS_EXPORT int ds_proxyproto_format_v1(
+    const struct ds_proxyproto_hdr *h, char *buf, size_t size);
 
 /*
  * Write h as a v2 header into buf: LOCAL (fam UNSPEC, no block) when
- * h->local, else PROXY TCP4 or TCP6 chosen as for ds_proxy_format_v1(),
+ * h->local, else PROXY TCP4 or TCP6 chosen as for ds_proxyproto_format_v1(),
  * no TLVs. Returns the length needed (16, 28 or 52; at most
- * DS_PROXY_V2_FORMAT_MAX); a partial binary header is of no use, so
+ * DS_PROXYPROTO_V2_FORMAT_MAX); a partial binary header is of no use, so
  * nothing is written when size is smaller. -EINVAL as for v1.
  */
-DS_EXPORT int ds_proxy_format_v2(
-    const struct ds_proxy_hdr *h, void *buf, size_t size);
+DS_EXPORT int ds_proxyproto_format_v2(
+    const struct ds_proxyproto_hdr *h, void *buf, size_t size);
 
 #endif

@@ -759,8 +759,8 @@ static void
 test_send_proxy_v1_mapped(void **state)
 {
 	struct ds_proxy_config cfg;
-	struct ds_proxy_hdr h;
-	char want[DS_PROXY_V1_STRLEN];
+	struct ds_proxyproto_hdr h;
+	char want[DS_PROXYPROTO_V1_STRLEN];
 	struct ds_endpoint cli_ep;
 	int cfd, bfd, n;
 
@@ -777,7 +777,7 @@ test_send_proxy_v1_mapped(void **state)
 	n = snprintf(want, sizeof(want),
 	    "PROXY TCP4 127.0.0.1 127.0.0.1 %u %u\r\n", cli_ep.port, T.port);
 	expect(bfd, want);
-	assert_int_equal(ds_proxy_parse(want, (size_t)n, &h, NULL), 0);
+	assert_int_equal(ds_proxyproto_parse(want, (size_t)n, &h, NULL), 0);
 	expect(bfd, "payload");
 	xsend_str(bfd, "ok");
 	expect(cfd, "ok");
@@ -793,25 +793,26 @@ test_send_proxy_v1_mapped(void **state)
 
 /* Read a v2 header from fd and parse it. */
 static void
-read_v2(int fd, struct ds_proxy_hdr *h, uint8_t *buf)
+read_v2(int fd, struct ds_proxyproto_hdr *h, uint8_t *buf)
 {
 	size_t len;
 
 	assert_int_equal(
-	    xrecv(fd, buf, DS_PROXY_V2_HDR_LEN), DS_PROXY_V2_HDR_LEN);
+	    xrecv(fd, buf, DS_PROXYPROTO_V2_HDR_LEN), DS_PROXYPROTO_V2_HDR_LEN);
 	len = (size_t)buf[14] << 8 | buf[15];
 	assert_true(len <= 64);
-	assert_int_equal(xrecv(fd, buf + DS_PROXY_V2_HDR_LEN, len), len);
+	assert_int_equal(xrecv(fd, buf + DS_PROXYPROTO_V2_HDR_LEN, len), len);
 	assert_int_equal(
-	    ds_proxy_parse(buf, DS_PROXY_V2_HDR_LEN + len, h, NULL), 0);
-	assert_int_equal(h->len, DS_PROXY_V2_HDR_LEN + len);
+	    ds_proxyproto_parse(buf, DS_PROXYPROTO_V2_HDR_LEN + len, h, NULL),
+	    0);
+	assert_int_equal(h->len, DS_PROXYPROTO_V2_HDR_LEN + len);
 }
 
 static void
 test_send_proxy_v2(void **state)
 {
 	struct ds_proxy_config cfg;
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	uint8_t buf[128];
 	struct ds_endpoint cli_ep, want;
 	int cfd, bfd;
@@ -831,8 +832,8 @@ test_send_proxy_v2(void **state)
 	read_v2(bfd, &h, buf);
 	assert_int_equal(h.version, 2);
 	assert_false(h.local);
-	assert_int_equal(h.v2_cmd, DS_PROXY_V2_PROXY);
-	assert_int_equal(h.v2_fam, DS_PROXY_V2_TCP6);
+	assert_int_equal(h.v2_cmd, DS_PROXYPROTO_V2_PROXY);
+	assert_int_equal(h.v2_fam, DS_PROXYPROTO_V2_TCP6);
 	assert_ep_equal(&h.src, &cli_ep);
 	want = ep("::1", T.port);
 	assert_ep_equal(&h.dst, &want);
@@ -846,7 +847,7 @@ static void
 test_send_proxy_v2_mapped(void **state)
 {
 	struct ds_proxy_config cfg;
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	uint8_t buf[128];
 	struct ds_endpoint cli_ep, want;
 	int cfd, bfd;
@@ -861,8 +862,9 @@ test_send_proxy_v2_mapped(void **state)
 	bfd = be_conn(&T.be[0], 0);
 	cli_ep = sock_ep(cfd, false);
 	read_v2(bfd, &h, buf);
-	assert_int_equal(h.v2_fam, DS_PROXY_V2_TCP4);
-	assert_int_equal(h.len, DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_ADDR_INET);
+	assert_int_equal(h.v2_fam, DS_PROXYPROTO_V2_TCP4);
+	assert_int_equal(
+	    h.len, DS_PROXYPROTO_V2_HDR_LEN + DS_PROXYPROTO_V2_ADDR_INET);
 	assert_int_equal(h.src.addr.family, AF_INET);
 	assert_ep_equal(&h.src, &cli_ep);
 	want = ep("127.0.0.1", T.port);
@@ -935,8 +937,8 @@ static void
 test_accept_proxy_v2_split(void **state)
 {
 	struct ds_proxy_config cfg;
-	struct ds_proxy_hdr h;
-	uint8_t buf[DS_PROXY_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h;
+	uint8_t buf[DS_PROXYPROTO_V2_FORMAT_MAX];
 	struct ds_endpoint want, own;
 	int cfd, bfd, n;
 
@@ -948,8 +950,9 @@ test_accept_proxy_v2_split(void **state)
 	memset(&h, 0, sizeof(h));
 	h.src = ep("2001:db8::7", 4444);
 	h.dst = ep("2001:db8::1", 443);
-	n = ds_proxy_format_v2(&h, buf, sizeof(buf));
-	assert_int_equal(n, DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_ADDR_INET6);
+	n = ds_proxyproto_format_v2(&h, buf, sizeof(buf));
+	assert_int_equal(
+	    n, DS_PROXYPROTO_V2_HDR_LEN + DS_PROXYPROTO_V2_ADDR_INET6);
 
 	cfd = cli_connect("127.0.0.1", T.port);
 	for (int i = 0; i < n; i++) {
@@ -976,8 +979,8 @@ test_accept_proxy_v2_split(void **state)
 	/* LOCAL (a balancer's health check): the connection's own peer. */
 	memset(&h, 0, sizeof(h));
 	h.local = true;
-	n = ds_proxy_format_v2(&h, buf, sizeof(buf));
-	assert_int_equal(n, DS_PROXY_V2_HDR_LEN);
+	n = ds_proxyproto_format_v2(&h, buf, sizeof(buf));
+	assert_int_equal(n, DS_PROXYPROTO_V2_HDR_LEN);
 	cfd = cli_connect("127.0.0.1", T.port);
 	xsend(cfd, buf, (size_t)n);
 	xsend_str(cfd, "hc");
@@ -1044,14 +1047,14 @@ test_bad_header(void **state)
 	    strncmp(T.logs[0].detail, "v1: malformed at byte ", 22) == 0);
 	{
 		/* The offset is the parser's. */
-		struct ds_proxy_hdr h;
+		struct ds_proxyproto_hdr h;
 		size_t pos = 0;
 		const char *bad =
 		    "PROXY TCP4 192.0.2.300 198.51.100.1 5555 80\r\n";
 		char want[64];
 
 		assert_int_equal(
-		    ds_proxy_parse(bad, strlen(bad), &h, &pos), -EINVAL);
+		    ds_proxyproto_parse(bad, strlen(bad), &h, &pos), -EINVAL);
 		snprintf(want, sizeof(want), "v1: malformed at byte %zu", pos);
 		assert_string_equal(T.logs[0].detail, want);
 	}

@@ -24,14 +24,15 @@
 
 /* Parse a copy of exactly len bytes, so that ASan sees an over-read. */
 static int
-parse_exact(const void *s, size_t len, struct ds_proxy_hdr *ret, size_t *pos)
+parse_exact(
+    const void *s, size_t len, struct ds_proxyproto_hdr *ret, size_t *pos)
 {
 	void *copy = malloc(len ? len : 1);
 	int r;
 
 	assert_non_null(copy);
 	memcpy(copy, s, len);
-	r = ds_proxy_parse(copy, len, ret, pos);
+	r = ds_proxyproto_parse(copy, len, ret, pos);
 	free(copy);
 	return r;
 }
@@ -54,10 +55,10 @@ assert_ep_equal(const struct ds_endpoint *a, const struct ds_endpoint *b)
 	assert_int_equal(a->port, b->port);
 }
 
-static struct ds_proxy_hdr
+static struct ds_proxyproto_hdr
 hdr(const char *src, const char *dst)
 {
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 
 	memset(&h, 0, sizeof(h));
 	h.src = ep(src);
@@ -69,7 +70,7 @@ hdr(const char *src, const char *dst)
 static void
 assert_prefixes_eagain(const void *buf, size_t len)
 {
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	size_t pos;
 
 	for (size_t k = 0; k < len; k++) {
@@ -96,12 +97,12 @@ test_v1_spec_examples(void **state)
 	static const char tcp6[] = "PROXY TCP6 " FF6 " " FF6 " 65535 65535\r\n";
 	static const char unk_max[] =
 	    "PROXY UNKNOWN " FF6 " " FF6 " 65535 65535\r\n";
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 
 	(void)state;
 	assert_int_equal(strlen(tcp4), 56);
 	assert_int_equal(strlen(tcp6), 104);
-	assert_int_equal(strlen(unk_max), DS_PROXY_V1_MAX);
+	assert_int_equal(strlen(unk_max), DS_PROXYPROTO_V1_MAX);
 
 	assert_int_equal(parse_exact(tcp4, strlen(tcp4), &h, NULL), 0);
 	assert_int_equal(h.version, 1);
@@ -119,7 +120,7 @@ test_v1_spec_examples(void **state)
 
 	assert_int_equal(parse_exact(unk_max, strlen(unk_max), &h, NULL), 0);
 	assert_true(h.local);
-	assert_int_equal(h.len, DS_PROXY_V1_MAX);
+	assert_int_equal(h.len, DS_PROXYPROTO_V1_MAX);
 	assert_int_equal(h.src.addr.family, 0);
 
 	assert_int_equal(parse_exact("PROXY UNKNOWN\r\n", 15, &h, NULL), 0);
@@ -146,7 +147,7 @@ test_v1_valid(void **state)
 	        "[::ffff:192.0.2.1]:7", "[::ffff:192.0.2.2]:8", 49},
 	    {"PROXY UNKNOWN 192.0.2.1 whatever\r\n\x01", NULL, NULL, 34},
 	};
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -228,7 +229,7 @@ test_v1_malformed(void **state)
 	    {"PROXY TCP4  ", -EINVAL, 11, 11},
 	    {"PROXY TCP4 ::1", -EINVAL, 11, 11},
 	};
-	struct ds_proxy_hdr h, orig;
+	struct ds_proxyproto_hdr h, orig;
 	size_t pos;
 	int r;
 
@@ -251,8 +252,8 @@ test_v1_malformed(void **state)
 static void
 test_v1_too_long(void **state)
 {
-	char line[DS_PROXY_V1_MAX + 8];
-	struct ds_proxy_hdr h;
+	char line[DS_PROXYPROTO_V1_MAX + 8];
+	struct ds_proxyproto_hdr h;
 	size_t pos;
 
 	(void)state;
@@ -260,16 +261,18 @@ test_v1_too_long(void **state)
 	memcpy(line, "PROXY UNKNOWN ", 14);
 	/* 106 bytes without CRLF: still a possible line. */
 	assert_int_equal(parse_exact(line, 106, &h, &pos), -EAGAIN);
-	assert_int_equal(parse_exact(line, DS_PROXY_V1_MAX, &h, &pos), -E2BIG);
-	assert_int_equal(pos, DS_PROXY_V1_MAX);
+	assert_int_equal(
+	    parse_exact(line, DS_PROXYPROTO_V1_MAX, &h, &pos), -E2BIG);
+	assert_int_equal(pos, DS_PROXYPROTO_V1_MAX);
 	assert_int_equal(parse_exact(line, sizeof(line), &h, &pos), -E2BIG);
 	/* The CR as byte 107 puts the LF at 108. */
 	line[106] = '\r';
-	assert_int_equal(parse_exact(line, DS_PROXY_V1_MAX, &h, &pos), -E2BIG);
+	assert_int_equal(
+	    parse_exact(line, DS_PROXYPROTO_V1_MAX, &h, &pos), -E2BIG);
 	line[105] = '\r';
 	line[106] = '\n';
-	assert_int_equal(parse_exact(line, DS_PROXY_V1_MAX, &h, &pos), 0);
-	assert_int_equal(h.len, DS_PROXY_V1_MAX);
+	assert_int_equal(parse_exact(line, DS_PROXYPROTO_V1_MAX, &h, &pos), 0);
+	assert_int_equal(h.len, DS_PROXYPROTO_V1_MAX);
 }
 
 /* --- Version 2 ------------------------------------------------------------ */
@@ -290,7 +293,7 @@ test_v2_haproxy_capture(void **state)
 	static const uint8_t b[] = SIG "\x21\x11\x00\x0c"
 	                               "\xac\x13\x00\x01\xac\x13\x00\x03"
 	                               "\xa6\x52\x00\x50GET ";
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	struct ds_endpoint s = ep("172.19.0.1:42578"), d = ep("172.19.0.3:80");
 
 	(void)state;
@@ -298,8 +301,8 @@ test_v2_haproxy_capture(void **state)
 	assert_int_equal(h.version, 2);
 	assert_false(h.local);
 	assert_int_equal(h.len, 28);
-	assert_int_equal(h.v2_cmd, DS_PROXY_V2_PROXY);
-	assert_int_equal(h.v2_fam, DS_PROXY_V2_TCP4);
+	assert_int_equal(h.v2_cmd, DS_PROXYPROTO_V2_PROXY);
+	assert_int_equal(h.v2_fam, DS_PROXYPROTO_V2_TCP4);
 	assert_int_equal(h.tlv_len, 0);
 	assert_ep_equal(&h.src, &s);
 	assert_ep_equal(&h.dst, &d);
@@ -311,7 +314,7 @@ test_v2_tlvs(void **state)
 	/* TCP4, then PP2_TYPE_NOOP (0x04) of 3 bytes and an empty
 	 * PP2_TYPE_AUTHORITY (0x02): 12 + 6 + 3 = 21. */
 	uint8_t b[64];
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	size_t n = sizeof(v2_tcp4) - 1, pos;
 
 	(void)state;
@@ -347,19 +350,19 @@ test_v2_no_addresses(void **state)
 		uint8_t ver_cmd, fam;
 		uint16_t len;
 	} cases[] = {
-	    {DS_PROXY_V2_LOCAL, DS_PROXY_V2_UNSPEC, 0},
+	    {DS_PROXYPROTO_V2_LOCAL, DS_PROXYPROTO_V2_UNSPEC, 0},
 	    /* LOCAL: the family and its block size are ignored. */
-	    {DS_PROXY_V2_LOCAL, DS_PROXY_V2_TCP6, 0},
-	    {DS_PROXY_V2_LOCAL, DS_PROXY_V2_TCP4, 12},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UNSPEC, 0},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UNSPEC, 3},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UDP4, 12},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UDP6, 36},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UNIX_STREAM, 216},
-	    {DS_PROXY_V2_PROXY, DS_PROXY_V2_UNIX_DGRAM, 216},
+	    {DS_PROXYPROTO_V2_LOCAL, DS_PROXYPROTO_V2_TCP6, 0},
+	    {DS_PROXYPROTO_V2_LOCAL, DS_PROXYPROTO_V2_TCP4, 12},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UNSPEC, 0},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UNSPEC, 3},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UDP4, 12},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UDP6, 36},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UNIX_STREAM, 216},
+	    {DS_PROXYPROTO_V2_PROXY, DS_PROXYPROTO_V2_UNIX_DGRAM, 216},
 	};
-	uint8_t b[DS_PROXY_V2_HDR_LEN + 256];
-	struct ds_proxy_hdr h;
+	uint8_t b[DS_PROXYPROTO_V2_HDR_LEN + 256];
+	struct ds_proxyproto_hdr h;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -411,7 +414,7 @@ test_v2_malformed(void **state)
 	    {14, 0xff, -E2BIG, 14},
 	};
 	uint8_t b[sizeof(v2_tcp4) - 1];
-	struct ds_proxy_hdr h, orig;
+	struct ds_proxyproto_hdr h, orig;
 	size_t pos;
 	int r;
 
@@ -440,23 +443,23 @@ test_v2_malformed(void **state)
 static void
 test_v2_length_limit(void **state)
 {
-	uint8_t *b = calloc(1, DS_PROXY_V2_MAX + 1);
-	struct ds_proxy_hdr h;
+	uint8_t *b = calloc(1, DS_PROXYPROTO_V2_MAX + 1);
+	struct ds_proxyproto_hdr h;
 	size_t pos;
 
 	(void)state;
 	assert_non_null(b);
 	memcpy(b, v2_tcp4, sizeof(v2_tcp4) - 1);
 	/* One NOOP TLV filling 4096 - 12 - 3 bytes. */
-	b[14] = DS_PROXY_V2_LEN_MAX >> 8;
-	b[15] = DS_PROXY_V2_LEN_MAX & 0xff;
+	b[14] = DS_PROXYPROTO_V2_LEN_MAX >> 8;
+	b[15] = DS_PROXYPROTO_V2_LEN_MAX & 0xff;
 	b[28] = 0x04;
-	b[29] = (DS_PROXY_V2_LEN_MAX - 15) >> 8;
-	b[30] = (DS_PROXY_V2_LEN_MAX - 15) & 0xff;
+	b[29] = (DS_PROXYPROTO_V2_LEN_MAX - 15) >> 8;
+	b[30] = (DS_PROXYPROTO_V2_LEN_MAX - 15) & 0xff;
 	assert_int_equal(
-	    parse_exact(b, DS_PROXY_V2_MAX - 1, &h, &pos), -EAGAIN);
-	assert_int_equal(parse_exact(b, DS_PROXY_V2_MAX + 1, &h, &pos), 0);
-	assert_int_equal(h.len, DS_PROXY_V2_MAX);
+	    parse_exact(b, DS_PROXYPROTO_V2_MAX - 1, &h, &pos), -EAGAIN);
+	assert_int_equal(parse_exact(b, DS_PROXYPROTO_V2_MAX + 1, &h, &pos), 0);
+	assert_int_equal(h.len, DS_PROXYPROTO_V2_MAX);
 	b[15]++;
 	assert_int_equal(parse_exact(b, 16, &h, &pos), -E2BIG);
 	assert_int_equal(pos, 14);
@@ -484,18 +487,18 @@ test_round_trips(void **state)
 	    {"[fe80::1%eth0]:5", "[fe80::2%3]:6",
 	        "PROXY TCP6 fe80::1 fe80::2 5 6\r\n", 52},
 	};
-	char text[DS_PROXY_V1_STRLEN];
-	uint8_t bin[DS_PROXY_V2_FORMAT_MAX];
-	struct ds_proxy_hdr h, back;
+	char text[DS_PROXYPROTO_V1_STRLEN];
+	uint8_t bin[DS_PROXYPROTO_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h, back;
 	int n;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		h = hdr(cases[i].src, cases[i].dst);
-		n = ds_proxy_format_v1(&h, text, sizeof(text));
+		n = ds_proxyproto_format_v1(&h, text, sizeof(text));
 		assert_int_equal(n, strlen(cases[i].v1));
 		assert_string_equal(text, cases[i].v1);
-		assert_int_equal(ds_proxy_format_v1(&h, NULL, 0), n);
+		assert_int_equal(ds_proxyproto_format_v1(&h, NULL, 0), n);
 		assert_prefixes_eagain(text, (size_t)n);
 		assert_int_equal(parse_exact(text, (size_t)n, &back, NULL), 0);
 		assert_int_equal(back.version, 1);
@@ -505,9 +508,9 @@ test_round_trips(void **state)
 		assert_ep_equal(&back.src, &h.src);
 		assert_ep_equal(&back.dst, &h.dst);
 
-		n = ds_proxy_format_v2(&h, bin, sizeof(bin));
+		n = ds_proxyproto_format_v2(&h, bin, sizeof(bin));
 		assert_int_equal(n, cases[i].v2_len);
-		assert_int_equal(ds_proxy_format_v2(&h, NULL, 0), n);
+		assert_int_equal(ds_proxyproto_format_v2(&h, NULL, 0), n);
 		assert_prefixes_eagain(bin, (size_t)n);
 		assert_int_equal(parse_exact(bin, (size_t)n, &back, NULL), 0);
 		assert_int_equal(back.version, 2);
@@ -517,7 +520,7 @@ test_round_trips(void **state)
 	}
 	assert_int_equal(sizeof(v2_tcp4) - 1, 28);
 	h = hdr("192.0.2.1:1234", "198.51.100.2:80");
-	assert_int_equal(ds_proxy_format_v2(&h, bin, sizeof(bin)), 28);
+	assert_int_equal(ds_proxyproto_format_v2(&h, bin, sizeof(bin)), 28);
 	assert_memory_equal(bin, v2_tcp4, 28);
 }
 
@@ -532,22 +535,22 @@ test_family_choice(void **state)
 	} cases[] = {
 	    {"[::ffff:192.0.2.1]:5555", "[::ffff:198.51.100.7]:80",
 	        "PROXY TCP4 192.0.2.1 198.51.100.7 5555 80\r\n",
-	        DS_PROXY_V2_TCP4, "192.0.2.1:5555", "198.51.100.7:80"},
+	        DS_PROXYPROTO_V2_TCP4, "192.0.2.1:5555", "198.51.100.7:80"},
 	    {"192.0.2.1:5555", "[::ffff:198.51.100.7]:80",
 	        "PROXY TCP4 192.0.2.1 198.51.100.7 5555 80\r\n",
-	        DS_PROXY_V2_TCP4, "192.0.2.1:5555", "198.51.100.7:80"},
+	        DS_PROXYPROTO_V2_TCP4, "192.0.2.1:5555", "198.51.100.7:80"},
 	    {"[::ffff:192.0.2.1]:5555", "[2001:db8::1]:80",
 	        "PROXY TCP6 ::ffff:c000:201 2001:db8::1 5555 80\r\n",
-	        DS_PROXY_V2_TCP6, "[::ffff:192.0.2.1]:5555",
+	        DS_PROXYPROTO_V2_TCP6, "[::ffff:192.0.2.1]:5555",
 	        "[2001:db8::1]:80"},
 	    {"[2001:db8::1]:5555", "198.51.100.7:80",
 	        "PROXY TCP6 2001:db8::1 ::ffff:c633:6407 5555 80\r\n",
-	        DS_PROXY_V2_TCP6, "[2001:db8::1]:5555",
+	        DS_PROXYPROTO_V2_TCP6, "[2001:db8::1]:5555",
 	        "[::ffff:198.51.100.7]:80"},
 	};
-	char text[DS_PROXY_V1_STRLEN];
-	uint8_t bin[DS_PROXY_V2_FORMAT_MAX];
-	struct ds_proxy_hdr h, back;
+	char text[DS_PROXYPROTO_V1_STRLEN];
+	uint8_t bin[DS_PROXYPROTO_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h, back;
 	int n;
 
 	(void)state;
@@ -556,14 +559,14 @@ test_family_choice(void **state)
 		struct ds_endpoint d = ep(cases[i].back_dst);
 
 		h = hdr(cases[i].src, cases[i].dst);
-		n = ds_proxy_format_v1(&h, text, sizeof(text));
+		n = ds_proxyproto_format_v1(&h, text, sizeof(text));
 		assert_int_equal(n, strlen(cases[i].v1));
 		assert_string_equal(text, cases[i].v1);
 		assert_int_equal(parse_exact(text, (size_t)n, &back, NULL), 0);
 		assert_ep_equal(&back.src, &s);
 		assert_ep_equal(&back.dst, &d);
 
-		n = ds_proxy_format_v2(&h, bin, sizeof(bin));
+		n = ds_proxyproto_format_v2(&h, bin, sizeof(bin));
 		assert_int_equal(bin[13], cases[i].fam);
 		assert_int_equal(parse_exact(bin, (size_t)n, &back, NULL), 0);
 		assert_ep_equal(&back.src, &s);
@@ -574,46 +577,49 @@ test_family_choice(void **state)
 static void
 test_local(void **state)
 {
-	char text[DS_PROXY_V1_STRLEN];
-	uint8_t bin[DS_PROXY_V2_FORMAT_MAX];
-	struct ds_proxy_hdr h, back;
+	char text[DS_PROXYPROTO_V1_STRLEN];
+	uint8_t bin[DS_PROXYPROTO_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h, back;
 
 	(void)state;
 	/* The addresses are not looked at. */
 	memset(&h, 0, sizeof(h));
 	h.local = true;
-	assert_int_equal(ds_proxy_format_v1(&h, text, sizeof(text)), 15);
+	assert_int_equal(ds_proxyproto_format_v1(&h, text, sizeof(text)), 15);
 	assert_string_equal(text, "PROXY UNKNOWN\r\n");
 	assert_prefixes_eagain(text, 15);
-	assert_int_equal(ds_proxy_format_v2(&h, bin, sizeof(bin)), 16);
+	assert_int_equal(ds_proxyproto_format_v2(&h, bin, sizeof(bin)), 16);
 	assert_memory_equal(bin, SIG "\x20\x00\x00\x00", 16);
 	assert_prefixes_eagain(bin, 16);
 	assert_int_equal(parse_exact(bin, 16, &back, NULL), 0);
 	assert_true(back.local);
-	assert_int_equal(back.v2_cmd, DS_PROXY_V2_LOCAL);
+	assert_int_equal(back.v2_cmd, DS_PROXYPROTO_V2_LOCAL);
 }
 
 static void
 test_format_errors(void **state)
 {
-	char text[DS_PROXY_V1_STRLEN];
-	uint8_t bin[DS_PROXY_V2_FORMAT_MAX];
-	struct ds_proxy_hdr h;
+	char text[DS_PROXYPROTO_V1_STRLEN];
+	uint8_t bin[DS_PROXYPROTO_V2_FORMAT_MAX];
+	struct ds_proxyproto_hdr h;
 
 	(void)state;
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(ds_proxy_format_v1(&h, text, sizeof(text)), -EINVAL);
-	assert_int_equal(ds_proxy_format_v2(&h, bin, sizeof(bin)), -EINVAL);
+	assert_int_equal(
+	    ds_proxyproto_format_v1(&h, text, sizeof(text)), -EINVAL);
+	assert_int_equal(
+	    ds_proxyproto_format_v2(&h, bin, sizeof(bin)), -EINVAL);
 	h = hdr("192.0.2.1:1", "198.51.100.2:2");
 	h.dst.addr.family = AF_UNIX;
-	assert_int_equal(ds_proxy_format_v1(&h, text, sizeof(text)), -EINVAL);
+	assert_int_equal(
+	    ds_proxyproto_format_v1(&h, text, sizeof(text)), -EINVAL);
 
 	/* Too small: v1 truncates and terminates, v2 writes nothing. */
 	h = hdr("192.0.2.1:1", "198.51.100.2:2");
-	assert_int_equal(ds_proxy_format_v1(&h, text, 6), 39);
+	assert_int_equal(ds_proxyproto_format_v1(&h, text, 6), 39);
 	assert_string_equal(text, "PROXY");
 	memset(bin, 0x77, sizeof(bin));
-	assert_int_equal(ds_proxy_format_v2(&h, bin, 27), 28);
+	assert_int_equal(ds_proxyproto_format_v2(&h, bin, 27), 28);
 	assert_int_equal(bin[0], 0x77);
 }
 
@@ -621,7 +627,7 @@ test_format_errors(void **state)
 static void
 test_detection(void **state)
 {
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	size_t pos;
 
 	(void)state;
@@ -633,7 +639,7 @@ test_detection(void **state)
 	assert_int_equal(pos, 4);
 	assert_int_equal(parse_exact("\x16\x03\x01", 3, &h, &pos), -EPROTO);
 	assert_int_equal(pos, 0);
-	assert_int_equal(ds_proxy_parse(NULL, 1, &h, &pos), -EINVAL);
+	assert_int_equal(ds_proxyproto_parse(NULL, 1, &h, &pos), -EINVAL);
 }
 
 int
