@@ -254,7 +254,7 @@ check_addrs(const struct ds_acl *acl, const uint8_t *s, size_t len, bool exact,
 static bool
 documented(int r)
 {
-	return r == -EINVAL || r == -EEXIST || r == -ENOMEM || r == -E2BIG ||
+	return r == -ENOMEM || r == -E2BIG ||
 	    (r <= -DS_E_EMPTY && r > -DS_E_MAX);
 }
 

@@ -196,7 +196,7 @@ insert(struct ds_acl *acl, int t, const uint8_t *key, unsigned len,
 				count(acl, action);
 				return 0;
 			}
-			return n->action == action ? 0 : -EEXIST;
+			return n->action == action ? 0 : -DS_E_ACL_CONFLICT;
 		}
 		if (common == n->len) {
 			/* n covers the new prefix: go down. */
@@ -473,12 +473,12 @@ load_line(struct ds_acl *acl, const char *s, size_t len, size_t *col)
 		action = DS_ACL_DENY;
 	} else {
 		*col = ks;
-		return -EINVAL;
+		return -DS_E_ACL_SYNTAX;
 	}
 	if (!next_word(s, len, &i, &ps, &pn)) {
 		/* Where the prefix should have been. */
 		*col = ks + kn;
-		return -EINVAL;
+		return -DS_E_ACL_SYNTAX;
 	}
 	r = ds_acl_parse_prefix(s + ps, pn, &p, &pos);
 	if (r < 0) {
@@ -487,7 +487,7 @@ load_line(struct ds_acl *acl, const char *s, size_t len, size_t *col)
 	}
 	if (next_word(s, len, &i, &xs, &xn)) {
 		*col = xs;
-		return -EINVAL;
+		return -DS_E_ACL_SYNTAX;
 	}
 	r = ds_acl_add(acl, &p, action);
 	if (r < 0) {

@@ -102,6 +102,16 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_FILE_DEVICE - DS_E_BASE] = "not a regular file (a device)",
     [DS_E_FILE_OWNER - DS_E_BASE] = "owned by another user",
     [DS_E_FILE_WRITABLE - DS_E_BASE] = "writable by group or others",
+
+    [DS_E_ACL_SYNTAX - DS_E_BASE] = "expected 'allow PREFIX' or 'deny PREFIX'",
+    [DS_E_ACL_CONFLICT - DS_E_BASE] = "this prefix is both allowed and denied",
+
+    [DS_E_POLICY_KEYWORD - DS_E_BASE] = "unknown keyword",
+    [DS_E_POLICY_MISSING - DS_E_BASE] = "missing value",
+    [DS_E_POLICY_PREFIX - DS_E_BASE] = "bad prefix",
+    [DS_E_POLICY_VALUE - DS_E_BASE] = "bad value",
+    [DS_E_POLICY_TRAILING - DS_E_BASE] = "unexpected text after the values",
+    [DS_E_POLICY_TOO_MANY - DS_E_BASE] = "too many rows",
 };
 
 const char *

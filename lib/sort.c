@@ -209,10 +209,10 @@ struct gai_state {
 };
 
 static void
-complain(struct gai_state *st, size_t line, size_t column,
-    enum ds_policy_error reason, int detail)
+complain(
+    struct gai_state *st, size_t line, size_t column, int reason, int detail)
 {
-	if (st->diag.reason != DS_POLICY_OK)
+	if (st->diag.reason != 0)
 		return;
 	st->diag.line = line;
 	st->diag.column = column;
@@ -241,7 +241,7 @@ parse_row(struct gai_state *st, const char *ls, size_t lineno,
 		const struct word *last = &w[nw - 1];
 
 		complain(st, lineno, column_of(ls, last->s + last->len),
-		    DS_POLICY_E_MISSING, 0);
+		    DS_E_POLICY_MISSING, 0);
 		return;
 	}
 	/* glibc reads the mask with inet_pton(AF_INET6), so IPv4 text and
@@ -250,25 +250,25 @@ parse_row(struct gai_state *st, const char *ls, size_t lineno,
 	    w[1].s, w[1].len, DS_PARSE_V6_ONLY | DS_PARSE_NO_ZONE, &p, &errpos);
 	if (r < 0) {
 		complain(st, lineno, column_of(ls, w[1].s) + errpos,
-		    DS_POLICY_E_PREFIX, -r);
+		    DS_E_POLICY_PREFIX, -r);
 		return;
 	}
 	if (!parse_value(&w[2], &value)) {
 		complain(
-		    st, lineno, column_of(ls, w[2].s), DS_POLICY_E_VALUE, 0);
+		    st, lineno, column_of(ls, w[2].s), DS_E_POLICY_VALUE, 0);
 		return;
 	}
 	/* glibc ignores what follows the value; the row still counts. */
 	if (nw > 3)
 		complain(
-		    st, lineno, column_of(ls, w[3].s), DS_POLICY_E_TRAILING, 0);
+		    st, lineno, column_of(ls, w[3].s), DS_E_POLICY_TRAILING, 0);
 	if (*n == DS_POLICY_MAX) {
 		/* Report this even over an earlier, milder complaint: the
 		 * caller gets no table at all. */
 		if (!st->too_many) {
-			st->diag.reason = DS_POLICY_OK;
+			st->diag.reason = 0;
 			complain(st, lineno, column_of(ls, w[0].s),
-			    DS_POLICY_E_TOO_MANY, 0);
+			    DS_E_POLICY_TOO_MANY, 0);
 			st->too_many = true;
 		}
 		return;
@@ -298,29 +298,29 @@ parse_scopev4(struct gai_state *st, const char *ls, size_t lineno,
 		const struct word *last = &w[nw - 1];
 
 		complain(st, lineno, column_of(ls, last->s + last->len),
-		    DS_POLICY_E_MISSING, 0);
+		    DS_E_POLICY_MISSING, 0);
 		return;
 	}
 	r = ds_prefix_parse(w[1].s, w[1].len, DS_PARSE_NO_ZONE, &p, &errpos);
 	if (r < 0) {
 		complain(st, lineno, column_of(ls, w[1].s) + errpos,
-		    DS_POLICY_E_PREFIX, -r);
+		    DS_E_POLICY_PREFIX, -r);
 		return;
 	}
 	if (p.addr.family == AF_INET6 &&
 	    (p.len < 96 || memcmp(p.addr.u.bytes, mapped, 12) != 0)) {
-		complain(st, lineno, column_of(ls, w[1].s), DS_POLICY_E_PREFIX,
+		complain(st, lineno, column_of(ls, w[1].s), DS_E_POLICY_PREFIX,
 		    DS_E_FAMILY);
 		return;
 	}
 	if (!parse_value(&w[2], &value)) {
 		complain(
-		    st, lineno, column_of(ls, w[2].s), DS_POLICY_E_VALUE, 0);
+		    st, lineno, column_of(ls, w[2].s), DS_E_POLICY_VALUE, 0);
 		return;
 	}
 	if (nw > 3)
 		complain(
-		    st, lineno, column_of(ls, w[3].s), DS_POLICY_E_TRAILING, 0);
+		    st, lineno, column_of(ls, w[3].s), DS_E_POLICY_TRAILING, 0);
 }
 
 /* "reload yes|no": accepted, no effect on a table. */
@@ -330,18 +330,18 @@ parse_reload(struct gai_state *st, const char *ls, size_t lineno,
 {
 	if (nw < 2) {
 		complain(st, lineno, column_of(ls, w[0].s + w[0].len),
-		    DS_POLICY_E_MISSING, 0);
+		    DS_E_POLICY_MISSING, 0);
 		return;
 	}
 	/* glibc takes anything but "yes" as no; we point at the typo. */
 	if (!word_is(&w[1], "yes") && !word_is(&w[1], "no")) {
 		complain(
-		    st, lineno, column_of(ls, w[1].s), DS_POLICY_E_VALUE, 0);
+		    st, lineno, column_of(ls, w[1].s), DS_E_POLICY_VALUE, 0);
 		return;
 	}
 	if (nw > 2)
 		complain(
-		    st, lineno, column_of(ls, w[2].s), DS_POLICY_E_TRAILING, 0);
+		    st, lineno, column_of(ls, w[2].s), DS_E_POLICY_TRAILING, 0);
 }
 
 static void
@@ -370,7 +370,7 @@ parse_line(struct gai_state *st, const char *ls, size_t len, size_t lineno)
 		parse_reload(st, ls, lineno, w, nw < 4 ? nw : 4);
 	else
 		complain(
-		    st, lineno, column_of(ls, w[0].s), DS_POLICY_E_KEYWORD, 0);
+		    st, lineno, column_of(ls, w[0].s), DS_E_POLICY_KEYWORD, 0);
 }
 
 /*
@@ -412,7 +412,7 @@ ds_policy_parse_gai(const char *text, size_t len, struct ds_policy *ret,
 	if (st.too_many) {
 		if (diag)
 			*diag = st.diag;
-		return -E2BIG;
+		return -DS_E_POLICY_TOO_MANY;
 	}
 
 	ds_policy_default(&pol);
@@ -423,34 +423,12 @@ ds_policy_parse_gai(const char *text, size_t len, struct ds_policy *ret,
 		pol.n_label = finish_table(
 		    st.label, st.n_label, pol.label, IMPLICIT_LABEL);
 	*ret = pol;
-	if (st.diag.reason != DS_POLICY_OK) {
+	if (st.diag.reason != 0) {
 		if (diag)
 			*diag = st.diag;
-		return -EINVAL;
+		return -st.diag.reason;
 	}
 	return 0;
-}
-
-const char *
-ds_policy_error_name(enum ds_policy_error reason)
-{
-	switch (reason) {
-	case DS_POLICY_OK:
-		return "no error";
-	case DS_POLICY_E_KEYWORD:
-		return "unknown keyword";
-	case DS_POLICY_E_MISSING:
-		return "missing value";
-	case DS_POLICY_E_PREFIX:
-		return "bad prefix";
-	case DS_POLICY_E_VALUE:
-		return "bad value";
-	case DS_POLICY_E_TRAILING:
-		return "unexpected text after the values";
-	case DS_POLICY_E_TOO_MANY:
-		return "too many rows";
-	}
-	return "unknown error";
 }
 
 /* --- The rules ------------------------------------------------------------ */
@@ -718,9 +696,13 @@ ds_policy_load(const char *path, struct ds_policy *ret)
 	}
 	close(fd);
 	if (len == sizeof(buf))
-		return -E2BIG;
+		return -DS_E_TOO_LONG;
+	/* Bad lines still give glibc's table: only a table too large to
+	 * build is reported. */
 	r = ds_policy_parse_gai(buf, len, ret, NULL);
-	if (r == -E2BIG)
+	if (r == -DS_E_POLICY_TOO_MANY) {
 		ds_policy_default(ret);
-	return r == -EINVAL ? 0 : r;
+		return r;
+	}
+	return 0;
 }

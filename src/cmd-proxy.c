@@ -862,16 +862,6 @@ read_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-static const char *
-acl_strerror(int err)
-{
-	if (err == -EINVAL)
-		return "expected 'allow PREFIX' or 'deny PREFIX'";
-	if (err == -EEXIST)
-		return "this prefix is both allowed and denied";
-	return ds_strerror(err);
-}
-
 /*
  * The ACL of the command-line rules plus those of the --acl file. Returns
  * 0 with *ret (NULL when there are no rules and no file) or an error in
@@ -960,7 +950,7 @@ log_reload(struct px *px, const struct acl_error *e)
 				kv_uint(&l.j, "line", e->line);
 				kv_uint(&l.j, "column", e->col + 1);
 				json_kv_string(
-				    &l.j, "error", acl_strerror(e->err));
+				    &l.j, "error", ds_strerror(e->err));
 			} else {
 				kv_null(&l.j, "line");
 				kv_null(&l.j, "column");
@@ -984,7 +974,7 @@ log_reload(struct px *px, const struct acl_error *e)
 		fprintf(l.f,
 		    "reload failed: %s line %u column %zu: %s (keeping the old "
 		    "ACL)",
-		    file, e->line, e->col + 1, acl_strerror(e->err));
+		    file, e->line, e->col + 1, ds_strerror(e->err));
 	else
 		fprintf(l.f, "reload failed: %s: %s (keeping the old ACL)",
 		    file, strerror(-e->err));
@@ -1379,8 +1369,7 @@ run(struct px *px)
 			cli_error("--acl %s: %s", o->acl_file, ACL_EMPTY);
 		else if (e.line)
 			cli_error("--acl %s line %u column %zu: %s",
-			    o->acl_file, e.line, e.col + 1,
-			    acl_strerror(e.err));
+			    o->acl_file, e.line, e.col + 1, ds_strerror(e.err));
 		else if (e.err == -ENOMEM)
 			cli_error("acl: %s", strerror(ENOMEM));
 		else
@@ -1673,7 +1662,7 @@ check_rules(const struct options *o)
 		if (r == 0)
 			continue;
 		ds_acl_free(acl);
-		if (r != -EEXIST) {
+		if (r != -DS_E_ACL_CONFLICT) {
 			cli_error(
 			    "%s %s: %s", ru->option, ru->text, ds_strerror(r));
 			return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;

@@ -61,9 +61,10 @@ DS_EXPORT struct ds_acl *ds_acl_free(struct ds_acl *acl);
  * Add a rule. The prefix is normalised first (host bits cleared, a mapped
  * prefix of length 96 or more turned into IPv4 with length - 96). The same
  * prefix added again with the same action is accepted and changes nothing;
- * with the other action it is -EEXIST, since which one was meant cannot be
- * guessed. Returns 0, -EEXIST, -EINVAL (no family, a length past the
- * family's bits), or -ENOMEM.
+ * with the other action it is -DS_E_ACL_CONFLICT, since which one was meant
+ * cannot be guessed. Returns 0, -DS_E_ACL_CONFLICT, -EINVAL (no family, a
+ * length past the family's bits: no parser makes such a prefix), or
+ * -ENOMEM.
  */
 DS_EXPORT int ds_acl_add(
     struct ds_acl *acl, const struct ds_prefix *p, enum ds_acl_action action);
@@ -88,8 +89,9 @@ DS_EXPORT int ds_acl_parse_prefix(
  * ds_acl_parse_prefix() takes it), blanks and tabs around words, '#'
  * to the end of the line a comment, empty lines ignored, LF or CRLF line
  * ends. Stops at the first bad line: returns its error (a parse error,
- * -EINVAL for an unknown keyword or a missing or extra word, -EEXIST for
- * a prefix both allowed and denied) with *ret_line (1-based) and *ret_col
+ * -DS_E_ACL_SYNTAX for an unknown keyword or a missing or extra word,
+ * -DS_E_ACL_CONFLICT for a prefix both allowed and denied; ds_strerror()
+ * has a text for each) with *ret_line (1-based) and *ret_col
  * (0-based byte offset in that line) saying where; rules before it stay
  * added, so parse into a new ACL and swap only on success. A NUL byte is
  * -DS_E_BAD_CHAR, even in a comment. *ret_line and *ret_col (either may

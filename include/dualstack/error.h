@@ -13,6 +13,27 @@
  * The library's codes are stable: a value once published never changes
  * meaning. They start at DS_E_BASE, far above any Linux errno (the largest is
  * EHWPOISON, 133), so one int carries either kind without ambiguity.
+ *
+ * Each module owns one range, so that a code names the module that
+ * rejected the input and a new code never has to be squeezed between
+ * another module's:
+ *
+ *   2001-2129  addr: text parsing, addresses, prefixes, ports, MAC, arpa
+ *              names, EPRT, embedded addresses (sub-ranges below)
+ *   2130-2149  resolve: how a DNS query ended
+ *   2150-2159  connect
+ *   2160-2169  files the library keeps (hecache and its directory)
+ *   2170-2179  acl: access list rules
+ *   2180-2189  policy: gai.conf tables (sort.h)
+ *   2190-2199  load (reserved: its configuration errors are argument
+ *              errors, -EINVAL, and its failure kinds are statistics,
+ *              enum ds_load_err)
+ *   2200-2219  reach (reserved: enum ds_reach_err is a protocol code
+ *              carried on the wire, not a library error)
+ *
+ * Modules keep errno for what the system reports (-ENOMEM, -EACCES, ...)
+ * and for arguments no valid program passes (-EINVAL for a NULL pointer);
+ * the codes here are for input that is wrong, said precisely.
  */
 
 #include "dualstack/export.h"
@@ -107,6 +128,20 @@ enum ds_error {
 	DS_E_FILE_DEVICE = 2163,   /* a device where a regular file belongs */
 	DS_E_FILE_OWNER = 2164,    /* owned by another user */
 	DS_E_FILE_WRITABLE = 2165, /* writable by its group or by others */
+
+	/* Access lists, ds_acl_add() and ds_acl_load() (2170-2179). */
+	DS_E_ACL_SYNTAX = 2170, /* a line not "allow PREFIX" or "deny PREFIX" */
+	DS_E_ACL_CONFLICT = 2171, /* one prefix both allowed and denied */
+
+	/* Address selection policy, ds_policy_parse_gai() (2180-2189): why a
+	 * gai.conf line was rejected. */
+	DS_E_POLICY_KEYWORD = 2180, /* not label, precedence, scopev4, reload */
+	DS_E_POLICY_MISSING = 2181, /* the keyword needs more values */
+	DS_E_POLICY_PREFIX = 2182,  /* not a prefix the keyword takes */
+	DS_E_POLICY_VALUE = 2183, /* not a decimal 0..2147483647 (or yes/no) */
+	DS_E_POLICY_TRAILING = 2184, /* text after the values */
+	DS_E_POLICY_TOO_MANY =
+	    2185, /* more than DS_POLICY_MAX rows of a kind */
 
 	DS_E_MAX
 };

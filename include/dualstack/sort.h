@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "dualstack/addr.h"
+#include "dualstack/error.h"
 #include "dualstack/export.h"
 
 /*
@@ -81,23 +82,12 @@ DS_EXPORT void ds_policy_default(struct ds_policy *ret);
 DS_EXPORT int ds_policy_lookup(const struct ds_policy *pol,
     const struct ds_addr *a, unsigned *ret_precedence, unsigned *ret_label);
 
-/* Why a gai.conf line was rejected (see ds_policy_parse_gai()). */
-enum ds_policy_error {
-	DS_POLICY_OK = 0,
-	DS_POLICY_E_KEYWORD,  /* not label, precedence, scopev4 or reload */
-	DS_POLICY_E_MISSING,  /* the keyword needs more values */
-	DS_POLICY_E_PREFIX,   /* not an IPv6 prefix (scopev4: IPv4 or mapped) */
-	DS_POLICY_E_VALUE,    /* not a decimal 0..2147483647 (reload: yes/no) */
-	DS_POLICY_E_TRAILING, /* text after the values (glibc ignores it) */
-	DS_POLICY_E_TOO_MANY, /* more than DS_POLICY_MAX rows of one kind */
-};
-
 /* Where and why: line and column count from 1, as editors show them. */
 struct ds_policy_diag {
 	size_t line;
 	size_t column;
-	enum ds_policy_error reason;
-	int detail; /* DS_POLICY_E_PREFIX: the DS_E_* code from the prefix
+	int reason; /* a DS_E_POLICY_* code (error.h), positive */
+	int detail; /* DS_E_POLICY_PREFIX: the DS_E_* code from the prefix
 	             * parser (positive); 0 otherwise */
 };
 
@@ -121,15 +111,16 @@ struct ds_policy_diag {
  *
  * glibc skips bad lines without a word. This function also skips them and
  * builds the table from the good lines -- the same table glibc would use --
- * but reports the first bad line: it then returns -EINVAL and, when diag
- * is not NULL, fills *diag. Unknown keywords and text after the values
- * count as bad here, though glibc ignores them silently.
+ * but reports the first bad line: it then returns its -DS_E_POLICY_* code
+ * and, when diag is not NULL, fills *diag. Unknown keywords and text after the
+ * values count as bad here, though glibc ignores them silently.
  *
- * More than DS_POLICY_MAX label or precedence lines: -E2BIG, *diag names
- * the first line over the limit, and *ret is left untouched.
+ * More than DS_POLICY_MAX label or precedence lines: -DS_E_POLICY_TOO_MANY,
+ * *diag names the first line over the limit, and *ret is left untouched.
  *
- * Returns 0 (*ret written), -EINVAL (*ret written from the good lines,
- * *diag says why the first bad one is bad) or -E2BIG (*ret untouched).
+ * Returns 0 (*ret written), -DS_E_POLICY_TOO_MANY (*ret untouched), or
+ * another -DS_E_POLICY_* code (*ret written from the good lines, *diag
+ * says where the first bad one is).
  */
 DS_EXPORT int ds_policy_parse_gai(const char *text, size_t len,
     struct ds_policy *ret, struct ds_policy_diag *diag);
@@ -139,14 +130,12 @@ DS_EXPORT int ds_policy_parse_gai(const char *text, size_t len,
  * through ds_policy_parse_gai(), or the default table when the file does
  * not exist. A file with bad lines gives the table glibc would build from
  * the good ones (return 0 all the same; the diagnosis is for
- * ds_policy_parse_gai() callers). Returns 0, -E2BIG (a file over the
- * limits: *ret is the default table), or -errno when the file exists but
+ * ds_policy_parse_gai() callers). Returns 0, -DS_E_TOO_LONG (a file over
+ * 64 KiB) or -DS_E_POLICY_TOO_MANY (more rows than the table holds), both
+ * with the default table in *ret, or -errno when the file exists but
  * cannot be read (*ret is the default table).
  */
 DS_EXPORT int ds_policy_load(const char *path, struct ds_policy *ret);
-
-/* A short phrase for a DS_POLICY_E_* reason: "unknown keyword". Static. */
-DS_EXPORT const char *ds_policy_error_name(enum ds_policy_error reason);
 
 /* The rules of RFC 6724 section 6, numbered as there. */
 enum ds_sort_rule {

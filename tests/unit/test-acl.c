@@ -475,7 +475,8 @@ test_tree_shapes(void **state)
 	assert_int_equal(match(acl, "10.1.9.9"), DS_ACL_ALLOW);
 	assert_int_equal(match(acl, "10.2.0.0"), DS_ACL_NONE);
 	/* And that rule is a rule now: the other action conflicts. */
-	assert_int_equal(add(acl, DS_ACL_ALLOW, "10.0.0.0/15"), -EEXIST);
+	assert_int_equal(
+	    add(acl, DS_ACL_ALLOW, "10.0.0.0/15"), -DS_E_ACL_CONFLICT);
 	/* Above everything. */
 	assert_int_equal(add(acl, DS_ACL_ALLOW, "8.0.0.0/6"), 0);
 	assert_int_equal(match(acl, "10.2.0.0"), DS_ACL_ALLOW);
@@ -571,9 +572,10 @@ test_mapped(void **state)
 	assert_int_equal(add(acl, DS_ACL_DENY, "192.0.2.0/24"), 0);
 	assert_int_equal(add(acl, DS_ACL_DENY, "::ffff:192.0.2.77/120"), 0);
 	assert_counts(acl, 0, 1);
-	assert_int_equal(add(acl, DS_ACL_ALLOW, "192.0.2.0/24"), -EEXIST);
 	assert_int_equal(
-	    add(acl, DS_ACL_ALLOW, "[::ffff:192.0.2.0]/120"), -EEXIST);
+	    add(acl, DS_ACL_ALLOW, "192.0.2.0/24"), -DS_E_ACL_CONFLICT);
+	assert_int_equal(add(acl, DS_ACL_ALLOW, "[::ffff:192.0.2.0]/120"),
+	    -DS_E_ACL_CONFLICT);
 	assert_counts(acl, 0, 1);
 
 	/* An IPv4 rule catches mapped clients; a mapped host rule too. */
@@ -587,7 +589,8 @@ test_mapped(void **state)
 	assert_int_equal(add(acl, DS_ACL_DENY, "::ffff:0:0/96"), 0);
 	assert_int_equal(match(acl, "203.0.113.1"), DS_ACL_DENY);
 	assert_string_equal(matched(acl, "203.0.113.1"), "0.0.0.0/0");
-	assert_int_equal(add(acl, DS_ACL_ALLOW, "0.0.0.0/0"), -EEXIST);
+	assert_int_equal(
+	    add(acl, DS_ACL_ALLOW, "0.0.0.0/0"), -DS_E_ACL_CONFLICT);
 	/* Shorter than /96 it is not a mapped prefix: an IPv6 rule, which
 	 * mapped clients (checked as IPv4) never meet. */
 	assert_int_equal(add(acl, DS_ACL_ALLOW, "::ffff:0:0/95"), 0);
@@ -612,7 +615,7 @@ test_mapped_add_direct(void **state)
 	assert_int_equal(match(acl, "198.51.104.0"), DS_ACL_NONE);
 	p = prefix("198.51.101.0/22");
 	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_DENY), 0);
-	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_ALLOW), -EEXIST);
+	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_ALLOW), -DS_E_ACL_CONFLICT);
 	assert_counts(acl, 0, 1);
 	ds_acl_free(acl);
 }
@@ -630,7 +633,7 @@ test_zones_ignored(void **state)
 	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_DENY), 0);
 	p = prefix("fe80::%eth1/10");
 	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_DENY), 0);
-	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_ALLOW), -EEXIST);
+	assert_int_equal(ds_acl_add(acl, &p, DS_ACL_ALLOW), -DS_E_ACL_CONFLICT);
 	assert_counts(acl, 0, 1);
 	/* The address's zone plays no part. */
 	assert_int_equal(match(acl, "fe80::1%eth0"), DS_ACL_DENY);
@@ -656,8 +659,10 @@ test_duplicates(void **state)
 	assert_int_equal(add(acl, DS_ACL_ALLOW, "2001:db8::/32"), 0);
 	assert_int_equal(add(acl, DS_ACL_ALLOW, "[2001:db8:ffff::1]/32"), 0);
 	assert_counts(acl, 1, 0);
-	assert_int_equal(add(acl, DS_ACL_DENY, "2001:db8::/32"), -EEXIST);
-	assert_int_equal(add(acl, DS_ACL_DENY, "2001:db8::1/32"), -EEXIST);
+	assert_int_equal(
+	    add(acl, DS_ACL_DENY, "2001:db8::/32"), -DS_E_ACL_CONFLICT);
+	assert_int_equal(
+	    add(acl, DS_ACL_DENY, "2001:db8::1/32"), -DS_E_ACL_CONFLICT);
 	/* The refused rule left nothing behind. */
 	assert_counts(acl, 1, 0);
 	assert_int_equal(match(acl, "2001:db8::1"), DS_ACL_ALLOW);
@@ -729,7 +734,7 @@ test_load_basic(void **state)
 	r = load_str(acl, text, &line, &col);
 	/* Eight rule lines; the mapped rule and the last are one rule...
 	 * with two actions: the last line conflicts. */
-	assert_int_equal(r, -EEXIST);
+	assert_int_equal(r, -DS_E_ACL_CONFLICT);
 	assert_int_equal(line, 11);
 	assert_int_equal(col, 5);
 	/* Rules before the bad line stay. */
@@ -808,8 +813,8 @@ test_load_crlf(void **state)
 	    -DS_E_PREFIX_SYNTAX);
 	assert_int_equal(line, 1);
 	assert_int_equal(col, 18);
-	assert_int_equal(
-	    load_str(acl, "allow\r192.0.2.0/24\n", &line, &col), -EINVAL);
+	assert_int_equal(load_str(acl, "allow\r192.0.2.0/24\n", &line, &col),
+	    -DS_E_ACL_SYNTAX);
 	assert_int_equal(line, 1);
 	assert_int_equal(col, 0);
 	/* A bare CR is not a line end. */
@@ -861,22 +866,22 @@ struct load_bad {
 
 static const struct load_bad load_bad[] = {
     /* Keywords: exact and lower case. */
-    {"permit 192.0.2.0/24\n", -EINVAL, 1, 0},
-    {"Allow 192.0.2.0/24\n", -EINVAL, 1, 0},
-    {"allowed 192.0.2.0/24\n", -EINVAL, 1, 0},
-    {"allo 192.0.2.0/24\n", -EINVAL, 1, 0},
-    {"192.0.2.0/24\n", -EINVAL, 1, 0},
-    {"allow 192.0.2.0/24\n\t  deny-all ::/0\n", -EINVAL, 2, 3},
-    {"allow,192.0.2.0/24\n", -EINVAL, 1, 0},
+    {"permit 192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
+    {"Allow 192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
+    {"allowed 192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
+    {"allo 192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
+    {"192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
+    {"allow 192.0.2.0/24\n\t  deny-all ::/0\n", -DS_E_ACL_SYNTAX, 2, 3},
+    {"allow,192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 0},
     /* Missing word: where the prefix should be. */
-    {"allow\n", -EINVAL, 1, 5},
-    {"deny   \n", -EINVAL, 1, 4},
-    {"  deny # 192.0.2.0/24\n", -EINVAL, 1, 6},
-    {"\n\ndeny", -EINVAL, 3, 4},
+    {"allow\n", -DS_E_ACL_SYNTAX, 1, 5},
+    {"deny   \n", -DS_E_ACL_SYNTAX, 1, 4},
+    {"  deny # 192.0.2.0/24\n", -DS_E_ACL_SYNTAX, 1, 6},
+    {"\n\ndeny", -DS_E_ACL_SYNTAX, 3, 4},
     /* Extra word. */
-    {"allow 192.0.2.0/24 198.51.100.0/24\n", -EINVAL, 1, 19},
-    {"deny ::1\tnow\n", -EINVAL, 1, 9},
-    {"deny 192.0.2.0 /24\n", -EINVAL, 1, 15},
+    {"allow 192.0.2.0/24 198.51.100.0/24\n", -DS_E_ACL_SYNTAX, 1, 19},
+    {"deny ::1\tnow\n", -DS_E_ACL_SYNTAX, 1, 9},
+    {"deny 192.0.2.0 /24\n", -DS_E_ACL_SYNTAX, 1, 15},
     /* Prefix errors, at the column of the bad character. */
     {"allow 192.0.2.0/33\n", -DS_E_PREFIX_RANGE, 1, 16},
     {"# x\n  deny  192.0.2.1:80\n", -DS_E_TRAILING, 2, 17},
@@ -889,8 +894,9 @@ static const struct load_bad load_bad[] = {
     {"deny [2001:db8::/32\n", -DS_E_BRACKET, 1, 19},
     {"deny 2001:db8::/32\r\r\n", -DS_E_PREFIX_SYNTAX, 1, 18},
     /* Conflicts, at the prefix. */
-    {"allow 192.0.2.0/24\ndeny  192.0.2.9/24\n", -EEXIST, 2, 6},
-    {"allow 192.0.2.0/24\ndeny ::ffff:192.0.2.0/120\n", -EEXIST, 2, 5},
+    {"allow 192.0.2.0/24\ndeny  192.0.2.9/24\n", -DS_E_ACL_CONFLICT, 2, 6},
+    {"allow 192.0.2.0/24\ndeny ::ffff:192.0.2.0/120\n", -DS_E_ACL_CONFLICT, 2,
+        5},
 };
 
 static void
@@ -1096,7 +1102,7 @@ test_big_random(void **state)
 			p.len += 96;
 		}
 		r = ds_acl_add(acl, &p, action);
-		if (r == -EEXIST) {
+		if (r == -DS_E_ACL_CONFLICT) {
 			conflicts++;
 			continue;
 		}

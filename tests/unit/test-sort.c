@@ -395,9 +395,9 @@ test_rule_names(void **state)
 	for (unsigned r = 0; r <= 10; r++)
 		assert_string_not_equal(ds_sort_rule_name(r), "unknown");
 	assert_string_equal(
-	    ds_policy_error_name(DS_POLICY_E_KEYWORD), "unknown keyword");
+	    ds_strerror(-DS_E_POLICY_KEYWORD), "unknown keyword");
 	assert_string_equal(
-	    ds_policy_error_name(DS_POLICY_E_TOO_MANY), "too many rows");
+	    ds_strerror(-DS_E_POLICY_TOO_MANY), "too many rows");
 }
 
 /* --- gai.conf ------------------------------------------------------------- */
@@ -470,7 +470,7 @@ test_gai_valid(void **state)
 	                       "scopev4 0.0.0.0/0 14",
 	                     &pol, &d),
 	    0);
-	assert_int_equal(d.reason, DS_POLICY_OK);
+	assert_int_equal(d.reason, 0);
 	assert_int_equal(pol.n_precedence, 3); /* has its own ::/0 */
 	assert_int_equal(pol.n_label, 9);      /* labels untouched */
 	lookup(&pol, "::1", 50, 0);
@@ -540,45 +540,44 @@ test_gai_replace(void **state)
 	lookup(&pol, "2001:db8:2::1", 40, 2);
 
 	/* Only bad label lines: the label table is not replaced. */
-	assert_int_equal(parse("label 10.0.0.0/8 5\n", &pol, &d), -EINVAL);
+	assert_int_equal(
+	    parse("label 10.0.0.0/8 5\n", &pol, &d), -DS_E_POLICY_PREFIX);
 	assert_int_equal(pol.n_label, 9);
 	lookup(&pol, "::1", 50, 0);
 }
 
 struct gai_bad {
 	const char *text;
-	int ret;
 	size_t line, column;
-	enum ds_policy_error reason;
+	int reason;
 };
 
 static const struct gai_bad gai_bad_cases[] = {
-    {"foo ::/0 1\n", -EINVAL, 1, 1, DS_POLICY_E_KEYWORD},
-    {"Label ::/0 1\n", -EINVAL, 1, 1, DS_POLICY_E_KEYWORD},
-    {"label\n", -EINVAL, 1, 6, DS_POLICY_E_MISSING},
-    {"label ::1/128\n", -EINVAL, 1, 14, DS_POLICY_E_MISSING},
-    {"precedence ::1/128 # 50\n", -EINVAL, 1, 19, DS_POLICY_E_MISSING},
-    {"reload\n", -EINVAL, 1, 7, DS_POLICY_E_MISSING},
-    {"scopev4 ::ffff:0:0/96\n", -EINVAL, 1, 22, DS_POLICY_E_MISSING},
-    {"label 10.0.0.0/8 3\n", -EINVAL, 1, 7, DS_POLICY_E_PREFIX},
-    {"label fe80::/10%eth0 3\n", -EINVAL, 1, 16, DS_POLICY_E_PREFIX},
-    {"label ::1/129 3\n", -EINVAL, 1, 11, DS_POLICY_E_PREFIX},
-    {"label  xyz 3\n", -EINVAL, 1, 8, DS_POLICY_E_PREFIX},
-    {"scopev4 2001:db8::/32 2\n", -EINVAL, 1, 9, DS_POLICY_E_PREFIX},
-    {"scopev4 ::ffff:0:0/80 2\n", -EINVAL, 1, 9, DS_POLICY_E_PREFIX},
-    {"precedence ::/0 -1\n", -EINVAL, 1, 17, DS_POLICY_E_VALUE},
-    {"precedence ::/0 +1\n", -EINVAL, 1, 17, DS_POLICY_E_VALUE},
-    {"precedence ::/0 2147483648\n", -EINVAL, 1, 17, DS_POLICY_E_VALUE},
-    {"precedence ::/0 99999999999\n", -EINVAL, 1, 17, DS_POLICY_E_VALUE},
-    {"precedence ::/0 4x\n", -EINVAL, 1, 17, DS_POLICY_E_VALUE},
-    {"reload maybe\n", -EINVAL, 1, 8, DS_POLICY_E_VALUE},
-    {"scopev4 127.0.0.0/8 x\n", -EINVAL, 1, 21, DS_POLICY_E_VALUE},
-    {"precedence ::/0 40 extra\n", -EINVAL, 1, 20, DS_POLICY_E_TRAILING},
-    {"reload yes no\n", -EINVAL, 1, 12, DS_POLICY_E_TRAILING},
+    {"foo ::/0 1\n", 1, 1, DS_E_POLICY_KEYWORD},
+    {"Label ::/0 1\n", 1, 1, DS_E_POLICY_KEYWORD},
+    {"label\n", 1, 6, DS_E_POLICY_MISSING},
+    {"label ::1/128\n", 1, 14, DS_E_POLICY_MISSING},
+    {"precedence ::1/128 # 50\n", 1, 19, DS_E_POLICY_MISSING},
+    {"reload\n", 1, 7, DS_E_POLICY_MISSING},
+    {"scopev4 ::ffff:0:0/96\n", 1, 22, DS_E_POLICY_MISSING},
+    {"label 10.0.0.0/8 3\n", 1, 7, DS_E_POLICY_PREFIX},
+    {"label fe80::/10%eth0 3\n", 1, 16, DS_E_POLICY_PREFIX},
+    {"label ::1/129 3\n", 1, 11, DS_E_POLICY_PREFIX},
+    {"label  xyz 3\n", 1, 8, DS_E_POLICY_PREFIX},
+    {"scopev4 2001:db8::/32 2\n", 1, 9, DS_E_POLICY_PREFIX},
+    {"scopev4 ::ffff:0:0/80 2\n", 1, 9, DS_E_POLICY_PREFIX},
+    {"precedence ::/0 -1\n", 1, 17, DS_E_POLICY_VALUE},
+    {"precedence ::/0 +1\n", 1, 17, DS_E_POLICY_VALUE},
+    {"precedence ::/0 2147483648\n", 1, 17, DS_E_POLICY_VALUE},
+    {"precedence ::/0 99999999999\n", 1, 17, DS_E_POLICY_VALUE},
+    {"precedence ::/0 4x\n", 1, 17, DS_E_POLICY_VALUE},
+    {"reload maybe\n", 1, 8, DS_E_POLICY_VALUE},
+    {"scopev4 127.0.0.0/8 x\n", 1, 21, DS_E_POLICY_VALUE},
+    {"precedence ::/0 40 extra\n", 1, 20, DS_E_POLICY_TRAILING},
+    {"reload yes no\n", 1, 12, DS_E_POLICY_TRAILING},
     /* The first bad line is reported, counted from 1, blanks included. */
-    {"\n# c\nlabel ::1 0\nbogus\nlabel x 1\n", -EINVAL, 4, 1,
-        DS_POLICY_E_KEYWORD},
-    {"label ::1 0\r\n\r\n  label ::/0\n", -EINVAL, 3, 13, DS_POLICY_E_MISSING},
+    {"\n# c\nlabel ::1 0\nbogus\nlabel x 1\n", 4, 1, DS_E_POLICY_KEYWORD},
+    {"label ::1 0\r\n\r\n  label ::/0\n", 3, 13, DS_E_POLICY_MISSING},
 };
 
 static void
@@ -592,11 +591,11 @@ test_gai_bad(void **state)
 		struct ds_policy_diag d;
 
 		print_message("bad case %zu\n", i);
-		assert_int_equal(parse(c->text, &pol, &d), c->ret);
+		assert_int_equal(parse(c->text, &pol, &d), -c->reason);
 		assert_int_equal(d.reason, c->reason);
 		assert_int_equal(d.line, c->line);
 		assert_int_equal(d.column, c->column);
-		if (c->reason == DS_POLICY_E_PREFIX)
+		if (c->reason == DS_E_POLICY_PREFIX)
 			assert_true(d.detail > DS_E_BASE);
 		else
 			assert_int_equal(d.detail, 0);
@@ -617,9 +616,9 @@ test_gai_bad_keeps_good(void **state)
 	                       "precedence ::ffff:0:0/96 x\n"
 	                       "label fd00::/8 8\n",
 	                     &pol, &d),
-	    -EINVAL);
+	    -DS_E_POLICY_PREFIX);
 	assert_int_equal(d.line, 2);
-	assert_int_equal(d.reason, DS_POLICY_E_PREFIX);
+	assert_int_equal(d.reason, DS_E_POLICY_PREFIX);
 	assert_int_equal(d.detail, DS_E_FAMILY);
 	assert_int_equal(pol.n_label, 3);      /* two lines + implicit ::/0 */
 	assert_int_equal(pol.n_precedence, 1); /* the trailing-text row */
@@ -628,7 +627,8 @@ test_gai_bad_keeps_good(void **state)
 	lookup(&pol, "10.0.0.1", 40, 1);
 
 	/* diag may be NULL. */
-	assert_int_equal(ds_policy_parse_gai("x\n", 2, &pol, NULL), -EINVAL);
+	assert_int_equal(
+	    ds_policy_parse_gai("x\n", 2, &pol, NULL), -DS_E_POLICY_KEYWORD);
 }
 
 static void
@@ -651,15 +651,16 @@ test_gai_too_many(void **state)
 	lookup(&pol, "2001:db8:3f::1", 40, 163);
 	lookup(&pol, "2001:db8:40::1", 40, 1);
 
-	/* One more (after a bad line): -E2BIG wins, at that line; *ret is
-	 * not touched. */
+	/* One more (after a bad line): DS_E_POLICY_TOO_MANY wins, at that line;
+	 * *ret is not touched. */
 	len += (size_t)sprintf(text + len, "precedence ::/0 z\n");
 	len += (size_t)sprintf(text + len, "label ::/0 1\n");
 	len += (size_t)sprintf(text + len, "label ::/0 2\n");
 	memset(&pol, 0xa5, sizeof(pol));
 	memset(&sentinel, 0xa5, sizeof(sentinel));
-	assert_int_equal(ds_policy_parse_gai(text, len, &pol, &d), -E2BIG);
-	assert_int_equal(d.reason, DS_POLICY_E_TOO_MANY);
+	assert_int_equal(
+	    ds_policy_parse_gai(text, len, &pol, &d), -DS_E_POLICY_TOO_MANY);
+	assert_int_equal(d.reason, DS_E_POLICY_TOO_MANY);
 	assert_int_equal(d.line, DS_POLICY_MAX + 2);
 	assert_int_equal(d.column, 1);
 	assert_memory_equal(&pol, &sentinel, sizeof(pol));
@@ -714,7 +715,7 @@ test_policy_load(void **state)
 	lookup(&pol, "2001:db8::1", 40, 7);
 	unlink(path);
 
-	/* Too many rows: -E2BIG and the default table. */
+	/* Too many rows: DS_E_POLICY_TOO_MANY and the default table. */
 	big = malloc(64 * (DS_POLICY_MAX + 2));
 	assert_non_null(big);
 	big[0] = '\0';
@@ -722,7 +723,7 @@ test_policy_load(void **state)
 		sprintf(big + strlen(big), "label 2001:db8:%x::/48 %u\n", i, i);
 	path = temp_file(big);
 	free(big);
-	assert_int_equal(ds_policy_load(path, &pol), -E2BIG);
+	assert_int_equal(ds_policy_load(path, &pol), -DS_E_POLICY_TOO_MANY);
 	assert_memory_equal(&pol, &def, sizeof(pol));
 	unlink(path);
 
