@@ -290,7 +290,8 @@ ds_acl_match(const struct ds_acl *acl, const struct ds_addr *a,
 	if (!acl || !a)
 		return DS_ACL_NONE;
 	/* A dual-stack socket names an IPv4 client ::ffff:a.b.c.d; it is
-	 * checked as the IPv4 address it is. The zone plays no part. */
+	 * checked as the IPv4 address it is, whoever the caller (the ACL's
+	 * public entry is a boundary: see acl.h). The zone plays no part. */
 	ds_addr_unmap(a, &u);
 	if (u.family == AF_INET) {
 		/* Only bytes 0-3 count, whatever the rest hold. */

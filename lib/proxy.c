@@ -241,12 +241,6 @@ realtime_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void
-normalise(struct ds_endpoint *ep)
-{
-	(void)ds_addr_unmap(&ep->addr, &ep->addr);
-}
-
 /*
  * ds_strerror()'s phrase for err with its first letter in lower case, for
  * the middle of a line ("connection refused"), unless the second is a
@@ -788,10 +782,14 @@ start_relay(struct conn *c, int bfd, struct ds_io *bio,
 	int one = 1, r;
 
 	c->timer = ds_timer_free(c->timer);
+	/* The backend's side enters here, as the client's entered at the
+	 * listener: a name may resolve to ::ffff:a.b.c.d, which an AF_INET6
+	 * socket then reports; log it as the IPv4 it is. */
 	c->log.backend = *remote;
-	normalise(&c->log.backend);
+	(void)ds_addr_unmap(&c->log.backend.addr, &c->log.backend.addr);
 	c->log.backend_local = *local;
-	normalise(&c->log.backend_local);
+	(void)ds_addr_unmap(
+	    &c->log.backend_local.addr, &c->log.backend_local.addr);
 	c->log.connect_us = connect_us;
 	if (be->failed) {
 		char text[256];
@@ -1210,8 +1208,6 @@ admit(struct conn *c)
 	struct ds_proxy *p = c->p;
 	int r;
 
-	normalise(&c->log.client);
-	normalise(&c->dst);
 	if (p->acl && !ds_acl_check(p->acl, &c->log.client.addr)) {
 		conn_end(c, DS_PROXY_ACL, 0, NULL);
 		return;
@@ -1309,13 +1305,13 @@ on_header_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 
 	c->log.header_version = h.version;
 	if (!h.local) {
+		/* Normalised by the parser: an IPv4 client is AF_INET
+		 * whether the header was TCP4 or TCP6 with ::ffff:a.b.c.d. */
 		c->log.client = h.src;
-		normalise(&c->log.client);
 		c->dst = h.dst;
 		c->log.proxied = true;
-		c->log.family = c->log.client.addr.family == AF_INET
-		    ? DS_FAMILY_V4
-		    : DS_FAMILY_V6;
+		c->log.family =
+		    h.src.addr.family == AF_INET ? DS_FAMILY_V4 : DS_FAMILY_V6;
 	}
 	c->hlen -= h.len;
 	memmove(c->hbuf, c->hbuf + h.len, c->hlen);
@@ -1384,10 +1380,8 @@ turn_away(struct ds_proxy *p, int fd, const struct ds_tuple *t,
 	memset(&lg, 0, sizeof(lg));
 	lg.start_us = realtime_us();
 	lg.client = t->peer;
-	normalise(&lg.client);
 	lg.family = t->family;
 	lg.listener = t->local;
-	normalise(&lg.listener);
 	lg.reason = reason;
 	lg.err = err;
 	ds__close_rst(fd);
@@ -1432,11 +1426,10 @@ on_accept(
 	c->bfd = -1;
 	c->log.start_us = realtime_us();
 	c->start_mono_us = ds_time_now_us();
+	/* The listener normalised both ends (ds_tuple). */
 	c->log.client = t->peer;
-	normalise(&c->log.client);
 	c->log.family = t->family;
 	c->log.listener = t->local;
-	normalise(&c->log.listener);
 	c->dst = c->log.listener;
 
 	c->prev = p->tail;

@@ -359,6 +359,7 @@ ds_proxyproto_parse(
 	const uint8_t *b = buf;
 	const char *sig;
 	size_t siglen;
+	int r;
 
 	if (len == 0)
 		return fail(errpos, 0, -EAGAIN);
@@ -377,9 +378,19 @@ ds_proxyproto_parse(
 		if (b[i] != (uint8_t)sig[i])
 			return fail(errpos, i, -EPROTO);
 	}
-	if (siglen == V1_SIG_LEN)
-		return parse_v1(b, len, ret, errpos);
-	return parse_v2(b, len, ret, errpos);
+	r = siglen == V1_SIG_LEN ? parse_v1(b, len, ret, errpos)
+	                         : parse_v2(b, len, ret, errpos);
+	/*
+	 * The header is where a proxied client enters, as the listener is
+	 * for a direct one: its addresses are normalised here, once, so
+	 * that nothing downstream (the ACL, per-client limits, logs) sees
+	 * an IPv4 client as ::ffff:a.b.c.d.
+	 */
+	if (r == 0 && !ret->local) {
+		(void)ds_addr_unmap(&ret->src.addr, &ret->src.addr);
+		(void)ds_addr_unmap(&ret->dst.addr, &ret->dst.addr);
+	}
+	return r;
 }
 
 /* --- Formatting ----------------------------------------------------------- */

@@ -14,6 +14,15 @@
  * notations of one rule are one rule. Zones are ignored: a rule has none
  * and an address's zone plays no part in the match.
  *
+ * That unmapping is the ACL's own contract, kept on purpose although the
+ * library's producers of client addresses (a listener's ds_tuple, a parsed
+ * PROXY header) hand out normalised addresses already: ds_acl_check() and
+ * ds_acl_match() are a boundary of their own, public and reached with
+ * addresses from anywhere (getpeername() on a dual socket, a caller's own
+ * parser), and an ACL that trusted its caller to normalise would let an
+ * IPv4 client past a deny rule as soon as one caller forgot. The check is
+ * a 12-byte compare.
+ *
  * Decision when nothing matches: an ACL with at least one allow rule
  * denies what no rule names (an allow list); an ACL of deny rules only, or
  * an empty one, allows it (a block list). ds_acl_check() applies this.

@@ -14,10 +14,11 @@
  * more on -EAGAIN, and on success hands the bytes after ret->len to the
  * application.
  *
- * Addresses come back exactly as the header gives them: an IPv4-mapped
- * address (::ffff:a.b.c.d) in a TCP6 header stays an AF_INET6 value; the
- * caller normalises with ds_addr_unmap() where it names the peer or checks
- * an ACL. Addresses never carry a zone.
+ * Addresses come back normalised, as a listener's ds_tuple does: an
+ * IPv4-mapped address (::ffff:a.b.c.d) in a TCP6 header is returned as the
+ * AF_INET address it stands for, so a proxied IPv4 client is the same
+ * value whichever way the sender wrote it, and the caller hands it to the
+ * ACL, limits and logs as it is. Addresses never carry a zone.
  */
 
 #include <stdbool.h>
@@ -86,8 +87,9 @@
  * library does not take addresses from (UNSPEC, UDP, UNIX; section 2.2
  * leaves accepting those to the receiver). src and dst are zero then;
  * otherwise they are the client and the address it connected to, AF_INET
- * or AF_INET6, ports in host order. len is the number of bytes the whole
- * header took (v2: 16 + the length field, TLVs included).
+ * or AF_INET6 (IPv4-mapped ones unmapped), ports in host order. len is the
+ * number of bytes the whole header took (v2: 16 + the length field, TLVs
+ * included).
  *
  * v2 only (zero for v1): v2_cmd and v2_fam are the ver_cmd and fam
  * bytes as received; the TLVs, validated but not interpreted, are at

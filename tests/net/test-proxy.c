@@ -1135,6 +1135,40 @@ test_acl_mapped(void **state)
 	}
 }
 
+/*
+ * A PROXY header naming an IPv4 client in IPv6 clothing (TCP6,
+ * ::ffff:192.0.2.7): the client is the IPv4 one, for the ACL and the log,
+ * as a dual listener's mapped peer is.
+ */
+static void
+test_acl_mapped_header(void **state)
+{
+	struct ds_proxy_config cfg;
+	const struct ds_proxy_log *lg;
+	struct ds_endpoint want;
+	int cfd;
+
+	(void)state;
+	be_start(&T.be[0], "127.0.0.1", DS_LISTEN_V4ONLY);
+	accept_proxy_cfg(&cfg, "allow 127.0.0.0/8\n");
+	T.acl = acl_from("deny 192.0.2.0/24\n");
+	cfg.acl = T.acl;
+	proxy_start(&cfg);
+
+	cfd = cli_connect("127.0.0.1", T.port);
+	xsend_str(cfd, "PROXY TCP6 ::ffff:192.0.2.7 2001:db8::1 5555 80\r\nx");
+	assert_int_equal(wait_end(cfd, NULL), -ECONNRESET);
+	cli_close(cfd);
+	wait_logs(1);
+	lg = &T.logs[0].log;
+	assert_int_equal(lg->reason, DS_PROXY_ACL);
+	assert_true(lg->proxied);
+	want = ep("192.0.2.7", 5555);
+	assert_ep_equal(&lg->client, &want);
+	assert_int_equal(lg->family, DS_FAMILY_V4);
+	assert_int_equal(T.be[0].accepts, 0);
+}
+
 /* A new ACL refuses new connections; one already relaying keeps going. */
 static void
 test_set_acl(void **state)
@@ -1848,6 +1882,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_header_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_acl_mapped_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_acl_mapped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_acl, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
