@@ -1611,7 +1611,7 @@ backend_init(struct ds_proxy *p, struct backend *be, size_t idx,
 int
 ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
     ds_proxy_log_fn *on_log, ds_proxy_event_fn *on_event, void *userdata,
-    struct ds_listen_report *reports, size_t *ret_failed, struct ds_proxy **ret)
+    struct ds_proxy_report *report, struct ds_proxy **ret)
 {
 	struct ds_proxy *p;
 	struct ds_relay_opts ro;
@@ -1619,6 +1619,8 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 
 	if (!loop || !ret)
 		return -EINVAL;
+	if (report && cfg)
+		report->failed = cfg->n_listen;
 	r = check_config(cfg);
 	if (r < 0)
 		return r;
@@ -1717,10 +1719,11 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 
 		lc.nodelay = true; /* see start_relay() */
 		r = ds_listener_new(loop, &lc, on_accept, on_listen_event, p,
-		    reports ? &reports[i] : NULL, &p->listeners[i]);
+		    report && report->listen ? &report->listen[i] : NULL,
+		    &p->listeners[i]);
 		if (r < 0) {
-			if (ret_failed)
-				*ret_failed = i;
+			if (report)
+				report->failed = i;
 			goto fail;
 		}
 	}

@@ -1283,7 +1283,7 @@ start_worker(struct px *px, unsigned i)
 {
 	struct worker *w = &px->w[i];
 	const struct options *o = px->o;
-	size_t failed = SIZE_MAX;
+	struct ds_proxy_report rep = {.listen = w->rep, .failed = SIZE_MAX};
 	int r;
 
 	if (i == 0) {
@@ -1314,12 +1314,12 @@ start_worker(struct px *px, unsigned i)
 	px->pcfg.listen = w->lcfg;
 	w->acl = px->pcfg.acl;
 	memset(w->rep, 0, sizeof(w->rep));
-	r = ds_proxy_new(w->loop, &px->pcfg, on_log, on_event, w, w->rep,
-	    &failed, &w->proxy);
+	r = ds_proxy_new(
+	    w->loop, &px->pcfg, on_log, on_event, w, &rep, &w->proxy);
 	if (r < 0) {
-		if (failed < o->n_listen)
+		if (rep.failed < o->n_listen)
 			return cli_listen_failed(
-			    &w->lcfg[failed], &w->rep[failed], r, true);
+			    &w->lcfg[rep.failed], &w->rep[rep.failed], r, true);
 		cli_error("proxy: %s", ds_strerror(r));
 		return r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
 	}

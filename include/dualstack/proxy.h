@@ -261,18 +261,30 @@ DS_EXPORT int ds_proxy_fd_budget(uint64_t limit, uint64_t in_use, unsigned n,
     struct ds_proxy_fd_budget *ret);
 
 /*
- * Open the listeners and start. reports (may be NULL) has n_listen
- * entries, filled as ds_listener_new() fills one, so the caller can say
- * which listener and family failed; 'reuseport' in each listen config is
- * honoured. Returns 0, -EINVAL for a config that cannot work (no backend,
- * no listener, a port 0 backend, send_proxy not 0-2, accept_proxy without
- * trusted, a prefix length out of range, a negative or NaN rate), or the
- * first listener's error (with *ret_failed, if not NULL, its index).
+ * How opening the listeners went, so that the caller can say which
+ * listener and family failed: the proxy's counterpart of the one
+ * ds_listen_report that ds_listener_new() fills. listen (set by the
+ * caller; may be NULL) has n_listen entries, each filled as
+ * ds_listener_new() fills its report; failed is set to the index of the
+ * listener that could not be opened, n_listen when none failed.
+ */
+struct ds_proxy_report {
+	struct ds_listen_report *listen;
+	size_t failed;
+};
+
+/*
+ * Open the listeners and start, with the settings in cfg (copied; the
+ * ACLs are kept by pointer), calling on_log and on_event (either may be
+ * NULL) with userdata. 'reuseport' in each listen config is honoured;
+ * report may be NULL. Returns 0, -EINVAL for a config that cannot work (no
+ * backend, no listener, a port 0 backend, send_proxy not 0-2,
+ * accept_proxy without trusted, a prefix length out of range, a negative
+ * or NaN rate), or the first listener's error (report->failed its index).
  */
 DS_EXPORT int ds_proxy_new(struct ds_loop *loop,
     const struct ds_proxy_config *cfg, ds_proxy_log_fn *on_log,
-    ds_proxy_event_fn *on_event, void *userdata,
-    struct ds_listen_report *reports, size_t *ret_failed,
+    ds_proxy_event_fn *on_event, void *userdata, struct ds_proxy_report *report,
     struct ds_proxy **ret);
 
 /*

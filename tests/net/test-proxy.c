@@ -597,15 +597,16 @@ static void
 proxy_start(const struct ds_proxy_config *cfg)
 {
 	struct ds_listen_report rep[2];
+	struct ds_proxy_report report = {.listen = rep, .failed = 99};
 	struct ds_endpoint e[2];
-	size_t failed = 99;
 
-	assert_int_equal(ds_proxy_new(T.loop, cfg, on_log, on_event, NULL, rep,
-	                     &failed, &T.p),
+	assert_int_equal(
+	    ds_proxy_new(T.loop, cfg, on_log, on_event, NULL, &report, &T.p),
 	    0);
 	assert_true(ds_proxy_endpoints(T.p, 0, e, 2) >= 1);
 	T.port = e[0].port;
-	assert_int_equal(failed, 99);
+	/* None failed: the count of listeners. */
+	assert_int_equal(report.failed, cfg->n_listen);
 }
 
 static struct ds_proxy_stats
@@ -1824,8 +1825,8 @@ test_config(void **state)
 	do {                                                                   \
 		cfg_init(&cfg, "127.0.0.1", DS_LISTEN_V4ONLY);                 \
 		stmt;                                                          \
-		assert_int_equal(ds_proxy_new(T.loop, &cfg, on_log, NULL,      \
-		                     NULL, NULL, NULL, &p),                    \
+		assert_int_equal(                                              \
+		    ds_proxy_new(T.loop, &cfg, on_log, NULL, NULL, NULL, &p),  \
 		    -EINVAL);                                                  \
 		assert_null(p);                                                \
 	} while (0)
@@ -1848,16 +1849,17 @@ test_config(void **state)
 	/* A listener that cannot be opened: its error and index. */
 	{
 		struct ds_listen_report rep[2];
-		size_t failed = 99;
+		struct ds_proxy_report report = {.listen = rep, .failed = 99};
 
 		cfg_init(&cfg, "127.0.0.1", DS_LISTEN_V4ONLY);
 		lcs[1].where.addr = addr("::1");
 		lcs[1].mode = DS_LISTEN_V4ONLY; /* does not fit */
 		cfg.n_listen = 2;
-		assert_true(ds_proxy_new(T.loop, &cfg, on_log, NULL, NULL, rep,
-		                &failed, &p) < 0);
-		assert_int_equal(failed, 1);
+		assert_true(ds_proxy_new(T.loop, &cfg, on_log, NULL, NULL,
+		                &report, &p) < 0);
+		assert_int_equal(report.failed, 1);
 		assert_int_equal(rep[0].v4.err, 0);
+		assert_int_equal(rep[1].v6.err, -EINVAL);
 	}
 }
 
