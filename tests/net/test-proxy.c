@@ -1102,6 +1102,25 @@ test_header_timeout(void **state)
  */
 
 /*
+ * Connect to the proxy from 127.0.0.1 and send 'text': the ACL refuses
+ * the client, which is reset, logged with DS_PROXY_ACL and never reaches
+ * the backend. Returns the log line.
+ */
+static const struct ds_proxy_log *
+acl_refused(const char *text)
+{
+	int cfd = cli_connect("127.0.0.1", T.port);
+
+	xsend_str(cfd, text);
+	assert_int_equal(wait_end(cfd, NULL), -ECONNRESET);
+	cli_close(cfd);
+	wait_logs(1);
+	assert_int_equal(T.logs[0].log.reason, DS_PROXY_ACL);
+	assert_int_equal(T.be[0].accepts, 0);
+	return &T.logs[0].log;
+}
+
+/*
  * "deny 127.0.0.0/8" holds against 127.0.0.1 arriving as
  * ::ffff:127.0.0.1 on a dual listener bound to ::, while ::1 passes.
  */
@@ -1109,6 +1128,7 @@ static void
 test_acl_mapped(void **state)
 {
 	struct ds_proxy_config cfg;
+	const struct ds_proxy_log *lg;
 	int cfd, bfd;
 
 	(void)state;
@@ -1118,15 +1138,9 @@ test_acl_mapped(void **state)
 	cfg.acl = T.acl;
 	proxy_start(&cfg);
 
-	cfd = cli_connect("127.0.0.1", T.port);
-	xsend_str(cfd, "x");
-	assert_int_equal(wait_end(cfd, NULL), -ECONNRESET);
-	cli_close(cfd);
-	wait_logs(1);
-	assert_int_equal(T.logs[0].log.reason, DS_PROXY_ACL);
-	assert_int_equal(T.logs[0].log.family, DS_FAMILY_V4_MAPPED);
-	assert_int_equal(T.logs[0].log.client.addr.family, AF_INET);
-	assert_int_equal(T.be[0].accepts, 0);
+	lg = acl_refused("x");
+	assert_int_equal(lg->family, DS_FAMILY_V4_MAPPED);
+	assert_int_equal(lg->client.addr.family, AF_INET);
 
 	if (have_ipv6_loopback()) {
 		cfd = relayed("::1", 0, &bfd);
@@ -1147,7 +1161,6 @@ test_acl_mapped_header(void **state)
 	struct ds_proxy_config cfg;
 	const struct ds_proxy_log *lg;
 	struct ds_endpoint want;
-	int cfd;
 
 	(void)state;
 	be_start(&T.be[0], "127.0.0.1", DS_LISTEN_V4ONLY);
@@ -1156,18 +1169,12 @@ test_acl_mapped_header(void **state)
 	cfg.acl = T.acl;
 	proxy_start(&cfg);
 
-	cfd = cli_connect("127.0.0.1", T.port);
-	xsend_str(cfd, "PROXY TCP6 ::ffff:192.0.2.7 2001:db8::1 5555 80\r\nx");
-	assert_int_equal(wait_end(cfd, NULL), -ECONNRESET);
-	cli_close(cfd);
-	wait_logs(1);
-	lg = &T.logs[0].log;
-	assert_int_equal(lg->reason, DS_PROXY_ACL);
+	lg =
+	    acl_refused("PROXY TCP6 ::ffff:192.0.2.7 2001:db8::1 5555 80\r\nx");
 	assert_true(lg->proxied);
 	want = ep("192.0.2.7", 5555);
 	assert_ep_equal(&lg->client, &want);
 	assert_int_equal(lg->family, DS_FAMILY_V4);
-	assert_int_equal(T.be[0].accepts, 0);
 }
 
 /* A new ACL refuses new connections; one already relaying keeps going. */
