@@ -727,6 +727,18 @@ test_policy_load(void **state)
 	assert_memory_equal(&pol, &def, sizeof(pol));
 	unlink(path);
 
+	/* A file of 64 KiB or more is no gai.conf: DS_E_TOO_LONG and the
+	 * default table, though every line of it is a comment. */
+	big = malloc(64 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, '#', 64 * 1024);
+	big[64 * 1024] = '\0';
+	path = temp_file(big);
+	free(big);
+	assert_int_equal(ds_policy_load(path, &pol), -DS_E_TOO_LONG);
+	assert_memory_equal(&pol, &def, sizeof(pol));
+	unlink(path);
+
 	/* A directory cannot be read as a file: -EISDIR, default table. */
 	assert_int_equal(ds_policy_load("/tmp", &pol), -EISDIR);
 	assert_memory_equal(&pol, &def, sizeof(pol));
