@@ -924,7 +924,7 @@ header_failed(
 	if (err != -EPROTO && have > 0 && p[0] == 'P')
 		ev.header_version = 1;
 	else if (err != -EPROTO && have > 0 &&
-	    p[0] == (uint8_t)DS_PROXY_V2_SIG[0])
+	    p[0] == (uint8_t)DS_PROXYPROTO_V2_SIG[0])
 		ev.header_version = 2;
 	conn_close_ev(c, &ev);
 }
@@ -959,7 +959,7 @@ header_readable(struct conn *c)
 	struct ds_server *s = c->srv;
 	struct conn_px *px = c->px;
 	size_t held = px->held_len, have, pos = 0;
-	struct ds_proxy_hdr h;
+	struct ds_proxyproto_hdr h;
 	struct ds_server_event ev = {.kind = DS_SERVER_EV_OPEN};
 	ssize_t n;
 	int r;
@@ -977,10 +977,10 @@ header_readable(struct conn *c)
 		return;
 	}
 	have = held + (size_t)n;
-	r = ds_proxy_parse(s->buf, have, &h, &pos);
-	if (r == -EAGAIN && have >= DS_PROXY_V2_MAX) {
+	r = ds_proxyproto_parse(s->buf, have, &h, &pos);
+	if (r == -EAGAIN && have >= DS_PROXYPROTO_V2_MAX) {
 		/* Cannot happen: the parser gives up on a header longer
-		 * than DS_PROXY_V2_MAX before that many bytes are in. */
+		 * than DS_PROXYPROTO_V2_MAX before that many bytes are in. */
 		r = -E2BIG;
 		pos = have;
 	}

@@ -30,7 +30,7 @@
  * - Bad input ends a connection with a reason; it never ends the server.
  *   Every descriptor the server accepts is closed by the server.
  * - With accept_proxy, a connection starts by reading a PROXY protocol
- *   header (v1 or v2, ds_proxy_parse()), as "dualstack proxy
+ *   header (v1 or v2, ds_proxyproto_parse()), as "dualstack proxy
  *   --accept-proxy" does: only a peer that an allow rule of 'trusted'
  *   matches may send one, the whole header must come within
  *   header_timeout_ms, and a connection that fails any of this is reset
@@ -218,7 +218,7 @@ enum ds_server_close_reason {
 	DS_SERVER_CLOSE_UNTRUSTED, /* accept_proxy: peer not in 'trusted' */
 	/*
 	 * accept_proxy: not a valid PROXY header. err is what
-	 * ds_proxy_parse() said (-EPROTO no PROXY header at all, -EINVAL
+	 * ds_proxyproto_parse() said (-EPROTO no PROXY header at all, -EINVAL
 	 * malformed, -E2BIG too long), offset where, size how many bytes
 	 * came; or -ENODATA when the client shut down its side before a
 	 * whole header (size: the bytes that came). header_version is the

@@ -1272,7 +1272,7 @@ static size_t
 v2_header(const char *src, uint16_t sport, const char *dst, uint16_t dport,
     uint8_t *buf, size_t size)
 {
-	struct ds_proxy_hdr h = {.version = 2, .local = src == NULL};
+	struct ds_proxyproto_hdr h = {.version = 2, .local = src == NULL};
 	size_t pos;
 	int n;
 
@@ -1284,7 +1284,7 @@ v2_header(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 		h.src.port = sport;
 		h.dst.port = dport;
 	}
-	n = ds_proxy_format_v2(&h, buf, size);
+	n = ds_proxyproto_format_v2(&h, buf, size);
 	assert_true(n > 0 && (size_t)n <= size);
 	return (size_t)n;
 }
@@ -1362,7 +1362,7 @@ static void
 test_proxy_v2_bytewise(void **state)
 {
 	struct ds_server_config cfg = {.proto = DS_SERVER_ECHO};
-	uint8_t msg[DS_PROXY_V2_FORMAT_MAX + 3];
+	uint8_t msg[DS_PROXYPROTO_V2_FORMAT_MAX + 3];
 	char in[16];
 	size_t n;
 	int fd, eof;
@@ -1370,7 +1370,8 @@ test_proxy_v2_bytewise(void **state)
 	(void)state;
 	n = v2_header(
 	    "::ffff:192.0.2.9", 1234, "2001:db8::1", 443, msg, sizeof(msg));
-	assert_int_equal(n, DS_PROXY_V2_HDR_LEN + DS_PROXY_V2_ADDR_INET6);
+	assert_int_equal(
+	    n, DS_PROXYPROTO_V2_HDR_LEN + DS_PROXYPROTO_V2_ADDR_INET6);
 	memcpy(msg + n, "abc", 3);
 	start_proxied(&cfg, "127.0.0.1", "127.0.0.0/8");
 	fd = client("127.0.0.1");
@@ -1397,7 +1398,7 @@ static void
 test_proxy_tuple(void **state)
 {
 	struct ds_server_config cfg = {.proto = DS_SERVER_TUPLE};
-	uint8_t local2[DS_PROXY_V2_HDR_LEN];
+	uint8_t local2[DS_PROXYPROTO_V2_HDR_LEN];
 	struct ds_endpoint me;
 	char in[512], want[512];
 	size_t got;
@@ -1420,7 +1421,7 @@ test_proxy_tuple(void **state)
 	close(fd);
 
 	assert_int_equal(v2_header(NULL, 0, NULL, 0, local2, sizeof(local2)),
-	    DS_PROXY_V2_HDR_LEN);
+	    DS_PROXYPROTO_V2_HDR_LEN);
 	fd = client("127.0.0.1");
 	local_end(fd, &me);
 	got = xfer(fd, local2, sizeof(local2), in, sizeof(in) - 1, sizeof(in),
@@ -1453,7 +1454,7 @@ test_proxy_tuple_json_v6(void **state)
 {
 	struct ds_server_config cfg = {
 	    .proto = DS_SERVER_TUPLE, .tuple_json = true};
-	uint8_t hdr[DS_PROXY_V2_FORMAT_MAX];
+	uint8_t hdr[DS_PROXYPROTO_V2_FORMAT_MAX];
 	struct ds_endpoint me;
 	char in[512], want[512];
 	size_t got, n;
@@ -1562,8 +1563,8 @@ test_proxy_bad_header(void **state)
 	        19},
 	    /* Not a PROXY header at all: a client that speaks HTTP. */
 	    {"GET / HTTP/1.0\r\n\r\n", 18, false, -EPROTO, 0, 0},
-	    /* v2 with a length field above DS_PROXY_V2_LEN_MAX. */
-	    {DS_PROXY_V2_SIG "\x21\x11\xff\xff", 16, false, -E2BIG, 2, 14},
+	    /* v2 with a length field above DS_PROXYPROTO_V2_LEN_MAX. */
+	    {DS_PROXYPROTO_V2_SIG "\x21\x11\xff\xff", 16, false, -E2BIG, 2, 14},
 	    /* The client gives up halfway: 12 bytes, then its FIN. */
 	    {"PROXY TCP4 1", 12, true, -ENODATA, 1, 12},
 	};
