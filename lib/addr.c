@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 
 #include "addr-int.h"
@@ -863,9 +864,28 @@ ds_endpoint_from_sockaddr(
 }
 
 int
+ds_addr_zone_index(const struct ds_addr *a, uint32_t *ret_index)
+{
+	unsigned idx;
+
+	if (a->family != AF_INET6 || a->scope_id != 0 || a->zone[0] == '\0') {
+		*ret_index = a->family == AF_INET6 ? a->scope_id : 0;
+		return 0;
+	}
+	idx = if_nametoindex(a->zone);
+	if (idx == 0)
+		return -DS_E_ZONE_UNKNOWN;
+	*ret_index = idx;
+	return 0;
+}
+
+int
 ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
     struct sockaddr_storage *ss, socklen_t *ret_len)
 {
+	uint32_t scope;
+	int r;
+
 	memset(ss, 0, sizeof(*ss));
 	if (ep->addr.family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -880,7 +900,10 @@ ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(ep->port);
 		sin6->sin6_addr = ep->addr.u.in6;
-		sin6->sin6_scope_id = ep->addr.scope_id;
+		r = ds_addr_zone_index(&ep->addr, &scope);
+		if (r < 0)
+			return r;
+		sin6->sin6_scope_id = scope;
 		*ret_len = sizeof(*sin6);
 	} else {
 		return -EAFNOSUPPORT;

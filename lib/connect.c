@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,12 +488,10 @@ cand_add(struct ds_connect *c, const struct ds_addr *a)
 		return false;
 	cd = &c->untried[c->n_untried++];
 	memset(cd, 0, sizeof(*cd));
+	/* A zone given by name becomes an index when the attempt's socket
+	 * address is made; an unknown name makes that attempt fail with
+	 * -DS_E_ZONE_UNKNOWN, where the trace shows it. */
 	cd->addr = *a;
-	/* A zone given by name needs its index for the socket (RFC 4007
-	 * section 11); an unknown name makes the attempt fail with
-	 * -ENODEV, where the trace shows it. */
-	if (a->family == AF_INET6 && a->zone[0] != '\0' && a->scope_id == 0)
-		cd->addr.scope_id = if_nametoindex(a->zone);
 	if (c->opts.bind)
 		cd->src = *c->opts.bind;
 	else if (ds_sort_source(&cd->addr, &cd->src) < 0)
@@ -752,9 +749,6 @@ attempt_open(struct ds_connect *c, struct attempt *a)
 	socklen_t sslen;
 	int r;
 
-	if (a->ep.addr.family == AF_INET6 && a->ep.addr.zone[0] != '\0' &&
-	    a->ep.addr.scope_id == 0)
-		return -ENODEV;
 	r = ds_endpoint_to_sockaddr(&a->ep, &ss, &sslen);
 	if (r < 0)
 		return r;
@@ -767,12 +761,6 @@ attempt_open(struct ds_connect *c, struct attempt *a)
 		struct sockaddr_storage bs;
 		socklen_t bslen;
 
-		if (b.addr.family == AF_INET6 && b.addr.zone[0] != '\0' &&
-		    b.addr.scope_id == 0) {
-			b.addr.scope_id = if_nametoindex(b.addr.zone);
-			if (b.addr.scope_id == 0)
-				return -ENODEV;
-		}
 		r = ds_endpoint_to_sockaddr(&b, &bs, &bslen);
 		if (r < 0)
 			return r;

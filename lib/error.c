@@ -41,6 +41,7 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
         "'_' and '~')",
     [DS_E_ZONE_V4 - DS_E_BASE] = "IPv4 addresses have no zone ID",
     [DS_E_ZONE_NOT_ALLOWED - DS_E_BASE] = "zone ID not allowed here",
+    [DS_E_ZONE_UNKNOWN - DS_E_BASE] = "no interface has the zone's name",
 
     [DS_E_PREFIX_SYNTAX - DS_E_BASE] =
         "prefix length must be a decimal number without leading zeros",

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -310,12 +309,13 @@ make_plans(const struct ds_listen_config *cfg, struct plan *plans,
 		 */
 		if (pa->family == AF_INET6 && pa->zone[0] &&
 		    !zone_is_numeric(pa->zone)) {
-			unsigned idx = if_nametoindex(pa->zone);
+			uint32_t idx;
+			int r = ds_addr_zone_index(pa, &idx);
 
-			if (idx == 0) {
-				rep->v6.err = -ENODEV;
-				rep->v6.step = "if_nametoindex";
-				return -ENODEV;
+			if (r < 0) {
+				rep->v6.err = r;
+				rep->v6.step = "zone";
+				return r;
 			}
 			pa->scope_id = idx;
 		}

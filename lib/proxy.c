@@ -1586,8 +1586,6 @@ backend_init(struct ds_proxy *p, struct backend *be, size_t idx,
 	if (ds_addr_parse(cb->host, hl, 0, &a, NULL) == 0) {
 		be->numeric = true;
 		(void)ds_addr_unmap(&a, &a);
-		if (a.zone[0] && !a.scope_id)
-			a.scope_id = if_nametoindex(a.zone);
 		be->ep.addr = a;
 		be->ep.port = cb->port;
 		if (p->ropts_p &&

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <unistd.h>
 
 #include "addr-int.h"
@@ -638,14 +637,6 @@ ds_sort_source(const struct ds_addr *dst, struct ds_addr *ret_src)
 	if (dst->family != AF_INET && dst->family != AF_INET6)
 		return -EINVAL;
 	ep.addr = *dst;
-	if (dst->family == AF_INET6 && ep.addr.scope_id == 0 &&
-	    ep.addr.zone[0] != '\0') {
-		unsigned idx = if_nametoindex(ep.addr.zone);
-
-		if (idx == 0)
-			return -ENODEV;
-		ep.addr.scope_id = idx;
-	}
 	r = ds_endpoint_to_sockaddr(&ep, &ss, &sslen);
 	if (r < 0)
 		return r;

@@ -517,7 +517,7 @@ cli_listen_failed(const struct ds_listen_config *cfg,
 		cli_error("listen %s: %s", ep, strerror(err < 0 ? -err : EIO));
 	}
 	if (step_is(rep->v4.step, "mode") || step_is(rep->v6.step, "mode") ||
-	    step_is(rep->v6.step, "if_nametoindex"))
+	    step_is(rep->v6.step, "zone"))
 		return EXIT_USAGE;
 	return err == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
 }

@@ -150,6 +150,7 @@ parse_host(const char *arg, char *buf, size_t size, const char **ret)
 	size_t len = strlen(arg), pos = 0;
 	struct ds_addr a;
 	const char *host = arg;
+	uint32_t idx;
 	int r;
 
 	if (len == 0)
@@ -173,7 +174,7 @@ parse_host(const char *arg, char *buf, size_t size, const char **ret)
 		*ret = arg;
 		return EXIT_OK;
 	}
-	if (a.zone[0] && a.scope_id == 0 && if_nametoindex(a.zone) == 0) {
+	if (ds_addr_zone_index(&a, &idx) < 0) {
 		cli_error("'%s': no interface '%s'", arg, a.zone);
 		return EXIT_USAGE;
 	}
@@ -194,13 +195,9 @@ parse_bind(const char *arg, struct ds_addr *ret)
 		cli_parse_error("--bind: ", arg, len, pos, r);
 		return EXIT_USAGE;
 	}
-	if (ret->zone[0] && ret->scope_id == 0) {
-		ret->scope_id = if_nametoindex(ret->zone);
-		if (ret->scope_id == 0) {
-			cli_error(
-			    "--bind %s: no interface '%s'", arg, ret->zone);
-			return EXIT_USAGE;
-		}
+	if (ds_addr_zone_index(ret, &ret->scope_id) < 0) {
+		cli_error("--bind %s: no interface '%s'", arg, ret->zone);
+		return EXIT_USAGE;
 	}
 	return EXIT_OK;
 }

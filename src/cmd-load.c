@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,13 +135,10 @@ resolve_target(const char *arg, enum ds_resolve_family family, bool verbose,
 	 */
 	memset(ret, 0, sizeof(*ret));
 	if (ds_addr_parse(host, hostlen, 0, &ret->addr, NULL) == 0) {
-		if (ret->addr.zone[0] && ret->addr.scope_id == 0) {
-			ret->addr.scope_id = if_nametoindex(ret->addr.zone);
-			if (ret->addr.scope_id == 0) {
-				cli_error("'%s': no interface '%s'", arg,
-				    ret->addr.zone);
-				return EXIT_USAGE;
-			}
+		if (ds_addr_zone_index(&ret->addr, &ret->addr.scope_id) < 0) {
+			cli_error(
+			    "'%s': no interface '%s'", arg, ret->addr.zone);
+			return EXIT_USAGE;
 		}
 		if ((family == DS_RESOLVE_ONLY_V4 &&
 		        ret->addr.family != AF_INET) ||

@@ -58,9 +58,9 @@
  * only u.bytes[0..3] are used (u.in, network order); the rest is zero.
  * zone is the zone as written ("eth0", "3"), empty for none; scope_id is its
  * number when it was written as one, else 0 (mapping a name to an index is
- * I/O and left to the caller, e.g. if_nametoindex). Values built by this
- * library have all unused bytes zeroed, so memcmp() is a valid equality
- * test, but prefer ds_addr_equal().
+ * I/O, done by ds_addr_zone_index() when a socket address is made). Values
+ * built by this library have all unused bytes zeroed, so memcmp() is a valid
+ * equality test, but prefer ds_addr_equal().
  */
 struct ds_addr {
 	int family;
@@ -140,9 +140,20 @@ DS_EXPORT int ds_endpoint_from_sockaddr(
     const struct sockaddr *sa, socklen_t len, struct ds_endpoint *ret);
 
 /*
+ * The interface index a socket needs for a's zone (sin6_scope_id, RFC
+ * 3493 section 4.1): scope_id when it is set (a zone written as a number
+ * is), else the index of the interface the zone names (RFC 4007 section
+ * 11), looked up now; 0 for an address without a zone. This is the one
+ * place the library turns zone names into indexes. Returns 0 and sets
+ * *ret_index, or -DS_E_ZONE_UNKNOWN when no interface has that name.
+ * Thread-safe.
+ */
+DS_EXPORT int ds_addr_zone_index(const struct ds_addr *a, uint32_t *ret_index);
+
+/*
  * Fill a sockaddr_in or sockaddr_in6 in *ss from ep and set *ret_len. The
- * scope ID is ep->addr.scope_id (a named zone must be resolved by the
- * caller first). Returns 0 or -EAFNOSUPPORT.
+ * scope ID is ds_addr_zone_index()'s: a zone name is looked up here.
+ * Returns 0, -EAFNOSUPPORT or -DS_E_ZONE_UNKNOWN.
  */
 DS_EXPORT int ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
     struct sockaddr_storage *ss, socklen_t *ret_len);

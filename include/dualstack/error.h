@@ -70,6 +70,7 @@ enum ds_error {
 	DS_E_ZONE_CHAR = 2062,
 	DS_E_ZONE_V4 = 2063,
 	DS_E_ZONE_NOT_ALLOWED = 2064,
+	DS_E_ZONE_UNKNOWN = 2065, /* no interface has the zone's name */
 
 	/* Prefixes and ports (2070-2089). */
 	DS_E_PREFIX_SYNTAX = 2070,

@@ -48,8 +48,8 @@ struct ds_listen_config {
 	 * IPv6 address cannot receive IPv4; an IPv4-mapped address works in
 	 * dual mode only, as the kernel refuses it with IPV6_V6ONLY set). A
 	 * link-local address needs its
-	 * zone; a zone name is resolved with if_nametoindex(). Port 0 picks a
-	 * free port; in separate mode both sockets get the same one.
+	 * zone; a zone name is resolved with ds_addr_zone_index(). Port 0 picks
+	 * a free port; in separate mode both sockets get the same one.
 	 */
 	struct ds_endpoint where;
 	enum ds_listen_mode mode; /* 0 means DS_LISTEN_DUAL */
@@ -66,7 +66,8 @@ struct ds_listen_config {
  * (dual mode on the any address has one socket, reported as v6, with
  * v4.wanted false): 'err' is 0 (bound) or -errno, and 'step' names what
  * failed: "mode" (the address does not fit the mode; reported on the
- * address's family), "if_nametoindex", "socket", "setsockopt(IPV6_V6ONLY)",
+ * address's family), "zone" (no interface has
+ * the zone's name: -DS_E_ZONE_UNKNOWN), "socket", "setsockopt(IPV6_V6ONLY)",
  * "setsockopt(SO_REUSEADDR)", "setsockopt(SO_REUSEPORT)",
  * "setsockopt(TCP_NODELAY)", "bind",
  * "getsockname", "listen" or "ds_io_new". The CLI turns this into "IPv4:

@@ -134,8 +134,8 @@ DS_EXPORT const char *ds_load_err_name(enum ds_load_err kind);
 struct ds_load_config {
 	/*
 	 * Where to connect: a numeric endpoint. A link-local IPv6 address
-	 * needs its zone as a number in target.addr.scope_id (resolve names
-	 * with if_nametoindex() first); port 0 is -EINVAL.
+	 * needs its zone: scope_id, or a zone name, which the socket address
+	 * resolves (ds_addr_zone_index()); port 0 is -EINVAL.
 	 */
 	struct ds_endpoint target;
 	enum ds_load_proto proto; /* 0 means DS_LOAD_ECHO */

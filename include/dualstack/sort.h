@@ -230,7 +230,8 @@ DS_EXPORT const char *ds_sort_rule_name(unsigned rule);
  * socket to dst, port 9 (connecting a UDP socket sends nothing), and read
  * getsockname(). This is the one function here that does I/O; it does not
  * block. A link-local dst needs its zone: scope_id, or the zone name
- * (resolved with if_nametoindex()). An IPv4-mapped result is unmapped.
+ * (resolved with ds_addr_zone_index(); -DS_E_ZONE_UNKNOWN
+ * when no interface has it). An IPv4-mapped result is unmapped.
  *
  * Returns 0 and fills *ret_src, or a negative errno meaning "no source"
  * (rule 1): -ENETUNREACH, -EHOSTUNREACH, -EADDRNOTAVAIL, -EAFNOSUPPORT (no

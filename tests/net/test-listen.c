@@ -595,7 +595,7 @@ test_specific_v6(void **state)
 	}
 }
 
-/* Zones: a name is resolved, an unknown one is -ENODEV. */
+/* Zones: a name is resolved, an unknown one is -DS_E_ZONE_UNKNOWN. */
 static void
 test_zone(void **state)
 {
@@ -606,10 +606,10 @@ test_zone(void **state)
 	NEED_IPV6_LOOPBACK();
 	assert_int_equal(
 	    listen_on(c, DS_LISTEN_V6ONLY, "fe80::1%ds-no-such-if", 0),
-	    -ENODEV);
+	    -DS_E_ZONE_UNKNOWN);
 	assert_null(c->l);
-	assert_int_equal(c->report.v6.err, -ENODEV);
-	assert_string_equal(c->report.v6.step, "if_nametoindex");
+	assert_int_equal(c->report.v6.err, -DS_E_ZONE_UNKNOWN);
+	assert_string_equal(c->report.v6.step, "zone");
 
 	/*
 	 * "lo" resolves, so the kernel gets a scope ID and says the address

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -413,6 +414,48 @@ test_sockaddr_round_trip(void **state)
 	    -EAFNOSUPPORT);
 }
 
+/* A zone name becomes its interface's index in the socket address; a name
+ * no interface has is refused with its own code. */
+static void
+test_sockaddr_zone_name(void **state)
+{
+	struct sockaddr_storage ss;
+	struct ds_endpoint ep;
+	socklen_t sl;
+	uint32_t idx = 99;
+
+	(void)state;
+	assert_int_equal(
+	    ds_endpoint_parse("[fe80::1%lo]:80", 15, 0, &ep, NULL), 0);
+	assert_int_equal(ep.addr.scope_id, 0);
+	assert_int_equal(ds_addr_zone_index(&ep.addr, &idx), 0);
+	assert_int_equal(idx, if_nametoindex("lo"));
+	assert_int_not_equal(idx, 0);
+	assert_int_equal(ds_endpoint_to_sockaddr(&ep, &ss, &sl), 0);
+	assert_int_equal(((struct sockaddr_in6 *)&ss)->sin6_scope_id, idx);
+
+	assert_int_equal(
+	    ds_endpoint_parse("[fe80::1%ds-no-such-if]:80", 26, 0, &ep, NULL),
+	    0);
+	idx = 99;
+	assert_int_equal(
+	    ds_addr_zone_index(&ep.addr, &idx), -DS_E_ZONE_UNKNOWN);
+	assert_int_equal(idx, 99);
+	assert_int_equal(
+	    ds_endpoint_to_sockaddr(&ep, &ss, &sl), -DS_E_ZONE_UNKNOWN);
+
+	/* No zone, or IPv4: index 0. */
+	assert_int_equal(
+	    ds_endpoint_parse("[2001:db8::1]:80", 16, 0, &ep, NULL), 0);
+	assert_int_equal(ds_addr_zone_index(&ep.addr, &idx), 0);
+	assert_int_equal(idx, 0);
+	assert_int_equal(
+	    ds_endpoint_parse("192.0.2.1:80", 12, 0, &ep, NULL), 0);
+	idx = 99;
+	assert_int_equal(ds_addr_zone_index(&ep.addr, &idx), 0);
+	assert_int_equal(idx, 0);
+}
+
 static void
 test_unmap(void **state)
 {
@@ -447,6 +490,7 @@ main(void)
 	    cmocka_unit_test(test_endpoint_cases),
 	    cmocka_unit_test(test_hostport_split),
 	    cmocka_unit_test(test_sockaddr_round_trip),
+	    cmocka_unit_test(test_sockaddr_zone_name),
 	    cmocka_unit_test(test_unmap),
 	};
 

@@ -43,6 +43,7 @@ is_code(int v)
 	case DS_E_ZONE_CHAR:
 	case DS_E_ZONE_V4:
 	case DS_E_ZONE_NOT_ALLOWED:
+	case DS_E_ZONE_UNKNOWN:
 	case DS_E_PREFIX_SYNTAX:
 	case DS_E_PREFIX_RANGE:
 	case DS_E_PREFIX_HOST_BITS:

@@ -889,7 +889,7 @@ test_source_errors(void **state)
 	assert_int_equal(ds_sort_source(&dst, &src), -EINVAL);
 	/* A zone name no interface has. */
 	dst = addr("fe80::1%nosuchif0");
-	assert_int_equal(ds_sort_source(&dst, &src), -ENODEV);
+	assert_int_equal(ds_sort_source(&dst, &src), -DS_E_ZONE_UNKNOWN);
 	/* Nothing written on failure. */
 	for (size_t i = 0; i < sizeof(src); i++)
 		assert_int_equal(((unsigned char *)&src)[i], 0x5a);
