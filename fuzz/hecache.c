@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/connect-int.h"
-#include "dualstack/connect.h"
+#include "../lib/hecache-int.h"
+#include "dualstack/hecache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

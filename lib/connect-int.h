@@ -3,23 +3,15 @@
 #define DUALSTACK_CONNECT_INT_H
 
 /*
- * Internals of lib/connect.c and lib/hecache.c, shared with the tests.
+ * Internals of lib/connect.c, shared with the tests.
  * Not installed, not exported from the shared library.
  */
 
 #include <stdint.h>
 
 #include "dualstack/connect.h"
+#include "hecache-int.h"
 #include "dualstack/resolve.h"
-
-/*
- * The cache's clock: Unix time in seconds. The default reads
- * CLOCK_REALTIME; tests set their own to expire entries without waiting.
- * fn NULL restores the default.
- */
-typedef int64_t ds__he_clock_fn(void *userdata);
-void ds__he_cache_set_clock(
-    struct ds_he_cache *c, ds__he_clock_fn *fn, void *userdata);
 
 /*
  * Make c see *ac instead of asking ds_addrconfig() when it decides whether

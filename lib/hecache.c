@@ -38,8 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "connect-int.h"
 #include "file-int.h"
+#include "hecache-int.h"
 #include "dualstack/error.h"
 
 #define HEADER "dualstack-he-cache 1"

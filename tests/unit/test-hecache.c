@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "connect-int.h"
-#include "dualstack/connect.h"
+#include "hecache-int.h"
+#include "dualstack/hecache.h"
 #include "dualstack/error.h"
 
 /* A user id that is not ours when we are root (nobody on Debian). */
