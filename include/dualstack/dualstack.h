@@ -11,6 +11,8 @@
 #include "dualstack/error.h"
 #include "dualstack/export.h"
 #include "dualstack/finding.h"
+#include "dualstack/hecache.h"
+#include "dualstack/hist.h"
 #include "dualstack/host.h"
 #include "dualstack/listen.h"
 #include "dualstack/load.h"
