@@ -1499,7 +1499,9 @@ ds_connect_run(const char *host, uint16_t port,
 	}
 	ds_connect_free(c);
 	ds_loop_free(s.loop);
-	return 0;
+	/* Like every other call here: the error is the return value (and
+	 * stays in the result, with the rest of what happened). */
+	return ret->err;
 }
 
 int
@@ -1514,8 +1516,6 @@ ds_connect_simple(const char *host, uint16_t port, uint32_t timeout_ms)
 	r = ds_connect_run(host, port, &opts, &res, NULL, NULL);
 	if (r < 0)
 		return r;
-	if (res.err < 0)
-		return res.err;
 	fl = fcntl(res.fd, F_GETFL);
 	if (fl == -1 || fcntl(res.fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
 		r = -errno;

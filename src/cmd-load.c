@@ -155,16 +155,17 @@ resolve_target(const char *arg, enum ds_resolve_family family, bool verbose,
 	o.resolve.family = family;
 	o.timeout_ms = 10000;
 	r = ds_connect_run(name, port, &o, &res, &trace, &ntrace);
-	if (r < 0) {
+	if (r < 0 && ntrace == 0) {
+		/* No trace: the connect could not run at all. */
+		free(trace);
 		cli_error("'%s': %s", arg, ds_strerror(r));
 		return EXIT_INTERNAL;
 	}
-	if (verbose || res.err)
+	if (verbose || r < 0)
 		print_trace(trace, ntrace);
 	free(trace);
-	if (res.err) {
-		cli_error(
-		    "'%s': cannot connect: %s", arg, ds_strerror(res.err));
+	if (r < 0) {
+		cli_error("'%s': cannot connect: %s", arg, ds_strerror(r));
 		return EXIT_FAILED;
 	}
 	close(res.fd);

@@ -234,7 +234,12 @@ DS_EXPORT struct ds_connect *ds_connect_free(struct ds_connect *c);
  * Blocking: run one connect on a private loop. *ret is filled in any case
  * (ret->fd is the caller's on success). When ret_trace is not NULL it gets
  * a malloc()ed copy of the trace (free() it) and *ret_n its length.
- * Returns 0 (look at ret->err), or -errno when it could not run at all.
+ * Returns 0 when connected; else the negative error, which is ret->err
+ * too: why the connect failed (as in ds_connect_result.err), or -errno
+ * when it could not run at all (-EINVAL, -ENOMEM, from the loop). A run
+ * writes at least one trace event, so a caller that asked for the trace
+ * tells the two apart by *ret_n: 0 when it could not run (or the copy of
+ * the trace could not be allocated).
  */
 DS_EXPORT int ds_connect_run(const char *host, uint16_t port,
     const struct ds_connect_opts *opts, struct ds_connect_result *ret,

@@ -726,6 +726,7 @@ test_blocking(void **state)
 	assert_int_equal(r.err, -EINVAL);
 	assert_int_equal(r.fd, -1);
 	assert_null(trace);
+	assert_int_equal(n, 0);
 
 	fd = ds_connect_simple("127.0.0.1", port, 5000);
 	assert_true(fd >= 0);
@@ -735,11 +736,19 @@ test_blocking(void **state)
 	close(fd);
 	close(l);
 
-	/* Refused. */
+	/* Refused: the error is returned, and is in the result, and the
+	 * trace says the connect ran. */
 	port = 0;
 	l = tcp_socket(AF_INET, &port, -1);
 	assert_int_equal(
 	    ds_connect_simple("127.0.0.1", port, 5000), -ECONNREFUSED);
+	assert_int_equal(ds_connect_run("127.0.0.1", port, &o, &r, &trace, &n),
+	    -ECONNREFUSED);
+	assert_int_equal(r.err, -ECONNREFUSED);
+	assert_int_equal(r.fd, -1);
+	assert_non_null(trace);
+	assert_true(n >= 1);
+	free(trace);
 	close(l);
 	(void)state;
 }
