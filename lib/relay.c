@@ -86,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -170,12 +171,34 @@ struct pre {
 	char data[];
 };
 
+/*
+ * What a relay made by ds_relay_new_ends() needs beyond two sockets, in
+ * its own block so that a socket relay stays as small as it was: where
+ * each side is written when that is not where it is read, which sides
+ * are not sockets, shared, or unwatchable, and the deferred callback
+ * that drives the unwatchable ones.
+ */
+struct ends {
+	int wfd[2];           /* where side s is written */
+	struct ds_io *wio[2]; /* its watch when wfd[s] is not fd[s] */
+	struct ds_defer *defer;
+	unsigned flags[2]; /* DS_RELAY_SHARED and the E_* below */
+	unsigned rflags;   /* DS_RELAY_END_WITH_B */
+};
+
+enum {
+	E_NOSOCK = 1u << 8,    /* not a socket: read(2)/write(2), no RST */
+	E_NOWATCH_R = 1u << 9, /* epoll refuses the read side (a file) */
+	E_NOWATCH_W = 1u << 10,
+};
+
 struct ds_relay {
 	struct ds_relay_ctx *ctx;
 	struct ds_relay *prev, *next;
 	int fd[2];
 	struct ds_io *io[2];
 	struct ds_timer *timer;
+	struct ends *x; /* NULL for two sockets */
 	struct dir dir[2];
 	struct pre *pre;    /* NULL once sent */
 	uint64_t active_ms; /* ds_loop_now() at the last byte, or the start */
@@ -398,6 +421,20 @@ on_stall_timer(struct ds_timer *t, void *userdata)
 	}
 }
 
+/* --- Ends that are not sockets ------------------------------------------*/
+
+static int
+wfd_of(const struct ds_relay *r, int s)
+{
+	return r->x ? r->x->wfd[s] : r->fd[s];
+}
+
+static bool
+has(const struct ds_relay *r, int s, unsigned flag)
+{
+	return r->x && (r->x->flags[s] & flag);
+}
+
 /* --- Ending ---------------------------------------------------------------*/
 
 static bool
@@ -453,13 +490,25 @@ finish(struct ds_relay *r, enum ds_relay_end end, int err, unsigned rst_mask)
 	ds_timer_stop(r->timer);
 	for (int s = 0; s < 2; s++) {
 		r->io[s] = ds_io_free(r->io[s]);
-		if (rst_mask & (1u << s))
-			ds__close_rst(r->fd[s]);
-		else
-			close(r->fd[s]);
+		if (r->x) {
+			r->x->wio[s] = ds_io_free(r->x->wio[s]);
+			/* Shared descriptors stay open: they are not ours. */
+			if (!(r->x->flags[s] & DS_RELAY_SHARED) &&
+			    r->x->wfd[s] != r->fd[s] && r->x->wfd[s] >= 0)
+				close(r->x->wfd[s]);
+			r->x->wfd[s] = -1;
+		}
+		if (r->fd[s] >= 0 && !has(r, s, DS_RELAY_SHARED)) {
+			if ((rst_mask & (1u << s)) && !has(r, s, E_NOSOCK))
+				ds__close_rst(r->fd[s]);
+			else
+				close(r->fd[s]);
+		}
 		r->fd[s] = -1;
 		dir_release(ctx, &r->dir[s]);
 	}
+	if (r->x)
+		r->x->defer = ds_defer_free(r->x->defer);
 	free(r->pre);
 	r->pre = NULL;
 }
@@ -482,9 +531,15 @@ fail(struct ds_relay *r, int err)
 
 /* A failed read from side s, or write to it. */
 static void
-sock_failed(struct ds_relay *r, int s, int e)
+sock_failed(struct ds_relay *r, int s, int e, bool write)
 {
-	if (e == ECONNRESET || e == EPIPE)
+	r->st.err_side = (int8_t)s;
+	r->st.err_write = write;
+	/* A descriptor that is not a socket has no reset to pass on: its
+	 * failure ends the relay, and the sockets close normally. */
+	if (has(r, s, E_NOSOCK))
+		finish(r, DS_RELAY_ERROR, -e, 0);
+	else if (e == ECONNRESET || e == EPIPE)
 		reset_from(r, s, -e);
 	else
 		fail(r, -e);
@@ -517,8 +572,9 @@ static int
 flush(struct ds_relay *r, int i)
 {
 	struct dir *d = &r->dir[i];
-	int dst = r->fd[1 - i];
+	int dst = wfd_of(r, 1 - i);
 	uint64_t *count = i == 0 ? &r->st.a_to_b : &r->st.b_to_a;
+	bool wrote_shared = false;
 	ssize_t n;
 
 	while (i == 0 && r->pre) {
@@ -529,7 +585,7 @@ flush(struct ds_relay *r, int i)
 				continue;
 			if (errno == EAGAIN)
 				return 0;
-			sock_failed(r, 1, errno);
+			sock_failed(r, 1, errno, true);
 			return -1;
 		}
 		r->pre->off += (size_t)n;
@@ -580,7 +636,7 @@ flush(struct ds_relay *r, int i)
 			r->st.fallback = true;
 			break;
 		}
-		sock_failed(r, 1 - i, errno);
+		sock_failed(r, 1 - i, errno, true);
 		return -1;
 	}
 	for (;;) {
@@ -608,14 +664,29 @@ flush(struct ds_relay *r, int i)
 			if (d->in_pipe == 0)
 				pipe_put(r->ctx, d->pipe);
 		}
-		n = send(
-		    dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
+		if (!has(r, 1 - i, E_NOSOCK)) {
+			n = send(dst, d->buf + d->head, d->tail - d->head,
+			    MSG_NOSIGNAL);
+		} else if (has(r, 1 - i, DS_RELAY_SHARED) &&
+		    !has(r, 1 - i, E_NOWATCH_W)) {
+			/* Blocking, and ready: a pipe or terminal with room
+			 * takes PIPE_BUF bytes without blocking (POSIX
+			 * write(2)); one write, then wait for room again. */
+			if (wrote_shared)
+				return 0;
+			wrote_shared = true;
+			n = write(dst, d->buf + d->head,
+			    d->tail - d->head < PIPE_BUF ? d->tail - d->head
+			                                 : PIPE_BUF);
+		} else {
+			n = write(dst, d->buf + d->head, d->tail - d->head);
+		}
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
 				return 0;
-			sock_failed(r, 1 - i, errno);
+			sock_failed(r, 1 - i, errno, true);
 			return -1;
 		}
 		d->head += (uint32_t)n;
@@ -710,7 +781,7 @@ fill(struct ds_relay *r, int i)
 			fall_back(r, d);
 			break;
 		}
-		sock_failed(r, i, errno);
+		sock_failed(r, i, errno, false);
 		return -1;
 	}
 	if (!d->buf && !(d->buf = buf_get(r->ctx))) {
@@ -718,7 +789,10 @@ fill(struct ds_relay *r, int i)
 		return -1;
 	}
 	for (;;) {
-		n = recv(src, d->buf, r->ctx->buffer_size, 0);
+		if (has(r, i, E_NOSOCK))
+			n = read(src, d->buf, r->ctx->buffer_size);
+		else
+			n = recv(src, d->buf, r->ctx->buffer_size, 0);
 		if (n > 0) {
 			d->head = 0;
 			d->tail = (uint32_t)n;
@@ -728,6 +802,10 @@ fill(struct ds_relay *r, int i)
 				d->buf_moved = bulk_bytes(r->ctx);
 			else
 				d->buf_moved += (uint64_t)n;
+			/* A blocking source is read once per readiness: a
+			 * second read could wait for input. */
+			if (has(r, i, DS_RELAY_SHARED))
+				return 3;
 			return (size_t)n < r->ctx->buffer_size ? 3 : 1;
 		}
 		if (n == 0)
@@ -736,7 +814,7 @@ fill(struct ds_relay *r, int i)
 			continue;
 		if (errno == EAGAIN)
 			return 0;
-		sock_failed(r, i, errno);
+		sock_failed(r, i, errno, false);
 		return -1;
 	}
 }
@@ -787,13 +865,13 @@ pump(struct ds_relay *r, int i)
 			/* Everything before the FIN is out: pass it on --
 			 * unless the other way is done too, when the close
 			 * that follows sends the FIN anyway. */
-			if (!r->dir[1 - i].shut &&
+			if (!r->dir[1 - i].shut && !has(r, 1 - i, E_NOSOCK) &&
 			    shutdown(r->fd[1 - i], SHUT_WR) == -1) {
 				int e = sock_error(r->fd[1 - i]);
 
 				/* ENOTCONN: the destination was reset. */
 				sock_failed(r, 1 - i,
-				    e && e != ENOTCONN ? e : ECONNRESET);
+				    e && e != ENOTCONN ? e : ECONNRESET, true);
 				return -1;
 			}
 			d->shut = true;
@@ -840,6 +918,77 @@ wanted(const struct ds_relay *r, int s)
 	return ev;
 }
 
+/* Set watch io to ev unless it is already; -1 when that fails. */
+static int
+watch(struct ds_relay *r, struct ds_io *io, unsigned ev)
+{
+	int rc;
+
+	if (!io || ev == ds_io_get_events(io))
+		return 0;
+	rc = ds_io_set_events(io, ev);
+	if (rc < 0) {
+		fail(r, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * settle() for a relay with ends that are not plain sockets: input on
+ * the read watch, output on the write watch when it is another one, and
+ * what epoll cannot watch (a regular file, /dev/null, which never block)
+ * driven from the deferred callback while it is wanted.
+ */
+static int
+settle_ends(struct ds_relay *r)
+{
+	bool kick = false;
+
+	for (int s = 0; s < 2; s++) {
+		unsigned ev = wanted(r, s);
+		unsigned out = r->x->wfd[s] == r->fd[s] ? (ev & DS_IO_OUT) : 0;
+
+		if (watch(r, r->io[s], (ev & DS_IO_IN) | out) < 0 ||
+		    watch(r, r->x->wio[s], ev & DS_IO_OUT) < 0)
+			return -1;
+		if (((ev & DS_IO_IN) && has(r, s, E_NOWATCH_R)) ||
+		    ((ev & DS_IO_OUT) && has(r, s, E_NOWATCH_W)))
+			kick = true;
+	}
+	if (kick)
+		ds_defer_schedule(r->x->defer);
+	return 0;
+}
+
+static int settle(struct ds_relay *r);
+
+/* Move what the unwatchable descriptors allow, as readiness would. */
+static void
+on_defer(struct ds_defer *d, void *userdata)
+{
+	struct ds_relay *r = userdata;
+
+	(void)d;
+	for (int s = 0; s < 2 && !r->over; s++) {
+		unsigned ev = wanted(r, s);
+
+		/* An end without input has its end of stream to pass on,
+		 * which no readiness would bring. */
+		if (r->dir[s].eof && !r->dir[s].shut && !pending(&r->dir[s]) &&
+		    pump(r, s) < 0)
+			break;
+		if (!r->over && (ev & DS_IO_IN) && has(r, s, E_NOWATCH_R) &&
+		    pump(r, s) < 0)
+			break;
+		if (!r->over && (ev & DS_IO_OUT) && has(r, s, E_NOWATCH_W) &&
+		    pump(r, 1 - s) < 0)
+			break;
+	}
+	if (r->over || settle(r) < 0)
+		report(r);
+}
+
 /* After a round: end the relay when both directions have, else bring the
  * watches up to date. Returns -1 when the relay is over. */
 static int
@@ -852,6 +1001,12 @@ settle(struct ds_relay *r)
 		    0, 0);
 		return -1;
 	}
+	if (r->x && (r->x->rflags & DS_RELAY_END_WITH_B) && r->dir[1].shut) {
+		finish(r, DS_RELAY_EOF_B, 0, 0);
+		return -1;
+	}
+	if (r->x)
+		return settle_ends(r);
 	for (int s = 0; s < 2; s++) {
 		unsigned ev = wanted(r, s);
 		int rc;
@@ -871,14 +1026,16 @@ static void
 on_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct ds_relay *r = userdata;
-	int s = fd == r->fd[0] ? 0 : 1;
+	int s = io == r->io[0] ? 0 : 1;
 	unsigned w = ds_io_get_events(io);
 
-	if (events & DS_IO_ERR) {
+	if (r->x && io == r->x->wio[0])
+		s = 0;
+	if (events & DS_IO_ERR && !has(r, s, E_NOSOCK)) {
 		int e = sock_error(fd);
 
 		if (e) {
-			sock_failed(r, s, e);
+			sock_failed(r, s, e, false);
 			report(r);
 			return;
 		}
@@ -1046,6 +1203,7 @@ ds__relay_new_io(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
 			goto fail;
 	}
 	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
+	r->st.err_side = -1;
 	r->next = ctx->relays;
 	if (ctx->relays)
 		ctx->relays->prev = r;
@@ -1086,6 +1244,139 @@ ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b, const void *pre_b,
 	    ctx, fd_a, fd_b, NULL, pre_b, pre_b_len, cb, userdata, ret);
 }
 
+/* Whether fd is a socket, and whether epoll can watch it. */
+static int
+end_probe(int fd, unsigned *flags)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		*flags |= E_NOSOCK;
+	return 0;
+}
+
+/* A watch on one end's descriptor, or none where epoll refuses it
+ * (EPERM: a regular file, /dev/null), which then is driven by defer. */
+static int
+end_watch(struct ds_relay *r, int fd, unsigned *flags, unsigned nowatch,
+    struct ds_io **ret)
+{
+	int rc = ds_io_new(r->ctx->loop, fd, 0, on_io, r, ret);
+
+	if (rc == -EPERM) {
+		*ret = NULL;
+		*flags |= nowatch;
+		return 0;
+	}
+	return rc;
+}
+
+int
+ds_relay_new_ends(struct ds_relay_ctx *ctx, const struct ds_relay_end_fds *a,
+    const struct ds_relay_end_fds *b, unsigned flags, ds_relay_done_fn *cb,
+    void *userdata, struct ds_relay **ret)
+{
+	const struct ds_relay_end_fds *e[2] = {a, b};
+	struct ds_relay *r;
+	struct ends *x;
+	int rc;
+
+	if (!ctx || !a || !b || !ret ||
+	    (flags & ~(unsigned)DS_RELAY_END_WITH_B) ||
+	    ((a->flags | b->flags) & ~(unsigned)DS_RELAY_SHARED))
+		return -EINVAL;
+	for (int s = 0; s < 2; s++) {
+		if (e[s]->rfd < -1 || e[s]->wfd < 0)
+			return -EBADF;
+	}
+	r = calloc(1, sizeof(*r));
+	x = calloc(1, sizeof(*x));
+	if (!r || !x) {
+		free(r);
+		free(x);
+		return -ENOMEM;
+	}
+	r->ctx = ctx;
+	r->x = x;
+	r->cb = cb;
+	r->userdata = userdata;
+	x->rflags = flags;
+	for (int s = 0; s < 2; s++) {
+		r->fd[s] = e[s]->rfd;
+		x->wfd[s] = e[s]->wfd;
+		x->flags[s] = e[s]->flags;
+		rc = end_probe(e[s]->wfd, &x->flags[s]);
+		if (rc < 0)
+			goto fail;
+		r->dir[s].pipe[0] = r->dir[s].pipe[1] = -1;
+		r->dir[s].use_buf = true;
+		/* A blocking descriptor is never spliced: a splice(2) into
+		 * or out of it could wait, and SPLICE_F_NONBLOCK only
+		 * speaks for the pipe. */
+		r->dir[s].can_splice = !ctx->no_splice &&
+		    !((e[s]->flags | e[1 - s]->flags) & DS_RELAY_SHARED);
+		if (e[s]->rfd < 0) {
+			/* Nothing to read: an end of stream at once. */
+			r->dir[s].eof = true;
+			if (s == 0)
+				r->st.a_eof = true;
+			else
+				r->st.b_eof = true;
+			if (!r->first_eof)
+				r->first_eof = (uint8_t)(s + 1);
+		}
+	}
+	r->st.err_side = -1;
+	rc = ds_timer_new(ctx->loop, on_timer, r, &r->timer);
+	if (rc < 0)
+		goto fail;
+	rc = ds_defer_new(ctx->loop, on_defer, r, &x->defer);
+	if (rc < 0)
+		goto fail;
+	for (int s = 0; s < 2; s++) {
+		if (r->fd[s] >= 0) {
+			rc = end_watch(
+			    r, r->fd[s], &x->flags[s], E_NOWATCH_R, &r->io[s]);
+			if (rc < 0)
+				goto fail;
+		}
+		if (x->wfd[s] != r->fd[s]) {
+			rc = end_watch(r, x->wfd[s], &x->flags[s], E_NOWATCH_W,
+			    &x->wio[s]);
+			if (rc < 0)
+				goto fail;
+		} else if (x->flags[s] & E_NOWATCH_R) {
+			x->flags[s] |= E_NOWATCH_W;
+		}
+	}
+	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
+	r->next = ctx->relays;
+	if (ctx->relays)
+		ctx->relays->prev = r;
+	ctx->relays = r;
+	ctx->active++;
+	*ret = r;
+	/* The first round from the loop, never from here: a shared end is
+	 * read only after readiness, and the callback never runs inside
+	 * this call. */
+	ds_defer_schedule(x->defer);
+	if (ctx->idle_timeout_ms)
+		ds_timer_start(r->timer, ctx->idle_timeout_ms);
+	return 0;
+fail:
+	for (int s = 0; s < 2; s++) {
+		ds_io_free(r->io[s]);
+		ds_io_free(x->wio[s]);
+	}
+	ds_defer_free(x->defer);
+	ds_timer_free(r->timer);
+	free(x);
+	free(r);
+	return rc;
+}
+
 const struct ds_relay_stats *
 ds_relay_stats(const struct ds_relay *r)
 {
@@ -1118,6 +1409,7 @@ ds_relay_free(struct ds_relay *r)
 		ctx->relays = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
+	free(r->x);
 	free(r);
 	return NULL;
 }

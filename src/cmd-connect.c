@@ -5,18 +5,18 @@
  * the socket that won.
  *
  * The race runs on ds_connect, one loop iteration at a time, so that -v
- * can print each event of the trace as it happens. The relay runs on the
- * same loop: one bounded buffer per direction, a side is read only while
- * its buffer has room, end of input becomes shutdown(SHUT_WR), and the
- * peer's end of output ends the run once all of it is written out.
+ * can print each event of the trace as it happens. The relay is ds_relay
+ * on the same loop, between the socket and standard input and output:
+ * one bounded buffer per direction, a side is read only while its buffer
+ * has room, end of input becomes shutdown(SHUT_WR), and the peer's end of
+ * output ends the run once all of it is written out (DS_RELAY_END_WITH_B).
  *
  * Standard input and output are not switched to non-blocking mode: they
  * may be shared with the shell or other processes, and the flag belongs
- * to the open file, not to us. A read after readiness does not block; a
- * write after readiness is kept to PIPE_BUF bytes, which a pipe or a
- * terminal with room takes without blocking (POSIX write(2) on pipes).
- * Regular files and /dev/null, which epoll cannot watch, never block and
- * are driven from a deferred callback instead.
+ * to the open file, not to us. DS_RELAY_SHARED makes the relay read them
+ * once per readiness and write at most PIPE_BUF bytes per readiness,
+ * which never blocks; regular files and /dev/null, which epoll cannot
+ * watch, never block and are driven from a deferred callback.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +35,7 @@
 #include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/loop.h"
+#include "dualstack/relay.h"
 #include "dualstack/resolve.h"
 
 #include "cli.h"
@@ -101,10 +102,6 @@ static const char help_text[] =
 
 /* The longest --timeout accepted: a day is more than any connect needs. */
 #define MAX_TIMEOUT_S 86400.0
-
-/* Bytes buffered per direction of the relay. 64 KiB is a pipe's default
- * capacity on Linux (pipe(7)), so a full buffer is one full pipe. */
-#define RELAY_BUF (64u * 1024)
 
 /* The longest --server value and its c-ares form. */
 #define SERVERS_MAX 1024
@@ -642,320 +639,97 @@ race_run(
 
 /* --- The relay ------------------------------------------------------------ */
 
-struct buf {
-	size_t off, len; /* pending: data[off, off + len) */
-	char data[RELAY_BUF];
-};
-
-static size_t
-buf_room(struct buf *b)
-{
-	/* Keep the free space in one piece at the end. */
-	if (b->len == 0) {
-		b->off = 0;
-	} else if (b->off && b->off + b->len == RELAY_BUF) {
-		memmove(b->data, b->data + b->off, b->len);
-		b->off = 0;
-	}
-	return RELAY_BUF - b->off - b->len;
-}
-
-/* One end of the relay: standard input or output. */
-struct stdio_end {
-	int fd;
-	struct ds_io *io; /* NULL when epoll cannot watch it */
-	bool nonblock;    /* O_NONBLOCK was already set */
-};
-
-struct relay {
+struct relay_end {
 	struct ds_loop *loop;
-	int sock;
-	struct ds_io *sock_io;
-	struct stdio_end in, out;
-	struct ds_defer *pump; /* drives the ends epoll cannot watch */
-	struct buf up;         /* stdin -> socket */
-	struct buf down;       /* socket -> stdout */
-	bool in_eof, sock_eof, shut_wr, done;
+	bool done;
 	int code;
 };
 
+/* The relay's end as an exit code, with the message netcat users expect
+ * for what failed. */
 static void
-relay_end(struct relay *rl, int code)
+on_relay_done(struct ds_relay *r, const struct ds_relay_stats *st, void *u)
 {
-	if (!rl->done) {
-		rl->done = true;
-		rl->code = code;
-		ds_loop_stop(rl->loop, 0);
-	}
-}
+	struct relay_end *e = u;
+	const char *what;
+	int err = st->err;
 
-static void
-read_stdin(struct relay *rl)
-{
-	size_t room = buf_room(&rl->up);
-	ssize_t n;
-
-	if (rl->in_eof || room == 0)
+	(void)r;
+	e->done = true;
+	e->code = EXIT_OK;
+	ds_loop_stop(e->loop, 0);
+	switch (st->end) {
+	case DS_RELAY_EOF_A:
+	case DS_RELAY_EOF_B:
+	case DS_RELAY_CLOSED:
+	case DS_RELAY_TIMEOUT:
 		return;
-	/* One read: after readiness it does not block. */
-	n = read(rl->in.fd, rl->up.data + rl->up.off + rl->up.len, room);
-	if (n > 0) {
-		rl->up.len += (size_t)n;
-	} else if (n == 0) {
-		rl->in_eof = true;
-	} else if (errno != EINTR && errno != EAGAIN) {
-		cli_error("reading standard input: %s", strerror(errno));
-		relay_end(rl, EXIT_INTERNAL);
+	default:
+		break;
 	}
-}
-
-static void
-write_stdout(struct relay *rl)
-{
-	size_t len = rl->down.len;
-	ssize_t n;
-
-	if (len == 0)
-		return;
-	/* A blocking pipe or terminal takes PIPE_BUF bytes without blocking
-	 * once it reports room. */
-	if (!rl->out.nonblock && rl->out.io && len > PIPE_BUF)
-		len = PIPE_BUF;
-	n = write(rl->out.fd, rl->down.data + rl->down.off, len);
-	if (n >= 0) {
-		rl->down.off += (size_t)n;
-		rl->down.len -= (size_t)n;
-	} else if (errno == EPIPE) {
+	if (st->err_side == 0 && st->err_write && err == -EPIPE) {
 		/* The reader went away (head): not our failure. */
-		relay_end(rl, EXIT_OK);
-	} else if (errno != EINTR && errno != EAGAIN) {
-		cli_error("writing standard output: %s", strerror(errno));
-		relay_end(rl, EXIT_INTERNAL);
-	}
-}
-
-static void
-read_sock(struct relay *rl)
-{
-	for (;;) {
-		size_t room = buf_room(&rl->down);
-		ssize_t n;
-
-		if (room == 0 || rl->sock_eof)
-			return;
-		n = recv(rl->sock, rl->down.data + rl->down.off + rl->down.len,
-		    room, 0);
-		if (n > 0) {
-			rl->down.len += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			rl->sock_eof = true;
-			return;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			cli_error(
-			    "reading from the connection: %s", strerror(errno));
-			relay_end(rl, EXIT_FAILED);
-		}
 		return;
 	}
-}
-
-static void
-write_sock(struct relay *rl)
-{
-	while (rl->up.len) {
-		ssize_t n = send(rl->sock, rl->up.data + rl->up.off, rl->up.len,
-		    MSG_NOSIGNAL);
-
-		if (n >= 0) {
-			rl->up.off += (size_t)n;
-			rl->up.len -= (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			cli_error(
-			    "writing to the connection: %s", strerror(errno));
-			relay_end(rl, EXIT_FAILED);
-		}
-		return;
-	}
-}
-
-/* After every step: half-close, the end, and what to wait for next. */
-static void
-relay_update(struct relay *rl)
-{
-	unsigned ev = 0;
-	bool want_in, want_out;
-
-	if (rl->done)
-		return;
-	if (rl->in_eof && rl->up.len == 0 && !rl->shut_wr) {
-		rl->shut_wr = true;
-		if (shutdown(rl->sock, SHUT_WR) == -1 && errno != ENOTCONN) {
-			cli_error("shutdown: %s", strerror(errno));
-			relay_end(rl, EXIT_FAILED);
-			return;
-		}
-	}
-	/* The peer closed and everything it sent is out: done, whatever
-	 * input is left. */
-	if (rl->sock_eof && rl->down.len == 0) {
-		relay_end(rl, EXIT_OK);
-		return;
-	}
-	want_in = !rl->in_eof && buf_room(&rl->up) > 0;
-	want_out = rl->down.len > 0;
-	if (!rl->sock_eof && buf_room(&rl->down) > 0)
-		ev |= DS_IO_IN;
-	if (rl->up.len)
-		ev |= DS_IO_OUT;
-	if (ds_io_set_events(rl->sock_io, ev) < 0 ||
-	    (rl->in.io &&
-	        ds_io_set_events(rl->in.io, want_in ? DS_IO_IN : 0) < 0) ||
-	    (rl->out.io &&
-	        ds_io_set_events(rl->out.io, want_out ? DS_IO_OUT : 0) < 0)) {
-		cli_error("event loop: cannot watch a descriptor");
-		relay_end(rl, EXIT_INTERNAL);
-		return;
-	}
-	if ((want_in && !rl->in.io) || (want_out && !rl->out.io))
-		ds_defer_schedule(rl->pump);
-}
-
-static void
-on_sock(struct ds_io *io, int fd, unsigned events, void *u)
-{
-	struct relay *rl = u;
-
-	if (events & (DS_IO_IN | DS_IO_HUP | DS_IO_ERR))
-		read_sock(rl);
-	if (!rl->done && (events & (DS_IO_OUT | DS_IO_ERR)))
-		write_sock(rl);
-	/* Move what came in on at once, rather than an iteration later. */
-	if (!rl->done && rl->down.len && !rl->out.io)
-		write_stdout(rl);
-	relay_update(rl);
-	(void)io;
-	(void)fd;
-}
-
-static void
-on_stdin(struct ds_io *io, int fd, unsigned events, void *u)
-{
-	struct relay *rl = u;
-
-	read_stdin(rl);
-	if (!rl->done)
-		write_sock(rl);
-	relay_update(rl);
-	(void)io;
-	(void)fd;
-	(void)events;
-}
-
-static void
-on_stdout(struct ds_io *io, int fd, unsigned events, void *u)
-{
-	struct relay *rl = u;
-
-	write_stdout(rl);
-	relay_update(rl);
-	(void)io;
-	(void)fd;
-	(void)events;
-}
-
-static void
-on_pump(struct ds_defer *d, void *u)
-{
-	struct relay *rl = u;
-
-	if (!rl->in.io) {
-		read_stdin(rl);
-		if (!rl->done)
-			write_sock(rl);
-	}
-	if (!rl->done && !rl->out.io)
-		write_stdout(rl);
-	relay_update(rl);
-	(void)d;
+	if (st->err_side == 1)
+		what = st->err_write ? "writing to the connection"
+		                     : "reading from the connection";
+	else if (st->err_side == 0)
+		what = st->err_write ? "writing standard output"
+		                     : "reading standard input";
+	else
+		what = "relay";
+	cli_error("%s: %s", what, ds_strerror(err ? err : -EIO));
+	e->code = st->err_side == 1 ? EXIT_FAILED : EXIT_INTERNAL;
 }
 
 /*
- * Watch standard input or output. A descriptor epoll refuses (a regular
- * file, /dev/null) is driven by the pump; a closed one is end of input,
- * or an error at the first write.
+ * Relay between standard input and output (A) and the socket (B) until
+ * the peer closes and all it sent is written out; returns an exit code.
+ * The socket is the relay's from here on. Standard input and output are
+ * shared with the shell: DS_RELAY_SHARED keeps them blocking and open
+ * (see the top). A closed standard input is end of input at once.
  */
-static int
-stdio_watch(struct relay *rl, struct stdio_end *e, int fd, ds_io_fn *cb)
-{
-	int fl, r;
-
-	e->fd = fd;
-	e->io = NULL;
-	fl = fcntl(fd, F_GETFL);
-	if (fl == -1) {
-		if (fd == STDIN_FILENO) {
-			rl->in_eof = true;
-			return 0;
-		}
-		return -errno;
-	}
-	e->nonblock = (fl & O_NONBLOCK) != 0;
-	r = ds_io_new(rl->loop, fd, 0, cb, rl, &e->io);
-	if (r == -EPERM)
-		return 0;
-	return r;
-}
-
-/* Relay until the peer closes; returns an exit code. */
 static int
 relay_run(struct ds_loop *loop, int sock)
 {
-	struct relay *rl;
+	struct ds_relay_end_fds a = {
+	    .rfd = STDIN_FILENO,
+	    .wfd = STDOUT_FILENO,
+	    .flags = DS_RELAY_SHARED,
+	};
+	struct ds_relay_end_fds b = {.rfd = sock, .wfd = sock};
+	struct ds_relay_ctx *ctx = NULL;
+	struct ds_relay *rl = NULL;
+	struct relay_end end = {.loop = loop};
 	int r, code;
 
-	rl = calloc(1, sizeof(*rl));
-	if (!rl) {
-		cli_error("out of memory");
+	if (fcntl(STDIN_FILENO, F_GETFL) == -1)
+		a.rfd = -1;
+	r = ds_relay_ctx_new(loop, NULL, &ctx);
+	if (r == 0)
+		r = ds_relay_new_ends(
+		    ctx, &a, &b, DS_RELAY_END_WITH_B, on_relay_done, &end, &rl);
+	if (r < 0) {
+		cli_error("relay: %s", ds_strerror(r));
+		close(sock);
+		ds_relay_ctx_free(ctx);
 		return EXIT_INTERNAL;
 	}
-	rl->loop = loop;
-	rl->sock = sock;
-	if ((r = ds_io_new(loop, sock, 0, on_sock, rl, &rl->sock_io)) < 0 ||
-	    (r = ds_defer_new(loop, on_pump, rl, &rl->pump)) < 0 ||
-	    (r = stdio_watch(rl, &rl->in, STDIN_FILENO, on_stdin)) < 0 ||
-	    (r = stdio_watch(rl, &rl->out, STDOUT_FILENO, on_stdout)) < 0) {
-		cli_error("relay: %s", ds_strerror(r));
-		code = EXIT_INTERNAL;
-		goto out;
-	}
-	relay_update(rl);
-	r = rl->done ? 0 : ds_loop_run(loop);
+	r = ds_loop_run(loop);
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
 		code = EXIT_INTERNAL;
-	} else if (!rl->done) {
+	} else if (!end.done) {
 		/* Nothing left to wake the loop: cannot happen while the
 		 * socket is watched, but never report success for it. */
 		cli_error("relay stalled");
 		code = EXIT_INTERNAL;
 	} else {
-		code = rl->code;
+		code = end.code;
 	}
-out:
-	ds_io_free(rl->sock_io);
-	ds_io_free(rl->in.io);
-	ds_io_free(rl->out.io);
-	ds_defer_free(rl->pump);
-	free(rl);
+	ds_relay_free(rl);
+	ds_relay_ctx_free(ctx);
 	return code;
 }
 
@@ -1356,7 +1130,6 @@ cmd_connect(int argc, char **argv)
 		goto out;
 	}
 	code = relay_run(loop, res->fd);
-	close(res->fd);
 out:
 	ds_connect_free(c);
 	ds_he_cache_free(cache);

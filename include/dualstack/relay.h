@@ -4,7 +4,8 @@
 
 /*
  * ds_relay: relay bytes between two connected stream sockets on a
- * ds_loop, both ways, until both are done.
+ * ds_loop, both ways, until both are done; or, with ds_relay_new_ends(),
+ * between any two descriptors (sockets, pipes, a terminal, files).
  *
  * Guarantees:
  * - Every byte read from one side is written to the other, in order,
@@ -112,6 +113,10 @@ struct ds_relay_stats {
 	bool fallback;         /* a direction fell back to buffers */
 	enum ds_relay_end end; /* 0 while running */
 	int err;               /* -errno for DS_RELAY_ERROR and resets */
+	/* Where err came from: the side (0 A, 1 B) a read from or a write
+	 * to (err_write) failed; -1 when no side did (memory, the loop). */
+	int8_t err_side;
+	bool err_write;
 };
 
 struct ds_relay_ctx;
@@ -152,6 +157,60 @@ DS_EXPORT struct ds_relay_ctx *ds_relay_ctx_free(struct ds_relay_ctx *ctx);
  */
 DS_EXPORT int ds_relay_new(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
     const void *pre_b, size_t pre_b_len, ds_relay_done_fn *cb, void *userdata,
+    struct ds_relay **ret);
+
+/*
+ * One end of a relay made with ds_relay_new_ends(): the descriptor read
+ * and the one written, the same for a socket, two for standard input and
+ * output. rfd -1: nothing to read (an end of stream at once). Sockets,
+ * pipes, terminals and regular files are served; what is not a socket is
+ * read with read(2) and written with write(2), its end of stream is not
+ * passed on to it (there is no half-close; the relay goes on), and it
+ * is never reset: a failure on it ends the relay with DS_RELAY_ERROR and
+ * the sockets close normally. A descriptor epoll refuses (a regular
+ * file, /dev/null: they never block) is driven by a deferred callback.
+ */
+struct ds_relay_end_fds {
+	int rfd, wfd;
+	unsigned flags; /* DS_RELAY_SHARED */
+};
+
+enum {
+	/*
+	 * The end's descriptors are shared with other processes (the
+	 * standard input and output of a shell, a terminal) and may be
+	 * blocking: the relay never sets O_NONBLOCK on them (the flag
+	 * belongs to the open file, so it would change it for everyone),
+	 * reads them once per readiness (which then does not block),
+	 * writes at most PIPE_BUF bytes per readiness (which a pipe or a
+	 * terminal with room takes without blocking, POSIX write(2)),
+	 * never splices to or from them, and does not close them.
+	 */
+	DS_RELAY_SHARED = 1u << 0,
+};
+
+/* Flags for ds_relay_new_ends(). */
+enum {
+	/*
+	 * The relay is over once B's end of stream has been passed on and
+	 * everything before it written to A (DS_RELAY_EOF_B), whatever A
+	 * still has to say: netcat's rule for a client whose peer is done.
+	 */
+	DS_RELAY_END_WITH_B = 1u << 0,
+};
+
+/*
+ * Relay between two ends of any kind (see struct ds_relay_end_fds),
+ * with the guarantees of ds_relay_new() for the sockets among them. The
+ * relay owns and closes the descriptors not marked DS_RELAY_SHARED;
+ * those that are not shared must be non-blocking. Nothing is moved
+ * before the loop runs. Returns 0, -EINVAL (a NULL argument, unknown
+ * flags), -EBADF (wfd negative, or fstat(2) fails), -ENOMEM or -errno
+ * from epoll; on failure nothing is closed.
+ */
+DS_EXPORT int ds_relay_new_ends(struct ds_relay_ctx *ctx,
+    const struct ds_relay_end_fds *a, const struct ds_relay_end_fds *b,
+    unsigned flags, ds_relay_done_fn *cb, void *userdata,
     struct ds_relay **ret);
 
 /* The counters so far (also valid inside and after the callback). */

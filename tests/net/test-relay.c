@@ -1421,6 +1421,136 @@ test_api(void **state)
 	print_message("# ds_relay_sizeof() = %zu\n", ds_relay_sizeof());
 }
 
+/* --- Ends that are not sockets ------------------------------------------*/
+
+struct ends_env {
+	int called;
+	struct ds_relay_stats st;
+};
+
+static void
+on_ends_done(
+    struct ds_relay *r, const struct ds_relay_stats *st, void *userdata)
+{
+	struct ends_env *e = userdata;
+
+	(void)r;
+	e->called++;
+	e->st = *st;
+}
+
+/* Read what the socket peer has until its end of stream, or fail. */
+static size_t
+drain_peer(struct ds_loop *loop, int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	for (int i = 0; i < 200; i++) {
+		ssize_t n = recv(fd, buf + got, size - got, 0);
+
+		if (n == 0)
+			return got;
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		assert_int_equal(errno, EAGAIN);
+		assert_true(ds_loop_run_once(loop, 20) >= 0);
+	}
+	fail_msg("no end of stream from the relay");
+	return got;
+}
+
+/*
+ * Blocking pipes as standard input and output would be, shared: bytes
+ * and the end of input reach the socket (shutdown), the peer's answer
+ * and its end reach the output and end the relay (DS_RELAY_END_WITH_B),
+ * the pipes stay blocking and open. Then a reader that went away: an
+ * error on side A's write, the socket closed normally.
+ */
+static void
+test_ends_pipes(void **state)
+{
+	struct ds_loop *loop;
+	struct ds_relay_ctx *ctx;
+	struct ds_relay *r;
+	struct ends_env e = {0};
+	int in[2], out[2], tb, rb;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(ds_loop_new(&loop), 0);
+	assert_int_equal(ds_relay_ctx_new(loop, NULL, &ctx), 0);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	tcp_pair(AF_INET, &tb, &rb);
+	{
+		struct ds_relay_end_fds a = {in[0], out[1], DS_RELAY_SHARED};
+		struct ds_relay_end_fds b = {rb, rb, 0};
+
+		assert_int_equal(ds_relay_new_ends(ctx, &a, &b, 1u << 7,
+		                     on_ends_done, &e, &r),
+		    -EINVAL);
+		assert_int_equal(ds_relay_new_ends(ctx, &a, &b,
+		                     DS_RELAY_END_WITH_B, on_ends_done, &e, &r),
+		    0);
+	}
+	assert_int_equal(write(in[1], "hello", 5), 5);
+	close(in[1]);
+	assert_int_equal(drain_peer(loop, tb, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(e.called, 0);
+	assert_int_equal(send(tb, "reply", 5, 0), 5);
+	assert_int_equal(shutdown(tb, SHUT_WR), 0);
+	for (int i = 0; i < 100 && !e.called; i++)
+		assert_true(ds_loop_run_once(loop, 20) >= 0);
+	assert_int_equal(e.called, 1);
+	assert_int_equal(e.st.end, DS_RELAY_EOF_A);
+	assert_int_equal(e.st.a_to_b, 5);
+	assert_int_equal(e.st.b_to_a, 5);
+	assert_int_equal(read(out[0], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "reply", 5);
+	/* Shared: still open, still blocking. The socket: closed. */
+	assert_false(fcntl(in[0], F_GETFL) & O_NONBLOCK);
+	assert_false(fcntl(out[1], F_GETFL) & O_NONBLOCK);
+	assert_int_equal(fcntl(rb, F_GETFD), -1);
+	r = ds_relay_free(r);
+	close(tb);
+	close(in[0]);
+
+	/* The output's reader has gone. */
+	close(out[0]);
+	assert_int_equal(pipe(in), 0);
+	tcp_pair(AF_INET, &tb, &rb);
+	memset(&e, 0, sizeof(e));
+	{
+		struct ds_relay_end_fds a = {in[0], out[1], DS_RELAY_SHARED};
+		struct ds_relay_end_fds b = {rb, rb, 0};
+
+		assert_int_equal(ds_relay_new_ends(ctx, &a, &b,
+		                     DS_RELAY_END_WITH_B, on_ends_done, &e, &r),
+		    0);
+	}
+	assert_int_equal(send(tb, "lost", 4, 0), 4);
+	for (int i = 0; i < 100 && !e.called; i++)
+		assert_true(ds_loop_run_once(loop, 20) >= 0);
+	assert_int_equal(e.called, 1);
+	assert_int_equal(e.st.end, DS_RELAY_ERROR);
+	assert_int_equal(e.st.err, -EPIPE);
+	assert_int_equal(e.st.err_side, 0);
+	assert_true(e.st.err_write);
+	assert_int_equal(fcntl(rb, F_GETFD), -1);
+	/* Closed normally: the peer reads an end of stream, not a reset. */
+	assert_int_equal(drain_peer(loop, tb, buf, sizeof(buf)), 0);
+	r = ds_relay_free(r);
+	close(tb);
+	close(in[0]);
+	close(in[1]);
+	close(out[1]);
+	assert_null(ds_relay_ctx_free(ctx));
+	assert_null(ds_loop_free(loop));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1456,6 +1586,7 @@ main(void)
 	    T(test_pipe_max),
 	    T(test_fallback),
 	    T(test_splice_einval),
+	    T(test_ends_pipes),
 	};
 
 	/* splice(2) into a socket whose peer has gone raises SIGPIPE. */
