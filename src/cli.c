@@ -194,6 +194,64 @@ cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms)
 }
 
 int
+cli_parse_duration(
+    const char *s, uint64_t plain_us, uint64_t max_us, uint64_t *ret_us)
+{
+	static const struct {
+		const char *name;
+		uint64_t us;
+	} units[] = {
+	    {"us", 1},
+	    {"ms", 1000},
+	    {"s", 1000000},
+	    {"m", 60000000},
+	};
+	uint64_t ip = 0, frac = 0, scale = 1, unit = plain_us, us;
+	const char *p = s;
+	bool digits = false;
+
+	/* Digits by hand: strtod() would take "1e2", "inf" and hex. */
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		if (ip > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		ip = ip * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		/* Nine places are a nanosecond of a second: the rest
+		 * cannot change a microsecond. */
+		for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (scale < 1000000000ull) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	if (!digits)
+		return -EINVAL;
+	if (*p != '\0') {
+		size_t i;
+
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (strcmp(p, units[i].name) == 0)
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		unit = units[i].us;
+	}
+	if (ip > max_us / unit)
+		return -EINVAL;
+	/* frac < 10^9 and unit <= 6 * 10^7: the product fits. */
+	us = ip * unit + (frac * unit + scale / 2) / scale;
+	if (us > max_us)
+		return -EINVAL;
+	if (us == 0 && (ip || frac))
+		us = 1;
+	*ret_us = us;
+	return 0;
+}
+
+int
 cli_finish_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -130,6 +130,30 @@ int cli_parse_size(const char *s, uint64_t max, uint64_t *ret);
  */
 int cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms);
 
+/* Microseconds in a microsecond, millisecond, second, minute. */
+#define CLI_US 1ull
+#define CLI_MS 1000ull
+#define CLI_S 1000000ull
+
+/*
+ * A duration: a decimal number ("250", "1.5"; no sign, no exponent) and
+ * an optional unit, "us", "ms", "s" or "m" (minutes), into microseconds
+ * in *ret_us. A plain number is in plain_us (CLI_MS, CLI_S), the unit the
+ * option always took, so old command lines keep their meaning. Rounded
+ * to the nearest microsecond; a value above 0 is at least 1 us. Returns
+ * 0, or -EINVAL for text that is not a duration or one above max_us.
+ */
+int cli_parse_duration(
+    const char *s, uint64_t plain_us, uint64_t max_us, uint64_t *ret_us);
+
+/* Microseconds to the milliseconds an option of the library takes,
+ * rounded to the nearest; above 0 stays above 0. */
+static inline uint64_t
+cli_us_to_ms(uint64_t us)
+{
+	return us && us < 500 ? 1 : (us + 500) / 1000;
+}
+
 /*
  * Buffered standard output for commands that print a line per input
  * (filters, packet dissection): lines are copied into one buffer written

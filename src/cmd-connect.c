@@ -46,8 +46,8 @@ const struct cli_command cli_cmd_connect = {
     "connect",
     "Happy Eyeballs connect (RFC 8305), then relay stdin and stdout",
     cmd_connect,
-    "[-46v] [--probe] [--tuple] [--json] [--delay MS]"
-    " [--resolution-delay MS] [--first-family-count N] [--timeout SECS]"
+    "[-46v] [--probe] [--tuple] [--json] [--delay TIME]"
+    " [--resolution-delay TIME] [--first-family-count N] [--timeout TIME]"
     " [--bind ADDR] [--server ADDR[,ADDR...]]"
     " [--no-cache | --cache-file PATH] HOST PORT",
 };
@@ -69,15 +69,15 @@ static const char help_text[] =
     "                         --probe): tcp LOCAL LPORT REMOTE RPORT\n"
     "      --json             the outcome and the trace as one JSON\n"
     "                         object on stdout (needs --probe)\n"
-    "      --delay MS         Connection Attempt Delay, 10 to 2000\n"
-    "                         (default 250; RFC 8305 recommends >= 100)\n"
-    "      --resolution-delay MS\n"
-    "                         wait for AAAA after A, 0 to 2000 (default 50)\n"
+    "      --delay TIME       Connection Attempt Delay, 10ms to 2s\n"
+    "                         (default 250ms; RFC 8305 recommends >= 100ms)\n"
+    "      --resolution-delay TIME\n"
+    "                         wait for AAAA after A, 0 to 2s (default 50ms)\n"
     "      --first-family-count N\n"
     "                         addresses of the preferred family tried\n"
     "                         before the other's first (default 1)\n"
-    "      --timeout SECS     give up connecting after this long\n"
-    "                         (default 30; 0: never)\n"
+    "      --timeout TIME     give up connecting after this long\n"
+    "                         (default 30s; 0: never)\n"
     "      --bind ADDR        connect from this local address\n"
     "      --server ADDR[,ADDR...]\n"
     "                         DNS servers instead of resolv.conf's\n"
@@ -92,6 +92,10 @@ static const char help_text[] =
     "                         write either (else a warning)\n"
     "  -h, --help             this help\n"
     "\n"
+    "TIME is a number and a unit: 500us, 250ms, 1.5s, 2m. A plain number\n"
+    "keeps its old unit: milliseconds for the delays, seconds for\n"
+    "--timeout.\n"
+    "\n"
     "Name resolution follows resolv.conf as glibc does (timeout, attempts,\n"
     "ndots, rotate, single-request); A and AAAA leave from separate\n"
     "sockets, and a nameserver that has not answered within about 200 ms\n"
@@ -101,7 +105,7 @@ static const char help_text[] =
     "connection failed or broke, 2 usage error, 3 internal error.\n";
 
 /* The longest --timeout accepted: a day is more than any connect needs. */
-#define MAX_TIMEOUT_S 86400.0
+#define MAX_TIMEOUT_S 86400ull
 
 /* The longest --server value and its c-ares form. */
 #define SERVERS_MAX 1024
@@ -739,16 +743,18 @@ static int
 parse_ms_option(const char *name, const char *arg, uint64_t min, uint64_t max,
     uint32_t *ret)
 {
-	uint64_t v;
+	uint64_t us;
 
-	if (cli_parse_u64(arg, UINT32_MAX, &v) < 0)
+	if (cli_parse_duration(arg, CLI_MS, UINT32_MAX * CLI_MS, &us) < 0)
 		return cli_usage_error(&cli_cmd_connect,
-		    "%s takes milliseconds, not '%s'", name, arg);
-	if (v < min || v > max)
+		    "%s takes a duration (250ms, 1.5s; plain: "
+		    "milliseconds), not '%s'",
+		    name, arg);
+	if (us < min * CLI_MS || us > max * CLI_MS)
 		return cli_usage_error(&cli_cmd_connect,
 		    "%s %s: out of range, %llu to %llu ms", name, arg,
 		    (unsigned long long)min, (unsigned long long)max);
-	*ret = (uint32_t)v;
+	*ret = (uint32_t)cli_us_to_ms(us);
 	return EXIT_OK;
 }
 
@@ -815,18 +821,20 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			o->json = true;
 			break;
 		case O_DELAY:
-			if (cli_parse_u64(optarg, UINT32_MAX, &v) < 0)
+			if (cli_parse_duration(
+			        optarg, CLI_MS, UINT32_MAX * CLI_MS, &v) < 0)
 				return cli_usage_error(&cli_cmd_connect,
-				    "--delay takes milliseconds, not '%s'",
+				    "--delay takes a duration (250ms, 0.5s; "
+				    "plain: milliseconds), not '%s'",
 				    optarg);
-			if (v < DS_HE_ATTEMPT_DELAY_MIN_MS ||
-			    v > DS_HE_ATTEMPT_DELAY_MAX_MS)
+			if (v < DS_HE_ATTEMPT_DELAY_MIN_MS * CLI_MS ||
+			    v > DS_HE_ATTEMPT_DELAY_MAX_MS * CLI_MS)
 				return cli_usage_error(&cli_cmd_connect,
 				    "--delay %s: RFC 8305 bounds the "
 				    "Connection Attempt Delay to %u-%u ms",
 				    optarg, DS_HE_ATTEMPT_DELAY_MIN_MS,
 				    DS_HE_ATTEMPT_DELAY_MAX_MS);
-			o->co.attempt_delay_ms = (uint32_t)v;
+			o->co.attempt_delay_ms = (uint32_t)cli_us_to_ms(v);
 			break;
 		case O_RES_DELAY:
 			code = parse_ms_option("--resolution-delay", optarg, 0,
@@ -843,11 +851,13 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			o->co.first_family_count = (uint32_t)v;
 			break;
 		case O_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_TIMEOUT_S, &v) < 0)
+			if (cli_parse_duration(
+			        optarg, CLI_S, MAX_TIMEOUT_S * CLI_S, &v) < 0)
 				return cli_usage_error(&cli_cmd_connect,
-				    "--timeout takes seconds, not '%s'",
+				    "--timeout takes a duration (30s, 2m; "
+				    "plain: seconds), not '%s'",
 				    optarg);
-			o->co.timeout_ms = (uint32_t)v;
+			o->co.timeout_ms = (uint32_t)cli_us_to_ms(v);
 			break;
 		case O_BIND:
 			code = parse_bind(optarg, &o->bind);

@@ -27,7 +27,7 @@
 #include "cli.h"
 
 /* The longest -d or --timeout accepted: a year. */
-#define MAX_SECONDS (365 * 86400.0)
+#define MAX_SECONDS (365 * 86400ull)
 
 static int cmd_load(int argc, char **argv);
 
@@ -35,8 +35,8 @@ const struct cli_command cli_cmd_load = {
     "load",
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
-    "[-c N] [-n N] [-d SECS] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout SECS] [-4|-6] [-v] [--json] HOST:PORT",
+    "[-c N] [-n N] [-d TIME] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
+    " [--timeout TIME] [-4|-6] [-v] [--json] HOST:PORT",
 };
 
 static const char help_text[] =
@@ -50,8 +50,9 @@ static const char help_text[] =
     "  -c, --concurrency N  connections open at once (default 50)\n"
     "  -n, --connections N  connections to make in all (default 1000,\n"
     "                       none with -d alone)\n"
-    "  -d, --duration SECS  run this long (decimals allowed); with -n, stop\n"
-    "                       at whichever comes first\n"
+    "  -d, --duration TIME  run this long (10s, 1.5m, 500ms; plain:\n"
+    "                       seconds); with -n, stop at whichever comes\n"
+    "                       first\n"
     "  -m, --messages N|inf round trips per connection (default 10; with -d\n"
     "                       alone, inf: connections stay open to the end);\n"
     "                       0 connects and closes\n"
@@ -59,7 +60,8 @@ static const char help_text[] =
     "      --proto P        echo (raw bytes, the default), len32 (4-byte\n"
     "                       big-endian length + payload), line (printable\n"
     "                       payload + newline)\n"
-    "      --timeout SECS   a connection quiet this long fails (default 5)\n"
+    "      --timeout TIME   a connection quiet this long fails (default\n"
+    "                       5s; plain: seconds)\n"
     "      --seed N         message content seed (default 1)\n"
     "  -4, -6               only IPv4, only IPv6 addresses of HOST\n"
     "  -v, --verbose        show the Happy Eyeballs race that chose the\n"
@@ -532,12 +534,14 @@ cmd_load(int argc, char **argv)
 			have_n = true;
 			break;
 		case 'd':
-			if (cli_parse_seconds(optarg, MAX_SECONDS, &ms) < 0 ||
+			if (cli_parse_duration(
+			        optarg, CLI_S, MAX_SECONDS * CLI_S, &ms) < 0 ||
 			    ms == 0)
 				return cli_usage_error(&cli_cmd_load,
-				    "-d takes seconds above 0, not '%s'",
+				    "-d takes a duration above 0 (10s, 500ms; "
+				    "plain: seconds), not '%s'",
 				    optarg);
-			cfg.duration_ms = ms;
+			cfg.duration_ms = cli_us_to_ms(ms);
 			break;
 		case 'm':
 			if (strcmp(optarg, "inf") == 0)
@@ -565,12 +569,14 @@ cmd_load(int argc, char **argv)
 				    optarg);
 			break;
 		case O_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_SECONDS, &ms) < 0 ||
-			    ms == 0 || ms > UINT32_MAX)
+			if (cli_parse_duration(
+			        optarg, CLI_S, MAX_SECONDS * CLI_S, &ms) < 0 ||
+			    ms == 0 || cli_us_to_ms(ms) > UINT32_MAX)
 				return cli_usage_error(&cli_cmd_load,
-				    "--timeout takes seconds above 0, not '%s'",
+				    "--timeout takes a duration above 0 (5s, "
+				    "500ms; plain: seconds), not '%s'",
 				    optarg);
-			cfg.timeout_ms = (uint32_t)ms;
+			cfg.timeout_ms = (uint32_t)cli_us_to_ms(ms);
 			break;
 		case O_SEED:
 			if (cli_parse_u64(optarg, UINT64_MAX, &v) < 0)

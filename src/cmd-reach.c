@@ -62,7 +62,7 @@ static const struct cli_command cmd_check_role = {
     NULL,
     "[-46q] [--test-family 4|6] [--both] [--advertise ADDR]"
     " [--listen [ADDR:]PORT] [--port-only ADDR:PORT] [--count N]"
-    " [--timeout SECS] [--server DNS[,DNS...]] [--allow-unfit] [--json]"
+    " [--timeout TIME] [--server DNS[,DNS...]] [--allow-unfit] [--json]"
     " SERVER[:PORT]",
 };
 
@@ -153,7 +153,8 @@ static const char check_help_text[] =
     "                        connections, e.g. sshd; no listener, no\n"
     "                        tokens\n"
     "  --count N             test connections, 1 to 16 (default 5)\n"
-    "  --timeout SECS        give up on the whole check (default 30)\n"
+    "  --timeout TIME        give up on the whole check (default 30s;\n"
+    "                        90s, 2m, plain seconds)\n"
     "  --server DNS[,DNS...] DNS servers for the checker's name\n"
     "  --allow-unfit         announce an address that cannot work from\n"
     "                        outside (link-local, loopback...) anyway\n"
@@ -171,7 +172,7 @@ static const char check_help_text[] =
 
 /* The longest --deadline and --timeout: a check is seconds, not hours. */
 #define MAX_DEADLINE_S 600.0
-#define MAX_TIMEOUT_S 3600.0
+#define MAX_TIMEOUT_S 3600ull
 
 /* The longest --server value and its c-ares form. */
 #define SERVERS_MAX 1024
@@ -1659,13 +1660,14 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			o->count = (unsigned)v;
 			break;
 		case O_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_TIMEOUT_S, &v) < 0 ||
+			if (cli_parse_duration(
+			        optarg, CLI_S, MAX_TIMEOUT_S * CLI_S, &v) < 0 ||
 			    v == 0)
 				return cli_usage_error(&cmd_check_role,
-				    "--timeout takes seconds, more than 0, not "
-				    "'%s'",
+				    "--timeout takes a duration above 0 (30s, "
+				    "2m; plain: seconds), not '%s'",
 				    optarg);
-			o->timeout_ms = (uint32_t)v;
+			o->timeout_ms = (uint32_t)cli_us_to_ms(v);
 			break;
 		case O_SERVER:
 			code = cli_dns_servers(&cmd_check_role, optarg,

@@ -31,7 +31,7 @@
 #include "cli.h"
 
 /* The longest --timeout accepted, per try. */
-#define MAX_TIMEOUT_S 3600.0
+#define MAX_TIMEOUT_S 3600ull
 
 /* c-ares's own cap on rounds is far above what anyone waits for. */
 #define MAX_TRIES 100
@@ -53,7 +53,7 @@ const struct cli_command cli_cmd_resolve = {
     "resolve",
     "resolve a name: AAAA and A side by side, timings, RFC 6724 order",
     cmd_resolve,
-    "[-4|-6] [--server ADDR[,ADDR...]] [--timeout SECS] [--tries N]"
+    "[-4|-6] [--server ADDR[,ADDR...]] [--timeout TIME] [--tries N]"
     " [--no-hosts] [--no-cache] [--json] NAME [PORT]",
 };
 
@@ -81,9 +81,9 @@ static const char help_text[] =
     "      --server LIST    DNS servers to ask instead of resolv.conf's,\n"
     "                       comma-separated: 192.0.2.53, 2001:db8::53,\n"
     "                       192.0.2.53:5353, [2001:db8::53]:5353\n"
-    "      --timeout SECS   per try (decimals allowed; each later try of a\n"
-    "                       server waits twice as long); default\n"
-    "                       resolv.conf's timeout, else 5\n"
+    "      --timeout TIME   per try (each later try of a server waits\n"
+    "                       twice as long): 2s, 500ms, or plain seconds\n"
+    "                       (0.5); default resolv.conf's timeout, else 5s\n"
     "      --tries N        tries per server; default resolv.conf's\n"
     "                       attempts, else 2\n"
     "      --no-hosts       do not read /etc/hosts\n"
@@ -992,12 +992,14 @@ cmd_resolve(int argc, char **argv)
 			ro.servers = servers;
 			break;
 		case O_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_TIMEOUT_S, &ms) < 0 ||
+			if (cli_parse_duration(optarg, CLI_S,
+			        MAX_TIMEOUT_S * CLI_S, &ms) < 0 ||
 			    ms == 0)
 				return cli_usage_error(&cli_cmd_resolve,
-				    "--timeout takes seconds above 0, not '%s'",
+				    "--timeout takes a duration above 0 (2s, "
+				    "500ms; plain: seconds), not '%s'",
 				    optarg);
-			ro.timeout_ms = (uint32_t)ms;
+			ro.timeout_ms = (uint32_t)cli_us_to_ms(ms);
 			break;
 		case O_TRIES:
 			if (cli_parse_u64(optarg, MAX_TRIES, &v) < 0 || v == 0)

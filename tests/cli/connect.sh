@@ -157,6 +157,17 @@ run_ds connect --no-cache --probe --delay 50 127.0.0.1 "$p4"
 check "--delay 50 connects" "0" "$rc"
 case "$err" in *"warning"*"RFC 8305"*"at least 100 ms"*) ok "--delay 50 warns: RFC 8305 recommends 100 ms" ;;
 *) not_ok "--delay 50 warns: RFC 8305 recommends 100 ms" "$err" ;; esac
+# Durations with units: the same delay in seconds, a timeout in minutes.
+run_ds connect --no-cache --probe --delay 0.05s --timeout 1m 127.0.0.1 "$p4"
+check "--delay 0.05s --timeout 1m connects" "0" "$rc"
+case "$err" in *"warning: --delay 50 ms"*) ok "--delay 0.05s is 50 ms" ;;
+*) not_ok "--delay 0.05s is 50 ms" "$err" ;; esac
+run_ds connect --delay 9999us 127.0.0.1 80
+check "--delay 9999us (under 10 ms) is refused" "2" "$rc"
+run_ds connect --delay 250xs 127.0.0.1 80
+check "--delay 250xs: an unknown unit is refused" "2" "$rc"
+run_ds connect --resolution-delay 2.5s 127.0.0.1 80
+check "--resolution-delay 2.5s is refused" "2" "$rc"
 run_ds connect --no-cache --probe --tuple 127.0.0.1 "$p4"
 check "--probe --tuple: exit 0" "0" "$rc"
 if [[ $(sed -n 2p "$_tmp/out") =~ ^tcp\ 127\.0\.0\.1\ [0-9]+\ 127\.0\.0\.1\ $p4$ ]]; then
