@@ -547,7 +547,7 @@ report_family(const struct ds_listen_config *cfg, const char *name, int family,
 		        cfg->mode ? cfg->mode : DS_LISTEN_DUAL));
 	else
 		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
-		    strerror(-err), fatal ? "" : " (not serving this family)");
+		    ds_strerror(err), fatal ? "" : " (not serving this family)");
 	return 1;
 }
 
