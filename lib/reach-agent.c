@@ -91,7 +91,7 @@ struct ds_reach_agent {
 	struct ds_loop *loop;
 	struct ds_reach_agent_config cfg;
 	char *server;
-	char *dns;
+	struct ds_endpoint *dns; /* copy of cfg.dns_servers */
 	ds_reach_trace_fn *trace;
 	ds_reach_done_fn *done;
 	void *userdata;
@@ -602,7 +602,8 @@ pick_address(struct ds_reach_agent *a)
 	memset(&ro, 0, sizeof(ro));
 	ro.family =
 	    a->family == AF_INET ? DS_RESOLVE_ONLY_V4 : DS_RESOLVE_ONLY_V6;
-	ro.servers = a->dns;
+	ro.server_list = a->dns;
+	ro.n_servers = a->cfg.n_dns_servers;
 	r = ds_resolve_new(a->loop, a->server, &ro, on_resolve, a, &a->res);
 	if (r < 0) {
 		route_address(a);
@@ -1165,7 +1166,14 @@ ds_reach_agent_new(struct ds_loop *loop,
 	if (a->cfg.timeout_ms == 0)
 		a->cfg.timeout_ms = AGENT_TIMEOUT_DEFAULT_MS;
 	a->server = strdup(cfg->server);
-	a->dns = cfg->dns_servers ? strdup(cfg->dns_servers) : NULL;
+	if (cfg->n_dns_servers && cfg->dns_servers) {
+		a->dns = calloc(cfg->n_dns_servers, sizeof(*a->dns));
+		if (a->dns)
+			memcpy(a->dns, cfg->dns_servers,
+			    cfg->n_dns_servers * sizeof(*a->dns));
+	} else {
+		a->cfg.n_dns_servers = 0;
+	}
 	a->cfg.server = a->server;
 	a->cfg.dns_servers = a->dns;
 	a->r.count = a->count;
@@ -1175,7 +1183,7 @@ ds_reach_agent_new(struct ds_loop *loop,
 	else if (cfg->port_only)
 		a->adv = cfg->port_only_target.addr;
 	ds_addr_unmap(&a->adv, &a->adv);
-	r = (!a->server || (cfg->dns_servers && !a->dns)) ? -ENOMEM : 0;
+	r = (!a->server || (a->cfg.n_dns_servers && !a->dns)) ? -ENOMEM : 0;
 	if (r == 0)
 		r = ds_timer_new(loop, agent_timeout, a, &a->timeout);
 	if (r == 0)
@@ -1211,7 +1219,8 @@ ds_reach_agent_new(struct ds_loop *loop,
 		opts.resolve.family = DS_RESOLVE_ONLY_V4;
 	else if (cfg->control_family == AF_INET6)
 		opts.resolve.family = DS_RESOLVE_ONLY_V6;
-	opts.resolve.servers = a->dns;
+	opts.resolve.server_list = a->dns;
+	opts.resolve.n_servers = a->cfg.n_dns_servers;
 	opts.timeout_ms = a->cfg.timeout_ms;
 	r = ds_connect_new(
 	    loop, a->server, a->cfg.port, &opts, on_control, a, &a->conn);

@@ -1238,6 +1238,44 @@ take_servers(struct ds_resolve *r, ares_channel tmpl, bool rotate)
 }
 
 /*
+ * The caller's servers into c-ares's own list: the one place they change
+ * form, with no text in between.
+ */
+static int
+set_server_list(ares_channel ch, const struct ds_endpoint *list, size_t n)
+{
+	struct ares_addr_port_node *nodes;
+	int st;
+
+	if (!list)
+		return -EINVAL;
+	nodes = calloc(n, sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ds_endpoint *ep = &list[i];
+
+		if (ep->port == 0 || ep->addr.zone[0] != '\0' ||
+		    (ep->addr.family != AF_INET &&
+		        ep->addr.family != AF_INET6)) {
+			free(nodes);
+			return -EINVAL;
+		}
+		nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+		nodes[i].family = ep->addr.family;
+		if (ep->addr.family == AF_INET)
+			nodes[i].addr.addr4 = ep->addr.u.in;
+		else
+			memcpy(&nodes[i].addr.addr6, ep->addr.u.bytes, 16);
+		nodes[i].udp_port = ep->port;
+		nodes[i].tcp_port = ep->port;
+	}
+	st = ares_set_servers_ports(ch, nodes);
+	free(nodes);
+	return st == ARES_SUCCESS ? 0 : cares_err(st);
+}
+
+/*
  * Read the configuration as c-ares and glibc would: a template channel
  * for the servers (resolv.conf, or opts->servers), search domains and
  * lookup order; read_options() for what c-ares 1.18 leaves out.
@@ -1253,7 +1291,13 @@ configure(struct ds_resolve *r, const struct ds_resolve_opts *o)
 	err = plain_channel(r, o->no_hosts ? "b" : NULL, &tmpl);
 	if (err < 0)
 		return err;
-	if (o->servers) {
+	if (o->n_servers) {
+		err = set_server_list(tmpl, o->server_list, o->n_servers);
+		if (err < 0) {
+			ares_destroy(tmpl);
+			return err;
+		}
+	} else if (o->servers) {
 		st = ares_set_servers_ports_csv(tmpl, o->servers);
 		if (st != ARES_SUCCESS) {
 			ares_destroy(tmpl);
@@ -1292,7 +1336,7 @@ configure(struct ds_resolve *r, const struct ds_resolve_opts *o)
 	b = strchr(lk, 'b');
 	r->hosts_first = f && (!b || f < b);
 	r->hosts_after = f && b && f > b;
-	r->use_dns = b || o->servers;
+	r->use_dns = b || o->servers || o->n_servers;
 	return 0;
 }
 

@@ -547,7 +547,8 @@ report_family(const struct ds_listen_config *cfg, const char *name, int family,
 		        cfg->mode ? cfg->mode : DS_LISTEN_DUAL));
 	else
 		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
-		    ds_strerror(err), fatal ? "" : " (not serving this family)");
+		    ds_strerror(err),
+		    fatal ? "" : " (not serving this family)");
 	return 1;
 }
 
@@ -592,11 +593,11 @@ is_unspecified_addr(const struct ds_addr *a)
 }
 
 int
-cli_dns_servers(
-    const struct cli_command *cmd, const char *list, char *out, size_t size)
+cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
+    struct ds_endpoint *out, size_t max, size_t *ret_n)
 {
 	const char *p = list;
-	size_t used = 0;
+	size_t n = 0;
 
 	if (*list == '\0')
 		return cli_usage_error(cmd, "--server: empty");
@@ -604,9 +605,8 @@ cli_dns_servers(
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		struct ds_endpoint ep;
-		char buf[DS_ENDPOINT_STRLEN];
 		size_t errpos = 0;
-		int err, n;
+		int err;
 
 		if (len == 0)
 			return cli_usage_error(
@@ -635,17 +635,41 @@ cli_dns_servers(
 			cli_parse_error("--server: ", p, len, errpos, err);
 			return EXIT_USAGE;
 		}
-		n = ds_endpoint_format(&ep, 0, buf, sizeof(buf));
-		if (n < 0 || used + (size_t)n + 2 > size)
+		if (n == max)
+			return cli_usage_error(
+			    cmd, "--server: too many servers");
+		out[n++] = ep;
+		if (!comma) {
+			*ret_n = n;
+			return 0;
+		}
+		p = comma + 1;
+	}
+}
+
+int
+cli_dns_servers(
+    const struct cli_command *cmd, const char *list, char *out, size_t size)
+{
+	struct ds_endpoint eps[CLI_DNS_SERVERS_MAX];
+	size_t n, used = 0;
+	int code;
+
+	code = cli_parse_dns_servers(cmd, list, eps, CLI_DNS_SERVERS_MAX, &n);
+	if (code != 0)
+		return code;
+	for (size_t i = 0; i < n; i++) {
+		char buf[DS_ENDPOINT_STRLEN];
+		int len = ds_endpoint_format(&eps[i], 0, buf, sizeof(buf));
+
+		if (len < 0 || used + (size_t)len + 2 > size)
 			return cli_usage_error(
 			    cmd, "--server: too many servers");
 		if (used)
 			out[used++] = ',';
-		memcpy(out + used, buf, (size_t)n);
-		used += (size_t)n;
+		memcpy(out + used, buf, (size_t)len);
+		used += (size_t)len;
 		out[used] = '\0';
-		if (!comma)
-			return 0;
-		p = comma + 1;
 	}
+	return 0;
 }

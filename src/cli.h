@@ -222,14 +222,27 @@ int cli_parse_listen(const char *s, struct ds_endpoint *ret);
 int cli_listen_failed(const struct ds_listen_config *cfg,
     const struct ds_listen_report *rep, int err, bool fatal);
 
+/* The most servers one --server takes: more than resolv.conf's three
+ * (MAXNS) with room to spare. */
+#define CLI_DNS_SERVERS_MAX 32
+
 /*
- * A --server list, "ADDR[,ADDR...]", into the form ds_resolve_opts.servers
- * takes (c-ares's CSV): each entry a bare address (port 53, RFC 1035
- * section 4.2) -- "192.0.2.53", "2001:db8::53", "[2001:db8::53]" -- or an
- * endpoint -- "192.0.2.53:5353", "[2001:db8::53]:5353" -- written back with
- * an explicit port and IPv6 in brackets. No zones, no port 0, no unspecified
- * address. Returns 0, or prints what is wrong (with cmd's usage) and
- * returns EXIT_USAGE.
+ * A --server list, "ADDR[,ADDR...]", into out[0..*ret_n) (at most max),
+ * the form ds_resolve_opts.server_list takes: each entry a bare address
+ * (port 53, RFC 1035 section 4.2) -- "192.0.2.53", "2001:db8::53",
+ * "[2001:db8::53]" -- or an endpoint -- "192.0.2.53:5353",
+ * "[2001:db8::53]:5353". No zones, no port 0, no unspecified address.
+ * Returns 0, or prints what is wrong (with cmd's usage) and returns
+ * EXIT_USAGE.
+ */
+int cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
+    struct ds_endpoint *out, size_t max, size_t *ret_n);
+
+/*
+ * The same list, parsed by cli_parse_dns_servers(), as c-ares's CSV text
+ * for ds_resolve_opts.servers: an explicit port on every entry, IPv6 in
+ * brackets. For callers not yet moved to server_list. Returns 0, or
+ * prints what is wrong and returns EXIT_USAGE.
  */
 int cli_dns_servers(
     const struct cli_command *cmd, const char *list, char *out, size_t size);

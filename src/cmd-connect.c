@@ -107,15 +107,12 @@ static const char help_text[] =
 /* The longest --timeout accepted: a day is more than any connect needs. */
 #define MAX_TIMEOUT_S 86400ull
 
-/* The longest --server value and its c-ares form. */
-#define SERVERS_MAX 1024
-
 struct options {
 	struct ds_connect_opts co;
 	bool help, verbose, probe, tuple, json, no_cache;
 	const char *cache_file;
 	struct ds_addr bind;
-	char servers[SERVERS_MAX];
+	struct ds_endpoint servers[CLI_DNS_SERVERS_MAX];
 };
 
 /* --- Arguments ------------------------------------------------------------ */
@@ -864,9 +861,10 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			o->co.bind = &o->bind;
 			break;
 		case O_SERVER:
-			code = cli_dns_servers(&cli_cmd_connect, optarg,
-			    o->servers, sizeof(o->servers));
-			o->co.resolve.servers = o->servers;
+			code = cli_parse_dns_servers(&cli_cmd_connect, optarg,
+			    o->servers, CLI_DNS_SERVERS_MAX,
+			    &o->co.resolve.n_servers);
+			o->co.resolve.server_list = o->servers;
 			break;
 		case O_NO_CACHE:
 			o->no_cache = true;

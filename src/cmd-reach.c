@@ -174,9 +174,6 @@ static const char check_help_text[] =
 #define MAX_DEADLINE_S 600.0
 #define MAX_TIMEOUT_S 3600ull
 
-/* The longest --server value and its c-ares form. */
-#define SERVERS_MAX 1024
-
 /* Room for a diagnosis: a summary and a few lines of causes. */
 #define DIAG_MAX 4096
 
@@ -779,8 +776,8 @@ struct check_opts {
 	uint32_t timeout_ms;
 	char server[DS_ADDR_STRLEN + 256];
 	uint16_t port;
-	char servers[SERVERS_MAX];
-	bool have_servers;
+	struct ds_endpoint servers[CLI_DNS_SERVERS_MAX];
+	size_t n_servers;
 };
 
 /* A flow line: kept for --json, printed as it happens otherwise. ev is
@@ -1670,11 +1667,10 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			o->timeout_ms = (uint32_t)cli_us_to_ms(v);
 			break;
 		case O_SERVER:
-			code = cli_dns_servers(&cmd_check_role, optarg,
-			    o->servers, sizeof(o->servers));
+			code = cli_parse_dns_servers(&cmd_check_role, optarg,
+			    o->servers, CLI_DNS_SERVERS_MAX, &o->n_servers);
 			if (code != EXIT_OK)
 				return code;
-			o->have_servers = true;
 			break;
 		case O_ALLOW_UNFIT:
 			o->allow_unfit = true;
@@ -1760,7 +1756,8 @@ setup_run(struct run *rn, const struct check_opts *o, int family,
 	rn->cfg.port_only_target = o->port_only_target;
 	rn->cfg.count = o->count;
 	rn->cfg.timeout_ms = o->timeout_ms;
-	rn->cfg.dns_servers = o->have_servers ? o->servers : NULL;
+	rn->cfg.dns_servers = o->servers;
+	rn->cfg.n_dns_servers = o->n_servers;
 }
 
 static int

@@ -44,9 +44,6 @@
  */
 #define SLOW_MS 50
 
-/* The CSV text handed to c-ares: "[v6]:port" is at most 54 bytes. */
-#define SERVERS_MAX 4096
-
 static int cmd_resolve(int argc, char **argv);
 
 const struct cli_command cli_cmd_resolve = {
@@ -951,7 +948,7 @@ cmd_resolve(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	static char servers[SERVERS_MAX];
+	static struct ds_endpoint servers[CLI_DNS_SERVERS_MAX];
 	static struct cand cands[DS_SORT_MAX];
 	struct ds_resolve_opts ro;
 	struct ds_policy pol;
@@ -985,11 +982,11 @@ cmd_resolve(int argc, char **argv)
 			ro.family = DS_RESOLVE_ONLY_V6;
 			break;
 		case O_SERVER:
-			code = cli_dns_servers(
-			    &cli_cmd_resolve, optarg, servers, sizeof(servers));
+			code = cli_parse_dns_servers(&cli_cmd_resolve, optarg,
+			    servers, CLI_DNS_SERVERS_MAX, &ro.n_servers);
 			if (code != 0)
 				return code;
-			ro.servers = servers;
+			ro.server_list = servers;
 			break;
 		case O_TIMEOUT:
 			if (cli_parse_duration(optarg, CLI_S,

@@ -563,9 +563,12 @@ struct ds_reach_agent_config {
 	 * family 0 means the one chosen as for advertise. */
 	bool port_only;
 	struct ds_endpoint port_only_target;
-	unsigned count;          /* 0: DS_REACH_COUNT_DEFAULT */
-	uint32_t timeout_ms;     /* whole check; 0: 30000 */
-	const char *dns_servers; /* for resolving server; NULL: system */
+	unsigned count;      /* 0: DS_REACH_COUNT_DEFAULT */
+	uint32_t timeout_ms; /* whole check; 0: 30000 */
+	/* DNS servers for resolving server, in order (copied); none: the
+	 * system's. */
+	const struct ds_endpoint *dns_servers;
+	size_t n_dns_servers;
 };
 
 struct ds_reach_agent;

@@ -158,12 +158,20 @@ struct ds_resolve_history;
 struct ds_resolve_opts {
 	enum ds_resolve_family family;
 	/*
-	 * DNS servers to ask instead of resolv.conf's, as c-ares writes
-	 * them: "ADDR[:PORT],..." with IPv6 in brackets when a port is
-	 * given ("[2001:db8::53]:5353,192.0.2.53"). NULL: resolv.conf.
-	 * With servers given, /etc/hosts is still read and search domains
-	 * still apply. Text c-ares rejects makes ds_resolve_new() fail with
-	 * -DS_E_DNS_CONFIG.
+	 * DNS servers to ask instead of resolv.conf's, in order: addresses
+	 * and ports (port 0 is -EINVAL; no zones). n_servers 0:
+	 * resolv.conf. Read by ds_resolve_new() only (a ds_connect copies
+	 * its options, so for a connect the array must stay valid until
+	 * the connect is freed). With servers given, /etc/hosts is still
+	 * read and search domains still apply.
+	 */
+	const struct ds_endpoint *server_list;
+	size_t n_servers;
+	/*
+	 * The same as text, as c-ares writes it ("[2001:db8::53]:5353,
+	 * 192.0.2.53"), used only when n_servers is 0; NULL: resolv.conf.
+	 * Kept for callers not yet moved to server_list; text c-ares
+	 * rejects makes ds_resolve_new() fail with -DS_E_DNS_CONFIG.
 	 */
 	const char *servers;
 	/* Per-try timeout in ms (each later try of a server waits twice as

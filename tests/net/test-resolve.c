@@ -448,6 +448,44 @@ test_slow_aaaa(void **state)
 	run_end(&t);
 }
 
+/* Servers given as endpoints: asked in that order, nothing else; an
+ * endpoint without a port is refused. */
+static void
+test_server_list(void **state)
+{
+	struct ds_resolve_opts o = {
+	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	struct ds_endpoint list[2];
+	const struct ds_resolve_server *sv;
+	const struct ds_resolve_query *q4;
+	struct run t;
+	size_t n;
+
+	(void)state;
+	NEED_DNSD(fast);
+	assert_int_equal(ds_endpoint_parse(fast.servers, strlen(fast.servers),
+	                     0, &list[0], NULL),
+	    0);
+	o.server_list = list;
+	o.n_servers = 1;
+	/* The text form is ignored when a list is given. */
+	o.servers = "this is not a server";
+	assert_int_equal(run_lookup(&t, "v4only.example.test", &o), 0);
+	q4 = ds_resolve_get(t.r, DS_RESOLVE_A);
+	assert_int_equal(q4->status, 0);
+	assert_addr(&q4->answers[0].addr, "198.51.100.4");
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 1);
+	assert_true(ds_addr_equal(&sv[0].ep.addr, &list[0].addr));
+	assert_int_equal(sv[0].ep.port, list[0].port);
+	run_end(&t);
+
+	list[1] = list[0];
+	list[1].port = 0;
+	o.n_servers = 2;
+	assert_int_equal(run_lookup(&t, "v4only.example.test", &o), -EINVAL);
+}
+
 static void
 test_nxdomain_nodata(void **state)
 {
@@ -1279,6 +1317,7 @@ main(void)
 	    cmocka_unit_test(test_both),
 	    cmocka_unit_test(test_slow_aaaa),
 	    cmocka_unit_test(test_nxdomain_nodata),
+	    cmocka_unit_test(test_server_list),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_numeric),
