@@ -198,9 +198,11 @@ else
 		"$(ls -la "$XDG_CACHE_HOME/dualstack" 2>&1)"
 fi
 run "$DUALSTACK" connect --probe --json $NAME $PORT
+# The A query may still be unsent or unanswered when IPv6 has connected
+# (Happy Eyeballs does not wait for it): at most one server each.
 check "1 connect, history: the live server first, alone" \
-	"198.51.100.2 1 198.51.100.2 1" \
-	"$(q '[y for x in j["resolution"] for y in (x["servers"][0]["address"], x["servers_asked"])]')"
+	"198.51.100.2 True 198.51.100.2 True" \
+	"$(q '[y for x in j["resolution"] for y in (x["servers"][0]["address"], x["servers_asked"] <= 1)]')"
 run "$DUALSTACK" connect --probe --json --cache-file "$tmp/he" $NAME $PORT
 check "1 connect --cache-file: the nameserver history beside it" "0 yes" \
 	"$rc $([ -s "$tmp/he.nameservers" ] && echo yes || echo no)"
