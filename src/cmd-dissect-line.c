@@ -1,0 +1,997 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack dissect: one line per packet, and the tokens the line shares
+ * with the field tree, NDJSON and the summary. This is the hot path: a
+ * line is built in the output buffer by hand, without printf.
+ */
+#include <string.h>
+
+#include "cmd-dissect.h"
+
+/*
+ * A library name as a token: lower case, blanks and slashes as '-'
+ * ("Packet Too Big" -> "packet-too-big"), so that a line splits on
+ * blanks.
+ */
+static void
+out_token(struct cli_out *o, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (c == ' ' || c == '/' || c == ',')
+			c = '-';
+		else if (c == '(' || c == ')')
+			continue;
+		out_c(o, c);
+	}
+}
+
+/* --- Names used in lines and keys ----------------------------------------- */
+
+/*
+ * Short, stable names of the anomaly bits: tokens for the line, keys for
+ * JSON and the summary. The library's ds_packet_anom_name() phrases are
+ * for people (the -v tree shows them).
+ */
+static const char *const anom_token[32] = {
+    "hbh-not-first",
+    "ext-repeated",
+    "frag-chain-split",
+    "frag-nd",
+    "len-mismatch",
+    "chain-too-deep",
+    "atomic-frag",
+    "frag-len",
+    "rh0",
+    "rh-segleft",
+    "padding",
+    "jumbo",
+    "nd-hoplimit",
+    "src-multicast",
+    "ip4-checksum",
+    "opt-repeated",
+};
+
+const char *
+dissect_anom_token(unsigned bit)
+{
+	return bit < 32 ? anom_token[bit] : NULL;
+}
+
+void
+dissect_out_anom_token(struct cli_out *o, unsigned bit)
+{
+	if (bit < 32 && anom_token[bit]) {
+		cli_out_str(o, anom_token[bit]);
+	} else {
+		cli_out_str(o, "anomaly-bit");
+		out_u64(o, bit);
+	}
+}
+
+/* An extension header's short name in a chain, lower case: "hbh". */
+static void
+out_ext_token(struct cli_out *o, unsigned proto)
+{
+	const char *s = ds_packet_ext_abbrev(proto);
+
+	if (s) {
+		out_token(o, s);
+	} else {
+		cli_out_str(o, "proto");
+		out_u64(o, proto);
+	}
+}
+
+/* Short names of ICMPv6 types for the line; others use the library's. */
+static const char *
+icmp6_token(uint8_t type)
+{
+	switch (type) {
+	case 1:
+		return "unreach";
+	case 2:
+		return "ptb";
+	case 3:
+		return "time-exceeded";
+	case 4:
+		return "param-problem";
+	case 128:
+		return "echo-request";
+	case 129:
+		return "echo-reply";
+	case 130:
+		return "mld-query";
+	case 131:
+		return "mld-report";
+	case 132:
+		return "mld-done";
+	case 133:
+		return "rs";
+	case 134:
+		return "ra";
+	case 135:
+		return "ns";
+	case 136:
+		return "na";
+	case 137:
+		return "redirect";
+	case 143:
+		return "mld2-report";
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+icmp4_token(uint8_t type)
+{
+	switch (type) {
+	case 0:
+		return "echo-reply";
+	case 3:
+		return "unreach";
+	case 5:
+		return "redirect";
+	case 8:
+		return "echo-request";
+	case 11:
+		return "time-exceeded";
+	case 12:
+		return "param-problem";
+	default:
+		return NULL;
+	}
+}
+
+/* The header an error is in, as a token: "frag", "tcp-opt", "ipv6". */
+void
+dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e)
+{
+	switch (e->layer) {
+	case DS_PKT_LAYER_LINK:
+		cli_out_str(o, "link");
+		break;
+	case DS_PKT_LAYER_IPV4:
+		cli_out_str(o, "ipv4");
+		break;
+	case DS_PKT_LAYER_IPV4_OPT:
+		cli_out_str(o, "ipv4-opt");
+		break;
+	case DS_PKT_LAYER_IPV6:
+		cli_out_str(o, "ipv6");
+		break;
+	case DS_PKT_LAYER_EXT:
+		out_ext_token(o, e->proto);
+		break;
+	case DS_PKT_LAYER_EXT_OPT:
+		out_ext_token(o, e->proto);
+		cli_out_str(o, "-opt");
+		break;
+	case DS_PKT_LAYER_TCP:
+		cli_out_str(o, "tcp");
+		break;
+	case DS_PKT_LAYER_TCP_OPT:
+		cli_out_str(o, "tcp-opt");
+		break;
+	case DS_PKT_LAYER_UDP:
+		cli_out_str(o, "udp");
+		break;
+	case DS_PKT_LAYER_ICMP6:
+		cli_out_str(o, "icmp6");
+		break;
+	case DS_PKT_LAYER_ND_OPT:
+		cli_out_str(o, "nd-opt");
+		break;
+	case DS_PKT_LAYER_MLD:
+		cli_out_str(o, "mld");
+		break;
+	case DS_PKT_LAYER_ICMP4:
+		cli_out_str(o, "icmp");
+		break;
+	default:
+		cli_out_str(o, "packet");
+		break;
+	}
+}
+
+const char *
+dissect_err_kind_token(unsigned kind)
+{
+	switch (kind) {
+	case DS_PKT_ERR_TRUNC_CAPTURE:
+		return "truncated";
+	case DS_PKT_ERR_TRUNC_PACKET:
+		return "short-packet";
+	case DS_PKT_ERR_MALFORMED:
+		return "malformed";
+	default:
+		return "error";
+	}
+}
+
+/* --- One line per packet -------------------------------------------------- */
+
+/* The frame's bytes, for what the decoder leaves in place (DNSSL names). */
+struct frame {
+	const uint8_t *data;
+	uint32_t caplen;
+};
+
+/* A Hop-by-Hop or Destination option in a line (padding is left out). */
+static void
+out_opt_short(struct cli_out *o, const struct ds_pkt_opt *op)
+{
+	switch (op->type) {
+	case 0x05: /* Router Alert, RFC 2711: 0 is MLD */
+		cli_out_str(o, "RA");
+		if (op->value) {
+			out_c(o, '=');
+			out_u64(o, op->value);
+		}
+		break;
+	case 0xc2: /* Jumbo Payload, RFC 2675 */
+		cli_out_str(o, "jumbo=");
+		out_u64(o, op->value);
+		break;
+	case 0x04: /* Tunnel Encapsulation Limit, RFC 2473 */
+		cli_out_str(o, "tel=");
+		out_u64(o, op->value);
+		break;
+	case 0xc9: /* Home Address, RFC 6275 */
+		cli_out_str(o, "hoa");
+		break;
+	default:
+		cli_out_str(o, "opt=");
+		out_hex(o, op->type, 2);
+		break;
+	}
+}
+
+static void
+line_opts(
+    struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_optlist *l)
+{
+	bool open = false;
+
+	for (unsigned i = 0; i < l->n && l->first + i < DS_PKT_MAX_OPT; i++) {
+		const struct ds_pkt_opt *op = &p->opt[l->first + i];
+
+		if (op->type <= 1) /* Pad1, PadN */
+			continue;
+		out_c(o, open ? ',' : '(');
+		open = true;
+		out_opt_short(o, op);
+	}
+	if (l->count > l->n) {
+		cli_out_str(o, open ? ",..." : "(...");
+		open = true;
+	}
+	if (open)
+		out_c(o, ')');
+}
+
+static void
+line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
+{
+	out_c(o, ' ');
+	out_ext_token(o, e->type);
+	switch (e->type) {
+	case 0:
+	case 60:
+		line_opts(o, p, &e->u.opts);
+		break;
+	case 43:
+		cli_out_str(o, "(type=");
+		out_u64(o, e->u.rt.type);
+		cli_out_str(o, ",segs=");
+		out_u64(o, e->u.rt.addr_count);
+		cli_out_str(o, ",left=");
+		out_u64(o, e->u.rt.segleft);
+		out_c(o, ')');
+		break;
+	case 44:
+		cli_out_str(o, "(off=");
+		out_u64(o, e->u.frag.offset);
+		if (e->u.frag.more)
+			cli_out_str(o, ",M");
+		cli_out_str(o, ",id=");
+		out_hex(o, e->u.frag.id, 1);
+		out_c(o, ')');
+		break;
+	case 50:
+		cli_out_str(o, "(spi=");
+		out_hex(o, e->u.esp.spi, 1);
+		cli_out_str(o, ",seq=");
+		out_u64(o, e->u.esp.seq);
+		out_c(o, ')');
+		break;
+	case 51:
+		cli_out_str(o, "(spi=");
+		out_hex(o, e->u.ah.spi, 1);
+		cli_out_str(o, ",seq=");
+		out_u64(o, e->u.ah.seq);
+		out_c(o, ')');
+		break;
+	case 135:
+		cli_out_str(o, "(type=");
+		out_u64(o, e->u.mob.mh_type);
+		out_c(o, ')');
+		break;
+	case 139:
+		cli_out_str(o, "(type=");
+		out_u64(o, e->u.hip.packet_type);
+		out_c(o, ')');
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+out_tcp_flags(struct cli_out *o, uint16_t f)
+{
+	char b[12];
+	size_t n = 0;
+
+	if (f & DS_TCP_FIN)
+		b[n++] = 'F';
+	if (f & DS_TCP_SYN)
+		b[n++] = 'S';
+	if (f & DS_TCP_RST)
+		b[n++] = 'R';
+	if (f & DS_TCP_PSH)
+		b[n++] = 'P';
+	if (f & DS_TCP_URG)
+		b[n++] = 'U';
+	if (f & DS_TCP_ECE)
+		b[n++] = 'E';
+	if (f & DS_TCP_CWR)
+		b[n++] = 'W';
+	if (f & DS_TCP_AE)
+		b[n++] = 'A';
+	if (f & DS_TCP_ACK)
+		b[n++] = '.';
+	if (n == 0) {
+		cli_out_str(o, "[none]");
+		return;
+	}
+	out_c(o, '[');
+	cli_out_put(o, b, n);
+	out_c(o, ']');
+}
+
+/* The upper-layer token, right after the chain: "udp", "icmp6". */
+static void
+line_l4_token(struct cli_out *o, const struct ds_pkt_ip *ip)
+{
+	const char *s;
+
+	switch (ip->l4) {
+	case DS_PKT_L4_TCP:
+		cli_out_str(o, " tcp");
+		return;
+	case DS_PKT_L4_UDP:
+		cli_out_str(o, " udp");
+		return;
+	case DS_PKT_L4_ICMP6:
+		cli_out_str(o, " icmp6");
+		return;
+	case DS_PKT_L4_ICMP4:
+		cli_out_str(o, " icmp");
+		return;
+	case DS_PKT_L4_FRAGMENT:
+		/* The bytes continue a PDU whose header is in the first
+		 * fragment: "data(udp)". */
+		cli_out_str(o, " data(");
+		s = ds_packet_proto_name(ip->proto);
+		if (s && !strchr(s, ' ')) {
+			out_token(o, s);
+		} else {
+			cli_out_str(o, "proto");
+			out_u64(o, ip->proto);
+		}
+		out_c(o, ')');
+		return;
+	case DS_PKT_L4_NO_NEXT:
+		cli_out_str(o, " none");
+		return;
+	case DS_PKT_L4_OTHER:
+		out_c(o, ' ');
+		s = ds_packet_proto_name(ip->proto);
+		if (s && !strchr(s, ' ')) {
+			out_token(o, s);
+		} else {
+			cli_out_str(o, "proto");
+			out_u64(o, ip->proto);
+		}
+		return;
+	default: /* NONE (stopped by an error), ENCRYPTED (ESP) */
+		return;
+	}
+}
+
+static void
+line_endpoint(struct cli_out *o, const struct ds_addr *a, bool port, uint16_t p)
+{
+	out_addr(o, a);
+	if (port) {
+		out_c(o, '.');
+		out_u64(o, p);
+	}
+}
+
+static void
+line_addresses(struct cli_out *o, const struct ds_pkt_ip *ip)
+{
+	bool ports = false;
+	uint16_t sp = 0, dp = 0;
+
+	if (ip->l4 == DS_PKT_L4_TCP) {
+		ports = true;
+		sp = ip->u.tcp.sport;
+		dp = ip->u.tcp.dport;
+	} else if (ip->l4 == DS_PKT_L4_UDP) {
+		ports = true;
+		sp = ip->u.udp.sport;
+		dp = ip->u.udp.dport;
+	}
+	out_c(o, ' ');
+	line_endpoint(o, &ip->src, ports, sp);
+	cli_out_str(o, " > ");
+	line_endpoint(o, &ip->dst, ports, dp);
+}
+
+static void
+line_tcp(struct cli_out *o, const struct ds_pkt_ip *ip)
+{
+	const struct ds_pkt_tcp *t = &ip->u.tcp;
+
+	out_c(o, ' ');
+	out_tcp_flags(o, t->flags);
+	cli_out_str(o, " seq=");
+	out_u64(o, t->seq);
+	if (t->flags & DS_TCP_ACK) {
+		cli_out_str(o, " ack=");
+		out_u64(o, t->ack);
+	}
+	cli_out_str(o, " win=");
+	out_u64(o, t->window);
+	if (t->has_mss) {
+		cli_out_str(o, " mss=");
+		out_u64(o, t->mss);
+	}
+	if (t->has_wscale) {
+		cli_out_str(o, " ws=");
+		out_u64(o, t->wscale);
+	}
+	if (t->sack_ok)
+		cli_out_str(o, " sackok");
+	if (t->has_ts) {
+		cli_out_str(o, " ts=");
+		out_u64(o, t->ts_val);
+		out_c(o, '/');
+		out_u64(o, t->ts_ecr);
+	}
+	cli_out_str(o, " len=");
+	out_u64(o, l4_payload(ip, t->doff));
+}
+
+static void
+out_code_token(struct cli_out *o, uint8_t type, uint8_t code)
+{
+	const char *s = ds_packet_icmp6_code_name(type, code);
+
+	out_c(o, '(');
+	if (s) {
+		out_token(o, s);
+	} else {
+		cli_out_str(o, "code=");
+		out_u64(o, code);
+	}
+	out_c(o, ')');
+}
+
+/* The names of a DNSSL option, "example.com,example.net". */
+static void
+line_dnssl(
+    struct cli_out *o, const struct ds_pkt_ndopt *n, const struct frame *f)
+{
+	uint32_t no = n->u.dnssl.names_off, nl = n->u.dnssl.names_len;
+	char name[DS_PKT_NAME_STRLEN];
+	size_t pos = 0;
+
+	if (no > f->caplen || nl > f->caplen - no)
+		return;
+	for (unsigned k = 0; k < 64; k++) {
+		int r = ds_packet_dns_name(
+		    f->data + no, nl, &pos, name, sizeof(name));
+
+		if (r <= 0)
+			break;
+		out_c(o, k ? ',' : ' ');
+		cli_out_put(o, name,
+		    (size_t)r < sizeof(name) ? (size_t)r : sizeof(name) - 1);
+	}
+}
+
+static void
+line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
+{
+	const struct ds_pkt_icmp6 *m = &p->icmp6;
+
+	for (unsigned i = 0; i < m->n_ndopt && i < DS_PKT_MAX_NDOPT; i++) {
+		const struct ds_pkt_ndopt *n = &p->u.nd_opt[i];
+
+		switch (n->type) {
+		case 1:
+		case 2:
+			cli_out_str(o, n->type == 1 ? " sll " : " tll ");
+			if (n->len == 1)
+				out_mac(o, &n->u.lladdr);
+			else
+				out_c(o, '?');
+			break;
+		case 3: {
+			struct ds_prefix pf = {
+			    n->u.prefix.prefix, n->u.prefix.plen};
+			char *b = cli_out_reserve(o, DS_PREFIX_STRLEN + 8);
+			int k;
+
+			memcpy(b, " prefix ", 8);
+			k = ds_prefix_format(&pf, 0, b + 8, DS_PREFIX_STRLEN);
+			if (k > 0 && k < DS_PREFIX_STRLEN)
+				o->len += 8 + (size_t)k;
+			break;
+		}
+		case 5:
+			cli_out_str(o, " mtu ");
+			out_u64(o, n->u.mtu);
+			break;
+		case 24: {
+			struct ds_prefix pf = {
+			    n->u.route.prefix, n->u.route.plen};
+			char *b = cli_out_reserve(o, DS_PREFIX_STRLEN + 7);
+			int k;
+
+			memcpy(b, " route ", 7);
+			k = ds_prefix_format(&pf, 0, b + 7, DS_PREFIX_STRLEN);
+			if (k > 0 && k < DS_PREFIX_STRLEN)
+				o->len += 7 + (size_t)k;
+			cli_out_str(o, " pref=");
+			cli_out_str(o, ds_packet_prf_name(n->u.route.prf & 3));
+			break;
+		}
+		case 25:
+			cli_out_str(o, " rdnss");
+			for (unsigned k = 0; k < n->u.rdnss.n_addr; k++) {
+				unsigned a = n->u.rdnss.addr_first + k;
+
+				if (a >= DS_PKT_MAX_ADDR)
+					break;
+				out_c(o, k ? ',' : ' ');
+				out_addr(o, &p->addr[a]);
+			}
+			if (n->u.rdnss.addr_count > n->u.rdnss.n_addr)
+				cli_out_str(o, ",...");
+			break;
+		case 31:
+			cli_out_str(o, " dnssl");
+			line_dnssl(o, n, f);
+			break;
+		case 14:
+			cli_out_str(o, " nonce");
+			break;
+		case 4:
+			cli_out_str(o, " redirected");
+			break;
+		default:
+			cli_out_str(o, " ndopt=");
+			out_u64(o, n->type);
+			break;
+		}
+	}
+	if (m->ndopt_count > m->n_ndopt)
+		cli_out_str(o, " ...");
+}
+
+static const char *const mldrec_token[7] = {
+    NULL,
+    "is_in",
+    "is_ex",
+    "to_in",
+    "to_ex",
+    "allow",
+    "block",
+};
+
+static void line_ip(struct cli_out *o, const struct ds_pkt *p,
+    const struct ds_pkt_ip *ip, bool inner, const struct frame *f);
+
+static void
+line_icmp6(struct cli_out *o, const struct ds_pkt *p,
+    const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
+{
+	const struct ds_pkt_icmp *ic = &ip->u.icmp;
+	const struct ds_pkt_icmp6 *m = &p->icmp6;
+	const char *tok = icmp6_token(ic->type);
+	bool body = !inner && l4_body_ok(ip, DS_PKT_LAYER_ICMP6);
+
+	out_c(o, ' ');
+	if (tok) {
+		cli_out_str(o, tok);
+	} else {
+		const char *s = ds_packet_icmp6_type_name(ic->type);
+
+		if (s)
+			out_token(o, s);
+		else
+			cli_out_str(o, "type=");
+		if (!s)
+			out_u64(o, ic->type);
+		cli_out_str(o, " code=");
+		out_u64(o, ic->code);
+	}
+	switch (ic->type) {
+	case 1:
+	case 3:
+	case 4:
+		out_code_token(o, ic->type, ic->code);
+		if (ic->type == 4) {
+			cli_out_str(o, " ptr=");
+			out_u64(o, ic->word);
+		}
+		break;
+	case 2:
+		cli_out_str(o, " mtu=");
+		out_u64(o, ic->word);
+		break;
+	case 128:
+	case 129:
+		cli_out_str(o, " id=");
+		out_u64(o, ic->id);
+		cli_out_str(o, " seq=");
+		out_u64(o, ic->seq);
+		break;
+	case 130:
+	case 131:
+	case 132:
+		if (!body)
+			break;
+		if (ic->type == 130 && m->mldv2)
+			cli_out_str(o, " v2");
+		cli_out_str(o, " group ");
+		out_addr(o, &m->group);
+		break;
+	case 143:
+		if (!body)
+			break;
+		cli_out_str(o, " records=");
+		out_u64(o, m->nrec);
+		for (unsigned i = 0; i < m->n_mldrec && i < DS_PKT_MAX_MLDREC;
+		     i++) {
+			const struct ds_pkt_mldrec *r = &p->u.mld_rec[i];
+
+			out_c(o, ' ');
+			if (r->type >= 1 && r->type <= 6) {
+				cli_out_str(o, mldrec_token[r->type]);
+			} else {
+				cli_out_str(o, "rec");
+				out_u64(o, r->type);
+			}
+			out_c(o, '(');
+			out_addr(o, &r->group);
+			out_c(o, ')');
+		}
+		break;
+	case 134:
+		if (!body)
+			break;
+		cli_out_str(o, " hop=");
+		out_u64(o, m->cur_hop_limit);
+		if (m->managed)
+			cli_out_str(o, " M");
+		if (m->other)
+			cli_out_str(o, " O");
+		if (m->home_agent)
+			cli_out_str(o, " H");
+		if (m->proxy)
+			cli_out_str(o, " P");
+		cli_out_str(o, " pref=");
+		cli_out_str(o, ds_packet_prf_name(m->prf & 3));
+		cli_out_str(o, " life=");
+		out_u64(o, m->router_lifetime);
+		break;
+	case 135:
+	case 136:
+	case 137:
+		if (!body)
+			break;
+		cli_out_str(o, " tgt=");
+		out_addr(o, &m->target);
+		if (ic->type == 136) {
+			if (m->router)
+				cli_out_str(o, " R");
+			if (m->solicited)
+				cli_out_str(o, " S");
+			if (m->override)
+				cli_out_str(o, " O");
+		}
+		if (ic->type == 137) {
+			cli_out_str(o, " dst=");
+			out_addr(o, &m->dest);
+		}
+		break;
+	default:
+		break;
+	}
+	if (body && ic->type >= 133 && ic->type <= 137)
+		line_ndopts(o, p, f);
+	if (!inner && p->has_inner && p->inner.version) {
+		cli_out_str(o, " {");
+		line_ip(o, p, &p->inner, true, f);
+		out_c(o, '}');
+	}
+}
+
+static void
+line_icmp4(struct cli_out *o, const struct ds_pkt *p,
+    const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
+{
+	const struct ds_pkt_icmp *ic = &ip->u.icmp;
+	const char *tok = icmp4_token(ic->type);
+
+	out_c(o, ' ');
+	if (tok) {
+		cli_out_str(o, tok);
+	} else {
+		const char *s = ds_packet_icmp4_type_name(ic->type);
+
+		if (s) {
+			out_token(o, s);
+		} else {
+			cli_out_str(o, "type=");
+			out_u64(o, ic->type);
+		}
+	}
+	switch (ic->type) {
+	case 0:
+	case 8:
+		cli_out_str(o, " id=");
+		out_u64(o, ic->id);
+		cli_out_str(o, " seq=");
+		out_u64(o, ic->seq);
+		break;
+	case 3:
+		cli_out_str(o, " code=");
+		out_u64(o, ic->code);
+		/* Fragmentation needed carries the next-hop MTU (RFC 1191). */
+		if (ic->code == 4) {
+			cli_out_str(o, " mtu=");
+			out_u64(o, ic->word & 0xffff);
+		}
+		break;
+	default:
+		if (ic->code) {
+			cli_out_str(o, " code=");
+			out_u64(o, ic->code);
+		}
+		break;
+	}
+	if (!inner && p->has_inner && p->inner.version) {
+		cli_out_str(o, " {");
+		line_ip(o, p, &p->inner, true, f);
+		out_c(o, '}');
+	}
+}
+
+/* IPv4 options for the line: their short names, NOP and EOL left out. */
+static void
+line_ip4opts(
+    struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip)
+{
+	const struct ds_pkt_optlist *l = &ip->opts;
+	bool open = false;
+
+	if (l->count == 0)
+		return;
+	for (unsigned i = 0; i < l->n && l->first + i < DS_PKT_MAX_OPT; i++) {
+		const struct ds_pkt_opt *op = &p->opt[l->first + i];
+		const char *s;
+
+		if (op->type <= 1)
+			continue;
+		cli_out_str(o, open ? "," : " ipopt(");
+		open = true;
+		s = ds_packet_ip4opt_name(op->type);
+		if (s) {
+			cli_out_str(o, s);
+		} else {
+			cli_out_str(o, "opt=");
+			out_u64(o, op->type);
+		}
+	}
+	if (open)
+		out_c(o, ')');
+}
+
+/*
+ * "IPv6 hbh(RA) frag(off=0,M,id=0x1234) udp 2001:db8::1.546 >
+ * ff02::1:2.547 len=16": the chain, the addresses, the upper-layer facts.
+ * An invoking packet (inner) gets the same, without ICMPv6 details.
+ */
+static void
+line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
+    bool inner, const struct frame *f)
+{
+	if (ip->version == 6) {
+		cli_out_str(o, "IPv6");
+		for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++)
+			line_ext(o, p, &ip->ext[i]);
+		if (ip->ext_count > ip->n_ext) {
+			cli_out_str(o, " ...+");
+			out_u64(o, (uint64_t)(ip->ext_count - ip->n_ext));
+		}
+	} else {
+		cli_out_str(o, "IPv4");
+		if (ip->mf || ip->frag_off) {
+			cli_out_str(o, " frag(off=");
+			out_u64(o, ip->frag_off);
+			if (ip->mf)
+				cli_out_str(o, ",M");
+			cli_out_str(o, ",id=");
+			out_hex(o, ip->id, 1);
+			out_c(o, ')');
+		}
+		line_ip4opts(o, p, ip);
+	}
+	line_l4_token(o, ip);
+	line_addresses(o, ip);
+	switch (ip->l4) {
+	case DS_PKT_L4_TCP:
+		/* l4 is TCP once the fixed 20 octets are read. */
+		if (!inner)
+			line_tcp(o, ip);
+		break;
+	case DS_PKT_L4_UDP:
+		if (!inner) {
+			cli_out_str(o, " len=");
+			out_u64(o, ip->u.udp.len >= 8 ? ip->u.udp.len - 8 : 0);
+		}
+		break;
+	case DS_PKT_L4_ICMP6:
+		line_icmp6(o, p, ip, inner, f);
+		break;
+	case DS_PKT_L4_ICMP4:
+		line_icmp4(o, p, ip, inner, f);
+		break;
+	case DS_PKT_L4_FRAGMENT:
+		if (!inner) {
+			cli_out_str(o, " len=");
+			out_u64(o, l4_payload(ip, 0));
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+line_anomalies(struct cli_out *o, uint32_t anom)
+{
+	bool first = true;
+
+	if (!anom)
+		return;
+	cli_out_str(o, " [anomaly: ");
+	for (unsigned b = 0; b < 32; b++) {
+		if (!(anom & (1u << b)))
+			continue;
+		if (!first)
+			cli_out_str(o, ", ");
+		first = false;
+		dissect_out_anom_token(o, b);
+	}
+	out_c(o, ']');
+}
+
+/* "[truncated in frag at 62]", "[malformed tcp at 54: header-length]". */
+static void
+line_error(struct cli_out *o, const struct ds_pkt_err *e)
+{
+	if (e->kind == DS_PKT_ERR_NONE)
+		return;
+	cli_out_str(o, " [");
+	switch (e->kind) {
+	case DS_PKT_ERR_TRUNC_CAPTURE:
+		cli_out_str(o, "truncated in ");
+		break;
+	case DS_PKT_ERR_TRUNC_PACKET:
+		cli_out_str(o, "packet ends in ");
+		break;
+	default:
+		cli_out_str(o, "malformed ");
+		break;
+	}
+	dissect_out_layer_token(o, e);
+	cli_out_str(o, " at ");
+	out_u64(o, e->off);
+	if (e->kind == DS_PKT_ERR_MALFORMED && e->why != DS_PKT_WHY_NONE) {
+		cli_out_str(o, ": ");
+		out_token(o, ds_packet_why_name(e->why));
+	}
+	out_c(o, ']');
+}
+
+/* A frame without an IP packet: "ARP 02:00:00:00:00:01 > ff:...". */
+static void
+line_non_ip(struct cli_out *o, const struct ds_pkt *p)
+{
+	const struct ds_pkt_link *l = &p->link;
+	const char *s =
+	    l->ethertype ? ds_packet_ethertype_name(l->ethertype) : NULL;
+
+	out_c(o, ' ');
+	if (s) {
+		cli_out_str(o, s);
+	} else if (l->ethertype) {
+		cli_out_str(o, "ethertype=");
+		out_hex(o, l->ethertype, 4);
+	} else {
+		cli_out_str(o, "link");
+	}
+	if (l->type == DS_LINK_EN10MB && l->len >= 14) {
+		out_c(o, ' ');
+		out_mac(o, &l->src);
+		cli_out_str(o, " > ");
+		out_mac(o, &l->dst);
+	}
+	cli_out_str(o, " len=");
+	out_u64(o, p->wirelen);
+}
+
+void
+dissect_line(struct dissect *d, const struct ds_capture_packet *cp, int rc)
+{
+	struct cli_out *o = &d->o;
+	const struct ds_pkt *p = &d->pkt;
+
+	dissect_out_time(d, cp);
+	if (rc < 0) {
+		const char *s = ds_capture_linktype_name(cp->linktype);
+
+		cli_out_str(o, " link=");
+		if (s)
+			cli_out_str(o, s);
+		else
+			out_u64(o, (uint64_t)(unsigned)cp->linktype);
+		cli_out_str(o, " len=");
+		out_u64(o, cp->wirelen);
+		cli_out_str(o, " [not decoded: link type]\n");
+		return;
+	}
+	if (p->link.n_vlan) {
+		cli_out_str(o, " vlan(");
+		for (unsigned i = 0; i < p->link.n_vlan && i < DS_PKT_MAX_VLAN;
+		     i++) {
+			if (i)
+				out_c(o, ',');
+			out_u64(o, p->link.vlan[i].vid);
+		}
+		out_c(o, ')');
+	}
+	if (p->ip.version) {
+		struct frame f = {cp->data, cp->caplen};
+
+		out_c(o, ' ');
+		line_ip(o, p, &p->ip, false, &f);
+	} else {
+		line_non_ip(o, p);
+	}
+	line_anomalies(o, p->ip.anom);
+	line_error(o, &p->ip.err);
+	out_c(o, '\n');
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DUALSTACK_CMD_DISSECT_H
+#define DUALSTACK_CMD_DISSECT_H
+
+/*
+ * dualstack dissect, between its files: the driver (cmd-dissect.c: options,
+ * reading, the clock), the one-line output (cmd-dissect-line.c), the field
+ * tree and NDJSON (cmd-dissect-tree.c) and the --stats summary
+ * (cmd-dissect-stats.c). The hot path formats into one struct cli_out with
+ * the inline helpers below.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dualstack/addr.h"
+#include "dualstack/capture.h"
+#include "dualstack/packet.h"
+
+#include "cli.h"
+
+/* --- Output --------------------------------------------------------------- */
+
+static inline void
+out_c(struct cli_out *o, char c)
+{
+	*cli_out_reserve(o, 1) = c;
+	o->len++;
+}
+
+static inline void
+out_u64(struct cli_out *o, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static inline void
+out_i64(struct cli_out *o, int64_t v)
+{
+	if (v < 0) {
+		out_c(o, '-');
+		out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		out_u64(o, (uint64_t)v);
+	}
+}
+
+/* v with at least 'width' digits, zero-padded. */
+static inline void
+out_u64_pad(struct cli_out *o, uint64_t v, unsigned width)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || tmp + sizeof(tmp) - p < (ptrdiff_t)width);
+	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* "0x" and lower-case hex digits, at least 'width' of them. */
+static inline void
+out_hex(struct cli_out *o, uint64_t v, unsigned width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[18], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = digits[v & 0xf];
+		v >>= 4;
+	} while (v || tmp + sizeof(tmp) - p < (ptrdiff_t)width);
+	*--p = 'x';
+	*--p = '0';
+	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static inline void
+out_addr(struct cli_out *o, const struct ds_addr *a)
+{
+	char *p = cli_out_reserve(o, DS_ADDR_STRLEN);
+	int n = ds_addr_format(a, 0, p, DS_ADDR_STRLEN);
+
+	if (n > 0 && n < DS_ADDR_STRLEN)
+		o->len += (size_t)n;
+	else
+		out_c(o, '?');
+}
+
+static inline void
+out_mac(struct cli_out *o, const struct ds_mac *m)
+{
+	char *p = cli_out_reserve(o, DS_MAC_STRLEN);
+	int n = ds_mac_format(m, p, DS_MAC_STRLEN);
+
+	if (n > 0 && n < DS_MAC_STRLEN)
+		o->len += (size_t)n;
+}
+
+/* --- State ---------------------------------------------------------------- */
+
+enum time_format {
+	TIME_CLOCK, /* 22:13:20.123456 */
+	TIME_DATE,  /* 2023-11-14 22:13:20.123456 */
+	TIME_EPOCH, /* 1700000000.123456 */
+	TIME_RELATIVE,
+};
+
+/*
+ * Distinct chain signatures kept by --stats. Chains are short and few in
+ * real traffic; a hostile capture can make many, and past this cap they
+ * are counted together as "(other)", so memory stays fixed.
+ */
+#define STATS_MAX_CHAINS 1024
+#define STATS_SLOTS 2048 /* open addressing, at most half full */
+#define SIG_MAX 192      /* 16 headers of up to 8 characters, and more */
+
+struct chain_slot {
+	uint64_t n;
+	uint32_t hash;
+	char sig[SIG_MAX];
+};
+
+/* One row of the link type count: a capture has one, a few at most. */
+#define STATS_MAX_LINKS 8
+
+struct stats {
+	uint64_t packets, bytes, wire_bytes;
+	struct {
+		int dlt;
+		uint64_t n;
+	} link[STATS_MAX_LINKS];
+	unsigned n_link;
+	unsigned n_chain;
+	uint64_t chain_other;
+	struct chain_slot chain[STATS_SLOTS];
+	uint64_t icmp6[256][256];
+	uint64_t icmp4[256][256];
+	uint64_t anom[32];
+	bool anom_any;
+	uint64_t trunc_capture, trunc_packet, malformed;
+	uint64_t non_ip, undecoded, capped;
+};
+
+struct dissect {
+	bool verbose, json, stats, live;
+	enum time_format tfmt;
+	unsigned digits; /* 6 or 9 */
+	const char *source;
+
+	/* The broken-down time of the last second printed. */
+	bool have_tc;
+	int64_t tc_sec;
+	char tc_clock[16];    /* "22:13:20" */
+	char tc_date[40];     /* "2023-11-14" */
+	uint64_t last_number; /* of the last packet read */
+	bool have_first;
+	int64_t first_sec;
+	uint32_t first_nsec;
+
+	struct cli_out o;
+	struct ds_pkt pkt;
+	struct stats st;
+};
+
+/* The upper layer was decoded past its fixed header: its fields can be
+ * shown. When the error is in that very header, only the type is sure. */
+static inline bool
+l4_body_ok(const struct ds_pkt_ip *ip, unsigned layer)
+{
+	return !(ip->err.kind != DS_PKT_ERR_NONE && ip->err.layer == layer);
+}
+
+/* Octets of upper-layer payload after a header of hlen octets at l4_off,
+ * as the IP header states the packet's length. */
+static inline uint32_t
+l4_payload(const struct ds_pkt_ip *ip, uint32_t hlen)
+{
+	uint64_t end = (uint64_t)ip->off + ip->total_len;
+	uint64_t start = (uint64_t)ip->l4_off + hlen;
+
+	return end > start ? (uint32_t)(end - start) : 0;
+}
+
+/* --- Between the files ---------------------------------------------------- */
+
+/* The clock (cmd-dissect.c). */
+void dissect_time_cache(struct dissect *d, int64_t sec);
+void dissect_out_frac(struct dissect *d, uint32_t nsec);
+void dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp);
+void dissect_out_rfc3339(struct dissect *d, const struct ds_capture_packet *cp);
+
+/* Tokens shared by the line, the tree and the summary
+ * (cmd-dissect-line.c). */
+const char *dissect_anom_token(unsigned bit);
+void dissect_out_anom_token(struct cli_out *o, unsigned bit);
+void dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e);
+const char *dissect_err_kind_token(unsigned kind);
+
+/* One packet, as each output shows it; rc is ds_packet_decode()'s. */
+void dissect_line(
+    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+void dissect_tree(
+    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+void dissect_json(
+    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+
+/* The summary (cmd-dissect-stats.c). */
+size_t dissect_chain_signature(const struct ds_pkt *p, char *buf, size_t size);
+void dissect_stats_add(
+    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+void dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs);
+void dissect_stats_json(
+    struct dissect *d, const struct ds_capture_stats *cs, bool damaged);
+
+#endif
