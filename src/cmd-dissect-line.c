@@ -6,164 +6,36 @@
  */
 #include <string.h>
 
+#include "cli-packet.h"
 #include "cmd-dissect.h"
 
-/*
- * A library name as a token: lower case, blanks and slashes as '-'
- * ("Packet Too Big" -> "packet-too-big"), so that a line splits on
- * blanks.
- */
-static void
-out_token(struct cli_out *o, const char *s)
-{
-	for (; *s; s++) {
-		char c = *s;
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		else if (c == ' ' || c == '/' || c == ',')
-			c = '-';
-		else if (c == '(' || c == ')')
-			continue;
-		out_c(o, c);
-	}
-}
-
-/* --- Names used in lines and keys ----------------------------------------- */
-
-/*
- * Short, stable names of the anomaly bits: tokens for the line, keys for
- * JSON and the summary. The library's ds_packet_anom_name() phrases are
- * for people (the -v tree shows them).
- */
-static const char *const anom_token[32] = {
-    "hbh-not-first",
-    "ext-repeated",
-    "frag-chain-split",
-    "frag-nd",
-    "len-mismatch",
-    "chain-too-deep",
-    "atomic-frag",
-    "frag-len",
-    "rh0",
-    "rh-segleft",
-    "padding",
-    "jumbo",
-    "nd-hoplimit",
-    "src-multicast",
-    "ip4-checksum",
-    "opt-repeated",
-};
-
-const char *
-dissect_anom_token(unsigned bit)
-{
-	return bit < 32 ? anom_token[bit] : NULL;
-}
+/* --- Tokens the outputs share --------------------------------------------- */
 
 void
 dissect_out_anom_token(struct cli_out *o, unsigned bit)
 {
-	if (bit < 32 && anom_token[bit]) {
-		cli_out_str(o, anom_token[bit]);
-	} else {
-		cli_out_str(o, "anomaly-bit");
-		out_u64(o, bit);
-	}
+	out_token(o, bit < 32 ? ds_packet_anomaly_token(1u << bit) : NULL,
+	    "anomaly-bit", bit);
 }
 
-/* An extension header's short name in a chain, lower case: "hbh". */
+/* An extension header in a chain: "hbh", or "proto253". */
 static void
 out_ext_token(struct cli_out *o, unsigned proto)
 {
-	const char *s = ds_packet_ext_abbrev(proto);
-
-	if (s) {
-		out_token(o, s);
-	} else {
-		cli_out_str(o, "proto");
-		out_u64(o, proto);
-	}
+	out_token(o, ds_packet_ext_token(proto), "proto", proto);
 }
 
-/* Short names of ICMPv6 types for the line; others use the library's. */
-static const char *
-icmp6_token(uint8_t type)
-{
-	switch (type) {
-	case 1:
-		return "unreach";
-	case 2:
-		return "ptb";
-	case 3:
-		return "time-exceeded";
-	case 4:
-		return "param-problem";
-	case 128:
-		return "echo-request";
-	case 129:
-		return "echo-reply";
-	case 130:
-		return "mld-query";
-	case 131:
-		return "mld-report";
-	case 132:
-		return "mld-done";
-	case 133:
-		return "rs";
-	case 134:
-		return "ra";
-	case 135:
-		return "ns";
-	case 136:
-		return "na";
-	case 137:
-		return "redirect";
-	case 143:
-		return "mld2-report";
-	default:
-		return NULL;
-	}
-}
-
-static const char *
-icmp4_token(uint8_t type)
-{
-	switch (type) {
-	case 0:
-		return "echo-reply";
-	case 3:
-		return "unreach";
-	case 5:
-		return "redirect";
-	case 8:
-		return "echo-request";
-	case 11:
-		return "time-exceeded";
-	case 12:
-		return "param-problem";
-	default:
-		return NULL;
-	}
-}
-
-/* The header an error is in, as a token: "frag", "tcp-opt", "ipv6". */
+/*
+ * The header an error is in: the layer's token ("tcp-opt", "ipv6"), for
+ * an extension header its own ("frag", "hbh-opt"), and "packet" while the
+ * IP version was not known.
+ */
 void
 dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e)
 {
+	const char *s;
+
 	switch (e->layer) {
-	case DS_PKT_LAYER_LINK:
-		cli_out_str(o, "link");
-		break;
-	case DS_PKT_LAYER_IPV4:
-		cli_out_str(o, "ipv4");
-		break;
-	case DS_PKT_LAYER_IPV4_OPT:
-		cli_out_str(o, "ipv4-opt");
-		break;
-	case DS_PKT_LAYER_IPV6:
-		cli_out_str(o, "ipv6");
-		break;
 	case DS_PKT_LAYER_EXT:
 		out_ext_token(o, e->proto);
 		break;
@@ -171,45 +43,14 @@ dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e)
 		out_ext_token(o, e->proto);
 		cli_out_str(o, "-opt");
 		break;
-	case DS_PKT_LAYER_TCP:
-		cli_out_str(o, "tcp");
-		break;
-	case DS_PKT_LAYER_TCP_OPT:
-		cli_out_str(o, "tcp-opt");
-		break;
-	case DS_PKT_LAYER_UDP:
-		cli_out_str(o, "udp");
-		break;
-	case DS_PKT_LAYER_ICMP6:
-		cli_out_str(o, "icmp6");
-		break;
-	case DS_PKT_LAYER_ND_OPT:
-		cli_out_str(o, "nd-opt");
-		break;
-	case DS_PKT_LAYER_MLD:
-		cli_out_str(o, "mld");
-		break;
-	case DS_PKT_LAYER_ICMP4:
-		cli_out_str(o, "icmp");
-		break;
-	default:
+	case DS_PKT_LAYER_NONE:
+	case DS_PKT_LAYER_IP:
 		cli_out_str(o, "packet");
 		break;
-	}
-}
-
-const char *
-dissect_err_kind_token(unsigned kind)
-{
-	switch (kind) {
-	case DS_PKT_ERR_TRUNC_CAPTURE:
-		return "truncated";
-	case DS_PKT_ERR_TRUNC_PACKET:
-		return "short-packet";
-	case DS_PKT_ERR_MALFORMED:
-		return "malformed";
 	default:
-		return "error";
+		s = ds_packet_layer_token(e->layer);
+		cli_out_str(o, s ? s : "packet");
+		break;
 	}
 }
 
@@ -368,46 +209,29 @@ out_tcp_flags(struct cli_out *o, uint16_t f)
 static void
 line_l4_token(struct cli_out *o, const struct ds_pkt_ip *ip)
 {
-	const char *s;
-
 	switch (ip->l4) {
 	case DS_PKT_L4_TCP:
-		cli_out_str(o, " tcp");
-		return;
 	case DS_PKT_L4_UDP:
-		cli_out_str(o, " udp");
-		return;
 	case DS_PKT_L4_ICMP6:
-		cli_out_str(o, " icmp6");
-		return;
 	case DS_PKT_L4_ICMP4:
-		cli_out_str(o, " icmp");
+	case DS_PKT_L4_NO_NEXT:
+		out_c(o, ' ');
+		cli_out_str(o, ds_packet_l4_token(ip->l4));
 		return;
 	case DS_PKT_L4_FRAGMENT:
 		/* The bytes continue a PDU whose header is in the first
 		 * fragment: "data(udp)". */
-		cli_out_str(o, " data(");
-		s = ds_packet_proto_name(ip->proto);
-		if (s && !strchr(s, ' ')) {
-			out_token(o, s);
-		} else {
-			cli_out_str(o, "proto");
-			out_u64(o, ip->proto);
-		}
+		out_c(o, ' ');
+		cli_out_str(o, ds_packet_l4_token(ip->l4));
+		out_c(o, '(');
+		out_token(
+		    o, ds_packet_proto_token(ip->proto), "proto", ip->proto);
 		out_c(o, ')');
-		return;
-	case DS_PKT_L4_NO_NEXT:
-		cli_out_str(o, " none");
 		return;
 	case DS_PKT_L4_OTHER:
 		out_c(o, ' ');
-		s = ds_packet_proto_name(ip->proto);
-		if (s && !strchr(s, ' ')) {
-			out_token(o, s);
-		} else {
-			cli_out_str(o, "proto");
-			out_u64(o, ip->proto);
-		}
+		out_token(
+		    o, ds_packet_proto_token(ip->proto), "proto", ip->proto);
 		return;
 	default: /* NONE (stopped by an error), ENCRYPTED (ESP) */
 		return;
@@ -483,15 +307,8 @@ line_tcp(struct cli_out *o, const struct ds_pkt_ip *ip)
 static void
 out_code_token(struct cli_out *o, uint8_t type, uint8_t code)
 {
-	const char *s = ds_packet_icmp6_code_name(type, code);
-
 	out_c(o, '(');
-	if (s) {
-		out_token(o, s);
-	} else {
-		cli_out_str(o, "code=");
-		out_u64(o, code);
-	}
+	out_token(o, ds_packet_icmp6_code_token(type, code), "code=", code);
 	out_c(o, ')');
 }
 
@@ -518,6 +335,29 @@ line_dnssl(
 	}
 }
 
+/*
+ * " prefix 2001:db8::/64", the option's token first; nothing at all when
+ * the prefix cannot be written (a length over 128).
+ */
+static void
+line_prefix(
+    struct cli_out *o, const char *tok, const struct ds_addr *a, unsigned len)
+{
+	struct ds_prefix pf = {*a, len};
+	size_t tl = strlen(tok);
+	char *b = cli_out_reserve(o, tl + 2 + DS_PREFIX_STRLEN);
+	int k;
+
+	b[0] = ' ';
+	memcpy(b + 1, tok, tl);
+	b[tl + 1] = ' ';
+	k = ds_prefix_format(&pf, 0, b + tl + 2, DS_PREFIX_STRLEN);
+	if (k > 0 && k < DS_PREFIX_STRLEN)
+		o->len += tl + 2 + (size_t)k;
+}
+
+/* The options the line shows, by token: "sll 02:00:00:00:00:01",
+ * "prefix 2001:db8::/64", "rdnss 2001:db8::53"...; others by number. */
 static void
 line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 {
@@ -525,48 +365,38 @@ line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 
 	for (unsigned i = 0; i < m->n_ndopt && i < DS_PKT_MAX_NDOPT; i++) {
 		const struct ds_pkt_ndopt *n = &p->u.nd_opt[i];
+		const char *tok = ds_packet_ndopt_token(n->type);
 
 		switch (n->type) {
-		case 1:
-		case 2:
-			cli_out_str(o, n->type == 1 ? " sll " : " tll ");
+		case 1: /* Source Link-Layer Address */
+		case 2: /* Target Link-Layer Address */
+			out_c(o, ' ');
+			cli_out_str(o, tok);
+			out_c(o, ' ');
 			if (n->len == 1)
 				out_mac(o, &n->u.lladdr);
 			else
 				out_c(o, '?');
 			break;
-		case 3: {
-			struct ds_prefix pf = {
-			    n->u.prefix.prefix, n->u.prefix.plen};
-			char *b = cli_out_reserve(o, DS_PREFIX_STRLEN + 8);
-			int k;
-
-			memcpy(b, " prefix ", 8);
-			k = ds_prefix_format(&pf, 0, b + 8, DS_PREFIX_STRLEN);
-			if (k > 0 && k < DS_PREFIX_STRLEN)
-				o->len += 8 + (size_t)k;
+		case 3: /* Prefix Information */
+			line_prefix(
+			    o, tok, &n->u.prefix.prefix, n->u.prefix.plen);
 			break;
-		}
-		case 5:
-			cli_out_str(o, " mtu ");
+		case 5: /* MTU */
+			out_c(o, ' ');
+			cli_out_str(o, tok);
+			out_c(o, ' ');
 			out_u64(o, n->u.mtu);
 			break;
-		case 24: {
-			struct ds_prefix pf = {
-			    n->u.route.prefix, n->u.route.plen};
-			char *b = cli_out_reserve(o, DS_PREFIX_STRLEN + 7);
-			int k;
-
-			memcpy(b, " route ", 7);
-			k = ds_prefix_format(&pf, 0, b + 7, DS_PREFIX_STRLEN);
-			if (k > 0 && k < DS_PREFIX_STRLEN)
-				o->len += 7 + (size_t)k;
+		case 24: /* Route Information */
+			line_prefix(
+			    o, tok, &n->u.route.prefix, n->u.route.plen);
 			cli_out_str(o, " pref=");
-			cli_out_str(o, ds_packet_prf_name(n->u.route.prf & 3));
+			cli_out_str(o, ds_packet_prf_token(n->u.route.prf & 3));
 			break;
-		}
-		case 25:
-			cli_out_str(o, " rdnss");
+		case 25: /* RDNSS */
+			out_c(o, ' ');
+			cli_out_str(o, tok);
 			for (unsigned k = 0; k < n->u.rdnss.n_addr; k++) {
 				unsigned a = n->u.rdnss.addr_first + k;
 
@@ -578,15 +408,15 @@ line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 			if (n->u.rdnss.addr_count > n->u.rdnss.n_addr)
 				cli_out_str(o, ",...");
 			break;
-		case 31:
-			cli_out_str(o, " dnssl");
+		case 31: /* DNSSL */
+			out_c(o, ' ');
+			cli_out_str(o, tok);
 			line_dnssl(o, n, f);
 			break;
-		case 14:
-			cli_out_str(o, " nonce");
-			break;
-		case 4:
-			cli_out_str(o, " redirected");
+		case 4:  /* Redirected Header */
+		case 14: /* Nonce */
+			out_c(o, ' ');
+			cli_out_str(o, tok);
 			break;
 		default:
 			cli_out_str(o, " ndopt=");
@@ -598,15 +428,16 @@ line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 		cli_out_str(o, " ...");
 }
 
-static const char *const mldrec_token[7] = {
-    NULL,
-    "is_in",
-    "is_ex",
-    "to_in",
-    "to_ex",
-    "allow",
-    "block",
-};
+/*
+ * The ICMPv6 messages the line describes by their fields; the others show
+ * their type's token and the code.
+ */
+static bool
+icmp6_in_line(uint8_t type)
+{
+	return (type >= 1 && type <= 4) || (type >= 128 && type <= 137) ||
+	    type == 143;
+}
 
 static void line_ip(struct cli_out *o, const struct ds_pkt *p,
     const struct ds_pkt_ip *ip, bool inner, const struct frame *f);
@@ -617,21 +448,11 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 {
 	const struct ds_pkt_icmp *ic = &ip->u.icmp;
 	const struct ds_pkt_icmp6 *m = &p->icmp6;
-	const char *tok = icmp6_token(ic->type);
 	bool body = !inner && l4_body_ok(ip, DS_PKT_LAYER_ICMP6);
 
 	out_c(o, ' ');
-	if (tok) {
-		cli_out_str(o, tok);
-	} else {
-		const char *s = ds_packet_icmp6_type_name(ic->type);
-
-		if (s)
-			out_token(o, s);
-		else
-			cli_out_str(o, "type=");
-		if (!s)
-			out_u64(o, ic->type);
+	out_token(o, ds_packet_icmp6_type_token(ic->type), "type=", ic->type);
+	if (!icmp6_in_line(ic->type)) {
 		cli_out_str(o, " code=");
 		out_u64(o, ic->code);
 	}
@@ -676,12 +497,8 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 			const struct ds_pkt_mldrec *r = &p->u.mld_rec[i];
 
 			out_c(o, ' ');
-			if (r->type >= 1 && r->type <= 6) {
-				cli_out_str(o, mldrec_token[r->type]);
-			} else {
-				cli_out_str(o, "rec");
-				out_u64(o, r->type);
-			}
+			out_token(
+			    o, ds_packet_mldrec_token(r->type), "rec", r->type);
 			out_c(o, '(');
 			out_addr(o, &r->group);
 			out_c(o, ')');
@@ -701,7 +518,7 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		if (m->proxy)
 			cli_out_str(o, " P");
 		cli_out_str(o, " pref=");
-		cli_out_str(o, ds_packet_prf_name(m->prf & 3));
+		cli_out_str(o, ds_packet_prf_token(m->prf & 3));
 		cli_out_str(o, " life=");
 		out_u64(o, m->router_lifetime);
 		break;
@@ -742,21 +559,9 @@ line_icmp4(struct cli_out *o, const struct ds_pkt *p,
     const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
 {
 	const struct ds_pkt_icmp *ic = &ip->u.icmp;
-	const char *tok = icmp4_token(ic->type);
 
 	out_c(o, ' ');
-	if (tok) {
-		cli_out_str(o, tok);
-	} else {
-		const char *s = ds_packet_icmp4_type_name(ic->type);
-
-		if (s) {
-			out_token(o, s);
-		} else {
-			cli_out_str(o, "type=");
-			out_u64(o, ic->type);
-		}
-	}
+	out_token(o, ds_packet_icmp4_type_token(ic->type), "type=", ic->type);
 	switch (ic->type) {
 	case 0:
 	case 8:
@@ -806,7 +611,7 @@ line_ip4opts(
 			continue;
 		cli_out_str(o, open ? "," : " ipopt(");
 		open = true;
-		s = ds_packet_ip4opt_name(op->type);
+		s = cli_packet_ip4opt_name(op->type);
 		if (s) {
 			cli_out_str(o, s);
 		} else {
@@ -921,7 +726,7 @@ line_error(struct cli_out *o, const struct ds_pkt_err *e)
 	out_u64(o, e->off);
 	if (e->kind == DS_PKT_ERR_MALFORMED && e->why != DS_PKT_WHY_NONE) {
 		cli_out_str(o, ": ");
-		out_token(o, ds_packet_why_name(e->why));
+		out_token(o, ds_packet_why_token(e->why), "why", e->why);
 	}
 	out_c(o, ']');
 }
@@ -932,7 +737,7 @@ line_non_ip(struct cli_out *o, const struct ds_pkt *p)
 {
 	const struct ds_pkt_link *l = &p->link;
 	const char *s =
-	    l->ethertype ? ds_packet_ethertype_name(l->ethertype) : NULL;
+	    l->ethertype ? cli_packet_ethertype_name(l->ethertype) : NULL;
 
 	out_c(o, ' ');
 	if (s) {

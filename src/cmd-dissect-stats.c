@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli-packet.h"
 #include "cmd-dissect.h"
 
 static void out_printf(struct cli_out *o, const char *fmt, ...)
@@ -84,7 +85,7 @@ dissect_chain_signature(const struct ds_pkt *p, char *buf, size_t size)
 	buf[0] = '\0';
 	if (!ip->version) {
 		const char *s = p->link.ethertype
-		    ? ds_packet_ethertype_name(p->link.ethertype)
+		    ? ds_packet_ethertype_token(p->link.ethertype)
 		    : NULL;
 
 		if (s)
@@ -99,7 +100,7 @@ dissect_chain_signature(const struct ds_pkt *p, char *buf, size_t size)
 	if (ip->version == 4 && (ip->mf || ip->frag_off))
 		sig_tok(&b, "frag");
 	for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++) {
-		const char *s = ds_packet_ext_abbrev(ip->ext[i].type);
+		const char *s = ds_packet_ext_token(ip->ext[i].type);
 
 		if (s) {
 			sig_tok(&b, s);
@@ -112,27 +113,17 @@ dissect_chain_signature(const struct ds_pkt *p, char *buf, size_t size)
 		sig_tok(&b, "...");
 	switch (ip->l4) {
 	case DS_PKT_L4_TCP:
-		sig_tok(&b, "tcp");
-		break;
 	case DS_PKT_L4_UDP:
-		sig_tok(&b, "udp");
-		break;
 	case DS_PKT_L4_ICMP6:
-		sig_tok(&b, "icmp6");
-		break;
 	case DS_PKT_L4_ICMP4:
-		sig_tok(&b, "icmp");
-		break;
 	case DS_PKT_L4_FRAGMENT:
-		sig_tok(&b, "data");
-		break;
 	case DS_PKT_L4_NO_NEXT:
-		sig_tok(&b, "none");
+		sig_tok(&b, ds_packet_l4_token(ip->l4));
 		break;
 	case DS_PKT_L4_OTHER: {
-		const char *s = ds_packet_proto_name(ip->proto);
+		const char *s = ds_packet_proto_token(ip->proto);
 
-		if (s && !strchr(s, ' ')) {
+		if (s) {
 			sig_tok(&b, s);
 		} else {
 			sig_tok(&b, "");
@@ -307,9 +298,10 @@ dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs)
 					cli_out_str(
 					    o, v6 ? "icmpv6:\n" : "icmp:\n");
 				head = true;
-				tn = v6 ? ds_packet_icmp6_type_name((uint8_t)t)
-				        : ds_packet_icmp4_type_name((uint8_t)t);
-				cn = v6 ? ds_packet_icmp6_code_name(
+				tn = v6
+				    ? cli_packet_icmp6_type_name((uint8_t)t)
+				    : cli_packet_icmp4_type_name((uint8_t)t);
+				cn = v6 ? cli_packet_icmp6_code_name(
 				              (uint8_t)t, (uint8_t)c)
 				        : NULL;
 				out_printf(o, "%10llu  %u/%u %s%s%s%s\n",
@@ -411,8 +403,9 @@ dissect_stats_json(
 
 				if (!k)
 					continue;
-				tn = v6 ? ds_packet_icmp6_type_name((uint8_t)t)
-				        : ds_packet_icmp4_type_name((uint8_t)t);
+				tn = v6
+				    ? cli_packet_icmp6_type_name((uint8_t)t)
+				    : cli_packet_icmp4_type_name((uint8_t)t);
 				json_begin_object(&j);
 				json_kv_int(&j, "type", t);
 				json_kv_int(&j, "code", c);
@@ -430,8 +423,8 @@ dissect_stats_json(
 	for (unsigned b = 0; b < 32; b++) {
 		if (!st->anom[b])
 			continue;
-		if (dissect_anom_token(b))
-			json_key(&j, dissect_anom_token(b));
+		if (ds_packet_anomaly_token(1u << b))
+			json_key(&j, ds_packet_anomaly_token(1u << b));
 		else {
 			snprintf(name, sizeof(name), "anomaly-bit%u", b);
 			json_key(&j, name);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-packet.h"
 #include "cmd-dissect.h"
 
 /* --- JSON onto the buffer ------------------------------------------------- */
@@ -342,6 +343,14 @@ e_s(struct emit *e, uint32_t off, const char *key, const char *s)
 	out_c(e->o, '\n');
 }
 
+/* A value with a token and a word: JSON has the token, the tree the word. */
+static void
+e_word(struct emit *e, uint32_t off, const char *key, const char *tok,
+    const char *word)
+{
+	e_s(e, off, key, e->json ? tok : word);
+}
+
 static void
 e_b(struct emit *e, uint32_t off, const char *key, bool v)
 {
@@ -454,7 +463,7 @@ e_anomalies(struct emit *e, uint32_t off, uint32_t anom)
 			continue;
 		tree_key(e, off, "anomaly");
 		dissect_out_anom_token(e->o, b);
-		s = ds_packet_anom_name(1u << b);
+		s = cli_packet_anomaly_name(1u << b);
 		if (s) {
 			cli_out_str(e->o, " (");
 			cli_out_str(e->o, s);
@@ -471,13 +480,14 @@ e_error(struct emit *e, const struct ds_pkt_err *er)
 		return;
 	if (e->json) {
 		jw_open(&e->j, "error", '{');
-		jw_str(&e->j, "kind", dissect_err_kind_token(er->kind));
+		jw_str(&e->j, "kind", err_kind_token(er->kind));
 		jw_key(&e->j, "layer");
 		out_c(e->o, '"');
 		dissect_out_layer_token(e->o, er);
 		out_c(e->o, '"');
 		if (er->why != DS_PKT_WHY_NONE)
-			jw_str(&e->j, "why", ds_packet_why_name(er->why));
+			jw_str(&e->j, "why",
+			    or_unknown(cli_packet_why_name(er->why)));
 		if (er->layer == DS_PKT_LAYER_EXT ||
 		    er->layer == DS_PKT_LAYER_EXT_OPT) {
 			jw_u64(&e->j, "proto", er->proto);
@@ -489,16 +499,16 @@ e_error(struct emit *e, const struct ds_pkt_err *er)
 		return;
 	}
 	tree_key(e, er->off, "error");
-	cli_out_str(e->o, dissect_err_kind_token(er->kind));
+	cli_out_str(e->o, err_kind_token(er->kind));
 	cli_out_str(e->o, " in ");
 	dissect_out_layer_token(e->o, er);
 	cli_out_str(e->o, " (");
-	cli_out_str(e->o, ds_packet_err_kind_name(er->kind));
+	cli_out_str(e->o, or_unknown(cli_packet_err_kind_name(er->kind)));
 	cli_out_str(e->o, ", ");
-	cli_out_str(e->o, ds_packet_layer_name(er->layer));
+	cli_out_str(e->o, or_unknown(cli_packet_layer_name(er->layer)));
 	if (er->why != DS_PKT_WHY_NONE) {
 		cli_out_str(e->o, ", ");
-		cli_out_str(e->o, ds_packet_why_name(er->why));
+		cli_out_str(e->o, or_unknown(cli_packet_why_name(er->why)));
 	}
 	cli_out_str(e->o, "), ");
 	cli_out_str(e->o,
@@ -517,9 +527,10 @@ e_opts(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_optlist *l,
 	e_list(e, "options");
 	for (unsigned i = 0; i < l->n && l->first + i < DS_PKT_MAX_OPT; i++) {
 		const struct ds_pkt_opt *op = &p->opt[l->first + i];
-		const char *name = fam == OPT_IP6 ? ds_packet_opt_name(op->type)
-		    : fam == OPT_IP4 ? ds_packet_ip4opt_name(op->type)
-		                     : ds_packet_tcpopt_name(op->type);
+		const char *name = fam == OPT_IP6
+		    ? cli_packet_opt_name(op->type)
+		    : fam == OPT_IP4 ? cli_packet_ip4opt_name(op->type)
+		                     : cli_packet_tcpopt_name(op->type);
 
 		e_item(e, "option", op->off);
 		e_un(e, op->off, "type", op->type, name);
@@ -565,26 +576,19 @@ e_addr_pool(struct emit *e, const struct ds_pkt *p, const char *key,
 static void
 e_ext(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ext *x)
 {
-	const char *ab = ds_packet_ext_abbrev(x->type);
-	char name[16];
+	const char *name = ds_packet_ext_token(x->type);
+	char num[16];
 	uint32_t o = x->off;
 
-	if (ab) {
-		size_t i;
-
-		for (i = 0; ab[i] && i < sizeof(name) - 1; i++)
-			name[i] = (char)(ab[i] >= 'A' && ab[i] <= 'Z'
-			        ? ab[i] - 'A' + 'a'
-			        : ab[i]);
-		name[i] = '\0';
-	} else {
-		snprintf(name, sizeof(name), "proto%u", x->type);
+	if (!name) {
+		snprintf(num, sizeof(num), "proto%u", x->type);
+		name = num;
 	}
 	e_hdr(e, name, o, x->len);
-	e_un(e, o, "proto", x->type, ds_packet_proto_name(x->type));
+	e_un(e, o, "proto", x->type, cli_packet_proto_name(x->type));
 	if (x->type != 50) {
 		e_un(e, o, "next_header", x->next,
-		    ds_packet_proto_name(x->next));
+		    cli_packet_proto_name(x->next));
 		e_u(e, o + 1, "length_field", x->len_field);
 	}
 	switch (x->type) {
@@ -596,7 +600,7 @@ e_ext(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ext *x)
 		const struct ds_pkt_ext_rt *r = &x->u.rt;
 
 		e_un(e, o + 2, "routing_type", r->type,
-		    ds_packet_rt_name(r->type));
+		    cli_packet_rt_name(r->type));
 		e_u(e, o + 3, "segments_left", r->segleft);
 		if (r->type == 3) {
 			e_u(e, o + 4, "cmpr_i", r->cmpr_i);
@@ -670,7 +674,7 @@ e_tcp(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip)
 	char flags[12];
 	size_t n = 0;
 
-	e_hdr(e, "tcp", o, t->doff);
+	e_hdr(e, ds_packet_l4_token(ip->l4), o, t->doff);
 	e_u(e, o, "sport", t->sport);
 	e_u(e, o + 2, "dport", t->dport);
 	e_u(e, o + 4, "seq", t->seq);
@@ -725,7 +729,7 @@ e_ndopts(struct emit *e, const struct ds_pkt *p)
 		uint32_t o = n->off;
 
 		e_item(e, "nd option", o);
-		e_un(e, o, "type", n->type, ds_packet_ndopt_name(n->type));
+		e_un(e, o, "type", n->type, cli_packet_ndopt_name(n->type));
 		e_u(e, o + 1, "len", n->len);
 		switch (n->type) {
 		case 1:
@@ -750,8 +754,9 @@ e_ndopts(struct emit *e, const struct ds_pkt *p)
 			break;
 		case 24:
 			e_u(e, o + 2, "prefix_len", n->u.route.plen);
-			e_s(e, o + 3, "preference",
-			    ds_packet_prf_name(n->u.route.prf & 3));
+			e_word(e, o + 3, "preference",
+			    ds_packet_prf_token(n->u.route.prf & 3),
+			    cli_packet_prf_name(n->u.route.prf & 3));
 			e_lifetime(e, o + 4, "lifetime", n->u.route.lifetime);
 			e_prefix(e, o + 8, "prefix", &n->u.route.prefix,
 			    n->u.route.plen);
@@ -816,10 +821,10 @@ e_icmp6(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	uint32_t o = ip->l4_off;
 	bool body = !inner && l4_body_ok(ip, DS_PKT_LAYER_ICMP6);
 
-	e_hdr(e, "icmp6", o, ip->l4_len);
-	e_un(e, o, "type", ic->type, ds_packet_icmp6_type_name(ic->type));
+	e_hdr(e, ds_packet_l4_token(ip->l4), o, ip->l4_len);
+	e_un(e, o, "type", ic->type, cli_packet_icmp6_type_name(ic->type));
 	e_un(e, o + 1, "code", ic->code,
-	    ds_packet_icmp6_code_name(ic->type, ic->code));
+	    cli_packet_icmp6_code_name(ic->type, ic->code));
 	e_x(e, o + 2, "checksum", ic->checksum, 4);
 	switch (ic->type) {
 	case 1:
@@ -867,7 +872,7 @@ e_icmp6(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 
 			e_item(e, "record", r->off);
 			e_un(e, r->off, "type", r->type,
-			    ds_packet_mldrec_name(r->type));
+			    cli_packet_mldrec_name(r->type));
 			e_u(e, r->off + 1, "aux_len", r->aux_len);
 			e_u(e, r->off + 2, "nsrc", r->nsrc);
 			e_addr(e, r->off + 4, "group", &r->group);
@@ -886,7 +891,8 @@ e_icmp6(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		e_b(e, o + 5, "other", m->other);
 		e_b(e, o + 5, "home_agent", m->home_agent);
 		e_b(e, o + 5, "proxy", m->proxy);
-		e_s(e, o + 5, "preference", ds_packet_prf_name(m->prf & 3));
+		e_word(e, o + 5, "preference", ds_packet_prf_token(m->prf & 3),
+		    cli_packet_prf_name(m->prf & 3));
 		e_u(e, o + 6, "router_lifetime", m->router_lifetime);
 		e_u(e, o + 8, "reachable_time", m->reachable);
 		e_u(e, o + 12, "retrans_timer", m->retrans);
@@ -928,8 +934,8 @@ e_icmp4(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	const struct ds_pkt_icmp *ic = &ip->u.icmp;
 	uint32_t o = ip->l4_off;
 
-	e_hdr(e, "icmp", o, ip->l4_len);
-	e_un(e, o, "type", ic->type, ds_packet_icmp4_type_name(ic->type));
+	e_hdr(e, ds_packet_l4_token(ip->l4), o, ip->l4_len);
+	e_un(e, o, "type", ic->type, cli_packet_icmp4_type_name(ic->type));
 	e_u(e, o + 1, "code", ic->code);
 	e_x(e, o + 2, "checksum", ic->checksum, 4);
 	if (ic->type == 0 || ic->type == 8) {
@@ -959,7 +965,7 @@ e_l4(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		const struct ds_pkt_udp *u = &ip->u.udp;
 		uint32_t o = ip->l4_off;
 
-		e_hdr(e, "udp", o, 8);
+		e_hdr(e, ds_packet_l4_token(ip->l4), o, 8);
 		e_u(e, o, "sport", u->sport);
 		e_u(e, o + 2, "dport", u->dport);
 		if (l4_body_ok(ip, DS_PKT_LAYER_UDP)) {
@@ -978,19 +984,22 @@ e_l4(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		e_icmp4(e, p, ip, inner);
 		break;
 	case DS_PKT_L4_FRAGMENT:
-		e_hdr(e, "data", ip->l4_off, l4_payload(ip, 0));
+		e_hdr(e, ds_packet_l4_token(ip->l4), ip->l4_off,
+		    l4_payload(ip, 0));
 		e_un(e, ip->l4_off, "proto", ip->proto,
-		    ds_packet_proto_name(ip->proto));
+		    cli_packet_proto_name(ip->proto));
 		e_end(e);
 		break;
 	case DS_PKT_L4_NO_NEXT:
-		e_hdr(e, "none", ip->l4_off, l4_payload(ip, 0));
+		e_hdr(e, ds_packet_l4_token(ip->l4), ip->l4_off,
+		    l4_payload(ip, 0));
 		e_end(e);
 		break;
 	case DS_PKT_L4_OTHER:
-		e_hdr(e, "other", ip->l4_off, l4_payload(ip, 0));
+		e_hdr(e, ds_packet_l4_token(ip->l4), ip->l4_off,
+		    l4_payload(ip, 0));
 		e_un(e, ip->l4_off, "proto", ip->proto,
-		    ds_packet_proto_name(ip->proto));
+		    cli_packet_proto_name(ip->proto));
 		e_end(e);
 		break;
 	default:
@@ -1016,12 +1025,12 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	if (ip->version == 6) {
 		e_hdr(e, "ipv6", o, ip->hdr_len);
 		e_u(e, o, "version", 6);
-		e_un(e, o, "dscp", ip->dscp, ds_packet_dscp_name(ip->dscp));
-		e_un(e, o + 1, "ecn", ip->ecn, ds_packet_ecn_name(ip->ecn));
+		e_un(e, o, "dscp", ip->dscp, cli_packet_dscp_name(ip->dscp));
+		e_un(e, o + 1, "ecn", ip->ecn, cli_packet_ecn_name(ip->ecn));
 		e_x(e, o + 1, "flow_label", ip->flow_label, 5);
 		e_u(e, o + 4, "payload_length", ip->payload_len);
 		e_un(e, o + 6, "next_header", ip->next,
-		    ds_packet_proto_name(ip->next));
+		    cli_packet_proto_name(ip->next));
 		e_u(e, o + 7, "hop_limit", ip->hop_limit);
 		e_addr(e, o + 8, "src", &ip->src);
 		e_addr(e, o + 24, "dst", &ip->dst);
@@ -1036,8 +1045,9 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		e_hdr(e, "ipv4", o, ip->hdr_len);
 		e_u(e, o, "version", 4);
 		e_u(e, o, "ihl", ip->hdr_len / 4);
-		e_un(e, o + 1, "dscp", ip->dscp, ds_packet_dscp_name(ip->dscp));
-		e_un(e, o + 1, "ecn", ip->ecn, ds_packet_ecn_name(ip->ecn));
+		e_un(
+		    e, o + 1, "dscp", ip->dscp, cli_packet_dscp_name(ip->dscp));
+		e_un(e, o + 1, "ecn", ip->ecn, cli_packet_ecn_name(ip->ecn));
 		e_u(e, o + 2, "total_length", ip->total_len);
 		e_x(e, o + 4, "id", ip->id, 4);
 		e_b(e, o + 6, "evil", ip->evil);
@@ -1046,7 +1056,7 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		e_u(e, o + 6, "frag_offset", ip->frag_off);
 		e_u(e, o + 8, "ttl", ip->hop_limit);
 		e_un(e, o + 9, "protocol", ip->next,
-		    ds_packet_proto_name(ip->next));
+		    cli_packet_proto_name(ip->next));
 		e_x(e, o + 10, "checksum", ip->checksum, 4);
 		e_addr(e, o + 12, "src", &ip->src);
 		e_addr(e, o + 16, "dst", &ip->dst);
@@ -1144,7 +1154,7 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 
 	if (e->json || (has_type && l->len >= 2)) {
 		const char *s = l->ethertype
-		    ? ds_packet_ethertype_name(l->ethertype)
+		    ? cli_packet_ethertype_name(l->ethertype)
 		    : NULL;
 		uint32_t off = l->type == DS_LINK_LINUX_SLL2 ? 0 : l->len - 2;
 
@@ -1223,13 +1233,13 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		e_error(&e, &p->ip.err);
 	}
 	if (p->capped) {
-		static const char *const capped[] = {
-		    "ext", "vlan", "opt", "addr", "ndopt", "mldrec"};
-
 		jw_open(&e.j, "capped", '[');
-		for (unsigned b = 0; b < 6; b++)
-			if (p->capped & (1u << b))
-				jw_str(&e.j, NULL, capped[b]);
+		for (unsigned b = 0; b < 32; b++) {
+			const char *tok = ds_packet_capped_token(1u << b);
+
+			if ((p->capped & (1u << b)) && tok)
+				jw_str(&e.j, NULL, tok);
+		}
 		jw_close(&e.j, ']');
 	}
 	jw_close(&e.j, '}');

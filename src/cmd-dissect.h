@@ -103,6 +103,36 @@ out_mac(struct cli_out *o, const struct ds_mac *m)
 		o->len += (size_t)n;
 }
 
+/* A library token, or prefix and the number when the value has none:
+ * "hbh", "proto253". */
+static inline void
+out_token(struct cli_out *o, const char *tok, const char *prefix, uint64_t v)
+{
+	if (tok) {
+		cli_out_str(o, tok);
+	} else {
+		cli_out_str(o, prefix);
+		out_u64(o, v);
+	}
+}
+
+/* The error kind as lines and JSON show it: "truncated", "short-packet",
+ * "malformed". */
+static inline const char *
+err_kind_token(unsigned kind)
+{
+	const char *s = ds_packet_err_kind_token(kind);
+
+	return kind != DS_PKT_ERR_NONE && s ? s : "error";
+}
+
+/* A word for a value the decoder never gives (the enum grew). */
+static inline const char *
+or_unknown(const char *s)
+{
+	return s ? s : "unknown";
+}
+
 /* --- State ---------------------------------------------------------------- */
 
 enum time_format {
@@ -197,11 +227,10 @@ void dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp);
 void dissect_out_rfc3339(struct dissect *d, const struct ds_capture_packet *cp);
 
 /* Tokens shared by the line, the tree and the summary
- * (cmd-dissect-line.c). */
-const char *dissect_anom_token(unsigned bit);
+ * (cmd-dissect-line.c): an anomaly by its bit number, the header an error
+ * is in. */
 void dissect_out_anom_token(struct cli_out *o, unsigned bit);
 void dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e);
-const char *dissect_err_kind_token(unsigned kind);
 
 /* One packet, as each output shows it; rc is ds_packet_decode()'s. */
 void dissect_line(

@@ -172,7 +172,7 @@ struct ds_pkt_err {
 
 /* --- Anomalies ----------------------------------------------------------- */
 
-/* Bits in ip.anom. Names: ds_packet_anom_name(). */
+/* Bits in ip.anom. Tokens: ds_packet_anomaly_token(). */
 enum {
 	/* Hop-by-Hop Options not right after the IPv6 header (RFC 8200
 	 * section 4.1: "MUST immediately follow"). */
@@ -712,103 +712,134 @@ DS_EXPORT int ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret);
 DS_EXPORT int ds_packet_dns_name(
     const uint8_t *names, size_t len, size_t *pos, char *buf, size_t size);
 
-/* --- Names ---------------------------------------------------------------- */
-
-/*
- * These return static strings, or NULL when the value has no name (the
- * caller prints the number). All are thread-safe.
- */
-
-/* Link type: "EN10MB", "LINUX_SLL2"... (the pcap DLT names). */
-DS_EXPORT const char *ds_packet_link_name(int linktype);
-
-/* A few EtherTypes: "IPv4", "IPv6", "ARP", "802.1Q", "802.1ad"... */
-DS_EXPORT const char *ds_packet_ethertype_name(uint16_t ethertype);
-
-/*
- * IANA Assigned Internet Protocol Numbers keyword: "TCP", "UDP",
- * "IPv6-ICMP", "HOPOPT", "IPv6-Route", "IPv6-Frag", "ESP", "AH",
- * "IPv6-NoNxt", "IPv6-Opts", "Mobility Header", "HIP", "Shim6"; 253 and
- * 254 are "Experimental" (RFC 3692).
- */
-DS_EXPORT const char *ds_packet_proto_name(unsigned proto);
-
-/* Short name of an IPv6 extension header for a chain summary: "HBH",
- * "RT", "FRAG", "DST", "AH", "ESP", "MH", "HIP", "SHIM6", "EXP253",
- * "EXP254", "NONE" (59); NULL for protocols that are not one. */
-DS_EXPORT const char *ds_packet_ext_abbrev(unsigned proto);
-
 /* Is this protocol number an IPv6 extension header (RFC 8200 section 4,
  * RFC 7045 section 4's list; 59 No Next Header is not)? */
 DS_EXPORT bool ds_packet_is_ext(unsigned proto);
-
-/* Hop-by-Hop / Destination option type: "Pad1", "PadN", "Jumbo
- * Payload", "Router Alert", "Tunnel Encapsulation Limit", "Home Address",
- * "CALIPSO", "SMF_DPD", "Quick-Start", "RPL Option", "IOAM", ... */
-DS_EXPORT const char *ds_packet_opt_name(uint8_t type);
-
-/* Routing type: "Source Route (deprecated)" (0), "Nimrod" (1), "Type 2"
- * (2), "RPL Source Route" (3), "Segment Routing" (4), "CRH-16" (5),
- * "CRH-32" (6), "Experiment 1/2" (253/254). */
-DS_EXPORT const char *ds_packet_rt_name(uint8_t type);
-
-/* ICMPv6 type: "Destination Unreachable", "Packet Too Big", "Time
- * Exceeded", "Parameter Problem", "Echo Request", "Echo Reply",
- * "Multicast Listener Query", "Multicast Listener Report", "Multicast
- * Listener Done", "Router Solicitation", "Router Advertisement", "Neighbor
- * Solicitation", "Neighbor Advertisement", "Redirect", "Version 2
- * Multicast Listener Report", ... */
-DS_EXPORT const char *ds_packet_icmp6_type_name(uint8_t type);
-
-/* ICMPv6 code of a type: "no route to destination", "address
- * unreachable", "hop limit exceeded in transit", "erroneous header field
- * encountered", ... (every code of RFC 4443 and its updates). */
-DS_EXPORT const char *ds_packet_icmp6_code_name(uint8_t type, uint8_t code);
 
 /* Is this ICMPv6 type an error message (RFC 4443 section 2.1: high bit
  * clear)? */
 DS_EXPORT bool ds_packet_icmp6_is_error(uint8_t type);
 
-/* ICMPv4 type: "Echo Reply", "Destination Unreachable", ... */
-DS_EXPORT const char *ds_packet_icmp4_type_name(uint8_t type);
+/* --- Tokens --------------------------------------------------------------- */
 
-/* Neighbor Discovery option type: "Source Link-Layer Address", "Target
- * Link-Layer Address", "Prefix Information", "Redirected Header", "MTU",
- * "Nonce", "Route Information", "RDNSS", "DNSSL", ... */
-DS_EXPORT const char *ds_packet_ndopt_name(uint8_t type);
+/*
+ * The stable machine name of each value this module decodes, for logs,
+ * JSON and scripts: lower-case ASCII letters, digits and "-._+" -- no
+ * blank, nothing that a line must quote or JSON escape -- and never
+ * changed once released. Words for people (the "Router Advertisement" of
+ * a field tree) are the application's, keyed by the same values: the
+ * library holds no text for people (dualstack's are in src/cli-packet.c).
+ *
+ * Each function returns a static string, or NULL when the value has no
+ * token: a value outside the enum, or an unassigned number (show the
+ * number). All are thread-safe. tests/unit/test-packet-names.c checks the
+ * tables: characters, one token per meaning, and a word for every token
+ * the CLI shows to people.
+ */
 
-/* MLDv2 record type (RFC 3810 section 5.2.12): "MODE_IS_INCLUDE", ... */
-DS_EXPORT const char *ds_packet_mldrec_name(uint8_t type);
+/* The module's own values: every one has a token. */
 
-/* Router preference: "medium", "high", "reserved", "low". Never NULL for
- * 0-3. */
-DS_EXPORT const char *ds_packet_prf_name(uint8_t prf);
+/* ip.err.kind: "none", "truncated" (by the capture), "short-packet"
+ * (the packet's own lengths), "malformed". */
+DS_EXPORT const char *ds_packet_err_kind_token(unsigned kind);
 
-/* DSCP (6 bits): "CS0".."CS7", "AF11".."AF43", "EF", "VA" (RFC 5865),
- * "LE" (RFC 8622); NULL for others. */
-DS_EXPORT const char *ds_packet_dscp_name(uint8_t dscp);
+/* ip.err.layer: "none", "link", "ipv4", "ipv4-opt", "ipv6", "ext",
+ * "ext-opt", "tcp", "tcp-opt", "udp", "icmp6", "nd-opt", "mld", "icmp",
+ * "ip". */
+DS_EXPORT const char *ds_packet_layer_token(unsigned layer);
 
-/* ECN codepoint (2 bits, RFC 3168 section 5): "Not-ECT", "ECT(1)",
- * "ECT(0)", "CE". Never NULL for 0-3. */
-DS_EXPORT const char *ds_packet_ecn_name(uint8_t ecn);
+/* ip.err.why: "none", "too-short", "wrong-ip-version", ...,
+ * "bad-option-length", "bad-header-length", "option-with-length-0". */
+DS_EXPORT const char *ds_packet_why_token(unsigned why);
 
-/* TCP option kind: "EOL", "NOP", "MSS", "WS", "SACK-permitted", "SACK",
- * "TS", "MD5", "UTO", "TCP-AO", "MPTCP", "TFO", ... */
-DS_EXPORT const char *ds_packet_tcpopt_name(uint8_t kind);
+/* One anomaly bit (a single DS_PKT_ANOM_* value, not a set):
+ * "hbh-not-first", "ext-repeated", "frag-chain-split", "frag-nd",
+ * "len-mismatch", "chain-too-deep", "atomic-frag", "frag-len", "rh0",
+ * "rh-segleft", "padding", "jumbo", "nd-hoplimit", "src-multicast",
+ * "ip4-checksum", "opt-repeated". */
+DS_EXPORT const char *ds_packet_anomaly_token(uint32_t bit);
 
-/* IPv4 option type: "EOL", "NOP", "RR", "TS", "LSRR", "SSRR", "RA",
- * "Security"... */
-DS_EXPORT const char *ds_packet_ip4opt_name(uint8_t type);
+/* One DS_PKT_CAPPED_* bit: "ext", "vlan", "opt", "addr", "ndopt",
+ * "mldrec". */
+DS_EXPORT const char *ds_packet_capped_token(uint32_t bit);
 
-/* One anomaly bit (a single DS_PKT_ANOM_* value): a short lower-case
- * phrase, "hop-by-hop not first", ... NULL if not exactly one known bit. */
-DS_EXPORT const char *ds_packet_anom_name(uint32_t bit);
+/* ip.l4: "stopped" (NONE), "tcp", "udp", "icmp6", "icmp", "data" (a
+ * non-first fragment), "encrypted", "none" (No Next Header), "other". */
+DS_EXPORT const char *ds_packet_l4_token(unsigned l4);
 
-/* The enums of struct ds_pkt_err as short lower-case phrases: "truncated
- * by the capture", "IPv6 extension header", "option length"... Never NULL
- * (unknown values give "unknown"). */
-DS_EXPORT const char *ds_packet_err_kind_name(unsigned kind);
-DS_EXPORT const char *ds_packet_layer_name(unsigned layer);
-DS_EXPORT const char *ds_packet_why_name(unsigned why);
+/* Router preference, DS_PKT_PRF_*: "medium", "high", "reserved", "low". */
+DS_EXPORT const char *ds_packet_prf_token(uint8_t prf);
+
+/* DS_LINK_*: the pcap DLT name in lower case, "en10mb", "linux_sll2"...;
+ * the three raw IP numbers are all "raw". */
+DS_EXPORT const char *ds_packet_link_token(int linktype);
+
+/*
+ * Numbers from protocol registries: a token for each assigned number,
+ * the registry's name in lower case with '-' for blanks and slashes and
+ * without parentheses, or a shorter name where one is in common use
+ * ("ra", "sll"). Numbers the registry gives one name share its token.
+ */
+
+/* A few EtherTypes: "ipv4", "ipv6", "arp", "802.1q", "802.1ad", "lldp"... */
+DS_EXPORT const char *ds_packet_ethertype_token(uint16_t ethertype);
+
+/* IANA Assigned Internet Protocol Numbers keyword in lower case: "tcp",
+ * "udp", "ipv6-icmp", "hopopt", "ipv6-frag", "esp", "gre", "sctp"; 253 and
+ * 254 are "experimental" (RFC 3692). The two keywords with blanks (124,
+ * 135) have none. */
+DS_EXPORT const char *ds_packet_proto_token(unsigned proto);
+
+/* An IPv6 extension header in a chain: "hbh", "rt", "frag", "dst", "ah",
+ * "esp", "mh", "hip", "shim6", "exp253", "exp254", and "none" (59); NULL
+ * for protocols that are not one. */
+DS_EXPORT const char *ds_packet_ext_token(unsigned proto);
+
+/* Hop-by-Hop / Destination option type: "pad1", "padn", "jumbo-payload",
+ * "router-alert", "tunnel-encapsulation-limit", "home-address"... */
+DS_EXPORT const char *ds_packet_opt_token(uint8_t type);
+
+/* Routing type: "source-route-deprecated" (0), "type-2" (2),
+ * "rpl-source-route" (3), "segment-routing" (4), "crh-16"... */
+DS_EXPORT const char *ds_packet_rt_token(uint8_t type);
+
+/* ICMPv6 type: "unreach", "ptb", "time-exceeded", "param-problem",
+ * "echo-request", "echo-reply", "mld-query", "mld-report", "mld-done",
+ * "rs", "ra", "ns", "na", "redirect", "mld2-report", "router-renumbering",
+ * ... */
+DS_EXPORT const char *ds_packet_icmp6_type_token(uint8_t type);
+
+/* ICMPv6 code of a type (every code of RFC 4443 and its updates):
+ * "no-route-to-destination", "port-unreachable",
+ * "hop-limit-exceeded-in-transit", "erroneous-header-field-encountered"... */
+DS_EXPORT const char *ds_packet_icmp6_code_token(uint8_t type, uint8_t code);
+
+/* ICMPv4 type: "echo-reply", "unreach", "redirect", "echo-request",
+ * "time-exceeded", "param-problem", "timestamp"... */
+DS_EXPORT const char *ds_packet_icmp4_type_token(uint8_t type);
+
+/* Neighbor Discovery option type: "sll", "tll", "prefix", "redirected",
+ * "mtu", "nonce", "route", "rdnss", "dnssl", "pref64"... */
+DS_EXPORT const char *ds_packet_ndopt_token(uint8_t type);
+
+/* MLDv2 record type (RFC 3810 section 5.2.12) as tcpdump abbreviates it:
+ * "is_in", "is_ex", "to_in", "to_ex", "allow", "block". */
+DS_EXPORT const char *ds_packet_mldrec_token(uint8_t type);
+
+/* DSCP (6 bits): "cs0".."cs7", "af11".."af43", "ef", "va" (RFC 5865),
+ * "le" (RFC 8622). */
+DS_EXPORT const char *ds_packet_dscp_token(uint8_t dscp);
+
+/* ECN codepoint (2 bits, RFC 3168 section 5): "not-ect", "ect1", "ect0",
+ * "ce". */
+DS_EXPORT const char *ds_packet_ecn_token(uint8_t ecn);
+
+/* TCP option kind: "eol", "nop", "mss", "ws", "sack-permitted", "sack",
+ * "ts", "md5", "uto", "tcp-ao", "mptcp", "tfo"... */
+DS_EXPORT const char *ds_packet_tcpopt_token(uint8_t kind);
+
+/* IPv4 option type: "eol", "nop", "rr", "ts", "lsrr", "ssrr", "ra",
+ * "security"... */
+DS_EXPORT const char *ds_packet_ip4opt_token(uint8_t type);
 
 #endif
