@@ -24,6 +24,9 @@
  *   truncation by the capture, never a malformation or a packet
  *   truncation;
  * - the 5-tuple exists exactly when an IP header was decoded;
+ * - the chain signature fits DS_PKT_SIG_STRLEN and is made of token
+ *   characters and blanks; the statistics count every frame, the chains
+ *   stay within their cap and come out in order;
  * - every value of the module's own enums that the decoder gives has a
  *   token, every token function accepts every value it can be given, and
  *   the DNSSL name reader walks any option data to its end.
@@ -340,6 +343,37 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 	CHECK((ds_packet_5tuple(p, &t) == 0) == (p->ip.version != 0));
 }
 
+/* The signature, and the frame counted in statistics kept across runs
+ * (so that the chain cap is reached as the fuzzer goes). */
+static void
+check_summary(const struct ds_pkt *p)
+{
+	static struct ds_packet_stats st;
+	static const struct ds_packet_stats_chain *v[DS_PKT_STATS_MAX_CHAINS];
+	char sig[DS_PKT_SIG_STRLEN];
+	uint64_t before = st.packets;
+	size_t n;
+	int len;
+
+	len = ds_packet_signature(p, sig, sizeof(sig));
+	CHECK(len > 0 && (size_t)len < sizeof(sig));
+	CHECK(strlen(sig) == (size_t)len);
+	CHECK(strspn(sig, "abcdefghijklmnopqrstuvwxyz0123456789-._+ ") ==
+	    (size_t)len);
+	CHECK(ds_packet_signature(p, NULL, 0) == len);
+
+	ds_packet_stats_add(&st, p);
+	CHECK(st.packets == before + 1);
+	CHECK(st.n_chain <= DS_PKT_STATS_MAX_CHAINS);
+	CHECK(st.n_link <= DS_PKT_STATS_MAX_LINKS);
+	if (st.packets % 4096 == 0) {
+		n = ds_packet_stats_chains(&st, v, DS_PKT_STATS_MAX_CHAINS);
+		CHECK(n == st.n_chain);
+		for (size_t i = 1; i < n; i++)
+			CHECK(v[i - 1]->packets >= v[i]->packets);
+	}
+}
+
 /* The fields a caller reads first must not depend on stale contents. */
 static void
 check_same(const struct ds_pkt *a, const struct ds_pkt *b)
@@ -397,6 +431,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ds_packet_decode(frame, caplen, wirelen, linktype, &b) == 0);
 	check_pkt(frame, &a);
 	check_same(&a, &b);
+	check_summary(&a);
 
 	/* Capture only half of a frame that decodes without error. */
 	if (a.ip.err.kind == DS_PKT_ERR_NONE && caplen > 0) {

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -1999,4 +2000,242 @@ ds_packet_dns_name(
 	}
 	*pos = c.off;
 	return ds__output(tmp, n, buf, size);
+}
+
+/* --- Signatures and statistics ------------------------------------------- */
+
+/* A signature being written; tmp is DS_PKT_SIG_STRLEN long and the
+ * tokens are short enough that it never fills (packet.h says why). */
+struct sig {
+	char tmp[DS_PKT_SIG_STRLEN];
+	size_t len;
+};
+
+static void
+sig_put(struct sig *b, const char *s, size_t n)
+{
+	if (n > sizeof(b->tmp) - 1 - b->len)
+		n = sizeof(b->tmp) - 1 - b->len;
+	memcpy(b->tmp + b->len, s, n);
+	b->len += n;
+}
+
+/* A token after a blank, or prefix and the number when there is none. */
+static void
+sig_tok(
+    struct sig *b, bool blank, const char *tok, const char *prefix, unsigned v)
+{
+	char num[12], *q = num + sizeof(num);
+
+	if (blank)
+		sig_put(b, " ", 1);
+	if (tok) {
+		sig_put(b, tok, strlen(tok));
+		return;
+	}
+	sig_put(b, prefix, strlen(prefix));
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sig_put(b, q, (size_t)(num + sizeof(num) - q));
+}
+
+int
+ds_packet_signature(const struct ds_pkt *p, char *buf, size_t size)
+{
+	const struct ds_pkt_ip *ip;
+	struct sig b;
+
+	if (!p || (!buf && size > 0))
+		return -EINVAL;
+	ip = &p->ip;
+	b.len = 0;
+	if (!ip->version) {
+		if (p->link.ethertype)
+			sig_tok(&b, false,
+			    ds_packet_ethertype_token(p->link.ethertype),
+			    "ethertype-", p->link.ethertype);
+		else
+			sig_put(&b, "link", 4);
+		return ds__output(b.tmp, b.len, buf, size);
+	}
+	sig_put(&b, ip->version == 6 ? "ipv6" : "ipv4", 4);
+	if (ip->version == 4 && (ip->mf || ip->frag_off))
+		sig_put(&b, " frag", 5);
+	for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++)
+		sig_tok(&b, true, ds_packet_ext_token(ip->ext[i].type), "proto",
+		    ip->ext[i].type);
+	if (ip->ext_count > ip->n_ext)
+		sig_put(&b, " ...", 4);
+	switch (ip->l4) {
+	case DS_PKT_L4_TCP:
+	case DS_PKT_L4_UDP:
+	case DS_PKT_L4_ICMP6:
+	case DS_PKT_L4_ICMP4:
+	case DS_PKT_L4_FRAGMENT:
+	case DS_PKT_L4_NO_NEXT:
+		sig_tok(&b, true, ds_packet_l4_token(ip->l4), "", 0);
+		break;
+	case DS_PKT_L4_OTHER:
+		sig_tok(&b, true, ds_packet_proto_token(ip->proto), "proto",
+		    ip->proto);
+		break;
+	default: /* NONE: an error stopped it; ENCRYPTED: ESP said it */
+		break;
+	}
+	return ds__output(b.tmp, b.len, buf, size);
+}
+
+void
+ds_packet_stats_init(struct ds_packet_stats *st)
+{
+	if (st)
+		memset(st, 0, sizeof(*st));
+}
+
+/* Count a frame in its link type's row, while there are rows. */
+static void
+stats_frame(
+    struct ds_packet_stats *st, int linktype, uint64_t caplen, uint64_t wire)
+{
+	unsigned i;
+
+	st->packets++;
+	st->bytes += caplen;
+	st->wire_bytes += wire;
+	for (i = 0; i < st->n_link; i++)
+		if (st->link[i].linktype == linktype)
+			break;
+	if (i == st->n_link && i < DS_PKT_STATS_MAX_LINKS) {
+		st->link[i].linktype = linktype;
+		st->link[i].packets = 0;
+		st->n_link++;
+	}
+	if (i < st->n_link)
+		st->link[i].packets++;
+}
+
+/* FNV-1a: a few dozen octets per frame; distribution is all that counts. */
+static uint32_t
+sig_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+#define N_SLOTS (2 * DS_PKT_STATS_MAX_CHAINS)
+
+static void
+stats_chain(struct ds_packet_stats *st, const char *sig, size_t n)
+{
+	uint32_t h = sig_hash(sig, n);
+
+	for (uint32_t i = 0; i < N_SLOTS; i++) {
+		struct ds_packet_stats_chain *s = &st->chain[(h + i) % N_SLOTS];
+
+		if (s->packets == 0) {
+			if (st->n_chain >= DS_PKT_STATS_MAX_CHAINS) {
+				st->chain_other++;
+				return;
+			}
+			st->n_chain++;
+			s->hash = h;
+			memcpy(s->sig, sig, n + 1);
+			s->packets = 1;
+			return;
+		}
+		if (s->hash == h && strcmp(s->sig, sig) == 0) {
+			s->packets++;
+			return;
+		}
+	}
+	st->chain_other++;
+}
+
+void
+ds_packet_stats_add(struct ds_packet_stats *st, const struct ds_pkt *p)
+{
+	const struct ds_pkt_ip *ip;
+	char sig[DS_PKT_SIG_STRLEN];
+	int n;
+
+	if (!st || !p)
+		return;
+	ip = &p->ip;
+	stats_frame(st, p->link.type, p->caplen, p->wirelen);
+	n = ds_packet_signature(p, sig, sizeof(sig));
+	if (n >= 0 && (size_t)n < sizeof(sig))
+		stats_chain(st, sig, (size_t)n);
+	if (!ip->version)
+		st->non_ip++;
+	if (ip->l4 == DS_PKT_L4_ICMP6)
+		st->icmp6[ip->u.icmp.type][ip->u.icmp.code]++;
+	else if (ip->l4 == DS_PKT_L4_ICMP4)
+		st->icmp4[ip->u.icmp.type][ip->u.icmp.code]++;
+	for (uint32_t a = ip->anom; a; a &= a - 1)
+		st->anomaly[__builtin_ctz(a)]++;
+	if (ip->anom)
+		st->anomalous++;
+	switch (ip->err.kind) {
+	case DS_PKT_ERR_TRUNC_CAPTURE:
+		st->truncated++;
+		break;
+	case DS_PKT_ERR_TRUNC_PACKET:
+		st->short_packet++;
+		break;
+	case DS_PKT_ERR_MALFORMED:
+		st->malformed++;
+		break;
+	default:
+		break;
+	}
+	if (p->capped)
+		st->capped++;
+}
+
+void
+ds_packet_stats_add_undecoded(
+    struct ds_packet_stats *st, int linktype, uint64_t caplen, uint64_t wirelen)
+{
+	if (!st)
+		return;
+	stats_frame(st, linktype, caplen, wirelen);
+	st->undecoded++;
+}
+
+static int
+cmp_chain(const void *a, const void *b)
+{
+	const struct ds_packet_stats_chain *x =
+	    *(const struct ds_packet_stats_chain *const *)a;
+	const struct ds_packet_stats_chain *y =
+	    *(const struct ds_packet_stats_chain *const *)b;
+
+	if (x->packets != y->packets)
+		return x->packets > y->packets ? -1 : 1;
+	return strcmp(x->sig, y->sig);
+}
+
+size_t
+ds_packet_stats_chains(const struct ds_packet_stats *st,
+    const struct ds_packet_stats_chain **ret, size_t n)
+{
+	const struct ds_packet_stats_chain *all[DS_PKT_STATS_MAX_CHAINS];
+	size_t k = 0;
+
+	if (!st)
+		return 0;
+	for (size_t i = 0; i < N_SLOTS && k < DS_PKT_STATS_MAX_CHAINS; i++)
+		if (st->chain[i].packets)
+			all[k++] = &st->chain[i];
+	qsort(all, k, sizeof(all[0]), cmp_chain);
+	for (size_t i = 0; i < k && i < n && ret; i++)
+		ret[i] = all[i];
+	return k;
 }

@@ -1016,10 +1016,10 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	uint32_t o = ip->off;
 
 	if (e->json && !inner) {
-		char sig[SIG_MAX];
-		size_t n = dissect_chain_signature(p, sig, sizeof(sig));
+		char sig[DS_PKT_SIG_STRLEN];
 
-		jw_strn(&e->j, "signature", sig, n);
+		ds_packet_signature(p, sig, sizeof(sig));
+		jw_str(&e->j, "signature", sig);
 	}
 	e_list(e, "chain");
 	if (ip->version == 6) {
@@ -1223,10 +1223,10 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 			jw_close(&e.j, '}');
 		}
 	} else {
-		char sig[SIG_MAX];
-		size_t n = dissect_chain_signature(p, sig, sizeof(sig));
+		char sig[DS_PKT_SIG_STRLEN];
 
-		jw_strn(&e.j, "signature", sig, n);
+		ds_packet_signature(p, sig, sizeof(sig));
+		jw_str(&e.j, "signature", sig);
 		jw_open(&e.j, "chain", '[');
 		jw_close(&e.j, ']');
 		e_anomalies(&e, 0, p->ip.anom);

@@ -244,8 +244,11 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 		d->last_number = cp.number;
 		rc = ds_packet_decode(
 		    cp.data, cp.caplen, cp.wirelen, cp.linktype, &d->pkt);
-		if (d->stats)
-			dissect_stats_add(d, &cp, rc);
+		if (d->stats && rc < 0)
+			ds_packet_stats_add_undecoded(
+			    &d->st, cp.linktype, cp.caplen, cp.wirelen);
+		else if (d->stats)
+			ds_packet_stats_add(&d->st, &d->pkt);
 		else if (d->json)
 			dissect_json(d, &cp, rc);
 		else if (d->verbose)
@@ -289,6 +292,7 @@ cmd_dissect(int argc, char **argv)
 	bool damaged = false;
 
 	memset(&d, 0, sizeof(d));
+	ds_packet_stats_init(&d.st);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:c:vnh", opts, NULL)) != -1) {

@@ -142,42 +142,6 @@ enum time_format {
 	TIME_RELATIVE,
 };
 
-/*
- * Distinct chain signatures kept by --stats. Chains are short and few in
- * real traffic; a hostile capture can make many, and past this cap they
- * are counted together as "(other)", so memory stays fixed.
- */
-#define STATS_MAX_CHAINS 1024
-#define STATS_SLOTS 2048 /* open addressing, at most half full */
-#define SIG_MAX 192      /* 16 headers of up to 8 characters, and more */
-
-struct chain_slot {
-	uint64_t n;
-	uint32_t hash;
-	char sig[SIG_MAX];
-};
-
-/* One row of the link type count: a capture has one, a few at most. */
-#define STATS_MAX_LINKS 8
-
-struct stats {
-	uint64_t packets, bytes, wire_bytes;
-	struct {
-		int dlt;
-		uint64_t n;
-	} link[STATS_MAX_LINKS];
-	unsigned n_link;
-	unsigned n_chain;
-	uint64_t chain_other;
-	struct chain_slot chain[STATS_SLOTS];
-	uint64_t icmp6[256][256];
-	uint64_t icmp4[256][256];
-	uint64_t anom[32];
-	bool anom_any;
-	uint64_t trunc_capture, trunc_packet, malformed;
-	uint64_t non_ip, undecoded, capped;
-};
-
 struct dissect {
 	bool verbose, json, stats, live;
 	enum time_format tfmt;
@@ -196,7 +160,7 @@ struct dissect {
 
 	struct cli_out o;
 	struct ds_pkt pkt;
-	struct stats st;
+	struct ds_packet_stats st;
 };
 
 /* The upper layer was decoded past its fixed header: its fields can be
@@ -240,10 +204,7 @@ void dissect_tree(
 void dissect_json(
     struct dissect *d, const struct ds_capture_packet *cp, int rc);
 
-/* The summary (cmd-dissect-stats.c). */
-size_t dissect_chain_signature(const struct ds_pkt *p, char *buf, size_t size);
-void dissect_stats_add(
-    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+/* The summary of d->st (cmd-dissect-stats.c). */
 void dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs);
 void dissect_stats_json(
     struct dissect *d, const struct ds_capture_stats *cs, bool damaged);

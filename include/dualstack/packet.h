@@ -720,6 +720,106 @@ DS_EXPORT bool ds_packet_is_ext(unsigned proto);
  * clear)? */
 DS_EXPORT bool ds_packet_icmp6_is_error(uint8_t type);
 
+/* --- Signatures and statistics ------------------------------------------- */
+
+/*
+ * The signature of a frame's header chain: the tokens of its headers
+ * (packet.h, "Tokens") joined by blanks, facts left out -- what dissect's
+ * line shows before the addresses. "ipv6 hbh frag udp", "ipv4 frag tcp",
+ * "ipv6 dst ... udp" when more extension headers than DS_PKT_MAX_EXT were
+ * stored, "ipv6 proto253"... for a number without a token, "arp" and
+ * "ethertype-34887" for frames without IP, "link" when the link layer
+ * named no protocol.
+ *
+ * Written into buf with snprintf semantics; returns the length of the
+ * whole signature (DS_PKT_SIG_STRLEN always holds it: "ipv6", 16 headers
+ * of at most 9 octets with their blanks, " ..." and an upper layer of at
+ * most 16), or -EINVAL when p is NULL or buf is NULL with size > 0.
+ * Thread-safe on distinct buffers.
+ */
+#define DS_PKT_SIG_STRLEN 192
+DS_EXPORT int ds_packet_signature(
+    const struct ds_pkt *p, char *buf, size_t size);
+
+/* Distinct chain signatures counted by struct ds_packet_stats. Chains are
+ * few in real traffic; a hostile capture can make many, and past this cap
+ * they are counted together in chain_other, so the struct has a fixed
+ * size. */
+#define DS_PKT_STATS_MAX_CHAINS 1024
+
+/* Link types counted one by one (a capture has one, a few at most); frames
+ * of further link types count only in packets and bytes. */
+#define DS_PKT_STATS_MAX_LINKS 8
+
+/* One chain signature and the frames that had it. */
+struct ds_packet_stats_chain {
+	uint64_t packets; /* 0: an empty slot */
+	uint32_t hash;
+	char sig[DS_PKT_SIG_STRLEN];
+};
+
+/*
+ * What a run of frames held: counts by link type, chain signature, ICMP
+ * type and code, anomaly and error. The caller owns it and adds frames
+ * with ds_packet_stats_add(); it allocates nothing and is about 1.5 MiB
+ * (static storage or the heap, not a thread's stack). Start from
+ * ds_packet_stats_init(). Read the fields directly, the chains through
+ * ds_packet_stats_chains().
+ */
+struct ds_packet_stats {
+	uint64_t packets;    /* frames added, decoded or not */
+	uint64_t bytes;      /* octets captured */
+	uint64_t wire_bytes; /* octets the frames had on the wire */
+	struct {
+		int linktype; /* DS_LINK_*, or another pcap link type */
+		uint64_t packets;
+	} link[DS_PKT_STATS_MAX_LINKS];
+	unsigned n_link;
+	/* Decoded frames by chain signature: a hash table (open
+	 * addressing, never more than half full). */
+	unsigned n_chain;
+	uint64_t chain_other; /* frames whose chain came past the cap */
+	struct ds_packet_stats_chain chain[2 * DS_PKT_STATS_MAX_CHAINS];
+	/* ICMPv6 and ICMPv4 messages by [type][code]. */
+	uint64_t icmp6[256][256];
+	uint64_t icmp4[256][256];
+	uint64_t anomaly[32];  /* by bit number of DS_PKT_ANOM_* */
+	uint64_t anomalous;    /* frames with any anomaly */
+	uint64_t truncated;    /* DS_PKT_ERR_TRUNC_CAPTURE */
+	uint64_t short_packet; /* DS_PKT_ERR_TRUNC_PACKET */
+	uint64_t malformed;    /* DS_PKT_ERR_MALFORMED */
+	uint64_t non_ip;       /* decoded, without an IP header */
+	uint64_t undecoded;    /* a link type the decoder does not know */
+	uint64_t capped;       /* frames with a list cut at its cap */
+};
+
+/* Clear st: no frames. */
+DS_EXPORT void ds_packet_stats_init(struct ds_packet_stats *st);
+
+/*
+ * Count one frame that ds_packet_decode() decoded into p (it returned 0):
+ * its lengths and link type as p holds them, and what it contained.
+ * Nothing happens when st or p is NULL.
+ */
+DS_EXPORT void ds_packet_stats_add(
+    struct ds_packet_stats *st, const struct ds_pkt *p);
+
+/*
+ * Count one frame that was not decoded (ds_packet_decode() refused it: a
+ * link type it does not know): its lengths and link type only.
+ */
+DS_EXPORT void ds_packet_stats_add_undecoded(struct ds_packet_stats *st,
+    int linktype, uint64_t caplen, uint64_t wirelen);
+
+/*
+ * The chains counted in st, most frames first and then by signature:
+ * pointers into st, at most n of them written to ret (n =
+ * DS_PKT_STATS_MAX_CHAINS is always enough). Returns the number of chains
+ * (which may exceed n; then only the first n are written).
+ */
+DS_EXPORT size_t ds_packet_stats_chains(const struct ds_packet_stats *st,
+    const struct ds_packet_stats_chain **ret, size_t n);
+
 /* --- Tokens --------------------------------------------------------------- */
 
 /*

@@ -2683,6 +2683,249 @@ test_mld(void **state)
 	assert_int_equal(p->icmp6.n_mldrec, 2);
 }
 
+/* --- Signatures and statistics ----------------------------------------- */
+
+/* The signature of the frame in K. */
+static const char *
+sig_of(const struct pk *k)
+{
+	static char buf[DS_PKT_SIG_STRLEN];
+	struct ds_pkt *p = decode(k);
+	int n = ds_packet_signature(p, buf, sizeof(buf));
+
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_int_equal(strlen(buf), n);
+	return buf;
+}
+
+/* IPv6 with nd Destination Options headers, then protocol proto (with 8
+ * octets of it). */
+static void
+build_chain(struct pk *k, unsigned nd, unsigned proto)
+{
+	size_t ip;
+
+	pk_reset(k, DS_LINK_RAW);
+	ip = ip6(k, nd ? 60 : proto);
+	for (unsigned i = 0; i < nd; i++)
+		ext_pad8(k, 60, i + 1 < nd ? 60 : proto);
+	if (proto == 17)
+		udp(k, 1, 2, 0);
+	else
+		zeros(k, 8);
+	ip6_done(k, ip);
+}
+
+static void
+test_signature(void **state)
+{
+	char small[8];
+	size_t ip;
+	int n;
+
+	(void)state;
+	/* The chain, as the line shows it before the addresses. */
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x86dd);
+	ip = ip6(&K, 0);
+	ext_pad8(&K, 0, 44);
+	frag(&K, 17, 0, true, 0x1234);
+	udp(&K, 546, 547, 16);
+	ip6_done(&K, ip);
+	assert_string_equal(sig_of(&K), "ipv6 hbh frag udp");
+
+	/* A later fragment: its bytes are data, whatever the protocol. */
+	pk_reset(&K, DS_LINK_RAW);
+	ip = ip6(&K, 44);
+	frag(&K, 17, 1232, false, 0x1234);
+	zeros(&K, 16);
+	ip6_done(&K, ip);
+	assert_string_equal(sig_of(&K), "ipv6 frag data");
+
+	/* IPv4: a first fragment. */
+	pk_reset(&K, DS_LINK_RAW);
+	ip = ip4x(&K, 6, 0x2000, NULL, 0);
+	tcp(&K, 1, 2, DS_TCP_SYN, NULL, 0);
+	ip4_done(&K, ip);
+	assert_string_equal(sig_of(&K), "ipv4 frag tcp");
+
+	/* Another protocol: its IANA keyword, or its number. */
+	build_chain(&K, 0, 47);
+	assert_string_equal(sig_of(&K), "ipv6 gre");
+	build_chain(&K, 0, 107);
+	assert_string_equal(sig_of(&K), "ipv6 a-n");
+	build_chain(&K, 1, 200);
+	assert_string_equal(sig_of(&K), "ipv6 dst proto200");
+	build_chain(&K, 1, 59);
+	assert_string_equal(sig_of(&K), "ipv6 dst none");
+
+	/* More headers than are stored: "...". */
+	build_chain(&K, 20, 17);
+	assert_string_equal(sig_of(&K),
+	    "ipv6 dst dst dst dst dst dst dst dst dst dst dst dst dst dst dst "
+	    "dst ... udp");
+
+	/* ESP ends the chain; an error stops it where it is. */
+	pk_reset(&K, DS_LINK_RAW);
+	ip = ip6(&K, 50);
+	be32(&K, 0x1000);
+	be32(&K, 1);
+	zeros(&K, 16);
+	ip6_done(&K, ip);
+	assert_string_equal(sig_of(&K), "ipv6 esp");
+	build_chain(&K, 2, 17);
+	decode_part(&K, 40 + 8 + 4, K.n);
+	{
+		char buf[DS_PKT_SIG_STRLEN];
+
+		assert_int_equal(ds_packet_signature(&P, buf, sizeof(buf)), 8);
+		assert_string_equal(buf, "ipv6 dst");
+	}
+
+	/* Frames without IP. */
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x0806);
+	zeros(&K, 28);
+	assert_string_equal(sig_of(&K), "arp");
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x88b5);
+	zeros(&K, 28);
+	assert_string_equal(sig_of(&K), "ethertype-34997");
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 46); /* an 802.3 length: no protocol named */
+	zeros(&K, 46);
+	assert_string_equal(sig_of(&K), "link");
+
+	/* snprintf semantics. */
+	build_chain(&K, 0, 17);
+	decode(&K);
+	n = ds_packet_signature(&P, small, sizeof(small));
+	assert_int_equal(n, 8);
+	assert_string_equal(small, "ipv6 ud");
+	assert_int_equal(ds_packet_signature(&P, NULL, 0), 8);
+	assert_int_equal(
+	    ds_packet_signature(NULL, small, sizeof(small)), -EINVAL);
+	assert_int_equal(ds_packet_signature(&P, NULL, 4), -EINVAL);
+}
+
+static struct ds_packet_stats ST;
+
+static void
+test_stats(void **state)
+{
+	const struct ds_packet_stats_chain *v[DS_PKT_STATS_MAX_CHAINS];
+	uint64_t bytes = 0, added = 0;
+	unsigned distinct = 0;
+	size_t ip, n;
+
+	(void)state;
+	memset(&ST, 0x5a, sizeof(ST));
+	ds_packet_stats_init(&ST);
+	assert_int_equal(ST.packets, 0);
+	assert_int_equal(ds_packet_stats_chains(&ST, v, 4), 0);
+
+	/* Three UDP, two GRE: most frames first. */
+	for (int i = 0; i < 3; i++) {
+		build_chain(&K, 0, 17);
+		ds_packet_stats_add(&ST, decode(&K));
+		bytes += K.n;
+	}
+	for (int i = 0; i < 2; i++) {
+		build_chain(&K, 0, 47);
+		ds_packet_stats_add(&ST, decode(&K));
+		bytes += K.n;
+	}
+	/* An echo request with Hop-by-Hop after Destination Options. */
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x86dd);
+	ip = ip6(&K, 60);
+	ext_pad8(&K, 60, 0);
+	ext_pad8(&K, 0, 58);
+	icmp6(&K, 128, 0, 0x00010002);
+	ip6_done(&K, ip);
+	ds_packet_stats_add(&ST, decode(&K));
+	bytes += K.n;
+	/* ARP, and the same frame cut by the capture and cut short. */
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x0806);
+	zeros(&K, 28);
+	ds_packet_stats_add(&ST, decode(&K));
+	bytes += K.n;
+	build_chain(&K, 0, 17);
+	ds_packet_stats_add(&ST, decode_part(&K, 44, K.n));
+	bytes += 44;
+	ds_packet_stats_add(&ST, decode_part(&K, 44, 0));
+	bytes += 44;
+	/* A link type the decoder does not know. */
+	ds_packet_stats_add_undecoded(&ST, 147, 60, 1500);
+	bytes += 60;
+	ds_packet_stats_add(NULL, &P);
+	ds_packet_stats_add(&ST, NULL);
+	ds_packet_stats_add_undecoded(NULL, 147, 60, 1500);
+
+	assert_int_equal(ST.packets, 10);
+	assert_int_equal(ST.bytes, bytes);
+	assert_int_equal(ST.wire_bytes, bytes - 44 + K.n - 60 + 1500);
+	assert_int_equal(ST.n_link, 3);
+	assert_int_equal(ST.link[0].linktype, DS_LINK_RAW);
+	assert_int_equal(ST.link[0].packets, 7);
+	assert_int_equal(ST.link[1].linktype, DS_LINK_EN10MB);
+	assert_int_equal(ST.link[1].packets, 2);
+	assert_int_equal(ST.link[2].linktype, 147);
+	assert_int_equal(ST.link[2].packets, 1);
+	assert_int_equal(ST.icmp6[128][0], 1);
+	assert_int_equal(ST.anomaly[0], 1); /* hbh-not-first */
+	assert_int_equal(ST.anomaly[4], 1); /* len-mismatch: cut short */
+	assert_int_equal(ST.anomalous, 2);
+	assert_int_equal(ST.truncated, 1);
+	assert_int_equal(ST.short_packet, 1);
+	assert_int_equal(ST.malformed, 0);
+	assert_int_equal(ST.non_ip, 1);
+	assert_int_equal(ST.undecoded, 1);
+
+	n = ds_packet_stats_chains(&ST, v, DS_PKT_STATS_MAX_CHAINS);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[0]->sig, "ipv6 udp");
+	assert_int_equal(v[0]->packets, 3);
+	/* Ties by signature; the two cut frames stopped after IPv6. */
+	assert_string_equal(v[1]->sig, "ipv6");
+	assert_int_equal(v[1]->packets, 2);
+	assert_string_equal(v[2]->sig, "ipv6 gre");
+	assert_int_equal(v[2]->packets, 2);
+	assert_string_equal(v[3]->sig, "arp");
+	assert_string_equal(v[4]->sig, "ipv6 dst hbh icmp6");
+	/* Fewer slots than chains: the first ones, the count all. */
+	v[1] = NULL;
+	assert_int_equal(ds_packet_stats_chains(&ST, v, 1), 5);
+	assert_null(v[1]);
+
+	/* Past the cap, chains are counted together. */
+	ds_packet_stats_init(&ST);
+	for (unsigned nd = 0; nd < 8 && distinct < 1100; nd++) {
+		for (unsigned proto = 0; proto < 256; proto++) {
+			if (ds_packet_is_ext(proto) || proto == 6 ||
+			    proto == 17 || proto == 58 || proto == 59)
+				continue;
+			build_chain(&K, nd, proto);
+			ds_packet_stats_add(&ST, decode(&K));
+			added++;
+			distinct++;
+		}
+	}
+	assert_true(distinct > DS_PKT_STATS_MAX_CHAINS);
+	assert_int_equal(ST.n_chain, DS_PKT_STATS_MAX_CHAINS);
+	assert_int_equal(ST.chain_other, added - DS_PKT_STATS_MAX_CHAINS);
+	assert_int_equal(
+	    ds_packet_stats_chains(&ST, v, DS_PKT_STATS_MAX_CHAINS),
+	    DS_PKT_STATS_MAX_CHAINS);
+	for (size_t i = 1; i < DS_PKT_STATS_MAX_CHAINS; i++)
+		assert_true(strcmp(v[i - 1]->sig, v[i]->sig) < 0);
+	/* A chain already counted still counts after the cap. */
+	build_chain(&K, 0, 47);
+	ds_packet_stats_add(&ST, decode(&K));
+	assert_int_equal(ST.chain_other, added - DS_PKT_STATS_MAX_CHAINS);
+}
+
 /* --- Helpers ----------------------------------------------------------- */
 
 static void
@@ -2792,6 +3035,8 @@ main(void)
 	    cmocka_unit_test(test_nd_redirect),
 	    cmocka_unit_test(test_nd_caps_and_frag),
 	    cmocka_unit_test(test_mld),
+	    cmocka_unit_test(test_signature),
+	    cmocka_unit_test(test_stats),
 	    cmocka_unit_test(test_dns_name),
 	    cmocka_unit_test(test_struct_size),
 	};
