@@ -3,8 +3,9 @@
 #define DUALSTACK_CLI_H
 
 /*
- * What every subcommand shares: exit codes, diagnostics, and a small JSON
- * writer. The CLI is the only place that prints.
+ * What every subcommand shares: exit codes, diagnostics, the one JSON
+ * writer (cli-json.c) and buffered output. The CLI is the only place that
+ * prints.
  */
 
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 
 #include "dualstack/listen.h"
 
+struct cli_out;
 struct ds_endpoint;
 struct ds_listen_config;
 struct ds_listen_report;
@@ -66,13 +68,17 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * A streaming JSON writer. It keeps commas and nesting right; the caller
- * keeps keys and values paired. Depth is bounded (CLI output is shallow).
+ * The streaming JSON writer (cli-json.c), the one every command uses. It
+ * keeps commas and nesting right; the caller keeps keys and values
+ * paired. Strings are escaped (quotes, backslashes, control characters,
+ * and octets above 0x7f as \u00XX, so any input gives ASCII JSON); keys
+ * too. Depth is bounded (CLI output is shallow).
  */
 #define JSON_MAX_DEPTH 16
 
 struct json {
-	FILE *f;
+	FILE *f;           /* the stream written to, or NULL ... */
+	struct cli_out *o; /* ... when writing into this buffer */
 	unsigned depth;
 	bool first[JSON_MAX_DEPTH];    /* nothing written yet at this level */
 	bool is_array[JSON_MAX_DEPTH]; /* this level closes with ']' */
@@ -81,6 +87,10 @@ struct json {
 };
 
 void json_init(struct json *j, FILE *f, bool pretty);
+/* The same writer into a struct cli_out, for output on the hot path: no
+ * stdio call per value (dissect --json writes a million objects a
+ * second). */
+void json_init_out(struct json *j, struct cli_out *o, bool pretty);
 void json_begin_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end(struct json *j); /* closes the innermost object or array */
@@ -99,6 +109,7 @@ void json_finish(struct json *j);
 /* key + value in one call. */
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);
+void json_kv_u64(struct json *j, const char *key, uint64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 /* A duration given in microseconds, written as milliseconds with three
  * decimals: "elapsed_ms": 253.903. */
@@ -193,6 +204,55 @@ static inline void
 cli_out_str(struct cli_out *o, const char *s)
 {
 	cli_out_put(o, s, strlen(s));
+}
+
+/*
+ * v in decimal with at least 'width' digits (zero-padded, width <= 20)
+ * into buf, not terminated; returns the length (at most 20). By hand and
+ * straight into place: printf would cost more than the rest of a line.
+ */
+static inline size_t
+cli_fmt_u64(char *buf, uint64_t v, unsigned width)
+{
+	static const uint64_t pow10[19] = {10u, 100u, 1000u, 10000u, 100000u,
+	    1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
+	    100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+	    1000000000000000u, 10000000000000000u, 100000000000000000u,
+	    1000000000000000000u, 10000000000000000000u};
+	size_t n = 1;
+
+	while (n < 20 && v >= pow10[n - 1])
+		n++;
+	if (n < width)
+		n = width;
+	for (size_t i = n; i-- > 0; v /= 10)
+		buf[i] = (char)('0' + v % 10);
+	return n;
+}
+
+static inline void
+cli_out_u64_pad(struct cli_out *o, uint64_t v, unsigned width)
+{
+	char *p = cli_out_reserve(o, 20);
+
+	o->len += cli_fmt_u64(p, v, width);
+}
+
+static inline void
+cli_out_u64(struct cli_out *o, uint64_t v)
+{
+	cli_out_u64_pad(o, v, 1);
+}
+
+static inline void
+cli_out_i64(struct cli_out *o, int64_t v)
+{
+	if (v < 0) {
+		cli_out_put(o, "-", 1);
+		cli_out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		cli_out_u64(o, (uint64_t)v);
+	}
 }
 
 /* The time now, RFC 3339 in UTC with milliseconds, for log lines:

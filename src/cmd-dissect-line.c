@@ -4,6 +4,7 @@
  * with the field tree, NDJSON and the summary. This is the hot path: a
  * line is built in the output buffer by hand, without printf.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli-packet.h"
@@ -11,11 +12,40 @@
 
 /* --- Tokens the outputs share --------------------------------------------- */
 
-void
-dissect_out_anom_token(struct cli_out *o, unsigned bit)
+const char *
+dissect_anom_token(unsigned bit, char buf[DISSECT_TOKEN_MAX])
 {
-	out_token(o, bit < 32 ? ds_packet_anomaly_token(1u << bit) : NULL,
-	    "anomaly-bit", bit);
+	const char *s = bit < 32 ? ds_packet_anomaly_token(1u << bit) : NULL;
+
+	if (s)
+		return s;
+	snprintf(buf, DISSECT_TOKEN_MAX, "anomaly-bit%u", bit);
+	return buf;
+}
+
+const char *
+dissect_layer_token(const struct ds_pkt_err *e, char buf[DISSECT_TOKEN_MAX])
+{
+	const char *s;
+
+	switch (e->layer) {
+	case DS_PKT_LAYER_EXT:
+	case DS_PKT_LAYER_EXT_OPT:
+		s = ds_packet_ext_token(e->proto);
+		if (s)
+			snprintf(buf, DISSECT_TOKEN_MAX, "%s%s", s,
+			    e->layer == DS_PKT_LAYER_EXT_OPT ? "-opt" : "");
+		else
+			snprintf(buf, DISSECT_TOKEN_MAX, "proto%u%s", e->proto,
+			    e->layer == DS_PKT_LAYER_EXT_OPT ? "-opt" : "");
+		return buf;
+	case DS_PKT_LAYER_NONE:
+	case DS_PKT_LAYER_IP:
+		return "packet";
+	default:
+		s = ds_packet_layer_token(e->layer);
+		return s ? s : "packet";
+	}
 }
 
 /* An extension header in a chain: "hbh", or "proto253". */
@@ -23,35 +53,6 @@ static void
 out_ext_token(struct cli_out *o, unsigned proto)
 {
 	out_token(o, ds_packet_ext_token(proto), "proto", proto);
-}
-
-/*
- * The header an error is in: the layer's token ("tcp-opt", "ipv6"), for
- * an extension header its own ("frag", "hbh-opt"), and "packet" while the
- * IP version was not known.
- */
-void
-dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e)
-{
-	const char *s;
-
-	switch (e->layer) {
-	case DS_PKT_LAYER_EXT:
-		out_ext_token(o, e->proto);
-		break;
-	case DS_PKT_LAYER_EXT_OPT:
-		out_ext_token(o, e->proto);
-		cli_out_str(o, "-opt");
-		break;
-	case DS_PKT_LAYER_NONE:
-	case DS_PKT_LAYER_IP:
-		cli_out_str(o, "packet");
-		break;
-	default:
-		s = ds_packet_layer_token(e->layer);
-		cli_out_str(o, s ? s : "packet");
-		break;
-	}
 }
 
 /* --- One line per packet -------------------------------------------------- */
@@ -71,16 +72,16 @@ out_opt_short(struct cli_out *o, const struct ds_pkt_opt *op)
 		cli_out_str(o, "RA");
 		if (op->value) {
 			out_c(o, '=');
-			out_u64(o, op->value);
+			cli_out_u64(o, op->value);
 		}
 		break;
 	case 0xc2: /* Jumbo Payload, RFC 2675 */
 		cli_out_str(o, "jumbo=");
-		out_u64(o, op->value);
+		cli_out_u64(o, op->value);
 		break;
 	case 0x04: /* Tunnel Encapsulation Limit, RFC 2473 */
 		cli_out_str(o, "tel=");
-		out_u64(o, op->value);
+		cli_out_u64(o, op->value);
 		break;
 	case 0xc9: /* Home Address, RFC 6275 */
 		cli_out_str(o, "hoa");
@@ -127,16 +128,16 @@ line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
 		break;
 	case 43:
 		cli_out_str(o, "(type=");
-		out_u64(o, e->u.rt.type);
+		cli_out_u64(o, e->u.rt.type);
 		cli_out_str(o, ",segs=");
-		out_u64(o, e->u.rt.addr_count);
+		cli_out_u64(o, e->u.rt.addr_count);
 		cli_out_str(o, ",left=");
-		out_u64(o, e->u.rt.segleft);
+		cli_out_u64(o, e->u.rt.segleft);
 		out_c(o, ')');
 		break;
 	case 44:
 		cli_out_str(o, "(off=");
-		out_u64(o, e->u.frag.offset);
+		cli_out_u64(o, e->u.frag.offset);
 		if (e->u.frag.more)
 			cli_out_str(o, ",M");
 		cli_out_str(o, ",id=");
@@ -147,24 +148,24 @@ line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
 		cli_out_str(o, "(spi=");
 		out_hex(o, e->u.esp.spi, 1);
 		cli_out_str(o, ",seq=");
-		out_u64(o, e->u.esp.seq);
+		cli_out_u64(o, e->u.esp.seq);
 		out_c(o, ')');
 		break;
 	case 51:
 		cli_out_str(o, "(spi=");
 		out_hex(o, e->u.ah.spi, 1);
 		cli_out_str(o, ",seq=");
-		out_u64(o, e->u.ah.seq);
+		cli_out_u64(o, e->u.ah.seq);
 		out_c(o, ')');
 		break;
 	case 135:
 		cli_out_str(o, "(type=");
-		out_u64(o, e->u.mob.mh_type);
+		cli_out_u64(o, e->u.mob.mh_type);
 		out_c(o, ')');
 		break;
 	case 139:
 		cli_out_str(o, "(type=");
-		out_u64(o, e->u.hip.packet_type);
+		cli_out_u64(o, e->u.hip.packet_type);
 		out_c(o, ')');
 		break;
 	default:
@@ -244,7 +245,7 @@ line_endpoint(struct cli_out *o, const struct ds_addr *a, bool port, uint16_t p)
 	out_addr(o, a);
 	if (port) {
 		out_c(o, '.');
-		out_u64(o, p);
+		cli_out_u64(o, p);
 	}
 }
 
@@ -277,31 +278,31 @@ line_tcp(struct cli_out *o, const struct ds_pkt_ip *ip)
 	out_c(o, ' ');
 	out_tcp_flags(o, t->flags);
 	cli_out_str(o, " seq=");
-	out_u64(o, t->seq);
+	cli_out_u64(o, t->seq);
 	if (t->flags & DS_TCP_ACK) {
 		cli_out_str(o, " ack=");
-		out_u64(o, t->ack);
+		cli_out_u64(o, t->ack);
 	}
 	cli_out_str(o, " win=");
-	out_u64(o, t->window);
+	cli_out_u64(o, t->window);
 	if (t->has_mss) {
 		cli_out_str(o, " mss=");
-		out_u64(o, t->mss);
+		cli_out_u64(o, t->mss);
 	}
 	if (t->has_wscale) {
 		cli_out_str(o, " ws=");
-		out_u64(o, t->wscale);
+		cli_out_u64(o, t->wscale);
 	}
 	if (t->sack_ok)
 		cli_out_str(o, " sackok");
 	if (t->has_ts) {
 		cli_out_str(o, " ts=");
-		out_u64(o, t->ts_val);
+		cli_out_u64(o, t->ts_val);
 		out_c(o, '/');
-		out_u64(o, t->ts_ecr);
+		cli_out_u64(o, t->ts_ecr);
 	}
 	cli_out_str(o, " len=");
-	out_u64(o, l4_payload(ip, t->doff));
+	cli_out_u64(o, l4_payload(ip, t->doff));
 }
 
 static void
@@ -386,7 +387,7 @@ line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 			out_c(o, ' ');
 			cli_out_str(o, tok);
 			out_c(o, ' ');
-			out_u64(o, n->u.mtu);
+			cli_out_u64(o, n->u.mtu);
 			break;
 		case 24: /* Route Information */
 			line_prefix(
@@ -420,7 +421,7 @@ line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
 			break;
 		default:
 			cli_out_str(o, " ndopt=");
-			out_u64(o, n->type);
+			cli_out_u64(o, n->type);
 			break;
 		}
 	}
@@ -454,7 +455,7 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 	out_token(o, ds_packet_icmp6_type_token(ic->type), "type=", ic->type);
 	if (!icmp6_in_line(ic->type)) {
 		cli_out_str(o, " code=");
-		out_u64(o, ic->code);
+		cli_out_u64(o, ic->code);
 	}
 	switch (ic->type) {
 	case 1:
@@ -463,19 +464,19 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		out_code_token(o, ic->type, ic->code);
 		if (ic->type == 4) {
 			cli_out_str(o, " ptr=");
-			out_u64(o, ic->word);
+			cli_out_u64(o, ic->word);
 		}
 		break;
 	case 2:
 		cli_out_str(o, " mtu=");
-		out_u64(o, ic->word);
+		cli_out_u64(o, ic->word);
 		break;
 	case 128:
 	case 129:
 		cli_out_str(o, " id=");
-		out_u64(o, ic->id);
+		cli_out_u64(o, ic->id);
 		cli_out_str(o, " seq=");
-		out_u64(o, ic->seq);
+		cli_out_u64(o, ic->seq);
 		break;
 	case 130:
 	case 131:
@@ -491,7 +492,7 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		if (!body)
 			break;
 		cli_out_str(o, " records=");
-		out_u64(o, m->nrec);
+		cli_out_u64(o, m->nrec);
 		for (unsigned i = 0; i < m->n_mldrec && i < DS_PKT_MAX_MLDREC;
 		     i++) {
 			const struct ds_pkt_mldrec *r = &p->u.mld_rec[i];
@@ -508,7 +509,7 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		if (!body)
 			break;
 		cli_out_str(o, " hop=");
-		out_u64(o, m->cur_hop_limit);
+		cli_out_u64(o, m->cur_hop_limit);
 		if (m->managed)
 			cli_out_str(o, " M");
 		if (m->other)
@@ -520,7 +521,7 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		cli_out_str(o, " pref=");
 		cli_out_str(o, ds_packet_prf_token(m->prf & 3));
 		cli_out_str(o, " life=");
-		out_u64(o, m->router_lifetime);
+		cli_out_u64(o, m->router_lifetime);
 		break;
 	case 135:
 	case 136:
@@ -566,23 +567,23 @@ line_icmp4(struct cli_out *o, const struct ds_pkt *p,
 	case 0:
 	case 8:
 		cli_out_str(o, " id=");
-		out_u64(o, ic->id);
+		cli_out_u64(o, ic->id);
 		cli_out_str(o, " seq=");
-		out_u64(o, ic->seq);
+		cli_out_u64(o, ic->seq);
 		break;
 	case 3:
 		cli_out_str(o, " code=");
-		out_u64(o, ic->code);
+		cli_out_u64(o, ic->code);
 		/* Fragmentation needed carries the next-hop MTU (RFC 1191). */
 		if (ic->code == 4) {
 			cli_out_str(o, " mtu=");
-			out_u64(o, ic->word & 0xffff);
+			cli_out_u64(o, ic->word & 0xffff);
 		}
 		break;
 	default:
 		if (ic->code) {
 			cli_out_str(o, " code=");
-			out_u64(o, ic->code);
+			cli_out_u64(o, ic->code);
 		}
 		break;
 	}
@@ -616,7 +617,7 @@ line_ip4opts(
 			cli_out_str(o, s);
 		} else {
 			cli_out_str(o, "opt=");
-			out_u64(o, op->type);
+			cli_out_u64(o, op->type);
 		}
 	}
 	if (open)
@@ -638,13 +639,13 @@ line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 			line_ext(o, p, &ip->ext[i]);
 		if (ip->ext_count > ip->n_ext) {
 			cli_out_str(o, " ...+");
-			out_u64(o, (uint64_t)(ip->ext_count - ip->n_ext));
+			cli_out_u64(o, (uint64_t)(ip->ext_count - ip->n_ext));
 		}
 	} else {
 		cli_out_str(o, "IPv4");
 		if (ip->mf || ip->frag_off) {
 			cli_out_str(o, " frag(off=");
-			out_u64(o, ip->frag_off);
+			cli_out_u64(o, ip->frag_off);
 			if (ip->mf)
 				cli_out_str(o, ",M");
 			cli_out_str(o, ",id=");
@@ -664,7 +665,8 @@ line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	case DS_PKT_L4_UDP:
 		if (!inner) {
 			cli_out_str(o, " len=");
-			out_u64(o, ip->u.udp.len >= 8 ? ip->u.udp.len - 8 : 0);
+			cli_out_u64(
+			    o, ip->u.udp.len >= 8 ? ip->u.udp.len - 8 : 0);
 		}
 		break;
 	case DS_PKT_L4_ICMP6:
@@ -676,7 +678,7 @@ line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	case DS_PKT_L4_FRAGMENT:
 		if (!inner) {
 			cli_out_str(o, " len=");
-			out_u64(o, l4_payload(ip, 0));
+			cli_out_u64(o, l4_payload(ip, 0));
 		}
 		break;
 	default:
@@ -687,6 +689,7 @@ line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 static void
 line_anomalies(struct cli_out *o, uint32_t anom)
 {
+	char tok[DISSECT_TOKEN_MAX];
 	bool first = true;
 
 	if (!anom)
@@ -698,7 +701,7 @@ line_anomalies(struct cli_out *o, uint32_t anom)
 		if (!first)
 			cli_out_str(o, ", ");
 		first = false;
-		dissect_out_anom_token(o, b);
+		cli_out_str(o, dissect_anom_token(b, tok));
 	}
 	out_c(o, ']');
 }
@@ -707,6 +710,8 @@ line_anomalies(struct cli_out *o, uint32_t anom)
 static void
 line_error(struct cli_out *o, const struct ds_pkt_err *e)
 {
+	char tok[DISSECT_TOKEN_MAX];
+
 	if (e->kind == DS_PKT_ERR_NONE)
 		return;
 	cli_out_str(o, " [");
@@ -721,9 +726,9 @@ line_error(struct cli_out *o, const struct ds_pkt_err *e)
 		cli_out_str(o, "malformed ");
 		break;
 	}
-	dissect_out_layer_token(o, e);
+	cli_out_str(o, dissect_layer_token(e, tok));
 	cli_out_str(o, " at ");
-	out_u64(o, e->off);
+	cli_out_u64(o, e->off);
 	if (e->kind == DS_PKT_ERR_MALFORMED && e->why != DS_PKT_WHY_NONE) {
 		cli_out_str(o, ": ");
 		out_token(o, ds_packet_why_token(e->why), "why", e->why);
@@ -755,7 +760,7 @@ line_non_ip(struct cli_out *o, const struct ds_pkt *p)
 		out_mac(o, &l->dst);
 	}
 	cli_out_str(o, " len=");
-	out_u64(o, p->wirelen);
+	cli_out_u64(o, p->wirelen);
 }
 
 void
@@ -772,9 +777,9 @@ dissect_line(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		if (s)
 			cli_out_str(o, s);
 		else
-			out_u64(o, (uint64_t)(unsigned)cp->linktype);
+			cli_out_u64(o, (uint64_t)(unsigned)cp->linktype);
 		cli_out_str(o, " len=");
-		out_u64(o, cp->wirelen);
+		cli_out_u64(o, cp->wirelen);
 		cli_out_str(o, " [not decoded: link type]\n");
 		return;
 	}
@@ -784,7 +789,7 @@ dissect_line(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		     i++) {
 			if (i)
 				out_c(o, ',');
-			out_u64(o, p->link.vlan[i].vid);
+			cli_out_u64(o, p->link.vlan[i].vid);
 		}
 		out_c(o, ')');
 	}

@@ -37,6 +37,7 @@ dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs)
 	struct cli_out *o = &d->o;
 	static const struct ds_packet_stats_chain *v[DS_PKT_STATS_MAX_CHAINS];
 	size_t n = ds_packet_stats_chains(st, v, DS_PKT_STATS_MAX_CHAINS);
+	char name[DISSECT_TOKEN_MAX];
 
 	out_printf(o, "packets: %llu (%llu bytes captured, %llu on the wire)\n",
 	    (unsigned long long)st->packets, (unsigned long long)st->bytes,
@@ -94,7 +95,7 @@ dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs)
 		if (!st->anomaly[b])
 			continue;
 		out_printf(o, "%10llu  ", (unsigned long long)st->anomaly[b]);
-		dissect_out_anom_token(o, b);
+		cli_out_str(o, dissect_anom_token(b, name));
 		out_c(o, '\n');
 	}
 	out_printf(o,
@@ -128,17 +129,13 @@ dissect_stats_json(
 	static const struct ds_packet_stats_chain *v[DS_PKT_STATS_MAX_CHAINS];
 	size_t n = ds_packet_stats_chains(st, v, DS_PKT_STATS_MAX_CHAINS);
 	struct json j;
-	char name[40];
+	char name[DISSECT_TOKEN_MAX];
 
-	cli_out_flush(&d->o);
-	json_init(&j, stdout, true);
+	json_init_out(&j, &d->o, true);
 	json_begin_object(&j);
-	json_key(&j, "packets");
-	json_uint(&j, st->packets);
-	json_key(&j, "bytes");
-	json_uint(&j, st->bytes);
-	json_key(&j, "wire_bytes");
-	json_uint(&j, st->wire_bytes);
+	json_kv_u64(&j, "packets", st->packets);
+	json_kv_u64(&j, "bytes", st->bytes);
+	json_kv_u64(&j, "wire_bytes", st->wire_bytes);
 	json_key(&j, "link_types");
 	json_begin_object(&j);
 	for (unsigned i = 0; i < st->n_link; i++) {
@@ -158,15 +155,13 @@ dissect_stats_json(
 	for (size_t i = 0; i < n; i++) {
 		json_begin_object(&j);
 		json_kv_string(&j, "chain", v[i]->sig);
-		json_key(&j, "packets");
-		json_uint(&j, v[i]->packets);
+		json_kv_u64(&j, "packets", v[i]->packets);
 		json_end(&j);
 	}
 	if (st->chain_other) {
 		json_begin_object(&j);
 		json_kv_string(&j, "chain", "(other)");
-		json_key(&j, "packets");
-		json_uint(&j, st->chain_other);
+		json_kv_u64(&j, "packets", st->chain_other);
 		json_end(&j);
 	}
 	json_end(&j);
@@ -189,8 +184,7 @@ dissect_stats_json(
 				json_kv_int(&j, "code", c);
 				if (tn)
 					json_kv_string(&j, "name", tn);
-				json_key(&j, "packets");
-				json_uint(&j, k);
+				json_kv_u64(&j, "packets", k);
 				json_end(&j);
 			}
 		}
@@ -201,37 +195,22 @@ dissect_stats_json(
 	for (unsigned b = 0; b < 32; b++) {
 		if (!st->anomaly[b])
 			continue;
-		if (ds_packet_anomaly_token(1u << b))
-			json_key(&j, ds_packet_anomaly_token(1u << b));
-		else {
-			snprintf(name, sizeof(name), "anomaly-bit%u", b);
-			json_key(&j, name);
-		}
-		json_uint(&j, st->anomaly[b]);
+		json_kv_u64(&j, dissect_anom_token(b, name), st->anomaly[b]);
 	}
 	json_end(&j);
-	json_key(&j, "truncated");
-	json_uint(&j, st->truncated);
-	json_key(&j, "short_packet");
-	json_uint(&j, st->short_packet);
-	json_key(&j, "malformed");
-	json_uint(&j, st->malformed);
-	json_key(&j, "non_ip");
-	json_uint(&j, st->non_ip);
-	json_key(&j, "undecoded");
-	json_uint(&j, st->undecoded);
-	json_key(&j, "capped");
-	json_uint(&j, st->capped);
+	json_kv_u64(&j, "truncated", st->truncated);
+	json_kv_u64(&j, "short_packet", st->short_packet);
+	json_kv_u64(&j, "malformed", st->malformed);
+	json_kv_u64(&j, "non_ip", st->non_ip);
+	json_kv_u64(&j, "undecoded", st->undecoded);
+	json_kv_u64(&j, "capped", st->capped);
 	json_kv_bool(&j, "file_damaged", damaged);
 	if (cs && cs->have_kernel) {
 		json_key(&j, "kernel");
 		json_begin_object(&j);
-		json_key(&j, "received");
-		json_uint(&j, cs->kernel_received);
-		json_key(&j, "dropped");
-		json_uint(&j, cs->kernel_dropped);
-		json_key(&j, "if_dropped");
-		json_uint(&j, cs->if_dropped);
+		json_kv_u64(&j, "received", cs->kernel_received);
+		json_kv_u64(&j, "dropped", cs->kernel_dropped);
+		json_kv_u64(&j, "if_dropped", cs->if_dropped);
 		json_end(&j);
 	}
 	json_end(&j);

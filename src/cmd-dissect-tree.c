@@ -9,149 +9,50 @@
 #include "cli-packet.h"
 #include "cmd-dissect.h"
 
-/* --- JSON onto the buffer ------------------------------------------------- */
+/* --- JSON ------------------------------------------------------------------
+ */
 
 /*
- * The NDJSON path writes straight into the output buffer: cli.c's writer
- * goes through stdio a character at a time, which would cost more than
- * the decoding. Keys are identifiers of this file and need no escaping;
- * every string value is escaped (the summary document uses cli.c's
- * writer, with the same rules).
+ * NDJSON goes through cli.h's one JSON writer, writing straight into the
+ * output buffer (json_init_out). A few helpers for the values of a packet:
  */
-#define JW_DEPTH 16
 
-struct jw {
-	struct cli_out *o;
-	unsigned depth;
-	bool first[JW_DEPTH];
-};
-
-/* The comma, and "key": -- one reservation, one length update. */
+/* A word or a token, or null when the value has none. */
 static void
-jw_key(struct jw *j, const char *key)
-{
-	size_t kl = key ? strlen(key) : 0;
-	struct cli_out *o = j->o;
-	char *p = cli_out_reserve(o, kl + 4);
-
-	if (!j->first[j->depth])
-		*p++ = ',';
-	j->first[j->depth] = false;
-	if (key) {
-		*p++ = '"';
-		memcpy(p, key, kl);
-		p += kl;
-		*p++ = '"';
-		*p++ = ':';
-	}
-	o->len = (size_t)(p - o->buf);
-}
-
-static void
-jw_open(struct jw *j, const char *key, char c)
-{
-	jw_key(j, key);
-	out_c(j->o, c);
-	if (j->depth + 1 < JW_DEPTH)
-		j->depth++;
-	j->first[j->depth] = true;
-}
-
-static void
-jw_close(struct jw *j, char c)
-{
-	out_c(j->o, c);
-	if (j->depth)
-		j->depth--;
-}
-
-static void
-jw_u64(struct jw *j, const char *key, uint64_t v)
-{
-	jw_key(j, key);
-	out_u64(j->o, v);
-}
-
-static void
-jw_i64(struct jw *j, const char *key, int64_t v)
-{
-	jw_key(j, key);
-	out_i64(j->o, v);
-}
-
-static void
-jw_bool(struct jw *j, const char *key, bool v)
-{
-	jw_key(j, key);
-	cli_out_str(j->o, v ? "true" : "false");
-}
-
-/* A JSON string: control characters, quotes, backslashes and every byte
- * above 0x7e escaped, so any input gives valid (ASCII) JSON. */
-static void
-jw_strn(struct jw *j, const char *key, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p;
-
-	jw_key(j, key);
-	p = cli_out_reserve(j->o, len * 6 + 2);
-	*p++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			*p++ = '\\';
-			*p++ = 'u';
-			*p++ = '0';
-			*p++ = '0';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-		} else {
-			*p++ = (char)c;
-		}
-	}
-	*p++ = '"';
-	j->o->len = (size_t)(p - j->o->buf);
-}
-
-static void
-jw_str(struct jw *j, const char *key, const char *s)
-{
-	jw_strn(j, key, s, strlen(s));
-}
-
-/* A library name, or null when it has none. */
-static void
-jw_name(struct jw *j, const char *key, const char *s)
+json_kv_name(struct json *j, const char *key, const char *s)
 {
 	if (s) {
-		jw_str(j, key, s);
+		json_kv_string(j, key, s);
 	} else {
-		jw_key(j, key);
-		cli_out_str(j->o, "null");
+		json_key(j, key);
+		json_null(j);
 	}
 }
 
+/* An address as RFC 5952 text ("?" if it cannot be written); key NULL
+ * for an element of an array. */
 static void
-jw_addr(struct jw *j, const char *key, const struct ds_addr *a)
+json_kv_addr(struct json *j, const char *key, const struct ds_addr *a)
 {
-	jw_key(j, key);
-	out_c(j->o, '"');
-	out_addr(j->o, a);
-	out_c(j->o, '"');
+	char buf[DS_ADDR_STRLEN];
+	int n = ds_addr_format(a, 0, buf, sizeof(buf));
+
+	if (key)
+		json_key(j, key);
+	if (n > 0 && n < (int)sizeof(buf))
+		json_string_len(j, buf, (size_t)n);
+	else
+		json_string(j, "?");
 }
 
 static void
-jw_mac(struct jw *j, const char *key, const struct ds_mac *m)
+json_kv_mac(struct json *j, const char *key, const struct ds_mac *m)
 {
-	jw_key(j, key);
-	out_c(j->o, '"');
-	out_mac(j->o, m);
-	out_c(j->o, '"');
+	char buf[DS_MAC_STRLEN];
+	int n = ds_mac_format(m, buf, sizeof(buf));
+
+	json_key(j, key);
+	json_string_len(j, buf, n > 0 && n < (int)sizeof(buf) ? (size_t)n : 0);
 }
 
 /* --- Every field: the -v tree and JSON ------------------------------------ */
@@ -166,18 +67,21 @@ jw_mac(struct jw *j, const char *key, const struct ds_mac *m)
 struct emit {
 	struct cli_out *o;
 	bool json;
-	struct jw j;
+	struct json j;
 	unsigned level;
 	const uint8_t *data; /* the frame, for DNSSL names */
 	uint32_t caplen;
 };
+
+/* Levels of indentation the tree shows (deeper ones stay at this). */
+#define TREE_DEPTH 16
 
 /* "   54  " and two blanks per level: the offset column of the tree. */
 static void
 tree_start(struct emit *e, uint32_t off)
 {
 	char tmp[10], *q = tmp + sizeof(tmp);
-	unsigned level = e->level < JW_DEPTH ? e->level : JW_DEPTH;
+	unsigned level = e->level < TREE_DEPTH ? e->level : TREE_DEPTH;
 	char *p;
 
 	do {
@@ -186,7 +90,7 @@ tree_start(struct emit *e, uint32_t off)
 	} while (off);
 	while (q > tmp + sizeof(tmp) - 5)
 		*--q = ' ';
-	p = cli_out_reserve(e->o, sizeof(tmp) + 2 + 2 * JW_DEPTH);
+	p = cli_out_reserve(e->o, sizeof(tmp) + 2 + 2 * TREE_DEPTH);
 	memcpy(p, q, (size_t)(tmp + sizeof(tmp) - q));
 	p += tmp + sizeof(tmp) - q;
 	memset(p, ' ', 2 + 2 * level);
@@ -207,16 +111,16 @@ static void
 e_hdr(struct emit *e, const char *name, uint32_t off, uint32_t len)
 {
 	if (e->json) {
-		jw_open(&e->j, NULL, '{');
-		jw_str(&e->j, "header", name);
-		jw_u64(&e->j, "off", off);
-		jw_u64(&e->j, "len", len);
+		json_begin_object(&e->j);
+		json_kv_string(&e->j, "header", name);
+		json_kv_u64(&e->j, "off", off);
+		json_kv_u64(&e->j, "len", len);
 		return;
 	}
 	tree_start(e, off);
 	cli_out_str(e->o, name);
 	cli_out_str(e->o, " (");
-	out_u64(e->o, len);
+	cli_out_u64(e->o, len);
 	cli_out_str(e->o, len == 1 ? " byte)\n" : " bytes)\n");
 	e->level++;
 }
@@ -226,8 +130,8 @@ static void
 e_item(struct emit *e, const char *what, uint32_t off)
 {
 	if (e->json) {
-		jw_open(&e->j, NULL, '{');
-		jw_u64(&e->j, "off", off);
+		json_begin_object(&e->j);
+		json_kv_u64(&e->j, "off", off);
 		return;
 	}
 	tree_start(e, off);
@@ -240,7 +144,7 @@ static void
 e_end(struct emit *e)
 {
 	if (e->json)
-		jw_close(&e->j, '}');
+		json_end(&e->j);
 	else if (e->level)
 		e->level--;
 }
@@ -249,15 +153,17 @@ e_end(struct emit *e)
 static void
 e_list(struct emit *e, const char *key)
 {
-	if (e->json)
-		jw_open(&e->j, key, '[');
+	if (e->json) {
+		json_key(&e->j, key);
+		json_begin_array(&e->j);
+	}
 }
 
 static void
 e_list_end(struct emit *e)
 {
 	if (e->json)
-		jw_close(&e->j, ']');
+		json_end(&e->j);
 }
 
 /* A named object inside a header ("invoking": {...}). */
@@ -265,7 +171,8 @@ static void
 e_obj(struct emit *e, const char *key, uint32_t off)
 {
 	if (e->json) {
-		jw_open(&e->j, key, '{');
+		json_key(&e->j, key);
+		json_begin_object(&e->j);
 		return;
 	}
 	tree_start(e, off);
@@ -278,11 +185,11 @@ static void
 e_u(struct emit *e, uint32_t off, const char *key, uint64_t v)
 {
 	if (e->json) {
-		jw_u64(&e->j, key, v);
+		json_kv_u64(&e->j, key, v);
 		return;
 	}
 	tree_key(e, off, key);
-	out_u64(e->o, v);
+	cli_out_u64(e->o, v);
 	out_c(e->o, '\n');
 }
 
@@ -292,7 +199,7 @@ static void
 e_x(struct emit *e, uint32_t off, const char *key, uint64_t v, unsigned w)
 {
 	if (e->json) {
-		jw_u64(&e->j, key, v);
+		json_kv_u64(&e->j, key, v);
 		return;
 	}
 	tree_key(e, off, key);
@@ -307,7 +214,7 @@ e_un(
     struct emit *e, uint32_t off, const char *key, uint64_t v, const char *name)
 {
 	if (e->json) {
-		jw_u64(&e->j, key, v);
+		json_kv_u64(&e->j, key, v);
 		if (name) {
 			/* "key_name": no printf on this path. */
 			char k[40];
@@ -317,12 +224,12 @@ e_un(
 				kl = sizeof(k) - 6;
 			memcpy(k, key, kl);
 			memcpy(k + kl, "_name", 6);
-			jw_str(&e->j, k, name);
+			json_kv_string(&e->j, k, name);
 		}
 		return;
 	}
 	tree_key(e, off, key);
-	out_u64(e->o, v);
+	cli_out_u64(e->o, v);
 	if (name) {
 		cli_out_str(e->o, " (");
 		cli_out_str(e->o, name);
@@ -335,7 +242,7 @@ static void
 e_s(struct emit *e, uint32_t off, const char *key, const char *s)
 {
 	if (e->json) {
-		jw_name(&e->j, key, s);
+		json_kv_name(&e->j, key, s);
 		return;
 	}
 	tree_key(e, off, key);
@@ -355,7 +262,7 @@ static void
 e_b(struct emit *e, uint32_t off, const char *key, bool v)
 {
 	if (e->json) {
-		jw_bool(&e->j, key, v);
+		json_kv_bool(&e->j, key, v);
 		return;
 	}
 	tree_key(e, off, key);
@@ -366,7 +273,7 @@ static void
 e_addr(struct emit *e, uint32_t off, const char *key, const struct ds_addr *a)
 {
 	if (e->json) {
-		jw_addr(&e->j, key, a);
+		json_kv_addr(&e->j, key, a);
 		return;
 	}
 	tree_key(e, off, key);
@@ -380,7 +287,7 @@ e_addr_item(
     struct emit *e, uint32_t off, const char *key, const struct ds_addr *a)
 {
 	if (e->json) {
-		jw_addr(&e->j, NULL, a);
+		json_kv_addr(&e->j, NULL, a);
 		return;
 	}
 	e_addr(e, off, key, a);
@@ -390,7 +297,7 @@ static void
 e_mac(struct emit *e, uint32_t off, const char *key, const struct ds_mac *m)
 {
 	if (e->json) {
-		jw_mac(&e->j, key, m);
+		json_kv_mac(&e->j, key, m);
 		return;
 	}
 	tree_key(e, off, key);
@@ -443,17 +350,17 @@ e_hexbytes(
 static void
 e_anomalies(struct emit *e, uint32_t off, uint32_t anom)
 {
+	char tok[DISSECT_TOKEN_MAX];
+
 	if (e->json) {
-		jw_open(&e->j, "anomalies", '[');
+		json_key(&e->j, "anomalies");
+		json_begin_array(&e->j);
 		for (unsigned b = 0; b < 32; b++) {
 			if (!(anom & (1u << b)))
 				continue;
-			jw_key(&e->j, NULL);
-			out_c(e->o, '"');
-			dissect_out_anom_token(e->o, b);
-			out_c(e->o, '"');
+			json_string(&e->j, dissect_anom_token(b, tok));
 		}
-		jw_close(&e->j, ']');
+		json_end(&e->j);
 		return;
 	}
 	for (unsigned b = 0; b < 32; b++) {
@@ -462,7 +369,7 @@ e_anomalies(struct emit *e, uint32_t off, uint32_t anom)
 		if (!(anom & (1u << b)))
 			continue;
 		tree_key(e, off, "anomaly");
-		dissect_out_anom_token(e->o, b);
+		cli_out_str(e->o, dissect_anom_token(b, tok));
 		s = cli_packet_anomaly_name(1u << b);
 		if (s) {
 			cli_out_str(e->o, " (");
@@ -476,32 +383,32 @@ e_anomalies(struct emit *e, uint32_t off, uint32_t anom)
 static void
 e_error(struct emit *e, const struct ds_pkt_err *er)
 {
+	char tok[DISSECT_TOKEN_MAX];
+
 	if (er->kind == DS_PKT_ERR_NONE)
 		return;
 	if (e->json) {
-		jw_open(&e->j, "error", '{');
-		jw_str(&e->j, "kind", err_kind_token(er->kind));
-		jw_key(&e->j, "layer");
-		out_c(e->o, '"');
-		dissect_out_layer_token(e->o, er);
-		out_c(e->o, '"');
+		json_key(&e->j, "error");
+		json_begin_object(&e->j);
+		json_kv_string(&e->j, "kind", err_kind_token(er->kind));
+		json_kv_string(&e->j, "layer", dissect_layer_token(er, tok));
 		if (er->why != DS_PKT_WHY_NONE)
-			jw_str(&e->j, "why",
+			json_kv_string(&e->j, "why",
 			    or_unknown(cli_packet_why_name(er->why)));
 		if (er->layer == DS_PKT_LAYER_EXT ||
 		    er->layer == DS_PKT_LAYER_EXT_OPT) {
-			jw_u64(&e->j, "proto", er->proto);
-			jw_u64(&e->j, "index", er->index);
+			json_kv_u64(&e->j, "proto", er->proto);
+			json_kv_u64(&e->j, "index", er->index);
 		}
-		jw_u64(&e->j, "off", er->off);
-		jw_u64(&e->j, "end", er->end);
-		jw_close(&e->j, '}');
+		json_kv_u64(&e->j, "off", er->off);
+		json_kv_u64(&e->j, "end", er->end);
+		json_end(&e->j);
 		return;
 	}
 	tree_key(e, er->off, "error");
 	cli_out_str(e->o, err_kind_token(er->kind));
 	cli_out_str(e->o, " in ");
-	dissect_out_layer_token(e->o, er);
+	cli_out_str(e->o, dissect_layer_token(er, tok));
 	cli_out_str(e->o, " (");
 	cli_out_str(e->o, or_unknown(cli_packet_err_kind_name(er->kind)));
 	cli_out_str(e->o, ", ");
@@ -513,7 +420,7 @@ e_error(struct emit *e, const struct ds_pkt_err *er)
 	cli_out_str(e->o, "), ");
 	cli_out_str(e->o,
 	    er->kind == DS_PKT_ERR_MALFORMED ? "field at " : "needed up to ");
-	out_u64(e->o, er->end);
+	cli_out_u64(e->o, er->end);
 	out_c(e->o, '\n');
 }
 
@@ -787,7 +694,7 @@ e_ndopts(struct emit *e, const struct ds_pkt *p)
 					if (r <= 0)
 						break;
 					if (e->json)
-						jw_str(&e->j, NULL, name);
+						json_string(&e->j, name);
 					else
 						e_s(e, no + (uint32_t)at,
 						    "domain", name);
@@ -1019,7 +926,7 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 		char sig[DS_PKT_SIG_STRLEN];
 
 		ds_packet_signature(p, sig, sizeof(sig));
-		jw_str(&e->j, "signature", sig);
+		json_kv_string(&e->j, "signature", sig);
 	}
 	e_list(e, "chain");
 	if (ip->version == 6) {
@@ -1083,16 +990,17 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 	const char *name = ds_capture_linktype_name(dlt);
 
 	if (e->json) {
-		jw_open(&e->j, "link", '{');
-		jw_name(&e->j, "type", name);
-		jw_i64(&e->j, "dlt", dlt);
-		jw_u64(&e->j, "len", l->len);
+		json_key(&e->j, "link");
+		json_begin_object(&e->j);
+		json_kv_name(&e->j, "type", name);
+		json_kv_int(&e->j, "dlt", dlt);
+		json_kv_u64(&e->j, "len", l->len);
 	} else {
 		tree_start(e, 0);
 		cli_out_str(e->o, "link ");
 		cli_out_str(e->o, name ? name : "?");
 		cli_out_str(e->o, " (");
-		out_u64(e->o, l->len);
+		cli_out_u64(e->o, l->len);
 		cli_out_str(e->o, " bytes)\n");
 		e->level++;
 	}
@@ -1103,7 +1011,8 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 		e_mac(e, 0, "dst", &l->dst);
 		e_mac(e, 6, "src", &l->src);
 		if (e->json) {
-			jw_open(&e->j, "vlan", '[');
+			json_key(&e->j, "vlan");
+			json_begin_array(&e->j);
 		}
 		for (unsigned i = 0; i < l->n_vlan && i < DS_PKT_MAX_VLAN;
 		     i++) {
@@ -1117,7 +1026,7 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 			e_end(e);
 		}
 		if (e->json)
-			jw_close(&e->j, ']');
+			json_end(&e->j);
 		if (l->vlan_count > l->n_vlan)
 			e_u(e, 12, "vlan_count", l->vlan_count);
 		break;
@@ -1182,28 +1091,29 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 	struct emit e = {
 	    .o = &d->o, .json = true, .data = cp->data, .caplen = cp->caplen};
 	const struct ds_pkt *p = &d->pkt;
+	char time[DISSECT_TIME_MAX];
 
-	e.j.o = &d->o;
-	e.j.first[0] = true;
-	jw_open(&e.j, NULL, '{');
-	jw_u64(&e.j, "frame", cp->number);
-	jw_key(&e.j, "time");
-	out_c(&d->o, '"');
-	dissect_out_rfc3339(d, cp);
-	out_c(&d->o, '"');
-	jw_i64(&e.j, "ts_sec", cp->sec);
-	jw_u64(&e.j, "ts_nsec", cp->nsec);
-	jw_u64(&e.j, "caplen", cp->caplen);
-	jw_u64(&e.j, "wirelen", cp->wirelen);
+	json_init_out(&e.j, &d->o, false);
+	json_begin_object(&e.j);
+	json_kv_u64(&e.j, "frame", cp->number);
+	json_key(&e.j, "time");
+	json_string_len(&e.j, time, dissect_rfc3339(d, cp, time));
+	json_kv_int(&e.j, "ts_sec", cp->sec);
+	json_kv_u64(&e.j, "ts_nsec", cp->nsec);
+	json_kv_u64(&e.j, "caplen", cp->caplen);
+	json_kv_u64(&e.j, "wirelen", cp->wirelen);
 	if (rc < 0) {
-		jw_open(&e.j, "link", '{');
-		jw_name(&e.j, "type", ds_capture_linktype_name(cp->linktype));
-		jw_i64(&e.j, "dlt", cp->linktype);
-		jw_close(&e.j, '}');
-		jw_open(&e.j, "error", '{');
-		jw_str(&e.j, "kind", "unsupported-link");
-		jw_close(&e.j, '}');
-		jw_close(&e.j, '}');
+		json_key(&e.j, "link");
+		json_begin_object(&e.j);
+		json_kv_name(
+		    &e.j, "type", ds_capture_linktype_name(cp->linktype));
+		json_kv_int(&e.j, "dlt", cp->linktype);
+		json_end(&e.j);
+		json_key(&e.j, "error");
+		json_begin_object(&e.j);
+		json_kv_string(&e.j, "kind", "unsupported-link");
+		json_end(&e.j);
+		json_end(&e.j);
 		out_c(&d->o, '\n');
 		return;
 	}
@@ -1214,35 +1124,38 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		e_ip(&e, p, &p->ip, false);
 		/* The 5-tuple, for joining packets to connection logs. */
 		if (ds_packet_5tuple(p, &t) == 0) {
-			jw_open(&e.j, "tuple", '{');
-			jw_u64(&e.j, "proto", t.proto);
-			jw_addr(&e.j, "src", &t.src.addr);
-			jw_u64(&e.j, "sport", t.src.port);
-			jw_addr(&e.j, "dst", &t.dst.addr);
-			jw_u64(&e.j, "dport", t.dst.port);
-			jw_close(&e.j, '}');
+			json_key(&e.j, "tuple");
+			json_begin_object(&e.j);
+			json_kv_u64(&e.j, "proto", t.proto);
+			json_kv_addr(&e.j, "src", &t.src.addr);
+			json_kv_u64(&e.j, "sport", t.src.port);
+			json_kv_addr(&e.j, "dst", &t.dst.addr);
+			json_kv_u64(&e.j, "dport", t.dst.port);
+			json_end(&e.j);
 		}
 	} else {
 		char sig[DS_PKT_SIG_STRLEN];
 
 		ds_packet_signature(p, sig, sizeof(sig));
-		jw_str(&e.j, "signature", sig);
-		jw_open(&e.j, "chain", '[');
-		jw_close(&e.j, ']');
+		json_kv_string(&e.j, "signature", sig);
+		json_key(&e.j, "chain");
+		json_begin_array(&e.j);
+		json_end(&e.j);
 		e_anomalies(&e, 0, p->ip.anom);
 		e_error(&e, &p->ip.err);
 	}
 	if (p->capped) {
-		jw_open(&e.j, "capped", '[');
+		json_key(&e.j, "capped");
+		json_begin_array(&e.j);
 		for (unsigned b = 0; b < 32; b++) {
 			const char *tok = ds_packet_capped_token(1u << b);
 
 			if ((p->capped & (1u << b)) && tok)
-				jw_str(&e.j, NULL, tok);
+				json_string(&e.j, tok);
 		}
-		jw_close(&e.j, ']');
+		json_end(&e.j);
 	}
-	jw_close(&e.j, '}');
+	json_end(&e.j);
 	out_c(&d->o, '\n');
 }
 
@@ -1258,7 +1171,7 @@ dissect_tree(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 	struct cli_out *o = &d->o;
 
 	cli_out_str(o, "frame ");
-	out_u64(o, cp->number);
+	cli_out_u64(o, cp->number);
 	out_c(o, ' ');
 	dissect_time_cache(d, cp->sec);
 	cli_out_str(o, d->tc_date);
@@ -1266,9 +1179,9 @@ dissect_tree(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 	cli_out_str(o, d->tc_clock);
 	dissect_out_frac(d, cp->nsec);
 	cli_out_str(o, " UTC caplen ");
-	out_u64(o, cp->caplen);
+	cli_out_u64(o, cp->caplen);
 	cli_out_str(o, " wirelen ");
-	out_u64(o, cp->wirelen);
+	cli_out_u64(o, cp->wirelen);
 	out_c(o, '\n');
 	if (rc < 0) {
 		cli_out_str(o, "    0  link type not decoded\n\n");

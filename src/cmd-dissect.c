@@ -92,9 +92,9 @@ dissect_out_frac(struct dissect *d, uint32_t nsec)
 {
 	out_c(&d->o, '.');
 	if (d->digits == 9)
-		out_u64_pad(&d->o, nsec, 9);
+		cli_out_u64_pad(&d->o, nsec, 9);
 	else
-		out_u64_pad(&d->o, nsec / 1000, 6);
+		cli_out_u64_pad(&d->o, nsec / 1000, 6);
 }
 
 /* The time of a line, as --time says. */
@@ -106,7 +106,7 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 
 	switch (d->tfmt) {
 	case TIME_EPOCH:
-		out_i64(&d->o, sec);
+		cli_out_i64(&d->o, sec);
 		dissect_out_frac(d, nsec);
 		return;
 	case TIME_RELATIVE:
@@ -121,7 +121,7 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 			sec--;
 		}
 		nsec -= d->first_nsec;
-		out_i64(&d->o, sec);
+		cli_out_i64(&d->o, sec);
 		dissect_out_frac(d, nsec);
 		return;
 	case TIME_DATE:
@@ -139,16 +139,27 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 	}
 }
 
-/* RFC 3339, UTC: "2023-11-14T22:13:20.123456Z". */
-void
-dissect_out_rfc3339(struct dissect *d, const struct ds_capture_packet *cp)
+size_t
+dissect_rfc3339(struct dissect *d, const struct ds_capture_packet *cp,
+    char buf[DISSECT_TIME_MAX])
 {
+	size_t dl, cl, n;
+
 	dissect_time_cache(d, cp->sec);
-	cli_out_str(&d->o, d->tc_date);
-	out_c(&d->o, 'T');
-	cli_out_str(&d->o, d->tc_clock);
-	dissect_out_frac(d, cp->nsec);
-	out_c(&d->o, 'Z');
+	dl = strlen(d->tc_date);
+	cl = strlen(d->tc_clock);
+	memcpy(buf, d->tc_date, dl);
+	buf[dl] = 'T';
+	memcpy(buf + dl + 1, d->tc_clock, cl);
+	n = dl + 1 + cl;
+	buf[n++] = '.';
+	/* The digits the source has, as dissect_out_frac() writes them. */
+	if (d->digits == 9)
+		n += cli_fmt_u64(buf + n, cp->nsec, 9);
+	else
+		n += cli_fmt_u64(buf + n, cp->nsec / 1000, 6);
+	buf[n++] = 'Z';
+	return n;
 }
 
 /* --- Reading -------------------------------------------------------------- */

@@ -29,42 +29,6 @@ out_c(struct cli_out *o, char c)
 	o->len++;
 }
 
-static inline void
-out_u64(struct cli_out *o, uint64_t v)
-{
-	char tmp[20], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-static inline void
-out_i64(struct cli_out *o, int64_t v)
-{
-	if (v < 0) {
-		out_c(o, '-');
-		out_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		out_u64(o, (uint64_t)v);
-	}
-}
-
-/* v with at least 'width' digits, zero-padded. */
-static inline void
-out_u64_pad(struct cli_out *o, uint64_t v, unsigned width)
-{
-	char tmp[20], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || tmp + sizeof(tmp) - p < (ptrdiff_t)width);
-	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 /* "0x" and lower-case hex digits, at least 'width' of them. */
 static inline void
 out_hex(struct cli_out *o, uint64_t v, unsigned width)
@@ -112,7 +76,7 @@ out_token(struct cli_out *o, const char *tok, const char *prefix, uint64_t v)
 		cli_out_str(o, tok);
 	} else {
 		cli_out_str(o, prefix);
-		out_u64(o, v);
+		cli_out_u64(o, v);
 	}
 }
 
@@ -188,13 +152,19 @@ l4_payload(const struct ds_pkt_ip *ip, uint32_t hlen)
 void dissect_time_cache(struct dissect *d, int64_t sec);
 void dissect_out_frac(struct dissect *d, uint32_t nsec);
 void dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp);
-void dissect_out_rfc3339(struct dissect *d, const struct ds_capture_packet *cp);
+/* RFC 3339 in UTC, "2023-11-14T22:13:20.123456Z", into buf; returns its
+ * length. */
+#define DISSECT_TIME_MAX 80
+size_t dissect_rfc3339(struct dissect *d, const struct ds_capture_packet *cp,
+    char buf[DISSECT_TIME_MAX]);
 
 /* Tokens shared by the line, the tree and the summary
  * (cmd-dissect-line.c): an anomaly by its bit number, the header an error
  * is in. */
-void dissect_out_anom_token(struct cli_out *o, unsigned bit);
-void dissect_out_layer_token(struct cli_out *o, const struct ds_pkt_err *e);
+#define DISSECT_TOKEN_MAX 32
+const char *dissect_anom_token(unsigned bit, char buf[DISSECT_TOKEN_MAX]);
+const char *dissect_layer_token(
+    const struct ds_pkt_err *e, char buf[DISSECT_TOKEN_MAX]);
 
 /* One packet, as each output shows it; rc is ds_packet_decode()'s. */
 void dissect_line(
