@@ -423,86 +423,57 @@ cli_packet_icmp6_type_name(uint8_t type)
 	return icmp6_type_names[type];
 }
 
-static const char *const unreach_codes[] = {
-    "no route to destination",
-    "communication with destination administratively prohibited",
-    "beyond scope of source address", "address unreachable", "port unreachable",
-    "source address failed ingress/egress policy",
-    "reject route to destination",
-    "error in Source Routing Header", /* RFC 6554 */
-    "headers too long",               /* RFC 8883 */
-};
-
-static const char *const exceeded_codes[] = {
-    "hop limit exceeded in transit",
-    "fragment reassembly time exceeded",
-};
-
-static const char *const param_codes[] = {
-    "erroneous header field encountered",
-    "unrecognized Next Header type encountered",
-    "unrecognized IPv6 option encountered",
-    "IPv6 First Fragment has incomplete IPv6 Header Chain", /* RFC 7112 */
-    "SR Upper-layer Header Error",                          /* RFC 8754 */
+/* The codes of RFC 4443 and its updates, by type and code. */
+static const struct {
+	uint8_t type, code;
+	const char *name;
+} icmp6_codes[] = {
+    {1, 0, "no route to destination"},
+    {1, 1, "communication with destination administratively prohibited"},
+    {1, 2, "beyond scope of source address"},
+    {1, 3, "address unreachable"},
+    {1, 4, "port unreachable"},
+    {1, 5, "source address failed ingress/egress policy"},
+    {1, 6, "reject route to destination"},
+    {1, 7, "error in Source Routing Header"}, /* RFC 6554 */
+    {1, 8, "headers too long"},               /* RFC 8883 */
+    {3, 0, "hop limit exceeded in transit"},
+    {3, 1, "fragment reassembly time exceeded"},
+    {4, 0, "erroneous header field encountered"},
+    {4, 1, "unrecognized Next Header type encountered"},
+    {4, 2, "unrecognized IPv6 option encountered"},
+    {4, 3, "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+    {4, 4, "SR Upper-layer Header Error"}, /* RFC 8754 */
     /* RFC 8883 section 3.2 */
-    "unrecognized Next Header type encountered by intermediate node",
-    "extension header too big",
-    "extension header chain too long",
-    "too many extension headers",
-    "too many options in extension header",
-    "option too big",
-};
-
-/* RFC 2894 section 3. */
-static const char *const renum_codes[256] = {
-    [0] = "router renumbering command",
-    [1] = "router renumbering result",
-    [255] = "sequence number reset",
-};
-
-/* RFC 4620 section 4. */
-static const char *const ni_query_codes[] = {
-    "subject is an IPv6 address",
-    "subject is a name",
-    "subject is an IPv4 address",
-};
-
-static const char *const ni_reply_codes[] = {
-    "successful reply",
-    "responder refuses to answer",
-    "unknown query type",
-};
-
-/* RFC 8335 section 3. */
-static const char *const ext_reply_codes[] = {
-    "no error",
-    "malformed query",
-    "no such interface",
-    "no such table entry",
-    "multiple interfaces satisfy query",
+    {4, 5, "unrecognized Next Header type encountered by intermediate node"},
+    {4, 6, "extension header too big"},
+    {4, 7, "extension header chain too long"},
+    {4, 8, "too many extension headers"},
+    {4, 9, "too many options in extension header"},
+    {4, 10, "option too big"},
+    {138, 0, "router renumbering command"}, /* RFC 2894 section 3 */
+    {138, 1, "router renumbering result"},
+    {138, 255, "sequence number reset"},
+    {139, 0, "subject is an IPv6 address"}, /* RFC 4620 section 4 */
+    {139, 1, "subject is a name"},
+    {139, 2, "subject is an IPv4 address"},
+    {140, 0, "successful reply"},
+    {140, 1, "responder refuses to answer"},
+    {140, 2, "unknown query type"},
+    {161, 0, "no error"}, /* RFC 8335 section 3 */
+    {161, 1, "malformed query"},
+    {161, 2, "no such interface"},
+    {161, 3, "no such table entry"},
+    {161, 4, "multiple interfaces satisfy query"},
 };
 
 const char *
 cli_packet_icmp6_code_name(uint8_t type, uint8_t code)
 {
-	switch (type) {
-	case 1:
-		return LOOKUP(unreach_codes, code);
-	case 3:
-		return LOOKUP(exceeded_codes, code);
-	case 4:
-		return LOOKUP(param_codes, code);
-	case 138:
-		return renum_codes[code];
-	case 139:
-		return LOOKUP(ni_query_codes, code);
-	case 140:
-		return LOOKUP(ni_reply_codes, code);
-	case 161:
-		return LOOKUP(ext_reply_codes, code);
-	default:
-		return NULL;
-	}
+	for (size_t i = 0; i < N_ELEMS(icmp6_codes); i++)
+		if (icmp6_codes[i].type == type && icmp6_codes[i].code == code)
+			return icmp6_codes[i].name;
+	return NULL;
 }
 
 static const char *const icmp4_type_names[256] = {
