@@ -2,9 +2,9 @@
 /*
  * ds_packet: a bounds-checked decoder for captured frames.
  *
- * Every read of packet bytes goes through a cursor (struct cur) whose limit
- * is the end of what may be read: the capture, the packet as its header
- * states it, or the header being decoded, whichever ends first. Before a
+ * Every read of packet bytes goes through the library's cursor (cur.h)
+ * whose end is the end of what may be read: the capture, the packet as its
+ * header states it, or the header being decoded, whichever ends first. Before a
  * header is decoded, have() checks that all of it is there and, if not,
  * records a truncation with the header's offset; the reads that follow are
  * then known to succeed, and the cursor's sticky error is a second line of
@@ -30,102 +30,8 @@
 #include <sys/socket.h>
 
 #include "addr-int.h"
+#include "cur.h"
 #include "dualstack/packet.h"
-
-/* --- Cursor -------------------------------------------------------------- */
-
-/*
- * A read position over data[0 .. len-1], with absolute offsets so that
- * positions can be recorded as they are. A read past len fails with
- * -EBADMSG, stores 0 and makes err sticky, so that a run of reads can be
- * checked once at its end.
- */
-struct cur {
-	const uint8_t *p;
-	size_t len; /* absolute end */
-	size_t off; /* absolute position */
-	int err;    /* 0 or -EBADMSG */
-};
-
-static inline struct cur
-cur_at(const uint8_t *p, size_t off, size_t end)
-{
-	struct cur c = {p, end, off, 0};
-
-	return c;
-}
-
-static inline size_t
-cur_left(const struct cur *c)
-{
-	return c->off < c->len ? c->len - c->off : 0;
-}
-
-static inline int
-cur_fail(struct cur *c)
-{
-	c->err = -EBADMSG;
-	return -EBADMSG;
-}
-
-static inline int
-cur_u8(struct cur *c, uint8_t *ret)
-{
-	if (cur_left(c) < 1) {
-		*ret = 0;
-		return cur_fail(c);
-	}
-	*ret = c->p[c->off++];
-	return 0;
-}
-
-static inline int
-cur_be16(struct cur *c, uint16_t *ret)
-{
-	if (cur_left(c) < 2) {
-		*ret = 0;
-		return cur_fail(c);
-	}
-	*ret = (uint16_t)(c->p[c->off] << 8 | c->p[c->off + 1]);
-	c->off += 2;
-	return 0;
-}
-
-static inline int
-cur_be32(struct cur *c, uint32_t *ret)
-{
-	const uint8_t *b = c->p + c->off;
-
-	if (cur_left(c) < 4) {
-		*ret = 0;
-		return cur_fail(c);
-	}
-	*ret = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-	c->off += 4;
-	return 0;
-}
-
-static inline int
-cur_bytes(struct cur *c, void *ret, size_t n)
-{
-	if (cur_left(c) < n) {
-		memset(ret, 0, n);
-		return cur_fail(c);
-	}
-	memcpy(ret, c->p + c->off, n);
-	c->off += n;
-	return 0;
-}
-
-static inline int
-cur_skip(struct cur *c, size_t n)
-{
-	if (cur_left(c) < n)
-		return cur_fail(c);
-	c->off += n;
-	return 0;
-}
 
 /* --- Decoder state ------------------------------------------------------- */
 
@@ -152,10 +58,10 @@ struct dec {
 static uint8_t
 byte_at(const struct dec *d, size_t off)
 {
-	struct cur c = cur_at(d->data, off, d->end);
+	struct ds_cur c = ds_cur_at(d->data, off, d->end);
 	uint8_t v;
 
-	cur_u8(&c, &v);
+	ds_cur_u8(&c, &v);
 	return v;
 }
 
@@ -214,7 +120,7 @@ malformed(struct dec *d, uint8_t layer, uint8_t why, size_t off, size_t at)
  * header rather than trusting what was read.
  */
 static bool
-cur_ok(struct dec *d, const struct cur *c, uint8_t layer, size_t off)
+cur_ok(struct dec *d, const struct ds_cur *c, uint8_t layer, size_t off)
 {
 	if (c->err == 0)
 		return true;
@@ -398,22 +304,22 @@ decode_tcp(struct dec *d, size_t off)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_tcp *t = &ip->u.tcp;
-	struct cur c;
+	struct ds_cur c;
 	uint8_t b12, b13;
 	size_t end;
 
 	if (!have(d, DS_PKT_LAYER_TCP, off, off + 20))
 		return;
-	c = cur_at(d->data, off, off + 20);
-	cur_be16(&c, &t->sport);
-	cur_be16(&c, &t->dport);
-	cur_be32(&c, &t->seq);
-	cur_be32(&c, &t->ack);
-	cur_u8(&c, &b12);
-	cur_u8(&c, &b13);
-	cur_be16(&c, &t->window);
-	cur_be16(&c, &t->checksum);
-	cur_be16(&c, &t->urgent);
+	c = ds_cur_at(d->data, off, off + 20);
+	ds_cur_be16(&c, &t->sport);
+	ds_cur_be16(&c, &t->dport);
+	ds_cur_be32(&c, &t->seq);
+	ds_cur_be32(&c, &t->ack);
+	ds_cur_u8(&c, &b12);
+	ds_cur_u8(&c, &b13);
+	ds_cur_be16(&c, &t->window);
+	ds_cur_be16(&c, &t->checksum);
+	ds_cur_be16(&c, &t->urgent);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_TCP, off))
 		return;
 	t->doff = (uint8_t)((b12 >> 4) * 4);
@@ -435,14 +341,14 @@ decode_tcp(struct dec *d, size_t off)
 	end = off + t->doff;
 	if (!have(d, DS_PKT_LAYER_TCP, off, end))
 		return;
-	c = cur_at(d->data, off + 20, end);
-	while (cur_left(&c) > 0) {
+	c = ds_cur_at(d->data, off + 20, end);
+	while (ds_cur_left(&c) > 0) {
 		size_t o = c.off;
 		uint8_t kind, len = 0;
 		uint32_t v = 0, v2 = 0;
 		bool again = false, bad = false;
 
-		cur_u8(&c, &kind);
+		ds_cur_u8(&c, &kind);
 		if (kind == 0) { /* End of Option List: the rest is padding */
 			opt_add(d, &t->opts, o, kind, 0, 0, 0);
 			break;
@@ -451,8 +357,8 @@ decode_tcp(struct dec *d, size_t off)
 			opt_add(d, &t->opts, o, kind, 0, 0, 0);
 			continue;
 		}
-		if (cur_u8(&c, &len) < 0 || len < 2 ||
-		    len - 2u > cur_left(&c)) {
+		if (ds_cur_u8(&c, &len) < 0 || len < 2 ||
+		    len - 2u > ds_cur_left(&c)) {
 			malformed(d, DS_PKT_LAYER_TCP_OPT, DS_PKT_WHY_OPT_LEN,
 			    o, o + 1);
 			return;
@@ -462,7 +368,7 @@ decode_tcp(struct dec *d, size_t off)
 			bad = len != 4;
 			again = t->has_mss;
 			if (!bad) {
-				cur_be16(&c, &t->mss);
+				ds_cur_be16(&c, &t->mss);
 				v = t->mss;
 				t->has_mss = true;
 			}
@@ -471,7 +377,7 @@ decode_tcp(struct dec *d, size_t off)
 			bad = len != 3;
 			again = t->has_wscale;
 			if (!bad) {
-				cur_u8(&c, &t->wscale);
+				ds_cur_u8(&c, &t->wscale);
 				v = t->wscale;
 				t->has_wscale = true;
 			}
@@ -489,8 +395,8 @@ decode_tcp(struct dec *d, size_t off)
 			bad = len != 10;
 			again = t->has_ts;
 			if (!bad) {
-				cur_be32(&c, &t->ts_val);
-				cur_be32(&c, &t->ts_ecr);
+				ds_cur_be32(&c, &t->ts_val);
+				ds_cur_be32(&c, &t->ts_ecr);
 				v = t->ts_val;
 				v2 = t->ts_ecr;
 				t->has_ts = true;
@@ -507,7 +413,7 @@ decode_tcp(struct dec *d, size_t off)
 		if (again)
 			ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
 		/* Skip what the kind did not read. */
-		cur_skip(&c, (o + len) - c.off);
+		ds_cur_skip(&c, (o + len) - c.off);
 		opt_add(d, &t->opts, o, kind, (uint8_t)(len - 2), v, v2);
 	}
 	cur_ok(d, &c, DS_PKT_LAYER_TCP_OPT, off);
@@ -519,15 +425,15 @@ decode_udp(struct dec *d, size_t off)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_udp *u = &ip->u.udp;
-	struct cur c;
+	struct ds_cur c;
 
 	if (!have(d, DS_PKT_LAYER_UDP, off, off + 8))
 		return;
-	c = cur_at(d->data, off, off + 8);
-	cur_be16(&c, &u->sport);
-	cur_be16(&c, &u->dport);
-	cur_be16(&c, &u->len);
-	cur_be16(&c, &u->checksum);
+	c = ds_cur_at(d->data, off, off + 8);
+	ds_cur_be16(&c, &u->sport);
+	ds_cur_be16(&c, &u->dport);
+	ds_cur_be16(&c, &u->len);
+	ds_cur_be16(&c, &u->checksum);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_UDP, off))
 		return;
 	ip->l4 = DS_PKT_L4_UDP;
@@ -542,11 +448,11 @@ decode_udp(struct dec *d, size_t off)
 /* --- ICMPv6 -------------------------------------------------------------- */
 
 static void
-read_addr(struct cur *c, struct ds_addr *ret)
+read_addr(struct ds_cur *c, struct ds_addr *ret)
 {
 	uint8_t b[16];
 
-	cur_bytes(c, b, 16);
+	ds_cur_bytes(c, b, 16);
 	ds_addr_from_v6(b, ret);
 }
 
@@ -557,13 +463,13 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 	struct ds_pkt *p = d->p;
 	struct ds_pkt_icmp6 *x = &p->icmp6;
 	size_t msglen = d->pkt_end - off;
-	struct cur c;
+	struct ds_cur c;
 
 	if (type == 143) {
 		size_t pos = off + 8;
 
-		c = cur_at(d->data, off + 6, off + 8);
-		cur_be16(&c, &x->nrec);
+		c = ds_cur_at(d->data, off + 6, off + 8);
+		ds_cur_be16(&c, &x->nrec);
 		for (unsigned i = 0; i < x->nrec; i++) {
 			struct ds_pkt_mldrec scratch, *r = &scratch;
 			uint8_t b[16];
@@ -575,11 +481,11 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 				r = &p->u.mld_rec[x->n_mldrec];
 			else
 				p->capped |= DS_PKT_CAPPED_MLDREC;
-			c = cur_at(d->data, pos, pos + 20);
+			c = ds_cur_at(d->data, pos, pos + 20);
 			r->off = u32(pos);
-			cur_u8(&c, &r->type);
-			cur_u8(&c, &r->aux_len);
-			cur_be16(&c, &r->nsrc);
+			ds_cur_u8(&c, &r->type);
+			ds_cur_u8(&c, &r->aux_len);
+			ds_cur_be16(&c, &r->nsrc);
 			read_addr(&c, &r->group);
 			if (!cur_ok(d, &c, DS_PKT_LAYER_MLD, pos))
 				return;
@@ -590,11 +496,11 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 			r->src_first = p->n_addr;
 			r->n_src = 0;
 			d->store = r != &scratch;
-			c = cur_at(d->data, pos + 20, pos + rlen);
+			c = ds_cur_at(d->data, pos + 20, pos + rlen);
 			for (unsigned s = 0; s < r->nsrc; s++) {
 				uint16_t count = 0;
 
-				cur_bytes(&c, b, 16);
+				ds_cur_bytes(&c, b, 16);
 				addr_add(d, &r->n_src, &count, b);
 			}
 			d->store = true;
@@ -613,13 +519,13 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 
 		if (!have(d, DS_PKT_LAYER_MLD, off, off + 28))
 			return;
-		c = cur_at(d->data, off + 4, off + 28);
-		cur_be16(&c, &x->max_resp);
-		cur_skip(&c, 2);
+		c = ds_cur_at(d->data, off + 4, off + 28);
+		ds_cur_be16(&c, &x->max_resp);
+		ds_cur_skip(&c, 2);
 		read_addr(&c, &x->group);
-		cur_u8(&c, &b24);
-		cur_u8(&c, &x->qqic);
-		cur_be16(&c, &x->nsrc);
+		ds_cur_u8(&c, &b24);
+		ds_cur_u8(&c, &x->qqic);
+		ds_cur_be16(&c, &x->nsrc);
 		if (!cur_ok(d, &c, DS_PKT_LAYER_MLD, off))
 			return;
 		x->mldv2 = true;
@@ -629,11 +535,12 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 		if (!have(d, DS_PKT_LAYER_MLD, off,
 		        off + 28 + 16 * (size_t)x->nsrc))
 			return;
-		c = cur_at(d->data, off + 28, off + 28 + 16 * (size_t)x->nsrc);
+		c = ds_cur_at(
+		    d->data, off + 28, off + 28 + 16 * (size_t)x->nsrc);
 		for (unsigned s = 0; s < x->nsrc; s++) {
 			uint8_t b[16];
 
-			cur_bytes(&c, b, 16);
+			ds_cur_bytes(&c, b, 16);
 			addr_add(d, &x->n_src, &count, b);
 		}
 		return;
@@ -641,9 +548,9 @@ decode_mld(struct dec *d, size_t off, uint8_t type)
 
 	if (!have(d, DS_PKT_LAYER_MLD, off, off + 24))
 		return;
-	c = cur_at(d->data, off + 4, off + 24);
-	cur_be16(&c, &x->max_resp);
-	cur_skip(&c, 2);
+	c = ds_cur_at(d->data, off + 4, off + 24);
+	ds_cur_be16(&c, &x->max_resp);
+	ds_cur_skip(&c, 2);
 	read_addr(&c, &x->group);
 	cur_ok(d, &c, DS_PKT_LAYER_MLD, off);
 }
@@ -653,14 +560,14 @@ static bool
 decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
     uint8_t msgtype)
 {
-	struct cur c = cur_at(d->data, pos + 2, pos + olen);
+	struct ds_cur c = ds_cur_at(d->data, pos + 2, pos + olen);
 	uint8_t b[16];
 
 	switch (o->type) {
 	case 1: /* Source Link-Layer Address */
 	case 2: /* Target Link-Layer Address */
 		if (o->len == 1)
-			cur_bytes(&c, o->u.lladdr.b, 6);
+			ds_cur_bytes(&c, o->u.lladdr.b, 6);
 		else
 			memset(&o->u.lladdr, 0, sizeof(o->u.lladdr));
 		break;
@@ -668,11 +575,11 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 		if (o->len != 4)
 			return malformed(d, DS_PKT_LAYER_ND_OPT,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
-		cur_u8(&c, &o->u.prefix.plen);
-		cur_u8(&c, &o->u.prefix.flags);
-		cur_be32(&c, &o->u.prefix.valid);
-		cur_be32(&c, &o->u.prefix.preferred);
-		cur_skip(&c, 4);
+		ds_cur_u8(&c, &o->u.prefix.plen);
+		ds_cur_u8(&c, &o->u.prefix.flags);
+		ds_cur_be32(&c, &o->u.prefix.valid);
+		ds_cur_be32(&c, &o->u.prefix.preferred);
+		ds_cur_skip(&c, 4);
 		read_addr(&c, &o->u.prefix.prefix);
 		o->u.prefix.onlink = (o->u.prefix.flags & 0x80) != 0;
 		o->u.prefix.autoconf = (o->u.prefix.flags & 0x40) != 0;
@@ -682,8 +589,8 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 		if (o->len != 1)
 			return malformed(d, DS_PKT_LAYER_ND_OPT,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
-		cur_skip(&c, 2);
-		cur_be32(&c, &o->u.mtu);
+		ds_cur_skip(&c, 2);
+		ds_cur_be32(&c, &o->u.mtu);
 		break;
 	case 24: { /* Route Information, RFC 4191 section 2.3 */
 		uint8_t fl;
@@ -692,9 +599,9 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 		if (o->len > 3)
 			return malformed(d, DS_PKT_LAYER_ND_OPT,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
-		cur_u8(&c, &o->u.route.plen);
-		cur_u8(&c, &fl);
-		cur_be32(&c, &o->u.route.lifetime);
+		ds_cur_u8(&c, &o->u.route.plen);
+		ds_cur_u8(&c, &fl);
+		ds_cur_be32(&c, &o->u.route.lifetime);
 		/* The Length must cover the prefix: 1 for ::/0, 2 up to
 		 * /64, 3 beyond; the prefix length is at most 128. */
 		if (o->u.route.plen > 128 ||
@@ -704,7 +611,7 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 2);
 		o->u.route.prf = (fl >> 3) & 3;
 		memset(b, 0, sizeof(b));
-		cur_bytes(&c, b, n);
+		ds_cur_bytes(&c, b, n);
 		ds_addr_from_v6(b, &o->u.route.prefix);
 		break;
 	}
@@ -714,14 +621,14 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 		if (o->len < 3 || o->len % 2 == 0)
 			return malformed(d, DS_PKT_LAYER_ND_OPT,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
-		cur_skip(&c, 2);
-		cur_be32(&c, &o->u.rdnss.lifetime);
+		ds_cur_skip(&c, 2);
+		ds_cur_be32(&c, &o->u.rdnss.lifetime);
 		o->u.rdnss.n_addr = 0;
 		o->u.rdnss.addr_count = 0;
 		o->u.rdnss.addr_first = d->p->n_addr;
 		n = (size_t)(o->len - 1) / 2;
 		for (size_t i = 0; i < n; i++) {
-			cur_bytes(&c, b, 16);
+			ds_cur_bytes(&c, b, 16);
 			addr_add(
 			    d, &o->u.rdnss.n_addr, &o->u.rdnss.addr_count, b);
 		}
@@ -731,8 +638,8 @@ decode_ndopt(struct dec *d, struct ds_pkt_ndopt *o, size_t pos, size_t olen,
 		if (o->len < 2)
 			return malformed(d, DS_PKT_LAYER_ND_OPT,
 			    DS_PKT_WHY_OPT_LEN, pos, pos + 1);
-		cur_skip(&c, 2);
-		cur_be32(&c, &o->u.dnssl.lifetime);
+		ds_cur_skip(&c, 2);
+		ds_cur_be32(&c, &o->u.dnssl.lifetime);
 		o->u.dnssl.names_off = u32(pos + 8);
 		o->u.dnssl.names_len = u32(olen - 8);
 		break;
@@ -756,7 +663,7 @@ decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
 {
 	struct ds_pkt *p = d->p;
 	struct ds_pkt_icmp6 *x = &p->icmp6;
-	struct cur c;
+	struct ds_cur c;
 	size_t fixed, pos;
 
 	switch (type) {
@@ -780,14 +687,14 @@ decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
 		d->ip->anom |= DS_PKT_ANOM_ND_HOPLIMIT;
 	if (!have(d, DS_PKT_LAYER_ICMP6, off, off + fixed))
 		return;
-	c = cur_at(d->data, off + 4, off + fixed);
+	c = ds_cur_at(d->data, off + 4, off + fixed);
 	switch (type) {
 	case 134:
-		cur_u8(&c, &x->cur_hop_limit);
-		cur_u8(&c, &x->ra_flags);
-		cur_be16(&c, &x->router_lifetime);
-		cur_be32(&c, &x->reachable);
-		cur_be32(&c, &x->retrans);
+		ds_cur_u8(&c, &x->cur_hop_limit);
+		ds_cur_u8(&c, &x->ra_flags);
+		ds_cur_be16(&c, &x->router_lifetime);
+		ds_cur_be32(&c, &x->reachable);
+		ds_cur_be32(&c, &x->retrans);
 		x->managed = (x->ra_flags & 0x80) != 0;
 		x->other = (x->ra_flags & 0x40) != 0;
 		x->home_agent = (x->ra_flags & 0x20) != 0;
@@ -796,14 +703,14 @@ decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
 		break;
 	case 135:
 	case 136:
-		cur_skip(&c, 4);
+		ds_cur_skip(&c, 4);
 		read_addr(&c, &x->target);
 		x->router = type == 136 && (word & 0x80000000u) != 0;
 		x->solicited = type == 136 && (word & 0x40000000u) != 0;
 		x->override = type == 136 && (word & 0x20000000u) != 0;
 		break;
 	case 137:
-		cur_skip(&c, 4);
+		ds_cur_skip(&c, 4);
 		read_addr(&c, &x->target);
 		read_addr(&c, &x->dest);
 		break;
@@ -827,9 +734,9 @@ decode_nd(struct dec *d, size_t off, uint8_t type, uint32_t word)
 			o = &p->u.nd_opt[x->n_ndopt];
 		else
 			p->capped |= DS_PKT_CAPPED_NDOPT;
-		c = cur_at(d->data, pos, pos + 2);
-		cur_u8(&c, &o->type);
-		cur_u8(&c, &o->len);
+		c = ds_cur_at(d->data, pos, pos + 2);
+		ds_cur_u8(&c, &o->type);
+		ds_cur_u8(&c, &o->len);
 		o->off = u32(pos);
 		if (o->len == 0) {
 			/* 4.6: "Nodes MUST silently discard an ND packet
@@ -866,15 +773,15 @@ decode_icmp_fixed(struct dec *d, size_t off, unsigned layer, unsigned l4)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_icmp *ic = &ip->u.icmp;
-	struct cur c;
+	struct ds_cur c;
 
 	if (!have(d, layer, off, off + 8))
 		return false;
-	c = cur_at(d->data, off, off + 8);
-	cur_u8(&c, &ic->type);
-	cur_u8(&c, &ic->code);
-	cur_be16(&c, &ic->checksum);
-	cur_be32(&c, &ic->word);
+	c = ds_cur_at(d->data, off, off + 8);
+	ds_cur_u8(&c, &ic->type);
+	ds_cur_u8(&c, &ic->code);
+	ds_cur_be16(&c, &ic->checksum);
+	ds_cur_be32(&c, &ic->word);
 	if (!cur_ok(d, &c, layer, off))
 		return false;
 	ic->id = (uint16_t)(ic->word >> 16);
@@ -1002,17 +909,17 @@ decode_tlv_opts(
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_optlist *l = &e->u.opts;
-	struct cur c = cur_at(d->data, off, end);
+	struct ds_cur c = ds_cur_at(d->data, off, end);
 	size_t padrun = 0;
 	bool seen_ra = false, seen_jumbo = false;
 
 	optlist_init(d, l);
-	while (cur_left(&c) > 0) {
+	while (ds_cur_left(&c) > 0) {
 		size_t o = c.off, dstart;
 		uint8_t type, len;
 		uint32_t v = 0;
 
-		cur_u8(&c, &type);
+		ds_cur_u8(&c, &type);
 		if (type == 0) { /* Pad1 */
 			padrun++;
 			/* 4.2: padding exists to align the next option to
@@ -1022,7 +929,7 @@ decode_tlv_opts(
 			opt_add(d, l, o, 0, 0, 0, 0);
 			continue;
 		}
-		if (cur_u8(&c, &len) < 0 || len > cur_left(&c))
+		if (ds_cur_u8(&c, &len) < 0 || len > ds_cur_left(&c))
 			return malformed(d, DS_PKT_LAYER_EXT_OPT,
 			    DS_PKT_WHY_OPT_LEN, o, o + 1);
 		dstart = c.off;
@@ -1034,7 +941,7 @@ decode_tlv_opts(
 			for (unsigned i = 0; i < len; i++) {
 				uint8_t z;
 
-				cur_u8(&c, &z);
+				ds_cur_u8(&c, &z);
 				if (z != 0)
 					ip->anom |= DS_PKT_ANOM_PADDING;
 			}
@@ -1044,7 +951,7 @@ decode_tlv_opts(
 			if (len != 4)
 				return malformed(d, DS_PKT_LAYER_EXT_OPT,
 				    DS_PKT_WHY_OPT_LEN, o, o + 1);
-			cur_be32(&c, &v);
+			ds_cur_be32(&c, &v);
 			if (seen_jumbo || d->jumbo_opt)
 				ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
 			seen_jumbo = true;
@@ -1071,7 +978,7 @@ decode_tlv_opts(
 			if (len != 2)
 				return malformed(d, DS_PKT_LAYER_EXT_OPT,
 				    DS_PKT_WHY_OPT_LEN, o, o + 1);
-			cur_be16(&c, &ra);
+			ds_cur_be16(&c, &ra);
 			v = ra;
 			if (seen_ra)
 				ip->anom |= DS_PKT_ANOM_OPT_REPEATED;
@@ -1085,7 +992,7 @@ decode_tlv_opts(
 			if (len != 1)
 				return malformed(d, DS_PKT_LAYER_EXT_OPT,
 				    DS_PKT_WHY_OPT_LEN, o, o + 1);
-			cur_u8(&c, &lim);
+			ds_cur_u8(&c, &lim);
 			v = lim;
 			break;
 		}
@@ -1093,7 +1000,7 @@ decode_tlv_opts(
 			padrun = 0;
 			break;
 		}
-		cur_skip(&c, dstart + len - c.off);
+		ds_cur_skip(&c, dstart + len - c.off);
 		opt_add(d, l, o, type, len, v, 0);
 	}
 	return cur_ok(d, &c, DS_PKT_LAYER_EXT_OPT, off);
@@ -1105,12 +1012,12 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_ext_rt *rt = &e->u.rt;
-	struct cur c = cur_at(d->data, off + 2, off + len);
+	struct ds_cur c = ds_cur_at(d->data, off + 2, off + len);
 	size_t naddr = 0;
 	uint8_t b[16];
 
-	cur_u8(&c, &rt->type);
-	cur_u8(&c, &rt->segleft);
+	ds_cur_u8(&c, &rt->type);
+	ds_cur_u8(&c, &rt->segleft);
 	rt->addr_first = d->p->n_addr;
 	rt->n_addr = 0;
 	rt->addr_count = 0;
@@ -1124,10 +1031,10 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 	switch (rt->type) {
 	case 0: /* RFC 2460 section 4.4, deprecated by RFC 5095 */
 	case 2: /* RFC 6275 section 6.4: one Home Address */
-		cur_skip(&c, 4);
+		ds_cur_skip(&c, 4);
 		naddr = (len - 8) / 16;
 		for (size_t i = 0; i < naddr; i++) {
-			cur_bytes(&c, b, 16);
+			ds_cur_bytes(&c, b, 16);
 			addr_add(d, &rt->n_addr, &rt->addr_count, b);
 		}
 		break;
@@ -1135,9 +1042,9 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 		uint8_t ce, pr;
 		size_t avail = len - 8, last, each, rest;
 
-		cur_u8(&c, &ce);
-		cur_u8(&c, &pr);
-		cur_skip(&c, 2);
+		ds_cur_u8(&c, &ce);
+		ds_cur_u8(&c, &pr);
+		ds_cur_skip(&c, 2);
 		rt->cmpr_i = ce >> 4;
 		rt->cmpr_e = ce & 15;
 		rt->pad = pr >> 4;
@@ -1156,7 +1063,7 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 			unsigned elide = i < rest ? rt->cmpr_i : rt->cmpr_e;
 
 			memcpy(b, ip->dst.u.bytes, elide);
-			cur_bytes(&c, b + elide, 16u - elide);
+			ds_cur_bytes(&c, b + elide, 16u - elide);
 			addr_add(d, &rt->n_addr, &rt->addr_count, b);
 		}
 		break;
@@ -1164,9 +1071,9 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 	case 4: { /* Segment Routing Header, RFC 8754 section 2 */
 		size_t nseg;
 
-		cur_u8(&c, &rt->last_entry);
-		cur_u8(&c, &rt->flags);
-		cur_be16(&c, &rt->tag);
+		ds_cur_u8(&c, &rt->last_entry);
+		ds_cur_u8(&c, &rt->flags);
+		ds_cur_be16(&c, &rt->tag);
 		nseg = (size_t)rt->last_entry + 1;
 		/* 4.3.1.1: Last Entry beyond Hdr Ext Len / 2 - 1 is an
 		 * error. */
@@ -1174,7 +1081,7 @@ decode_rt(struct dec *d, struct ds_pkt_ext *e, size_t off, size_t len)
 			return malformed(d, DS_PKT_LAYER_EXT,
 			    DS_PKT_WHY_HDR_LEN, off, off + 4);
 		for (size_t i = 0; i < nseg; i++) {
-			cur_bytes(&c, b, 16);
+			ds_cur_bytes(&c, b, 16);
 			addr_add(d, &rt->n_addr, &rt->addr_count, b);
 		}
 		rt->tlv_off = u32(off + 8 + 16 * nseg);
@@ -1202,7 +1109,7 @@ static bool
 decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
     size_t *ret_len)
 {
-	struct cur c;
+	struct ds_cur c;
 	uint8_t nh, lf;
 	size_t len;
 
@@ -1213,9 +1120,9 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 		 * ciphertext up to the end of the packet. */
 		if (!have(d, DS_PKT_LAYER_EXT, off, off + 8))
 			return false;
-		c = cur_at(d->data, off, off + 8);
-		cur_be32(&c, &e->u.esp.spi);
-		cur_be32(&c, &e->u.esp.seq);
+		c = ds_cur_at(d->data, off, off + 8);
+		ds_cur_be32(&c, &e->u.esp.spi);
+		ds_cur_be32(&c, &e->u.esp.seq);
 		e->next = 0;
 		e->len_field = 0;
 		e->len = u32(d->end - off);
@@ -1224,9 +1131,9 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 	}
 	if (!have(d, DS_PKT_LAYER_EXT, off, off + 2))
 		return false;
-	c = cur_at(d->data, off, off + 2);
-	cur_u8(&c, &nh);
-	cur_u8(&c, &lf);
+	c = ds_cur_at(d->data, off, off + 2);
+	ds_cur_u8(&c, &nh);
+	ds_cur_u8(&c, &lf);
 	switch (type) {
 	case 44: /* Fragment: fixed 8 octets, the second is reserved */
 		len = 8;
@@ -1244,7 +1151,7 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 	e->len_field = lf;
 	e->len = u32(len);
 	*ret_len = len;
-	c = cur_at(d->data, off + 2, off + len);
+	c = ds_cur_at(d->data, off + 2, off + len);
 
 	switch (type) {
 	case 0:
@@ -1257,8 +1164,8 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 		uint16_t w;
 
 		f->res = lf;
-		cur_be16(&c, &w);
-		cur_be32(&c, &f->id);
+		ds_cur_be16(&c, &w);
+		ds_cur_be32(&c, &f->id);
 		f->offset = (uint16_t)(w & 0xfff8);
 		f->res2 = (w >> 1) & 3;
 		f->more = (w & 1) != 0;
@@ -1275,17 +1182,17 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 		if (len < 12 || len % 8 != 0)
 			return malformed(d, DS_PKT_LAYER_EXT,
 			    DS_PKT_WHY_HDR_LEN, off, off + 1);
-		cur_skip(&c, 2);
-		cur_be32(&c, &ah->spi);
-		cur_be32(&c, &ah->seq);
+		ds_cur_skip(&c, 2);
+		ds_cur_be32(&c, &ah->spi);
+		ds_cur_be32(&c, &ah->seq);
 		ah->icv_off = u32(off + 12);
 		ah->icv_len = u32(len - 12);
 		break;
 	}
 	case 135: /* Mobility, RFC 6275 section 6.1.1 */
-		cur_u8(&c, &e->u.mob.mh_type);
-		cur_skip(&c, 1);
-		cur_be16(&c, &e->u.mob.checksum);
+		ds_cur_u8(&c, &e->u.mob.mh_type);
+		ds_cur_skip(&c, 1);
+		ds_cur_be16(&c, &e->u.mob.checksum);
 		break;
 	case 139: { /* HIP, RFC 7401 section 5.1: 40 octets with HITs */
 		uint8_t pt, ver;
@@ -1293,10 +1200,10 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 		if (len < 40)
 			return malformed(d, DS_PKT_LAYER_EXT,
 			    DS_PKT_WHY_HDR_LEN, off, off + 1);
-		cur_u8(&c, &pt);
-		cur_u8(&c, &ver);
-		cur_be16(&c, &e->u.hip.checksum);
-		cur_be16(&c, &e->u.hip.controls);
+		ds_cur_u8(&c, &pt);
+		ds_cur_u8(&c, &ver);
+		ds_cur_be16(&c, &e->u.hip.checksum);
+		ds_cur_be16(&c, &e->u.hip.controls);
 		e->u.hip.packet_type = pt & 0x7f;
 		e->u.hip.version = ver >> 4;
 		break;
@@ -1304,13 +1211,13 @@ decode_ext(struct dec *d, struct ds_pkt_ext *e, uint8_t type, size_t off,
 	case 140: { /* Shim6, RFC 5533 section 5.1 */
 		uint8_t b2;
 
-		cur_u8(&c, &b2);
+		ds_cur_u8(&c, &b2);
 		e->u.shim6.payload = (b2 & 0x80) != 0;
 		e->u.shim6.type = b2 & 0x7f;
 		e->u.shim6.checksum = 0;
 		if (!e->u.shim6.payload) {
-			cur_skip(&c, 1);
-			cur_be16(&c, &e->u.shim6.checksum);
+			ds_cur_skip(&c, 1);
+			ds_cur_be16(&c, &e->u.shim6.checksum);
 		}
 		break;
 	}
@@ -1475,11 +1382,11 @@ decode_chain(struct dec *d, size_t off, uint8_t nh)
 static bool
 ip4_checksum_ok(const struct dec *d, size_t off, size_t len)
 {
-	struct cur c = cur_at(d->data, off, off + len);
+	struct ds_cur c = ds_cur_at(d->data, off, off + len);
 	uint32_t sum = 0;
 	uint16_t w;
 
-	while (cur_be16(&c, &w) == 0)
+	while (ds_cur_be16(&c, &w) == 0)
 		sum += w;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -1491,14 +1398,14 @@ static bool
 decode_ip4_opts(struct dec *d, size_t off, size_t end)
 {
 	struct ds_pkt_ip *ip = d->ip;
-	struct cur c = cur_at(d->data, off, end);
+	struct ds_cur c = ds_cur_at(d->data, off, end);
 
-	while (cur_left(&c) > 0) {
+	while (ds_cur_left(&c) > 0) {
 		size_t o = c.off;
 		uint8_t type, len;
 		uint32_t v = 0;
 
-		cur_u8(&c, &type);
+		ds_cur_u8(&c, &type);
 		if (type == 0) { /* End of Option List: padding follows */
 			opt_add(d, &ip->opts, o, 0, 0, 0, 0);
 			break;
@@ -1508,16 +1415,17 @@ decode_ip4_opts(struct dec *d, size_t off, size_t end)
 			continue;
 		}
 		/* The length counts the type and length octets. */
-		if (cur_u8(&c, &len) < 0 || len < 2 || len - 2u > cur_left(&c))
+		if (ds_cur_u8(&c, &len) < 0 || len < 2 ||
+		    len - 2u > ds_cur_left(&c))
 			return malformed(d, DS_PKT_LAYER_IPV4_OPT,
 			    DS_PKT_WHY_OPT_LEN, o, o + 1);
 		if (type == 148 && len == 4) { /* Router Alert, RFC 2113 */
 			uint16_t ra;
 
-			cur_be16(&c, &ra);
+			ds_cur_be16(&c, &ra);
 			v = ra;
 		}
-		cur_skip(&c, o + len - c.off);
+		ds_cur_skip(&c, o + len - c.off);
 		opt_add(d, &ip->opts, o, type, (uint8_t)(len - 2), v, 0);
 	}
 	return cur_ok(d, &c, DS_PKT_LAYER_IPV4_OPT, off);
@@ -1528,7 +1436,7 @@ static void
 decode_ip4(struct dec *d, size_t off)
 {
 	struct ds_pkt_ip *ip = d->ip;
-	struct cur c;
+	struct ds_cur c;
 	uint8_t vihl, tos, ttl, proto;
 	uint16_t tot, id, fo, sum;
 	uint32_t src, dst;
@@ -1548,16 +1456,16 @@ decode_ip4(struct dec *d, size_t off)
 	}
 	if (!have(d, DS_PKT_LAYER_IPV4, off, off + hlen))
 		return;
-	c = cur_at(d->data, off + 1, off + 20);
-	cur_u8(&c, &tos);
-	cur_be16(&c, &tot);
-	cur_be16(&c, &id);
-	cur_be16(&c, &fo);
-	cur_u8(&c, &ttl);
-	cur_u8(&c, &proto);
-	cur_be16(&c, &sum);
-	cur_be32(&c, &src);
-	cur_be32(&c, &dst);
+	c = ds_cur_at(d->data, off + 1, off + 20);
+	ds_cur_u8(&c, &tos);
+	ds_cur_be16(&c, &tot);
+	ds_cur_be16(&c, &id);
+	ds_cur_be16(&c, &fo);
+	ds_cur_u8(&c, &ttl);
+	ds_cur_u8(&c, &proto);
+	ds_cur_be16(&c, &sum);
+	ds_cur_be32(&c, &src);
+	ds_cur_be32(&c, &dst);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV4, off))
 		return;
 
@@ -1606,7 +1514,7 @@ static void
 decode_ip6(struct dec *d, size_t off)
 {
 	struct ds_pkt_ip *ip = d->ip;
-	struct cur c;
+	struct ds_cur c;
 	uint32_t vtf;
 	uint8_t b[16];
 
@@ -1618,14 +1526,14 @@ decode_ip6(struct dec *d, size_t off)
 	}
 	if (!have(d, DS_PKT_LAYER_IPV6, off, off + 40))
 		return;
-	c = cur_at(d->data, off, off + 40);
-	cur_be32(&c, &vtf);
-	cur_be16(&c, &ip->payload_len);
-	cur_u8(&c, &ip->next);
-	cur_u8(&c, &ip->hop_limit);
-	cur_bytes(&c, b, 16);
+	c = ds_cur_at(d->data, off, off + 40);
+	ds_cur_be32(&c, &vtf);
+	ds_cur_be16(&c, &ip->payload_len);
+	ds_cur_u8(&c, &ip->next);
+	ds_cur_u8(&c, &ip->hop_limit);
+	ds_cur_bytes(&c, b, 16);
 	ds_addr_from_v6(b, &ip->src);
-	cur_bytes(&c, b, 16);
+	ds_cur_bytes(&c, b, 16);
 	ds_addr_from_v6(b, &ip->dst);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV6, off))
 		return;
@@ -1690,13 +1598,13 @@ decode_vlans(struct dec *d, size_t off, uint16_t *type)
 
 	/* 0x9100 is the pre-standard QinQ TPID still seen in the field. */
 	while (*type == 0x8100 || *type == 0x88a8 || *type == 0x9100) {
-		struct cur c;
+		struct ds_cur c;
 		uint16_t tci;
 
 		if (!have(d, DS_PKT_LAYER_LINK, off, off + 4))
 			return 0;
-		c = cur_at(d->data, off, off + 4);
-		cur_be16(&c, &tci);
+		c = ds_cur_at(d->data, off, off + 4);
+		ds_cur_be16(&c, &tci);
 		if (l->n_vlan < DS_PKT_MAX_VLAN) {
 			struct ds_pkt_vlan *v = &l->vlan[l->n_vlan++];
 
@@ -1710,7 +1618,7 @@ decode_vlans(struct dec *d, size_t off, uint16_t *type)
 		}
 		if (l->vlan_count < UINT16_MAX)
 			l->vlan_count++;
-		cur_be16(&c, type);
+		ds_cur_be16(&c, type);
 		off += 4;
 	}
 	return off;
@@ -1741,7 +1649,7 @@ static bool
 decode_link(struct dec *d, int linktype)
 {
 	struct ds_pkt_link *l = &d->p->link;
-	struct cur c = cur_at(d->data, 0, 0);
+	struct ds_cur c = ds_cur_at(d->data, 0, 0);
 	size_t off = 0;
 	uint16_t type = 0;
 
@@ -1755,10 +1663,10 @@ decode_link(struct dec *d, int linktype)
 	case DS_LINK_EN10MB: /* IEEE 802.3 / Ethernet II */
 		if (!have(d, DS_PKT_LAYER_LINK, 0, 14))
 			return false;
-		c = cur_at(d->data, 0, 14);
-		cur_bytes(&c, l->dst.b, 6);
-		cur_bytes(&c, l->src.b, 6);
-		cur_be16(&c, &type);
+		c = ds_cur_at(d->data, 0, 14);
+		ds_cur_bytes(&c, l->dst.b, 6);
+		ds_cur_bytes(&c, l->src.b, 6);
+		ds_cur_be16(&c, &type);
 		off = decode_vlans(d, 14, &type);
 		if (off == 0)
 			return false;
@@ -1769,17 +1677,17 @@ decode_link(struct dec *d, int linktype)
 	case DS_LINK_LINUX_SLL: /* 16 octets, pcap-linktype(7) */
 		if (!have(d, DS_PKT_LAYER_LINK, 0, 16))
 			return false;
-		c = cur_at(d->data, 0, 16);
-		cur_be16(&c, &l->sll_pkttype);
-		cur_be16(&c, &l->sll_hatype);
+		c = ds_cur_at(d->data, 0, 16);
+		ds_cur_be16(&c, &l->sll_pkttype);
+		ds_cur_be16(&c, &l->sll_hatype);
 		{
 			uint16_t halen;
 
-			cur_be16(&c, &halen);
+			ds_cur_be16(&c, &halen);
 			l->sll_halen = halen > 255 ? 255 : (uint8_t)halen;
 		}
-		cur_bytes(&c, l->sll_addr, 8);
-		cur_be16(&c, &type);
+		ds_cur_bytes(&c, l->sll_addr, 8);
+		ds_cur_be16(&c, &type);
 		l->sll_ifindex = 0;
 		off = decode_vlans(d, 16, &type);
 		if (off == 0)
@@ -1788,19 +1696,19 @@ decode_link(struct dec *d, int linktype)
 	case DS_LINK_LINUX_SLL2: /* 20 octets */
 		if (!have(d, DS_PKT_LAYER_LINK, 0, 20))
 			return false;
-		c = cur_at(d->data, 0, 20);
-		cur_be16(&c, &type);
-		cur_skip(&c, 2);
-		cur_be32(&c, &l->sll_ifindex);
-		cur_be16(&c, &l->sll_hatype);
+		c = ds_cur_at(d->data, 0, 20);
+		ds_cur_be16(&c, &type);
+		ds_cur_skip(&c, 2);
+		ds_cur_be32(&c, &l->sll_ifindex);
+		ds_cur_be16(&c, &l->sll_hatype);
 		{
 			uint8_t pt;
 
-			cur_u8(&c, &pt);
+			ds_cur_u8(&c, &pt);
 			l->sll_pkttype = pt;
 		}
-		cur_u8(&c, &l->sll_halen);
-		cur_bytes(&c, l->sll_addr, 8);
+		ds_cur_u8(&c, &l->sll_halen);
+		ds_cur_bytes(&c, l->sll_addr, 8);
 		off = decode_vlans(d, 20, &type);
 		if (off == 0)
 			return false;
@@ -1812,8 +1720,8 @@ decode_link(struct dec *d, int linktype)
 
 		if (!have(d, DS_PKT_LAYER_LINK, 0, 4))
 			return false;
-		c = cur_at(d->data, 0, 4);
-		cur_bytes(&c, b, 4);
+		c = ds_cur_at(d->data, 0, 4);
+		ds_cur_bytes(&c, b, 4);
 		be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 		    (uint32_t)b[2] << 8 | b[3];
 		le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
@@ -1957,19 +1865,19 @@ ds_packet_dns_name(
     const uint8_t *names, size_t len, size_t *pos, char *buf, size_t size)
 {
 	char tmp[DS_PKT_NAME_STRLEN];
-	struct cur c;
+	struct ds_cur c;
 	size_t n = 0, wire = 0;
 
 	if (!pos || (!names && len > 0) || (!buf && size > 0))
 		return -EINVAL;
 	if (*pos >= len) /* nothing left: as good as the padding */
 		return ds__output("", 0, buf, size);
-	c = cur_at(names, *pos, len);
+	c = ds_cur_at(names, *pos, len);
 	for (;;) {
 		uint8_t l;
 
 		/* A name ends with a zero octet. */
-		if (cur_u8(&c, &l) < 0)
+		if (ds_cur_u8(&c, &l) < 0)
 			return -EBADMSG;
 		wire += 1u + l;
 		/* RFC 1035 section 2.3.4: 255 octets at most. */
@@ -1979,14 +1887,14 @@ ds_packet_dns_name(
 			break;
 		/* RFC 1035 section 4.1.4: 11 is a pointer, RFC 6891 made
 		 * 01 extended; neither has a place in DNSSL. */
-		if (l & 0xc0 || l > cur_left(&c))
+		if (l & 0xc0 || l > ds_cur_left(&c))
 			return -EBADMSG;
 		if (n > 0)
 			tmp[n++] = '.';
 		for (unsigned k = 0; k < l; k++) {
 			uint8_t ch;
 
-			cur_u8(&c, &ch);
+			ds_cur_u8(&c, &ch);
 			if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\') {
 				tmp[n++] = (char)ch;
 			} else {
