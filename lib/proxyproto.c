@@ -5,12 +5,14 @@
  * stream when to wait for more bytes, and the two formatters.
  *
  * Pure: no I/O, no allocation. Every read of the input is checked against
- * len first; nothing is laid over the wire bytes.
+ * len first, the binary header's through the library's cursor (cur.h);
+ * nothing is laid over the wire bytes.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cur.h"
 #include "dualstack/addr.h"
 #include "dualstack/proxyproto.h"
 
@@ -29,12 +31,6 @@ fail(size_t *errpos, size_t pos, int err)
 	if (errpos)
 		*errpos = pos;
 	return err;
-}
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static void
@@ -277,7 +273,9 @@ parse_v2(
     const uint8_t *b, size_t len, struct ds_proxyproto_hdr *ret, size_t *pos)
 {
 	struct ds_proxyproto_hdr h;
-	size_t plen, end, off;
+	struct ds_cur c;
+	size_t end;
+	uint16_t plen;
 	int block;
 	uint8_t fam;
 
@@ -291,7 +289,8 @@ parse_v2(
 		return fail(pos, len, -EAGAIN);
 	fam = b[13];
 	block = v2_block_len(fam);
-	plen = be16(b + 14);
+	c = ds_cur_at(b, 14, len);
+	ds_cur_be16(&c, &plen);
 	if (plen > DS_PROXYPROTO_V2_LEN_MAX)
 		return fail(pos, 14, -E2BIG);
 	/* A LOCAL header's family is ignored (section 2.2), so is its
@@ -316,33 +315,40 @@ parse_v2(
 	/* TLVs fill the rest: type, 16-bit length, value; each must fit in
 	 * what the length field announced (section 2.2; haproxy checks its
 	 * TLVs the same way). */
-	off = DS_PROXYPROTO_V2_HDR_LEN + (size_t)block;
-	h.tlv_off = off;
-	h.tlv_len = end - off;
-	while (off < end) {
-		if (end - off < 3)
-			return fail(pos, off, -EINVAL);
-		if (be16(b + off + 1) > end - off - 3)
-			return fail(pos, off + 1, -EINVAL);
-		off += 3 + (size_t)be16(b + off + 1);
+	c = ds_cur_at(b, DS_PROXYPROTO_V2_HDR_LEN + (size_t)block, end);
+	h.tlv_off = c.off;
+	h.tlv_len = end - c.off;
+	while (ds_cur_left(&c) > 0) {
+		size_t t = c.off;
+		uint16_t vlen;
+
+		if (ds_cur_skip(&c, 1) < 0 || ds_cur_be16(&c, &vlen) < 0)
+			return fail(pos, t, -EINVAL);
+		if (ds_cur_skip(&c, vlen) < 0)
+			return fail(pos, t + 1, -EINVAL);
 	}
 
-	off = DS_PROXYPROTO_V2_HDR_LEN;
+	/* The address block is there: plen covers it (checked above). */
+	c = ds_cur_at(b, DS_PROXYPROTO_V2_HDR_LEN, end);
 	if (fam == DS_PROXYPROTO_V2_TCP4) {
-		ds_addr_from_v4(
-		    (uint32_t)be16(b + off) << 16 | be16(b + off + 2),
-		    &h.src.addr);
-		ds_addr_from_v4(
-		    (uint32_t)be16(b + off + 4) << 16 | be16(b + off + 6),
-		    &h.dst.addr);
-		h.src.port = be16(b + off + 8);
-		h.dst.port = be16(b + off + 10);
+		uint32_t src, dst;
+
+		ds_cur_be32(&c, &src);
+		ds_cur_be32(&c, &dst);
+		ds_addr_from_v4(src, &h.src.addr);
+		ds_addr_from_v4(dst, &h.dst.addr);
+		ds_cur_be16(&c, &h.src.port);
+		ds_cur_be16(&c, &h.dst.port);
 	} else if (fam == DS_PROXYPROTO_V2_TCP6) {
+		uint8_t a[16];
+
 		/* IPv4-mapped addresses are kept as they came. */
-		ds_addr_from_v6(b + off, &h.src.addr);
-		ds_addr_from_v6(b + off + 16, &h.dst.addr);
-		h.src.port = be16(b + off + 32);
-		h.dst.port = be16(b + off + 34);
+		ds_cur_bytes(&c, a, 16);
+		ds_addr_from_v6(a, &h.src.addr);
+		ds_cur_bytes(&c, a, 16);
+		ds_addr_from_v6(a, &h.dst.addr);
+		ds_cur_be16(&c, &h.src.port);
+		ds_cur_be16(&c, &h.dst.port);
 	} else {
 		/* UNSPEC, UDP, UNIX: valid, but no TCP endpoints to take;
 		 * section 2.2 lets the receiver use the real ones. */
