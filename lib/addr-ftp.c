@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "addr-int.h"
+#include "cur.h"
 
 /* RFC 2428 section 2: address family numbers (RFC 1700) on the wire. */
 #define NET_PRT_IP4 1
@@ -14,12 +15,6 @@
 
 /* RFC 2428 section 3: the reply code and text for EPSV. */
 static const char epsv_text[] = "229 Entering Extended Passive Mode (";
-
-/* A cursor over untrusted text: s[pos..end). */
-struct cur {
-	const char *s;
-	size_t pos, end;
-};
 
 /*
  * RFC 2428 section 2: the delimiter is one ASCII character in 33-126,
@@ -39,24 +34,26 @@ delim_ok(char c)
  * trailing text.
  */
 static void
-strip_eol(struct cur *c)
+strip_eol(struct ds_cur *c)
 {
-	if (c->end > c->pos && c->s[c->end - 1] == '\n') {
+	if (c->end > c->off && c->p[c->end - 1] == '\n') {
 		c->end--;
-		if (c->end > c->pos && c->s[c->end - 1] == '\r')
+		if (c->end > c->off && c->p[c->end - 1] == '\r')
 			c->end--;
 	}
 }
 
 /* Consume the delimiter d at the cursor, or fail with the position. */
 static int
-expect_delim(struct cur *c, char d, size_t *pos)
+expect_delim(struct ds_cur *c, char d, size_t *pos)
 {
-	if (c->pos >= c->end || c->s[c->pos] != d) {
-		*pos = c->pos;
+	uint8_t ch;
+
+	if (ds_cur_peek(c, &ch) < 0 || ch != (uint8_t)d) {
+		*pos = c->off;
 		return -DS_E_EPRT_SYNTAX;
 	}
-	c->pos++;
+	c->off++;
 	return 0;
 }
 
@@ -66,24 +63,23 @@ expect_delim(struct cur *c, char d, size_t *pos)
  * section 2), with no octal reading to make them ambiguous.
  */
 static int
-port_field(struct cur *c, char d, uint16_t *ret, size_t *pos)
+port_field(struct ds_cur *c, char d, uint16_t *ret, size_t *pos)
 {
-	size_t start = c->pos;
+	size_t start = c->off;
 	uint32_t v = 0;
+	uint8_t ch;
 
-	while (c->pos < c->end && c->s[c->pos] != d) {
-		char ch = c->s[c->pos];
-
+	while (ds_cur_peek(c, &ch) == 0 && ch != (uint8_t)d) {
 		if (ch < '0' || ch > '9') {
-			*pos = c->pos;
+			*pos = c->off;
 			return -DS_E_PORT_SYNTAX;
 		}
 		/* Saturate: anything past 65535 is out of range anyway. */
 		if (v <= UINT16_MAX)
 			v = v * 10 + (uint32_t)(ch - '0');
-		c->pos++;
+		c->off++;
 	}
-	if (c->pos == start) {
+	if (c->off == start) {
 		*pos = start;
 		return -DS_E_PORT_SYNTAX;
 	}
@@ -91,11 +87,10 @@ port_field(struct cur *c, char d, uint16_t *ret, size_t *pos)
 		*pos = start;
 		return -DS_E_PORT_RANGE;
 	}
-	if (c->pos >= c->end) {
-		*pos = c->pos;
+	if (ds_cur_skip(c, 1) < 0) { /* the delimiter */
+		*pos = c->off;
 		return -DS_E_EPRT_SYNTAX;
 	}
-	c->pos++;
 	*ret = (uint16_t)v;
 	return 0;
 }
@@ -121,10 +116,11 @@ int
 ds_eprt_parse(
     const char *s, size_t len, struct ds_endpoint *ret, size_t *errpos)
 {
-	struct cur c = {s, 0, len};
+	struct ds_cur c = ds_cur_at(s, 0, len);
 	struct ds_endpoint ep;
 	size_t pos = 0, field, apos;
 	unsigned proto;
+	uint8_t ch;
 	char d;
 	int r;
 
@@ -140,39 +136,38 @@ ds_eprt_parse(
 			r = -DS_E_EPRT_SYNTAX;
 			goto fail;
 		}
-		c.pos = 5;
+		c.off = 5;
 	}
-	if (c.pos >= c.end) {
-		pos = c.pos;
+	if (ds_cur_u8(&c, &ch) < 0) {
+		pos = c.off;
 		r = -DS_E_EMPTY;
 		goto fail;
 	}
-	d = s[c.pos];
+	d = (char)ch;
 	if (!delim_ok(d)) {
-		pos = c.pos;
+		pos = c.off - 1;
 		r = -DS_E_EPRT_DELIM;
 		goto fail;
 	}
-	c.pos++;
 
 	/* net-prt: 1 or 2 here; another number is a protocol we lack. */
-	field = c.pos;
-	while (c.pos < c.end && s[c.pos] != d) {
-		if (s[c.pos] < '0' || s[c.pos] > '9') {
-			pos = c.pos;
+	field = c.off;
+	while (ds_cur_peek(&c, &ch) == 0 && ch != (uint8_t)d) {
+		if (ch < '0' || ch > '9') {
+			pos = c.off;
 			r = -DS_E_EPRT_SYNTAX;
 			goto fail;
 		}
-		c.pos++;
+		c.off++;
 	}
-	if (c.pos == field) {
+	if (c.off == field) {
 		pos = field;
 		r = -DS_E_EPRT_SYNTAX;
 		goto fail;
 	}
-	if (word_eq(s + field, c.pos - field, "1"))
+	if (word_eq(s + field, c.off - field, "1"))
 		proto = NET_PRT_IP4;
-	else if (word_eq(s + field, c.pos - field, "2"))
+	else if (word_eq(s + field, c.off - field, "2"))
 		proto = NET_PRT_IP6;
 	else {
 		pos = field;
@@ -188,10 +183,10 @@ ds_eprt_parse(
 	 * only. The family is checked here so that the position is the
 	 * field's start whatever the address parser reports.
 	 */
-	field = c.pos;
-	while (c.pos < c.end && s[c.pos] != d)
-		c.pos++;
-	if (c.pos == field) {
+	field = c.off;
+	while (ds_cur_peek(&c, &ch) == 0 && ch != (uint8_t)d)
+		c.off++;
+	if (c.off == field) {
 		pos = field;
 		r = -DS_E_EMPTY;
 		goto fail;
@@ -199,9 +194,9 @@ ds_eprt_parse(
 	memset(&ep, 0, sizeof(ep));
 	apos = 0;
 	r = ds_addr_parse(
-	    s + field, c.pos - field, DS_PARSE_NO_ZONE, &ep.addr, &apos);
+	    s + field, c.off - field, DS_PARSE_NO_ZONE, &ep.addr, &apos);
 	if (r < 0) {
-		pos = field + (apos <= c.pos - field ? apos : 0);
+		pos = field + (apos <= c.off - field ? apos : 0);
 		goto fail;
 	}
 	if (ep.addr.family != (proto == NET_PRT_IP4 ? AF_INET : AF_INET6)) {
@@ -216,8 +211,8 @@ ds_eprt_parse(
 	r = port_field(&c, d, &ep.port, &pos);
 	if (r < 0)
 		goto fail;
-	if (c.pos != c.end) {
-		pos = c.pos;
+	if (ds_cur_left(&c) > 0) {
+		pos = c.off;
 		r = -DS_E_TRAILING;
 		goto fail;
 	}
@@ -264,21 +259,21 @@ ds_eprt_format(const struct ds_endpoint *ep, char *buf, size_t size)
  * fields MUST be blank (RFC 2428 section 3).
  */
 static int
-epsv_fields(struct cur *c, uint16_t *ret_port, size_t *pos)
+epsv_fields(struct ds_cur *c, uint16_t *ret_port, size_t *pos)
 {
+	uint8_t ch;
 	char d;
 	int r;
 
-	if (c->pos >= c->end) {
-		*pos = c->pos;
+	if (ds_cur_u8(c, &ch) < 0) {
+		*pos = c->off;
 		return -DS_E_EPRT_SYNTAX;
 	}
-	d = c->s[c->pos];
+	d = (char)ch;
 	if (!delim_ok(d)) {
-		*pos = c->pos;
+		*pos = c->off - 1;
 		return -DS_E_EPRT_DELIM;
 	}
-	c->pos++;
 	r = expect_delim(c, d, pos);
 	if (r < 0)
 		return r;
@@ -291,14 +286,15 @@ epsv_fields(struct cur *c, uint16_t *ret_port, size_t *pos)
 int
 ds_epsv_parse(const char *s, size_t len, uint16_t *ret_port, size_t *errpos)
 {
-	struct cur c = {s, 0, len};
+	struct ds_cur c = ds_cur_at(s, 0, len);
 	size_t pos = 0, open;
 	bool paren = false;
 	uint16_t port = 0;
+	uint8_t ch;
 	int r;
 
 	strip_eol(&c);
-	if (c.pos >= c.end) {
+	if (ds_cur_left(&c) == 0) {
 		r = -DS_E_EMPTY;
 		goto fail;
 	}
@@ -310,7 +306,7 @@ ds_epsv_parse(const char *s, size_t len, uint16_t *ret_port, size_t *errpos)
 	for (open = 0; open < c.end; open++) {
 		if (s[open] == '(') {
 			paren = true;
-			c.pos = open + 1;
+			c.off = open + 1;
 			break;
 		}
 	}
@@ -319,13 +315,13 @@ ds_epsv_parse(const char *s, size_t len, uint16_t *ret_port, size_t *errpos)
 		goto fail;
 	if (paren) {
 		/* Text after ")" is free too, as some servers add a period. */
-		if (c.pos >= c.end || s[c.pos] != ')') {
-			pos = c.pos;
+		if (ds_cur_peek(&c, &ch) < 0 || ch != ')') {
+			pos = c.off;
 			r = -DS_E_EPRT_SYNTAX;
 			goto fail;
 		}
-	} else if (c.pos != c.end) {
-		pos = c.pos;
+	} else if (ds_cur_left(&c) > 0) {
+		pos = c.off;
 		r = -DS_E_TRAILING;
 		goto fail;
 	}
