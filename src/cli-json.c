@@ -9,6 +9,7 @@
  * bytes go straight into the buffer, numbers are formatted by hand, and
  * strings are escaped in place, with no stdio call per character.
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,23 +113,24 @@ escape(char *p, const char *s, size_t len)
 }
 
 /*
- * Does no octet of w need escaping? Eight at a time, with the carry-free
- * tests of "Bit Twiddling Hacks" (a byte below 0x20, 0x7f and above, a
- * quote, a backslash). A carry or borrow only ever follows an octet that
- * does need escaping, so the answer is exact where it matters: "plain"
- * is never wrong, "not plain" at worst sends a plain word the slow way.
+ * Does no octet of w need escaping? Eight at a time, with the tests of
+ * "Bit Twiddling Hacks": an octet below 0x20 sets its high bit in w -
+ * 0x20, one of 0x7f and above in w + 1 or in w itself, a quote or a
+ * backslash makes a zero octet in w ^ that character. A borrow or carry
+ * only ever leaves an octet that is itself caught, so the answer is
+ * exact where it matters: "plain" is never wrong, "not plain" at worst
+ * sends a plain word the slow way.
  */
 static inline bool
 word_plain(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
-	uint64_t low = (w - ones * 0x20) & ~w;
-	uint64_t high = (w + ones) | w;
 	uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+	uint64_t bad = (w - ones * 0x20) | (w + ones) | w;
 
-	quote = (quote - ones) & ~quote;
-	bslash = (bslash - ones) & ~bslash;
-	return ((low | high | quote | bslash) & highs) == 0;
+	bad |= (quote - ones) & ~quote;
+	bad |= (bslash - ones) & ~bslash;
+	return (bad & highs) == 0;
 }
 
 /*
@@ -317,32 +319,53 @@ json_end(struct json *j)
 }
 
 /* A key, and the value's string or number in the same reservation. */
+/*
+ * Keys are the program's own names (cli.h): written as they are, without
+ * the escaping every value gets, since a key is written for every field
+ * of every packet. A debug build checks each one instead.
+ */
+static inline bool
+key_ok(const char *key, size_t kl)
+{
+	for (size_t i = 0; i < kl; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 static char *
 fast_key(struct json *j, const char *key, size_t kl, size_t room)
 {
-	char *p = fast_begin(j, STRING_ROOM(kl) + 1 + room);
+	char *p = fast_begin(j, kl + 3 + room);
 
-	p = string_to(p, key, kl);
+	assert(key_ok(key, kl));
+	*p++ = '"';
+	memcpy(p, key, kl);
+	p += kl;
+	*p++ = '"';
 	*p++ = ':';
 	return p;
 }
 
 void
-json_key(struct json *j, const char *key)
+json_key_len(struct json *j, const char *key, size_t kl)
 {
-	size_t kl = strlen(key);
-
-	if (fast(j) && kl <= ESCAPE_CHUNK) {
+	if (fast(j)) {
 		fast_end(j, fast_key(j, key, kl, 0));
 		j->after_key = true;
 		return;
 	}
+	assert(key_ok(key, kl));
 	before_value(j);
-	put_string(j, key, kl);
+	put_c(j, '"');
+	put(j, key, kl);
 	if (j->pretty)
-		put(j, ": ", 2);
+		put(j, "\": ", 3);
 	else
-		put_c(j, ':');
+		put(j, "\":", 2);
 	j->after_key = true;
 }
 
@@ -355,12 +378,6 @@ json_string_len(struct json *j, const char *s, size_t len)
 	}
 	before_value(j);
 	put_string(j, s, len);
-}
-
-void
-json_string(struct json *j, const char *s)
-{
-	json_string_len(j, s, strlen(s));
 }
 
 void
@@ -420,17 +437,16 @@ json_finish(struct json *j)
 }
 
 void
-json_kv_string(struct json *j, const char *key, const char *s)
+json_kv_string_len(
+    struct json *j, const char *key, size_t kl, const char *s, size_t len)
 {
-	size_t kl = strlen(key), len = strlen(s);
-
-	if (fast(j) && kl <= ESCAPE_CHUNK && len <= ESCAPE_CHUNK) {
+	if (fast(j) && len <= ESCAPE_CHUNK) {
 		char *p = fast_key(j, key, kl, STRING_ROOM(len));
 
 		fast_end(j, string_to(p, s, len));
 		return;
 	}
-	json_key(j, key);
+	json_key_len(j, key, kl);
 	json_string_len(j, s, len);
 }
 
@@ -442,17 +458,15 @@ json_kv_int(struct json *j, const char *key, long long v)
 }
 
 void
-json_kv_u64(struct json *j, const char *key, uint64_t v)
+json_kv_u64_len(struct json *j, const char *key, size_t kl, uint64_t v)
 {
-	size_t kl = strlen(key);
-
-	if (fast(j) && kl <= ESCAPE_CHUNK) {
+	if (fast(j)) {
 		char *p = fast_key(j, key, kl, 20);
 
 		fast_end(j, p + cli_fmt_u64(p, v, 1));
 		return;
 	}
-	json_key(j, key);
+	json_key_len(j, key, kl);
 	json_uint(j, v);
 }
 

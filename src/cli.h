@@ -70,9 +70,12 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 /*
  * The streaming JSON writer (cli-json.c), the one every command uses. It
  * keeps commas and nesting right; the caller keeps keys and values
- * paired. Strings are escaped (quotes, backslashes, control characters,
- * and octets above 0x7f as \u00XX, so any input gives ASCII JSON); keys
- * too. Depth is bounded (CLI output is shallow).
+ * paired. String values are escaped (quotes, backslashes, control
+ * characters, and octets above 0x7f as the Unicode escape of their
+ * Latin-1 code point, so any input gives ASCII JSON). Keys are the program's
+ * own names -- literals, library tokens -- and are written as they are: never
+ * pass text from outside as a key (a debug build checks). Depth is bounded (CLI
+ * output is shallow).
  */
 #define JSON_MAX_DEPTH 16
 
@@ -94,8 +97,7 @@ void json_init_out(struct json *j, struct cli_out *o, bool pretty);
 void json_begin_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end(struct json *j); /* closes the innermost object or array */
-void json_key(struct json *j, const char *key);
-void json_string(struct json *j, const char *s);
+void json_key_len(struct json *j, const char *key, size_t len);
 void json_string_len(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, long long v);
 void json_uint(struct json *j, unsigned long long v);
@@ -107,13 +109,40 @@ void json_raw(struct json *j, const char *text);
 void json_finish(struct json *j);
 
 /* key + value in one call. */
-void json_kv_string(struct json *j, const char *key, const char *s);
+void json_kv_string_len(
+    struct json *j, const char *key, size_t klen, const char *s, size_t len);
 void json_kv_int(struct json *j, const char *key, long long v);
-void json_kv_u64(struct json *j, const char *key, uint64_t v);
+void json_kv_u64_len(struct json *j, const char *key, size_t klen, uint64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 /* A duration given in microseconds, written as milliseconds with three
  * decimals: "elapsed_ms": 253.903. */
 void json_kv_ms(struct json *j, const char *key, uint64_t us);
+
+/* The forms with C strings. Inline, so that the length of a literal key
+ * is known at compile time. */
+static inline void
+json_key(struct json *j, const char *key)
+{
+	json_key_len(j, key, strlen(key));
+}
+
+static inline void
+json_string(struct json *j, const char *s)
+{
+	json_string_len(j, s, strlen(s));
+}
+
+static inline void
+json_kv_string(struct json *j, const char *key, const char *s)
+{
+	json_kv_string_len(j, key, strlen(key), s, strlen(s));
+}
+
+static inline void
+json_kv_u64(struct json *j, const char *key, uint64_t v)
+{
+	json_kv_u64_len(j, key, strlen(key), v);
+}
 
 /*
  * A decimal number from 0 to max: digits only, no sign, no blanks, no
@@ -209,24 +238,49 @@ cli_out_str(struct cli_out *o, const char *s)
 /*
  * v in decimal with at least 'width' digits (zero-padded, width <= 20)
  * into buf, not terminated; returns the length (at most 20). By hand and
- * straight into place: printf would cost more than the rest of a line.
+ * straight into place, two digits per division, the length from the
+ * highest bit set (the IntegerLog10 of "Bit Twiddling Hacks"): printf
+ * would cost more than the rest of a line.
  */
 static inline size_t
 cli_fmt_u64(char *buf, uint64_t v, unsigned width)
 {
-	static const uint64_t pow10[19] = {10u, 100u, 1000u, 10000u, 100000u,
-	    1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
+	static const char pairs[] = "00010203040506070809"
+	                            "10111213141516171819"
+	                            "20212223242526272829"
+	                            "30313233343536373839"
+	                            "40414243444546474849"
+	                            "50515253545556575859"
+	                            "60616263646566676869"
+	                            "70717273747576777879"
+	                            "80818283848586878889"
+	                            "90919293949596979899";
+	static const uint64_t pow10[20] = {1u, 10u, 100u, 1000u, 10000u,
+	    100000u, 1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
 	    100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
 	    1000000000000000u, 10000000000000000u, 100000000000000000u,
 	    1000000000000000000u, 10000000000000000000u};
-	size_t n = 1;
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	size_t n = t + 1 - (v < pow10[t]) + (v == 0), i;
 
-	while (n < 20 && v >= pow10[n - 1])
-		n++;
 	if (n < width)
 		n = width;
-	for (size_t i = n; i-- > 0; v /= 10)
-		buf[i] = (char)('0' + v % 10);
+	i = n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		i -= 2;
+		memcpy(buf + i, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(buf + i, pairs + 2 * v, 2);
+	} else {
+		buf[--i] = (char)('0' + v);
+	}
+	while (i > 0)
+		buf[--i] = '0';
 	return n;
 }
 

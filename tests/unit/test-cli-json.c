@@ -2,11 +2,12 @@
 /*
  * The CLI's one JSON writer (src/cli-json.c, linked into this test): the
  * stdio writer and the buffered one (json_init_out) give the same bytes
- * for the same calls, compact and pretty; every octet is escaped as the
- * writer promises, whatever its place in the string (the buffered path
- * checks 8 octets at a time, so a byte that needs escaping is put at
- * every offset of strings of every length across the word boundaries);
- * long strings are escaped in pieces; numbers at their limits.
+ * for the same calls, compact and pretty; every octet of a string value
+ * is escaped as the writer promises, whatever its place in the string
+ * (the writer checks 8 octets at a time, so a byte that needs escaping is
+ * put at every offset of strings of every length across the word
+ * boundaries); long strings are escaped in pieces; keys are written as
+ * they are; numbers at their limits.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -101,20 +102,22 @@ doc_string(struct json *j, const void *arg)
 	json_string_len(j, (const char *)x->s, x->len);
 }
 
+/* A long key (the program's own names need not be short) and a long
+ * value, NUL-free by construction. */
 static void
 doc_kv_string(struct json *j, const void *arg)
 {
 	const struct str *x = arg;
 	char key[300], val[300];
 
-	/* The same bytes as key and as value, NUL-free by construction. */
 	assert_true(x->len < sizeof(key));
-	memcpy(key, x->s, x->len);
+	memset(key, 'k', x->len);
 	key[x->len] = '\0';
 	memcpy(val, x->s, x->len);
 	val[x->len] = '\0';
 	json_begin_object(j);
 	json_kv_string(j, key, val);
+	json_kv_u64(j, key, 1);
 	json_end(j);
 }
 
@@ -213,11 +216,14 @@ test_long(void **state)
 	check_string(s, sizeof(s));
 	memset(s, 'q', sizeof(s));
 	check_string(s, sizeof(s));
-	/* Key and value of the same long bytes. */
+	/* A long key and a long value to escape, in one object. */
 	x.s = s;
 	x.len = 290 - 1;
 	s[100] = '\\';
 	write_both(doc_kv_string, &x, false, &b);
+	/* {"k...":"q...\\q...","k...":1} */
+	assert_int_equal(
+	    b.out_len, 1 + (289 + 3) + (290 + 2) + 1 + (289 + 3) + 1 + 1);
 	free(b.mem);
 }
 
@@ -237,7 +243,7 @@ doc_mixed(struct json *j, const void *arg)
 	json_kv_bool(j, "f", false);
 	json_key(j, "nothing");
 	json_null(j);
-	json_kv_string(j, "k\"ey", "v\\al");
+	json_kv_string(j, "key", "v\\a\"l");
 	json_key(j, "list");
 	json_begin_array(j);
 	json_string(j, "a");
@@ -267,14 +273,14 @@ test_documents(void **state)
 	    strlen("{\"zero\":0,\"max\":18446744073709551615,\"ten\":10,"
 	           "\"min\":-9223372036854775808,\"minus_one\":-1,"
 	           "\"uint\":1000000000000000000,\"t\":true,\"f\":false,"
-	           "\"nothing\":null,\"k\\\"ey\":\"v\\\\al\","
+	           "\"nothing\":null,\"key\":\"v\\\\a\\\"l\","
 	           "\"list\":[\"a\",7,{},[],{\"elapsed_ms\":253.903}],"
 	           "\"raw\":1.5}\n"));
 	assert_memory_equal(b.out,
 	    "{\"zero\":0,\"max\":18446744073709551615,\"ten\":10,"
 	    "\"min\":-9223372036854775808,\"minus_one\":-1,"
 	    "\"uint\":1000000000000000000,\"t\":true,\"f\":false,"
-	    "\"nothing\":null,\"k\\\"ey\":\"v\\\\al\","
+	    "\"nothing\":null,\"key\":\"v\\\\a\\\"l\","
 	    "\"list\":[\"a\",7,{},[],{\"elapsed_ms\":253.903}],"
 	    "\"raw\":1.5}\n",
 	    b.out_len);
