@@ -1912,20 +1912,45 @@ ds_packet_dns_name(
 
 /* --- Signatures and statistics ------------------------------------------- */
 
-/* A signature being written; tmp is DS_PKT_SIG_STRLEN long and the
- * tokens are short enough that it never fills (packet.h says why). */
+/*
+ * A signature being written into DS_PKT_SIG_STRLEN octets at p: the
+ * caller's buffer when it is that large (statistics, dissect's NDJSON),
+ * else tmp, copied out at the end. The tokens are short enough that it
+ * never fills (packet.h says why); sig_put() cuts all the same.
+ */
 struct sig {
-	char tmp[DS_PKT_SIG_STRLEN];
+	char *p;
 	size_t len;
+	char tmp[DS_PKT_SIG_STRLEN];
 };
 
 static void
 sig_put(struct sig *b, const char *s, size_t n)
 {
-	if (n > sizeof(b->tmp) - 1 - b->len)
-		n = sizeof(b->tmp) - 1 - b->len;
-	memcpy(b->tmp + b->len, s, n);
+	if (n > DS_PKT_SIG_STRLEN - 1 - b->len)
+		n = DS_PKT_SIG_STRLEN - 1 - b->len;
+	memcpy(b->p + b->len, s, n);
 	b->len += n;
+}
+
+/* The end: the signature's length, with buf written as snprintf would. */
+static int
+sig_end(struct sig *b, char *buf, size_t size)
+{
+	if (b->p == buf) {
+		buf[b->len] = '\0';
+		return (int)b->len;
+	}
+	return ds__output(b->tmp, b->len, buf, size);
+}
+
+/* A NUL-terminated string: tokens are a few octets, so a loop is cheaper
+ * than strlen() and memcpy(). */
+static void
+sig_str(struct sig *b, const char *s)
+{
+	while (*s && b->len < DS_PKT_SIG_STRLEN - 1)
+		b->p[b->len++] = *s++;
 }
 
 /* A token after a blank, or prefix and the number when there is none. */
@@ -1938,10 +1963,10 @@ sig_tok(
 	if (blank)
 		sig_put(b, " ", 1);
 	if (tok) {
-		sig_put(b, tok, strlen(tok));
+		sig_str(b, tok);
 		return;
 	}
-	sig_put(b, prefix, strlen(prefix));
+	sig_str(b, prefix);
 	do {
 		*--q = (char)('0' + v % 10);
 		v /= 10;
@@ -1958,6 +1983,7 @@ ds_packet_signature(const struct ds_pkt *p, char *buf, size_t size)
 	if (!p || (!buf && size > 0))
 		return -EINVAL;
 	ip = &p->ip;
+	b.p = size >= DS_PKT_SIG_STRLEN ? buf : b.tmp;
 	b.len = 0;
 	if (!ip->version) {
 		if (p->link.ethertype)
@@ -1966,7 +1992,7 @@ ds_packet_signature(const struct ds_pkt *p, char *buf, size_t size)
 			    "ethertype-", p->link.ethertype);
 		else
 			sig_put(&b, "link", 4);
-		return ds__output(b.tmp, b.len, buf, size);
+		return sig_end(&b, buf, size);
 	}
 	sig_put(&b, ip->version == 6 ? "ipv6" : "ipv4", 4);
 	if (ip->version == 4 && (ip->mf || ip->frag_off))
@@ -1992,7 +2018,7 @@ ds_packet_signature(const struct ds_pkt *p, char *buf, size_t size)
 	default: /* NONE: an error stopped it; ENCRYPTED: ESP said it */
 		break;
 	}
-	return ds__output(b.tmp, b.len, buf, size);
+	return sig_end(&b, buf, size);
 }
 
 void

@@ -303,7 +303,6 @@ cmd_dissect(int argc, char **argv)
 	bool damaged = false;
 
 	memset(&d, 0, sizeof(d));
-	ds_packet_stats_init(&d.st);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:c:vnh", opts, NULL)) != -1) {
@@ -362,6 +361,8 @@ cmd_dissect(int argc, char **argv)
 			    "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (d.stats)
+		ds_packet_stats_init(&d.st);
 	if (!file == !iface)
 		return cli_usage_error(&cli_cmd_dissect,
 		    file ? "give -r FILE or -i INTERFACE, not both"
