@@ -738,7 +738,16 @@ backpressure(int family, bool no_splice)
 	/* ... and the relay has stopped: nothing moves while it runs. */
 	stuck = ds_relay_stats(e.r)->a_to_b;
 	assert_true(stuck > 0);
-	/* Nothing wakes it either: no watch on a side it cannot serve. */
+	/* A stalled pipe is handed back once, STALL_MS after the stall
+	 * began, which may be later than the 300 ms above showed (the
+	 * relay stalls before A does): let that happen first. */
+	if (!no_splice) {
+		uint64_t until = now_ms() + 1200;
+
+		while (now_ms() < until)
+			assert_true(ds_loop_run_once(e.loop, 5) >= 0);
+	}
+	/* Nothing wakes it then: no watch on a side it cannot serve. */
 	{
 		int calls = 0;
 		uint64_t until = now_ms() + 200;
