@@ -508,7 +508,7 @@ load_line(struct ds_he_cache *c, char *line, int64_t now)
 	struct ds_he_history h = {0};
 	long long when, port, err, us;
 	struct ds_addr a;
-	char *w[7];
+	char *w[7] = {NULL};
 	size_t n = words(line, w, 7);
 
 	if (n == SIZE_MAX || n < 5)

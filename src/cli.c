@@ -448,7 +448,7 @@ cli_dns_servers(
     const struct cli_command *cmd, const char *list, char *out, size_t size)
 {
 	struct ds_endpoint eps[CLI_DNS_SERVERS_MAX];
-	size_t n, used = 0;
+	size_t n = 0, used = 0;
 	int code;
 
 	code = cli_parse_dns_servers(cmd, list, eps, CLI_DNS_SERVERS_MAX, &n);
