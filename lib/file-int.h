@@ -33,6 +33,17 @@ int ds__file_read(
     const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
 
 /*
+ * Read a history file as ds__file_read() with DS__FILE_OURS does, check
+ * that its first line is header, and hand every later whole line (the
+ * newline replaced by a NUL; a line cut short at the end, or with a NUL
+ * inside, is dropped) to line_fn. Returns 0 (a file that does not exist
+ * is empty), -EINVAL for another header, or ds__file_read()'s error.
+ */
+typedef void ds__file_line_fn(char *line, void *userdata);
+int ds__file_read_lines(const char *path, size_t max, const char *header,
+    ds__file_line_fn *line_fn, void *userdata);
+
+/*
  * Whether dir is a directory of the effective user's that nobody else
  * can write (no group or other write bit, sticky or not), and not a
  * symbolic link: 0, -DS_E_FILE_SYMLINK, -ENOTDIR, -DS_E_FILE_OWNER,

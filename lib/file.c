@@ -147,6 +147,36 @@ ds__file_read(
 }
 
 int
+ds__file_read_lines(const char *path, size_t max, const char *header,
+    ds__file_line_fn *line_fn, void *userdata)
+{
+	size_t len, hl = strlen(header);
+	char *buf, *p, *end;
+	int r;
+
+	r = ds__file_read(path, max, DS__FILE_OURS, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (len < hl + 1 || memcmp(buf, header, hl) != 0 || buf[hl] != '\n') {
+		free(buf);
+		return -EINVAL;
+	}
+	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
+	     p = end + 1) {
+		/* A NUL inside makes the line malformed, however well
+		 * the part before it reads. */
+		if (!memchr(p, '\0', (size_t)(end - p))) {
+			*end = '\0';
+			line_fn(p, userdata);
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+int
 ds__file_replace(
     const char *path, ds__file_write_fn *write_fn, const void *userdata)
 {

@@ -556,38 +556,29 @@ ds_he_cache_check_dir(const char *dir)
 	return ds__file_check_dir(dir);
 }
 
+/* What a line of the file needs besides itself. */
+struct load_ctx {
+	struct ds_he_cache *c;
+	int64_t now;
+};
+
+static void
+load_one(char *line, void *userdata)
+{
+	struct load_ctx *x = userdata;
+
+	load_line(x->c, line, x->now);
+}
+
 int
 ds_he_cache_load(struct ds_he_cache *c, const char *path)
 {
-	size_t len, hl = strlen(HEADER);
-	char *buf, *p, *end;
-	int64_t now;
-	int r;
+	struct load_ctx x = {.c = c};
 
 	if (!c || !path)
 		return -EINVAL;
-	r = ds__file_read(path, LOAD_MAX, DS__FILE_OURS, &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (len < hl + 1 || memcmp(buf, HEADER, hl) != 0 || buf[hl] != '\n') {
-		free(buf);
-		return -EINVAL;
-	}
-	now = now_s(c);
-	/* Only whole lines: one cut short (no newline) is dropped. */
-	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
-	     p = end + 1) {
-		/* A NUL inside makes the line malformed, however well
-		 * the part before it reads. */
-		if (!memchr(p, '\0', (size_t)(end - p))) {
-			*end = '\0';
-			load_line(c, p, now);
-		}
-	}
-	free(buf);
-	return 0;
+	x.now = now_s(c);
+	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
 }
 
 /* Write one entry's line to f. */

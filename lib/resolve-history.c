@@ -275,36 +275,29 @@ load_line(struct ds_resolve_history *h, char *line, int64_t now)
 	e->seq = ++h->seq;
 }
 
+/* What a line of the file needs besides itself. */
+struct load_ctx {
+	struct ds_resolve_history *h;
+	int64_t now;
+};
+
+static void
+load_one(char *line, void *userdata)
+{
+	struct load_ctx *x = userdata;
+
+	load_line(x->h, line, x->now);
+}
+
 int
 ds_resolve_history_load(struct ds_resolve_history *h, const char *path)
 {
-	size_t len, hl = strlen(HEADER);
-	char *buf, *p, *end;
-	int64_t now;
-	int r;
+	struct load_ctx x = {.h = h};
 
 	if (!h || !path)
 		return -EINVAL;
-	r = ds__file_read(path, LOAD_MAX, DS__FILE_OURS, &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (len < hl + 1 || memcmp(buf, HEADER, hl) != 0 || buf[hl] != '\n') {
-		free(buf);
-		return -EINVAL;
-	}
-	now = now_s(h);
-	/* Only whole lines, and none with a NUL inside. */
-	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
-	     p = end + 1) {
-		if (!memchr(p, '\0', (size_t)(end - p))) {
-			*end = '\0';
-			load_line(h, p, now);
-		}
-	}
-	free(buf);
-	return 0;
+	x.now = now_s(h);
+	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
 }
 
 static void

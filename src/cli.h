@@ -376,6 +376,8 @@ int cli_cache_file(const char *file, char *buf, size_t size);
 
 /* The nameserver history's file name in that directory. */
 #define CLI_NS_HISTORY_FILE "nameservers"
+/* The Happy Eyeballs history, beside it. */
+#define CLI_HE_HISTORY_FILE "happy-eyeballs"
 
 struct ds_resolve_history;
 

@@ -202,56 +202,6 @@ parse_bind(const char *arg, struct ds_addr *ret)
 
 /* --- The history file ----------------------------------------------------- */
 
-/* mkdir -p, each missing directory mode 0700 (XDG Base Directory). */
-static int
-make_dirs(char *path)
-{
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-			int e = errno;
-
-			*p = c;
-			return -e;
-		}
-		*p = c;
-		if (c == '\0')
-			return 0;
-	}
-}
-
-/*
- * The default history file: $XDG_CACHE_HOME/dualstack/happy-eyeballs,
- * else $HOME/.cache/dualstack/happy-eyeballs (XDG Base Directory: a
- * relative $XDG_CACHE_HOME is ignored); its directory is created. Returns
- * 0, -ENOENT when there is no home, or -errno from mkdir.
- */
-static int
-default_cache_path(char *buf, size_t size)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int n;
-
-	if (xdg && xdg[0] == '/')
-		n = snprintf(buf, size, "%s/dualstack", xdg);
-	else if (home && home[0] == '/')
-		n = snprintf(buf, size, "%s/.cache/dualstack", home);
-	else
-		return -ENOENT;
-	if (n < 0 || (size_t)n + sizeof("/happy-eyeballs") > size)
-		return -ENAMETOOLONG;
-	n = make_dirs(buf);
-	if (n < 0)
-		return n;
-	strcat(buf, "/happy-eyeballs");
-	return 0;
-}
-
 /* --- Output --------------------------------------------------------------- */
 
 /*
@@ -937,7 +887,7 @@ cache_open(const struct options *o, char *path, size_t size,
 		}
 		strcpy(path, o->cache_file);
 	} else {
-		r = default_cache_path(path, size);
+		r = cli_cache_file(CLI_HE_HISTORY_FILE, path, size);
 		if (r == -ENOENT)
 			return EXIT_OK; /* no home: no history */
 		if (r < 0) {
