@@ -822,40 +822,75 @@ test_port_taken_v6(void **state)
 /*
  * Separate mode, port 0, when the IPv6 socket draws a port that is taken
  * on IPv4: it must try again with a new one. To make that likely, the
- * ephemeral range is narrowed to 40000-40009 and two of its ports are
+ * ephemeral range is narrowed to ten ports and two of them are
  * taken on IPv4. Linux's bind() draws odd ports first (connect() favours
  * even ones, net/ipv4/inet_connection_sock.c), so each listener has a 2
  * in 5 chance of needing a retry. Changing the sysctl is only done in a
  * namespace of its own: tests/net/listen-sysctl.sh sets DS_TEST_NETNS.
+ *
+ * The ten ports must all be free when the case starts: earlier cases
+ * drew client ports from the whole default range, and a client socket
+ * in TIME_WAIT, which has no SO_REUSEADDR, keeps even a reusing bind()
+ * off its port. So the range is the first run of ten that binds on both
+ * families, not a fixed one.
  */
+static bool
+port_free(int family, uint16_t port)
+{
+	uint16_t got;
+	int fd = occupy(family, port, false, &got);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static uint16_t
+free_range_of_ten(void)
+{
+	for (uint32_t base = 40000; base <= 60000; base += 10) {
+		bool free = true;
+
+		for (uint16_t p = base; free && p < base + 10; p++)
+			free = port_free(AF_INET, p) && port_free(AF_INET6, p);
+		if (free)
+			return (uint16_t)base;
+	}
+	fail_msg("no run of ten free ports in 40000-60009");
+	return 0;
+}
+
 static void
 test_separate_retry(void **state)
 {
 	static const char range_path[] =
 	    "/proc/sys/net/ipv4/ip_local_port_range";
 	struct ctx *c = *state;
-	char old[64] = "";
-	uint16_t taken[2] = {0}, port;
+	char old[64] = "", range[32];
+	uint16_t taken[2] = {0}, port, base;
 	int fd[2];
 	FILE *f;
 
 	NEED_IPV6_SOCKETS();
+	base = free_range_of_ten();
 	f = fopen(range_path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(old, sizeof(old), f));
 	fclose(f);
 	f = fopen(range_path, "w");
 	assert_non_null(f);
-	assert_true(fputs("40000 40009\n", f) >= 0);
+	snprintf(range, sizeof(range), "%u %u\n", base, base + 9);
+	assert_true(fputs(range, f) >= 0);
 	assert_int_equal(fclose(f), 0);
 
-	fd[0] = occupy(AF_INET, 40001, true, &taken[0]);
-	fd[1] = occupy(AF_INET, 40005, true, &taken[1]);
+	fd[0] = occupy(AF_INET, base + 1, true, &taken[0]);
+	fd[1] = occupy(AF_INET, base + 5, true, &taken[1]);
 	assert_true(fd[0] >= 0 && fd[1] >= 0);
 	for (int i = 0; i < 40; i++) {
 		assert_int_equal(listen_on(c, DS_LISTEN_SEPARATE, NULL, 0), 0);
 		port = listener_port(c);
-		assert_true(port >= 40000 && port <= 40009);
+		assert_true(port >= base && port <= base + 9);
 		assert_int_not_equal(port, taken[0]);
 		assert_int_not_equal(port, taken[1]);
 		assert_int_equal(c->report.v4.err, 0);
