@@ -196,6 +196,38 @@ ds_finding_add_bool(struct ds_finding *f, enum ds_evidence_key k, bool v)
 	return put(f, &e);
 }
 
+int
+ds_finding_add_prefix(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_prefix *p)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_PREFIX, .v.prefix = *p};
+
+	return put(f, &e);
+}
+
+int
+ds_finding_add_text(
+    struct ds_finding *f, enum ds_evidence_key k, const char *text, size_t len)
+{
+	struct ds_evidence e = {.key = k, .type = DS_EV_TEXT};
+	const char *nul;
+	bool cut = false;
+	int r;
+
+	if (!text)
+		return -EINVAL;
+	nul = memchr(text, '\0', len);
+	if (nul)
+		len = (size_t)(nul - text);
+	if (len > DS_EVIDENCE_TEXT_MAX - 1) {
+		len = DS_EVIDENCE_TEXT_MAX - 1;
+		cut = true;
+	}
+	memcpy(e.v.text, text, len);
+	r = put(f, &e);
+	return r < 0 ? r : cut;
+}
+
 const struct ds_evidence *
 ds_finding_get(const struct ds_finding *f, enum ds_evidence_key k)
 {

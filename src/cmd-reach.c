@@ -31,6 +31,7 @@
 #include "dualstack/loop.h"
 #include "dualstack/reach.h"
 
+#include "cli-finding.h"
 #include "cli.h"
 #include "cmd-reach-words.h"
 
@@ -196,18 +197,6 @@ endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
-/* The errno's symbol ("ECONNREFUSED") or its number. */
-static const char *
-errno_name(int err, char *buf, size_t size)
-{
-	const char *sym = err ? strerrorname_np(err < 0 ? -err : err) : NULL;
-
-	if (sym)
-		return sym;
-	snprintf(buf, size, "%d", err < 0 ? -err : err);
-	return buf;
-}
-
 /* --- serve ---------------------------------------------------------------- */
 
 struct checker {
@@ -237,35 +226,6 @@ log_line(struct checker *ck, const char *event, const char *text)
 		fprintf(stderr, "%s %s\n", now, text);
 	}
 	fflush(stderr);
-}
-
-/* "key": the address as text, when it has a family. */
-static void
-json_kv_addr(struct json *j, const char *key, const struct ds_addr *a)
-{
-	char buf[DS_ADDR_STRLEN];
-
-	if (a->family != 0 && ds_addr_format(a, 0, buf, sizeof(buf)) >= 0)
-		json_kv_string(j, key, buf);
-}
-
-static void
-json_kv_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
-{
-	char buf[DS_ENDPOINT_STRLEN];
-
-	if (ep->addr.family != 0 &&
-	    ds_endpoint_format(ep, 0, buf, sizeof(buf)) >= 0)
-		json_kv_string(j, key, buf);
-}
-
-static void
-json_kv_errno(struct json *j, const char *key, int err)
-{
-	char num[16];
-
-	if (err != 0)
-		json_kv_string(j, key, errno_name(err, num, sizeof(num)));
 }
 
 /* A refusal's reason and the numbers it has (the fields it sets). */
@@ -1037,7 +997,7 @@ print_report(const struct run *rn, bool both)
 			    outcome_words(at->outcome), at->ms);
 			if (at->err)
 				printf(" (%s)",
-				    errno_name(at->err, num, sizeof(num)));
+				    cli_errno_name(at->err, num, sizeof(num)));
 			printf(": %s\n", outcome_meaning(at->outcome));
 		}
 		if (r->not_seen > 0)
@@ -1082,47 +1042,6 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 	}
 	ds_endpoint_format(ep, 0, buf, sizeof(buf));
 	json_string(j, buf);
-}
-
-/* One piece of evidence as "key": value. */
-static void
-json_evidence(struct json *j, const struct ds_evidence *e)
-{
-	char buf[DS_ENDPOINT_STRLEN];
-	const char *key = ds_evidence_key_token(e->key);
-
-	if (!key)
-		return;
-	switch (e->type) {
-	case DS_EV_UINT:
-		json_key(j, key);
-		json_uint(j, e->v.u);
-		break;
-	case DS_EV_DURATION_US:
-		json_kv_ms(j, key, e->v.u);
-		break;
-	case DS_EV_ERRNO:
-		json_kv_errno(j, key, e->v.err);
-		break;
-	case DS_EV_TOKEN:
-		json_kv_string(j, key, e->v.token);
-		break;
-	case DS_EV_ADDR:
-		json_kv_addr(j, key, &e->v.addr);
-		break;
-	case DS_EV_ENDPOINT:
-		json_kv_endpoint(j, key, &e->v.ep);
-		break;
-	case DS_EV_PREFIX:
-		if (ds_prefix_format(&e->v.prefix, 0, buf, sizeof(buf)) >= 0)
-			json_kv_string(j, key, buf);
-		break;
-	case DS_EV_BOOL:
-		json_kv_bool(j, key, e->v.b);
-		break;
-	default:
-		break;
-	}
 }
 
 /* A local failure, its name and numbers: "failure":{"code":"connect",
@@ -1283,25 +1202,8 @@ json_findings(struct json *j, const struct ds_reach_report *r)
 	struct ds_finding f[DS_REACH_FINDINGS_MAX];
 	int n = ds_reach_findings(r, f, DS_REACH_FINDINGS_MAX);
 
-	for (int i = 0; i < n; i++) {
-		json_begin_object(j);
-		json_kv_string(j, "code", ds_finding_token(f[i].code));
-		json_kv_string(j, "severity", ds_severity_token(f[i].severity));
-		json_key(j, "subject");
-		if (f[i].subject.type != 0) {
-			json_begin_object(j);
-			json_evidence(j, &f[i].subject);
-			json_end(j);
-		} else {
-			json_null(j);
-		}
-		json_key(j, "evidence");
-		json_begin_object(j);
-		for (size_t k = 0; k < f[i].n_evidence; k++)
-			json_evidence(j, &f[i].evidence[k]);
-		json_end(j);
-		json_end(j);
-	}
+	for (int i = 0; i < n; i++)
+		json_finding(j, &f[i]);
 }
 
 static void
@@ -1348,8 +1250,8 @@ json_run(struct json *j, const struct run *rn)
 			json_begin_object(j);
 			json_kv_string(j, "by", "agent");
 			json_kv_string(j, "text", ds_strerror(r->err));
-			json_kv_string(
-			    j, "errno", errno_name(r->err, num, sizeof(num)));
+			json_kv_string(j, "errno",
+			    cli_errno_name(r->err, num, sizeof(num)));
 			if (r->fault.what != 0)
 				json_fault(j, &r->fault);
 			json_end(j);
@@ -1375,7 +1277,8 @@ json_run(struct json *j, const struct run *rn)
 		json_kv_int(j, "ms", at->ms);
 		json_key(j, "errno");
 		if (at->err)
-			json_string(j, errno_name(at->err, num, sizeof(num)));
+			json_string(
+			    j, cli_errno_name(at->err, num, sizeof(num)));
 		else
 			json_null(j);
 		json_end(j);

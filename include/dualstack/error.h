@@ -30,6 +30,12 @@
  *              enum ds_load_err)
  *   2200-2219  reach (reserved: enum ds_reach_err is a protocol code
  *              carried on the wire, not a library error)
+ *   2220-2239  host: facts read from /proc, /sys and the files of /etc
+ *   2240-2259  dnsq: diagnostic DNS queries and their answers
+ *   2260-2289  fw: rulesets (nft JSON, iptables-save) and packet specs
+ *   2290-2309  ra: Router Advertisements and ND fragment reassembly
+ *   2310-2329  mcast: groups, sources and interfaces
+ *   2330-2349  packet: capture files and encapsulations
  *
  * Modules keep errno for what the system reports (-ENOMEM, -EACCES, ...)
  * and for arguments no valid program passes (-EINVAL for a NULL pointer);

@@ -40,7 +40,10 @@ DS_EXPORT const char *ds_severity_token(enum ds_severity s);
 /*
  * What was found. One enum for every module, a range of 100 each, so
  * that a code names its module and a value once published keeps its
- * meaning. The token is "module.what".
+ * meaning. The token is "module.what". The ranges:
+ *
+ *   100-199  reach     200-299  host (doctor)    300-399  dns
+ *   400-499  fw        500-599  ra               600-699  mcast
  */
 enum ds_finding_code {
 	/* reach (100-199): one check's attempts, or why it did not run. */
@@ -105,7 +108,16 @@ enum ds_evidence_type {
 	DS_EV_ENDPOINT,
 	DS_EV_PREFIX,
 	DS_EV_BOOL,
+	DS_EV_TEXT, /* a name or a line as the system gave it: an
+	             * interface, a sysctl, a file's line, a rule */
 };
+
+/*
+ * The longest text a piece of evidence holds, with its NUL: enough for a
+ * path, a resolv.conf or gai.conf line, an nftables rule. A longer one is
+ * cut (ds_finding_add_text() says so).
+ */
+#define DS_EVIDENCE_TEXT_MAX 160
 
 struct ds_evidence {
 	enum ds_evidence_key key;
@@ -117,7 +129,8 @@ struct ds_evidence {
 		struct ds_addr addr;
 		struct ds_endpoint ep;
 		struct ds_prefix prefix;
-		bool b; /* BOOL */
+		bool b;                          /* BOOL */
+		char text[DS_EVIDENCE_TEXT_MAX]; /* TEXT, NUL-terminated */
 	} v;
 };
 
@@ -156,6 +169,15 @@ DS_EXPORT int ds_finding_add_endpoint(
     struct ds_finding *f, enum ds_evidence_key k, const struct ds_endpoint *ep);
 DS_EXPORT int ds_finding_add_bool(
     struct ds_finding *f, enum ds_evidence_key k, bool v);
+DS_EXPORT int ds_finding_add_prefix(
+    struct ds_finding *f, enum ds_evidence_key k, const struct ds_prefix *p);
+/*
+ * Text of len bytes (no NUL needed; a NUL inside ends it). Returns 0, 1
+ * when it was longer than DS_EVIDENCE_TEXT_MAX - 1 bytes and was cut to
+ * that, or the errors above.
+ */
+DS_EXPORT int ds_finding_add_text(
+    struct ds_finding *f, enum ds_evidence_key k, const char *text, size_t len);
 
 /* The evidence of key k, or NULL. */
 DS_EXPORT const struct ds_evidence *ds_finding_get(

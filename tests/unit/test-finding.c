@@ -139,6 +139,44 @@ test_evidence(void **state)
 	assert_int_equal(ds_finding_add_uint(&f, DS_EVK_SEEN, 2), 0);
 }
 
+/* Text is copied, stops at a NUL, and is cut (and says so) when long;
+ * a prefix keeps its length. */
+static void
+test_text_and_prefix(void **state)
+{
+	struct ds_finding f;
+	struct ds_prefix p;
+	char long_text[DS_EVIDENCE_TEXT_MAX + 40];
+	char line[] = "options timeout:30 attempts:5";
+	const struct ds_evidence *e;
+
+	(void)state;
+	ds_finding_init(&f, DS_FIND_REACH_DROPPED, DS_SEV_WARNING);
+	assert_int_equal(ds_finding_add_text(&f, DS_EVK_CODE, line, 7), 0);
+	line[0] = 'X'; /* the finding holds a copy */
+	e = ds_finding_get(&f, DS_EVK_CODE);
+	assert_int_equal(e->type, DS_EV_TEXT);
+	assert_string_equal(e->v.text, "options");
+	assert_int_equal(
+	    ds_finding_add_text(&f, DS_EVK_CODE, "eth0\0junk", 9), 0);
+	assert_string_equal(ds_finding_get(&f, DS_EVK_CODE)->v.text, "eth0");
+	memset(long_text, 'a', sizeof(long_text));
+	assert_int_equal(
+	    ds_finding_add_text(&f, DS_EVK_PEER, long_text, sizeof(long_text)),
+	    1);
+	e = ds_finding_get(&f, DS_EVK_PEER);
+	assert_int_equal(strlen(e->v.text), DS_EVIDENCE_TEXT_MAX - 1);
+	assert_int_equal(
+	    ds_finding_add_text(&f, DS_EVK_PEER, NULL, 0), -EINVAL);
+	assert_int_equal(f.n_evidence, 2);
+
+	assert_int_equal(ds_prefix_parse("2001:db8::/32", 13, 0, &p, NULL), 0);
+	assert_int_equal(ds_finding_add_prefix(&f, DS_EVK_TARGET, &p), 0);
+	e = ds_finding_get(&f, DS_EVK_TARGET);
+	assert_int_equal(e->type, DS_EV_PREFIX);
+	assert_int_equal(e->v.prefix.len, 32);
+}
+
 int
 main(void)
 {
@@ -146,6 +184,7 @@ main(void)
 	    cmocka_unit_test(test_codes),
 	    cmocka_unit_test(test_severities_and_keys),
 	    cmocka_unit_test(test_evidence),
+	    cmocka_unit_test(test_text_and_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
