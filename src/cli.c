@@ -10,6 +10,7 @@
 #include "dualstack/addr.h"
 #include "dualstack/error.h"
 #include "dualstack/listen.h"
+#include "dualstack/workers.h"
 
 #include "cli.h"
 
@@ -468,4 +469,17 @@ cli_dns_servers(
 		out[used] = '\0';
 	}
 	return 0;
+}
+
+int
+cli_parse_workers(const struct cli_command *cmd, const char *arg, unsigned *ret)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(arg, DS_WORKERS_MAX, &v) < 0 || v == 0)
+		return cli_usage_error(cmd,
+		    "--workers takes a number from 1 to %d, not '%s'",
+		    DS_WORKERS_MAX, arg);
+	*ret = (unsigned)v;
+	return EXIT_OK;
 }

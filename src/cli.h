@@ -398,4 +398,12 @@ void cli_ns_history_save(const struct ds_resolve_history *h, const char *path);
  */
 int cli_finish_stdout(int code);
 
+/*
+ * -j, --workers N: a number of worker threads, 1 to DS_WORKERS_MAX.
+ * Returns EXIT_OK, or says what is wrong in cmd's words and returns
+ * EXIT_USAGE.
+ */
+int cli_parse_workers(
+    const struct cli_command *cmd, const char *arg, unsigned *ret);
+
 #endif

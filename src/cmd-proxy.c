@@ -6,13 +6,10 @@
  * proxies' log records into log lines (logfmt text or NDJSON on stdout)
  * and maps signals to a drain (SIGTERM, SIGINT) or an ACL reload (SIGHUP).
  *
- * Threads: worker 0 runs on the main thread's loop, which also receives
- * the signals; workers 1 to N-1 each run their own loop and proxy on a
- * thread of their own, sharing nothing but the read-only ACLs. The main
- * thread tells a worker what to do through a pipe the worker's loop
- * watches, and the workers answer through one pipe the main loop watches.
- * A message is one write(2) of less than PIPE_BUF bytes, which POSIX makes
- * atomic, so messages from several workers never mix.
+ * Threads: the ds_workers module runs them (worker 0 on the main loop,
+ * which also receives the signals; workers 1 to N-1 each on a thread and
+ * loop of their own), sharing nothing but the read-only ACLs; a reload
+ * hands a new ACL to every worker as its configuration.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +18,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -38,6 +34,7 @@
 #include "dualstack/proxy.h"
 #include "dualstack/relay.h"
 #include "dualstack/resolve.h"
+#include "dualstack/workers.h"
 
 #include "cli.h"
 
@@ -129,8 +126,6 @@ static const char help_text[] =
 #define MAX_LISTEN 16
 /* Backends a round-robin over a fixed list sensibly spans. */
 #define MAX_BACKENDS 64
-/* Worker threads: more than the cores of any machine this runs on. */
-#define MAX_WORKERS 64
 /* Rules given with --allow, --deny and --trusted together. */
 #define MAX_RULES 4096
 /* A timeout or drain longer than a day is a mistake, not a plan. */
@@ -184,40 +179,11 @@ struct options {
 	bool quiet;
 };
 
-/* --- Messages between the main thread and the workers ---------------------
- */
-
-enum { MSG_DRAIN = 1, MSG_ACL };
-
-struct msg {
-	int op;
-	uint64_t deadline_ms;     /* MSG_DRAIN */
-	const struct ds_acl *acl; /* MSG_ACL: the ACL to use from now on */
-};
-
-enum { ACK_DRAINING = 1, ACK_DRAINED, ACK_ACL };
-
-struct ack {
-	int op;
-	unsigned worker;
-	int err;                  /* ACK_DRAINED: the worker's loop failed */
-	size_t active;            /* ACK_DRAINING: connections open */
-	const struct ds_acl *acl; /* ACK_ACL: used by this worker from now */
-	const struct ds_acl *old; /* ACK_ACL: no longer used by this worker */
-	struct ds_proxy_stats stats; /* ACK_DRAINED */
-};
-
-/* POSIX makes a pipe write of at most PIPE_BUF bytes atomic: messages
- * from several threads never mix. */
-_Static_assert(sizeof(struct msg) <= PIPE_BUF, "a message is one write");
-_Static_assert(sizeof(struct ack) <= PIPE_BUF, "an answer is one write");
-
-/* An ACL handed to the workers, freed once no worker uses it. */
+/* An ACL handed to the workers, freed once ds_workers says no worker
+ * uses it (DS_WORKERS_EV_RELEASED). */
 struct acl_ref {
 	struct ds_acl *acl;
-	unsigned users;    /* workers that use it or are about to */
-	unsigned switched; /* workers that said they use it */
-	int file_rules;    /* rules read from the file, for the log */
+	int file_rules; /* rules read from the file, for the log */
 	struct acl_ref *next;
 };
 
@@ -228,13 +194,6 @@ struct worker {
 	unsigned id;
 	struct ds_loop *loop;
 	struct ds_proxy *proxy;
-	int cmd[2]; /* main thread -> worker */
-	struct ds_io *cmd_io;
-	pthread_t thread;
-	bool started;  /* the thread runs */
-	bool draining; /* (worker side) ds_proxy_drain() was called */
-	bool drained;  /* (main side) the worker said it is done */
-	const struct ds_acl *acl; /* (worker side) the ACL in force */
 	struct ds_listen_config lcfg[MAX_LISTEN];
 	struct ds_listen_report rep[MAX_LISTEN];
 };
@@ -245,15 +204,13 @@ struct px {
 	struct ds_relay_opts relay;  /* o->relay with the budget's pipe_max */
 	uint64_t nofile;             /* the soft RLIMIT_NOFILE at start */
 	struct ds_acl *trusted;
-	struct acl_ref *acls; /* the head is the ACL in force */
+	struct acl_ref *acls; /* the head is the newest */
 	struct worker *w;
 	unsigned n;
 	struct ds_loop *loop; /* the main loop, also worker 0's */
-	int ack[2];           /* workers -> main thread */
-	struct ds_io *ack_io;
+	struct ds_workers *ws;
 	unsigned signals;
-	unsigned n_draining, n_drained;
-	size_t drain_active;
+	bool stopped; /* every worker is done */
 	struct ds_proxy_stats total;
 	int code;
 };
@@ -659,145 +616,69 @@ on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
  */
 
 static void
-send_ack(struct worker *w, const struct ack *a)
-{
-	ssize_t n;
-
-	/* One write of less than PIPE_BUF bytes: atomic (POSIX write()). */
-	do
-		n = write(w->px->ack[1], a, sizeof(*a));
-	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*a))
-		cli_error("worker %u: cannot reach the main thread: %s", w->id,
-		    n == -1 ? strerror(errno) : "short write");
-}
-
-static void
 on_drained(struct ds_proxy *p, void *userdata)
 {
 	struct worker *w = userdata;
-	struct ack a;
 
-	memset(&a, 0, sizeof(a));
-	a.op = ACK_DRAINED;
-	a.worker = w->id;
-	ds_proxy_get_stats(p, &a.stats);
-	send_ack(w, &a);
-	/* Worker 0 shares the main loop, which stops once all are done. */
-	if (w->id != 0)
-		ds_loop_stop(w->loop, 0);
+	(void)p;
+	ds_workers_done(w->px->ws, w->id);
 }
 
-/* A message from the main thread, on the worker's loop. */
+/* On worker i's thread: the proxy stops accepting and drains. */
+static size_t
+worker_drain(
+    struct ds_workers *ws, unsigned i, uint64_t drain_us, void *userdata)
+{
+	struct px *px = userdata;
+	struct ds_proxy_stats st;
+
+	(void)ws;
+	ds_proxy_get_stats(px->w[i].proxy, &st);
+	ds_proxy_drain(px->w[i].proxy, drain_us / 1000, on_drained);
+	return st.active;
+}
+
+/* On worker i's thread: the reloaded ACL from now on. */
 static void
-on_cmd(struct ds_io *io, int fd, unsigned events, void *userdata)
+worker_config(
+    struct ds_workers *ws, unsigned i, const void *cfg, void *userdata)
 {
-	struct worker *w = userdata;
-	struct msg m;
-	struct ack a;
+	struct px *px = userdata;
 
-	(void)io;
-	(void)events;
-	for (;;) {
-		ssize_t n = read(fd, &m, sizeof(m));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(m))
-			return; /* EAGAIN: all read */
-		memset(&a, 0, sizeof(a));
-		a.worker = w->id;
-		switch (m.op) {
-		case MSG_DRAIN:
-			if (!w->draining) {
-				struct ds_proxy_stats st;
-
-				ds_proxy_get_stats(w->proxy, &st);
-				a.op = ACK_DRAINING;
-				a.active = st.active;
-				send_ack(w, &a);
-				w->draining = true;
-			}
-			ds_proxy_drain(w->proxy, m.deadline_ms, on_drained);
-			break;
-		case MSG_ACL:
-			a.op = ACK_ACL;
-			a.acl = m.acl;
-			a.old = w->acl;
-			ds_proxy_set_acl(w->proxy, m.acl);
-			w->acl = m.acl;
-			send_ack(w, &a);
-			break;
-		}
-	}
+	(void)ws;
+	ds_proxy_set_acl(px->w[i].proxy, cfg);
 }
 
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	int r = ds_loop_run(w->loop);
-
-	if (r < 0) {
-		struct ack a;
-
-		cli_error("worker %u: event loop: %s", w->id, ds_strerror(r));
-		memset(&a, 0, sizeof(a));
-		a.op = ACK_DRAINED;
-		a.worker = w->id;
-		a.err = r;
-		ds_proxy_get_stats(w->proxy, &a.stats);
-		send_ack(w, &a);
-	}
-	/* Connections still open (only after a loop failure) get their
-	 * log lines here, on this thread. */
-	w->proxy = ds_proxy_free(w->proxy);
-	return NULL;
-}
+static const struct ds_workers_ops worker_ops = {
+    .drain = worker_drain,
+    .config = worker_config,
+};
 
 static void
-send_msg(struct worker *w, const struct msg *m)
+drain_all(struct px *px, uint64_t drain_ms)
 {
-	ssize_t n;
+	int r = ds_workers_drain(px->ws, drain_ms * 1000);
 
-	do
-		n = write(w->cmd[1], m, sizeof(*m));
-	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
-		cli_error("worker %u: cannot send it a message: %s", w->id,
-		    n == -1 ? strerror(errno) : "short write");
-}
-
-static void
-drain_all(struct px *px, uint64_t deadline_ms)
-{
-	struct msg m = {.op = MSG_DRAIN, .deadline_ms = deadline_ms};
-
-	for (unsigned i = 0; i < px->n; i++)
-		if (!px->w[i].drained)
-			send_msg(&px->w[i], &m);
+	if (r < 0)
+		cli_error(
+		    "workers: cannot tell them to drain: %s", ds_strerror(r));
 }
 
 /* --- ACLs ------------------------------------------------------------------
  */
 
+/* No worker uses acl any more. */
 static void
-release_acl(struct px *px, const struct ds_acl *acl)
+release_acl(struct px *px, const void *acl)
 {
 	for (struct acl_ref **pp = &px->acls; *pp; pp = &(*pp)->next) {
 		struct acl_ref *ref = *pp;
 
 		if (ref->acl != acl)
 			continue;
-		if (ref->users > 0)
-			ref->users--;
-		/* The head is the ACL in force: kept even when no worker
-		 * has switched to it yet. */
-		if (ref->users == 0 && ref != px->acls) {
-			*pp = ref->next;
-			ds_acl_free(ref->acl);
-			free(ref);
-		}
+		*pp = ref->next;
+		ds_acl_free(ref->acl);
+		free(ref);
 		return;
 	}
 }
@@ -981,18 +862,16 @@ log_reload(struct px *px, const struct acl_error *e)
 	text_end(&l);
 }
 
-/* A worker uses acl now: once all do, the reload is done. */
+/* Every worker uses acl now: the reload is done. */
 static void
-switched_acl(struct px *px, const struct ds_acl *acl)
+switched_acl(struct px *px, const void *acl)
 {
 	for (struct acl_ref *ref = px->acls; ref; ref = ref->next) {
 		if (ref->acl != acl)
 			continue;
-		if (++ref->switched == px->n) {
-			struct acl_error e = {.file_rules = ref->file_rules};
+		struct acl_error e = {.file_rules = ref->file_rules};
 
-			log_reload(px, &e);
-		}
+		log_reload(px, &e);
 		return;
 	}
 }
@@ -1004,7 +883,7 @@ reload(struct px *px)
 	struct acl_error e;
 	struct ds_acl *acl = NULL;
 	struct acl_ref *ref;
-	struct msg m = {.op = MSG_ACL};
+	int r;
 
 	if (!px->o->acl_file) {
 		memset(&e, 0, sizeof(e));
@@ -1024,24 +903,24 @@ reload(struct px *px)
 		return;
 	}
 	ref->acl = acl;
-	ref->users = px->n;
 	ref->file_rules = e.file_rules;
 	ref->next = px->acls;
 	px->acls = ref;
 	/* The reload line comes once every worker uses the new ACL
 	 * (switched_acl()), so a connection made after it is checked
-	 * against the new rules; the ACL that was in force goes then too
-	 * (release_acl()). */
-	m.acl = acl;
-	for (unsigned i = 0; i < px->n; i++)
-		send_msg(&px->w[i], &m);
+	 * against the new rules; the ACL that was in force goes once no
+	 * worker uses it (release_acl()). */
+	r = ds_workers_config(px->ws, acl);
+	if (r < 0)
+		cli_error("workers: cannot hand them the new ACL: %s",
+		    ds_strerror(r));
 }
 
 /* --- The main loop ---------------------------------------------------------
  */
 
 static void
-log_draining(struct px *px)
+log_draining(struct px *px, size_t active)
 {
 	char sec[32];
 	struct line l;
@@ -1050,14 +929,14 @@ log_draining(struct px *px)
 	if (px->o->json) {
 		if (!json_begin(&l, "draining"))
 			return;
-		kv_uint(&l.j, "connections", px->drain_active);
+		kv_uint(&l.j, "connections", active);
 		kv_uint(&l.j, "drain_ms", px->o->drain_ms);
 		json_end_line(&l);
 		return;
 	}
 	if (!text_begin(&l))
 		return;
-	fprintf(l.f, "draining (%zu connections, %s s)", px->drain_active, sec);
+	fprintf(l.f, "draining (%zu connections, %s s)", active, sec);
 	text_end(&l);
 }
 
@@ -1088,53 +967,37 @@ log_stopped(struct px *px)
 	text_end(&l);
 }
 
-/* Answers from the workers, on the main loop. */
+/* What the workers report, on the main loop. */
 static void
-on_ack(struct ds_io *io, int fd, unsigned events, void *userdata)
+on_workers(
+    struct ds_workers *ws, const struct ds_workers_event *ev, void *userdata)
 {
 	struct px *px = userdata;
-	struct ack a;
 
-	(void)io;
-	(void)events;
-	for (;;) {
-		ssize_t n = read(fd, &a, sizeof(a));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(a) || a.worker >= px->n)
-			return;
-		switch (a.op) {
-		case ACK_DRAINING:
-			px->drain_active += a.active;
-			if (++px->n_draining == px->n)
-				log_draining(px);
-			break;
-		case ACK_ACL:
-			switched_acl(px, a.acl);
-			release_acl(px, a.old);
-			break;
-		case ACK_DRAINED:
-			if (px->w[a.worker].drained)
-				break;
-			px->w[a.worker].drained = true;
-			if (a.err < 0)
-				px->code = EXIT_INTERNAL;
-			px->total.accepted += a.stats.accepted;
-			px->total.relayed += a.stats.relayed;
-			px->total.refused += a.stats.refused;
-			px->total.failed += a.stats.failed;
-			px->total.bytes_in += a.stats.bytes_in;
-			px->total.bytes_out += a.stats.bytes_out;
-			if (++px->n_drained == px->n) {
-				log_stopped(px);
-				ds_loop_stop(px->loop, 0);
-			} else if (a.err < 0) {
-				/* One worker is gone: stop the others. */
-				drain_all(px, 0);
-			}
-			break;
+	(void)ws;
+	switch (ev->kind) {
+	case DS_WORKERS_EV_DRAINING:
+		/* The first signal's drain; a second one only closes. */
+		if (ev->round == 1)
+			log_draining(px, ev->conns);
+		break;
+	case DS_WORKERS_EV_DONE:
+		if (ev->err < 0) {
+			cli_error("worker %u: event loop: %s", ev->worker,
+			    ds_strerror(ev->err));
+			px->code = EXIT_INTERNAL;
 		}
+		break;
+	case DS_WORKERS_EV_STOPPED:
+		px->stopped = true;
+		ds_loop_stop(px->loop, 0);
+		break;
+	case DS_WORKERS_EV_CONFIG:
+		switched_acl(px, ev->cfg);
+		break;
+	case DS_WORKERS_EV_RELEASED:
+		release_acl(px, ev->cfg);
+		break;
 	}
 }
 
@@ -1180,24 +1043,6 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 
 /* --- Setting up ------------------------------------------------------------
  */
-
-static int
-make_pipe(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -errno;
-	/* The reader takes what is there and goes back to its loop; the
-	 * writer's messages are few and small, it never waits. */
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
-		int r = -errno;
-
-		close(fds[0]);
-		close(fds[1]);
-		fds[0] = fds[1] = -1;
-		return r;
-	}
-	return 0;
-}
 
 /* Descriptors open now: /proc/self/fd, or without /proc those below 1024
  * that F_GETFD finds. */
@@ -1255,7 +1100,8 @@ set_budget(struct px *px)
 		if (ds_addr_parse(h, strlen(h), 0, &a, NULL) < 0)
 			per += 3;
 	}
-	in_use += per * px->n + (px->n - 1);
+	/* And the workers' answer pipe, opened after this count. */
+	in_use += per * px->n + (px->n - 1) + 2;
 	r = ds_proxy_fd_budget(px->nofile, in_use, px->n, &b);
 	nofile_text(px, lim, sizeof(lim));
 	if (r < 0) {
@@ -1286,20 +1132,7 @@ start_worker(struct px *px, unsigned i)
 	struct ds_proxy_report rep = {.listen = w->rep, .failed = SIZE_MAX};
 	int r;
 
-	if (i == 0) {
-		w->loop = px->loop;
-	} else if ((r = ds_loop_new(&w->loop)) < 0) {
-		cli_error("event loop: %s", ds_strerror(r));
-		return EXIT_INTERNAL;
-	}
-	r = make_pipe(w->cmd);
-	if (r == 0)
-		r = ds_io_new(
-		    w->loop, w->cmd[0], DS_IO_IN, on_cmd, w, &w->cmd_io);
-	if (r < 0) {
-		cli_error("worker %u: %s", i, ds_strerror(r));
-		return EXIT_INTERNAL;
-	}
+	w->loop = ds_workers_loop(px->ws, i);
 	for (size_t k = 0; k < o->n_listen; k++) {
 		w->lcfg[k] = o->listen[k];
 		w->lcfg[k].reuseport = o->workers > 1;
@@ -1312,7 +1145,6 @@ start_worker(struct px *px, unsigned i)
 		}
 	}
 	px->pcfg.listen = w->lcfg;
-	w->acl = px->pcfg.acl;
 	memset(w->rep, 0, sizeof(w->rep));
 	r = ds_proxy_new(
 	    w->loop, &px->pcfg, on_log, on_event, w, &rep, &w->proxy);
@@ -1351,19 +1183,11 @@ run(struct px *px)
 	static const int signos[3] = {SIGTERM, SIGINT, SIGHUP};
 	struct acl_error e;
 	struct ds_acl *acl = NULL;
-	sigset_t set;
 	int r, code = EXIT_INTERNAL;
 
-	/*
-	 * The signals go to the main loop's signalfd only: block them now,
-	 * before any thread exists, so that every worker inherits the mask
-	 * and none of them is picked by the kernel to take one.
-	 */
-	sigemptyset(&set);
-	for (size_t i = 0; i < 3; i++)
-		sigaddset(&set, signos[i]);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
+	/* The signals go to the main loop's signalfd only: ds_signal_new()
+	 * blocks them here, and ds_workers_start() starts every thread with
+	 * all of them blocked. */
 	if (build_acl(o, &acl, &e) < 0) {
 		if (e.empty)
 			cli_error("--acl %s: %s", o->acl_file, ACL_EMPTY);
@@ -1385,7 +1209,6 @@ run(struct px *px)
 			return EXIT_INTERNAL;
 		}
 		px->acls->acl = acl;
-		px->acls->users = o->workers;
 	}
 	px->pcfg.acl = acl;
 
@@ -1398,16 +1221,9 @@ run(struct px *px)
 	for (unsigned i = 0; i < px->n; i++) {
 		px->w[i].px = px;
 		px->w[i].id = i;
-		px->w[i].cmd[0] = px->w[i].cmd[1] = -1;
 	}
 	if ((r = ds_loop_new(&px->loop)) < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
-		goto out;
-	}
-	if ((r = make_pipe(px->ack)) < 0 ||
-	    (r = ds_io_new(px->loop, px->ack[0], DS_IO_IN, on_ack, px,
-	         &px->ack_io)) < 0) {
-		cli_error("pipe: %s", ds_strerror(r));
 		goto out;
 	}
 	for (size_t i = 0; i < 3; i++) {
@@ -1423,6 +1239,14 @@ run(struct px *px)
 	code = set_budget(px);
 	if (code != EXIT_OK)
 		goto out;
+	/* After the budget, which counts what the workers will open. */
+	r = ds_workers_new(
+	    px->loop, px->n, &worker_ops, acl, on_workers, px, &px->ws);
+	if (r < 0) {
+		cli_error("workers: %s", ds_strerror(r));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 
 	/* Every worker's listeners, before the privileges go. */
 	for (unsigned i = 0; i < px->n; i++) {
@@ -1459,14 +1283,9 @@ run(struct px *px)
 		goto out;
 
 	code = EXIT_INTERNAL;
-	for (unsigned i = 1; i < px->n; i++) {
-		r = pthread_create(
-		    &px->w[i].thread, NULL, worker_main, &px->w[i]);
-		if (r != 0) {
-			cli_error("worker %u: %s", i, strerror(r));
-			goto out;
-		}
-		px->w[i].started = true;
+	if ((r = ds_workers_start(px->ws)) < 0) {
+		cli_error("workers: %s", strerror(-r));
+		goto out;
 	}
 
 	px->code = EXIT_OK;
@@ -1477,36 +1296,30 @@ run(struct px *px)
 	}
 	code = px->code;
 out:
-	/* Threads still running (after a failure) are drained at once. */
-	for (unsigned i = 1; i < px->n; i++) {
-		struct msg m = {.op = MSG_DRAIN, .deadline_ms = 0};
+	/* Threads still running (after a failure) are drained at once;
+	 * then every proxy is the main thread's to read and free. */
+	ds_workers_join(px->ws);
+	for (unsigned i = 0; px->w && i < px->n; i++) {
+		struct ds_proxy_stats st;
 
-		if (!px->w[i].started)
+		if (!px->w[i].proxy)
 			continue;
-		if (!px->w[i].drained)
-			send_msg(&px->w[i], &m);
-		pthread_join(px->w[i].thread, NULL);
+		ds_proxy_get_stats(px->w[i].proxy, &st);
+		px->total.accepted += st.accepted;
+		px->total.relayed += st.relayed;
+		px->total.refused += st.refused;
+		px->total.failed += st.failed;
+		px->total.bytes_in += st.bytes_in;
+		px->total.bytes_out += st.bytes_out;
 	}
-	for (unsigned i = 0; i < px->n; i++) {
-		struct worker *w = &px->w[i];
-
-		w->proxy = ds_proxy_free(w->proxy);
-		w->cmd_io = ds_io_free(w->cmd_io);
-		if (i > 0)
-			w->loop = ds_loop_free(w->loop);
-		if (w->cmd[0] >= 0)
-			close(w->cmd[0]);
-		if (w->cmd[1] >= 0)
-			close(w->cmd[1]);
-	}
+	if (px->stopped)
+		log_stopped(px);
+	for (unsigned i = 0; px->w && i < px->n; i++)
+		px->w[i].proxy = ds_proxy_free(px->w[i].proxy);
+	px->ws = ds_workers_free(px->ws);
 	for (size_t i = 0; i < 3; i++)
 		ds_signal_free(sigs[i]);
-	px->ack_io = ds_io_free(px->ack_io);
 	px->loop = ds_loop_free(px->loop);
-	if (px->ack[0] >= 0)
-		close(px->ack[0]);
-	if (px->ack[1] >= 0)
-		close(px->ack[1]);
 	free(px->w);
 	while (px->acls) {
 		struct acl_ref *next = px->acls->next;
@@ -1899,9 +1712,7 @@ parse_option(struct options *o, int c, char **argv)
 	case O_DRAIN:
 		return parse_secs("--drain", optarg, true, &o->drain_ms);
 	case 'j':
-		code = parse_count("--workers", optarg, 1, MAX_WORKERS, &v);
-		o->workers = (unsigned)v;
-		return code;
+		return cli_parse_workers(&cli_cmd_proxy, optarg, &o->workers);
 	case O_USER:
 		return parse_user(o, optarg);
 	case O_NO_SPLICE:
@@ -2045,7 +1856,6 @@ cmd_proxy(int argc, char **argv)
 
 	memset(&px, 0, sizeof(px));
 	px.o = o;
-	px.ack[0] = px.ack[1] = -1;
 	px.pcfg = o->pcfg;
 	px.pcfg.n_listen = o->n_listen;
 	px.pcfg.backends = o->backends;

@@ -25,5 +25,6 @@
 #include "dualstack/resolve.h"
 #include "dualstack/server.h"
 #include "dualstack/sort.h"
+#include "dualstack/workers.h"
 
 #endif
