@@ -2,12 +2,16 @@
 /*
  * dualstack serve: the front end of the ds_server module. It parses the
  * options, opens the listeners, turns the server's events into log lines
- * (text or NDJSON on stdout) and maps signals to a drain.
+ * (text or NDJSON on stdout) and maps signals to a drain. With -j N, N
+ * servers run on the threads of ds_workers, each on SO_REUSEPORT
+ * listeners of the same ports; a log line is written under stdout's lock,
+ * so the lines of several workers never interleave.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +22,7 @@
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
 #include "dualstack/server.h"
+#include "dualstack/workers.h"
 
 #include "cli.h"
 
@@ -70,6 +75,10 @@ static const char help_text[] =
     "                      connections this long to finish (default 5);\n"
     "                      a second signal closes them at once\n"
     "  --reuseport         SO_REUSEPORT, to run several servers on a port\n"
+    "  -j, --workers N     N worker threads, each a server on SO_REUSEPORT\n"
+    "                      listeners of the same ports, the kernel spreading\n"
+    "                      connections among them (default 1, at most 64);\n"
+    "                      log lines then say which worker (worker=N)\n"
     "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
     "  --json              NDJSON log, one event per line\n"
     "  --quiet             no per-connection log lines\n"
@@ -88,14 +97,28 @@ static const char help_text[] =
 /* --trusted options kept until the ACL is built (each takes a list). */
 #define MAX_TRUSTED 256
 
-struct serve {
-	struct ds_loop *loop;
+struct serve;
+
+/* One worker's server; its fields but conns belong to its thread. */
+struct serve_worker {
+	struct serve *sv;
+	unsigned id;
 	struct ds_server *srv;
+	/* Connections open, for the main thread's drain line. */
+	_Atomic size_t conns;
+};
+
+struct serve {
+	struct ds_loop *loop; /* the main loop, also worker 0's */
+	struct ds_workers *ws;
+	struct serve_worker w[DS_WORKERS_MAX];
+	unsigned n;
 	bool json;
 	bool quiet;
 	unsigned max_conns;
 	uint64_t drain_ms;
 	unsigned signals; /* SIGTERM/SIGINT received */
+	int code;
 };
 
 /* --- Log lines ------------------------------------------------------------ */
@@ -239,10 +262,28 @@ format_reason(const struct ds_server_event *ev, char *buf, size_t size)
 		snprintf(buf, size, "%s", name);
 }
 
-static void
-log_conn(struct serve *sv, const struct ds_server_event *ev)
+/* " worker=N" with several workers, "" with one. */
+static const char *
+worker_text(const struct serve_worker *sw, char *buf, size_t size)
 {
-	char tuple[DS_SERVER_TUPLE_STRLEN], reason[160];
+	if (sw->sv->n < 2)
+		return "";
+	snprintf(buf, size, " worker=%u", sw->id);
+	return buf;
+}
+
+static void
+json_worker(struct json *j, const struct serve_worker *sw)
+{
+	if (sw->sv->n > 1)
+		json_kv_uint(j, "worker", sw->id);
+}
+
+static void
+log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
+{
+	struct serve *sv = sw->sv;
+	char tuple[DS_SERVER_TUPLE_STRLEN], reason[160], wk[24];
 	bool open = ev->kind == DS_SERVER_EV_OPEN;
 
 	if (!open)
@@ -252,6 +293,7 @@ log_conn(struct serve *sv, const struct ds_server_event *ev)
 
 		json_event(&j, open ? "open" : "close");
 		json_kv_uint(&j, "id", ev->conn_id);
+		json_worker(&j, sw);
 		json_tuple(&j, ev);
 		if (!open) {
 			json_kv_uint(&j, "bytes_in", ev->bytes_in);
@@ -279,14 +321,15 @@ log_conn(struct serve *sv, const struct ds_server_event *ev)
 	}
 	text_tuple(ev, tuple, sizeof(tuple));
 	if (open) {
-		fprintf(text_begin(), "open  %s\n", tuple);
+		fprintf(text_begin(), "open  %s%s\n", tuple,
+		    worker_text(sw, wk, sizeof(wk)));
 		return;
 	}
 	fprintf(text_begin(),
-	    "close %s in=%llu out=%llu dur=%llu.%03llus "
+	    "close %s%s in=%llu out=%llu dur=%llu.%03llus "
 	    "reason=\"%s\"\n",
-	    tuple, (unsigned long long)ev->bytes_in,
-	    (unsigned long long)ev->bytes_out,
+	    tuple, worker_text(sw, wk, sizeof(wk)),
+	    (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out,
 	    (unsigned long long)(ev->duration_ms / 1000),
 	    (unsigned long long)(ev->duration_ms % 1000), reason);
 }
@@ -352,17 +395,26 @@ log_limit(struct serve *sv, const struct ds_server_event *ev)
 		    (unsigned long long)ev->limit, ev->conns);
 }
 
+/* On the worker's thread. */
 static void
 on_event(struct ds_server *s, const struct ds_server_event *ev, void *userdata)
 {
-	struct serve *sv = userdata;
+	struct serve_worker *sw = userdata;
+	struct serve *sv = sw->sv;
 
-	(void)s;
+	atomic_store(&sw->conns, ds_server_conn_count(s));
+	if (ev->kind == DS_SERVER_EV_DRAINED) {
+		ds_workers_done(sv->ws, sw->id);
+		return;
+	}
+	/* One line at a time across the workers (the lock is recursive:
+	 * every write under it belongs to this line). */
+	flockfile(stdout);
 	switch (ev->kind) {
 	case DS_SERVER_EV_OPEN:
 	case DS_SERVER_EV_CLOSE:
 		if (!sv->quiet)
-			log_conn(sv, ev);
+			log_conn(sw, ev);
 		break;
 	case DS_SERVER_EV_ACCEPT_ERROR:
 		log_accept_error(sv, ev);
@@ -371,17 +423,56 @@ on_event(struct ds_server *s, const struct ds_server_event *ev, void *userdata)
 		log_limit(sv, ev);
 		break;
 	case DS_SERVER_EV_DRAINED:
-		if (sv->json) {
-			struct json j;
-
-			json_event(&j, "stopped");
-			json_event_end(&j);
-		} else {
-			fprintf(text_begin(), "stopped\n");
-		}
-		ds_loop_stop(sv->loop, 0);
 		break;
 	}
+	funlockfile(stdout);
+}
+
+/* On worker i's thread: stop accepting, and drain or close now. */
+static size_t
+worker_drain(
+    struct ds_workers *ws, unsigned i, uint64_t drain_us, void *userdata)
+{
+	struct serve *sv = userdata;
+	struct ds_server *srv = sv->w[i].srv;
+	size_t n = ds_server_conn_count(srv);
+
+	(void)ws;
+	if (drain_us == 0)
+		ds_server_stop(srv);
+	else
+		ds_server_drain(srv, drain_us / 1000);
+	return n;
+}
+
+static const struct ds_workers_ops worker_ops = {.drain = worker_drain};
+
+/* What the workers report, on the main loop. */
+static void
+on_workers(
+    struct ds_workers *ws, const struct ds_workers_event *ev, void *userdata)
+{
+	struct serve *sv = userdata;
+
+	(void)ws;
+	if (ev->kind == DS_WORKERS_EV_DONE && ev->err < 0) {
+		cli_error("worker %u: event loop: %s", ev->worker,
+		    strerror(-ev->err));
+		sv->code = EXIT_INTERNAL;
+	}
+	if (ev->kind != DS_WORKERS_EV_STOPPED)
+		return;
+	flockfile(stdout);
+	if (sv->json) {
+		struct json j;
+
+		json_event(&j, "stopped");
+		json_event_end(&j);
+	} else {
+		fprintf(text_begin(), "stopped\n");
+	}
+	funlockfile(stdout);
+	ds_loop_stop(sv->loop, 0);
 }
 
 /*
@@ -393,10 +484,16 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 {
 	struct serve *sv = userdata;
 	const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
-	size_t n = ds_server_conn_count(sv->srv);
+	/* Worker 0 runs on this thread: its count is exact; the others'
+	 * are what they last said. */
+	size_t n = ds_server_conn_count(sv->w[0].srv);
 	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+	int r;
 
 	(void)sig;
+	for (unsigned i = 1; i < sv->n; i++)
+		n += atomic_load(&sv->w[i].conns);
+	flockfile(stdout);
 	if (sv->json) {
 		struct json j;
 
@@ -416,10 +513,10 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		    name, n, (unsigned long long)(sv->drain_ms / 1000),
 		    (unsigned long long)(sv->drain_ms % 1000));
 	}
-	if (now)
-		ds_server_stop(sv->srv);
-	else
-		ds_server_drain(sv->srv, sv->drain_ms);
+	funlockfile(stdout);
+	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_ms * 1000);
+	if (r < 0)
+		cli_error("workers: %s", strerror(-r));
 }
 
 /* --- Options -------------------------------------------------------------- */
@@ -484,25 +581,40 @@ build_trusted(const char *const *args, size_t n, struct ds_acl **ret)
 
 /* --- Listeners ------------------------------------------------------------ */
 
+/*
+ * Worker wi's listener for cfg. Worker 0's are logged, and with port 0
+ * the others take the port it got (*port0, set by worker 0).
+ */
 static int
-open_listener(struct serve *sv, const struct ds_listen_config *cfg)
+open_listener(struct serve *sv, unsigned wi,
+    const struct ds_listen_config *lcfg, uint16_t *port0)
 {
+	struct ds_listen_config cfg = *lcfg;
 	struct ds_listen_report rep;
 	struct ds_listener *l;
 	struct ds_endpoint eps[2];
 	size_t n;
 	int r;
 
+	if (sv->n > 1) {
+		cfg.reuseport = true;
+		if (wi > 0 && cfg.where.port == 0)
+			cfg.where.port = *port0;
+	}
 	memset(&rep, 0, sizeof(rep));
-	r = ds_server_listen(sv->srv, cfg, &rep, &l);
+	r = ds_server_listen(sv->w[wi].srv, &cfg, &rep, &l);
 	if (r < 0)
-		return cli_listen_failed(cfg, &rep, r, true);
-	cli_listen_failed(cfg, &rep, 0, false);
-
+		return cli_listen_failed(&cfg, &rep, r, true);
 	n = ds_listener_endpoints(l, eps, 2);
+	if (wi > 0)
+		return EXIT_OK;
+	if (n > 0)
+		*port0 = eps[0].port;
+	cli_listen_failed(&cfg, &rep, 0, false);
+
 	for (size_t i = 0; i < n && i < 2; i++) {
 		char ep[DS_ENDPOINT_STRLEN];
-		const char *mode = ds_listen_mode_name(cfg->mode);
+		const char *mode = ds_listen_mode_name(cfg.mode);
 
 		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
 		if (sv->json) {
@@ -528,6 +640,7 @@ run(struct serve *sv, const struct ds_server_config *scfg,
     const struct ds_listen_config *lcfg, size_t nlisten)
 {
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	uint16_t port0[MAX_LISTEN];
 	int r, code = EXIT_INTERNAL;
 
 	r = ds_loop_new(&sv->loop);
@@ -535,10 +648,21 @@ run(struct serve *sv, const struct ds_server_config *scfg,
 		cli_error("event loop: %s", strerror(-r));
 		return EXIT_INTERNAL;
 	}
-	r = ds_server_new(sv->loop, scfg, on_event, sv, &sv->srv);
+	r = ds_workers_new(
+	    sv->loop, sv->n, &worker_ops, NULL, on_workers, sv, &sv->ws);
 	if (r < 0) {
-		cli_error("server: %s", strerror(-r));
+		cli_error("workers: %s", strerror(-r));
 		goto out;
+	}
+	for (unsigned i = 0; i < sv->n; i++) {
+		sv->w[i].sv = sv;
+		sv->w[i].id = i;
+		r = ds_server_new(ds_workers_loop(sv->ws, i), scfg, on_event,
+		    &sv->w[i], &sv->w[i].srv);
+		if (r < 0) {
+			cli_error("server: %s", strerror(-r));
+			goto out;
+		}
 	}
 	if ((r = ds_signal_new(sv->loop, SIGINT, on_signal, sv, &sigint)) < 0 ||
 	    (r = ds_signal_new(sv->loop, SIGTERM, on_signal, sv, &sigterm)) <
@@ -546,22 +670,36 @@ run(struct serve *sv, const struct ds_server_config *scfg,
 		cli_error("signals: %s", strerror(-r));
 		goto out;
 	}
-	for (size_t i = 0; i < nlisten; i++) {
-		code = open_listener(sv, &lcfg[i]);
-		if (code != EXIT_OK)
-			goto out;
+	/* Worker by worker, so that worker 0's ports are known to the
+	 * others when port 0 was asked for. */
+	for (unsigned i = 0; i < sv->n; i++) {
+		for (size_t k = 0; k < nlisten; k++) {
+			code = open_listener(sv, i, &lcfg[k], &port0[k]);
+			if (code != EXIT_OK)
+				goto out;
+		}
 	}
 	fflush(stdout);
+	code = EXIT_INTERNAL;
+	if ((r = ds_workers_start(sv->ws)) < 0) {
+		cli_error("workers: %s", strerror(-r));
+		goto out;
+	}
 
+	sv->code = EXIT_OK;
 	r = ds_loop_run(sv->loop);
 	if (r < 0) {
 		cli_error("event loop: %s", strerror(-r));
-		code = EXIT_INTERNAL;
-	} else {
-		code = EXIT_OK;
+		sv->code = EXIT_INTERNAL;
 	}
+	code = sv->code;
 out:
-	sv->srv = ds_server_free(sv->srv);
+	/* Threads still running (after a failure) are stopped at once; then
+	 * every server is this thread's to free. */
+	ds_workers_join(sv->ws);
+	for (unsigned i = 0; i < sv->n; i++)
+		sv->w[i].srv = ds_server_free(sv->w[i].srv);
+	sv->ws = ds_workers_free(sv->ws);
 	ds_signal_free(sigint);
 	ds_signal_free(sigterm);
 	sv->loop = ds_loop_free(sv->loop);
@@ -600,6 +738,7 @@ cmd_serve(int argc, char **argv)
 	    {"drain", required_argument, NULL, O_DRAIN},
 	    {"reuseport", no_argument, NULL, O_REUSEPORT},
 	    {"backlog", required_argument, NULL, O_BACKLOG},
+	    {"workers", required_argument, NULL, 'j'},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"quiet", no_argument, NULL, O_QUIET},
 	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
@@ -612,7 +751,7 @@ cmd_serve(int argc, char **argv)
 	struct ds_endpoint where[MAX_LISTEN];
 	struct ds_listen_config lcfg[MAX_LISTEN];
 	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
-	struct serve sv = {.drain_ms = 5000};
+	struct serve sv = {.drain_ms = 5000, .n = 1};
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
 	const char *trusted[MAX_TRUSTED];
 	struct ds_acl *acl = NULL;
@@ -623,7 +762,7 @@ cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_serve);
@@ -690,6 +829,11 @@ cmd_serve(int argc, char **argv)
 			break;
 		case O_REUSEPORT:
 			reuseport = true;
+			break;
+		case 'j':
+			code = cli_parse_workers(&cli_cmd_serve, optarg, &sv.n);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_BACKLOG:
 			if (cli_parse_u64(optarg, 65535, &v) < 0 || v == 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dualstack serve, end to end on loopback: the log (text and NDJSON), the
 # protocols as a client sees them, idle timeout, SIGTERM drain, a second
-# signal, running out of descriptors, hostile input and usage errors.
+# signal, running out of descriptors, two workers (-j 2), hostile input and
+# usage errors.
 #
 # Every server runs in the background with its log in a file; the real
 # port is read from its "listening on" line. Clients are Python scripts
@@ -434,6 +435,77 @@ check "EMFILE: exit 0 after SIGTERM" "0" "$rc"
 check "EMFILE: every open has its close" \
 	"$(grep -cE "^$TS open " "$_tmp/emfile.log")" \
 	"$(grep -cE "^$TS close " "$_tmp/emfile.log")"
+
+# --- -j 2 ------------------------------------------------------------------------------
+# Two workers on one port: the kernel spreads 40 clients over both, the
+# log says which worker took each, a SIGTERM drains both (the drain line
+# counts the connections of both) and "stopped" comes once, when the last
+# client has left -- long before the 20 s deadline.
+check "-j 1 --json: no worker field" "0" "$(grep -c '"worker"' "$_tmp/json.log")"
+start j2 --listen 127.0.0.1:0 -j 2 --drain 20 --json
+py "$port" "$_tmp/j2.go" >"$_tmp/j2.py" 2>&1 <<'EOF' &
+import os, socket, sys, time
+port, go = int(sys.argv[1]), sys.argv[2]
+socks = []
+for _ in range(40):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"x")
+    assert s.recv(1) == b"x"
+    socks.append(s)
+print("held", flush=True)
+end = time.monotonic() + 15
+while not os.path.exists(go) and time.monotonic() < end:
+    time.sleep(0.05)
+# Draining: a client still gets its echo, then every client leaves.
+socks[0].sendall(b"y")
+print("echo", socks[0].recv(1).decode(), flush=True)
+for s in socks:
+    s.close()
+EOF
+pypid=$!
+pids+=("$pypid")
+wait_log j2 '"event":"open"' 40
+check "-j 2: two threads" 2 "$(ls /proc/"$pid"/task | wc -l)"
+check "-j 2: one listening line per socket" 1 "$(grep -c '"event":"listening"' "$_tmp/j2.log")"
+check "-j 2: both workers took connections" "0 1" "$("$PY" -c '
+import json, sys
+w = set(e["worker"] for e in map(json.loads, open(sys.argv[1])) if e["event"] == "open")
+print(*sorted(w))' "$_tmp/j2.log" 2>&1)"
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait_log j2 '"event":"drain"'
+check "-j 2: the drain counts both workers' connections" 40 "$("$PY" -c '
+import json, sys
+print(*[e["connections"] for e in map(json.loads, open(sys.argv[1])) if e["event"] == "drain"])' "$_tmp/j2.log" 2>&1)"
+: >"$_tmp/j2.go"
+wait_exit "$pid" 15
+elapsed=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "-j 2: SIGTERM, exit 0" 0 "$rc"
+if [ "$elapsed" -lt 10000 ]; then ok "-j 2: stopped when the clients left ($elapsed ms)"
+else not_ok "-j 2: stopped when the clients left" "took $elapsed ms"; fi
+wait "$pypid"
+check "-j 2: a client is served while draining" "held
+echo y" "$(cat "$_tmp/j2.py")"
+check "-j 2: 40 closes by client EOF, one stopped, last" "40 1 stopped" \
+	"$(grep -c 'client EOF' "$_tmp/j2.log") $(grep -c '"event":"stopped"' "$_tmp/j2.log") \
+$(tail -n1 "$_tmp/j2.log" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["event"])')"
+start j2t --listen 127.0.0.1:0 -j 2
+py "$port" <<'EOF'
+import socket, sys
+for _ in range(20):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.close()
+EOF
+wait_log j2t '^.* close ' 20
+stop "$pid"
+check "-j 2 text: every open and close names its worker" 40 \
+	"$(grep -cE "^$TS (open |close).* worker=[01]( |$)" "$_tmp/j2t.log")"
+check "-j 2 text: exit 0, one stopped line" "0 1" "$rc $(grep -cE "^$TS stopped$" "$_tmp/j2t.log")"
+for j in 0 65; do
+	run_ds serve -j "$j"
+	check "serve -j $j: usage error" "2 --workers takes a number from 1 to 64, not '$j'" \
+		"$rc $(printf '%s' "$err" | grep -o -- "--workers takes.*'$j'")"
+done
 
 # The servers' stderr: no sanitizer report (ASan builds), no leak at exit.
 check "no sanitizer report from any server" "" \
