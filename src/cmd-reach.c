@@ -30,6 +30,7 @@
 #include "dualstack/listen.h"
 #include "dualstack/loop.h"
 #include "dualstack/reach.h"
+#include "dualstack/workers.h"
 
 #include "cli-finding.h"
 #include "cli.h"
@@ -124,6 +125,11 @@ static const char serve_help_text[] =
     "                        control connections at once from one /64 or\n"
     "                        IPv4 address; a /48 or IPv4 /24 may hold four\n"
     "                        times as many (default 4)\n"
+    "  -j, --workers N       N worker threads, each a checker on\n"
+    "                        SO_REUSEPORT listeners of the same ports;\n"
+    "                        an agent network (/48, IPv4 /24) stays on\n"
+    "                        one, so per-agent limits hold; --target-rate\n"
+    "                        counts per worker (default 1, at most 64)\n"
     "  --json                log as JSON lines\n"
     "  -h, --help            this help\n"
     "\n"
@@ -199,10 +205,24 @@ endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 
 /* --- serve ---------------------------------------------------------------- */
 
-struct checker {
-	struct ds_loop *loop;
+struct checker;
+
+/* One worker's checker and listeners; they belong to its thread. */
+struct checker_worker {
+	struct checker *ck;
+	unsigned id;
 	struct ds_reach_server *srv;
+	struct ds_listener *listeners[MAX_LISTEN];
+	size_t n_listeners;
+};
+
+struct checker {
+	struct ds_loop *loop; /* the main loop, also worker 0's */
+	struct ds_workers *ws;
+	struct checker_worker w[DS_WORKERS_MAX];
+	unsigned n;
 	bool json;
+	int code;
 };
 
 /* One log line on stderr: "TIME text" or {"time":..,"event":..,...}. */
@@ -212,6 +232,8 @@ log_line(struct checker *ck, const char *event, const char *text)
 	char now[40];
 
 	cli_time_now(now, sizeof(now));
+	/* One line at a time across the workers. */
+	flockfile(stderr);
 	if (ck->json) {
 		struct json j;
 
@@ -226,6 +248,7 @@ log_line(struct checker *ck, const char *event, const char *text)
 		fprintf(stderr, "%s %s\n", now, text);
 	}
 	fflush(stderr);
+	funlockfile(stderr);
 }
 
 /* A refusal's reason and the numbers it has (the fields it sets). */
@@ -266,7 +289,7 @@ static void
 on_server_event(
     struct ds_reach_server *s, const struct ds_reach_event *ev, void *userdata)
 {
-	struct checker *ck = userdata;
+	struct checker *ck = ((struct checker_worker *)userdata)->ck;
 	char text[512], now[40];
 	struct json j;
 
@@ -277,6 +300,7 @@ on_server_event(
 		return;
 	}
 	cli_time_now(now, sizeof(now));
+	flockfile(stderr);
 	json_init(&j, stderr, false);
 	json_begin_object(&j);
 	json_kv_string(&j, "time", now);
@@ -313,6 +337,7 @@ on_server_event(
 	json_end(&j);
 	json_finish(&j);
 	fflush(stderr);
+	funlockfile(stderr);
 }
 
 /* The checker's ERR text, in the words of its log. */
@@ -328,18 +353,18 @@ static void
 on_control_accept(
     struct ds_listener *l, int fd, const struct ds_tuple *t, void *userdata)
 {
-	struct checker *ck = userdata;
+	struct checker_worker *cw = userdata;
 	int r;
 
 	(void)l;
-	r = ds_reach_server_adopt(ck->srv, fd);
+	r = ds_reach_server_adopt(cw->srv, fd);
 	if (r < 0) {
 		char tuple[DS_TUPLE_STRLEN], line[DS_TUPLE_STRLEN + 128];
 
 		ds_tuple_format(t, tuple, sizeof(tuple));
 		snprintf(
 		    line, sizeof(line), "drop %s: %s", tuple, ds_strerror(r));
-		log_line(ck, "drop", line);
+		log_line(cw->ck, "drop", line);
 	}
 }
 
@@ -354,18 +379,57 @@ on_listen_event(struct ds_listener *l, int err, void *userdata)
 		    ds_strerror(err));
 	else
 		snprintf(line, sizeof(line), "accept: accepting again");
-	log_line(userdata, "accept", line);
+	log_line(((struct checker_worker *)userdata)->ck, "accept", line);
+}
+
+/* On worker i's thread: no new agent; the checks in progress end with
+ * the checker, freed once every thread is joined. */
+static size_t
+worker_stop(
+    struct ds_workers *ws, unsigned i, uint64_t drain_us, void *userdata)
+{
+	struct checker_worker *cw = &((struct checker *)userdata)->w[i];
+
+	(void)drain_us;
+	for (size_t k = 0; k < cw->n_listeners; k++)
+		cw->listeners[k] = ds_listener_free(cw->listeners[k]);
+	ds_workers_done(ws, i);
+	return 0;
+}
+
+static const struct ds_workers_ops checker_ops = {.drain = worker_stop};
+
+static void
+on_workers(
+    struct ds_workers *ws, const struct ds_workers_event *ev, void *userdata)
+{
+	struct checker *ck = userdata;
+
+	(void)ws;
+	if (ev->kind == DS_WORKERS_EV_DONE && ev->err < 0) {
+		cli_error("worker %u: event loop: %s", ev->worker,
+		    ds_strerror(ev->err));
+		ck->code = EXIT_INTERNAL;
+	}
+	if (ev->kind == DS_WORKERS_EV_STOPPED)
+		ds_loop_stop(ck->loop, 0);
 }
 
 static void
 on_stop_signal(struct ds_signal *sig, int signo, void *userdata)
 {
 	struct checker *ck = userdata;
+	int r;
 
 	(void)sig;
 	log_line(ck, "stop",
 	    signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
-	ds_loop_stop(ck->loop, 0);
+	r = ds_workers_drain(ck->ws, 0);
+	if (r < 0) {
+		cli_error("workers: %s", ds_strerror(r));
+		ck->code = EXIT_INTERNAL;
+		ds_loop_stop(ck->loop, 0);
+	}
 }
 
 /* "N/min", "N/m" or "N": checks per agent and minute, 1 to 10000. */
@@ -418,10 +482,17 @@ claim_from_listener(struct ds_reach_server_config *cfg,
 	}
 }
 
+/*
+ * Worker wi's listener for cfg (worker 0's logged, and with port 0 the
+ * others take its port). Worker 0's say where agents claim.
+ */
 static int
-open_listener(struct checker *ck, const struct ds_listen_config *cfg,
-    struct ds_reach_server_config *sc, struct ds_listener **ret)
+open_listener(struct checker *ck, unsigned wi,
+    const struct ds_listen_config *lcfg, struct ds_reach_server_config *sc)
 {
+	struct checker_worker *cw = &ck->w[wi];
+	struct ds_listen_config c = *lcfg, *cfg = &c;
+	struct ds_listener **ret = &cw->listeners[cw->n_listeners];
 	struct ds_listen_report rep;
 	struct ds_endpoint eps[2];
 	char ep[DS_ENDPOINT_STRLEN], line[DS_ENDPOINT_STRLEN + 64];
@@ -429,11 +500,21 @@ open_listener(struct checker *ck, const struct ds_listen_config *cfg,
 	size_t n;
 	int r;
 
+	if (ck->n > 1) {
+		c.reuseport = true;
+		if (wi > 0 && c.where.port == 0 && ck->w[0].listeners[0] &&
+		    ds_listener_endpoints(
+		        ck->w[0].listeners[cw->n_listeners], eps, 2) > 0)
+			c.where.port = eps[0].port;
+	}
 	memset(&rep, 0, sizeof(rep));
-	r = ds_listener_new(
-	    ck->loop, cfg, on_control_accept, on_listen_event, ck, &rep, ret);
+	r = ds_listener_new(ds_workers_loop(ck->ws, wi), cfg, on_control_accept,
+	    on_listen_event, cw, &rep, ret);
 	if (r < 0)
 		return cli_listen_failed(cfg, &rep, r, true);
+	cw->n_listeners++;
+	if (wi > 0)
+		return EXIT_OK;
 	cli_listen_failed(cfg, &rep, 0, false);
 	n = ds_listener_endpoints(*ret, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
@@ -496,14 +577,14 @@ reach_serve(int argc, char **argv)
 	    {"max-agents-per-source", required_argument, NULL,
 	        O_MAX_PER_SOURCE},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"workers", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ds_endpoint where[MAX_LISTEN];
-	struct ds_listener *listeners[MAX_LISTEN] = {NULL};
 	struct ds_prefix allow[MAX_ALLOW];
 	struct ds_reach_server_config cfg;
-	struct checker ck = {0};
+	static struct checker ck;
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
 	size_t nlisten = 0, nallow = 0, pos;
@@ -511,9 +592,11 @@ reach_serve(int argc, char **argv)
 	int c, r, code;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&ck, 0, sizeof(ck));
+	ck.n = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cmd_serve_role);
@@ -620,6 +703,12 @@ reach_serve(int argc, char **argv)
 		case O_JSON:
 			ck.json = true;
 			break;
+		case 'j':
+			code =
+			    cli_parse_workers(&cmd_serve_role, optarg, &ck.n);
+			if (code != EXIT_OK)
+				return code;
+			break;
 		default:
 			return cli_usage_error(&cmd_serve_role,
 			    "unknown option or missing value: '%s'",
@@ -657,37 +746,77 @@ reach_serve(int argc, char **argv)
 		cli_error("signals: %s", ds_strerror(r));
 		goto out;
 	}
-	/* The listeners first: where they are is where agents claim. No
-	 * connection is accepted before the loop runs, by then the checker
-	 * is there. */
-	for (size_t i = 0; i < nlisten; i++) {
-		struct ds_listen_config lc;
-
-		memset(&lc, 0, sizeof(lc));
-		lc.where = where[i];
-		lc.mode = mode;
-		code = open_listener(&ck, &lc, &cfg, &listeners[i]);
-		if (code != EXIT_OK)
-			goto out;
-	}
-	cfg.refusal_text = on_refusal_text;
-	r = ds_reach_server_new(ck.loop, &cfg, on_server_event, &ck, &ck.srv);
+	r = ds_workers_new(
+	    ck.loop, ck.n, &checker_ops, NULL, on_workers, &ck, &ck.ws);
 	if (r < 0) {
-		cli_error("checker: %s", ds_strerror(r));
-		code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+		cli_error("workers: %s", ds_strerror(r));
 		goto out;
 	}
+	/* The listeners first: where worker 0's are is where agents claim.
+	 * No connection is accepted before the loops run, by then the
+	 * checkers are there. */
+	for (unsigned w = 0; w < ck.n; w++) {
+		ck.w[w].ck = &ck;
+		ck.w[w].id = w;
+		for (size_t i = 0; i < nlisten; i++) {
+			struct ds_listen_config lc;
+
+			memset(&lc, 0, sizeof(lc));
+			lc.where = where[i];
+			lc.mode = mode;
+			code = open_listener(&ck, w, &lc, &cfg);
+			if (code != EXIT_OK)
+				goto out;
+		}
+	}
+	/*
+	 * Every agent network to one worker: the per-agent limits and
+	 * rates count by /64, /56 and /48 (IPv4 /32 and /24), so steering
+	 * by /48 and /24 keeps them exact across workers. Without it (a
+	 * kernel that refuses the BPF program) they count per worker.
+	 */
+	for (size_t i = 0; ck.n > 1 && i < ck.w[0].n_listeners; i++) {
+		r = ds_listener_steer(ck.w[0].listeners[i], ck.n, 48, 24);
+		if (r < 0) {
+			cli_error("-j %u: agents cannot be steered to one "
+			          "worker each (%s); limits count per worker",
+			    ck.n, ds_strerror(r));
+			break;
+		}
+	}
+	cfg.refusal_text = on_refusal_text;
+	code = EXIT_INTERNAL;
+	for (unsigned w = 0; w < ck.n; w++) {
+		r = ds_reach_server_new(ds_workers_loop(ck.ws, w), &cfg,
+		    on_server_event, &ck.w[w], &ck.w[w].srv);
+		if (r < 0) {
+			cli_error("checker: %s", ds_strerror(r));
+			code = r == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	if ((r = ds_workers_start(ck.ws)) < 0) {
+		cli_error("workers: %s", ds_strerror(r));
+		goto out;
+	}
+	ck.code = EXIT_OK;
 	r = ds_loop_run(ck.loop);
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
-		code = EXIT_INTERNAL;
-	} else {
-		code = EXIT_OK;
+		ck.code = EXIT_INTERNAL;
 	}
+	code = ck.code;
 out:
-	for (size_t i = 0; i < nlisten; i++)
-		ds_listener_free(listeners[i]);
-	ds_reach_server_free(ck.srv);
+	/* Threads still running (after a failure) stop now; then every
+	 * checker and listener is this thread's to free. */
+	ds_workers_join(ck.ws);
+	for (unsigned w = 0; w < ck.n; w++) {
+		for (size_t i = 0; i < ck.w[w].n_listeners; i++)
+			ck.w[w].listeners[i] =
+			    ds_listener_free(ck.w[w].listeners[i]);
+		ck.w[w].srv = ds_reach_server_free(ck.w[w].srv);
+	}
+	ck.ws = ds_workers_free(ck.ws);
 	ds_signal_free(sigint);
 	ds_signal_free(sigterm);
 	ds_loop_free(ck.loop);

@@ -5,7 +5,7 @@
 # listener and a closed port, the abuse rules of a checker without
 # --allow-targets, an unfit --advertise, usage errors, and a malformed
 # line typed by hand with dualstack connect, after which the checker still
-# serves. Every wait is bounded; the checkers are killed on exit.
+# serves, and a checker of two workers (-j 2). Every wait is bounded; the checkers are killed on exit.
 . "$(dirname "$0")/lib.sh"
 
 pids=()
@@ -251,6 +251,30 @@ hand=$(printf 'CHECK %s\n' "$long" | timeout 10 "$DUALSTACK" connect --no-cache 
 has "an oversized line: ERR too-long" "$hand" '^ERR too-long'
 check_run "127.0.0.1:$P" -4 --advertise ::1 --count 2
 check "the checker survives and serves the next check" 0 "$rc"
+
+# --- -j 2 ------------------------------------------------------------------------
+# Two checker threads on one port. Every agent here comes from 127.0.0.1,
+# one /24: steered to one worker, so the per-agent limits hold as with one.
+checker j2 -j 2 --allow-targets ::1/128 --allow-self --any-target --deadline 3 \
+	--rate 1000/min --target-rate 1000/min
+J=$port
+jpid=${pids[${#pids[@]} - 1]}
+check "-j 2: two threads" 2 "$(ls /proc/"$jpid"/task | wc -l)"
+check "-j 2: one listening line" 1 "$(grep -c 'listening on' "$_tmp/j2.log")"
+for i in 1 2 3; do
+	check_run "127.0.0.1:$J" -4 --advertise ::1 --count 1
+	check "-j 2: check $i reachable" 0 "$rc"
+done
+check "-j 2: three checks logged as ended" 3 \
+	"$(grep -cE 'check from 127\.0\.0\.1 ended: \[::1\]:[0-9]+ reachable 1/1' "$_tmp/j2.log")"
+kill -TERM "$jpid"
+wait "$jpid"
+check "-j 2: SIGTERM, exit 0" 0 "$?"
+check "-j 2: the stop line is the last" "SIGTERM: stopping" \
+	"$(tail -n1 "$_tmp/j2.log" | sed -E 's/^[^ ]+ //')"
+run_ds reach serve -j 65
+check "reach serve -j 65: usage error" "2 --workers takes a number from 1 to 64, not '65'" \
+	"$rc $(printf '%s' "$err" | grep -o -- "--workers takes.*'65'")"
 
 # --- Stopping -------------------------------------------------------------------
 kill -TERM "${pids[0]}"
