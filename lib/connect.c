@@ -134,22 +134,6 @@ static void finish(struct ds_connect *c, int err, struct attempt *winner);
 /* --- Names ---------------------------------------------------------------- */
 
 const char *
-ds_he_outcome_name(enum ds_he_outcome o)
-{
-	switch (o) {
-	case DS_HE_UNKNOWN:
-		return "unknown";
-	case DS_HE_OK:
-		return "ok";
-	case DS_HE_FAILED:
-		return "failed";
-	case DS_HE_NO_ANSWER:
-		return "no-answer";
-	}
-	return "unknown";
-}
-
-const char *
 ds_he_event_name(enum ds_he_event_type type)
 {
 	switch (type) {

@@ -83,6 +83,24 @@ struct key {
 	uint16_t port;
 };
 
+/* The outcome's token, in the file and in the CLI's JSON: the cache owns
+ * the type, so the cache names it. */
+const char *
+ds_he_outcome_name(enum ds_he_outcome o)
+{
+	switch (o) {
+	case DS_HE_UNKNOWN:
+		return "unknown";
+	case DS_HE_OK:
+		return "ok";
+	case DS_HE_FAILED:
+		return "failed";
+	case DS_HE_NO_ANSWER:
+		return "no-answer";
+	}
+	return "unknown";
+}
+
 static int64_t
 now_s(const struct ds_he_cache *c)
 {
