@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "connect-int.h"
+#include "sock-int.h"
 #include "dualstack/error.h"
 
 /*
@@ -695,18 +696,15 @@ attempt_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct attempt *a = userdata;
 	struct ds_connect *c = a->c;
-	socklen_t len = sizeof(int);
-	int soerr = 0;
+	int err = ds__sock_error(fd);
 
 	(void)io;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
-		soerr = errno;
-	if (soerr == 0 && !(events & DS_IO_OUT))
+	if (err == 0 && !(events & DS_IO_OUT))
 		return;
-	if (soerr != 0) {
+	if (err != 0) {
 		bool latest = a == &c->att[c->n_att - 1];
 
-		attempt_fail(c, a, -soerr);
+		attempt_fail(c, a, err);
 		/* RFC 8305 section 5: the next attempt starts when the delay
 		 * has passed "or when the previous attempt fails"; the
 		 * failure of an earlier one changes nothing. */

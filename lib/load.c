@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dualstack/load.h"
+#include "sock-int.h"
 
 /* --- Names ---------------------------------------------------------------- */
 
@@ -402,11 +403,8 @@ slot_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	struct slot *s = userdata;
 
 	if (s->state == SLOT_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+		int err = -ds__sock_error(fd);
 
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			err = errno;
 		if (err == 0 && !(events & (DS_IO_OUT | DS_IO_ERR | DS_IO_HUP)))
 			return;
 		if (err) {

@@ -43,6 +43,7 @@
 #include "dualstack/proxy.h"
 #include "dualstack/proxyproto.h"
 #include "relay-int.h"
+#include "sock-int.h"
 
 /*
  * The header buffer: the longest header we accept whole (a v1 line is
@@ -921,17 +922,15 @@ on_connect_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 {
 	struct conn *c = userdata;
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(int);
+	socklen_t len;
 	struct ds_endpoint local;
-	int err = 0;
+	int err = ds__sock_error(fd);
 
 	(void)events;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		err = errno;
-	if (err == EINPROGRESS || err == EALREADY)
+	if (err == -EINPROGRESS || err == -EALREADY)
 		return;
 	if (err) {
-		backend_failed(c, -err);
+		backend_failed(c, err);
 		return;
 	}
 	memset(&local, 0, sizeof(local));

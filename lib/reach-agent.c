@@ -25,6 +25,7 @@
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
 #include "reach-line.h"
+#include "sock-int.h"
 
 /*
  * How long after the deadline (counted from when OK reached it) the agent
@@ -754,19 +755,16 @@ claim_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 
 	(void)io;
 	if (!cl->connected) {
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
+		int err = ds__sock_error(fd);
 
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
-			soerr = errno;
-		if (soerr != 0) {
+		if (err != 0) {
 			struct ds_reach_fault f = {
 			    .what = DS_REACH_FAIL_CLAIM_CONNECT,
-			    .err = -soerr,
+			    .err = err,
 			    .addr = a->r.target.addr,
 			    .ep = cl->to};
 
-			agent_fail(a, -soerr, &f);
+			agent_fail(a, err, &f);
 			return;
 		}
 		cl->connected = true;

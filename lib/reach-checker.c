@@ -54,6 +54,7 @@
 #include "dualstack/sort.h"
 #include "reach-int.h"
 #include "reach-line.h"
+#include "sock-int.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -339,13 +340,10 @@ probe_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 
 	(void)events;
 	if (!p->connected) {
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
+		int err = ds__sock_error(fd);
 
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
-			soerr = errno;
-		if (soerr != 0) {
-			probe_fail(p, -soerr);
+		if (err != 0) {
+			probe_fail(p, err);
 			return;
 		}
 		if (!probe_connected(p))

@@ -93,6 +93,7 @@
 #include "dualstack/relay.h"
 #include "loop-int.h"
 #include "relay-int.h"
+#include "sock-int.h"
 
 /* The kernel's default pipe capacity, 16 pages (PIPE_DEF_BUFFERS in
  * include/linux/pipe_fs_i.h), and the same for the fallback buffer. */
@@ -829,18 +830,6 @@ dir_idle(struct ds_relay_ctx *ctx, struct dir *d)
 		dir_buf_put(ctx, d);
 }
 
-/* The sockets' pending error, after EPOLLERR. */
-static int
-sock_error(int fd)
-{
-	int e = 0;
-	socklen_t len = sizeof(e);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
-		return errno;
-	return e;
-}
-
 /*
  * One round of direction i (see the top). Returns -1 when the relay is
  * over, else 0.
@@ -867,7 +856,7 @@ pump(struct ds_relay *r, int i)
 			 * that follows sends the FIN anyway. */
 			if (!r->dir[1 - i].shut && !has(r, 1 - i, E_NOSOCK) &&
 			    shutdown(r->fd[1 - i], SHUT_WR) == -1) {
-				int e = sock_error(r->fd[1 - i]);
+				int e = -ds__sock_error(r->fd[1 - i]);
 
 				/* ENOTCONN: the destination was reset. */
 				sock_failed(r, 1 - i,
@@ -1032,7 +1021,7 @@ on_io(struct ds_io *io, int fd, unsigned events, void *userdata)
 	if (r->x && io == r->x->wio[0])
 		s = 0;
 	if (events & DS_IO_ERR && !has(r, s, E_NOSOCK)) {
-		int e = sock_error(fd);
+		int e = -ds__sock_error(fd);
 
 		if (e) {
 			sock_failed(r, s, e, false);
