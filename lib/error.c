@@ -113,6 +113,20 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_POLICY_VALUE - DS_E_BASE] = "bad value",
     [DS_E_POLICY_TRAILING - DS_E_BASE] = "unexpected text after the values",
     [DS_E_POLICY_TOO_MANY - DS_E_BASE] = "too many rows",
+    [DS_E_REACH_EMPTY - DS_E_BASE] = "empty line",
+    [DS_E_REACH_CHAR - DS_E_BASE] = "not printable ASCII",
+    [DS_E_REACH_KEYWORD - DS_E_BASE] = "not a keyword of the protocol",
+    [DS_E_REACH_MISSING - DS_E_BASE] = "a field is missing",
+    [DS_E_REACH_EMPTY_FIELD - DS_E_BASE] =
+        "empty field (two spaces, or a space at an end)",
+    [DS_E_REACH_EXTRA - DS_E_BASE] = "unexpected text after the last field",
+    [DS_E_REACH_NUMBER - DS_E_BASE] =
+        "not a decimal number (digits only, no leading zero)",
+    [DS_E_REACH_RANGE - DS_E_BASE] = "number out of range",
+    [DS_E_REACH_TOKEN - DS_E_BASE] = "not a token (32 lower-case hex digits)",
+    [DS_E_REACH_WORD - DS_E_BASE] = "not a word this field takes",
+    [DS_E_REACH_VERDICT - DS_E_BASE] = "verdict does not match the counts",
+    [DS_E_REACH_TOO_LONG - DS_E_BASE] = "line too long for the protocol",
 };
 
 const char *

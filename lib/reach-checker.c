@@ -1316,21 +1316,27 @@ ctl_parse_error(
 	bool check = len > 6 && memcmp(line, "CHECK ", 6) == 0;
 	struct ds_reach_refusal rf = {.column = (unsigned)pos + 1};
 
-	if (err == -E2BIG) {
+	if (err == -DS_E_REACH_TOO_LONG) {
 		ctl_refuse_long(c);
 		return;
 	}
-	/* The parser refuses a count or port out of range (-ERANGE is the
-	 * count's, the only plain number of CHECK); they have codes of
+	/* The parser refuses a count or port out of range (a range error is
+	 * the count's, the only plain number of CHECK); they have codes of
 	 * their own. */
-	if (check && err == -ERANGE) {
+	if (check && err == -DS_E_REACH_RANGE) {
 		rf.why = DS_REACH_WHY_COUNT_RANGE;
 		rf.limit = DS_REACH_COUNT_MAX;
 	} else if (check && err == -DS_E_PORT_RANGE)
 		rf.why = DS_REACH_WHY_PORT_RANGE;
 	else if (len == 0)
 		rf.why = DS_REACH_WHY_SYNTAX_EMPTY;
-	else if (err != -EINVAL) {
+	else if (err == -DS_E_REACH_RANGE) {
+		/* A number out of range in another line: said as before,
+		 * in the system's words for ERANGE. */
+		rf.why = DS_REACH_WHY_SYNTAX_FIELD;
+		rf.err = -ERANGE;
+	} else if (err > -DS_E_REACH_EMPTY || err < -DS_E_REACH_TOO_LONG) {
+		/* Not the reach parser's own: the address parser's. */
 		rf.why = DS_REACH_WHY_SYNTAX_FIELD;
 		rf.err = err;
 	} else if (pos < len &&

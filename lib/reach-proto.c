@@ -438,7 +438,7 @@ rd_field(struct rd *r, size_t *ret_start, size_t *ret_len)
 	while (r->pos < r->len && r->s[r->pos] != ' ')
 		r->pos++;
 	if (r->pos == start)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_EMPTY_FIELD);
 	*ret_start = start;
 	*ret_len = r->pos - start;
 	return 0;
@@ -450,7 +450,7 @@ static int
 rd_next(struct rd *r, size_t *ret_start, size_t *ret_len)
 {
 	if (r->pos >= r->len)
-		return rd_fail(r, r->len, -EINVAL);
+		return rd_fail(r, r->len, -DS_E_REACH_MISSING);
 	r->pos++; /* rd_field() stopped at this space */
 	return rd_field(r, ret_start, ret_len);
 }
@@ -460,7 +460,7 @@ static int
 rd_end(struct rd *r)
 {
 	if (r->pos != r->len)
-		return rd_fail(r, r->pos, -EINVAL);
+		return rd_fail(r, r->pos, -DS_E_REACH_EXTRA);
 	return 0;
 }
 
@@ -482,15 +482,15 @@ rd_uint_at(struct rd *r, size_t start, size_t len, uint32_t min, uint32_t max,
 	uint64_t v = 0;
 
 	if (len == 0)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_NUMBER);
 	for (size_t i = 0; i < len; i++) {
 		char c = r->s[start + i];
 
 		if (c < '0' || c > '9')
-			return rd_fail(r, start + i, -EINVAL);
+			return rd_fail(r, start + i, -DS_E_REACH_NUMBER);
 	}
 	if (len > 1 && r->s[start] == '0')
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_NUMBER);
 	/* Ten digits hold any uint32_t; more are out of range for sure. */
 	if (len > 10)
 		return rd_fail(r, start, toolong);
@@ -511,7 +511,7 @@ rd_uint(struct rd *r, uint32_t min, uint32_t max, uint32_t *ret)
 
 	if (e < 0)
 		return e;
-	return rd_uint_at(r, start, len, min, max, -ERANGE, ret);
+	return rd_uint_at(r, start, len, min, max, -DS_E_REACH_RANGE, ret);
 }
 
 /*
@@ -525,13 +525,13 @@ rd_token_at(struct rd *r, size_t start, size_t len)
 		char c = r->s[start + i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return rd_fail(r, start + i, -EINVAL);
+			return rd_fail(r, start + i, -DS_E_REACH_TOKEN);
 	}
 	if (len != DS_REACH_TOKEN_HEX)
 		return rd_fail(r,
 		    start +
 		        (len < DS_REACH_TOKEN_HEX ? len : DS_REACH_TOKEN_HEX),
-		    -EINVAL);
+		    -DS_E_REACH_TOKEN);
 	return 0;
 }
 
@@ -584,7 +584,7 @@ parse_check(struct rd *r, struct ds_reach_msg *m)
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
 	if (!rd_is(r, start, len, "port-only"))
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_WORD);
 	m->port_only = true;
 	return rd_end(r);
 }
@@ -656,13 +656,13 @@ parse_err(struct rd *r, struct ds_reach_msg *m)
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
 	if (ds_reach_err_parse(r->s + start, len, &m->err) < 0)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_WORD);
 	if (r->pos == r->len)
 		return 0;
 	/* The text is the rest of the line, spaces and all, but not empty. */
 	r->pos++;
 	if (r->pos == r->len)
-		return rd_fail(r, r->pos - 1, -EINVAL);
+		return rd_fail(r, r->pos - 1, -DS_E_REACH_EMPTY_FIELD);
 	m->text = r->s + r->pos;
 	m->text_len = r->len - r->pos;
 	r->pos = r->len;
@@ -681,7 +681,7 @@ parse_tokens(struct rd *r, struct ds_reach_msg *m)
 		if (rd_is(r, start, len, "END"))
 			break;
 		if (m->count == DS_REACH_COUNT_MAX)
-			return rd_fail(r, start, -ERANGE);
+			return rd_fail(r, start, -DS_E_REACH_RANGE);
 		if ((e = rd_token_at(r, start, len)) < 0)
 			return e;
 		m->tokens[m->count++] = r->s + start;
@@ -699,7 +699,7 @@ parse_result(struct rd *r, struct ds_reach_msg *m)
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
 	if (ds_reach_verdict_parse(r->s + start, len, &m->verdict) < 0)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_WORD);
 	vstart = start;
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
@@ -707,18 +707,18 @@ parse_result(struct rd *r, struct ds_reach_msg *m)
 	while (slash < len && r->s[start + slash] != '/')
 		slash++;
 	if (slash == len)
-		return rd_fail(r, start + len, -EINVAL);
+		return rd_fail(r, start + len, -DS_E_REACH_MISSING);
 	if ((e = rd_uint_at(r, start + slash + 1, len - slash - 1, 1,
-	         DS_REACH_COUNT_MAX, -ERANGE, &count)) < 0)
+	         DS_REACH_COUNT_MAX, -DS_E_REACH_RANGE, &count)) < 0)
 		return e;
-	if ((e = rd_uint_at(r, start, slash, 0, count, -ERANGE, &delivered)) <
-	    0)
+	if ((e = rd_uint_at(
+	         r, start, slash, 0, count, -DS_E_REACH_RANGE, &delivered)) < 0)
 		return e;
 	/* The verdict follows from the numbers; a line where it does not
 	 * is wrong, and the verdict is what is wrong in it. */
 	if ((delivered == count) != (m->verdict == DS_REACH_REACHABLE) ||
 	    (delivered == 0) != (m->verdict == DS_REACH_UNREACHABLE))
-		return rd_fail(r, vstart, -EINVAL);
+		return rd_fail(r, vstart, -DS_E_REACH_VERDICT);
 	m->delivered = delivered;
 	m->count = count;
 	return rd_end(r);
@@ -737,7 +737,7 @@ parse_attempt(struct rd *r, struct ds_reach_msg *m)
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
 	if (ds_reach_outcome_parse(r->s + start, len, &m->outcome) < 0)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_WORD);
 	if ((e = rd_uint(r, 0, UINT32_MAX, &v)) < 0)
 		return e;
 	m->ms = v;
@@ -745,11 +745,11 @@ parse_attempt(struct rd *r, struct ds_reach_msg *m)
 		return e;
 	if (r->s[start] == 'E') {
 		if ((e = errno_find(r->s + start, len)) < 0)
-			return rd_fail(r, start, -EINVAL);
+			return rd_fail(r, start, -DS_E_REACH_WORD);
 		m->errno_val = e;
 	} else {
-		if ((e = rd_uint_at(r, start, len, 0, ERRNO_MAX, -ERANGE, &v)) <
-		    0)
+		if ((e = rd_uint_at(r, start, len, 0, ERRNO_MAX,
+		         -DS_E_REACH_RANGE, &v)) < 0)
 			return e;
 		m->errno_val = (int)v;
 	}
@@ -814,7 +814,7 @@ parse_line(struct rd *r, struct ds_reach_msg *m)
 	for (size_t i = 0; i < len; i++)
 		hex = hex && is_hex(r->s[start + i]);
 	if (!hex)
-		return rd_fail(r, start, -EINVAL);
+		return rd_fail(r, start, -DS_E_REACH_KEYWORD);
 	m->type = DS_REACH_MSG_TOKEN;
 	if ((e = rd_token_at(r, start, len)) < 0)
 		return e;
@@ -833,7 +833,7 @@ ds_reach_msg_parse(
 	memset(&m, 0, sizeof(m));
 	memset(&r, 0, sizeof(r));
 	if (len >= DS_REACH_LINE_MAX) {
-		e = -E2BIG;
+		e = -DS_E_REACH_TOO_LONG;
 		r.bad = DS_REACH_LINE_MAX - 1;
 		goto fail;
 	}
@@ -845,7 +845,7 @@ ds_reach_msg_parse(
 		unsigned char c = (unsigned char)line[i];
 
 		if (c < 0x20 || c > 0x7e) {
-			e = -EINVAL;
+			e = -DS_E_REACH_CHAR;
 			r.bad = i;
 			goto fail;
 		}
@@ -853,7 +853,7 @@ ds_reach_msg_parse(
 	r.s = line;
 	r.len = len;
 	if (len == 0) {
-		e = -EINVAL;
+		e = -DS_E_REACH_EMPTY;
 		goto fail;
 	}
 	if ((e = parse_line(&r, &m)) < 0)

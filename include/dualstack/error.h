@@ -28,8 +28,9 @@
  *   2190-2199  load (reserved: its configuration errors are argument
  *              errors, -EINVAL, and its failure kinds are statistics,
  *              enum ds_load_err)
- *   2200-2219  reach (reserved: enum ds_reach_err is a protocol code
- *              carried on the wire, not a library error)
+ *   2200-2219  reach: why a line of the reach protocol does not parse
+ *              (enum ds_reach_err is the protocol's own code, carried on
+ *              the wire; these are the library's)
  *   2220-2239  host: facts read from /proc, /sys and the files of /etc
  *   2240-2259  dnsq: diagnostic DNS queries and their answers
  *   2260-2289  fw: rulesets (nft JSON, iptables-save) and packet specs
@@ -149,6 +150,21 @@ enum ds_error {
 	DS_E_POLICY_TRAILING = 2184, /* text after the values */
 	DS_E_POLICY_TOO_MANY =
 	    2185, /* more than DS_POLICY_MAX rows of a kind */
+
+	/* The reach protocol, ds_reach_msg_parse() (2200-2219): why a line
+	 * was refused, at the offset the parser gives. */
+	DS_E_REACH_EMPTY = 2200,       /* an empty line */
+	DS_E_REACH_CHAR = 2201,        /* a byte not printable ASCII */
+	DS_E_REACH_KEYWORD = 2202,     /* a line no keyword starts */
+	DS_E_REACH_MISSING = 2203,     /* the line ends before a field */
+	DS_E_REACH_EMPTY_FIELD = 2204, /* two spaces, or one at an end */
+	DS_E_REACH_EXTRA = 2205,       /* text after the last field */
+	DS_E_REACH_NUMBER = 2206,      /* not digits only, or a leading zero */
+	DS_E_REACH_RANGE = 2207,       /* a number or count out of range */
+	DS_E_REACH_TOKEN = 2208,       /* not 32 lower-case hex digits */
+	DS_E_REACH_WORD = 2209,        /* not a word the field takes */
+	DS_E_REACH_VERDICT = 2210,  /* RESULT: the verdict and counts differ */
+	DS_E_REACH_TOO_LONG = 2211, /* DS_REACH_LINE_MAX bytes or more */
 
 	DS_E_MAX
 };

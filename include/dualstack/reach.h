@@ -159,10 +159,11 @@ struct ds_reach_msg {
  * Parse one line (without its newline; a trailing CR is allowed) of
  * len bytes. Strict: the exact keywords and field counts of the spec,
  * single spaces, no NUL, nothing after the last field. Returns 0, or
- * -EINVAL (syntax), -E2BIG (len >= DS_REACH_LINE_MAX), -ERANGE (a
- * number out of range: a count of 0 or above DS_REACH_COUNT_MAX, ...),
- * -DS_E_PORT_RANGE (a CHECK port of 0 or above 65535), -DS_E_* from the
- * address parser (a CHECK address; a zone is -DS_E_ZONE_NOT_ALLOWED).
+ * one of the reach codes -DS_E_REACH_* (error.h: -DS_E_REACH_TOO_LONG
+ * for len >= DS_REACH_LINE_MAX, -DS_E_REACH_RANGE for a number out of
+ * range such as a count of 0 or above DS_REACH_COUNT_MAX, ...),
+ * -DS_E_PORT_RANGE (a port of 0 or above 65535), or -DS_E_* from the
+ * address parser (an address; a zone is -DS_E_ZONE_NOT_ALLOWED).
  * *ret is written only on success; *errpos (may be NULL) gets the offset
  * of the problem, at most len.
  */
