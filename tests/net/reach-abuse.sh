@@ -97,6 +97,7 @@ export XDG_CACHE_HOME=$tmp/cache
 for i in $(seq 1 4094); do printf '2001:db8:0:%x::1\n' $((0x1000 + i)); done >"$tmp/slash52"
 for i in $(seq 0 4199); do printf '2001:db8:%x::1\n' $((0x4000 + i)); done >"$tmp/slash48s"
 if ! ip -n "$CLIENT" -batch "$tmp/addrs.batch" ||
+	! netns_wait_settled client ||
 	! ip -n "$SERVER" route add 203.0.113.0/24 via 198.51.100.1 ||
 	! ip -n "$SERVER" -6 route add 2001:db8:99::/48 via 2001:db8::1 ||
 	! ip -n "$SERVER" -6 route add 2001:db8:0:1000::/52 via 2001:db8::1 ||

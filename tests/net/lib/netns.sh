@@ -28,6 +28,9 @@
 #   netns_add_addr NS ADDR/PLEN
 #                          add one more address (IPv6 with nodad) to the
 #                          namespace's veth, e.g. SERVER 2001:db8::3/64.
+#   netns_wait_settled NS [TIMEOUT_S]
+#                          wait until no IPv6 address of the namespace is
+#                          tentative (default 60 s); 1 if some still are.
 #   netns_exec NS CMD...   run CMD in the namespace (foreground).
 #   netns_spawn NS CMD...  start CMD in the background in the namespace;
 #                          its pid is in $NETNS_LAST_PID and netns_cleanup
@@ -233,6 +236,22 @@ netns_add_addr() {
 	*:*) ip -n "$ns" -6 addr add "$2" dev "$v" nodad ;;
 	*) ip -n "$ns" addr add "$2" dev "$v" ;;
 	esac
+}
+
+# Even on lo, where no DAD probe is sent, a new IPv6 address is tentative
+# until the kernel's addrconf work item has run for it, and bind() to it
+# fails with EADDRNOTAVAIL until then. Thousands added in one batch on a
+# busy machine take seconds to settle.
+netns_wait_settled() {
+	local ns i limit
+	ns=$(_netns_name "$1")
+	limit=$((${2:-60} * 10))
+	for ((i = 0; i < limit; i++)); do
+		ip -n "$ns" -6 addr show tentative | grep -q inet6 || return 0
+		sleep 0.1
+	done
+	echo "# netns_wait_settled: $ns still has tentative addresses" >&2
+	return 1
 }
 
 # _netns_rule NS FAMILY ADDR PORT VERDICT [PROTO]: add one input rule, for
