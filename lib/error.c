@@ -113,6 +113,16 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_POLICY_VALUE - DS_E_BASE] = "bad value",
     [DS_E_POLICY_TRAILING - DS_E_BASE] = "unexpected text after the values",
     [DS_E_POLICY_TOO_MANY - DS_E_BASE] = "too many rows",
+    [DS_E_LOAD_CONCURRENCY - DS_E_BASE] =
+        "more connections at once than the load generator takes",
+    [DS_E_LOAD_SIZE - DS_E_BASE] =
+        "messages larger than the load generator takes",
+    [DS_E_LOAD_EMPTY_ECHO - DS_E_BASE] =
+        "an echo of empty messages measures nothing",
+    [DS_E_LOAD_ENDLESS - DS_E_BASE] =
+        "a run without an end (no connection count, no duration)",
+    [DS_E_LOAD_MEMORY - DS_E_BASE] =
+        "buffers over the load generator's memory bound",
     [DS_E_REACH_EMPTY - DS_E_BASE] = "empty line",
     [DS_E_REACH_CHAR - DS_E_BASE] = "not printable ASCII",
     [DS_E_REACH_KEYWORD - DS_E_BASE] = "not a keyword of the protocol",

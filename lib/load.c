@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dualstack/error.h"
 #include "dualstack/load.h"
 #include "sock-int.h"
 
@@ -604,22 +605,23 @@ check_config(struct ds_load_config *cfg)
 	if (cfg->concurrency == 0)
 		cfg->concurrency = 1;
 	if (cfg->concurrency > DS_LOAD_MAX_CONCURRENCY)
-		return -EINVAL;
+		return -DS_E_LOAD_CONCURRENCY;
 	if (cfg->size > DS_LOAD_MAX_SIZE)
-		return -EINVAL;
+		return -DS_E_LOAD_SIZE;
 	if (cfg->proto == DS_LOAD_ECHO && cfg->size == 0 && cfg->messages)
-		return -EINVAL;
+		return -DS_E_LOAD_EMPTY_ECHO;
 	/* Every run must end by itself. */
 	if (cfg->connections == 0 && cfg->duration_ms == 0)
-		return -EINVAL;
+		return -DS_E_LOAD_ENDLESS;
 	if (cfg->messages == DS_LOAD_FOREVER && cfg->duration_ms == 0)
-		return -EINVAL;
+		return -DS_E_LOAD_ENDLESS;
 	if (cfg->timeout_ms == 0)
 		cfg->timeout_ms = 5000;
 	if (cfg->target.port == 0)
-		return -EINVAL;
+		return -DS_E_PORT_MISSING;
+	/* A zone that no interface's index stands for. */
 	if (cfg->target.addr.zone[0] && cfg->target.addr.scope_id == 0)
-		return -EINVAL;
+		return -DS_E_ZONE_UNKNOWN;
 	return 0;
 }
 
@@ -643,7 +645,7 @@ ds_load_new(struct ds_loop *loop, const struct ds_load_config *cfg,
 	wire = wire_size(&c);
 	/* Both factors are capped, so the product cannot overflow. */
 	if ((size_t)nslots * 2 * wire > DS_LOAD_MAX_MEMORY)
-		return -E2BIG;
+		return -DS_E_LOAD_MEMORY;
 
 	l = calloc(1, sizeof(*l));
 	if (!l)

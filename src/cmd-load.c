@@ -641,7 +641,7 @@ cmd_load(int argc, char **argv)
 	}
 	run.loop = loop;
 	code = ds_load_new(loop, &cfg, on_progress, on_done, &run, &l);
-	if (code == -E2BIG) {
+	if (code == -DS_E_LOAD_MEMORY) {
 		ds_loop_free(loop);
 		return cli_usage_error(&cli_cmd_load,
 		    "-c times -s needs more than %zu MiB of buffers",
@@ -650,7 +650,9 @@ cmd_load(int argc, char **argv)
 	if (code < 0) {
 		cli_error("cannot set up the run: %s", ds_strerror(code));
 		ds_loop_free(loop);
-		return code == -EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+		/* A library code is always about the input. */
+		return code == -EINVAL || code <= -DS_E_BASE ? EXIT_USAGE
+		                                             : EXIT_INTERNAL;
 	}
 	/* Ctrl-C ends the run early, with a report of what was done. */
 	if (ds_signal_new(loop, SIGINT, on_signal, l, &sigint) < 0 ||

@@ -25,9 +25,8 @@
  *   2160-2169  files the library keeps (hecache and its directory)
  *   2170-2179  acl: access list rules
  *   2180-2189  policy: gai.conf tables (sort.h)
- *   2190-2199  load (reserved: its configuration errors are argument
- *              errors, -EINVAL, and its failure kinds are statistics,
- *              enum ds_load_err)
+ *   2190-2199  load: a run's configuration (its failure kinds are
+ *              statistics, enum ds_load_err)
  *   2200-2219  reach: why a line of the reach protocol does not parse
  *              (enum ds_reach_err is the protocol's own code, carried on
  *              the wire; these are the library's)
@@ -150,6 +149,15 @@ enum ds_error {
 	DS_E_POLICY_TRAILING = 2184, /* text after the values */
 	DS_E_POLICY_TOO_MANY =
 	    2185, /* more than DS_POLICY_MAX rows of a kind */
+
+	/* The load generator, ds_load_new() (2190-2199): a configuration
+	 * it refuses. A port of 0 is DS_E_PORT_MISSING, a zone no interface
+	 * has DS_E_ZONE_UNKNOWN. */
+	DS_E_LOAD_CONCURRENCY = 2190, /* over DS_LOAD_MAX_CONCURRENCY */
+	DS_E_LOAD_SIZE = 2191,        /* a message over DS_LOAD_MAX_SIZE */
+	DS_E_LOAD_EMPTY_ECHO = 2192,  /* echo with 0-byte messages */
+	DS_E_LOAD_ENDLESS = 2193,     /* no connection count, no duration */
+	DS_E_LOAD_MEMORY = 2194,      /* buffers over DS_LOAD_MAX_MEMORY */
 
 	/* The reach protocol, ds_reach_msg_parse() (2200-2219): why a line
 	 * was refused, at the offset the parser gives. */

@@ -72,12 +72,13 @@ DS_EXPORT const char *ds_load_err_name(enum ds_load_err kind);
 #define DS_LOAD_FOREVER UINT64_MAX
 
 /*
- * Limits, checked by ds_load_new() (-EINVAL beyond them): more slots than
+ * Limits, checked by ds_load_new() (-DS_E_LOAD_CONCURRENCY and
+ * -DS_E_LOAD_SIZE beyond them): more slots than
  * the ephemeral port range could ever give one target (net.ipv4.
  * ip_local_port_range is at most 1024-65535) make no sense, and 16 MiB
  * messages are already far beyond what an echo round trip measures.
  * DS_LOAD_MAX_MEMORY bounds the buffers of all slots together (two
- * messages each): -E2BIG beyond it.
+ * messages each): -DS_E_LOAD_MEMORY beyond it.
  */
 #define DS_LOAD_MAX_CONCURRENCY 65536u
 #define DS_LOAD_MAX_SIZE (16u << 20)
@@ -154,8 +155,11 @@ typedef void ds_load_fn(
  * Set up a run on loop; it starts on the loop's next iteration. cfg is
  * copied. on_progress (every cfg->progress_ms) and on_done (once, when
  * the run is over) may be NULL; neither is called from inside this
- * function. Returns 0, -EINVAL for a config out of range, -E2BIG for
- * buffers over DS_LOAD_MAX_MEMORY, or -ENOMEM. Sockets are made as the
+ * function. Returns 0, -EINVAL for an unknown protocol, a -DS_E_LOAD_*
+ * code for a run it refuses (error.h; -DS_E_LOAD_MEMORY for buffers over
+ * DS_LOAD_MAX_MEMORY), -DS_E_PORT_MISSING for port 0,
+ * -DS_E_ZONE_UNKNOWN for a zone without an interface index, or
+ * -ENOMEM. Sockets are made as the
  * run goes; their failures are counted in the result, not returned.
  */
 DS_EXPORT int ds_load_new(struct ds_loop *loop,

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "dualstack/error.h"
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
 
@@ -93,15 +94,17 @@ test_config_errors(void **state)
 	} while (0)
 
 	/* A run that could never end. */
-	EXPECT(-EINVAL, (cfg.connections = 0, cfg.duration_ms = 0));
-	EXPECT(-EINVAL, (cfg.messages = DS_LOAD_FOREVER, cfg.duration_ms = 0));
-	EXPECT(-EINVAL, cfg.target.port = 0);
-	EXPECT(-EINVAL, cfg.size = 0); /* an empty echo */
-	EXPECT(-EINVAL, cfg.size = DS_LOAD_MAX_SIZE + 1);
-	EXPECT(-EINVAL, cfg.concurrency = DS_LOAD_MAX_CONCURRENCY + 1);
+	EXPECT(-DS_E_LOAD_ENDLESS, (cfg.connections = 0, cfg.duration_ms = 0));
+	EXPECT(-DS_E_LOAD_ENDLESS,
+	    (cfg.messages = DS_LOAD_FOREVER, cfg.duration_ms = 0));
+	EXPECT(-DS_E_PORT_MISSING, cfg.target.port = 0);
+	EXPECT(-DS_E_LOAD_EMPTY_ECHO, cfg.size = 0);
+	EXPECT(-DS_E_LOAD_SIZE, cfg.size = DS_LOAD_MAX_SIZE + 1);
+	EXPECT(-DS_E_LOAD_CONCURRENCY,
+	    cfg.concurrency = DS_LOAD_MAX_CONCURRENCY + 1);
 	EXPECT(-EINVAL, cfg.proto = 99);
-	EXPECT(-EINVAL, strcpy(cfg.target.addr.zone, "eth0"));
-	EXPECT(-E2BIG,
+	EXPECT(-DS_E_ZONE_UNKNOWN, strcpy(cfg.target.addr.zone, "eth0"));
+	EXPECT(-DS_E_LOAD_MEMORY,
 	    (cfg.size = DS_LOAD_MAX_SIZE, cfg.concurrency = 100,
 	        cfg.connections = 100));
 #undef EXPECT

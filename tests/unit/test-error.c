@@ -91,6 +91,11 @@ is_code(int v)
 	case DS_E_POLICY_VALUE:
 	case DS_E_POLICY_TRAILING:
 	case DS_E_POLICY_TOO_MANY:
+	case DS_E_LOAD_CONCURRENCY:
+	case DS_E_LOAD_SIZE:
+	case DS_E_LOAD_EMPTY_ECHO:
+	case DS_E_LOAD_ENDLESS:
+	case DS_E_LOAD_MEMORY:
 	case DS_E_REACH_EMPTY:
 	case DS_E_REACH_CHAR:
 	case DS_E_REACH_KEYWORD:
@@ -138,7 +143,7 @@ test_every_code(void **state)
 		seen[n++] = m;
 	}
 	/* The loop met every code the switch lists. */
-	assert_int_equal(n, 82);
+	assert_int_equal(n, 87);
 }
 
 static void
