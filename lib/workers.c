@@ -500,9 +500,17 @@ ds_workers_start(struct ds_workers *ws)
 	 * Signals go to the main thread only: a thread starts with the
 	 * mask of the one that created it, so block them all around
 	 * pthread_create() and the kernel never picks a worker to take
-	 * one.
+	 * one. All but those a fault raises in the thread itself: blocked,
+	 * they would kill the process without its handler (a sanitizer's
+	 * report, a core dump's note) ever running.
 	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 1; i < ws->n; i++) {
 		struct worker *w = &ws->w[i];

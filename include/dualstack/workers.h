@@ -23,7 +23,7 @@
  *      dropped). Port 0: open worker 0's first and give the others the
  *      port it got. To keep every client prefix on one worker, steer the
  *      listeners of one worker with ds_listener_steer().
- *   2. ds_workers_start(): the threads run, with every signal blocked (the
+ *   2. ds_workers_start(): the threads run, with the signals blocked (the
  *      main thread takes them).
  *   3. ds_workers_drain() and ds_workers_config() from the main thread;
  *      each service calls ds_workers_done() on its worker's thread when
@@ -120,7 +120,9 @@ DS_EXPORT struct ds_loop *ds_workers_loop(
     const struct ds_workers *ws, unsigned i);
 
 /*
- * Start the threads of workers 1 to N-1, every signal blocked in them.
+ * Start the threads of workers 1 to N-1, every signal blocked in them but
+ * those a fault raises (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+ * SIGABRT).
  * Returns 0 or -errno from pthread_create(); on failure the threads that
  * started are drained at once by ds_workers_join().
  */

@@ -4,7 +4,8 @@
  * back as one DRAINING with the sum of their connections, a DONE each and
  * one STOPPED; configuration hand-over reports CONFIG once all use it and
  * RELEASED for the one no worker uses any more; join stops threads still
- * running; the threads start with the signals blocked.
+ * running; the threads start with the signals blocked, but for those a
+ * fault raises.
  *
  * Worker callbacks run on other threads, where a cmocka assert cannot
  * jump: they only record, and the main thread asserts after the join.
@@ -35,6 +36,7 @@ struct fake {
 	/* Written by worker i on its thread, read after the join. */
 	pthread_t drain_thread[N_MAX];
 	bool sigterm_blocked[N_MAX];
+	bool sigsegv_blocked[N_MAX];
 	unsigned drains[N_MAX];
 	uint64_t drain_us[N_MAX];
 	const void *cfg[N_MAX];
@@ -73,6 +75,7 @@ fake_drain(struct ds_workers *ws, unsigned i, uint64_t drain_us, void *ud)
 	f->drain_thread[i] = pthread_self();
 	pthread_sigmask(SIG_BLOCK, NULL, &set);
 	f->sigterm_blocked[i] = sigismember(&set, SIGTERM) == 1;
+	f->sigsegv_blocked[i] = sigismember(&set, SIGSEGV) == 1;
 	f->drains[i]++;
 	f->drain_us[i] = drain_us;
 	if (drain_us == 0)
@@ -206,6 +209,8 @@ test_drain(void **state)
 	assert_false(pthread_equal(f.drain_thread[1], f.drain_thread[2]));
 	assert_true(f.sigterm_blocked[1]);
 	assert_true(f.sigterm_blocked[2]);
+	/* A fault in a worker still reaches its handler. */
+	assert_false(f.sigsegv_blocked[1]);
 }
 
 /* A second drain while the first goes on: a new round that counts. */
