@@ -780,6 +780,20 @@ ds_endpoint_format(
 	return ds__output(tmp, (size_t)(p - tmp), buf, size);
 }
 
+const char *
+ds_endpoint_text(
+    const struct ds_endpoint *ep, const char *none, char *buf, size_t size)
+{
+	int n;
+
+	if (!ep || ep->addr.family == 0 || !buf || size == 0)
+		return none;
+	n = ds_endpoint_format(ep, 0, buf, size);
+	if (n < 0 || (size_t)n >= size)
+		return none;
+	return buf;
+}
+
 /* --- Mapping and sockaddrs ----------------------------------------------- */
 
 static const uint8_t mapped_prefix[12] = {

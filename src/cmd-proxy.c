@@ -338,9 +338,7 @@ put_quoted(FILE *f, const char *s)
 static const char *
 endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 {
-	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
-		return "-";
-	return buf;
+	return ds_endpoint_text(ep, "-", buf, size);
 }
 
 /* Seconds from milliseconds, shortest: "10", "0.3", "1.25". */

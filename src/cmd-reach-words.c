@@ -82,9 +82,7 @@ prefix_text(const struct ds_prefix *p, struct addr_text *t)
 static const char *
 endpoint_text(const struct ds_endpoint *ep, struct addr_text *t)
 {
-	if (ds_endpoint_format(ep, 0, t->s, sizeof(t->s)) < 0)
-		snprintf(t->s, sizeof(t->s), "?");
-	return t->s;
+	return ds_endpoint_text(ep, "?", t->s, sizeof(t->s));
 }
 
 /* "s" for a count other than one. */

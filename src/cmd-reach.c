@@ -199,8 +199,7 @@ family_name(int family)
 static void
 endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 {
-	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
-		snprintf(buf, size, "?");
+	snprintf(buf, size, "%s", DS_ENDPOINT_STR(ep, "?"));
 }
 
 /* --- serve ---------------------------------------------------------------- */

@@ -240,6 +240,24 @@ DS_EXPORT int ds_prefix_format(
 DS_EXPORT int ds_endpoint_format(
     const struct ds_endpoint *ep, unsigned flags, char *buf, size_t size);
 
+/*
+ * The text of ep for a log line or a message: ds_endpoint_format(ep, 0)
+ * into buf, or none (a static text such as "-" or "?") when ep is NULL,
+ * has no address (family 0) or does not fit in size bytes. Returns buf
+ * or none, never NULL.
+ */
+DS_EXPORT const char *ds_endpoint_text(
+    const struct ds_endpoint *ep, const char *none, char *buf, size_t size);
+
+/*
+ * The same in a buffer of its own that lives to the end of the enclosing
+ * block, for use inside one expression:
+ *   printf("peer %s\n", DS_ENDPOINT_STR(&ep, "-"));
+ */
+#define DS_ENDPOINT_STR(ep, none)                                              \
+	ds_endpoint_text(                                                      \
+	    (ep), (none), (char[DS_ENDPOINT_STRLEN]){0}, DS_ENDPOINT_STRLEN)
+
 /* --- Classification ------------------------------------------------------ */
 
 /*

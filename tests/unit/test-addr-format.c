@@ -225,6 +225,35 @@ test_prefix_and_endpoint(void **state)
 	assert_string_equal(buf, "[fe80::1%eth0]:0");
 }
 
+/* ds_endpoint_text() and DS_ENDPOINT_STR(): the text, or the caller's
+ * word for an endpoint that is not there or does not fit. */
+static void
+test_endpoint_text(void **state)
+{
+	struct ds_endpoint ep, none;
+	char buf[DS_ENDPOINT_STRLEN], small[8];
+
+	(void)state;
+	memset(&none, 0, sizeof(none));
+	assert_int_equal(
+	    ds_endpoint_parse("[2001:DB8::1]:80", 16, 0, &ep, NULL), 0);
+	assert_ptr_equal(ds_endpoint_text(&ep, "-", buf, sizeof(buf)), buf);
+	assert_string_equal(buf, "[2001:db8::1]:80");
+	assert_string_equal(DS_ENDPOINT_STR(&ep, "-"), "[2001:db8::1]:80");
+	/* Two in one expression: each has a buffer of its own. */
+	assert_int_equal(
+	    ds_endpoint_parse("192.0.2.1:443", 13, 0, &none, NULL), 0);
+	assert_string_not_equal(
+	    DS_ENDPOINT_STR(&ep, "-"), DS_ENDPOINT_STR(&none, "-"));
+	memset(&none, 0, sizeof(none));
+	assert_string_equal(DS_ENDPOINT_STR(&none, "-"), "-");
+	assert_string_equal(DS_ENDPOINT_STR(NULL, "?"), "?");
+	/* Cut short is no text to log: the caller's word instead. */
+	memcpy(small, "unused", 7);
+	assert_string_equal(
+	    ds_endpoint_text(&ep, "?", small, sizeof(small)), "?");
+}
+
 int
 main(void)
 {
@@ -234,6 +263,7 @@ main(void)
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_bad_family),
 	    cmocka_unit_test(test_prefix_and_endpoint),
+	    cmocka_unit_test(test_endpoint_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
