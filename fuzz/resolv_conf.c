@@ -81,6 +81,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "the bad word at the same place");
 		free(line);
 	}
+	{
+		struct ds_endpoint eps[DS_RESOLV_MAXNS];
+
+		n = ds_resolv_conf_nameservers(copy, size, eps, 2);
+		check(n >= 0 && (unsigned)n <= DS_RESOLV_MAXNS,
+		    "at most MAXNS nameservers");
+		check(ds_resolv_conf_nameservers(
+		          copy, size, eps, DS_RESOLV_MAXNS) == n,
+		    "the count does not depend on max");
+		for (int i = 0; i < n && i < 2; i++)
+			check(eps[i].port == 53 &&
+			        (eps[i].addr.family == AF_INET ||
+			            eps[i].addr.family == AF_INET6),
+			    "an address, port 53");
+	}
 	free(copy);
 	return 0;
 }

@@ -137,6 +137,15 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_REACH_WORD - DS_E_BASE] = "not a word this field takes",
     [DS_E_REACH_VERDICT - DS_E_BASE] = "verdict does not match the counts",
     [DS_E_REACH_TOO_LONG - DS_E_BASE] = "line too long for the protocol",
+
+    [DS_E_DNSQ_SHORT - DS_E_BASE] = "a DNS message shorter than its header",
+    [DS_E_DNSQ_NOT_RESPONSE - DS_E_BASE] = "a DNS message that is no answer",
+    [DS_E_DNSQ_BADRESP - DS_E_BASE] =
+        "a malformed DNS answer (records past its end, a name loop)",
+    [DS_E_DNSQ_MISMATCH - DS_E_BASE] = "a DNS answer to another question",
+    [DS_E_DNSQ_NAME - DS_E_BASE] = "a name no DNS query can carry",
+    [DS_E_DNSQ_CLOSED - DS_E_BASE] =
+        "the DNS server closed the TCP connection before answering",
 };
 
 const char *

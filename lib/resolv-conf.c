@@ -213,3 +213,42 @@ ds_resolv_conf_parse(struct ds_resolv_options *o, const char *text, size_t len)
 	}
 	return (int)(bad > INT_MAX ? INT_MAX : bad);
 }
+
+int
+ds_resolv_conf_nameservers(
+    const char *text, size_t len, struct ds_endpoint *ret, size_t max)
+{
+	static const char kw[] = "nameserver";
+	size_t pos = 0, n = 0;
+
+	if ((!text && len) || (max && !ret))
+		return -EINVAL;
+	while (pos < len && n < DS_RESOLV_MAXNS) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		const char *l = text + pos;
+		size_t k = sizeof(kw) - 1, a, b, errpos;
+		struct ds_endpoint ep = {.port = 53};
+
+		pos = end + 1;
+		if (end - (size_t)(l - text) <= k || memcmp(l, kw, k) != 0 ||
+		    !blank(l[k]))
+			continue;
+		/* res_vinit_1(): blanks, then the address up to the next
+		 * blank or the end of the line. */
+		a = (size_t)(l - text) + k;
+		while (a < end && blank(text[a]))
+			a++;
+		b = a;
+		while (b < end && !blank(text[b]) && text[b] != '\r' &&
+		    text[b] != '\0')
+			b++;
+		if (b == a ||
+		    ds_addr_parse(text + a, b - a, 0, &ep.addr, &errpos) < 0)
+			continue;
+		if (n < max)
+			ret[n] = ep;
+		n++;
+	}
+	return (int)n;
+}

@@ -8,6 +8,7 @@
 #include "dualstack/addr.h"
 #include "dualstack/capture.h"
 #include "dualstack/connect.h"
+#include "dualstack/dnsq.h"
 #include "dualstack/error.h"
 #include "dualstack/export.h"
 #include "dualstack/finding.h"

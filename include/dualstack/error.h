@@ -173,6 +173,15 @@ enum ds_error {
 	DS_E_REACH_WORD = 2209,        /* not a word the field takes */
 	DS_E_REACH_VERDICT = 2210,  /* RESULT: the verdict and counts differ */
 	DS_E_REACH_TOO_LONG = 2211, /* DS_REACH_LINE_MAX bytes or more */
+	/* Diagnostic DNS queries, dnsq.h (2240-2259): why a query could not
+	 * be made or an answer was not taken. */
+	DS_E_DNSQ_SHORT = 2240, /* shorter than a DNS header (12 octets) */
+	DS_E_DNSQ_NOT_RESPONSE = 2241, /* QR clear, or an opcode not QUERY */
+	DS_E_DNSQ_BADRESP = 2242,      /* c-ares could not parse it: counts past
+	                                * the end, a name loop, a cut record */
+	DS_E_DNSQ_MISMATCH = 2243,     /* the answer to another question */
+	DS_E_DNSQ_NAME = 2244,         /* a name no DNS query can carry */
+	DS_E_DNSQ_CLOSED = 2245,       /* TCP closed before every answer came */
 
 	DS_E_MAX
 };

@@ -434,6 +434,22 @@ DS_EXPORT int ds_resolv_options_parse(
 DS_EXPORT int ds_resolv_conf_parse(
     struct ds_resolv_options *o, const char *text, size_t len);
 
+/* glibc keeps the first three nameservers of resolv.conf (MAXNS,
+ * <resolv.h>) and ignores the rest. */
+#define DS_RESOLV_MAXNS 3u
+
+/*
+ * The "nameserver" lines of a whole resolv.conf (len bytes) as glibc 2.36
+ * reads them (res_vinit_1()): "nameserver", blanks, an address (IPv6 may
+ * carry a zone, "fe80::1%eth0"), anything after it ignored; a line whose
+ * address does not parse is skipped, and only the first DS_RESOLV_MAXNS
+ * that parse count. Each is port 53 (RFC 1035 section 4.2). Writes at
+ * most max into ret (may be NULL when max is 0) and returns how many
+ * there are (at most DS_RESOLV_MAXNS), or -EINVAL. Pure.
+ */
+DS_EXPORT int ds_resolv_conf_nameservers(
+    const char *text, size_t len, struct ds_endpoint *ret, size_t max);
+
 /* Which families this host can use (see the top of this file). */
 struct ds_addrconfig {
 	bool v4; /* an IPv4 address other than 127.0.0.0/8 */

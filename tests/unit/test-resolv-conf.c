@@ -215,6 +215,43 @@ test_file(void **state)
 	assert_int_equal(o.set, 0);
 }
 
+static void
+test_nameservers(void **state)
+{
+	static const char conf[] =
+	    "# a comment\n"
+	    "nameserver 2001:db8::53\n"
+	    "nameserver\t192.0.2.53  # after the address: ignored\n"
+	    "nameserver not-an-address\n"
+	    "nameservers 192.0.2.1\n"
+	    ";nameserver 192.0.2.2\n"
+	    "nameserver fe80::1%eth0\r\n"
+	    "nameserver 198.51.100.53\n";
+	struct ds_endpoint eps[4];
+	char buf[DS_ENDPOINT_STRLEN];
+
+	(void)state;
+	/* The first three that parse; the fourth is ignored as by glibc. */
+	assert_int_equal(
+	    ds_resolv_conf_nameservers(conf, strlen(conf), eps, 4), 3);
+	assert_true(ds_endpoint_format(&eps[0], 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "[2001:db8::53]:53");
+	assert_true(ds_endpoint_format(&eps[1], 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "192.0.2.53:53");
+	assert_true(ds_endpoint_format(&eps[2], 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "[fe80::1%eth0]:53");
+	/* Counted past max; nothing is written when max is 0. */
+	assert_int_equal(
+	    ds_resolv_conf_nameservers(conf, strlen(conf), eps, 1), 3);
+	assert_int_equal(
+	    ds_resolv_conf_nameservers(conf, strlen(conf), NULL, 0), 3);
+	assert_int_equal(ds_resolv_conf_nameservers("", 0, NULL, 0), 0);
+	assert_int_equal(
+	    ds_resolv_conf_nameservers("nameserver", 10, NULL, 0), 0);
+	assert_int_equal(ds_resolv_conf_nameservers(NULL, 3, NULL, 0), -EINVAL);
+	assert_int_equal(ds_resolv_conf_nameservers(conf, 3, NULL, 1), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -222,6 +259,7 @@ main(void)
 	    cmocka_unit_test(test_lines),
 	    cmocka_unit_test(test_defaults_and_args),
 	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_nameservers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
