@@ -39,12 +39,27 @@ static const char *const reach_tokens[] = {
     [DS_FIND_REACH_NOT_RUN - 100] = "reach.not-run",
 };
 
+static const char *const dns_tokens[] = {
+    [DS_FIND_DNS_SILENT - 300] = "dns.silent",
+    [DS_FIND_DNS_TYPE_LOST - 300] = "dns.type-lost",
+    [DS_FIND_DNS_TYPE_SLOW - 300] = "dns.type-slow",
+    [DS_FIND_DNS_PAIR_LOST - 300] = "dns.pair-lost",
+    [DS_FIND_DNS_TRUNCATED_NO_TCP - 300] = "dns.truncated-no-tcp",
+    [DS_FIND_DNS_TCP_FAILED - 300] = "dns.tcp-failed",
+    [DS_FIND_DNS_EDNS_UNSUPPORTED - 300] = "dns.edns-unsupported",
+    [DS_FIND_DNS_EDNS_LARGE_LOST - 300] = "dns.edns-large-lost",
+    [DS_FIND_DNS_DNS64 - 300] = "dns.dns64",
+    [DS_FIND_DNS_RCODE - 300] = "dns.rcode",
+    [DS_FIND_DNS_BAD_ANSWER - 300] = "dns.bad-answer",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
 	size_t n;
 } modules[] = {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
+    {300, dns_tokens, ARRAY_SIZE(dns_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -60,6 +75,17 @@ static const char *const key_tokens[] = {
     [DS_EVK_ELAPSED] = "elapsed",
     [DS_EVK_PEER] = "peer",
     [DS_EVK_PORT_ONLY] = "port-only",
+    [DS_EVK_QTYPE] = "qtype",
+    [DS_EVK_TRANSPORT] = "transport",
+    [DS_EVK_RCODE] = "rcode",
+    [DS_EVK_STALL] = "stall",
+    [DS_EVK_OTHER_ELAPSED] = "other-elapsed",
+    [DS_EVK_SIZE] = "size",
+    [DS_EVK_WORKS_AT] = "works-at",
+    [DS_EVK_PREFIX] = "prefix",
+    [DS_EVK_WELL_KNOWN] = "well-known",
+    [DS_EVK_ANSWERED_BY] = "answered-by",
+    [DS_EVK_MITIGATED] = "mitigated",
 };
 
 const char *

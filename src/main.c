@@ -34,6 +34,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_serve,
     &cli_cmd_load,
     &cli_cmd_resolve,
+    &cli_cmd_dns,
     &cli_cmd_connect,
     &cli_cmd_reach,
     &cli_cmd_proxy,

@@ -205,4 +205,65 @@ DS_EXPORT bool ds_dnsq_is_done(const struct ds_dnsq *q);
  * callback. NULL-safe; returns NULL. */
 DS_EXPORT struct ds_dnsq *ds_dnsq_free(struct ds_dnsq *q);
 
+/* --- Diagnosis (pure) ------------------------------------------------------
+ *
+ * The questions dualstack dns asks each server, and what their outcomes
+ * together say, as findings (finding.h, codes 300-399). The caller makes
+ * the queries (ds_dnsq handles), copies each outcome into a
+ * ds_dnsq_server_report and calls ds_dnsq_diagnose().
+ */
+
+#include "dualstack/finding.h"
+
+enum ds_dnsq_check {
+	DS_DNSQ_CHECK_UDP_A = 0, /* A over UDP, no EDNS0, as glibc asks */
+	DS_DNSQ_CHECK_UDP_AAAA,  /* AAAA over UDP, its own socket */
+	DS_DNSQ_CHECK_TCP_A,     /* A over TCP */
+	DS_DNSQ_CHECK_TCP_AAAA,  /* AAAA over TCP */
+	DS_DNSQ_CHECK_PAIR_A,    /* glibc's pair: A, then ... */
+	DS_DNSQ_CHECK_PAIR_AAAA, /* ... AAAA from the same socket */
+	DS_DNSQ_CHECK_EDNS_512,  /* A over UDP, EDNS0 offering 512 */
+	DS_DNSQ_CHECK_EDNS_1232, /* ... 1232, the DNS Flag Day 2020 size */
+	DS_DNSQ_CHECK_EDNS_4096, /* ... 4096, the old default */
+	DS_DNSQ_CHECK_DNS64,     /* AAAA of ipv4only.arpa (RFC 7050) */
+	DS_DNSQ_CHECKS,
+};
+
+/* "udp-a", "udp-aaaa", "tcp-a", "tcp-aaaa", "pair-a", "pair-aaaa",
+ * "edns-512", "edns-1232", "edns-4096", "dns64"; NULL out of range. */
+DS_EXPORT const char *ds_dnsq_check_token(enum ds_dnsq_check c);
+
+/* The question a check asks: the type, transport and EDNS0 size (0: none)
+ * into the non-NULL pointers. Returns 0 or -EINVAL. */
+DS_EXPORT int ds_dnsq_check_query(enum ds_dnsq_check c, unsigned *ret_qtype,
+    enum ds_dnsq_transport *ret_transport, uint16_t *ret_edns);
+
+/* Every outcome at one server. */
+struct ds_dnsq_server_report {
+	struct ds_endpoint server;
+	bool asked[DS_DNSQ_CHECKS];
+	/* Copies of ds_dnsq_get()'s results: their addrs and raw point
+	 * into the handles, which must outlive the diagnosis. */
+	struct ds_dnsq_result r[DS_DNSQ_CHECKS];
+};
+
+struct ds_dnsq_diag_opts {
+	/* resolv.conf's "timeout:" and "attempts:" (ds_resolv_options): what
+	 * a silent server or a lost answer costs glibc. */
+	unsigned timeout_s;
+	unsigned attempts;
+	/* "single-request" or "single-request-reopen" is set: glibc does
+	 * not send the pair, so its loss is known and avoided. */
+	bool single_request;
+};
+
+/*
+ * The findings of n server reports, in server order, at most max into ret
+ * (may be NULL when max is 0). A server that answers everything well
+ * gives none; DNS64 gives an info finding. Returns how many there are
+ * (may be more than max) or -EINVAL. Pure; any thread.
+ */
+DS_EXPORT int ds_dnsq_diagnose(const struct ds_dnsq_server_report *s, size_t n,
+    const struct ds_dnsq_diag_opts *o, struct ds_finding *ret, size_t max);
+
 #endif

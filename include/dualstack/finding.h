@@ -70,6 +70,21 @@ enum ds_finding_code {
 	DS_FIND_REACH_CHECKER_REFUSED, /* the checker refused the check */
 	DS_FIND_REACH_NOT_RUN,         /* a local failure: did not run */
 	DS_FIND__REACH_END,
+
+	/* dns (300-399): what dualstack dns found at a nameserver. */
+	DS_FIND_DNS_SILENT = 300,     /* no answer over UDP at all */
+	DS_FIND_DNS_TYPE_LOST,        /* one type unanswered, the other fine */
+	DS_FIND_DNS_TYPE_SLOW,        /* one type slower than the other by
+	                               * more than RFC 8305's 50 ms */
+	DS_FIND_DNS_PAIR_LOST,        /* the second of glibc's pair lost */
+	DS_FIND_DNS_TRUNCATED_NO_TCP, /* TC over UDP, and TCP fails */
+	DS_FIND_DNS_TCP_FAILED,       /* TCP fails, UDP works */
+	DS_FIND_DNS_EDNS_UNSUPPORTED, /* EDNS0 queries refused or lost */
+	DS_FIND_DNS_EDNS_LARGE_LOST,  /* large EDNS0 answers lost */
+	DS_FIND_DNS_DNS64,            /* AAAA synthesised (RFC 7050) */
+	DS_FIND_DNS_RCODE,            /* SERVFAIL or REFUSED */
+	DS_FIND_DNS_BAD_ANSWER,       /* an answer that does not parse */
+	DS_FIND__DNS_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -92,7 +107,18 @@ enum ds_evidence_key {
 	DS_EVK_CODE,    /* another enum's token, e.g. the checker's ERR code */
 	DS_EVK_ELAPSED, /* a duration */
 	DS_EVK_PEER,    /* the other end: the checker, a server */
-	DS_EVK_PORT_ONLY, /* bool: connections only, no data through them */
+	DS_EVK_PORT_ONLY,     /* bool: connections only, no data through them */
+	DS_EVK_QTYPE,         /* a DNS query type's token: "A", "AAAA" */
+	DS_EVK_TRANSPORT,     /* "udp", "tcp" */
+	DS_EVK_RCODE,         /* a DNS response code's token: "SERVFAIL" */
+	DS_EVK_STALL,         /* a duration a client waits because of it */
+	DS_EVK_OTHER_ELAPSED, /* the duration the other type took */
+	DS_EVK_SIZE,          /* a size in octets (EDNS0 buffer, answer) */
+	DS_EVK_WORKS_AT,      /* the largest size that still works */
+	DS_EVK_PREFIX,        /* a prefix (DNS64's) */
+	DS_EVK_WELL_KNOWN,    /* bool: the well-known one */
+	DS_EVK_ANSWERED_BY,   /* another server that answered */
+	DS_EVK_MITIGATED,     /* bool: the system is set to avoid it */
 	DS__EVK_END,
 };
 

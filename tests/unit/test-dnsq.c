@@ -301,6 +301,184 @@ test_bad_arguments(void **state)
 	assert_int_equal(ds_dnsq_parse(m.b, m.n, 1, &r, NULL, 1), -EINVAL);
 }
 
+/* --- The diagnosis ------------------------------------------------------ */
+
+/* A server that answers every check at once, with one address. */
+static void
+healthy(struct ds_dnsq_server_report *s, uint32_t v4)
+{
+	static struct ds_dnsq_rr nat64[1];
+
+	memset(s, 0, sizeof(*s));
+	ds_addr_from_v4(v4, &s->server.addr);
+	s->server.port = 53;
+	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++) {
+		assert_int_equal(
+		    ds_dnsq_check_query(c, &s->r[c].qtype, NULL, NULL), 0);
+		s->asked[c] = true;
+		s->r[c].elapsed_us = 2000;
+		s->r[c].reply.n_addrs = 1;
+		s->r[c].raw_len = 60;
+	}
+	/* ipv4only.arpa has no AAAA without DNS64. */
+	s->r[DS_DNSQ_CHECK_DNS64].reply.rcode = DS_DNSQ_NXDOMAIN;
+	s->r[DS_DNSQ_CHECK_DNS64].reply.n_addrs = 0;
+	s->r[DS_DNSQ_CHECK_DNS64].addrs = nat64;
+}
+
+static const struct ds_dnsq_diag_opts dopts = {.timeout_s = 2, .attempts = 2};
+
+/* The codes found, as tokens joined by spaces. */
+static const char *
+codes(const struct ds_dnsq_server_report *s, size_t n)
+{
+	static char out[256];
+	struct ds_finding f[16];
+	int k = ds_dnsq_diagnose(s, n, &dopts, f, 16);
+
+	assert_true(k >= 0 && k <= 16);
+	out[0] = '\0';
+	for (int i = 0; i < k; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, ds_finding_token(f[i].code));
+	}
+	return out;
+}
+
+static void
+test_diagnose(void **state)
+{
+	struct ds_dnsq_server_report s[2];
+	struct ds_finding f[4];
+
+	(void)state;
+	healthy(&s[0], 0xc6336402u);
+	healthy(&s[1], 0xc6336403u);
+	assert_string_equal(codes(s, 2), "");
+	assert_string_equal(
+	    ds_dnsq_check_token(DS_DNSQ_CHECK_EDNS_1232), "edns-1232");
+	assert_null(ds_dnsq_check_token(DS_DNSQ_CHECKS));
+
+	/* Silent: one finding, with the stall glibc pays (2 s x 2). */
+	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++)
+		s[0].r[c].status = -ETIMEDOUT;
+	assert_string_equal(codes(s, 2), "dns.silent");
+	assert_int_equal(ds_dnsq_diagnose(s, 2, &dopts, f, 4), 1);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_STALL, 0), 4000000);
+	assert_int_equal(f[0].subject.type, DS_EV_ENDPOINT);
+
+	/* AAAA lost over UDP and in the pair: the type, not the pair. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_UDP_AAAA].status = -ETIMEDOUT;
+	s[0].r[DS_DNSQ_CHECK_PAIR_AAAA].status = -ETIMEDOUT;
+	s[0].r[DS_DNSQ_CHECK_DNS64].status = -ETIMEDOUT;
+	assert_string_equal(codes(s, 1), "dns.type-lost");
+
+	/* Only the pair's second lost: the pair. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_PAIR_AAAA].status = -ETIMEDOUT;
+	assert_string_equal(codes(s, 1), "dns.pair-lost");
+	assert_int_equal(ds_dnsq_diagnose(s, 1, &dopts, f, 4), 1);
+	assert_int_equal(f[0].severity, DS_SEV_ERROR);
+	{
+		struct ds_dnsq_diag_opts sr = dopts;
+
+		sr.single_request = true;
+		assert_int_equal(ds_dnsq_diagnose(s, 1, &sr, f, 4), 1);
+		assert_int_equal(f[0].severity, DS_SEV_INFO);
+		assert_true(ds_finding_bool(&f[0], DS_EVK_MITIGATED));
+	}
+
+	/* Slow by more than 50 ms; 50 ms exactly is not. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_UDP_AAAA].elapsed_us = 52000;
+	assert_string_equal(codes(s, 1), "");
+	s[0].r[DS_DNSQ_CHECK_UDP_AAAA].elapsed_us = 1002001;
+	assert_string_equal(codes(s, 1), "dns.type-slow");
+
+	/* Truncated, TCP dropped: one finding, not a TCP one as well. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_UDP_A].reply.tc = true;
+	s[0].r[DS_DNSQ_CHECK_TCP_A].status = -ETIMEDOUT;
+	s[0].r[DS_DNSQ_CHECK_TCP_AAAA].status = -ETIMEDOUT;
+	assert_string_equal(codes(s, 1), "dns.truncated-no-tcp");
+	s[0].r[DS_DNSQ_CHECK_UDP_A].reply.tc = false;
+	assert_string_equal(codes(s, 1), "dns.tcp-failed");
+
+	/* EDNS0: FORMERR at every size; then only 4096 lost. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_EDNS_512].reply.rcode = DS_DNSQ_FORMERR;
+	s[0].r[DS_DNSQ_CHECK_EDNS_1232].reply.rcode = DS_DNSQ_FORMERR;
+	s[0].r[DS_DNSQ_CHECK_EDNS_4096].reply.rcode = DS_DNSQ_FORMERR;
+	assert_string_equal(codes(s, 1), "dns.edns-unsupported");
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_EDNS_4096].status = -ETIMEDOUT;
+	assert_string_equal(codes(s, 1), "dns.edns-large-lost");
+	assert_int_equal(ds_dnsq_diagnose(s, 1, &dopts, f, 4), 1);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_SIZE, 0), 4096);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_WORKS_AT, 0), 1232);
+
+	/* SERVFAIL at one server, the other answers. */
+	healthy(&s[0], 0xc6336402u);
+	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++)
+		s[0].r[c].reply.rcode = DS_DNSQ_SERVFAIL;
+	assert_string_equal(codes(s, 2), "dns.rcode");
+	assert_int_equal(ds_dnsq_diagnose(s, 2, &dopts, f, 4), 1);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_COUNT, 0), 2);
+	assert_non_null(ds_finding_get(&f[0], DS_EVK_ANSWERED_BY));
+
+	/* A malformed answer. */
+	healthy(&s[0], 0xc6336402u);
+	s[0].r[DS_DNSQ_CHECK_TCP_AAAA].status = -DS_E_DNSQ_BADRESP;
+	assert_string_equal(codes(s, 1), "dns.bad-answer");
+
+	/* Fewer places than findings: the count is still the whole. */
+	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++)
+		s[0].r[c].status = -ETIMEDOUT;
+	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++)
+		s[1].r[c].status = -ETIMEDOUT;
+	assert_int_equal(ds_dnsq_diagnose(s, 2, &dopts, NULL, 0), 2);
+	assert_int_equal(ds_dnsq_diagnose(s, 2, &dopts, f, 1), 2);
+	assert_int_equal(ds_dnsq_diagnose(NULL, 1, &dopts, f, 1), -EINVAL);
+}
+
+static void
+test_diagnose_dns64(void **state)
+{
+	struct ds_dnsq_server_report s;
+	struct ds_finding f[2];
+	struct ds_dnsq_rr rr[1];
+	char buf[DS_PREFIX_STRLEN];
+	/* 192.0.0.170 under 64:ff9b::/96, then under 2001:db8:64::/96. */
+	static const uint8_t wkp[16] = {
+	    0, 0x64, 0xff, 0x9b, [12] = 192, 0, 0, 170};
+	static const uint8_t nsp[16] = {
+	    0x20, 0x01, 0x0d, 0xb8, 0, 0x64, [12] = 192, 0, 0, 171};
+
+	(void)state;
+	healthy(&s, 0xc6336402u);
+	s.r[DS_DNSQ_CHECK_DNS64].reply.rcode = DS_DNSQ_NOERROR;
+	s.r[DS_DNSQ_CHECK_DNS64].reply.n_addrs = 1;
+	s.r[DS_DNSQ_CHECK_DNS64].addrs = rr;
+	memset(rr, 0, sizeof(rr));
+	ds_addr_from_v6(wkp, &rr[0].addr);
+	assert_int_equal(ds_dnsq_diagnose(&s, 1, &dopts, f, 2), 1);
+	assert_int_equal(f[0].code, DS_FIND_DNS_DNS64);
+	assert_int_equal(f[0].severity, DS_SEV_INFO);
+	assert_true(ds_finding_bool(&f[0], DS_EVK_WELL_KNOWN));
+	assert_true(
+	    ds_prefix_format(&ds_finding_get(&f[0], DS_EVK_PREFIX)->v.prefix, 0,
+	        buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "64:ff9b::/96");
+	ds_addr_from_v6(nsp, &rr[0].addr);
+	assert_int_equal(ds_dnsq_diagnose(&s, 1, &dopts, f, 2), 1);
+	assert_false(ds_finding_bool(&f[0], DS_EVK_WELL_KNOWN));
+	/* An AAAA that embeds no well-known address is no DNS64. */
+	rr[0].addr.u.bytes[15] = 1;
+	assert_int_equal(ds_dnsq_diagnose(&s, 1, &dopts, f, 2), 0);
+}
+
 int
 main(void)
 {
@@ -312,6 +490,8 @@ main(void)
 	    cmocka_unit_test(test_huge_ttl),
 	    cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_diagnose),
+	    cmocka_unit_test(test_diagnose_dns64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
