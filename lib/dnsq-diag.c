@@ -285,7 +285,14 @@ diagnose_one(const struct ds_dnsq_server_report *all, size_t n, size_t i,
 			    ds_dnsq_transport_name(DS_DNSQ_UDP));
 		} else if (good(s, udp[k]) &&
 		    s->r[udp[k]].elapsed_us >
-		        s->r[udp[l]].elapsed_us + SLOW_US) {
+		        s->r[udp[l]].elapsed_us + SLOW_US &&
+		    (!good(s, tcp[k]) || !good(s, tcp[l]) ||
+		        s->r[tcp[k]].elapsed_us >
+		            s->r[tcp[l]].elapsed_us + SLOW_US)) {
+			/* Slow over TCP as well, where both answered: a
+			 * server that is slow to answer a type is slow over
+			 * either; one late UDP answer alone may be a
+			 * scheduling hiccup on a loaded host. */
 			f = add(out, &scratch, DS_FIND_DNS_TYPE_SLOW,
 			    DS_SEV_WARNING, s);
 			add_qtype(f, types[k]);

@@ -395,6 +395,9 @@ test_diagnose(void **state)
 	s[0].r[DS_DNSQ_CHECK_UDP_AAAA].elapsed_us = 52000;
 	assert_string_equal(codes(s, 1), "");
 	s[0].r[DS_DNSQ_CHECK_UDP_AAAA].elapsed_us = 1002001;
+	/* Over UDP only, with TCP as fast for both: not the server. */
+	assert_string_equal(codes(s, 1), "");
+	s[0].r[DS_DNSQ_CHECK_TCP_AAAA].elapsed_us = 1003000;
 	assert_string_equal(codes(s, 1), "dns.type-slow");
 
 	/* Truncated, TCP dropped: one finding, not a TCP one as well. */

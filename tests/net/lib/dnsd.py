@@ -7,7 +7,9 @@ configurable delay per query type; standard library only.
 
   dnsd.py [--listen ADDR]... [--port N] [--zone FILE] [--record REC]...
           [--ttl SEC] [--delay TYPE=MS]... [--drop TYPE[=N]]...
-          [--drop-second MS] [--log FILE] [--pidfile FILE] [--no-tcp]
+          [--drop-second MS] [--large N] [--edns-formerr]
+          [--dns64 PREFIX] [--rcode RCODE] [--log FILE] [--pidfile FILE]
+          [--no-tcp]
 
 A record (in a zone file, one a line, '#' starts a comment, or given with
 --record) is "NAME TYPE VALUE [TTL]" with TYPE A or AAAA, e.g.
@@ -40,6 +42,25 @@ stateful firewall or NAT that keeps one entry per UDP "session" and loses
 the second of two queries sent back to back from one socket (glibc's A and
 AAAA; what "options single-request-reopen" works around). The first query
 from a port, and any after a pause of MS, are answered.
+
+Answers made wrong on purpose (over UDP and TCP alike):
+
+--large N adds N more A records (203.0.113.0 onwards, N <= 256) to every
+A answer with at least one, so that it no longer fits in 512 octets: over
+UDP without EDNS0 the answer is cut and TC set (RFC 1035 section 4.2.1),
+as it is beyond the buffer a query offers with EDNS0.
+
+--edns-formerr answers every query that carries an OPT record with
+FORMERR and no OPT, as a server that does not know EDNS0 does (RFC 6891
+section 7).
+
+--dns64 PREFIX synthesises the AAAA records of ipv4only.arpa from its A
+records, 192.0.0.170 and 192.0.0.171 (RFC 7050 section 2.2), under
+PREFIX, a /96 (RFC 6052 section 2.2): what a DNS64 server answers.
+
+--rcode RCODE answers every query with that response code (SERVFAIL,
+REFUSED, or a number) and no records: a server whose upstream fails, or
+that will not recurse for this client.
 
 --log FILE appends one line per event, flushed at once:
   EPOCH recv PROTO TYPE NAME delay=MS from=ADDR port=PORT
@@ -88,6 +109,15 @@ def parse_type(s):
     if s.isdigit():
         return int(s)
     raise ValueError("unknown type %r" % s)
+
+
+def parse_rcode(s):
+    names = {v: k for k, v in RCODES.items()}
+    if s.upper() in names:
+        return names[s.upper()]
+    if s.isdigit() and int(s) < 16:
+        return int(s)
+    raise ValueError("unknown rcode %r" % s)
 
 
 def norm_name(name):
@@ -166,22 +196,38 @@ def parse_query(msg):
     return qid, flags, labels, qtype, qclass, qend, edns
 
 
-def build_answer(msg, q, zone, udp):
-    """The response to the parsed query q: (bytes, rcode, n_answers)."""
+def build_answer(msg, q, zone, udp, faults=None):
+    """The response to the parsed query q: (bytes, rcode, n_answers).
+    faults: the Server's wrong answers (large, edns_formerr, dns64,
+    rcode), or None."""
     qid, flags, labels, qtype, qclass, qend, edns = q
     opcode = (flags >> 11) & 0xF
     rd = flags & 0x0100
     rcode, answers = 0, []
     name = norm_name(".".join(l.decode("latin-1") for l in labels))
+    f = faults or {}
     if opcode != 0:
         rcode = 4
+    elif f.get("edns_formerr") and edns is not None:
+        rcode, edns = 1, None
+    elif f.get("rcode") is not None:
+        rcode = f["rcode"]
     elif qclass != CLASS_IN:
         rcode = 5
+    elif (f.get("dns64") is not None and name == "ipv4only.arpa."
+          and qtype == TYPES["AAAA"]):
+        pfx = f["dns64"].network_address.packed[:12]
+        answers = [(TYPES["AAAA"], zone.default_ttl, pfx + bytes(v4))
+                   for v4 in ((192, 0, 0, 170), (192, 0, 0, 171))]
     elif name not in zone.records:
         rcode = 3
     else:
         answers = [r for r in zone.records[name]
                    if r[0] == qtype or qtype == TYPES["ANY"]]
+        if f.get("large") and qtype == TYPES["A"] and answers:
+            answers = answers + [
+                (TYPES["A"], answers[0][1], bytes((203, 0, 113, i)))
+                for i in range(f["large"])]
     # QR, the opcode copied, AA, RD copied; RA, Z, AD, CD clear.
     rflags = 0x8000 | (opcode << 11) | 0x0400 | rd | rcode
     question = msg[12:qend]
@@ -213,6 +259,13 @@ class Server:
             t, eq, n = d.partition("=")
             self.drops[parse_type(t)] = int(n) if eq else None
         self.drop_second = args.drop_second / 1000.0
+        self.faults = {
+            "large": args.large,
+            "edns_formerr": args.edns_formerr,
+            "dns64": (ipaddress.IPv6Network(args.dns64)
+                      if args.dns64 else None),
+            "rcode": parse_rcode(args.rcode) if args.rcode else None,
+        }
         # (address, port) -> [when its last query arrived (monotonic),
         # {type: queries of that type dropped}].
         self.last_seen = {}
@@ -316,7 +369,8 @@ class Server:
         self.log("recv %s %s %s delay=%d from=%s port=%d", proto,
                  type_name(qtype), name, round(delay * 1000), peer[0],
                  peer[1])
-        resp, rcode, n = build_answer(msg, q, self.zone, proto == "udp")
+        resp, rcode, n = build_answer(msg, q, self.zone, proto == "udp",
+                                      self.faults)
         sent = "send %s %s %s rcode=%s answers=%d" % (
             proto, type_name(qtype), name, RCODES.get(rcode, rcode), n)
         return delay, resp, sent
@@ -420,6 +474,14 @@ def main():
     p.add_argument("--drop-second", type=float, default=0, metavar="MS",
                    help="drop a UDP query from the same address and port "
                    "as the one before, within MS ms of it")
+    p.add_argument("--large", type=int, default=0, metavar="N",
+                   help="add N A records (203.0.113.x) to every A answer")
+    p.add_argument("--edns-formerr", action="store_true",
+                   help="answer queries with an OPT record FORMERR")
+    p.add_argument("--dns64", metavar="PREFIX",
+                   help="synthesise ipv4only.arpa AAAA under PREFIX (a /96)")
+    p.add_argument("--rcode", metavar="RCODE",
+                   help="answer every query with RCODE (SERVFAIL, ...)")
     p.add_argument("--log", help="append one line per query and answer")
     p.add_argument("--pidfile", help="written when ready, removed on exit")
     p.add_argument("--no-tcp", action="store_true", help="UDP only")
@@ -448,6 +510,14 @@ def main():
                                  % d)
         if args.drop_second < 0:
             raise ValueError("--drop-second: negative time")
+        if not 0 <= args.large <= 256:
+            raise ValueError("--large wants 0 to 256")
+        if args.dns64:
+            net = ipaddress.IPv6Network(args.dns64)
+            if net.prefixlen != 96:
+                raise ValueError("--dns64 wants a /96: %r" % args.dns64)
+        if args.rcode:
+            parse_rcode(args.rcode)
     except (OSError, ValueError) as e:
         print("dnsd: %s" % e, file=sys.stderr)
         return 2
