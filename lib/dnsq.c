@@ -177,6 +177,7 @@ struct question {
 	size_t query_len;
 	uint16_t id;
 	bool done;
+	uint64_t sent_us; /* 0 until sent */
 	struct ds_dnsq_result pub;
 	struct ds_dnsq_rr addrs[DS_DNSQ_ADDRS_MAX];
 	uint8_t *raw;
@@ -198,8 +199,9 @@ struct ds_dnsq {
 	uint64_t sent_us;
 	uint16_t local_port;
 	unsigned ignored;
-	bool finished; /* every question has its outcome */
-	bool reported; /* cb called */
+	bool sequential; /* UDP: the second sent once the first is answered */
+	bool finished;   /* every question has its outcome */
+	bool reported;   /* cb called */
 	/* TCP: what is left to write, and the frame being read. */
 	uint8_t *wbuf;
 	size_t wlen, woff;
@@ -276,14 +278,17 @@ on_defer(struct ds_defer *d, void *userdata)
 static void
 fail_open(struct ds_dnsq *q, int err)
 {
-	uint64_t el = ds_time_now_us() - q->sent_us;
+	uint64_t now = ds_time_now_us();
 
 	for (size_t i = 0; i < q->n_q; i++) {
-		if (q->q[i].done)
+		struct question *qu = &q->q[i];
+
+		if (qu->done)
 			continue;
-		q->q[i].done = true;
-		q->q[i].pub.status = err;
-		q->q[i].pub.elapsed_us = el;
+		qu->done = true;
+		qu->pub.status = err;
+		qu->pub.elapsed_us =
+		    now - (qu->sent_us ? qu->sent_us : q->sent_us);
 	}
 	finish(q);
 }
@@ -317,7 +322,7 @@ question_of(const struct question *qu, size_t *ret_len)
 static void
 take(struct ds_dnsq *q, const uint8_t *msg, size_t len)
 {
-	uint64_t el = ds_time_now_us() - q->sent_us;
+	uint64_t now = ds_time_now_us();
 	struct question *qu = NULL;
 	const uint8_t *qs;
 	size_t qlen;
@@ -377,9 +382,19 @@ take(struct ds_dnsq *q, const uint8_t *msg, size_t len)
 	}
 	qu->done = true;
 	qu->pub.status = st;
-	qu->pub.elapsed_us = el;
-	if (all_done(q))
+	qu->pub.elapsed_us = now - (qu->sent_us ? qu->sent_us : q->sent_us);
+	if (all_done(q)) {
 		finish(q);
+		return;
+	}
+	/* glibc's single-request: the second query leaves the same socket
+	 * once the first is answered (res_send.c, send_dg()). */
+	if (q->sequential && qu == &q->q[0] && !q->q[1].sent_us) {
+		q->q[1].sent_us = ds_time_now_us();
+		if (send(q->fd, q->q[1].query + 2, q->q[1].query_len - 2,
+		        MSG_NOSIGNAL) == -1)
+			fail_open(q, -errno);
+	}
 }
 
 static void
@@ -568,11 +583,15 @@ udp_start(struct ds_dnsq *q, const struct sockaddr *sa, socklen_t sl)
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
 	q->sent_us = ds_time_now_us();
-	n = sendmmsg(q->fd, mm, (unsigned)q->n_q, 0);
+	n = sendmmsg(q->fd, mm, q->sequential ? 1u : (unsigned)q->n_q, 0);
 	if (n == -1) {
 		fail_open(q, -errno);
 		return;
 	}
+	for (int i = 0; i < n; i++)
+		q->q[i].sent_us = q->sent_us;
+	if (q->sequential)
+		return;
 	/* A send that went out only in part: the rest is failed now. */
 	for (size_t i = (size_t)n; i < q->n_q; i++) {
 		q->q[i].done = true;
@@ -638,6 +657,8 @@ ds_dnsq_new(struct ds_loop *loop, const struct ds_dnsq_opts *o, ds_dnsq_fn *cb,
 	q->timeout_ms =
 	    o->timeout_ms ? o->timeout_ms : DS_DNSQ_TIMEOUT_DEFAULT_MS;
 	q->n_q = o->n_qtypes;
+	q->sequential =
+	    o->sequential && o->n_qtypes == 2 && o->transport == DS_DNSQ_UDP;
 	q->fd = -1;
 	for (size_t i = 0; i < q->n_q; i++) {
 		q->q[i].pub.qtype = o->qtypes[i];

@@ -237,9 +237,11 @@ static const struct words words[] = {
         "a stateful firewall or NAT keeps one entry per UDP source port and "
         "drops the second query glibc sends from the same socket right "
         "after the first (A and AAAA); glibc waits a timeout, then asks "
-        "again one at a time",
+        "again one at a time from that socket, and when the second is lost "
+        "again (seq AAAA), waits another and opens a new socket",
         "add 'options single-request-reopen' to /etc/resolv.conf (each "
-        "query from its own socket), or fix the middlebox"},
+        "query from its own socket; single-request, which keeps one, is "
+        "not enough here), or fix the middlebox"},
     {DS_FIND_DNS_TRUNCATED_NO_TCP,
         "the answer does not fit in a UDP message, so the client must ask "
         "again over TCP (RFC 7766), and TCP port 53 to this server is "
@@ -318,17 +320,18 @@ start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms)
 		    .server = s->ep, .timeout_ms = timeout_ms};
 		int err;
 
-		if (c == DS_DNSQ_CHECK_PAIR_AAAA)
-			continue; /* asked with PAIR_A */
+		if (c == DS_DNSQ_CHECK_PAIR_AAAA || c == DS_DNSQ_CHECK_SEQ_AAAA)
+			continue; /* asked with PAIR_A, SEQ_A */
 		(void)ds_dnsq_check_query(
 		    c, &o.qtypes[0], &o.transport, &o.edns_size);
 		o.n_qtypes = 1;
 		o.name = c == DS_DNSQ_CHECK_DNS64 ? DNS64_NAME : name;
-		if (c == DS_DNSQ_CHECK_PAIR_A) {
+		if (c == DS_DNSQ_CHECK_PAIR_A || c == DS_DNSQ_CHECK_SEQ_A) {
 			/* glibc's order: A first, then AAAA
 			 * (res_send.c). */
 			o.qtypes[1] = DS_DNSQ_TYPE_AAAA;
 			o.n_qtypes = 2;
+			o.sequential = c == DS_DNSQ_CHECK_SEQ_A;
 		}
 		err = ds_dnsq_new(run->loop, &o, on_done, run, &s->q[c]);
 		if (err < 0)
@@ -336,6 +339,7 @@ start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms)
 		run->pending++;
 	}
 	s->q[DS_DNSQ_CHECK_PAIR_AAAA] = NULL;
+	s->q[DS_DNSQ_CHECK_SEQ_AAAA] = NULL;
 	return 0;
 }
 
@@ -349,6 +353,8 @@ collect(struct server *s)
 
 		if (c == DS_DNSQ_CHECK_PAIR_AAAA)
 			r = ds_dnsq_get(s->q[DS_DNSQ_CHECK_PAIR_A], 1);
+		else if (c == DS_DNSQ_CHECK_SEQ_AAAA)
+			r = ds_dnsq_get(s->q[DS_DNSQ_CHECK_SEQ_A], 1);
 		else
 			r = ds_dnsq_get(s->q[c], 0);
 		if (!r)
@@ -399,6 +405,8 @@ check_label(unsigned c)
 	    [DS_DNSQ_CHECK_EDNS_1232] = "edns 1232 A",
 	    [DS_DNSQ_CHECK_EDNS_4096] = "edns 4096 A",
 	    [DS_DNSQ_CHECK_DNS64] = "dns64 AAAA",
+	    [DS_DNSQ_CHECK_SEQ_A] = "seq A",
+	    [DS_DNSQ_CHECK_SEQ_AAAA] = "seq AAAA",
 	};
 
 	return labels[c];
@@ -451,8 +459,14 @@ report_text(const char *summary, const struct server *srv, size_t n,
 			printf("  cause: %s\n", w->cause);
 			if (f[i].code == DS_FIND_DNS_PAIR_LOST &&
 			    ds_finding_bool(&f[i], DS_EVK_MITIGATED))
-				printf("  fix: in place (single-request is "
-				       "set in resolv.conf)\n");
+				printf("  fix: in place (resolv.conf's "
+				       "options avoid it)\n");
+			else if (f[i].code == DS_FIND_DNS_PAIR_LOST &&
+			    ds_finding_uint(&f[i], DS_EVK_COUNT, 1) < 2)
+				printf("  fix: add 'options single-request' "
+				       "or 'single-request-reopen' to "
+				       "/etc/resolv.conf, or fix the "
+				       "middlebox\n");
 			else
 				printf("  fix: %s\n", w->fix);
 		}
@@ -721,7 +735,8 @@ cmd_dns(int argc, char **argv)
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.timeout_s = ro.timeout_s;
 	dopts.attempts = ro.attempts;
-	dopts.single_request = ro.single_request || ro.single_request_reopen;
+	dopts.single_request = ro.single_request;
+	dopts.single_request_reopen = ro.single_request_reopen;
 	n = ds_dnsq_diagnose(reps, n_srv, &dopts, findings, FINDINGS_MAX);
 	nf = n < 0 ? 0 : (size_t)n > FINDINGS_MAX ? FINDINGS_MAX : (size_t)n;
 

@@ -132,6 +132,11 @@ struct ds_dnsq_opts {
 	/* How long to wait for every answer, from the send; 0:
 	 * DS_DNSQ_TIMEOUT_DEFAULT_MS. */
 	uint32_t timeout_ms;
+	/* Two questions over UDP: send the second from the same socket
+	 * only once the first is answered, as glibc does with "options
+	 * single-request" and after a pair lost one answer. Ignored
+	 * otherwise. */
+	bool sequential;
 };
 
 /* The outcome of one question. */
@@ -147,7 +152,8 @@ struct ds_dnsq_result {
 	 * the socket (-ENETUNREACH, -EHOSTUNREACH, -EACCES ...).
 	 */
 	int status;
-	/* Microseconds from the send to the answer (or to the failure). */
+	/* Microseconds from its send (the handle's first send for a
+	 * question never sent) to the answer, or to the failure. */
 	uint64_t elapsed_us;
 	struct ds_dnsq_reply reply;
 	const struct ds_dnsq_rr *addrs; /* min(n_addrs, DS_DNSQ_ADDRS_MAX) */
@@ -226,11 +232,14 @@ enum ds_dnsq_check {
 	DS_DNSQ_CHECK_EDNS_1232, /* ... 1232, the DNS Flag Day 2020 size */
 	DS_DNSQ_CHECK_EDNS_4096, /* ... 4096, the old default */
 	DS_DNSQ_CHECK_DNS64,     /* AAAA of ipv4only.arpa (RFC 7050) */
+	DS_DNSQ_CHECK_SEQ_A,     /* glibc's single-request: A, then ... */
+	DS_DNSQ_CHECK_SEQ_AAAA,  /* ... AAAA from that socket once A came */
 	DS_DNSQ_CHECKS,
 };
 
 /* "udp-a", "udp-aaaa", "tcp-a", "tcp-aaaa", "pair-a", "pair-aaaa",
- * "edns-512", "edns-1232", "edns-4096", "dns64"; NULL out of range. */
+ * "edns-512", "edns-1232", "edns-4096", "dns64", "seq-a", "seq-aaaa";
+ * NULL out of range. */
 DS_EXPORT const char *ds_dnsq_check_token(enum ds_dnsq_check c);
 
 /* The question a check asks: the type, transport and EDNS0 size (0: none)
@@ -252,9 +261,11 @@ struct ds_dnsq_diag_opts {
 	 * a silent server or a lost answer costs glibc. */
 	unsigned timeout_s;
 	unsigned attempts;
-	/* "single-request" or "single-request-reopen" is set: glibc does
-	 * not send the pair, so its loss is known and avoided. */
+	/* resolv.conf's "single-request" and "single-request-reopen":
+	 * glibc sends the pair one query at a time (from one socket, or
+	 * from two), so a pair's loss may be avoided already. */
 	bool single_request;
+	bool single_request_reopen;
 };
 
 /*

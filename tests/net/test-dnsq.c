@@ -277,12 +277,15 @@ on_done(struct ds_dnsq *q, void *userdata)
 	ds_loop_stop(r->loop, 0);
 }
 
+static bool sequential;
+
 /* One handle against a server in mode m; the handle stays for checks. */
 static struct ds_dnsq *
 ask(struct ds_loop *loop, struct server *s, int family,
     enum ds_dnsq_transport t, size_t nq, uint32_t timeout_ms, struct run *r)
 {
 	struct ds_dnsq_opts o = {
+	    .sequential = sequential,
 	    .transport = t,
 	    .name = "www.example.test",
 	    .qtypes = {DS_DNSQ_TYPE_A, DS_DNSQ_TYPE_AAAA},
@@ -379,6 +382,31 @@ second_lost(int family)
 	assert_null(ds_dnsq_get(q, 1)->raw);
 	assert_true(ds_dnsq_second_lost(q));
 	q = ds_dnsq_free(q);
+	/* One at a time from that socket (glibc's single-request): the
+	 * second still leaves the same port, and is lost; against a
+	 * server that answers, it leaves once the first is answered. */
+	sequential = true;
+	q = ask(loop, &s, family, DS_DNSQ_UDP, 2, 300, &r);
+	assert_int_equal(s.queries, 4);
+	assert_int_equal(ds_dnsq_get(q, 0)->status, 0);
+	assert_int_equal(ds_dnsq_get(q, 1)->status, -ETIMEDOUT);
+	assert_true(ds_dnsq_second_lost(q));
+	q = ds_dnsq_free(q);
+	s.mode = ANSWER;
+	s.last_port = 0;
+	q = ask(loop, &s, family, DS_DNSQ_UDP, 2, 300, &r);
+	assert_int_equal(ds_dnsq_get(q, 0)->status, 0);
+	assert_int_equal(ds_dnsq_get(q, 1)->status, 0);
+	q = ds_dnsq_free(q);
+	/* No first answer, no second query. */
+	s.mode = SILENT;
+	s.queries = 0;
+	q = ask(loop, &s, family, DS_DNSQ_UDP, 2, 100, &r);
+	assert_int_equal(s.queries, 1);
+	assert_int_equal(ds_dnsq_get(q, 1)->status, -ETIMEDOUT);
+	q = ds_dnsq_free(q);
+	sequential = false;
+	s.mode = DROP_SECOND;
 	/* One question per socket: nothing is lost. */
 	q = ask(loop, &s, family, DS_DNSQ_UDP, 1, 300, &r);
 	assert_int_equal(ds_dnsq_get(q, 0)->status, 0);

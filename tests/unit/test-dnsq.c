@@ -388,6 +388,19 @@ test_diagnose(void **state)
 		assert_int_equal(ds_dnsq_diagnose(s, 1, &sr, f, 4), 1);
 		assert_int_equal(f[0].severity, DS_SEV_INFO);
 		assert_true(ds_finding_bool(&f[0], DS_EVK_MITIGATED));
+		assert_int_equal(
+		    ds_finding_uint(&f[0], DS_EVK_STALL, 0), 2000000);
+		/* Lost again one at a time from that socket: two
+		 * timeouts, and single-request does not avoid it. */
+		s[0].r[DS_DNSQ_CHECK_SEQ_AAAA].status = -ETIMEDOUT;
+		assert_int_equal(ds_dnsq_diagnose(s, 1, &sr, f, 4), 1);
+		assert_int_equal(f[0].severity, DS_SEV_ERROR);
+		assert_int_equal(
+		    ds_finding_uint(&f[0], DS_EVK_STALL, 0), 4000000);
+		assert_int_equal(ds_finding_uint(&f[0], DS_EVK_COUNT, 0), 2);
+		sr.single_request_reopen = true;
+		assert_int_equal(ds_dnsq_diagnose(s, 1, &sr, f, 4), 1);
+		assert_int_equal(f[0].severity, DS_SEV_INFO);
 	}
 
 	/* Slow by more than 50 ms; 50 ms exactly is not. */
