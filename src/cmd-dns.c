@@ -299,7 +299,22 @@ struct server {
 struct run {
 	struct ds_loop *loop;
 	unsigned pending;
+	struct server *srv;
+	size_t n_srv;
+	const char *name;
+	uint32_t timeout_ms;
+	bool started_all; /* the second phase is under way */
+	int err;          /* why a start failed */
 };
+
+/*
+ * The sequential replay (seq-a, seq-aaaa) goes first, alone: glibc sends
+ * its second query right after the first answer, on a quiet socket, and a
+ * middlebox that drops a second query within a few milliseconds must see
+ * it as soon as glibc's would come, not behind a burst of the other
+ * questions. The rest start this long after.
+ */
+#define SEQ_HEAD_START_MS 100
 
 static void
 on_done(struct ds_dnsq *q, void *userdata)
@@ -307,13 +322,15 @@ on_done(struct ds_dnsq *q, void *userdata)
 	struct run *run = userdata;
 
 	(void)q;
-	if (--run->pending == 0)
+	if (--run->pending == 0 && run->started_all)
 		ds_loop_stop(run->loop, 0);
 }
 
-/* Start every check at s; returns 0 or -errno. */
+/* Start the checks at s of one phase (0: the sequential replay; 1: the
+ * others); returns 0 or -errno. */
 static int
-start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms)
+start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms,
+    int phase)
 {
 	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++) {
 		struct ds_dnsq_opts o = {
@@ -322,6 +339,8 @@ start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms)
 
 		if (c == DS_DNSQ_CHECK_PAIR_AAAA || c == DS_DNSQ_CHECK_SEQ_AAAA)
 			continue; /* asked with PAIR_A, SEQ_A */
+		if ((c == DS_DNSQ_CHECK_SEQ_A) != (phase == 0))
+			continue;
 		(void)ds_dnsq_check_query(
 		    c, &o.qtypes[0], &o.transport, &o.edns_size);
 		o.n_qtypes = 1;
@@ -341,6 +360,20 @@ start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms)
 	s->q[DS_DNSQ_CHECK_PAIR_AAAA] = NULL;
 	s->q[DS_DNSQ_CHECK_SEQ_AAAA] = NULL;
 	return 0;
+}
+
+static void
+on_phase(struct ds_timer *t, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)t;
+	run->started_all = true;
+	for (size_t i = 0; i < run->n_srv && run->err == 0; i++)
+		run->err =
+		    start(run, &run->srv[i], run->name, run->timeout_ms, 1);
+	if (run->err < 0 || run->pending == 0)
+		ds_loop_stop(run->loop, 0);
 }
 
 /* Copy the outcomes into the report. */
@@ -604,6 +637,7 @@ cmd_dns(int argc, char **argv)
 	struct ds_resolv_options ro;
 	struct ds_dnsq_diag_opts dopts;
 	struct ds_loop *loop = NULL;
+	struct ds_timer *phase = NULL;
 	struct run run = {0};
 	size_t n_given = 0, n_srv = 0, nf = 0, len;
 	uint32_t timeout_ms = DS_DNSQ_TIMEOUT_DEFAULT_MS;
@@ -704,8 +738,19 @@ cmd_dns(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	run.loop = loop;
+	run.srv = srv;
+	run.n_srv = n_srv;
+	run.name = argv[0];
+	run.timeout_ms = timeout_ms;
+	err = ds_timer_new(loop, on_phase, &run, &phase);
+	if (err < 0) {
+		cli_error("timer: %s", ds_strerror(err));
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	ds_timer_start(phase, SEQ_HEAD_START_MS);
 	for (size_t i = 0; i < n_srv; i++) {
-		err = start(&run, &srv[i], argv[0], timeout_ms);
+		err = start(&run, &srv[i], argv[0], timeout_ms, 0);
 		if (err == -DS_E_DNSQ_NAME || err == -EINVAL) {
 			code = cli_usage_error(&cli_cmd_dns,
 			    "'%s': not a name a DNS query can carry", argv[0]);
@@ -720,13 +765,18 @@ cmd_dns(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (run.pending) {
-		err = ds_loop_run(loop);
-		if (err < 0) {
-			cli_error("event loop: %s", ds_strerror(err));
-			code = EXIT_INTERNAL;
-			goto out;
-		}
+	err = ds_loop_run(loop);
+	if (err == 0)
+		err = run.err;
+	if (err == -DS_E_DNSQ_NAME || err == -EINVAL) {
+		code = cli_usage_error(&cli_cmd_dns,
+		    "'%s': not a name a DNS query can carry", argv[0]);
+		goto out;
+	}
+	if (err < 0) {
+		cli_error("cannot ask: %s", ds_strerror(err));
+		code = EXIT_INTERNAL;
+		goto out;
 	}
 	for (size_t i = 0; i < n_srv; i++) {
 		collect(&srv[i]);
@@ -769,6 +819,7 @@ out:
 	for (size_t i = 0; i < n_srv; i++)
 		for (unsigned k = 0; k < DS_DNSQ_CHECKS; k++)
 			srv[i].q[k] = ds_dnsq_free(srv[i].q[k]);
+	ds_timer_free(phase);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }
