@@ -53,11 +53,13 @@ static const char help_text[] =
     "Ask every nameserver in /etc/resolv.conf (or each --server) about\n"
     "NAME, each question on its own: A and AAAA over UDP, each from its\n"
     "own socket; A and AAAA over TCP; A then AAAA from one socket, back to\n"
-    "back, as glibc sends them; A with EDNS0 offering 512, 1232 and 4096\n"
-    "octets; and the AAAA of ipv4only.arpa (RFC 7050), which only DNS64\n"
-    "answers. Everything is asked at once, so a run takes one timeout at\n"
-    "most. For each: the response code, the answers, the smallest TTL,\n"
-    "the size, whether it was truncated (TC) and how long it took.\n"
+    "back, as glibc sends them (pair), and once more with AAAA sent only\n"
+    "after A is answered, as glibc retries (seq); A with EDNS0 offering\n"
+    "512, 1232 and 4096 octets; and the AAAA of ipv4only.arpa (RFC 7050),\n"
+    "which only DNS64 answers. Everything is asked at once, so a run takes\n"
+    "about one timeout at most. For each: the response code, the answers,\n"
+    "the smallest TTL, the size, whether it was truncated (TC) and how long\n"
+    "it took.\n"
     "\n"
     "Then what the answers say, each finding with its evidence, cause and\n"
     "fix: a server that does not answer and the stall it costs (resolv.conf's\n"
@@ -466,6 +468,35 @@ print_check(const struct ds_dnsq_server_report *rep, unsigned c)
 	    (double)r->elapsed_us / 1e3);
 }
 
+/* "  label: text", words wrapped at 78 columns, later lines indented
+ * under the text. */
+static void
+print_wrapped(const char *label, const char *text)
+{
+	size_t indent = strlen(label) + 4, col = 0;
+	const char *p = text;
+
+	printf("  %s: ", label);
+	col = indent;
+	while (*p) {
+		size_t w = strcspn(p, " ");
+
+		if (col > indent && col + 1 + w > 78) {
+			printf("\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)w, p);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	putchar('\n');
+}
+
 static void
 report_text(const char *summary, const struct server *srv, size_t n,
     const struct ds_finding *f, size_t nf)
@@ -489,19 +520,20 @@ report_text(const char *summary, const struct server *srv, size_t n,
 		printf("%s %s: %s\n", ds_severity_token(f[i].severity),
 		    ds_finding_token(f[i].code), line);
 		if (w) {
-			printf("  cause: %s\n", w->cause);
+			print_wrapped("cause", w->cause);
 			if (f[i].code == DS_FIND_DNS_PAIR_LOST &&
 			    ds_finding_bool(&f[i], DS_EVK_MITIGATED))
-				printf("  fix: in place (resolv.conf's "
-				       "options avoid it)\n");
+				print_wrapped("fix",
+				    "in place (resolv.conf's "
+				    "options avoid it)");
 			else if (f[i].code == DS_FIND_DNS_PAIR_LOST &&
 			    ds_finding_uint(&f[i], DS_EVK_COUNT, 1) < 2)
-				printf("  fix: add 'options single-request' "
-				       "or 'single-request-reopen' to "
-				       "/etc/resolv.conf, or fix the "
-				       "middlebox\n");
+				print_wrapped("fix",
+				    "add 'options single-request' or "
+				    "'single-request-reopen' to "
+				    "/etc/resolv.conf, or fix the middlebox");
 			else
-				printf("  fix: %s\n", w->fix);
+				print_wrapped("fix", w->fix);
 		}
 	}
 }
