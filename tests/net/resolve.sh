@@ -28,6 +28,8 @@ top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 DUALSTACK=${DUALSTACK:-${DS_BUILD:-$top/build}/src/dualstack}
 # shellcheck source=tests/net/lib/netns.sh
 . "$top/tests/net/lib/netns.sh"
+# shellcheck source=tests/net/lib/scenario.sh
+. "$top/tests/net/lib/scenario.sh"
 netns_require
 if [ ! -x "$DUALSTACK" ]; then
 	echo "skip: $DUALSTACK not built"
@@ -37,26 +39,6 @@ if ! command -v getent >/dev/null; then
 	echo "skip: getent not found (libc-bin)"
 	exit 77
 fi
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	local l
-	for l in "$@"; do echo "#   $l"; done
-	if [ -n "${last_out:-}" ]; then
-		echo "#   the run: $last_cmd (exit $rc)"
-		sed 's/^/#     /' "$last_out" "$last_out.err"
-	fi
-}
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else
-		not_ok "$1" "want: $2" "got:  $3"
-	fi
-}
 
 # shellcheck disable=SC2119 # netns_setup takes no arguments
 if ! netns_setup; then
@@ -68,38 +50,6 @@ tmp=$NETNS_DIR
 export XDG_CACHE_HOME=$tmp/cache
 NAME=www.example.test
 PORT=8080
-
-# run OUT CMD...: CMD in the client namespace, 30 s at most; sets rc, ms
-# (the wall time), $out (stdout) and the context shown by not_ok.
-run_no=0
-run() {
-	local t0
-	run_no=$((run_no + 1))
-	last_out=$tmp/run$run_no
-	last_cmd="$*"
-	t0=$EPOCHREALTIME
-	netns_exec client timeout 30 "$@" >"$last_out" 2>"$last_out.err"
-	rc=$?
-	ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" \
-		'BEGIN { printf "%.0f", (b - a) * 1000 }')
-	out=$(cat "$last_out")
-}
-
-# q EXPR: a Python expression on the last run's JSON (as j).
-q() {
-	printf '%s' "$out" | "$NETNS_PY" -c '
-import json, sys
-try:
-    j = json.loads(sys.stdin.read())
-except ValueError as e:
-    print("no JSON: %s" % e)
-    sys.exit(0)
-try:
-    r = eval(sys.argv[1])
-except Exception as e:
-    r = "error: %r" % e
-print(" ".join(map(str, r)) if isinstance(r, (list, tuple)) else r)' "$1"
-}
 
 # drops LOG: the lines of a dnsd log that say a query was dropped.
 drops() {
