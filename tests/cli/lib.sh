@@ -42,3 +42,39 @@ done_testing() {
 	echo "1..$_n"
 	[ $_failed -eq 0 ]
 }
+
+# start_dnsd NAME ARGS...: tests/net/lib/dnsd.py on 127.0.0.1 and ::1 with
+# ARGS, on a free port put in $port_NAME; its pid joins the array pids
+# (which the caller declares), and dnsd_stop, called from the caller's
+# EXIT trap, ends them. Retried on another port if the one picked got
+# taken; "Bail out!" if it never starts.
+start_dnsd() {
+	local name=$1 port i try pid
+	local dnsd=${DS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/net/lib/dnsd.py
+	shift
+	for try in 1 2 3 4 5; do
+		port=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		rm -f "$_tmp/$name.pid"
+		$PY "$dnsd" --listen 127.0.0.1 --listen ::1 --port "$port" \
+			--pidfile "$_tmp/$name.pid" "$@" 2>"$_tmp/$name.err" &
+		pid=$!
+		for i in $(seq 100); do
+			[ -s "$_tmp/$name.pid" ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ -s "$_tmp/$name.pid" ]; then
+			pids+=("$pid")
+			printf -v "port_$name" '%s' "$port"
+			return 0
+		fi
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	done
+	echo "Bail out! cannot start dnsd.py: $(cat "$_tmp/$name.err")"
+	exit 1
+}
+
+dnsd_stop() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+}

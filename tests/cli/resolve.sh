@@ -11,37 +11,8 @@ fi
 # The nameserver history goes to a directory of the test's own.
 export XDG_CACHE_HOME=$_tmp/xdg
 
-# start_dnsd NAME ARGS...: a responder on 127.0.0.1 and ::1, a free port
-# in $port_NAME. Retried on another port if the one picked got taken.
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$_tmp"
-}
-trap cleanup EXIT
-start_dnsd() {
-	local name=$1 port i try; shift
-	for try in 1 2 3 4 5; do
-		port=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		rm -f "$_tmp/$name.pid"
-		$PY "$dnsd" --listen 127.0.0.1 --listen ::1 --port "$port" \
-			--pidfile "$_tmp/$name.pid" "$@" 2>"$_tmp/$name.err" &
-		local pid=$!
-		for i in $(seq 100); do
-			[ -s "$_tmp/$name.pid" ] && break
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		if [ -s "$_tmp/$name.pid" ]; then
-			pids+=("$pid")
-			printf -v "port_$name" '%s' "$port"
-			return 0
-		fi
-		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-	done
-	echo "Bail out! cannot start dnsd.py: $(cat "$_tmp/$name.err")"
-	exit 1
-}
+trap 'dnsd_stop; rm -rf "$_tmp"' EXIT
 
 records=(--record "www.example.test AAAA 2001:db8::2 30"
 	--record "www.example.test AAAA 2001:db8::3 31"
