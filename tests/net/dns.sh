@@ -18,6 +18,9 @@
 #   198.51.100.7   FORMERR to queries with EDNS0 (--edns-formerr)
 #   198.51.100.8   DNS64 for ipv4only.arpa (--dns64 64:ff9b::/96)
 #   198.51.100.9   SERVFAIL to everything (--rcode SERVFAIL)
+#   198.51.100.10  A answers of about 1.6 KB (--large 100), IP fragments
+#                  dropped on the way in (nft in the client namespace,
+#                  before reassembly): a path MTU problem for EDNS0
 #   2001:db8::99   dead: its UDP and TCP dropped (nft)
 #
 # Prints TAP. Needs root, "ip netns", nft and getent; exits 77 otherwise.
@@ -59,7 +62,7 @@ codes='[f["code"] for f in j["findings"]]'
 
 # --- the responders -----------------------------------------------------------
 addrs_ok=yes
-for i in 3 4 5 6 7 8 9; do
+for i in 3 4 5 6 7 8 9 10; do
 	netns_add_addr server 198.51.100.$i/24 || addrs_ok=no
 done
 netns_add_addr server 2001:db8::99/64 || addrs_ok=no
@@ -82,7 +85,9 @@ netns_dnsd server --listen 198.51.100.8 --port 53 --dns64 64:ff9b::/96 \
 	"${records[@]}" || dns_ok=no
 netns_dnsd server --listen 198.51.100.9 --port 53 --rcode SERVFAIL \
 	"${records[@]}" || dns_ok=no
-check "dnsd: eight responders" yes $dns_ok
+netns_dnsd server --listen 198.51.100.10 --port 53 --large 100 \
+	"${records[@]}" || dns_ok=no
+check "dnsd: nine responders" yes $dns_ok
 netns_drop server ip 198.51.100.6 53
 netns_drop_udp server ip6 2001:db8::99 53
 netns_drop server ip6 2001:db8::99 53
@@ -120,23 +125,26 @@ netns_resolv_conf client "nameserver 198.51.100.5
 options timeout:2 attempts:1"
 : >"$tmp/second.log"
 run "$DUALSTACK" dns --json --timeout 2s $NAME
-# The pair's second is lost, and again when sent after the first answer
-# from that socket: glibc waits two timeouts of 2 s.
-check "same port: dns.pair-lost from resolv.conf's server, stall 2 x 2 s, exit 1" \
-	"1 dns.pair-lost 198.51.100.5:53 4000.0 2 False" \
-	"$rc $(q "$codes") $(q '[j["findings"][0]["subject"]["peer"], j["findings"][0]["evidence"]["stall"], j["findings"][0]["evidence"]["count"], j["findings"][0]["evidence"]["mitigated"]]')"
-check "same port: the responder dropped the pair's and seq's second" "2" \
-	"$(grep -c ' drop udp ' "$tmp/second.log")"
+# The pair's second is lost; sent again after the first answer from that
+# socket (seq), it is lost too when it comes within 10 ms of the first
+# query, which depends on how fast the answer came: glibc then waits two
+# timeouts of 2 s, else one. The finding must say which, consistently.
+check "same port: dns.pair-lost from resolv.conf's server, exit 1" \
+	"1 dns.pair-lost 198.51.100.5:53 False" \
+	"$rc $(q "$codes") $(q '[j["findings"][0]["subject"]["peer"], j["findings"][0]["evidence"]["mitigated"]]')"
+check "same port: the stall is the timeouts glibc waits, as the drops say" \
+	"True True" \
+	"$(q '[j["findings"][0]["evidence"]["stall"] == 2000.0 * j["findings"][0]["evidence"]["count"], j["findings"][0]["evidence"]["count"] == '"$(grep -c ' drop udp ' "$tmp/second.log")"']')"
 stall=$(q 'int(j["findings"][0]["evidence"]["stall"])')
 # The ground truth: glibc stalls on this responder, and not with the fix.
 : >"$tmp/second.log"
 run getent ahosts $NAME
 echo "# getent ahosts: $ms ms"
 d=$(grep -c ' drop udp ' "$tmp/second.log")
-# glibc waits what dualstack dns said it would: the stall, not less, and
-# not a timeout more.
-if [ "$rc" = 0 ] && [ "$d" -gt 0 ] && [ "$ms" -ge "$stall" ] &&
-	[ "$ms" -lt $((stall + 2000)) ]; then
+# glibc waits at least one timeout, and at most the two of the worst
+# case; on an idle host, what dualstack dns predicted (the comment).
+if [ "$rc" = 0 ] && [ "$d" -gt 0 ] && [ "$ms" -ge 2000 ] &&
+	[ "$ms" -lt 5500 ]; then
 	ok "same port: getent ahosts stalls as predicted ($ms ms, $stall ms said, $d dropped)"
 else
 	not_ok "same port: getent ahosts stalls as predicted" \
@@ -181,6 +189,24 @@ dns 198.51.100.9 198.51.100.2
 check "SERVFAIL from one server: dns.rcode, the other named, exit 1" \
 	"1 dns.rcode SERVFAIL 198.51.100.9:53 198.51.100.2:53" \
 	"$rc $(q "$codes") $(q '[j["findings"][0]["evidence"]["rcode"], j["findings"][0]["subject"]["peer"], j["findings"][0]["evidence"]["answered-by"]]')"
+
+# Fragments dropped before reassembly (the defragmenter hooks in at
+# priority -400): an answer larger than the path MTU never arrives.
+frag_ok=yes
+netns_exec client nft -f - <<'NFT' || frag_ok=no
+table ip ds_frag {
+	chain pre {
+		type filter hook prerouting priority -500; policy accept;
+		ip saddr 198.51.100.10 ip frag-off & 0x3fff != 0 drop
+	}
+}
+NFT
+check "nft: IP fragments from 198.51.100.10 dropped" yes $frag_ok
+dns 198.51.100.10
+check "fragments lost: dns.edns-large-lost at 4096, 1232 works, exit 1" \
+	"1 dns.edns-large-lost 4096 1232" \
+	"$rc $(q "$codes") $(q '[j["findings"][0]["evidence"]["size"], j["findings"][0]["evidence"]["works-at"]]')"
+netns_exec client nft delete table ip ds_frag
 
 netns_resolv_conf client "nameserver 2001:db8::99
 nameserver 198.51.100.2

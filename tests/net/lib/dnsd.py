@@ -41,7 +41,9 @@ and port as the one before it, less than MS milliseconds after it: the
 stateful firewall or NAT that keeps one entry per UDP "session" and loses
 the second of two queries sent back to back from one socket (glibc's A and
 AAAA; what "options single-request-reopen" works around). The first query
-from a port, and any after a pause of MS, are answered.
+from a port, and any after a pause of MS, are answered. Arrival is the
+kernel's receive time (SO_TIMESTAMPNS), so a busy host that reads the
+queries late does not stretch the window.
 
 Answers made wrong on purpose (over UDP and TCP alike):
 
@@ -86,6 +88,9 @@ import struct
 import sys
 import threading
 import time
+
+# <asm-generic/socket.h>; Python's socket module does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15,
          "TXT": 16, "AAAA": 28, "SRV": 33, "OPT": 41, "HTTPS": 65,
@@ -266,7 +271,8 @@ class Server:
                       if args.dns64 else None),
             "rcode": parse_rcode(args.rcode) if args.rcode else None,
         }
-        # (address, port) -> [when its last query arrived (monotonic),
+        # (address, port) -> [when its last query arrived (the kernel's
+        # receive time, CLOCK_REALTIME),
         # {type: queries of that type dropped}].
         self.last_seen = {}
         self.log_file = open(args.log, "a") if args.log else None
@@ -286,6 +292,10 @@ class Server:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((addr, args.port))
             s.setblocking(False)
+            # The kernel's receive time of each datagram, so that
+            # --drop-second measures when queries arrived, not when this
+            # process got round to them on a busy host.
+            s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             self.sel.register(s, selectors.EVENT_READ, ("udp", s))
             if not args.no_tcp:
                 t = socket.socket(fam, socket.SOCK_STREAM)
@@ -352,7 +362,7 @@ class Server:
             return "second"
         return None
 
-    def handle(self, msg, proto, peer):
+    def handle(self, msg, proto, peer, arrived=None):
         """Parse msg; return (delay, response, logline) or None."""
         q = parse_query(msg)
         if q is None:
@@ -360,7 +370,9 @@ class Server:
         qtype = q[3]
         name = norm_name(".".join(l.decode("latin-1") for l in q[2]))
         if proto == "udp":
-            why = self.dropped(qtype, peer, time.monotonic())
+            why = self.dropped(qtype, peer,
+                               arrived if arrived is not None
+                               else time.time())
             if why:
                 self.log("drop %s %s %s reason=%s from=%s port=%d", proto,
                          type_name(qtype), name, why, peer[0], peer[1])
@@ -377,10 +389,16 @@ class Server:
 
     def on_udp(self, s):
         try:
-            msg, peer = s.recvfrom(65535)
+            msg, anc, _, peer = s.recvmsg(65535, socket.CMSG_SPACE(16))
         except OSError:
             return
-        r = self.handle(msg, "udp", peer[:2])
+        arrived = None
+        for level, kind, data in anc:
+            if (level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS
+                    and len(data) >= 16):
+                sec, nsec = struct.unpack("=qq", data[:16])
+                arrived = sec + nsec / 1e9
+        r = self.handle(msg, "udp", peer[:2], arrived)
         if r is None:
             return
         delay, resp, sent = r
