@@ -53,6 +53,18 @@ test_codes(void **state)
 		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
 		assert_int_equal(back, c);
 	}
+	/* dns (300-399): every code named "dns.", round trip. */
+	for (unsigned c = DS_FIND_DNS_SILENT; c < DS_FIND__DNS_END; c++) {
+		const char *t = ds_finding_token((enum ds_finding_code)c);
+
+		assert_non_null(t);
+		assert_true(machine_token(t));
+		assert_int_equal(strncmp(t, "dns.", 4), 0);
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+	}
+	assert_null(ds_finding_token(DS_FIND__DNS_END));
+	assert_null(ds_finding_token(299));
 	assert_null(ds_finding_token(0));
 	assert_null(ds_finding_token(99));
 	assert_null(ds_finding_token(DS_FIND__REACH_END));
