@@ -105,7 +105,7 @@ ds_mcast_check(const struct ds_mcast_spec *spec)
 		            ? ds_addr_v4(src) == 0
 		            : IN6_IS_ADDR_UNSPECIFIED(&src->u.in6)))
 			return -DS_E_MCAST_SOURCE_BAD;
-	} else if (gi.ssm) {
+	} else if (gi.ssm && !spec->send) {
 		return -DS_E_MCAST_SSM_NO_SOURCE;
 	}
 	if (gi.node_local && spec->no_loop)

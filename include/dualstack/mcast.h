@@ -71,6 +71,8 @@ struct ds_mcast_spec {
 	struct ds_addr group;  /* a zone, if any, names the interface */
 	struct ds_addr source; /* family 0: any source (ASM) */
 	uint32_t ifindex;      /* 0: none given */
+	bool send;             /* checked for sending, not joining: the
+	                        * sender is an SSM group's source */
 	bool no_loop;          /* sending with loopback off */
 };
 
@@ -85,9 +87,10 @@ struct ds_mcast_spec {
  *                              ifindex;
  *   -DS_E_MCAST_SOURCE_FAMILY  the source is of the other family;
  *   -DS_E_MCAST_SOURCE_BAD     the source is not a unicast address;
- *   -DS_E_MCAST_SSM_NO_SOURCE  an SSM group without a source: RFC 4607
- *                              section 2 has no any-source join there,
- *                              and no router forwards one;
+ *   -DS_E_MCAST_SSM_NO_SOURCE  an SSM group without a source, to join
+ *                              (not to send): RFC 4607 section 2 has no
+ *                              any-source join there, and no router
+ *                              forwards one;
  *   -DS_E_MCAST_NODE_NO_LOOP   an interface-local group with loopback
  *                              off: nothing could ever receive it.
  * A zone given as a name is checked against ifindex where the socket is

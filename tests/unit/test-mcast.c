@@ -86,41 +86,48 @@ test_check(void **state)
 	static const struct {
 		const char *group, *source;
 		uint32_t ifindex;
-		bool no_loop;
+		bool send, no_loop;
 		int err;
 	} cases[] = {
 	    /* Valid. */
-	    {"ff02::1", NULL, 1, false, 0},
-	    {"ff02::1%1", NULL, 0, false, 0},
-	    {"ff02::1%lo", NULL, 0, false, 0},
-	    {"ff02::1%1", NULL, 1, false, 0},
-	    {"ff05::1", NULL, 0, false, 0},
-	    {"ff0e::1", NULL, 0, true, 0},
-	    {"239.1.1.1", NULL, 0, false, 0},
-	    {"224.0.0.200", NULL, 2, false, 0},
-	    {"232.1.1.1", "192.0.2.1", 0, false, 0},
-	    {"ff3e::8000:1", "2001:db8::1", 3, false, 0},
-	    {"ff01::1", NULL, 1, false, 0},
-	    {"ff05::1", "2001:db8::1", 0, false, 0},
+	    {"ff02::1", NULL, 1, false, false, 0},
+	    {"ff02::1%1", NULL, 0, false, false, 0},
+	    {"ff02::1%lo", NULL, 0, false, false, 0},
+	    {"ff02::1%1", NULL, 1, false, false, 0},
+	    {"ff05::1", NULL, 0, false, false, 0},
+	    {"ff0e::1", NULL, 0, false, true, 0},
+	    {"239.1.1.1", NULL, 0, false, false, 0},
+	    {"224.0.0.200", NULL, 2, false, false, 0},
+	    {"232.1.1.1", "192.0.2.1", 0, false, false, 0},
+	    {"ff3e::8000:1", "2001:db8::1", 3, false, false, 0},
+	    {"ff01::1", NULL, 1, false, false, 0},
+	    {"ff05::1", "2001:db8::1", 0, false, false, 0},
 	    /* Invalid. */
-	    {"2001:db8::1", NULL, 1, false, -DS_E_NOT_MULTICAST},
-	    {"192.0.2.1", NULL, 1, false, -DS_E_NOT_MULTICAST},
-	    {"ff02::1", NULL, 0, false, -DS_E_MCAST_NEEDS_IFACE},
-	    {"ff12::1:2", NULL, 0, false, -DS_E_MCAST_NEEDS_IFACE},
-	    {"ff01::1", NULL, 0, false, -DS_E_MCAST_NEEDS_IFACE},
-	    {"224.0.0.251", NULL, 0, false, -DS_E_MCAST_NEEDS_IFACE},
-	    {"ff02::1%2", NULL, 3, false, -DS_E_MCAST_IFACE_CONFLICT},
-	    {"ff00::1", NULL, 1, false, -DS_E_MCAST_SCOPE_RESERVED},
-	    {"ff0f::1", NULL, 1, false, -DS_E_MCAST_SCOPE_RESERVED},
-	    {"232.1.1.1", NULL, 0, false, -DS_E_MCAST_SSM_NO_SOURCE},
-	    {"ff3e::8000:1", NULL, 0, false, -DS_E_MCAST_SSM_NO_SOURCE},
-	    {"232.1.1.1", "2001:db8::1", 0, false, -DS_E_MCAST_SOURCE_FAMILY},
-	    {"ff3e::1", "192.0.2.1", 0, false, -DS_E_MCAST_SOURCE_FAMILY},
-	    {"232.1.1.1", "239.1.1.1", 0, false, -DS_E_MCAST_SOURCE_BAD},
-	    {"232.1.1.1", "0.0.0.0", 0, false, -DS_E_MCAST_SOURCE_BAD},
-	    {"ff3e::1", "::", 0, false, -DS_E_MCAST_SOURCE_BAD},
-	    {"ff3e::1", "ff02::1", 0, false, -DS_E_MCAST_SOURCE_BAD},
-	    {"ff01::1", NULL, 1, true, -DS_E_MCAST_NODE_NO_LOOP},
+	    {"2001:db8::1", NULL, 1, false, false, -DS_E_NOT_MULTICAST},
+	    {"192.0.2.1", NULL, 1, false, false, -DS_E_NOT_MULTICAST},
+	    {"ff02::1", NULL, 0, false, false, -DS_E_MCAST_NEEDS_IFACE},
+	    {"ff12::1:2", NULL, 0, false, false, -DS_E_MCAST_NEEDS_IFACE},
+	    {"ff01::1", NULL, 0, false, false, -DS_E_MCAST_NEEDS_IFACE},
+	    {"224.0.0.251", NULL, 0, false, false, -DS_E_MCAST_NEEDS_IFACE},
+	    {"ff02::1%2", NULL, 3, false, false, -DS_E_MCAST_IFACE_CONFLICT},
+	    {"ff00::1", NULL, 1, false, false, -DS_E_MCAST_SCOPE_RESERVED},
+	    {"ff0f::1", NULL, 1, false, false, -DS_E_MCAST_SCOPE_RESERVED},
+	    {"232.1.1.1", NULL, 0, false, false, -DS_E_MCAST_SSM_NO_SOURCE},
+	    {"ff3e::8000:1", NULL, 0, false, false, -DS_E_MCAST_SSM_NO_SOURCE},
+	    {"232.1.1.1", "2001:db8::1", 0, false, false,
+	        -DS_E_MCAST_SOURCE_FAMILY},
+	    {"ff3e::1", "192.0.2.1", 0, false, false,
+	        -DS_E_MCAST_SOURCE_FAMILY},
+	    {"232.1.1.1", "239.1.1.1", 0, false, false, -DS_E_MCAST_SOURCE_BAD},
+	    {"232.1.1.1", "0.0.0.0", 0, false, false, -DS_E_MCAST_SOURCE_BAD},
+	    {"ff3e::1", "::", 0, false, false, -DS_E_MCAST_SOURCE_BAD},
+	    {"ff3e::1", "ff02::1", 0, false, false, -DS_E_MCAST_SOURCE_BAD},
+	    {"ff01::1", NULL, 1, false, true, -DS_E_MCAST_NODE_NO_LOOP},
+	    {"ff01::1", NULL, 1, true, true, -DS_E_MCAST_NODE_NO_LOOP},
+	    /* A sender is the source of an SSM group. */
+	    {"232.1.1.1", NULL, 0, true, false, 0},
+	    {"ff3e::8000:1", NULL, 0, true, true, 0},
+	    {"ff32::8000:1", NULL, 0, true, false, -DS_E_MCAST_NEEDS_IFACE},
 	};
 
 	(void)state;
@@ -128,6 +135,7 @@ test_check(void **state)
 		struct ds_mcast_spec sp = {
 		    .group = addr(cases[i].group),
 		    .ifindex = cases[i].ifindex,
+		    .send = cases[i].send,
 		    .no_loop = cases[i].no_loop,
 		};
 		int r;
