@@ -27,12 +27,16 @@ static int cmd_mcast(int argc, char **argv);
 
 const struct cli_command cli_cmd_mcast = {
     "mcast",
-    "multicast for both families: listen to a group, send to it",
+    "multicast for both families: listen, send, ping a group",
     cmd_mcast,
     "listen GROUP[:PORT] [-i IFACE] [--source ADDR] [--count N]"
     " [--timeout TIME] [--json]\n"
     "send GROUP:PORT [-i IFACE] [--hops N] [--rate R] [--count N]"
-    " [--size BYTES] [--no-loop] [--json]",
+    " [--size BYTES] [--no-loop] [--json]\n"
+    "ping GROUP:PORT [-i IFACE] [--source ADDR] [--count N]"
+    " [--interval TIME] [--wait TIME] [--hops N] [--size BYTES] [--json]\n"
+    "ping --respond GROUP:PORT [-i IFACE] [--source ADDR] [--count N]"
+    " [--timeout TIME] [--hops N] [--json]",
 };
 
 static const char help_text[] =
@@ -49,6 +53,9 @@ static const char help_text[] =
     "          datagrams, --timeout or Ctrl-C; exit 1 if none came.\n"
     "  send    send --count probes (default 5, 0: until Ctrl-C) at --rate\n"
     "          per second (default 1) to GROUP:PORT.\n"
+    "  ping    requests to a group, answered by every 'mcast ping\n"
+    "          --respond' on it by unicast and by multicast: loss, RTT and\n"
+    "          hop limit of both paths; see 'dualstack mcast ping --help'.\n"
     "\n"
     "  -i, --interface IFACE  the interface: a name or an index. Needed\n"
     "                         for link-local groups (ff02::/16,\n"
@@ -157,6 +164,9 @@ mcast_json_next(struct json *j)
 {
 	json_finish(j);
 	json_init(j, stdout, false);
+	/* A stream: each event is out when it happens, also into a pipe or
+	 * a file, where stdout is fully buffered. */
+	fflush(stdout);
 }
 
 uint64_t
@@ -846,6 +856,8 @@ cmd_mcast(int argc, char **argv)
 		return mcast_listen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "send") == 0)
 		return mcast_send_cmd(argc - 1, argv + 1);
-	return cli_usage_error(
-	    &cli_cmd_mcast, "unknown subcommand '%s': listen or send", argv[1]);
+	if (strcmp(argv[1], "ping") == 0)
+		return mcast_ping(argc - 1, argv + 1);
+	return cli_usage_error(&cli_cmd_mcast,
+	    "unknown subcommand '%s': listen, send or ping", argv[1]);
 }

@@ -100,6 +100,9 @@ struct mcast_args {
 int mcast_args_parse(int argc, char **argv, unsigned allowed, const char *help,
     struct mcast_args *a);
 
+/* mcast ping and ping --respond (cmd-mcast-ping.c). */
+int mcast_ping(int argc, char **argv);
+
 /* A loop that stops on SIGINT and SIGTERM: *interrupted is set. */
 struct mcast_loop {
 	struct ds_loop *loop;

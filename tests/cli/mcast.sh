@@ -15,7 +15,7 @@ group=239.255.77.$(($$ % 250 + 1))
 
 run_ds mcast --help
 check "--help exits 0" 0 "$rc"
-check "--help shows the forms" 2 "$(printf '%s\n' "$out" | grep -c -E '^(usage:|      ) dualstack mcast (listen|send) ')"
+check "--help shows the forms" 4 "$(printf '%s\n' "$out" | grep -c -E '^(usage:|      ) dualstack mcast (listen|send|ping) ')"
 run_ds mcast
 check "no subcommand: usage error" 2 "$rc"
 run_ds mcast frobnicate 239.1.1.1
@@ -53,6 +53,15 @@ check "--rate 0: usage error" 2 "$rc"
 run_ds mcast send '[ff01::1]:5000' -i lo --no-loop
 check "ff01:: with --no-loop: usage error" 2 "$rc"
 check "ff01:: with --no-loop: says why" 1 "$(printf '%s\n' "$err" | grep -c 'reaches only this host')"
+
+run_ds mcast ping 239.1.1.1:5000 -i lo --count 0
+check "ping --count 0: usage error" 2 "$rc"
+run_ds mcast ping 239.1.1.1:5000 -i lo --interval 0.0001
+check "ping --interval below 1ms: usage error" 2 "$rc"
+run_ds mcast ping 232.1.1.1:5000 -i lo
+check "ping an SSM group without --source: usage error" 2 "$rc"
+run_ds mcast ping --help
+check "ping --help names --respond" 1 "$(printf '%s\n' "$out" | grep -c '^ping --respond: join GROUP')"
 
 # A listener on lo, then a sender: four datagrams with hop limit 9.
 "$DUALSTACK" mcast listen "$group:$port" -i lo --count 4 --timeout 10 \
