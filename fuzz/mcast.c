@@ -10,6 +10,11 @@
  * gives the input's first DS_MCAST_PROBE_LEN bytes back, but for the
  * reserved octet, which is ignored on input and sent as 0. A failure is
  * -EBADMSG and nothing else.
+ *
+ * The same input, its first octet choosing the file, goes through
+ * ds_mcast_proc_parse(), which reads /proc/net/igmp and its kin: the
+ * count it returns is the same whatever room it is given, and an error
+ * names a line within the text.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,6 +46,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		copy[7] = 0;
 		if (memcmp(again, copy, DS_MCAST_PROBE_LEN) != 0)
+			abort();
+	}
+	if (size > 0) {
+		struct ds_mcast_membership m[4];
+		enum ds_mcast_proc kind = (enum ds_mcast_proc)(data[0] % 5);
+		size_t line = 0, lines = 1;
+		int a = ds_mcast_proc_parse(
+		    kind, (const char *)copy + 1, size - 1, m, 4, &line);
+		int b = ds_mcast_proc_parse(
+		    kind, (const char *)copy + 1, size - 1, NULL, 0, NULL);
+
+		for (size_t i = 1; i < size; i++)
+			lines += copy[i] == '\n';
+		if (a != b || (a < 0 && a != -EBADMSG && a != -EINVAL) ||
+		    (a == -EBADMSG && (line == 0 || line > lines)))
 			abort();
 	}
 	free(copy);

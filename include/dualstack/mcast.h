@@ -171,6 +171,47 @@ DS_EXPORT int ds_mcast_probe_encode(
 DS_EXPORT int ds_mcast_probe_decode(
     const uint8_t *buf, size_t len, struct ds_mcast_probe *ret);
 
+/* --- The host's memberships, as /proc says (pure) ------------------------ */
+
+/*
+ * One group joined on one interface: a line of /proc/net/igmp (IPv4) or
+ * /proc/net/igmp6 (IPv6), or with a source, of /proc/net/mcfilter or
+ * /proc/net/mcfilter6 (the source filters of SSM joins and of
+ * MCAST_BLOCK_SOURCE).
+ */
+struct ds_mcast_membership {
+	uint32_t ifindex;
+	char ifname[DS_ZONE_MAX]; /* as the file gives it: mcfilter cuts
+	                           * names to 6 characters */
+	struct ds_addr group;
+	struct ds_addr source;     /* mcfilter: the source; else family 0 */
+	uint32_t users;            /* igmp, igmp6: sockets that joined */
+	uint32_t include, exclude; /* mcfilter: sockets that include or
+	                            * exclude the source */
+};
+
+/* Which file a text came from. */
+enum ds_mcast_proc {
+	DS_MCAST_PROC_IGMP = 1,  /* /proc/net/igmp */
+	DS_MCAST_PROC_IGMP6,     /* /proc/net/igmp6 */
+	DS_MCAST_PROC_MCFILTER,  /* /proc/net/mcfilter */
+	DS_MCAST_PROC_MCFILTER6, /* /proc/net/mcfilter6 */
+};
+
+/*
+ * Parse len bytes of one of those files, as the kernel writes them
+ * (net/ipv4/igmp.c, net/ipv6/mcast.c: igmp_mc_seq_show(),
+ * igmp6_mc_seq_show(), igmp_mcf_seq_show(), igmp6_mcf_seq_show()), into
+ * out[0..max). Returns how many entries the text holds (more than max
+ * when out was too short; out may be NULL when max is 0), or -EBADMSG
+ * with *errline (1-based, may be NULL) at the first line that is not
+ * what the kernel writes; -EINVAL for an unknown kind. IPv4 groups in
+ * /proc/net/igmp are the kernel's in-memory word in hexadecimal, read
+ * here on the host that wrote them.
+ */
+DS_EXPORT int ds_mcast_proc_parse(enum ds_mcast_proc kind, const char *text,
+    size_t len, struct ds_mcast_membership *out, size_t max, size_t *errline);
+
 /* --- Sockets (on a ds_loop) ---------------------------------------------- */
 
 /* What a socket's events are. */

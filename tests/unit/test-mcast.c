@@ -245,6 +245,123 @@ test_probe(void **state)
 	assert_null(ds_mcast_event_token(0));
 }
 
+static int
+parse(enum ds_mcast_proc kind, const char *text, struct ds_mcast_membership *m,
+    size_t max, size_t *errline)
+{
+	return ds_mcast_proc_parse(kind, text, strlen(text), m, max, errline);
+}
+
+static void
+test_proc(void **state)
+{
+	/* As Linux 6.x writes them. */
+	static const char igmp[] =
+	    "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"
+	    "1\tlo        :     1      V3\n"
+	    "\t\t\t\t010000E0     1 0:00000000\t\t0\n"
+	    "2\tdss12079  :     2      V3\n"
+	    "\t\t\t\t010101E8     3 0:00000000\t\t0\n"
+	    "\t\t\t\t010000E0     1 0:00000000\t\t0\n";
+	static const char igmp6[] =
+	    "1    lo              ff020000000000000000000000000001     1 "
+	    "0000000C 0\n"
+	    "2    dss12079        ff3e0000000000000000000080000009     2 "
+	    "00000004 0\n";
+	static const char mcf6[] =
+	    "Idx Device                Multicast Address                   "
+	    "Source Address    INC    EXC\n"
+	    "  2 dss120 ff3e0000000000000000000080000009 "
+	    "20010db8000000000000000000000001      1      0\n";
+	static const char mcf[] =
+	    "Idx Device        MCA        SRC    INC    "
+	    "EXC\n"
+	    "  2 dss120 0xe8010101 0xc6336401      1      "
+	    "0\n";
+	struct ds_mcast_membership m[4];
+	struct ds_addr a;
+	size_t line = 0;
+	uint32_t v = 0x010101e8; /* how a little-endian host printed it */
+	uint8_t b[4];
+
+	(void)state;
+	memcpy(b, &v, 4);
+	assert_int_equal(parse(DS_MCAST_PROC_IGMP, igmp, m, 4, NULL), 3);
+	assert_int_equal(m[1].ifindex, 2);
+	assert_string_equal(m[1].ifname, "dss12079");
+	assert_int_equal(m[1].users, 3);
+	/* The word is the kernel's in-memory one: read back on the host
+	 * that wrote it, it is 232.1.1.1 whatever the byte order. */
+	if (b[0] == 0xe8) {
+		a = addr("232.1.1.1");
+		assert_true(ds_addr_equal(&m[1].group, &a));
+	}
+	assert_int_equal(parse(DS_MCAST_PROC_IGMP6, igmp6, m, 4, NULL), 2);
+	a = addr("ff3e::8000:9");
+	assert_true(ds_addr_equal(&m[1].group, &a));
+	assert_int_equal(m[1].users, 2);
+	assert_int_equal(m[1].ifindex, 2);
+	assert_int_equal(parse(DS_MCAST_PROC_MCFILTER6, mcf6, m, 4, NULL), 1);
+	a = addr("2001:db8::1");
+	assert_true(ds_addr_equal(&m[0].source, &a));
+	assert_string_equal(m[0].ifname, "dss120");
+	assert_int_equal(m[0].include, 1);
+	assert_int_equal(parse(DS_MCAST_PROC_MCFILTER, mcf, m, 4, NULL), 1);
+	a = addr("232.1.1.1");
+	assert_true(ds_addr_equal(&m[0].group, &a));
+	a = addr("198.51.100.1");
+	assert_true(ds_addr_equal(&m[0].source, &a));
+
+	/* Counted beyond max; an empty file and a header alone are empty. */
+	assert_int_equal(parse(DS_MCAST_PROC_IGMP, igmp, m, 1, NULL), 3);
+	assert_int_equal(parse(DS_MCAST_PROC_IGMP, igmp, NULL, 0, NULL), 3);
+	assert_int_equal(parse(DS_MCAST_PROC_IGMP6, "", m, 4, NULL), 0);
+	assert_int_equal(
+	    parse(DS_MCAST_PROC_MCFILTER6, "Idx\n", m, 4, NULL), 0);
+	assert_int_equal(parse(0, "", m, 4, NULL), -EINVAL);
+
+	/* Hostile lines, each refused with its number. */
+	static const struct {
+		enum ds_mcast_proc kind;
+		const char *text;
+		size_t line;
+	} bad[] = {
+	    {DS_MCAST_PROC_IGMP, "no header\n", 1},
+	    {DS_MCAST_PROC_IGMP, "Idx\n\t\t\t\t010000E0 1 0:0 0\n", 2},
+	    {DS_MCAST_PROC_IGMP, "Idx\n1\tlo : 1 V3\n\t\t\t\t010000E0 1\n", 3},
+	    {DS_MCAST_PROC_IGMP,
+	        "Idx\n1\tlo : 1 V3\n\t\t\t\t1010000E0 1 0:0 0\n", 3},
+	    {DS_MCAST_PROC_IGMP,
+	        "Idx\n1\tlo : 1 V3\n\t\t\t\t0100G0E0 1 0:0 0\n", 3},
+	    {DS_MCAST_PROC_IGMP, "Idx\n1\tlo : 1 V3 extra\n", 2},
+	    {DS_MCAST_PROC_IGMP, "Idx\nx\tlo : 1 V3\n", 2},
+	    {DS_MCAST_PROC_IGMP, "Idx\n1\ta-name-far-too-long : 1 V3\n", 2},
+	    {DS_MCAST_PROC_IGMP6, "1 lo ff02::1 1 0 0\n", 1},
+	    {DS_MCAST_PROC_IGMP6, "1 lo ff020000000000000000000000000001 1 0\n",
+	        1},
+	    {DS_MCAST_PROC_IGMP6,
+	        "1 lo ff020000000000000000000000000001 99999999999 C 0\n", 1},
+	    {DS_MCAST_PROC_IGMP6,
+	        "1 lo ff020000000000000000000000000001 1 C 0 0\n", 1},
+	    {DS_MCAST_PROC_IGMP6,
+	        "1 lo ff020000000000000000000000000001 1 C 0\n-1 lo\n", 2},
+	    {DS_MCAST_PROC_MCFILTER, "Idx\n2 e 0xe8010101 c6336401 1 0\n", 2},
+	    {DS_MCAST_PROC_MCFILTER, "Idx\n2 e 0xe801010 0xc6336401 1 0\n", 2},
+	    {DS_MCAST_PROC_MCFILTER6, "Idx\n2 e ff3e 2001 1 0\n", 2},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		line = 0;
+		if (parse(bad[i].kind, bad[i].text, m, 4, &line) != -EBADMSG ||
+		    line != bad[i].line)
+			fail_msg("case %zu: not refused at line %zu (%zu)", i,
+			    bad[i].line, line);
+	}
+	/* A NUL inside a line. */
+	assert_int_equal(ds_mcast_proc_parse(DS_MCAST_PROC_IGMP6, "1 lo\0ff02",
+	                     10, m, 4, &line),
+	    -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -253,6 +370,7 @@ main(void)
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_resolve),
 	    cmocka_unit_test(test_probe),
+	    cmocka_unit_test(test_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
