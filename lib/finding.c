@@ -39,12 +39,23 @@ static const char *const reach_tokens[] = {
     [DS_FIND_REACH_NOT_RUN - 100] = "reach.not-run",
 };
 
+static const char *const mcast_tokens[] = {
+    [DS_FIND_MCAST_REPORT_SEEN - 600] = "mcast.report-seen",
+    [DS_FIND_MCAST_REPORT_MISSING - 600] = "mcast.report-missing",
+    [DS_FIND_MCAST_NO_CAPTURE - 600] = "mcast.no-capture",
+    [DS_FIND_MCAST_MEMBER - 600] = "mcast.member",
+    [DS_FIND_MCAST_NOT_MEMBER - 600] = "mcast.not-member",
+    [DS_FIND_MCAST_RP_FILTER - 600] = "mcast.rp-filter",
+    [DS_FIND_MCAST_HOPS_ONE - 600] = "mcast.hops-one",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
 	size_t n;
 } modules[] = {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
+    {600, mcast_tokens, ARRAY_SIZE(mcast_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -60,6 +71,10 @@ static const char *const key_tokens[] = {
     [DS_EVK_ELAPSED] = "elapsed",
     [DS_EVK_PEER] = "peer",
     [DS_EVK_PORT_ONLY] = "port-only",
+    [DS_EVK_INTERFACE] = "interface",
+    [DS_EVK_SOURCE] = "source",
+    [DS_EVK_SETTING] = "setting",
+    [DS_EVK_VALUE] = "value",
 };
 
 const char *

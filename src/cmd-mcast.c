@@ -27,7 +27,7 @@ static int cmd_mcast(int argc, char **argv);
 
 const struct cli_command cli_cmd_mcast = {
     "mcast",
-    "multicast for both families: listen, send, ping a group",
+    "multicast for both families: listen, send, ping, check a group",
     cmd_mcast,
     "listen GROUP[:PORT] [-i IFACE] [--source ADDR] [--count N]"
     " [--timeout TIME] [--json]\n"
@@ -36,7 +36,8 @@ const struct cli_command cli_cmd_mcast = {
     "ping GROUP:PORT [-i IFACE] [--source ADDR] [--count N]"
     " [--interval TIME] [--wait TIME] [--hops N] [--size BYTES] [--json]\n"
     "ping --respond GROUP:PORT [-i IFACE] [--source ADDR] [--count N]"
-    " [--timeout TIME] [--hops N] [--json]",
+    " [--timeout TIME] [--hops N] [--json]\n"
+    "check GROUP -i IFACE [--source ADDR] [--timeout TIME] [--json]",
 };
 
 static const char help_text[] =
@@ -56,6 +57,9 @@ static const char help_text[] =
     "  ping    requests to a group, answered by every 'mcast ping\n"
     "          --respond' on it by unicast and by multicast: loss, RTT and\n"
     "          hop limit of both paths; see 'dualstack mcast ping --help'.\n"
+    "  check   join, see the IGMP/MLD report on the wire, the membership\n"
+    "          in /proc, and what would stop reception; see 'dualstack\n"
+    "          mcast check --help'.\n"
     "\n"
     "  -i, --interface IFACE  the interface: a name or an index. Needed\n"
     "                         for link-local groups (ff02::/16,\n"
@@ -858,6 +862,8 @@ cmd_mcast(int argc, char **argv)
 		return mcast_send_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ping") == 0)
 		return mcast_ping(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return mcast_check(argc - 1, argv + 1);
 	return cli_usage_error(&cli_cmd_mcast,
-	    "unknown subcommand '%s': listen, send or ping", argv[1]);
+	    "unknown subcommand '%s': listen, send, ping or check", argv[1]);
 }

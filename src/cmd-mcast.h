@@ -103,6 +103,9 @@ int mcast_args_parse(int argc, char **argv, unsigned allowed, const char *help,
 /* mcast ping and ping --respond (cmd-mcast-ping.c). */
 int mcast_ping(int argc, char **argv);
 
+/* mcast check (cmd-mcast-check.c). */
+int mcast_check(int argc, char **argv);
+
 /* A loop that stops on SIGINT and SIGTERM: *interrupted is set. */
 struct mcast_loop {
 	struct ds_loop *loop;

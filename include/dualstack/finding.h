@@ -70,6 +70,21 @@ enum ds_finding_code {
 	DS_FIND_REACH_CHECKER_REFUSED, /* the checker refused the check */
 	DS_FIND_REACH_NOT_RUN,         /* a local failure: did not run */
 	DS_FIND__REACH_END,
+
+	/* mcast (600-699): mcast check, one join looked at. */
+	DS_FIND_MCAST_REPORT_SEEN = 600, /* the kernel sent the IGMP or MLD
+	                                  * report for the join */
+	DS_FIND_MCAST_REPORT_MISSING,    /* no report within the capture */
+	DS_FIND_MCAST_NO_CAPTURE,        /* the wire could not be watched */
+	DS_FIND_MCAST_MEMBER,            /* /proc lists the membership */
+	DS_FIND_MCAST_NOT_MEMBER,        /* /proc does not */
+	DS_FIND_MCAST_RP_FILTER,         /* strict reverse-path filtering
+	                                  * drops sources not routed back
+	                                  * through the interface */
+	DS_FIND_MCAST_HOPS_ONE,          /* the group's datagrams die at the
+	                                  * first router unless senders raise
+	                                  * the default hop limit of 1 */
+	DS_FIND__MCAST_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -93,6 +108,10 @@ enum ds_evidence_key {
 	DS_EVK_ELAPSED, /* a duration */
 	DS_EVK_PEER,    /* the other end: the checker, a server */
 	DS_EVK_PORT_ONLY, /* bool: connections only, no data through them */
+	DS_EVK_INTERFACE, /* text: an interface's name */
+	DS_EVK_SOURCE,    /* a source address (SSM) */
+	DS_EVK_SETTING,   /* text: a sysctl or a file */
+	DS_EVK_VALUE,     /* uint: the setting's value */
 	DS__EVK_END,
 };
 

@@ -32,6 +32,7 @@
 
 #include "dualstack/addr.h"
 #include "dualstack/export.h"
+#include "dualstack/finding.h"
 
 struct ds_loop;
 struct ds_mcast_sock;
@@ -211,6 +212,55 @@ enum ds_mcast_proc {
  */
 DS_EXPORT int ds_mcast_proc_parse(enum ds_mcast_proc kind, const char *text,
     size_t len, struct ds_mcast_membership *out, size_t max, size_t *errline);
+
+/* --- Checking a join (pure) ---------------------------------------------- */
+
+/* The membership report a frame carries, as far as spec is concerned. */
+enum ds_mcast_report_kind {
+	DS_MCAST_REPORT_IGMPV1 = 1, /* RFC 1112, type 0x12 */
+	DS_MCAST_REPORT_IGMPV2,     /* RFC 2236, type 0x16 */
+	DS_MCAST_REPORT_IGMPV3,     /* RFC 3376, type 0x22 */
+	DS_MCAST_REPORT_MLDV1,      /* RFC 2710, type 131 */
+	DS_MCAST_REPORT_MLDV2,      /* RFC 3810, type 143 */
+};
+
+/* "igmpv1-report", ..., "mldv2-report"; NULL out of range. */
+DS_EXPORT const char *ds_mcast_report_token(enum ds_mcast_report_kind k);
+
+/*
+ * Does the frame (caplen bytes of pcap link type linktype) carry a
+ * report that joins spec's group -- with spec's source, for SSM (an
+ * IGMPv3 or MLDv2 record that includes or allows it)? The frame is
+ * decoded with ds_packet_decode(); IGMP, which it leaves undecoded, is
+ * read here (RFC 3376 section 4.2). Returns 1 and sets *ret_kind, 0 for
+ * any other frame, or the errors of ds_packet_decode().
+ */
+DS_EXPORT int ds_mcast_report_match(const uint8_t *frame, size_t caplen,
+    int linktype, const struct ds_mcast_spec *spec,
+    enum ds_mcast_report_kind *ret_kind);
+
+/* What mcast check found out, as facts. */
+struct ds_mcast_check_facts {
+	struct ds_mcast_spec spec; /* resolved: ifindex set */
+	char ifname[DS_ZONE_MAX];
+	int capture_err; /* 0, or why the wire was not watched */
+	enum ds_mcast_report_kind report; /* 0: none seen */
+	uint64_t waited_us;               /* how long the capture looked */
+	const struct ds_mcast_membership *members; /* igmp or igmp6 */
+	size_t n_members;
+	const struct ds_mcast_membership *filters; /* mcfilter(6) */
+	size_t n_filters;
+	int rp_filter; /* IPv4: max(all, the interface's); -1 unknown */
+};
+
+/*
+ * The findings of a check from its facts, into out[0..max), in the
+ * order: the report, the membership, what would stop reception.
+ * Returns how many there are (at most 4).
+ */
+DS_EXPORT size_t ds_mcast_check_findings(
+    const struct ds_mcast_check_facts *facts, struct ds_finding *out,
+    size_t max);
 
 /* --- Sockets (on a ds_loop) ---------------------------------------------- */
 

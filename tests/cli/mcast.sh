@@ -15,7 +15,7 @@ group=239.255.77.$(($$ % 250 + 1))
 
 run_ds mcast --help
 check "--help exits 0" 0 "$rc"
-check "--help shows the forms" 4 "$(printf '%s\n' "$out" | grep -c -E '^(usage:|      ) dualstack mcast (listen|send|ping) ')"
+check "--help shows the forms" 5 "$(printf '%s\n' "$out" | grep -c -E '^(usage:|      ) dualstack mcast (listen|send|ping|check) ')"
 run_ds mcast
 check "no subcommand: usage error" 2 "$rc"
 run_ds mcast frobnicate 239.1.1.1
@@ -62,6 +62,10 @@ run_ds mcast ping 232.1.1.1:5000 -i lo
 check "ping an SSM group without --source: usage error" 2 "$rc"
 run_ds mcast ping --help
 check "ping --help names --respond" 1 "$(printf '%s\n' "$out" | grep -c '^ping --respond: join GROUP')"
+
+run_ds mcast check 239.1.1.1
+check "check without -i: usage error" 2 "$rc"
+check "check without -i: says it needs one" 1 "$(printf '%s\n' "$err" | grep -c 'check needs -i IFACE')"
 
 # A listener on lo, then a sender: four datagrams with hop limit 9.
 "$DUALSTACK" mcast listen "$group:$port" -i lo --count 4 --timeout 10 \

@@ -17,7 +17,10 @@
 #   limit is unchanged: a bridge is no router;
 # - mcast ping against mcast ping --respond: no loss on a clean link, and
 #   exactly half lost on both paths when nftables drops every second
-#   request; exit 1 when all are dropped.
+#   request; exit 1 when all are dropped;
+# - mcast check sees the MLDv2 and IGMPv3 reports of ASM and SSM joins on
+#   the wire and the memberships in /proc, and a report dropped by
+#   nftables on its way out as missing.
 #
 # Across a router the hop limit would drop by one; that needs multicast
 # routing in the kernel (CONFIG_IP_MROUTE, CONFIG_IPV6_MROUTE), which
@@ -198,6 +201,42 @@ EOF
 		"$prc $(ping_get 'j["unicast"]["received"], j["multicast"]["received"]')"
 	netns_flush server
 done
+
+# --- mcast check ---------------------------------------------------------
+check_case() { # NAME GROUP KIND [--source S]
+	local name=$1 g=$2 kind=$3
+	shift 3
+	netns_exec server "$DUALSTACK" mcast check "$g" -i "$vs" "$@" --json \
+		>"$_tmp/check" 2>&1
+	local rc=$?
+	out=$(cat "$_tmp/check")
+	check "check $name: exit 0, the $kind seen, the membership listed" \
+		"0 mcast.report-seen:$kind mcast.member" \
+		"$rc $(json_get '" ".join(f["code"] + (":" + f["evidence"]["code"] if f["code"] == "mcast.report-seen" else "") for f in j["findings"][:2])')"
+}
+check_case "IPv6 ASM" ff02::4077 mldv2-report
+check_case "IPv6 SSM" ff3e::8000:4077 mldv2-report --source 2001:db8::1
+check_case "IPv4 ASM" 239.255.40.77 igmpv3-report
+check_case "IPv4 SSM" 232.1.40.77 igmpv3-report --source 198.51.100.1
+
+# Reports dropped on their way out: the capture, after the output hook,
+# never sees one, and check says so.
+ip netns exec "$SERVER" nft -f - <<EOF
+table inet ds_test {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		meta l4proto igmp drop
+	}
+}
+EOF
+netns_exec server "$DUALSTACK" mcast check 239.255.40.78 -i "$vs" \
+	--timeout 0.5 --json >"$_tmp/check" 2>&1
+rc=$?
+out=$(cat "$_tmp/check")
+check "check with IGMP dropped: exit 1, report missing, still a member" \
+	"1 mcast.report-missing mcast.member" \
+	"$rc $(json_get '" ".join(f["code"] for f in j["findings"][:2])')"
+netns_flush server
 
 # --- across a bridge ----------------------------------------------------
 BRIDGE=ds-test-$$-bridge

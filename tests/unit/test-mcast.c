@@ -15,6 +15,7 @@
 
 #include "dualstack/error.h"
 #include "dualstack/mcast.h"
+#include "dualstack/packet.h"
 
 static struct ds_addr
 addr(const char *s)
@@ -362,6 +363,165 @@ test_proc(void **state)
 	    -EBADMSG);
 }
 
+/* A raw IPv4 frame: 20-byte header, protocol 2 (IGMP), then body. */
+static size_t
+igmp_frame(uint8_t *f, const uint8_t *body, size_t n)
+{
+	static const uint8_t ip[20] = {0x45, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0,
+	    198, 51, 100, 1, 224, 0, 0, 22};
+
+	memcpy(f, ip, 20);
+	f[3] = (uint8_t)(20 + n);
+	memcpy(f + 20, body, n);
+	return 20 + n;
+}
+
+static void
+test_report_match(void **state)
+{
+	/* IGMPv3 report, one ALLOW_NEW_SOURCES record: 232.1.1.1 from
+	 * 198.51.100.1 (RFC 3376 section 4.2). */
+	static const uint8_t v3_allow[] = {0x22, 0, 0, 0, 0, 0, 0, 1, 5, 0, 0,
+	    1, 232, 1, 1, 1, 198, 51, 100, 1};
+	/* CHANGE_TO_EXCLUDE with no sources: any source, 239.1.2.3. */
+	static const uint8_t v3_exclude[] = {
+	    0x22, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 239, 1, 2, 3};
+	static const uint8_t v2[] = {0x16, 0, 0, 0, 239, 1, 2, 3};
+	/* MLDv2 behind a Hop-by-Hop header with the Router Alert: one
+	 * CHANGE_TO_EXCLUDE {} record for ff02::77 (RFC 3810 5.2). */
+	static const uint8_t mld[] = {0x60, 0, 0, 0, 0, 36, 0, 1,
+	    /* fe80::1 */ 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	    /* ff02::16 */ 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16,
+	    /* Hop-by-Hop */ 58, 0, 5, 2, 0, 0, 1, 0,
+	    /* MLDv2 report */ 143, 0, 0, 0, 0, 0, 0, 1,
+	    /* record */ 4, 0, 0, 0, 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0x77};
+	struct ds_mcast_spec ssm = {
+	    .group = addr("232.1.1.1"), .source = addr("198.51.100.1")};
+	struct ds_mcast_spec other = {
+	    .group = addr("232.1.1.1"), .source = addr("198.51.100.9")};
+	struct ds_mcast_spec any = {.group = addr("239.1.2.3")};
+	struct ds_mcast_spec asm232 = {.group = addr("232.1.1.1")};
+	struct ds_mcast_spec ll = {.group = addr("ff02::77")};
+	struct ds_mcast_spec ll2 = {.group = addr("ff02::78")};
+	enum ds_mcast_report_kind k = 0;
+	uint8_t f[128];
+	size_t n;
+
+	(void)state;
+	n = igmp_frame(f, v3_allow, sizeof(v3_allow));
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &ssm, &k), 1);
+	assert_int_equal(k, DS_MCAST_REPORT_IGMPV3);
+	assert_int_equal(
+	    ds_mcast_report_match(f, n, DS_LINK_RAW, &other, &k), 0);
+	assert_int_equal(
+	    ds_mcast_report_match(f, n, DS_LINK_RAW, &asm232, &k), 0);
+	/* Cut inside the source: not a report of anything. */
+	n = igmp_frame(f, v3_allow, sizeof(v3_allow) - 2);
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &ssm, &k), 0);
+	n = igmp_frame(f, v3_exclude, sizeof(v3_exclude));
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &any, &k), 1);
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &ssm, &k), 0);
+	n = igmp_frame(f, v2, sizeof(v2));
+	k = 0;
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &any, &k), 1);
+	assert_int_equal(k, DS_MCAST_REPORT_IGMPV2);
+	/* An IPv4 report does not answer for an IPv6 group. */
+	assert_int_equal(ds_mcast_report_match(f, n, DS_LINK_RAW, &ll, &k), 0);
+	assert_int_equal(
+	    ds_mcast_report_match(mld, sizeof(mld), DS_LINK_RAW, &ll, &k), 1);
+	assert_int_equal(k, DS_MCAST_REPORT_MLDV2);
+	assert_int_equal(
+	    ds_mcast_report_match(mld, sizeof(mld), DS_LINK_RAW, &ll2, &k), 0);
+	assert_int_equal(
+	    ds_mcast_report_match(mld, sizeof(mld) - 4, DS_LINK_RAW, &ll, &k),
+	    0);
+	assert_string_equal(
+	    ds_mcast_report_token(DS_MCAST_REPORT_MLDV2), "mldv2-report");
+	assert_null(ds_mcast_report_token(0));
+}
+
+static void
+test_check_findings(void **state)
+{
+	struct ds_mcast_membership members[2] = {
+	    {.ifindex = 3, .group = addr("239.1.2.3"), .users = 2},
+	    {.ifindex = 3, .group = addr("232.1.1.1"), .users = 1},
+	};
+	struct ds_mcast_membership filters[1] = {
+	    {.ifindex = 3,
+	        .group = addr("232.1.1.1"),
+	        .source = addr("198.51.100.1"),
+	        .include = 1},
+	};
+	struct ds_mcast_check_facts fa = {
+	    .spec = {.group = addr("239.1.2.3"), .ifindex = 3},
+	    .ifname = "eth0",
+	    .report = DS_MCAST_REPORT_IGMPV3,
+	    .members = members,
+	    .n_members = 2,
+	    .filters = filters,
+	    .n_filters = 1,
+	    .rp_filter = 1,
+	};
+	struct ds_finding f[4];
+	const struct ds_evidence *e;
+
+	(void)state;
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 4);
+	assert_int_equal(f[0].code, DS_FIND_MCAST_REPORT_SEEN);
+	e = ds_finding_get(&f[0], DS_EVK_CODE);
+	assert_string_equal(e->v.token, "igmpv3-report");
+	assert_int_equal(f[1].code, DS_FIND_MCAST_MEMBER);
+	assert_int_equal(ds_finding_uint(&f[1], DS_EVK_COUNT, 0), 2);
+	assert_int_equal(f[2].code, DS_FIND_MCAST_RP_FILTER);
+	assert_int_equal(f[2].severity, DS_SEV_WARNING);
+	assert_int_equal(f[3].code, DS_FIND_MCAST_HOPS_ONE);
+	e = ds_finding_get(&f[3], DS_EVK_INTERFACE);
+	assert_string_equal(e->v.text, "eth0");
+
+	/* On another interface, no report, loose rp_filter, link-local. */
+	fa.spec.ifindex = 4;
+	fa.report = 0;
+	fa.waited_us = 2000000;
+	fa.rp_filter = 2;
+	fa.spec.group = addr("224.0.0.200");
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 2);
+	assert_int_equal(f[0].code, DS_FIND_MCAST_REPORT_MISSING);
+	assert_int_equal(f[0].severity, DS_SEV_ERROR);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_ELAPSED, 0), 2000000);
+	assert_int_equal(f[1].code, DS_FIND_MCAST_NOT_MEMBER);
+
+	/* SSM: a member only with the source among the filters. */
+	fa.spec = (struct ds_mcast_spec){.group = addr("232.1.1.1"),
+	    .source = addr("198.51.100.1"),
+	    .ifindex = 3};
+	fa.capture_err = -EPERM;
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 1), 3);
+	assert_int_equal(f[0].code, DS_FIND_MCAST_NO_CAPTURE);
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 3);
+	assert_int_equal(f[1].code, DS_FIND_MCAST_MEMBER);
+	fa.spec.source = addr("198.51.100.2");
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 3);
+	assert_int_equal(f[1].code, DS_FIND_MCAST_NOT_MEMBER);
+
+	/* Every mcast code has a token of its module, parsed back. */
+	for (unsigned c = DS_FIND_MCAST_REPORT_SEEN; c < DS_FIND__MCAST_END;
+	     c++) {
+		enum ds_finding_code back;
+		const char *t = ds_finding_token(c);
+
+		assert_non_null(t);
+		assert_memory_equal(t, "mcast.", 6);
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+	}
+	assert_null(ds_finding_token(DS_FIND__MCAST_END));
+	assert_string_equal(
+	    ds_evidence_key_token(DS_EVK_INTERFACE), "interface");
+	assert_string_equal(ds_evidence_key_token(DS_EVK_VALUE), "value");
+}
+
 int
 main(void)
 {
@@ -371,6 +531,8 @@ main(void)
 	    cmocka_unit_test(test_resolve),
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_proc),
+	    cmocka_unit_test(test_report_match),
+	    cmocka_unit_test(test_check_findings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
