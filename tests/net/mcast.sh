@@ -20,7 +20,9 @@
 #   request; exit 1 when all are dropped;
 # - mcast check sees the MLDv2 and IGMPv3 reports of ASM and SSM joins on
 #   the wire and the memberships in /proc, and a report dropped by
-#   nftables on its way out as missing.
+#   nftables on its way out as missing;
+# - ssmping and asmping (Debian's ssmping) answered by ssmpingd on the
+#   same link, for comparison: their protocol is not mcast ping's.
 #
 # Across a router the hop limit would drop by one; that needs multicast
 # routing in the kernel (CONFIG_IP_MROUTE, CONFIG_IPV6_MROUTE), which
@@ -201,6 +203,31 @@ EOF
 		"$prc $(ping_get 'j["unicast"]["received"], j["multicast"]["received"]')"
 	netns_flush server
 done
+
+# --- the anchors: ssmping and asmping on the same link -------------------
+# They speak their own protocol (draft-ietf-mboned-ssmping: a request by
+# unicast to port 4321, type-length-value messages), which mcast ping
+# does not (its requests go to the group); they run here on the same
+# setup so that the two can be compared, and so that a broken link is not
+# mistaken for a broken mcast ping.
+if command -v ssmpingd >/dev/null && command -v ssmping >/dev/null; then
+	netns_spawn server ssmpingd >/dev/null 2>&1
+	sleep 0.3
+	for a in "-4 198.51.100.2" "-6 2001:db8::2"; do
+		# shellcheck disable=SC2086
+		netns_exec client timeout 10 ssmping $a -c 2 -I "$vc" \
+			>"$_tmp/ssmping" 2>&1
+		check "ssmping ${a%% *} on the same link: unicast and multicast answers" 2 \
+			"$(grep -c '2 packets received, 0% packet loss' "$_tmp/ssmping")"
+	done
+	netns_exec client timeout 10 asmping -c 2 -I "$vc" 239.255.1.2 \
+		198.51.100.2 >"$_tmp/asmping" 2>&1
+	check "asmping on the same link: unicast and multicast answers" 2 \
+		"$(grep -c '2 packets received, 0% packet loss' "$_tmp/asmping")"
+else
+	skip_tap "ssmping and asmping on the same link" \
+		"ssmping is not installed (make deps)"
+fi
 
 # --- mcast check ---------------------------------------------------------
 check_case() { # NAME GROUP KIND [--source S]
