@@ -19,6 +19,7 @@
 
 #include "cli-finding.h"
 #include "cli.h"
+#include "cmd-mcast-words.h"
 #include "cmd-mcast.h"
 
 static const char check_help[] =
@@ -158,96 +159,6 @@ rp_filter(const char *ifname)
 	return v;
 }
 
-/* --- Words ------------------------------------------------------------- */
-
-static const char *
-report_words(const char *token)
-{
-	static const struct {
-		const char *token, *words;
-	} w[] = {
-	    {"igmpv1-report", "IGMPv1 report"},
-	    {"igmpv2-report", "IGMPv2 report"},
-	    {"igmpv3-report", "IGMPv3 report"},
-	    {"mldv1-report", "MLDv1 report"},
-	    {"mldv2-report", "MLDv2 report"},
-	};
-
-	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		if (token && strcmp(token, w[i].token) == 0)
-			return w[i].words;
-	return "report";
-}
-
-/* One finding in words, after its severity. */
-static void
-finding_words(const struct ds_finding *f, const struct check *ck, FILE *out)
-{
-	const struct ds_evidence *e;
-	char ep[DS_ENDPOINT_STRLEN], src[DS_ADDR_STRLEN], v[64];
-	const char *ifn = ck->t.ifname;
-	bool ssm = ck->t.spec.source.family != 0;
-	bool v4 = ck->t.spec.group.family == AF_INET;
-
-	ds_addr_format(&ck->t.spec.group, 0, ep, sizeof(ep));
-	if (ssm)
-		ds_addr_format(&ck->t.spec.source, 0, src, sizeof(src));
-	switch (f->code) {
-	case DS_FIND_MCAST_REPORT_SEEN:
-		e = ds_finding_get(f, DS_EVK_CODE);
-		fprintf(out, "the kernel sent an %s for %s%s%s on %s",
-		    report_words(e ? e->v.token : NULL), ep,
-		    ssm ? " from " : "", ssm ? src : "", ifn);
-		break;
-	case DS_FIND_MCAST_REPORT_MISSING:
-		e = ds_finding_get(f, DS_EVK_ELAPSED);
-		fprintf(out,
-		    "no %s report for %s on %s within %s: routers and "
-		    "snooping switches will not forward the group here",
-		    v4 ? "IGMP" : "MLD", ep, ifn,
-		    e ? cli_evidence_text(e, v, sizeof(v)) : "the wait");
-		break;
-	case DS_FIND_MCAST_NO_CAPTURE:
-		e = ds_finding_get(f, DS_EVK_ERRNO);
-		fprintf(out,
-		    "could not watch %s for the report (%s); run as root to "
-		    "see it",
-		    ifn, e ? ds_strerror(-e->v.err) : "?");
-		break;
-	case DS_FIND_MCAST_MEMBER:
-		fprintf(out,
-		    "%s is joined on %s%s%s (%llu socket%s), as %s says", ep,
-		    ifn, ssm ? " for source " : "", ssm ? src : "",
-		    (unsigned long long)ds_finding_uint(f, DS_EVK_COUNT, 0),
-		    ds_finding_uint(f, DS_EVK_COUNT, 0) == 1 ? "" : "s",
-		    v4 ? "/proc/net/igmp" : "/proc/net/igmp6");
-		break;
-	case DS_FIND_MCAST_NOT_MEMBER:
-		fprintf(out, "%s%s%s is not among %s's memberships in %s", ep,
-		    ssm ? " for source " : "", ssm ? src : "", ifn,
-		    v4 ? (ssm ? "/proc/net/mcfilter" : "/proc/net/igmp")
-		       : (ssm ? "/proc/net/mcfilter6" : "/proc/net/igmp6"));
-		break;
-	case DS_FIND_MCAST_RP_FILTER:
-		fprintf(out,
-		    "rp_filter is strict (1) on %s: a datagram whose source "
-		    "is not routed back out of %s is dropped before any "
-		    "socket sees it; 2 (loose) accepts any routed source",
-		    ifn, ifn);
-		break;
-	case DS_FIND_MCAST_HOPS_ONE:
-		fprintf(out,
-		    "%s is routable, but senders keep a hop limit of 1 "
-		    "unless told otherwise: to cross a router they need more "
-		    "(mcast send --hops N)",
-		    ep);
-		break;
-	default:
-		fprintf(out, "%s", ds_finding_token(f->code));
-		break;
-	}
-}
-
 int
 mcast_check(int argc, char **argv)
 {
@@ -351,12 +262,15 @@ mcast_check(int argc, char **argv)
 		json_finish(&j);
 	}
 	for (size_t i = 0; i < n; i++) {
+		char text[512];
+
 		failed |= f[i].severity == DS_SEV_ERROR;
 		if (a.json)
 			continue;
-		printf("%-7s ", ds_severity_token(f[i].severity));
-		finding_words(&f[i], &ck, stdout);
-		printf("\n");
+		if (mcast_finding_text(&f[i], text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "%s",
+			    ds_finding_token(f[i].code));
+		printf("%-7s %s\n", ds_severity_token(f[i].severity), text);
 	}
 	code = failed ? EXIT_FAILED : EXIT_OK;
 out:
