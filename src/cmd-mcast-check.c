@@ -79,15 +79,6 @@ on_capture(struct ds_io *io, int fd, unsigned events, void *u)
 	}
 }
 
-static void
-on_deadline(struct ds_timer *t, void *u)
-{
-	struct check *ck = u;
-
-	(void)t;
-	ds_loop_stop(ck->ml.loop, 0);
-}
-
 /* Read a whole /proc file into buf (size bytes); its length or -errno. */
 static long
 read_file(const char *path, char *buf, size_t size)
@@ -222,8 +213,8 @@ mcast_check(int argc, char **argv)
 	}
 	ck.start_us = ds_time_now_us();
 	if (ck.cap) {
-		if (ds_timer_new(ck.ml.loop, on_deadline, &ck, &ck.deadline) <
-		    0) {
+		if (ds_timer_new(ck.ml.loop, mcast_timer_stop, &ck.ml,
+		        &ck.deadline) < 0) {
 			code = EXIT_INTERNAL;
 			goto out;
 		}

@@ -97,15 +97,6 @@ json_hops(struct json *j, const char *key, int hops)
  */
 
 static void
-on_wait(struct ds_timer *t, void *u)
-{
-	struct ping *pg = u;
-
-	(void)t;
-	ds_loop_stop(pg->ml.loop, 0);
-}
-
-static void
 on_ping_tick(struct ds_timer *t, void *u)
 {
 	struct ping *pg = u;
@@ -396,9 +387,10 @@ mcast_ping(int argc, char **argv)
 		code = mcast_fail("join", &pg.t, r);
 		goto out;
 	}
-	if (ds_timer_new(pg.ml.loop, pg.respond ? on_wait : on_ping_tick, &pg,
-	        &pg.tick) < 0 ||
-	    ds_timer_new(pg.ml.loop, on_wait, &pg, &pg.wait) < 0) {
+	if (ds_timer_new(pg.ml.loop,
+	        pg.respond ? mcast_timer_stop : on_ping_tick,
+	        pg.respond ? (void *)&pg.ml : (void *)&pg, &pg.tick) < 0 ||
+	    ds_timer_new(pg.ml.loop, mcast_timer_stop, &pg.ml, &pg.wait) < 0) {
 		code = EXIT_INTERNAL;
 		goto out;
 	}

@@ -193,6 +193,15 @@ on_signal(struct ds_signal *s, int signo, void *userdata)
 	ds_loop_stop(ml->loop, 0);
 }
 
+void
+mcast_timer_stop(struct ds_timer *t, void *userdata)
+{
+	struct mcast_loop *ml = userdata;
+
+	(void)t;
+	ds_loop_stop(ml->loop, 0);
+}
+
 int
 mcast_loop_open(struct mcast_loop *ml)
 {
@@ -541,15 +550,6 @@ on_listen(struct ds_mcast_sock *s, const struct ds_mcast_event *ev, void *u)
 }
 
 static void
-on_deadline(struct ds_timer *t, void *u)
-{
-	struct listen *l = u;
-
-	(void)t;
-	ds_loop_stop(l->ml.loop, 0);
-}
-
-static void
 listen_summary(struct listen *l)
 {
 	char ep[DS_ENDPOINT_STRLEN], src[DS_ENDPOINT_STRLEN];
@@ -668,7 +668,8 @@ mcast_listen(int argc, char **argv)
 		code = mcast_fail("socket for", &l.t, r);
 	}
 	if (r == 0 && timeout_us) {
-		r = ds_timer_new(l.ml.loop, on_deadline, &l, &l.deadline);
+		r = ds_timer_new(
+		    l.ml.loop, mcast_timer_stop, &l.ml, &l.deadline);
 		if (r == 0)
 			ds_timer_start(l.deadline, cli_us_to_ms(timeout_us));
 		else

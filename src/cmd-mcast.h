@@ -114,6 +114,9 @@ struct mcast_loop {
 };
 
 int mcast_loop_open(struct mcast_loop *ml);
+
+/* A timer callback that stops the loop; userdata is the mcast_loop. */
+void mcast_timer_stop(struct ds_timer *t, void *userdata);
 void mcast_loop_close(struct mcast_loop *ml);
 
 /* Say why a socket or a join failed: "join [ff02::1]:5001 on eth0:
