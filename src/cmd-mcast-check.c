@@ -150,6 +150,35 @@ rp_filter(const char *ifname)
 	return v;
 }
 
+/* The host's memberships on the interface checked, one line each:
+ * "  ff02::1 (2 sockets)", sources after it for SSM. */
+static void
+print_members(const struct ds_mcast_check_facts *fa)
+{
+	char g[DS_ADDR_STRLEN], s[DS_ADDR_STRLEN];
+
+	printf("memberships on %s:\n", fa->ifname);
+	for (size_t i = 0; i < fa->n_members; i++) {
+		const struct ds_mcast_membership *m = &fa->members[i];
+
+		if (m->ifindex != fa->spec.ifindex)
+			continue;
+		ds_addr_format(&m->group, 0, g, sizeof(g));
+		printf("  %s (%u socket%s)", g, m->users,
+		    m->users == 1 ? "" : "s");
+		for (size_t k = 0; k < fa->n_filters; k++) {
+			const struct ds_mcast_membership *x = &fa->filters[k];
+
+			if (x->ifindex != m->ifindex ||
+			    !ds_addr_equal(&x->group, &m->group))
+				continue;
+			ds_addr_format(&x->source, 0, s, sizeof(s));
+			printf(" %s %s", x->include ? "from" : "not from", s);
+		}
+		printf("\n");
+	}
+}
+
 int
 mcast_check(int argc, char **argv)
 {
@@ -249,6 +278,33 @@ mcast_check(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			json_finding(&j, &f[i]);
 		json_end(&j);
+		json_key(&j, "memberships");
+		json_begin_array(&j);
+		for (size_t i = 0; i < facts.n_members; i++) {
+			const struct ds_mcast_membership *m = &members[i];
+
+			if (m->ifindex != ck.t.spec.ifindex)
+				continue;
+			json_begin_object(&j);
+			json_kv_addr(&j, "group", &m->group);
+			json_kv_u64(&j, "users", m->users);
+			json_key(&j, "sources");
+			json_begin_array(&j);
+			for (size_t k = 0; k < facts.n_filters; k++) {
+				char sa[DS_ADDR_STRLEN];
+
+				if (filters[k].ifindex != m->ifindex ||
+				    !ds_addr_equal(
+				        &filters[k].group, &m->group))
+					continue;
+				ds_addr_format(
+				    &filters[k].source, 0, sa, sizeof(sa));
+				json_string(&j, sa);
+			}
+			json_end(&j);
+			json_end(&j);
+		}
+		json_end(&j);
 		json_end(&j);
 		json_finish(&j);
 	}
@@ -263,6 +319,8 @@ mcast_check(int argc, char **argv)
 			    ds_finding_token(f[i].code));
 		printf("%-7s %s\n", ds_severity_token(f[i].severity), text);
 	}
+	if (!a.json)
+		print_members(&facts);
 	code = failed ? EXIT_FAILED : EXIT_OK;
 out:
 	ds_timer_free(ck.deadline);

@@ -243,6 +243,9 @@ check_case() { # NAME GROUP KIND [--source S]
 }
 check_case "IPv6 ASM" ff02::4077 mldv2-report
 check_case "IPv6 SSM" ff3e::8000:4077 mldv2-report --source 2001:db8::1
+check "check IPv6 SSM: the interface's memberships list the group with its source" \
+	"ff3e::8000:4077 2001:db8::1" \
+	"$(json_get '" ".join(m["group"] + " " + " ".join(m["sources"]) for m in j["memberships"] if m["group"] == "ff3e::8000:4077")')"
 check_case "IPv4 ASM" 239.255.40.77 igmpv3-report
 check_case "IPv4 SSM" 232.1.40.77 igmpv3-report --source 198.51.100.1
 
