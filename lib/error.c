@@ -146,6 +146,23 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_DNSQ_NAME - DS_E_BASE] = "a name no DNS query can carry",
     [DS_E_DNSQ_CLOSED - DS_E_BASE] =
         "the DNS server closed the TCP connection before answering",
+
+    [DS_E_MCAST_NEEDS_IFACE - DS_E_BASE] =
+        "a link-local group (ff02::/16, 224.0.0.0/24) needs an interface: "
+        "name one, as with -i eth0 or ff02::1%eth0",
+    [DS_E_MCAST_IFACE_CONFLICT - DS_E_BASE] =
+        "the group's zone names another interface than the one given",
+    [DS_E_MCAST_SOURCE_FAMILY - DS_E_BASE] =
+        "the source and the group are of different address families",
+    [DS_E_MCAST_SOURCE_BAD - DS_E_BASE] = "a source must be a unicast address",
+    [DS_E_MCAST_SSM_NO_SOURCE - DS_E_BASE] =
+        "a source-specific group (232.0.0.0/8, ff3x::/32) needs a source: "
+        "name one, as with --source 2001:db8::1 (RFC 4607)",
+    [DS_E_MCAST_SCOPE_RESERVED - DS_E_BASE] =
+        "multicast scope 0 and 15 are reserved (RFC 4291 section 2.7)",
+    [DS_E_MCAST_NODE_NO_LOOP - DS_E_BASE] =
+        "an interface-local group (ff01::/16) reaches only this host, "
+        "and loopback is off: drop --no-loop or use a wider scope",
 };
 
 const char *

@@ -51,6 +51,14 @@ static const char *const dns_tokens[] = {
     [DS_FIND_DNS_DNS64 - 300] = "dns.dns64",
     [DS_FIND_DNS_RCODE - 300] = "dns.rcode",
     [DS_FIND_DNS_BAD_ANSWER - 300] = "dns.bad-answer",
+static const char *const mcast_tokens[] = {
+    [DS_FIND_MCAST_REPORT_SEEN - 600] = "mcast.report-seen",
+    [DS_FIND_MCAST_REPORT_MISSING - 600] = "mcast.report-missing",
+    [DS_FIND_MCAST_NO_CAPTURE - 600] = "mcast.no-capture",
+    [DS_FIND_MCAST_MEMBER - 600] = "mcast.member",
+    [DS_FIND_MCAST_NOT_MEMBER - 600] = "mcast.not-member",
+    [DS_FIND_MCAST_RP_FILTER - 600] = "mcast.rp-filter",
+    [DS_FIND_MCAST_HOPS_ONE - 600] = "mcast.hops-one",
 };
 
 static const struct {
@@ -60,6 +68,7 @@ static const struct {
 } modules[] = {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
     {300, dns_tokens, ARRAY_SIZE(dns_tokens)},
+    {600, mcast_tokens, ARRAY_SIZE(mcast_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -86,6 +95,10 @@ static const char *const key_tokens[] = {
     [DS_EVK_WELL_KNOWN] = "well-known",
     [DS_EVK_ANSWERED_BY] = "answered-by",
     [DS_EVK_MITIGATED] = "mitigated",
+    [DS_EVK_INTERFACE] = "interface",
+    [DS_EVK_SOURCE] = "source",
+    [DS_EVK_SETTING] = "setting",
+    [DS_EVK_VALUE] = "value",
 };
 
 const char *

@@ -18,6 +18,7 @@
 #include "dualstack/listen.h"
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
+#include "dualstack/mcast.h"
 #include "dualstack/packet.h"
 #include "dualstack/proxy.h"
 #include "dualstack/proxyproto.h"

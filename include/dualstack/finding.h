@@ -85,6 +85,20 @@ enum ds_finding_code {
 	DS_FIND_DNS_RCODE,            /* SERVFAIL or REFUSED */
 	DS_FIND_DNS_BAD_ANSWER,       /* an answer that does not parse */
 	DS_FIND__DNS_END,
+	/* mcast (600-699): mcast check, one join looked at. */
+	DS_FIND_MCAST_REPORT_SEEN = 600, /* the kernel sent the IGMP or MLD
+	                                  * report for the join */
+	DS_FIND_MCAST_REPORT_MISSING,    /* no report within the capture */
+	DS_FIND_MCAST_NO_CAPTURE,        /* the wire could not be watched */
+	DS_FIND_MCAST_MEMBER,            /* /proc lists the membership */
+	DS_FIND_MCAST_NOT_MEMBER,        /* /proc does not */
+	DS_FIND_MCAST_RP_FILTER,         /* strict reverse-path filtering
+	                                  * drops sources not routed back
+	                                  * through the interface */
+	DS_FIND_MCAST_HOPS_ONE,          /* the group's datagrams die at the
+	                                  * first router unless senders raise
+	                                  * the default hop limit of 1 */
+	DS_FIND__MCAST_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -119,6 +133,10 @@ enum ds_evidence_key {
 	DS_EVK_WELL_KNOWN,    /* bool: the well-known one */
 	DS_EVK_ANSWERED_BY,   /* another server that answered */
 	DS_EVK_MITIGATED,     /* bool: the system is set to avoid it */
+	DS_EVK_INTERFACE, /* text: an interface's name */
+	DS_EVK_SOURCE,    /* a source address (SSM) */
+	DS_EVK_SETTING,   /* text: a sysctl or a file */
+	DS_EVK_VALUE,     /* uint: the setting's value */
 	DS__EVK_END,
 };
 
