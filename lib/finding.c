@@ -51,6 +51,8 @@ static const char *const dns_tokens[] = {
     [DS_FIND_DNS_DNS64 - 300] = "dns.dns64",
     [DS_FIND_DNS_RCODE - 300] = "dns.rcode",
     [DS_FIND_DNS_BAD_ANSWER - 300] = "dns.bad-answer",
+};
+
 static const char *const mcast_tokens[] = {
     [DS_FIND_MCAST_REPORT_SEEN - 600] = "mcast.report-seen",
     [DS_FIND_MCAST_REPORT_MISSING - 600] = "mcast.report-missing",

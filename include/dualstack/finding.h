@@ -133,10 +133,10 @@ enum ds_evidence_key {
 	DS_EVK_WELL_KNOWN,    /* bool: the well-known one */
 	DS_EVK_ANSWERED_BY,   /* another server that answered */
 	DS_EVK_MITIGATED,     /* bool: the system is set to avoid it */
-	DS_EVK_INTERFACE, /* text: an interface's name */
-	DS_EVK_SOURCE,    /* a source address (SSM) */
-	DS_EVK_SETTING,   /* text: a sysctl or a file */
-	DS_EVK_VALUE,     /* uint: the setting's value */
+	DS_EVK_INTERFACE,     /* text: an interface's name */
+	DS_EVK_SOURCE,        /* a source address (SSM) */
+	DS_EVK_SETTING,       /* text: a sysctl or a file */
+	DS_EVK_VALUE,         /* uint: the setting's value */
 	DS__EVK_END,
 };
 
