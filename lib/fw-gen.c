@@ -251,25 +251,28 @@ gen_nft(struct sbuf *b, const struct ds_fw_gen *g)
 	put(b, "table inet dualstack\ndelete table inet dualstack\n");
 	put(b, "table inet dualstack {\n");
 	nft_chain(b, g, "input", "input", DS_FW_LOCAL, false);
-	if (g->role == DS_FW_ROLE_ROUTER) {
-		nft_chain(b, g, "forward", "forward", DS_FW_TRANSIT, false);
-	} else {
+	if (g->role == DS_FW_ROLE_HOST) {
 		put(b,
 		    "\tchain forward {\n\t\ttype filter hook forward "
 		    "priority filter; policy drop;\n\t}\n");
+	} else {
+		/* A bridge filters in the inet family too: the bridge
+		 * family has no connection tracking before Linux 5.3 or
+		 * without nf_conntrack_bridge, and a stateless filter
+		 * with a default drop cannot let replies through. */
+		if (g->role == DS_FW_ROLE_BRIDGE)
+			put(b,
+			    "\t# Bridged packets reach this chain with "
+			    "br_netfilter:\n\t# "
+			    "net.bridge.bridge-nf-call-ip6tables = 1 and "
+			    "net.bridge.bridge-nf-call-iptables = 1.\n");
+		nft_chain(b, g, "forward", "forward", DS_FW_TRANSIT,
+		    g->role == DS_FW_ROLE_BRIDGE);
 	}
 	put(b,
 	    "\tchain output {\n\t\ttype filter hook output priority "
 	    "filter; policy accept;\n\t}\n");
 	put(b, "}\n");
-	if (g->role == DS_FW_ROLE_BRIDGE) {
-		put(b,
-		    "table bridge dualstack\ndelete table bridge "
-		    "dualstack\n");
-		put(b, "table bridge dualstack {\n");
-		nft_chain(b, g, "forward", "forward", DS_FW_TRANSIT, true);
-		put(b, "}\n");
-	}
 	return 0;
 }
 

@@ -393,8 +393,9 @@ DS_EXPORT const struct ds_fw_rfc4890 *ds_fw_rfc4890_find(
 enum ds_fw_role {
 	DS_FW_ROLE_HOST = 1, /* input: 4.4 */
 	DS_FW_ROLE_ROUTER,   /* input: 4.4; forward: 4.3 */
-	DS_FW_ROLE_BRIDGE,   /* input: 4.4; bridged: 4.3 and the link's own
-	                      * ND and MLD, which a bridge must pass */
+	DS_FW_ROLE_BRIDGE,   /* input: 4.4; bridged (forward, with
+	                      * br_netfilter): 4.3 and the link's own ND
+	                      * and MLD, which a bridge must pass */
 };
 
 /* "host", "router", "bridge"; NULL out of range. */

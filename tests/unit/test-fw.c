@@ -890,7 +890,13 @@ test_generate_nft(void **state)
 	n = ds_fw_generate(&g, DS_FW_FMT_NFT, buf, sizeof(buf));
 	assert_true(n > 0 && (size_t)n == strlen(buf));
 	assert_non_null(strstr(buf, "table inet dualstack {"));
-	assert_non_null(strstr(buf, "table bridge dualstack {"));
+	assert_non_null(strstr(buf, "bridge-nf-call-ip6tables"));
+	assert_non_null(strstr(buf,
+	    "icmpv6 type { mld-listener-query, "
+	    "mld-listener-report, mld-listener-done, "
+	    "nd-router-solicit, nd-router-advert, "
+	    "nd-neighbor-solicit, nd-neighbor-advert, "
+	    "nd-redirect } accept"));
 	assert_non_null(strstr(buf, "tcp dport { 443, 22 } accept"));
 	assert_non_null(strstr(buf,
 	    "icmpv6 type packet-too-big accept "
