@@ -39,12 +39,25 @@ static const char *const reach_tokens[] = {
     [DS_FIND_REACH_NOT_RUN - 100] = "reach.not-run",
 };
 
+static const char *const fw_tokens[] = {
+    [DS_FIND_FW_ICMPV6_MUST - 400] = "fw.icmpv6-must",
+    [DS_FIND_FW_ICMPV6_SHOULD - 400] = "fw.icmpv6-should",
+    [DS_FIND_FW_ICMPV6_UNKNOWN - 400] = "fw.icmpv6-unknown",
+    [DS_FIND_FW_ICMPV6_OK - 400] = "fw.icmpv6-ok",
+    [DS_FIND_FW_V6_OPEN - 400] = "fw.v6-open",
+    [DS_FIND_FW_SERVICE_V4_ONLY - 400] = "fw.service-v4-only",
+    [DS_FIND_FW_SERVICE_V6_ONLY - 400] = "fw.service-v6-only",
+    [DS_FIND_FW_TUNNEL - 400] = "fw.tunnel",
+    [DS_FIND_FW_ND_RATE - 400] = "fw.nd-rate",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
 	size_t n;
 } modules[] = {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
+    {400, fw_tokens, ARRAY_SIZE(fw_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -60,6 +73,18 @@ static const char *const key_tokens[] = {
     [DS_EVK_ELAPSED] = "elapsed",
     [DS_EVK_PEER] = "peer",
     [DS_EVK_PORT_ONLY] = "port-only",
+    [DS_EVK_RULE] = "rule",
+    [DS_EVK_CHAIN] = "chain",
+    [DS_EVK_HANDLE] = "handle",
+    [DS_EVK_LINE] = "line",
+    [DS_EVK_FIX] = "fix",
+    [DS_EVK_ICMP_TYPE] = "icmp-type",
+    [DS_EVK_ICMP_CODE] = "icmp-code",
+    [DS_EVK_HOOK] = "hook",
+    [DS_EVK_SECTION] = "section",
+    [DS_EVK_PROTO] = "proto",
+    [DS_EVK_RATE] = "rate",
+    [DS_EVK_POLICY] = "policy",
 };
 
 const char *

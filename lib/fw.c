@@ -55,6 +55,20 @@ static const char *const family_tokens[] = {
     [DS_FW_FAM_OTHER] = "other",
 };
 
+static const char *const why_tokens[] = {
+    [DS_FW_BY_RULE] = "rule",
+    [DS_FW_BY_POLICY] = "policy",
+    [DS_FW_BY_NOTHING] = "nothing",
+    [DS_FW_BY_UNKNOWN] = "unknown",
+    [DS_FW_BY_LOOP] = "loop",
+};
+
+const char *
+ds_fw_why_token(enum ds_fw_why w)
+{
+	return (unsigned)w < ARRAY_SIZE(why_tokens) ? why_tokens[w] : NULL;
+}
+
 const char *
 ds_fw_verdict_token(enum ds_fw_verdict v)
 {

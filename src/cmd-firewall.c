@@ -17,6 +17,7 @@
 #include "dualstack/fw.h"
 
 #include "cli.h"
+#include "cmd-firewall.h"
 
 static int cmd_firewall(int argc, char **argv);
 
@@ -26,7 +27,11 @@ const struct cli_command cli_cmd_firewall = {
     cmd_firewall,
     "generate [--role host|router|bridge] [--allow PROTO/PORT,...] "
     "[--echo allow|limit|deny] [--knob NAME,...] "
-    "[--format nft|iptables|ip6tables]",
+    "[--format nft|iptables|ip6tables]\n"
+    "check [--role host|router|bridge] [--json] [--file FILE | "
+    "--iptables FILE --ip6tables FILE]\n"
+    "test [--json] [--file FILE | --iptables FILE --ip6tables FILE] "
+    "PACKET-SPEC",
 };
 
 static const char help_text[] =
@@ -274,5 +279,9 @@ cmd_firewall(int argc, char **argv)
 	opterr = 0;
 	if (strcmp(argv[1], "generate") == 0)
 		return cmd_generate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return fw_cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "test") == 0)
+		return fw_cmd_test(argc - 1, argv + 1);
 	return usage_error("unknown subcommand '%s'", argv[1]);
 }

@@ -33,6 +33,7 @@
 
 #include "dualstack/addr.h"
 #include "dualstack/export.h"
+#include "dualstack/finding.h"
 
 /* What happens to a packet. */
 enum ds_fw_verdict {
@@ -121,6 +122,9 @@ enum ds_fw_why {
 	DS_FW_BY_UNKNOWN,  /* a rule the model cannot evaluate */
 	DS_FW_BY_LOOP,     /* jumps nested deeper than the kernel allows */
 };
+
+/* "rule", "policy", "nothing", "unknown", "loop"; NULL out of range. */
+DS_EXPORT const char *ds_fw_why_token(enum ds_fw_why w);
 
 #define DS_FW_NONE ((size_t)-1)
 
@@ -440,5 +444,32 @@ struct ds_fw_gen {
  */
 DS_EXPORT int ds_fw_generate(const struct ds_fw_gen *g,
     enum ds_fw_format format, char *buf, size_t size);
+
+/* --- Checks ------------------------------------------------------------ */
+
+/*
+ * Neighbor Discovery rate limits below this many packets a second are
+ * reported: a router's /64 with a few hundred hosts sees a Neighbor
+ * Solicitation per host and REACHABLE_TIME (30 s, RFC 4861 section 10)
+ * plus Duplicate Address Detection, bursts of them on every boot.
+ */
+#define DS_FW_ND_RATE_MIN 10
+
+/*
+ * Check fw as a firewall of role: the RFC 4890 rows must and should pass
+ * for each hook the role has (input; forward for a router or bridge),
+ * Packet Too Big and Neighbor Discovery first; the two families against
+ * each other (IPv6 open where IPv4 drops; each port a rule accepts, on
+ * both families); Teredo (UDP 3544) and 6in4 (protocol 41) passing
+ * while native IPv6 is filtered; rate limits on Neighbor Discovery below
+ * DS_FW_ND_RATE_MIN. Representative packets go from 2001:db8::1 (fe80::1
+ * where the RFC wants link-local) or 192.0.2.1 to 2001:db8::2 or
+ * 192.0.2.2. Each finding names the deciding rule (DS_EVK_RULE, _CHAIN,
+ * _HANDLE or _LINE, or DS_EVK_POLICY) and, where a rule mends it, that
+ * rule (DS_EVK_FIX, in the syntax the ruleset came in). Writes at most
+ * max findings to out and returns how many there are.
+ */
+DS_EXPORT size_t ds_fw_check(const struct ds_fw *fw, enum ds_fw_role role,
+    struct ds_finding *out, size_t max);
 
 #endif

@@ -33,6 +33,57 @@ for bad in "--role gateway" "--allow tcp/0" "--allow sctp/9" "--allow tcp/22,,ud
 	check "generate $bad: exit 2" 2 "$rc"
 	check "generate $bad: says so" 1 "$(grep -c '^dualstack firewall: ' <<<"$err")"
 done
+
+# check and test on files: the classic broken rulesets.
+printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p udp --dport 3544 -j ACCEPT\nCOMMIT\n' >"$_tmp/v4"
+printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -p ipv6-icmp -j DROP\nCOMMIT\n' >"$_tmp/v6"
+run_ds firewall check --iptables "$_tmp/v4" --ip6tables "$_tmp/v6"
+check "check: exit 1 on a must finding" 1 "$rc"
+check "check: Packet Too Big first, the rule named" \
+	"error: ICMPv6 packet-too-big (type 2) to this host is dropped; RFC 4890 section 4.4.1 says it must not be" \
+	"$(head -1 <<<"$out")"
+check "check: the rule and its line" 1 "$(grep -c '^  by:   ip6 filter INPUT, line 3: -A INPUT -p ipv6-icmp -j DROP$' <<<"$(head -3 <<<"$out")")"
+check "check: the fix" 1 "$(grep -c '^  fix:  -I INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -j ACCEPT (before that rule)$' <<<"$out")"
+check "check: v4-only service" 1 "$(grep -c '^warning: TCP port 22 to this host is open on IPv4 and dropped on IPv6$' <<<"$out")"
+check "check: Teredo" 1 "$(grep -c '^warning: Teredo (UDP port 3544) passes' <<<"$out")"
+run_ds firewall check --json --iptables "$_tmp/v4" --ip6tables "$_tmp/v6"
+check "check --json: first code" "fw.icmpv6-must" "$(json_get 'j["findings"][0]["finding"]["code"]')"
+check "check --json: the fix" "-I INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -j ACCEPT" \
+	"$(json_get 'j["findings"][0]["finding"]["evidence"]["fix"]')"
+check "check --json: codes" "['fw.icmpv6-should', 'fw.service-v4-only', 'fw.tunnel']" \
+	"$(json_get 'sorted(set(f["finding"]["code"] for f in j["findings"]) - {"fw.icmpv6-must"})')"
+printf '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n' >"$_tmp/open6"
+run_ds firewall check --iptables "$_tmp/v4" --ip6tables "$_tmp/open6"
+check "check: IPv6 wide open" 1 "$(grep -c '^error: IPv6 is wide open to this host' <<<"$out")"
+
+"$DUALSTACK" firewall generate --allow tcp/22 --format iptables >"$_tmp/g4"
+"$DUALSTACK" firewall generate --allow tcp/22 --format ip6tables >"$_tmp/g6"
+run_ds firewall check --iptables "$_tmp/g4" --ip6tables "$_tmp/g6"
+check "check: a generated ruleset passes (exit 0)" 0 "$rc"
+check "check: ... with only ok findings" 0 "$(grep -vc '^ok: \|rules checked' <<<"$out")"
+
+run_ds firewall test --ip6tables "$_tmp/v6" icmpv6 type 2 from 2001:db8::1 to local
+check "test: exit 1 for a drop" 1 "$rc"
+check "test: verdict and rule" "drop by ip6 filter INPUT, line 3: -A INPUT -p ipv6-icmp -j DROP" "$out"
+run_ds firewall test --json --iptables "$_tmp/g4" 'tcp from 192.0.2.1 to local port 22'
+check "test --json: accept" "accept rule" "$(json_get 'j["verdict"], j["why"]' | tr -d "(),'")"
+run_ds firewall test --iptables "$_tmp/g4" 'tcp from 192.0.2.1 to local port 23'
+check "test: policy" "drop by the policy of ip filter INPUT" "$out"
+
+# Malformed input: the position, exit 2.
+printf '*filter\n:INPUT DROP\n-A INPUT -m comment --comment "open\nCOMMIT\n' >"$_tmp/badq"
+run_ds firewall check --iptables "$_tmp/badq"
+check "bad iptables: exit 2" 2 "$rc"
+check "bad iptables: line and column" "dualstack firewall: $_tmp/badq: line 3, column 31: quote not closed" "$err"
+printf '{"nftables": [{"chain": {"family": "ip", "table": "t", "name": "c"}}, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"jump": {"target": "x"}}]}}]}' >"$_tmp/badj"
+run_ds firewall check --file "$_tmp/badj"
+check "bad nft JSON: object and expression" "dualstack firewall: $_tmp/badj: object 2 of \"nftables\", expression 1: no such chain" "$err"
+printf '{"nftables": [\n  {"table": }\n]}' >"$_tmp/badj2"
+run_ds firewall check --file "$_tmp/badj2"
+check "bad JSON: line and column" "dualstack firewall: $_tmp/badj2: line 2, column 13: not JSON" "$err"
+run_ds firewall test --file "$_tmp/badj" 'icmpv6 type bogus to local'
+check "bad spec: exit 2" 2 "$rc"
+check "bad spec: column" 1 "$(grep -c 'column 13: bad value after this word' <<<"$err")"
 run_ds firewall frobnicate
 check "unknown subcommand: exit 2" 2 "$rc"
 

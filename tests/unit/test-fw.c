@@ -918,6 +918,128 @@ test_generate_nft(void **state)
 	    ds_fw_generate(&g, DS_FW_FMT_NFT, buf, sizeof(buf)), -EINVAL);
 }
 
+/* Load iptables-save text for each family (NULL: none) and check. */
+static size_t
+check_ipt(const char *v4, const char *v6, enum ds_fw_role role,
+    struct ds_finding *f, size_t max)
+{
+	struct ds_fw *fw = NULL;
+	size_t n;
+
+	assert_int_equal(ds_fw_new(&fw), 0);
+	if (v4)
+		assert_true(
+		    ds_fw_load_ipt(fw, AF_INET, v4, strlen(v4), NULL) >= 0);
+	if (v6)
+		assert_true(
+		    ds_fw_load_ipt(fw, AF_INET6, v6, strlen(v6), NULL) >= 0);
+	n = ds_fw_check(fw, role, f, max);
+	ds_fw_free(fw);
+	return n < max ? n : max;
+}
+
+static const struct ds_finding *
+find(const struct ds_finding *f, size_t n, enum ds_finding_code c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].code == c)
+			return &f[i];
+	return NULL;
+}
+
+static void
+test_check(void **state)
+{
+	static const char v4[] = "*filter\n:INPUT DROP [0:0]\n"
+	                         "-A INPUT -m state --state ESTABLISHED -j "
+	                         "ACCEPT\n-A INPUT -p tcp --dport 22 -j "
+	                         "ACCEPT\nCOMMIT\n";
+	static const char v6_drop_icmp[] = "*filter\n:INPUT DROP [0:0]\n"
+	                                   "-A INPUT -p ipv6-icmp -j DROP\n"
+	                                   "-A INPUT -p tcp --dport 22 -j "
+	                                   "ACCEPT\nCOMMIT\n";
+	static const char v6_open[] = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
+	static const char v6_no22[] =
+	    "*filter\n:INPUT DROP [0:0]\n"
+	    "-A INPUT -p ipv6-icmp -m limit --limit 2/sec -j ACCEPT\n"
+	    "COMMIT\n";
+	static const char v4_teredo[] = "*filter\n:INPUT DROP [0:0]\n"
+	                                "-A INPUT -p udp --dport 3544 -j "
+	                                "ACCEPT\n-A INPUT -p 41 -j ACCEPT\n"
+	                                "COMMIT\n";
+	static struct ds_finding f[256];
+	const struct ds_finding *x;
+	const struct ds_evidence *e;
+	size_t n;
+
+	(void)state;
+	/* Drop all ICMPv6: Packet Too Big first, the rule named, a fix. */
+	n = check_ipt(v4, v6_drop_icmp, DS_FW_ROLE_HOST, f, 256);
+	assert_true(n > 10);
+	assert_int_equal(f[0].code, DS_FIND_FW_ICMPV6_MUST);
+	assert_int_equal(f[0].severity, DS_SEV_ERROR);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_ICMP_TYPE, 0), 2);
+	e = ds_finding_get(&f[0], DS_EVK_RULE);
+	assert_non_null(e);
+	assert_string_equal(e->v.text, "-A INPUT -p ipv6-icmp -j DROP");
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_LINE, 0), 3);
+	e = ds_finding_get(&f[0], DS_EVK_FIX);
+	assert_string_equal(e->v.text,
+	    "-I INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -j ACCEPT");
+	assert_null(find(f, n, DS_FIND_FW_ICMPV6_OK));
+	assert_null(find(f, n, DS_FIND_FW_V6_OPEN));
+	assert_null(find(f, n, DS_FIND_FW_SERVICE_V4_ONLY));
+
+	/* IPv6 policy accept, IPv4 filtered. */
+	n = check_ipt(v4, v6_open, DS_FW_ROLE_HOST, f, 256);
+	x = find(f, n, DS_FIND_FW_V6_OPEN);
+	assert_non_null(x);
+	assert_true(ds_finding_bool(x, DS_EVK_POLICY));
+	assert_non_null(find(f, n, DS_FIND_FW_ICMPV6_OK));
+
+	/* A service on IPv4 only; a rate limit that breaks ND. */
+	n = check_ipt(v4, v6_no22, DS_FW_ROLE_HOST, f, 256);
+	x = find(f, n, DS_FIND_FW_SERVICE_V4_ONLY);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PORT, 0), 22);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PROTO, 0), 6);
+	assert_null(find(f, n, DS_FIND_FW_SERVICE_V6_ONLY));
+	x = find(f, n, DS_FIND_FW_ND_RATE);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_RATE, 0), 2);
+	assert_null(find(f, n, DS_FIND_FW_TUNNEL));
+
+	/* Teredo and 6in4 past a filtered IPv6. */
+	n = check_ipt(v4_teredo, v6_no22, DS_FW_ROLE_HOST, f, 256);
+	x = find(f, n, DS_FIND_FW_TUNNEL);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PROTO, 0), 41);
+	assert_non_null(
+	    find(x + 1, (size_t)(f + n - x - 1), DS_FIND_FW_TUNNEL));
+
+	/* What the generator writes passes its own check, for every role. */
+	for (enum ds_fw_role r = DS_FW_ROLE_HOST; r <= DS_FW_ROLE_BRIDGE; r++) {
+		static char b4[65536], b6[65536];
+		static const struct ds_fw_service svc[] = {{6, 22}};
+		struct ds_fw_gen g = {.role = r,
+		    .echo = DS_FW_ECHO_ALLOW,
+		    .knobs = DS_FW_KNOB_DEFAULT,
+		    .services = svc,
+		    .n_services = 1};
+
+		ds_fw_generate(&g, DS_FW_FMT_IPTABLES, b4, sizeof(b4));
+		ds_fw_generate(&g, DS_FW_FMT_IP6TABLES, b6, sizeof(b6));
+		n = check_ipt(b4, b6, r, f, 256);
+		for (size_t i = 0; i < n; i++)
+			if (f[i].severity != DS_SEV_OK)
+				fail_msg("role %d: finding %s", r,
+				    ds_finding_token(f[i].code));
+		assert_int_equal(n, r == DS_FW_ROLE_HOST ? 1 : 2);
+	}
+	/* More findings than room: the count says so. */
+	assert_true(check_ipt(v4, v6_drop_icmp, DS_FW_ROLE_HOST, f, 2) == 2);
+}
+
 int
 main(void)
 {
@@ -936,6 +1058,7 @@ main(void)
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_generate),
 	    cmocka_unit_test(test_generate_nft),
+	    cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
