@@ -14,38 +14,17 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dualstack/fw.h"
 
+#include "fw-int.h"
+
 /* Dropped packets logged per minute, and the burst: enough to see what
  * is dropped, too few to fill a disk. */
 #define LOG_RATE 5
 #define LOG_BURST 10
-
-struct sbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void put(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-put(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b->len < b->size ? b->buf + b->len : NULL,
-	    b->len < b->size ? b->size - b->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n;
-}
 
 /* Which rows a chain lets through. */
 static bool
@@ -78,64 +57,66 @@ cls_words(enum ds_fw_class c)
 }
 
 static void
-nft_row(struct sbuf *b, const struct ds_fw_rfc4890 *r)
+nft_row(struct fw_sbuf *b, const struct ds_fw_rfc4890 *r)
 {
-	put(b, "\t\ticmpv6 type ");
+	ds__fw_put(b, "\t\ticmpv6 type ");
 	if (r->type_lo == r->type_hi) {
 		const char *n = ds_fw_icmp6_type_token(r->type_lo);
 
 		if (n)
-			put(b, "%s", n);
+			ds__fw_put(b, "%s", n);
 		else
-			put(b, "%u", r->type_lo);
+			ds__fw_put(b, "%u", r->type_lo);
 	} else {
-		put(b, "{ ");
+		ds__fw_put(b, "{ ");
 		for (unsigned t = r->type_lo; t <= r->type_hi; t++) {
 			const char *n = ds_fw_icmp6_type_token((uint8_t)t);
 
-			put(b, "%s", t > r->type_lo ? ", " : "");
+			ds__fw_put(b, "%s", t > r->type_lo ? ", " : "");
 			if (n)
-				put(b, "%s", n);
+				ds__fw_put(b, "%s", n);
 			else
-				put(b, "%u", t);
+				ds__fw_put(b, "%u", t);
 		}
-		put(b, " }");
+		ds__fw_put(b, " }");
 	}
 	if (r->code_lo != 0 || r->code_hi != 255) {
 		if (r->code_lo == r->code_hi)
-			put(b, " icmpv6 code %u", r->code_lo);
+			ds__fw_put(b, " icmpv6 code %u", r->code_lo);
 		else
-			put(b, " icmpv6 code %u-%u", r->code_lo, r->code_hi);
+			ds__fw_put(
+			    b, " icmpv6 code %u-%u", r->code_lo, r->code_hi);
 	}
 	if (r->cond & DS_FW_COND_LL_SRC)
-		put(b, " ip6 saddr fe80::/10");
+		ds__fw_put(b, " ip6 saddr fe80::/10");
 	if (r->cond & DS_FW_COND_HL255)
-		put(b, " ip6 hoplimit 255");
+		ds__fw_put(b, " ip6 hoplimit 255");
 	if (r->cond & DS_FW_COND_HL1)
-		put(b, " ip6 hoplimit 1");
-	put(b, " accept comment \"RFC 4890 %s: %s%s%s\"\n", r->section,
+		ds__fw_put(b, " ip6 hoplimit 1");
+	ds__fw_put(b, " accept comment \"RFC 4890 %s: %s%s%s\"\n", r->section,
 	    cls_words(r->cls), r->ref ? ", " : "", r->ref ? r->ref : "");
 }
 
 static void
-ipt_row(struct sbuf *b, const char *chain, const struct ds_fw_rfc4890 *r)
+ipt_row(struct fw_sbuf *b, const char *chain, const struct ds_fw_rfc4890 *r)
 {
 	for (unsigned t = r->type_lo; t <= r->type_hi; t++) {
 		bool all = r->code_lo == 0 && r->code_hi == 255;
 
 		for (unsigned c = r->code_lo; c <= (all ? 0u : r->code_hi);
 		     c++) {
-			put(b, "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %u",
+			ds__fw_put(b,
+			    "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %u",
 			    chain, t);
 			if (!all)
-				put(b, "/%u", c);
+				ds__fw_put(b, "/%u", c);
 			if (r->cond & DS_FW_COND_LL_SRC)
-				put(b, " -s fe80::/10");
+				ds__fw_put(b, " -s fe80::/10");
 			if (r->cond & DS_FW_COND_HL255)
-				put(b, " -m hl --hl-eq 255");
+				ds__fw_put(b, " -m hl --hl-eq 255");
 			if (r->cond & DS_FW_COND_HL1)
-				put(b, " -m hl --hl-eq 1");
-			put(b,
+				ds__fw_put(b, " -m hl --hl-eq 1");
+			ds__fw_put(b,
 			    " -m comment --comment \"RFC 4890 %s: %s\" "
 			    "-j ACCEPT\n",
 			    r->section, cls_words(r->cls));
@@ -145,14 +126,14 @@ ipt_row(struct sbuf *b, const char *chain, const struct ds_fw_rfc4890 *r)
 
 /* Services of proto as "22, 443"; returns how many. */
 static size_t
-service_list(struct sbuf *b, const struct ds_fw_gen *g, uint8_t proto)
+service_list(struct fw_sbuf *b, const struct ds_fw_gen *g, uint8_t proto)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < g->n_services; i++) {
 		if (g->services[i].proto != proto)
 			continue;
-		put(b, "%s%u", n ? ", " : "", g->services[i].port);
+		ds__fw_put(b, "%s%u", n ? ", " : "", g->services[i].port);
 		n++;
 	}
 	return n;
@@ -169,39 +150,41 @@ count(const struct ds_fw_gen *g, uint8_t proto)
 }
 
 static void
-nft_chain(struct sbuf *b, const struct ds_fw_gen *g, const char *name,
+nft_chain(struct fw_sbuf *b, const struct ds_fw_gen *g, const char *name,
     const char *hook, enum ds_fw_scope scope, bool bridged)
 {
 	size_t n;
 	const struct ds_fw_rfc4890 *t = ds_fw_rfc4890_table(scope, &n);
 
-	put(b, "\tchain %s {\n", name);
-	put(b, "\t\ttype filter hook %s priority filter; policy drop;\n", hook);
-	put(b,
+	ds__fw_put(b, "\tchain %s {\n", name);
+	ds__fw_put(
+	    b, "\t\ttype filter hook %s priority filter; policy drop;\n", hook);
+	ds__fw_put(b,
 	    "\t\tct state established,related accept comment "
 	    "\"replies, and errors about them\"\n");
 	if (!bridged)
-		put(b, "\t\tiifname \"lo\" accept comment \"loopback\"\n");
+		ds__fw_put(
+		    b, "\t\tiifname \"lo\" accept comment \"loopback\"\n");
 	else
-		put(b,
+		ds__fw_put(b,
 		    "\t\tether type arp accept comment "
 		    "\"ARP: IPv4's neighbor discovery\"\n");
 	for (size_t i = 0; i < n; i++)
 		if (row_wanted(&t[i], g, bridged))
 			nft_row(b, &t[i]);
-	put(b,
+	ds__fw_put(b,
 	    "\t\ticmpv6 type echo-reply accept comment "
 	    "\"RFC 4890 %s: must not be dropped\"\n",
 	    scope == DS_FW_TRANSIT ? "4.3.1" : "4.4.1");
 	if (g->echo == DS_FW_ECHO_ALLOW)
-		put(b,
+		ds__fw_put(b,
 		    "\t\ticmp type echo-request accept comment "
 		    "\"--echo allow\"\n"
 		    "\t\ticmpv6 type echo-request accept comment "
 		    "\"RFC 4890 %s, --echo allow\"\n",
 		    scope == DS_FW_TRANSIT ? "4.3.1" : "4.4.1");
 	else if (g->echo == DS_FW_ECHO_LIMIT)
-		put(b,
+		ds__fw_put(b,
 		    "\t\ticmp type echo-request limit rate %u/second "
 		    "burst %u packets accept comment \"--echo limit\"\n"
 		    "\t\ticmpv6 type echo-request limit rate %u/second "
@@ -210,49 +193,51 @@ nft_chain(struct sbuf *b, const struct ds_fw_gen *g, const char *name,
 		    DS_FW_ECHO_RATE, DS_FW_ECHO_BURST, DS_FW_ECHO_RATE,
 		    DS_FW_ECHO_BURST,
 		    scope == DS_FW_TRANSIT ? "4.3.1" : "4.4.1");
-	put(b,
+	ds__fw_put(b,
 	    "\t\tct state invalid drop comment \"not part of any "
 	    "connection\"\n");
-	put(b,
+	ds__fw_put(b,
 	    "\t\ticmp type { destination-unreachable, time-exceeded, "
 	    "parameter-problem } accept comment \"RFC 792, RFC 1191: "
 	    "ICMP errors, path MTU discovery\"\n");
 	if (count(g, IPPROTO_TCP)) {
-		put(b, "\t\ttcp dport { ");
+		ds__fw_put(b, "\t\ttcp dport { ");
 		service_list(b, g, IPPROTO_TCP);
-		put(b, " } accept comment \"services, both families\"\n");
+		ds__fw_put(
+		    b, " } accept comment \"services, both families\"\n");
 	}
 	if (count(g, IPPROTO_UDP)) {
-		put(b, "\t\tudp dport { ");
+		ds__fw_put(b, "\t\tudp dport { ");
 		service_list(b, g, IPPROTO_UDP);
-		put(b, " } accept comment \"services, both families\"\n");
+		ds__fw_put(
+		    b, " } accept comment \"services, both families\"\n");
 	}
-	put(b,
+	ds__fw_put(b,
 	    "\t\tlimit rate %u/minute burst %u packets log prefix "
 	    "\"dualstack %s drop: \" comment \"what the policy drops, "
 	    "rate-limited\"\n",
 	    LOG_RATE, LOG_BURST, name);
-	put(b, "\t}\n");
+	ds__fw_put(b, "\t}\n");
 }
 
 static int
-gen_nft(struct sbuf *b, const struct ds_fw_gen *g)
+gen_nft(struct fw_sbuf *b, const struct ds_fw_gen *g)
 {
 	const char *role = ds_fw_role_token(g->role);
 
-	put(b, "#!/usr/sbin/nft -f\n");
-	put(b,
+	ds__fw_put(b, "#!/usr/sbin/nft -f\n");
+	ds__fw_put(b,
 	    "# dualstack firewall generate --role %s: ICMPv6 as RFC 4890 "
 	    "says, the same services for IPv4 and IPv6, and a default "
 	    "drop.\n",
 	    role);
 	/* Replace an earlier version: the table is made if it is not
 	 * there, so that the delete never fails. */
-	put(b, "table inet dualstack\ndelete table inet dualstack\n");
-	put(b, "table inet dualstack {\n");
+	ds__fw_put(b, "table inet dualstack\ndelete table inet dualstack\n");
+	ds__fw_put(b, "table inet dualstack {\n");
 	nft_chain(b, g, "input", "input", DS_FW_LOCAL, false);
 	if (g->role == DS_FW_ROLE_HOST) {
-		put(b,
+		ds__fw_put(b,
 		    "\tchain forward {\n\t\ttype filter hook forward "
 		    "priority filter; policy drop;\n\t}\n");
 	} else {
@@ -261,7 +246,7 @@ gen_nft(struct sbuf *b, const struct ds_fw_gen *g)
 		 * without nf_conntrack_bridge, and a stateless filter
 		 * with a default drop cannot let replies through. */
 		if (g->role == DS_FW_ROLE_BRIDGE)
-			put(b,
+			ds__fw_put(b,
 			    "\t# Bridged packets reach this chain with "
 			    "br_netfilter:\n\t# "
 			    "net.bridge.bridge-nf-call-ip6tables = 1 and "
@@ -269,65 +254,66 @@ gen_nft(struct sbuf *b, const struct ds_fw_gen *g)
 		nft_chain(b, g, "forward", "forward", DS_FW_TRANSIT,
 		    g->role == DS_FW_ROLE_BRIDGE);
 	}
-	put(b,
+	ds__fw_put(b,
 	    "\tchain output {\n\t\ttype filter hook output priority "
 	    "filter; policy accept;\n\t}\n");
-	put(b, "}\n");
+	ds__fw_put(b, "}\n");
 	return 0;
 }
 
 static void
-ipt_chain(struct sbuf *b, const struct ds_fw_gen *g, const char *chain, bool v6,
-    enum ds_fw_scope scope, bool bridged)
+ipt_chain(struct fw_sbuf *b, const struct ds_fw_gen *g, const char *chain,
+    bool v6, enum ds_fw_scope scope, bool bridged)
 {
 	const char *sec = scope == DS_FW_TRANSIT ? "4.3.1" : "4.4.1";
 	size_t n;
 	const struct ds_fw_rfc4890 *t = ds_fw_rfc4890_table(scope, &n);
 
-	put(b, "-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
+	ds__fw_put(b,
+	    "-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
 	    chain);
 	if (!bridged)
-		put(b, "-A %s -i lo -j ACCEPT\n", chain);
+		ds__fw_put(b, "-A %s -i lo -j ACCEPT\n", chain);
 	if (v6) {
 		for (size_t i = 0; i < n; i++)
 			if (row_wanted(&t[i], g, bridged))
 				ipt_row(b, chain, &t[i]);
-		put(b,
+		ds__fw_put(b,
 		    "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type 129 -m "
 		    "comment --comment \"RFC 4890 %s: must not be "
 		    "dropped\" -j ACCEPT\n",
 		    chain, sec);
 		if (g->echo == DS_FW_ECHO_ALLOW)
-			put(b,
+			ds__fw_put(b,
 			    "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type 128 "
 			    "-m comment --comment \"RFC 4890 %s, --echo "
 			    "allow\" -j ACCEPT\n",
 			    chain, sec);
 		else if (g->echo == DS_FW_ECHO_LIMIT)
-			put(b,
+			ds__fw_put(b,
 			    "-A %s -p ipv6-icmp -m icmp6 --icmpv6-type 128 "
 			    "-m limit --limit %u/sec --limit-burst %u -m "
 			    "comment --comment \"RFC 4890 %s, --echo limit\" "
 			    "-j ACCEPT\n",
 			    chain, DS_FW_ECHO_RATE, DS_FW_ECHO_BURST, sec);
 	}
-	put(b, "-A %s -m conntrack --ctstate INVALID -j DROP\n", chain);
+	ds__fw_put(b, "-A %s -m conntrack --ctstate INVALID -j DROP\n", chain);
 	if (!v6) {
 		static const unsigned errors[] = {3, 11, 12};
 
 		for (size_t i = 0; i < 3; i++)
-			put(b,
+			ds__fw_put(b,
 			    "-A %s -p icmp -m icmp --icmp-type %u -m "
 			    "comment --comment \"RFC 792, RFC 1191: ICMP "
 			    "errors, path MTU discovery\" -j ACCEPT\n",
 			    chain, errors[i]);
 		if (g->echo == DS_FW_ECHO_ALLOW)
-			put(b,
+			ds__fw_put(b,
 			    "-A %s -p icmp -m icmp --icmp-type 8 -m comment "
 			    "--comment \"--echo allow\" -j ACCEPT\n",
 			    chain);
 		else if (g->echo == DS_FW_ECHO_LIMIT)
-			put(b,
+			ds__fw_put(b,
 			    "-A %s -p icmp -m icmp --icmp-type 8 -m limit "
 			    "--limit %u/sec --limit-burst %u -m comment "
 			    "--comment \"--echo limit\" -j ACCEPT\n",
@@ -337,38 +323,38 @@ ipt_chain(struct sbuf *b, const struct ds_fw_gen *g, const char *chain, bool v6,
 		const char *p =
 		    g->services[i].proto == IPPROTO_TCP ? "tcp" : "udp";
 
-		put(b,
+		ds__fw_put(b,
 		    "-A %s -p %s -m %s --dport %u -m comment --comment "
 		    "\"services, both families\" -j ACCEPT\n",
 		    chain, p, p, g->services[i].port);
 	}
-	put(b,
+	ds__fw_put(b,
 	    "-A %s -m limit --limit %u/min --limit-burst %u -j LOG "
 	    "--log-prefix \"dualstack %s drop: \"\n",
 	    chain, LOG_RATE, LOG_BURST, chain);
 }
 
 static int
-gen_ipt(struct sbuf *b, const struct ds_fw_gen *g, bool v6)
+gen_ipt(struct fw_sbuf *b, const struct ds_fw_gen *g, bool v6)
 {
 	bool router = g->role != DS_FW_ROLE_HOST;
 
-	put(b, "# dualstack firewall generate --role %s --format %s\n",
+	ds__fw_put(b, "# dualstack firewall generate --role %s --format %s\n",
 	    ds_fw_role_token(g->role), v6 ? "ip6tables" : "iptables");
 	if (g->role == DS_FW_ROLE_BRIDGE)
-		put(b,
+		ds__fw_put(b,
 		    "# Bridged packets reach FORWARD only with "
 		    "br_netfilter (net.bridge.bridge-nf-call-ip%stables "
 		    "= 1).\n",
 		    v6 ? "6" : "");
-	put(b,
+	ds__fw_put(b,
 	    "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n"
 	    ":OUTPUT ACCEPT [0:0]\n");
 	ipt_chain(b, g, "INPUT", v6, DS_FW_LOCAL, false);
 	if (router)
 		ipt_chain(b, g, "FORWARD", v6, DS_FW_TRANSIT,
 		    g->role == DS_FW_ROLE_BRIDGE);
-	put(b, "COMMIT\n");
+	ds__fw_put(b, "COMMIT\n");
 	return 0;
 }
 
@@ -376,7 +362,7 @@ int
 ds_fw_generate(
     const struct ds_fw_gen *g, enum ds_fw_format format, char *buf, size_t size)
 {
-	struct sbuf b = {.buf = buf, .size = size};
+	struct fw_sbuf b = {.buf = buf, .size = size};
 
 	if (!ds_fw_role_token(g->role) || g->echo < DS_FW_ECHO_ALLOW ||
 	    g->echo > DS_FW_ECHO_DENY)

@@ -138,6 +138,16 @@ struct fw_item *ds__fw_item_add(struct ds_fw *fw, int *err);
 /* Copy s into an owned string; NULL on -ENOMEM. */
 char *ds__fw_strdup(const char *s, size_t len);
 
+/* Text into a caller's buffer, snprintf-style: len grows past size, so
+ * that the length the whole text needs is known. */
+struct fw_sbuf {
+	char *buf;
+	size_t size, len;
+};
+
+void ds__fw_put(struct fw_sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Name tables shared by the loaders and the spec parser: the value of
  * a name (or of decimal digits up to max), -1 when it is neither. */
 int ds__fw_l4proto_parse(const char *s, size_t len);

@@ -998,16 +998,8 @@ ds_fw_eval(const struct ds_fw *fw, const struct ds_fw_packet *p,
 
 /* --- Rules as text -------------------------------------------------------- */
 
-struct sbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void sb_put(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_put(struct sbuf *b, const char *fmt, ...)
+void
+ds__fw_put(struct fw_sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -1057,7 +1049,7 @@ key_text(const struct fw_match *m)
 }
 
 static void
-item_text(struct sbuf *b, const struct fw_match *m, const struct fw_item *it)
+item_text(struct fw_sbuf *b, const struct fw_match *m, const struct fw_item *it)
 {
 	char a[DS_PREFIX_STRLEN];
 	const char *name = NULL;
@@ -1065,13 +1057,13 @@ item_text(struct sbuf *b, const struct fw_match *m, const struct fw_item *it)
 	switch (m->key) {
 	case K_IIF:
 	case K_OIF:
-		sb_put(b, "\"%s\"", it->name);
+		ds__fw_put(b, "\"%s\"", it->name);
 		return;
 	case K_SADDR:
 	case K_DADDR:
 		if (ds_prefix_format(&it->p, 0, a, sizeof(a)) < 0)
 			strcpy(a, "?");
-		sb_put(b, "%s", a);
+		ds__fw_put(b, "%s", a);
 		return;
 	case K_NFPROTO:
 		name = it->lo == AF_INET ? "ipv4" : "ipv6";
@@ -1092,25 +1084,25 @@ item_text(struct sbuf *b, const struct fw_match *m, const struct fw_item *it)
 		break;
 	}
 	if (name && it->lo == it->hi)
-		sb_put(b, "%s", name);
+		ds__fw_put(b, "%s", name);
 	else if (it->lo == it->hi)
-		sb_put(b, "%u", it->lo);
+		ds__fw_put(b, "%u", it->lo);
 	else
-		sb_put(b, "%u-%u", it->lo, it->hi);
+		ds__fw_put(b, "%u-%u", it->lo, it->hi);
 }
 
 static void
-match_text(struct sbuf *b, const struct ds_fw *fw, const struct fw_match *m)
+match_text(struct fw_sbuf *b, const struct ds_fw *fw, const struct fw_match *m)
 {
 	static const char *const ops[] = {"", "!= ", "< ", "> ", "<= ", ">= "};
 	const char *k = key_text(m);
 
 	if (m->key == K_UNKNOWN) {
-		sb_put(b, "<unknown %s>", m->what);
+		ds__fw_put(b, "<unknown %s>", m->what);
 		return;
 	}
 	if (m->key == K_LIMIT) {
-		sb_put(b, "limit rate %u/%s", m->rate,
+		ds__fw_put(b, "limit rate %u/%s", m->rate,
 		    m->per_s == 1           ? "second"
 		        : m->per_s == 60    ? "minute"
 		        : m->per_s == 3600  ? "hour"
@@ -1123,33 +1115,33 @@ match_text(struct sbuf *b, const struct ds_fw *fw, const struct fw_match *m)
 		    : m->proto ? ds__fw_l4proto_token(m->proto)
 		               : "th";
 
-		sb_put(b, "%s %s", proto ? proto : "th",
+		ds__fw_put(b, "%s %s", proto ? proto : "th",
 		    m->key == K_SPORT ? "sport" : "dport");
 	} else {
-		sb_put(b, "%s", k);
+		ds__fw_put(b, "%s", k);
 	}
-	sb_put(b, " %s", ops[m->op]);
+	ds__fw_put(b, " %s", ops[m->op]);
 	if (m->set[0] != '\0') {
-		sb_put(b, "@%s", m->set);
+		ds__fw_put(b, "@%s", m->set);
 		return;
 	}
 	if (m->n_items == 1) {
 		item_text(b, m, &fw->items[m->item]);
 		return;
 	}
-	sb_put(b, "{ ");
+	ds__fw_put(b, "{ ");
 	for (size_t i = 0; i < m->n_items; i++) {
 		if (i)
-			sb_put(b, ", ");
+			ds__fw_put(b, ", ");
 		item_text(b, m, &fw->items[m->item + i]);
 	}
-	sb_put(b, " }");
+	ds__fw_put(b, " }");
 }
 
 int
 ds_fw_rule_format(const struct ds_fw *fw, size_t i, char *buf, size_t size)
 {
-	struct sbuf b = {.buf = buf, .size = size};
+	struct fw_sbuf b = {.buf = buf, .size = size};
 	const struct fw_rule_int *ru;
 	static const char *const acts[] = {
 	    [DS_FW_ACT_ACCEPT] = "accept",
@@ -1167,20 +1159,21 @@ ds_fw_rule_format(const struct ds_fw *fw, size_t i, char *buf, size_t size)
 		return 0;
 	ru = &fw->rules[i];
 	if (ru->text) {
-		sb_put(&b, "%s", ru->text);
+		ds__fw_put(&b, "%s", ru->text);
 		return (int)b.len;
 	}
 	for (size_t k = 0; k < ru->n_match; k++) {
 		if (k)
-			sb_put(&b, " ");
+			ds__fw_put(&b, " ");
 		match_text(&b, fw, &fw->matches[ru->match + k]);
 	}
 	if (ru->action != DS_FW_ACT_NONE) {
-		sb_put(&b, "%s%s", ru->n_match ? " " : "", acts[ru->action]);
+		ds__fw_put(
+		    &b, "%s%s", ru->n_match ? " " : "", acts[ru->action]);
 		if (ru->reject)
-			sb_put(&b, " with %s", ru->reject);
+			ds__fw_put(&b, " with %s", ru->reject);
 		if (ru->target != DS_FW_NONE)
-			sb_put(&b, " %s", fw->chains[ru->target].name);
+			ds__fw_put(&b, " %s", fw->chains[ru->target].name);
 	}
 	return (int)b.len;
 }

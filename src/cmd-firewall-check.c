@@ -251,7 +251,7 @@ option(
 {
 	switch (c) {
 	case 'h':
-		cli_usage(stdout, &cli_cmd_firewall);
+		fw_help();
 		return cli_finish_stdout(EXIT_OK);
 	case O_FILE:
 		src->file = optarg;

@@ -177,6 +177,13 @@ parse_knobs(const char *s, unsigned *ret)
 	return EXIT_OK;
 }
 
+void
+fw_help(void)
+{
+	cli_usage(stdout, &cli_cmd_firewall);
+	fputs(help_text, stdout);
+}
+
 static int
 cmd_generate(int argc, char **argv)
 {
@@ -201,8 +208,7 @@ cmd_generate(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_usage(stdout, &cli_cmd_firewall);
-			fputs(help_text, stdout);
+			fw_help();
 			return cli_finish_stdout(EXIT_OK);
 		case O_ROLE:
 			if ((r = parse_role(optarg, &g.role)) != EXIT_OK)
@@ -271,8 +277,7 @@ cmd_firewall(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("%s", "a subcommand: generate, check, test");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		cli_usage(stdout, &cli_cmd_firewall);
-		fputs(help_text, stdout);
+		fw_help();
 		return cli_finish_stdout(EXIT_OK);
 	}
 	optind = 1;

@@ -13,6 +13,8 @@
 #include "dualstack/finding.h"
 
 int fw_cmd_check(int argc, char **argv);
+/* The usage and the help text of "dualstack firewall" on stdout. */
+void fw_help(void);
 int fw_cmd_test(int argc, char **argv);
 
 /*

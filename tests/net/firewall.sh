@@ -24,25 +24,16 @@
 # exit path. Bounded: about 50 s.
 set -u
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: needs root (creates network namespaces)"
-	exit 77
-fi
-if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-	echo "skip: needs a working 'ip netns' (iproute2)"
-	exit 77
-fi
-if ! command -v nft >/dev/null; then
-	echo "skip: nft not found (apt-get install nftables)"
-	exit 77
-fi
+top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# Root, ip netns, nft and python3: the same requirements as the others.
+. "$top/tests/net/lib/netns.sh"
+netns_require
 PY=/usr/bin/python3
 if ! $PY -c 'import scapy.all' 2>/dev/null; then
 	echo "skip: $PY has no scapy (apt-get install python3-scapy)"
 	exit 77
 fi
 
-top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/cli/lib.sh"
 
 A=ds-fw-$$-a

@@ -21,6 +21,8 @@
 #include "dualstack/error.h"
 #include "dualstack/fw.h"
 
+#include "cmd-firewall.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -1040,6 +1042,37 @@ test_check(void **state)
 	assert_true(check_ipt(v4, v6_drop_icmp, DS_FW_ROLE_HOST, f, 2) == 2);
 }
 
+/* Every code of the fw range has a token of the module and words. */
+static void
+test_words(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	for (unsigned c = DS_FIND_FW_ICMPV6_MUST; c < DS_FIND__FW_END; c++) {
+		struct ds_finding f;
+		enum ds_finding_code back;
+		const char *t = ds_finding_token((enum ds_finding_code)c);
+
+		assert_non_null(t);
+		assert_int_equal(strncmp(t, "fw.", 3), 0);
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+		ds_finding_init(&f, (enum ds_finding_code)c, DS_SEV_WARNING);
+		ds_finding_add_uint(&f, DS_EVK_ICMP_TYPE, 2);
+		ds_finding_add_token(&f, DS_EVK_HOOK, "forward");
+		assert_true(fw_finding_text(&f, buf, sizeof(buf)) > 20);
+	}
+	assert_null(ds_finding_token(DS_FIND__FW_END));
+	/* Another module's code has none. */
+	{
+		struct ds_finding f;
+
+		ds_finding_init(&f, DS_FIND_REACH_DROPPED, DS_SEV_ERROR);
+		assert_int_equal(fw_finding_text(&f, buf, sizeof(buf)), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -1059,6 +1092,7 @@ main(void)
 	    cmocka_unit_test(test_generate),
 	    cmocka_unit_test(test_generate_nft),
 	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
