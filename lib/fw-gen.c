@@ -165,10 +165,6 @@ nft_chain(struct fw_sbuf *b, const struct ds_fw_gen *g, const char *name,
 	if (!bridged)
 		ds__fw_put(
 		    b, "\t\tiifname \"lo\" accept comment \"loopback\"\n");
-	else
-		ds__fw_put(b,
-		    "\t\tether type arp accept comment "
-		    "\"ARP: IPv4's neighbor discovery\"\n");
 	for (size_t i = 0; i < n; i++)
 		if (row_wanted(&t[i], g, bridged))
 			nft_row(b, &t[i]);

@@ -107,6 +107,15 @@ else
 				"$(unshare --net iptables-restore --test "$_tmp/r4" 2>&1)"
 			check "ip6tables-restore --test: $args" "" \
 				"$(unshare --net ip6tables-restore --test "$_tmp/r6" 2>&1)"
+			# Loaded, read back as JSON, checked: no error but the
+			# echo request --echo deny leaves out.
+			want="0 errors"
+			[ "$echo" = deny ] && want="1 error"
+			[ "$echo" = deny ] && [ "$role" != host ] && want="2 errors"
+			got=$(unshare --net sh -c 'nft -f "$1" && "$2" firewall check --role "$3"' \
+				sh "$_tmp/r.nft" "$DUALSTACK" "$role" 2>&1 | tail -1)
+			check "loaded and checked: $args" "$want, 0 warnings" \
+				"$(sed 's/.*as a [a-z]*: //' <<<"$got")"
 		done
 	done
 	# And it can fail: a broken rule is refused.

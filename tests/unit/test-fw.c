@@ -907,6 +907,8 @@ test_generate_nft(void **state)
 	assert_non_null(strstr(buf, "limit rate 10/second"));
 	assert_non_null(strstr(buf, "policy drop;"));
 	assert_null(strstr(buf, "icmpv6 code 3-10"));
+	/* Nothing the inet family cannot match. */
+	assert_null(strstr(buf, "ether "));
 	/* snprintf: cut, and the length of the whole. */
 	assert_int_equal(
 	    ds_fw_generate(&g, DS_FW_FMT_NFT, small, sizeof(small)), n);
