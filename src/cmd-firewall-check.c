@@ -233,17 +233,6 @@ load(const struct source *src, struct ds_fw **ret)
 	return EXIT_OK;
 }
 
-static int
-parse_role(const char *s, enum ds_fw_role *ret)
-{
-	for (unsigned r = DS_FW_ROLE_HOST; r <= DS_FW_ROLE_BRIDGE; r++)
-		if (strcmp(s, ds_fw_role_token((enum ds_fw_role)r)) == 0) {
-			*ret = (enum ds_fw_role)r;
-			return 0;
-		}
-	return -1;
-}
-
 /* Common options; returns -1 to go on, else an exit code. */
 static int
 option(
@@ -266,12 +255,10 @@ option(
 		*json = true;
 		return -1;
 	case O_ROLE:
-		if (role && parse_role(optarg, role) == 0)
-			return -1;
 		if (role)
-			return cli_usage_error(&cli_cmd_firewall,
-			    "--role: '%s' is not host, router or bridge",
-			    optarg);
+			return fw_parse_role(optarg, role) == EXIT_OK
+			    ? -1
+			    : EXIT_USAGE;
 		return cli_usage_error(
 		    &cli_cmd_firewall, "test takes no --role");
 	default:

@@ -99,8 +99,8 @@ enum {
 
 #define usage_error(...) cli_usage_error(&cli_cmd_firewall, __VA_ARGS__)
 
-static int
-parse_role(const char *s, enum ds_fw_role *ret)
+int
+fw_parse_role(const char *s, enum ds_fw_role *ret)
 {
 	for (unsigned r = DS_FW_ROLE_HOST; r <= DS_FW_ROLE_BRIDGE; r++)
 		if (strcmp(s, ds_fw_role_token((enum ds_fw_role)r)) == 0) {
@@ -211,7 +211,7 @@ cmd_generate(int argc, char **argv)
 			fw_help();
 			return cli_finish_stdout(EXIT_OK);
 		case O_ROLE:
-			if ((r = parse_role(optarg, &g.role)) != EXIT_OK)
+			if ((r = fw_parse_role(optarg, &g.role)) != EXIT_OK)
 				return r;
 			break;
 		case O_ALLOW:

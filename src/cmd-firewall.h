@@ -11,8 +11,13 @@
 #include <stddef.h>
 
 #include "dualstack/finding.h"
+#include "dualstack/fw.h"
 
 int fw_cmd_check(int argc, char **argv);
+/* A --role value into *ret: EXIT_OK, or EXIT_USAGE after saying what
+ * is wrong. */
+int fw_parse_role(const char *s, enum ds_fw_role *ret);
+
 /* The usage and the help text of "dualstack firewall" on stdout. */
 void fw_help(void);
 int fw_cmd_test(int argc, char **argv);
