@@ -15,7 +15,7 @@
 # step with the Dependencies table in README.md.
 PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-format \
 	iproute2 procps nftables redis-server redis-tools \
-	libpcap-dev libc-ares-dev tcpdump tshark python3-scapy radvd \
+	libpcap-dev libc-ares-dev libjansson-dev tcpdump tshark python3-scapy radvd \
 	clang libclang-rt-14-dev python3 nginx-light haproxy groff-base bsdextrautils \
 	ssmping
 # The benchmarks' other anchors, which the tests do not need: Go's dialer

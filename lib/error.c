@@ -163,6 +163,20 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_MCAST_NODE_NO_LOOP - DS_E_BASE] =
         "an interface-local group (ff01::/16) reaches only this host, "
         "and loopback is off: drop --no-loop or use a wider scope",
+    [DS_E_FW_JSON - DS_E_BASE] = "not JSON",
+    [DS_E_FW_SCHEMA - DS_E_BASE] = "not an nftables ruleset",
+    [DS_E_FW_CHAIN - DS_E_BASE] = "no such chain",
+    [DS_E_FW_SET - DS_E_BASE] = "no such set",
+    [DS_E_FW_VALUE - DS_E_BASE] = "value not valid here",
+    [DS_E_FW_IPT_LINE - DS_E_BASE] = "line not understood",
+    [DS_E_FW_IPT_OPTION - DS_E_BASE] = "option without its value",
+    [DS_E_FW_IPT_QUOTE - DS_E_BASE] = "quote not closed",
+    [DS_E_FW_IPT_COMMIT - DS_E_BASE] = "table without COMMIT",
+    [DS_E_FW_TOO_BIG - DS_E_BASE] = "ruleset too big",
+    [DS_E_FW_SPEC_WORD - DS_E_BASE] = "word not understood here",
+    [DS_E_FW_SPEC_VALUE - DS_E_BASE] = "bad value after this word",
+    [DS_E_FW_SPEC_MISSING - DS_E_BASE] = "something is missing here",
+    [DS_E_FW_SPEC_FAMILY - DS_E_BASE] = "address family unknown or mixed",
 };
 
 const char *

@@ -61,6 +61,16 @@ static const char *const mcast_tokens[] = {
     [DS_FIND_MCAST_NOT_MEMBER - 600] = "mcast.not-member",
     [DS_FIND_MCAST_RP_FILTER - 600] = "mcast.rp-filter",
     [DS_FIND_MCAST_HOPS_ONE - 600] = "mcast.hops-one",
+static const char *const fw_tokens[] = {
+    [DS_FIND_FW_ICMPV6_MUST - 400] = "fw.icmpv6-must",
+    [DS_FIND_FW_ICMPV6_SHOULD - 400] = "fw.icmpv6-should",
+    [DS_FIND_FW_ICMPV6_UNKNOWN - 400] = "fw.icmpv6-unknown",
+    [DS_FIND_FW_ICMPV6_OK - 400] = "fw.icmpv6-ok",
+    [DS_FIND_FW_V6_OPEN - 400] = "fw.v6-open",
+    [DS_FIND_FW_SERVICE_V4_ONLY - 400] = "fw.service-v4-only",
+    [DS_FIND_FW_SERVICE_V6_ONLY - 400] = "fw.service-v6-only",
+    [DS_FIND_FW_TUNNEL - 400] = "fw.tunnel",
+    [DS_FIND_FW_ND_RATE - 400] = "fw.nd-rate",
 };
 
 static const struct {
@@ -71,6 +81,7 @@ static const struct {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
     {300, dns_tokens, ARRAY_SIZE(dns_tokens)},
     {600, mcast_tokens, ARRAY_SIZE(mcast_tokens)},
+    {400, fw_tokens, ARRAY_SIZE(fw_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -101,6 +112,18 @@ static const char *const key_tokens[] = {
     [DS_EVK_SOURCE] = "source",
     [DS_EVK_SETTING] = "setting",
     [DS_EVK_VALUE] = "value",
+    [DS_EVK_RULE] = "rule",
+    [DS_EVK_CHAIN] = "chain",
+    [DS_EVK_HANDLE] = "handle",
+    [DS_EVK_LINE] = "line",
+    [DS_EVK_FIX] = "fix",
+    [DS_EVK_ICMP_TYPE] = "icmp-type",
+    [DS_EVK_ICMP_CODE] = "icmp-code",
+    [DS_EVK_HOOK] = "hook",
+    [DS_EVK_SECTION] = "section",
+    [DS_EVK_PROTO] = "proto",
+    [DS_EVK_RATE] = "rate",
+    [DS_EVK_POLICY] = "policy",
 };
 
 const char *

@@ -47,6 +47,7 @@ extern const struct cli_command cli_cmd_reach;
 extern const struct cli_command cli_cmd_proxy;
 extern const struct cli_command cli_cmd_dns;
 extern const struct cli_command cli_cmd_mcast;
+extern const struct cli_command cli_cmd_firewall;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

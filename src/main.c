@@ -40,6 +40,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_proxy,
     &cli_cmd_dissect,
     &cli_cmd_mcast,
+    &cli_cmd_firewall,
     &cli_cmd_help,
     &cli_cmd_completion,
 };

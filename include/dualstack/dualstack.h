@@ -12,6 +12,7 @@
 #include "dualstack/error.h"
 #include "dualstack/export.h"
 #include "dualstack/finding.h"
+#include "dualstack/fw.h"
 #include "dualstack/hecache.h"
 #include "dualstack/hist.h"
 #include "dualstack/host.h"

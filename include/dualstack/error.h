@@ -191,6 +191,22 @@ enum ds_error {
 	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
 	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
 	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
+	/* Rulesets and packet specs, ds_fw (2260-2289): why a ruleset or a
+	 * packet spec was rejected, with the position. */
+	DS_E_FW_JSON = 2260,         /* not JSON */
+	DS_E_FW_SCHEMA = 2261,       /* JSON, but not nftables' ruleset */
+	DS_E_FW_CHAIN = 2262,        /* a rule or jump names no chain */
+	DS_E_FW_SET = 2263,          /* a match names no set */
+	DS_E_FW_VALUE = 2264,        /* a value that is not one */
+	DS_E_FW_IPT_LINE = 2265,     /* an iptables-save line not understood */
+	DS_E_FW_IPT_OPTION = 2266,   /* an option without its value */
+	DS_E_FW_IPT_QUOTE = 2267,    /* a quote not closed */
+	DS_E_FW_IPT_COMMIT = 2268,   /* a table without COMMIT */
+	DS_E_FW_TOO_BIG = 2269,      /* more than DS_FW_*_MAX */
+	DS_E_FW_SPEC_WORD = 2270,    /* a word a packet spec does not know */
+	DS_E_FW_SPEC_VALUE = 2271,   /* a bad value after a word */
+	DS_E_FW_SPEC_MISSING = 2272, /* a word without its value */
+	DS_E_FW_SPEC_FAMILY = 2273,  /* the family is unknown or mixed */
 
 	DS_E_MAX
 };

@@ -99,6 +99,21 @@ enum ds_finding_code {
 	                                  * first router unless senders raise
 	                                  * the default hop limit of 1 */
 	DS_FIND__MCAST_END,
+	/* fw (400-499): what "firewall check" finds in a ruleset. */
+	DS_FIND_FW_ICMPV6_MUST = 400, /* ICMPv6 RFC 4890 says must pass is
+	                               * dropped */
+	DS_FIND_FW_ICMPV6_SHOULD,     /* ... should pass is dropped */
+	DS_FIND_FW_ICMPV6_UNKNOWN,    /* ... meets a rule the model cannot
+	                               * evaluate */
+	DS_FIND_FW_ICMPV6_OK,         /* every must-pass message passes */
+	DS_FIND_FW_V6_OPEN,           /* IPv6 accepts what IPv4 drops */
+	DS_FIND_FW_SERVICE_V4_ONLY,   /* open on IPv4, dropped on IPv6 */
+	DS_FIND_FW_SERVICE_V6_ONLY,   /* open on IPv6, dropped on IPv4 */
+	DS_FIND_FW_TUNNEL,            /* Teredo or 6in4 passes while native
+	                               * IPv6 is filtered */
+	DS_FIND_FW_ND_RATE,           /* a rate limit low enough to break
+	                               * Neighbor Discovery */
+	DS_FIND__FW_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -137,6 +152,18 @@ enum ds_evidence_key {
 	DS_EVK_SOURCE,        /* a source address (SSM) */
 	DS_EVK_SETTING,       /* text: a sysctl or a file */
 	DS_EVK_VALUE,         /* uint: the setting's value */
+	DS_EVK_RULE,      /* text: a firewall rule as written */
+	DS_EVK_CHAIN,     /* text: "inet filter input" */
+	DS_EVK_HANDLE,    /* nftables' rule handle */
+	DS_EVK_LINE,      /* a line of a file */
+	DS_EVK_FIX,       /* text: the rule that would mend it */
+	DS_EVK_ICMP_TYPE,
+	DS_EVK_ICMP_CODE,
+	DS_EVK_HOOK,    /* token: ds_fw_hook_token() */
+	DS_EVK_SECTION, /* token: an RFC section, "4.4.1" */
+	DS_EVK_PROTO,   /* an IP protocol number */
+	DS_EVK_RATE,    /* packets per second */
+	DS_EVK_POLICY,  /* bool: a chain's policy decided, not a rule */
 	DS__EVK_END,
 };
 

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dualstack firewall check and test: read a ruleset (the live one from
+ * "nft -j list ruleset", or files), then report the findings of
+ * ds_fw_check(), or what happens to one packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dualstack/error.h"
+#include "dualstack/finding.h"
+#include "dualstack/fw.h"
+
+#include "cli-finding.h"
+#include "cli.h"
+#include "cmd-firewall.h"
+
+/* A ruleset read whole: a large router's dump is a few MiB. */
+#define RULESET_MAX (64u << 20)
+
+/* Findings kept: every ICMPv6 type twice and every port of a host. */
+#define FINDINGS_MAX 1024
+
+enum {
+	O_ROLE = 256,
+	O_FILE,
+	O_IPT,
+	O_IP6T,
+	O_JSON,
+};
+
+static const struct option opts[] = {
+    {"role", required_argument, NULL, O_ROLE},
+    {"file", required_argument, NULL, O_FILE},
+    {"iptables", required_argument, NULL, O_IPT},
+    {"ip6tables", required_argument, NULL, O_IP6T},
+    {"json", no_argument, NULL, O_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct source {
+	const char *file, *ipt4, *ipt6;
+};
+
+/* Read all of fd; returns the length or -1 (errno set), *ret owned. */
+static ssize_t
+read_all(int fd, char **ret)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= RULESET_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int e = errno;
+
+			free(buf);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = buf;
+	return (ssize_t)len;
+}
+
+static ssize_t
+read_path(const char *path, char **ret)
+{
+	FILE *f;
+	ssize_t n;
+
+	if (strcmp(path, "-") == 0)
+		return read_all(0, ret);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = read_all(fileno(f), ret);
+	fclose(f);
+	return n;
+}
+
+/* The live ruleset: "nft -j list ruleset", its output read whole. */
+static ssize_t
+read_nft(char **ret, int *status)
+{
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+	int e;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1) {
+		e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		char *const args[] = {"nft", "-j", "list", "ruleset", NULL};
+
+		dup2(p[1], 1);
+		execvp("nft", args);
+		_exit(127);
+	}
+	close(p[1]);
+	n = read_all(p[0], ret);
+	e = errno;
+	close(p[0]);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		;
+	errno = e;
+	return n;
+}
+
+static int
+load_error(const char *what, int r, const struct ds_fw_pos *pos)
+{
+	if (pos->line)
+		cli_error("%s: line %u, column %u: %s", what, pos->line,
+		    pos->column, ds_strerror(r));
+	else if (pos->item && pos->expr)
+		cli_error("%s: object %u of \"nftables\", expression %u: %s",
+		    what, pos->item, pos->expr, ds_strerror(r));
+	else if (pos->item)
+		cli_error("%s: object %u of \"nftables\": %s", what, pos->item,
+		    ds_strerror(r));
+	else
+		cli_error("%s: %s", what, ds_strerror(r));
+	return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+}
+
+static int
+load_one(struct ds_fw *fw, const char *path, int family)
+{
+	struct ds_fw_pos pos = {0};
+	char *buf = NULL;
+	ssize_t n;
+	int r;
+
+	n = read_path(path, &buf);
+	if (n < 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (family)
+		r = ds_fw_load_ipt(fw, family, buf, (size_t)n, &pos);
+	else
+		r = ds_fw_load_nft(fw, buf, (size_t)n, &pos);
+	free(buf);
+	return r < 0 ? load_error(path, r, &pos) : EXIT_OK;
+}
+
+static int
+load(const struct source *src, struct ds_fw **ret)
+{
+	struct ds_fw *fw = NULL;
+	int code = EXIT_OK;
+
+	if (ds_fw_new(&fw) < 0) {
+		cli_error("%s", strerror(ENOMEM));
+		return EXIT_INTERNAL;
+	}
+	if (src->file)
+		code = load_one(fw, src->file, 0);
+	if (code == EXIT_OK && src->ipt4)
+		code = load_one(fw, src->ipt4, AF_INET);
+	if (code == EXIT_OK && src->ipt6)
+		code = load_one(fw, src->ipt6, AF_INET6);
+	if (code == EXIT_OK && !src->file && !src->ipt4 && !src->ipt6) {
+		struct ds_fw_pos pos = {0};
+		char *buf = NULL;
+		int status = 0, r;
+		ssize_t n = read_nft(&buf, &status);
+
+		if (n < 0) {
+			cli_error("nft -j list ruleset: %s", strerror(errno));
+			code = EXIT_INTERNAL;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			cli_error("nft -j list ruleset failed (exit %d); "
+			          "without nftables, give --iptables and "
+			          "--ip6tables files",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			code = EXIT_INTERNAL;
+		} else {
+			r = ds_fw_load_nft(fw, buf, (size_t)n, &pos);
+			if (r < 0)
+				code =
+				    load_error("nft -j list ruleset", r, &pos);
+		}
+		free(buf);
+	}
+	if (code != EXIT_OK) {
+		ds_fw_free(fw);
+		return code;
+	}
+	*ret = fw;
+	return EXIT_OK;
+}
+
+/* Common options; returns -1 to go on, else an exit code. */
+static int
+option(
+    int c, struct source *src, bool *json, enum ds_fw_role *role, char **argv)
+{
+	switch (c) {
+	case 'h':
+		fw_help();
+		return cli_finish_stdout(EXIT_OK);
+	case O_FILE:
+		src->file = optarg;
+		return -1;
+	case O_IPT:
+		src->ipt4 = optarg;
+		return -1;
+	case O_IP6T:
+		src->ipt6 = optarg;
+		return -1;
+	case O_JSON:
+		*json = true;
+		return -1;
+	case O_ROLE:
+		if (role)
+			return fw_parse_role(optarg, role) == EXIT_OK
+			    ? -1
+			    : EXIT_USAGE;
+		return cli_usage_error(
+		    &cli_cmd_firewall, "test takes no --role");
+	default:
+		return cli_usage_error(
+		    &cli_cmd_firewall, "unknown option %s", argv[optind - 1]);
+	}
+}
+
+/* "inet t input handle 5: RULE" or "inet t input: policy drop". */
+static void
+print_rule(const struct ds_finding *f, const char *label)
+{
+	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CHAIN);
+	const struct ds_evidence *r = ds_finding_get(f, DS_EVK_RULE);
+	const char *chain = c ? c->v.text : "?";
+
+	if (ds_finding_bool(f, DS_EVK_POLICY)) {
+		printf("  %s %s: its policy\n", label, chain);
+	} else if (r) {
+		if (ds_finding_get(f, DS_EVK_LINE))
+			printf("  %s %s, line %llu: %s\n", label, chain,
+			    (unsigned long long)ds_finding_uint(
+			        f, DS_EVK_LINE, 0),
+			    r->v.text);
+		else
+			printf("  %s %s handle %llu: %s\n", label, chain,
+			    (unsigned long long)ds_finding_uint(
+			        f, DS_EVK_HANDLE, 0),
+			    r->v.text);
+	}
+}
+
+int
+fw_cmd_check(int argc, char **argv)
+{
+	struct source src = {0};
+	enum ds_fw_role role = DS_FW_ROLE_HOST;
+	struct ds_finding *f;
+	struct ds_fw *fw = NULL;
+	size_t n, shown, errors = 0, warnings = 0;
+	bool json = false;
+	char text[512];
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((code = option(c, &src, &json, &role, argv)) >= 0)
+			return code;
+	if (optind != argc)
+		return cli_usage_error(&cli_cmd_firewall,
+		    "check: unexpected argument '%s'", argv[optind]);
+	code = load(&src, &fw);
+	if (code != EXIT_OK)
+		return code;
+	f = calloc(FINDINGS_MAX, sizeof(*f));
+	if (!f) {
+		ds_fw_free(fw);
+		cli_error("%s", strerror(ENOMEM));
+		return EXIT_INTERNAL;
+	}
+	n = ds_fw_check(fw, role, f, FINDINGS_MAX);
+	shown = n < FINDINGS_MAX ? n : FINDINGS_MAX;
+	for (size_t i = 0; i < shown; i++) {
+		errors += f[i].severity == DS_SEV_ERROR;
+		warnings += f[i].severity == DS_SEV_WARNING;
+	}
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout, true);
+		json_begin_object(&j);
+		json_kv_string(&j, "ruleset",
+		    src.file                   ? src.file
+		        : src.ipt4 || src.ipt6 ? "iptables-save"
+		                               : "live");
+		json_kv_string(&j, "role", ds_fw_role_token(role));
+		json_kv_u64(&j, "rules", ds_fw_n_rules(fw));
+		json_kv_u64(&j, "errors", errors);
+		json_kv_u64(&j, "warnings", warnings);
+		json_key(&j, "findings");
+		json_begin_array(&j);
+		for (size_t i = 0; i < shown; i++) {
+			fw_finding_text(&f[i], text, sizeof(text));
+			json_begin_object(&j);
+			json_kv_string(&j, "text", text);
+			json_key(&j, "finding");
+			json_finding(&j, &f[i]);
+			json_end(&j);
+		}
+		json_end(&j);
+		json_end(&j);
+		json_finish(&j);
+	} else {
+		for (size_t i = 0; i < shown; i++) {
+			const struct ds_evidence *fix =
+			    ds_finding_get(&f[i], DS_EVK_FIX);
+
+			fw_finding_text(&f[i], text, sizeof(text));
+			printf(
+			    "%s: %s\n", ds_severity_token(f[i].severity), text);
+			if (f[i].severity > DS_SEV_OK) {
+				print_rule(&f[i], "by:  ");
+				if (fix)
+					printf("  fix:  %s (%s)\n", fix->v.text,
+					    ds_finding_bool(
+					        &f[i], DS_EVK_POLICY)
+					        ? "at the end of that chain"
+					        : "before that rule");
+			}
+		}
+		printf(
+		    "%zu rules checked as a %s: %zu error%s, %zu warning%s\n",
+		    ds_fw_n_rules(fw), ds_fw_role_token(role), errors,
+		    errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	}
+	free(f);
+	ds_fw_free(fw);
+	return cli_finish_stdout(errors ? EXIT_FAILED : EXIT_OK);
+}
+
+int
+fw_cmd_test(int argc, char **argv)
+{
+	struct source src = {0};
+	struct ds_fw *fw = NULL;
+	struct ds_fw_packet p;
+	struct ds_fw_result res;
+	struct ds_fw_chain ch;
+	char spec[1024], rule[512] = "", chain[600] = "";
+	size_t len = 0, pos = 0;
+	bool json = false;
+	int c, code, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((code = option(c, &src, &json, NULL, argv)) >= 0)
+			return code;
+	if (optind == argc)
+		return cli_usage_error(&cli_cmd_firewall,
+		    "test: a packet spec, e.g. 'icmpv6 type 2 from "
+		    "2001:db8::1 to local'");
+	/* The spec may come as one word or many. */
+	spec[0] = '\0';
+	for (int i = optind; i < argc; i++) {
+		int n = snprintf(spec + len, sizeof(spec) - len, "%s%s",
+		    i > optind ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(spec) - len)
+			return cli_usage_error(&cli_cmd_firewall,
+			    "test: the packet spec is too long");
+		len += (size_t)n;
+	}
+	r = ds_fw_packet_parse(spec, len, &p, &pos);
+	if (r < 0) {
+		cli_parse_error("packet spec ", spec, len, pos, r);
+		return EXIT_USAGE;
+	}
+	code = load(&src, &fw);
+	if (code != EXIT_OK)
+		return code;
+	ds_fw_eval(fw, &p, &res);
+	if (res.chain != DS_FW_NONE && ds_fw_chain(fw, res.chain, &ch) == 0)
+		snprintf(chain, sizeof(chain), "%s %s %s",
+		    ds_fw_family_token(ch.family), ch.table, ch.name);
+	if (res.rule != DS_FW_NONE)
+		ds_fw_rule_format(fw, res.rule, rule, sizeof(rule));
+	if (json) {
+		struct json j;
+		struct ds_fw_rule ru;
+
+		json_init(&j, stdout, true);
+		json_begin_object(&j);
+		json_kv_string(&j, "packet", spec);
+		json_kv_string(&j, "hook", ds_fw_hook_token(p.hook));
+		json_kv_string(&j, "verdict", ds_fw_verdict_token(res.verdict));
+		json_kv_string(&j, "why", ds_fw_why_token(res.why));
+		if (chain[0])
+			json_kv_string(&j, "chain", chain);
+		if (res.rule != DS_FW_NONE &&
+		    ds_fw_rule(fw, res.rule, &ru) == 0) {
+			json_kv_string(&j, "rule", rule);
+			if (ru.line)
+				json_kv_u64(&j, "line", ru.line);
+			else
+				json_kv_u64(&j, "handle", ru.handle);
+		}
+		json_kv_bool(&j, "rate_limited", res.limited);
+		json_end(&j);
+		json_finish(&j);
+	} else {
+		struct ds_fw_rule ru;
+
+		printf("%s", ds_fw_verdict_token(res.verdict));
+		switch (res.why) {
+		case DS_FW_BY_RULE:
+		case DS_FW_BY_UNKNOWN:
+			ds_fw_rule(fw, res.rule, &ru);
+			if (ru.line)
+				printf(" %s %s, line %u: %s\n",
+				    res.why == DS_FW_BY_RULE ? "by" : "at",
+				    chain, ru.line, rule);
+			else
+				printf(" %s %s handle %llu: %s\n",
+				    res.why == DS_FW_BY_RULE ? "by" : "at",
+				    chain, (unsigned long long)ru.handle, rule);
+			if (res.why == DS_FW_BY_UNKNOWN)
+				printf("  this rule holds a match the model "
+				       "cannot evaluate for this packet\n");
+			break;
+		case DS_FW_BY_POLICY:
+			printf(" by the policy of %s\n", chain);
+			break;
+		case DS_FW_BY_NOTHING:
+			printf(": no chain filters the %s hook\n",
+			    ds_fw_hook_token(p.hook));
+			break;
+		case DS_FW_BY_LOOP:
+			printf(": jumps nest deeper than the kernel allows, in "
+			       "%s\n",
+			    chain);
+			break;
+		}
+		if (res.limited)
+			printf("  (while under the rate limit it passed)\n");
+	}
+	ds_fw_free(fw);
+	return cli_finish_stdout(
+	    res.verdict == DS_FW_ACCEPT ? EXIT_OK : EXIT_FAILED);
+}
