@@ -61,6 +61,8 @@ static const char *const mcast_tokens[] = {
     [DS_FIND_MCAST_NOT_MEMBER - 600] = "mcast.not-member",
     [DS_FIND_MCAST_RP_FILTER - 600] = "mcast.rp-filter",
     [DS_FIND_MCAST_HOPS_ONE - 600] = "mcast.hops-one",
+};
+
 static const char *const fw_tokens[] = {
     [DS_FIND_FW_ICMPV6_MUST - 400] = "fw.icmpv6-must",
     [DS_FIND_FW_ICMPV6_SHOULD - 400] = "fw.icmpv6-should",

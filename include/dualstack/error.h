@@ -182,15 +182,6 @@ enum ds_error {
 	DS_E_DNSQ_MISMATCH = 2243,     /* the answer to another question */
 	DS_E_DNSQ_NAME = 2244,         /* a name no DNS query can carry */
 	DS_E_DNSQ_CLOSED = 2245,       /* TCP closed before every answer came */
-	/* Multicast groups, sources and interfaces, ds_mcast_check()
-	 * (2310-2329). */
-	DS_E_MCAST_NEEDS_IFACE = 2310,    /* a link-local group, no interface */
-	DS_E_MCAST_IFACE_CONFLICT = 2311, /* the zone names another one */
-	DS_E_MCAST_SOURCE_FAMILY = 2312,  /* source and group differ */
-	DS_E_MCAST_SOURCE_BAD = 2313,     /* the source is not unicast */
-	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
-	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
-	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
 	/* Rulesets and packet specs, ds_fw (2260-2289): why a ruleset or a
 	 * packet spec was rejected, with the position. */
 	DS_E_FW_JSON = 2260,         /* not JSON */
@@ -207,6 +198,16 @@ enum ds_error {
 	DS_E_FW_SPEC_VALUE = 2271,   /* a bad value after a word */
 	DS_E_FW_SPEC_MISSING = 2272, /* a word without its value */
 	DS_E_FW_SPEC_FAMILY = 2273,  /* the family is unknown or mixed */
+
+	/* Multicast groups, sources and interfaces, ds_mcast_check()
+	 * (2310-2329). */
+	DS_E_MCAST_NEEDS_IFACE = 2310,    /* a link-local group, no interface */
+	DS_E_MCAST_IFACE_CONFLICT = 2311, /* the zone names another one */
+	DS_E_MCAST_SOURCE_FAMILY = 2312,  /* source and group differ */
+	DS_E_MCAST_SOURCE_BAD = 2313,     /* the source is not unicast */
+	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
+	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
+	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
 
 	DS_E_MAX
 };

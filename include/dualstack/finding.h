@@ -152,11 +152,11 @@ enum ds_evidence_key {
 	DS_EVK_SOURCE,        /* a source address (SSM) */
 	DS_EVK_SETTING,       /* text: a sysctl or a file */
 	DS_EVK_VALUE,         /* uint: the setting's value */
-	DS_EVK_RULE,      /* text: a firewall rule as written */
-	DS_EVK_CHAIN,     /* text: "inet filter input" */
-	DS_EVK_HANDLE,    /* nftables' rule handle */
-	DS_EVK_LINE,      /* a line of a file */
-	DS_EVK_FIX,       /* text: the rule that would mend it */
+	DS_EVK_RULE,          /* text: a firewall rule as written */
+	DS_EVK_CHAIN,         /* text: "inet filter input" */
+	DS_EVK_HANDLE,        /* nftables' rule handle */
+	DS_EVK_LINE,          /* a line of a file */
+	DS_EVK_FIX,           /* text: the rule that would mend it */
 	DS_EVK_ICMP_TYPE,
 	DS_EVK_ICMP_CODE,
 	DS_EVK_HOOK,    /* token: ds_fw_hook_token() */
