@@ -39,12 +39,28 @@ static const char *const reach_tokens[] = {
     [DS_FIND_REACH_NOT_RUN - 100] = "reach.not-run",
 };
 
+static const char *const ra_tokens[] = {
+    [DS_FIND_RA_NEW_ROUTER - 500] = "ra.new-router",
+    [DS_FIND_RA_UNKNOWN_ROUTER - 500] = "ra.unknown-router",
+    [DS_FIND_RA_CHANGED - 500] = "ra.changed",
+    [DS_FIND_RA_LEAVING - 500] = "ra.leaving",
+    [DS_FIND_RA_SPOOFED_LEAVING - 500] = "ra.spoofed-leaving",
+    [DS_FIND_RA_ODD_PREFIX - 500] = "ra.odd-prefix",
+    [DS_FIND_RA_BEHIND_EXT - 500] = "ra.behind-extension-headers",
+    [DS_FIND_RA_IGNORED - 500] = "ra.ignored",
+    [DS_FIND_RA_FLOOD - 500] = "ra.flood",
+    [DS_FIND_RA_UNKNOWN_PREFIX - 500] = "ra.unknown-prefix",
+    [DS_FIND_RA_CLEARED - 500] = "ra.cleared",
+    [DS_FIND_RA_ROUTER - 500] = "ra.router",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
 	size_t n;
 } modules[] = {
     {100, reach_tokens, ARRAY_SIZE(reach_tokens)},
+    {500, ra_tokens, ARRAY_SIZE(ra_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -60,6 +76,16 @@ static const char *const key_tokens[] = {
     [DS_EVK_ELAPSED] = "elapsed",
     [DS_EVK_PEER] = "peer",
     [DS_EVK_PORT_ONLY] = "port-only",
+    [DS_EVK_ROUTER] = "router",
+    [DS_EVK_MAC] = "mac",
+    [DS_EVK_IFACE] = "interface",
+    [DS_EVK_PREFIX] = "prefix",
+    [DS_EVK_REASON] = "reason",
+    [DS_EVK_CHANGE] = "change",
+    [DS_EVK_KIND] = "kind",
+    [DS_EVK_LIFETIME] = "lifetime",
+    [DS_EVK_VERDICT] = "verdict",
+    [DS_EVK_RATE] = "rate",
 };
 
 const char *
