@@ -829,6 +829,122 @@ ds_ra_reasm_add(struct ds_ra_reasm *r, const struct ds_pkt *p,
 	return 1;
 }
 
+/* --- Building ----------------------------------------------------------- */
+
+struct wbuf {
+	uint8_t *b;
+	size_t n, size;
+	bool full;
+};
+
+static void
+w8(struct wbuf *w, unsigned v)
+{
+	if (w->n >= w->size) {
+		w->full = true;
+		return;
+	}
+	w->b[w->n++] = (uint8_t)v;
+}
+
+static void
+w16(struct wbuf *w, unsigned v)
+{
+	w8(w, v >> 8);
+	w8(w, v & 0xff);
+}
+
+static void
+w32(struct wbuf *w, uint32_t v)
+{
+	w16(w, v >> 16);
+	w16(w, v & 0xffff);
+}
+
+static void
+wbytes(struct wbuf *w, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w8(w, p[i]);
+}
+
+int
+ds_ra_build_clear(const struct ds_ra *rogue, const struct ds_mac *src_mac,
+    uint8_t *buf, size_t size)
+{
+	static const uint8_t all_nodes[16] = {
+	    0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	struct wbuf w = {buf, 0, size, false};
+	struct ds_addr dst;
+	size_t ip, icmp;
+	uint16_t sum;
+
+	if (!rogue || !src_mac || !buf || rogue->src.family != AF_INET6)
+		return -EINVAL;
+	wbytes(&w, all_nodes_mac, 6);
+	wbytes(&w, src_mac->b, 6);
+	w16(&w, 0x86dd);
+	ip = w.n;
+	w32(&w, 0x60000000);
+	w16(&w, 0); /* payload length, below */
+	w8(&w, 58);
+	w8(&w, 255); /* RFC 4861 6.1.2 */
+	wbytes(&w, rogue->src.u.bytes, 16);
+	wbytes(&w, all_nodes, 16);
+	icmp = w.n;
+	w8(&w, 134);
+	w8(&w, 0);
+	w16(&w, 0); /* checksum, below */
+	w8(&w, rogue->cur_hop_limit);
+	w8(&w, rogue->flags_octet);
+	w16(&w, 0); /* Router Lifetime 0: not a default router (6.3.4) */
+	w32(&w, 0);
+	w32(&w, 0);
+	for (unsigned i = 0; i < rogue->n_opt; i++) {
+		const struct ds_ra_opt *o = &rogue->opt[i];
+
+		if (o->bad)
+			continue;
+		if (o->type == DS_RA_OPT_PIO) {
+			w8(&w, 3);
+			w8(&w, 4);
+			w8(&w, o->u.pio.prefix.len);
+			w8(&w, o->u.pio.flags);
+			w32(&w, 0); /* valid: see the two-hour rule above */
+			w32(&w, 0); /* preferred: deprecated at once */
+			w32(&w, 0);
+			wbytes(&w, o->u.pio.prefix.addr.u.bytes, 16);
+		} else if (o->type == DS_RA_OPT_RIO) {
+			w8(&w, 24);
+			w8(&w, 3);
+			w8(&w, o->u.rio.prefix.len);
+			w8(&w, (unsigned)o->u.rio.prf << 3);
+			w32(&w, 0);
+			wbytes(&w, o->u.rio.prefix.addr.u.bytes, 16);
+		} else if (o->type == DS_RA_OPT_RDNSS && o->u.rdnss.n > 0) {
+			/* RFC 8106 5.1: lifetime 0 removes the servers. */
+			w8(&w, 25);
+			w8(&w, 1 + 2 * o->u.rdnss.n);
+			w16(&w, 0);
+			w32(&w, 0);
+			for (unsigned k = 0; k < o->u.rdnss.n; k++)
+				wbytes(&w,
+				    rogue->addr[o->u.rdnss.first + k].u.bytes,
+				    16);
+		}
+	}
+	if (w.full || w.n - ip - 40 > UINT16_MAX)
+		return -ENOSPC;
+	buf[ip + 4] = (uint8_t)((w.n - ip - 40) >> 8);
+	buf[ip + 5] = (uint8_t)(w.n - ip - 40);
+	ds_addr_from_v6(all_nodes, &dst);
+	sum = ds_ra_icmp6_sum(&rogue->src, &dst, buf + icmp, w.n - icmp);
+	buf[icmp + 2] = (uint8_t)(sum >> 8);
+	buf[icmp + 3] = (uint8_t)sum;
+	return (int)w.n;
+}
+
 /* --- Tokens --------------------------------------------------------------- */
 
 static const char *

@@ -6,6 +6,7 @@
  *   ra watch (-r FILE | -i IFACE)   events, one line each (text, NDJSON,
  *                                   syslog), against a baseline
  *   ra learn (-r FILE | -i IFACE)   write the baseline of what is there
+ *   ra solicit -i IFACE             ask the routers, list who answers
  *
  * Reading is the capture module's, decoding the packet module's, the RA
  * and its verdict the ra module's (lib/ra.c); this file keeps the table
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -41,8 +43,9 @@ const struct cli_command cli_cmd_ra = {
     cmd_ra,
     "watch (-r FILE | -i INTERFACE) [--router ADDR|MAC]... "
     "[--prefix PREFIX]... [--baseline FILE] [--all] [--json | --syslog] "
-    "[--once | --count N] [--flood-rate N]\n"
-    "learn (-r FILE | -i INTERFACE) [--for DURATION] [-o FILE]",
+    "[--once | --count N] [--flood-rate N] [--clear]\n"
+    "learn (-r FILE | -i INTERFACE) [--for DURATION] [-o FILE]\n"
+    "solicit -i INTERFACE [--wait DURATION] [--json]",
 };
 
 static const char help_text[] =
@@ -58,6 +61,8 @@ static const char help_text[] =
     "                     floods\n"
     "  learn              write a baseline of the routers seen (accepted RAs\n"
     "                     only): one stanza per router, to edit by hand\n"
+    "  solicit            send one Router Solicitation and list every router\n"
+    "                     that answers, with its verdict and content\n"
     "\n"
     "  -r FILE            read a pcap or pcapng file; '-' is standard input\n"
     "  -i INTERFACE       capture live (needs root or CAP_NET_RAW)\n"
@@ -74,7 +79,13 @@ static const char help_text[] =
     "  --count N          stop after N RAs\n"
     "  --flood-rate N     RAs, or distinct routers, per second that make a\n"
     "                     flood (default 10)\n"
+    "  --clear            live, with a baseline: answer a router outside it\n"
+    "                     with a counter-RA (its address, router lifetime 0,\n"
+    "                     its prefixes with lifetimes 0), at most every 10 s\n"
+    "                     per router, each one reported. A stop-gap: the fix\n"
+    "                     is RA Guard on the switch (RFC 6105)\n"
     "  --for DURATION     learn: how long to listen (default 60s)\n"
+    "  --wait DURATION    solicit: how long to wait for answers (default 3s)\n"
     "  -o FILE            learn: write the baseline there (default stdout)\n"
     "  -h, --help         this help\n"
     "\n"
@@ -590,6 +601,21 @@ handle_ra(struct ra_watch *w, const struct ds_ra *ra)
 	int base;
 
 	w->n_ra++;
+	if (w->solicit) {
+		/* Every answer is listed, accepted or not: the last RA of
+		 * each router. */
+		rt = router_find(w, &ra->src);
+		if (!rt && w->n_router < RA_MAX_ROUTERS &&
+		    (w->router[w->n_router].last = malloc(sizeof(*rt->last)))) {
+			rt = &w->router[w->n_router++];
+			rt->lla = ra->src;
+			rt->has_mac = ra_mac(ra, &rt->mac);
+			rt->base = -1;
+		}
+		if (rt)
+			*rt->last = *ra;
+		return;
+	}
 	flood_check(w, ra);
 	if (w->all) {
 		ra_event_init(w, &f, DS_FIND_RA_ROUTER, DS_SEV_INFO, ra);
@@ -695,6 +721,8 @@ handle_ra(struct ra_watch *w, const struct ds_ra *ra)
 		prefix_events(w, ra, old);
 	}
 	*rt->last = *ra;
+	if (w->clear && rt->base < 0)
+		ra_clear_maybe(w, rt, ra);
 }
 
 /* --- Reading -------------------------------------------------------------- */
@@ -769,17 +797,25 @@ open_error(const char *file, const char *iface, int r, const char *errbuf)
 	return EXIT_USAGE;
 }
 
-/* Read frames until the end, a signal, limit RAs (0: none) or until
- * the capture clock passes stop_sec (0: never). */
+static uint64_t
+mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+/* Read frames until the end, a signal, limit RAs (0: none) or, live,
+ * until duration_us passed (0: never). */
 static int
 ra_read(struct ra_watch *w, struct ds_capture *cap, uint64_t limit,
-    int64_t duration_s)
+    uint64_t duration_us)
 {
 	struct ds_capture_packet cp;
-	struct timespec t0, t;
+	uint64_t t0 = mono_us();
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		r = ds_capture_next(cap, &cp);
 		if (r == -EAGAIN)
@@ -790,11 +826,9 @@ ra_read(struct ra_watch *w, struct ds_capture *cap, uint64_t limit,
 			handle_frame(w, &cp);
 		if (limit && w->n_ra >= limit)
 			return 0;
-		if (duration_s && ds_capture_is_live(cap)) {
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (t.tv_sec - t0.tv_sec >= duration_s)
-				return 0;
-		}
+		if (duration_us && ds_capture_is_live(cap) &&
+		    mono_us() - t0 >= duration_us)
+			return 0;
 	}
 }
 
@@ -814,6 +848,7 @@ cmd_ra(int argc, char **argv)
 		OPT_FOR,
 		OPT_PROMISC,
 		OPT_CLEAR,
+		OPT_WAIT,
 	};
 	static const struct option longopts[] = {
 	    {"router", required_argument, NULL, OPT_ROUTER},
@@ -827,6 +862,8 @@ cmd_ra(int argc, char **argv)
 	    {"flood-rate", required_argument, NULL, OPT_FLOOD},
 	    {"for", required_argument, NULL, OPT_FOR},
 	    {"promisc", no_argument, NULL, OPT_PROMISC},
+	    {"clear", no_argument, NULL, OPT_CLEAR},
+	    {"wait", required_argument, NULL, OPT_WAIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -835,7 +872,7 @@ cmd_ra(int argc, char **argv)
 	struct ds_capture *cap = NULL;
 	const char *file = NULL, *out_path = NULL, *mode;
 	char errbuf[DS_CAPTURE_ERRMAX] = "";
-	uint64_t limit = 0, for_us = 60 * CLI_S;
+	uint64_t limit = 0, for_us = 60 * CLI_S, wait_us = 3 * CLI_S;
 	struct sigaction sa = {0}, old_int, old_term;
 	int c, r, code;
 
@@ -848,12 +885,14 @@ cmd_ra(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error(&cli_cmd_ra, "give watch or learn");
 	mode = argv[1];
-	if (strcmp(mode, "watch") != 0 && strcmp(mode, "learn") != 0)
-		return cli_usage_error(
-		    &cli_cmd_ra, "unknown mode '%s': watch or learn", mode);
+	if (strcmp(mode, "watch") != 0 && strcmp(mode, "learn") != 0 &&
+	    strcmp(mode, "solicit") != 0)
+		return cli_usage_error(&cli_cmd_ra,
+		    "unknown mode '%s': watch, learn or solicit", mode);
 
 	memset(&w, 0, sizeof(w));
 	w.learn = strcmp(mode, "learn") == 0;
+	w.solicit = strcmp(mode, "solicit") == 0;
 	w.flood_rate = 10;
 	w.win_sec = -1;
 	ds_ra_reasm_init(&w.rs);
@@ -921,6 +960,18 @@ cmd_ra(int argc, char **argv)
 		case OPT_PROMISC:
 			lo.flags |= DS_CAPTURE_PROMISC;
 			break;
+		case OPT_CLEAR:
+			w.clear = true;
+			break;
+		case OPT_WAIT:
+			if (cli_parse_duration(
+			        optarg, CLI_S, 600 * CLI_S, &wait_us) < 0 ||
+			    wait_us < 100 * CLI_MS)
+				return cli_usage_error(&cli_cmd_ra,
+				    "--wait '%s': not a duration from 0.1s to "
+				    "10m",
+				    optarg);
+			break;
 		case 'h':
 			cli_usage(stdout, &cli_cmd_ra);
 			fputs(help_text, stdout);
@@ -947,6 +998,27 @@ cmd_ra(int argc, char **argv)
 		    &cli_cmd_ra, "learn takes -r or -i, --for and -o only");
 	if (!w.learn && out_path)
 		return cli_usage_error(&cli_cmd_ra, "-o is for learn");
+	if (w.solicit &&
+	    (file || w.n_base || w.n_prefix || w.all || w.use_syslog || limit ||
+	        w.clear))
+		return cli_usage_error(
+		    &cli_cmd_ra, "solicit takes -i, --wait and --json only");
+	if (w.clear && (!w.iface || !w.n_base))
+		return cli_usage_error(&cli_cmd_ra,
+		    "--clear needs -i and a baseline (--router or "
+		    "--baseline): it is never sent for a baseline router");
+	if (w.iface && (w.clear || w.solicit)) {
+		w.ifindex = if_nametoindex(w.iface);
+		if (w.ifindex == 0) {
+			cli_error("%s: %s", w.iface, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (w.clear &&
+	    (r = ds_ra_send_frame(w.ifindex, NULL, 0, &w.own_mac)) < 0) {
+		cli_error("%s: --clear: %s", w.iface, strerror(-r));
+		return EXIT_INTERNAL;
+	}
 
 	if (file)
 		r = ds_capture_new_file(file, errbuf, sizeof(errbuf), &cap);
@@ -972,7 +1044,13 @@ cmd_ra(int argc, char **argv)
 	g_capture = cap;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	r = ra_read(&w, cap, limit, w.learn ? (int64_t)(for_us / CLI_S) : 0);
+	if (w.solicit && (r = ds_ra_send_rs(w.ifindex)) < 0) {
+		cli_error("%s: sending a Router Solicitation: %s", w.iface,
+		    strerror(-r));
+		ds_capture_free(cap);
+		return EXIT_INTERNAL;
+	}
+	r = ra_read(&w, cap, limit, w.learn ? for_us : w.solicit ? wait_us : 0);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	g_capture = NULL;
@@ -1000,6 +1078,10 @@ cmd_ra(int argc, char **argv)
 				code = EXIT_INTERNAL;
 			}
 		}
+	} else if (w.solicit) {
+		ra_print_routers(&w);
+		if (code == EXIT_OK && w.n_router == 0)
+			code = EXIT_FAILED;
 	} else if (code == EXIT_OK && w.bad) {
 		code = EXIT_FAILED;
 	}

@@ -53,7 +53,9 @@ struct router {
 struct ra_watch {
 	/* Options. */
 	const char *iface; /* live interface, or NULL */
-	bool json, use_syslog, all, learn;
+	bool json, use_syslog, all, learn, solicit, clear;
+	unsigned ifindex;      /* of iface, for --clear and solicit */
+	struct ds_mac own_mac; /* iface's MAC, the counter-RA's source */
 	uint64_t flood_rate;
 	/* Baseline. */
 	struct base_router base[RA_MAX_BASE];
@@ -89,6 +91,19 @@ void ra_emit(
  * the interface. */
 void ra_event_init(struct ra_watch *w, struct ds_finding *f,
     enum ds_finding_code c, enum ds_severity s, const struct ds_ra *ra);
+
+/*
+ * --clear (cmd-ra-send.c): rt, outside the baseline, just sent ra; send
+ * the counter-RA that makes hosts drop it, at most once per
+ * RA_CLEAR_INTERVAL_US per router, and report it (ra.cleared).
+ */
+#define RA_CLEAR_INTERVAL_US (10ull * 1000000)
+void ra_clear_maybe(
+    struct ra_watch *w, struct router *rt, const struct ds_ra *ra);
+
+/* solicit (cmd-ra-send.c): every router that answered, with its verdict
+ * and content, as text or one JSON document. */
+void ra_print_routers(const struct ra_watch *w);
 
 /* The RA's whole content as one JSON object. */
 void ra_json_content(struct json *j, const struct ds_ra *ra);

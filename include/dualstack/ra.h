@@ -24,6 +24,8 @@
  * Pure: no allocation, no I/O, no clock (time is passed in), no global
  * state. Everything is a value the caller owns; distinct values may be
  * used from any thread. Untrusted bytes are read through lib/cur.h only.
+ * The two exceptions are at the end ("Sending", lib/ra-send.c): they send
+ * a Router Solicitation and a counter-RA, and say so.
  */
 
 #include <stdbool.h>
@@ -429,6 +431,54 @@ struct ds_ra_reasm_out {
  */
 DS_EXPORT int ds_ra_reasm_add(struct ds_ra_reasm *r, const struct ds_pkt *p,
     const uint8_t *data, uint64_t now_us, struct ds_ra_reasm_out *ret);
+
+/* --- Building ----------------------------------------------------------- */
+
+/*
+ * The counter-RA that makes a host drop a rogue router (RFC 4861 6.3.4,
+ * RFC 4862 5.5.3): from the rogue's link-local address to all-nodes, hop
+ * limit 255, Router Lifetime 0, and each of its Prefix Information
+ * options again with valid and preferred lifetime 0, each Route
+ * Information option with lifetime 0, its RDNSS servers with lifetime 0.
+ * An Ethernet frame from src_mac (the sender's own MAC: spoofing the
+ * rogue's would teach the switch to send its traffic here) to
+ * 33:33:00:00:00:01, without a Source Link-Layer Address option, so that
+ * no host's neighbor cache is changed.
+ *
+ * What it does not undo: RFC 4862 5.5.3 e lets a host lower an
+ * address's remaining valid lifetime to no less than two hours from an
+ * unauthenticated RA, so addresses formed from the rogue's prefix stay
+ * (deprecated: preferred lifetime 0, not chosen for new connections) for
+ * up to two hours.
+ *
+ * Writes at most size octets to buf; returns the frame's length,
+ * -ENOSPC when size is too small (DS_RA_FRAME_MAX always suffices), or
+ * -EINVAL for NULL arguments or a rogue whose source is not IPv6.
+ */
+#define DS_RA_FRAME_MAX 1514
+DS_EXPORT int ds_ra_build_clear(const struct ds_ra *rogue,
+    const struct ds_mac *src_mac, uint8_t *buf, size_t size);
+
+/* --- Sending (I/O) -------------------------------------------------------- */
+
+/*
+ * Send one Router Solicitation (RFC 4861 4.1) to all-routers (ff02::2) on
+ * interface ifindex, hop limit 255, from the address the kernel picks,
+ * through a raw ICMPv6 socket opened and closed here. Returns 0, or
+ * -errno (-EPERM without CAP_NET_RAW). Blocking, but a send on a raw
+ * socket does not wait.
+ */
+DS_EXPORT int ds_ra_send_rs(unsigned ifindex);
+
+/*
+ * Send one Ethernet frame (as ds_ra_build_clear() makes) on interface
+ * ifindex through an AF_PACKET socket opened and closed here; *ret_mac,
+ * when not NULL, is set to the interface's MAC first (call with frame
+ * NULL and len 0 to learn only that). Returns 0, or -errno (-EPERM
+ * without CAP_NET_RAW, -ENODEV).
+ */
+DS_EXPORT int ds_ra_send_frame(
+    unsigned ifindex, const uint8_t *frame, size_t len, struct ds_mac *ret_mac);
 
 /* --- Tokens --------------------------------------------------------------- */
 

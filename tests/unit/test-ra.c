@@ -954,6 +954,44 @@ test_pfx_kind(void **state)
 	}
 }
 
+/* The counter-RA: what a host needs to drop the rogue, nothing more. */
+static void
+test_build_clear(void **state)
+{
+	static const struct ds_mac me = {{0x02, 0, 0, 0, 0, 0x99}};
+	uint8_t buf[DS_RA_FRAME_MAX];
+	const struct ds_ra_opt *o;
+	char pfx[DS_PREFIX_STRLEN];
+	int n;
+
+	(void)state;
+	good_ra(&F, 0);
+	assert_int_equal(parse(&F), 0);
+	A = R;
+	n = ds_ra_build_clear(&A, &me, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(parse_cut(buf, (size_t)n, 0, DS_LINK_EN10MB, 0), 0);
+	assert_int_equal(R.why, 0);
+	assert_int_equal(R.csum, DS_RA_CSUM_OK);
+	assert_true(ds_addr_equal(&R.src, &A.src));
+	assert_int_equal(R.src_mac.b[5], 0x99);
+	assert_int_equal(R.router_lifetime, 0);
+	assert_null(opt_of(&R, DS_RA_OPT_SLLA));
+	o = opt_of(&R, DS_RA_OPT_PIO);
+	assert_non_null(o);
+	fmt_prefix(&o->u.pio.prefix, pfx, sizeof(pfx));
+	assert_string_equal(pfx, "2001:db8:1::/64");
+	assert_int_equal(o->u.pio.valid, 0);
+	assert_int_equal(o->u.pio.preferred, 0);
+	assert_int_equal(o->u.pio.flags, 0xc0);
+	o = opt_of(&R, DS_RA_OPT_RDNSS);
+	assert_non_null(o);
+	assert_int_equal(o->u.rdnss.lifetime, 0);
+	assert_int_equal(o->u.rdnss.n, 2);
+	assert_int_equal(ds_ra_build_clear(&A, &me, buf, 60), -ENOSPC);
+	assert_int_equal(ds_ra_build_clear(NULL, &me, buf, 60), -EINVAL);
+}
+
 static void
 check_token(const char *t)
 {
@@ -1017,6 +1055,7 @@ main(void)
 	    cmocka_unit_test(test_reasm_bounds),
 	    cmocka_unit_test(test_diff),
 	    cmocka_unit_test(test_pfx_kind),
+	    cmocka_unit_test(test_build_clear),
 	    cmocka_unit_test(test_tokens),
 	};
 
