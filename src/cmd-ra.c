@@ -565,6 +565,28 @@ prefix_events(
 	}
 }
 
+/* The first valid PIO prefix of a that b does not advertise, or NULL. */
+static const struct ds_prefix *
+pio_missing(const struct ds_ra *a, const struct ds_ra *b)
+{
+	for (unsigned i = 0; i < a->n_opt; i++) {
+		const struct ds_ra_opt *o = &a->opt[i];
+		bool found = false;
+
+		if (o->type != DS_RA_OPT_PIO || o->bad)
+			continue;
+		for (unsigned k = 0; k < b->n_opt && !found; k++)
+			found = b->opt[k].type == DS_RA_OPT_PIO &&
+			    !b->opt[k].bad &&
+			    b->opt[k].u.pio.prefix.len == o->u.pio.prefix.len &&
+			    ds_prefix_contains_prefix(
+			        &b->opt[k].u.pio.prefix, &o->u.pio.prefix);
+		if (!found)
+			return &o->u.pio.prefix;
+	}
+	return NULL;
+}
+
 static void
 change_events(struct ra_watch *w, const struct ds_ra *old,
     const struct ds_ra *ra, uint32_t mask)
@@ -575,6 +597,7 @@ change_events(struct ra_watch *w, const struct ds_ra *old,
 	if (ra->router_lifetime == 0)
 		chg &= ~(uint32_t)DS_RA_CHG_LIFETIME;
 	for (unsigned b = 0; b < 32; b++) {
+		const struct ds_prefix *p;
 		struct ds_finding f;
 
 		if (!(chg & (1u << b)))
@@ -585,6 +608,12 @@ change_events(struct ra_watch *w, const struct ds_ra *old,
 		if ((1u << b) == DS_RA_CHG_LIFETIME)
 			ds_finding_add_duration(&f, DS_EVK_LIFETIME,
 			    (uint64_t)ra->router_lifetime * 1000000);
+		p = (1u << b) == DS_RA_CHG_PREFIX_ADDED ? pio_missing(ra, old)
+		    : (1u << b) == DS_RA_CHG_PREFIX_REMOVED
+		    ? pio_missing(old, ra)
+		    : NULL;
+		if (p)
+			ds_finding_add_prefix(&f, DS_EVK_PREFIX, p);
 		ra_emit(w, &f, ra);
 	}
 }

@@ -66,6 +66,8 @@ for l in sys.stdin:
 check "changed router: a change, not a rogue" "ra.changed prefix-added
 ra.changed lifetime
 ra.odd-prefix documentation" "$got"
+check "changed router: the prefix added is named" 1 \
+	"$(grep -c '"change":"prefix-added","prefix":"2001:db8:2::/64"' <<<"$out")"
 run_ds ra watch -r "$_tmp/mixed.pcap" --baseline "$_tmp/base" --json
 check "mixed against the baseline: the rogue is unknown" 1 \
 	"$(grep -c '"code":"ra.unknown-router","severity":"error","subject":{"router":"fe80::bad"}' <<<"$out")"
