@@ -629,6 +629,10 @@ handle_ra(struct ra_watch *w, const struct ds_ra *ra)
 	const struct ds_ra *old;
 	int base;
 
+	/* Our own counter-RAs (--clear), captured on their way out: they
+	 * speak in the rogue's name from our MAC, and are not news. */
+	if (w->clear && ra->has_mac && ra_mac_eq(&ra->src_mac, &w->own_mac))
+		return;
 	w->n_ra++;
 	if (w->solicit) {
 		/* Every answer is listed, accepted or not: the last RA of

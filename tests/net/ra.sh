@@ -307,6 +307,8 @@ check "--clear: the legitimate default route is untouched" 1 \
 	"$(ip -n "$host" -6 route show default | grep -c "via $LEGIT_LLA ")"
 check "--clear: the counter-RA is reported" 1 \
 	"$(grep -c '"code":"ra.cleared","severity":"info","subject":{"router":"fe80::bad2"}' "$_tmp/clear.json")"
+check "--clear: its own counter-RA is not taken for a spoofed goodbye" 0 \
+	"$(grep -c 'ra.spoofed-leaving' "$_tmp/clear.json")"
 check "--clear: never for the baseline router" 0 \
 	"$(grep -c "\"ra.cleared\".*\"router\":\"$LEGIT_LLA\"" "$_tmp/clear.json")"
 stop "$clear_pid"
