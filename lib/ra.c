@@ -545,6 +545,22 @@ servers_in(const struct ds_ra *a, const struct ds_ra *b)
 	return true;
 }
 
+/* Does ra have a PIO of o's prefix with o's flags? (One RA may repeat a
+ * prefix with other flags; any copy that matches is the same content.) */
+static bool
+pio_with_flags(const struct ds_ra *ra, const struct ds_ra_opt *o)
+{
+	for (unsigned i = 0; i < ra->n_opt; i++) {
+		const struct ds_ra_opt *x = &ra->opt[i];
+
+		if (x->type == DS_RA_OPT_PIO && x->bad == o->bad &&
+		    x->u.pio.flags == o->u.pio.flags &&
+		    prefix_eq(&x->u.pio.prefix, &o->u.pio.prefix))
+			return true;
+	}
+	return false;
+}
+
 /* Options of one prefix type in 'from' missing in 'in'. */
 static bool
 prefixes_missing(const struct ds_ra *from, const struct ds_ra *in, uint8_t type,
@@ -560,7 +576,7 @@ prefixes_missing(const struct ds_ra *from, const struct ds_ra *in, uint8_t type,
 		x = find_prefix_opt(in, o);
 		if (!x)
 			missing = true;
-		else if (pio_flags && x->u.pio.flags != o->u.pio.flags)
+		else if (pio_flags && !pio_with_flags(in, o))
 			*pio_flags |= DS_RA_CHG_PIO_FLAGS;
 	}
 	return missing;
