@@ -75,6 +75,21 @@ static const char *const fw_tokens[] = {
     [DS_FIND_FW_ND_RATE - 400] = "fw.nd-rate",
 };
 
+static const char *const ra_tokens[] = {
+    [DS_FIND_RA_NEW_ROUTER - 500] = "ra.new-router",
+    [DS_FIND_RA_UNKNOWN_ROUTER - 500] = "ra.unknown-router",
+    [DS_FIND_RA_CHANGED - 500] = "ra.changed",
+    [DS_FIND_RA_LEAVING - 500] = "ra.leaving",
+    [DS_FIND_RA_SPOOFED_LEAVING - 500] = "ra.spoofed-leaving",
+    [DS_FIND_RA_ODD_PREFIX - 500] = "ra.odd-prefix",
+    [DS_FIND_RA_BEHIND_EXT - 500] = "ra.behind-extension-headers",
+    [DS_FIND_RA_IGNORED - 500] = "ra.ignored",
+    [DS_FIND_RA_FLOOD - 500] = "ra.flood",
+    [DS_FIND_RA_UNKNOWN_PREFIX - 500] = "ra.unknown-prefix",
+    [DS_FIND_RA_CLEARED - 500] = "ra.cleared",
+    [DS_FIND_RA_ROUTER - 500] = "ra.router",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
@@ -84,6 +99,7 @@ static const struct {
     {300, dns_tokens, ARRAY_SIZE(dns_tokens)},
     {600, mcast_tokens, ARRAY_SIZE(mcast_tokens)},
     {400, fw_tokens, ARRAY_SIZE(fw_tokens)},
+    {500, ra_tokens, ARRAY_SIZE(ra_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -126,6 +142,14 @@ static const char *const key_tokens[] = {
     [DS_EVK_PROTO] = "proto",
     [DS_EVK_RATE] = "rate",
     [DS_EVK_POLICY] = "policy",
+    [DS_EVK_ROUTER] = "router",
+    [DS_EVK_MAC] = "mac",
+    [DS_EVK_IFACE] = "interface",
+    [DS_EVK_REASON] = "reason",
+    [DS_EVK_CHANGE] = "change",
+    [DS_EVK_KIND] = "kind",
+    [DS_EVK_LIFETIME] = "lifetime",
+    [DS_EVK_VERDICT] = "verdict",
 };
 
 const char *

@@ -48,6 +48,7 @@ extern const struct cli_command cli_cmd_proxy;
 extern const struct cli_command cli_cmd_dns;
 extern const struct cli_command cli_cmd_mcast;
 extern const struct cli_command cli_cmd_firewall;
+extern const struct cli_command cli_cmd_ra;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

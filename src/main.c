@@ -41,6 +41,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_dissect,
     &cli_cmd_mcast,
     &cli_cmd_firewall,
+    &cli_cmd_ra,
     &cli_cmd_help,
     &cli_cmd_completion,
 };

@@ -23,6 +23,7 @@
 #include "dualstack/packet.h"
 #include "dualstack/proxy.h"
 #include "dualstack/proxyproto.h"
+#include "dualstack/ra.h"
 #include "dualstack/reach.h"
 #include "dualstack/relay.h"
 #include "dualstack/resolve.h"

@@ -114,6 +114,23 @@ enum ds_finding_code {
 	DS_FIND_FW_ND_RATE,           /* a rate limit low enough to break
 	                               * Neighbor Discovery */
 	DS_FIND__FW_END,
+	/* ra (500-599): what "dualstack ra" saw on a link, one event each.
+	 * The subject is the router's link-local address. */
+	DS_FIND_RA_NEW_ROUTER = 500, /* first RA of a router (no baseline) */
+	DS_FIND_RA_UNKNOWN_ROUTER,   /* a router outside the baseline */
+	DS_FIND_RA_CHANGED,          /* a known router changed its content */
+	DS_FIND_RA_LEAVING,          /* router lifetime 0: not a default
+	                              * router any more */
+	DS_FIND_RA_SPOOFED_LEAVING,  /* lifetime 0 from a known router's
+	                              * address but another MAC (mitm6) */
+	DS_FIND_RA_ODD_PREFIX,       /* 6to4, Teredo, ULA or documentation */
+	DS_FIND_RA_BEHIND_EXT,       /* accepted, behind extension headers */
+	DS_FIND_RA_IGNORED,          /* an RA a host would ignore */
+	DS_FIND_RA_FLOOD,            /* RAs or sources per second too many */
+	DS_FIND_RA_UNKNOWN_PREFIX,   /* a prefix outside the baseline */
+	DS_FIND_RA_CLEARED,          /* a counter-RA was sent (--clear) */
+	DS_FIND_RA_ROUTER,           /* a router and its RA, listed */
+	DS_FIND__RA_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -164,6 +181,14 @@ enum ds_evidence_key {
 	DS_EVK_PROTO,   /* an IP protocol number */
 	DS_EVK_RATE,    /* packets per second */
 	DS_EVK_POLICY,  /* bool: a chain's policy decided, not a rule */
+	DS_EVK_ROUTER,    /* ra: the router's link-local address */
+	DS_EVK_MAC,       /* ra: a MAC address, as text */
+	DS_EVK_IFACE,     /* the interface, as text */
+	DS_EVK_REASON,    /* ra: why a host ignores it (a ds_ra_why token) */
+	DS_EVK_CHANGE,    /* ra: what changed (a ds_ra_change token) */
+	DS_EVK_KIND,      /* ra: a prefix's kind (ds_ra_pfx_kind token) */
+	DS_EVK_LIFETIME,  /* ra: router lifetime, a duration */
+	DS_EVK_VERDICT,   /* ra: "accepted" or "ignored" */
 	DS__EVK_END,
 };
 

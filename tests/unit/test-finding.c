@@ -74,6 +74,26 @@ test_codes(void **state)
 	    ds_finding_code_parse("reach.dropped", 12, &back), -EINVAL);
 }
 
+/* The ra range: every code has an "ra." token that parses back. */
+static void
+test_ra_codes(void **state)
+{
+	enum ds_finding_code back;
+
+	(void)state;
+	for (unsigned c = DS_FIND_RA_NEW_ROUTER; c < DS_FIND__RA_END; c++) {
+		const char *t = ds_finding_token((enum ds_finding_code)c);
+
+		assert_non_null(t);
+		assert_true(machine_token(t));
+		assert_int_equal(strncmp(t, "ra.", 3), 0);
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+	}
+	assert_null(ds_finding_token(DS_FIND__RA_END));
+	assert_null(ds_finding_token(499));
+}
+
 static void
 test_severities_and_keys(void **state)
 {
@@ -194,6 +214,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test(test_ra_codes),
 	    cmocka_unit_test(test_severities_and_keys),
 	    cmocka_unit_test(test_evidence),
 	    cmocka_unit_test(test_text_and_prefix),
