@@ -150,6 +150,10 @@ enum ds_error {
 	DS_E_POLICY_TOO_MANY =
 	    2185, /* more than DS_POLICY_MAX rows of a kind */
 
+	/* host: facts read from the kernel and /proc (2220-2239). */
+	DS_E_HOST_SYSCTL = 2220,  /* a sysctl file holds no integer */
+	DS_E_HOST_NETLINK = 2221, /* a netlink message past its length */
+
 	DS_E_MAX
 };
 
