@@ -255,12 +255,12 @@ ds_host_monitor_drain(int fd)
 #define ETC_FILE_MAX (64 * 1024)
 
 /*
- * Ask for one dump (type, family; for routes, rtm_flags) on fd and parse
+ * Ask for one dump (type, family) on fd and parse
  * what comes back into f. Returns 0 or -errno.
  */
 static int
-dump(int fd, unsigned short type, unsigned char family, unsigned rtm_flags,
-    unsigned seq, struct ds_host_facts *f)
+dump(int fd, unsigned short type, unsigned char family, unsigned seq,
+    struct ds_host_facts *f)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -290,7 +290,6 @@ dump(int fd, unsigned short type, unsigned char family, unsigned rtm_flags,
 	case RTM_GETROUTE:
 		body = sizeof(req.u.rtm);
 		req.u.rtm.rtm_family = family;
-		req.u.rtm.rtm_flags = rtm_flags;
 		break;
 	default:
 		body = sizeof(req.u.ndm);
@@ -531,17 +530,14 @@ ds_host_facts_read(const struct ds_host_paths *paths, struct ds_host_facts *ret)
 		/* The kernel answers a dump at once; the bound is against a
 		 * kernel that never sends NLMSG_DONE. */
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ret->links_err = dump(fd, RTM_GETLINK, AF_UNSPEC, 0, 1, ret);
-		ret->addrs_err = dump(fd, RTM_GETADDR, AF_UNSPEC, 0, 2, ret);
-		ret->routes_err = dump(fd, RTM_GETROUTE, AF_UNSPEC, 0, 3, ret);
-		/* The exceptions (PMTU, redirects) come only when asked
-		 * for with RTM_F_CLONED ("ip route show cache"); an old
-		 * kernel that ignores the flag sends the table again, which
-		 * is then counted twice but judged the same. */
-		if (ret->routes_err == 0)
-			(void)dump(
-			    fd, RTM_GETROUTE, AF_INET6, RTM_F_CLONED, 4, ret);
-		ret->neigh_err = dump(fd, RTM_GETNEIGH, AF_UNSPEC, 0, 5, ret);
+		ret->links_err = dump(fd, RTM_GETLINK, AF_UNSPEC, 1, ret);
+		ret->addrs_err = dump(fd, RTM_GETADDR, AF_UNSPEC, 2, ret);
+		/* Without NETLINK_GET_STRICT_CHK a route dump carries the
+		 * exceptions too (PMTU, redirects), flagged RTM_F_CLONED:
+		 * inet_dump_fib() and inet6_dump_fib() set dump_exceptions
+		 * unless a strict request says otherwise. */
+		ret->routes_err = dump(fd, RTM_GETROUTE, AF_UNSPEC, 3, ret);
+		ret->neigh_err = dump(fd, RTM_GETNEIGH, AF_UNSPEC, 4, ret);
 		(void)close(fd);
 	}
 	for (size_t i = 0; i < ret->n_links && i < DS_HOST_LINK_MAX; i++)

@@ -45,6 +45,7 @@ extern const struct cli_command cli_cmd_resolve;
 extern const struct cli_command cli_cmd_connect;
 extern const struct cli_command cli_cmd_reach;
 extern const struct cli_command cli_cmd_proxy;
+extern const struct cli_command cli_cmd_doctor;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

@@ -38,6 +38,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_reach,
     &cli_cmd_proxy,
     &cli_cmd_dissect,
+    &cli_cmd_doctor,
     &cli_cmd_help,
     &cli_cmd_completion,
 };
