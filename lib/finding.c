@@ -65,6 +65,9 @@ static const char *const host_tokens[] = {
     [DS_FIND_HOST_NSSWITCH - 200] = "host.nsswitch",
     [DS_FIND_HOST_LOCALHOST - 200] = "host.localhost",
     [DS_FIND_HOST_UNREADABLE - 200] = "host.unreadable",
+    [DS_FIND_HOST_PROBE - 200] = "host.probe",
+    [DS_FIND_HOST_PROBE_V6_LOST - 200] = "host.probe-v6-lost",
+    [DS_FIND_HOST_PROBE_FAILED - 200] = "host.probe-failed",
 };
 
 static const struct {
@@ -104,6 +107,7 @@ static const char *const key_tokens[] = {
     [DS_EVK_TIMEOUT] = "timeout",
     [DS_EVK_ATTEMPTS] = "attempts",
     [DS_EVK_SERVERS] = "servers",
+    [DS_EVK_RESOLVE] = "resolve",
 };
 
 const char *

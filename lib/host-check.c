@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dualstack/connect.h"
 #include "dualstack/host.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -881,5 +882,81 @@ ds_host_check_run(const struct ds_host_facts *f, unsigned mask,
 		check_resolver(f, &o);
 	if (mask & 1u << DS_HOST_CHECK_NSSWITCH)
 		check_nsswitch(f, &o);
+	return o.n;
+}
+
+size_t
+ds_host_probe_findings(const char *host, uint16_t port,
+    const struct ds_connect_result *r, const struct ds_he_event *trace,
+    size_t n, struct ds_finding *ret, size_t max)
+{
+	struct out o = {.ret = ret, .max = ret ? max : 0};
+	unsigned n6 = 0, n4 = 0;
+	uint64_t resolved = 0;
+	bool answered = false;
+	struct ds_finding *x;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ds_he_event *e = &trace[i];
+
+		if (e->type != DS_HE_EV_ANSWER)
+			continue;
+		if (e->qtype == DS_RESOLVE_AAAA)
+			n6 = e->count;
+		else if (e->qtype == DS_RESOLVE_A)
+			n4 = e->count;
+		/* The lookup is done when its last query is. */
+		if (e->t_us > resolved)
+			resolved = e->t_us;
+		answered = true;
+	}
+	x = emit(&o, r->err ? DS_FIND_HOST_PROBE_FAILED : DS_FIND_HOST_PROBE,
+	    r->err ? DS_SEV_ERROR : DS_SEV_INFO);
+	if (host) {
+		x->subject.key = DS_EVK_TARGET;
+		x->subject.type = DS_EV_TEXT;
+		snprintf(
+		    x->subject.v.text, sizeof(x->subject.v.text), "%s", host);
+	}
+	(void)ds_finding_add_uint(x, DS_EVK_PORT, port);
+	if (r->err)
+		(void)ds_finding_add_errno(x, DS_EVK_ERRNO, r->err);
+	else {
+		(void)ds_finding_add_endpoint(x, DS_EVK_PEER, &r->remote);
+		(void)ds_finding_add_uint(
+		    x, DS_EVK_FAMILY, (uint64_t)r->remote.addr.family);
+	}
+	(void)ds_finding_add_duration(x, DS_EVK_ELAPSED, r->elapsed_us);
+	(void)ds_finding_add_uint(x, DS_EVK_ATTEMPTS, r->attempts);
+	if (answered) {
+		(void)ds_finding_add_uint(x, DS_EVK_IPV6, n6);
+		(void)ds_finding_add_uint(x, DS_EVK_IPV4, n4);
+		(void)ds_finding_add_duration(x, DS_EVK_RESOLVE, resolved);
+	}
+	if (r->err || r->remote.addr.family != AF_INET)
+		return o.n;
+	/* IPv4 won: what became of each IPv6 attempt. */
+	for (size_t i = 0; i < n; i++) {
+		const struct ds_he_event *e = &trace[i];
+		bool timeout;
+
+		if ((e->type != DS_HE_EV_CANCELLED &&
+		        e->type != DS_HE_EV_FAILED) ||
+		    e->ep.addr.family != AF_INET6)
+			continue;
+		/* Cancelled: still waiting for an answer when IPv4
+		 * connected, so the attempt delay (RFC 8305 section 5) was
+		 * spent on it. */
+		timeout = e->type == DS_HE_EV_CANCELLED;
+		x = emit(&o, DS_FIND_HOST_PROBE_V6_LOST,
+		    timeout ? DS_SEV_WARNING : DS_SEV_INFO);
+		(void)ds_finding_add_endpoint(x, DS_EVK_TARGET, &e->ep);
+		(void)ds_finding_add_token(
+		    x, DS_EVK_STATE, timeout ? "timeout" : "failed");
+		if (!timeout)
+			(void)ds_finding_add_errno(x, DS_EVK_ERRNO, e->err);
+		(void)ds_finding_add_duration(x, DS_EVK_ELAPSED, e->elapsed_us);
+		(void)ds_finding_add_endpoint(x, DS_EVK_PEER, &r->remote);
+	}
 	return o.n;
 }

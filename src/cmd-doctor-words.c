@@ -337,6 +337,31 @@ doctor_cause_text(const struct ds_finding *f, char *buf, size_t size)
 	case DS_FIND_HOST_UNREADABLE:
 		return snprintf(buf, size, "could not read %s: %s",
 		    ev(f, DS_EVK_SOURCE), ev(f, DS_EVK_ERRNO));
+	case DS_FIND_HOST_PROBE:
+		return snprintf(buf, size,
+		    "connected to %s over %s in %s (%s attempt(s)); the "
+		    "lookup gave %s IPv6 and %s IPv4 address(es) in %s",
+		    ev(f, DS_EVK_PEER), fam(f), ev(f, DS_EVK_ELAPSED),
+		    ev(f, DS_EVK_ATTEMPTS), ev(f, DS_EVK_IPV6),
+		    ev(f, DS_EVK_IPV4), ev(f, DS_EVK_RESOLVE));
+	case DS_FIND_HOST_PROBE_V6_LOST:
+		if (is(st, "timeout"))
+			return snprintf(buf, size,
+			    "IPv6 lost by timeout: %s had not answered after "
+			    "%s when IPv4 (%s) connected; every connection "
+			    "there waits the attempt delay first",
+			    ev(f, DS_EVK_TARGET), ev(f, DS_EVK_ELAPSED),
+			    ev(f, DS_EVK_PEER));
+		return snprintf(buf, size,
+		    "IPv6 failed at once: %s gave %s; IPv4 (%s) connected",
+		    ev(f, DS_EVK_TARGET), ev(f, DS_EVK_ERRNO),
+		    ev(f, DS_EVK_PEER));
+	case DS_FIND_HOST_PROBE_FAILED:
+		return snprintf(buf, size,
+		    "could not connect to %s port %s: %s (after %s, %s "
+		    "attempt(s))",
+		    subject(f), ev(f, DS_EVK_PORT), ev(f, DS_EVK_ERRNO),
+		    ev(f, DS_EVK_ELAPSED), ev(f, DS_EVK_ATTEMPTS));
 	default:
 		return snprintf(buf, size, "%s", ds_finding_token(f->code));
 	}
@@ -485,6 +510,16 @@ doctor_fix_text(const struct ds_finding *f, char *buf, size_t size)
 		return snprintf(buf, size,
 		    "run as root, or check the permissions of %s",
 		    ev(f, DS_EVK_SOURCE));
+	case DS_FIND_HOST_PROBE_V6_LOST:
+		if (is(st, "timeout"))
+			return snprintf(buf, size,
+			    "find where IPv6 SYNs to %s are dropped: dualstack "
+			    "connect -v -6, or dualstack reach",
+			    ev(f, DS_EVK_TARGET));
+		break;
+	case DS_FIND_HOST_PROBE_FAILED:
+		return snprintf(buf, size, "dualstack connect -v %s %s",
+		    subject(f), ev(f, DS_EVK_PORT));
 	default:
 		break;
 	}

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/finding.h"
 #include "dualstack/host.h"
@@ -26,7 +28,7 @@ const struct cli_command cli_cmd_doctor = {
     "doctor",
     "what is wrong with this host's IPv6, why, and how to fix it",
     cmd_doctor,
-    "[--only CHECK[,CHECK...]] [--json]\n"
+    "[--only CHECK[,CHECK...]] [--probe HOST[:PORT]] [--json]\n"
     "--list-checks [--json]",
 };
 
@@ -38,10 +40,16 @@ static const char help_text[] =
     "every finding with its severity (error, warning, info, ok), its\n"
     "cause, its evidence (the fact and where it came from: a sysctl, a\n"
     "file and line, a netlink dump) and its fix (a command or a file\n"
-    "line). Nothing leaves the host.\n"
+    "line). Nothing leaves the host, unless --probe.\n"
     "\n"
     "      --only LIST      run only these checks (comma-separated; see\n"
     "                       --list-checks)\n"
+    "      --probe HOST[:PORT]\n"
+    "                       also connect to HOST (default port 443) once,\n"
+    "                       Happy Eyeballs as 'dualstack connect' does it\n"
+    "                       (one lookup, one race, 10 s at most): the\n"
+    "                       winner, the time, and whether IPv6 lost\n"
+    "                       ([2001:db8::1]:80 for an IPv6 address)\n"
     "      --list-checks    list the checks and what each looks at\n"
     "      --json           one JSON document\n"
     "  -h, --help           this help\n"
@@ -83,6 +91,66 @@ parse_only(const char *list, unsigned *ret)
 	}
 	*ret = mask;
 	return EXIT_OK;
+}
+
+/* The port --probe uses when none is given: what most hosts serve. */
+#define PROBE_PORT 443
+
+/* The race of --probe: at most this long (the library's default is
+ * RFC 8305's 30 s, meant for a connect a program waits for). */
+#define PROBE_TIMEOUT_MS 10000
+
+/*
+ * --probe HOST[:PORT]: "example.com", "example.com:80", "192.0.2.1:80",
+ * "[2001:db8::1]:80", "[2001:db8::1]" or a bare "2001:db8::1".
+ */
+static int
+parse_probe(const char *s, char *host, size_t size, uint16_t *ret_port)
+{
+	const char *h = s;
+	size_t hlen = strlen(s), pos = 0;
+	uint16_t port = PROBE_PORT;
+	const char *colon = strchr(s, ':');
+
+	if (*s == '[' && s[hlen - 1] == ']') {
+		h = s + 1;
+		hlen -= 2;
+	} else if (colon && (*s == '[' || !strchr(colon + 1, ':'))) {
+		int r = ds_hostport_split(s, strlen(s), &h, &hlen, &port, &pos);
+
+		if (r < 0) {
+			cli_parse_error("--probe: ", s, strlen(s), pos, r);
+			return EXIT_USAGE;
+		}
+	}
+	if (hlen == 0 || hlen >= size)
+		return cli_usage_error(
+		    &cli_cmd_doctor, "--probe: '%s': no host", s);
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*ret_port = port;
+	return EXIT_OK;
+}
+
+/* Run the race and add its findings after the n already in found. */
+static size_t
+probe(const char *host, uint16_t port, struct ds_finding *found, size_t n,
+    size_t max)
+{
+	struct ds_connect_opts opts;
+	struct ds_connect_result res;
+	struct ds_he_event *trace = NULL;
+	size_t ntrace = 0, k;
+
+	ds_connect_opts_init(&opts);
+	opts.timeout_ms = PROBE_TIMEOUT_MS;
+	(void)ds_connect_run(host, port, &opts, &res, &trace, &ntrace);
+	if (res.err == 0 && res.fd >= 0)
+		(void)close(res.fd);
+	k = ds_host_probe_findings(
+	    host, port, &res, trace, ntrace, found + n, max - n);
+	free(trace);
+	return n + (k < max - n ? k : max - n);
 }
 
 static int
@@ -192,9 +260,10 @@ text_finding(const struct ds_finding *f, const struct ds_host_facts *facts)
 static int
 cmd_doctor(int argc, char **argv)
 {
-	enum { O_ONLY = 256, O_LIST, O_JSON };
+	enum { O_ONLY = 256, O_LIST, O_JSON, O_PROBE };
 	static const struct option opts[] = {
 	    {"only", required_argument, NULL, O_ONLY},
+	    {"probe", required_argument, NULL, O_PROBE},
 	    {"list-checks", no_argument, NULL, O_LIST},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -205,6 +274,8 @@ cmd_doctor(int argc, char **argv)
 	size_t counts[DS_SEV_ERROR + 1] = {0}, n;
 	unsigned mask = DS_HOST_CHECK_ALL;
 	bool json = false, list = false, unreadable = false;
+	char probe_host[256] = "";
+	uint16_t probe_port = 0;
 	int c, r, code;
 
 	optind = 1;
@@ -221,6 +292,12 @@ cmd_doctor(int argc, char **argv)
 			break;
 		case O_LIST:
 			list = true;
+			break;
+		case O_PROBE:
+			r = parse_probe(optarg, probe_host, sizeof(probe_host),
+			    &probe_port);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case O_JSON:
 			json = true;
@@ -244,6 +321,8 @@ cmd_doctor(int argc, char **argv)
 	n = ds_host_check_run(&facts, mask, found, FINDINGS_MAX);
 	if (n > FINDINGS_MAX)
 		n = FINDINGS_MAX;
+	if (probe_host[0])
+		n = probe(probe_host, probe_port, found, n, FINDINGS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		counts[found[i].severity]++;
 		unreadable |= found[i].code == DS_FIND_HOST_UNREADABLE;

@@ -100,6 +100,9 @@ enum ds_finding_code {
 	DS_FIND_HOST_NSSWITCH,           /* hosts: dns before files */
 	DS_FIND_HOST_LOCALHOST,          /* no ::1 (or 127.0.0.1) localhost */
 	DS_FIND_HOST_UNREADABLE,         /* a fact could not be read */
+	DS_FIND_HOST_PROBE,              /* --probe: the race's winner */
+	DS_FIND_HOST_PROBE_V6_LOST,      /* --probe: IPv6 tried and lost */
+	DS_FIND_HOST_PROBE_FAILED,       /* --probe: no attempt connected */
 	DS_FIND__HOST_END,
 };
 
@@ -140,6 +143,7 @@ enum ds_evidence_key {
 	DS_EVK_TIMEOUT,  /* a configured wait */
 	DS_EVK_ATTEMPTS, /* a configured number of tries */
 	DS_EVK_SERVERS,  /* how many servers */
+	DS_EVK_RESOLVE,  /* a duration: the lookup's */
 	DS__EVK_END,
 };
 

@@ -310,4 +310,23 @@ DS_EXPORT unsigned ds_host_resolv_stall_s(const struct ds_resolv_conf *c);
 DS_EXPORT size_t ds_host_check_run(const struct ds_host_facts *f, unsigned mask,
     struct ds_finding *ret, size_t max);
 
+struct ds_connect_result;
+struct ds_he_event;
+
+/*
+ * What one Happy Eyeballs race ("dualstack doctor --probe", a
+ * ds_connect_run() to host) says, from its result r and its trace (n
+ * events): host.probe (info: the winner, the time, the answers of each
+ * family and the lookup's time), host.probe-v6-lost for each IPv6
+ * attempt that IPv4 beat (warning when it was still waiting, state
+ * "timeout": every connect there pays the attempt delay; info when it
+ * failed at once, state "failed" with its errno), host.probe-failed
+ * (error: nothing connected, with the reason). host is the name as
+ * given (the subject), port its port. Writes at most max findings into ret and
+ * returns how many there were. Pure.
+ */
+DS_EXPORT size_t ds_host_probe_findings(const char *host, uint16_t port,
+    const struct ds_connect_result *r, const struct ds_he_event *trace,
+    size_t n, struct ds_finding *ret, size_t max);
+
 #endif

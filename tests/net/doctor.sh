@@ -44,8 +44,10 @@ top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 P=ds-test-$$-doc
 made_ns=()
 radvd_pid=
+listen_pid=
 
 cleanup() {
+	[ -n "$listen_pid" ] && kill "$listen_pid" 2>/dev/null
 	if [ -n "$radvd_pid" ]; then
 		kill "$radvd_pid" 2>/dev/null
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -301,5 +303,50 @@ printf 'options timeout:30 attempts:5\n' >>"/etc/netns/$P-stall/resolv.conf"
 # Two servers: 30 s, then 60 s / 2, five rounds.
 expect stall host.resolv-stall \
 	"$ev['elapsed'] == 300000 and f['severity'] == 'warning' and $ev['source'] == '/etc/resolv.conf:3'"
+
+# --- --probe: one Happy Eyeballs race from the healthy namespace ------------
+# A dual listener on the router (the backlog completes the handshakes;
+# nothing needs accepting), reached as dual.example from /etc/hosts.
+ip netns exec "$P-healthy-r" "$PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 8080))
+s.listen(64)
+time.sleep(60)' &
+listen_pid=$!
+for _ in $(seq 1 50); do
+	ip netns exec "$P-healthy-r" ss -Hltn 'sport = :8080' | grep -q . && break
+	sleep 0.1
+done
+doctor healthy --only class --probe dual.example:8080
+check "probe: IPv6 wins" 1 \
+	"$(has host.probe "$ev['family'] == 10 and $ev['peer'] == '[2001:db8:1::1]:8080' and $ev['ipv6'] == 1 and $ev['ipv4'] == 1")"
+check "probe: nothing lost, exit 0" "0 0" \
+	"$(has host.probe-v6-lost) $rc"
+if command -v nft >/dev/null &&
+	ip netns exec "$P-healthy-r" nft -f - <<EOF2
+table inet dsdoc {
+	chain in {
+		type filter hook input priority 0;
+		meta nfproto ipv6 tcp dport 8080 drop
+	}
+}
+EOF2
+then
+	doctor healthy --only class --probe dual.example:8080
+	check "probe: with IPv6 SYNs dropped, IPv4 wins" 1 \
+		"$(has host.probe "$ev['family'] == 2 and $ev['peer'] == '192.0.2.1:8080'")"
+	check "probe: IPv6 lost by timeout" 1 \
+		"$(has host.probe-v6-lost "$ev['state'] == 'timeout' and $ev['target'] == '[2001:db8:1::1]:8080'")"
+	check "probe: a warning, exit 1" 1 "$rc"
+else
+	ok "# skip probe with IPv6 dropped: nft cannot filter in a namespace"
+fi
+doctor healthy --only class --probe 192.0.2.1:8081
+check "probe: refused, an error" 1 \
+	"$(has host.probe-failed "$ev['errno'] == 'ECONNREFUSED' and $ev['port'] == 8081")"
+doctor healthy --probe '[2001:db8:1::1'
+check "probe: a bad HOST[:PORT] is a usage error" 2 "$rc"
 
 done_testing

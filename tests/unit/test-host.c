@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/host.h"
 
@@ -766,6 +767,71 @@ test_check_files(void **state)
 }
 
 static void
+test_probe(void **state)
+{
+	struct ds_connect_result r = {
+	    .fd = -1, .attempts = 2, .elapsed_us = 253000};
+	struct ds_he_event t[6] = {{0}};
+	struct ds_finding out[8];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    ds_endpoint_parse("198.51.100.2:80", 15, 0, &r.remote, NULL), 0);
+	t[0].type = DS_HE_EV_ANSWER;
+	t[0].qtype = DS_RESOLVE_AAAA;
+	t[0].count = 1;
+	t[0].t_us = 1500;
+	t[1].type = DS_HE_EV_ANSWER;
+	t[1].qtype = DS_RESOLVE_A;
+	t[1].count = 2;
+	t[1].t_us = 1200;
+	t[2].type = DS_HE_EV_ATTEMPT;
+	assert_int_equal(
+	    ds_endpoint_parse("[2001:db8::2]:80", 16, 0, &t[2].ep, NULL), 0);
+	t[3].type = DS_HE_EV_CONNECTED;
+	t[3].ep = r.remote;
+	t[4] = t[2];
+	t[4].type = DS_HE_EV_CANCELLED;
+	t[4].elapsed_us = 252000;
+
+	/* IPv4 won while IPv6 waited: lost by timeout. */
+	n = ds_host_probe_findings("dual.example", 80, &r, t, 5, out, 8);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].code, DS_FIND_HOST_PROBE);
+	assert_int_equal(ds_finding_uint(&out[0], DS_EVK_IPV6, 0), 1);
+	assert_int_equal(ds_finding_uint(&out[0], DS_EVK_IPV4, 0), 2);
+	assert_int_equal(ds_finding_uint(&out[0], DS_EVK_RESOLVE, 0), 1500);
+	assert_string_equal(out[0].subject.v.text, "dual.example");
+	assert_int_equal(out[1].code, DS_FIND_HOST_PROBE_V6_LOST);
+	assert_int_equal(out[1].severity, DS_SEV_WARNING);
+	assert_string_equal(
+	    ds_finding_get(&out[1], DS_EVK_STATE)->v.token, "timeout");
+
+	/* It failed at once instead: worth knowing, no delay paid. */
+	t[4].type = DS_HE_EV_FAILED;
+	t[4].err = -ENETUNREACH;
+	n = ds_host_probe_findings("dual.example", 80, &r, t, 5, out, 8);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[1].severity, DS_SEV_INFO);
+
+	/* IPv6 won: nothing lost. */
+	r.remote = t[2].ep;
+	n = ds_host_probe_findings("dual.example", 80, &r, t, 3, out, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(ds_finding_uint(&out[0], DS_EVK_FAMILY, 0), AF_INET6);
+
+	/* Nothing connected. */
+	r.err = -ECONNREFUSED;
+	n = ds_host_probe_findings("dual.example", 80, &r, t, 5, out, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].code, DS_FIND_HOST_PROBE_FAILED);
+	assert_int_equal(out[0].severity, DS_SEV_ERROR);
+	assert_int_equal(
+	    ds_finding_get(&out[0], DS_EVK_ERRNO)->v.err, ECONNREFUSED);
+}
+
+static void
 test_check_tokens(void **state)
 {
 	enum ds_host_check c;
@@ -802,6 +868,7 @@ main(void)
 	    cmocka_unit_test(test_check_classes),
 	    cmocka_unit_test(test_check_findings),
 	    cmocka_unit_test(test_check_files),
+	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_check_tokens),
 	};
 
