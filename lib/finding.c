@@ -108,6 +108,7 @@ static const char *const key_tokens[] = {
     [DS_EVK_ATTEMPTS] = "attempts",
     [DS_EVK_SERVERS] = "servers",
     [DS_EVK_RESOLVE] = "resolve",
+    [DS_EVK_NAT64] = "nat64",
 };
 
 const char *

@@ -364,6 +364,18 @@ check_class(const struct ds_host_facts *f, struct out *o)
 	(void)ds_finding_add_uint(x, DS_EVK_IPV6, c.g6);
 	(void)ds_finding_add_uint(x, DS_EVK_COUNT, c.ula);
 	add_str(x, DS_EVK_SOURCE, "rtnetlink RTM_GETADDR");
+	if (!f->nat64_asked)
+		return;
+	/* RFC 7050: without a translator an IPv6-only host reaches no
+	 * IPv4-only destination. */
+	if (f->nat64 == 1)
+		(void)ds_finding_add_prefix(x, DS_EVK_NAT64, &f->nat64_prefix);
+	else if (f->nat64 == 0) {
+		(void)ds_finding_add_bool(x, DS_EVK_NAT64, false);
+		if (cl == DS_HOST_CLASS_IPV6_ONLY)
+			x->severity = DS_SEV_WARNING;
+	} else
+		(void)ds_finding_add_errno(x, DS_EVK_NAT64, f->nat64);
 }
 
 static void

@@ -39,8 +39,10 @@
 #include <unistd.h>
 
 #include "dualstack/error.h"
+#include "dualstack/loop.h"
 #include "dualstack/host.h"
 
+#include "connect-int.h"
 #include "file-int.h"
 #include "host-int.h"
 
@@ -551,4 +553,55 @@ ds_host_facts_read(const struct ds_host_paths *paths, struct ds_host_facts *ret)
 	read_files(p, ret);
 	selftest(&ret->selftest);
 	return 0;
+}
+
+static void
+nat64_done(struct ds_resolve *r, enum ds_resolve_type type,
+    const struct ds_resolve_query *q, void *userdata)
+{
+	(void)r;
+	(void)type;
+	(void)q;
+	ds_loop_stop(userdata, 0);
+}
+
+int
+ds_host_nat64_read(struct ds_host_facts *f)
+{
+	struct ds_resolve_opts ro = {
+	    .family = DS_RESOLVE_ONLY_V6,
+	    /* A diagnosis should not wait glibc's 5 s twice per server. */
+	    .timeout_ms = 1000,
+	    .tries = 1,
+	    .no_hosts = true,
+	};
+	struct ds_loop *loop = NULL;
+	struct ds_resolve *r = NULL;
+	const struct ds_resolve_query *q;
+	int err;
+
+	f->nat64_asked = true;
+	memset(&f->nat64_prefix, 0, sizeof(f->nat64_prefix));
+	err = ds_loop_new(&loop);
+	if (err == 0)
+		err = ds_resolve_new(
+		    loop, "ipv4only.arpa", &ro, nat64_done, loop, &r);
+	if (err == 0)
+		err = ds_loop_run(loop);
+	if (err == 0) {
+		q = ds_resolve_get(r, DS_RESOLVE_AAAA);
+		err = q->status;
+		if (err == -DS_E_DNS_NODATA || err == -DS_E_DNS_NXDOMAIN)
+			err = 0;
+		for (size_t i = 0; err == 0 && i < q->n_answers; i++)
+			if (ds__nat64_prefix_find(
+			        &q->answers[i].addr, &f->nat64_prefix) == 0) {
+				err = 1;
+				break;
+			}
+	}
+	ds_resolve_free(r);
+	ds_loop_free(loop);
+	f->nat64 = err;
+	return err;
 }

@@ -100,11 +100,28 @@ doctor_cause_text(const struct ds_finding *f, char *buf, size_t size)
 			    "address(es); programs try IPv6 first (RFC 6724) "
 			    "and fall back to IPv4 (Happy Eyeballs, RFC 8305)",
 			    ev(f, DS_EVK_IPV4), ev(f, DS_EVK_IPV6));
-		if (is(cls, "ipv6-only"))
+		if (is(cls, "ipv6-only")) {
+			const struct ds_evidence *e =
+			    ds_finding_get(f, DS_EVK_NAT64);
+
+			if (e && e->type == DS_EV_PREFIX)
+				return snprintf(buf, size,
+				    "IPv6-only with NAT64: the network "
+				    "translates to IPv4 through %s (found with "
+				    "ipv4only.arpa, RFC 7050)",
+				    ev(f, DS_EVK_NAT64));
+			if (e && e->type == DS_EV_BOOL)
+				return snprintf(buf, size,
+				    "IPv6-only without NAT64: ipv4only.arpa "
+				    "has no AAAA (RFC 7050), so IPv4-only "
+				    "destinations cannot be reached");
 			return snprintf(buf, size,
 			    "IPv6-only: no IPv4 address; IPv4-only "
 			    "destinations need NAT64 and DNS64 on the network "
-			    "(RFC 6146, RFC 6147)");
+			    "(RFC 6146, RFC 6147)%s%s",
+			    e ? "; the ipv4only.arpa lookup failed: " : "",
+			    e ? ev(f, DS_EVK_NAT64) : "");
+		}
 		if (is(cls, "ula-only"))
 			return snprintf(buf, size,
 			    "ULA-only: IPv6 only as unique local addresses "
@@ -384,6 +401,11 @@ doctor_fix_text(const struct ds_finding *f, char *buf, size_t size)
 			    "check that a router advertises a prefix: rdisc6 "
 			    "IFACE; or configure one: ip -6 addr add "
 			    "ADDR/64 dev IFACE");
+		if (is(cls, "ipv6-only") && ds_finding_get(f, DS_EVK_NAT64) &&
+		    ds_finding_get(f, DS_EVK_NAT64)->type == DS_EV_BOOL)
+			return snprintf(buf, size,
+			    "ask for NAT64/DNS64 on the network (RFC 6146, "
+			    "RFC 6147), or for IPv4 (dual-stack)");
 		if (is(cls, "none"))
 			return snprintf(buf, size,
 			    "bring an interface up with an address: ip link "

@@ -318,6 +318,11 @@ cmd_doctor(int argc, char **argv)
 		cli_error("reading the host's facts: %s", ds_strerror(r));
 		return EXIT_INTERNAL;
 	}
+	/* Only an IPv6-only host needs NAT64, and the lookup is the one
+	 * fact not read from this host. */
+	if ((mask & 1u << DS_HOST_CHECK_CLASS) &&
+	    ds_host_class_of(&facts) == DS_HOST_CLASS_IPV6_ONLY)
+		(void)ds_host_nat64_read(&facts);
 	n = ds_host_check_run(&facts, mask, found, FINDINGS_MAX);
 	if (n > FINDINGS_MAX)
 		n = FINDINGS_MAX;

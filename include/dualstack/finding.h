@@ -144,6 +144,7 @@ enum ds_evidence_key {
 	DS_EVK_ATTEMPTS, /* a configured number of tries */
 	DS_EVK_SERVERS,  /* how many servers */
 	DS_EVK_RESOLVE,  /* a duration: the lookup's */
+	DS_EVK_NAT64,    /* the NAT64 prefix, or false: none */
 	DS__EVK_END,
 };
 

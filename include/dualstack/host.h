@@ -185,6 +185,13 @@ struct ds_host_facts {
 	struct ds_host_file_err hosts_src;
 
 	struct ds_host_selftest selftest;
+
+	/* Filled only by ds_host_nat64_read(): 1 a prefix was found, 0 the
+	 * network has none, -errno or a resolver error when the lookup
+	 * failed; nat64_asked false when it was not asked. */
+	bool nat64_asked;
+	int nat64;
+	struct ds_prefix nat64_prefix;
 };
 
 /* Where to read the files from; a NULL member means the system's file.
@@ -207,6 +214,16 @@ struct ds_host_paths {
  */
 DS_EXPORT int ds_host_facts_read(
     const struct ds_host_paths *paths, struct ds_host_facts *ret);
+
+/*
+ * RFC 7050 section 3: ask the host's resolver (resolv.conf) for the AAAA
+ * of "ipv4only.arpa"; an answer other than 192.0.0.170/171 embedded in a
+ * NAT64 prefix (RFC 6052) means the network translates. Sets
+ * f->nat64_asked, f->nat64 and f->nat64_prefix. The only fact that is
+ * not on this host: a DNS query to its nameservers, one try of 1 s per
+ * server. Blocking (a private loop). Returns f->nat64.
+ */
+DS_EXPORT int ds_host_nat64_read(struct ds_host_facts *f);
 
 /* --- The pure parsers ---------------------------------------------------- */
 

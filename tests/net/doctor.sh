@@ -45,9 +45,11 @@ P=ds-test-$$-doc
 made_ns=()
 radvd_pid=
 listen_pid=
+dnsd_pids=
 
 cleanup() {
 	[ -n "$listen_pid" ] && kill "$listen_pid" 2>/dev/null
+	for p in $dnsd_pids; do kill "$p" 2>/dev/null; done
 	if [ -n "$radvd_pid" ]; then
 		kill "$radvd_pid" 2>/dev/null
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -180,6 +182,33 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 expect linklocal host.class "$ev['class'] == 'link-local-only'"
+
+# IPv6-only, with and without NAT64: the router answers ipv4only.arpa
+# (RFC 7050) with a Well-Known Prefix AAAA, or with an A only.
+for n in nat64 nonat64; do
+	build $n "v6 $n"
+	printf 'nameserver 2001:db8:1::1\n' >"/etc/netns/$P-$n/resolv.conf"
+done
+ip netns exec "$P-nat64-r" "$PY" "$top/tests/net/lib/dnsd.py" \
+	--listen 2001:db8:1::1 --port 53 --no-tcp \
+	--record 'ipv4only.arpa AAAA 64:ff9b::c000:aa' \
+	--record 'ipv4only.arpa AAAA 64:ff9b::c000:ab' &
+dnsd_pids="$dnsd_pids $!"
+ip netns exec "$P-nonat64-r" "$PY" "$top/tests/net/lib/dnsd.py" \
+	--listen 2001:db8:1::1 --port 53 --no-tcp \
+	--record 'ipv4only.arpa A 192.0.0.170' &
+dnsd_pids="$dnsd_pids $!"
+for n in nat64 nonat64; do
+	for _ in $(seq 1 50); do
+		ip netns exec "$P-$n-r" ss -Hlun 'sport = :53' | grep -q . && break
+		sleep 0.1
+	done
+done
+doctor nat64
+check "nat64: IPv6-only with the prefix found, info" 1 \
+	"$(has host.class "$ev['class'] == 'ipv6-only' and $ev.get('nat64') == '64:ff9b::/96' and f['severity'] == 'info'")"
+expect nonat64 host.class \
+	"$ev['class'] == 'ipv6-only' and $ev.get('nat64') is False and f['severity'] == 'warning'"
 
 build noroute "v4 noroute" \
 	"ip -n $P-noroute addr add 2001:db8:1::10/64 dev d0 nodad"
