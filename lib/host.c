@@ -570,9 +570,10 @@ ds_host_nat64_read(struct ds_host_facts *f)
 {
 	struct ds_resolve_opts ro = {
 	    .family = DS_RESOLVE_ONLY_V6,
-	    /* A diagnosis should not wait glibc's 5 s twice per server. */
+	    /* A diagnosis should not wait glibc's 5 s twice per server;
+	     * a second try of 1 s covers one lost answer. */
 	    .timeout_ms = 1000,
-	    .tries = 1,
+	    .tries = 2,
 	    .no_hosts = true,
 	};
 	struct ds_loop *loop = NULL;

@@ -220,8 +220,8 @@ DS_EXPORT int ds_host_facts_read(
  * of "ipv4only.arpa"; an answer other than 192.0.0.170/171 embedded in a
  * NAT64 prefix (RFC 6052) means the network translates. Sets
  * f->nat64_asked, f->nat64 and f->nat64_prefix. The only fact that is
- * not on this host: a DNS query to its nameservers, one try of 1 s per
- * server. Blocking (a private loop). Returns f->nat64.
+ * not on this host: a DNS query to its nameservers, two tries of 1 s
+ * per server. Blocking (a private loop). Returns f->nat64.
  */
 DS_EXPORT int ds_host_nat64_read(struct ds_host_facts *f);
 
