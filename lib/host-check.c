@@ -310,13 +310,17 @@ subject_link(
 	}
 }
 
-/* "net.ipv6.conf.IF.NAME" as evidence "source". */
+/* "net.ipv6.conf.IF.NAME" as evidence "source". A '.' in the interface
+ * name (a VLAN, "eth0.100") is written '/', as sysctl(8) takes it. */
 static void
 add_sysctl(struct ds_finding *f, const char *ifname, const char *name)
 {
 	char buf[96];
+	int n = snprintf(buf, sizeof(buf), "net.ipv6.conf.");
 
-	snprintf(buf, sizeof(buf), "net.ipv6.conf.%s.%s", ifname, name);
+	for (const char *p = ifname; *p && n < (int)sizeof(buf) - 1; p++)
+		buf[n++] = *p == '.' ? '/' : *p;
+	snprintf(buf + n, sizeof(buf) - (size_t)n, ".%s", name);
 	add_str(f, DS_EVK_SOURCE, buf);
 }
 

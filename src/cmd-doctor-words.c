@@ -61,6 +61,20 @@ subject(const struct ds_finding *f)
 	return f->subject.type == DS_EV_TEXT ? f->subject.v.text : "?";
 }
 
+/* The subject as a sysctl(8) name component: a '.' in an interface
+ * name (a VLAN, "eth0.100") is written '/'. */
+static const char *
+sysctl_name(const struct ds_finding *f)
+{
+	static char buf[DS_EVIDENCE_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; subject(f)[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = subject(f)[i] == '.' ? '/' : subject(f)[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *
 token(const struct ds_finding *f, enum ds_evidence_key k)
 {
@@ -441,7 +455,7 @@ doctor_fix_text(const struct ds_finding *f, char *buf, size_t size)
 		if (ds_finding_uint(f, DS_EVK_VALUE, 0) < 2)
 			return snprintf(buf, size,
 			    "sysctl -w net.ipv6.conf.%s.use_tempaddr=2",
-			    subject(f));
+			    sysctl_name(f));
 		break;
 	case DS_FIND_HOST_NO_DEFAULT_ROUTE:
 		if (family_of(f) == AF_INET)
@@ -458,12 +472,12 @@ doctor_fix_text(const struct ds_finding *f, char *buf, size_t size)
 		    family_of(f) == AF_INET6 ? subject(f) : "", subject(f));
 	case DS_FIND_HOST_RA_IGNORED:
 		return snprintf(buf, size,
-		    "sysctl -w net.ipv6.conf.%s.accept_ra=2", subject(f));
+		    "sysctl -w net.ipv6.conf.%s.accept_ra=2", sysctl_name(f));
 	case DS_FIND_HOST_IPV6_DISABLED:
 		return snprintf(buf, size,
 		    "sysctl -w net.ipv6.conf.%s.disable_ipv6=0 (and remove it "
 		    "from /etc/sysctl.d)",
-		    subject(f));
+		    sysctl_name(f));
 	case DS_FIND_HOST_MTU_TOO_SMALL:
 		return snprintf(
 		    buf, size, "ip link set %s mtu 1280", subject(f));

@@ -659,6 +659,12 @@ test_check_findings(void **state)
 	facts.links[1].accept_ra = 2;
 	run();
 	assert_null(find(DS_FIND_HOST_RA_IGNORED));
+	/* A VLAN's name as sysctl(8) takes it. */
+	strcpy(facts.links[1].name, "eth0.100");
+	facts.links[1].accept_ra = 1;
+	run();
+	assert_string_equal(token(find(DS_FIND_HOST_RA_IGNORED), DS_EVK_SOURCE),
+	    "net.ipv6.conf.eth0/100.forwarding");
 
 	/* MTU: 1280 is allowed, 1279 is not (RFC 8200 section 5). */
 	healthy();
