@@ -675,6 +675,34 @@ test_check_findings(void **state)
 	run();
 	assert_non_null(find(DS_FIND_HOST_MTU_TOO_SMALL));
 
+	/* Tunnels, by kind or by link type, with their MTU. */
+	healthy();
+	strcpy(facts.links[1].kind, "wireguard");
+	facts.links[1].mtu = 1420;
+	run();
+	f = find(DS_FIND_HOST_TUNNEL);
+	assert_non_null(f);
+	assert_int_equal(ds_finding_uint(f, DS_EVK_MTU, 0), 1420);
+	facts.links[1].kind[0] = '\0';
+	facts.links[1].type = 776; /* ARPHRD_SIT */
+	run();
+	assert_non_null(find(DS_FIND_HOST_TUNNEL));
+	facts.links[1].type = 1; /* ARPHRD_ETHER */
+	run();
+	assert_null(find(DS_FIND_HOST_TUNNEL));
+
+	/* A cached path MTU. */
+	healthy();
+	{
+		struct ds_host_route *r = add_default(AF_INET6, NULL, 2);
+
+		r->cloned = true;
+		r->mtu = 1280;
+		r->table = 0;
+	}
+	run();
+	assert_non_null(find(DS_FIND_HOST_PMTU_EXCEPTION));
+
 	/* Teredo, 6to4, deprecated (but not a temporary one). */
 	healthy();
 	add_addr("2001:0:5ef5:79fb::1", 2, 0);
