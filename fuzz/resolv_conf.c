@@ -10,9 +10,12 @@
  * keep the header's promises: values within glibc's caps, the count of
  * bad words returned equal to the one recorded, the first bad word inside
  * the input; and the input read as one options line agrees with the
- * same bytes read as a file line "options INPUT" when it has no newline.
+ * same bytes read as a file line "options INPUT" when it has no newline;
+ * ds_resolv_conf_parse_all() reads the same options and at most MAXNS
+ * servers.
  */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +40,7 @@ check_options(const struct ds_resolv_options *o, int n, size_t len)
 	check(o->ndots <= DS_RESOLV_NDOTS_MAX, "ndots within its cap");
 	check(o->timeout_s <= DS_RESOLV_TIMEOUT_MAX, "timeout within its cap");
 	check(o->attempts <= DS_RESOLV_ATTEMPTS_MAX, "attempts within its cap");
-	check(o->set <= 0x3f, "only known bits set");
+	check(o->set <= 0xff, "only known bits set");
 	if (o->n_bad)
 		check(o->bad_len > 0 && o->bad_pos + o->bad_len <= len,
 		    "the first bad word lies inside the input");
@@ -55,6 +58,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ds_resolv_options_init(&a);
 	n = ds_resolv_conf_parse(&a, copy, size);
 	check_options(&a, n, size);
+	/* The whole file: the same options, servers within MAXNS. */
+	{
+		struct ds_resolv_conf c;
+		int m = ds_resolv_conf_parse_all(copy, size, &c);
+
+		check(m == n, "the whole file has the same bad words");
+		check(memcmp(&c.opts, &a, sizeof(a)) == 0,
+		    "the whole file has the same options");
+		check(c.n_servers <= DS_RESOLV_SERVERS_MAX, "at most MAXNS");
+		for (size_t i = 0; i < c.n_servers; i++)
+			check(c.servers[i].family == AF_INET ||
+			        c.servers[i].family == AF_INET6,
+			    "a server is an address");
+	}
 
 	ds_resolv_options_init(&a);
 	n = ds_resolv_options_parse(&a, copy, size);

@@ -15,16 +15,19 @@ enum {
 	/* Only a file of the effective user's that nobody else can write:
 	 * what the library itself wrote (histories), not configuration. */
 	DS__FILE_OURS = 1u << 0,
+	/* Follow a symbolic link, as the C library does for the files of
+	 * /etc it reads (resolv.conf is often a link into /run). */
+	DS__FILE_FOLLOW = 1u << 1,
 };
 
 /*
  * Read at most max bytes of path into a new buffer, NUL-terminated (the
  * NUL not counted in *ret_len); the rest of a longer file is ignored.
- * The file is opened without following a symbolic link and without
- * waiting (a FIFO or a device in its place does not block), then judged
- * by fstat() on what was opened: only a regular file is read, and with
- * DS__FILE_OURS only one owned by the effective user without write
- * permission for group or others. Returns 0 (*ret owned by the caller,
+ * The file is opened without following a symbolic link (unless
+ * DS__FILE_FOLLOW) and without waiting (a FIFO or a device in its place does
+ * not block), then judged by fstat() on what was opened: only a regular file is
+ * read, and with DS__FILE_OURS only one owned by the effective user without
+ * write permission for group or others. Returns 0 (*ret owned by the caller,
  * free()), or -errno: -ENOENT for a file that does not exist, -EISDIR,
  * -DS_E_FILE_SYMLINK, _FIFO, _SOCKET, _DEVICE, _OWNER, _WRITABLE for one
  * refused.

@@ -93,8 +93,9 @@ ds__file_read(
 	 * (ELOOP); O_NOCTTY: a terminal does not become ours. What was
 	 * opened is then judged by fstat(), not by the name, which another
 	 * process may have changed since. */
-	fd = open(
-	    path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	fd = open(path,
+	    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	        (flags & DS__FILE_FOLLOW ? 0 : O_NOFOLLOW));
 	if (fd == -1)
 		return open_error(path, errno);
 	if (fstat(fd, &st) == -1)

@@ -90,6 +90,37 @@ static const char *const ra_tokens[] = {
     [DS_FIND_RA_ROUTER - 500] = "ra.router",
 };
 
+static const char *const host_tokens[] = {
+    [DS_FIND_HOST_CLASS - 200] = "host.class",
+    [DS_FIND_HOST_TEREDO - 200] = "host.teredo",
+    [DS_FIND_HOST_6TO4 - 200] = "host.6to4",
+    [DS_FIND_HOST_DEPRECATED - 200] = "host.deprecated",
+    [DS_FIND_HOST_DADFAILED - 200] = "host.dadfailed",
+    [DS_FIND_HOST_TENTATIVE - 200] = "host.tentative",
+    [DS_FIND_HOST_TEMPADDR - 200] = "host.tempaddr",
+    [DS_FIND_HOST_NO_DEFAULT_ROUTE - 200] = "host.no-default-route",
+    [DS_FIND_HOST_ROUTER_UNREACHABLE - 200] = "host.router-unreachable",
+    [DS_FIND_HOST_RA_IGNORED - 200] = "host.ra-ignored",
+    [DS_FIND_HOST_IPV6_DISABLED - 200] = "host.ipv6-disabled",
+    [DS_FIND_HOST_MTU_TOO_SMALL - 200] = "host.mtu-too-small",
+    [DS_FIND_HOST_TUNNEL - 200] = "host.tunnel",
+    [DS_FIND_HOST_PMTU_EXCEPTION - 200] = "host.pmtu-exception",
+    [DS_FIND_HOST_BINDV6ONLY - 200] = "host.bindv6only",
+    [DS_FIND_HOST_LOOPBACK - 200] = "host.loopback",
+    [DS_FIND_HOST_POLICY - 200] = "host.policy",
+    [DS_FIND_HOST_RESOLV_SERVERS - 200] = "host.resolv-servers",
+    [DS_FIND_HOST_RESOLV_STALL - 200] = "host.resolv-stall",
+    [DS_FIND_HOST_SINGLE_REQUEST - 200] = "host.single-request",
+    [DS_FIND_HOST_RESOLV_OPTIONS - 200] = "host.resolv-options",
+    [DS_FIND_HOST_NDOTS_SEARCH - 200] = "host.ndots-search",
+    [DS_FIND_HOST_NSSWITCH - 200] = "host.nsswitch",
+    [DS_FIND_HOST_LOCALHOST - 200] = "host.localhost",
+    [DS_FIND_HOST_UNREADABLE - 200] = "host.unreadable",
+    [DS_FIND_HOST_PROBE - 200] = "host.probe",
+    [DS_FIND_HOST_PROBE_V6_LOST - 200] = "host.probe-v6-lost",
+    [DS_FIND_HOST_PROBE_FAILED - 200] = "host.probe-failed",
+};
+
 static const struct {
 	unsigned base;
 	const char *const *tokens;
@@ -100,6 +131,7 @@ static const struct {
     {600, mcast_tokens, ARRAY_SIZE(mcast_tokens)},
     {400, fw_tokens, ARRAY_SIZE(fw_tokens)},
     {500, ra_tokens, ARRAY_SIZE(ra_tokens)},
+    {200, host_tokens, ARRAY_SIZE(host_tokens)},
 };
 
 static const char *const key_tokens[] = {
@@ -150,6 +182,19 @@ static const char *const key_tokens[] = {
     [DS_EVK_KIND] = "kind",
     [DS_EVK_LIFETIME] = "lifetime",
     [DS_EVK_VERDICT] = "verdict",
+    [DS_EVK_ADDRESS] = "address",
+    [DS_EVK_CLASS] = "class",
+    [DS_EVK_MTU] = "mtu",
+    [DS_EVK_GATEWAY] = "gateway",
+    [DS_EVK_STATE] = "state",
+    [DS_EVK_LIMIT] = "limit",
+    [DS_EVK_IPV4] = "ipv4",
+    [DS_EVK_IPV6] = "ipv6",
+    [DS_EVK_TIMEOUT] = "timeout",
+    [DS_EVK_ATTEMPTS] = "attempts",
+    [DS_EVK_SERVERS] = "servers",
+    [DS_EVK_RESOLVE] = "resolve",
+    [DS_EVK_NAT64] = "nat64",
 };
 
 const char *

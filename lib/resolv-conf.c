@@ -25,7 +25,6 @@
  * bad ones (resolv.conf(5), glibc 2.36). */
 static const char *const known_other[] = {
     "debug",
-    "edns0",
     "inet6",
     "insecure1",
     "insecure2",
@@ -34,7 +33,6 @@ static const char *const known_other[] = {
     "no-reload",
     "no-tld-query",
     "no_tld_query",
-    "trust-ad",
     "use-vc",
 };
 
@@ -109,6 +107,8 @@ word(struct ds_resolv_options *o, const char *w, size_t n)
 	    {"rotate", DS_RESOLV_OPT_ROTATE},
 	    {"single-request-reopen", DS_RESOLV_OPT_SINGLE_REQUEST_REOPEN},
 	    {"single-request", DS_RESOLV_OPT_SINGLE_REQUEST},
+	    {"edns0", DS_RESOLV_OPT_EDNS0},
+	    {"trust-ad", DS_RESOLV_OPT_TRUST_AD},
 	};
 	bool exact;
 
@@ -136,7 +136,7 @@ word(struct ds_resolv_options *o, const char *w, size_t n)
 			o->rotate = true;
 		else if (flag[i].bit == DS_RESOLV_OPT_SINGLE_REQUEST)
 			o->single_request = true;
-		else
+		else if (flag[i].bit == DS_RESOLV_OPT_SINGLE_REQUEST_REOPEN)
 			o->single_request_reopen = true;
 		return n == strlen(flag[i].name);
 	}
@@ -191,15 +191,65 @@ ds_resolv_options_parse(
 	return (int)words(o, text ? text : "", len, 0, 0);
 }
 
-int
-ds_resolv_conf_parse(struct ds_resolv_options *o, const char *text, size_t len)
+/* Whether line l (n bytes) is keyword kw followed by a blank; glibc's
+ * MATCH() in res_vinit_1(). */
+static bool
+keyword(const char *l, size_t n, const char *kw)
+{
+	size_t k = strlen(kw);
+
+	return n > k && memcmp(l, kw, k) == 0 && blank(l[k]);
+}
+
+/* The words of text (len bytes) counted; a newline or NUL ends them. */
+static size_t
+count_words(const char *text, size_t len)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		while (i < len && blank(text[i]))
+			i++;
+		if (i == len || text[i] == '\0')
+			break;
+		n++;
+		while (i < len && !blank(text[i]) && text[i] != '\0')
+			i++;
+	}
+	return n;
+}
+
+/* A "nameserver" line's address: its first word, as inet_pton() or
+ * inet_aton() of dotted quads takes it (a zone after '%' allowed). */
+static void
+nameserver(struct ds_resolv_conf *c, const char *l, size_t n, unsigned line)
+{
+	struct ds_addr a;
+	size_t i = 0, start;
+
+	while (i < n && blank(l[i]))
+		i++;
+	start = i;
+	while (i < n && !blank(l[i]) && l[i] != '\0')
+		i++;
+	if (c->n_servers == DS_RESOLV_SERVERS_MAX || i == start ||
+	    ds_addr_parse(l + start, i - start, 0, &a, NULL) < 0) {
+		c->n_servers_ignored++;
+		return;
+	}
+	c->server_line[c->n_servers] = line;
+	c->servers[c->n_servers++] = a;
+}
+
+/* Every line of text: options always, servers and search when c. */
+static unsigned
+lines(struct ds_resolv_options *o, struct ds_resolv_conf *c, const char *text,
+    size_t len)
 {
 	static const char kw[] = "options";
 	unsigned bad = 0, line = 0;
 	size_t pos = 0;
 
-	if (!o || (!text && len))
-		return -EINVAL;
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len;
@@ -207,10 +257,47 @@ ds_resolv_conf_parse(struct ds_resolv_options *o, const char *text, size_t len)
 		size_t n = end - pos, k = sizeof(kw) - 1;
 
 		line++;
-		if (n > k && memcmp(l, kw, k) == 0 && blank(l[k]))
+		if (keyword(l, n, kw)) {
 			bad += words(o, l + k, n - k, pos + k, line);
+			if (c)
+				c->options_line = line;
+		} else if (c && keyword(l, n, "nameserver")) {
+			nameserver(c, l + 10, n - 10, line);
+		} else if (c && keyword(l, n, "search")) {
+			c->n_search = count_words(l + 6, n - 6);
+			c->search_line = line;
+		} else if (c && keyword(l, n, "domain")) {
+			/* "domain" is a search list of one (res_vinit_1()). */
+			c->n_search = count_words(l + 6, n - 6) ? 1 : 0;
+			c->search_line = line;
+		}
 		pos = end + 1;
 	}
+	return bad;
+}
+
+int
+ds_resolv_conf_parse(struct ds_resolv_options *o, const char *text, size_t len)
+{
+	unsigned bad;
+
+	if (!o || (!text && len))
+		return -EINVAL;
+	bad = lines(o, NULL, text ? text : "", len);
+	return (int)(bad > INT_MAX ? INT_MAX : bad);
+}
+
+int
+ds_resolv_conf_parse_all(
+    const char *text, size_t len, struct ds_resolv_conf *ret)
+{
+	unsigned bad;
+
+	if (!ret || (!text && len))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ds_resolv_options_init(&ret->opts);
+	bad = lines(&ret->opts, ret, text ? text : "", len);
 	return (int)(bad > INT_MAX ? INT_MAX : bad);
 }
 

@@ -49,6 +49,7 @@ extern const struct cli_command cli_cmd_dns;
 extern const struct cli_command cli_cmd_mcast;
 extern const struct cli_command cli_cmd_firewall;
 extern const struct cli_command cli_cmd_ra;
+extern const struct cli_command cli_cmd_doctor;
 
 /* The program name for messages: "dualstack addr". */
 extern const char *cli_prog;

@@ -42,6 +42,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_mcast,
     &cli_cmd_firewall,
     &cli_cmd_ra,
+    &cli_cmd_doctor,
     &cli_cmd_help,
     &cli_cmd_completion,
 };

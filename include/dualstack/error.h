@@ -208,6 +208,9 @@ enum ds_error {
 	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
 	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
 	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
+	/* host: facts read from the kernel and /proc (2220-2239). */
+	DS_E_HOST_SYSCTL = 2220,  /* a sysctl file holds no integer */
+	DS_E_HOST_NETLINK = 2221, /* a netlink message past its length */
 
 	DS_E_MAX
 };

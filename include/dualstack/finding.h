@@ -131,6 +131,39 @@ enum ds_finding_code {
 	DS_FIND_RA_CLEARED,          /* a counter-RA was sent (--clear) */
 	DS_FIND_RA_ROUTER,           /* a router and its RA, listed */
 	DS_FIND__RA_END,
+	/* host (200-299): "dualstack doctor", judging ds_host_facts. */
+	DS_FIND_HOST_CLASS = 200,        /* the connectivity class */
+	DS_FIND_HOST_TEREDO,             /* a Teredo address, 2001::/32 */
+	DS_FIND_HOST_6TO4,               /* a 6to4 address, 2002::/16 */
+	DS_FIND_HOST_DEPRECATED,         /* an address past its preferred
+	                                  * lifetime */
+	DS_FIND_HOST_DADFAILED,          /* DAD found the address in use */
+	DS_FIND_HOST_TENTATIVE,          /* DAD not done; on a link without
+	                                  * carrier it never will be */
+	DS_FIND_HOST_TEMPADDR,           /* temporary-address policy */
+	DS_FIND_HOST_NO_DEFAULT_ROUTE,   /* a global address, no default */
+	DS_FIND_HOST_ROUTER_UNREACHABLE, /* the default router's neighbour
+	                                  * entry failed */
+	DS_FIND_HOST_RA_IGNORED,         /* forwarding=1 and accept_ra=1 */
+	DS_FIND_HOST_IPV6_DISABLED,      /* disable_ipv6=1 on a link */
+	DS_FIND_HOST_MTU_TOO_SMALL,      /* below 1280, RFC 8200 section 5 */
+	DS_FIND_HOST_TUNNEL,             /* a tunnel interface and its MTU */
+	DS_FIND_HOST_PMTU_EXCEPTION,     /* a cached path MTU */
+	DS_FIND_HOST_BINDV6ONLY,         /* net.ipv6.bindv6only=1 */
+	DS_FIND_HOST_LOOPBACK,           /* the loopback self-test */
+	DS_FIND_HOST_POLICY,             /* the RFC 6724 table in use */
+	DS_FIND_HOST_RESOLV_SERVERS,     /* nameservers per family */
+	DS_FIND_HOST_RESOLV_STALL,       /* worst wait of a silent lookup */
+	DS_FIND_HOST_SINGLE_REQUEST,     /* single-request(-reopen) */
+	DS_FIND_HOST_RESOLV_OPTIONS,     /* edns0, trust-ad */
+	DS_FIND_HOST_NDOTS_SEARCH,       /* ndots > 1 with a search list */
+	DS_FIND_HOST_NSSWITCH,           /* hosts: dns before files */
+	DS_FIND_HOST_LOCALHOST,          /* no ::1 (or 127.0.0.1) localhost */
+	DS_FIND_HOST_UNREADABLE,         /* a fact could not be read */
+	DS_FIND_HOST_PROBE,              /* --probe: the race's winner */
+	DS_FIND_HOST_PROBE_V6_LOST,      /* --probe: IPv6 tried and lost */
+	DS_FIND_HOST_PROBE_FAILED,       /* --probe: no attempt connected */
+	DS_FIND__HOST_END,
 };
 
 /* "reach.dropped", ...; NULL for a value that is no code. */
@@ -189,6 +222,19 @@ enum ds_evidence_key {
 	DS_EVK_KIND,      /* ra: a prefix's kind (ds_ra_pfx_kind token) */
 	DS_EVK_LIFETIME,  /* ra: router lifetime, a duration */
 	DS_EVK_VERDICT,   /* ra: "accepted" or "ignored" */
+	DS_EVK_ADDRESS,   /* an address of this host */
+	DS_EVK_CLASS,     /* a token: a class, a kind */
+	DS_EVK_MTU,
+	DS_EVK_GATEWAY,
+	DS_EVK_STATE,    /* a token: a neighbour state, a flag */
+	DS_EVK_LIMIT,    /* the value it is judged against */
+	DS_EVK_IPV4,     /* bool or count for IPv4 */
+	DS_EVK_IPV6,     /* bool or count for IPv6 */
+	DS_EVK_TIMEOUT,  /* a configured wait */
+	DS_EVK_ATTEMPTS, /* a configured number of tries */
+	DS_EVK_SERVERS,  /* how many servers */
+	DS_EVK_RESOLVE,  /* a duration: the lookup's */
+	DS_EVK_NAT64,    /* the NAT64 prefix, or false: none */
 	DS__EVK_END,
 };
 

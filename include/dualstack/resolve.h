@@ -386,6 +386,8 @@ DS_EXPORT int ds_resolve_history_save(
 #define DS_RESOLV_OPT_ROTATE (1u << 3)
 #define DS_RESOLV_OPT_SINGLE_REQUEST (1u << 4)
 #define DS_RESOLV_OPT_SINGLE_REQUEST_REOPEN (1u << 5)
+#define DS_RESOLV_OPT_EDNS0 (1u << 6)    /* set, not acted on here */
+#define DS_RESOLV_OPT_TRUST_AD (1u << 7) /* set, not acted on here */
 
 struct ds_resolv_options {
 	unsigned set; /* DS_RESOLV_OPT_* */
@@ -449,6 +451,33 @@ DS_EXPORT int ds_resolv_conf_parse(
  */
 DS_EXPORT int ds_resolv_conf_nameservers(
     const char *text, size_t len, struct ds_endpoint *ret, size_t max);
+/*
+ * The whole of a resolv.conf as glibc reads it: the options above, and
+ * the "nameserver" and "search"/"domain" lines (res_vinit_1()): a
+ * keyword, then a blank; at most MAXNS (3, <resolv.h>) servers are used
+ * and later ones ignored (counted in n_servers_ignored); the last
+ * "search" or "domain" line gives the search list.
+ */
+#define DS_RESOLV_SERVERS_MAX 3 /* MAXNS */
+#define DS_RESOLV_SEARCH_MAX 32 /* more domains are counted, not kept */
+struct ds_resolv_conf {
+	struct ds_resolv_options opts;
+	size_t n_servers;
+	struct ds_addr servers[DS_RESOLV_SERVERS_MAX];
+	unsigned server_line[DS_RESOLV_SERVERS_MAX]; /* 1-based */
+	size_t n_servers_ignored; /* beyond MAXNS, or not an address */
+	size_t n_search;          /* domains of the search list */
+	unsigned search_line;     /* 1-based; 0 when none */
+	unsigned options_line;    /* the last "options" line, 0 when none */
+};
+
+/*
+ * Parse a whole resolv.conf text (len bytes) into *ret, options through
+ * ds_resolv_conf_parse()'s rules. Returns the number of bad option words
+ * (>= 0) or -EINVAL. Pure.
+ */
+DS_EXPORT int ds_resolv_conf_parse_all(
+    const char *text, size_t len, struct ds_resolv_conf *ret);
 
 /* Which families this host can use (see the top of this file). */
 struct ds_addrconfig {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "dualstack/addr.h"
 #include "dualstack/host.h"
@@ -142,6 +144,56 @@ test_monitor_in_namespace(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The snapshot of this host: lo with its two addresses, the files read
+ * from where the paths say, the loopback self-test passed. */
+static void
+test_facts(void **state)
+{
+	static struct ds_host_facts f;
+	char dir[] = "/tmp/ds-test-host-XXXXXX", path[64], hosts[64];
+	struct ds_host_paths paths = {0};
+	bool lo = false, v4 = false, v6 = false;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("nameserver 2001:db8::53\noptions timeout:7\n", fp);
+	fclose(fp);
+	snprintf(hosts, sizeof(hosts), "%s/missing-hosts", dir);
+	paths.resolv_conf = path;
+	paths.hosts = hosts;
+	assert_int_equal(ds_host_facts_read(&paths, &f), 0);
+	assert_int_equal(f.links_err, 0);
+	assert_int_equal(f.addrs_err, 0);
+	assert_int_equal(f.routes_err, 0);
+	for (size_t i = 0; i < f.n_links; i++)
+		if (strcmp(f.links[i].name, "lo") == 0)
+			lo = (f.links[i].flags & 0x8) != 0; /* IFF_LOOPBACK */
+	for (size_t i = 0; i < f.n_addrs; i++) {
+		struct ds_addr a = f.addrs[i].addr;
+
+		v4 |= a.family == AF_INET && ntohl(a.u.in.s_addr) == 0x7f000001;
+		v6 |= a.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&a.u.in6);
+	}
+	assert_true(lo && v4);
+	/* ::1 and the self-test over it need IPv6 on lo. */
+	if (v6) {
+		assert_int_equal(f.selftest.listen_err, 0);
+		assert_int_equal(f.selftest.v6_err, 0);
+	}
+	assert_int_equal(f.selftest.v4_err, 0);
+	assert_int_equal(f.resolv_src.err, 0);
+	assert_int_equal(f.resolv.n_servers, 1);
+	assert_int_equal(f.resolv.opts.timeout_s, 7);
+	assert_int_equal(f.hosts_src.err, -ENOENT);
+	assert_string_equal(f.hosts_src.path, hosts);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -149,6 +201,7 @@ main(void)
 	    cmocka_unit_test(test_is_local),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_monitor_in_namespace),
+	    cmocka_unit_test(test_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,33 @@ test_codes(void **state)
 	    ds_finding_code_parse("reach.dropped", 12, &back), -EINVAL);
 }
 
+/* The host module's codes: every one named "host.*", once, and parsed
+ * back; nothing past the end. */
+static void
+test_host_codes(void **state)
+{
+	enum ds_finding_code back;
+	const char *seen[DS_FIND__HOST_END - DS_FIND_HOST_CLASS];
+	size_t n = 0;
+
+	(void)state;
+	for (unsigned c = DS_FIND_HOST_CLASS; c < DS_FIND__HOST_END; c++) {
+		const char *t = ds_finding_token((enum ds_finding_code)c);
+
+		assert_non_null(t);
+		assert_true(machine_token(t));
+		assert_int_equal(strncmp(t, "host.", 5), 0);
+		for (size_t i = 0; i < n; i++)
+			assert_string_not_equal(seen[i], t);
+		seen[n++] = t;
+		assert_int_equal(ds_finding_code_parse(t, strlen(t), &back), 0);
+		assert_int_equal(back, c);
+	}
+	assert_null(ds_finding_token(DS_FIND__HOST_END));
+	assert_null(ds_finding_token(199));
+}
+
+
 /* The ra range: every code has an "ra." token that parses back. */
 static void
 test_ra_codes(void **state)
@@ -214,6 +241,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test(test_host_codes),
 	    cmocka_unit_test(test_ra_codes),
 	    cmocka_unit_test(test_severities_and_keys),
 	    cmocka_unit_test(test_evidence),

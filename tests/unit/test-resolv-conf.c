@@ -55,9 +55,12 @@ static const struct want lines[] = {
         false, false, 0, ""},
     /* Later words win, as in glibc. */
     {"timeout:3 timeout:4", S_TO, D, 4, A, false, false, false, 0, ""},
-    /* glibc's own options ds_resolve does not follow: not bad. */
-    {"edns0 trust-ad use-vc no-aaaa debug no-tld-query inet6", 0, D, T, A,
-        false, false, false, 0, ""},
+    /* glibc's own options ds_resolve does not follow: not bad; edns0
+     * and trust-ad are recorded for "dualstack doctor". */
+    {"edns0 trust-ad use-vc no-aaaa debug no-tld-query inet6",
+        DS_RESOLV_OPT_EDNS0 | DS_RESOLV_OPT_TRUST_AD, D, T, A, false, false,
+        false, 0, ""},
+    {"edns0x", DS_RESOLV_OPT_EDNS0, D, T, A, false, false, false, 1, "edns0x"},
     /* Capped silently by glibc (RES_MAXRETRANS, RES_MAXRETRY,
      * RES_MAXNDOTS): the cap applies, the word is pointed at. */
     {"timeout:31", S_TO, D, 30, A, false, false, false, 1, "timeout:31"},
