@@ -173,6 +173,9 @@ enum ds_error {
 	DS_E_REACH_WORD = 2209,        /* not a word the field takes */
 	DS_E_REACH_VERDICT = 2210,  /* RESULT: the verdict and counts differ */
 	DS_E_REACH_TOO_LONG = 2211, /* DS_REACH_LINE_MAX bytes or more */
+	/* host: facts read from the kernel and /proc (2220-2239). */
+	DS_E_HOST_SYSCTL = 2220,  /* a sysctl file holds no integer */
+	DS_E_HOST_NETLINK = 2221, /* a netlink message past its length */
 	/* Diagnostic DNS queries, dnsq.h (2240-2259): why a query could not
 	 * be made or an answer was not taken. */
 	DS_E_DNSQ_SHORT = 2240, /* shorter than a DNS header (12 octets) */
@@ -208,9 +211,6 @@ enum ds_error {
 	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
 	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
 	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
-	/* host: facts read from the kernel and /proc (2220-2239). */
-	DS_E_HOST_SYSCTL = 2220,  /* a sysctl file holds no integer */
-	DS_E_HOST_NETLINK = 2221, /* a netlink message past its length */
 
 	DS_E_MAX
 };

@@ -209,21 +209,21 @@ enum ds_evidence_key {
 	DS_EVK_FIX,           /* text: the rule that would mend it */
 	DS_EVK_ICMP_TYPE,
 	DS_EVK_ICMP_CODE,
-	DS_EVK_HOOK,    /* token: ds_fw_hook_token() */
-	DS_EVK_SECTION, /* token: an RFC section, "4.4.1" */
-	DS_EVK_PROTO,   /* an IP protocol number */
-	DS_EVK_RATE,    /* packets per second */
-	DS_EVK_POLICY,  /* bool: a chain's policy decided, not a rule */
-	DS_EVK_ROUTER,    /* ra: the router's link-local address */
-	DS_EVK_MAC,       /* ra: a MAC address, as text */
-	DS_EVK_IFACE,     /* the interface, as text */
-	DS_EVK_REASON,    /* ra: why a host ignores it (a ds_ra_why token) */
-	DS_EVK_CHANGE,    /* ra: what changed (a ds_ra_change token) */
-	DS_EVK_KIND,      /* ra: a prefix's kind (ds_ra_pfx_kind token) */
-	DS_EVK_LIFETIME,  /* ra: router lifetime, a duration */
-	DS_EVK_VERDICT,   /* ra: "accepted" or "ignored" */
-	DS_EVK_ADDRESS,   /* an address of this host */
-	DS_EVK_CLASS,     /* a token: a class, a kind */
+	DS_EVK_HOOK,     /* token: ds_fw_hook_token() */
+	DS_EVK_SECTION,  /* token: an RFC section, "4.4.1" */
+	DS_EVK_PROTO,    /* an IP protocol number */
+	DS_EVK_RATE,     /* packets per second */
+	DS_EVK_POLICY,   /* bool: a chain's policy decided, not a rule */
+	DS_EVK_ROUTER,   /* ra: the router's link-local address */
+	DS_EVK_MAC,      /* ra: a MAC address, as text */
+	DS_EVK_IFACE,    /* the interface, as text */
+	DS_EVK_REASON,   /* ra: why a host ignores it (a ds_ra_why token) */
+	DS_EVK_CHANGE,   /* ra: what changed (a ds_ra_change token) */
+	DS_EVK_KIND,     /* ra: a prefix's kind (ds_ra_pfx_kind token) */
+	DS_EVK_LIFETIME, /* ra: router lifetime, a duration */
+	DS_EVK_VERDICT,  /* ra: "accepted" or "ignored" */
+	DS_EVK_ADDRESS,  /* an address of this host */
+	DS_EVK_CLASS,    /* a token: a class, a kind */
 	DS_EVK_MTU,
 	DS_EVK_GATEWAY,
 	DS_EVK_STATE,    /* a token: a neighbour state, a flag */

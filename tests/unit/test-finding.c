@@ -100,7 +100,6 @@ test_host_codes(void **state)
 	assert_null(ds_finding_token(199));
 }
 
-
 /* The ra range: every code has an "ra." token that parses back. */
 static void
 test_ra_codes(void **state)
