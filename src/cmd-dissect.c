@@ -34,7 +34,7 @@ const struct cli_command cli_cmd_dissect = {
     "show packets from a capture file or an interface, header chain first",
     cmd_dissect,
     "[-r FILE | -i INTERFACE] [-v] [--json] [--stats] [-c COUNT] "
-    "[FILTER...]",
+    "[--inner WORDS] [FILTER...]",
 };
 
 static const char help_text[] =
@@ -51,6 +51,10 @@ static const char help_text[] =
     "                     CAP_NET_RAW); Ctrl-C stops\n"
     "  --promisc          live: promiscuous mode (off by default)\n"
     "  -c COUNT           stop after COUNT packets that match FILTER\n"
+    "  --inner WORDS      only packets whose innermost 5-tuple matches all\n"
+    "                     the WORDS: ip4 ip6 tcp udp icmp6 icmp, proto N,\n"
+    "                     host|src|dst ADDR[/LEN], port|sport|dport N\n"
+    "                     (a packet outside tunnels: its own 5-tuple)\n"
     "  -v                 a field tree per packet, with offsets\n"
     "  --json             one JSON object per packet (NDJSON)\n"
     "  --stats            only a summary: chains, ICMP types, tunnels,\n"
@@ -254,10 +258,14 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 		}
 		if (r <= 0)
 			return r;
-		shown++;
 		d->last_number = cp.number;
 		rc = ds_packet_decode(
 		    cp.data, cp.caplen, cp.wirelen, cp.linktype, &d->pkt);
+		/* --inner decides after decoding, before counting. */
+		if (d->have_inner &&
+		    (rc < 0 || !dissect_inner_match(&d->inner, &d->pkt)))
+			continue;
+		shown++;
 		if (d->stats && rc < 0)
 			ds_packet_stats_add_undecoded(
 			    &d->st, cp.linktype, cp.caplen, cp.wirelen);
@@ -285,12 +293,14 @@ cmd_dissect(int argc, char **argv)
 		O_STATS,
 		O_PROMISC,
 		O_TIME,
+		O_INNER,
 	};
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, O_JSON},
 	    {"stats", no_argument, NULL, O_STATS},
 	    {"promisc", no_argument, NULL, O_PROMISC},
 	    {"time", required_argument, NULL, O_TIME},
+	    {"inner", required_argument, NULL, O_INNER},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -356,6 +366,19 @@ cmd_dissect(int argc, char **argv)
 				    "relative, not '%s'",
 				    optarg);
 			break;
+		case O_INNER: {
+			char why[160];
+
+			if (d.have_inner)
+				return cli_usage_error(&cli_cmd_dissect,
+				    "give --inner once, with all its words");
+			if (dissect_inner_parse(
+			        optarg, &d.inner, why, sizeof(why)) < 0)
+				return cli_usage_error(&cli_cmd_dissect,
+				    "--inner '%s': %s", optarg, why);
+			d.have_inner = true;
+			break;
+		}
 		case ':':
 			return cli_usage_error(&cli_cmd_dissect,
 			    "option '%s' needs an argument", argv[optind - 1]);

@@ -47,7 +47,42 @@ fi
 cap=$_tmp/cap
 if ! "$PY" "$GEN" "$cap" >"$_tmp/gen.out" 2>"$_tmp/gen.err"; then
 	not_ok "tests/pcap/tunnel.py writes the captures" "$(head -5 "$_tmp/gen.err")"
-	done_testing
+	# --inner: words on the innermost 5-tuple; a packet outside any tunnel is
+# matched on its own. Frames by number (--json).
+frames() {
+	run_ds dissect -r "$f" --json "$@"
+	[ "$rc" = 0 ] || { echo "exit $rc: $err"; return; }
+	printf '%s\n' "$out" | "$PY" -c 'import json,sys
+print(" ".join(str(json.loads(l)["frame"]) for l in sys.stdin if l.strip()))'
+}
+check "--inner 'tcp dport 80': the SYNs to port 80, tunnelled or not" \
+	"1 14 15" "$(frames --inner 'tcp dport 80')"
+check "--inner 'ip4 udp': inner IPv4 UDP (GRE in IPv6, DS-Lite, IPIP, plain)" \
+	"8 9 11 16" "$(frames --inner 'ip4 udp')"
+check "--inner 'src 2002::/16': the 6to4 sources" \
+	"2 3" "$(frames --inner 'src 2002::/16')"
+check "--inner 'host 2001:db8::2 port 40000': either side" \
+	"1 15" "$(frames --inner 'host 2001:db8::2 port 40000')"
+check "--inner 'icmp6' and the pcap filter on the outer packet" \
+	"4 7" "$(frames --inner 'icmp6' 'ip and not ip6 and proto 47 or ip[9] == 41 and dst 198.51.100.2')"
+check "--inner 'proto 59': the Teredo bubble" "12" \
+	"$(frames --inner 'proto 59')"
+check "--inner 'udp port 3544' is the inner tuple, not the outer" "" \
+	"$(frames --inner 'udp port 3544')"
+check "-c counts packets --inner kept" "6 8" \
+	"$(frames --inner 'ip4' -c 2)"
+run_ds dissect -r "$f" --stats --json --inner 'ip6 tcp'
+check "--stats counts what --inner kept" 4 "$(json_get 'j["packets"]')"
+for bad in 'dport x' 'foo' 'host' 'src 2001:zz' '' 'proto 256'; do
+	run_ds dissect -r "$f" --inner "$bad"
+	check "--inner '$bad' is a usage error" 2 "$rc"
+done
+run_ds dissect -r "$f" --inner 'dprot 80'
+check "--inner: the message says which word" \
+	"dualstack dissect: --inner 'dprot 80': unknown word 'dprot' at column 1 (ip4, ip6, tcp, udp, icmp6, icmp, proto, host, src, dst, port, sport, dport)" \
+	"$(printf '%s\n' "$err" | head -1)"
+
+done_testing
 	exit 1
 fi
 
@@ -153,5 +188,40 @@ check "20 nested tunnels: exit 0" 0 "$rc"
 check "20 nested tunnels: 4 followed, then tunnel-depth" \
 	"ipv6 6in6 ipv6 6in6 ipv6 6in6 ipv6 6in6 ipv6 ipv6|tunnel-depth|none" \
 	"$(json_get '"%s|%s|%s" % (j["signature"], ",".join(j["anomalies"]), (j.get("error") or {}).get("kind", "none"))')"
+
+# --inner: words on the innermost 5-tuple; a packet outside any tunnel is
+# matched on its own. Frames by number (--json).
+frames() {
+	run_ds dissect -r "$f" --json "$@"
+	[ "$rc" = 0 ] || { echo "exit $rc: $err"; return; }
+	printf '%s\n' "$out" | "$PY" -c 'import json,sys
+print(" ".join(str(json.loads(l)["frame"]) for l in sys.stdin if l.strip()))'
+}
+check "--inner 'tcp dport 80': the SYNs to port 80, tunnelled or not" \
+	"1 14 15" "$(frames --inner 'tcp dport 80')"
+check "--inner 'ip4 udp': inner IPv4 UDP (GRE in IPv6, DS-Lite, IPIP, plain)" \
+	"8 9 11 16" "$(frames --inner 'ip4 udp')"
+check "--inner 'src 2002::/16': the 6to4 sources" \
+	"2 3" "$(frames --inner 'src 2002::/16')"
+check "--inner 'host 2001:db8::2 port 40000': either side" \
+	"1 15" "$(frames --inner 'host 2001:db8::2 port 40000')"
+check "--inner 'icmp6' and the pcap filter on the outer packet" \
+	"4 7" "$(frames --inner 'icmp6' 'ip and not ip6 and proto 47 or ip[9] == 41 and dst 198.51.100.2')"
+check "--inner 'proto 59': the Teredo bubble" "12" \
+	"$(frames --inner 'proto 59')"
+check "--inner 'udp port 3544' is the inner tuple, not the outer" "" \
+	"$(frames --inner 'udp port 3544')"
+check "-c counts packets --inner kept" "6 8" \
+	"$(frames --inner 'ip4' -c 2)"
+run_ds dissect -r "$f" --stats --json --inner 'ip6 tcp'
+check "--stats counts what --inner kept" 4 "$(json_get 'j["packets"]')"
+for bad in 'dport x' 'foo' 'host' 'src 2001:zz' '' 'proto 256'; do
+	run_ds dissect -r "$f" --inner "$bad"
+	check "--inner '$bad' is a usage error" 2 "$rc"
+done
+run_ds dissect -r "$f" --inner 'dprot 80'
+check "--inner: the message says which word" \
+	"dualstack dissect: --inner 'dprot 80': unknown word 'dprot' at column 1 (ip4, ip6, tcp, udp, icmp6, icmp, proto, host, src, dst, port, sport, dport)" \
+	"$(printf '%s\n' "$err" | head -1)"
 
 done_testing
