@@ -113,6 +113,8 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_POLICY_VALUE - DS_E_BASE] = "bad value",
     [DS_E_POLICY_TRAILING - DS_E_BASE] = "unexpected text after the values",
     [DS_E_POLICY_TOO_MANY - DS_E_BASE] = "too many rows",
+    [DS_E_CAPTURE_LINKTYPES - DS_E_BASE] =
+        "pcapng interfaces of different link types",
 };
 
 const char *

@@ -150,6 +150,10 @@ enum ds_error {
 	DS_E_POLICY_TOO_MANY =
 	    2185, /* more than DS_POLICY_MAX rows of a kind */
 
+	/* Capture files, ds_capture_next() (2330-2349). */
+	DS_E_CAPTURE_LINKTYPES = 2330, /* pcapng interfaces of different link
+	                                * types, which libpcap cannot mix */
+
 	DS_E_MAX
 };
 

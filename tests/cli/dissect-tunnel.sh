@@ -82,6 +82,47 @@ check "--inner: the message says which word" \
 	"dualstack dissect: --inner 'dprot 80': unknown word 'dprot' at column 1 (ip4, ip6, tcp, udp, icmp6, icmp, proto, host, src, dst, port, sport, dport)" \
 	"$(printf '%s\n' "$err" | head -1)"
 
+# A pcapng file whose interfaces have different link types: its own
+# message and exit 2, not "damaged".
+run_ds dissect -r "$cap/tun-mixed.pcapng"
+check "pcapng mixing link types: exit 2" 2 "$rc"
+check "pcapng mixing link types: says so, with both types" \
+	"dualstack dissect: $cap/tun-mixed.pcapng: stopped before the first packet: the pcapng file has interfaces of different link types (EN10MB, then RAW), and libpcap reads one link type per file; split it by interface first, e.g. tshark -r FILE -Y 'frame.interface_id == 1' -w part.pcapng" \
+	"$err"
+
+# -B: the live capture buffer, KiB as tcpdump takes it or with a unit.
+for bad in 0 12x 1023b 3G -4; do
+	run_ds dissect -i lo -B "$bad" -c 1
+	check "-B $bad is a usage error" 2 "$rc"
+done
+run_ds dissect -r "$f" -B 4096
+check "-B with -r is a usage error" 2 "$rc"
+if [ "$(id -u)" = 0 ]; then
+	# One UDP datagram to ::1 while capturing on lo with a 4 MiB ring.
+	"$DUALSTACK" dissect -i lo -B 4M -c 1 --json 'udp port 9 and ip6' \
+		>"$_tmp/live.json" 2>"$_tmp/live.err" &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q capturing "$_tmp/live.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	for _ in 1 2 3 4 5; do
+		"$PY" -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"x", ("::1", 9))'
+		sleep 0.2
+		kill -0 $pid 2>/dev/null || break
+	done
+	kill $pid 2>/dev/null
+	wait $pid
+	check "-i lo -B 4M: the capture runs and sees the datagram" "::1 9" \
+		"$("$PY" -c 'import json,sys
+j = json.loads(open(sys.argv[1]).readline())
+print(j["tuple"]["dst"], j["tuple"]["dport"])' "$_tmp/live.json" 2>&1)"
+else
+	echo "# -B live capture not run: needs root"
+fi
+
 done_testing
 	exit 1
 fi
@@ -223,5 +264,46 @@ run_ds dissect -r "$f" --inner 'dprot 80'
 check "--inner: the message says which word" \
 	"dualstack dissect: --inner 'dprot 80': unknown word 'dprot' at column 1 (ip4, ip6, tcp, udp, icmp6, icmp, proto, host, src, dst, port, sport, dport)" \
 	"$(printf '%s\n' "$err" | head -1)"
+
+# A pcapng file whose interfaces have different link types: its own
+# message and exit 2, not "damaged".
+run_ds dissect -r "$cap/tun-mixed.pcapng"
+check "pcapng mixing link types: exit 2" 2 "$rc"
+check "pcapng mixing link types: says so, with both types" \
+	"dualstack dissect: $cap/tun-mixed.pcapng: stopped before the first packet: the pcapng file has interfaces of different link types (EN10MB, then RAW), and libpcap reads one link type per file; split it by interface first, e.g. tshark -r FILE -Y 'frame.interface_id == 1' -w part.pcapng" \
+	"$err"
+
+# -B: the live capture buffer, KiB as tcpdump takes it or with a unit.
+for bad in 0 12x 1023b 3G -4; do
+	run_ds dissect -i lo -B "$bad" -c 1
+	check "-B $bad is a usage error" 2 "$rc"
+done
+run_ds dissect -r "$f" -B 4096
+check "-B with -r is a usage error" 2 "$rc"
+if [ "$(id -u)" = 0 ]; then
+	# One UDP datagram to ::1 while capturing on lo with a 4 MiB ring.
+	"$DUALSTACK" dissect -i lo -B 4M -c 1 --json 'udp port 9 and ip6' \
+		>"$_tmp/live.json" 2>"$_tmp/live.err" &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q capturing "$_tmp/live.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	for _ in 1 2 3 4 5; do
+		"$PY" -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"x", ("::1", 9))'
+		sleep 0.2
+		kill -0 $pid 2>/dev/null || break
+	done
+	kill $pid 2>/dev/null
+	wait $pid
+	check "-i lo -B 4M: the capture runs and sees the datagram" "::1 9" \
+		"$("$PY" -c 'import json,sys
+j = json.loads(open(sys.argv[1]).readline())
+print(j["tuple"]["dst"], j["tuple"]["dport"])' "$_tmp/live.json" 2>&1)"
+else
+	echo "# -B live capture not run: needs root"
+fi
 
 done_testing
