@@ -330,7 +330,7 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 			CHECK(ds_packet_capped_token(1u << b) != NULL);
 	CHECK(p->n_tun <= DS_PKT_MAX_TUN);
 	for (unsigned i = 0; i < p->n_tun; i++) {
-		const struct ds_pkt_tun *t = &p->tun[i];
+		const struct ds_pkt_tun *tn = &p->tun[i];
 		const struct ds_pkt_ip *o = &p->outer[i];
 		const struct ds_pkt_ip *in =
 		    i + 1 < p->n_tun ? &p->outer[i + 1] : &p->ip;
@@ -339,12 +339,12 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 		CHECK(o->version != 0 && o->err.kind == DS_PKT_ERR_NONE);
 		CHECK(o->off ==
 		    (i == 0 ? l->len : p->tun[i - 1].off + p->tun[i - 1].len));
-		CHECK(ds_packet_tun_token(t->kind) != NULL);
-		CHECK(t->kind != DS_PKT_TUN_NONE);
-		CHECK(t->off >= o->l4_off);
-		if (t->version != 0 && in->version != 0) {
-			CHECK(in->version == t->version);
-			CHECK(in->off == t->off + t->len);
+		CHECK(ds_packet_tun_token(tn->kind) != NULL);
+		CHECK(tn->kind != DS_PKT_TUN_NONE);
+		CHECK(tn->off >= o->l4_off);
+		if (tn->version != 0 && in->version != 0) {
+			CHECK(in->version == tn->version);
+			CHECK(in->off == tn->off + tn->len);
 		}
 		/* Every layer's anomalies are the frame's. */
 		CHECK((p->ip.anom & o->anom) == o->anom);
