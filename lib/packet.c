@@ -24,6 +24,7 @@
  * so the work is linear in the captured length whatever the bytes say.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -868,6 +869,24 @@ decode_icmp4(struct dec *d, size_t off)
 	}
 }
 
+/*
+ * An upper layer that is not decoded here: IP in IP (RFC 2003, RFC 4213,
+ * RFC 2473) and GRE are followed once this packet is done. Not in an
+ * invoking packet (one level only) nor in a first fragment, whose inner
+ * packet continues elsewhere.
+ */
+static void
+l4_other_or_tunnel(struct dec *d, uint8_t proto, size_t off)
+{
+	l4_other(d, off);
+	if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6 ||
+	        proto == IPPROTO_GRE) &&
+	    !d->inner && !d->more_frags) {
+		d->tun_proto = proto;
+		d->tun_off = off;
+	}
+}
+
 /* The upper-layer header 'proto' at off. */
 static void
 decode_l4(struct dec *d, uint8_t proto, size_t off)
@@ -884,18 +903,7 @@ decode_l4(struct dec *d, uint8_t proto, size_t off)
 	else if (proto == IPPROTO_ICMP && ip->version == 4)
 		decode_icmp4(d, off);
 	else
-		l4_other(d, off);
-	/*
-	 * IP in IP (RFC 2003, RFC 4213, RFC 2473) and GRE: followed once
-	 * this packet is done. Not in an invoking packet (one level only)
-	 * nor in a first fragment, whose inner packet continues elsewhere.
-	 */
-	if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6 ||
-	        proto == IPPROTO_GRE) &&
-	    !d->inner && !d->more_frags) {
-		d->tun_proto = proto;
-		d->tun_off = off;
-	}
+		l4_other_or_tunnel(d, proto, off);
 }
 
 /* --- IPv6 extension headers ---------------------------------------------- */
@@ -1893,6 +1901,26 @@ tun_facts(struct dec *d, struct ds_pkt_tun *t, const struct ds_pkt_ip *out)
 }
 
 /*
+ * Copy a decoded packet to an outer slot: what ip.n_ext says is there, not
+ * the whole ext[] array (most of the struct, mostly unused), so that a
+ * tunnel costs a few hundred octets of copying rather than the struct.
+ */
+_Static_assert(offsetof(struct ds_pkt_ip, id) ==
+        offsetof(struct ds_pkt_ip, ext) + sizeof(((struct ds_pkt_ip *)0)->ext),
+    "ip_move() copies what is before ext[] and from id on");
+
+static void
+ip_move(struct ds_pkt_ip *to, const struct ds_pkt_ip *from)
+{
+	size_t n = from->n_ext < DS_PKT_MAX_EXT ? from->n_ext : DS_PKT_MAX_EXT;
+
+	memcpy(to, from, offsetof(struct ds_pkt_ip, ext));
+	memcpy(to->ext, from->ext, n * sizeof(from->ext[0]));
+	memcpy(
+	    &to->id, &from->id, sizeof(*to) - offsetof(struct ds_pkt_ip, id));
+}
+
+/*
  * Follow the tunnel d->tun_proto found at d->tun_off as the upper layer
  * of p->ip: move p->ip to p->outer[], decode the tunnel's header and the
  * packet inside into p->ip. Returns false when the payload is not a
@@ -1922,8 +1950,8 @@ tun_push(struct dec *d, uint8_t proto, size_t off)
 		return false;
 	}
 	t = &p->tun[p->n_tun];
-	p->outer[p->n_tun] = p->ip;
 	out = &p->outer[p->n_tun];
+	ip_move(&p->outer[p->n_tun], &p->ip);
 	p->n_tun++;
 	t->flags = 0;
 	t->version = 0;

@@ -116,7 +116,7 @@ line_opts(
 		out_c(o, ')');
 }
 
-static void
+static inline void
 line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
 {
 	out_c(o, ' ');
@@ -249,7 +249,7 @@ line_endpoint(struct cli_out *o, const struct ds_addr *a, bool port, uint16_t p)
 	}
 }
 
-static void
+static inline void
 line_addresses(struct cli_out *o, const struct ds_pkt_ip *ip)
 {
 	bool ports = false;
@@ -767,7 +767,7 @@ line_tun(struct cli_out *o, const struct ds_pkt_tun *t)
  * 198.51.100.1 > 198.51.100.2 6in4 | ", the version, the extension
  * headers, the addresses (with the UDP ports of Teredo) and the tunnel.
  */
-static void
+static void __attribute__((cold))
 line_outer(struct cli_out *o, const struct ds_pkt *p)
 {
 	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
