@@ -767,7 +767,7 @@ line_tun(struct cli_out *o, const struct ds_pkt_tun *t)
  * 198.51.100.1 > 198.51.100.2 6in4 | ", the version, the extension
  * headers, the addresses (with the UDP ports of Teredo) and the tunnel.
  */
-static void __attribute__((cold))
+static void
 line_outer(struct cli_out *o, const struct ds_pkt *p)
 {
 	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
