@@ -58,8 +58,9 @@ struct dec {
 	uint8_t proto;   /* for errors in extension headers */
 	uint16_t index;
 	/* A tunnel found as the upper layer: its protocol (4, 41, 47, or 17
-	 * for Teredo) and the offset of its payload, followed once the
-	 * packet carrying it is decoded. 0 when none. */
+	 * for Teredo) and the offset of its payload (of the UDP header for
+	 * Teredo), followed once the packet carrying it is decoded. 0 when
+	 * none. */
 	uint8_t tun_proto;
 	size_t tun_off;
 };
@@ -455,7 +456,7 @@ decode_udp(struct dec *d, size_t off)
 		    d, DS_PKT_LAYER_UDP, DS_PKT_WHY_UDP_LEN, off, off + 4);
 		return;
 	}
-	/* Teredo: the server's port either way (RFC 4380 section 5.2). */
+	/* Teredo: the service port, either way (RFC 4380 section 2.9). */
 	if ((u->sport == TEREDO_PORT || u->dport == TEREDO_PORT) && !d->inner &&
 	    !d->more_frags) {
 		d->tun_proto = IPPROTO_UDP;
