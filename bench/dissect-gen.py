@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Write the bench/dissect.sh capture: COUNT mixed packets, mostly IPv6.
 
-    /usr/bin/python3 bench/dissect-gen.py [--count N] [--seed S] FILE
+    /usr/bin/python3 bench/dissect-gen.py [--count N] [--seed S] [--tunnels] FILE
+
+--tunnels writes the tunnelled mix instead: 6in4, 6to4, ISATAP, GRE,
+DS-Lite, IPv6 in IPv6, Teredo and a few plain packets (tests/pcap/tunnel.py);
+the outer addresses vary.
 
 Scapy is far too slow to build a million packets one by one, so it builds
 only the templates: the well-formed packets of tests/pcap/gen.py (TCP with
@@ -126,14 +130,30 @@ def templates():
     ]
 
 
+def tunnel_templates():
+    """(name, weight, packet) for the tunnelled mix: the packets of
+    tests/pcap/tunnel.py, most of them IPv6 inside IPv4 as an IPv4-only
+    link carries it."""
+    import tunnel  # noqa: E402  (tests/pcap/tunnel.py)
+    names = ["6in4-tcp", "6to4-echo", "6to4-spoofed", "isatap-ns",
+             "gre-key-seq-v6", "gre-csum-v4", "gre-eth-v6", "ip6gre-v4",
+             "dslite-tel", "6in6-tcp", "ipip-udp", "teredo-bubble",
+             "teredo-auth-rs", "teredo-tcp", "plain-v6-tcp", "plain-v4-udp"]
+    weights = [20, 6, 1, 1, 8, 4, 4, 4, 10, 6, 4, 4, 2, 10, 10, 6]
+    return [(n, w, bytes(p)) for n, w, p in zip(names, weights,
+                                                tunnel.tun_ok())]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1000000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tunnels", action="store_true",
+                    help="the tunnelled mix (tests/pcap/tunnel.py)")
     ap.add_argument("file")
     a = ap.parse_args()
     rng = random.Random(a.seed)
-    tpl = templates()
+    tpl = tunnel_templates() if a.tunnels else templates()
     pools = [variants(p, rng) for _, _, p in tpl]
     weights = [w for _, w, _ in tpl]
     # A fixed order of templates, cycled: 4096 draws by weight.
@@ -157,8 +177,8 @@ def main():
                 f.write(b"".join(chunk))
                 chunk = []
         f.write(b"".join(chunk))
-    v6 = sum(per[i] for i, (name, _, _) in enumerate(tpl)
-             if not name.startswith("ipv4"))
+    v6 = sum(per[i] for i, (name, _, p) in enumerate(tpl)
+             if l3_offset(p)[1] == 6)
     sys.stderr.write("%d packets, %d IPv6 (%.0f%%), %d bytes of packets, "
                      "%d templates x %d address variants\n" %
                      (a.count, v6, 100.0 * v6 / max(a.count, 1), nbytes,

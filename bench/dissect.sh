@@ -11,6 +11,8 @@
 # benchmark: see bench/lib.sh),
 # writes COUNT mixed packets (90% IPv6, with extension headers, ND, MLD,
 # fragments, SRH, AH, ESP, VLAN; bench/dissect-gen.py) to a scratch file,
+# and as many of the tunnelled mix (--tunnels: 6in4, 6to4, GRE, DS-Lite,
+# Teredo...), read by dualstack dissect and tcpdump -n,
 # then times each reader printing every packet to /dev/null: the wall
 # clock of the whole process, best of 3 runs (DS_BENCH_RUNS).
 #
@@ -46,6 +48,10 @@ gen_start=${EPOCHREALTIME/./}
 "$python" "$top/bench/dissect-gen.py" --count "$count" "$cap" \
     2>"$tmp/gen.log" || { cat "$tmp/gen.log" >&2; exit 1; }
 gen_end=${EPOCHREALTIME/./}
+# The tunnelled mix: the same count of 6in4, 6to4, GRE, DS-Lite, Teredo...
+tcap=$tmp/tunnels.pcap
+"$python" "$top/bench/dissect-gen.py" --tunnels --count "$count" "$tcap" \
+    2>"$tmp/gen-tun.log" || { cat "$tmp/gen-tun.log" >&2; exit 1; }
 
 # once CMD...: run CMD once with stdout to /dev/null; sets $elapsed (wall
 # clock in microseconds, from bash 5's EPOCHREALTIME, which starts no
@@ -67,6 +73,7 @@ n_json=$("$ds" dissect -r "$cap" --json | wc -l)
 n_td=$(tcpdump -n -r "$cap" 2>/dev/null | grep -c '^[0-9]')
 
 echo "dissect bench: $count packets ($(sed -n 1p "$tmp/gen.log"))"
+echo "tunnelled mix: $(sed -n 1p "$tmp/gen-tun.log")"
 printf 'capture: %s MB, written in %.1f s\n' \
     "$(($(stat -c %s "$cap") / 1000000))" \
     "$(awk -v u=$((gen_end - gen_start)) 'BEGIN { print u / 1e6 }')"
@@ -91,6 +98,10 @@ readers=$tmp/readers
 	printf 'dualstack dissect -v\t%s\t"$ds" dissect -r "$cap" -v\n' "$count"
 	printf 'tcpdump -n\t%s\tenv TZ=UTC tcpdump -n -r "$cap"\n' "$count"
 	printf 'tcpdump -n -v\t%s\tenv TZ=UTC tcpdump -n -v -r "$cap"\n' "$count"
+	printf 'dualstack dissect (tunnels)\t%s\t"$ds" dissect -r "$tcap"\n' \
+	    "$count"
+	printf 'tcpdump -n (tunnels)\t%s\tenv TZ=UTC tcpdump -n -r "$tcap"\n' \
+	    "$count"
 	if command -v tshark >/dev/null; then
 		if [ "$tshark_count" -gt 0 ] && [ "$tshark_count" -lt "$count" ]
 		then
@@ -145,8 +156,18 @@ awk -F '\t' '
 			    t[i], rate[i], ds ? rate[i] / ds : 0
 		print ""
 		for (i = 1; i <= NR; i++)
-			if (name[i] !~ /^dualstack dissect$/ && rate[i] > 0)
+			if (name[i] !~ /^dualstack dissect$/ && \
+			    name[i] !~ /tunnels/ && rate[i] > 0)
 				printf "dualstack dissect is %.2fx %s\n", \
 				    ds / rate[i], name[i]
+		for (i = 1; i <= NR; i++) {
+			if (name[i] == "dualstack dissect (tunnels)")
+				dt = rate[i]
+			if (name[i] == "tcpdump -n (tunnels)")
+				tt = rate[i]
+		}
+		if (dt > 0 && tt > 0)
+			printf "tunnelled mix: dualstack dissect is %.2fx " \
+			    "tcpdump -n\n", dt / tt
 	}' "$tmp/rates"
 exit 0

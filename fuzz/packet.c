@@ -328,7 +328,28 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 	for (unsigned b = 0; b < 32; b++)
 		if (p->capped & (1u << b))
 			CHECK(ds_packet_capped_token(1u << b) != NULL);
-	if (p->ip.version != 0)
+	CHECK(p->n_tun <= DS_PKT_MAX_TUN);
+	for (unsigned i = 0; i < p->n_tun; i++) {
+		const struct ds_pkt_tun *tn = &p->tun[i];
+		const struct ds_pkt_ip *o = &p->outer[i];
+		const struct ds_pkt_ip *in =
+		    i + 1 < p->n_tun ? &p->outer[i + 1] : &p->ip;
+
+		check_ip(p, o);
+		CHECK(o->version != 0 && o->err.kind == DS_PKT_ERR_NONE);
+		CHECK(o->off ==
+		    (i == 0 ? l->len : p->tun[i - 1].off + p->tun[i - 1].len));
+		CHECK(ds_packet_tun_token(tn->kind) != NULL);
+		CHECK(tn->kind != DS_PKT_TUN_NONE);
+		CHECK(tn->off >= o->l4_off);
+		if (tn->version != 0 && in->version != 0) {
+			CHECK(in->version == tn->version);
+			CHECK(in->off == tn->off + tn->len);
+		}
+		/* Every layer's anomalies are the frame's. */
+		CHECK((p->ip.anom & o->anom) == o->anom);
+	}
+	if (p->ip.version != 0 && p->n_tun == 0)
 		CHECK(p->ip.off == l->len);
 	check_ip(p, &p->ip);
 	check_icmp6(data, p);
@@ -340,7 +361,9 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 		if (p->inner.version != 0)
 			CHECK(p->inner.off > p->ip.l4_off);
 	}
-	CHECK((ds_packet_5tuple(p, &t) == 0) == (p->ip.version != 0));
+	CHECK((ds_packet_5tuple(p, &t) == 0) ==
+	    (p->ip.version != 0 || p->n_tun > 0));
+	CHECK((ds_packet_outer_5tuple(p, &t) == 0) == (p->n_tun > 0));
 }
 
 /* The signature, and the frame counted in statistics kept across runs
@@ -395,6 +418,13 @@ check_same(const struct ds_pkt *a, const struct ds_pkt *b)
 	CHECK(a->has_inner == b->has_inner);
 	CHECK(a->n_opt == b->n_opt && a->n_addr == b->n_addr);
 	CHECK(a->capped == b->capped);
+	CHECK(a->n_tun == b->n_tun);
+	for (unsigned i = 0; i < a->n_tun; i++)
+		CHECK(a->tun[i].kind == b->tun[i].kind &&
+		    a->tun[i].flags == b->tun[i].flags &&
+		    a->tun[i].off == b->tun[i].off &&
+		    a->tun[i].len == b->tun[i].len &&
+		    a->outer[i].anom == b->outer[i].anom);
 	if (a->n_addr)
 		CHECK(memcmp(a->addr, b->addr,
 		          a->n_addr * sizeof(a->addr[0])) == 0);

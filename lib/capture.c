@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "dualstack/capture.h"
+#include "dualstack/error.h"
 
 /*
  * How far we read ahead looking for the first pcapng Interface Description
@@ -70,8 +71,33 @@ struct ds_capture {
 	struct bpf_program prog; /* files: evaluated in ds_capture_next() */
 	uint64_t number;
 	struct ds_capture_stats st;
+	int other_linktype; /* DS_E_CAPTURE_LINKTYPES: the later one */
 	char err[PCAP_ERRBUF_SIZE];
 };
+
+/*
+ * Did libpcap stop because a pcapng interface has another link type than
+ * the first one? Its reader takes one link type per file and says so only
+ * in words (sf-pcapng.c, "an interface has a type %u different from the
+ * type of the first interface", since libpcap 1.1): the words are all
+ * there is to go by. The type it names goes to *ret.
+ */
+static bool
+mixed_linktypes(const char *msg, int *ret)
+{
+	static const char lead[] = "an interface has a type ";
+	const char *p = strstr(msg, lead);
+	unsigned v;
+
+	if (!p || !strstr(p, "different from the type of the first interface"))
+		return false;
+	if (sscanf(p + sizeof(lead) - 1, "%u", &v) != 1 || v > INT32_MAX)
+		return false;
+	/* The number is the file's LINKTYPE_* value; the one that differs
+	 * from its DLT_* value on Linux is raw IP (tcpdump.org linktypes). */
+	*ret = v == 101 ? DLT_RAW : (int)v;
+	return true;
+}
 
 static void
 set_err(char *errbuf, size_t errsize, const char *msg)
@@ -531,6 +557,8 @@ ds_capture_next(struct ds_capture *c, struct ds_capture_packet *ret)
 			return -EINTR;
 		}
 		snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+		if (!c->live && mixed_linktypes(c->err, &c->other_linktype))
+			return -DS_E_CAPTURE_LINKTYPES;
 		if (!c->live && c->src->err == EINTR) {
 			atomic_store(&c->stop, 0);
 			return -EINTR;
@@ -583,6 +611,12 @@ int
 ds_capture_linktype(const struct ds_capture *c)
 {
 	return c->linktype;
+}
+
+int
+ds_capture_other_linktype(const struct ds_capture *c)
+{
+	return c->other_linktype;
 }
 
 const char *

@@ -75,6 +75,8 @@ static const char *const layer_tokens[] = {
     [DS_PKT_LAYER_MLD] = "mld",
     [DS_PKT_LAYER_ICMP4] = "icmp",
     [DS_PKT_LAYER_IP] = "ip",
+    [DS_PKT_LAYER_GRE] = "gre",
+    [DS_PKT_LAYER_TEREDO] = "teredo",
 };
 
 const char *
@@ -94,6 +96,7 @@ static const char *const why_tokens[] = {
     [DS_PKT_WHY_UDP_LEN] = "udp-length-below-8",
     [DS_PKT_WHY_ND_OPT_ZERO] = "option-with-length-0",
     [DS_PKT_WHY_LINK] = "bad-link-layer-header",
+    [DS_PKT_WHY_GRE_FLAGS] = "gre-reserved-bits",
 };
 
 const char *
@@ -120,12 +123,34 @@ static const char *const anomaly_tokens[] = {
     "src-multicast",
     "ip4-checksum",
     "opt-repeated",
+    "nd-tunnelled",
+    "6to4-mismatch",
+    "tunnel-depth",
+    "encap-limit",
 };
 
 const char *
 ds_packet_anomaly_token(uint32_t bit)
 {
 	return lookup_bit(anomaly_tokens, N_ELEMS(anomaly_tokens), bit);
+}
+
+static const char *const tun_tokens[] = {
+    [DS_PKT_TUN_NONE] = "none",
+    [DS_PKT_TUN_IPIP] = "ipip",
+    [DS_PKT_TUN_6IN4] = "6in4",
+    [DS_PKT_TUN_6TO4] = "6to4",
+    [DS_PKT_TUN_ISATAP] = "isatap",
+    [DS_PKT_TUN_4IN6] = "4in6",
+    [DS_PKT_TUN_6IN6] = "6in6",
+    [DS_PKT_TUN_GRE] = "gre",
+    [DS_PKT_TUN_TEREDO] = "teredo",
+};
+
+const char *
+ds_packet_tun_token(unsigned kind)
+{
+	return LOOKUP(tun_tokens, kind);
 }
 
 /* By bit number: DS_PKT_CAPPED_EXT is bit 0. */

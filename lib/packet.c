@@ -24,6 +24,7 @@
  * so the work is linear in the captured length whatever the bytes say.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 #include "addr-int.h"
 #include "cur.h"
 #include "dualstack/packet.h"
+
+/* The Teredo server's UDP port, RFC 4380 section 2.9 (IANA "teredo"). */
+#define TEREDO_PORT 3544
 
 /* --- Decoder state ------------------------------------------------------- */
 
@@ -45,13 +49,20 @@ struct dec {
 	struct ds_pkt *p;
 	struct ds_pkt_ip *ip; /* p->ip or p->inner */
 	int linktype;
-	bool inner;     /* decoding the invoking packet of an error */
-	bool store;     /* the current extension header is stored */
-	bool jumbo;     /* a valid Jumbo Payload option set the length */
-	bool jumbo_opt; /* a Jumbo Payload option was seen */
-	bool frag_seen; /* a Fragment header was seen */
-	uint8_t proto;  /* for errors in extension headers */
+	bool inner;      /* decoding the invoking packet of an error */
+	bool store;      /* the current extension header is stored */
+	bool jumbo;      /* a valid Jumbo Payload option set the length */
+	bool jumbo_opt;  /* a Jumbo Payload option was seen */
+	bool frag_seen;  /* a Fragment header was seen */
+	bool more_frags; /* a first fragment: more follow */
+	uint8_t proto;   /* for errors in extension headers */
 	uint16_t index;
+	/* A tunnel found as the upper layer: its protocol (4, 41, 47, or 17
+	 * for Teredo) and the offset of its payload (of the UDP header for
+	 * Teredo), followed once the packet carrying it is decoded. 0 when
+	 * none. */
+	uint8_t tun_proto;
+	size_t tun_off;
 };
 
 /* The octet at off, which have() has checked. */
@@ -440,9 +451,17 @@ decode_udp(struct dec *d, size_t off)
 	ip->l4_off = u32(off);
 	ip->l4_len = u32(d->end - off);
 	/* A jumbogram carries UDP length 0 (RFC 2675 section 4). */
-	if (u->len < 8 && !(u->len == 0 && d->jumbo))
+	if (u->len < 8 && !(u->len == 0 && d->jumbo)) {
 		malformed(
 		    d, DS_PKT_LAYER_UDP, DS_PKT_WHY_UDP_LEN, off, off + 4);
+		return;
+	}
+	/* Teredo: the service port, either way (RFC 4380 section 2.9). */
+	if ((u->sport == TEREDO_PORT || u->dport == TEREDO_PORT) && !d->inner &&
+	    !d->more_frags) {
+		d->tun_proto = IPPROTO_UDP;
+		d->tun_off = off;
+	}
 }
 
 /* --- ICMPv6 -------------------------------------------------------------- */
@@ -851,6 +870,24 @@ decode_icmp4(struct dec *d, size_t off)
 	}
 }
 
+/*
+ * An upper layer that is not decoded here: IP in IP (RFC 2003, RFC 4213,
+ * RFC 2473) and GRE are followed once this packet is done. Not in an
+ * invoking packet (one level only) nor in a first fragment, whose inner
+ * packet continues elsewhere.
+ */
+static void
+l4_other_or_tunnel(struct dec *d, uint8_t proto, size_t off)
+{
+	l4_other(d, off);
+	if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6 ||
+	        proto == IPPROTO_GRE) &&
+	    !d->inner && !d->more_frags) {
+		d->tun_proto = proto;
+		d->tun_off = off;
+	}
+}
+
 /* The upper-layer header 'proto' at off. */
 static void
 decode_l4(struct dec *d, uint8_t proto, size_t off)
@@ -867,7 +904,7 @@ decode_l4(struct dec *d, uint8_t proto, size_t off)
 	else if (proto == IPPROTO_ICMP && ip->version == 4)
 		decode_icmp4(d, off);
 	else
-		l4_other(d, off);
+		l4_other_or_tunnel(d, proto, off);
 }
 
 /* --- IPv6 extension headers ---------------------------------------------- */
@@ -1341,7 +1378,7 @@ decode_chain(struct dec *d, size_t off, uint8_t nh)
 				return;
 			}
 			if (f->more)
-				first_frag = true;
+				first_frag = d->more_frags = true;
 		}
 		nh = e->next;
 		off += len;
@@ -1498,6 +1535,7 @@ decode_ip4(struct dec *d, size_t off)
 		return;
 	}
 	set_bounds(d, off, tot);
+	d->more_frags = ip->mf;
 	if (hlen > 20 && !decode_ip4_opts(d, off + 20, off + hlen))
 		return;
 	if (ip->frag_off != 0) {
@@ -1583,6 +1621,430 @@ decode_ip(struct dec *d, size_t off, unsigned version)
 		decode_ip4(d, off);
 	else
 		decode_ip6(d, off);
+}
+
+/* --- Tunnels ------------------------------------------------------------- */
+
+/* The first 16 bits of a GRE header: C, K and S (RFC 2784 section 2.1,
+ * RFC 2890 section 2), bits 1-5 less K and S, which RFC 2784 section 2.3
+ * makes a receiver discard the packet for (RFC 1701's routing, strict
+ * source route and first recursion bit; bits 6-12 are ignored), and the
+ * version. */
+#define GRE_C 0x8000u
+#define GRE_K 0x2000u
+#define GRE_S 0x1000u
+#define GRE_RESERVED 0x4c00u
+#define GRE_VERSION 0x0007u
+
+/* EtherTypes a GRE tunnel carries that are followed. */
+#define ETH_IPV4 0x0800u
+#define ETH_IPV6 0x86ddu
+#define ETH_TEB 0x6558u /* Transparent Ethernet Bridging, RFC 1701 */
+
+/*
+ * The Ethernet frame inside GRE at off: its header, tags skipped; returns
+ * the offset of its payload, or 0 when it is cut short.
+ */
+static size_t
+decode_tun_eth(struct dec *d, struct ds_pkt_tun *t, size_t off)
+{
+	struct ds_cur c;
+	uint16_t type;
+
+	if (!have(d, DS_PKT_LAYER_GRE, off, off + 14))
+		return 0;
+	c = ds_cur_at(d->data, off, off + 14);
+	ds_cur_bytes(&c, t->eth_dst.b, 6);
+	ds_cur_bytes(&c, t->eth_src.b, 6);
+	ds_cur_be16(&c, &type);
+	off += 14;
+	/* Tags as on the outer link (decode_vlans()); each is 4 octets, so
+	 * the walk is bounded by the bytes. */
+	while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+		if (!have(d, DS_PKT_LAYER_GRE, off, off + 4))
+			return 0;
+		c = ds_cur_at(d->data, off + 2, off + 4);
+		ds_cur_be16(&c, &type);
+		off += 4;
+	}
+	t->ethertype = type;
+	t->flags |= DS_PKT_TUNF_ETH;
+	return off;
+}
+
+/*
+ * GRE at off (RFC 2784 section 2, RFC 2890 section 2). Returns the offset
+ * of the payload with *version the IP version it holds (0 when it is not
+ * IP), or 0 when the header is cut short or malformed (recorded).
+ */
+static size_t
+decode_gre(struct dec *d, struct ds_pkt_tun *t, size_t off, unsigned *version)
+{
+	struct ds_cur c;
+	uint16_t fl, pt;
+	size_t hlen = 4;
+
+	*version = 0;
+	if (!have(d, DS_PKT_LAYER_GRE, off, off + 4))
+		return 0;
+	c = ds_cur_at(d->data, off, off + 4);
+	ds_cur_be16(&c, &fl);
+	ds_cur_be16(&c, &pt);
+	t->gre_flags = fl;
+	t->gre_proto = pt;
+	/* Version 1 is PPTP's enhanced GRE (RFC 2637 section 4.1), another
+	 * layout with PPP inside: shown, not followed. */
+	if ((fl & GRE_VERSION) == 1)
+		return off + 4;
+	if ((fl & GRE_RESERVED) || (fl & GRE_VERSION) != 0) {
+		malformed(d, DS_PKT_LAYER_GRE, DS_PKT_WHY_GRE_FLAGS, off, off);
+		return 0;
+	}
+	hlen += fl & GRE_C ? 4 : 0;
+	hlen += fl & GRE_K ? 4 : 0;
+	hlen += fl & GRE_S ? 4 : 0;
+	if (!have(d, DS_PKT_LAYER_GRE, off, off + hlen))
+		return 0;
+	c = ds_cur_at(d->data, off + 4, off + hlen);
+	if (fl & GRE_C) {
+		/* Checksum, then Reserved1. */
+		ds_cur_be16(&c, &t->gre_checksum);
+		ds_cur_skip(&c, 2);
+		t->flags |= DS_PKT_TUNF_GRE_CSUM;
+	}
+	if (fl & GRE_K) {
+		ds_cur_be32(&c, &t->gre_key);
+		t->flags |= DS_PKT_TUNF_GRE_KEY;
+	}
+	if (fl & GRE_S) {
+		ds_cur_be32(&c, &t->gre_seq);
+		t->flags |= DS_PKT_TUNF_GRE_SEQ;
+	}
+	if (!cur_ok(d, &c, DS_PKT_LAYER_GRE, off))
+		return 0;
+	off += hlen;
+	if (pt == ETH_TEB) {
+		off = decode_tun_eth(d, t, off);
+		if (off == 0)
+			return 0;
+		pt = t->ethertype;
+		/* An Ethernet frame may carry padding. */
+		d->linktype = DS_LINK_EN10MB;
+	}
+	if (pt == ETH_IPV4)
+		*version = 4;
+	else if (pt == ETH_IPV6)
+		*version = 6;
+	return off;
+}
+
+/*
+ * Does the UDP payload at [off, end) look like Teredo: an authentication
+ * header (0x0001), an origin indication (0x0000) or an IPv6 packet (RFC
+ * 4380 section 5.1.1)? Other traffic to port 3544 stays UDP.
+ */
+static bool
+teredo_like(const struct dec *d, size_t off, size_t end)
+{
+	struct ds_cur c = ds_cur_at(d->data, off, end < d->end ? end : d->end);
+	uint8_t b0, b1;
+
+	if (ds_cur_u8(&c, &b0) < 0 || ds_cur_u8(&c, &b1) < 0)
+		return false;
+	return (b0 == 0 && b1 <= 1) || b0 >> 4 == 6;
+}
+
+/*
+ * The Teredo indicators at off (RFC 4380 section 5.1.1): authentication,
+ * then origin indication, each optional. Returns the offset of the IPv6
+ * packet, or 0 when an indicator is cut short (recorded).
+ */
+static size_t
+decode_teredo(struct dec *d, struct ds_pkt_tun *t, size_t off)
+{
+	struct ds_cur c;
+	uint8_t b0, b1;
+
+	/* teredo_like() saw the first two octets. */
+	b0 = byte_at(d, off);
+	b1 = byte_at(d, off + 1);
+	if (b0 == 0 && b1 == 1) {
+		/* Indicator, ID-len, AU-len, client identifier,
+		 * authentication value, nonce (8), confirmation (1). */
+		uint8_t idl, aul;
+		size_t end;
+
+		if (!have(d, DS_PKT_LAYER_TEREDO, off, off + 4))
+			return 0;
+		idl = byte_at(d, off + 2);
+		aul = byte_at(d, off + 3);
+		end = off + 4 + (size_t)idl + aul + 9;
+		if (!have(d, DS_PKT_LAYER_TEREDO, off, end))
+			return 0;
+		c = ds_cur_at(d->data, off + 4 + (size_t)idl + aul, end);
+		ds_cur_bytes(&c, t->nonce, 8);
+		ds_cur_u8(&c, &t->confirm);
+		if (!cur_ok(d, &c, DS_PKT_LAYER_TEREDO, off))
+			return 0;
+		t->auth_id_len = idl;
+		t->auth_len = aul;
+		t->auth_off = u32(off + 4 + idl);
+		t->flags |= DS_PKT_TUNF_TEREDO_AUTH;
+		off = end;
+		b0 = b1 = 0xff;
+		if (off + 2 <= d->end) {
+			b0 = byte_at(d, off);
+			b1 = byte_at(d, off + 1);
+		}
+	}
+	if (b0 == 0 && b1 == 0) {
+		/* Indicator, port and IPv4 address, every bit inverted. */
+		uint16_t port;
+		uint32_t a;
+
+		if (!have(d, DS_PKT_LAYER_TEREDO, off, off + 8))
+			return 0;
+		c = ds_cur_at(d->data, off + 2, off + 8);
+		ds_cur_be16(&c, &port);
+		ds_cur_be32(&c, &a);
+		if (!cur_ok(d, &c, DS_PKT_LAYER_TEREDO, off))
+			return 0;
+		t->origin_port = (uint16_t)(port ^ 0xffffu);
+		ds_addr_from_v4(a ^ 0xffffffffu, &t->origin);
+		t->flags |= DS_PKT_TUNF_TEREDO_ORIGIN;
+		off += 8;
+	}
+	return off;
+}
+
+/* An ISATAP interface identifier, RFC 5214 section 6.1: 0000:5efe or
+ * 0200:5efe (the universal bit), then the IPv4 address. */
+static bool
+isatap_iid(const struct ds_addr *a, struct ds_addr *ret_v4)
+{
+	const uint8_t *b = a->u.bytes;
+	uint32_t v4;
+
+	if (a->family != AF_INET6 || (b[8] & ~0x02u) != 0 || b[9] != 0 ||
+	    b[10] != 0x5e || b[11] != 0xfe)
+		return false;
+	v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+	    (uint32_t)b[14] << 8 | b[15];
+	ds_addr_from_v4(v4, ret_v4);
+	return true;
+}
+
+/* Record an address embedded in the inner source (or destination) and
+ * whether it is the outer one. */
+static void
+tun_embed(struct ds_pkt_tun *t, bool dst, const struct ds_addr *v4,
+    uint16_t port, const struct ds_addr *outer, uint16_t outer_port)
+{
+	bool match = ds_addr_equal(v4, outer) && port == outer_port;
+
+	if (dst) {
+		t->v4_dst = *v4;
+		t->port_dst = port;
+		t->flags |= DS_PKT_TUNF_DST_EMBEDS;
+		t->flags |= match ? DS_PKT_TUNF_DST_MATCH : 0;
+	} else {
+		t->v4_src = *v4;
+		t->port_src = port;
+		t->flags |= DS_PKT_TUNF_SRC_EMBEDS;
+		t->flags |= match ? DS_PKT_TUNF_SRC_MATCH : 0;
+	}
+}
+
+/* What the inner packet's addresses say about the tunnel: 6to4, ISATAP,
+ * the Teredo client's mapping, a bubble; and the tunnel anomalies. */
+static void
+tun_facts(struct dec *d, struct ds_pkt_tun *t, const struct ds_pkt_ip *out)
+{
+	struct ds_pkt_ip *ip = d->ip;
+	const struct ds_addr *a[2] = {&ip->src, &ip->dst};
+	const struct ds_addr *o[2] = {&out->src, &out->dst};
+	struct ds_addr v4;
+
+	if (ip->version == 0)
+		return;
+	if (t->kind == DS_PKT_TUN_6IN4) {
+		for (int i = 0; i < 2; i++)
+			if (ds_addr_embedded_v4(a[i], &v4) == DS_EMBED_6TO4) {
+				t->kind = DS_PKT_TUN_6TO4;
+				tun_embed(t, i, &v4, 0, o[i], 0);
+			}
+		if (t->kind == DS_PKT_TUN_6IN4)
+			for (int i = 0; i < 2; i++)
+				if (isatap_iid(a[i], &v4)) {
+					t->kind = DS_PKT_TUN_ISATAP;
+					tun_embed(t, i, &v4, 0, o[i], 0);
+				}
+		if (t->kind == DS_PKT_TUN_6TO4 &&
+		    (t->flags & DS_PKT_TUNF_SRC_EMBEDS) &&
+		    !(t->flags & DS_PKT_TUNF_SRC_MATCH))
+			ip->anom |= DS_PKT_ANOM_6TO4_MISMATCH;
+	} else if (t->kind == DS_PKT_TUN_TEREDO) {
+		uint16_t port[2] = {out->u.udp.sport, out->u.udp.dport};
+		struct ds_teredo td;
+
+		for (int i = 0; i < 2; i++)
+			if (ds_teredo_decode(a[i], &td) == 0)
+				tun_embed(
+				    t, i, &td.client, td.port, o[i], port[i]);
+		if (ip->version == 6 && ip->next == 59 && ip->payload_len == 0)
+			t->flags |= DS_PKT_TUNF_TEREDO_BUBBLE;
+	}
+	if (ip->l4 == DS_PKT_L4_ICMP6 && is_nd(ip->u.icmp.type) &&
+	    ip->hop_limit == 255 &&
+	    !(t->kind == DS_PKT_TUN_TEREDO &&
+	        (ip->u.icmp.type == 133 || ip->u.icmp.type == 134)))
+		ip->anom |= DS_PKT_ANOM_TUN_ND;
+}
+
+/*
+ * Copy a decoded packet to an outer slot: what ip.n_ext says is there, not
+ * the whole ext[] array (most of the struct, mostly unused), so that a
+ * tunnel costs a few hundred octets of copying rather than the struct.
+ */
+_Static_assert(offsetof(struct ds_pkt_ip, id) ==
+        offsetof(struct ds_pkt_ip, ext) + sizeof(((struct ds_pkt_ip *)0)->ext),
+    "ip_move() copies what is before ext[] and from id on");
+
+static void
+ip_move(struct ds_pkt_ip *to, const struct ds_pkt_ip *from)
+{
+	size_t n = from->n_ext < DS_PKT_MAX_EXT ? from->n_ext : DS_PKT_MAX_EXT;
+
+	memcpy(to, from, offsetof(struct ds_pkt_ip, ext));
+	memcpy(to->ext, from->ext, n * sizeof(from->ext[0]));
+	memcpy(
+	    &to->id, &from->id, sizeof(*to) - offsetof(struct ds_pkt_ip, id));
+}
+
+/*
+ * Follow the tunnel d->tun_proto found at d->tun_off as the upper layer
+ * of p->ip: move p->ip to p->outer[], decode the tunnel's header and the
+ * packet inside into p->ip. Returns false when the payload is not a
+ * tunnel after all (UDP to port 3544 that is not Teredo).
+ */
+static bool
+tun_push(struct dec *d, uint8_t proto, size_t off)
+{
+	struct ds_pkt *p = d->p;
+	struct ds_pkt_tun *t;
+	const struct ds_pkt_ip *out;
+	size_t end = d->pkt_end, in_off = off;
+	unsigned version = 0;
+
+	if (proto == IPPROTO_UDP) {
+		/* The UDP length bounds the payload (RFC 768). */
+		size_t ulen = p->ip.u.udp.len;
+
+		if (off + ulen < end)
+			end = off + ulen;
+		off += 8;
+		if (!teredo_like(d, off, end))
+			return false;
+	}
+	if (p->n_tun >= DS_PKT_MAX_TUN) {
+		p->ip.anom |= DS_PKT_ANOM_TUN_DEPTH;
+		return false;
+	}
+	t = &p->tun[p->n_tun];
+	out = &p->outer[p->n_tun];
+	ip_move(&p->outer[p->n_tun], &p->ip);
+	p->n_tun++;
+	t->flags = 0;
+	t->version = 0;
+	t->off = u32(off);
+	t->len = 0;
+	t->port_src = t->port_dst = 0;
+	ip_init(&p->ip);
+	/* ip.anom is the frame's: every layer's anomalies. */
+	p->ip.anom = out->anom;
+	d->linktype = DS_LINK_RAW;
+	d->wire = d->stated_end = d->pkt_end = end;
+	d->end = end < d->cap ? end : d->cap;
+
+	switch (proto) {
+	case IPPROTO_IPIP:
+		t->kind = out->version == 4 ? DS_PKT_TUN_IPIP : DS_PKT_TUN_4IN6;
+		version = 4;
+		break;
+	case IPPROTO_IPV6:
+		t->kind = out->version == 4 ? DS_PKT_TUN_6IN4 : DS_PKT_TUN_6IN6;
+		version = 6;
+		break;
+	case IPPROTO_GRE:
+		t->kind = DS_PKT_TUN_GRE;
+		in_off = decode_gre(d, t, off, &version);
+		break;
+	default:
+		t->kind = DS_PKT_TUN_TEREDO;
+		in_off = decode_teredo(d, t, off);
+		version = 6;
+		break;
+	}
+	if (in_off == 0 || version == 0)
+		return true;
+	t->version = (uint8_t)version;
+	t->len = u32(in_off - off);
+	d->jumbo = d->jumbo_opt = d->frag_seen = d->more_frags = false;
+	d->store = true;
+	d->proto = 0;
+	d->index = 0;
+	decode_ip(d, in_off, version);
+	tun_facts(d, t, out);
+	return true;
+}
+
+/* Does the packet at 'depth' encapsulations carry a Tunnel Encapsulation
+ * Limit below it (RFC 2473 section 4.1.1: each entry point decrements
+ * it, and one that finds 0 does not encapsulate)? */
+static bool
+encap_limit_exceeded(
+    const struct ds_pkt *p, const struct ds_pkt_ip *ip, unsigned depth)
+{
+	if (ip->version != 6)
+		return false;
+	for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++) {
+		const struct ds_pkt_optlist *l = &ip->ext[i].u.opts;
+
+		if (ip->ext[i].type != 60)
+			continue;
+		for (unsigned k = 0; k < l->n && l->first + k < DS_PKT_MAX_OPT;
+		     k++) {
+			const struct ds_pkt_opt *o = &p->opt[l->first + k];
+
+			if (o->type == 4 && o->value < depth)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Follow tunnels from the packet just decoded, DS_PKT_MAX_TUN deep. */
+static void
+decode_tunnels(struct dec *d)
+{
+	struct ds_pkt *p = d->p;
+
+	while (d->tun_proto != 0 && p->ip.err.kind == DS_PKT_ERR_NONE) {
+		uint8_t proto = d->tun_proto;
+
+		d->tun_proto = 0;
+		if (!tun_push(d, proto, d->tun_off))
+			break;
+	}
+	for (unsigned i = 0; i <= p->n_tun; i++) {
+		const struct ds_pkt_ip *ip =
+		    i < p->n_tun ? &p->outer[i] : &p->ip;
+
+		if (encap_limit_exceeded(p, ip, i)) {
+			p->ip.anom |= DS_PKT_ANOM_ENCAP_LIMIT;
+			break;
+		}
+	}
 }
 
 /* --- Link layers --------------------------------------------------------- */
@@ -1817,6 +2279,7 @@ ds_packet_decode(const uint8_t *data, size_t caplen, size_t wirelen,
 	ret->capped = 0;
 	ret->n_opt = 0;
 	ret->n_addr = 0;
+	ret->n_tun = 0;
 	ip_init(&ret->ip);
 
 	if (!decode_link(&d, linktype))
@@ -1831,19 +2294,14 @@ ds_packet_decode(const uint8_t *data, size_t caplen, size_t wirelen,
 	default: /* not IP: the link layer is all there is */
 		break;
 	}
+	if (d.tun_proto != 0)
+		decode_tunnels(&d);
 	return 0;
 }
 
-int
-ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+static void
+ip_5tuple(const struct ds_pkt_ip *ip, struct ds_5tuple *ret)
 {
-	const struct ds_pkt_ip *ip;
-
-	if (!p || !ret)
-		return -EINVAL;
-	ip = &p->ip;
-	if (ip->version == 0)
-		return -ENOENT;
 	ret->src.addr = ip->src;
 	ret->dst.addr = ip->dst;
 	ret->src.port = ret->dst.port = 0;
@@ -1855,10 +2313,35 @@ ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
 		ret->dst.port = ip->u.udp.dport;
 	}
 	ret->proto = ip->proto;
+}
+
+int
+ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+{
+	const struct ds_pkt_ip *ip;
+
+	if (!p || !ret)
+		return -EINVAL;
+	ip = &p->ip;
+	/* A tunnel whose inner packet could not be decoded: its carrier. */
+	if (ip->version == 0 && p->n_tun > 0 && p->n_tun <= DS_PKT_MAX_TUN)
+		ip = &p->outer[p->n_tun - 1];
+	if (ip->version == 0)
+		return -ENOENT;
+	ip_5tuple(ip, ret);
 	return 0;
 }
 
-/* --- DNS names (DNSSL) --------------------------------------------------- */
+int
+ds_packet_outer_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+{
+	if (!p || !ret)
+		return -EINVAL;
+	if (p->n_tun == 0)
+		return -ENOENT;
+	ip_5tuple(&p->outer[0], ret);
+	return 0;
+}
 
 int
 ds_packet_dns_name(
@@ -1985,6 +2468,21 @@ ds_packet_signature(const struct ds_pkt *p, char *buf, size_t size)
 	ip = &p->ip;
 	b.p = size >= DS_PKT_SIG_STRLEN ? buf : b.tmp;
 	b.len = 0;
+	/* Each outer packet as its version and the tunnel's kind. */
+	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
+		if (i > 0)
+			sig_put(&b, " ", 1);
+		sig_put(&b, p->outer[i].version == 6 ? "ipv6" : "ipv4", 4);
+		if (p->tun[i].kind == DS_PKT_TUN_TEREDO)
+			sig_put(&b, " udp", 4);
+		sig_tok(&b, true, ds_packet_tun_token(p->tun[i].kind), "tun",
+		    p->tun[i].kind);
+	}
+	if (p->n_tun > 0) {
+		if (!ip->version)
+			return sig_end(&b, buf, size);
+		sig_put(&b, " ", 1);
+	}
 	if (!ip->version) {
 		if (p->link.ethertype)
 			sig_tok(&b, false,
@@ -2106,8 +2604,18 @@ ds_packet_stats_add(struct ds_packet_stats *st, const struct ds_pkt *p)
 	n = ds_packet_signature(p, sig, sizeof(sig));
 	if (n >= 0 && (size_t)n < sizeof(sig))
 		stats_chain(st, sig, (size_t)n);
-	if (!ip->version)
+	if (!ip->version && p->n_tun == 0)
 		st->non_ip++;
+	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
+		const struct ds_pkt_tun *t = &p->tun[i];
+
+		if (t->kind < DS_PKT_TUN_KINDS)
+			st->tunnel[t->kind][t->version == 4 ? 1
+			        : t->version == 6           ? 2
+			                                    : 0]++;
+	}
+	if (p->n_tun > 0)
+		st->tunnelled++;
 	if (ip->l4 == DS_PKT_L4_ICMP6)
 		st->icmp6[ip->u.icmp.type][ip->u.icmp.code]++;
 	else if (ip->l4 == DS_PKT_L4_ICMP4)

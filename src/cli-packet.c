@@ -52,6 +52,8 @@ static const char *const layer_names[] = {
     [DS_PKT_LAYER_MLD] = "MLD message",
     [DS_PKT_LAYER_ICMP4] = "ICMPv4 message",
     [DS_PKT_LAYER_IP] = "IP header",
+    [DS_PKT_LAYER_GRE] = "GRE header",
+    [DS_PKT_LAYER_TEREDO] = "Teredo indicator",
 };
 
 const char *
@@ -71,6 +73,7 @@ static const char *const why_names[] = {
     [DS_PKT_WHY_UDP_LEN] = "UDP length below 8",
     [DS_PKT_WHY_ND_OPT_ZERO] = "option with length 0",
     [DS_PKT_WHY_LINK] = "bad link-layer header",
+    [DS_PKT_WHY_GRE_FLAGS] = "GRE reserved bits or version set",
 };
 
 const char *
@@ -97,6 +100,10 @@ static const char *const anomaly_names[] = {
     "multicast source address",
     "bad IPv4 header checksum",
     "option repeated",
+    "neighbor discovery through a tunnel",
+    "6to4 address is not the tunnel source",
+    "tunnels nested too deep",
+    "tunnel encapsulation limit exceeded",
 };
 
 const char *
@@ -105,6 +112,24 @@ cli_packet_anomaly_name(uint32_t bit)
 	if (bit == 0 || (bit & (bit - 1)) != 0)
 		return NULL;
 	return LOOKUP(anomaly_names, __builtin_ctz(bit));
+}
+
+static const char *const tun_names[] = {
+    [DS_PKT_TUN_NONE] = "none",
+    [DS_PKT_TUN_IPIP] = "IPv4 in IPv4",
+    [DS_PKT_TUN_6IN4] = "IPv6 in IPv4",
+    [DS_PKT_TUN_6TO4] = "6to4",
+    [DS_PKT_TUN_ISATAP] = "ISATAP",
+    [DS_PKT_TUN_4IN6] = "IPv4 in IPv6",
+    [DS_PKT_TUN_6IN6] = "IPv6 in IPv6",
+    [DS_PKT_TUN_GRE] = "GRE",
+    [DS_PKT_TUN_TEREDO] = "Teredo",
+};
+
+const char *
+cli_packet_tun_name(unsigned kind)
+{
+	return LOOKUP(tun_names, kind);
 }
 
 static const char *const prf_names[] = {

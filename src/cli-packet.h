@@ -17,6 +17,7 @@ const char *cli_packet_layer_name(unsigned layer);   /* "IPv6 option" */
 const char *cli_packet_why_name(unsigned why);       /* "bad option length" */
 const char *cli_packet_anomaly_name(uint32_t bit);   /* one DS_PKT_ANOM_* */
 const char *cli_packet_prf_name(uint8_t prf);        /* "high" */
+const char *cli_packet_tun_name(unsigned kind);      /* "IPv6 in IPv4" */
 
 /* Protocol numbers, named as their registries name them. */
 const char *cli_packet_ethertype_name(uint16_t ethertype); /* "ARP" */

@@ -116,7 +116,7 @@ line_opts(
 		out_c(o, ')');
 }
 
-static void
+static inline void
 line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
 {
 	out_c(o, ' ');
@@ -249,7 +249,7 @@ line_endpoint(struct cli_out *o, const struct ds_addr *a, bool port, uint16_t p)
 	}
 }
 
-static void
+static inline void
 line_addresses(struct cli_out *o, const struct ds_pkt_ip *ip)
 {
 	bool ports = false;
@@ -686,6 +686,110 @@ line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	}
 }
 
+/* ",src=192.0.2.1,src-match": an IPv4 address an inner address embeds,
+ * with the port for Teredo, and whether the outer header agrees. */
+static void
+line_embed(struct cli_out *o, const char *key, const struct ds_addr *a,
+    uint16_t port, bool match, bool *first)
+{
+	out_c(o, *first ? '(' : ',');
+	*first = false;
+	cli_out_str(o, key);
+	out_c(o, '=');
+	line_endpoint(o, a, port != 0, port);
+	out_c(o, ',');
+	cli_out_str(o, key);
+	cli_out_str(o, match ? "-match" : "-mismatch");
+}
+
+static void
+line_flag(struct cli_out *o, const char *s, bool *first)
+{
+	out_c(o, *first ? '(' : ',');
+	*first = false;
+	cli_out_str(o, s);
+}
+
+/* "gre(key=0x2a,seq=7)", "teredo(origin=192.0.2.1.3544,dst=...)": the
+ * tunnel's kind and its facts. */
+static void
+line_tun(struct cli_out *o, const struct ds_pkt_tun *t)
+{
+	bool first = true;
+
+	out_c(o, ' ');
+	out_token(o, ds_packet_tun_token(t->kind), "tunnel", t->kind);
+	if (t->kind == DS_PKT_TUN_GRE) {
+		if ((t->gre_flags & 7) != 0) {
+			line_flag(o, "ver=", &first);
+			cli_out_u64(o, t->gre_flags & 7);
+		}
+		if (t->flags & DS_PKT_TUNF_GRE_KEY) {
+			line_flag(o, "key=", &first);
+			out_hex(o, t->gre_key, 1);
+		}
+		if (t->flags & DS_PKT_TUNF_GRE_SEQ) {
+			line_flag(o, "seq=", &first);
+			cli_out_u64(o, t->gre_seq);
+		}
+		if (t->flags & DS_PKT_TUNF_GRE_CSUM)
+			line_flag(o, "csum", &first);
+		if (t->flags & DS_PKT_TUNF_ETH)
+			line_flag(o, "eth", &first);
+		if (t->version == 0) {
+			line_flag(o, "proto=", &first);
+			out_hex(o,
+			    t->flags & DS_PKT_TUNF_ETH ? t->ethertype
+			                               : t->gre_proto,
+			    4);
+		}
+	}
+	if (t->flags & DS_PKT_TUNF_TEREDO_AUTH)
+		line_flag(o, "auth", &first);
+	if (t->flags & DS_PKT_TUNF_TEREDO_ORIGIN) {
+		line_flag(o, "origin=", &first);
+		line_endpoint(o, &t->origin, true, t->origin_port);
+	}
+	if (t->flags & DS_PKT_TUNF_SRC_EMBEDS)
+		line_embed(o, "src", &t->v4_src, t->port_src,
+		    t->flags & DS_PKT_TUNF_SRC_MATCH, &first);
+	if (t->flags & DS_PKT_TUNF_DST_EMBEDS)
+		line_embed(o, "dst", &t->v4_dst, t->port_dst,
+		    t->flags & DS_PKT_TUNF_DST_MATCH, &first);
+	if (t->flags & DS_PKT_TUNF_TEREDO_BUBBLE)
+		line_flag(o, "bubble", &first);
+	if (!first)
+		out_c(o, ')');
+}
+
+/*
+ * The packets around a tunnelled one, outermost first: "IPv4
+ * 198.51.100.1 > 198.51.100.2 6in4 | ", the version, the extension
+ * headers, the addresses (with the UDP ports of Teredo) and the tunnel.
+ */
+static void
+line_outer(struct cli_out *o, const struct ds_pkt *p)
+{
+	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
+		const struct ds_pkt_ip *ip = &p->outer[i];
+
+		if (ip->version == 6) {
+			cli_out_str(o, "IPv6");
+			for (unsigned k = 0;
+			     k < ip->n_ext && k < DS_PKT_MAX_EXT; k++)
+				line_ext(o, p, &ip->ext[k]);
+		} else {
+			cli_out_str(o, "IPv4");
+		}
+		if (ip->l4 == DS_PKT_L4_UDP)
+			cli_out_str(o, " udp");
+		line_addresses(o, ip);
+		line_tun(o, &p->tun[i]);
+		if (i + 1 < p->n_tun || p->ip.version)
+			cli_out_str(o, " | ");
+	}
+}
+
 static void
 line_anomalies(struct cli_out *o, uint32_t anom)
 {
@@ -793,12 +897,17 @@ dissect_line(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		}
 		out_c(o, ')');
 	}
+	if (p->n_tun) {
+		out_c(o, ' ');
+		line_outer(o, p);
+	}
 	if (p->ip.version) {
 		struct frame f = {cp->data, cp->caplen};
 
-		out_c(o, ' ');
+		if (!p->n_tun)
+			out_c(o, ' ');
 		line_ip(o, p, &p->ip, false, &f);
-	} else {
+	} else if (!p->n_tun) {
 		line_non_ip(o, p);
 	}
 	line_anomalies(o, p->ip.anom);

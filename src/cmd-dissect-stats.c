@@ -30,6 +30,23 @@ out_printf(struct cli_out *o, const char *fmt, ...)
 		    (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* The inner packet's family by the index of ds_packet_stats.tunnel[][]. */
+static const char *const inner_family[3] = {"none", "ipv4", "ipv6"};
+
+/* "         3  6in4 -> ipv6 (IPv6 in IPv4)": encapsulations by kind and
+ * inner family. */
+static void
+dissect_stats_tunnels_text(struct cli_out *o, const struct ds_packet_stats *st)
+{
+	for (unsigned k = 0; k < DS_PKT_TUN_KINDS; k++)
+		for (unsigned f = 0; f < 3; f++)
+			if (st->tunnel[k][f])
+				out_printf(o, "%10llu  %s -> %s (%s)\n",
+				    (unsigned long long)st->tunnel[k][f],
+				    ds_packet_tun_token(k), inner_family[f],
+				    cli_packet_tun_name(k));
+}
+
 void
 dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs)
 {
@@ -88,6 +105,11 @@ dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs)
 				    cn ? cn : "", cn ? ")" : "");
 			}
 		}
+	}
+	if (st->tunnelled) {
+		out_printf(
+		    o, "tunnelled: %llu\n", (unsigned long long)st->tunnelled);
+		dissect_stats_tunnels_text(o, st);
 	}
 	cli_out_str(o, "anomalies:");
 	cli_out_str(o, st->anomalous ? "\n" : " none\n");
@@ -190,6 +212,21 @@ dissect_stats_json(
 		}
 		json_end(&j);
 	}
+	json_kv_u64(&j, "tunnelled", st->tunnelled);
+	json_key(&j, "tunnels");
+	json_begin_array(&j);
+	for (unsigned k = 0; k < DS_PKT_TUN_KINDS; k++) {
+		for (unsigned f = 0; f < 3; f++) {
+			if (!st->tunnel[k][f])
+				continue;
+			json_begin_object(&j);
+			json_kv_string(&j, "kind", ds_packet_tun_token(k));
+			json_kv_string(&j, "inner", inner_family[f]);
+			json_kv_u64(&j, "encapsulations", st->tunnel[k][f]);
+			json_end(&j);
+		}
+	}
+	json_end(&j);
 	json_key(&j, "anomalies");
 	json_begin_object(&j);
 	for (unsigned b = 0; b < 32; b++) {

@@ -914,21 +914,13 @@ e_l4(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 	}
 }
 
-/* An IP packet: its header, extension headers and upper layer, then its
- * anomalies and error. For JSON: "signature", "chain": [...], ... */
+/* An IP header and its extension headers (or IPv4 options), as items of
+ * the chain. */
 static void
-e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
-    bool inner)
+e_ip_hdr(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip)
 {
 	uint32_t o = ip->off;
 
-	if (e->json && !inner) {
-		char sig[DS_PKT_SIG_STRLEN];
-
-		ds_packet_signature(p, sig, sizeof(sig));
-		json_kv_string(&e->j, "signature", sig);
-	}
-	e_list(e, "chain");
 	if (ip->version == 6) {
 		e_hdr(e, "ipv6", o, ip->hdr_len);
 		e_u(e, o, "version", 6);
@@ -973,8 +965,112 @@ e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
 			e_opts(e, p, &ip->opts, OPT_IP4);
 		e_end(e);
 	}
+}
+
+/* One side's embedded IPv4 address (and Teredo port) and whether the
+ * outer header agrees. */
+static void
+e_embed(struct emit *e, uint32_t off, bool dst, const struct ds_addr *a,
+    uint16_t port, bool match)
+{
+	e_addr(e, off, dst ? "dst_embedded" : "src_embedded", a);
+	if (port)
+		e_u(e, off, dst ? "dst_embedded_port" : "src_embedded_port",
+		    port);
+	e_b(e, off, dst ? "dst_matches_outer" : "src_matches_outer", match);
+}
+
+/* A tunnel between two packets of the chain: {"header":"gre", ...}. */
+static void
+e_tun(struct emit *e, const struct ds_pkt_tun *t)
+{
+	uint32_t o = t->off;
+	const char *tok = ds_packet_tun_token(t->kind);
+
+	e_hdr(e, tok ? tok : "tunnel", o, t->len);
+	e_word(e, o, "kind", tok, cli_packet_tun_name(t->kind));
+	e_u(e, o, "inner_version", t->version);
+	if (t->kind == DS_PKT_TUN_GRE) {
+		uint32_t f = o + 4;
+
+		e_x(e, o, "flags", t->gre_flags, 4);
+		e_u(e, o + 1, "version", t->gre_flags & 7);
+		e_un(e, o + 2, "protocol", t->gre_proto,
+		    cli_packet_ethertype_name(t->gre_proto));
+		if (t->flags & DS_PKT_TUNF_GRE_CSUM) {
+			e_x(e, f, "checksum", t->gre_checksum, 4);
+			f += 4;
+		}
+		if (t->flags & DS_PKT_TUNF_GRE_KEY) {
+			e_x(e, f, "key", t->gre_key, 8);
+			f += 4;
+		}
+		if (t->flags & DS_PKT_TUNF_GRE_SEQ) {
+			e_u(e, f, "sequence", t->gre_seq);
+			f += 4;
+		}
+		if (t->flags & DS_PKT_TUNF_ETH) {
+			e_mac(e, f, "eth_dst", &t->eth_dst);
+			e_mac(e, f + 6, "eth_src", &t->eth_src);
+			e_un(e, f + 12, "ethertype", t->ethertype,
+			    cli_packet_ethertype_name(t->ethertype));
+		}
+	}
+	if (t->flags & DS_PKT_TUNF_TEREDO_AUTH) {
+		e_u(e, o + 2, "auth_id_len", t->auth_id_len);
+		e_u(e, o + 3, "auth_len", t->auth_len);
+		e_hexbytes(e, t->auth_off + t->auth_len, "nonce", t->nonce, 8);
+		e_u(e, t->auth_off + t->auth_len + 8u, "confirmation",
+		    t->confirm);
+	}
+	if (t->flags & DS_PKT_TUNF_TEREDO_ORIGIN) {
+		uint32_t oi = o + t->len - 8;
+
+		e_addr(e, oi + 4, "origin", &t->origin);
+		e_u(e, oi + 2, "origin_port", t->origin_port);
+	}
+	if (t->kind == DS_PKT_TUN_TEREDO)
+		e_b(e, o + t->len, "bubble",
+		    (t->flags & DS_PKT_TUNF_TEREDO_BUBBLE) != 0);
+	if (t->flags & DS_PKT_TUNF_SRC_EMBEDS)
+		e_embed(e, o + t->len, false, &t->v4_src, t->port_src,
+		    (t->flags & DS_PKT_TUNF_SRC_MATCH) != 0);
+	if (t->flags & DS_PKT_TUNF_DST_EMBEDS)
+		e_embed(e, o + t->len, true, &t->v4_dst, t->port_dst,
+		    (t->flags & DS_PKT_TUNF_DST_MATCH) != 0);
+	e_end(e);
+}
+
+/* An IP packet: its header, extension headers and upper layer, then its
+ * anomalies and error; a tunnelled packet has the packets around it and
+ * the tunnels between them first, in the order of the frame. For JSON:
+ * "signature", "chain": [...], ... */
+static void
+e_ip(struct emit *e, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
+    bool inner)
+{
+	uint32_t o = ip->off;
+
+	if (e->json && !inner) {
+		char sig[DS_PKT_SIG_STRLEN];
+
+		ds_packet_signature(p, sig, sizeof(sig));
+		json_kv_string(&e->j, "signature", sig);
+	}
+	e_list(e, "chain");
+	for (unsigned i = 0; !inner && i < p->n_tun && i < DS_PKT_MAX_TUN;
+	     i++) {
+		e_ip_hdr(e, p, &p->outer[i]);
+		/* Teredo's UDP header. */
+		if (p->outer[i].l4 == DS_PKT_L4_UDP)
+			e_l4(e, p, &p->outer[i], true);
+		e_tun(e, &p->tun[i]);
+	}
+	if (ip->version)
+		e_ip_hdr(e, p, ip);
 	/* Version 0: not even the IP header was there (an invoking packet
-	 * quoted too short); the chain is empty and the error says why. */
+	 * quoted too short, a tunnel's payload cut short); the chain ends
+	 * and the error says why. */
 	if (ip->version)
 		e_l4(e, p, ip, inner);
 	e_list_end(e);
@@ -1085,6 +1181,19 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 
 /* --- One packet ----------------------------------------------------------- */
 
+static void
+json_tuple(struct json *j, const char *key, const struct ds_5tuple *t)
+{
+	json_key(j, key);
+	json_begin_object(j);
+	json_kv_u64(j, "proto", t->proto);
+	json_kv_addr(j, "src", &t->src.addr);
+	json_kv_u64(j, "sport", t->src.port);
+	json_kv_addr(j, "dst", &t->dst.addr);
+	json_kv_u64(j, "dport", t->dst.port);
+	json_end(j);
+}
+
 void
 dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 {
@@ -1118,21 +1227,16 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		return;
 	}
 	e_link(&e, p, cp->linktype);
-	if (p->ip.version) {
+	if (p->ip.version || p->n_tun) {
 		struct ds_5tuple t;
 
 		e_ip(&e, p, &p->ip, false);
-		/* The 5-tuple, for joining packets to connection logs. */
-		if (ds_packet_5tuple(p, &t) == 0) {
-			json_key(&e.j, "tuple");
-			json_begin_object(&e.j);
-			json_kv_u64(&e.j, "proto", t.proto);
-			json_kv_addr(&e.j, "src", &t.src.addr);
-			json_kv_u64(&e.j, "sport", t.src.port);
-			json_kv_addr(&e.j, "dst", &t.dst.addr);
-			json_kv_u64(&e.j, "dport", t.dst.port);
-			json_end(&e.j);
-		}
+		/* The 5-tuple, for joining packets to connection logs: the
+		 * inner one, and the tunnel's endpoints beside it. */
+		if (ds_packet_5tuple(p, &t) == 0)
+			json_tuple(&e.j, "tuple", &t);
+		if (ds_packet_outer_5tuple(p, &t) == 0)
+			json_tuple(&e.j, "outer_tuple", &t);
 	} else {
 		char sig[DS_PKT_SIG_STRLEN];
 
@@ -1189,7 +1293,7 @@ dissect_tree(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 	}
 	e.level = 0;
 	e_link(&e, p, cp->linktype);
-	if (p->ip.version) {
+	if (p->ip.version || p->n_tun) {
 		e_ip(&e, p, &p->ip, false);
 	} else {
 		e_anomalies(&e, 0, p->ip.anom);

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dualstack/error.h"
+
 #include "cmd-dissect.h"
 
 static int cmd_dissect(int argc, char **argv);
@@ -33,8 +35,8 @@ const struct cli_command cli_cmd_dissect = {
     "dissect",
     "show packets from a capture file or an interface, header chain first",
     cmd_dissect,
-    "[-r FILE | -i INTERFACE] [-v] [--json] [--stats] [-c COUNT] "
-    "[FILTER...]",
+    "[-r FILE | -i INTERFACE [-B SIZE]] [-v] [--json] [--stats] "
+    "[-c COUNT] [--inner WORDS] [FILTER...]",
 };
 
 static const char help_text[] =
@@ -42,16 +44,25 @@ static const char help_text[] =
     "Read pcap or pcapng packets and show each with its whole IPv6\n"
     "extension-header chain (or IPv4 header), the upper-layer facts, the\n"
     "anomalies a careful receiver would question and where a packet was\n"
-    "cut short. FILTER is a pcap-filter(7) expression, as tcpdump takes it.\n"
+    "cut short. Tunnels (6in4, 6to4, ISATAP, 4in6, IPv6 in IPv6, GRE,\n"
+    "Teredo) are followed to the packet inside: 'OUTER | INNER'. FILTER is\n"
+    "a pcap-filter(7) expression, as tcpdump takes it, on the outer packet.\n"
     "\n"
     "  -r FILE            read a pcap or pcapng file; '-' is standard input\n"
     "  -i INTERFACE       capture live ('any' for all; needs root or\n"
     "                     CAP_NET_RAW); Ctrl-C stops\n"
     "  --promisc          live: promiscuous mode (off by default)\n"
+    "  -B SIZE            live: the kernel's capture buffer; a bare number\n"
+    "                     is KiB as in tcpdump (4096), or 4M, 1G\n"
     "  -c COUNT           stop after COUNT packets that match FILTER\n"
+    "  --inner WORDS      only packets whose innermost 5-tuple matches all\n"
+    "                     the WORDS: ip4 ip6 tcp udp icmp6 icmp, proto N,\n"
+    "                     host|src|dst ADDR[/LEN], port|sport|dport N\n"
+    "                     (a packet outside tunnels: its own 5-tuple)\n"
     "  -v                 a field tree per packet, with offsets\n"
     "  --json             one JSON object per packet (NDJSON)\n"
-    "  --stats            only a summary: chains, ICMP types, anomalies\n"
+    "  --stats            only a summary: chains, ICMP types, tunnels,\n"
+    "                     anomalies\n"
     "                     (with --json, one JSON document)\n"
     "  --time=FORMAT      clock (default, HH:MM:SS UTC), date (full UTC\n"
     "                     date), epoch (seconds), relative (since the first\n"
@@ -61,7 +72,8 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 all read; 1 the file is damaged or cut short after\n"
     "some packets (they are shown); 2 usage error, bad filter, not a\n"
-    "capture file; 3 system error, or no permission to capture.\n";
+    "capture file, a pcapng file mixing link types; 3 system error, or\n"
+    "no permission to capture.\n";
 
 /* --- Time ----------------------------------------------------------------- */
 
@@ -251,10 +263,14 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 		}
 		if (r <= 0)
 			return r;
-		shown++;
 		d->last_number = cp.number;
 		rc = ds_packet_decode(
 		    cp.data, cp.caplen, cp.wirelen, cp.linktype, &d->pkt);
+		/* --inner decides after decoding, before counting. */
+		if (d->have_inner &&
+		    (rc < 0 || !dissect_inner_match(&d->inner, &d->pkt)))
+			continue;
+		shown++;
 		if (d->stats && rc < 0)
 			ds_packet_stats_add_undecoded(
 			    &d->st, cp.linktype, cp.caplen, cp.wirelen);
@@ -274,6 +290,30 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 	return 0;
 }
 
+/*
+ * -B: the kernel's capture buffer. A bare number is KiB, as tcpdump's -B
+ * takes it, so that habits carry over; with a unit (K, M, G) it is what it
+ * says. libpcap takes an int.
+ */
+static int
+parse_buffer(const char *s, unsigned *ret)
+{
+	size_t n = strlen(s);
+	uint64_t v;
+
+	if (n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9') {
+		if (cli_parse_u64(s, INT32_MAX / 1024, &v) < 0)
+			return -EINVAL;
+		v *= 1024;
+	} else if (cli_parse_size(s, INT32_MAX, &v) < 0) {
+		return -EINVAL;
+	}
+	if (v < 1024)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
 static int
 cmd_dissect(int argc, char **argv)
 {
@@ -282,12 +322,14 @@ cmd_dissect(int argc, char **argv)
 		O_STATS,
 		O_PROMISC,
 		O_TIME,
+		O_INNER,
 	};
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, O_JSON},
 	    {"stats", no_argument, NULL, O_STATS},
 	    {"promisc", no_argument, NULL, O_PROMISC},
 	    {"time", required_argument, NULL, O_TIME},
+	    {"inner", required_argument, NULL, O_INNER},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -305,7 +347,8 @@ cmd_dissect(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:i:c:vnh", opts, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, ":r:i:c:B:vnh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_dissect);
@@ -322,6 +365,14 @@ cmd_dissect(int argc, char **argv)
 			    count == 0)
 				return cli_usage_error(&cli_cmd_dissect,
 				    "-c takes a count from 1, not '%s'",
+				    optarg);
+			break;
+		case 'B':
+			if (parse_buffer(optarg, &lo.buffer_size) < 0)
+				return cli_usage_error(&cli_cmd_dissect,
+				    "-B takes a buffer size from 1 KiB to 2 "
+				    "GiB (4096 is KiB as in tcpdump, or 4M), "
+				    "not '%s'",
 				    optarg);
 			break;
 		case 'v':
@@ -353,6 +404,19 @@ cmd_dissect(int argc, char **argv)
 				    "relative, not '%s'",
 				    optarg);
 			break;
+		case O_INNER: {
+			char why[160];
+
+			if (d.have_inner)
+				return cli_usage_error(&cli_cmd_dissect,
+				    "give --inner once, with all its words");
+			if (dissect_inner_parse(
+			        optarg, &d.inner, why, sizeof(why)) < 0)
+				return cli_usage_error(&cli_cmd_dissect,
+				    "--inner '%s': %s", optarg, why);
+			d.have_inner = true;
+			break;
+		}
 		case ':':
 			return cli_usage_error(&cli_cmd_dissect,
 			    "option '%s' needs an argument", argv[optind - 1]);
@@ -367,6 +431,9 @@ cmd_dissect(int argc, char **argv)
 		return cli_usage_error(&cli_cmd_dissect,
 		    file ? "give -r FILE or -i INTERFACE, not both"
 		         : "give -r FILE or -i INTERFACE");
+	if (lo.buffer_size && !iface)
+		return cli_usage_error(&cli_cmd_dissect,
+		    "-B sets the buffer of a live capture: it goes with -i");
 	if (d.verbose && d.json)
 		return cli_usage_error(&cli_cmd_dissect,
 		    "-v and --json do not go together: JSON has every field");
@@ -430,7 +497,27 @@ cmd_dissect(int argc, char **argv)
 
 		ds_capture_last_error(cap, msg, sizeof(msg));
 		cli_out_flush(&d.o);
-		if (r == -EBADMSG) {
+		if (r == -DS_E_CAPTURE_LINKTYPES) {
+			const char *a =
+			    ds_capture_linktype_name(ds_capture_linktype(cap));
+			const char *b = ds_capture_linktype_name(
+			    ds_capture_other_linktype(cap));
+
+			char at[48] = "before the first packet";
+
+			if (d.last_number)
+				snprintf(at, sizeof(at), "after packet %llu",
+				    (unsigned long long)d.last_number);
+			cli_error(
+			    "%s: stopped %s: the pcapng file has "
+			    "interfaces of different link types (%s, then "
+			    "%s), and libpcap reads one link type per file; "
+			    "split it by interface first, e.g. tshark -r "
+			    "FILE -Y 'frame.interface_id == 1' -w "
+			    "part.pcapng",
+			    d.source, at, a ? a : "?", b ? b : "?");
+			code = EXIT_USAGE;
+		} else if (r == -EBADMSG) {
 			cli_error("%s: damaged or cut short after packet %llu: "
 			          "%s",
 			    d.source, (unsigned long long)d.last_number,

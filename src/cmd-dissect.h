@@ -106,6 +106,24 @@ enum time_format {
 	TIME_RELATIVE,
 };
 
+/* --inner (cmd-dissect-inner.c): words on the innermost 5-tuple, all of
+ * which must hold. */
+#define DISSECT_INNER_MAX 16
+struct dissect_inner_term {
+	int kind;
+	unsigned value;       /* family, protocol or port */
+	struct ds_prefix pfx; /* host, src, dst */
+};
+struct dissect_inner {
+	unsigned n;
+	struct dissect_inner_term t[DISSECT_INNER_MAX];
+};
+/* Parse s into *ret; -EINVAL with a message for people in err. */
+int dissect_inner_parse(
+    const char *s, struct dissect_inner *ret, char *err, size_t errlen);
+/* Does the innermost 5-tuple of p (its own when not tunnelled) match? */
+bool dissect_inner_match(const struct dissect_inner *f, const struct ds_pkt *p);
+
 struct dissect {
 	bool verbose, json, stats, live;
 	enum time_format tfmt;
@@ -121,6 +139,9 @@ struct dissect {
 	bool have_first;
 	int64_t first_sec;
 	uint32_t first_nsec;
+
+	bool have_inner; /* --inner given */
+	struct dissect_inner inner;
 
 	struct cli_out o;
 	struct ds_pkt pkt;

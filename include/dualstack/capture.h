@@ -159,6 +159,10 @@ DS_EXPORT int ds_capture_set_filter(
  *            in non-blocking mode; call again;
  *   -EBADMSG the file is damaged from here on, for instance cut short in
  *            the middle of a record; the packets before it were good;
+ *   -DS_E_CAPTURE_LINKTYPES  a pcapng interface has another link type
+ *            than the first (ds_capture_other_linktype() says which):
+ *            libpcap reads one link type per file; the packets before
+ *            it were good;
  *   -errno   a read error (-EIO), or the interface went away (-ENETDOWN).
  * Text for the last two: ds_capture_last_error().
  */
@@ -201,6 +205,10 @@ DS_EXPORT int ds_capture_last_error(
 
 /* The capture's link type, a libpcap DLT_* value. */
 DS_EXPORT int ds_capture_linktype(const struct ds_capture *c);
+
+/* After ds_capture_next() returned -DS_E_CAPTURE_LINKTYPES: the link type
+ * of the pcapng interface that differs from the first; 0 before. */
+DS_EXPORT int ds_capture_other_linktype(const struct ds_capture *c);
 
 /*
  * The name of a DLT_* value without the prefix, "EN10MB", "RAW",

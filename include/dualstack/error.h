@@ -211,6 +211,9 @@ enum ds_error {
 	DS_E_MCAST_SSM_NO_SOURCE = 2314,  /* an SSM group without a source */
 	DS_E_MCAST_SCOPE_RESERVED = 2315, /* scope 0 or 15 */
 	DS_E_MCAST_NODE_NO_LOOP = 2316,   /* interface-local, loopback off */
+	/* Capture files, ds_capture_next() (2330-2349). */
+	DS_E_CAPTURE_LINKTYPES = 2330, /* pcapng interfaces of different link
+	                                * types, which libpcap cannot mix */
 
 	DS_E_MAX
 };

@@ -10,7 +10,10 @@
  * layer: IPv4 (options, fragments) and IPv6 with its whole extension-header
  * chain (RFC 8200 section 4). Upper layer: TCP, UDP, ICMPv6 (errors with the
  * invoking packet decoded one level deep, echo, Neighbor Discovery, MLDv1
- * and MLDv2) and the fixed part of ICMPv4.
+ * and MLDv2) and the fixed part of ICMPv4. Tunnels: IPv4 and IPv6 in
+ * IPv4 and IPv6 (6in4, 6to4, ISATAP, 4in6 / DS-Lite, RFC 2473), GRE with
+ * an IPv4, IPv6 or Ethernet payload, and Teredo, each followed to the
+ * packet inside, DS_PKT_MAX_TUN deep.
  *
  * The decoder is pure: no allocation, no I/O, no global state. It writes
  * into a caller-provided struct ds_pkt and reads the input only through
@@ -133,8 +136,10 @@ enum ds_pkt_layer {
 	DS_PKT_LAYER_ND_OPT, /* Neighbor Discovery option */
 	DS_PKT_LAYER_MLD,    /* MLD body or MLDv2 address record */
 	DS_PKT_LAYER_ICMP4,
-	DS_PKT_LAYER_IP, /* an IP header whose version is not yet known (raw
-	                  * link types, invoking packets) */
+	DS_PKT_LAYER_IP,     /* an IP header whose version is not yet known (raw
+	                      * link types, invoking packets) */
+	DS_PKT_LAYER_GRE,    /* GRE header, or the Ethernet header it carries */
+	DS_PKT_LAYER_TEREDO, /* Teredo authentication / origin indication */
 };
 
 /* Why, for DS_PKT_ERR_MALFORMED (and DS_PKT_WHY_SHORT for truncations). */
@@ -152,6 +157,8 @@ enum ds_pkt_why {
 	DS_PKT_WHY_UDP_LEN,     /* UDP length below 8 (RFC 768) */
 	DS_PKT_WHY_ND_OPT_ZERO, /* ND option with length 0 (RFC 4861 4.6) */
 	DS_PKT_WHY_LINK,        /* a link-layer field is impossible */
+	DS_PKT_WHY_GRE_FLAGS,   /* GRE reserved bits set or a version other
+	                         * than 0 and 1 (RFC 2784 section 2.3) */
 };
 
 /*
@@ -220,6 +227,22 @@ enum {
 	 * Alert in one header; TCP MSS, window scale, SACK-permitted,
 	 * timestamps). */
 	DS_PKT_ANOM_OPT_REPEATED = 1u << 15,
+	/* A Neighbor Discovery message with hop limit 255 that arrived
+	 * inside a tunnel: the 255 proves only that it was not forwarded
+	 * after decapsulation, and anyone who can reach the tunnel endpoint
+	 * can send one (RFC 6169). Router Solicitations and
+	 * Advertisements inside Teredo are the qualification procedure
+	 * (RFC 4380 section 5.2.1) and are not flagged. */
+	DS_PKT_ANOM_TUN_ND = 1u << 16,
+	/* A 6to4 source address whose embedded IPv4 address is not the
+	 * outer source (RFC 3964 section 5.1: spoofed or relayed). */
+	DS_PKT_ANOM_6TO4_MISMATCH = 1u << 17,
+	/* More than DS_PKT_MAX_TUN nested encapsulations: a tunnel loop or
+	 * a crafted packet; the rest is not decoded. */
+	DS_PKT_ANOM_TUN_DEPTH = 1u << 18,
+	/* A packet inside more encapsulations than its Tunnel Encapsulation
+	 * Limit option allows (RFC 2473 section 4.1.1). */
+	DS_PKT_ANOM_ENCAP_LIMIT = 1u << 19,
 };
 
 /* Bits in p->capped: which lists reached their DS_PKT_MAX_* cap. */
@@ -622,6 +645,103 @@ struct ds_pkt_icmp6 {
 	uint8_t n_mldrec; /* stored */
 };
 
+/* --- Tunnels ------------------------------------------------------------- */
+
+/*
+ * Encapsulations followed to the packet inside (p->n_tun of them): the
+ * default Tunnel Encapsulation Limit of RFC 2473 section 6.6 (Linux:
+ * IP6_DEFAULT_MAX_TNL_ENCAP_LIMIT). It covers real nesting (a GRE tunnel
+ * inside a 6in4 tunnel inside DS-Lite is three) and stops a tunnel loop
+ * or a crafted packet; each level stores a whole struct ds_pkt_ip, so the
+ * limit is also what keeps struct ds_pkt small. A packet nested deeper is
+ * left as the upper layer of the last one decoded, with
+ * DS_PKT_ANOM_TUN_DEPTH.
+ */
+#define DS_PKT_MAX_TUN 4
+
+/* What an encapsulation is (tun[i].kind). Tokens: ds_packet_tun_token(). */
+enum ds_pkt_tun_kind {
+	DS_PKT_TUN_NONE = 0,
+	DS_PKT_TUN_IPIP,   /* IPv4 in IPv4, protocol 4 (RFC 2003) */
+	DS_PKT_TUN_6IN4,   /* IPv6 in IPv4, protocol 41 (RFC 4213) */
+	DS_PKT_TUN_6TO4,   /* 6in4 with an address in 2002::/16 (RFC 3056) */
+	DS_PKT_TUN_ISATAP, /* 6in4 with an ISATAP interface identifier
+	                    * (RFC 5214 section 6.1) */
+	DS_PKT_TUN_4IN6,   /* IPv4 in IPv6, protocol 4 (RFC 2473; DS-Lite,
+	                    * RFC 6333) */
+	DS_PKT_TUN_6IN6,   /* IPv6 in IPv6, protocol 41 (RFC 2473) */
+	DS_PKT_TUN_GRE,    /* GRE, protocol 47 (RFC 2784, RFC 2890) */
+	DS_PKT_TUN_TEREDO, /* IPv6 in UDP, port 3544 (RFC 4380) */
+};
+#define DS_PKT_TUN_KINDS 9
+
+/* Facts about one encapsulation (tun[i].flags). */
+enum {
+	/* The inner source (destination) address embeds an IPv4 address,
+	 * and a port for Teredo: a 6to4 address (RFC 3056 section 2), an
+	 * ISATAP interface identifier (RFC 5214 section 6.1) or a Teredo
+	 * client's mapped address (RFC 4380 section 4). It is in v4_src
+	 * (v4_dst), the port in port_src (port_dst). */
+	DS_PKT_TUNF_SRC_EMBEDS = 1u << 0,
+	DS_PKT_TUNF_DST_EMBEDS = 1u << 1,
+	/* ... and it equals the outer source (destination) address, and for
+	 * Teredo the outer UDP port too: the NAT mapping in use. */
+	DS_PKT_TUNF_SRC_MATCH = 1u << 2,
+	DS_PKT_TUNF_DST_MATCH = 1u << 3,
+	/* GRE (RFC 2784 section 2.1, RFC 2890 section 2): the optional
+	 * fields present. */
+	DS_PKT_TUNF_GRE_CSUM = 1u << 4,
+	DS_PKT_TUNF_GRE_KEY = 1u << 5,
+	DS_PKT_TUNF_GRE_SEQ = 1u << 6,
+	/* GRE carries Ethernet (0x6558): eth_* are valid. */
+	DS_PKT_TUNF_ETH = 1u << 7,
+	/* Teredo (RFC 4380 section 5.1.1): an authentication header, an
+	 * origin indication; the inner packet is a bubble (an IPv6 header
+	 * with No Next Header and no payload, section 2.8). */
+	DS_PKT_TUNF_TEREDO_AUTH = 1u << 8,
+	DS_PKT_TUNF_TEREDO_ORIGIN = 1u << 9,
+	DS_PKT_TUNF_TEREDO_BUBBLE = 1u << 10,
+};
+
+/*
+ * One encapsulation: the packet p->outer[i] carries it, and the packet it
+ * carries is p->outer[i + 1], or p->ip for the last one.
+ */
+struct ds_pkt_tun {
+	uint8_t kind;    /* enum ds_pkt_tun_kind */
+	uint8_t version; /* of the inner packet: 4, 6, or 0 when the
+	                  * payload is not IP (GRE with another protocol,
+	                  * Ethernet carrying ARP...) */
+	uint16_t flags;  /* DS_PKT_TUNF_* */
+	uint32_t off;    /* offset of the tunnel's own header (GRE, the
+	                  * Teredo indicators) or of the inner packet */
+	uint32_t len;    /* octets from off to the inner packet: 0 for IP
+	                  * in IP, the GRE header and inner Ethernet header,
+	                  * the Teredo indicators */
+	struct ds_addr v4_src, v4_dst;
+	uint16_t port_src, port_dst;
+	/* GRE. */
+	uint16_t gre_flags;    /* the first 16 bits: C, K, S, version */
+	uint16_t gre_proto;    /* Protocol Type, an EtherType */
+	uint16_t gre_checksum; /* DS_PKT_TUNF_GRE_CSUM */
+	uint32_t gre_key;      /* DS_PKT_TUNF_GRE_KEY */
+	uint32_t gre_seq;      /* DS_PKT_TUNF_GRE_SEQ */
+	/* DS_PKT_TUNF_ETH: the inner Ethernet header (tags are skipped). */
+	struct ds_mac eth_dst, eth_src;
+	uint16_t ethertype;
+	/* Teredo authentication (DS_PKT_TUNF_TEREDO_AUTH): client
+	 * identifier and authentication value lengths, where the value
+	 * is, the nonce and the confirmation octet. */
+	uint8_t auth_id_len, auth_len;
+	uint32_t auth_off;
+	uint8_t nonce[8];
+	uint8_t confirm;
+	/* Teredo origin indication (DS_PKT_TUNF_TEREDO_ORIGIN), the
+	 * obfuscation undone. */
+	struct ds_addr origin;
+	uint16_t origin_port;
+};
+
 /* --- The decoded frame --------------------------------------------------- */
 
 struct ds_pkt {
@@ -645,6 +765,22 @@ struct ds_pkt {
 	 */
 	bool has_inner;
 	struct ds_pkt_ip inner;
+
+	/*
+	 * Encapsulations, outermost first: tun[i] is carried by outer[i]
+	 * (IP-in-IP, GRE, Teredo; see "Tunnels"). When n_tun > 0, ip above
+	 * is the innermost packet, the one the 5-tuple, the signature's end
+	 * and the upper layer describe, and outer[0] is the packet that was
+	 * on the link. Each outer[i] is complete, its upper layer being the
+	 * tunnel (l4 OTHER, or UDP for Teredo); its anom holds its own
+	 * anomalies, while ip.anom collects those of every layer and
+	 * ip.err the error that stopped decoding. ip.version is 0 when the
+	 * innermost packet could not be decoded (a tunnel header cut short,
+	 * a GRE payload that is not IP).
+	 */
+	uint8_t n_tun;
+	struct ds_pkt_tun tun[DS_PKT_MAX_TUN];
+	struct ds_pkt_ip outer[DS_PKT_MAX_TUN];
 
 	uint32_t capped; /* DS_PKT_CAPPED_* */
 	/* Shared pools; headers point into them by index. */
@@ -688,12 +824,23 @@ DS_EXPORT int ds_packet_decode(const uint8_t *data, size_t caplen,
     size_t wirelen, int linktype, struct ds_pkt *ret);
 
 /*
- * The 5-tuple of a decoded packet (p->ip). Ports are those of TCP and UDP,
- * 0 for other protocols and for non-first fragments; proto is ip.proto.
- * Returns 0, -ENOENT when no IP header was decoded, or -EINVAL when p or
- * ret is NULL; on failure *ret is untouched.
+ * The 5-tuple of a decoded packet (p->ip): for a tunnelled packet the
+ * innermost one decoded (the outer packet's when the inner one could not
+ * be). Ports are those of TCP and UDP, 0 for other protocols and for
+ * non-first fragments; proto is ip.proto. Returns 0, -ENOENT when no IP
+ * header was decoded, or -EINVAL when p or ret is NULL; on failure *ret is
+ * untouched.
  */
 DS_EXPORT int ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret);
+
+/*
+ * The 5-tuple of the outermost packet of a tunnelled frame (p->outer[0]):
+ * the tunnel's endpoints, with the UDP ports for Teredo. Returns 0,
+ * -ENOENT when the frame is not tunnelled (p->n_tun is 0), -EINVAL when p
+ * or ret is NULL; on failure *ret is untouched.
+ */
+DS_EXPORT int ds_packet_outer_5tuple(
+    const struct ds_pkt *p, struct ds_5tuple *ret);
 
 /*
  * Read one domain name from DNS wire-format text without compression
@@ -726,18 +873,21 @@ DS_EXPORT bool ds_packet_icmp6_is_error(uint8_t type);
  * The signature of a frame's header chain: the tokens of its headers
  * (packet.h, "Tokens") joined by blanks, facts left out -- what dissect's
  * line shows before the addresses. "ipv6 hbh frag udp", "ipv4 frag tcp",
+ * "ipv4 6in4 ipv6 tcp" and "ipv4 udp teredo ipv6 none" through tunnels
+ * (each outer packet as its version and the tunnel's kind),
  * "ipv6 dst ... udp" when more extension headers than DS_PKT_MAX_EXT were
  * stored, "ipv6 proto253"... for a number without a token, "arp" and
  * "ethertype-34887" for frames without IP, "link" when the link layer
  * named no protocol.
  *
  * Written into buf with snprintf semantics; returns the length of the
- * whole signature (DS_PKT_SIG_STRLEN always holds it: "ipv6", 16 headers
- * of at most 9 octets with their blanks, " ..." and an upper layer of at
- * most 16), or -EINVAL when p is NULL or buf is NULL with size > 0.
+ * whole signature (DS_PKT_SIG_STRLEN always holds it: DS_PKT_MAX_TUN outer
+ * packets of at most 16 octets ("ipv6 udp teredo "), then "ipv6", 16
+ * headers of at most 9 octets with their blanks, " ..." and an upper layer
+ * of at most 16), or -EINVAL when p is NULL or buf is NULL with size > 0.
  * Thread-safe on distinct buffers.
  */
-#define DS_PKT_SIG_STRLEN 192
+#define DS_PKT_SIG_STRLEN 256
 DS_EXPORT int ds_packet_signature(
     const struct ds_pkt *p, char *buf, size_t size);
 
@@ -791,6 +941,10 @@ struct ds_packet_stats {
 	uint64_t non_ip;       /* decoded, without an IP header */
 	uint64_t undecoded;    /* a link type the decoder does not know */
 	uint64_t capped;       /* frames with a list cut at its cap */
+	/* Encapsulations by kind (DS_PKT_TUN_*) and the inner packet's
+	 * family: [0] not IP, [1] IPv4, [2] IPv6; and frames with any. */
+	uint64_t tunnel[DS_PKT_TUN_KINDS][3];
+	uint64_t tunnelled;
 };
 
 /* Clear st: no frames. */
@@ -845,7 +999,7 @@ DS_EXPORT const char *ds_packet_err_kind_token(unsigned kind);
 
 /* ip.err.layer: "none", "link", "ipv4", "ipv4-opt", "ipv6", "ext",
  * "ext-opt", "tcp", "tcp-opt", "udp", "icmp6", "nd-opt", "mld", "icmp",
- * "ip". */
+ * "ip", "gre", "teredo". */
 DS_EXPORT const char *ds_packet_layer_token(unsigned layer);
 
 /* ip.err.why: "none", "too-short", "wrong-ip-version", ...,
@@ -856,8 +1010,13 @@ DS_EXPORT const char *ds_packet_why_token(unsigned why);
  * "hbh-not-first", "ext-repeated", "frag-chain-split", "frag-nd",
  * "len-mismatch", "chain-too-deep", "atomic-frag", "frag-len", "rh0",
  * "rh-segleft", "padding", "jumbo", "nd-hoplimit", "src-multicast",
- * "ip4-checksum", "opt-repeated". */
+ * "ip4-checksum", "opt-repeated", "nd-tunnelled", "6to4-mismatch",
+ * "tunnel-depth", "encap-limit". */
 DS_EXPORT const char *ds_packet_anomaly_token(uint32_t bit);
+
+/* DS_PKT_TUN_*: "none", "ipip", "6in4", "6to4", "isatap", "4in6",
+ * "6in6", "gre", "teredo". */
+DS_EXPORT const char *ds_packet_tun_token(unsigned kind);
 
 /* One DS_PKT_CAPPED_* bit: "ext", "vlan", "opt", "addr", "ndopt",
  * "mldrec". */

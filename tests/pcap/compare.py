@@ -297,9 +297,26 @@ DS_L4 = ("tcp", "udp", "icmp6", "icmp", "data", "none", "other")
 PRF = {"medium": 0, "high": 1, "reserved": 2, "low": 3}
 
 
+TUNNELS = ("ipip", "6in4", "6to4", "isatap", "4in6", "6in6", "gre",
+           "teredo")
+
+
+def innermost(chain):
+    """The innermost packet of a tunnelled chain: what follows the last
+    tunnel, or the packet carrying it when nothing was decoded inside."""
+    cuts = [i for i, x in enumerate(chain or []) if x.get("header") in TUNNELS]
+    if not cuts:
+        return chain
+    if cuts[-1] + 1 < len(chain):
+        return chain[cuts[-1] + 1:]
+    return chain[cuts[-2] + 1 if len(cuts) > 1 else 0:cuts[-1]]
+
+
 def ds_ip(chain, anomalies, error):
     """An IP packet from dualstack's "chain" list: the plain form's "ip"
-    (or "inner"), plus the ICMPv6 entry when there is one."""
+    (or "inner"), plus the ICMPv6 entry when there is one. Through
+    tunnels, the innermost packet."""
+    chain = innermost(chain)
     if not chain or chain[0].get("header") not in ("ipv6", "ipv4"):
         return None, None
     h = chain[0]

@@ -47,6 +47,7 @@ ADAPT(ds_packet_layer_token, unsigned)
 ADAPT(ds_packet_why_token, unsigned)
 ADAPT(ds_packet_l4_token, unsigned)
 ADAPT(ds_packet_prf_token, uint8_t)
+ADAPT(ds_packet_tun_token, unsigned)
 ADAPT(ds_packet_ethertype_token, uint16_t)
 ADAPT(ds_packet_proto_token, unsigned)
 ADAPT(ds_packet_ext_token, unsigned)
@@ -64,6 +65,7 @@ ADAPT(cli_packet_err_kind_name, unsigned)
 ADAPT(cli_packet_layer_name, unsigned)
 ADAPT(cli_packet_why_name, unsigned)
 ADAPT(cli_packet_prf_name, uint8_t)
+ADAPT(cli_packet_tun_name, unsigned)
 ADAPT(cli_packet_ethertype_name, uint16_t)
 ADAPT(cli_packet_proto_name, unsigned)
 ADAPT(cli_packet_opt_name, uint8_t)
@@ -113,10 +115,12 @@ icmp6_code_name_u(unsigned v)
 static const struct table own[] = {
     {"err_kind", DS_PKT_ERR_MALFORMED + 1, ds_packet_err_kind_token_u,
         cli_packet_err_kind_name_u},
-    {"layer", DS_PKT_LAYER_IP + 1, ds_packet_layer_token_u,
+    {"layer", DS_PKT_LAYER_TEREDO + 1, ds_packet_layer_token_u,
         cli_packet_layer_name_u},
-    {"why", DS_PKT_WHY_LINK + 1, ds_packet_why_token_u, cli_packet_why_name_u},
-    {"anomaly", 16, anomaly_token_u, anomaly_name_u},
+    {"why", DS_PKT_WHY_GRE_FLAGS + 1, ds_packet_why_token_u,
+        cli_packet_why_name_u},
+    {"anomaly", 20, anomaly_token_u, anomaly_name_u},
+    {"tun", DS_PKT_TUN_KINDS, ds_packet_tun_token_u, cli_packet_tun_name_u},
     {"prf", DS_PKT_PRF_LOW + 1, ds_packet_prf_token_u, cli_packet_prf_name_u},
     /* Shown as tokens: the JSON "capped" list, the tree's header names. */
     {"capped", 6, capped_token_u, NULL},

@@ -1189,13 +1189,17 @@ test_srh(void **state)
 	u8(&K, 4); /* PadN TLV */
 	u8(&K, 6);
 	zeros(&K, 6);
-	/* IPv6 in IPv6 (41): not decoded further. */
-	zeros(&K, 40);
+	/* IPv6 in IPv6 (41), as SRv6 encapsulates (RFC 8986 section 5):
+	 * the SRH is in the outer packet, the tunnel is followed. */
+	set16(&K, ip6x(&K, 59, 64, 0, 0, SRC6, DST6) + 4, 0);
 	ip6_done(&K, ip);
 	p = decode(&K);
 	assert_no_err(&p->ip);
 	assert_int_equal(p->ip.anom, 0);
-	rt = &p->ip.ext[0].u.rt;
+	assert_int_equal(p->n_tun, 1);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6IN6);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_NO_NEXT);
+	rt = &p->outer[0].ext[0].u.rt;
 	assert_int_equal(rt->type, 4);
 	assert_int_equal(rt->segleft, 2);
 	assert_int_equal(rt->last_entry, 2);
@@ -1205,10 +1209,11 @@ test_srh(void **state)
 	assert_addr(&p->addr[rt->addr_first + 2], "2001:db8:a::1");
 	assert_int_equal(rt->tlv_off, 40 + 8 + 48);
 	assert_int_equal(rt->tlv_len, 8);
-	assert_int_equal(p->ip.proto, 41);
-	assert_int_equal(p->ip.l4, DS_PKT_L4_OTHER);
-	assert_int_equal(p->ip.l4_off, 104);
-	assert_int_equal(p->ip.l4_len, 40);
+	assert_int_equal(p->outer[0].proto, 41);
+	assert_int_equal(p->outer[0].l4, DS_PKT_L4_OTHER);
+	assert_int_equal(p->outer[0].l4_off, 104);
+	assert_int_equal(p->outer[0].l4_len, 40);
+	assert_int_equal(p->ip.off, 104);
 	assert_string_equal(ds_packet_rt_token(4), "segment-routing");
 
 	/* Segments Left 4 > Last Entry + 1. */
@@ -2903,8 +2908,11 @@ test_stats(void **state)
 	ds_packet_stats_init(&ST);
 	for (unsigned nd = 0; nd < 8 && distinct < 1100; nd++) {
 		for (unsigned proto = 0; proto < 256; proto++) {
+			/* Tunnels (4, 41, 47) sign as their kind, with
+			 * the outer chain left out. */
 			if (ds_packet_is_ext(proto) || proto == 6 ||
-			    proto == 17 || proto == 58 || proto == 59)
+			    proto == 17 || proto == 58 || proto == 59 ||
+			    proto == 4 || proto == 41 || proto == 47)
 				continue;
 			build_chain(&K, nd, proto);
 			ds_packet_stats_add(&ST, decode(&K));
@@ -2921,7 +2929,7 @@ test_stats(void **state)
 	for (size_t i = 1; i < DS_PKT_STATS_MAX_CHAINS; i++)
 		assert_true(strcmp(v[i - 1]->sig, v[i]->sig) < 0);
 	/* A chain already counted still counts after the cap. */
-	build_chain(&K, 0, 47);
+	build_chain(&K, 0, 46);
 	ds_packet_stats_add(&ST, decode(&K));
 	assert_int_equal(ST.chain_other, added - DS_PKT_STATS_MAX_CHAINS);
 }
@@ -2986,12 +2994,578 @@ test_dns_name(void **state)
 	    ds_packet_dns_name(NULL, 0, NULL, buf, sizeof(buf)), -EINVAL);
 }
 
+/* --- Tunnels ------------------------------------------------------------- */
+
+static void
+set_a4(struct pk *k, size_t off, const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET, s, k->b + off), 1);
+}
+
+/* IPv4 header from src to dst carrying proto; returns its offset. */
+static size_t
+ip4a(struct pk *k, unsigned proto, const char *src, const char *dst)
+{
+	size_t off = ip4x(k, proto, 0, NULL, 0);
+
+	set_a4(k, off + 12, src);
+	set_a4(k, off + 16, dst);
+	return off;
+}
+
+/* A TCP SYN from 2001:db8::1.40000 to 2001:db8::2.80. */
+static void
+v6_syn(struct pk *k, const char *src, const char *dst)
+{
+	size_t ip = ip6x(k, 6, 64, 0, 0, src, dst);
+
+	tcp(k, 40000, 80, 0x02, NULL, 0);
+	ip6_done(k, ip);
+}
+
+static void
+test_tunnel_6in4(void **state)
+{
+	struct ds_5tuple t;
+	char sig[DS_PKT_SIG_STRLEN];
+	const struct ds_pkt *p;
+	size_t o;
+
+	(void)state;
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x0800);
+	o = ip4a(&K, 41, "198.51.100.1", "198.51.100.2");
+	v6_syn(&K, SRC6, DST6);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->n_tun, 1);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6IN4);
+	assert_int_equal(p->tun[0].version, 6);
+	assert_int_equal(p->tun[0].off, 34);
+	assert_int_equal(p->tun[0].len, 0);
+	assert_int_equal(p->tun[0].flags, 0);
+	assert_int_equal(p->outer[0].version, 4);
+	assert_int_equal(p->outer[0].proto, 41);
+	assert_int_equal(p->outer[0].l4, DS_PKT_L4_OTHER);
+	assert_addr(&p->outer[0].src, "198.51.100.1");
+	assert_int_equal(p->ip.version, 6);
+	assert_int_equal(p->ip.off, 34);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_TCP);
+	assert_int_equal(p->ip.l4_off, 74);
+	assert_int_equal(p->ip.anom, 0);
+	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_addr(&t.src.addr, SRC6);
+	assert_int_equal(t.src.port, 40000);
+	assert_int_equal(t.dst.port, 80);
+	assert_int_equal(t.proto, 6);
+	assert_int_equal(ds_packet_outer_5tuple(p, &t), 0);
+	assert_addr(&t.src.addr, "198.51.100.1");
+	assert_addr(&t.dst.addr, "198.51.100.2");
+	assert_int_equal(t.proto, 41);
+	assert_int_equal(ds_packet_signature(p, sig, sizeof(sig)), 18);
+	assert_string_equal(sig, "ipv4 6in4 ipv6 tcp");
+
+	/* Not tunnelled: no outer tuple. */
+	pk_reset(&K, DS_LINK_RAW);
+	v6_syn(&K, SRC6, DST6);
+	p = decode(&K);
+	assert_int_equal(p->n_tun, 0);
+	assert_int_equal(ds_packet_outer_5tuple(p, &t), -ENOENT);
+
+	/* A first fragment is not followed: its inner packet goes on in the
+	 * next fragment. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4x(&K, 41, 0x2000, NULL, 0);
+	v6_syn(&K, SRC6, DST6);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->n_tun, 0);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_OTHER);
+}
+
+static void
+test_tunnel_6to4_isatap(void **state)
+{
+	const struct ds_pkt *p;
+	size_t o;
+
+	(void)state;
+	/* 2002:c633:6401::/48 is 6to4 for 198.51.100.1, the outer source. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "198.51.100.1", "192.0.2.9");
+	v6_syn(&K, "2002:c633:6401::1", "2002:c000:209::1");
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->n_tun, 1);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6TO4);
+	assert_int_equal(p->tun[0].flags,
+	    DS_PKT_TUNF_SRC_EMBEDS | DS_PKT_TUNF_SRC_MATCH |
+	        DS_PKT_TUNF_DST_EMBEDS | DS_PKT_TUNF_DST_MATCH);
+	assert_addr(&p->tun[0].v4_src, "198.51.100.1");
+	assert_addr(&p->tun[0].v4_dst, "192.0.2.9");
+	assert_int_equal(p->ip.anom, 0);
+
+	/* The source embeds 203.0.113.1, the packet came from elsewhere. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "198.51.100.1", "192.0.2.9");
+	v6_syn(&K, "2002:cb00:7101::1", DST6);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6TO4);
+	assert_int_equal(p->tun[0].flags, DS_PKT_TUNF_SRC_EMBEDS);
+	assert_addr(&p->tun[0].v4_src, "203.0.113.1");
+	assert_int_equal(p->ip.anom, DS_PKT_ANOM_6TO4_MISMATCH);
+
+	/* A relay to a 6to4 host: only the destination, no anomaly. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "203.0.113.9", "192.0.2.9");
+	v6_syn(&K, SRC6, "2002:c000:209::1");
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6TO4);
+	assert_int_equal(
+	    p->tun[0].flags, DS_PKT_TUNF_DST_EMBEDS | DS_PKT_TUNF_DST_MATCH);
+	assert_int_equal(p->ip.anom, 0);
+
+	/* ISATAP: fe80::5efe:c633:6401 and the universal form 0200:5efe. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "198.51.100.1", "198.51.100.2");
+	v6_syn(&K, "fe80::5efe:c633:6401", "fe80::200:5efe:c000:201");
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_ISATAP);
+	assert_int_equal(p->tun[0].flags,
+	    DS_PKT_TUNF_SRC_EMBEDS | DS_PKT_TUNF_SRC_MATCH |
+	        DS_PKT_TUNF_DST_EMBEDS);
+	assert_addr(&p->tun[0].v4_dst, "192.0.2.1");
+}
+
+/* Destination Options with a Tunnel Encapsulation Limit of 'limit'. */
+static void
+tel_opt(struct pk *k, unsigned nh, unsigned limit)
+{
+	ext(k, nh, 8);
+	u8(k, 4); /* RFC 2473 section 5.1 */
+	u8(k, 1);
+	u8(k, limit);
+	u8(k, 1); /* PadN 1 */
+	u8(k, 1);
+	u8(k, 0);
+}
+
+static void
+test_tunnel_ip6(void **state)
+{
+	char sig[DS_PKT_SIG_STRLEN];
+	const struct ds_pkt *p;
+	size_t o, o2, i4;
+
+	(void)state;
+	/* DS-Lite: IPv4 in IPv6 behind a Tunnel Encapsulation Limit. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip6x(&K, 60, 64, 0, 0, "2001:db8:1::1", "2001:db8:2::1");
+	tel_opt(&K, 4, 4);
+	i4 = ip4x(&K, 17, 0, NULL, 0);
+	udp(&K, 5353, 53, 4);
+	ip4_done(&K, i4);
+	ip6_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->n_tun, 1);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_4IN6);
+	assert_int_equal(p->tun[0].off, 48);
+	assert_int_equal(p->outer[0].n_ext, 1);
+	assert_int_equal(p->ip.version, 4);
+	assert_int_equal(p->ip.u.udp.dport, 53);
+	assert_int_equal(p->ip.anom, 0);
+	assert_int_equal(ds_packet_signature(p, sig, sizeof(sig)), 18);
+	assert_string_equal(sig, "ipv6 4in6 ipv4 udp");
+
+	/* IPv6 in IPv6 whose inner packet said "encapsulate no more". */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip6x(&K, 41, 64, 0, 0, "2001:db8:1::1", "2001:db8:2::1");
+	o2 = ip6x(&K, 60, 64, 0, 0, SRC6, DST6);
+	tel_opt(&K, 6, 0);
+	tcp(&K, 40000, 80, 0x02, NULL, 0);
+	ip6_done(&K, o2);
+	ip6_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_6IN6);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_TCP);
+	assert_int_equal(p->ip.anom, DS_PKT_ANOM_ENCAP_LIMIT);
+	assert_int_equal(p->outer[0].anom, 0);
+	/* With a limit of 1 the one encapsulation is allowed. */
+	K.b[o2 + 40 + 4] = 1;
+	p = decode(&K);
+	assert_int_equal(p->ip.anom, 0);
+
+	/* IPv4 in IPv4. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 4, "198.51.100.1", "198.51.100.2");
+	i4 = ip4x(&K, 6, 0, NULL, 0);
+	tcp(&K, 40000, 80, 0x02, NULL, 0);
+	ip4_done(&K, i4);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->tun[0].kind, DS_PKT_TUN_IPIP);
+	assert_int_equal(p->ip.version, 4);
+	assert_int_equal(p->ip.u.tcp.sport, 40000);
+}
+
+/* GRE header with the optional fields the flags ask for. */
+static size_t
+gre(struct pk *k, unsigned flags, unsigned proto)
+{
+	size_t off = k->n;
+
+	be16(k, flags);
+	be16(k, proto);
+	if (flags & 0x8000) {
+		be16(k, 0x1234);
+		be16(k, 0);
+	}
+	if (flags & 0x2000)
+		be32(k, 0xdeadbeef);
+	if (flags & 0x1000)
+		be32(k, 7);
+	return off;
+}
+
+static void
+test_tunnel_gre(void **state)
+{
+	struct ds_5tuple t;
+	char sig[DS_PKT_SIG_STRLEN];
+	const struct ds_pkt *p;
+	const struct ds_pkt_tun *tn;
+	size_t o, i4;
+
+	(void)state;
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 47, "198.51.100.1", "198.51.100.2");
+	gre(&K, 0xb000, 0x86dd);
+	v6_syn(&K, SRC6, DST6);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	tn = &p->tun[0];
+	assert_int_equal(tn->kind, DS_PKT_TUN_GRE);
+	assert_int_equal(tn->version, 6);
+	assert_int_equal(tn->off, 20);
+	assert_int_equal(tn->len, 16);
+	assert_int_equal(tn->flags,
+	    DS_PKT_TUNF_GRE_CSUM | DS_PKT_TUNF_GRE_KEY | DS_PKT_TUNF_GRE_SEQ);
+	assert_int_equal(tn->gre_checksum, 0x1234);
+	assert_int_equal(tn->gre_key, 0xdeadbeef);
+	assert_int_equal(tn->gre_seq, 7);
+	assert_int_equal(tn->gre_proto, 0x86dd);
+	assert_int_equal(p->ip.off, 36);
+	assert_int_equal(p->ip.u.tcp.dport, 80);
+	ds_packet_signature(p, sig, sizeof(sig));
+	assert_string_equal(sig, "ipv4 gre ipv6 tcp");
+
+	/* Ethernet over GRE, padded to 60 octets as Ethernet is. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip6x(&K, 47, 64, 0, 0, "2001:db8:1::1", "2001:db8:2::1");
+	gre(&K, 0x2000, 0x6558);
+	eth(&K, 0x0800);
+	i4 = ip4x(&K, 17, 0, NULL, 0);
+	udp(&K, 5353, 53, 0);
+	ip4_done(&K, i4);
+	zeros(&K, 18);
+	ip6_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	tn = &p->tun[0];
+	assert_int_equal(tn->flags, DS_PKT_TUNF_GRE_KEY | DS_PKT_TUNF_ETH);
+	assert_int_equal(tn->ethertype, 0x0800);
+	assert_memory_equal(tn->eth_src.b, MAC_SRC, 6);
+	assert_int_equal(tn->len, 8 + 14);
+	assert_int_equal(p->ip.version, 4);
+	assert_int_equal(p->ip.trailer, 18);
+	assert_int_equal(p->ip.anom, 0);
+
+	/* A payload that is not IP: shown, not followed; the tuple is the
+	 * outer packet's. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 47, "198.51.100.1", "198.51.100.2");
+	gre(&K, 0, 0x880b);
+	zeros(&K, 8);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->n_tun, 1);
+	assert_int_equal(p->tun[0].version, 0);
+	assert_int_equal(p->ip.version, 0);
+	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(t.proto, 47);
+	ds_packet_signature(p, sig, sizeof(sig));
+	assert_string_equal(sig, "ipv4 gre");
+
+	/* RFC 1701 routing bit: RFC 2784 section 2.3 discards it. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 47, "198.51.100.1", "198.51.100.2");
+	gre(&K, 0x4000, 0x0800);
+	zeros(&K, 20);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_err(&p->ip, DS_PKT_ERR_MALFORMED, DS_PKT_LAYER_GRE,
+	    DS_PKT_WHY_GRE_FLAGS, 20);
+}
+
+/* 2001:0:c000:22d:8000:63bf:34ff:8efa: server 192.0.2.45, cone, client
+ * mapped to 203.0.113.5 port 40000 (RFC 4380 section 4). */
+#define TEREDO_CLIENT "2001:0:c000:22d:8000:63bf:34ff:8efa"
+
+static void
+test_tunnel_teredo(void **state)
+{
+	const struct ds_pkt *p;
+	const struct ds_pkt_tun *tn;
+	char sig[DS_PKT_SIG_STRLEN];
+	size_t o, u, i6;
+
+	(void)state;
+	/* A bubble from the server with an origin indication, to the client
+	 * behind its NAT mapping. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 17, "192.0.2.45", "203.0.113.5");
+	u = udp(&K, 3544, 40000, 0);
+	be16(&K, 0);
+	be16(&K, 12345 ^ 0xffff);
+	be32(&K, 0xc0000263 ^ 0xffffffffu); /* 192.0.2.99 */
+	i6 = ip6x(&K, 59, 255, 0, 0, "fe80::1", TEREDO_CLIENT);
+	ip6_done(&K, i6);
+	set16(&K, u + 4, (unsigned)(K.n - u));
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	tn = &p->tun[0];
+	assert_int_equal(tn->kind, DS_PKT_TUN_TEREDO);
+	assert_int_equal(tn->off, 28);
+	assert_int_equal(tn->len, 8);
+	assert_int_equal(tn->flags,
+	    DS_PKT_TUNF_TEREDO_ORIGIN | DS_PKT_TUNF_TEREDO_BUBBLE |
+	        DS_PKT_TUNF_DST_EMBEDS | DS_PKT_TUNF_DST_MATCH);
+	assert_int_equal(tn->origin_port, 12345);
+	assert_addr(&tn->origin, "192.0.2.99");
+	assert_addr(&tn->v4_dst, "203.0.113.5");
+	assert_int_equal(tn->port_dst, 40000);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_NO_NEXT);
+	ds_packet_signature(p, sig, sizeof(sig));
+	assert_string_equal(sig, "ipv4 udp teredo ipv6 none");
+	/* Another NAT mapping than the address says. */
+	set16(&K, u + 2, 40001);
+	p = decode(&K);
+	assert_int_equal(p->tun[0].flags & DS_PKT_TUNF_DST_MATCH, 0);
+
+	/* Authentication, then origin indication, then a Router
+	 * Advertisement: the qualification procedure, no anomaly. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 17, "192.0.2.45", "203.0.113.5");
+	u = udp(&K, 3544, 40000, 0);
+	be16(&K, 1);
+	u8(&K, 2); /* ID-len */
+	u8(&K, 3); /* AU-len */
+	zeros(&K, 5);
+	be32(&K, 0x01020304); /* nonce */
+	be32(&K, 0x05060708);
+	u8(&K, 0); /* confirmation */
+	be16(&K, 0);
+	be16(&K, 3544 ^ 0xffff);
+	be32(&K, 0xc000022d ^ 0xffffffffu);
+	i6 =
+	    ip6x(&K, 58, 255, 0, 0, "fe80::8000:ffff:ffff:fffe", TEREDO_CLIENT);
+	icmp6(&K, 134, 0, 0);
+	zeros(&K, 8);
+	ip6_done(&K, i6);
+	set16(&K, u + 4, (unsigned)(K.n - u));
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	tn = &p->tun[0];
+	assert_int_equal(
+	    tn->flags & (DS_PKT_TUNF_TEREDO_AUTH | DS_PKT_TUNF_TEREDO_ORIGIN),
+	    DS_PKT_TUNF_TEREDO_AUTH | DS_PKT_TUNF_TEREDO_ORIGIN);
+	assert_int_equal(tn->auth_id_len, 2);
+	assert_int_equal(tn->auth_len, 3);
+	assert_int_equal(tn->auth_off, 28 + 4 + 2);
+	assert_int_equal(tn->nonce[7], 8);
+	assert_int_equal(tn->len, 4 + 5 + 9 + 8);
+	assert_int_equal(p->ip.u.icmp.type, 134);
+	assert_int_equal(p->ip.anom, 0);
+
+	/* Other traffic on port 3544 stays UDP. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 17, "192.0.2.45", "203.0.113.5");
+	u = udp(&K, 3544, 40000, 0);
+	be32(&K, 0x17fe0001);
+	set16(&K, u + 4, 12);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_int_equal(p->n_tun, 0);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_UDP);
+}
+
+static void
+test_tunnel_nd(void **state)
+{
+	const struct ds_pkt *p;
+	size_t o, i6;
+
+	(void)state;
+	/* A Neighbor Solicitation with hop limit 255 inside 6in4. */
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "203.0.113.9", "198.51.100.2");
+	i6 = ip6x(&K, 58, 255, 0, 0, "fe80::1", "ff02::1:ff00:2");
+	icmp6(&K, 135, 0, 0);
+	addr6(&K, "fe80::2");
+	ip6_done(&K, i6);
+	ip4_done(&K, o);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->ip.u.icmp.type, 135);
+	assert_int_equal(p->ip.anom, DS_PKT_ANOM_TUN_ND);
+	/* The same message on the link is what ND expects. */
+	pk_reset(&K, DS_LINK_RAW);
+	i6 = ip6x(&K, 58, 255, 0, 0, "fe80::1", "ff02::1:ff00:2");
+	icmp6(&K, 135, 0, 0);
+	addr6(&K, "fe80::2");
+	ip6_done(&K, i6);
+	p = decode(&K);
+	assert_int_equal(p->ip.anom, 0);
+}
+
+/* 'depth' IPv6-in-IPv6 headers around a TCP SYN, in raw IP. */
+static void
+nested(struct pk *k, unsigned depth)
+{
+	size_t o[32];
+
+	assert_true(depth < 32);
+	pk_reset(k, DS_LINK_RAW);
+	for (unsigned i = 0; i < depth; i++)
+		o[i] = ip6x(k, 41, 64, 0, 0, "2001:db8:1::1", "2001:db8:2::1");
+	v6_syn(k, SRC6, DST6);
+	for (unsigned i = depth; i-- > 0;)
+		ip6_done(k, o[i]);
+}
+
+static void
+test_tunnel_depth(void **state)
+{
+	const struct ds_pkt *p;
+
+	(void)state;
+	nested(&K, DS_PKT_MAX_TUN);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->n_tun, DS_PKT_MAX_TUN);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_TCP);
+	assert_int_equal(p->ip.anom, 0);
+
+	/* 20 nested encapsulations: the decoder stops at its limit with an
+	 * anomaly, the last packet decoded ends in protocol 41. */
+	nested(&K, 20);
+	p = decode(&K);
+	assert_no_err(&p->ip);
+	assert_int_equal(p->n_tun, DS_PKT_MAX_TUN);
+	assert_int_equal(p->ip.l4, DS_PKT_L4_OTHER);
+	assert_int_equal(p->ip.proto, 41);
+	assert_int_equal(p->ip.off, 40 * DS_PKT_MAX_TUN);
+	assert_int_equal(p->ip.anom, DS_PKT_ANOM_TUN_DEPTH);
+}
+
+/* Every cut of a frame, by the capture and by the packet: decoding never
+ * reads past the end (ASan) and always says where it stopped. */
+static void
+cut_everywhere(const struct pk *k)
+{
+	for (size_t cut = 0; cut < k->n; cut++) {
+		const struct ds_pkt *p = decode_part(k, cut, k->n);
+
+		assert_true(p->ip.err.kind != DS_PKT_ERR_NONE ||
+		    p->ip.l4 != DS_PKT_L4_NONE || p->n_tun > 0 ||
+		    p->ip.version == 0);
+		assert_true(p->n_tun <= DS_PKT_MAX_TUN);
+		decode_part(k, cut, 0);
+	}
+}
+
+static void
+test_tunnel_cuts(void **state)
+{
+	size_t o, o2, u, i6;
+
+	(void)state;
+	/* GRE (all fields) with Ethernet inside an IPv6 tunnel inside
+	 * 6in4... enough layers to cut through every header kind. */
+	pk_reset(&K, DS_LINK_EN10MB);
+	eth(&K, 0x0800);
+	o = ip4a(&K, 41, "198.51.100.1", "198.51.100.2");
+	o2 = ip6x(&K, 47, 64, 0, 0, "2001:db8:1::1", "2001:db8:2::1");
+	gre(&K, 0xb000, 0x6558);
+	eth(&K, 0x86dd);
+	v6_syn(&K, SRC6, DST6);
+	ip6_done(&K, o2);
+	ip4_done(&K, o);
+	cut_everywhere(&K);
+
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 17, "192.0.2.45", "203.0.113.5");
+	u = udp(&K, 40000, 3544, 0);
+	be16(&K, 1);
+	u8(&K, 1);
+	u8(&K, 1);
+	zeros(&K, 2 + 9);
+	be16(&K, 0);
+	zeros(&K, 6);
+	i6 = ip6x(&K, 58, 255, 0, 0, "fe80::1", "ff02::2");
+	icmp6(&K, 133, 0, 0);
+	ip6_done(&K, i6);
+	set16(&K, u + 4, (unsigned)(K.n - u));
+	ip4_done(&K, o);
+	cut_everywhere(&K);
+}
+
+static void
+test_tunnel_stats(void **state)
+{
+	static struct ds_packet_stats st;
+	size_t o;
+
+	(void)state;
+	ds_packet_stats_init(&st);
+	pk_reset(&K, DS_LINK_RAW);
+	o = ip4a(&K, 41, "198.51.100.1", "198.51.100.2");
+	v6_syn(&K, SRC6, DST6);
+	ip4_done(&K, o);
+	ds_packet_stats_add(&st, decode(&K));
+	ds_packet_stats_add(&st, decode(&K));
+	nested(&K, 2);
+	ds_packet_stats_add(&st, decode(&K));
+	pk_reset(&K, DS_LINK_RAW);
+	v6_syn(&K, SRC6, DST6);
+	ds_packet_stats_add(&st, decode(&K));
+	assert_int_equal(st.packets, 4);
+	assert_int_equal(st.tunnelled, 3);
+	assert_int_equal(st.tunnel[DS_PKT_TUN_6IN4][2], 2);
+	assert_int_equal(st.tunnel[DS_PKT_TUN_6IN6][2], 2);
+	assert_int_equal(st.tunnel[DS_PKT_TUN_6IN4][1], 0);
+	assert_int_equal(st.non_ip, 0);
+}
+
 static void
 test_struct_size(void **state)
 {
 	(void)state;
-	/* The decoder is meant to be cheap per packet: keep it small. */
-	assert_true(sizeof(struct ds_pkt) <= 4096);
+	/* The decoder is meant to be cheap per packet: keep it small. It
+	 * writes only what a packet has, so the tunnel levels (a struct
+	 * ds_pkt_ip each, DS_PKT_MAX_TUN of them) cost plain packets
+	 * nothing but room. */
+	assert_true(sizeof(struct ds_pkt) <= 8192);
 }
 
 int
@@ -3038,6 +3612,15 @@ main(void)
 	    cmocka_unit_test(test_signature),
 	    cmocka_unit_test(test_stats),
 	    cmocka_unit_test(test_dns_name),
+	    cmocka_unit_test(test_tunnel_6in4),
+	    cmocka_unit_test(test_tunnel_6to4_isatap),
+	    cmocka_unit_test(test_tunnel_ip6),
+	    cmocka_unit_test(test_tunnel_gre),
+	    cmocka_unit_test(test_tunnel_teredo),
+	    cmocka_unit_test(test_tunnel_nd),
+	    cmocka_unit_test(test_tunnel_depth),
+	    cmocka_unit_test(test_tunnel_cuts),
+	    cmocka_unit_test(test_tunnel_stats),
 	    cmocka_unit_test(test_struct_size),
 	};
 
