@@ -283,28 +283,12 @@ cli_time_now(char *buf, size_t size)
 int
 cli_parse_listen(const char *s, struct ds_endpoint *ret)
 {
-	struct ds_endpoint ep;
-	size_t pos = 0, len = strlen(s);
-	uint64_t port;
-	int r;
+	struct cli_endpoint ep;
 
-	if (len > 0 && strspn(s, "0123456789") == len) {
-		if (cli_parse_u64(s, 65535, &port) < 0) {
-			cli_error("--listen '%s': port out of range", s);
-			return -EINVAL;
-		}
-		memset(&ep, 0, sizeof(ep));
-		ep.addr.family = AF_INET6; /* as ":PORT" parses */
-		ep.port = (uint16_t)port;
-		*ret = ep;
-		return 0;
-	}
-	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
-	if (r < 0) {
-		cli_parse_error("--listen ", s, len, pos, r);
-		return r;
-	}
-	*ret = ep;
+	if (cli_parse_endpoint("--listen ", s, CLI_EP_ANY | CLI_EP_PORT_ZERO, 0,
+	        &ep) != EXIT_OK)
+		return -EINVAL;
+	*ret = ep.ep;
 	return 0;
 }
 
@@ -401,36 +385,27 @@ cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		struct ds_endpoint ep;
-		size_t errpos = 0;
-		int err;
+		struct cli_endpoint cep;
+		char entry[DS_ENDPOINT_STRLEN + 8];
 
 		if (len == 0)
 			return cli_usage_error(
 			    cmd, "--server: an empty entry in '%s'", list);
 		/* A bare address, port 53 (RFC 1035 section 4.2), or an
-		 * endpoint. */
-		err = ds_addr_parse(p, len,
-		    DS_PARSE_NO_ZONE | DS_PARSE_BRACKETS, &ep.addr, &errpos);
-		if (err == 0) {
-			ep.port = 53;
-		} else if (*p == '[' || memchr(p, ':', len) == NULL ||
-		    memchr(p, ':', len) == memrchr(p, ':', len)) {
-			/* It has a port, or meant to: say what is wrong
-			 * with the endpoint rather than the address. */
-			err = ds_endpoint_parse(
-			    p, len, DS_PARSE_NO_ZONE, &ep, &errpos);
-			if (err == 0 && ep.port == 0) {
-				err = -DS_E_PORT_RANGE;
-				errpos = len - 1;
-			}
-		}
-		if (err == 0 && is_unspecified_addr(&ep.addr))
+		 * endpoint, in the grammar of every other endpoint. */
+		if (len >= sizeof(entry))
+			return cli_usage_error(
+			    cmd, "--server: '%.*s': too long", (int)len, p);
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		if (cli_parse_endpoint("--server: ", entry,
+		        CLI_EP_PORT_OPTIONAL | CLI_EP_NO_ZONE, 53,
+		        &cep) != EXIT_OK)
+			return EXIT_USAGE;
+		ep = cep.ep;
+		if (cep.any || is_unspecified_addr(&ep.addr))
 			return cli_usage_error(cmd,
 			    "--server: '%.*s': no address to ask", (int)len, p);
-		if (err < 0) {
-			cli_parse_error("--server: ", p, len, errpos, err);
-			return EXIT_USAGE;
-		}
 		if (n == max)
 			return cli_usage_error(
 			    cmd, "--server: too many servers");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dualstack/addr.h"
 #include "dualstack/listen.h"
 
 struct cli_out;
@@ -320,6 +321,83 @@ void cli_time_now(char *buf, size_t size);
  * which. Returns 0, or prints what is wrong and returns a negative error.
  */
 int cli_parse_listen(const char *s, struct ds_endpoint *ret);
+
+/* --- Endpoints (cli-endpoint.c) ------------------------------------------- */
+
+/*
+ * The one endpoint grammar (dualstack(1), ENDPOINTS), for every command:
+ *   HOST:PORT        192.0.2.1:80, example.com:80, example.com:http
+ *   [V6]:PORT        [2001:db8::1]:80
+ *   [V6%ZONE]:PORT   [fe80::1%eth0]:80 (the zone by name or index)
+ *   :PORT, PORT      the any address (with CLI_EP_ANY)
+ *   HOST PORT        two words (cli_parse_endpoint_args())
+ * A bracketless IPv6 address is taken only where no port follows; with one
+ * the error shows the bracketed form. A scoped address (link-local
+ * fe80::/10, multicast of interface or link scope) needs its zone, and
+ * the error names the interfaces that have a link-local address; a zone
+ * on any other address is refused; a zone must name an interface that
+ * exists. Errors say what is wrong, the column, a caret under it and the
+ * form probably meant ("did you mean [2001:db8::1]:80?").
+ */
+enum {
+	CLI_EP_NAME = 1u << 0,          /* host names (resolved later) */
+	CLI_EP_SERVICE = 1u << 1,       /* service names as ports ("http") */
+	CLI_EP_ANY = 1u << 2,           /* ":PORT" and a bare "PORT" */
+	CLI_EP_PORT_OPTIONAL = 1u << 3, /* no port: default_port */
+	CLI_EP_PORT_ZERO = 1u << 4,     /* port 0 (the kernel picks one) */
+	CLI_EP_FAMILY_V4 = 1u << 5,     /* an address must be IPv4 (-4) */
+	CLI_EP_FAMILY_V6 = 1u << 6,     /* an address must be IPv6 (-6) */
+	CLI_EP_TWO_WORDS = 1u << 7,     /* HOST PORT was possible: say so */
+	CLI_EP_NO_ZONE = 1u << 8,       /* no scoped address at all */
+};
+
+/* Longest host text kept: a 253-character name (RFC 1035 section 2.3.4). */
+#define CLI_HOST_MAX 256
+
+struct cli_endpoint {
+	struct ds_endpoint ep; /* the port; the address when is_addr */
+	bool is_addr;          /* an address literal (or the any address) */
+	bool any;              /* ":PORT": the any address */
+	/* The host as the resolver takes it: a name, or the address text
+	 * without brackets (zone included); "" for the any address. */
+	char host[CLI_HOST_MAX];
+};
+
+/*
+ * Parse one endpoint word s, as 'what' names it in messages ("--to ", or
+ * "" for an operand), with CLI_EP_* flags. Returns EXIT_OK and fills *ret,
+ * or prints the error and returns EXIT_USAGE. Not thread-safe (it may
+ * read /etc/services).
+ */
+int cli_parse_endpoint(const char *what, const char *s, unsigned flags,
+    uint16_t default_port, struct cli_endpoint *ret);
+
+/* The same for the operands of a command: one word (HOST:PORT) or two
+ * (HOST PORT); argc is 1 or 2. */
+int cli_parse_endpoint_args(const char *what, int argc, char *const *argv,
+    unsigned flags, uint16_t default_port, struct cli_endpoint *ret);
+
+/*
+ * The zone rules for an address a parsed out of s (addr_len bytes from
+ * offset addr_start, for the column): returns EXIT_OK, or prints what is wrong
+ * and returns EXIT_USAGE. For addresses not read by cli_parse_endpoint()
+ * (--bind, --advertise).
+ */
+int cli_check_zone(const char *what, const char *s, size_t addr_start,
+    size_t addr_len, const struct ds_addr *a);
+
+/* fe80::/10, or multicast of interface-local or link-local scope: an
+ * address that means nothing without its interface. */
+bool cli_addr_is_scoped(const struct ds_addr *a);
+
+/* The interfaces with an IPv6 link-local address, "eth0, veth1", for
+ * messages; "" when none. */
+void cli_zone_ifaces(char *buf, size_t size);
+
+/* An address or endpoint for people: a zone the kernel gave as a number
+ * (getsockname, recvmsg) is printed as the interface's name. */
+void cli_addr_text(const struct ds_addr *a, char *buf, size_t size);
+void cli_endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size);
 
 /*
  * Say what went wrong when ds_listener_new() (or a module that opens

@@ -1553,37 +1553,28 @@ parse_listen(struct options *o, const char *arg)
 	return EXIT_OK;
 }
 
-/* "HOST:PORT": a name, an IPv4 address or [IPv6]. */
+/* "HOST:PORT": a name, an IPv4 address or [IPv6], as every command takes
+ * endpoints (cli_parse_endpoint()). */
 static int
 parse_backend(struct options *o, const char *arg)
 {
-	const char *host;
-	size_t hostlen, errpos = 0, len = strlen(arg);
-	uint16_t port;
-	int r;
+	struct cli_endpoint ep;
+	size_t hostlen;
 
 	if (o->n_backends == MAX_BACKENDS)
 		return cli_usage_error(
 		    &cli_cmd_proxy, "at most %d --to", MAX_BACKENDS);
-	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &errpos);
-	if (r < 0) {
-		cli_parse_error("--to ", arg, len, errpos, r);
+	if (cli_parse_endpoint(
+	        "--to ", arg, CLI_EP_NAME | CLI_EP_SERVICE, 0, &ep) != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	if (hostlen == 0)
-		return cli_usage_error(
-		    &cli_cmd_proxy, "--to '%s': no host", arg);
+	hostlen = strlen(ep.host);
 	if (hostlen > MAX_HOST)
 		return cli_usage_error(&cli_cmd_proxy,
 		    "--to '%s': the host is longer than %d bytes", arg,
 		    MAX_HOST);
-	if (port == 0)
-		return cli_usage_error(
-		    &cli_cmd_proxy, "--to '%s': port 0 is no backend", arg);
-	memcpy(o->hosts[o->n_backends], host, hostlen);
-	o->hosts[o->n_backends][hostlen] = '\0';
+	memcpy(o->hosts[o->n_backends], ep.host, hostlen + 1);
 	o->backends[o->n_backends].host = o->hosts[o->n_backends];
-	o->backends[o->n_backends].port = port;
+	o->backends[o->n_backends].port = ep.ep.port;
 	o->n_backends++;
 	return EXIT_OK;
 }

@@ -1339,51 +1339,23 @@ run_code(const struct ds_reach_report *r)
 }
 
 /*
- * SERVER[:PORT]: a name or IPv4 address with an optional ":PORT", an IPv6
- * address in brackets with an optional ":PORT", or a bare IPv6 address.
+ * SERVER[:PORT]: a name or an address, with an optional ":PORT" (IPv6 in
+ * brackets then), as every command takes endpoints (cli_parse_endpoint()).
  */
 static int
 parse_server(const char *s, struct check_opts *o)
 {
-	size_t len = strlen(s), hostlen = 0, pos = 0;
-	const char *host = s, *colon = strchr(s, ':');
-	uint16_t port = DS_REACH_PORT;
-	int r;
+	struct cli_endpoint ep;
 
-	if (len == 0)
-		return cli_usage_error(&cmd_check_role, "empty SERVER");
-	if (s[0] == '[' && s[len - 1] == ']') {
-		host = s + 1;
-		hostlen = len - 2;
-	} else if (s[0] == '[' || (colon && !strchr(colon + 1, ':'))) {
-		r = ds_hostport_split(s, len, &host, &hostlen, &port, &pos);
-		if (r < 0) {
-			cli_parse_error(NULL, s, len, pos, r);
-			return EXIT_USAGE;
-		}
-		if (port == 0)
-			return cli_usage_error(&cmd_check_role,
-			    "'%s': port 0 is not a port to connect to", s);
-	} else {
-		hostlen = len;
-	}
-	if (memchr(host, ':', hostlen)) {
-		/* Not a name: an IPv6 address, which must parse. */
-		struct ds_addr a;
-
-		r = ds_addr_parse(host, hostlen, DS_PARSE_V6_ONLY, &a, &pos);
-		if (r < 0) {
-			cli_parse_error(
-			    NULL, s, len, pos + (size_t)(host - s), r);
-			return EXIT_USAGE;
-		}
-	}
-	if (hostlen == 0 || hostlen >= sizeof(o->server))
+	if (cli_parse_endpoint("", s,
+	        CLI_EP_NAME | CLI_EP_SERVICE | CLI_EP_PORT_OPTIONAL,
+	        DS_REACH_PORT, &ep) != EXIT_OK)
+		return EXIT_USAGE;
+	if (strlen(ep.host) >= sizeof(o->server))
 		return cli_usage_error(
-		    &cmd_check_role, "'%s': no server name or address", s);
-	memcpy(o->server, host, hostlen);
-	o->server[hostlen] = '\0';
-	o->port = port;
+		    &cmd_check_role, "'%s': the server name is too long", s);
+	strcpy(o->server, ep.host);
+	o->port = ep.ep.port;
 	return EXIT_OK;
 }
 
@@ -1514,19 +1486,16 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			/* PORT, or ADDR:PORT: --advertise ADDR --listen-port
 			 * PORT in one. */
 			struct ds_endpoint ep;
+			struct cli_endpoint cep;
 
 			if (cli_parse_u64(optarg, 65535, &v) == 0) {
 				o->listen_port = (uint16_t)v;
 				break;
 			}
-			len = strlen(optarg);
-			pos = 0;
-			r = ds_endpoint_parse(optarg, len, 0, &ep, &pos);
-			if (r < 0) {
-				cli_parse_error(
-				    "--listen ", optarg, len, pos, r);
+			if (cli_parse_endpoint(
+			        "--listen ", optarg, 0, 0, &cep) != EXIT_OK)
 				return EXIT_USAGE;
-			}
+			ep = cep.ep;
 			if (o->advertise[ep.addr.family == AF_INET].family)
 				return cli_usage_error(&cmd_check_role,
 				    "--listen: one address per family");
@@ -1534,22 +1503,20 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			o->listen_port = ep.port;
 			break;
 		}
-		case O_PORT_ONLY:
-			len = strlen(optarg);
-			pos = 0;
-			r = ds_endpoint_parse(
-			    optarg, len, 0, &o->port_only_target, &pos);
-			if (r < 0) {
-				cli_parse_error(
-				    "--port-only ", optarg, len, pos, r);
+		case O_PORT_ONLY: {
+			struct cli_endpoint cep;
+
+			if (cli_parse_endpoint(
+			        "--port-only ", optarg, 0, 0, &cep) != EXIT_OK)
 				return EXIT_USAGE;
-			}
+			o->port_only_target = cep.ep;
 			if (o->port_only_target.port == 0)
 				return cli_usage_error(&cmd_check_role,
 				    "--port-only %s: port 0 is not a service",
 				    optarg);
 			o->port_only = true;
 			break;
+		}
 		case O_COUNT:
 			if (cli_parse_u64(optarg, DS_REACH_COUNT_MAX, &v) < 0 ||
 			    v == 0)

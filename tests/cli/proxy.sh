@@ -401,7 +401,7 @@ usage "bad --listen mode" "not 'sideways'" --listen 127.0.0.1:0,sideways "${T[@]
 usage "bad --mode" "--mode is dual, separate, v6only or v4only, not 'both'" --mode both "${L[@]}" "${T[@]}"
 usage "an address that does not fit the mode" "does not fit --mode v6only" --listen 127.0.0.1:0,v6only "${T[@]}"
 usage "--to without a port" "--to 'backend.example'" "${L[@]}" --to backend.example
-usage "--to port 0" "--to '127.0.0.1:0': port 0" "${L[@]}" --to 127.0.0.1:0
+usage "--to port 0" "--to '127.0.0.1:0': column 11: port 0 is not from 1 to 65535" "${L[@]}" --to 127.0.0.1:0
 usage "--to IPv6 without brackets" "--to '2001:db8::1:80'" "${L[@]}" --to 2001:db8::1:80
 usage "--send-proxy v3" "--send-proxy is v1 or v2, not 'v3'" "${L[@]}" "${T[@]}" --send-proxy v3
 usage "--accept-proxy without --trusted" "--accept-proxy needs --trusted" "${L[@]}" "${T[@]}" --accept-proxy
