@@ -381,8 +381,9 @@ put_quoted(FILE *f, const char *s)
 static const char *
 endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 {
-	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
+	if (ep->addr.family == 0)
 		return "-";
+	cli_endpoint_text(ep, buf, size);
 	return buf;
 }
 
@@ -405,7 +406,7 @@ log_listening(struct px *px, const struct ds_endpoint *ep, const char *mode)
 	char text[DS_ENDPOINT_STRLEN];
 	struct line l;
 
-	ds_endpoint_format(ep, 0, text, sizeof(text));
+	cli_endpoint_text(ep, text, sizeof(text));
 	if (px->o->json) {
 		if (!json_begin(&l, "listening"))
 			return;
@@ -435,7 +436,7 @@ log_conn_json(struct worker *w, const struct ds_proxy_log *lg,
 	if (lg->client.addr.family) {
 		json_kv_string(
 		    j, "client", endpoint_text(&lg->client, ep, sizeof(ep)));
-		ds_addr_format(&lg->client.addr, 0, addr, sizeof(addr));
+		cli_addr_text(&lg->client.addr, addr, sizeof(addr));
 		json_kv_string(j, "client_addr", addr);
 		kv_uint(j, "client_port", lg->client.port);
 	} else {

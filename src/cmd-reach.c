@@ -193,8 +193,10 @@ family_name(int family)
 static void
 endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 {
-	if (ep->addr.family == 0 || ds_endpoint_format(ep, 0, buf, size) < 0)
+	if (ep->addr.family == 0)
 		snprintf(buf, size, "?");
+	else
+		cli_endpoint_text(ep, buf, size);
 }
 
 /* --- serve ---------------------------------------------------------------- */
@@ -438,7 +440,7 @@ open_listener(struct checker *ck, const struct ds_listen_config *cfg,
 	n = ds_listener_endpoints(*ret, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
 		claim_from_listener(sc, &eps[i], cfg->mode);
-		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		cli_endpoint_text(&eps[i], ep, sizeof(ep));
 		if (ck->json) {
 			struct json j;
 			char now[40];

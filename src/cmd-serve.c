@@ -143,7 +143,7 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 {
 	char buf[DS_ENDPOINT_STRLEN];
 
-	ds_endpoint_format(ep, 0, buf, sizeof(buf));
+	cli_endpoint_text(ep, buf, sizeof(buf));
 	json_kv_string(j, key, buf);
 }
 
@@ -504,7 +504,7 @@ open_listener(struct serve *sv, const struct ds_listen_config *cfg)
 		char ep[DS_ENDPOINT_STRLEN];
 		const char *mode = ds_listen_mode_name(cfg->mode);
 
-		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		cli_endpoint_text(&eps[i], ep, sizeof(ep));
 		if (sv->json) {
 			struct json j;
 
