@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,24 @@ cli_parse_duration(
 }
 
 int
+cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: interrupted by %s after %.3f s", cli_prog,
+	    signo == SIGTERM ? "SIGTERM" : "SIGINT", (double)elapsed_us / 1e6);
+	if (fmt) {
+		fputs(": ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stderr);
+	return EXIT_SIGNAL_BASE + signo;
+}
+
+int
 cli_finish_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -326,8 +345,12 @@ report_family(const struct ds_listen_config *cfg, const char *name, int family,
 		    ds_listen_mode_name(
 		        cfg->mode ? cfg->mode : DS_LISTEN_DUAL));
 	else
-		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
+		cli_error("%s: %s %s: %s%s%s", name, step ? step : "listen", ep,
 		    ds_strerror(err),
+		    err == -EADDRINUSE
+		        ? " (another socket has it: 'ss -ltnp' names the "
+		          "program)"
+		        : "",
 		    fatal ? "" : " (not serving this family)");
 	return 1;
 }
@@ -358,7 +381,9 @@ cli_listen_failed(const struct ds_listen_config *cfg,
 	if (step_is(rep->v4.step, "mode") || step_is(rep->v6.step, "mode") ||
 	    step_is(rep->v6.step, "zone"))
 		return EXIT_USAGE;
-	return err == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
+	/* A port in use, no permission, no memory: the system said no,
+	 * which is not the thing a server checks (DESIGN.md exit codes). */
+	return EXIT_INTERNAL;
 }
 
 /* --- DNS servers ---------------------------------------------------------- */

@@ -28,7 +28,20 @@ enum {
 	EXIT_FAILED = 1,   /* the thing checked failed or was invalid */
 	EXIT_USAGE = 2,    /* usage or input error */
 	EXIT_INTERNAL = 3, /* internal or system error */
+	/* A client command stopped by a signal exits 128 + its number,
+	 * as a shell reports a process the signal killed: 130 for SIGINT,
+	 * 143 for SIGTERM. A server stopped by one exits EXIT_OK. */
+	EXIT_SIGNAL_BASE = 128,
 };
+
+/*
+ * A client command stopped by signo (SIGINT, SIGTERM) after elapsed_us,
+ * once its report is out: one line on stderr, "dualstack load:
+ * interrupted by SIGINT after 2.503 s: DETAIL" (DETAIL from fmt, which
+ * may be NULL), and returns EXIT_SIGNAL_BASE + signo for main to return.
+ */
+int cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 struct cli_command {
 	const char *name;
@@ -406,10 +419,10 @@ void cli_endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size);
  * 127.0.0.1:9000: Address already in use", "IPv6: 127.0.0.1:9000 does not
  * fit --mode v6only"), or one "listen ADDR: error" line when the report
  * names none, and the exit code is returned: EXIT_USAGE for an address
- * that does not fit the mode or an unknown zone, EXIT_INTERNAL for
- * -ENOMEM, else EXIT_FAILED. Without fatal (the listener is open), a
- * family the host lacks gets a "(not serving this family)" line and the
- * result is EXIT_OK.
+ * that does not fit the mode or an unknown zone, else EXIT_INTERNAL (a
+ * port in use, no permission, no memory: system errors). Without fatal (the
+ * listener is open), a family the host lacks gets a "(not serving this family)"
+ * line and the result is EXIT_OK.
  */
 int cli_listen_failed(const struct ds_listen_config *cfg,
     const struct ds_listen_report *rep, int err, bool fatal);

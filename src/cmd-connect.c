@@ -104,7 +104,8 @@ static const char help_text[] =
     "gets the next one asked too (see dualstack-resolve(1)).\n"
     "\n"
     "Exit status: 0 connected (and the relay ended cleanly), 1 the\n"
-    "connection failed or broke, 2 usage error, 3 internal error.\n";
+    "connection failed or broke, 2 usage error, 3 internal error, 130\n"
+    "stopped by SIGINT (after a line saying how far it got).\n";
 
 /* The longest --timeout accepted: a day is more than any connect needs. */
 #define MAX_TIMEOUT_S 86400ull
@@ -470,6 +471,18 @@ on_connect(struct ds_connect *c, const struct ds_connect_result *r, void *u)
 	(void)c;
 }
 
+/* The signal (SIGINT, SIGTERM) that stopped the run: the CLI has one
+ * thread, and the handler runs on the loop, not in signal context. */
+static int stop_signal;
+
+static void
+on_stop_signal(struct ds_signal *s, int signo, void *u)
+{
+	(void)s;
+	stop_signal = signo;
+	ds_loop_stop(u, 0);
+}
+
 /*
  * Run the connect to its end, one loop iteration at a time, printing new
  * trace events after each when verbose. Returns 0 or -errno from the loop.
@@ -482,7 +495,7 @@ race_run(
 	size_t printed = 0, n;
 	int r;
 
-	while (!race->done) {
+	while (!race->done && !stop_signal) {
 		r = ds_loop_run_once(loop, -1);
 		if (r < 0)
 			return r;
@@ -578,6 +591,14 @@ relay_run(struct ds_loop *loop, int sock)
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
 		code = EXIT_INTERNAL;
+	} else if (stop_signal && !end.done) {
+		const struct ds_relay_stats *st = ds_relay_stats(rl);
+
+		code = cli_interrupted(stop_signal,
+		    (ds_loop_now(loop) - st->start_ms) * 1000,
+		    "%llu bytes sent, %llu received",
+		    (unsigned long long)st->a_to_b,
+		    (unsigned long long)st->b_to_a);
 	} else if (!end.done) {
 		/* Nothing left to wake the loop: cannot happen while the
 		 * socket is watched, but never report success for it. */
@@ -876,6 +897,8 @@ cmd_connect(int argc, char **argv)
 	const char *host = NULL, *cache_path, *ns_path;
 	char path[PATH_MAX], ns_buf[PATH_MAX];
 	struct cli_endpoint target;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	uint64_t race_start_us = 0;
 	struct ds_resolve_history *ns_hist = NULL;
 	uint16_t port;
 	struct ds_loop *loop = NULL;
@@ -934,6 +957,14 @@ cmd_connect(int argc, char **argv)
 		code = EXIT_INTERNAL;
 		goto out;
 	}
+	/* Ctrl-C: a line saying how far it got, then 128 + the signal. */
+	if (ds_signal_new(loop, SIGINT, on_stop_signal, loop, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_stop_signal, loop, &sigterm) < 0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	race_start_us = ds_time_now_us();
 	r = ds_connect_new(loop, host, port, &o.co, on_connect, &race, &c);
 	if (r < 0) {
 		cli_error("%s port %u: %s", host, port, ds_strerror(r));
@@ -945,6 +976,12 @@ cmd_connect(int argc, char **argv)
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
 		code = EXIT_INTERNAL;
+		goto out;
+	}
+	if (stop_signal && !race.done) {
+		code = cli_interrupted(stop_signal,
+		    ds_time_now_us() - race_start_us,
+		    "not connected yet to %s port %u", host, port);
 		goto out;
 	}
 	if (cache && cache_path) {
@@ -1001,6 +1038,8 @@ cmd_connect(int argc, char **argv)
 	}
 	code = relay_run(loop, res->fd);
 out:
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
 	ds_connect_free(c);
 	ds_he_cache_free(cache);
 	ds_resolve_history_free(ns_hist);

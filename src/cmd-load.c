@@ -77,7 +77,8 @@ static const char help_text[] =
     "then goes to the winner. A\n"
     "one-line progress display is shown when standard output is a\n"
     "terminal. Exit status: 0 every connection and message succeeded, 1\n"
-    "errors occurred or nothing completed, 2 usage, 3 internal error.\n";
+    "errors occurred or nothing completed, 2 usage, 3 internal error,\n"
+    "130 stopped by SIGINT (after the report and a one-line summary).\n";
 
 /* --- Options -------------------------------------------------------------- */
 
@@ -233,14 +234,18 @@ on_done(struct ds_load *l, const struct ds_load_result *r, void *u)
 	(void)r;
 }
 
+/* The signal that stopped the run, for the exit status; the CLI has
+ * one thread. */
+static int stop_signal;
+
 static void
 on_signal(struct ds_signal *s, int signo, void *u)
 {
 	struct ds_load *l = u;
 
+	stop_signal = signo;
 	ds_load_stop(l);
 	(void)s;
-	(void)signo;
 }
 
 /* --- Report --------------------------------------------------------------- */
@@ -675,6 +680,14 @@ cmd_load(int argc, char **argv)
 	if (error_total(r) || r->connections_ok == 0 ||
 	    (cfg.messages && r->messages == 0))
 		code = EXIT_FAILED;
+	if (r->stopped && stop_signal)
+		code = cli_interrupted(stop_signal, r->elapsed_us,
+		    "%llu connections, %llu round trips, %llu bytes sent, "
+		    "%llu received",
+		    (unsigned long long)r->connections_ok,
+		    (unsigned long long)r->messages,
+		    (unsigned long long)r->bytes_sent,
+		    (unsigned long long)r->bytes_received);
 out:
 	sigint = ds_signal_free(sigint);
 	sigterm = ds_signal_free(sigterm);

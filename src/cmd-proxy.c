@@ -121,9 +121,9 @@ static const char help_text[] =
     "by the workers. A client beyond C is reset at once (reason=busy),\n"
     "not left waiting, and a 'busy' line says so.\n"
     "\n"
-    "Exit status: 0 after a signal and drain, 1 a listener could not be\n"
-    "opened, 2 usage error (a bad --acl file too), 3 system error (also\n"
-    "a descriptor limit with no room for a connection).\n";
+    "Exit status: 0 after a signal and drain, 2 usage error (a bad --acl\n"
+    "file too), 3 system error: a listener could not be opened (a port in\n"
+    "use), a descriptor limit with no room for a connection.\n";
 
 /* More --listen than anyone needs on one host; the arrays are fixed. */
 #define MAX_LISTEN 16

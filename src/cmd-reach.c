@@ -83,7 +83,9 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 reachable (serve: stopped by a signal), 1 not\n"
     "reachable, partly reachable or refused by the checker, 2 usage\n"
-    "error, 3 internal error.\n";
+    "error, 3 the check could not run (the checker unresolvable or\n"
+    "unreachable) or a system error (serve: a listener could not be\n"
+    "opened).\n";
 
 static const char serve_help_text[] =
     "\n"
@@ -128,7 +130,8 @@ static const char serve_help_text[] =
     "  -h, --help            this help\n"
     "\n"
     "Runs until SIGINT or SIGTERM, then exits with status 0. Exit status\n"
-    "1: no listener could be opened, 2 usage error, 3 internal error.\n";
+    "2 usage error, 3 no listener could be opened (a port in use) or\n"
+    "another system error.\n";
 
 static const char check_help_text[] =
     "\n"
@@ -164,8 +167,9 @@ static const char check_help_text[] =
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 reachable (--both: both), 1 unreachable, partly\n"
-    "reachable, or refused by the checker, 2 usage error, 3 internal\n"
-    "error.\n";
+    "reachable, or refused by the checker, 2 usage error, 3 the check\n"
+    "could not run: the checker's name did not resolve, the checker could\n"
+    "not be reached or is no reach checker, or a system error.\n";
 
 /* More --listen and --allow-targets than anyone needs; arrays are fixed. */
 #define MAX_LISTEN 16
@@ -870,6 +874,20 @@ test_family_of(const struct run *rn)
 }
 
 /*
+ * The check could not run because the checker could not be resolved,
+ * reached, or was no reach checker: nothing about the tested path is
+ * known, and a script must be able to tell that from a broken path.
+ */
+static bool
+checker_unreachable(const struct ds_reach_report *r)
+{
+	return r && r->err_code == 0 && r->err < 0 &&
+	    (r->fault.what == DS_REACH_FAIL_CONNECT ||
+	        r->fault.what == DS_REACH_FAIL_NOT_CHECKER ||
+	        r->fault.what == DS_REACH_FAIL_VERSION);
+}
+
+/*
  * "reachable 5/5", "unreachable (5 timed out)", "partial 3/5 (2 refused)",
  * "refused by the checker: target: ...", "failed: ...".
  */
@@ -894,7 +912,8 @@ summary_text(
 		return;
 	}
 	if (r->err < 0 || r->verdict == 0) {
-		int n = snprintf(buf, size, "failed: ");
+		int n = snprintf(buf, size,
+		    checker_unreachable(r) ? "not checked: " : "failed: ");
 
 		if (n < 0 || (size_t)n >= size)
 			return;
@@ -1324,11 +1343,12 @@ json_run(struct json *j, const struct run *rn)
 	json_end(j);
 }
 
-/* Exit status of one agent's check. */
+/* Exit status of one agent's check: 3 when the checker could not be
+ * used (checker_unreachable()), as for any failure to run. */
 static int
 run_code(const struct ds_reach_report *r)
 {
-	if (!r)
+	if (!r || checker_unreachable(r))
 		return EXIT_INTERNAL;
 	if (r->err_code)
 		return r->err_code == DS_REACH_E_INTERNAL ? EXIT_INTERNAL

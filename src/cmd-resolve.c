@@ -95,7 +95,8 @@ static const char help_text[] =
     "address and a port).\n"
     "\n"
     "Exit status: 0 at least one address came, 1 none did (the reason is\n"
-    "given per query), 2 usage error, 3 system error.\n";
+    "given per query), 2 usage error, 3 system error, 130 stopped by\n"
+    "SIGINT (after the report of what came).\n";
 
 /* --- Options ---------------------------------------------------------------
  */
@@ -106,6 +107,8 @@ static const char help_text[] =
 struct run {
 	struct ds_loop *loop;
 	bool interrupted;
+	int signo;         /* the signal that interrupted the lookup */
+	uint64_t start_us; /* CLOCK_MONOTONIC, when the queries left */
 };
 
 static void
@@ -126,8 +129,8 @@ on_signal(struct ds_signal *s, int signo, void *userdata)
 	struct run *run = userdata;
 
 	(void)s;
-	(void)signo;
 	run->interrupted = true;
+	run->signo = signo;
 	ds_loop_stop(run->loop, 0);
 }
 
@@ -958,7 +961,7 @@ cmd_resolve(int argc, char **argv)
 	struct ds_resolve *r = NULL;
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	struct ds_resolve_history *hist = NULL;
-	struct run run = {NULL, false};
+	struct run run = {NULL, false, 0, 0};
 	struct report rep;
 	char hist_path[PATH_MAX];
 	const char *hist_file = NULL;
@@ -1063,6 +1066,7 @@ cmd_resolve(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	run.loop = loop;
+	run.start_us = ds_time_now_us();
 	err = ds_resolve_new(loop, target.host, &ro, on_query, &run, &r);
 	if (err == -EINVAL) {
 		ds_loop_free(loop);
@@ -1127,8 +1131,12 @@ cmd_resolve(int argc, char **argv)
 	else
 		report_text(&rep);
 	code = any ? EXIT_OK : EXIT_FAILED;
-	if (!any)
+	if (!any && !run.interrupted)
 		report_failure(&rep);
+	if (run.interrupted)
+		code =
+		    cli_interrupted(run.signo, ds_time_now_us() - run.start_us,
+		        "%s", any ? "some answers came" : "no answer came");
 out:
 	sigint = ds_signal_free(sigint);
 	sigterm = ds_signal_free(sigterm);

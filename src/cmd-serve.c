@@ -76,8 +76,8 @@ static const char help_text[] =
     "  -h, --help          this help\n"
     "\n"
     "SIZE takes a K, M or G suffix (powers of 1024). Exit status: 0 after a\n"
-    "signal, 1 a listener could not be opened, 2 usage error, 3 system\n"
-    "error.\n";
+    "signal, 2 usage error, 3 a listener could not be opened (a port in\n"
+    "use) or another system error.\n";
 
 /* More --listen than anyone needs on one host; the array is fixed. */
 #define MAX_LISTEN 16

@@ -472,9 +472,9 @@ serve tuple --proto tuple || { not_ok "the tuple backend starts"; done_testing; 
 TUPLE=$port
 ok "backends: echo on $ECHO, tuple on $TUPLE"
 
-# A listener in use: exit 1, the family and the call named.
+# A listener in use: exit 3 (a system error), the family and the call named.
 run_ds proxy --listen "127.0.0.1:$ECHO" --to "127.0.0.1:$TUPLE"
-check "a listener in use exits 1" 1 "$rc"
+check "a listener in use exits 3" 3 "$rc"
 has "a listener in use is named" "$err" \
 	"IPv4: bind 127\.0\.0\.1:$ECHO: Address already in use"
 
