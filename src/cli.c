@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -468,4 +470,165 @@ cli_dns_servers(
 		out[used] = '\0';
 	}
 	return 0;
+}
+
+/* --- Options ---------------------------------------------------------------
+ */
+
+size_t
+cli_edit_distance(const char *a, const char *b)
+{
+	/* Levenshtein over two rows; names on a command line are short. */
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (lb >= 64 || la >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins)
+			                   : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+const char *
+cli_suggest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX, len = strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = cli_edit_distance(word, names[i]);
+
+		/* A prefix of one name (an abbreviation) is that name. */
+		if (len >= 2 && strncmp(names[i], word, len) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	/* Close enough to be the same word mistyped: a third of it. */
+	return best && best_d <= 1 + len / 3 ? best : NULL;
+}
+
+/* Print a usage error for cmd and leave: option errors come before any
+ * resource is taken, so there is nothing to release. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+option_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(stderr, cmd);
+	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
+	exit(EXIT_USAGE);
+}
+
+static void
+check_long(const struct cli_command *cmd, const char *arg,
+    const struct option *lopts, int argc, char **argv, int *i)
+{
+	const char *eq = strchr(arg + 2, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	const char *names[128];
+	char word[64];
+	size_t n = 0;
+	const char *hint;
+
+	for (const struct option *o = lopts; o->name; o++) {
+		if (strlen(o->name) == len &&
+		    strncmp(o->name, arg + 2, len) == 0) {
+			if (o->has_arg == no_argument && eq)
+				option_error(
+				    cmd, "--%s takes no value", o->name);
+			if (o->has_arg == required_argument && !eq) {
+				if (*i + 1 >= argc)
+					option_error(
+					    cmd, "--%s needs a value", o->name);
+				(*i)++;
+			}
+			return;
+		}
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = o->name;
+	}
+	snprintf(word, sizeof(word), "%.*s", (int)len, arg + 2);
+	hint = cli_suggest(word, names, n);
+	if (hint && strncmp(hint, word, strlen(word)) == 0)
+		option_error(cmd,
+		    "unknown option --%s; did you mean --%s? (options are "
+		    "never abbreviated)",
+		    word, hint);
+	if (hint)
+		option_error(
+		    cmd, "unknown option --%s; did you mean --%s?", word, hint);
+	option_error(cmd, "unknown option --%s", word);
+	(void)argv;
+}
+
+static void
+check_short(const struct cli_command *cmd, const char *arg, const char *shorts,
+    int argc, int *i)
+{
+	for (const char *p = arg + 1; *p; p++) {
+		const char *s = *p == ':' ? NULL : strchr(shorts, *p);
+
+		if (!s) {
+			if (p == arg + 1 && p[1] == '\0')
+				option_error(cmd, "unknown option -%c", *p);
+			option_error(
+			    cmd, "unknown option -%c in '%s'", *p, arg);
+		}
+		if (s[1] == ':') {
+			if (p[1] != '\0')
+				return; /* the rest is the value: -c1 */
+			if (*i + 1 >= argc)
+				option_error(cmd, "-%c needs a value", *p);
+			(*i)++;
+			return;
+		}
+	}
+}
+
+int
+cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+    const char *shorts, const struct option *lopts)
+{
+	static char **scanned;
+
+	/* The whole line once, before getopt_long() sees it, to refuse what
+	 * it would accept or misreport: abbreviations, and in a bundle of
+	 * short options the wrong word. */
+	if (scanned != argv) {
+		scanned = argv;
+		for (int i = 1; i < argc; i++) {
+			const char *a = argv[i];
+
+			if (strcmp(a, "--") == 0)
+				break;
+			if (a[0] != '-' || a[1] == '\0')
+				continue;
+			if (a[1] == '-')
+				check_long(cmd, a, lopts, argc, argv, &i);
+			else
+				check_short(cmd, a,
+				    shorts + strspn(shorts, "+-:"), argc, &i);
+		}
+	}
+	opterr = 0;
+	return getopt_long(argc, argv, shorts, lopts, NULL);
 }

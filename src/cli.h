@@ -483,6 +483,33 @@ int cli_ns_history_open(const char *path, struct ds_resolve_history **ret);
 /* Save h to path (nothing when either is NULL); a failure is a warning. */
 void cli_ns_history_save(const struct ds_resolve_history *h, const char *path);
 
+/* --- Options ----------------------------------------------------------------
+ */
+
+struct option;
+
+/*
+ * getopt_long() for a command, with the rules every command keeps: long
+ * options match exactly, never as a prefix (getopt_long() would take
+ * "--jso" for "--json"; an option added later would then make a script's
+ * abbreviation ambiguous, and the man pages promise none); short options
+ * bundle ("-tttt", "-c1", "-46v") and an error names the letter and the
+ * word it was in; a mistyped option gets "did you mean --listen?". The
+ * line is checked whole on the first call; an error is printed with
+ * cmd's usage and the program exits with EXIT_USAGE (options are read
+ * before anything is opened). Returns what getopt_long() returns.
+ */
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+    const char *shorts, const struct option *lopts);
+
+/* Levenshtein distance of a and b (SIZE_MAX for words of 64 bytes or
+ * more). */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/* The one of names[0..n) that word is probably a typo or an
+ * abbreviation of, or NULL when none is close. */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
+
 /*
  * Flush stdout and report a write error (a full disk, a closed pipe):
  * returns 'code' if all went out, EXIT_INTERNAL otherwise.

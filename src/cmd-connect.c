@@ -671,7 +671,8 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "46vh", lopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_connect, argc, argv, "46vh", lopts)) !=
+	    -1) {
 		code = EXIT_OK;
 		switch (c) {
 		case 'h':

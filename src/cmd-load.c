@@ -491,8 +491,8 @@ cmd_load(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while (
-	    (c = getopt_long(argc, argv, "hc:n:d:m:s:46v", opts, NULL)) != -1) {
+	while ((c = cli_getopt(
+	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46v", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_load);

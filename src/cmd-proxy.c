@@ -2015,7 +2015,8 @@ cmd_proxy(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while (code == EXIT_OK &&
-	    (c = getopt_long(argc, argv, "hj:q46", long_opts, NULL)) != -1) {
+	    (c = cli_getopt(&cli_cmd_proxy, argc, argv, "hj:q46", long_opts)) !=
+	        -1) {
 		if (c == 'h') {
 			cli_usage(stdout, &cli_cmd_proxy);
 			fputs(help_text, stdout);

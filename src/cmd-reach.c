@@ -519,7 +519,7 @@ reach_serve(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cmd_serve_role, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cmd_serve_role);
@@ -1451,7 +1451,8 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "46qh", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cmd_check_role, argc, argv, "46qh", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			*help = true;

@@ -975,7 +975,8 @@ cmd_resolve(int argc, char **argv)
 	ro.family = DS_RESOLVE_BOTH;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h46", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cli_cmd_resolve, argc, argv, "h46", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_resolve);

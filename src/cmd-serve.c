@@ -623,7 +623,7 @@ cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_serve, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_serve);

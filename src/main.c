@@ -53,6 +53,24 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* "unknown command 'adr'; did you mean 'addr'?" */
+static int
+unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS], *hint;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i]->name;
+	hint = cli_suggest(name, names, NCOMMANDS);
+	if (hint)
+		cli_error(
+		    "unknown command '%s'; did you mean '%s'?", name, hint);
+	else
+		cli_error(
+		    "unknown command '%s'; 'dualstack help' lists them", name);
+	return EXIT_USAGE;
+}
+
 static void
 main_usage(FILE *f)
 {
@@ -86,9 +104,7 @@ cmd_help(int argc, char **argv)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		cli_error("unknown command '%s'; 'dualstack help' lists them",
-		    argv[1]);
-		return EXIT_USAGE;
+		return unknown_command(argv[1]);
 	}
 	sub[0] = (char *)cmd->name;
 	if (cmd == &cli_cmd_help) {
@@ -143,9 +159,7 @@ main(int argc, char **argv)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		cli_error("unknown command '%s'; 'dualstack help' lists them",
-		    argv[1]);
-		return EXIT_USAGE;
+		return unknown_command(argv[1]);
 	}
 	snprintf(prog, sizeof(prog), "dualstack %s", cmd->name);
 	cli_prog = prog;

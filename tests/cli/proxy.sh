@@ -434,8 +434,10 @@ usage "--pipe-size 2G" "not '2G'" "${L[@]}" "${T[@]}" --pipe-size 2G
 usage "--server bad" "--server" "${L[@]}" "${T[@]}" --server 192.0.2.300
 usage "-4 and -6" "-4 and -6 exclude each other" "${L[@]}" "${T[@]}" -4 -6
 usage "--backlog 0" "--backlog takes a number from 1 to 65535, not '0'" "${L[@]}" "${T[@]}" --backlog 0
-usage "an unknown option" "unknown option or missing value '--frobnicate'" "${L[@]}" "${T[@]}" --frobnicate
-usage "a missing value" "unknown option or missing value '--to'" "${L[@]}" --to
+usage "an unknown option" "unknown option --frobnicate" "${L[@]}" "${T[@]}" --frobnicate
+usage "a missing value" "--to needs a value" "${L[@]}" --to
+usage "a mistyped option" "unknown option --lsten; did you mean --listen?" "${T[@]}" --lsten 127.0.0.1:0
+usage "no abbreviations" "unknown option --lis; did you mean --listen? (options are never abbreviated)" "${T[@]}" --lis 127.0.0.1:0
 usage "an extra argument" "unexpected argument 'extra'" "${L[@]}" "${T[@]}" extra
 usage "--acl missing" "--acl $_tmp/none.acl: No such file or directory" "${L[@]}" "${T[@]}" --acl "$_tmp/none.acl"
 if [ "$(id -u)" != 0 ]; then
