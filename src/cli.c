@@ -604,6 +604,19 @@ check_short(const struct cli_command *cmd, const char *arg, const char *shorts,
 	}
 }
 
+/* The options of the table the parser uses, one a line, for the shell
+ * completion scripts (dualstack completion): they cannot drift. */
+static void __attribute__((noreturn))
+list_options(const char *shorts, const struct option *lopts)
+{
+	for (const struct option *o = lopts; o->name; o++)
+		printf("--%s\n", o->name);
+	for (const char *p = shorts + strspn(shorts, "+-:"); *p; p++)
+		if (*p != ':')
+			printf("-%c\n", *p);
+	exit(cli_finish_stdout(EXIT_OK));
+}
+
 int
 cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts)
@@ -615,6 +628,8 @@ cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 	 * short options the wrong word. */
 	if (scanned != argv) {
 		scanned = argv;
+		if (argc == 2 && strcmp(argv[1], "--complete-options") == 0)
+			list_options(shorts, lopts);
 		for (int i = 1; i < argc; i++) {
 			const char *a = argv[i];
 

@@ -498,6 +498,8 @@ struct option;
  * line is checked whole on the first call; an error is printed with
  * cmd's usage and the program exits with EXIT_USAGE (options are read
  * before anything is opened). Returns what getopt_long() returns.
+ * "COMMAND --complete-options" alone lists the options, one a line, and
+ * exits 0: the shell completion asks the parser's own table.
  */
 int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts);
