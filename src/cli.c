@@ -74,19 +74,25 @@ cli_usage(FILE *f, const struct cli_command *cmd)
 	}
 }
 
+static void __attribute__((format(printf, 2, 0)))
+vusage_error(const struct cli_command *cmd, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	cli_usage(stderr, cmd);
+	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
+}
+
 int
 cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vusage_error(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	cli_usage(stderr, cmd);
-	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
 	return EXIT_USAGE;
 }
 
@@ -527,14 +533,9 @@ option_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vusage_error(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	cli_usage(stderr, cmd);
-	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
 	exit(EXIT_USAGE);
 }
 
