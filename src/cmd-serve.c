@@ -72,7 +72,7 @@ static const char help_text[] =
     "  --reuseport         SO_REUSEPORT, to run several servers on a port\n"
     "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
     "  --json              NDJSON log, one event per line\n"
-    "  --quiet             no per-connection log lines\n"
+    "  -q, --quiet         no per-connection log lines\n"
     "  -h, --help          this help\n"
     "\n"
     "SIZE takes a K, M or G suffix (powers of 1024). Exit status: 0 after a\n"
@@ -583,7 +583,6 @@ cmd_serve(int argc, char **argv)
 		O_REUSEPORT,
 		O_BACKLOG,
 		O_JSON,
-		O_QUIET,
 		O_TUPLE_FORMAT,
 		O_ACCEPT_PROXY,
 		O_TRUSTED,
@@ -601,7 +600,7 @@ cmd_serve(int argc, char **argv)
 	    {"reuseport", no_argument, NULL, O_REUSEPORT},
 	    {"backlog", required_argument, NULL, O_BACKLOG},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"quiet", no_argument, NULL, O_QUIET},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
 	    {"accept-proxy", no_argument, NULL, O_ACCEPT_PROXY},
 	    {"trusted", required_argument, NULL, O_TRUSTED},
@@ -623,7 +622,7 @@ cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_serve, argc, argv, "h", opts)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_serve, argc, argv, "hq", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_serve);
@@ -702,7 +701,7 @@ cmd_serve(int argc, char **argv)
 		case O_JSON:
 			sv.json = true;
 			break;
-		case O_QUIET:
+		case 'q':
 			sv.quiet = true;
 			break;
 		case O_TUPLE_FORMAT:

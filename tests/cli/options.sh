@@ -45,4 +45,22 @@ case "$err" in *"unknown option"*) not_ok "bundles with values parse" "$err" ;;
 run_ds connect --timeout=1s --probe --no-cache 127.0.0.1 1
 check "--timeout=1s: a refused port is exit 1, the option read" 1 "$rc"
 
+# -q is --quiet in every command that logs (serve had only --quiet):
+# the listening line stays, the per-connection lines go.
+"$DUALSTACK" serve -q --listen 127.0.0.1:0 --proto echo >"$_tmp/q.log" 2>&1 &
+qpid=$!
+port=
+for _ in $(seq 100); do
+	port=$(grep -m1 -oE 'listening on [^ ]*:[0-9]+' "$_tmp/q.log" | grep -oE '[0-9]+$')
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+run_ds connect --no-cache --probe 127.0.0.1 "$port"
+check "serve -q: a client connects" 0 "$rc"
+sleep 0.3
+kill "$qpid"
+wait "$qpid"
+check "serve -q: no per-connection lines" 0 "$(grep -cE ' (open|close) tcp ' "$_tmp/q.log")"
+check "serve -q: the listening line stays" 1 "$(grep -c 'listening on' "$_tmp/q.log")"
+
 done_testing
