@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -122,6 +123,22 @@ ds_family_used_name(enum ds_family_used f)
 /* --- Naming the ends of a connection ------------------------------------- */
 
 /*
+ * A zone the kernel gave as a number (sin6_scope_id) as the interface's
+ * name, which is what people write and read ("fe80::1%eth0", not "%2");
+ * scope_id keeps the number. Only scoped addresses carry a zone, so the
+ * lookup (an ioctl) is not paid for global peers.
+ */
+static void
+name_zone(struct ds_addr *a)
+{
+	char name[IF_NAMESIZE];
+
+	if (a->zone[0] && a->scope_id && if_indextoname(a->scope_id, name) &&
+	    strlen(name) < sizeof(a->zone))
+		memcpy(a->zone, name, strlen(name) + 1);
+}
+
+/*
  * Turn IPv4-mapped ends (RFC 4291 section 2.5.5.2) into IPv4 and decide
  * which family the client used. An AF_INET6 socket sees every peer as
  * AF_INET6; a mapped peer there is an IPv4 client that came in through a
@@ -133,6 +150,8 @@ finish_tuple(int sock_family, struct ds_tuple *t)
 	bool mapped = ds_addr_unmap(&t->peer.addr, &t->peer.addr);
 
 	ds_addr_unmap(&t->local.addr, &t->local.addr);
+	name_zone(&t->peer.addr);
+	name_zone(&t->local.addr);
 	if (sock_family == AF_INET)
 		t->family = DS_FAMILY_V4;
 	else if (mapped)
@@ -427,6 +446,7 @@ open_bound(const struct plan *p, uint16_t port, bool reuseport, bool nodelay,
 		fail(t, fd, "getsockname");
 		return;
 	}
+	name_zone(&t->bound.addr);
 	t->fd = fd;
 }
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,19 +75,25 @@ cli_usage(FILE *f, const struct cli_command *cmd)
 	}
 }
 
+static void __attribute__((format(printf, 2, 0)))
+vusage_error(const struct cli_command *cmd, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	cli_usage(stderr, cmd);
+	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
+}
+
 int
 cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vusage_error(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	cli_usage(stderr, cmd);
-	fprintf(stderr, "Try 'dualstack %s --help' for more.\n", cmd->name);
 	return EXIT_USAGE;
 }
 
@@ -253,6 +262,24 @@ cli_parse_duration(
 }
 
 int
+cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: interrupted by %s after %.3f s", cli_prog,
+	    signo == SIGTERM ? "SIGTERM" : "SIGINT", (double)elapsed_us / 1e6);
+	if (fmt) {
+		fputs(": ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stderr);
+	return EXIT_SIGNAL_BASE + signo;
+}
+
+int
 cli_finish_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -284,28 +311,12 @@ cli_time_now(char *buf, size_t size)
 int
 cli_parse_listen(const char *s, struct ds_endpoint *ret)
 {
-	struct ds_endpoint ep;
-	size_t pos = 0, len = strlen(s);
-	uint64_t port;
-	int r;
+	struct cli_endpoint ep;
 
-	if (len > 0 && strspn(s, "0123456789") == len) {
-		if (cli_parse_u64(s, 65535, &port) < 0) {
-			cli_error("--listen '%s': port out of range", s);
-			return -EINVAL;
-		}
-		memset(&ep, 0, sizeof(ep));
-		ep.addr.family = AF_INET6; /* as ":PORT" parses */
-		ep.port = (uint16_t)port;
-		*ret = ep;
-		return 0;
-	}
-	r = ds_endpoint_parse(s, len, 0, &ep, &pos);
-	if (r < 0) {
-		cli_parse_error("--listen ", s, len, pos, r);
-		return r;
-	}
-	*ret = ep;
+	if (cli_parse_endpoint("--listen ", s, CLI_EP_ANY | CLI_EP_PORT_ZERO, 0,
+	        &ep) != EXIT_OK)
+		return -EINVAL;
+	*ret = ep.ep;
 	return 0;
 }
 
@@ -343,8 +354,12 @@ report_family(const struct ds_listen_config *cfg, const char *name, int family,
 		    ds_listen_mode_name(
 		        cfg->mode ? cfg->mode : DS_LISTEN_DUAL));
 	else
-		cli_error("%s: %s %s: %s%s", name, step ? step : "listen", ep,
+		cli_error("%s: %s %s: %s%s%s", name, step ? step : "listen", ep,
 		    ds_strerror(err),
+		    err == -EADDRINUSE
+		        ? " (another socket has it: 'ss -ltnp' names the "
+		          "program)"
+		        : "",
 		    fatal ? "" : " (not serving this family)");
 	return 1;
 }
@@ -375,7 +390,9 @@ cli_listen_failed(const struct ds_listen_config *cfg,
 	if (step_is(rep->v4.step, "mode") || step_is(rep->v6.step, "mode") ||
 	    step_is(rep->v6.step, "zone"))
 		return EXIT_USAGE;
-	return err == -ENOMEM ? EXIT_INTERNAL : EXIT_FAILED;
+	/* A port in use, no permission, no memory: the system said no,
+	 * which is not the thing a server checks (DESIGN.md exit codes). */
+	return EXIT_INTERNAL;
 }
 
 /* --- DNS servers ---------------------------------------------------------- */
@@ -402,36 +419,27 @@ cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		struct ds_endpoint ep;
-		size_t errpos = 0;
-		int err;
+		struct cli_endpoint cep;
+		char entry[DS_ENDPOINT_STRLEN + 8];
 
 		if (len == 0)
 			return cli_usage_error(
 			    cmd, "--server: an empty entry in '%s'", list);
 		/* A bare address, port 53 (RFC 1035 section 4.2), or an
-		 * endpoint. */
-		err = ds_addr_parse(p, len,
-		    DS_PARSE_NO_ZONE | DS_PARSE_BRACKETS, &ep.addr, &errpos);
-		if (err == 0) {
-			ep.port = 53;
-		} else if (*p == '[' || memchr(p, ':', len) == NULL ||
-		    memchr(p, ':', len) == memrchr(p, ':', len)) {
-			/* It has a port, or meant to: say what is wrong
-			 * with the endpoint rather than the address. */
-			err = ds_endpoint_parse(
-			    p, len, DS_PARSE_NO_ZONE, &ep, &errpos);
-			if (err == 0 && ep.port == 0) {
-				err = -DS_E_PORT_RANGE;
-				errpos = len - 1;
-			}
-		}
-		if (err == 0 && is_unspecified_addr(&ep.addr))
+		 * endpoint, in the grammar of every other endpoint. */
+		if (len >= sizeof(entry))
+			return cli_usage_error(
+			    cmd, "--server: '%.*s': too long", (int)len, p);
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		if (cli_parse_endpoint("--server: ", entry,
+		        CLI_EP_PORT_OPTIONAL | CLI_EP_NO_ZONE, 53,
+		        &cep) != EXIT_OK)
+			return EXIT_USAGE;
+		ep = cep.ep;
+		if (cep.any || is_unspecified_addr(&ep.addr))
 			return cli_usage_error(cmd,
 			    "--server: '%.*s': no address to ask", (int)len, p);
-		if (err < 0) {
-			cli_parse_error("--server: ", p, len, errpos, err);
-			return EXIT_USAGE;
-		}
 		if (n == max)
 			return cli_usage_error(
 			    cmd, "--server: too many servers");
@@ -482,4 +490,175 @@ cli_parse_workers(const struct cli_command *cmd, const char *arg, unsigned *ret)
 		    DS_WORKERS_MAX, arg);
 	*ret = (unsigned)v;
 	return EXIT_OK;
+}
+
+/* --- Options ---------------------------------------------------------------
+ */
+
+size_t
+cli_edit_distance(const char *a, const char *b)
+{
+	/* Levenshtein over two rows; names on a command line are short. */
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (lb >= 64 || la >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins)
+			                   : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+const char *
+cli_suggest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX, len = strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = cli_edit_distance(word, names[i]);
+
+		/* A prefix of one name (an abbreviation) is that name. */
+		if (len >= 2 && strncmp(names[i], word, len) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	/* Close enough to be the same word mistyped: a third of it. */
+	return best && best_d <= 1 + len / 3 ? best : NULL;
+}
+
+/* Print a usage error for cmd and leave: option errors come before any
+ * resource is taken, so there is nothing to release. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+option_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage_error(cmd, fmt, ap);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+static void
+check_long(const struct cli_command *cmd, const char *arg,
+    const struct option *lopts, int argc, char **argv, int *i)
+{
+	const char *eq = strchr(arg + 2, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	const char *names[128];
+	char word[64];
+	size_t n = 0;
+	const char *hint;
+
+	for (const struct option *o = lopts; o->name; o++) {
+		if (strlen(o->name) == len &&
+		    strncmp(o->name, arg + 2, len) == 0) {
+			if (o->has_arg == no_argument && eq)
+				option_error(
+				    cmd, "--%s takes no value", o->name);
+			if (o->has_arg == required_argument && !eq) {
+				if (*i + 1 >= argc)
+					option_error(
+					    cmd, "--%s needs a value", o->name);
+				(*i)++;
+			}
+			return;
+		}
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = o->name;
+	}
+	snprintf(word, sizeof(word), "%.*s", (int)len, arg + 2);
+	hint = cli_suggest(word, names, n);
+	if (hint && strncmp(hint, word, strlen(word)) == 0)
+		option_error(cmd,
+		    "unknown option --%s; did you mean --%s? (options are "
+		    "never abbreviated)",
+		    word, hint);
+	if (hint)
+		option_error(
+		    cmd, "unknown option --%s; did you mean --%s?", word, hint);
+	option_error(cmd, "unknown option --%s", word);
+	(void)argv;
+}
+
+static void
+check_short(const struct cli_command *cmd, const char *arg, const char *shorts,
+    int argc, int *i)
+{
+	for (const char *p = arg + 1; *p; p++) {
+		const char *s = *p == ':' ? NULL : strchr(shorts, *p);
+
+		if (!s) {
+			if (p == arg + 1 && p[1] == '\0')
+				option_error(cmd, "unknown option -%c", *p);
+			option_error(
+			    cmd, "unknown option -%c in '%s'", *p, arg);
+		}
+		if (s[1] == ':') {
+			if (p[1] != '\0')
+				return; /* the rest is the value: -c1 */
+			if (*i + 1 >= argc)
+				option_error(cmd, "-%c needs a value", *p);
+			(*i)++;
+			return;
+		}
+	}
+}
+
+/* The options of the table the parser uses, one a line, for the shell
+ * completion scripts (dualstack completion): they cannot drift. */
+static void __attribute__((noreturn))
+list_options(const char *shorts, const struct option *lopts)
+{
+	for (const struct option *o = lopts; o->name; o++)
+		printf("--%s\n", o->name);
+	for (const char *p = shorts + strspn(shorts, "+-:"); *p; p++)
+		if (*p != ':')
+			printf("-%c\n", *p);
+	exit(cli_finish_stdout(EXIT_OK));
+}
+
+int
+cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+    const char *shorts, const struct option *lopts)
+{
+	static char **scanned;
+
+	/* The whole line once, before getopt_long() sees it, to refuse what
+	 * it would accept or misreport: abbreviations, and in a bundle of
+	 * short options the wrong word. */
+	if (scanned != argv) {
+		scanned = argv;
+		if (argc == 2 && strcmp(argv[1], "--complete-options") == 0)
+			list_options(shorts, lopts);
+		for (int i = 1; i < argc; i++) {
+			const char *a = argv[i];
+
+			if (strcmp(a, "--") == 0)
+				break;
+			if (a[0] != '-' || a[1] == '\0')
+				continue;
+			if (a[1] == '-')
+				check_long(cmd, a, lopts, argc, argv, &i);
+			else
+				check_short(cmd, a,
+				    shorts + strspn(shorts, "+-:"), argc, &i);
+		}
+	}
+	opterr = 0;
+	return getopt_long(argc, argv, shorts, lopts, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dualstack/addr.h"
 #include "dualstack/listen.h"
 
 struct cli_out;
@@ -27,7 +28,20 @@ enum {
 	EXIT_FAILED = 1,   /* the thing checked failed or was invalid */
 	EXIT_USAGE = 2,    /* usage or input error */
 	EXIT_INTERNAL = 3, /* internal or system error */
+	/* A client command stopped by a signal exits 128 + its number,
+	 * as a shell reports a process the signal killed: 130 for SIGINT,
+	 * 143 for SIGTERM. A server stopped by one exits EXIT_OK. */
+	EXIT_SIGNAL_BASE = 128,
 };
+
+/*
+ * A client command stopped by signo (SIGINT, SIGTERM) after elapsed_us,
+ * once its report is out: one line on stderr, "dualstack load:
+ * interrupted by SIGINT after 2.503 s: DETAIL" (DETAIL from fmt, which
+ * may be NULL), and returns EXIT_SIGNAL_BASE + signo for main to return.
+ */
+int cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 struct cli_command {
 	const char *name;
@@ -326,6 +340,83 @@ void cli_time_now(char *buf, size_t size);
  */
 int cli_parse_listen(const char *s, struct ds_endpoint *ret);
 
+/* --- Endpoints (cli-endpoint.c) ------------------------------------------- */
+
+/*
+ * The one endpoint grammar (dualstack(1), ENDPOINTS), for every command:
+ *   HOST:PORT        192.0.2.1:80, example.com:80, example.com:http
+ *   [V6]:PORT        [2001:db8::1]:80
+ *   [V6%ZONE]:PORT   [fe80::1%eth0]:80 (the zone by name or index)
+ *   :PORT, PORT      the any address (with CLI_EP_ANY)
+ *   HOST PORT        two words (cli_parse_endpoint_args())
+ * A bracketless IPv6 address is taken only where no port follows; with one
+ * the error shows the bracketed form. A scoped address (link-local
+ * fe80::/10, multicast of interface or link scope) needs its zone, and
+ * the error names the interfaces that have a link-local address; a zone
+ * on any other address is refused; a zone must name an interface that
+ * exists. Errors say what is wrong, the column, a caret under it and the
+ * form probably meant ("did you mean [2001:db8::1]:80?").
+ */
+enum {
+	CLI_EP_NAME = 1u << 0,          /* host names (resolved later) */
+	CLI_EP_SERVICE = 1u << 1,       /* service names as ports ("http") */
+	CLI_EP_ANY = 1u << 2,           /* ":PORT" and a bare "PORT" */
+	CLI_EP_PORT_OPTIONAL = 1u << 3, /* no port: default_port */
+	CLI_EP_PORT_ZERO = 1u << 4,     /* port 0 (the kernel picks one) */
+	CLI_EP_FAMILY_V4 = 1u << 5,     /* an address must be IPv4 (-4) */
+	CLI_EP_FAMILY_V6 = 1u << 6,     /* an address must be IPv6 (-6) */
+	CLI_EP_TWO_WORDS = 1u << 7,     /* HOST PORT was possible: say so */
+	CLI_EP_NO_ZONE = 1u << 8,       /* no scoped address at all */
+};
+
+/* Longest host text kept: a 253-character name (RFC 1035 section 2.3.4). */
+#define CLI_HOST_MAX 256
+
+struct cli_endpoint {
+	struct ds_endpoint ep; /* the port; the address when is_addr */
+	bool is_addr;          /* an address literal (or the any address) */
+	bool any;              /* ":PORT": the any address */
+	/* The host as the resolver takes it: a name, or the address text
+	 * without brackets (zone included); "" for the any address. */
+	char host[CLI_HOST_MAX];
+};
+
+/*
+ * Parse one endpoint word s, as 'what' names it in messages ("--to ", or
+ * "" for an operand), with CLI_EP_* flags. Returns EXIT_OK and fills *ret,
+ * or prints the error and returns EXIT_USAGE. Not thread-safe (it may
+ * read /etc/services).
+ */
+int cli_parse_endpoint(const char *what, const char *s, unsigned flags,
+    uint16_t default_port, struct cli_endpoint *ret);
+
+/* The same for the operands of a command: one word (HOST:PORT) or two
+ * (HOST PORT); argc is 1 or 2. */
+int cli_parse_endpoint_args(const char *what, int argc, char *const *argv,
+    unsigned flags, uint16_t default_port, struct cli_endpoint *ret);
+
+/*
+ * The zone rules for an address a parsed out of s (addr_len bytes from
+ * offset addr_start, for the column): returns EXIT_OK, or prints what is wrong
+ * and returns EXIT_USAGE. For addresses not read by cli_parse_endpoint()
+ * (--bind, --advertise).
+ */
+int cli_check_zone(const char *what, const char *s, size_t addr_start,
+    size_t addr_len, const struct ds_addr *a);
+
+/* fe80::/10, or multicast of interface-local or link-local scope: an
+ * address that means nothing without its interface. */
+bool cli_addr_is_scoped(const struct ds_addr *a);
+
+/* The interfaces with an IPv6 link-local address, "eth0, veth1", for
+ * messages; "" when none. */
+void cli_zone_ifaces(char *buf, size_t size);
+
+/* An address or endpoint for people: a zone the kernel gave as a number
+ * (getsockname, recvmsg) is printed as the interface's name. */
+void cli_addr_text(const struct ds_addr *a, char *buf, size_t size);
+void cli_endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size);
+
 /*
  * Say what went wrong when ds_listener_new() (or a module that opens
  * listeners the same way) was given cfg and filled rep. With fatal set
@@ -333,10 +424,10 @@ int cli_parse_listen(const char *s, struct ds_endpoint *ret);
  * 127.0.0.1:9000: Address already in use", "IPv6: 127.0.0.1:9000 does not
  * fit --mode v6only"), or one "listen ADDR: error" line when the report
  * names none, and the exit code is returned: EXIT_USAGE for an address
- * that does not fit the mode or an unknown zone, EXIT_INTERNAL for
- * -ENOMEM, else EXIT_FAILED. Without fatal (the listener is open), a
- * family the host lacks gets a "(not serving this family)" line and the
- * result is EXIT_OK.
+ * that does not fit the mode or an unknown zone, else EXIT_INTERNAL (a
+ * port in use, no permission, no memory: system errors). Without fatal (the
+ * listener is open), a family the host lacks gets a "(not serving this family)"
+ * line and the result is EXIT_OK.
  */
 int cli_listen_failed(const struct ds_listen_config *cfg,
     const struct ds_listen_report *rep, int err, bool fatal);
@@ -396,6 +487,35 @@ int cli_ns_history_open(const char *path, struct ds_resolve_history **ret);
 
 /* Save h to path (nothing when either is NULL); a failure is a warning. */
 void cli_ns_history_save(const struct ds_resolve_history *h, const char *path);
+
+/* --- Options ----------------------------------------------------------------
+ */
+
+struct option;
+
+/*
+ * getopt_long() for a command, with the rules every command keeps: long
+ * options match exactly, never as a prefix (getopt_long() would take
+ * "--jso" for "--json"; an option added later would then make a script's
+ * abbreviation ambiguous, and the man pages promise none); short options
+ * bundle ("-tttt", "-c1", "-46v") and an error names the letter and the
+ * word it was in; a mistyped option gets "did you mean --listen?". The
+ * line is checked whole on the first call; an error is printed with
+ * cmd's usage and the program exits with EXIT_USAGE (options are read
+ * before anything is opened). Returns what getopt_long() returns.
+ * "COMMAND --complete-options" alone lists the options, one a line, and
+ * exits 0: the shell completion asks the parser's own table.
+ */
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+    const char *shorts, const struct option *lopts);
+
+/* Levenshtein distance of a and b (SIZE_MAX for words of 64 bytes or
+ * more). */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/* The one of names[0..n) that word is probably a typo or an
+ * abbreviation of, or NULL when none is close. */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
 
 /*
  * Flush stdout and report a write error (a full disk, a closed pipe):

@@ -1324,7 +1324,7 @@ cmd_addr(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_addr, argc, argv, "h", opts)) != -1) {
 		enum op want = OP_INFO;
 
 		switch (c) {

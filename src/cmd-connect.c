@@ -49,13 +49,15 @@ const struct cli_command cli_cmd_connect = {
     "[-46v] [--probe] [--tuple] [--json] [--delay TIME]"
     " [--resolution-delay TIME] [--first-family-count N] [--timeout TIME]"
     " [--bind ADDR] [--server ADDR[,ADDR...]]"
-    " [--no-cache | --cache-file PATH] HOST PORT",
+    " [--no-cache | --cache-file PATH] HOST PORT | HOST:PORT",
 };
 
 static const char help_text[] =
     "\n"
     "Connect to HOST (a name or an address) on PORT (a number or a TCP\n"
-    "service name) the Happy Eyeballs way: AAAA and A asked together,\n"
+    "service name), given as two words or as one endpoint: HOST:PORT,\n"
+    "[2001:db8::1]:80, [fe80::1%eth0]:80 (see ENDPOINTS in dualstack(1)),\n"
+    "the Happy Eyeballs way: AAAA and A asked together,\n"
     "addresses sorted by RFC 6724 and interleaved by family, attempts\n"
     "started one Connection Attempt Delay apart, the first to connect\n"
     "wins. Then copy standard input to the connection and the connection\n"
@@ -102,7 +104,8 @@ static const char help_text[] =
     "gets the next one asked too (see dualstack-resolve(1)).\n"
     "\n"
     "Exit status: 0 connected (and the relay ended cleanly), 1 the\n"
-    "connection failed or broke, 2 usage error, 3 internal error.\n";
+    "connection failed or broke, 2 usage error, 3 internal error, 130\n"
+    "stopped by SIGINT (after a line saying how far it got).\n";
 
 /* The longest --timeout accepted: a day is more than any connect needs. */
 #define MAX_TIMEOUT_S 86400ull
@@ -117,69 +120,6 @@ struct options {
 
 /* --- Arguments ------------------------------------------------------------ */
 
-/* A port number, 1 to 65535, or a TCP service name (services(5)). */
-static int
-parse_port(const char *s, uint16_t *ret)
-{
-	struct servent *se;
-	uint64_t v;
-
-	if (*s >= '0' && *s <= '9') {
-		if (cli_parse_u64(s, 65535, &v) < 0 || v == 0)
-			return -EINVAL;
-		*ret = (uint16_t)v;
-		return 0;
-	}
-	se = getservbyname(s, "tcp");
-	if (!se)
-		return -ENOENT;
-	*ret = ntohs((uint16_t)se->s_port);
-	return 0;
-}
-
-/*
- * HOST as ds_connect takes it: brackets removed from an IPv6 literal. A
- * literal's zone must name an interface that exists. Returns an exit
- * code; *ret points into arg or into buf.
- */
-static int
-parse_host(const char *arg, char *buf, size_t size, const char **ret)
-{
-	size_t len = strlen(arg), pos = 0;
-	struct ds_addr a;
-	const char *host = arg;
-	uint32_t idx;
-	int r;
-
-	if (len == 0)
-		return cli_usage_error(&cli_cmd_connect, "empty HOST");
-	if (arg[0] == '[') {
-		if (len < 3 || arg[len - 1] != ']' || len - 2 >= size)
-			return cli_usage_error(&cli_cmd_connect,
-			    "'%s': an IPv6 address in brackets, as "
-			    "[2001:db8::1]",
-			    arg);
-		memcpy(buf, arg + 1, len - 2);
-		buf[len - 2] = '\0';
-		r = ds_addr_parse(buf, len - 2, DS_PARSE_V6_ONLY, &a, &pos);
-		if (r < 0) {
-			cli_parse_error(NULL, arg, len, pos + 1, r);
-			return EXIT_USAGE;
-		}
-		host = buf;
-	} else if (ds_addr_parse(arg, len, 0, &a, NULL) < 0) {
-		/* A name: ds_connect checks its length and syntax. */
-		*ret = arg;
-		return EXIT_OK;
-	}
-	if (ds_addr_zone_index(&a, &idx) < 0) {
-		cli_error("'%s': no interface '%s'", arg, a.zone);
-		return EXIT_USAGE;
-	}
-	*ret = host;
-	return EXIT_OK;
-}
-
 /* --bind ADDR: an address, IPv6 in brackets or not, zone names looked up.
  */
 static int
@@ -193,49 +133,17 @@ parse_bind(const char *arg, struct ds_addr *ret)
 		cli_parse_error("--bind: ", arg, len, pos, r);
 		return EXIT_USAGE;
 	}
-	if (ds_addr_zone_index(ret, &ret->scope_id) < 0) {
-		cli_error("--bind %s: no interface '%s'", arg, ret->zone);
+	if (cli_check_zone("--bind ", arg, arg[0] == '[',
+	        len - (arg[0] == '[' ? 2 : 0), ret) != EXIT_OK)
 		return EXIT_USAGE;
-	}
+	if (ds_addr_zone_index(ret, &ret->scope_id) < 0)
+		return EXIT_USAGE; /* checked above; an interface just gone */
 	return EXIT_OK;
 }
 
 /* --- The history file ----------------------------------------------------- */
 
 /* --- Output --------------------------------------------------------------- */
-
-/*
- * An address for people: a zone the kernel gave as a number (getsockname)
- * is shown as the interface's name when it has one.
- */
-static void
-addr_text(const struct ds_addr *a, char *buf, size_t size)
-{
-	struct ds_addr c = *a;
-	char name[IF_NAMESIZE];
-	bool numeric = c.zone[0] != '\0';
-
-	for (const char *z = c.zone; *z; z++)
-		if (*z < '0' || *z > '9')
-			numeric = false;
-	if (numeric && c.scope_id && if_indextoname(c.scope_id, name) &&
-	    strlen(name) < sizeof(c.zone))
-		strcpy(c.zone, name);
-	if (ds_addr_format(&c, 0, buf, size) < 0)
-		snprintf(buf, size, "?");
-}
-
-static void
-endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
-{
-	char a[DS_ADDR_STRLEN];
-
-	addr_text(&ep->addr, a, sizeof(a));
-	if (ep->addr.family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", a, ep->port);
-	else
-		snprintf(buf, size, "%s:%u", a, ep->port);
-}
 
 static double
 ms(uint64_t us)
@@ -261,8 +169,8 @@ print_summary(FILE *f, const struct ds_connect_result *r, unsigned attempt)
 	char rem[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
 	char loc[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
 
-	endpoint_text(&r->remote, rem, sizeof(rem));
-	endpoint_text(&r->local, loc, sizeof(loc));
+	cli_endpoint_text(&r->remote, rem, sizeof(rem));
+	cli_endpoint_text(&r->local, loc, sizeof(loc));
 	fprintf(f, "connected to %s from %s in %.3f ms (attempt %u of %u)\n",
 	    rem, loc, ms(r->elapsed_us), attempt, r->attempts);
 }
@@ -273,8 +181,8 @@ tuple_text(const struct ds_connect_result *r, char *buf, size_t size)
 {
 	char loc[DS_ADDR_STRLEN], rem[DS_ADDR_STRLEN];
 
-	addr_text(&r->local.addr, loc, sizeof(loc));
-	addr_text(&r->remote.addr, rem, sizeof(rem));
+	cli_addr_text(&r->local.addr, loc, sizeof(loc));
+	cli_addr_text(&r->remote.addr, rem, sizeof(rem));
 	snprintf(buf, size, "tcp %s %u %s %u", loc, r->local.port, rem,
 	    r->remote.port);
 }
@@ -311,7 +219,7 @@ json_addr(struct json *j, const char *key, const struct ds_addr *a)
 {
 	char buf[DS_ADDR_STRLEN];
 
-	addr_text(a, buf, sizeof(buf));
+	cli_addr_text(a, buf, sizeof(buf));
 	json_kv_string(j, key, buf);
 }
 
@@ -350,7 +258,7 @@ json_dns_servers(
 	sv = ds_resolve_servers(res, &n);
 	json_key(j, "server");
 	if (q->server >= 0 && (size_t)q->server < n) {
-		addr_text(&sv[q->server].ep.addr, buf, sizeof(buf));
+		cli_addr_text(&sv[q->server].ep.addr, buf, sizeof(buf));
 		json_string(j, buf);
 	} else {
 		json_null(j);
@@ -418,7 +326,7 @@ json_resolution(struct json *j, const struct ds_resolve *res)
 		for (size_t i = 0; i < q->n_answers; i++) {
 			char buf[DS_ADDR_STRLEN];
 
-			addr_text(&q->answers[i].addr, buf, sizeof(buf));
+			cli_addr_text(&q->answers[i].addr, buf, sizeof(buf));
 			json_string(j, buf);
 		}
 		json_end(j);
@@ -563,6 +471,18 @@ on_connect(struct ds_connect *c, const struct ds_connect_result *r, void *u)
 	(void)c;
 }
 
+/* The signal (SIGINT, SIGTERM) that stopped the run: the CLI has one
+ * thread, and the handler runs on the loop, not in signal context. */
+static int stop_signal;
+
+static void
+on_stop_signal(struct ds_signal *s, int signo, void *u)
+{
+	(void)s;
+	stop_signal = signo;
+	ds_loop_stop(u, 0);
+}
+
 /*
  * Run the connect to its end, one loop iteration at a time, printing new
  * trace events after each when verbose. Returns 0 or -errno from the loop.
@@ -575,7 +495,7 @@ race_run(
 	size_t printed = 0, n;
 	int r;
 
-	while (!race->done) {
+	while (!race->done && !stop_signal) {
 		r = ds_loop_run_once(loop, -1);
 		if (r < 0)
 			return r;
@@ -671,6 +591,14 @@ relay_run(struct ds_loop *loop, int sock)
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
 		code = EXIT_INTERNAL;
+	} else if (stop_signal && !end.done) {
+		const struct ds_relay_stats *st = ds_relay_stats(rl);
+
+		code = cli_interrupted(stop_signal,
+		    (ds_loop_now(loop) - st->start_ms) * 1000,
+		    "%llu bytes sent, %llu received",
+		    (unsigned long long)st->a_to_b,
+		    (unsigned long long)st->b_to_a);
 	} else if (!end.done) {
 		/* Nothing left to wake the loop: cannot happen while the
 		 * socket is watched, but never report success for it. */
@@ -743,7 +671,8 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "46vh", lopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_connect, argc, argv, "46vh", lopts)) !=
+	    -1) {
 		code = EXIT_OK;
 		switch (c) {
 		case 'h':
@@ -847,9 +776,9 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 	if (o->no_cache && o->cache_file)
 		return cli_usage_error(&cli_cmd_connect,
 		    "--no-cache and --cache-file exclude each other");
-	if (argc - optind != 2)
+	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(&cli_cmd_connect,
-		    argc - optind < 2 ? "give HOST and PORT"
+		    argc - optind < 1 ? "give HOST PORT or HOST:PORT"
 		                      : "too many arguments");
 	*ret_optind = optind;
 	return EXIT_OK;
@@ -967,7 +896,10 @@ cmd_connect(int argc, char **argv)
 {
 	struct options o;
 	const char *host = NULL, *cache_path, *ns_path;
-	char hostbuf[DS_ADDR_STRLEN], path[PATH_MAX], ns_buf[PATH_MAX];
+	char path[PATH_MAX], ns_buf[PATH_MAX];
+	struct cli_endpoint target;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
+	uint64_t race_start_us = 0;
 	struct ds_resolve_history *ns_hist = NULL;
 	uint16_t port;
 	struct ds_loop *loop = NULL;
@@ -990,13 +922,17 @@ cmd_connect(int argc, char **argv)
 		fputs(help_text, stdout);
 		return cli_finish_stdout(EXIT_OK);
 	}
-	code = parse_host(argv[first], hostbuf, sizeof(hostbuf), &host);
+	code = cli_parse_endpoint_args("", argc - first, argv + first,
+	    CLI_EP_NAME | CLI_EP_SERVICE |
+	        (o.co.resolve.family == DS_RESOLVE_ONLY_V4 ? CLI_EP_FAMILY_V4
+	                : o.co.resolve.family == DS_RESOLVE_ONLY_V6
+	                ? CLI_EP_FAMILY_V6
+	                : 0),
+	    0, &target);
 	if (code != EXIT_OK)
 		return code;
-	if (parse_port(argv[first + 1], &port) < 0)
-		return cli_usage_error(&cli_cmd_connect,
-		    "'%s': a port from 1 to 65535 or a TCP service name",
-		    argv[first + 1]);
+	host = target.host;
+	port = target.ep.port;
 	if (o.co.attempt_delay_ms < DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS)
 		cli_error("warning: --delay %u ms: RFC 8305 section 5 "
 		          "recommends at least %u ms",
@@ -1022,6 +958,14 @@ cmd_connect(int argc, char **argv)
 		code = EXIT_INTERNAL;
 		goto out;
 	}
+	/* Ctrl-C: a line saying how far it got, then 128 + the signal. */
+	if (ds_signal_new(loop, SIGINT, on_stop_signal, loop, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_stop_signal, loop, &sigterm) < 0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
+	race_start_us = ds_time_now_us();
 	r = ds_connect_new(loop, host, port, &o.co, on_connect, &race, &c);
 	if (r < 0) {
 		cli_error("%s port %u: %s", host, port, ds_strerror(r));
@@ -1033,6 +977,12 @@ cmd_connect(int argc, char **argv)
 	if (r < 0) {
 		cli_error("event loop: %s", ds_strerror(r));
 		code = EXIT_INTERNAL;
+		goto out;
+	}
+	if (stop_signal && !race.done) {
+		code = cli_interrupted(stop_signal,
+		    ds_time_now_us() - race_start_us,
+		    "not connected yet to %s port %u", host, port);
 		goto out;
 	}
 	if (cache && cache_path) {
@@ -1089,6 +1039,8 @@ cmd_connect(int argc, char **argv)
 	}
 	code = relay_run(loop, res->fd);
 out:
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
 	ds_connect_free(c);
 	ds_he_cache_free(cache);
 	ds_resolve_history_free(ns_hist);

@@ -347,8 +347,8 @@ cmd_dissect(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while (
-	    (c = getopt_long(argc, argv, ":r:i:c:B:vnh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:vnh",
+	            opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_dissect);

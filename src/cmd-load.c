@@ -36,12 +36,14 @@ const struct cli_command cli_cmd_load = {
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
     "[-c N] [-n N] [-d TIME] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout TIME] [-4|-6] [-v] [--json] HOST:PORT",
+    " [--timeout TIME] [-4|-6] [-v] [--json] HOST:PORT | HOST PORT",
 };
 
 static const char help_text[] =
     "\n"
-    "Open connections to HOST:PORT, N at a time, and on each send messages\n"
+    "Open connections to HOST:PORT (or HOST PORT; [2001:db8::1]:7,\n"
+    "[fe80::1%eth0]:7, a service name for the port: see ENDPOINTS in\n"
+    "dualstack(1)), N at a time, and on each send messages\n"
     "one after the other, waiting for each to come back whole and checking\n"
     "every byte. Report connections/s, messages/s, MB/s, round-trip\n"
     "latency percentiles and errors by kind (refused, reset, timeout,\n"
@@ -75,7 +77,8 @@ static const char help_text[] =
     "then goes to the winner. A\n"
     "one-line progress display is shown when standard output is a\n"
     "terminal. Exit status: 0 every connection and message succeeded, 1\n"
-    "errors occurred or nothing completed, 2 usage, 3 internal error.\n";
+    "errors occurred or nothing completed, 2 usage, 3 internal error,\n"
+    "130 stopped by SIGINT (after the report and a one-line summary).\n";
 
 /* --- Options -------------------------------------------------------------- */
 
@@ -103,53 +106,27 @@ print_trace(const struct ds_he_event *ev, size_t n)
  * whose winner it is. Returns an exit code.
  */
 static int
-resolve_target(const char *arg, enum ds_resolve_family family, bool verbose,
-    struct ds_endpoint *ret, struct race *race)
+resolve_target(const struct cli_endpoint *t, enum ds_resolve_family family,
+    bool verbose, struct ds_endpoint *ret, struct race *race)
 {
-	const char *host;
-	size_t hostlen, pos = 0, len = strlen(arg);
-	uint16_t port;
-	char name[256];
+	const char *name = t->host;
+	uint16_t port = t->ep.port;
 	struct ds_connect_opts o;
 	struct ds_connect_result res;
 	struct ds_he_event *trace = NULL;
 	size_t ntrace = 0;
 	int r;
 
-	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &pos);
-	if (r < 0) {
-		cli_parse_error(NULL, arg, len, pos, r);
-		return EXIT_USAGE;
-	}
-	if (port == 0)
-		return cli_usage_error(&cli_cmd_load, "'%s': port 0", arg);
-	if (hostlen == 0)
-		return cli_usage_error(
-		    &cli_cmd_load, "'%s': give a host to connect to", arg);
-	if (hostlen >= sizeof(name))
-		return cli_usage_error(&cli_cmd_load, "host name too long");
-	memcpy(name, host, hostlen);
-	name[hostlen] = '\0';
-
 	/*
 	 * An address needs no choosing: load it as given, so that a target
 	 * that refuses or drops is counted by kind like any other failure.
 	 */
 	memset(ret, 0, sizeof(*ret));
-	if (ds_addr_parse(host, hostlen, 0, &ret->addr, NULL) == 0) {
-		if (ds_addr_zone_index(&ret->addr, &ret->addr.scope_id) < 0) {
-			cli_error(
-			    "'%s': no interface '%s'", arg, ret->addr.zone);
+	if (t->is_addr) {
+		*ret = t->ep;
+		/* The zone was checked when parsed: the interface exists. */
+		if (ds_addr_zone_index(&ret->addr, &ret->addr.scope_id) < 0)
 			return EXIT_USAGE;
-		}
-		if ((family == DS_RESOLVE_ONLY_V4 &&
-		        ret->addr.family != AF_INET) ||
-		    (family == DS_RESOLVE_ONLY_V6 &&
-		        ret->addr.family != AF_INET6))
-			return cli_usage_error(&cli_cmd_load,
-			    "'%s': not an %s address", arg,
-			    family == DS_RESOLVE_ONLY_V4 ? "IPv4" : "IPv6");
-		ret->port = port;
 		return EXIT_OK;
 	}
 
@@ -160,14 +137,14 @@ resolve_target(const char *arg, enum ds_resolve_family family, bool verbose,
 	if (r < 0 && ntrace == 0) {
 		/* No trace: the connect could not run at all. */
 		free(trace);
-		cli_error("'%s': %s", arg, ds_strerror(r));
+		cli_error("'%s': %s", name, ds_strerror(r));
 		return EXIT_INTERNAL;
 	}
 	if (verbose || r < 0)
 		print_trace(trace, ntrace);
 	free(trace);
 	if (r < 0) {
-		cli_error("'%s': cannot connect: %s", arg, ds_strerror(r));
+		cli_error("'%s': cannot connect: %s", name, ds_strerror(r));
 		return EXIT_FAILED;
 	}
 	close(res.fd);
@@ -257,14 +234,18 @@ on_done(struct ds_load *l, const struct ds_load_result *r, void *u)
 	(void)r;
 }
 
+/* The signal that stopped the run, for the exit status; the CLI has
+ * one thread. */
+static int stop_signal;
+
 static void
 on_signal(struct ds_signal *s, int signo, void *u)
 {
 	struct ds_load *l = u;
 
+	stop_signal = signo;
 	ds_load_stop(l);
 	(void)s;
-	(void)signo;
 }
 
 /* --- Report --------------------------------------------------------------- */
@@ -469,6 +450,8 @@ cmd_load(int argc, char **argv)
 	};
 	enum ds_resolve_family family = DS_RESOLVE_ADDRCONFIG;
 	bool verbose = false;
+	struct cli_endpoint given;
+	char given_text[2 * CLI_HOST_MAX];
 	struct race race = {0, 0};
 	static const struct option opts[] = {
 	    {"concurrency", required_argument, NULL, 'c'},
@@ -508,8 +491,8 @@ cmd_load(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while (
-	    (c = getopt_long(argc, argv, "hc:n:d:m:s:46v", opts, NULL)) != -1) {
+	while ((c = cli_getopt(
+	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46v", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_load);
@@ -604,9 +587,20 @@ cmd_load(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1 || argc > 2)
 		return cli_usage_error(&cli_cmd_load,
-		    argc ? "one target only" : "give a target, HOST:PORT");
+		    argc ? "one target only: HOST:PORT or HOST PORT"
+		         : "give a target, HOST:PORT or HOST PORT");
+	code = cli_parse_endpoint_args("", argc, argv,
+	    CLI_EP_NAME | CLI_EP_SERVICE |
+	        (family == DS_RESOLVE_ONLY_V4          ? CLI_EP_FAMILY_V4
+	                : family == DS_RESOLVE_ONLY_V6 ? CLI_EP_FAMILY_V6
+	                                               : 0),
+	    0, &given);
+	if (code != EXIT_OK)
+		return code;
+	snprintf(given_text, sizeof(given_text), "%s%s%s", argv[0],
+	    argc == 2 ? " " : "", argc == 2 ? argv[1] : "");
 
 	/* -d alone runs for the time given, connections kept open. */
 	if (cfg.duration_ms && !have_n) {
@@ -621,7 +615,7 @@ cmd_load(int argc, char **argv)
 		return cli_usage_error(&cli_cmd_load,
 		    "-s 0 with --proto echo: an empty message has no echo");
 
-	code = resolve_target(argv[0], family, verbose, &target, &race);
+	code = resolve_target(&given, family, verbose, &target, &race);
 	if (code != EXIT_OK)
 		return code;
 	cfg.target = target;
@@ -671,7 +665,7 @@ cmd_load(int argc, char **argv)
 	if (run.tty)
 		printf("\r\033[K");
 
-	rep.host = argv[0];
+	rep.host = given_text;
 	rep.target = &target;
 	rep.race = &race;
 	rep.cfg = &cfg;
@@ -688,6 +682,14 @@ cmd_load(int argc, char **argv)
 	if (error_total(r) || r->connections_ok == 0 ||
 	    (cfg.messages && r->messages == 0))
 		code = EXIT_FAILED;
+	if (r->stopped && stop_signal)
+		code = cli_interrupted(stop_signal, r->elapsed_us,
+		    "%llu connections, %llu round trips, %llu bytes sent, "
+		    "%llu received",
+		    (unsigned long long)r->connections_ok,
+		    (unsigned long long)r->messages,
+		    (unsigned long long)r->bytes_sent,
+		    (unsigned long long)r->bytes_received);
 out:
 	sigint = ds_signal_free(sigint);
 	sigterm = ds_signal_free(sigterm);

@@ -118,9 +118,9 @@ static const char help_text[] =
     "by the workers. A client beyond C is reset at once (reason=busy),\n"
     "not left waiting, and a 'busy' line says so.\n"
     "\n"
-    "Exit status: 0 after a signal and drain, 1 a listener could not be\n"
-    "opened, 2 usage error (a bad --acl file too), 3 system error (also\n"
-    "a descriptor limit with no room for a connection).\n";
+    "Exit status: 0 after a signal and drain, 2 usage error (a bad --acl\n"
+    "file too), 3 system error: a listener could not be opened (a port in\n"
+    "use), a descriptor limit with no room for a connection.\n";
 
 /* More --listen than anyone needs on one host; the arrays are fixed. */
 #define MAX_LISTEN 16
@@ -360,7 +360,7 @@ log_listening(struct px *px, const struct ds_endpoint *ep, const char *mode)
 	char text[DS_ENDPOINT_STRLEN];
 	struct line l;
 
-	ds_endpoint_format(ep, 0, text, sizeof(text));
+	cli_endpoint_text(ep, text, sizeof(text));
 	if (px->o->json) {
 		if (!json_begin(&l, "listening"))
 			return;
@@ -390,7 +390,7 @@ log_conn_json(struct worker *w, const struct ds_proxy_log *lg,
 	if (lg->client.addr.family) {
 		json_kv_string(
 		    j, "client", endpoint_text(&lg->client, ep, sizeof(ep)));
-		ds_addr_format(&lg->client.addr, 0, addr, sizeof(addr));
+		cli_addr_text(&lg->client.addr, addr, sizeof(addr));
 		json_kv_string(j, "client_addr", addr);
 		kv_uint(j, "client_port", lg->client.port);
 	} else {
@@ -1364,37 +1364,28 @@ parse_listen(struct options *o, const char *arg)
 	return EXIT_OK;
 }
 
-/* "HOST:PORT": a name, an IPv4 address or [IPv6]. */
+/* "HOST:PORT": a name, an IPv4 address or [IPv6], as every command takes
+ * endpoints (cli_parse_endpoint()). */
 static int
 parse_backend(struct options *o, const char *arg)
 {
-	const char *host;
-	size_t hostlen, errpos = 0, len = strlen(arg);
-	uint16_t port;
-	int r;
+	struct cli_endpoint ep;
+	size_t hostlen;
 
 	if (o->n_backends == MAX_BACKENDS)
 		return cli_usage_error(
 		    &cli_cmd_proxy, "at most %d --to", MAX_BACKENDS);
-	r = ds_hostport_split(arg, len, &host, &hostlen, &port, &errpos);
-	if (r < 0) {
-		cli_parse_error("--to ", arg, len, errpos, r);
+	if (cli_parse_endpoint(
+	        "--to ", arg, CLI_EP_NAME | CLI_EP_SERVICE, 0, &ep) != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	if (hostlen == 0)
-		return cli_usage_error(
-		    &cli_cmd_proxy, "--to '%s': no host", arg);
+	hostlen = strlen(ep.host);
 	if (hostlen > MAX_HOST)
 		return cli_usage_error(&cli_cmd_proxy,
 		    "--to '%s': the host is longer than %d bytes", arg,
 		    MAX_HOST);
-	if (port == 0)
-		return cli_usage_error(
-		    &cli_cmd_proxy, "--to '%s': port 0 is no backend", arg);
-	memcpy(o->hosts[o->n_backends], host, hostlen);
-	o->hosts[o->n_backends][hostlen] = '\0';
+	memcpy(o->hosts[o->n_backends], ep.host, hostlen + 1);
 	o->backends[o->n_backends].host = o->hosts[o->n_backends];
-	o->backends[o->n_backends].port = port;
+	o->backends[o->n_backends].port = ep.ep.port;
 	o->n_backends++;
 	return EXIT_OK;
 }
@@ -1832,7 +1823,8 @@ cmd_proxy(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while (code == EXIT_OK &&
-	    (c = getopt_long(argc, argv, "hj:q46", long_opts, NULL)) != -1) {
+	    (c = cli_getopt(&cli_cmd_proxy, argc, argv, "hj:q46", long_opts)) !=
+	        -1) {
 		if (c == 'h') {
 			cli_usage(stdout, &cli_cmd_proxy);
 			fputs(help_text, stdout);

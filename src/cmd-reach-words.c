@@ -868,8 +868,19 @@ dx_failed(struct dx *d, const struct ds_finding *f)
 	bool said = d->r && d->r->fault.what != 0;
 	char why[512];
 
-	say(&d->w, "The check of %s %s could not run: %s.", d->fam, d->ep,
-	    ds_strerror(err));
+	/* Before anything was announced there is no address to name. */
+	if (d->port == 0)
+		say(&d->w, "The %s check could not run: %s.", d->fam,
+		    ds_strerror(err));
+	else
+		say(&d->w, "The check of %s %s could not run: %s.", d->fam,
+		    d->ep, ds_strerror(err));
+	if (said && d->r->fault.what == DS_REACH_FAIL_CONNECT)
+		say(&d->w,
+		    "\nNothing was tested: the checker itself could "
+		    "not be reached, which says nothing of the %s "
+		    "path to this host.",
+		    d->fam);
 	/* What failed here (an unfit address, say) first. */
 	if (said) {
 		reach_fault_text(

@@ -84,7 +84,9 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 reachable (serve: stopped by a signal), 1 not\n"
     "reachable, partly reachable or refused by the checker, 2 usage\n"
-    "error, 3 internal error.\n";
+    "error, 3 the check could not run (the checker unresolvable or\n"
+    "unreachable) or a system error (serve: a listener could not be\n"
+    "opened).\n";
 
 static const char serve_help_text[] =
     "\n"
@@ -134,7 +136,8 @@ static const char serve_help_text[] =
     "  -h, --help            this help\n"
     "\n"
     "Runs until SIGINT or SIGTERM, then exits with status 0. Exit status\n"
-    "1: no listener could be opened, 2 usage error, 3 internal error.\n";
+    "2 usage error, 3 no listener could be opened (a port in use) or\n"
+    "another system error.\n";
 
 static const char check_help_text[] =
     "\n"
@@ -170,8 +173,9 @@ static const char check_help_text[] =
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 reachable (--both: both), 1 unreachable, partly\n"
-    "reachable, or refused by the checker, 2 usage error, 3 internal\n"
-    "error.\n";
+    "reachable, or refused by the checker, 2 usage error, 3 the check\n"
+    "could not run: the checker's name did not resolve, the checker could\n"
+    "not be reached or is no reach checker, or a system error.\n";
 
 /* More --listen and --allow-targets than anyone needs; arrays are fixed. */
 #define MAX_LISTEN 16
@@ -518,7 +522,7 @@ open_listener(struct checker *ck, unsigned wi,
 	n = ds_listener_endpoints(*ret, eps, 2);
 	for (size_t i = 0; i < n && i < 2; i++) {
 		claim_from_listener(sc, &eps[i], cfg->mode);
-		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		cli_endpoint_text(&eps[i], ep, sizeof(ep));
 		if (ck->json) {
 			struct json j;
 			char now[40];
@@ -595,7 +599,8 @@ reach_serve(int argc, char **argv)
 	ck.n = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cmd_serve_role, argc, argv, "hj:", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cmd_serve_role);
@@ -996,6 +1001,20 @@ test_family_of(const struct run *rn)
 }
 
 /*
+ * The check could not run because the checker could not be resolved,
+ * reached, or was no reach checker: nothing about the tested path is
+ * known, and a script must be able to tell that from a broken path.
+ */
+static bool
+checker_unreachable(const struct ds_reach_report *r)
+{
+	return r && r->err_code == 0 && r->err < 0 &&
+	    (r->fault.what == DS_REACH_FAIL_CONNECT ||
+	        r->fault.what == DS_REACH_FAIL_NOT_CHECKER ||
+	        r->fault.what == DS_REACH_FAIL_VERSION);
+}
+
+/*
  * "reachable 5/5", "unreachable (5 timed out)", "partial 3/5 (2 refused)",
  * "refused by the checker: target: ...", "failed: ...".
  */
@@ -1020,7 +1039,8 @@ summary_text(
 		return;
 	}
 	if (r->err < 0 || r->verdict == 0) {
-		int n = snprintf(buf, size, "failed: ");
+		int n = snprintf(buf, size,
+		    checker_unreachable(r) ? "not checked: " : "failed: ");
 
 		if (n < 0 || (size_t)n >= size)
 			return;
@@ -1450,11 +1470,12 @@ json_run(struct json *j, const struct run *rn)
 	json_end(j);
 }
 
-/* Exit status of one agent's check. */
+/* Exit status of one agent's check: 3 when the checker could not be
+ * used (checker_unreachable()), as for any failure to run. */
 static int
 run_code(const struct ds_reach_report *r)
 {
-	if (!r)
+	if (!r || checker_unreachable(r))
 		return EXIT_INTERNAL;
 	if (r->err_code)
 		return r->err_code == DS_REACH_E_INTERNAL ? EXIT_INTERNAL
@@ -1467,51 +1488,23 @@ run_code(const struct ds_reach_report *r)
 }
 
 /*
- * SERVER[:PORT]: a name or IPv4 address with an optional ":PORT", an IPv6
- * address in brackets with an optional ":PORT", or a bare IPv6 address.
+ * SERVER[:PORT]: a name or an address, with an optional ":PORT" (IPv6 in
+ * brackets then), as every command takes endpoints (cli_parse_endpoint()).
  */
 static int
 parse_server(const char *s, struct check_opts *o)
 {
-	size_t len = strlen(s), hostlen = 0, pos = 0;
-	const char *host = s, *colon = strchr(s, ':');
-	uint16_t port = DS_REACH_PORT;
-	int r;
+	struct cli_endpoint ep;
 
-	if (len == 0)
-		return cli_usage_error(&cmd_check_role, "empty SERVER");
-	if (s[0] == '[' && s[len - 1] == ']') {
-		host = s + 1;
-		hostlen = len - 2;
-	} else if (s[0] == '[' || (colon && !strchr(colon + 1, ':'))) {
-		r = ds_hostport_split(s, len, &host, &hostlen, &port, &pos);
-		if (r < 0) {
-			cli_parse_error(NULL, s, len, pos, r);
-			return EXIT_USAGE;
-		}
-		if (port == 0)
-			return cli_usage_error(&cmd_check_role,
-			    "'%s': port 0 is not a port to connect to", s);
-	} else {
-		hostlen = len;
-	}
-	if (memchr(host, ':', hostlen)) {
-		/* Not a name: an IPv6 address, which must parse. */
-		struct ds_addr a;
-
-		r = ds_addr_parse(host, hostlen, DS_PARSE_V6_ONLY, &a, &pos);
-		if (r < 0) {
-			cli_parse_error(
-			    NULL, s, len, pos + (size_t)(host - s), r);
-			return EXIT_USAGE;
-		}
-	}
-	if (hostlen == 0 || hostlen >= sizeof(o->server))
+	if (cli_parse_endpoint("", s,
+	        CLI_EP_NAME | CLI_EP_SERVICE | CLI_EP_PORT_OPTIONAL,
+	        DS_REACH_PORT, &ep) != EXIT_OK)
+		return EXIT_USAGE;
+	if (strlen(ep.host) >= sizeof(o->server))
 		return cli_usage_error(
-		    &cmd_check_role, "'%s': no server name or address", s);
-	memcpy(o->server, host, hostlen);
-	o->server[hostlen] = '\0';
-	o->port = port;
+		    &cmd_check_role, "'%s': the server name is too long", s);
+	strcpy(o->server, ep.host);
+	o->port = ep.ep.port;
 	return EXIT_OK;
 }
 
@@ -1585,7 +1578,8 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "46qh", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cmd_check_role, argc, argv, "46qh", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			*help = true;
@@ -1642,19 +1636,16 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			/* PORT, or ADDR:PORT: --advertise ADDR --listen-port
 			 * PORT in one. */
 			struct ds_endpoint ep;
+			struct cli_endpoint cep;
 
 			if (cli_parse_u64(optarg, 65535, &v) == 0) {
 				o->listen_port = (uint16_t)v;
 				break;
 			}
-			len = strlen(optarg);
-			pos = 0;
-			r = ds_endpoint_parse(optarg, len, 0, &ep, &pos);
-			if (r < 0) {
-				cli_parse_error(
-				    "--listen ", optarg, len, pos, r);
+			if (cli_parse_endpoint(
+			        "--listen ", optarg, 0, 0, &cep) != EXIT_OK)
 				return EXIT_USAGE;
-			}
+			ep = cep.ep;
 			if (o->advertise[ep.addr.family == AF_INET].family)
 				return cli_usage_error(&cmd_check_role,
 				    "--listen: one address per family");
@@ -1662,22 +1653,20 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			o->listen_port = ep.port;
 			break;
 		}
-		case O_PORT_ONLY:
-			len = strlen(optarg);
-			pos = 0;
-			r = ds_endpoint_parse(
-			    optarg, len, 0, &o->port_only_target, &pos);
-			if (r < 0) {
-				cli_parse_error(
-				    "--port-only ", optarg, len, pos, r);
+		case O_PORT_ONLY: {
+			struct cli_endpoint cep;
+
+			if (cli_parse_endpoint(
+			        "--port-only ", optarg, 0, 0, &cep) != EXIT_OK)
 				return EXIT_USAGE;
-			}
+			o->port_only_target = cep.ep;
 			if (o->port_only_target.port == 0)
 				return cli_usage_error(&cmd_check_role,
 				    "--port-only %s: port 0 is not a service",
 				    optarg);
 			o->port_only = true;
 			break;
+		}
 		case O_COUNT:
 			if (cli_parse_u64(optarg, DS_REACH_COUNT_MAX, &v) < 0 ||
 			    v == 0)

@@ -51,7 +51,7 @@ const struct cli_command cli_cmd_resolve = {
     "resolve a name: AAAA and A side by side, timings, RFC 6724 order",
     cmd_resolve,
     "[-4|-6] [--server ADDR[,ADDR...]] [--timeout TIME] [--tries N]"
-    " [--no-hosts] [--no-cache] [--json] NAME [PORT]",
+    " [--no-hosts] [--no-cache] [--json] NAME [PORT] | NAME:PORT",
 };
 
 static const char help_text[] =
@@ -89,11 +89,14 @@ static const char help_text[] =
     "      --json           one JSON document\n"
     "  -h, --help           this help\n"
     "\n"
-    "PORT, when given, is shown with each candidate (a destination is an\n"
+    "PORT, a number or a TCP service name, when given (NAME PORT or\n"
+    "NAME:PORT, as every command takes endpoints: see ENDPOINTS in\n"
+    "dualstack(1)), is shown with each candidate (a destination is an\n"
     "address and a port).\n"
     "\n"
     "Exit status: 0 at least one address came, 1 none did (the reason is\n"
-    "given per query), 2 usage error, 3 system error.\n";
+    "given per query), 2 usage error, 3 system error, 130 stopped by\n"
+    "SIGINT (after the report of what came).\n";
 
 /* --- Options ---------------------------------------------------------------
  */
@@ -104,6 +107,8 @@ static const char help_text[] =
 struct run {
 	struct ds_loop *loop;
 	bool interrupted;
+	int signo;         /* the signal that interrupted the lookup */
+	uint64_t start_us; /* CLOCK_MONOTONIC, when the queries left */
 };
 
 static void
@@ -124,8 +129,8 @@ on_signal(struct ds_signal *s, int signo, void *userdata)
 	struct run *run = userdata;
 
 	(void)s;
-	(void)signo;
 	run->interrupted = true;
+	run->signo = signo;
 	ds_loop_stop(run->loop, 0);
 }
 
@@ -956,20 +961,22 @@ cmd_resolve(int argc, char **argv)
 	struct ds_resolve *r = NULL;
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	struct ds_resolve_history *hist = NULL;
-	struct run run = {NULL, false};
+	struct run run = {NULL, false, 0, 0};
 	struct report rep;
 	char hist_path[PATH_MAX];
 	const char *hist_file = NULL;
 	bool json = false, any = false, no_cache = false;
 	uint64_t v, ms;
 	uint16_t port = 0;
+	struct cli_endpoint target;
 	int c, err, code;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.family = DS_RESOLVE_BOTH;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h46", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cli_cmd_resolve, argc, argv, "h46", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_resolve);
@@ -1026,13 +1033,13 @@ cmd_resolve(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		return cli_usage_error(&cli_cmd_resolve,
 		    argc ? "too many arguments" : "give a name to resolve");
-	if (argc == 2) {
-		if (cli_parse_u64(argv[1], 65535, &v) < 0 || v == 0)
-			return cli_usage_error(&cli_cmd_resolve,
-			    "PORT is a number from 1 to 65535, not '%s'",
-			    argv[1]);
-		port = (uint16_t)v;
-	}
+	/* NAME [PORT], NAME:PORT, [V6]:PORT: the one endpoint grammar, the
+	 * port optional and a service name allowed, as connect takes it. */
+	if (cli_parse_endpoint_args("", argc, argv,
+	        CLI_EP_NAME | CLI_EP_SERVICE | CLI_EP_PORT_OPTIONAL, 0,
+	        &target) != EXIT_OK)
+		return EXIT_USAGE;
+	port = target.ep.port;
 
 	/* The nameserver history, as dualstack connect keeps it: what the
 	 * library's next lookup would do is what this shows. */
@@ -1060,7 +1067,8 @@ cmd_resolve(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	run.loop = loop;
-	err = ds_resolve_new(loop, argv[0], &ro, on_query, &run, &r);
+	run.start_us = ds_time_now_us();
+	err = ds_resolve_new(loop, target.host, &ro, on_query, &run, &r);
 	if (err == -EINVAL) {
 		ds_loop_free(loop);
 		ds_resolve_history_free(hist);
@@ -1091,7 +1099,7 @@ cmd_resolve(int argc, char **argv)
 	/* A bad gai.conf still gives the table glibc would use. */
 	(void)ds_policy_load(NULL, &pol);
 	memset(&rep, 0, sizeof(rep));
-	rep.name = argv[0];
+	rep.name = target.host;
 	rep.port = port;
 	rep.r = r;
 	rep.interrupted = run.interrupted;
@@ -1124,8 +1132,12 @@ cmd_resolve(int argc, char **argv)
 	else
 		report_text(&rep);
 	code = any ? EXIT_OK : EXIT_FAILED;
-	if (!any)
+	if (!any && !run.interrupted)
 		report_failure(&rep);
+	if (run.interrupted)
+		code =
+		    cli_interrupted(run.signo, ds_time_now_us() - run.start_us,
+		        "%s", any ? "some answers came" : "no answer came");
 out:
 	sigint = ds_signal_free(sigint);
 	sigterm = ds_signal_free(sigterm);

@@ -81,12 +81,12 @@ static const char help_text[] =
     "                      log lines then say which worker (worker=N)\n"
     "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
     "  --json              NDJSON log, one event per line\n"
-    "  --quiet             no per-connection log lines\n"
+    "  -q, --quiet         no per-connection log lines\n"
     "  -h, --help          this help\n"
     "\n"
     "SIZE takes a K, M or G suffix (powers of 1024). Exit status: 0 after a\n"
-    "signal, 1 a listener could not be opened, 2 usage error, 3 system\n"
-    "error.\n";
+    "signal, 2 usage error, 3 a listener could not be opened (a port in\n"
+    "use) or another system error.\n";
 
 /* More --listen than anyone needs on one host; the array is fixed. */
 #define MAX_LISTEN 16
@@ -166,7 +166,7 @@ json_endpoint(struct json *j, const char *key, const struct ds_endpoint *ep)
 {
 	char buf[DS_ENDPOINT_STRLEN];
 
-	ds_endpoint_format(ep, 0, buf, sizeof(buf));
+	cli_endpoint_text(ep, buf, sizeof(buf));
 	json_kv_string(j, key, buf);
 }
 
@@ -616,7 +616,7 @@ open_listener(struct serve *sv, unsigned wi,
 		char ep[DS_ENDPOINT_STRLEN];
 		const char *mode = ds_listen_mode_name(cfg.mode);
 
-		ds_endpoint_format(&eps[i], 0, ep, sizeof(ep));
+		cli_endpoint_text(&eps[i], ep, sizeof(ep));
 		if (sv->json) {
 			struct json j;
 
@@ -721,7 +721,6 @@ cmd_serve(int argc, char **argv)
 		O_REUSEPORT,
 		O_BACKLOG,
 		O_JSON,
-		O_QUIET,
 		O_TUPLE_FORMAT,
 		O_ACCEPT_PROXY,
 		O_TRUSTED,
@@ -740,7 +739,7 @@ cmd_serve(int argc, char **argv)
 	    {"backlog", required_argument, NULL, O_BACKLOG},
 	    {"workers", required_argument, NULL, 'j'},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"quiet", no_argument, NULL, O_QUIET},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
 	    {"accept-proxy", no_argument, NULL, O_ACCEPT_PROXY},
 	    {"trusted", required_argument, NULL, O_TRUSTED},
@@ -762,7 +761,8 @@ cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cli_cmd_serve, argc, argv, "hj:q", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_serve);
@@ -846,7 +846,7 @@ cmd_serve(int argc, char **argv)
 		case O_JSON:
 			sv.json = true;
 			break;
-		case O_QUIET:
+		case 'q':
 			sv.quiet = true;
 			break;
 		case O_TUPLE_FORMAT:

@@ -24,9 +24,9 @@ static const struct cli_command cli_cmd_help = {
 
 static const struct cli_command cli_cmd_completion = {
     "completion",
-    "print a bash completion script",
+    "print a bash, zsh or fish completion script",
     cmd_completion,
-    "bash",
+    "bash|zsh|fish",
 };
 
 static const struct cli_command *const commands[] = {
@@ -56,6 +56,24 @@ find_command(const char *name)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
 	return NULL;
+}
+
+/* "unknown command 'adr'; did you mean 'addr'?" */
+static int
+unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS], *hint;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i]->name;
+	hint = cli_suggest(name, names, NCOMMANDS);
+	if (hint)
+		cli_error(
+		    "unknown command '%s'; did you mean '%s'?", name, hint);
+	else
+		cli_error(
+		    "unknown command '%s'; 'dualstack help' lists them", name);
+	return EXIT_USAGE;
 }
 
 static void
@@ -91,9 +109,7 @@ cmd_help(int argc, char **argv)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		cli_error("unknown command '%s'; 'dualstack help' lists them",
-		    argv[1]);
-		return EXIT_USAGE;
+		return unknown_command(argv[1]);
 	}
 	sub[0] = (char *)cmd->name;
 	if (cmd == &cli_cmd_help) {
@@ -103,28 +119,82 @@ cmd_help(int argc, char **argv)
 	return cmd->run(2, sub);
 }
 
-static int
-cmd_completion(int argc, char **argv)
+/* Files whose name an option takes: the completion offers file names. */
+#define FILE_OPTIONS "-r|-w|--acl|--cache-file|--svg"
+
+static void
+completion_bash(void)
 {
-	if (argc != 2 || strcmp(argv[1], "bash") != 0) {
-		cli_usage(stderr, &cli_cmd_completion);
-		return EXIT_USAGE;
-	}
-	printf("# bash completion for dualstack\n"
+	printf("# bash completion for dualstack, from its command table and\n"
+	       "# each command's option table (dualstack CMD "
+	       "--complete-options).\n"
 	       "_dualstack() {\n"
 	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]}\n"
+	       "\tlocal prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	       "\tlocal cmd=${COMP_WORDS[1]}\n"
 	       "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W '");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("%s%s", i ? " " : "", commands[i]->name);
 	printf(" --help --version' -- \"$cur\"))\n"
-	       "\telif [[ $cur == -* ]]; then\n"
-	       "\t\tCOMPREPLY=($(compgen -W \"$(dualstack "
-	       "\"${COMP_WORDS[1]}\" --help 2>/dev/null | "
-	       "grep -o -- '--[a-z0-9-]*' | sort -u)\" -- \"$cur\"))\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
+	       "\tif [ \"$cmd\" = reach ]; then\n"
+	       "\t\tif [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+	       "\t\t\tCOMPREPLY=($(compgen -W 'serve check' -- "
+	       "\"$cur\"))\n"
+	       "\t\t\treturn\n"
+	       "\t\tfi\n"
+	       "\t\tcmd=\"reach ${COMP_WORDS[2]}\"\n"
+	       "\tfi\n"
+	       "\tcase $prev in\n"
+	       "\t" FILE_OPTIONS ")\n"
+	       "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
+	       "\t\treturn ;;\n"
+	       "\tesac\n"
+	       "\tif [[ $cur == -* ]]; then\n"
+	       "\t\t# shellcheck disable=SC2086 # reach's role is a word\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" $cmd "
+	       "--complete-options 2>/dev/null)\" -- \"$cur\"))\n"
+	       "\telse\n"
+	       "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
 	       "\tfi\n"
 	       "}\n"
-	       "complete -F _dualstack dualstack\n");
+	       "complete -o filenames -F _dualstack dualstack\n");
+}
+
+static int
+cmd_completion(int argc, char **argv)
+{
+	if (argc != 2 ||
+	    (strcmp(argv[1], "bash") != 0 && strcmp(argv[1], "zsh") != 0 &&
+	        strcmp(argv[1], "fish") != 0)) {
+		cli_usage(stderr, &cli_cmd_completion);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "zsh") == 0) {
+		/* zsh runs the bash function through bashcompinit. */
+		printf("#compdef dualstack\n"
+		       "autoload -U +X bashcompinit && bashcompinit\n");
+		completion_bash();
+	} else if (strcmp(argv[1], "fish") == 0) {
+		printf("# fish completion for dualstack\n"
+		       "complete -c dualstack -n __fish_use_subcommand -f -a "
+		       "'");
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			printf("%s%s", i ? " " : "", commands[i]->name);
+		printf("'\n"
+		       "complete -c dualstack -n '__fish_seen_subcommand_from "
+		       "reach' -f -a 'serve check'\n"
+		       "complete -c dualstack -n 'not __fish_use_subcommand' "
+		       "-a '(set -l w (commandline -opc); "
+		       "if test \"$w[2]\" = reach; "
+		       "dualstack reach $w[3] --complete-options; "
+		       "else; dualstack $w[2] --complete-options; end "
+		       "2>/dev/null)'\n");
+	} else {
+		completion_bash();
+	}
 	return cli_finish_stdout(EXIT_OK);
 }
 
@@ -148,9 +218,7 @@ main(int argc, char **argv)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		cli_error("unknown command '%s'; 'dualstack help' lists them",
-		    argv[1]);
-		return EXIT_USAGE;
+		return unknown_command(argv[1]);
 	}
 	snprintf(prog, sizeof(prog), "dualstack %s", cmd->name);
 	cli_prog = prog;

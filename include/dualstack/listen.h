@@ -96,7 +96,8 @@ enum ds_family_used {
 /* "v4", "v4-mapped", "v6". */
 DS_EXPORT const char *ds_family_used_name(enum ds_family_used f);
 
-/* A connection's 5-tuple, both ends normalised (IPv4-mapped to IPv4). */
+/* A connection's 5-tuple, both ends normalised (IPv4-mapped to IPv4; the
+ * zone of a link-local end as the interface's name, scope_id its index). */
 struct ds_tuple {
 	struct ds_endpoint local;
 	struct ds_endpoint peer;

@@ -32,6 +32,15 @@ check "... and runs" 0 "$("$p/bin/dualstack" --version >/dev/null; echo $?)"
 	not_ok "the headers are in DIR/include"
 [ -f "$p/share/man/man1/dualstack-reach.1" ] && ok "the man pages are in DIR/share/man" ||
 	not_ok "the man pages are in DIR/share/man"
+for f in bash-completion/completions/dualstack zsh/site-functions/_dualstack \
+	fish/vendor_completions.d/dualstack.fish; do
+	[ -s "$p/share/$f" ] && ok "the completion is in DIR/share/$f" ||
+		not_ok "the completion is in DIR/share/$f"
+done
+grep -q -- 'complete -o filenames -F _dualstack dualstack' \
+	"$p/share/bash-completion/completions/dualstack" &&
+	ok "the installed bash completion is the generated script" ||
+	not_ok "the installed bash completion is the generated script"
 pc=$(find "$p" -name libdualstack.pc | head -1)
 lib=$(dirname "$(dirname "$pc")")
 [ -n "$pc" ] && ok "the pkg-config file is installed ($pc)" ||

@@ -401,7 +401,7 @@ usage "bad --listen mode" "not 'sideways'" --listen 127.0.0.1:0,sideways "${T[@]
 usage "bad --mode" "--mode is dual, separate, v6only or v4only, not 'both'" --mode both "${L[@]}" "${T[@]}"
 usage "an address that does not fit the mode" "does not fit --mode v6only" --listen 127.0.0.1:0,v6only "${T[@]}"
 usage "--to without a port" "--to 'backend.example'" "${L[@]}" --to backend.example
-usage "--to port 0" "--to '127.0.0.1:0': port 0" "${L[@]}" --to 127.0.0.1:0
+usage "--to port 0" "--to '127.0.0.1:0': column 11: port 0 is not from 1 to 65535" "${L[@]}" --to 127.0.0.1:0
 usage "--to IPv6 without brackets" "--to '2001:db8::1:80'" "${L[@]}" --to 2001:db8::1:80
 usage "--send-proxy v3" "--send-proxy is v1 or v2, not 'v3'" "${L[@]}" "${T[@]}" --send-proxy v3
 usage "--accept-proxy without --trusted" "--accept-proxy needs --trusted" "${L[@]}" "${T[@]}" --accept-proxy
@@ -434,8 +434,10 @@ usage "--pipe-size 2G" "not '2G'" "${L[@]}" "${T[@]}" --pipe-size 2G
 usage "--server bad" "--server" "${L[@]}" "${T[@]}" --server 192.0.2.300
 usage "-4 and -6" "-4 and -6 exclude each other" "${L[@]}" "${T[@]}" -4 -6
 usage "--backlog 0" "--backlog takes a number from 1 to 65535, not '0'" "${L[@]}" "${T[@]}" --backlog 0
-usage "an unknown option" "unknown option or missing value '--frobnicate'" "${L[@]}" "${T[@]}" --frobnicate
-usage "a missing value" "unknown option or missing value '--to'" "${L[@]}" --to
+usage "an unknown option" "unknown option --frobnicate" "${L[@]}" "${T[@]}" --frobnicate
+usage "a missing value" "--to needs a value" "${L[@]}" --to
+usage "a mistyped option" "unknown option --lsten; did you mean --listen?" "${T[@]}" --lsten 127.0.0.1:0
+usage "no abbreviations" "unknown option --lis; did you mean --listen? (options are never abbreviated)" "${T[@]}" --lis 127.0.0.1:0
 usage "an extra argument" "unexpected argument 'extra'" "${L[@]}" "${T[@]}" extra
 usage "--acl missing" "--acl $_tmp/none.acl: No such file or directory" "${L[@]}" "${T[@]}" --acl "$_tmp/none.acl"
 if [ "$(id -u)" != 0 ]; then
@@ -472,9 +474,9 @@ serve tuple --proto tuple || { not_ok "the tuple backend starts"; done_testing; 
 TUPLE=$port
 ok "backends: echo on $ECHO, tuple on $TUPLE"
 
-# A listener in use: exit 1, the family and the call named.
+# A listener in use: exit 3 (a system error), the family and the call named.
 run_ds proxy --listen "127.0.0.1:$ECHO" --to "127.0.0.1:$TUPLE"
-check "a listener in use exits 1" 1 "$rc"
+check "a listener in use exits 3" 3 "$rc"
 has "a listener in use is named" "$err" \
 	"IPv4: bind 127\.0\.0\.1:$ECHO: Address already in use"
 

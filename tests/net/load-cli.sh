@@ -289,7 +289,7 @@ for _ in $(seq 100); do
 	if ! kill -0 $lpid 2>/dev/null; then wait $lpid; rc=$?; break; fi
 	sleep 0.05
 done
-check "SIGINT: exits 0 at once" 0 "$rc"
+check "SIGINT: exits 130 at once (128 + SIGINT, after the report)" 130 "$rc"
 out=$(cat "$_tmp/int.json")
 check_py "SIGINT: reported as interrupted" \
 	'j["interrupted"] is True and j["messages"] > 0 and j["duration_s"] < 5'

@@ -115,9 +115,9 @@ check "open line: time, peer, local, family" "1" \
 check "close line: bytes, duration, reason" "1" \
 	"$(grep -cE "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$port v4 in=5 out=5 dur=[0-9]+\.[0-9]{3}s reason=\"client EOF\"$" "$_tmp/echo.log")"
 
-# Port in use: exit 1, the family and the call named.
+# Port in use: exit 3 (a system error), the family and the call named.
 run_ds serve --listen "127.0.0.1:$port"
-check "a port in use exits 1" "1" "$rc"
+check "a port in use exits 3" "3" "$rc"
 case "$err" in *"IPv4: bind 127.0.0.1:$port: Address already in use"*)
 	ok "a port in use is named in plain words" ;;
 *) not_ok "a port in use is named in plain words" "$err" ;; esac

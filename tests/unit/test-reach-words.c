@@ -599,7 +599,9 @@ test_diagnose_refusals(void **state)
 	r.fault.err = -ECONNREFUSED;
 	r.fault.n = 4646;
 	assert_diag(&r,
-	    "could not run: Connection refused.\ncontrol connection to "
+	    "could not run: Connection refused.\nNothing was tested: the "
+	    "checker itself could not be reached, which says nothing of the "
+	    "IPv6 path to this host.\ncontrol connection to "
 	    "checker.example port 4646: Connection refused\nThe control",
 	    NULL, NULL);
 
