@@ -47,7 +47,7 @@
 #  11  a backend by name, resolved through --server (a test DNS server on
 #      the backend host), its unreachable AAAA passed over for its A
 #  12  SIGTERM drains (a live connection ends with reason shutdown), exit 0
-#      and the stopped line; a listener that cannot be opened: exit 1
+#      and the stopped line; a listener that cannot be opened: exit 3
 #
 # Prints TAP. Needs root, iproute2's "ip netns" and nft; exits 77
 # otherwise. About 20 s; every wait is bounded.
@@ -910,7 +910,7 @@ has "... after its stopped line" "$(tail -n1 "$tmp/p1.log")" \
 show=
 out=$(netns_exec server timeout 10 "$DUALSTACK" proxy \
 	--listen 192.0.2.55:8015 --to 203.0.113.2:80 2>&1)
-check "a listener that cannot be opened: exit 1" 1 "$?"
+check "a listener that cannot be opened: exit 3 (a system error)" 3 "$?"
 finish p1j
 check "every other proxy exits 0 on SIGTERM" "" "$bad_exits"
 
