@@ -365,7 +365,8 @@ parse_host(const char *what, const char *s, size_t start, size_t len,
 			    "here (it takes no zone)");
 			return EXIT_USAGE;
 		}
-		r = cli_check_zone(what, s, start, len, &ret->ep.addr);
+		if (!(flags & CLI_EP_ZONE_ELSEWHERE) || ret->ep.addr.zone[0])
+			r = cli_check_zone(what, s, start, len, &ret->ep.addr);
 		if (r != EXIT_OK)
 			return r;
 		ret->is_addr = true;

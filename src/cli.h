@@ -367,6 +367,10 @@ enum {
 	CLI_EP_FAMILY_V6 = 1u << 6,     /* an address must be IPv6 (-6) */
 	CLI_EP_TWO_WORDS = 1u << 7,     /* HOST PORT was possible: say so */
 	CLI_EP_NO_ZONE = 1u << 8,       /* no scoped address at all */
+	/* A scoped address may come without its zone: the command takes
+	 * the interface from an option and checks that one was given
+	 * (mcast -i). A zone given is still checked. */
+	CLI_EP_ZONE_ELSEWHERE = 1u << 9,
 };
 
 /* Longest host text kept: a 253-character name (RFC 1035 section 2.3.4). */

@@ -680,7 +680,7 @@ cmd_dns(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h46", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_dns, argc, argv, "h46", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_dns);

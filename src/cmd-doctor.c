@@ -49,7 +49,8 @@ static const char help_text[] =
     "                       Happy Eyeballs as 'dualstack connect' does it\n"
     "                       (one lookup, one race, 10 s at most): the\n"
     "                       winner, the time, and whether IPv6 lost\n"
-    "                       ([2001:db8::1]:80 for an IPv6 address)\n"
+    "                       ([2001:db8::1]:80 for an IPv6 address,\n"
+    "                       [fe80::1%eth0]:80 for a link-local one)\n"
     "      --list-checks    list the checks and what each looks at\n"
     "      --json           one JSON document\n"
     "  -h, --help           this help\n"
@@ -99,38 +100,6 @@ parse_only(const char *list, unsigned *ret)
 /* The race of --probe: at most this long (the library's default is
  * RFC 8305's 30 s, meant for a connect a program waits for). */
 #define PROBE_TIMEOUT_MS 10000
-
-/*
- * --probe HOST[:PORT]: "example.com", "example.com:80", "192.0.2.1:80",
- * "[2001:db8::1]:80", "[2001:db8::1]" or a bare "2001:db8::1".
- */
-static int
-parse_probe(const char *s, char *host, size_t size, uint16_t *ret_port)
-{
-	const char *h = s;
-	size_t hlen = strlen(s), pos = 0;
-	uint16_t port = PROBE_PORT;
-	const char *colon = strchr(s, ':');
-
-	if (*s == '[' && s[hlen - 1] == ']') {
-		h = s + 1;
-		hlen -= 2;
-	} else if (colon && (*s == '[' || !strchr(colon + 1, ':'))) {
-		int r = ds_hostport_split(s, strlen(s), &h, &hlen, &port, &pos);
-
-		if (r < 0) {
-			cli_parse_error("--probe: ", s, strlen(s), pos, r);
-			return EXIT_USAGE;
-		}
-	}
-	if (hlen == 0 || hlen >= size)
-		return cli_usage_error(
-		    &cli_cmd_doctor, "--probe: '%s': no host", s);
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	*ret_port = port;
-	return EXIT_OK;
-}
 
 /* Run the race and add its findings after the n already in found. */
 static size_t
@@ -274,13 +243,13 @@ cmd_doctor(int argc, char **argv)
 	size_t counts[DS_SEV_ERROR + 1] = {0}, n;
 	unsigned mask = DS_HOST_CHECK_ALL;
 	bool json = false, list = false, unreadable = false;
-	char probe_host[256] = "";
-	uint16_t probe_port = 0;
+	struct cli_endpoint probe_ep;
+	bool has_probe = false;
 	int c, r, code;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_doctor, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_doctor);
@@ -294,10 +263,16 @@ cmd_doctor(int argc, char **argv)
 			list = true;
 			break;
 		case O_PROBE:
-			r = parse_probe(optarg, probe_host, sizeof(probe_host),
-			    &probe_port);
+			/* The endpoint grammar of every command, the port
+			 * optional: "example.com", "192.0.2.1:80",
+			 * "[2001:db8::1]:80", a bare "2001:db8::1"; a
+			 * link-local address needs its zone. */
+			r = cli_parse_endpoint("--probe ", optarg,
+			    CLI_EP_NAME | CLI_EP_SERVICE | CLI_EP_PORT_OPTIONAL,
+			    PROBE_PORT, &probe_ep);
 			if (r != EXIT_OK)
 				return r;
+			has_probe = true;
 			break;
 		case O_JSON:
 			json = true;
@@ -326,8 +301,9 @@ cmd_doctor(int argc, char **argv)
 	n = ds_host_check_run(&facts, mask, found, FINDINGS_MAX);
 	if (n > FINDINGS_MAX)
 		n = FINDINGS_MAX;
-	if (probe_host[0])
-		n = probe(probe_host, probe_port, found, n, FINDINGS_MAX);
+	if (has_probe)
+		n = probe(
+		    probe_ep.host, probe_ep.ep.port, found, n, FINDINGS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		counts[found[i].severity]++;
 		unreadable |= found[i].code == DS_FIND_HOST_UNREADABLE;

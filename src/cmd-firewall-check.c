@@ -303,7 +303,7 @@ fw_cmd_check(int argc, char **argv)
 	char text[512];
 	int c, code;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1)
 		if ((code = option(c, &src, &json, &role, argv)) >= 0)
 			return code;
 	if (optind != argc)
@@ -391,7 +391,7 @@ fw_cmd_test(int argc, char **argv)
 	bool json = false;
 	int c, code, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1)
 		if ((code = option(c, &src, &json, NULL, argv)) >= 0)
 			return code;
 	if (optind == argc)

@@ -205,7 +205,8 @@ cmd_generate(int argc, char **argv)
 	char *buf;
 	int c, n, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while (
+	    (c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			fw_help();
@@ -288,5 +289,15 @@ cmd_firewall(int argc, char **argv)
 		return fw_cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "test") == 0)
 		return fw_cmd_test(argc - 1, argv + 1);
-	return usage_error("unknown subcommand '%s'", argv[1]);
+	{
+		static const char *const subs[] = {"generate", "check", "test"};
+		const char *hint = cli_suggest(argv[1], subs, 3);
+
+		if (hint)
+			return usage_error(
+			    "unknown subcommand '%s'; did you mean '%s'?",
+			    argv[1], hint);
+	}
+	return usage_error(
+	    "unknown subcommand '%s': generate, check or test", argv[1]);
 }

@@ -204,8 +204,8 @@ mcast_check(int argc, char **argv)
 	if (!a.ifname)
 		return cli_usage_error(&cli_cmd_mcast,
 		    "check needs -i IFACE: the interface to join on and watch");
-	code = mcast_target_parse(&cli_cmd_mcast, a.target, false, a.ifname,
-	    a.source, false, false, &ck.t);
+	code = mcast_target_parse(
+	    a.target, false, a.ifname, a.source, false, false, &ck.t);
 	if (code != EXIT_OK)
 		return code;
 	v4 = ck.t.spec.group.family == AF_INET;

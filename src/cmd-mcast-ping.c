@@ -352,8 +352,8 @@ mcast_ping(int argc, char **argv)
 	pg.json = a.json;
 	if (pg.respond && !a.count_given)
 		pg.count = 0;
-	code = mcast_target_parse(&cli_cmd_mcast, a.target, true, a.ifname,
-	    a.source, false, false, &pg.t);
+	code = mcast_target_parse(
+	    a.target, true, a.ifname, a.source, false, false, &pg.t);
 	if (code != EXIT_OK)
 		return code;
 	if (!pg.respond) {

@@ -90,25 +90,24 @@ static const char help_text[] =
  */
 
 int
-mcast_target_parse(const struct cli_command *cmd, const char *group,
-    bool port_required, const char *ifname, const char *source, bool send,
-    bool no_loop, struct mcast_target *t)
+mcast_target_parse(const char *group, bool port_required, const char *ifname,
+    const char *source, bool send, bool no_loop, struct mcast_target *t)
 {
+	struct cli_endpoint ep;
 	size_t pos = 0;
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	r = ds_endpoint_parse(group, strlen(group),
-	    port_required ? 0 : DS_PARSE_PORT_OPTIONAL, &t->ep, &pos);
-	if (r < 0) {
-		cli_parse_error(NULL, group, strlen(group), pos, r);
-		return EXIT_USAGE;
-	}
-	if (t->ep.port == 0 && !port_required)
-		t->ep.port = MCAST_DEFAULT_PORT;
-	if (t->ep.port == 0)
-		return cli_usage_error(
-		    cmd, "'%s': port 0 cannot be sent to", group);
+	/* The endpoint grammar of every command (no names: a group is an
+	 * address; no port 0: it cannot be sent to). A scoped group may
+	 * leave its zone to -i; ds_mcast_resolve() says when neither gave
+	 * one, naming both ways, for IPv4's link-local groups too. */
+	r = cli_parse_endpoint("", group,
+	    CLI_EP_ZONE_ELSEWHERE | (port_required ? 0 : CLI_EP_PORT_OPTIONAL),
+	    MCAST_DEFAULT_PORT, &ep);
+	if (r != EXIT_OK)
+		return r;
+	t->ep = ep.ep;
 	t->spec.group = t->ep.addr;
 	t->spec.send = send;
 	t->spec.no_loop = no_loop;
@@ -336,8 +335,8 @@ mcast_args_parse(int argc, char **argv, unsigned allowed, const char *help,
 	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	opts[n] = (struct option){NULL, 0, NULL, 0};
 	while (r == -1 &&
-	    (c = getopt_long(argc, argv, allowed & MO_IFACE ? "hi:" : "h", opts,
-	         NULL)) != -1) {
+	    (c = cli_getopt(&cli_cmd_mcast, argc, argv,
+	         allowed & MO_IFACE ? "hi:" : "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_mcast);
@@ -647,8 +646,8 @@ mcast_listen(int argc, char **argv)
 	l.count = a.count;
 	l.json = a.json;
 	timeout_us = a.timeout_us;
-	code = mcast_target_parse(&cli_cmd_mcast, a.target, false, a.ifname,
-	    a.source, false, false, &l.t);
+	code = mcast_target_parse(
+	    a.target, false, a.ifname, a.source, false, false, &l.t);
 	if (code != EXIT_OK)
 		return code;
 	json_init(&l.j, stdout, false);
@@ -776,8 +775,8 @@ mcast_send_cmd(int argc, char **argv)
 	sd.json = a.json;
 	mo.hops = a.hops;
 	mo.no_loop = a.no_loop;
-	code = mcast_target_parse(&cli_cmd_mcast, a.target, true, a.ifname,
-	    NULL, true, a.no_loop, &sd.t);
+	code = mcast_target_parse(
+	    a.target, true, a.ifname, NULL, true, a.no_loop, &sd.t);
 	if (code != EXIT_OK)
 		return code;
 	json_init(&sd.j, stdout, false);
@@ -865,6 +864,16 @@ cmd_mcast(int argc, char **argv)
 		return mcast_ping(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return mcast_check(argc - 1, argv + 1);
+	{
+		static const char *const subs[] = {
+		    "listen", "send", "ping", "check"};
+		const char *hint = cli_suggest(argv[1], subs, 4);
+
+		if (hint)
+			return cli_usage_error(&cli_cmd_mcast,
+			    "unknown subcommand '%s'; did you mean '%s'?",
+			    argv[1], hint);
+	}
 	return cli_usage_error(&cli_cmd_mcast,
 	    "unknown subcommand '%s': listen, send, ping or check", argv[1]);
 }

@@ -46,9 +46,9 @@ struct mcast_target {
  * for joining, or for sending (send; no_loop for --no-loop). Returns EXIT_OK,
  * or says what is wrong and returns EXIT_USAGE.
  */
-int mcast_target_parse(const struct cli_command *cmd, const char *group,
-    bool port_required, const char *ifname, const char *source, bool send,
-    bool no_loop, struct mcast_target *t);
+int mcast_target_parse(const char *group, bool port_required,
+    const char *ifname, const char *source, bool send, bool no_loop,
+    struct mcast_target *t);
 
 /* "eth0", or the index in buf when it has no name now. Returns buf. */
 const char *mcast_ifname(uint32_t ifindex, char *buf, size_t size);

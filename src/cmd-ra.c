@@ -951,12 +951,22 @@ cmd_ra(int argc, char **argv)
 		return cli_finish_stdout(EXIT_OK);
 	}
 	if (argc < 2)
-		return cli_usage_error(&cli_cmd_ra, "give watch or learn");
+		return cli_usage_error(
+		    &cli_cmd_ra, "give watch, learn or solicit");
 	mode = argv[1];
 	if (strcmp(mode, "watch") != 0 && strcmp(mode, "learn") != 0 &&
-	    strcmp(mode, "solicit") != 0)
+	    strcmp(mode, "solicit") != 0) {
+		static const char *const modes[] = {
+		    "watch", "learn", "solicit"};
+		const char *hint = cli_suggest(mode, modes, 3);
+
+		if (hint)
+			return cli_usage_error(&cli_cmd_ra,
+			    "unknown mode '%s'; did you mean '%s'?", mode,
+			    hint);
 		return cli_usage_error(&cli_cmd_ra,
 		    "unknown mode '%s': watch, learn or solicit", mode);
+	}
 
 	memset(&w, 0, sizeof(w));
 	w.learn = strcmp(mode, "learn") == 0;
@@ -967,7 +977,8 @@ cmd_ra(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:i:o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_ra, argc, argv, "r:i:o:h", longopts)) !=
+	    -1) {
 		switch (c) {
 		case 'r':
 			file = optarg;

@@ -120,7 +120,23 @@ cmd_help(int argc, char **argv)
 }
 
 /* Files whose name an option takes: the completion offers file names. */
-#define FILE_OPTIONS "-r|-w|--acl|--cache-file|--svg"
+#define FILE_OPTIONS                                                           \
+	"-r|-w|-o|--acl|--cache-file|--svg|--file|--iptables|--ip6tables|"     \
+	"--baseline"
+
+/* The commands whose first word is a role or mode, each with its own
+ * options: the completion offers the words, then asks "dualstack CMD
+ * WORD --complete-options". */
+static const struct {
+	const char *cmd, *words;
+} roles[] = {
+    {"reach", "serve check"},
+    {"firewall", "generate check test"},
+    {"ra", "watch learn solicit"},
+    {"mcast", "listen send ping check"},
+};
+
+#define NROLES (sizeof(roles) / sizeof(roles[0]))
 
 static void
 completion_bash(void)
@@ -139,13 +155,18 @@ completion_bash(void)
 	printf(" --help --version' -- \"$cur\"))\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
-	       "\tif [ \"$cmd\" = reach ]; then\n"
+	       "\tlocal roles=\n"
+	       "\tcase $cmd in\n");
+	for (size_t i = 0; i < NROLES; i++)
+		printf("\t%s) roles='%s' ;;\n", roles[i].cmd, roles[i].words);
+	printf("\tesac\n"
+	       "\tif [ -n \"$roles\" ]; then\n"
 	       "\t\tif [ \"$COMP_CWORD\" -eq 2 ]; then\n"
-	       "\t\t\tCOMPREPLY=($(compgen -W 'serve check' -- "
+	       "\t\t\tCOMPREPLY=($(compgen -W \"$roles\" -- "
 	       "\"$cur\"))\n"
 	       "\t\t\treturn\n"
 	       "\t\tfi\n"
-	       "\t\tcmd=\"reach ${COMP_WORDS[2]}\"\n"
+	       "\t\tcmd=\"$cmd ${COMP_WORDS[2]}\"\n"
 	       "\tfi\n"
 	       "\tcase $prev in\n"
 	       "\t" FILE_OPTIONS ")\n"
@@ -153,7 +174,7 @@ completion_bash(void)
 	       "\t\treturn ;;\n"
 	       "\tesac\n"
 	       "\tif [[ $cur == -* ]]; then\n"
-	       "\t\t# shellcheck disable=SC2086 # reach's role is a word\n"
+	       "\t\t# shellcheck disable=SC2086 # a role is a word\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" $cmd "
 	       "--complete-options 2>/dev/null)\" -- \"$cur\"))\n"
 	       "\telse\n"
@@ -183,13 +204,18 @@ cmd_completion(int argc, char **argv)
 		       "'");
 		for (size_t i = 0; i < NCOMMANDS; i++)
 			printf("%s%s", i ? " " : "", commands[i]->name);
-		printf("'\n"
-		       "complete -c dualstack -n '__fish_seen_subcommand_from "
-		       "reach' -f -a 'serve check'\n"
-		       "complete -c dualstack -n 'not __fish_use_subcommand' "
+		printf("'\n");
+		for (size_t i = 0; i < NROLES; i++)
+			printf("complete -c dualstack -n "
+			       "'__fish_seen_subcommand_from %s' -f -a '%s'\n",
+			    roles[i].cmd, roles[i].words);
+		printf("complete -c dualstack -n 'not __fish_use_subcommand' "
 		       "-a '(set -l w (commandline -opc); "
-		       "if test \"$w[2]\" = reach; "
-		       "dualstack reach $w[3] --complete-options; "
+		       "if contains -- \"$w[2]\"");
+		for (size_t i = 0; i < NROLES; i++)
+			printf(" %s", roles[i].cmd);
+		printf("; "
+		       "dualstack $w[2] $w[3] --complete-options; "
 		       "else; dualstack $w[2] --complete-options; end "
 		       "2>/dev/null)'\n");
 	} else {

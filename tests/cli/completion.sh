@@ -15,6 +15,24 @@ for c in addr serve load resolve connect proxy dissect "reach serve" "reach chec
 		done)
 	check "$c: every option in --help is in the completion" "" "$missing"
 done
+# The commands whose first word is a mode: each mode's list is its own
+# table; together they cover the command's --help and each mode's.
+for c in "firewall generate check test" "ra watch learn solicit" \
+	"mcast listen send ping check"; do
+	cmd=${c%% *} listed= helps=$("$DUALSTACK" "$cmd" --help)
+	for m in ${c#* }; do
+		listed+=$("$DUALSTACK" "$cmd" "$m" --complete-options)$'\n'
+		helps+=$'\n'$("$DUALSTACK" "$cmd" "$m" --help)
+	done
+	missing=$(grep -oE -- '(^|[ ,\[])--[a-z][a-z0-9-]*' <<<"$helps" |
+		grep -oE -- '--[a-z0-9-]+' | sort -u | while read -r o; do
+			grep -qxF -- "$o" <<<"$listed" || printf '%s ' "$o"
+		done)
+	check "$cmd: every option in --help is in its modes' completion" "" "$missing"
+done
+run_ds mcast listen --complete-options
+check "mcast listen: --source listed" "--source" "$(grep -x -- --source <<<"$out")"
+check "mcast listen: send's --no-loop not listed" "" "$(grep -x -- --no-loop <<<"$out")"
 # The list must be the parser's: an option the parser lacks is not in it.
 run_ds serve --complete-options
 case "$out" in *--frobnicate*) not_ok "serve: no invented option" ;; *) ok "serve: no invented option" ;; esac
@@ -31,9 +49,18 @@ check "a command" "serve" "$(complete_words "$DUALSTACK" se)"
 check "reach's roles" "check" "$(complete_words "$DUALSTACK" reach ch)"
 check "an option of serve" "--listen" "$(complete_words "$DUALSTACK" serve --lis)"
 check "an option of reach check" "--advertise" "$(complete_words "$DUALSTACK" reach check --adv)"
+check "dns's options" "--server" "$(complete_words "$DUALSTACK" dns --ser)"
+check "doctor's options" "--probe" "$(complete_words "$DUALSTACK" doctor --pro)"
+check "firewall's subcommands" "generate" "$(complete_words "$DUALSTACK" firewall gen)"
+check "an option of firewall check" "--ip6tables" "$(complete_words "$DUALSTACK" firewall check --ip6)"
+check "ra's modes" "solicit" "$(complete_words "$DUALSTACK" ra sol)"
+check "an option of ra watch" "--flood-rate" "$(complete_words "$DUALSTACK" ra watch --flo)"
+check "mcast's subcommands" "send" "$(complete_words "$DUALSTACK" mcast se)"
+check "an option of mcast send" "--no-loop" "$(complete_words "$DUALSTACK" mcast send --no-)"
 touch "$_tmp/capture-one.pcap"
 check "a file after -r" "$_tmp/capture-one.pcap" "$(complete_words "$DUALSTACK" dissect -r "$_tmp/capture-o")"
 check "a file as an operand" "$_tmp/capture-one.pcap" "$(complete_words "$DUALSTACK" addr "$_tmp/capture-")"
+check "a file after --file" "$_tmp/capture-one.pcap" "$(complete_words "$DUALSTACK" firewall check --file "$_tmp/capture-o")"
 
 for sh in zsh fish; do
 	"$DUALSTACK" completion $sh >"$_tmp/dualstack.$sh"

@@ -15,6 +15,13 @@ CONNECTORS=(
 OPTIONAL_PORT=(
 	"resolve --no-cache X"
 	"reach check X"
+	"doctor --probe X"
+)
+# Multicast groups: addresses, not names; a scoped group may take its
+# interface from -i, so the missing zone is mcast's own message.
+MCAST=(
+	"mcast send X"
+	"mcast listen -i lo X"
 )
 LISTENERS=(
 	"serve --listen X"
@@ -52,9 +59,10 @@ expect_error() {
 }
 
 ALL=("${CONNECTORS[@]}" "${OPTIONAL_PORT[@]}" "${LISTENERS[@]}")
+NONE_SCOPED=("${ALL[@]}" "${MCAST[@]}")
 
 # A bracketless IPv6 address with a port: the bracketed form is shown.
-expect_error '2001:db8::1:8080' 'did you mean [2001:db8::1]:8080' "${ALL[@]}"
+expect_error '2001:db8::1:8080' 'did you mean [2001:db8::1]:8080' "${NONE_SCOPED[@]}"
 expect_error '2001:db8::1:80' 'did you mean [2001:db8::1]:80?' \
 	"${CONNECTORS[@]}" "${LISTENERS[@]}"
 # A link-local address without its zone: refused before anything is
@@ -63,21 +71,24 @@ expect_error '[fe80::1]:80' 'fe80::1 is link-local: add the interface' "${ALL[@]
 expect_error '[fe80::1]:80' '(interfaces: ' "${CONNECTORS[@]}"
 expect_error '[ff02::1]:80' 'ff02::1 is scoped multicast' "connect --no-cache --probe X"
 # A zone on a global address, and a zone naming no interface.
-expect_error '[2001:db8::1%lo]:80' '2001:db8::1 is not link-local' "${ALL[@]}"
-expect_error '[fe80::1%nosuchif0]:80' "no interface 'nosuchif0'" "${ALL[@]}"
+expect_error '[2001:db8::1%lo]:80' '2001:db8::1 is not link-local' "${NONE_SCOPED[@]}"
+expect_error '[fe80::1%nosuchif0]:80' "no interface 'nosuchif0'" "${NONE_SCOPED[@]}"
 # Parts swapped, a colon missing, IPv4 in brackets, a port out of range.
-expect_error '80:localhost' 'did you mean localhost:80?' "${ALL[@]}"
-expect_error '[::1]80' 'did you mean [::1]:80?' "${ALL[@]}"
-expect_error '[127.0.0.1]:80' 'brackets hold an IPv6 address' "${ALL[@]}"
-expect_error '127.0.0.1:99999' 'column 11: port 99999 is not from' "${ALL[@]}"
-expect_error '[::1' "column 5: no ']' after '['" "${ALL[@]}"
+expect_error '80:localhost' 'did you mean localhost:80?' "${NONE_SCOPED[@]}"
+expect_error '[::1]80' 'did you mean [::1]:80?' "${NONE_SCOPED[@]}"
+expect_error '[127.0.0.1]:80' 'brackets hold an IPv6 address' "${NONE_SCOPED[@]}"
+expect_error '127.0.0.1:99999' 'column 11: port 99999 is not from' "${NONE_SCOPED[@]}"
+expect_error '[::1' "column 5: no ']' after '['" "${NONE_SCOPED[@]}"
 # No port where one is needed; a port alone where a host is.
-expect_error '127.0.0.1' 'column 10: no port' "${CONNECTORS[@]}" "${LISTENERS[@]}"
-expect_error '80' 'a port alone; give the host' "${CONNECTORS[@]}"
+expect_error '127.0.0.1' 'column 10: no port' "${CONNECTORS[@]}" "${LISTENERS[@]}" \
+	"mcast send X"
+expect_error '80' 'a port alone; give the host' "${CONNECTORS[@]}" "${MCAST[@]}"
 # The last group of a bracketless address read as a port or not: where
 # the port may be left out, both readings are offered.
 expect_error '::1:4646' 'did you mean [::1]:4646, or the address [::1:4646]?' \
 	"${OPTIONAL_PORT[@]}"
+expect_error 'ff15::1:5000' 'did you mean [ff15::1]:5000, or the address [ff15::1:5000]?' \
+	"mcast listen -i lo X"
 # A server binds addresses: a name gets the addresses it probably meant.
 expect_error 'localhost:9000' 'did you mean [::1]:9000 or 127.0.0.1:9000?' \
 	"${LISTENERS[@]}"
@@ -124,6 +135,12 @@ for form in "127.0.0.1:$P" "127.0.0.1 $P" "[::1]:$P" "[::1] $P" "::1 $P" \
 	# shellcheck disable=SC2086
 	run_ds load -n 1 -m 1 -c 1 $form
 	check "load $form: one connection" 0 "$rc"
+done
+# doctor --probe: the port optional, the same forms otherwise.
+for form in "127.0.0.1:$P" "[::1]:$P" "localhost:$P"; do
+	run_ds doctor --only class --probe "$form" --json
+	check "doctor --probe $form: connected" "1 0" \
+		"$(grep -c '"code": "host.probe"' <<<"$out") $(grep -c 'host.probe-failed' <<<"$out")"
 done
 run_ds resolve --no-cache --no-hosts 127.0.0.1 http
 check "resolve takes a service name for the port" 0 "$rc"

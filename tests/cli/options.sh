@@ -16,13 +16,29 @@ expect() {
 }
 
 # A prefix of a long option is refused in every command, not taken.
-for c in addr serve load resolve connect proxy dissect "reach serve" "reach check"; do
+for c in addr serve load resolve connect proxy dissect "reach serve" "reach check" \
+	dns doctor "firewall generate" "firewall check" "firewall test" \
+	"ra watch" "ra learn" "ra solicit" \
+	"mcast listen" "mcast send" "mcast ping" "mcast check"; do
 	# shellcheck disable=SC2086 # the command's words
 	expect $c --hel -- "unknown option --hel; did you mean --help? (options are never abbreviated)"
 done
 expect serve --jso -- "did you mean --json?"
 expect serve --listne :0 -- "unknown option --listne; did you mean --listen?"
 expect connect --prob 127.0.0.1 1 -- "did you mean --probe?"
+expect dns --serve 192.0.2.53 example.com -- "unknown option --serve; did you mean --server? (options are never abbreviated)"
+expect dns --timout 2 example.com -- "unknown option --timout; did you mean --timeout?"
+expect doctor --prob example.com -- "did you mean --probe? (options are never abbreviated)"
+expect doctor --list-check -- "did you mean --list-checks?"
+expect firewall check --rol host -- "did you mean --role?"
+expect firewall generate --alow tcp/22 -- "did you mean --allow?"
+expect firewall test --fiel x.nft icmpv6 -- "did you mean --file?"
+expect ra watch --rotuer fe80::1 -i lo -- "did you mean --router?"
+expect ra learn --fo 5 -i lo -- "did you mean --for?"
+expect mcast send --hop 2 239.1.1.1:5000 -- "did you mean --hops?"
+expect mcast listen --sourc 192.0.2.1 239.1.1.1 -- "did you mean --source?"
+# An option of another subcommand is not taken (send's --no-loop).
+expect mcast listen --no-loop 239.1.1.1 -- "unknown option --no-loop"
 expect load --frobnicate 127.0.0.1:7 -- "unknown option --frobnicate"
 expect load 127.0.0.1:7 -c -- "-c needs a value"
 expect connect --probe=yes 127.0.0.1 1 -- "--probe takes no value"
@@ -33,6 +49,9 @@ expect connect -4x 127.0.0.1 1 -- "unknown option -x in '-4x'"
 expect adr -- "unknown command 'adr'; did you mean 'addr'?"
 expect conect -- "did you mean 'connect'?"
 expect help dissekt -- "did you mean 'dissect'?"
+expect firewall chek -- "unknown subcommand 'chek'; did you mean 'check'?"
+expect ra wacth -i lo -- "unknown mode 'wacth'; did you mean 'watch'?"
+expect mcast lisen 239.1.1.1 -- "unknown subcommand 'lisen'; did you mean 'listen'?"
 
 # What must still work: a bundle, a value glued to its letter, an exact
 # long option with "=", a value that looks like an option after "--".
