@@ -38,6 +38,7 @@
 #include "dualstack/relay.h"
 #include "dualstack/resolve.h"
 
+#include "cli-chart.h"
 #include "cli.h"
 
 static int cmd_connect(int argc, char **argv);
@@ -48,7 +49,7 @@ const struct cli_command cli_cmd_connect = {
     cmd_connect,
     "[-46v] [--probe] [--tuple] [--json] [--delay TIME]"
     " [--resolution-delay TIME] [--first-family-count N] [--timeout TIME]"
-    " [--bind ADDR] [--server ADDR[,ADDR...]]"
+    " [--bind ADDR] [--server ADDR[,ADDR...]] [--svg FILE]"
     " [--no-cache | --cache-file PATH] HOST PORT | HOST:PORT",
 };
 
@@ -65,7 +66,11 @@ static const char help_text[] =
     "run ends when the peer closes.\n"
     "\n"
     "  -4, -6                 IPv4 only, IPv6 only\n"
-    "  -v, --verbose          print the race as a timeline on stderr\n"
+    "  -v, --verbose          print the race as it happens on stderr,\n"
+    "                         then as a picture: one row per attempt\n"
+    "                         on one time axis, the winner marked '#'\n"
+    "                         (colour on a terminal, unless NO_COLOR)\n"
+    "      --svg FILE         write the race as an SVG picture to FILE\n"
     "      --probe            connect, print the outcome, close\n"
     "      --tuple            print the 5-tuple (stderr; stdout with\n"
     "                         --probe): tcp LOCAL LPORT REMOTE RPORT\n"
@@ -114,6 +119,7 @@ struct options {
 	struct ds_connect_opts co;
 	bool help, verbose, probe, tuple, json, no_cache;
 	const char *cache_file;
+	const char *svg;
 	struct ds_addr bind;
 	struct ds_endpoint servers[CLI_DNS_SERVERS_MAX];
 };
@@ -508,6 +514,229 @@ race_run(
 	return 0;
 }
 
+/* --- The race as a picture ------------------------------------------------ */
+
+/* One attempt of the race: when it started and ended (since
+ * ds_connect_new()), and how; type 0 while still open at the end. */
+struct lane {
+	unsigned attempt;
+	struct ds_endpoint ep;
+	uint64_t start_us, end_us;
+	enum ds_he_event_type type;
+	int err;
+};
+
+/* The attempts of the trace, in the order they started, at most max;
+ * *end_us is where the time axis ends: the last event or the result. */
+static size_t
+race_lanes(const struct ds_he_event *ev, size_t n,
+    const struct ds_connect_result *res, struct lane *lanes, size_t max,
+    uint64_t *end_us)
+{
+	size_t k = 0;
+
+	*end_us = res->elapsed_us;
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].t_us > *end_us)
+			*end_us = ev[i].t_us;
+		if (ev[i].type == DS_HE_EV_ATTEMPT && k < max) {
+			memset(&lanes[k], 0, sizeof(lanes[k]));
+			lanes[k].attempt = ev[i].attempt;
+			lanes[k].ep = ev[i].ep;
+			lanes[k].start_us = ev[i].t_us;
+			k++;
+			continue;
+		}
+		if (ev[i].type != DS_HE_EV_FAILED &&
+		    ev[i].type != DS_HE_EV_CONNECTED &&
+		    ev[i].type != DS_HE_EV_CANCELLED)
+			continue;
+		for (size_t l = 0; l < k; l++) {
+			if (lanes[l].attempt != ev[i].attempt)
+				continue;
+			lanes[l].type = ev[i].type;
+			lanes[l].err = ev[i].err;
+			lanes[l].end_us = lanes[l].start_us + ev[i].elapsed_us;
+		}
+	}
+	/* An attempt still open when the race ended (the overall timeout)
+	 * runs to the end of the axis. */
+	for (size_t l = 0; l < k; l++)
+		if (!lanes[l].type)
+			lanes[l].end_us = *end_us;
+	return k;
+}
+
+/* "won", "refused" (the error), "cancelled", "open". */
+static void
+lane_outcome(const struct lane *l, char *buf, size_t size)
+{
+	switch (l->type) {
+	case DS_HE_EV_CONNECTED:
+		snprintf(
+		    buf, size, "won in %.3f ms", ms(l->end_us - l->start_us));
+		break;
+	case DS_HE_EV_FAILED:
+		snprintf(buf, size, "failed: %s", ds_strerror(l->err));
+		break;
+	case DS_HE_EV_CANCELLED:
+		snprintf(buf, size, "cancelled");
+		break;
+	default:
+		snprintf(buf, size, "still open");
+	}
+}
+
+/* "1 IPv6 [2001:db8::2]:80" */
+static void
+lane_label(const struct lane *l, char *buf, size_t size)
+{
+	char ep[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+
+	cli_endpoint_text(&l->ep, ep, sizeof(ep));
+	snprintf(buf, size, "%u %s %s", l->attempt,
+	    l->ep.addr.family == AF_INET6 ? "IPv6" : "IPv4", ep);
+}
+
+/* The bar character and colour of an outcome: '#' green for the
+ * winner, 'x' red for a failure, '-' for the cancelled and the open. */
+static char
+lane_char(const struct lane *l, const char **sgr)
+{
+	switch (l->type) {
+	case DS_HE_EV_CONNECTED:
+		*sgr = "32";
+		return '#';
+	case DS_HE_EV_FAILED:
+		*sgr = "31";
+		return 'x';
+	default:
+		*sgr = "33";
+		return '-';
+	}
+}
+
+#define LABEL_MAX (DS_ENDPOINT_STRLEN + IF_NAMESIZE + 16)
+#define OUTCOME_MAX 128
+
+/*
+ * The race on stderr, one row per attempt on one time axis that spans
+ * the terminal:
+ *
+ *   race: 0 to 1.234 ms
+ *   1 IPv6 [::1]:80      |xx                  | failed: Connection refused
+ *   2 IPv4 127.0.0.1:80  |  ##########        | won in 0.5 ms
+ */
+static void
+print_race_picture(
+    const struct ds_he_event *ev, size_t n, const struct ds_connect_result *res)
+{
+	struct lane lanes[DS_HE_MAX_CANDIDATES];
+	char label[LABEL_MAX], out[OUTCOME_MAX];
+	size_t k, labelw = 0, outw = 0;
+	unsigned width = cli_chart_width(stderr), cols, from, to;
+	bool color = cli_chart_color(stderr);
+	uint64_t end_us;
+	const char *sgr;
+	char ch;
+
+	k = race_lanes(ev, n, res, lanes, DS_HE_MAX_CANDIDATES, &end_us);
+	if (k == 0)
+		return;
+	for (size_t l = 0; l < k; l++) {
+		lane_label(&lanes[l], label, sizeof(label));
+		lane_outcome(&lanes[l], out, sizeof(out));
+		if (strlen(label) > labelw)
+			labelw = strlen(label);
+		if (strlen(out) > outw)
+			outw = strlen(out);
+	}
+	/* Label, " |", bars, "| ", outcome; the bars get what is left,
+	 * but never fewer than 10 columns, whatever it costs the width. */
+	cols = labelw + outw + 4 < width ? width - (unsigned)(labelw + outw + 4)
+	                                 : 0;
+	if (cols < 10)
+		cols = 10;
+	fprintf(stderr, "race: 0 to %.3f ms, one column %.3f ms\n", ms(end_us),
+	    ms(end_us) / cols);
+	for (size_t l = 0; l < k; l++) {
+		lane_label(&lanes[l], label, sizeof(label));
+		lane_outcome(&lanes[l], out, sizeof(out));
+		from = cli_chart_col(
+		    (double)lanes[l].start_us, (double)end_us, cols);
+		to = cli_chart_col(
+		    (double)lanes[l].end_us, (double)end_us, cols);
+		if (from == cols)
+			from = cols - 1;
+		ch = lane_char(&lanes[l], &sgr);
+		fprintf(stderr, "%-*s |", (int)labelw, label);
+		cli_chart_bar(stderr, cols, from, to > from ? to - from : 1, ch,
+		    color, sgr);
+		fprintf(stderr, "| %s\n", out);
+	}
+	fflush(stderr);
+}
+
+/* The same picture as an SVG file: one rect of class "bar" per attempt,
+ * x and width proportional to its start and duration on the axis. */
+#define SVG_W 900
+#define SVG_LABEL_W 260
+#define SVG_BARS_W 380
+#define SVG_ROW_H 24
+#define SVG_TOP 30
+
+static int
+write_race_svg(const char *path, const struct ds_he_event *ev, size_t n,
+    const struct ds_connect_result *res)
+{
+	struct lane lanes[DS_HE_MAX_CANDIDATES];
+	char label[LABEL_MAX], out[OUTCOME_MAX];
+	char tip[LABEL_MAX + OUTCOME_MAX + 128];
+	double x, w, y;
+	uint64_t end_us;
+	const char *sgr, *fill;
+	size_t k;
+	FILE *f;
+
+	k = race_lanes(ev, n, res, lanes, DS_HE_MAX_CANDIDATES, &end_us);
+	f = cli_svg_open(path, SVG_W, SVG_TOP + (unsigned)k * SVG_ROW_H + 30,
+	    "Happy Eyeballs race");
+	if (!f)
+		return EXIT_INTERNAL;
+	snprintf(label, sizeof(label), "race: 0 to %.3f ms", ms(end_us));
+	cli_svg_text(f, 10, 18, "start", label);
+	for (size_t l = 0; l < k; l++) {
+		lane_label(&lanes[l], label, sizeof(label));
+		lane_outcome(&lanes[l], out, sizeof(out));
+		lane_char(&lanes[l], &sgr);
+		fill = lanes[l].type == DS_HE_EV_CONNECTED ? "#2a9d38"
+		    : lanes[l].type == DS_HE_EV_FAILED     ? "#d03030"
+		                                           : "#c8a020";
+		y = SVG_TOP + (double)l * SVG_ROW_H;
+		x = SVG_LABEL_W;
+		w = 0;
+		if (end_us) {
+			x += (double)lanes[l].start_us / (double)end_us *
+			    SVG_BARS_W;
+			w = (double)(lanes[l].end_us - lanes[l].start_us) /
+			    (double)end_us * SVG_BARS_W;
+		}
+		snprintf(tip, sizeof(tip), "%s: %.3f to %.3f ms, %s", label,
+		    ms(lanes[l].start_us), ms(lanes[l].end_us), out);
+		cli_svg_text(f, 10, y + 16, "start", label);
+		cli_svg_rect(f, x, y + 4, w, SVG_ROW_H - 8, fill, "bar", tip);
+		cli_svg_text(
+		    f, SVG_LABEL_W + SVG_BARS_W + 10, y + 16, "start", out);
+	}
+	y = SVG_TOP + (double)k * SVG_ROW_H;
+	cli_svg_rect(
+	    f, SVG_LABEL_W, y + 2, SVG_BARS_W, 1, "black", "axis", NULL);
+	cli_svg_text(f, SVG_LABEL_W, y + 18, "start", "0");
+	snprintf(label, sizeof(label), "%.3f ms", ms(end_us));
+	cli_svg_text(f, SVG_LABEL_W + SVG_BARS_W, y + 18, "end", label);
+	return cli_svg_close(f, path);
+}
+
 /* --- The relay ------------------------------------------------------------ */
 
 struct relay_end {
@@ -648,6 +877,7 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 		O_SERVER,
 		O_NO_CACHE,
 		O_CACHE_FILE,
+		O_SVG,
 	};
 	static const struct option lopts[] = {
 	    {"verbose", no_argument, NULL, 'v'},
@@ -662,6 +892,7 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 	    {"server", required_argument, NULL, O_SERVER},
 	    {"no-cache", no_argument, NULL, O_NO_CACHE},
 	    {"cache-file", required_argument, NULL, O_CACHE_FILE},
+	    {"svg", required_argument, NULL, O_SVG},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -689,6 +920,9 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			break;
 		case O_PROBE:
 			o->probe = true;
+			break;
+		case O_SVG:
+			o->svg = optarg;
 			break;
 		case O_TUPLE:
 			o->tuple = true;
@@ -994,6 +1228,14 @@ cmd_connect(int argc, char **argv)
 	cli_ns_history_save(ns_hist, ns_path);
 
 	ev = ds_connect_trace(c, &n);
+	if (o.verbose)
+		print_race_picture(ev, n, res);
+	if (o.svg && write_race_svg(o.svg, ev, n, res) != EXIT_OK) {
+		if (!res->err)
+			close(res->fd);
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 	if (res->err == 0 && o.verbose && !o.probe)
 		print_summary(stderr, res, winner_attempt(ev, n));
 	if (o.json)

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "dualstack/load.h"
 #include "dualstack/loop.h"
 
+#include "cli-chart.h"
 #include "cli.h"
 
 /* The longest -d or --timeout accepted: a year. */
@@ -36,7 +38,8 @@ const struct cli_command cli_cmd_load = {
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
     "[-c N] [-n N] [-d TIME] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout TIME] [-4|-6] [-v] [--json] HOST:PORT | HOST PORT",
+    " [--timeout TIME] [-4|-6] [-v] [--json] [--chart] [--svg FILE]"
+    " HOST:PORT | HOST PORT",
 };
 
 static const char help_text[] =
@@ -68,6 +71,10 @@ static const char help_text[] =
     "  -4, -6               only IPv4, only IPv6 addresses of HOST\n"
     "  -v, --verbose        show the Happy Eyeballs race that chose the\n"
     "                       address, on stderr\n"
+    "      --chart          after the report, the round-trip latencies\n"
+    "                       as a text histogram (colour on a terminal,\n"
+    "                       unless NO_COLOR)\n"
+    "      --svg FILE       write the latency histogram as SVG to FILE\n"
     "      --json           one JSON object with the results\n"
     "  -h, --help           this help\n"
     "\n"
@@ -437,6 +444,216 @@ report_text(const struct report *rep)
 	printf("\n");
 }
 
+/* --- The latency histogram ------------------------------------------------ */
+
+/*
+ * The rows of the picture: ds_hist's 3712 buckets (hist.h) regrouped into
+ * at most HIST_ROWS ranges between min and max, equal in ratio (each
+ * ends a fixed factor above where it starts) when max is more than 4
+ * times min, equal in width otherwise: latencies spread over decades,
+ * and a tight run would otherwise fall in one row.
+ */
+#define HIST_ROWS 12
+
+struct hist_row {
+	uint64_t lo, hi; /* values lo to hi, both included */
+	uint64_t count;
+};
+
+/* The lowest value ds_hist counts in bucket i (see hist.h: below 64 one
+ * value each; then 64 sub-buckets per power of two). */
+static uint64_t
+hist_bucket_low(unsigned i)
+{
+	unsigned s;
+
+	if (i < DS_HIST_SUB)
+		return i;
+	s = i / DS_HIST_SUB - 1;
+	return (uint64_t)(i - s * DS_HIST_SUB) << s;
+}
+
+/* base to the power n, n small. */
+static double
+power(double base, size_t n)
+{
+	double r = 1.0;
+
+	while (n--)
+		r *= base;
+	return r;
+}
+
+/* The factor f with f^n = ratio (ratio >= 1), by bisection: no libm
+ * for one root per report. */
+static double
+nth_root(double ratio, size_t n)
+{
+	double a = 1.0, b = ratio;
+
+	for (int i = 0; i < 100; i++) {
+		double m = (a + b) / 2;
+
+		if (power(m, n) > ratio)
+			b = m;
+		else
+			a = m;
+	}
+	return a;
+}
+
+static size_t
+hist_rows(const struct ds_hist *h, struct hist_row *rows)
+{
+	double lo = h->min ? (double)h->min : 1.0, hi = (double)h->max + 1.0;
+	bool ratio = hi > 4 * lo;
+	size_t n = HIST_ROWS, k;
+	double f;
+	uint64_t v;
+
+	if (h->count == 0)
+		return 0;
+	/* No more rows than distinct values. */
+	if (h->max - h->min + 1 < n)
+		n = (size_t)(h->max - h->min + 1);
+	f = ratio ? nth_root(hi / lo, n) : 1.0;
+	for (k = 0; k < n; k++) {
+		/* Where row k ends (excluded). */
+		double b = ratio ? lo * power(f, k + 1)
+		                 : lo + (hi - lo) * (double)(k + 1) / (double)n;
+
+		rows[k].lo = k ? rows[k - 1].hi + 1 : h->min;
+		rows[k].hi = k == n - 1 ? h->max : (uint64_t)b - 1;
+		if (rows[k].hi < rows[k].lo)
+			rows[k].hi = rows[k].lo;
+		rows[k].count = 0;
+	}
+	for (unsigned i = 0; i < DS_HIST_BUCKETS; i++) {
+		if (!h->buckets[i])
+			continue;
+		v = hist_bucket_low(i);
+		if (v < h->min)
+			v = h->min;
+		for (k = 0; k < n - 1 && v > rows[k].hi; k++)
+			;
+		rows[k].count += h->buckets[i];
+	}
+	/* Rows pushed past max by rounding are dropped. */
+	while (n > 1 && rows[n - 1].lo > h->max)
+		n--;
+	return n;
+}
+
+/* "1234  61.7%": a row's count and share of all. */
+static void
+hist_tail(
+    const struct ds_hist *h, const struct hist_row *row, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu  %.1f%%", (unsigned long long)row->count,
+	    100.0 * (double)row->count / (double)h->count);
+}
+
+/*
+ *   latency (us)
+ *      80-99    |##########              | 1234  61.7%
+ *     100-149   |####                    |  500  25.0%
+ */
+static void
+text_hist_picture(const char *label, const struct ds_hist *h)
+{
+	struct hist_row rows[HIST_ROWS];
+	char range[64], tail[64];
+	size_t n = hist_rows(h, rows), rangew = 0, tailw = 0;
+	unsigned width = cli_chart_width(stdout), cols, len;
+	bool color = cli_chart_color(stdout);
+	uint64_t top = 0;
+
+	printf("%s\n", label);
+	if (n == 0) {
+		printf("  none\n");
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		snprintf(range, sizeof(range), "%llu-%llu",
+		    (unsigned long long)rows[k].lo,
+		    (unsigned long long)rows[k].hi);
+		if (strlen(range) > rangew)
+			rangew = strlen(range);
+		hist_tail(h, &rows[k], tail, sizeof(tail));
+		if (strlen(tail) > tailw)
+			tailw = strlen(tail);
+		if (rows[k].count > top)
+			top = rows[k].count;
+	}
+	/* "  RANGE |BARS| COUNT  PCT%": the bars get what the rest leaves,
+	 * at least 10 columns. */
+	cols = rangew + tailw + 6 < width
+	    ? width - (unsigned)(rangew + tailw + 6)
+	    : 10;
+	if (cols < 10)
+		cols = 10;
+	for (size_t k = 0; k < n; k++) {
+		snprintf(range, sizeof(range), "%llu-%llu",
+		    (unsigned long long)rows[k].lo,
+		    (unsigned long long)rows[k].hi);
+		len = cli_chart_col((double)rows[k].count, (double)top, cols);
+		/* A row that counted anything shows at least one mark. */
+		if (rows[k].count && len == 0)
+			len = 1;
+		printf("  %*s |", (int)rangew, range);
+		cli_chart_bar(stdout, cols, 0, len, '#', color, "36");
+		hist_tail(h, &rows[k], tail, sizeof(tail));
+		printf("| %s\n", tail);
+	}
+}
+
+/* The histogram as an SVG file: one rect of class "bar" per row, its
+ * width proportional to the row's count, the count in its title. */
+#define SVG_W 700
+#define SVG_RANGE_W 160
+#define SVG_BARS_W 400
+#define SVG_ROW_H 22
+#define SVG_TOP 30
+
+static int
+write_hist_svg(const char *path, const struct ds_hist *h)
+{
+	struct hist_row rows[HIST_ROWS];
+	char range[64], tip[128], txt[64];
+	size_t n = hist_rows(h, rows);
+	uint64_t top = 0;
+	double y, w;
+	FILE *f;
+
+	for (size_t k = 0; k < n; k++)
+		if (rows[k].count > top)
+			top = rows[k].count;
+	f = cli_svg_open(path, SVG_W, SVG_TOP + (unsigned)n * SVG_ROW_H + 10,
+	    "Round-trip latency");
+	if (!f)
+		return EXIT_INTERNAL;
+	snprintf(txt, sizeof(txt), "latency (us), %llu round trips",
+	    (unsigned long long)h->count);
+	cli_svg_text(f, 10, 18, "start", txt);
+	for (size_t k = 0; k < n; k++) {
+		snprintf(range, sizeof(range), "%llu-%llu us",
+		    (unsigned long long)rows[k].lo,
+		    (unsigned long long)rows[k].hi);
+		snprintf(tip, sizeof(tip), "%s: %llu", range,
+		    (unsigned long long)rows[k].count);
+		snprintf(txt, sizeof(txt), "%llu",
+		    (unsigned long long)rows[k].count);
+		y = SVG_TOP + (double)k * SVG_ROW_H;
+		w = top ? (double)rows[k].count / (double)top * SVG_BARS_W : 0;
+		cli_svg_text(f, SVG_RANGE_W - 10, y + 15, "end", range);
+		cli_svg_rect(f, SVG_RANGE_W, y + 3, w, SVG_ROW_H - 6, "#2a7fb0",
+		    "bar", tip);
+		cli_svg_text(
+		    f, SVG_RANGE_W + SVG_BARS_W + 10, y + 15, "start", txt);
+	}
+	return cli_svg_close(f, path);
+}
+
 /* --- Command -------------------------------------------------------------- */
 
 static int
@@ -447,9 +664,12 @@ cmd_load(int argc, char **argv)
 		O_TIMEOUT,
 		O_SEED,
 		O_JSON,
+		O_CHART,
+		O_SVG,
 	};
 	enum ds_resolve_family family = DS_RESOLVE_ADDRCONFIG;
-	bool verbose = false;
+	bool verbose = false, chart = false;
+	const char *svg = NULL;
 	struct cli_endpoint given;
 	char given_text[2 * CLI_HOST_MAX];
 	struct race race = {0, 0};
@@ -463,6 +683,8 @@ cmd_load(int argc, char **argv)
 	    {"timeout", required_argument, NULL, O_TIMEOUT},
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"chart", no_argument, NULL, O_CHART},
+	    {"svg", required_argument, NULL, O_SVG},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -579,6 +801,12 @@ cmd_load(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case O_CHART:
+			chart = true;
+			break;
+		case O_SVG:
+			svg = optarg;
+			break;
 		default:
 			return cli_usage_error(&cli_cmd_load,
 			    "unknown option or missing value: '%s'",
@@ -675,6 +903,12 @@ cmd_load(int argc, char **argv)
 		report_json(&rep);
 	else
 		report_text(&rep);
+	if (chart && !json)
+		text_hist_picture("latency (us)", &r->latency);
+	if (svg && write_hist_svg(svg, &r->latency) != EXIT_OK) {
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 
 	/* Success is every connection and every message right, and at
 	 * least one of them done. */

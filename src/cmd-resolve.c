@@ -28,6 +28,7 @@
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
 
+#include "cli-chart.h"
 #include "cli.h"
 
 /* The longest --timeout accepted, per try. */
@@ -51,7 +52,7 @@ const struct cli_command cli_cmd_resolve = {
     "resolve a name: AAAA and A side by side, timings, RFC 6724 order",
     cmd_resolve,
     "[-4|-6] [--server ADDR[,ADDR...]] [--timeout TIME] [--tries N]"
-    " [--no-hosts] [--no-cache] [--json] NAME [PORT] | NAME:PORT",
+    " [--no-hosts] [--no-cache] [--json] [--chart] NAME [PORT] | NAME:PORT",
 };
 
 static const char help_text[] =
@@ -87,6 +88,11 @@ static const char help_text[] =
     "      --no-cache       neither read nor write the nameserver history\n"
     "                       ($XDG_CACHE_HOME/dualstack/nameservers)\n"
     "      --json           one JSON document\n"
+    "      --chart          then the time each query took as bars on\n"
+    "                       one time axis, with the server that\n"
+    "                       answered, and each server's part when the\n"
+    "                       servers are listed (colour on a terminal,\n"
+    "                       unless NO_COLOR)\n"
     "  -h, --help           this help\n"
     "\n"
     "PORT, a number or a TCP service name, when given (NAME PORT or\n"
@@ -622,6 +628,123 @@ text_query(const struct report *rep, enum ds_resolve_type t)
 	}
 }
 
+/* --- Timing bars ---------------------------------------------------------- */
+
+/* One row of the timing picture: a label, a span since ds_resolve_new()
+ * and what it was. */
+struct bar_row {
+	char label[DS_ENDPOINT_STRLEN + 8];
+	uint64_t start_us, end_us;
+	char what[160];
+};
+
+/* The rows: each query asked, then, when the servers are listed, what
+ * each server did for each type. Returns how many. */
+static size_t
+bar_rows(const struct ds_resolve *r, struct bar_row *rows, size_t max)
+{
+	static const enum ds_resolve_type order[] = {
+	    DS_RESOLVE_AAAA, DS_RESOLVE_A};
+	const struct ds_resolve_server *sv;
+	char who[DS_ENDPOINT_STRLEN];
+	size_t k = 0, n;
+
+	for (size_t i = 0; i < 2 && k < max; i++) {
+		const struct ds_resolve_query *q = ds_resolve_get(r, order[i]);
+		char how[32];
+
+		if (!q->asked || !q->done)
+			continue;
+		if (q->status == 0)
+			snprintf(how, sizeof(how), "%zu answer%s", q->n_answers,
+			    q->n_answers == 1 ? "" : "s");
+		else
+			snprintf(how, sizeof(how), "%s", status_word(q));
+		snprintf(rows[k].label, sizeof(rows[k].label), "%s",
+		    ds_resolve_type_name(order[i]));
+		rows[k].start_us = q->start_us;
+		rows[k].end_us = q->end_us;
+		if (q->server >= 0) {
+			sv = ds_resolve_servers(r, &n);
+			server_text(&sv[q->server], who, sizeof(who));
+			snprintf(rows[k].what, sizeof(rows[k].what),
+			    "%.1f ms, %s from %s", query_ms(q), how, who);
+		} else {
+			snprintf(rows[k].what, sizeof(rows[k].what),
+			    "%.1f ms, %s (%s)", query_ms(q), how,
+			    ds_resolve_source_name(q->source));
+		}
+		k++;
+	}
+	if (!servers_notable(r))
+		return k;
+	sv = ds_resolve_servers(r, &n);
+	for (size_t i = 0; i < n; i++) {
+		server_text(&sv[i], who, sizeof(who));
+		for (size_t t = 0; t < 2 && k < max; t++) {
+			const struct ds_resolve_ns_query *nq =
+			    &sv[i].q[order[t]];
+
+			if (nq->state == DS_RESOLVE_NS_NOT_ASKED ||
+			    nq->state == DS_RESOLVE_NS_ASKING)
+				continue;
+			snprintf(rows[k].label, sizeof(rows[k].label), "%s %s",
+			    ds_resolve_type_name(order[t]), who);
+			rows[k].start_us = nq->start_us;
+			rows[k].end_us = nq->end_us;
+			ns_cell(nq, rows[k].what, sizeof(rows[k].what));
+			k++;
+		}
+	}
+	return k;
+}
+
+/*
+ * The time each query took, as bars on one axis from the start of the
+ * lookup, then each server's part when the servers are listed:
+ *
+ *   timing, 0 to 23.4 ms:
+ *     AAAA  |#########           | 12.3 ms, 1 answer from 192.0.2.53
+ *     A     |  ################# | 23.4 ms, 2 answers from 192.0.2.53
+ */
+#define BAR_ROWS_MAX (2 + 2 * 2 * 8)
+
+static void
+text_bars(const struct ds_resolve *r)
+{
+	struct bar_row rows[BAR_ROWS_MAX];
+	size_t n = bar_rows(r, rows, BAR_ROWS_MAX), lw = 0, ww = 0;
+	unsigned width = cli_chart_width(stdout), cols, from, to;
+	bool color = cli_chart_color(stdout);
+	uint64_t end = 0;
+
+	if (n == 0)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		if (strlen(rows[k].label) > lw)
+			lw = strlen(rows[k].label);
+		if (strlen(rows[k].what) > ww)
+			ww = strlen(rows[k].what);
+		if (rows[k].end_us > end)
+			end = rows[k].end_us;
+	}
+	cols = lw + ww + 6 < width ? width - (unsigned)(lw + ww + 6) : 10;
+	if (cols < 10)
+		cols = 10;
+	printf("\ntiming, 0 to %.1f ms:\n", (double)end / 1000.0);
+	for (size_t k = 0; k < n; k++) {
+		from =
+		    cli_chart_col((double)rows[k].start_us, (double)end, cols);
+		to = cli_chart_col((double)rows[k].end_us, (double)end, cols);
+		if (from == cols)
+			from = cols - 1;
+		printf("  %-*s |", (int)lw, rows[k].label);
+		cli_chart_bar(stdout, cols, from, to > from ? to - from : 1,
+		    '#', color, k < 2 ? "36" : "2");
+		printf("| %s\n", rows[k].what);
+	}
+}
+
 static void
 report_text(const struct report *rep)
 {
@@ -942,6 +1065,7 @@ cmd_resolve(int argc, char **argv)
 		O_NO_HOSTS,
 		O_NO_CACHE,
 		O_JSON,
+		O_CHART,
 	};
 	static const struct option opts[] = {
 	    {"server", required_argument, NULL, O_SERVER},
@@ -950,6 +1074,7 @@ cmd_resolve(int argc, char **argv)
 	    {"no-hosts", no_argument, NULL, O_NO_HOSTS},
 	    {"no-cache", no_argument, NULL, O_NO_CACHE},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"chart", no_argument, NULL, O_CHART},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -965,7 +1090,7 @@ cmd_resolve(int argc, char **argv)
 	struct report rep;
 	char hist_path[PATH_MAX];
 	const char *hist_file = NULL;
-	bool json = false, any = false, no_cache = false;
+	bool json = false, any = false, no_cache = false, chart = false;
 	uint64_t v, ms;
 	uint16_t port = 0;
 	struct cli_endpoint target;
@@ -1021,6 +1146,9 @@ cmd_resolve(int argc, char **argv)
 			break;
 		case O_JSON:
 			json = true;
+			break;
+		case O_CHART:
+			chart = true;
 			break;
 		default:
 			return cli_usage_error(&cli_cmd_resolve,
@@ -1131,6 +1259,8 @@ cmd_resolve(int argc, char **argv)
 		report_json(&rep);
 	else
 		report_text(&rep);
+	if (chart && !json)
+		text_bars(rep.r);
 	code = any ? EXIT_OK : EXIT_FAILED;
 	if (!any && !run.interrupted)
 		report_failure(&rep);
