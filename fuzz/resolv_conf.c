@@ -71,6 +71,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(c.servers[i].family == AF_INET ||
 			        c.servers[i].family == AF_INET6,
 			    "a server is an address");
+		/* "dns" and "doctor" see the same servers. */
+		{
+			struct ds_endpoint eps[DS_RESOLV_MAXNS];
+			int k = ds_resolv_conf_nameservers(
+			    copy, size, eps, DS_RESOLV_MAXNS);
+
+			check(k >= 0 && (size_t)k == c.n_servers,
+			    "as many nameservers as servers");
+			for (int i = 0; i < k; i++)
+				check(ds_addr_equal(
+				          &eps[i].addr, &c.servers[i]) &&
+				        eps[i].port == 53,
+				    "the same nameservers as servers");
+		}
 	}
 
 	ds_resolv_options_init(&a);

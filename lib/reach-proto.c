@@ -22,6 +22,8 @@
 #include "dualstack/error.h"
 #include "dualstack/reach.h"
 
+#include "cur.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -411,15 +413,16 @@ errno_find(const char *s, size_t len)
 /* --- Parsing -------------------------------------------------------------- */
 
 /*
- * A cursor over one line. Fields are separated by exactly one space; a
- * field is never empty, so a doubled, leading or trailing space is an
- * empty field and an error at its offset.
+ * One line, read through the library's bounds-checked cursor (lib/cur.h):
+ * c.off is the next byte, c.end the end of the line. Fields are separated
+ * by exactly one space; a field is never empty, so a doubled, leading or
+ * trailing space is an empty field and an error at its offset. A field
+ * is read again only through a cursor of its own over its bytes (rd_sub()).
  */
 struct rd {
-	const char *s;
-	size_t len;
-	size_t pos; /* the next byte */
-	size_t bad; /* where the problem is, on failure */
+	struct ds_cur c;
+	const char *s; /* the line, for the fields handed to the caller */
+	size_t bad;    /* where the problem is, on failure */
 };
 
 static int
@@ -429,18 +432,26 @@ rd_fail(struct rd *r, size_t at, int err)
 	return err;
 }
 
+/* A cursor over the field at start, len bytes. */
+static struct ds_cur
+rd_sub(const struct rd *r, size_t start, size_t len)
+{
+	return ds_cur_at(r->s, start, start + len);
+}
+
 /* The field at the cursor, up to the next space or the end. */
 static int
 rd_field(struct rd *r, size_t *ret_start, size_t *ret_len)
 {
-	size_t start = r->pos;
+	size_t start = r->c.off;
+	uint8_t ch;
 
-	while (r->pos < r->len && r->s[r->pos] != ' ')
-		r->pos++;
-	if (r->pos == start)
+	while (ds_cur_peek(&r->c, &ch) == 0 && ch != ' ')
+		(void)ds_cur_skip(&r->c, 1);
+	if (r->c.off == start)
 		return rd_fail(r, start, -DS_E_REACH_EMPTY_FIELD);
 	*ret_start = start;
-	*ret_len = r->pos - start;
+	*ret_len = r->c.off - start;
 	return 0;
 }
 
@@ -449,9 +460,9 @@ rd_field(struct rd *r, size_t *ret_start, size_t *ret_len)
 static int
 rd_next(struct rd *r, size_t *ret_start, size_t *ret_len)
 {
-	if (r->pos >= r->len)
-		return rd_fail(r, r->len, -DS_E_REACH_MISSING);
-	r->pos++; /* rd_field() stopped at this space */
+	/* rd_field() stopped at this space, or at the end. */
+	if (ds_cur_skip(&r->c, 1) < 0)
+		return rd_fail(r, r->c.end, -DS_E_REACH_MISSING);
 	return rd_field(r, ret_start, ret_len);
 }
 
@@ -459,15 +470,18 @@ rd_next(struct rd *r, size_t *ret_start, size_t *ret_len)
 static int
 rd_end(struct rd *r)
 {
-	if (r->pos != r->len)
-		return rd_fail(r, r->pos, -DS_E_REACH_EXTRA);
+	if (ds_cur_left(&r->c) != 0)
+		return rd_fail(r, r->c.off, -DS_E_REACH_EXTRA);
 	return 0;
 }
 
 static bool
 rd_is(const struct rd *r, size_t start, size_t len, const char *word)
 {
-	return strlen(word) == len && memcmp(r->s + start, word, len) == 0;
+	struct ds_cur f = rd_sub(r, start, len);
+
+	return strlen(word) == len && ds_cur_left(&f) == len &&
+	    memcmp(f.p + f.off, word, len) == 0;
 }
 
 /*
@@ -479,23 +493,22 @@ static int
 rd_uint_at(struct rd *r, size_t start, size_t len, uint32_t min, uint32_t max,
     int toolong, uint32_t *ret)
 {
+	struct ds_cur f = rd_sub(r, start, len);
 	uint64_t v = 0;
+	uint8_t ch, first;
 
-	if (len == 0)
+	if (ds_cur_peek(&f, &first) < 0)
 		return rd_fail(r, start, -DS_E_REACH_NUMBER);
-	for (size_t i = 0; i < len; i++) {
-		char c = r->s[start + i];
-
-		if (c < '0' || c > '9')
-			return rd_fail(r, start + i, -DS_E_REACH_NUMBER);
+	while (ds_cur_u8(&f, &ch) == 0) {
+		if (ch < '0' || ch > '9')
+			return rd_fail(r, f.off - 1, -DS_E_REACH_NUMBER);
+		/* Past UINT32_MAX the value only has to stay out of range:
+		 * stop growing it, so that no digit count overflows. */
+		if (v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(ch - '0');
 	}
-	if (len > 1 && r->s[start] == '0')
+	if (len > 1 && first == '0')
 		return rd_fail(r, start, -DS_E_REACH_NUMBER);
-	/* Ten digits hold any uint32_t; more are out of range for sure. */
-	if (len > 10)
-		return rd_fail(r, start, toolong);
-	for (size_t i = 0; i < len; i++)
-		v = v * 10 + (uint64_t)(r->s[start + i] - '0');
 	if (v < min || v > max)
 		return rd_fail(r, start, toolong);
 	*ret = (uint32_t)v;
@@ -521,17 +534,15 @@ rd_uint(struct rd *r, uint32_t min, uint32_t max, uint32_t *ret)
 static int
 rd_token_at(struct rd *r, size_t start, size_t len)
 {
-	for (size_t i = 0; i < len && i < DS_REACH_TOKEN_HEX; i++) {
-		char c = r->s[start + i];
+	struct ds_cur f = rd_sub(
+	    r, start, len < DS_REACH_TOKEN_HEX ? len : DS_REACH_TOKEN_HEX);
+	uint8_t ch;
 
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return rd_fail(r, start + i, -DS_E_REACH_TOKEN);
-	}
+	while (ds_cur_u8(&f, &ch) == 0)
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return rd_fail(r, f.off - 1, -DS_E_REACH_TOKEN);
 	if (len != DS_REACH_TOKEN_HEX)
-		return rd_fail(r,
-		    start +
-		        (len < DS_REACH_TOKEN_HEX ? len : DS_REACH_TOKEN_HEX),
-		    -DS_E_REACH_TOKEN);
+		return rd_fail(r, f.off, -DS_E_REACH_TOKEN);
 	return 0;
 }
 
@@ -579,7 +590,7 @@ parse_check(struct rd *r, struct ds_reach_msg *m)
 	if ((e = rd_uint(r, 1, DS_REACH_COUNT_MAX, &v)) < 0)
 		return e;
 	m->count = v;
-	if (r->pos == r->len)
+	if (ds_cur_left(&r->c) == 0)
 		return 0;
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
@@ -657,15 +668,15 @@ parse_err(struct rd *r, struct ds_reach_msg *m)
 		return e;
 	if (ds_reach_err_parse(r->s + start, len, &m->err) < 0)
 		return rd_fail(r, start, -DS_E_REACH_WORD);
-	if (r->pos == r->len)
+	if (ds_cur_left(&r->c) == 0)
 		return 0;
 	/* The text is the rest of the line, spaces and all, but not empty. */
-	r->pos++;
-	if (r->pos == r->len)
-		return rd_fail(r, r->pos - 1, -DS_E_REACH_EMPTY_FIELD);
-	m->text = r->s + r->pos;
-	m->text_len = r->len - r->pos;
-	r->pos = r->len;
+	(void)ds_cur_skip(&r->c, 1);
+	if (ds_cur_left(&r->c) == 0)
+		return rd_fail(r, r->c.off - 1, -DS_E_REACH_EMPTY_FIELD);
+	m->text = r->s + r->c.off;
+	m->text_len = ds_cur_left(&r->c);
+	(void)ds_cur_skip(&r->c, m->text_len);
 	return 0;
 }
 
@@ -694,6 +705,8 @@ parse_result(struct rd *r, struct ds_reach_msg *m)
 {
 	size_t start, len, vstart, slash;
 	uint32_t delivered, count;
+	struct ds_cur f;
+	uint8_t ch;
 	int e;
 
 	if ((e = rd_next(r, &start, &len)) < 0)
@@ -703,11 +716,12 @@ parse_result(struct rd *r, struct ds_reach_msg *m)
 	vstart = start;
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
-	slash = 0;
-	while (slash < len && r->s[start + slash] != '/')
-		slash++;
-	if (slash == len)
+	f = rd_sub(r, start, len);
+	while (ds_cur_peek(&f, &ch) == 0 && ch != '/')
+		(void)ds_cur_skip(&f, 1);
+	if (ds_cur_left(&f) == 0)
 		return rd_fail(r, start + len, -DS_E_REACH_MISSING);
+	slash = f.off - start;
 	if ((e = rd_uint_at(r, start + slash + 1, len - slash - 1, 1,
 	         DS_REACH_COUNT_MAX, -DS_E_REACH_RANGE, &count)) < 0)
 		return e;
@@ -728,7 +742,9 @@ static int
 parse_attempt(struct rd *r, struct ds_reach_msg *m)
 {
 	size_t start, len;
+	struct ds_cur f;
 	uint32_t v;
+	uint8_t ch;
 	int e;
 
 	if ((e = rd_uint(r, 1, DS_REACH_COUNT_MAX, &v)) < 0)
@@ -743,7 +759,8 @@ parse_attempt(struct rd *r, struct ds_reach_msg *m)
 	m->ms = v;
 	if ((e = rd_next(r, &start, &len)) < 0)
 		return e;
-	if (r->s[start] == 'E') {
+	f = rd_sub(r, start, len);
+	if (ds_cur_peek(&f, &ch) == 0 && ch == 'E') {
 		if ((e = errno_find(r->s + start, len)) < 0)
 			return rd_fail(r, start, -DS_E_REACH_WORD);
 		m->errno_val = e;
@@ -760,7 +777,9 @@ static int
 parse_line(struct rd *r, struct ds_reach_msg *m)
 {
 	size_t start, len;
+	struct ds_cur f;
 	bool hex = true;
+	uint8_t ch;
 	int e;
 
 	if ((e = rd_field(r, &start, &len)) < 0)
@@ -811,8 +830,9 @@ parse_line(struct rd *r, struct ds_reach_msg *m)
 	 * unknown keyword ("check" has letters past 'f', so a keyword in
 	 * the wrong case lands here).
 	 */
-	for (size_t i = 0; i < len; i++)
-		hex = hex && is_hex(r->s[start + i]);
+	f = rd_sub(r, start, len);
+	while (ds_cur_u8(&f, &ch) == 0)
+		hex = hex && is_hex((char)ch);
 	if (!hex)
 		return rd_fail(r, start, -DS_E_REACH_KEYWORD);
 	m->type = DS_REACH_MSG_TOKEN;
@@ -828,6 +848,7 @@ ds_reach_msg_parse(
 {
 	struct ds_reach_msg m;
 	struct rd r;
+	uint8_t ch;
 	int e;
 
 	memset(&m, 0, sizeof(m));
@@ -837,21 +858,22 @@ ds_reach_msg_parse(
 		r.bad = DS_REACH_LINE_MAX - 1;
 		goto fail;
 	}
-	if (len > 0 && line[len - 1] == '\r')
+	/* One CR before the end is the CRLF of a line split on LF. */
+	r.c = ds_cur_at(line, len ? len - 1 : 0, len);
+	if (ds_cur_u8(&r.c, &ch) == 0 && ch == '\r')
 		len--;
 	/* Printable ASCII only: no NUL, no tab, no other control byte, no
 	 * byte past 0x7e (the text is ASCII, a person types it). */
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c < 0x20 || c > 0x7e) {
+	r.c = ds_cur_at(line, 0, len);
+	while (ds_cur_u8(&r.c, &ch) == 0) {
+		if (ch < 0x20 || ch > 0x7e) {
 			e = -DS_E_REACH_CHAR;
-			r.bad = i;
+			r.bad = r.c.off - 1;
 			goto fail;
 		}
 	}
 	r.s = line;
-	r.len = len;
+	r.c = ds_cur_at(line, 0, len);
 	if (len == 0) {
 		e = -DS_E_REACH_EMPTY;
 		goto fail;

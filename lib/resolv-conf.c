@@ -219,8 +219,17 @@ count_words(const char *text, size_t len)
 	return n;
 }
 
-/* A "nameserver" line's address: its first word, as inet_pton() or
- * inet_aton() of dotted quads takes it (a zone after '%' allowed). */
+/*
+ * The one reader of a "nameserver" line (l, n bytes: what follows the
+ * keyword), as glibc 2.36's res_vinit_1() reads it: blanks, then the
+ * address up to the next blank or the end of the line, anything after it
+ * ignored; IPv4 as inet_aton() of a dotted quad takes it, IPv6 as
+ * inet_pton() with an optional zone after '%'. A '\r' ends the address
+ * too, so that a file written with CRLF line ends still names its
+ * servers (glibc keeps such an IPv6 line but drops an IPv4 one). A line
+ * whose address does not parse is not a server: it does not take one of
+ * the MAXNS places (glibc adds only parsed addresses to its list).
+ */
 static void
 nameserver(struct ds_resolv_conf *c, const char *l, size_t n, unsigned line)
 {
@@ -230,7 +239,7 @@ nameserver(struct ds_resolv_conf *c, const char *l, size_t n, unsigned line)
 	while (i < n && blank(l[i]))
 		i++;
 	start = i;
-	while (i < n && !blank(l[i]) && l[i] != '\0')
+	while (i < n && !blank(l[i]) && l[i] != '\r' && l[i] != '\0')
 		i++;
 	if (c->n_servers == DS_RESOLV_SERVERS_MAX || i == start ||
 	    ds_addr_parse(l + start, i - start, 0, &a, NULL) < 0) {
@@ -301,41 +310,23 @@ ds_resolv_conf_parse_all(
 	return (int)(bad > INT_MAX ? INT_MAX : bad);
 }
 
+/* A view of ds_resolv_conf_parse_all()'s servers: one reader of the
+ * nameserver lines, so "dns" and "doctor" name the same servers. */
 int
 ds_resolv_conf_nameservers(
     const char *text, size_t len, struct ds_endpoint *ret, size_t max)
 {
-	static const char kw[] = "nameserver";
-	size_t pos = 0, n = 0;
+	struct ds_resolv_conf c;
+	int err;
 
-	if ((!text && len) || (max && !ret))
+	if (max && !ret)
 		return -EINVAL;
-	while (pos < len && n < DS_RESOLV_MAXNS) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		const char *l = text + pos;
-		size_t k = sizeof(kw) - 1, a, b, errpos;
-		struct ds_endpoint ep = {.port = 53};
-
-		pos = end + 1;
-		if (end - (size_t)(l - text) <= k || memcmp(l, kw, k) != 0 ||
-		    !blank(l[k]))
-			continue;
-		/* res_vinit_1(): blanks, then the address up to the next
-		 * blank or the end of the line. */
-		a = (size_t)(l - text) + k;
-		while (a < end && blank(text[a]))
-			a++;
-		b = a;
-		while (b < end && !blank(text[b]) && text[b] != '\r' &&
-		    text[b] != '\0')
-			b++;
-		if (b == a ||
-		    ds_addr_parse(text + a, b - a, 0, &ep.addr, &errpos) < 0)
-			continue;
-		if (n < max)
-			ret[n] = ep;
-		n++;
+	err = ds_resolv_conf_parse_all(text, len, &c);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < c.n_servers && i < max; i++) {
+		/* RFC 1035 section 4.2: port 53. */
+		ret[i] = (struct ds_endpoint){.addr = c.servers[i], .port = 53};
 	}
-	return (int)n;
+	return (int)c.n_servers;
 }

@@ -1105,21 +1105,17 @@ localhost(struct ds_resolve *r, struct rq *q, ares_channel *hch, bool usable)
 
 /* --- Configuration -------------------------------------------------------- */
 
-/* The resolv.conf options glibc would use: the file's, then
- * $RES_OPTIONS over them (glibc's res_init order). */
+/* The resolv.conf options glibc would use: the file's (text, len; text
+ * NULL when it could not be read), then $RES_OPTIONS over them (glibc's
+ * res_init order). */
 static void
-read_options(const struct ds_resolve *r, struct ds_resolv_options *ret)
+read_options(const char *text, size_t len, struct ds_resolv_options *ret)
 {
 	const char *env = getenv("RES_OPTIONS");
-	char *text;
-	size_t len;
 
 	ds_resolv_options_init(ret);
-	if (ds__file_read(r->resolv_conf ? r->resolv_conf : "/etc/resolv.conf",
-	        RESOLV_CONF_MAX, 0, &text, &len) == 0) {
+	if (text)
 		(void)ds_resolv_conf_parse(ret, text, len);
-		free(text);
-	}
 	if (env)
 		(void)ds_resolv_options_parse(ret, env, strlen(env));
 }
@@ -1276,6 +1272,34 @@ set_server_list(ares_channel ch, const struct ds_endpoint *list, size_t n)
 }
 
 /*
+ * resolv.conf's servers (text, len) as glibc reads them, with the reader
+ * "dualstack dns" and "doctor" use (ds_resolv_conf_nameservers()), not as
+ * c-ares 1.18 does: c-ares takes every address on every nameserver line,
+ * past MAXNS and into a comment after the address. c-ares 1.18 cannot
+ * carry a zone to a server (struct ares_addr_port_node has none), so a
+ * link-local server with one is left out, as c-ares leaves it out. With
+ * none left, the local host, port 53: glibc's default (res_init.c), as
+ * "dualstack dns" asks.
+ */
+static int
+conf_servers(ares_channel tmpl, const char *text, size_t len)
+{
+	struct ds_endpoint eps[DS_RESOLV_MAXNS];
+	size_t k = 0;
+	int n = ds_resolv_conf_nameservers(text, len, eps, DS_RESOLV_MAXNS);
+
+	for (int i = 0; i < n; i++)
+		if (eps[i].addr.zone[0] == '\0')
+			eps[k++] = eps[i];
+	if (k == 0) {
+		ds_addr_from_v4(INADDR_LOOPBACK, &eps[0].addr);
+		eps[0].port = 53;
+		k = 1;
+	}
+	return set_server_list(tmpl, eps, k);
+}
+
+/*
  * Read the configuration as c-ares and glibc would: a template channel
  * for the servers (resolv.conf, or opts->servers), search domains and
  * lookup order; read_options() for what c-ares 1.18 leaves out.
@@ -1286,31 +1310,48 @@ configure(struct ds_resolve *r, const struct ds_resolve_opts *o)
 	struct ds_resolv_options ro;
 	ares_channel tmpl;
 	const char *lk, *f, *b;
+	char *text = NULL;
+	size_t len = 0;
 	int err, st;
 
 	err = plain_channel(r, o->no_hosts ? "b" : NULL, &tmpl);
 	if (err < 0)
 		return err;
+	if (ds__file_read(r->resolv_conf ? r->resolv_conf : "/etc/resolv.conf",
+	        RESOLV_CONF_MAX, 0, &text, &len) < 0)
+		text = NULL;
 	if (o->n_servers) {
 		err = set_server_list(tmpl, o->server_list, o->n_servers);
 		if (err < 0) {
 			ares_destroy(tmpl);
+			free(text);
 			return err;
 		}
 	} else if (o->servers) {
 		st = ares_set_servers_ports_csv(tmpl, o->servers);
 		if (st != ARES_SUCCESS) {
 			ares_destroy(tmpl);
+			free(text);
 			return cares_err(st);
 		}
+	} else if (text) {
+		/* A file that cannot be read leaves c-ares's defaults, which
+		 * are glibc's: the local host. */
+		err = conf_servers(tmpl, text, len);
+		if (err < 0) {
+			ares_destroy(tmpl);
+			free(text);
+			return err;
+		}
 	}
+	read_options(text, len, &ro);
+	free(text);
 	st = ares_save_options(tmpl, &r->saved, &r->saved_mask);
 	if (st != ARES_SUCCESS) {
 		ares_destroy(tmpl);
 		return cares_err(st);
 	}
 	r->have_saved = true;
-	read_options(r, &ro);
 	err = take_servers(r, tmpl, ro.rotate);
 	ares_destroy(tmpl);
 	if (err < 0)

@@ -31,8 +31,11 @@
  * a live one; their answer times shape the delays.
  *
  * Configuration is read as glibc reads it. /etc/resolv.conf gives the
- * servers, search domains and options; c-ares 1.18 reads the servers and
- * search domains but, of glibc's options, only "ndots:" and "rotate"
+ * servers, search domains and options. The servers are read here, as
+ * glibc reads them (ds_resolv_conf_nameservers(): at most three, a zone
+ * not carried, so a link-local server with one is left out; none: the
+ * local host). c-ares 1.18 reads the search domains but, of glibc's
+ * options, only "ndots:" and "rotate"
  * (it takes BIND's "retrans:" and "retry:" instead of "timeout:" and
  * "attempts:"), so the options are parsed here (ds_resolv_conf_parse())
  * and handed to c-ares: "timeout:" (seconds per try, 5 by default, at
@@ -441,13 +444,14 @@ DS_EXPORT int ds_resolv_conf_parse(
 #define DS_RESOLV_MAXNS 3u
 
 /*
- * The "nameserver" lines of a whole resolv.conf (len bytes) as glibc 2.36
- * reads them (res_vinit_1()): "nameserver", blanks, an address (IPv6 may
- * carry a zone, "fe80::1%eth0"), anything after it ignored; a line whose
- * address does not parse is skipped, and only the first DS_RESOLV_MAXNS
- * that parse count. Each is port 53 (RFC 1035 section 4.2). Writes at
- * most max into ret (may be NULL when max is 0) and returns how many
- * there are (at most DS_RESOLV_MAXNS), or -EINVAL. Pure.
+ * The servers of ds_resolv_conf_parse_all() below as endpoints, port 53
+ * (RFC 1035 section 4.2): the "nameserver" lines of a whole resolv.conf
+ * (len bytes) as glibc 2.36 reads them (res_vinit_1()): "nameserver",
+ * blanks, an address (IPv6 may carry a zone, "fe80::1%eth0"), anything
+ * after it ignored (a '\r' ends the address, for CRLF files); a line whose
+ * address does not parse is skipped, and only the first DS_RESOLV_MAXNS that
+ * parse count. Writes at most max into ret (may be NULL when max is 0) and
+ * returns how many there are (at most DS_RESOLV_MAXNS), or -EINVAL. Pure.
  */
 DS_EXPORT int ds_resolv_conf_nameservers(
     const char *text, size_t len, struct ds_endpoint *ret, size_t max);
@@ -458,7 +462,7 @@ DS_EXPORT int ds_resolv_conf_nameservers(
  * and later ones ignored (counted in n_servers_ignored); the last
  * "search" or "domain" line gives the search list.
  */
-#define DS_RESOLV_SERVERS_MAX 3 /* MAXNS */
+#define DS_RESOLV_SERVERS_MAX DS_RESOLV_MAXNS
 #define DS_RESOLV_SEARCH_MAX 32 /* more domains are counted, not kept */
 struct ds_resolv_conf {
 	struct ds_resolv_options opts;

@@ -1197,7 +1197,7 @@ test_resolv_conf(void **state)
 	run_end(&t);
 	close(fd);
 
-	/* The servers come from the file too (c-ares reads them): here a
+	/* The servers come from the file too, as glibc reads them: here a
 	 * loopback port where nothing listens, refused at once. */
 	write_conf(conf,
 	    "nameserver 127.0.0.1\nnameserver ::1\n"
@@ -1209,6 +1209,31 @@ test_resolv_conf(void **state)
 	assert_addr(&sv[0].ep.addr, "127.0.0.1");
 	assert_addr(&sv[1].ep.addr, "::1");
 	assert_int_equal(sv[0].ep.port, 53);
+	run_end(&t);
+	/* glibc's reading, not c-ares's: a line whose address does not
+	 * parse takes no place, only the first three (MAXNS) count, and
+	 * what follows the address is not another server. */
+	write_conf(conf,
+	    "nameserver not-an-address\n"
+	    "nameserver 127.0.0.1 127.0.0.2\n"
+	    "nameserver 127.0.0.3\n"
+	    "nameserver ::1\n"
+	    "nameserver 127.0.0.4\n"
+	    "options attempts:1\n");
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 3);
+	assert_addr(&sv[0].ep.addr, "127.0.0.1");
+	assert_addr(&sv[1].ep.addr, "127.0.0.3");
+	assert_addr(&sv[2].ep.addr, "::1");
+	run_end(&t);
+	/* None that glibc reads: the local host, as glibc asks. */
+	write_conf(
+	    conf, "nameserver 127.0.0.5,127.0.0.6\noptions attempts:1\n");
+	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
+	sv = ds_resolve_servers(t.r, &n);
+	assert_int_equal(n, 1);
+	assert_addr(&sv[0].ep.addr, "127.0.0.1");
 	run_end(&t);
 
 	/* single-request: A is sent only once AAAA is done. */

@@ -200,6 +200,11 @@ test_resolv_conf(void **state)
 	assert_int_equal(
 	    ds_resolv_conf_parse_all("nameserver 192.0.2.1\0junk", 25, &c), 0);
 	assert_int_equal(c.n_servers, 1);
+	/* CRLF line ends: the '\r' ends the address, as for "dns". */
+	assert_int_equal(
+	    ds_resolv_conf_parse_all("nameserver 192.0.2.1\r\n", 22, &c), 0);
+	assert_int_equal(c.n_servers, 1);
+	assert_int_equal(c.n_servers_ignored, 0);
 	assert_int_equal(ds_resolv_conf_parse_all(NULL, 3, &c), -EINVAL);
 }
 
