@@ -730,15 +730,26 @@ put_addr(char *p, const struct ds_addr *a, unsigned flags)
 int
 ds_addr_format(const struct ds_addr *a, unsigned flags, char *buf, size_t size)
 {
-	char tmp[DS_ENDPOINT_STRLEN], *p = tmp;
+	char tmp[DS_ENDPOINT_STRLEN], *start, *p;
+	bool direct;
 
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return -EAFNOSUPPORT;
+	/* A buffer that holds the longest form (addr.h) is written in place:
+	 * dissect formats every address of every packet, and the copy
+	 * through tmp was a fifth of the formatting. */
+	direct = size >= ((flags & DS_FMT_URL) ? DS_ENDPOINT_STRLEN
+					       : DS_ADDR_STRLEN);
+	start = p = direct ? buf : tmp;
 	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
 		*p++ = '[';
 	p = put_addr(p, a, flags);
 	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
 		*p++ = ']';
+	if (direct) {
+		*p = '\0';
+		return (int)(p - start);
+	}
 	return ds__output(tmp, (size_t)(p - tmp), buf, size);
 }
 

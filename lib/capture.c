@@ -10,6 +10,16 @@
  * back is impossible. Owning the reads also keeps the errno of a failed
  * read, so that a disk error is told apart from a damaged file.
  *
+ * Classic pcap files (pcap(5), version 2.4, the common link types) are
+ * read here rather than by libpcap: libpcap still checks the 24-byte file
+ * header, from a copy of it, and so gives the link type, the snapshot
+ * length and its own words for a bad header, but the records are parsed
+ * from a large buffer we fill with read(2), through the bounds-checked
+ * cursor, and handed out in place. libpcap's reader copies every record
+ * through two freads into its own buffer, and on a million small frames
+ * that was most of the time a whole run took. pcapng, other versions and
+ * link types whose records libpcap rewrites (USB, NFLOG) stay on libpcap.
+ *
  * A filter on a file is evaluated here (pcap_offline_filter) rather than
  * inside libpcap, so that packet numbers count every record in the file,
  * as Wireshark numbers frames, and a filtered listing still names packets
@@ -25,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cur.h"
 #include "dualstack/capture.h"
 #include "dualstack/error.h"
 
@@ -47,6 +58,24 @@
 #define PCAPNG_IDB 0x00000001u
 #define PCAPNG_OPT_END 0
 #define PCAPNG_OPT_IF_TSRESOL 9
+
+/* pcap(5): the file header and the record header of version 2.4. */
+#define PCAP_FILE_HDR 24
+#define PCAP_REC_HDR 16
+
+/*
+ * The largest record libpcap accepts for the link types we read
+ * ourselves: MAXIMUM_SNAPLEN in libpcap's pcap-int.h (max_snaplen_for_dlt()
+ * only raises it for D-Bus, USBPcap and EBHSCAN, which stay on libpcap).
+ */
+#define PCAP_MAX_CAPLEN 262144u
+
+/*
+ * Our read buffer: big enough that read(2) is called once per few
+ * thousand small records, and always more than one whole record of the
+ * largest size, so that every record can be handed out in place.
+ */
+#define FAST_BUF (1024 * 1024)
 
 /* The byte source under the stdio stream. */
 struct source {
@@ -73,6 +102,14 @@ struct ds_capture {
 	struct ds_capture_stats st;
 	int other_linktype; /* DS_E_CAPTURE_LINKTYPES: the later one */
 	char err[PCAP_ERRBUF_SIZE];
+	/* Classic pcap read here: c->p then holds only the file header. */
+	bool fast;
+	bool fast_le;          /* records are little-endian */
+	uint32_t fast_scale;   /* the file's fraction times this is ns */
+	uint32_t fast_snaplen; /* longer records are cut to this */
+	uint8_t *buf;          /* FAST_BUF bytes; [pos, len) are unread */
+	size_t buf_pos, buf_len;
+	uint8_t hdr[PCAP_FILE_HDR]; /* what libpcap reads at open */
 };
 
 /*
@@ -298,6 +335,201 @@ file_digits(struct source *s)
 	return 6;
 }
 
+/* --- The classic pcap reader --------------------------------------------- */
+
+/*
+ * Link types whose records libpcap hands out as they are in the file
+ * (pcap_post_process() leaves them alone): only those are read here.
+ */
+static bool
+fast_linktype(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Take over the reading of a classic pcap file whose first bytes s holds.
+ * Returns 1 when the records are ours to read (c->p then holds libpcap's
+ * view of the file header only), 0 when the file is for libpcap to read
+ * whole (pcapng, a header libpcap must judge, another version or link
+ * type), or -errno.
+ */
+static int
+fast_open(struct ds_capture *c, struct source *s)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	uint32_t m;
+	pcap_t *p;
+	FILE *f;
+	bool le;
+	int r;
+
+	if (s->peek_len < 4)
+		return 0;
+	m = get32(s->peek, false);
+	if (m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS)
+		le = false;
+	else if (get32(s->peek, true) == PCAP_MAGIC_US ||
+	    get32(s->peek, true) == PCAP_MAGIC_NS)
+		le = true;
+	else
+		return 0;
+	r = source_fill(s, PCAP_FILE_HDR);
+	if (r < 0)
+		return r;
+	if (s->peek_len < PCAP_FILE_HDR)
+		return 0; /* cut short: libpcap says how */
+	memcpy(c->hdr, s->peek, PCAP_FILE_HDR);
+	f = fmemopen(c->hdr, PCAP_FILE_HDR, "r");
+	if (!f)
+		return -ENOMEM;
+	p = pcap_fopen_offline_with_tstamp_precision(
+	    f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+	if (!p) {
+		fclose(f);
+		return 0;
+	}
+	if (pcap_major_version(p) != 2 || pcap_minor_version(p) != 4 ||
+	    !fast_linktype(pcap_datalink(p)) || pcap_snapshot(p) <= 0) {
+		pcap_close(p);
+		return 0;
+	}
+	c->buf = malloc(FAST_BUF);
+	if (!c->buf) {
+		pcap_close(p);
+		return -ENOMEM;
+	}
+	c->buf_len = s->peek_len - PCAP_FILE_HDR;
+	memcpy(c->buf, s->peek + PCAP_FILE_HDR, c->buf_len);
+	c->buf_pos = 0;
+	c->p = p;
+	c->fast = true;
+	c->fast_le = le;
+	c->fast_scale = (le ? get32(s->peek, true) : m) == PCAP_MAGIC_NS ? 1
+									 : 1000;
+	c->fast_snaplen = (uint32_t)pcap_snapshot(p);
+	return 1;
+}
+
+/*
+ * Make want bytes of the buffer readable from buf_pos, or as many as the
+ * file still has. Returns 0, or -errno on a read error.
+ */
+static int
+fast_fill(struct ds_capture *c, size_t want)
+{
+	struct source *s = c->src;
+
+	if (c->buf_len - c->buf_pos >= want)
+		return 0;
+	if (c->buf_pos > 0) {
+		memmove(c->buf, c->buf + c->buf_pos, c->buf_len - c->buf_pos);
+		c->buf_len -= c->buf_pos;
+		c->buf_pos = 0;
+	}
+	while (c->buf_len < want && !s->eof) {
+		ssize_t r = source_read(s, c->buf + c->buf_len,
+		    FAST_BUF - c->buf_len);
+
+		if (r == -1)
+			return -s->err;
+		if (r == 0)
+			s->eof = true;
+		c->buf_len += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * The next record of a classic pcap file, checked as libpcap's
+ * pcap_next_packet() (sf-pcap.c) checks it, with its words for a damaged
+ * file. Returns 1, 0 at the end of the file, -EBADMSG, or -errno.
+ */
+static int
+fast_next(struct ds_capture *c, struct pcap_pkthdr *h, const uint8_t **data)
+{
+	uint32_t sec, frac, caplen, len;
+	struct ds_cur cur;
+	size_t have;
+	int r;
+
+	r = fast_fill(c, PCAP_REC_HDR);
+	if (r < 0)
+		return r;
+	have = c->buf_len - c->buf_pos;
+	if (have == 0)
+		return 0;
+	if (have < PCAP_REC_HDR) {
+		snprintf(c->err, sizeof(c->err),
+		    "truncated dump file; tried to read %d header bytes, "
+		    "only got %zu",
+		    PCAP_REC_HDR, have);
+		return -EBADMSG;
+	}
+	cur = ds_cur_at(c->buf, c->buf_pos, c->buf_len);
+	if (c->fast_le) {
+		ds_cur_le32(&cur, &sec);
+		ds_cur_le32(&cur, &frac);
+		ds_cur_le32(&cur, &caplen);
+		ds_cur_le32(&cur, &len);
+	} else {
+		ds_cur_be32(&cur, &sec);
+		ds_cur_be32(&cur, &frac);
+		ds_cur_be32(&cur, &caplen);
+		ds_cur_be32(&cur, &len);
+	}
+	if (caplen > PCAP_MAX_CAPLEN) {
+		if (caplen > c->fast_snaplen)
+			snprintf(c->err, sizeof(c->err),
+			    "invalid packet capture length %u, bigger than "
+			    "snaplen of %u",
+			    caplen, c->fast_snaplen);
+		else
+			snprintf(c->err, sizeof(c->err),
+			    "invalid packet capture length %u, bigger than "
+			    "maximum of %u",
+			    caplen, PCAP_MAX_CAPLEN);
+		return -EBADMSG;
+	}
+	r = fast_fill(c, PCAP_REC_HDR + (size_t)caplen);
+	if (r < 0)
+		return r;
+	cur = ds_cur_at(c->buf, c->buf_pos + PCAP_REC_HDR, c->buf_len);
+	have = ds_cur_left(&cur);
+	if (ds_cur_skip(&cur, caplen) < 0) {
+		snprintf(c->err, sizeof(c->err),
+		    "truncated dump file; tried to read %u captured bytes, "
+		    "only got %zu",
+		    caplen, have);
+		return -EBADMSG;
+	}
+	*data = c->buf + c->buf_pos + PCAP_REC_HDR;
+	c->buf_pos = cur.off;
+	/* libpcap (1.10, sf-pcap.c) keeps the seconds of a file in the
+	 * host's byte order as signed 32-bit (struct pcap_sf_pkthdr) and
+	 * those it swaps as unsigned (SWAPLONG): the same values here, so
+	 * that no reader shows another time. It keeps only the first
+	 * snaplen bytes of a longer record. */
+	if (c->fast_le == (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
+		h->ts.tv_sec = (int32_t)sec;
+	else
+		h->ts.tv_sec = (time_t)sec;
+	h->ts.tv_usec = (suseconds_t)(uint32_t)(frac * c->fast_scale);
+	h->caplen = caplen > c->fast_snaplen ? c->fast_snaplen : caplen;
+	h->len = len;
+	return 1;
+}
+
 /* --- Opening and closing ------------------------------------------------- */
 
 int
@@ -345,6 +577,17 @@ ds_capture_new_file(
 	if (s->peek_len == 0 && s->eof) {
 		r = -ENODATA;
 		goto fail_source;
+	}
+	r = fast_open(c, s);
+	if (r < 0)
+		goto fail_source;
+	if (r > 0) {
+		c->src = s;
+		c->digits = (unsigned)digits;
+		c->ns_scale = 1;
+		c->linktype = pcap_datalink(c->p);
+		*ret = c;
+		return 0;
 	}
 	f = fopencookie(s, "r", io);
 	if (!f) {
@@ -475,6 +718,11 @@ ds_capture_free(struct ds_capture *c)
 	if (c->have_filter)
 		pcap_freecode(&c->prog);
 	pcap_close(c->p); /* closes the stream, which frees the source */
+	if (c->fast) {
+		/* The stream was only the header: the source is ours. */
+		cookie_close(c->src);
+		free(c->buf);
+	}
 	free(c);
 	return NULL;
 }
@@ -516,7 +764,7 @@ ds_capture_set_filter(
 int
 ds_capture_next(struct ds_capture *c, struct ds_capture_packet *ret)
 {
-	struct pcap_pkthdr *h;
+	struct pcap_pkthdr *h, fh;
 	const u_char *data;
 
 	for (;;) {
@@ -524,9 +772,26 @@ ds_capture_next(struct ds_capture *c, struct ds_capture_packet *ret)
 
 		/* A file read never waits long: the flag is enough. A live
 		 * read learns of a break from libpcap (below). */
-		if (!c->live && atomic_exchange(&c->stop, 0))
+		if (!c->live && atomic_load_explicit(&c->stop,
+				    memory_order_relaxed) &&
+		    atomic_exchange(&c->stop, 0))
 			return -EINTR;
-		rc = pcap_next_ex(c->p, &h, &data);
+		if (c->fast) {
+			rc = fast_next(c, &fh, &data);
+			if (rc < 0 && c->src->err == EINTR) {
+				atomic_store(&c->stop, 0);
+				return -EINTR;
+			}
+			if (rc < 0 && rc != -EBADMSG)
+				snprintf(c->err, sizeof(c->err),
+				    "error reading dump file: %s",
+				    strerror(-rc));
+			if (rc <= 0)
+				return rc;
+			h = &fh;
+		} else {
+			rc = pcap_next_ex(c->p, &h, &data);
+		}
 		if (rc == 1) {
 			if (!c->live)
 				c->number++;

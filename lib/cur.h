@@ -108,6 +108,26 @@ ds_cur_be32(struct ds_cur *c, uint32_t *ret)
 	return 0;
 }
 
+/*
+ * A 32-bit little-endian value: capture file records are in the byte
+ * order of the host that wrote them (pcap(5)), most often little-endian.
+ */
+static inline int
+ds_cur_le32(struct ds_cur *c, uint32_t *ret)
+{
+	const uint8_t *b;
+
+	if (ds_cur_left(c) < 4) {
+		*ret = 0;
+		return ds_cur_fail(c);
+	}
+	b = c->p + c->off;
+	*ret = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[1] << 8 | b[0];
+	c->off += 4;
+	return 0;
+}
+
 /* n octets, copied to ret. */
 static inline int
 ds_cur_bytes(struct ds_cur *c, void *ret, size_t n)
