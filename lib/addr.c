@@ -738,8 +738,8 @@ ds_addr_format(const struct ds_addr *a, unsigned flags, char *buf, size_t size)
 	/* A buffer that holds the longest form (addr.h) is written in place:
 	 * dissect formats every address of every packet, and the copy
 	 * through tmp was a fifth of the formatting. */
-	direct = size >= ((flags & DS_FMT_URL) ? DS_ENDPOINT_STRLEN
-					       : DS_ADDR_STRLEN);
+	direct = size >=
+	    ((flags & DS_FMT_URL) ? DS_ENDPOINT_STRLEN : DS_ADDR_STRLEN);
 	start = p = direct ? buf : tmp;
 	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
 		*p++ = '[';

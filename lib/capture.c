@@ -415,8 +415,8 @@ fast_open(struct ds_capture *c, struct source *s)
 	c->p = p;
 	c->fast = true;
 	c->fast_le = le;
-	c->fast_scale = (le ? get32(s->peek, true) : m) == PCAP_MAGIC_NS ? 1
-									 : 1000;
+	c->fast_scale =
+	    (le ? get32(s->peek, true) : m) == PCAP_MAGIC_NS ? 1 : 1000;
 	c->fast_snaplen = (uint32_t)pcap_snapshot(p);
 	return 1;
 }
@@ -438,8 +438,8 @@ fast_fill(struct ds_capture *c, size_t want)
 		c->buf_pos = 0;
 	}
 	while (c->buf_len < want && !s->eof) {
-		ssize_t r = source_read(s, c->buf + c->buf_len,
-		    FAST_BUF - c->buf_len);
+		ssize_t r =
+		    source_read(s, c->buf + c->buf_len, FAST_BUF - c->buf_len);
 
 		if (r == -1)
 			return -s->err;
@@ -772,8 +772,8 @@ ds_capture_next(struct ds_capture *c, struct ds_capture_packet *ret)
 
 		/* A file read never waits long: the flag is enough. A live
 		 * read learns of a break from libpcap (below). */
-		if (!c->live && atomic_load_explicit(&c->stop,
-				    memory_order_relaxed) &&
+		if (!c->live &&
+		    atomic_load_explicit(&c->stop, memory_order_relaxed) &&
 		    atomic_exchange(&c->stop, 0))
 			return -EINTR;
 		if (c->fast) {

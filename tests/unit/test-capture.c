@@ -139,12 +139,10 @@ compare(const char *path, const char *expr)
 	assert_int_equal(ds_capture_linktype(c), pcap_datalink(p));
 	assert_int_equal(ds_capture_snaplen(c), (unsigned)pcap_snapshot(p));
 	if (expr) {
-		assert_int_equal(pcap_compile(p, &prog, expr, 1,
-				     PCAP_NETMASK_UNKNOWN),
-		    0);
-		assert_int_equal(ds_capture_set_filter(c, expr, err,
-				     sizeof(err)),
-		    0);
+		assert_int_equal(
+		    pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN), 0);
+		assert_int_equal(
+		    ds_capture_set_filter(c, expr, err, sizeof(err)), 0);
 	}
 	for (;;) {
 		struct ds_capture_packet pkt;
