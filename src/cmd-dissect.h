@@ -140,6 +140,8 @@ struct dissect {
 	int64_t first_sec;
 	uint32_t first_nsec;
 
+	struct ds_capture_writer *w; /* -w: the packets go there, not lines */
+
 	bool have_inner; /* --inner given */
 	struct dissect_inner inner;
 
