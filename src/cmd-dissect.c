@@ -70,6 +70,10 @@ static const char help_text[] =
     "  --time=FORMAT      clock (default, HH:MM:SS UTC), date (full UTC\n"
     "                     date), epoch (seconds), relative (since the first\n"
     "                     packet)\n"
+    "  -tt, -ttt, -tttt, -ttttt\n"
+    "                     tcpdump's forms: --time=epoch, the time since\n"
+    "                     the packet before, --time=date, and\n"
+    "                     --time=relative\n"
     "  -n                 accepted for tcpdump habits (no name lookups)\n"
     "  -h, --help         this help\n"
     "\n"
@@ -121,6 +125,24 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 
 	switch (d->tfmt) {
 	case TIME_EPOCH:
+		cli_out_i64(&d->o, sec);
+		dissect_out_frac(d, nsec);
+		return;
+	case TIME_DELTA:
+		/* tcpdump -ttt: the first packet is 0 after itself. */
+		if (!d->have_first) {
+			d->have_first = true;
+			d->first_sec = cp->sec;
+			d->first_nsec = cp->nsec;
+		}
+		sec -= d->first_sec;
+		if (nsec < d->first_nsec) {
+			nsec += 1000000000u;
+			sec--;
+		}
+		nsec -= d->first_nsec;
+		d->first_sec = cp->sec;
+		d->first_nsec = cp->nsec;
 		cli_out_i64(&d->o, sec);
 		dissect_out_frac(d, nsec);
 		return;
@@ -349,12 +371,13 @@ cmd_dissect(int argc, char **argv)
 	char *filter = NULL;
 	uint64_t count = 0;
 	int c, r, code = EXIT_OK;
-	bool damaged = false;
+	unsigned tcount = 0;
+	bool damaged = false, have_time = false;
 
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:vnh",
+	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:tvnh",
 	            opts)) != -1) {
 		switch (c) {
 		case 'h':
@@ -385,6 +408,9 @@ cmd_dissect(int argc, char **argv)
 		case 'w':
 			wfile = optarg;
 			break;
+		case 't':
+			tcount++;
+			break;
 		case 'v':
 			d.verbose = true;
 			break;
@@ -400,6 +426,7 @@ cmd_dissect(int argc, char **argv)
 			lo.flags |= DS_CAPTURE_PROMISC;
 			break;
 		case O_TIME:
+			have_time = true;
 			if (strcmp(optarg, "clock") == 0)
 				d.tfmt = TIME_CLOCK;
 			else if (strcmp(optarg, "date") == 0)
@@ -434,6 +461,27 @@ cmd_dissect(int argc, char **argv)
 			return cli_usage_error(&cli_cmd_dissect,
 			    "unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (tcount) {
+		/* tcpdump's -t forms, in its meaning; -t alone (no time
+		 * stamp) has no --time equivalent. */
+		static const enum time_format tforms[] = {
+		    [2] = TIME_EPOCH,
+		    [3] = TIME_DELTA,
+		    [4] = TIME_DATE,
+		    [5] = TIME_RELATIVE,
+		};
+
+		if (have_time)
+			return cli_usage_error(&cli_cmd_dissect,
+			    "give --time or the -t forms, not both");
+		if (tcount < 2 || tcount > 5)
+			return cli_usage_error(&cli_cmd_dissect,
+			    "-%.*s: the time forms are -tt (epoch), -ttt "
+			    "(since the packet before), -tttt (date) and "
+			    "-ttttt (since the first packet)",
+			    (int)(tcount > 6 ? 6 : tcount), "tttttt");
+		d.tfmt = tforms[tcount];
 	}
 	if (d.stats)
 		ds_packet_stats_init(&d.st);

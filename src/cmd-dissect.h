@@ -104,6 +104,7 @@ enum time_format {
 	TIME_DATE,  /* 2023-11-14 22:13:20.123456 */
 	TIME_EPOCH, /* 1700000000.123456 */
 	TIME_RELATIVE,
+	TIME_DELTA, /* since the packet before, as tcpdump -ttt */
 };
 
 /* --inner (cmd-dissect-inner.c): words on the innermost 5-tuple, all of

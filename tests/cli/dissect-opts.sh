@@ -87,4 +87,28 @@ if [ -e /dev/full ]; then
 	*) not_ok "the full-disk error says so" "$err" ;; esac
 fi
 
+# --- the -t forms, as tcpdump means them -------------------------------------
+first() { "$DUALSTACK" dissect -r "$S" "$@" 2>&1 | awk '{print $1, $2}' | tr '\n' ';'; }
+check "-tt: seconds since the epoch" \
+	"1700000000.123456 IPv6;1700000001.000001 IPv4;1700000002.500000 IPv6;1700000003.250000 IPv4;" \
+	"$(first -tt)"
+check "-ttt: since the packet before" \
+	"0.000000 IPv6;0.876545 IPv4;1.499999 IPv6;0.750000 IPv4;" "$(first -ttt)"
+check "-tttt: the date and the time" \
+	"2023-11-14 22:13:20.123456;2023-11-14 22:13:21.000001;2023-11-14 22:13:22.500000;2023-11-14 22:13:23.250000;" \
+	"$(first -tttt)"
+check "-ttttt: since the first packet" \
+	"0.000000 IPv6;0.876545 IPv4;2.376544 IPv6;3.126544 IPv4;" "$(first -ttttt)"
+check "-t -t -t -t is -tttt" "$(first -tttt)" "$(first -t -t -t -t)"
+check "-tttt after -r" "$(first -tttt)" \
+	"$("$DUALSTACK" dissect -r "$S" -tttt | awk '{print $1, $2}' | tr '\n' ';')"
+run_ds dissect -r "$S" -t
+check "-t alone is a usage error" 2 "$rc"
+case "$err" in *"-tttt (date)"*) ok "the -t error lists the forms" ;;
+*) not_ok "the -t error lists the forms" "$err" ;; esac
+run_ds dissect -r "$S" -tttttt
+check "-tttttt is a usage error" 2 "$rc"
+run_ds dissect -r "$S" -tt --time=date
+check "-tt with --time is a usage error" 2 "$rc"
+
 done_testing
