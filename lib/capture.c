@@ -940,3 +940,84 @@ ds_capture_stats(struct ds_capture *c, struct ds_capture_stats *ret)
 	ret->if_dropped = ps.ps_ifdrop;
 	return 0;
 }
+
+/* --- Writing ------------------------------------------------------------- */
+
+struct ds_capture_writer {
+	pcap_dumper_t *d;
+	uint32_t ns_scale; /* the capture's: nanoseconds per tv_usec unit */
+};
+
+int
+ds_capture_writer_new(struct ds_capture *c, const char *path, char *errbuf,
+    size_t errsize, struct ds_capture_writer **ret)
+{
+	struct ds_capture_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	if (strcmp(path, "-") == 0) {
+		/* A stream of its own on a copy of standard output: closing
+		 * the dump must not close the stdout the program still
+		 * flushes at exit. */
+		int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		FILE *f = fd == -1 ? NULL : fdopen(fd, "w");
+
+		if (!f) {
+			int e = errno;
+
+			if (fd != -1)
+				close(fd);
+			set_err(errbuf, errsize, strerror(e));
+			free(w);
+			return e == ENOMEM ? -ENOMEM : -EIO;
+		}
+		w->d = pcap_dump_fopen(c->p, f);
+		if (!w->d)
+			fclose(f);
+	} else {
+		w->d = pcap_dump_open(c->p, path);
+	}
+	if (!w->d) {
+		set_err(errbuf, errsize, pcap_geterr(c->p));
+		free(w);
+		return -EIO;
+	}
+	w->ns_scale = c->ns_scale;
+	*ret = w;
+	return 0;
+}
+
+void
+ds_capture_write(
+    struct ds_capture_writer *w, const struct ds_capture_packet *pkt)
+{
+	struct pcap_pkthdr h = {0};
+
+	h.ts.tv_sec = (time_t)pkt->sec;
+	/* The dumper writes at the capture's precision (nanoseconds for
+	 * files, opened so), in the unit its tv_usec holds. */
+	h.ts.tv_usec = (suseconds_t)(pkt->nsec / w->ns_scale);
+	h.caplen = pkt->caplen;
+	h.len = pkt->wirelen;
+	pcap_dump((u_char *)w->d, &h, pkt->data);
+}
+
+int
+ds_capture_writer_close(struct ds_capture_writer *w)
+{
+	FILE *f;
+	int r = 0;
+
+	if (!w)
+		return 0;
+	/* pcap_dump() and pcap_dump_close() say nothing of failures: the
+	 * stream's flush and error flag do. */
+	f = pcap_dump_file(w->d);
+	errno = 0;
+	if (pcap_dump_flush(w->d) == -1 || ferror(f))
+		r = errno ? -errno : -EIO;
+	pcap_dump_close(w->d);
+	free(w);
+	return r;
+}

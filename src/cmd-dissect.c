@@ -36,7 +36,7 @@ const struct cli_command cli_cmd_dissect = {
     "show packets from a capture file or an interface, header chain first",
     cmd_dissect,
     "[-r FILE | -i INTERFACE [-B SIZE]] [-v] [--json] [--stats] "
-    "[-c COUNT] [--inner WORDS] [FILTER...]",
+    "[-c COUNT] [--inner WORDS] [-w FILE] [FILTER...]",
 };
 
 static const char help_text[] =
@@ -59,6 +59,9 @@ static const char help_text[] =
     "                     the WORDS: ip4 ip6 tcp udp icmp6 icmp, proto N,\n"
     "                     host|src|dst ADDR[/LEN], port|sport|dport N\n"
     "                     (a packet outside tunnels: its own 5-tuple)\n"
+    "  -w FILE            write the packets that pass FILTER and --inner\n"
+    "                     to FILE as pcap ('-': standard output) instead\n"
+    "                     of showing them (with --stats: and the summary)\n"
     "  -v                 a field tree per packet, with offsets\n"
     "  --json             one JSON object per packet (NDJSON)\n"
     "  --stats            only a summary: chains, ICMP types, tunnels,\n"
@@ -67,6 +70,10 @@ static const char help_text[] =
     "  --time=FORMAT      clock (default, HH:MM:SS UTC), date (full UTC\n"
     "                     date), epoch (seconds), relative (since the first\n"
     "                     packet)\n"
+    "  -tt, -ttt, -tttt, -ttttt\n"
+    "                     tcpdump's forms: --time=epoch, the time since\n"
+    "                     the packet before, --time=date, and\n"
+    "                     --time=relative\n"
     "  -n                 accepted for tcpdump habits (no name lookups)\n"
     "  -h, --help         this help\n"
     "\n"
@@ -118,6 +125,24 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 
 	switch (d->tfmt) {
 	case TIME_EPOCH:
+		cli_out_i64(&d->o, sec);
+		dissect_out_frac(d, nsec);
+		return;
+	case TIME_DELTA:
+		/* tcpdump -ttt: the first packet is 0 after itself. */
+		if (!d->have_first) {
+			d->have_first = true;
+			d->first_sec = cp->sec;
+			d->first_nsec = cp->nsec;
+		}
+		sec -= d->first_sec;
+		if (nsec < d->first_nsec) {
+			nsec += 1000000000u;
+			sec--;
+		}
+		nsec -= d->first_nsec;
+		d->first_sec = cp->sec;
+		d->first_nsec = cp->nsec;
 		cli_out_i64(&d->o, sec);
 		dissect_out_frac(d, nsec);
 		return;
@@ -271,11 +296,15 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 		    (rc < 0 || !dissect_inner_match(&d->inner, &d->pkt)))
 			continue;
 		shown++;
+		if (d->w)
+			ds_capture_write(d->w, &cp);
 		if (d->stats && rc < 0)
 			ds_packet_stats_add_undecoded(
 			    &d->st, cp.linktype, cp.caplen, cp.wirelen);
 		else if (d->stats)
 			ds_packet_stats_add(&d->st, &d->pkt);
+		else if (d->w)
+			continue;
 		else if (d->json)
 			dissect_json(d, &cp, rc);
 		else if (d->verbose)
@@ -334,7 +363,7 @@ cmd_dissect(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	static struct dissect d;
-	const char *file = NULL, *iface = NULL;
+	const char *file = NULL, *iface = NULL, *wfile = NULL;
 	struct ds_capture_live_opts lo = {0};
 	struct ds_capture *cap = NULL;
 	struct ds_capture_stats cs;
@@ -342,12 +371,13 @@ cmd_dissect(int argc, char **argv)
 	char *filter = NULL;
 	uint64_t count = 0;
 	int c, r, code = EXIT_OK;
-	bool damaged = false;
+	unsigned tcount = 0;
+	bool damaged = false, have_time = false;
 
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:vnh",
+	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:tvnh",
 	            opts)) != -1) {
 		switch (c) {
 		case 'h':
@@ -375,6 +405,12 @@ cmd_dissect(int argc, char **argv)
 				    "not '%s'",
 				    optarg);
 			break;
+		case 'w':
+			wfile = optarg;
+			break;
+		case 't':
+			tcount++;
+			break;
 		case 'v':
 			d.verbose = true;
 			break;
@@ -390,6 +426,7 @@ cmd_dissect(int argc, char **argv)
 			lo.flags |= DS_CAPTURE_PROMISC;
 			break;
 		case O_TIME:
+			have_time = true;
 			if (strcmp(optarg, "clock") == 0)
 				d.tfmt = TIME_CLOCK;
 			else if (strcmp(optarg, "date") == 0)
@@ -425,6 +462,27 @@ cmd_dissect(int argc, char **argv)
 			    "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (tcount) {
+		/* tcpdump's -t forms, in its meaning; -t alone (no time
+		 * stamp) has no --time equivalent. */
+		static const enum time_format tforms[] = {
+		    [2] = TIME_EPOCH,
+		    [3] = TIME_DELTA,
+		    [4] = TIME_DATE,
+		    [5] = TIME_RELATIVE,
+		};
+
+		if (have_time)
+			return cli_usage_error(&cli_cmd_dissect,
+			    "give --time or the -t forms, not both");
+		if (tcount < 2 || tcount > 5)
+			return cli_usage_error(&cli_cmd_dissect,
+			    "-%.*s: the time forms are -tt (epoch), -ttt "
+			    "(since the packet before), -tttt (date) and "
+			    "-ttttt (since the first packet)",
+			    (int)(tcount > 6 ? 6 : tcount), "tttttt");
+		d.tfmt = tforms[tcount];
+	}
 	if (d.stats)
 		ds_packet_stats_init(&d.st);
 	if (!file == !iface)
@@ -437,6 +495,14 @@ cmd_dissect(int argc, char **argv)
 	if (d.verbose && d.json)
 		return cli_usage_error(&cli_cmd_dissect,
 		    "-v and --json do not go together: JSON has every field");
+	if (wfile && (d.verbose || (d.json && !d.stats)))
+		return cli_usage_error(&cli_cmd_dissect,
+		    "-w writes the packets instead of showing them: it does "
+		    "not go with %s",
+		    d.verbose ? "-v" : "--json (but with --stats --json)");
+	if (wfile && d.stats && strcmp(wfile, "-") == 0)
+		return cli_usage_error(&cli_cmd_dissect,
+		    "-w - and --stats would both write to standard output");
 
 	if (file)
 		r = ds_capture_new_file(file, errbuf, sizeof(errbuf), &cap);
@@ -465,6 +531,19 @@ cmd_dissect(int argc, char **argv)
 			free(filter);
 			ds_capture_free(cap);
 			return EXIT_USAGE;
+		}
+	}
+
+	if (wfile) {
+		errbuf[0] = '\0';
+		r = ds_capture_writer_new(
+		    cap, wfile, errbuf, sizeof(errbuf), &d.w);
+		if (r < 0) {
+			cli_error("-w %s: %s", wfile,
+			    errbuf[0] ? errbuf : strerror(-r));
+			free(filter);
+			ds_capture_free(cap);
+			return EXIT_INTERNAL;
 		}
 	}
 
@@ -527,6 +606,15 @@ cmd_dissect(int argc, char **argv)
 		} else {
 			cli_error("%s: read error: %s", d.source,
 			    msg[0] ? msg : strerror(-r));
+			code = EXIT_INTERNAL;
+		}
+	}
+	if (d.w) {
+		int wr = ds_capture_writer_close(d.w);
+
+		d.w = NULL;
+		if (wr < 0) {
+			cli_error("-w %s: %s", wfile, strerror(-wr));
 			code = EXIT_INTERNAL;
 		}
 	}

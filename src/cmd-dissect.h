@@ -104,6 +104,7 @@ enum time_format {
 	TIME_DATE,  /* 2023-11-14 22:13:20.123456 */
 	TIME_EPOCH, /* 1700000000.123456 */
 	TIME_RELATIVE,
+	TIME_DELTA, /* since the packet before, as tcpdump -ttt */
 };
 
 /* --inner (cmd-dissect-inner.c): words on the innermost 5-tuple, all of
@@ -139,6 +140,8 @@ struct dissect {
 	bool have_first;
 	int64_t first_sec;
 	uint32_t first_nsec;
+
+	struct ds_capture_writer *w; /* -w: the packets go there, not lines */
 
 	bool have_inner; /* --inner given */
 	struct dissect_inner inner;

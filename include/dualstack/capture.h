@@ -240,4 +240,30 @@ DS_EXPORT int ds_capture_get_fd(const struct ds_capture *c);
 DS_EXPORT int ds_capture_stats(
     struct ds_capture *c, struct ds_capture_stats *ret);
 
+/* --- Writing ------------------------------------------------------------- */
+
+struct ds_capture_writer;
+
+/*
+ * Open path ("-" is standard output) for writing packets read from c, as
+ * a pcap file with c's link type and snapshot length (pcap_dump_open(3)).
+ * The file is written at the precision c reads at, so nanosecond time
+ * stamps survive. Returns 0 with *ret, or:
+ *   -EIO     libpcap could not open it (its text, with the errno's, in
+ *            errbuf);
+ *   -ENOMEM.
+ */
+DS_EXPORT int ds_capture_writer_new(struct ds_capture *c, const char *path,
+    char *errbuf, size_t errsize, struct ds_capture_writer **ret);
+
+/* Append one packet, as ds_capture_next() gave it. Errors show at close. */
+DS_EXPORT void ds_capture_write(
+    struct ds_capture_writer *w, const struct ds_capture_packet *pkt);
+
+/*
+ * Flush and close the file, and free w. NULL-safe. Returns 0, or -errno
+ * when a write failed (a full disk: -ENOSPC; a closed pipe: -EPIPE).
+ */
+DS_EXPORT int ds_capture_writer_close(struct ds_capture_writer *w);
+
 #endif
