@@ -708,7 +708,8 @@ ds_listener_new(struct ds_loop *loop, const struct ds_listen_config *cfg,
 	struct plan plans[2];
 	struct try tries[2];
 	struct ds_listener *l = NULL;
-	size_t n = 0;
+	int held[PORT_TRIES];
+	size_t n = 0, n_held = 0;
 	int r;
 
 	if (!loop || !cfg || !on_accept || !ret || cfg->backlog < 0) {
@@ -725,8 +726,22 @@ ds_listener_new(struct ds_loop *loop, const struct ds_listen_config *cfg,
 		if (r != -EADDRINUSE || cfg->where.port != 0 || n < 2 ||
 		    attempt == PORT_TRIES)
 			break;
+		/*
+		 * Keep the port the first socket drew bound until the end, so
+		 * that the next draw cannot return it: the kernel's choice of
+		 * an ephemeral port need not be random, and a bound
+		 * SO_REUSEADDR socket that is not listening still keeps an
+		 * ephemeral bind() off its port (inet_csk_find_open_port()
+		 * tries without relaxing first).
+		 */
+		if (tries[0].fd != -1) {
+			held[n_held++] = tries[0].fd;
+			tries[0].fd = -1;
+		}
 		close_tries(tries, n);
 	}
+	while (n_held > 0)
+		close(held[--n_held]);
 	if (r < 0)
 		goto fail;
 

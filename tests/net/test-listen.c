@@ -888,7 +888,15 @@ test_separate_retry(void **state)
 	fd[1] = occupy(AF_INET, base + 5, true, &taken[1]);
 	assert_true(fd[0] >= 0 && fd[1] >= 0);
 	for (int i = 0; i < 40; i++) {
-		assert_int_equal(listen_on(c, DS_LISTEN_SEPARATE, NULL, 0), 0);
+		int r = listen_on(c, DS_LISTEN_SEPARATE, NULL, 0);
+
+		if (r != 0)
+			print_message("# listener %d: %d; last try: IPv6 port "
+			              "%u err %d, IPv4 %s err %d\n",
+			    i, r, c->report.v6.bound.port, c->report.v6.err,
+			    c->report.v4.step ? c->report.v4.step : "-",
+			    c->report.v4.err);
+		assert_int_equal(r, 0);
 		port = listener_port(c);
 		assert_true(port >= base && port <= base + 9);
 		assert_int_not_equal(port, taken[0]);
