@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dualstack/addr.h"
 #include "dualstack/capture.h"
 #include "dualstack/error.h"
 
@@ -191,7 +192,8 @@ mcast_check(int argc, char **argv)
 	struct ds_mcast_opts mo = {.hops = 1};
 	struct ds_mcast_sock *s = NULL;
 	struct ds_finding f[4];
-	char errbuf[DS_CAPTURE_ERRMAX];
+	char errbuf[DS_CAPTURE_ERRMAX], bracketed[DS_ADDR_STRLEN + 2];
+	struct ds_addr probe;
 	bool v4, failed = false;
 	size_t n;
 	int r, code;
@@ -204,6 +206,15 @@ mcast_check(int argc, char **argv)
 	if (!a.ifname)
 		return cli_usage_error(&cli_cmd_mcast,
 		    "check needs -i IFACE: the interface to join on and watch");
+	/* check takes a group and never a port, so a bare IPv6 group whose
+	 * last group is decimal ("ff3e::8000:4077") is no ambiguity here:
+	 * it goes to the shared grammar in brackets. */
+	if (strchr(a.target, ':') && a.target[0] != '[' &&
+	    strlen(a.target) < sizeof(bracketed) - 2 &&
+	    ds_addr_parse(a.target, strlen(a.target), 0, &probe, NULL) == 0) {
+		snprintf(bracketed, sizeof(bracketed), "[%s]", a.target);
+		a.target = bracketed;
+	}
 	code = mcast_target_parse(
 	    a.target, false, a.ifname, a.source, false, false, &ck.t);
 	if (code != EXIT_OK)

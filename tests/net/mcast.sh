@@ -292,7 +292,23 @@ ip -n "$HOST3" addr add 2001:db8:b::3/64 dev dsb3$$ nodad
 ip -n "$HOST3" link set dsb3$$ up
 check "the bridge snoops IGMP and MLD (the default)" 1 \
 	"$(ip netns exec "$BRIDGE" cat /sys/class/net/br0/bridge/multicast_snooping)"
-sleep 0.5 # the links come up
+# Wait, bounded, until both ends can send: the link is up, IPv6 has put
+# its multicast route (ff00::/8) on it and no address is tentative. Under
+# load that takes longer than any fixed pause (a send before it fails
+# with ENETUNREACH).
+for _ in $(seq 100); do
+	ready=1
+	for nd in "$CLIENT:dsb1$$" "$HOST3:dsb3$$"; do
+		ns=${nd%%:*} dev=${nd#*:}
+		ip -n "$ns" link show "$dev" | grep -q 'state UP' &&
+			ip -n "$ns" -6 route show table all dev "$dev" |
+			grep -q '^multicast ff00::/8' &&
+			! ip -n "$ns" -6 addr show dev "$dev" tentative |
+			grep -q inet6 || ready=0
+	done
+	[ "$ready" = 1 ] && break
+	sleep 0.1
+done
 
 bridge_case() { # NAME GROUP SRC
 	local out=$_tmp/br-$1
