@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "token-int.h"
 #include "dualstack/packet.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -28,19 +29,6 @@ lookup16(const struct named16 *t, size_t n, uint16_t v)
 	for (size_t i = 0; i < n; i++)
 		if (t[i].v == v)
 			return t[i].s;
-	return NULL;
-}
-
-/* One bit of a bit set, by the tokens of bits 0, 1, 2...; NULL when the
- * argument is not exactly one bit with a token. */
-static const char *
-lookup_bit(const char *const *t, size_t n, uint32_t bit)
-{
-	if (bit == 0 || (bit & (bit - 1)) != 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (bit == 1u << i)
-			return t[i];
 	return NULL;
 }
 
@@ -132,7 +120,7 @@ static const char *const anomaly_tokens[] = {
 const char *
 ds_packet_anomaly_token(uint32_t bit)
 {
-	return lookup_bit(anomaly_tokens, N_ELEMS(anomaly_tokens), bit);
+	return ds__bit_token(anomaly_tokens, N_ELEMS(anomaly_tokens), bit);
 }
 
 static const char *const tun_tokens[] = {
@@ -166,7 +154,7 @@ static const char *const capped_tokens[] = {
 const char *
 ds_packet_capped_token(uint32_t bit)
 {
-	return lookup_bit(capped_tokens, N_ELEMS(capped_tokens), bit);
+	return ds__bit_token(capped_tokens, N_ELEMS(capped_tokens), bit);
 }
 
 static const char *const l4_tokens[] = {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "token-int.h"
 #include "cur.h"
 #include "dualstack/ra.h"
 
@@ -963,17 +964,6 @@ ds_ra_build_clear(const struct ds_ra *rogue, const struct ds_mac *src_mac,
 
 /* --- Tokens --------------------------------------------------------------- */
 
-static const char *
-bit_token(const char *const *t, size_t n, uint32_t bit)
-{
-	if (bit == 0 || (bit & (bit - 1)) != 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (bit == 1u << i)
-			return t[i];
-	return NULL;
-}
-
 static const char *const why_tokens[] = {
     "hop-limit",
     "source-not-link-local",
@@ -990,7 +980,7 @@ static const char *const why_tokens[] = {
 const char *
 ds_ra_why_token(uint32_t bit)
 {
-	return bit_token(why_tokens, ARRAY_SIZE(why_tokens), bit);
+	return ds__bit_token(why_tokens, ARRAY_SIZE(why_tokens), bit);
 }
 
 static const char *const flag_tokens[] = {
@@ -1004,7 +994,7 @@ static const char *const flag_tokens[] = {
 const char *
 ds_ra_flag_token(uint32_t bit)
 {
-	return bit_token(flag_tokens, ARRAY_SIZE(flag_tokens), bit);
+	return ds__bit_token(flag_tokens, ARRAY_SIZE(flag_tokens), bit);
 }
 
 static const char *const optbad_tokens[] = {
@@ -1041,7 +1031,7 @@ static const char *const change_tokens[] = {
 const char *
 ds_ra_change_token(uint32_t bit)
 {
-	return bit_token(change_tokens, ARRAY_SIZE(change_tokens), bit);
+	return ds__bit_token(change_tokens, ARRAY_SIZE(change_tokens), bit);
 }
 
 static const char *const pfx_tokens[] = {
