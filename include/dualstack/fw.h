@@ -190,6 +190,32 @@ DS_EXPORT int ds_fw_load_nft(
 DS_EXPORT int ds_fw_load_ipt(struct ds_fw *fw, int family, const char *text,
     size_t len, struct ds_fw_pos *errpos);
 
+/*
+ * Add the ruleset read from fd to its end: nftables JSON (family 0, as
+ * ds_fw_load_nft()) or iptables-save text (AF_INET, AF_INET6, as
+ * ds_fw_load_ipt()). fd stays open and the caller's. Blocking. Returns
+ * the loader's result, -EINVAL, -EFBIG for more than 64 MiB, -ENOMEM,
+ * or -errno of read().
+ */
+DS_EXPORT int ds_fw_load_fd(
+    struct ds_fw *fw, int fd, int family, struct ds_fw_pos *errpos);
+
+/*
+ * Add the ruleset running now: "nft -j list ruleset" is run (found on
+ * PATH) and its output loaded as by ds_fw_load_nft(). nft's stderr goes
+ * to errfd, or nowhere when errfd is -1. Blocking: it waits for nft,
+ * which answers from the kernel's tables at once. Returns the number of
+ * rules added, or: -ENOENT (or another errno of execvp()) when nft
+ * could not be run; -DS_E_FW_NFT when it ran and failed (not permitted
+ * without CAP_NET_ADMIN, no nf_tables in the kernel), with its exit
+ * status in *ret_status (may be NULL; -1 for a signal); -EFBIG for an
+ * output over 64 MiB; the errors of ds_fw_load_nft() with *errpos;
+ * -errno of pipe2() or fork(). Forks: the caller must not hold a lock
+ * another thread of it would wait for in a child.
+ */
+DS_EXPORT int ds_fw_load_live(
+    struct ds_fw *fw, int errfd, int *ret_status, struct ds_fw_pos *errpos);
+
 /* Evaluate p against fw. Never fails; the result is written to *ret. */
 DS_EXPORT void ds_fw_eval(const struct ds_fw *fw, const struct ds_fw_packet *p,
     struct ds_fw_result *ret);
