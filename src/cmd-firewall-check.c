@@ -160,28 +160,15 @@ option(
 	}
 }
 
-/* "inet t input handle 5: RULE" or "inet t input: policy drop". */
+/* "  by:   inet t input handle 5: RULE" or "... inet t input: its
+ * policy". */
 static void
 print_rule(const struct ds_finding *f, const char *label)
 {
-	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CHAIN);
-	const struct ds_evidence *r = ds_finding_get(f, DS_EVK_RULE);
-	const char *chain = c ? c->v.text : "?";
+	char line[512];
 
-	if (ds_finding_bool(f, DS_EVK_POLICY)) {
-		printf("  %s %s: its policy\n", label, chain);
-	} else if (r) {
-		if (ds_finding_get(f, DS_EVK_LINE))
-			printf("  %s %s, line %llu: %s\n", label, chain,
-			    (unsigned long long)ds_finding_uint(
-			        f, DS_EVK_LINE, 0),
-			    r->v.text);
-		else
-			printf("  %s %s handle %llu: %s\n", label, chain,
-			    (unsigned long long)ds_finding_uint(
-			        f, DS_EVK_HANDLE, 0),
-			    r->v.text);
-	}
+	if (cli_finding_rule(f, line, sizeof(line)) >= 0)
+		printf("  %s %s\n", label, line);
 }
 
 int

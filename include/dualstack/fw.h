@@ -97,6 +97,9 @@ struct ds_fw_packet {
 	struct ds_addr dst;
 	uint16_t sport, dport; /* TCP, UDP, SCTP, UDP-Lite; host order */
 	unsigned ct;           /* one DS_FW_CT_* bit */
+	/* The ports are not known (any sender's source port, any port a
+	 * listener may use): matches on them are unknown. */
+	bool sport_open, dport_open;
 };
 
 /* The packet any rule sees first: proto, ports, ICMP unset (-1), hop
@@ -137,6 +140,18 @@ struct ds_fw_result {
 };
 
 /* --- Rulesets ------------------------------------------------------------ */
+
+struct ds_fw;
+struct ds_finding;
+
+/*
+ * What decided res, as evidence of f: DS_EVK_CHAIN ("inet filter
+ * input"), and DS_EVK_RULE (the rule as ds_fw_rule_format() writes it)
+ * with DS_EVK_HANDLE (nftables) or DS_EVK_LINE (iptables-save), or
+ * DS_EVK_POLICY true when no rule decided (a chain's policy). Pure.
+ */
+DS_EXPORT void ds_fw_result_evidence(const struct ds_fw *fw,
+    const struct ds_fw_result *res, struct ds_finding *f);
 
 struct ds_fw;
 
