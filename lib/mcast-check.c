@@ -534,7 +534,22 @@ ds_mcast_check_findings(
 		ds_finding_add_token(
 		    &all[n++], DS_EVK_CODE, ds_mcast_report_token(f->report));
 	} else {
-		begin(&all[n], f, DS_FIND_MCAST_REPORT_MISSING, DS_SEV_ERROR);
+		/*
+		 * Reports are sent when the interface's state for the group
+		 * changes (RFC 3376 section 5.1, RFC 3810 section 6.1): an
+		 * any-source join of a group other sockets (or the kernel
+		 * itself, for all-hosts) already hold there changes
+		 * nothing, and its silence is no fault.
+		 */
+		bool before;
+
+		m = find_member(f);
+		before = m && f->spec.source.family == 0 && m->users > 1;
+		begin(&all[n], f, DS_FIND_MCAST_REPORT_MISSING,
+		    before ? DS_SEV_INFO : DS_SEV_ERROR);
+		if (before)
+			ds_finding_add_uint(
+			    &all[n], DS_EVK_COUNT, m->users - 1);
 		ds_finding_add_duration(
 		    &all[n++], DS_EVK_ELAPSED, f->waited_us);
 	}

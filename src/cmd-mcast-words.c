@@ -59,6 +59,19 @@ mcast_finding_text(const struct ds_finding *f, char *buf, size_t size)
 		    rw ? rw : "report", g, ssm ? " from " : "", src, ifn);
 	case DS_FIND_MCAST_REPORT_MISSING:
 		e = ds_finding_get(f, DS_EVK_ELAPSED);
+		if (ds_finding_get(f, DS_EVK_COUNT)) {
+			unsigned long long k =
+			    ds_finding_uint(f, DS_EVK_COUNT, 0);
+
+			return snprintf(buf, size,
+			    "no %s report for %s on %s within %s, as "
+			    "expected: %llu other membership%s held the "
+			    "group there already, so this join changed "
+			    "nothing to report",
+			    v4 ? "IGMP" : "MLD", g, ifn,
+			    e ? cli_evidence_text(e, v, sizeof(v)) : "the wait",
+			    k, k == 1 ? "" : "s");
+		}
 		return snprintf(buf, size,
 		    "no %s report for %s%s%s on %s within %s: routers and "
 		    "snooping switches will not forward the group here",

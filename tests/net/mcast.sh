@@ -396,8 +396,13 @@ check "check on $vs while a listener joined only on $dso: said, naming $dso" \
 	"0 mcast.other-iface $dso" \
 	"$rc $(codes mcast.other-iface) $(other_iface mcast.other-iface)"
 check_on "$dso" 239.255.41.3
-check "check on $dso, where the listener joined: a member, no such finding" \
-	"mcast.member" "$(codes mcast.member mcast.other-iface)"
+check "check on $dso, where the listener joined: exit 0, a member, no such finding" \
+	"0 mcast.member" "$rc $(codes mcast.member mcast.other-iface)"
+# The listener's join was reported; the check's own changes nothing,
+# and the kernel says nothing: no error.
+check "check on $dso, where the listener joined: no report, as expected (info)" \
+	"mcast.report-missing info 1" \
+	"$(json_get '" ".join("%s %s %s" % (f["code"], f["severity"], f["evidence"].get("count")) for f in j["findings"] if f["code"].startswith("mcast.report"))')"
 kill "$lpid" 2>/dev/null
 wait "$lpid" 2>/dev/null
 ip -n "$SERVER" link del "$dso"

@@ -487,6 +487,14 @@ test_check_findings(void **state)
 	e = ds_finding_get(&f[3], DS_EVK_INTERFACE);
 	assert_string_equal(e->v.text, "eth0");
 
+	/* No report, but two sockets held the group before: expected. */
+	fa.report = 0;
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 4);
+	assert_int_equal(f[0].code, DS_FIND_MCAST_REPORT_MISSING);
+	assert_int_equal(f[0].severity, DS_SEV_INFO);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_COUNT, 0), 1);
+	fa.report = DS_MCAST_REPORT_IGMPV3;
+
 	/* On another interface, no report, loose rp_filter, link-local. */
 	fa.spec.ifindex = 4;
 	fa.report = 0;
