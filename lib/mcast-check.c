@@ -291,12 +291,16 @@ iface_findings(const struct ds_mcast_check_facts *f, struct ds_finding *out)
 	/* IFF_MULTICAST off ("ip link set DEV multicast off") tells the
 	 * driver to take no multicast in: drivers clear it from their
 	 * receive filter (r8169's rtl_set_rx_mode() drops AcceptMulticast),
-	 * so the group's frames never reach the stack, joined or not. */
-	if (!(l->flags & IFF_MULTICAST)) {
+	 * so the group's frames never reach the stack, joined or not.
+	 * Loopback is made without it, and has no filter: it takes back
+	 * all it sends, multicast included. */
+	if (!(l->flags & IFF_MULTICAST) && !(l->flags & IFF_LOOPBACK)) {
 		begin(&out[n], f, DS_FIND_MCAST_NO_MULTICAST, DS_SEV_ERROR);
 		n++;
 	}
-	if (f->host->addrs_err == 0 &&
+	/* Loopback has no routers or switches to report to, and IPv6 gives
+	 * it ::1 alone. */
+	if (f->host->addrs_err == 0 && !(l->flags & IFF_LOOPBACK) &&
 	    !report_source(
 	        f->host, f->spec.ifindex, f->spec.group.family, &a)) {
 		/* A link-local still in Duplicate Address Detection (about

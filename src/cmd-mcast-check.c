@@ -344,6 +344,8 @@ mcast_check(int argc, char **argv)
 		json_begin_object(&j);
 		json_kv_addr(&j, "group", &ck.t.spec.group);
 		json_kv_addr(&j, "source", &ck.t.spec.source);
+		if (port)
+			json_kv_u64(&j, "port", port);
 		json_kv_string(&j, "interface", ck.t.ifname);
 		json_key(&j, "findings");
 		json_begin_array(&j);

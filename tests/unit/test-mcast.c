@@ -781,6 +781,12 @@ test_check_findings_stops(void **state)
 	assert_non_null(x);
 	assert_int_equal(x->severity, DS_SEV_WARNING);
 	assert_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	/* Loopback has no IFF_MULTICAST, and needs none. */
+	host.links[1].flags = IFF_UP | IFF_RUNNING | IFF_LOOPBACK;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	assert_null(find_code(f, n, DS_FIND_MCAST_IFACE_DOWN));
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_ADDRESS));
 
 	/* No route; a link-local group has none worth naming. */
 	fa.route_err = -ENETUNREACH;
