@@ -35,7 +35,7 @@
 # case is reported as a skip with that reason.
 #
 # Prints TAP. Needs root, iproute2, nftables; exits 77 otherwise. Every
-# namespace and process is removed on every exit path. About 15 s.
+# namespace and process is removed on every exit path. About 30 s.
 set -u
 top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/cli/lib.sh"
