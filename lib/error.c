@@ -177,6 +177,7 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_FW_SPEC_VALUE - DS_E_BASE] = "bad value after this word",
     [DS_E_FW_SPEC_MISSING - DS_E_BASE] = "something is missing here",
     [DS_E_FW_SPEC_FAMILY - DS_E_BASE] = "address family unknown or mixed",
+    [DS_E_FW_NFT - DS_E_BASE] = "nft -j list ruleset failed",
     [DS_E_HOST_SYSCTL - DS_E_BASE] = "not an integer sysctl value",
     [DS_E_HOST_NETLINK - DS_E_BASE] = "malformed netlink message",
     [DS_E_CAPTURE_LINKTYPES - DS_E_BASE] =

@@ -61,6 +61,18 @@ static const char *const mcast_tokens[] = {
     [DS_FIND_MCAST_NOT_MEMBER - 600] = "mcast.not-member",
     [DS_FIND_MCAST_RP_FILTER - 600] = "mcast.rp-filter",
     [DS_FIND_MCAST_HOPS_ONE - 600] = "mcast.hops-one",
+    [DS_FIND_MCAST_IFACE_DOWN - 600] = "mcast.iface-down",
+    [DS_FIND_MCAST_NO_MULTICAST - 600] = "mcast.iface-no-multicast",
+    [DS_FIND_MCAST_NO_ADDRESS - 600] = "mcast.iface-no-address",
+    [DS_FIND_MCAST_ROUTE - 600] = "mcast.route",
+    [DS_FIND_MCAST_ROUTE_OTHER - 600] = "mcast.route-other",
+    [DS_FIND_MCAST_NO_ROUTE - 600] = "mcast.no-route",
+    [DS_FIND_MCAST_OTHER_IFACE - 600] = "mcast.other-iface",
+    [DS_FIND_MCAST_FW_PASS - 600] = "mcast.firewall-pass",
+    [DS_FIND_MCAST_FW_DROP - 600] = "mcast.firewall-drop",
+    [DS_FIND_MCAST_FW_REPORT_DROP - 600] = "mcast.firewall-report-drop",
+    [DS_FIND_MCAST_FW_UNKNOWN - 600] = "mcast.firewall-unknown",
+    [DS_FIND_MCAST_FW_NOT_READ - 600] = "mcast.firewall-not-evaluated",
 };
 
 static const char *const fw_tokens[] = {
@@ -195,6 +207,7 @@ static const char *const key_tokens[] = {
     [DS_EVK_SERVERS] = "servers",
     [DS_EVK_RESOLVE] = "resolve",
     [DS_EVK_NAT64] = "nat64",
+    [DS_EVK_OTHER_IFACE] = "other-interface",
 };
 
 const char *

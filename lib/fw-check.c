@@ -48,16 +48,15 @@ addr(const char *s, struct ds_addr *ret)
 	ds_addr_parse(s, strlen(s), 0, ret, NULL);
 }
 
-/* The rule or policy that decided res, as evidence. */
-static void
-decider(struct out *o, struct ds_finding *f, const struct ds_fw_result *res)
+void
+ds_fw_result_evidence(const struct ds_fw *fw, const struct ds_fw_result *res,
+    struct ds_finding *f)
 {
 	char buf[DS_EVIDENCE_TEXT_MAX];
 	struct ds_fw_rule ru;
 	struct ds_fw_chain c;
 
-	if (res->chain != DS_FW_NONE &&
-	    ds_fw_chain(o->fw, res->chain, &c) == 0) {
+	if (res->chain != DS_FW_NONE && ds_fw_chain(fw, res->chain, &c) == 0) {
 		snprintf(buf, sizeof(buf), "%s %s %s",
 		    ds_fw_family_token(c.family), c.table, c.name);
 		ds_finding_add_text(f, DS_EVK_CHAIN, buf, strlen(buf));
@@ -66,14 +65,21 @@ decider(struct out *o, struct ds_finding *f, const struct ds_fw_result *res)
 		ds_finding_add_bool(f, DS_EVK_POLICY, true);
 		return;
 	}
-	ds_fw_rule_format(o->fw, res->rule, buf, sizeof(buf));
+	ds_fw_rule_format(fw, res->rule, buf, sizeof(buf));
 	ds_finding_add_text(f, DS_EVK_RULE, buf, strlen(buf));
-	if (ds_fw_rule(o->fw, res->rule, &ru) == 0) {
+	if (ds_fw_rule(fw, res->rule, &ru) == 0) {
 		if (ru.line)
 			ds_finding_add_uint(f, DS_EVK_LINE, ru.line);
 		else
 			ds_finding_add_uint(f, DS_EVK_HANDLE, ru.handle);
 	}
+}
+
+/* The rule or policy that decided res, as evidence. */
+static void
+decider(struct out *o, struct ds_finding *f, const struct ds_fw_result *res)
+{
+	ds_fw_result_evidence(o->fw, res, f);
 }
 
 static const char *

@@ -746,9 +746,9 @@ match_eval(const struct ds_fw *fw, const struct fw_match *m,
 		    addr_in(m->key == K_SADDR ? &p->src : &p->dst, it, n),
 		    m->op);
 	case K_SPORT:
-		return compare(p->sport, m, it, n);
+		return p->sport_open ? UNK : compare(p->sport, m, it, n);
 	case K_DPORT:
-		return compare(p->dport, m, it, n);
+		return p->dport_open ? UNK : compare(p->dport, m, it, n);
 	case K_CTSTATE:
 		return compare(p->ct, m, it, n);
 	case K_LIMIT:

@@ -23,6 +23,8 @@
 #include "dualstack/connect.h"
 #include "dualstack/host.h"
 
+#include "host-int.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* RFC 8200 section 5: every link that carries IPv6 has an MTU of at
@@ -148,8 +150,8 @@ is_usable4(const struct ds_addr *a)
 
 /* --- Facts ------------------------------------------------------------ */
 
-static const struct ds_host_link *
-link_of(const struct ds_host_facts *f, unsigned index)
+const struct ds_host_link *
+ds__host_link_of(const struct ds_host_facts *f, unsigned index)
 {
 	for (size_t i = 0; i < f->n_links && i < DS_HOST_LINK_MAX; i++)
 		if (f->links[i].index == index)
@@ -160,7 +162,7 @@ link_of(const struct ds_host_facts *f, unsigned index)
 static bool
 on_loopback(const struct ds_host_facts *f, unsigned index)
 {
-	const struct ds_host_link *l = link_of(f, index);
+	const struct ds_host_link *l = ds__host_link_of(f, index);
 
 	return l && (l->flags & IFF_LOOPBACK);
 }
@@ -295,7 +297,7 @@ static void
 subject_link(
     struct ds_finding *f, const struct ds_host_facts *facts, unsigned index)
 {
-	const struct ds_host_link *l = link_of(facts, index);
+	const struct ds_host_link *l = ds__host_link_of(facts, index);
 	char num[16];
 
 	f->subject.key = DS_EVK_INTERFACE;
@@ -402,7 +404,7 @@ check_addresses(const struct ds_host_facts *f, struct out *o)
 {
 	for (size_t i = 0; i < n_addrs(f); i++) {
 		const struct ds_host_address *a = &f->addrs[i];
-		const struct ds_host_link *l = link_of(f, a->index);
+		const struct ds_host_link *l = ds__host_link_of(f, a->index);
 
 		if (a->addr.family != AF_INET6)
 			continue;

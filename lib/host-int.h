@@ -22,6 +22,10 @@
  */
 int ds__host_parse_dump(const void *buf, size_t len, struct ds_host_facts *f);
 
+/* The link of index among f's links, or NULL. */
+const struct ds_host_link *ds__host_link_of(
+    const struct ds_host_facts *f, unsigned index);
+
 /* Set every sysctl of a link to DS_HOST_SYSCTL_UNSET. */
 void ds__host_link_init(struct ds_host_link *l);
 

@@ -52,7 +52,7 @@
 #define NL_BUF 8192
 
 int
-ds_host_is_local(const struct ds_addr *a)
+ds_host_route_get(const struct ds_addr *a, struct ds_host_route *ret)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -111,22 +111,66 @@ ds_host_is_local(const struct ds_addr *a)
 
 			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 				break;
-			/* No route at all (ENETUNREACH, EHOSTUNREACH...):
-			 * certainly not delivered here. */
-			r = e->error == 0 ? -EBADMSG : 0;
+			/* An acknowledgement without a route is not what
+			 * was asked for. */
+			r = e->error == 0 ? -EBADMSG : e->error;
 			break;
 		}
 		if (nh->nlmsg_type == RTM_NEWROUTE &&
 		    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
 			const struct rtmsg *rt = NLMSG_DATA(nh);
+			size_t left = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
+			struct ds_host_route route = {0};
 
-			r = rt->rtm_type == RTN_LOCAL;
+			route.dst.addr = *a;
+			route.dst.addr.zone[0] = '\0';
+			route.dst.addr.scope_id = 0;
+			route.dst.len = (unsigned)(8 * alen);
+			route.table = rt->rtm_table;
+			route.type = rt->rtm_type;
+			route.cloned = (rt->rtm_flags & RTM_F_CLONED) != 0;
+			for (rta = RTM_RTA(rt); RTA_OK(rta, left);
+			     rta = RTA_NEXT(rta, left)) {
+				size_t plen = RTA_PAYLOAD(rta);
+
+				if (rta->rta_type == RTA_OIF && plen >= 4)
+					memcpy(&route.oif, RTA_DATA(rta), 4);
+				else if (rta->rta_type == RTA_TABLE &&
+				    plen >= 4)
+					memcpy(&route.table, RTA_DATA(rta), 4);
+				else if (rta->rta_type == RTA_GATEWAY &&
+				    plen == alen) {
+					route.gateway.family = a->family;
+					memcpy(a->family == AF_INET
+					        ? (void *)&route.gateway.u.in
+					        : (void *)&route.gateway.u.in6,
+					    RTA_DATA(rta), alen);
+				}
+			}
+			*ret = route;
+			r = 0;
 			break;
 		}
 	}
 out:
 	close(fd);
 	return r;
+}
+
+int
+ds_host_is_local(const struct ds_addr *a)
+{
+	struct ds_host_route route;
+	int r = ds_host_route_get(a, &route);
+
+	/* No route at all (ENETUNREACH, EHOSTUNREACH...): certainly not
+	 * delivered here. Errors of the socket itself stay errors. */
+	if (r == -ENETUNREACH || r == -EHOSTUNREACH || r == -EINVAL ||
+	    r == -ENETDOWN || r == -ENODEV || r == -EACCES || r == -EPERM)
+		return 0;
+	if (r < 0)
+		return r;
+	return route.type == RTN_LOCAL;
 }
 
 /* The prefix length of a netmask: its leading one bits. */
@@ -512,38 +556,62 @@ selftest(struct ds_host_selftest *t)
 	(void)close(fd);
 }
 
+/*
+ * The rtnetlink dumps into f: links and addresses always, routes and
+ * neighbours when all is set; then the links' IPv6 sysctls.
+ */
+static void
+read_netlink(const char *proc_sys, bool all, struct ds_host_facts *f)
+{
+	struct timeval tv = {.tv_sec = 2};
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd == -1) {
+		f->links_err = f->addrs_err = -errno;
+		if (all)
+			f->routes_err = f->neigh_err = f->links_err;
+	} else {
+		/* The kernel answers a dump at once; the bound is against a
+		 * kernel that never sends NLMSG_DONE. */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		f->links_err = dump(fd, RTM_GETLINK, AF_UNSPEC, 1, f);
+		f->addrs_err = dump(fd, RTM_GETADDR, AF_UNSPEC, 2, f);
+		/* Without NETLINK_GET_STRICT_CHK a route dump carries the
+		 * exceptions too (PMTU, redirects), flagged RTM_F_CLONED:
+		 * inet_dump_fib() and inet6_dump_fib() set dump_exceptions
+		 * unless a strict request says otherwise. */
+		if (all) {
+			f->routes_err = dump(fd, RTM_GETROUTE, AF_UNSPEC, 3, f);
+			f->neigh_err = dump(fd, RTM_GETNEIGH, AF_UNSPEC, 4, f);
+		}
+		(void)close(fd);
+	}
+	for (size_t i = 0; i < f->n_links && i < DS_HOST_LINK_MAX; i++)
+		read_link_sysctls(proc_sys, &f->links[i]);
+}
+
+int
+ds_host_links_read(struct ds_host_facts *ret)
+{
+	if (!ret)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	read_netlink("/proc/sys", false, ret);
+	return 0;
+}
+
 int
 ds_host_facts_read(const struct ds_host_paths *paths, struct ds_host_facts *ret)
 {
 	static const struct ds_host_paths none;
 	const struct ds_host_paths *p = paths ? paths : &none;
 	const char *proc_sys = p->proc_sys ? p->proc_sys : "/proc/sys";
-	struct timeval tv = {.tv_sec = 2};
-	int fd;
 
 	if (!ret)
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd == -1) {
-		ret->links_err = ret->addrs_err = ret->routes_err =
-		    ret->neigh_err = -errno;
-	} else {
-		/* The kernel answers a dump at once; the bound is against a
-		 * kernel that never sends NLMSG_DONE. */
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ret->links_err = dump(fd, RTM_GETLINK, AF_UNSPEC, 1, ret);
-		ret->addrs_err = dump(fd, RTM_GETADDR, AF_UNSPEC, 2, ret);
-		/* Without NETLINK_GET_STRICT_CHK a route dump carries the
-		 * exceptions too (PMTU, redirects), flagged RTM_F_CLONED:
-		 * inet_dump_fib() and inet6_dump_fib() set dump_exceptions
-		 * unless a strict request says otherwise. */
-		ret->routes_err = dump(fd, RTM_GETROUTE, AF_UNSPEC, 3, ret);
-		ret->neigh_err = dump(fd, RTM_GETNEIGH, AF_UNSPEC, 4, ret);
-		(void)close(fd);
-	}
-	for (size_t i = 0; i < ret->n_links && i < DS_HOST_LINK_MAX; i++)
-		read_link_sysctls(proc_sys, &ret->links[i]);
+	read_netlink(proc_sys, true, ret);
 
 	ret->bindv6only = DS_HOST_SYSCTL_UNSET;
 	ret->bindv6only_src.path = "net.ipv6.bindv6only";

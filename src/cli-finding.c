@@ -161,3 +161,23 @@ cli_evidence_text(const struct ds_evidence *e, char *buf, size_t size)
 	}
 	return buf;
 }
+
+int
+cli_finding_rule(const struct ds_finding *f, char *buf, size_t size)
+{
+	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CHAIN);
+	const struct ds_evidence *r = ds_finding_get(f, DS_EVK_RULE);
+	const char *chain = c ? c->v.text : "?";
+
+	if (ds_finding_bool(f, DS_EVK_POLICY))
+		return snprintf(buf, size, "%s: its policy", chain);
+	if (!r)
+		return -1;
+	if (ds_finding_get(f, DS_EVK_LINE))
+		return snprintf(buf, size, "%s, line %llu: %s", chain,
+		    (unsigned long long)ds_finding_uint(f, DS_EVK_LINE, 0),
+		    r->v.text);
+	return snprintf(buf, size, "%s handle %llu: %s", chain,
+	    (unsigned long long)ds_finding_uint(f, DS_EVK_HANDLE, 0),
+	    r->v.text);
+}

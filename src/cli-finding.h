@@ -41,6 +41,15 @@ void json_finding(struct json *j, const struct ds_finding *f);
 const char *cli_evidence_text(
     const struct ds_evidence *e, char *buf, size_t size);
 
+/*
+ * The firewall rule or policy a finding names (DS_EVK_CHAIN, _RULE,
+ * _HANDLE or _LINE, _POLICY, as ds_fw_result_evidence() adds them), in
+ * one line: "inet t input handle 5: udp dport 6000 drop", "inet t
+ * input, line 7: -A INPUT ...", "inet t input: its policy".
+ * snprintf-style; -1 when the finding names neither.
+ */
+int cli_finding_rule(const struct ds_finding *f, char *buf, size_t size);
+
 /* The errno's symbol ("ECONNREFUSED"), or its number in buf. */
 const char *cli_errno_name(int err, char *buf, size_t size);
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dualstack/error.h"
@@ -21,9 +20,6 @@
 #include "cli-finding.h"
 #include "cli.h"
 #include "cmd-firewall.h"
-
-/* A ruleset read whole: a large router's dump is a few MiB. */
-#define RULESET_MAX (64u << 20)
 
 /* Findings kept: every ICMPv6 type twice and every port of a host. */
 #define FINDINGS_MAX 1024
@@ -50,104 +46,6 @@ struct source {
 	const char *file, *ipt4, *ipt6;
 };
 
-/* Read all of fd; returns the length or -1 (errno set), *ret owned. */
-static ssize_t
-read_all(int fd, char **ret)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -1;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= RULESET_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return -1;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int e = errno;
-
-			free(buf);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*ret = buf;
-	return (ssize_t)len;
-}
-
-static ssize_t
-read_path(const char *path, char **ret)
-{
-	FILE *f;
-	ssize_t n;
-
-	if (strcmp(path, "-") == 0)
-		return read_all(0, ret);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = read_all(fileno(f), ret);
-	fclose(f);
-	return n;
-}
-
-/* The live ruleset: "nft -j list ruleset", its output read whole. */
-static ssize_t
-read_nft(char **ret, int *status)
-{
-	int p[2];
-	pid_t pid;
-	ssize_t n;
-	int e;
-
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
-	pid = fork();
-	if (pid == -1) {
-		e = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = e;
-		return -1;
-	}
-	if (pid == 0) {
-		char *const args[] = {"nft", "-j", "list", "ruleset", NULL};
-
-		dup2(p[1], 1);
-		execvp("nft", args);
-		_exit(127);
-	}
-	close(p[1]);
-	n = read_all(p[0], ret);
-	e = errno;
-	close(p[0]);
-	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-		;
-	errno = e;
-	return n;
-}
-
 static int
 load_error(const char *what, int r, const struct ds_fw_pos *pos)
 {
@@ -169,20 +67,18 @@ static int
 load_one(struct ds_fw *fw, const char *path, int family)
 {
 	struct ds_fw_pos pos = {0};
-	char *buf = NULL;
-	ssize_t n;
-	int r;
+	int fd = 0, r;
 
-	n = read_path(path, &buf);
-	if (n < 0) {
-		cli_error("%s: %s", path, strerror(errno));
-		return EXIT_USAGE;
+	if (strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1) {
+			cli_error("%s: %s", path, strerror(errno));
+			return EXIT_USAGE;
+		}
 	}
-	if (family)
-		r = ds_fw_load_ipt(fw, family, buf, (size_t)n, &pos);
-	else
-		r = ds_fw_load_nft(fw, buf, (size_t)n, &pos);
-	free(buf);
+	r = ds_fw_load_fd(fw, fd, family, &pos);
+	if (fd != 0)
+		close(fd);
 	return r < 0 ? load_error(path, r, &pos) : EXIT_OK;
 }
 
@@ -204,26 +100,23 @@ load(const struct source *src, struct ds_fw **ret)
 		code = load_one(fw, src->ipt6, AF_INET6);
 	if (code == EXIT_OK && !src->file && !src->ipt4 && !src->ipt6) {
 		struct ds_fw_pos pos = {0};
-		char *buf = NULL;
-		int status = 0, r;
-		ssize_t n = read_nft(&buf, &status);
+		int status = 0;
+		int r = ds_fw_load_live(fw, STDERR_FILENO, &status, &pos);
 
-		if (n < 0) {
-			cli_error("nft -j list ruleset: %s", strerror(errno));
-			code = EXIT_INTERNAL;
-		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (r == -DS_E_FW_NFT) {
 			cli_error("nft -j list ruleset failed (exit %d); "
 			          "without nftables, give --iptables and "
 			          "--ip6tables files",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			    status);
 			code = EXIT_INTERNAL;
-		} else {
-			r = ds_fw_load_nft(fw, buf, (size_t)n, &pos);
-			if (r < 0)
-				code =
-				    load_error("nft -j list ruleset", r, &pos);
+		} else if (r < 0 && r > -DS_E_BASE && r != -ENOMEM) {
+			/* A system errno: nft could not be run or read. */
+			cli_error("nft -j list ruleset: %s%s", ds_strerror(r),
+			    r == -ENOENT ? " (is nftables installed?)" : "");
+			code = EXIT_INTERNAL;
+		} else if (r < 0) {
+			code = load_error("nft -j list ruleset", r, &pos);
 		}
-		free(buf);
 	}
 	if (code != EXIT_OK) {
 		ds_fw_free(fw);
@@ -267,28 +160,15 @@ option(
 	}
 }
 
-/* "inet t input handle 5: RULE" or "inet t input: policy drop". */
+/* "  by:   inet t input handle 5: RULE" or "... inet t input: its
+ * policy". */
 static void
 print_rule(const struct ds_finding *f, const char *label)
 {
-	const struct ds_evidence *c = ds_finding_get(f, DS_EVK_CHAIN);
-	const struct ds_evidence *r = ds_finding_get(f, DS_EVK_RULE);
-	const char *chain = c ? c->v.text : "?";
+	char line[512];
 
-	if (ds_finding_bool(f, DS_EVK_POLICY)) {
-		printf("  %s %s: its policy\n", label, chain);
-	} else if (r) {
-		if (ds_finding_get(f, DS_EVK_LINE))
-			printf("  %s %s, line %llu: %s\n", label, chain,
-			    (unsigned long long)ds_finding_uint(
-			        f, DS_EVK_LINE, 0),
-			    r->v.text);
-		else
-			printf("  %s %s handle %llu: %s\n", label, chain,
-			    (unsigned long long)ds_finding_uint(
-			        f, DS_EVK_HANDLE, 0),
-			    r->v.text);
-	}
+	if (cli_finding_rule(f, line, sizeof(line)) >= 0)
+		printf("  %s %s\n", label, line);
 }
 
 int

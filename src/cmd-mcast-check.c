@@ -17,6 +17,8 @@
 #include "dualstack/addr.h"
 #include "dualstack/capture.h"
 #include "dualstack/error.h"
+#include "dualstack/fw.h"
+#include "dualstack/host.h"
 
 #include "cli-finding.h"
 #include "cli.h"
@@ -29,10 +31,25 @@ static const char check_help[] =
     "source's datagrams), and wait up to --timeout (default 2s) for the\n"
     "IGMP or MLD report the kernel sends for the join. Then read the\n"
     "host's memberships (/proc/net/igmp, igmp6, mcfilter, mcfilter6) and\n"
-    "say what would stop reception: strict rp_filter on IPv4, a hop limit\n"
-    "of 1 for a group that is meant to cross routers. Watching the wire\n"
-    "needs root (CAP_NET_RAW); without it that part is a warning.\n"
+    "say what would stop reception:\n"
+    "  - IFACE down, without a carrier, with multicast off, or without an\n"
+    "    address of the family (IPv4: any; IPv6: a link-local);\n"
+    "  - the interface the routing table sends the group by without -i,\n"
+    "    when it is not IFACE (ip route get GROUP);\n"
+    "  - the group joined by other sockets only on another interface;\n"
+    "  - the firewall: the live ruleset (nft -j list ruleset) is asked\n"
+    "    what happens to UDP to GROUP (and PORT, if given) arriving on\n"
+    "    IFACE and to the report leaving it; a rule that drops either is\n"
+    "    named (chain, handle, the rule). Without nft or root that part\n"
+    "    is not evaluated, and said so;\n"
+    "  - strict rp_filter on IPv4, a hop limit of 1 for a group that is\n"
+    "    meant to cross routers.\n"
+    "Watching the wire needs root (CAP_NET_RAW); without it that part is\n"
+    "a warning.\n"
     "\n"
+    "  GROUP[:PORT]           the group (IPv6 with a port in brackets:\n"
+    "                         [ff15::1]:6000); the port only matters\n"
+    "                         to the firewall (without it: any port)\n"
     "  -i, --interface IFACE  the interface to join on and watch (needed)\n"
     "      --source ADDR      join source-specific (needed for 232/8 and\n"
     "                         ff3x::/32)\n"
@@ -40,7 +57,8 @@ static const char check_help[] =
     "      --json             one JSON document: the findings\n"
     "\n"
     "Exit status: 0 nothing wrong was found, 1 a finding is an error (no\n"
-    "report, no membership), 2 usage error, 3 system error.\n";
+    "report, no membership, the interface unusable, a firewall drop),\n"
+    "2 usage error, 3 system error.\n";
 
 /* The most memberships read from one file: a host joins a few dozen
  * groups per interface; a router with thousands is not what this checks. */
@@ -151,6 +169,30 @@ rp_filter(const char *ifname)
 	return v;
 }
 
+/*
+ * The live ruleset into *ret and facts->fw, or why not into
+ * facts->fw_err: a check that cannot read it says so as a finding and
+ * goes on, since the firewall is one of several things it looks at.
+ * nft's own complaint is not shown: the finding says what failed.
+ */
+static void
+load_ruleset(struct ds_mcast_check_facts *facts, struct ds_fw **ret)
+{
+	struct ds_fw *fw = NULL;
+	int r;
+
+	r = ds_fw_new(&fw);
+	if (r == 0)
+		r = ds_fw_load_live(fw, -1, &facts->fw_status, NULL);
+	if (r < 0) {
+		facts->fw_err = r;
+		ds_fw_free(fw);
+		return;
+	}
+	facts->fw = fw;
+	*ret = fw;
+}
+
 /* The host's memberships on the interface checked, one line each:
  * "  ff02::1 (2 sockets)", sources after it for SSM. */
 static void
@@ -191,7 +233,12 @@ mcast_check(int argc, char **argv)
 	struct ds_mcast_check_facts facts = {0};
 	struct ds_mcast_opts mo = {.hops = 1};
 	struct ds_mcast_sock *s = NULL;
-	struct ds_finding f[4];
+	static struct ds_host_facts host;
+	struct ds_finding f[DS_MCAST_CHECK_FINDINGS_MAX];
+	struct ds_host_route route;
+	struct cli_endpoint given;
+	struct ds_fw *fw = NULL;
+	uint16_t port = 0;
 	char errbuf[DS_CAPTURE_ERRMAX], bracketed[DS_ADDR_STRLEN + 2];
 	struct ds_addr probe;
 	bool v4, failed = false;
@@ -219,6 +266,12 @@ mcast_check(int argc, char **argv)
 	    a.target, false, a.ifname, a.source, false, false, &ck.t);
 	if (code != EXIT_OK)
 		return code;
+	/* Whether a port was given: the same word again with no default
+	 * port (0), which only the firewall part asks about. */
+	if (cli_parse_endpoint("", a.target,
+	        CLI_EP_ZONE_ELSEWHERE | CLI_EP_PORT_OPTIONAL, 0,
+	        &given) == EXIT_OK)
+		port = given.ep.port;
 	v4 = ck.t.spec.group.family == AF_INET;
 	if (mcast_loop_open(&ck.ml) < 0) {
 		cli_error("cannot make an event loop");
@@ -275,7 +328,15 @@ mcast_check(int argc, char **argv)
 	    read_members(v4 ? DS_MCAST_PROC_MCFILTER : DS_MCAST_PROC_MCFILTER6,
 	        v4 ? "/proc/net/mcfilter" : "/proc/net/mcfilter6", filters);
 	facts.rp_filter = v4 ? rp_filter(ck.t.ifname) : -1;
-	n = ds_mcast_check_findings(&facts, f, 4);
+	if (ds_host_links_read(&host) == 0 && host.links_err == 0)
+		facts.host = &host;
+	facts.route_asked = true;
+	facts.route_err = ds_host_route_get(&ck.t.spec.group, &route);
+	if (facts.route_err == 0)
+		facts.route_oif = route.oif;
+	facts.port = port;
+	load_ruleset(&facts, &fw);
+	n = ds_mcast_check_findings(&facts, f, DS_MCAST_CHECK_FINDINGS_MAX);
 	if (a.json) {
 		struct json j;
 
@@ -283,6 +344,8 @@ mcast_check(int argc, char **argv)
 		json_begin_object(&j);
 		json_kv_addr(&j, "group", &ck.t.spec.group);
 		json_kv_addr(&j, "source", &ck.t.spec.source);
+		if (port)
+			json_kv_u64(&j, "port", port);
 		json_kv_string(&j, "interface", ck.t.ifname);
 		json_key(&j, "findings");
 		json_begin_array(&j);
@@ -329,11 +392,15 @@ mcast_check(int argc, char **argv)
 			snprintf(text, sizeof(text), "%s",
 			    ds_finding_token(f[i].code));
 		printf("%-7s %s\n", ds_severity_token(f[i].severity), text);
+		if (f[i].severity > DS_SEV_OK &&
+		    cli_finding_rule(&f[i], text, sizeof(text)) >= 0)
+			printf("        by %s\n", text);
 	}
 	if (!a.json)
 		print_members(&facts);
 	code = failed ? EXIT_FAILED : EXIT_OK;
 out:
+	ds_fw_free(fw);
 	ds_timer_free(ck.deadline);
 	ds_io_free(ck.cap_io);
 	ds_capture_free(ck.cap);

@@ -37,7 +37,7 @@ const struct cli_command cli_cmd_mcast = {
     " [--interval TIME] [--wait TIME] [--hops N] [--size BYTES] [--json]\n"
     "ping --respond GROUP:PORT [-i IFACE] [--source ADDR] [--count N]"
     " [--timeout TIME] [--hops N] [--json]\n"
-    "check GROUP -i IFACE [--source ADDR] [--timeout TIME] [--json]",
+    "check GROUP[:PORT] -i IFACE [--source ADDR] [--timeout TIME] [--json]",
 };
 
 static const char help_text[] =
@@ -58,7 +58,8 @@ static const char help_text[] =
     "          --respond' on it by unicast and by multicast: loss, RTT and\n"
     "          hop limit of both paths; see 'dualstack mcast ping --help'.\n"
     "  check   join, see the IGMP/MLD report on the wire, the membership\n"
-    "          in /proc, and what would stop reception; see 'dualstack\n"
+    "          in /proc, and what would stop reception (the interface,\n"
+    "          the route, a firewall rule, rp_filter); see 'dualstack\n"
     "          mcast check --help'.\n"
     "\n"
     "  -i, --interface IFACE  the interface: a name or an index. Needed\n"

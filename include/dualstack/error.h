@@ -201,6 +201,7 @@ enum ds_error {
 	DS_E_FW_SPEC_VALUE = 2271,   /* a bad value after a word */
 	DS_E_FW_SPEC_MISSING = 2272, /* a word without its value */
 	DS_E_FW_SPEC_FAMILY = 2273,  /* the family is unknown or mixed */
+	DS_E_FW_NFT = 2274,          /* nft ran and failed */
 
 	/* Multicast groups, sources and interfaces, ds_mcast_check()
 	 * (2310-2329). */

@@ -98,6 +98,27 @@ enum ds_finding_code {
 	DS_FIND_MCAST_HOPS_ONE,          /* the group's datagrams die at the
 	                                  * first router unless senders raise
 	                                  * the default hop limit of 1 */
+	/* The interface: down (state "down"), or up without a carrier
+	 * ("no-carrier"); IFF_MULTICAST off; no IPv4 address, or no IPv6
+	 * link-local out of DAD, so reports leave from 0.0.0.0 or ::. */
+	DS_FIND_MCAST_IFACE_DOWN,
+	DS_FIND_MCAST_NO_MULTICAST,
+	DS_FIND_MCAST_NO_ADDRESS,
+	/* The interface sending to the group without -i takes: this one,
+	 * another (other-interface), none (errno). */
+	DS_FIND_MCAST_ROUTE,
+	DS_FIND_MCAST_ROUTE_OTHER,
+	DS_FIND_MCAST_NO_ROUTE,
+	/* Other sockets joined the group only on other interfaces. */
+	DS_FIND_MCAST_OTHER_IFACE,
+	/* The live ruleset: lets the datagrams in and the report out; a
+	 * rule or policy drops the datagrams, or the report; a rule the
+	 * model cannot evaluate decides; it could not be read. */
+	DS_FIND_MCAST_FW_PASS,
+	DS_FIND_MCAST_FW_DROP,
+	DS_FIND_MCAST_FW_REPORT_DROP,
+	DS_FIND_MCAST_FW_UNKNOWN,
+	DS_FIND_MCAST_FW_NOT_READ,
 	DS_FIND__MCAST_END,
 	/* fw (400-499): what "firewall check" finds in a ruleset. */
 	DS_FIND_FW_ICMPV6_MUST = 400, /* ICMPv6 RFC 4890 says must pass is
@@ -235,6 +256,8 @@ enum ds_evidence_key {
 	DS_EVK_SERVERS,  /* how many servers */
 	DS_EVK_RESOLVE,  /* a duration: the lookup's */
 	DS_EVK_NAT64,    /* the NAT64 prefix, or false: none */
+	/* text: an interface other than the one checked */
+	DS_EVK_OTHER_IFACE,
 	DS__EVK_END,
 };
 

@@ -97,6 +97,9 @@ struct ds_fw_packet {
 	struct ds_addr dst;
 	uint16_t sport, dport; /* TCP, UDP, SCTP, UDP-Lite; host order */
 	unsigned ct;           /* one DS_FW_CT_* bit */
+	/* The ports are not known (any sender's source port, any port a
+	 * listener may use): matches on them are unknown. */
+	bool sport_open, dport_open;
 };
 
 /* The packet any rule sees first: proto, ports, ICMP unset (-1), hop
@@ -137,6 +140,18 @@ struct ds_fw_result {
 };
 
 /* --- Rulesets ------------------------------------------------------------ */
+
+struct ds_fw;
+struct ds_finding;
+
+/*
+ * What decided res, as evidence of f: DS_EVK_CHAIN ("inet filter
+ * input"), and DS_EVK_RULE (the rule as ds_fw_rule_format() writes it)
+ * with DS_EVK_HANDLE (nftables) or DS_EVK_LINE (iptables-save), or
+ * DS_EVK_POLICY true when no rule decided (a chain's policy). Pure.
+ */
+DS_EXPORT void ds_fw_result_evidence(const struct ds_fw *fw,
+    const struct ds_fw_result *res, struct ds_finding *f);
 
 struct ds_fw;
 
@@ -189,6 +204,32 @@ DS_EXPORT int ds_fw_load_nft(
  */
 DS_EXPORT int ds_fw_load_ipt(struct ds_fw *fw, int family, const char *text,
     size_t len, struct ds_fw_pos *errpos);
+
+/*
+ * Add the ruleset read from fd to its end: nftables JSON (family 0, as
+ * ds_fw_load_nft()) or iptables-save text (AF_INET, AF_INET6, as
+ * ds_fw_load_ipt()). fd stays open and the caller's. Blocking. Returns
+ * the loader's result, -EINVAL, -EFBIG for more than 64 MiB, -ENOMEM,
+ * or -errno of read().
+ */
+DS_EXPORT int ds_fw_load_fd(
+    struct ds_fw *fw, int fd, int family, struct ds_fw_pos *errpos);
+
+/*
+ * Add the ruleset running now: "nft -j list ruleset" is run (found on
+ * PATH) and its output loaded as by ds_fw_load_nft(). nft's stderr goes
+ * to errfd, or nowhere when errfd is -1. Blocking: it waits for nft,
+ * which answers from the kernel's tables at once. Returns the number of
+ * rules added, or: -ENOENT (or another errno of execvp()) when nft
+ * could not be run; -DS_E_FW_NFT when it ran and failed (not permitted
+ * without CAP_NET_ADMIN, no nf_tables in the kernel), with its exit
+ * status in *ret_status (may be NULL; -1 for a signal); -EFBIG for an
+ * output over 64 MiB; the errors of ds_fw_load_nft() with *errpos;
+ * -errno of pipe2() or fork(). Forks: the caller must not hold a lock
+ * another thread of it would wait for in a child.
+ */
+DS_EXPORT int ds_fw_load_live(
+    struct ds_fw *fw, int errfd, int *ret_status, struct ds_fw_pos *errpos);
 
 /* Evaluate p against fw. Never fails; the result is written to *ret. */
 DS_EXPORT void ds_fw_eval(const struct ds_fw *fw, const struct ds_fw_packet *p,

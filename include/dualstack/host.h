@@ -56,6 +56,21 @@ DS_EXPORT int ds_host_monitor_open(void);
  */
 DS_EXPORT int ds_host_monitor_drain(int fd);
 
+struct ds_host_route;
+
+/*
+ * The route the kernel picks for sending to a with no interface or
+ * source given (RTM_GETROUTE, as "ip route get"), into *ret: dst is a
+ * itself (a host prefix, no zone), oif the interface it leaves by,
+ * type RTN_UNICAST, RTN_LOCAL, RTN_MULTICAST..., the table it came
+ * from. For a multicast group this is the interface a socket without
+ * IP_MULTICAST_IF / IPV6_MULTICAST_IF sends by. Returns 0, the kernel's
+ * -errno when it has no route (-ENETUNREACH, -EHOSTUNREACH...),
+ * -EAFNOSUPPORT, or -errno from the netlink socket.
+ */
+DS_EXPORT int ds_host_route_get(
+    const struct ds_addr *a, struct ds_host_route *ret);
+
 /* --- Host facts as values -------------------------------------------------
  *
  * What "dualstack doctor" judges, read once into one value: interfaces,
@@ -214,6 +229,14 @@ struct ds_host_paths {
  */
 DS_EXPORT int ds_host_facts_read(
     const struct ds_host_paths *paths, struct ds_host_facts *ret);
+
+/*
+ * Only the interfaces and their addresses (two rtnetlink dumps, and the
+ * links' IPv6 sysctls) into *ret, as ds_host_facts_read() reads them;
+ * the rest of *ret is zero. For a caller that asks about one interface.
+ * Returns 0 or -EINVAL; a dump that failed is in links_err, addrs_err.
+ */
+DS_EXPORT int ds_host_links_read(struct ds_host_facts *ret);
 
 /*
  * RFC 7050 section 3: ask the host's resolver (resolv.conf) for the AAAA

@@ -239,6 +239,9 @@ DS_EXPORT int ds_mcast_report_match(const uint8_t *frame, size_t caplen,
     int linktype, const struct ds_mcast_spec *spec,
     enum ds_mcast_report_kind *ret_kind);
 
+struct ds_host_facts;
+struct ds_fw;
+
 /* What mcast check found out, as facts. */
 struct ds_mcast_check_facts {
 	struct ds_mcast_spec spec; /* resolved: ifindex set */
@@ -251,12 +254,43 @@ struct ds_mcast_check_facts {
 	const struct ds_mcast_membership *filters; /* mcfilter(6) */
 	size_t n_filters;
 	int rp_filter; /* IPv4: max(all, the interface's); -1 unknown */
+	/* The interfaces and their addresses (ds_host_links_read());
+	 * NULL: not read, nothing is said about the interface. */
+	const struct ds_host_facts *host;
+	/* The route sending to the group without an interface takes
+	 * (ds_host_route_get()), when route_asked: its interface, or the
+	 * kernel's error. */
+	bool route_asked;
+	unsigned route_oif;
+	int route_err;
+	uint16_t port; /* the UDP port datagrams come to; 0: any */
+	/* The ruleset (ds_fw_load_live()): NULL when not loaded, and then
+	 * fw_err says why (0: not asked); fw_status is nft's exit status
+	 * for -DS_E_FW_NFT. */
+	const struct ds_fw *fw;
+	int fw_err;
+	int fw_status;
 };
+
+/* The most findings ds_mcast_check_findings() makes. */
+#define DS_MCAST_CHECK_FINDINGS_MAX 16
 
 /*
  * The findings of a check from its facts, into out[0..max), in the
- * order: the report, the membership, what would stop reception.
- * Returns how many there are (at most 4).
+ * order: the report, the membership, the interface (state, multicast,
+ * an address of the family), the route sending would take, other
+ * interfaces' memberships, the firewall, rp_filter, the hop limit.
+ *
+ * With a ruleset, two packets are evaluated (ds_fw_eval()), each over
+ * both of its hooks: a UDP datagram to the group and port (any port
+ * when 0; from the SSM source, else any) arriving on the interface
+ * (prerouting, input; ct state new, TTL 1 as senders send by default),
+ * and the report the join sends (output, postrouting; IGMPv3 to
+ * 224.0.0.22 or MLDv2 to ff02::16, RFC 3376 section 4.2.14, RFC 3810
+ * section 5.2.14, or the version the capture saw, from the
+ * interface's address). A drop or reject names the rule; an unknown
+ * verdict names the rule that stopped the walk. Pure. Returns how many
+ * findings there are (at most DS_MCAST_CHECK_FINDINGS_MAX).
  */
 DS_EXPORT size_t ds_mcast_check_findings(
     const struct ds_mcast_check_facts *facts, struct ds_finding *out,

@@ -20,7 +20,12 @@
 #   request; exit 1 when all are dropped;
 # - mcast check sees the MLDv2 and IGMPv3 reports of ASM and SSM joins on
 #   the wire and the memberships in /proc, and a report dropped by
-#   nftables on its way out as missing;
+#   nftables on its way out as missing, naming the rule; and what would
+#   stop reception: an nftables rule dropping the group's port (named by
+#   the handle nft -a gives it; gone with the rule), the route sending
+#   without -i takes (none, another link, this one; IPv6 in table local),
+#   an interface without an IPv4 address, with multicast off, down, and
+#   a listener that joined on another interface;
 # - ssmping and asmping (Debian's ssmping) answered by ssmpingd on the
 #   same link, for comparison: their protocol is not mcast ping's.
 #
@@ -30,7 +35,7 @@
 # case is reported as a skip with that reason.
 #
 # Prints TAP. Needs root, iproute2, nftables; exits 77 otherwise. Every
-# namespace and process is removed on every exit path. About 15 s.
+# namespace and process is removed on every exit path. About 30 s.
 set -u
 top=${DS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/cli/lib.sh"
@@ -266,7 +271,147 @@ out=$(cat "$_tmp/check")
 check "check with IGMP dropped: exit 1, report missing, still a member" \
 	"1 mcast.report-missing mcast.member" \
 	"$rc $(json_get '" ".join(f["code"] for f in j["findings"][:2])')"
+# The handle nft gives the rule ("# handle N" at the end of its line).
+nft_handle() { # NS TABLE CHAIN PATTERN
+	ip netns exec "$1" nft -a list chain inet "$2" "$3" |
+		awk -v p="$4" 'index($0, p) {print $NF}'
+}
+# The firewall findings of a check's JSON: code, hook, chain, handle.
+fw_finding() {
+	json_get '" ".join("%s %s %s %s" % (f["code"], f["evidence"].get("hook"), f["evidence"].get("chain"), f["evidence"].get("handle")) for f in j["findings"] if f["code"].startswith("mcast.firewall"))'
+}
+h=$(nft_handle "$SERVER" ds_test output "meta l4proto igmp drop")
+check "check with IGMP dropped: the rule that drops the report is named, handle as nft -a says" \
+	"mcast.firewall-report-drop output inet ds_test output $h" "$(fw_finding)"
 netns_flush server
+
+# --- mcast check: what would stop reception ------------------------------
+# A rule dropping the group's UDP port is named, by the handle nft -a
+# gives it; without the rule the firewall lets it through.
+fw_case() { # NAME GROUP:PORT PORT
+	local h
+	ip netns exec "$SERVER" nft -f - <<EOF
+table inet ds_test {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport $3 drop
+	}
+}
+EOF
+	h=$(nft_handle "$SERVER" ds_test input "udp dport $3 drop")
+	netns_exec server "$DUALSTACK" mcast check "$2" -i "$vs" --json \
+		>"$_tmp/check" 2>&1
+	rc=$?
+	out=$(cat "$_tmp/check")
+	check "check $1, UDP $3 dropped: exit 1, the rule named by its handle" \
+		"1 mcast.firewall-drop input inet ds_test input $h" \
+		"$rc $(fw_finding)"
+	check "check $1, UDP $3 dropped: the rule's text" "udp dport $3 drop" \
+		"$(json_get '" ".join(f["evidence"]["rule"] for f in j["findings"] if f["code"] == "mcast.firewall-drop")')"
+	netns_exec server "$DUALSTACK" mcast check "$2" -i "$vs" \
+		>"$_tmp/check.txt" 2>&1
+	check "check $1, UDP $3 dropped: the text names chain, handle and rule" 1 \
+		"$(grep -c "by inet ds_test input handle $h: udp dport $3 drop" "$_tmp/check.txt")"
+	netns_flush server
+	netns_exec server "$DUALSTACK" mcast check "$2" -i "$vs" --json \
+		>"$_tmp/check" 2>&1
+	rc=$?
+	out=$(cat "$_tmp/check")
+	check "check $1, the rule removed: exit 0, the firewall passes it" \
+		"0 mcast.firewall-pass None None None" "$rc $(fw_finding)"
+}
+fw_case "IPv4" 239.255.40.79:6100 6100
+fw_case "IPv6" "[ff15::4079]:6101" 6101
+
+# A second link on the server, dso (its peer dsp up beside it), with no
+# IPv4 address at first.
+dso=dso$$ dsp=dsp$$
+ip -n "$SERVER" link add "$dso" type veth peer name "$dsp"
+ip -n "$SERVER" link set "$dsp" up
+ip -n "$SERVER" link set "$dso" up
+# codes CODE...: those of the last check's findings, in its order.
+codes() {
+	json_get '" ".join(f["code"] for f in j["findings"] if f["code"] in "'"$*"'".split())'
+}
+# other_iface CODE: the other interface a finding of CODE names.
+other_iface() {
+	json_get '" ".join(f["evidence"]["other-interface"] for f in j["findings"] if f["code"] == "'"$1"'")'
+}
+check_on() { # IFACE GROUP: runs check, sets rc and out
+	netns_exec server "$DUALSTACK" mcast check "$2" -i "$1" --timeout 0.5 \
+		--json >"$_tmp/check" 2>&1
+	rc=$?
+	out=$(cat "$_tmp/check")
+}
+
+# The route the kernel picks for a group sent without -i: none in the
+# server's namespace (no default route), then one to dso, then one to
+# the veth checked. IPv6 looks in table local first, where every link
+# has ff00::/8: a more specific route goes there.
+route_codes="mcast.no-route mcast.route mcast.route-other"
+check_on "$vs" 239.255.41.1
+check "check IPv4, no route for the group: said (info), exit 0" \
+	"0 mcast.no-route" "$rc $(codes $route_codes)"
+route_case() { # FAMILY ROUTE GROUP
+	local fam=-4 table=main
+	[ "$1" = 6 ] && fam=-6 table=local
+	ip -n "$SERVER" "$fam" route add "$2" dev "$dso" table "$table"
+	check_on "$vs" "$3"
+	check "check IPv$1, $2 routed by $dso (table $table): sending without -i leaves by it" \
+		"0 mcast.route-other $dso" \
+		"$rc $(codes $route_codes) $(other_iface mcast.route-other)"
+	ip -n "$SERVER" "$fam" route replace "$2" dev "$vs" table "$table"
+	check_on "$vs" "$3"
+	check "check IPv$1, $2 routed by $vs: the same interface" \
+		"0 mcast.route" "$rc $(codes $route_codes)"
+}
+route_case 4 239.255.41.0/24 239.255.41.1
+route_case 6 ff15::/16 ff15::4101
+
+# The interface itself: no IPv4 address, multicast off, down.
+iface_codes="mcast.iface-no-address mcast.iface-down mcast.iface-no-multicast"
+check_on "$dso" 239.255.41.2
+check "check IPv4 on $dso without an IPv4 address: exit 1, said" \
+	"1 mcast.iface-no-address" "$rc $(codes $iface_codes)"
+ip -n "$SERVER" addr add 203.0.113.1/24 dev "$dso"
+check_on "$dso" 239.255.41.2
+check "check IPv4 on $dso with 203.0.113.1: none of those, exit 0" \
+	"0 " "$rc $(codes $iface_codes)"
+ip -n "$SERVER" link set dev "$dso" multicast off
+check_on "$dso" 239.255.41.2
+check "check on $dso with multicast off: exit 1, said" \
+	"1 mcast.iface-no-multicast" "$rc $(codes $iface_codes)"
+ip -n "$SERVER" link set dev "$dso" multicast on
+ip -n "$SERVER" link set dev "$dso" down
+check_on "$dso" 239.255.41.2
+check "check on $dso while it is down: exit 1, said" \
+	"1 mcast.iface-down down" \
+	"$rc $(codes $iface_codes) $(json_get '" ".join(f["evidence"]["state"] for f in j["findings"] if f["code"] == "mcast.iface-down")')"
+ip -n "$SERVER" link set dev "$dso" up
+
+# Joined elsewhere: a listener on dso, the check on the veth. The
+# kernel repeats a join's report at a random time within the Unsolicited
+# Report Interval (1 s, RFC 3376 section 8.11); made 10 ms here, so that
+# the listener's repeat is over before the check on dso watches for a
+# report that its own join must not cause.
+ip netns exec "$SERVER" \
+	sysctl -qw "net.ipv4.conf.$dso.igmpv3_unsolicited_report_interval=10"
+listen_bg server "$_tmp/other" 239.255.41.3:6000 -i "$dso" --timeout 10
+check_on "$vs" 239.255.41.3
+check "check on $vs while a listener joined only on $dso: said, naming $dso" \
+	"0 mcast.other-iface $dso" \
+	"$rc $(codes mcast.other-iface) $(other_iface mcast.other-iface)"
+check_on "$dso" 239.255.41.3
+check "check on $dso, where the listener joined: exit 0, a member, no such finding" \
+	"0 mcast.member" "$rc $(codes mcast.member mcast.other-iface)"
+# The listener's join was reported; the check's own changes nothing,
+# and the kernel says nothing: no error.
+check "check on $dso, where the listener joined: no report, as expected (info)" \
+	"mcast.report-missing info 1" \
+	"$(json_get '" ".join("%s %s %s" % (f["code"], f["severity"], f["evidence"].get("count")) for f in j["findings"] if f["code"].startswith("mcast.report"))')"
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+ip -n "$SERVER" link del "$dso"
 
 # --- across a bridge ----------------------------------------------------
 BRIDGE=ds-test-$$-bridge

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1075,6 +1077,84 @@ test_words(void **state)
 	}
 }
 
+/* Write text to path with mode. */
+static void
+put_file(const char *path, const char *text, unsigned mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/*
+ * Loading from a descriptor, and the live ruleset from an "nft" that
+ * PATH finds: one that prints the ruleset, one that fails, none.
+ */
+static void
+test_load_fd_live(void **state)
+{
+	char dir[] = "/tmp/ds-test-fw.XXXXXX", path[128], script[256];
+	const char *old = getenv("PATH");
+	char *saved = old ? strdup(old) : NULL;
+	struct ds_fw *fw = load_nft(ruleset), *fw2 = NULL;
+	struct ds_fw_pos pos;
+	size_t want = ds_fw_n_rules(fw);
+	FILE *t = tmpfile();
+	int status = -5;
+
+	(void)state;
+	assert_non_null(t);
+	assert_true(fputs(ruleset, t) >= 0);
+	rewind(t);
+	assert_int_equal(ds_fw_new(&fw2), 0);
+	assert_int_equal(ds_fw_load_fd(fw2, fileno(t), 0, &pos), (int)want);
+	assert_int_equal(ds_fw_load_fd(fw2, fileno(t), 7, &pos), -EINVAL);
+	fclose(t);
+	fw2 = ds_fw_free(fw2);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ruleset.json", dir);
+	put_file(path, ruleset, 0644);
+	snprintf(path, sizeof(path), "%s/nft", dir);
+	snprintf(script, sizeof(script),
+	    "#!/bin/sh\n[ \"$*\" = '-j list ruleset' ] || exit 9\n"
+	    "exec /bin/cat %s/ruleset.json\n",
+	    dir);
+	put_file(path, script, 0755);
+	assert_int_equal(setenv("PATH", dir, 1), 0);
+	assert_int_equal(ds_fw_new(&fw2), 0);
+	assert_int_equal(ds_fw_load_live(fw2, -1, &status, &pos), (int)want);
+	assert_int_equal(ds_fw_n_rules(fw2), want);
+	fw2 = ds_fw_free(fw2);
+
+	put_file(path,
+	    "#!/bin/sh\necho 'Operation not permitted' >&2\n"
+	    "exit 1\n",
+	    0755);
+	assert_int_equal(ds_fw_new(&fw2), 0);
+	assert_int_equal(ds_fw_load_live(fw2, -1, &status, &pos), -DS_E_FW_NFT);
+	assert_int_equal(status, 1);
+	assert_string_equal(
+	    ds_strerror(-DS_E_FW_NFT), "nft -j list ruleset failed");
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ds_fw_load_live(fw2, -1, &status, &pos), -ENOENT);
+	fw2 = ds_fw_free(fw2);
+
+	snprintf(path, sizeof(path), "%s/ruleset.json", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	if (saved)
+		setenv("PATH", saved, 1);
+	else
+		unsetenv("PATH");
+	free(saved);
+	ds_fw_free(fw);
+}
+
 int
 main(void)
 {
@@ -1095,6 +1175,7 @@ main(void)
 	    cmocka_unit_test(test_generate_nft),
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_words),
+	    cmocka_unit_test(test_load_fd_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

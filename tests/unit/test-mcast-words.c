@@ -16,6 +16,7 @@
 #include "dualstack/finding.h"
 #include "dualstack/mcast.h"
 
+#include "cli-finding.h"
 #include "cmd-mcast-words.h"
 
 static struct ds_addr
@@ -102,11 +103,68 @@ test_every_code(void **state)
 	assert_non_null(strstr(buf, "rp_filter is strict (1) on eth0"));
 }
 
+/* The words of the interface, route and firewall findings, and the
+ * rule line beneath them. */
+static void
+test_stops(void **state)
+{
+	struct ds_finding f;
+	char buf[512];
+
+	(void)state;
+	ds_finding_init(&f, DS_FIND_MCAST_FW_DROP, DS_SEV_ERROR);
+	f.subject.key = DS_EVK_TARGET;
+	f.subject.type = DS_EV_ADDR;
+	f.subject.v.addr = addr("239.1.2.3");
+	ds_finding_add_text(&f, DS_EVK_INTERFACE, "eth0", 4);
+	ds_finding_add_token(&f, DS_EVK_VERDICT, "reject");
+	ds_finding_add_token(&f, DS_EVK_HOOK, "input");
+	ds_finding_add_uint(&f, DS_EVK_PORT, 6000);
+	ds_finding_add_text(&f, DS_EVK_CHAIN, "inet t input", 12);
+	ds_finding_add_text(&f, DS_EVK_RULE, "udp dport 6000 reject", 21);
+	ds_finding_add_uint(&f, DS_EVK_HANDLE, 5);
+	mcast_finding_text(&f, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "the firewall rejects UDP to 239.1.2.3 port 6000 arriving on "
+	    "eth0 (input hook, a rule)");
+	assert_true(cli_finding_rule(&f, buf, sizeof(buf)) > 0);
+	assert_string_equal(
+	    buf, "inet t input handle 5: udp dport 6000 reject");
+	ds_finding_add_bool(&f, DS_EVK_POLICY, true);
+	cli_finding_rule(&f, buf, sizeof(buf));
+	assert_string_equal(buf, "inet t input: its policy");
+
+	/* Evidence is full: the others on a finding of their own. */
+	ds_finding_init(&f, DS_FIND_MCAST_ROUTE_OTHER, DS_SEV_INFO);
+	f.subject.key = DS_EVK_TARGET;
+	f.subject.type = DS_EV_ADDR;
+	f.subject.v.addr = addr("239.1.2.3");
+	ds_finding_add_text(&f, DS_EVK_INTERFACE, "eth0", 4);
+	assert_int_equal(
+	    ds_finding_add_text(&f, DS_EVK_OTHER_IFACE, "eth1", 4), 0);
+	mcast_finding_text(&f, buf, sizeof(buf));
+	assert_non_null(strstr(buf,
+	    "sending to 239.1.2.3 without -i would leave by eth1, not "
+	    "eth0"));
+	f.code = DS_FIND_MCAST_IFACE_DOWN;
+	ds_finding_add_token(&f, DS_EVK_STATE, "no-carrier");
+	mcast_finding_text(&f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "eth0 is up but has no carrier"));
+	f.code = DS_FIND_MCAST_FW_NOT_READ;
+	ds_finding_add_token(&f, DS_EVK_CODE, "nft-failed");
+	ds_finding_add_uint(&f, DS_EVK_VALUE, 1);
+	mcast_finding_text(&f, buf, sizeof(buf));
+	assert_non_null(strstr(buf,
+	    "the firewall was not evaluated: nft -j list ruleset failed "
+	    "(exit 1"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_code),
+	    cmocka_unit_test(test_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

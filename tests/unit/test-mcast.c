@@ -3,7 +3,9 @@
  * ds_mcast, the pure part: group scopes and SSM ranges, the checks of a
  * group, a source and an interface against each other (valid and invalid
  * side by side), interface names through the zone parser, and the probe
- * payload both ways with every malformed form refused.
+ * payload both ways with every malformed form refused; the findings of
+ * mcast check from its facts, the interface, route and firewall ones
+ * included.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +15,12 @@
 
 #include <cmocka.h>
 
+#include <net/if.h>
+#include <linux/if_addr.h>
+
 #include "dualstack/error.h"
+#include "dualstack/fw.h"
+#include "dualstack/host.h"
 #include "dualstack/mcast.h"
 #include "dualstack/packet.h"
 
@@ -480,6 +487,14 @@ test_check_findings(void **state)
 	e = ds_finding_get(&f[3], DS_EVK_INTERFACE);
 	assert_string_equal(e->v.text, "eth0");
 
+	/* No report, but two sockets held the group before: expected. */
+	fa.report = 0;
+	assert_int_equal(ds_mcast_check_findings(&fa, f, 4), 4);
+	assert_int_equal(f[0].code, DS_FIND_MCAST_REPORT_MISSING);
+	assert_int_equal(f[0].severity, DS_SEV_INFO);
+	assert_int_equal(ds_finding_uint(&f[0], DS_EVK_COUNT, 0), 1);
+	fa.report = DS_MCAST_REPORT_IGMPV3;
+
 	/* On another interface, no report, loose rp_filter, link-local. */
 	fa.spec.ifindex = 4;
 	fa.report = 0;
@@ -522,6 +537,303 @@ test_check_findings(void **state)
 	assert_string_equal(ds_evidence_key_token(DS_EVK_VALUE), "value");
 }
 
+/*
+ * table inet t {
+ *   chain pre { type filter hook prerouting priority 0; policy accept; }
+ *   chain input { type filter hook input priority 0; policy accept;
+ *     udp dport 6000 drop                                     # 5
+ *     udp dport 7000 ip saddr 198.51.100.9 reject             # 6
+ *   }
+ *   chain out { type filter hook output priority 0; policy accept;
+ *     oifname "eth9" meta l4proto igmp drop                   # 8
+ *     oifname "eth9" icmpv6 type mld2-listener-report drop    # 9
+ *     meta mark 7 drop                                        # 10
+ *   }
+ * }
+ * Rule 10 is unknown to the model, and decides only on eth8.
+ */
+static const char *const mcast_ruleset[] = {
+    "{\"nftables\": [{\"metainfo\": {\"json_schema_version\": 1}},\n",
+    "{\"table\": {\"family\": \"inet\", \"name\": \"t\", \"handle\": 1}},\n",
+    "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"pre\", "
+    "\"handle\": 1, \"type\": \"filter\", \"hook\": \"prerouting\", "
+    "\"prio\": 0, \"policy\": \"accept\"}},\n",
+    "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": "
+    "\"input\", \"handle\": 2, \"type\": \"filter\", \"hook\": \"input\", "
+    "\"prio\": 0, \"policy\": \"accept\"}},\n",
+    "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"out\", "
+    "\"handle\": 3, \"type\": \"filter\", \"hook\": \"output\", "
+    "\"prio\": 0, \"policy\": \"accept\"}},\n",
+    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+    "\"input\", \"handle\": 5, \"expr\": [{\"match\": {\"op\": \"==\", "
+    "\"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": "
+    "\"dport\"}}, \"right\": 6000}}, {\"drop\": null}]}},\n",
+    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+    "\"input\", \"handle\": 6, \"expr\": [{\"match\": {\"op\": \"==\", "
+    "\"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": "
+    "\"dport\"}}, \"right\": 7000}}, {\"match\": {\"op\": \"==\", "
+    "\"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": "
+    "\"saddr\"}}, \"right\": \"198.51.100.9\"}}, {\"reject\": null}]}},\n",
+    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+    "\"out\", \"handle\": 8, \"expr\": [{\"match\": {\"op\": \"==\", "
+    "\"left\": {\"meta\": {\"key\": \"oifname\"}}, \"right\": \"eth9\"}}, "
+    "{\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": "
+    "\"l4proto\"}}, \"right\": \"igmp\"}}, {\"drop\": null}]}},\n",
+    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+    "\"out\", \"handle\": 9, \"expr\": [{\"match\": {\"op\": \"==\", "
+    "\"left\": {\"meta\": {\"key\": \"oifname\"}}, \"right\": \"eth9\"}}, "
+    "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": "
+    "\"icmpv6\", \"field\": \"type\"}}, \"right\": "
+    "\"mld2-listener-report\"}}, {\"drop\": null}]}},\n",
+    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+    "\"out\", \"handle\": 10, \"expr\": [{\"match\": {\"op\": \"==\", "
+    "\"left\": {\"meta\": {\"key\": \"mark\"}}, \"right\": 7}}, "
+    "{\"drop\": null}]}}]}\n",
+};
+
+static struct ds_fw *
+load_mcast_ruleset(void)
+{
+	char buf[8192] = "";
+	struct ds_fw *fw = NULL;
+
+	for (size_t i = 0; i < sizeof(mcast_ruleset) / sizeof(*mcast_ruleset);
+	     i++)
+		strcat(buf, mcast_ruleset[i]);
+	assert_int_equal(ds_fw_new(&fw), 0);
+	assert_int_equal(ds_fw_load_nft(fw, buf, strlen(buf), NULL), 5);
+	return fw;
+}
+
+/* The finding of code among f[0..n), or NULL. */
+static const struct ds_finding *
+find_code(const struct ds_finding *f, size_t n, enum ds_finding_code c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].code == c)
+			return &f[i];
+	return NULL;
+}
+
+static void
+test_check_findings_stops(void **state)
+{
+	static struct ds_host_facts host;
+	struct ds_mcast_membership members[2] = {
+	    {.ifindex = 3,
+	        .ifname = "eth9",
+	        .group = addr("239.1.2.3"),
+	        .users = 1},
+	    {.ifindex = 4,
+	        .ifname = "eth8",
+	        .group = addr("239.1.2.3"),
+	        .users = 2},
+	};
+	struct ds_mcast_check_facts fa = {
+	    .spec = {.group = addr("239.1.2.3"), .ifindex = 3},
+	    .ifname = "eth9",
+	    .report = DS_MCAST_REPORT_IGMPV3,
+	    .members = members,
+	    .n_members = 2,
+	    .rp_filter = 0,
+	    .host = &host,
+	    .route_asked = true,
+	    .route_oif = 4,
+	    .port = 6000,
+	};
+	struct ds_finding f[DS_MCAST_CHECK_FINDINGS_MAX];
+	const struct ds_finding *x;
+	const struct ds_evidence *e;
+	struct ds_fw *fw = load_mcast_ruleset();
+	size_t n;
+
+	(void)state;
+	host.n_links = 2;
+	host.links[0] = (struct ds_host_link){.index = 3,
+	    .name = "eth9",
+	    .flags = IFF_UP | IFF_RUNNING | IFF_MULTICAST};
+	host.links[1] = (struct ds_host_link){.index = 4,
+	    .name = "eth8",
+	    .flags = IFF_UP | IFF_RUNNING | IFF_MULTICAST};
+	host.n_addrs = 2;
+	host.addrs[0] = (struct ds_host_address){
+	    .index = 3, .addr = addr("192.0.2.1"), .plen = 24};
+	host.addrs[1] = (struct ds_host_address){.index = 3,
+	    .addr = addr("fe80::1"),
+	    .plen = 64,
+	    .flags = IFA_F_TENTATIVE};
+	fa.fw = fw;
+
+	/* All well on eth9, but for the route, the other interface's
+	 * membership and the rules of port 6000 and of IGMP on eth9. */
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_IFACE_DOWN));
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_ADDRESS));
+	x = find_code(f, n, DS_FIND_MCAST_ROUTE_OTHER);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_INFO);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_OTHER_IFACE)->v.text, "eth8");
+	x = find_code(f, n, DS_FIND_MCAST_OTHER_IFACE);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_COUNT, 0), 2);
+	x = find_code(f, n, DS_FIND_MCAST_FW_DROP);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_ERROR);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 5);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_CHAIN)->v.text, "inet t input");
+	assert_string_equal(ds_finding_get(x, DS_EVK_HOOK)->v.token, "input");
+	assert_string_equal(ds_finding_get(x, DS_EVK_VERDICT)->v.token, "drop");
+	assert_non_null(
+	    strstr(ds_finding_get(x, DS_EVK_RULE)->v.text, "dport 6000"));
+	x = find_code(f, n, DS_FIND_MCAST_FW_REPORT_DROP);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 8);
+	assert_string_equal(ds_finding_get(x, DS_EVK_HOOK)->v.token, "output");
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_CODE)->v.token, "igmpv3-report");
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_PASS));
+
+	/* Another port passes; port 7000 is rejected only from one
+	 * source, so for any source the verdict turns on the address the
+	 * datagram leaves open: unknown, naming rule 6. */
+	fa.port = 6001;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_DROP));
+	fa.port = 7000;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_UNKNOWN);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 6);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PROTO, 0), 17);
+	fa.spec.source = addr("198.51.100.9");
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_DROP);
+	assert_non_null(x);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_VERDICT)->v.token, "reject");
+	fa.spec.source = addr("198.51.100.8");
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_DROP));
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_UNKNOWN));
+	memset(&fa.spec.source, 0, sizeof(fa.spec.source));
+	/* No port: any port, and rule 5 may be it. */
+	fa.port = 0;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_UNKNOWN);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 5);
+
+	/* IPv6 on eth9: the MLDv2 report is dropped by rule 9; the only
+	 * link-local is tentative, so no usable address. */
+	fa.port = 6001;
+	fa.spec.group = addr("ff15::1");
+	fa.report = 0;
+	members[0].group = members[1].group = fa.spec.group;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_REPORT_DROP);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 9);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_CODE)->v.token, "mldv2-report");
+	x = find_code(f, n, DS_FIND_MCAST_NO_ADDRESS);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_FAMILY, 0), AF_INET6);
+	assert_int_equal(x->severity, DS_SEV_WARNING);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_STATE)->v.token, "tentative");
+	host.addrs[1].flags = IFA_F_TENTATIVE | IFA_F_DADFAILED;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_NO_ADDRESS);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_ERROR);
+	assert_null(ds_finding_get(x, DS_EVK_STATE));
+	host.addrs[1].flags = 0;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_ADDRESS));
+
+	/* On eth8 the report meets rule 10 (a mark the model cannot
+	 * see): unknown, named. Down, multicast off; the route is this
+	 * interface's; the others' membership is here too. */
+	fa.spec.ifindex = 4;
+	memcpy(fa.ifname, "eth8", 5);
+	host.links[1].flags = IFF_RUNNING;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_UNKNOWN);
+	assert_non_null(x);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_HANDLE, 0), 10);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PROTO, 0), 58);
+	assert_string_equal(ds_finding_get(x, DS_EVK_HOOK)->v.token, "output");
+	x = find_code(f, n, DS_FIND_MCAST_IFACE_DOWN);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_ERROR);
+	assert_string_equal(ds_finding_get(x, DS_EVK_STATE)->v.token, "down");
+	assert_non_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	/* No address on eth8 at all. */
+	assert_non_null(find_code(f, n, DS_FIND_MCAST_NO_ADDRESS));
+	assert_non_null(find_code(f, n, DS_FIND_MCAST_ROUTE));
+	assert_null(find_code(f, n, DS_FIND_MCAST_OTHER_IFACE));
+	host.links[1].flags = IFF_UP | IFF_MULTICAST;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_IFACE_DOWN);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_WARNING);
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	/* Loopback has no IFF_MULTICAST, and needs none. */
+	host.links[1].flags = IFF_UP | IFF_RUNNING | IFF_LOOPBACK;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_MULTICAST));
+	assert_null(find_code(f, n, DS_FIND_MCAST_IFACE_DOWN));
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_ADDRESS));
+
+	/* No route; a link-local group has none worth naming. */
+	fa.route_err = -ENETUNREACH;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_NO_ROUTE);
+	assert_non_null(x);
+	e = ds_finding_get(x, DS_EVK_ERRNO);
+	assert_int_equal(e->v.err, ENETUNREACH);
+	fa.spec.group = addr("ff02::1234");
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_NO_ROUTE));
+
+	/* No ruleset: not evaluated, and why; nothing when not asked. */
+	fa.fw = NULL;
+	fa.fw_err = -DS_E_FW_NFT;
+	fa.fw_status = 1;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_NOT_READ);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_INFO);
+	assert_string_equal(
+	    ds_finding_get(x, DS_EVK_CODE)->v.token, "nft-failed");
+	assert_int_equal(ds_finding_uint(x, DS_EVK_VALUE, 0), 1);
+	fa.fw_err = -ENOENT;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_NOT_READ);
+	assert_string_equal(ds_finding_get(x, DS_EVK_CODE)->v.token, "no-nft");
+	fa.fw_err = 0;
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_NOT_READ));
+	assert_true(n <= DS_MCAST_CHECK_FINDINGS_MAX);
+
+	/* A ruleset with nothing in the way: passes, said once. */
+	ds_fw_free(fw);
+	assert_int_equal(ds_fw_new(&fw), 0);
+	fa.fw = fw;
+	fa.spec.group = addr("239.1.2.3");
+	n = ds_mcast_check_findings(&fa, f, DS_MCAST_CHECK_FINDINGS_MAX);
+	x = find_code(f, n, DS_FIND_MCAST_FW_PASS);
+	assert_non_null(x);
+	assert_int_equal(x->severity, DS_SEV_OK);
+	assert_int_equal(ds_finding_uint(x, DS_EVK_PORT, 0), 6001);
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_UNKNOWN));
+	assert_null(find_code(f, n, DS_FIND_MCAST_FW_DROP));
+	ds_fw_free(fw);
+}
+
 int
 main(void)
 {
@@ -533,6 +845,7 @@ main(void)
 	    cmocka_unit_test(test_proc),
 	    cmocka_unit_test(test_report_match),
 	    cmocka_unit_test(test_check_findings),
+	    cmocka_unit_test(test_check_findings_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
