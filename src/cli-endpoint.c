@@ -334,10 +334,10 @@ cli_json_listener(
 	enum listener_kind k = listener_kind(ep, mode);
 
 	json_kv_string(j, "family", cli_family_token(ep->addr.family));
+	/* lib/listen.c clears IPV6_V6ONLY in dual mode (the default, 0) and
+	 * sets it in every other. */
 	if (ep->addr.family == AF_INET6)
-		json_kv_bool(j, "v6only", k == LK_V6ONLY ||
-		                              (k == LK_V6 && mode != DS_LISTEN_DUAL &&
-		                                  mode != 0));
+		json_kv_bool(j, "v6only", mode != DS_LISTEN_DUAL && mode != 0);
 	json_key(j, "accepts");
 	json_begin_array(j);
 	if (k == LK_V6 || k == LK_V6ONLY || k == LK_DUAL)
