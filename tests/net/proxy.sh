@@ -482,7 +482,7 @@ has "1 the backend host has no IPv6 address" \
 backend reply 203.0.113.2 80 reply
 proxy p1 --listen '[::]:8001' --to 203.0.113.2:80
 has "1 listening line" "$(cat "$tmp/p1.log")" \
-	"^$TS listening on \[::\]:8001 \(dual\)$"
+	"^$TS listening on \[::\]:8001 \(IPv6 and IPv4, IPV6_V6ONLY=0\)$"
 client send 2001:db8::1 2001:db8::2 8001 'hello backend\n'
 check "1 the client gets the backend's answer" \
 	"got 'got 14\\n'" "$(printf '%s\n' "$out" | grep '^got ')"
