@@ -341,19 +341,6 @@ endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 	return ds_endpoint_text(ep, "-", buf, size);
 }
 
-/* Seconds from milliseconds, shortest: "10", "0.3", "1.25". */
-static void
-seconds_text(uint64_t ms, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%llu.%03llu",
-	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
-
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-}
-
 static void
 log_listening(
     struct px *px, const struct ds_endpoint *ep, enum ds_listen_mode mode)
@@ -925,7 +912,7 @@ log_draining(struct px *px, size_t active)
 	char sec[32];
 	struct line l;
 
-	seconds_text(px->o->drain_ms, sec, sizeof(sec));
+	cli_duration_ms_text(px->o->drain_ms, sec, sizeof(sec));
 	if (px->o->json) {
 		if (!json_begin(&l, "draining"))
 			return;
@@ -936,7 +923,7 @@ log_draining(struct px *px, size_t active)
 	}
 	if (!text_begin(&l))
 		return;
-	fprintf(l.f, "draining (%zu connections, %s s)", active, sec);
+	fprintf(l.f, "draining (%zu connections, %s)", active, sec);
 	text_end(&l);
 }
 

@@ -497,6 +497,7 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	 * are what they last said. */
 	size_t n = ds_server_conn_count(sv->w[0].srv);
 	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+	char d[CLI_DURATION_STRLEN];
 	int r;
 
 	(void)sig;
@@ -518,9 +519,8 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	} else {
 		fprintf(text_begin(),
 		    "%s: not accepting; draining %zu connections for up to "
-		    "%llu.%03llus\n",
-		    name, n, (unsigned long long)(sv->drain_ms / 1000),
-		    (unsigned long long)(sv->drain_ms % 1000));
+		    "%s\n",
+		    name, n, cli_duration_ms_text(sv->drain_ms, d, sizeof(d)));
 	}
 	funlockfile(stdout);
 	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_ms * 1000);

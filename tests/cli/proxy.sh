@@ -493,7 +493,7 @@ wait_log v6 ' conn '
 check "text conn line: every field" 1 "$(count v6 "^$TS conn client=\[::1\]:$cport family=IPv6 listener=\[::1\]:$P backend=127\.0\.0\.1:$TUPLE local=127\.0\.0\.1:$lport in=0 out=$n $DUR reason=backend-eof$")"
 stop "$pid"
 check "SIGTERM: exit 0" 0 "$rc"
-check "draining line" 1 "$(count v6 "^$TS draining \(0 connections, 10 s\)$")"
+check "draining line" 1 "$(count v6 "^$TS draining \(0 connections, 10\.0s\)$")"
 check "stopped line with the counters" 1 \
 	"$(count v6 "^$TS stopped: accepted=1 relayed=1 refused=0 failed=0$")"
 
@@ -1019,7 +1019,7 @@ for _ in $(seq 200); do [ -e "$_tmp/i2/ready" ] && break; sleep 0.05; done
 kill -TERM "$pid"
 wait_log drain 'draining'
 check "SIGTERM: draining line with the open connection" 1 \
-	"$(count drain "^$TS draining \(1 connections, 5 s\)$")"
+	"$(count drain "^$TS draining \(1 connections, 5\.00s\)$")"
 read -r _ how <<<"$(cl refused ::1 "$P")"
 check "draining: no new connections" connect-refused "$how"
 touch "$_tmp/i2/go"
