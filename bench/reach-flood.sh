@@ -76,7 +76,7 @@ run() {
 	log=$tmp/checker-$port.log
 	netns_exec client nft reset counters table inet ds_victim >/dev/null
 	netns_spawn server "$bin" reach serve --listen ":$port" \
-		--allow-targets 203.0.113.0/24 --deadline 1 "$@" 2>"$log"
+		--allow-targets 203.0.113.0/24 --deadline 1 "$@" >"$log" 2>&1
 	local pid=$NETNS_LAST_PID
 	for _ in $(seq 100); do
 		grep -q 'listening on' "$log" && break

@@ -22,7 +22,7 @@ echo
 echo "${b}Reachability check (dualstack reach) on loopback${n}"
 rlog=$(mktemp)
 "$ds" reach serve --listen 127.0.0.1:0 --listen '[::1]:0' \
-	--allow-targets ::1/128 --allow-self --deadline 3 2>"$rlog" &
+	--allow-targets ::1/128 --allow-self --deadline 3 >"$rlog" 2>&1 &
 checker=$!
 trap 'kill $checker 2>/dev/null; wait $checker 2>/dev/null; rm -f "$rlog"' EXIT
 rport=

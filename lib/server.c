@@ -106,6 +106,7 @@ struct conn {
 	uint32_t part_len, part_cap;
 	uint64_t id;
 	uint64_t opened_ms, last_ms;
+	uint64_t opened_us; /* ds_time_now_us() at accept, for the log */
 	uint64_t bytes_in, bytes_out;
 	struct conn_px *px; /* accept_proxy only */
 	struct ds_tuple tuple;
@@ -171,13 +172,13 @@ ds_server_proto_parse(const char *s, enum ds_server_proto *ret)
 }
 
 static const char *const reason_names[] = {
-    [DS_SERVER_CLOSE_EOF] = "client EOF",
-    [DS_SERVER_CLOSE_RESET] = "reset",
-    [DS_SERVER_CLOSE_IDLE] = "idle timeout",
-    [DS_SERVER_CLOSE_OVERSIZE] = "oversize message",
-    [DS_SERVER_CLOSE_LINE_TOO_LONG] = "line too long",
-    [DS_SERVER_CLOSE_DRAIN] = "drain timeout",
-    [DS_SERVER_CLOSE_SHUTDOWN] = "server shutdown",
+    [DS_SERVER_CLOSE_EOF] = "client-eof",
+    [DS_SERVER_CLOSE_RESET] = "client-reset",
+    [DS_SERVER_CLOSE_IDLE] = "idle-timeout",
+    [DS_SERVER_CLOSE_OVERSIZE] = "oversize",
+    [DS_SERVER_CLOSE_LINE_TOO_LONG] = "line-too-long",
+    [DS_SERVER_CLOSE_DRAIN] = "drain-timeout",
+    [DS_SERVER_CLOSE_SHUTDOWN] = "shutdown",
     [DS_SERVER_CLOSE_ERROR] = "error",
     [DS_SERVER_CLOSE_LIMIT] = "max-conns",
     [DS_SERVER_CLOSE_UNTRUSTED] = "untrusted",
@@ -200,16 +201,52 @@ ds_server_tuple_format(
 	return ds_server_tuple_format_proxied(t, NULL, 0, json, buf, size);
 }
 
+/*
+ * The family as the tuple line names it, in the words every output of
+ * dualstack uses (doc/dualstack.1, OUTPUT CONVENTIONS): an IPv4 client
+ * that came through a dual IPv6 socket is IPv4, and the line says it was
+ * mapped, which is what a person asking "which way did I come in" wants.
+ */
+static const char *
+tuple_family_text(enum ds_family_used f)
+{
+	switch (f) {
+	case DS_FAMILY_V4:
+		return "IPv4";
+	case DS_FAMILY_V4_MAPPED:
+		return "IPv4 (mapped)";
+	case DS_FAMILY_V6:
+		return "IPv6";
+	}
+	return "unknown";
+}
+
+/* The same as JSON members: "family" and, when mapped, "mapped". */
+static const char *
+tuple_family_json(enum ds_family_used f)
+{
+	switch (f) {
+	case DS_FAMILY_V4:
+		return "\"family\":\"ipv4\"";
+	case DS_FAMILY_V4_MAPPED:
+		return "\"family\":\"ipv4\",\"mapped\":true";
+	case DS_FAMILY_V6:
+		return "\"family\":\"ipv6\"";
+	}
+	return "\"family\":null";
+}
+
 int
 ds_server_tuple_format_proxied(const struct ds_tuple *t,
     const struct ds_endpoint *proxied_by, int header_version, bool json,
     char *buf, size_t size)
 {
 	char peer[DS_ADDR_STRLEN], local[DS_ADDR_STRLEN];
-	char text[DS_TUPLE_STRLEN], via[DS_ENDPOINT_STRLEN];
+	char pe[DS_ENDPOINT_STRLEN], le[DS_ENDPOINT_STRLEN];
+	char via[DS_ENDPOINT_STRLEN];
 	/* " proxied_by=...", or its JSON member; empty without a proxy. */
 	char px[DS_ENDPOINT_STRLEN + 64] = "";
-	const char *fam = ds_family_used_name(t->family);
+	const char *proto = t->protocol == IPPROTO_UDP ? "udp" : "tcp";
 
 	if (!json) {
 		if (proxied_by) {
@@ -219,8 +256,12 @@ ds_server_tuple_format_proxied(const struct ds_tuple *t,
 			snprintf(px, sizeof(px), " proxied_by=%s header=v%d",
 			    via, header_version);
 		}
-		ds_tuple_format(t, text, sizeof(text));
-		return snprintf(buf, size, "%s%s\n", text, px);
+		if (ds_endpoint_format(&t->peer, 0, pe, sizeof(pe)) < 0)
+			pe[0] = '\0';
+		if (ds_endpoint_format(&t->local, 0, le, sizeof(le)) < 0)
+			le[0] = '\0';
+		return snprintf(buf, size, "%s %s -> %s %s%s\n", proto, pe, le,
+		    tuple_family_text(t->family), px);
 	}
 	/* Address text is hex digits, dots, colons and a numeric or
 	 * interface-name zone: nothing JSON needs to escape. */
@@ -238,11 +279,10 @@ ds_server_tuple_format_proxied(const struct ds_tuple *t,
 		local[0] = '\0';
 	return snprintf(buf, size,
 	    "{\"protocol\":\"%s\",\"peer\":{\"address\":\"%s\",\"port\":%u},"
-	    "\"local\":{\"address\":\"%s\",\"port\":%u},\"family\":\"%s\"%s}"
+	    "\"local\":{\"address\":\"%s\",\"port\":%u},%s%s}"
 	    "\n",
-	    t->protocol == IPPROTO_UDP ? "udp" : "tcp", peer,
-	    (unsigned)t->peer.port, local, (unsigned)t->local.port,
-	    fam ? fam : "unknown", px);
+	    proto, peer, (unsigned)t->peer.port, local, (unsigned)t->local.port,
+	    tuple_family_json(t->family), px);
 }
 
 /* --- Events --------------------------------------------------------------- */
@@ -378,6 +418,7 @@ conn_close_ev(struct conn *c, struct ds_server_event *ev)
 	ev->bytes_in = c->bytes_in;
 	ev->bytes_out = c->bytes_out;
 	ev->duration_ms = ds_loop_now(s->loop) - c->opened_ms;
+	ev->duration_us = ds_time_now_us() - c->opened_us;
 	conn_proxied(c, ev);
 
 	conn_unlink(s, c);
@@ -1146,6 +1187,7 @@ on_accept(
 	c->fd = fd;
 	c->tuple = *t;
 	c->opened_ms = c->last_ms = now;
+	c->opened_us = ds_time_now_us();
 	if (s->cfg.accept_proxy) {
 		c->px = calloc(1, sizeof(*c->px));
 		if (!c->px) {

@@ -224,6 +224,129 @@ cli_endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 		snprintf(buf, size, "%s:%u", a, ep->port);
 }
 
+/* --- The output vocabulary (doc/dualstack.1, OUTPUT CONVENTIONS) ---------
+ */
+
+const char *
+cli_family_word(int af)
+{
+	return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : "-";
+}
+
+const char *
+cli_family_token(int af)
+{
+	return af == AF_INET ? "ipv4" : af == AF_INET6 ? "ipv6" : "-";
+}
+
+int
+cli_family_used_af(enum ds_family_used f)
+{
+	switch (f) {
+	case DS_FAMILY_V4:
+	case DS_FAMILY_V4_MAPPED:
+		return AF_INET;
+	case DS_FAMILY_V6:
+		return AF_INET6;
+	}
+	return 0;
+}
+
+const char *
+cli_family_used_text(enum ds_family_used f)
+{
+	if (f == DS_FAMILY_V4_MAPPED)
+		return "IPv4 (mapped)";
+	return cli_family_word(cli_family_used_af(f));
+}
+
+void
+cli_json_family(struct json *j, enum ds_family_used f)
+{
+	json_kv_string(j, "family", cli_family_token(cli_family_used_af(f)));
+	if (f == DS_FAMILY_V4_MAPPED)
+		json_kv_bool(j, "mapped", true);
+}
+
+void
+cli_tuple_text(const struct ds_endpoint *src, const struct ds_endpoint *dst,
+    char *buf, size_t size)
+{
+	char a[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+	char b[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+
+	cli_endpoint_text(src, a, sizeof(a));
+	cli_endpoint_text(dst, b, sizeof(b));
+	snprintf(buf, size, "tcp %s -> %s", a, b);
+}
+
+/* The listener kinds: what the socket takes, by family and IPV6_V6ONLY. */
+enum listener_kind {
+	LK_V4,        /* an AF_INET socket */
+	LK_V6,        /* AF_INET6 on one IPv6 address: only IPv6 can come */
+	LK_V6ONLY,    /* AF_INET6 on ::, IPV6_V6ONLY=1 */
+	LK_DUAL,      /* AF_INET6 on ::, IPV6_V6ONLY=0: both families */
+	LK_V4_MAPPED, /* AF_INET6 on ::ffff:a.b.c.d, IPV6_V6ONLY=0 */
+};
+
+/*
+ * The socket lib/listen.c opens for ep in mode: dual mode clears
+ * IPV6_V6ONLY on every IPv6 socket, the other modes set it. Only on the
+ * any address does the flag decide which families arrive.
+ */
+static enum listener_kind
+listener_kind(const struct ds_endpoint *ep, enum ds_listen_mode mode)
+{
+	static const uint8_t zero[16];
+	struct ds_addr v4;
+
+	if (ep->addr.family != AF_INET6)
+		return LK_V4;
+	if (ds_addr_unmap(&ep->addr, &v4))
+		return LK_V4_MAPPED;
+	if (memcmp(ep->addr.u.bytes, zero, sizeof(zero)) != 0)
+		return LK_V6;
+	return mode == DS_LISTEN_DUAL || mode == 0 ? LK_DUAL : LK_V6ONLY;
+}
+
+const char *
+cli_listener_text(const struct ds_endpoint *ep, enum ds_listen_mode mode)
+{
+	switch (listener_kind(ep, mode)) {
+	case LK_V4:
+		return "IPv4";
+	case LK_V6:
+		return "IPv6";
+	case LK_V6ONLY:
+		return "IPv6 only, IPV6_V6ONLY=1";
+	case LK_DUAL:
+		return "IPv6 and IPv4, IPV6_V6ONLY=0";
+	case LK_V4_MAPPED:
+		return "IPv4 (mapped), IPV6_V6ONLY=0";
+	}
+	return "-";
+}
+
+void
+cli_json_listener(
+    struct json *j, const struct ds_endpoint *ep, enum ds_listen_mode mode)
+{
+	enum listener_kind k = listener_kind(ep, mode);
+
+	json_kv_string(j, "family", cli_family_token(ep->addr.family));
+	/* lib/listen.c clears IPV6_V6ONLY in dual mode (the default, 0) and
+	 * sets it in every other. */
+	if (ep->addr.family == AF_INET6)
+		json_kv_bool(j, "v6only", mode != DS_LISTEN_DUAL && mode != 0);
+	json_key(j, "accepts");
+	json_begin_array(j);
+	if (k == LK_V6 || k == LK_V6ONLY || k == LK_DUAL)
+		json_string(j, "ipv6");
+	if (k == LK_V4 || k == LK_DUAL || k == LK_V4_MAPPED)
+		json_string(j, "ipv4");
+	json_end(j);
+}
+
 /* --- Ports -----------------------------------------------------------------
  */
 

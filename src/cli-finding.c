@@ -55,6 +55,11 @@ json_evidence(struct json *j, const struct ds_evidence *e)
 
 	if (!key)
 		return;
+	/* A family is a word, as everywhere (OUTPUT CONVENTIONS). */
+	if (e->key == DS_EVK_FAMILY && e->type == DS_EV_UINT) {
+		json_kv_string(j, key, cli_family_token((int)e->v.u));
+		return;
+	}
 	switch (e->type) {
 	case DS_EV_UINT:
 		json_key(j, key);
@@ -120,15 +125,16 @@ cli_evidence_text(const struct ds_evidence *e, char *buf, size_t size)
 	if (size == 0)
 		return buf;
 	buf[0] = '\0';
+	if (e->key == DS_EVK_FAMILY && e->type == DS_EV_UINT) {
+		snprintf(buf, size, "%s", cli_family_word((int)e->v.u));
+		return buf;
+	}
 	switch (e->type) {
 	case DS_EV_UINT:
 		snprintf(buf, size, "%llu", (unsigned long long)e->v.u);
 		break;
 	case DS_EV_DURATION_US:
-		if (e->v.u >= 1000000)
-			snprintf(buf, size, "%.3f s", (double)e->v.u / 1e6);
-		else
-			snprintf(buf, size, "%.1f ms", (double)e->v.u / 1e3);
+		cli_duration_text(e->v.u, buf, size);
 		break;
 	case DS_EV_ERRNO:
 		snprintf(buf, size, "%s",

@@ -261,6 +261,39 @@ cli_parse_duration(
 	return 0;
 }
 
+void
+cli_duration_text(uint64_t us, char *buf, size_t size)
+{
+	/*
+	 * The thresholds are where the rounded value would need a fourth
+	 * digit, so that 9999us is "10.0ms", not "10.00ms".
+	 */
+	if (us < 1000)
+		snprintf(buf, size, "%lluus", (unsigned long long)us);
+	else if (us < 9995)
+		snprintf(buf, size, "%.2fms", (double)us / 1e3);
+	else if (us < 99950)
+		snprintf(buf, size, "%.1fms", (double)us / 1e3);
+	else if (us < 999500)
+		snprintf(buf, size, "%.0fms", (double)us / 1e3);
+	else if (us < 9995000)
+		snprintf(buf, size, "%.2fs", (double)us / 1e6);
+	else if (us < 99950000)
+		snprintf(buf, size, "%.1fs", (double)us / 1e6);
+	else
+		snprintf(buf, size, "%.0fs", (double)us / 1e6);
+}
+
+const char *
+cli_duration_ms_text(uint64_t ms, char *buf, size_t size)
+{
+	if (ms == 0)
+		snprintf(buf, size, "<1ms");
+	else
+		cli_duration_text(ms * CLI_MS, buf, size);
+	return buf;
+}
+
 int
 cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
 {

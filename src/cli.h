@@ -205,6 +205,19 @@ int cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms);
 int cli_parse_duration(
     const char *s, uint64_t plain_us, uint64_t max_us, uint64_t *ret_us);
 
+/*
+ * A duration for people, its unit chosen by its size, three significant
+ * digits: "850us", "12.3ms", "1.50s", "120s". Every text output writes
+ * durations with this; JSON writes them with json_kv_ms(). Needs at most
+ * CLI_DURATION_STRLEN bytes.
+ */
+#define CLI_DURATION_STRLEN 32
+void cli_duration_text(uint64_t us, char *buf, size_t size);
+/* The same for a time counted in whole milliseconds, which has no
+ * microseconds to show: "<1ms" for 0, else as cli_duration_text(). Returns
+ * buf, for use as a printf argument. */
+const char *cli_duration_ms_text(uint64_t ms, char *buf, size_t size);
+
 /* Microseconds to the milliseconds an option of the library takes,
  * rounded to the nearest; above 0 stays above 0. */
 static inline uint64_t
@@ -420,6 +433,42 @@ void cli_zone_ifaces(char *buf, size_t size);
  * (getsockname, recvmsg) is printed as the interface's name. */
 void cli_addr_text(const struct ds_addr *a, char *buf, size_t size);
 void cli_endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size);
+
+/*
+ * The output vocabulary of doc/dualstack.1 (OUTPUT CONVENTIONS), one place
+ * for every command. A family is "IPv4" or "IPv6" in text and "ipv4" or
+ * "ipv6" in JSON (key "family"); an IPv4 client that came in through an
+ * IPv6 socket is IPv4, written "IPv4 (mapped)" where that is the point
+ * and "mapped": true in JSON.
+ */
+const char *cli_family_word(int af);  /* "IPv4", "IPv6", "-" */
+const char *cli_family_token(int af); /* "ipv4", "ipv6", "-" */
+int cli_family_used_af(enum ds_family_used f);
+/* "IPv4", "IPv4 (mapped)", "IPv6". */
+const char *cli_family_used_text(enum ds_family_used f);
+/* "family": "ipv4", and "mapped": true for an IPv4-mapped client. */
+void cli_json_family(struct json *j, enum ds_family_used f);
+
+/*
+ * A connection as "tcp 192.0.2.1:5000 -> 192.0.2.2:80" or "tcp
+ * [2001:db8::1]:5000 -> [2001:db8::2]:80", source first, zones by name.
+ * Needs at most CLI_TUPLE_STRLEN bytes.
+ */
+#define CLI_TUPLE_STRLEN (2 * DS_ENDPOINT_STRLEN + 16)
+void cli_tuple_text(const struct ds_endpoint *src,
+    const struct ds_endpoint *dst, char *buf, size_t size);
+
+/*
+ * What a listening socket bound to ep in mode really accepts, as the
+ * listener line says it: "IPv4", "IPv6", "IPv6 only, IPV6_V6ONLY=1",
+ * "IPv6 and IPv4, IPV6_V6ONLY=0", "IPv4 (mapped), IPV6_V6ONLY=0"; and
+ * the same as JSON members "family", "v6only" (IPv6 sockets) and
+ * "accepts" (the families that can arrive).
+ */
+const char *cli_listener_text(
+    const struct ds_endpoint *ep, enum ds_listen_mode mode);
+void cli_json_listener(
+    struct json *j, const struct ds_endpoint *ep, enum ds_listen_mode mode);
 
 /*
  * Say what went wrong when ds_listener_new() (or a module that opens

@@ -73,7 +73,7 @@ static const char help_text[] =
     "      --svg FILE         write the race as an SVG picture to FILE\n"
     "      --probe            connect, print the outcome, close\n"
     "      --tuple            print the 5-tuple (stderr; stdout with\n"
-    "                         --probe): tcp LOCAL LPORT REMOTE RPORT\n"
+    "                         --probe): tcp LOCAL:PORT -> REMOTE:PORT\n"
     "      --json             the outcome and the trace as one JSON\n"
     "                         object on stdout (needs --probe)\n"
     "      --delay TIME       Connection Attempt Delay, 10ms to 2s\n"
@@ -167,30 +167,27 @@ winner_attempt(const struct ds_he_event *ev, size_t n)
 	return 0;
 }
 
-/* "connected to [2001:db8::2]:80 from [2001:db8::1]:41234 in 1.234 ms
+/* "connected to [2001:db8::2]:80 from [2001:db8::1]:41234 in 1.23ms
  * (attempt 1 of 1)" */
 static void
 print_summary(FILE *f, const struct ds_connect_result *r, unsigned attempt)
 {
 	char rem[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
 	char loc[DS_ENDPOINT_STRLEN + IF_NAMESIZE];
+	char dur[CLI_DURATION_STRLEN];
 
 	cli_endpoint_text(&r->remote, rem, sizeof(rem));
 	cli_endpoint_text(&r->local, loc, sizeof(loc));
-	fprintf(f, "connected to %s from %s in %.3f ms (attempt %u of %u)\n",
-	    rem, loc, ms(r->elapsed_us), attempt, r->attempts);
+	cli_duration_text(r->elapsed_us, dur, sizeof(dur));
+	fprintf(f, "connected to %s from %s in %s (attempt %u of %u)\n", rem,
+	    loc, dur, attempt, r->attempts);
 }
 
-/* "tcp 2001:db8::1 41234 2001:db8::2 80": protocol, local, remote. */
+/* "tcp [2001:db8::1]:41234 -> [2001:db8::2]:80": local, then remote. */
 static void
 tuple_text(const struct ds_connect_result *r, char *buf, size_t size)
 {
-	char loc[DS_ADDR_STRLEN], rem[DS_ADDR_STRLEN];
-
-	cli_addr_text(&r->local.addr, loc, sizeof(loc));
-	cli_addr_text(&r->remote.addr, rem, sizeof(rem));
-	snprintf(buf, size, "tcp %s %u %s %u", loc, r->local.port, rem,
-	    r->remote.port);
+	cli_tuple_text(&r->local, &r->remote, buf, size);
 }
 
 static void
@@ -429,7 +426,7 @@ report_json(const char *host, uint16_t port, struct ds_connect *c,
 	if (r->err) {
 		json_null(&j);
 	} else {
-		char buf[2 * DS_ADDR_STRLEN + 32];
+		char buf[CLI_TUPLE_STRLEN];
 
 		tuple_text(r, buf, sizeof(buf));
 		json_string(&j, buf);
@@ -1261,7 +1258,7 @@ cmd_connect(int argc, char **argv)
 		print_summary(stdout, res, winner_attempt(ev, n));
 	/* With --json the tuple is in the document. */
 	if (o.tuple && !o.json) {
-		char buf[2 * DS_ADDR_STRLEN + 32];
+		char buf[CLI_TUPLE_STRLEN];
 
 		tuple_text(res, buf, sizeof(buf));
 		fprintf(o.probe ? stdout : stderr, "%s\n", buf);

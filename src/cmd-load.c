@@ -82,7 +82,7 @@ static const char help_text[] =
     "localhost:7). For a name, one Happy Eyeballs race (as in 'dualstack\n"
     "connect') chooses the address first; every connection of the run\n"
     "then goes to the winner. A\n"
-    "one-line progress display is shown when standard output is a\n"
+    "one-line progress display is shown when standard error is a\n"
     "terminal. Exit status: 0 every connection and message succeeded, 1\n"
     "errors occurred or nothing completed, 2 usage, 3 internal error,\n"
     "130 stopped by SIGINT (after the report and a one-line summary).\n";
@@ -216,15 +216,16 @@ on_progress(struct ds_load *l, const struct ds_load_result *r, void *u)
 
 	if (!run->tty)
 		return;
-	printf("\r%7.1fs  conns %llu (%.0f/s)  msgs %llu (%.0f/s)  "
-	       "open %u  p99 %llu us  errors %llu\033[K",
+	fprintf(stderr,
+	    "\r%7.1fs  conns %llu (%.0f/s)  msgs %llu (%.0f/s)  "
+	    "open %u  p99 %llu us  errors %llu\033[K",
 	    (double)r->elapsed_us / 1e6, (unsigned long long)r->connections,
 	    per_s(r->connections - run->last_conns, dt),
 	    (unsigned long long)r->messages,
 	    per_s(r->messages - run->last_msgs, dt), r->open,
 	    (unsigned long long)ds_hist_percentile(&r->latency, 99),
 	    (unsigned long long)error_total(r));
-	fflush(stdout);
+	fflush(stderr);
 	run->last_us = r->elapsed_us;
 	run->last_conns = r->connections;
 	run->last_msgs = r->messages;
@@ -315,7 +316,6 @@ report_json(const struct report *rep)
 	const struct ds_load_result *r = rep->r;
 	const struct ds_load_config *cfg = rep->cfg;
 	char target[DS_ENDPOINT_STRLEN];
-	double secs = (double)r->elapsed_us / 1e6;
 	struct json j;
 
 	ds_endpoint_format(rep->target, 0, target, sizeof(target));
@@ -341,7 +341,7 @@ report_json(const struct report *rep)
 		json_null(&j);
 	else
 		json_uint(&j, cfg->messages);
-	json_double(&j, "duration_s", secs, 6);
+	json_kv_ms(&j, "duration_ms", r->elapsed_us);
 	json_kv_bool(&j, "interrupted", rep->interrupted);
 	json_u64(&j, "connections", r->connections);
 	json_u64(&j, "connections_ok", r->connections_ok);
@@ -392,7 +392,7 @@ report_text(const struct report *rep)
 {
 	const struct ds_load_result *r = rep->r;
 	const struct ds_load_config *cfg = rep->cfg;
-	char target[DS_ENDPOINT_STRLEN], per[32];
+	char target[DS_ENDPOINT_STRLEN], per[32], dur[CLI_DURATION_STRLEN];
 	uint64_t us = r->elapsed_us;
 	uint64_t nerr = error_total(r);
 
@@ -405,12 +405,15 @@ report_text(const struct report *rep)
 	printf("%-15s %s", "target", target);
 	if (strcmp(target, rep->host) != 0)
 		printf(" (%s)", rep->host);
-	if (rep->race->attempts > 1)
-		printf(" [Happy Eyeballs: attempt %u won after %.1f ms]",
-		    rep->race->attempts, (double)rep->race->elapsed_us / 1e3);
+	if (rep->race->attempts > 1) {
+		cli_duration_text(rep->race->elapsed_us, dur, sizeof(dur));
+		printf(" [Happy Eyeballs: attempt %u won after %s]",
+		    rep->race->attempts, dur);
+	}
 	printf(", %s, %u-byte messages, %s per connection, %u at once\n",
 	    ds_load_proto_name(cfg->proto), cfg->size, per, cfg->concurrency);
-	printf("%-15s %.3f s%s\n", "duration", (double)us / 1e6,
+	cli_duration_text(us, dur, sizeof(dur));
+	printf("%-15s %s%s\n", "duration", dur,
 	    rep->interrupted ? " (interrupted)" : "");
 	printf("%-15s %llu ok, %llu failed", "connections",
 	    (unsigned long long)r->connections_ok,
@@ -852,7 +855,9 @@ cmd_load(int argc, char **argv)
 		cfg.concurrency = (uint32_t)cfg.connections;
 	raise_nofile((uint64_t)cfg.concurrency + 64);
 
-	run.tty = isatty(STDOUT_FILENO);
+	/* Progress is not a result: it goes where diagnostics go, so that
+	 * "load ... > report.txt" still shows it (OUTPUT CONVENTIONS). */
+	run.tty = isatty(STDERR_FILENO);
 	if (run.tty)
 		cfg.progress_ms = 200;
 
@@ -891,7 +896,7 @@ cmd_load(int argc, char **argv)
 	}
 	r = ds_load_get_result(l);
 	if (run.tty)
-		printf("\r\033[K");
+		fprintf(stderr, "\r\033[K");
 
 	rep.host = given_text;
 	rep.target = &target;

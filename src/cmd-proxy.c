@@ -341,21 +341,9 @@ endpoint_text(const struct ds_endpoint *ep, char *buf, size_t size)
 	return ds_endpoint_text(ep, "-", buf, size);
 }
 
-/* Seconds from milliseconds, shortest: "10", "0.3", "1.25". */
 static void
-seconds_text(uint64_t ms, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%llu.%03llu",
-	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
-
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-}
-
-static void
-log_listening(struct px *px, const struct ds_endpoint *ep, const char *mode)
+log_listening(
+    struct px *px, const struct ds_endpoint *ep, enum ds_listen_mode mode)
 {
 	char text[DS_ENDPOINT_STRLEN];
 	struct line l;
@@ -366,13 +354,14 @@ log_listening(struct px *px, const struct ds_endpoint *ep, const char *mode)
 			return;
 		json_kv_string(&l.j, "address", text);
 		kv_uint(&l.j, "port", ep->port);
-		json_kv_string(&l.j, "mode", mode);
+		json_kv_string(&l.j, "mode", ds_listen_mode_name(mode));
+		cli_json_listener(&l.j, ep, mode);
 		json_end_line(&l);
 		return;
 	}
 	if (!text_begin(&l))
 		return;
-	fprintf(l.f, "listening on %s (%s)", text, mode);
+	fprintf(l.f, "listening on %s (%s)", text, cli_listener_text(ep, mode));
 	text_end(&l);
 }
 
@@ -399,7 +388,7 @@ log_conn_json(struct worker *w, const struct ds_proxy_log *lg,
 		kv_null(j, "client_port");
 	}
 	if (lg->family)
-		json_kv_string(j, "family", ds_family_used_name(lg->family));
+		cli_json_family(j, lg->family);
 	else
 		kv_null(j, "family");
 	if (lg->listener.addr.family)
@@ -448,8 +437,8 @@ log_conn_json(struct worker *w, const struct ds_proxy_log *lg,
 /*
  * One line per connection, its fields always in the same order, "-" for
  * those that do not apply:
- *   conn client=... family=... listener=... backend=... local=... in=N
- *   out=N duration_ms=N.NNN reason=... [proxied_by=... header=vN]
+ *   conn client=... family=IPv4|IPv6 listener=... backend=... local=...
+ *   in=N out=N duration=12.3ms reason=... [proxied_by=... header=vN]
  *   [tries=N] [detail="..."]
  */
 static void
@@ -458,7 +447,7 @@ on_log(struct ds_proxy *p, const struct ds_proxy_log *lg, void *userdata)
 	struct worker *w = userdata;
 	char client[DS_ENDPOINT_STRLEN], listener[DS_ENDPOINT_STRLEN];
 	char backend[DS_ENDPOINT_STRLEN], local[DS_ENDPOINT_STRLEN];
-	char via[DS_ENDPOINT_STRLEN];
+	char via[DS_ENDPOINT_STRLEN], dur[CLI_DURATION_STRLEN];
 	const char *reason = ds_proxy_close_name(lg->reason);
 	const char *detail = lg->detail;
 	struct line l;
@@ -476,17 +465,17 @@ on_log(struct ds_proxy *p, const struct ds_proxy_log *lg, void *userdata)
 	}
 	if (!text_begin(&l))
 		return;
+	cli_duration_text(lg->duration_us, dur, sizeof(dur));
 	fprintf(l.f,
 	    "conn client=%s family=%s listener=%s backend=%s local=%s "
-	    "in=%llu out=%llu duration_ms=%llu.%03llu reason=%s",
+	    "in=%llu out=%llu duration=%s reason=%s",
 	    endpoint_text(&lg->client, client, sizeof(client)),
-	    lg->family ? ds_family_used_name(lg->family) : "-",
+	    cli_family_word(cli_family_used_af(lg->family)),
 	    endpoint_text(&lg->listener, listener, sizeof(listener)),
 	    endpoint_text(&lg->backend, backend, sizeof(backend)),
 	    endpoint_text(&lg->backend_local, local, sizeof(local)),
 	    (unsigned long long)lg->bytes_in, (unsigned long long)lg->bytes_out,
-	    (unsigned long long)(lg->duration_us / 1000),
-	    (unsigned long long)(lg->duration_us % 1000), reason);
+	    dur, reason);
 	if (lg->header_version)
 		fprintf(l.f, " proxied_by=%s header=v%d",
 		    endpoint_text(&lg->via, via, sizeof(via)),
@@ -923,7 +912,7 @@ log_draining(struct px *px, size_t active)
 	char sec[32];
 	struct line l;
 
-	seconds_text(px->o->drain_ms, sec, sizeof(sec));
+	cli_duration_ms_text(px->o->drain_ms, sec, sizeof(sec));
 	if (px->o->json) {
 		if (!json_begin(&l, "draining"))
 			return;
@@ -934,7 +923,7 @@ log_draining(struct px *px, size_t active)
 	}
 	if (!text_begin(&l))
 		return;
-	fprintf(l.f, "draining (%zu connections, %s s)", active, sec);
+	fprintf(l.f, "draining (%zu connections, %s)", active, sec);
 	text_end(&l);
 }
 
@@ -1262,8 +1251,7 @@ run(struct px *px)
 			cli_listen_failed(
 			    &px->w[0].lcfg[k], &px->w[0].rep[k], 0, false);
 			for (size_t m = 0; m < n && m < 2; m++)
-				log_listening(
-				    px, &eps[m], ds_listen_mode_name(mode));
+				log_listening(px, &eps[m], mode);
 		}
 	}
 	/*

@@ -16,6 +16,7 @@
 
 #include "dualstack/error.h"
 
+#include "cli.h"
 #include "cmd-reach-words.h"
 
 /* Text appended to a caller's buffer, snprintf-style: n counts what the
@@ -270,6 +271,7 @@ reach_refusal_text(const struct ds_reach_refusal *rf, char *buf, size_t size)
 {
 	struct addr_text t, u;
 	struct words w;
+	char d[CLI_DURATION_STRLEN];
 
 	words_begin(&w, buf, size);
 	switch (rf->why) {
@@ -338,9 +340,10 @@ reach_refusal_text(const struct ds_reach_refusal *rf, char *buf, size_t size)
 		break;
 	case DS_REACH_WHY_NO_CLAIM:
 		say(&w,
-		    "no claim from %s within %u ms: the target must connect "
+		    "no claim from %s within %s: the target must connect "
 		    "to this checker and send CLAIM with the PROVE token",
-		    addr_text(&rf->target, &t), rf->limit);
+		    addr_text(&rf->target, &t),
+		    cli_duration_ms_text(rf->limit, d, sizeof(d)));
 		break;
 	case DS_REACH_WHY_CLAIM_SOURCE:
 		say(&w, "this claim comes from %s, not from the target %s",
@@ -387,10 +390,12 @@ reach_refusal_text(const struct ds_reach_refusal *rf, char *buf, size_t size)
 		    prefix_text(&rf->net, &t), rf->limit);
 		break;
 	case DS_REACH_WHY_IDLE:
-		say(&w, "no complete line in %u ms", rf->limit);
+		say(&w, "no complete line in %s",
+		    cli_duration_ms_text(rf->limit, d, sizeof(d)));
 		break;
 	case DS_REACH_WHY_TOKENS_LATE:
-		say(&w, "no TOKENS within %u ms after the deadline", rf->limit);
+		say(&w, "no TOKENS within %s after the deadline",
+		    cli_duration_ms_text(rf->limit, d, sizeof(d)));
 		break;
 	case DS_REACH_WHY_NO_MEMORY:
 		say(&w, "out of memory");
@@ -465,6 +470,7 @@ reach_fault_text(const struct ds_reach_fault *f, const char *server,
 	struct addr_text t, u;
 	const char *fam = reach_family_words(f->family);
 	struct words w;
+	char d[CLI_DURATION_STRLEN];
 
 	words_begin(&w, buf, size);
 	if (!server)
@@ -498,7 +504,8 @@ reach_fault_text(const struct ds_reach_fault *f, const char *server,
 		say(&w, "cannot write a protocol line");
 		break;
 	case DS_REACH_FAIL_TIMEOUT:
-		say(&w, "no complete report within %u ms", f->n);
+		say(&w, "no complete report within %s",
+		    cli_duration_ms_text(f->n, d, sizeof(d)));
 		break;
 	case DS_REACH_FAIL_NOT_CHECKER:
 		say(&w, "%s did not greet like a reach checker", server);
@@ -598,17 +605,18 @@ reach_agent_event_text(const struct ds_reach_agent_event *ev,
 	struct addr_text t, u;
 	const char *fam = reach_family_words(ev->family);
 	struct words w;
+	char dur[CLI_DURATION_STRLEN];
 
 	words_begin(&w, buf, size);
 	if (!server)
 		server = "the checker";
 	switch (ev->kind) {
 	case DS_REACH_AG_CONTROL:
-		say(&w, "control connection to %s over %s, from %s, in %.1f ms",
+		cli_duration_text(ev->connect_us, dur, sizeof(dur));
+		say(&w, "control connection to %s over %s, from %s, in %s",
 		    endpoint_text(&ev->peer, &t),
 		    reach_family_words(ev->peer.addr.family),
-		    endpoint_text(&ev->local, &u),
-		    (double)ev->connect_us / 1000.0);
+		    endpoint_text(&ev->local, &u), dur);
 		break;
 	case DS_REACH_AG_GREETING:
 		say(&w, "checker speaks version %u", ev->version);
@@ -651,8 +659,9 @@ reach_agent_event_text(const struct ds_reach_agent_event *ev,
 		say(&w, "claim sent");
 		break;
 	case DS_REACH_AG_ACCEPTED:
-		say(&w, "checker accepted: %u test connection%s within %u ms",
-		    ev->count, plural(ev->count), ev->ms);
+		say(&w, "checker accepted: %u test connection%s within %s",
+		    ev->count, plural(ev->count),
+		    cli_duration_ms_text(ev->ms, dur, sizeof(dur)));
 		break;
 	case DS_REACH_AG_TOKEN:
 		say(&w, "test connection %u from %s: token %s", ev->number,
@@ -688,8 +697,9 @@ reach_agent_event_text(const struct ds_reach_agent_event *ev,
 	case DS_REACH_AG_ATTEMPT:
 		/* The protocol's names for outcomes: this is the checker's
 		 * line, as it came. */
-		say(&w, "attempt %u: %s after %u ms", ev->number,
-		    ds_reach_outcome_name(ev->outcome), ev->ms);
+		say(&w, "attempt %u: %s after %s", ev->number,
+		    ds_reach_outcome_name(ev->outcome),
+		    cli_duration_ms_text(ev->ms, dur, sizeof(dur)));
 		if (ev->err != 0)
 			say(&w, " (%s)", ds_strerror(ev->err));
 		break;

@@ -4,7 +4,7 @@
  *
  *   reach serve  the checker: ds_listen accepts control connections and
  *                hands each one to ds_reach_server; each of its events
- *                becomes one time-stamped line on stderr (a JSON object
+ *                becomes one time-stamped line on stdout (a JSON object
  *                with the event's fields with --json).
  *   reach check  the agent: one ds_reach_agent (two with --both, on the
  *                same loop at once) whose trace events print the flow as
@@ -92,7 +92,7 @@ static const char serve_help_text[] =
     "\n"
     "Run the checker: accept control connections from agents and, for\n"
     "each check, connect back to the address and port the agent announced.\n"
-    "One line per event (check started, refused, finished) on stderr.\n"
+    "One line per event (check started, refused, finished) on stdout.\n"
     "\n"
     "  --listen ADDR:PORT    where to listen; repeatable. [::]:4646, :4646,\n"
     "                        192.0.2.1:4646 or a bare port; port 0 picks\n"
@@ -228,7 +228,7 @@ struct checker {
 	int code;
 };
 
-/* One log line on stderr: "TIME text" or {"time":..,"event":..,...}. */
+/* One log line on stdout: "TIME text" or {"time":..,"event":..,...}. */
 static void
 log_line(struct checker *ck, const char *event, const char *text)
 {
@@ -236,11 +236,11 @@ log_line(struct checker *ck, const char *event, const char *text)
 
 	cli_time_now(now, sizeof(now));
 	/* One line at a time across the workers. */
-	flockfile(stderr);
+	flockfile(stdout);
 	if (ck->json) {
 		struct json j;
 
-		json_init(&j, stderr, false);
+		json_init(&j, stdout, false);
 		json_begin_object(&j);
 		json_kv_string(&j, "time", now);
 		json_kv_string(&j, "event", event);
@@ -248,10 +248,10 @@ log_line(struct checker *ck, const char *event, const char *text)
 		json_end(&j);
 		json_finish(&j);
 	} else {
-		fprintf(stderr, "%s %s\n", now, text);
+		fprintf(stdout, "%s %s\n", now, text);
 	}
-	fflush(stderr);
-	funlockfile(stderr);
+	fflush(stdout);
+	funlockfile(stdout);
 }
 
 /* A refusal's reason and the numbers it has (the fields it sets). */
@@ -284,7 +284,7 @@ json_refusal(struct json *j, const struct ds_reach_refusal *rf)
 }
 
 /*
- * One checker event on stderr: "TIME text", or with --json the event's
+ * One checker event on stdout: "TIME text", or with --json the event's
  * fields and the same text: {"time":..,"event":"started","agent":..,
  * "target":..,"count":..,...,"text":..}.
  */
@@ -303,8 +303,8 @@ on_server_event(
 		return;
 	}
 	cli_time_now(now, sizeof(now));
-	flockfile(stderr);
-	json_init(&j, stderr, false);
+	flockfile(stdout);
+	json_init(&j, stdout, false);
 	json_begin_object(&j);
 	json_kv_string(&j, "time", now);
 	json_kv_string(&j, "event", ds_reach_event_name(ev->kind));
@@ -339,8 +339,8 @@ on_server_event(
 	json_kv_string(&j, "text", text);
 	json_end(&j);
 	json_finish(&j);
-	fflush(stderr);
-	funlockfile(stderr);
+	fflush(stdout);
+	funlockfile(stdout);
 }
 
 /* The checker's ERR text, in the words of its log. */
@@ -362,11 +362,11 @@ on_control_accept(
 	(void)l;
 	r = ds_reach_server_adopt(cw->srv, fd);
 	if (r < 0) {
-		char tuple[DS_TUPLE_STRLEN], line[DS_TUPLE_STRLEN + 128];
+		char tuple[CLI_TUPLE_STRLEN], line[CLI_TUPLE_STRLEN + 128];
 
-		ds_tuple_format(t, tuple, sizeof(tuple));
-		snprintf(
-		    line, sizeof(line), "drop %s: %s", tuple, ds_strerror(r));
+		cli_tuple_text(&t->peer, &t->local, tuple, sizeof(tuple));
+		snprintf(line, sizeof(line), "drop %s %s: %s", tuple,
+		    cli_family_used_text(t->family), ds_strerror(r));
 		log_line(cw->ck, "drop", line);
 	}
 }
@@ -528,19 +528,20 @@ open_listener(struct checker *ck, unsigned wi,
 			char now[40];
 
 			cli_time_now(now, sizeof(now));
-			json_init(&j, stderr, false);
+			json_init(&j, stdout, false);
 			json_begin_object(&j);
 			json_kv_string(&j, "time", now);
 			json_kv_string(&j, "event", "listening");
 			json_kv_string(&j, "address", ep);
 			json_kv_int(&j, "port", eps[i].port);
 			json_kv_string(&j, "mode", mode);
+			cli_json_listener(&j, &eps[i], cfg->mode);
 			json_end(&j);
 			json_finish(&j);
-			fflush(stderr);
+			fflush(stdout);
 		} else {
 			snprintf(line, sizeof(line), "listening on %s (%s)", ep,
-			    mode);
+			    cli_listener_text(&eps[i], cfg->mode));
 			log_line(ck, "listening", line);
 		}
 	}
@@ -1112,7 +1113,7 @@ print_report(const struct run *rn, bool both)
 {
 	const struct ds_reach_report *r = rn->report;
 	char sum[512], tgt[DS_ENDPOINT_STRLEN], peer[DS_ENDPOINT_STRLEN];
-	char diag[DIAG_MAX], num[16];
+	char diag[DIAG_MAX], num[16], dur[CLI_DURATION_STRLEN];
 	const char *fam = family_name(test_family_of(rn));
 
 	summary_text(r, rn->cfg.server, sum, sizeof(sum));
@@ -1133,16 +1134,17 @@ print_report(const struct run *rn, bool both)
 		char local[DS_ENDPOINT_STRLEN];
 
 		endpoint_text(&r->control_local, local, sizeof(local));
-		printf("checker %s, control from %s, %.3f ms\n", peer, local,
-		    (double)r->elapsed_us / 1000.0);
+		cli_duration_text(r->elapsed_us, dur, sizeof(dur));
+		printf("checker %s, control from %s, %s\n", peer, local, dur);
 	}
 	if (r->err == 0 && r->err_code == 0 && r->verdict) {
 		for (unsigned i = 0; i < r->count && i < DS_REACH_COUNT_MAX;
 		     i++) {
 			const struct ds_reach_attempt *at = &r->attempts[i];
 
-			printf("  attempt %u: %s after %u ms", i + 1,
-			    outcome_words(at->outcome), at->ms);
+			printf("  attempt %u: %s after %s", i + 1,
+			    outcome_words(at->outcome),
+			    cli_duration_ms_text(at->ms, dur, sizeof(dur)));
 			if (at->err)
 				printf(" (%s)",
 				    cli_errno_name(at->err, num, sizeof(num)));

@@ -183,23 +183,30 @@ json_tuple(struct json *j, const struct ds_server_event *ev)
 	json_kv_string(j, "protocol", "tcp");
 	json_endpoint(j, "peer", &t->peer);
 	json_endpoint(j, "local", &t->local);
-	json_kv_string(j, "family", ds_family_used_name(t->family));
+	cli_json_family(j, t->family);
 	if (ev->proxied_by) {
 		json_endpoint(j, "proxied_by", ev->proxied_by);
 		json_kv_uint(j, "header", (unsigned)ev->header_version);
 	}
 }
 
-/* "tcp A:P -> B:P v4", then " proxied_by=C:P header=v1" through a proxy:
- * the line --proto tuple sends, without its newline. */
+/* "tcp A:P -> B:P IPv4 (mapped)", then " proxied_by=C:P header=v1"
+ * through a proxy, in the words of OUTPUT CONVENTIONS in dualstack(1). */
 static void
 text_tuple(const struct ds_server_event *ev, char *buf, size_t size)
 {
-	int n = ds_server_tuple_format_proxied(
-	    ev->tuple, ev->proxied_by, ev->header_version, false, buf, size);
+	char tuple[CLI_TUPLE_STRLEN], via[DS_ENDPOINT_STRLEN + 16];
+	const struct ds_tuple *t = ev->tuple;
 
-	if (n > 0 && (size_t)n < size && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
+	cli_tuple_text(&t->peer, &t->local, tuple, sizeof(tuple));
+	if (!ev->proxied_by) {
+		snprintf(
+		    buf, size, "%s %s", tuple, cli_family_used_text(t->family));
+		return;
+	}
+	cli_endpoint_text(ev->proxied_by, via, sizeof(via));
+	snprintf(buf, size, "%s %s proxied_by=%s header=v%d", tuple,
+	    cli_family_used_text(t->family), via, ev->header_version);
 }
 
 /*
@@ -231,35 +238,30 @@ format_bad_header(const struct ds_server_event *ev, char *buf, size_t size)
 }
 
 /*
- * "oversize message (70000 > 65536)", "error: Connection timed out",
- * "bad-header (v1: malformed at byte 19)", "header-timeout (3 bytes in
- * 5000 ms, no whole header)".
+ * What the reason token alone does not say, or "" when it says all:
+ * "70000 > 65536" (oversize, line-too-long), "Connection timed out"
+ * (error), "v1: malformed at byte 19" (bad-header), "3 bytes in 5.00s,
+ * no whole header" (header-timeout).
  */
 static void
-format_reason(const struct ds_server_event *ev, char *buf, size_t size)
+format_detail(const struct ds_server_event *ev, char *buf, size_t size)
 {
-	const char *name = ds_server_close_reason_name(ev->reason);
-	char detail[96];
+	char limit[CLI_DURATION_STRLEN];
 
-	if (!name)
-		name = "unknown";
+	buf[0] = '\0';
 	if (ev->reason == DS_SERVER_CLOSE_OVERSIZE ||
-	    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG)
-		snprintf(buf, size, "%s (%llu > %llu)", name,
-		    (unsigned long long)ev->size,
+	    ev->reason == DS_SERVER_CLOSE_LINE_TOO_LONG) {
+		snprintf(buf, size, "%llu > %llu", (unsigned long long)ev->size,
 		    (unsigned long long)ev->limit);
-	else if (ev->reason == DS_SERVER_CLOSE_BAD_HEADER) {
-		format_bad_header(ev, detail, sizeof(detail));
-		snprintf(buf, size, "%s (%s)", name, detail);
-	} else if (ev->reason == DS_SERVER_CLOSE_HEADER_TIMEOUT)
-		snprintf(buf, size,
-		    "%s (%llu bytes in %llu ms, no whole header)", name,
-		    (unsigned long long)ev->size,
-		    (unsigned long long)ev->limit);
-	else if (ev->reason == DS_SERVER_CLOSE_ERROR)
-		snprintf(buf, size, "%s: %s", name, strerror(-ev->err));
-	else
-		snprintf(buf, size, "%s", name);
+	} else if (ev->reason == DS_SERVER_CLOSE_BAD_HEADER) {
+		format_bad_header(ev, buf, size);
+	} else if (ev->reason == DS_SERVER_CLOSE_HEADER_TIMEOUT) {
+		cli_duration_text(ev->limit * CLI_MS, limit, sizeof(limit));
+		snprintf(buf, size, "%llu bytes in %s, no whole header",
+		    (unsigned long long)ev->size, limit);
+	} else if (ev->reason == DS_SERVER_CLOSE_ERROR) {
+		snprintf(buf, size, "%s", strerror(-ev->err));
+	}
 }
 
 /* " worker=N" with several workers, "" with one. */
@@ -283,11 +285,15 @@ static void
 log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 {
 	struct serve *sv = sw->sv;
-	char tuple[DS_SERVER_TUPLE_STRLEN], reason[160], wk[24];
+	char tuple[DS_SERVER_TUPLE_STRLEN], detail[128], wk[24];
+	char dur[CLI_DURATION_STRLEN];
+	const char *reason = ds_server_close_reason_name(ev->reason);
 	bool open = ev->kind == DS_SERVER_EV_OPEN;
 
+	if (!reason)
+		reason = "error";
 	if (!open)
-		format_reason(ev, reason, sizeof(reason));
+		format_detail(ev, detail, sizeof(detail));
 	if (sv->json) {
 		struct json j;
 
@@ -298,8 +304,10 @@ log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 		if (!open) {
 			json_kv_uint(&j, "bytes_in", ev->bytes_in);
 			json_kv_uint(&j, "bytes_out", ev->bytes_out);
-			json_kv_uint(&j, "duration_ms", ev->duration_ms);
+			json_kv_ms(&j, "duration_ms", ev->duration_us);
 			json_kv_string(&j, "reason", reason);
+			if (detail[0])
+				json_kv_string(&j, "detail", detail);
 			switch (ev->reason) {
 			case DS_SERVER_CLOSE_OVERSIZE:
 			case DS_SERVER_CLOSE_LINE_TOO_LONG:
@@ -325,19 +333,20 @@ log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 		    worker_text(sw, wk, sizeof(wk)));
 		return;
 	}
+	cli_duration_text(ev->duration_us, dur, sizeof(dur));
 	fprintf(text_begin(),
-	    "close %s%s in=%llu out=%llu dur=%llu.%03llus "
-	    "reason=\"%s\"\n",
-	    tuple, worker_text(sw, wk, sizeof(wk)),
-	    (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out,
-	    (unsigned long long)(ev->duration_ms / 1000),
-	    (unsigned long long)(ev->duration_ms % 1000), reason);
+	    "close %s%s in=%llu out=%llu duration=%s reason=%s", tuple,
+	    worker_text(sw, wk, sizeof(wk)), (unsigned long long)ev->bytes_in,
+	    (unsigned long long)ev->bytes_out, dur, reason);
+	if (detail[0])
+		fprintf(stdout, " detail=\"%s\"", detail);
+	fputc('\n', stdout);
 }
 
 static void
 log_accept_error(struct serve *sv, const struct ds_server_event *ev)
 {
-	char tuple[DS_TUPLE_STRLEN];
+	char tuple[DS_SERVER_TUPLE_STRLEN];
 
 	if (ev->tuple) {
 		/* One accepted connection could not be set up. */
@@ -350,7 +359,7 @@ log_accept_error(struct serve *sv, const struct ds_server_event *ev)
 			json_event_end(&j);
 			return;
 		}
-		ds_tuple_format(ev->tuple, tuple, sizeof(tuple));
+		text_tuple(ev, tuple, sizeof(tuple));
 		fprintf(
 		    text_begin(), "drop  %s: %s\n", tuple, strerror(-ev->err));
 		return;
@@ -488,6 +497,7 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	 * are what they last said. */
 	size_t n = ds_server_conn_count(sv->w[0].srv);
 	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+	char d[CLI_DURATION_STRLEN];
 	int r;
 
 	(void)sig;
@@ -509,9 +519,8 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	} else {
 		fprintf(text_begin(),
 		    "%s: not accepting; draining %zu connections for up to "
-		    "%llu.%03llus\n",
-		    name, n, (unsigned long long)(sv->drain_ms / 1000),
-		    (unsigned long long)(sv->drain_ms % 1000));
+		    "%s\n",
+		    name, n, cli_duration_ms_text(sv->drain_ms, d, sizeof(d)));
 	}
 	funlockfile(stdout);
 	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_ms * 1000);
@@ -624,10 +633,11 @@ open_listener(struct serve *sv, unsigned wi,
 			json_kv_string(&j, "address", ep);
 			json_kv_uint(&j, "port", eps[i].port);
 			json_kv_string(&j, "mode", mode);
+			cli_json_listener(&j, &eps[i], cfg.mode);
 			json_event_end(&j);
 		} else {
-			fprintf(
-			    text_begin(), "listening on %s (%s)\n", ep, mode);
+			fprintf(text_begin(), "listening on %s (%s)\n", ep,
+			    cli_listener_text(&eps[i], cfg.mode));
 		}
 	}
 	return EXIT_OK;

@@ -231,10 +231,12 @@ enum ds_server_close_reason {
 };
 
 /*
- * "client EOF", "reset", "idle timeout", "oversize message", "line too
- * long", "drain timeout", "server shutdown", "error", "max-conns", and
- * for the PROXY header the tokens "dualstack proxy" logs: "untrusted",
- * "bad-header", "header-timeout". Static text; NULL if unknown.
+ * A stable lower-case token, the same words ds_proxy_close_name() uses
+ * where the two mean the same: "client-eof", "client-reset",
+ * "idle-timeout", "oversize", "line-too-long", "drain-timeout",
+ * "shutdown", "error", "max-conns", and for the PROXY header
+ * "untrusted", "bad-header", "header-timeout". Static text; NULL if
+ * unknown.
  */
 DS_EXPORT const char *ds_server_close_reason_name(
     enum ds_server_close_reason reason);
@@ -249,6 +251,7 @@ struct ds_server_event {
 	uint64_t bytes_in;  /* CLOSE: bytes read, a PROXY header not counted */
 	uint64_t bytes_out; /* CLOSE: bytes written */
 	uint64_t duration_ms; /* CLOSE: since accept, loop clock */
+	uint64_t duration_us; /* CLOSE: since accept, measured for the log */
 	/* OVERSIZE, LINE_TOO_LONG: what came; BAD_HEADER, HEADER_TIMEOUT:
 	 * the header bytes that came. */
 	uint64_t size;
@@ -332,12 +335,15 @@ DS_EXPORT size_t ds_server_listeners(
     const struct ds_server *s, struct ds_listener **ret, size_t n);
 
 /*
- * The line a DS_SERVER_TUPLE server sends, '\n' included:
- *   text: "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4-mapped\n" (as
- *         ds_tuple_format(), peer first);
+ * The line a DS_SERVER_TUPLE server sends, '\n' included, in the words
+ * of every dualstack output (doc/dualstack.1, OUTPUT CONVENTIONS):
+ *   text: "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 IPv4 (mapped)\n", peer
+ *         first, then "IPv4", "IPv4 (mapped)" (IPv4 through a dual IPv6
+ *         socket) or "IPv6";
  *   json: {"protocol":"tcp","peer":{"address":"192.0.2.7","port":51234},
  *         "local":{"address":"192.0.2.1","port":9000},
- *         "family":"v4-mapped"} and a newline.
+ *         "family":"ipv4","mapped":true} and a newline ("mapped" only
+ *         when true; "family" is "ipv4" or "ipv6").
  * Returns the length (snprintf semantics); DS_SERVER_TUPLE_STRLEN is
  * always enough for either.
  */
@@ -350,7 +356,7 @@ DS_EXPORT int ds_server_tuple_format(
  * header was read): t names the header's client, proxied_by the proxy
  * and header_version (1 or 2) the header's version, written after the
  * family in the words "dualstack proxy" logs them with:
- *   text: "tcp [2001:db8::7]:40000 -> 127.0.0.1:9000 v6
+ *   text: "tcp [2001:db8::7]:40000 -> 127.0.0.1:9000 IPv6
  *         proxied_by=127.0.0.1:51234 header=v1\n";
  *   json: the object above with "proxied_by":{"address":"127.0.0.1",
  *         "port":51234},"header":1 after "family".

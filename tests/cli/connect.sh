@@ -148,7 +148,7 @@ peer echo4 echo 127.0.0.1 || exit 1
 p4=$port
 run_ds connect --no-cache --probe 127.0.0.1 "$p4"
 check "probe 127.0.0.1: exit 0" "0" "$rc"
-if [[ $out =~ ^connected\ to\ 127\.0\.0\.1:$p4\ from\ 127\.0\.0\.1:[0-9]+\ in\ [0-9]+\.[0-9]{3}\ ms\ \(attempt\ 1\ of\ 1\)$ ]]; then
+if [[ $out =~ ^connected\ to\ 127\.0\.0\.1:$p4\ from\ 127\.0\.0\.1:[0-9]+\ in\ [0-9.]+(us|ms|s)\ \(attempt\ 1\ of\ 1\)$ ]]; then
 	ok "probe 127.0.0.1: the winner, the source, the time, the attempt"
 else
 	not_ok "probe 127.0.0.1: the winner, the source, the time, the attempt" "$out"
@@ -170,10 +170,10 @@ run_ds connect --resolution-delay 2.5s 127.0.0.1 80
 check "--resolution-delay 2.5s is refused" "2" "$rc"
 run_ds connect --no-cache --probe --tuple 127.0.0.1 "$p4"
 check "--probe --tuple: exit 0" "0" "$rc"
-if [[ $(sed -n 2p "$_tmp/out") =~ ^tcp\ 127\.0\.0\.1\ [0-9]+\ 127\.0\.0\.1\ $p4$ ]]; then
-	ok "--probe --tuple: 'tcp LOCAL LPORT REMOTE RPORT' on stdout"
+if [[ $(sed -n 2p "$_tmp/out") =~ ^tcp\ 127\.0\.0\.1:[0-9]+\ -\>\ 127\.0\.0\.1:$p4$ ]]; then
+	ok "--probe --tuple: 'tcp LOCAL:PORT -> REMOTE:PORT' on stdout"
 else
-	not_ok "--probe --tuple: 'tcp LOCAL LPORT REMOTE RPORT' on stdout" "$out"
+	not_ok "--probe --tuple: 'tcp LOCAL:PORT -> REMOTE:PORT' on stdout" "$out"
 fi
 run_ds connect --no-cache --probe 127.0.0.1 "$p4" -v
 check "-v: exit 0" "0" "$rc"
@@ -268,7 +268,7 @@ check "stdout closed early (head): exit 0" "0" "${PIPESTATUS[1]}"
 
 run_ds connect --no-cache --tuple 127.0.0.1 "$p4" </dev/null
 check "--tuple with the relay: exit 0" "0" "$rc"
-if [[ $err =~ ^tcp\ 127\.0\.0\.1\ [0-9]+\ 127\.0\.0\.1\ $p4$ ]]; then
+if [[ $err =~ ^tcp\ 127\.0\.0\.1:[0-9]+\ -\>\ 127\.0\.0\.1:$p4$ ]]; then
 	ok "--tuple with the relay: on stderr"
 else
 	not_ok "--tuple with the relay: on stderr" "$err"

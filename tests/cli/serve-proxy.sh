@@ -203,11 +203,11 @@ n=0
 for v in v1 v2; do
 	for via in 127.0.0.1 ::1; do
 		if [ "$via" = ::1 ]; then
-			front=127.0.0.1 to="[::1]:$S" cfam=v4
+			front=127.0.0.1 to="[::1]:$S" cfam=IPv4
 			want_local="\[::1\]:$S" want_via='\[::1\]'
 			want_client="127\.0\.0\.1"
 		else
-			front=::1 to="127.0.0.1:$S" cfam=v6
+			front=::1 to="127.0.0.1:$S" cfam=IPv6
 			want_local="127\.0\.0\.1:$S" want_via='127\.0\.0\.1'
 			want_client='\[::1\]'
 		fi
@@ -231,8 +231,8 @@ for v in v1 v2; do
 		stop "$ppid"
 	done
 done
-check "behind the proxy: every connection closed with client EOF" 4 \
-	"$(count tup 'header=v[12] in=0 out=[0-9]+ dur=[0-9.]+s reason="client EOF"$')"
+check "behind the proxy: every connection closed with client-eof" 4 \
+	"$(count tup 'header=v[12] in=0 out=[0-9]+ duration=[0-9.]+(us|ms|s) reason=client-eof$')"
 stop "$tup_pid"
 check "tuple server: exit 0 on SIGTERM" 0 "$rc"
 
@@ -273,10 +273,10 @@ EOF
 			name="haproxy send-proxy$([ $v = v2 ] && echo -v2)"
 			read -r cport line <<<"$(cl ::1 "$h" '' read)"
 			has "$name: the tuple line names haproxy's client" \
-				"$line" "^'tcp \[::1\]:$cport -> 127\.0\.0\.1:$S v6 proxied_by=127\.0\.0\.1:[0-9]+ header=$v\\\\n'\$"
+				"$line" "^'tcp \[::1\]:$cport -> 127\.0\.0\.1:$S IPv6 proxied_by=127\.0\.0\.1:[0-9]+ header=$v\\\\n'\$"
 			wait_log hatup " close tcp \[::1\]:$cport "
 			check "$name: serve's close line too" 1 \
-				"$(count hatup "^$TS close tcp \[::1\]:$cport -> 127\.0\.0\.1:$S v6 proxied_by=127\.0\.0\.1:[0-9]+ header=$v ")"
+				"$(count hatup "^$TS close tcp \[::1\]:$cport -> 127\.0\.0\.1:$S IPv6 proxied_by=127\.0\.0\.1:[0-9]+ header=$v ")"
 		done
 	else
 		not_ok "haproxy starts on [::1]:$h1 and [::1]:$h2" "$(cat "$_tmp/haproxy.out")"
@@ -294,43 +294,43 @@ read -r cport how <<<"$(cl 127.0.0.1 "$S" 'PROXY TCP6 2001:db8::7 2001:db8::1 40
 check "trusted v1 header: the bytes after it are echoed, not the header" "'hello'" "$how"
 wait_log ref ' close '
 check "trusted v1 header: logged as the header's client, proxied_by the sender" 1 \
-	"$(count ref "^$TS close tcp \[2001:db8::7\]:40000 -> 127\.0\.0\.1:$S v6 proxied_by=127\.0\.0\.1:$cport header=v1 in=5 out=5 ")"
+	"$(count ref "^$TS close tcp \[2001:db8::7\]:40000 -> 127\.0\.0\.1:$S IPv6 proxied_by=127\.0\.0\.1:$cport header=v1 in=5 out=5 ")"
 
 read -r cport how <<<"$(cl ::1 "$S" 'PROXY TCP4 192.0.2.7 192.0.2.1 40000 80\r\nhello')"
 check "a header from an untrusted peer (::1): reset" reset "$how"
 wait_log ref ' close ' 2
 check "untrusted: open and close with its own address, reason untrusted" 2 \
-	"$(count ref "^$TS (open |close) tcp \[::1\]:$cport -> \[::1\]:$S v6( in=0 out=0 dur=[0-9.]+s reason=\"untrusted\")?\$")"
+	"$(count ref "^$TS (open |close) tcp \[::1\]:$cport -> \[::1\]:$S IPv6( in=0 out=0 duration=[0-9.]+(us|ms|s) reason=untrusted)?\$")"
 
 read -r cport how <<<"$(cl 127.0.0.1 "$S" 'PROXY TCP4 192.0.2.999 192.0.2.1 40000 80\r\nhello')"
 check "a malformed header: reset" reset "$how"
 wait_log ref ' close ' 3
 check "malformed: reason bad-header with where" 1 \
-	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$S v4-mapped in=0 out=0 dur=[0-9.]+s reason=\"bad-header \(v1: malformed at byte 19\)\"\$")"
+	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$S IPv4 \(mapped\) in=0 out=0 duration=[0-9.]+(us|ms|s) reason=bad-header detail=\"v1: malformed at byte 19\"\$")"
 
 read -r cport how <<<"$(cl 127.0.0.1 "$S" 'GET / HTTP/1.0\r\n\r\n')"
 check "no header from a trusted peer: reset" reset "$how"
 wait_log ref ' close ' 4
 check "no header: reason bad-header (not a PROXY header)" 1 \
-	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=\"bad-header \(not a PROXY header\)\"\$")"
+	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=bad-header detail=\"not a PROXY header\"\$")"
 
 read -r cport how <<<"$(cl 127.0.0.1 "$S" '\r\n\r\n\x00\r\nQUIT\n\x21\x11\xff\xff')"
 check "a v2 header too long to hold: reset" reset "$how"
 wait_log ref ' close ' 5
 check "too long: reason bad-header (v2: too long at byte 14)" 1 \
-	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=\"bad-header \(v2: too long at byte 14\)\"\$")"
+	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=bad-header detail=\"v2: too long at byte 14\"\$")"
 
 read -r cport how <<<"$(cl 127.0.0.1 "$S" 'PROXY TCP4 1')"
 check "a client that shuts down halfway through its header: reset" reset "$how"
 wait_log ref ' close ' 6
 check "halfway: reason bad-header, closed after 12 bytes" 1 \
-	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=\"bad-header \(closed after 12 bytes, before a whole header\)\"\$")"
+	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* reason=bad-header detail=\"closed after 12 bytes, before a whole header\"\$")"
 
 read -r cport how <<<"$(cl 127.0.0.1 "$S" 'PROXY ' 2)"
 check "a header that never comes whole: reset" reset "$how"
 wait_log ref ' close ' 7
 check "late: reason header-timeout after --header-timeout 0.3" 1 \
-	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* dur=0\.[3-9][0-9]{2}s reason=\"header-timeout \(6 bytes in 300 ms, no whole header\)\"\$")"
+	"$(count ref "^$TS close tcp 127\.0\.0\.1:$cport .* duration=[3-9][0-9]{2}ms reason=header-timeout detail=\"6 bytes in 300ms, no whole header\"\$")"
 check "refusals: every open has its close" \
 	"$(count ref " open ")" "$(count ref " close ")"
 stop "$pid"
@@ -343,10 +343,10 @@ read -r cport2 how <<<"$(cl 127.0.0.1 "$S" 'PROXY TCP4 192.0.2.7 192.0.2.1 40000
 wait_log json '"event":"close"' 2
 stop "$pid"
 check "json: open and close with proxied_by and header; a bad header with size and offset" \
-	"open 192.0.2.7:40000 v4 127.0.0.1:$cport 1
-close 192.0.2.7:40000 v4 127.0.0.1:$cport 1 2 client EOF
-open 127.0.0.1:$cport2 v4 - -
-close 127.0.0.1:$cport2 v4 - - 0 bad-header (v1: malformed at byte 37) 44 37" \
+	"open 192.0.2.7:40000 ipv4 127.0.0.1:$cport 1
+close 192.0.2.7:40000 ipv4 127.0.0.1:$cport 1 2 client-eof
+open 127.0.0.1:$cport2 ipv4 - -
+close 127.0.0.1:$cport2 ipv4 - - 0 bad-header 44 37 v1: malformed at byte 37" \
 	"$("$PY" -c '
 import json, sys
 for line in open(sys.argv[1]):
@@ -357,7 +357,7 @@ for line in open(sys.argv[1]):
          e.get("header", "-")]
     if e["event"] == "close":
         f += [e["bytes_in"], e["reason"]]
-        f += [e[k] for k in ("size", "offset") if k in e]
+        f += [e[k] for k in ("size", "offset", "detail") if k in e]
     print(" ".join(str(x) for x in f))' "$_tmp/json.log" 2>&1)"
 
 # --- without --accept-proxy ----------------------------------------------------------------
@@ -367,7 +367,7 @@ check "without --accept-proxy a PROXY header is data: echoed" \
 	"'PROXY TCP4 192.0.2.7 192.0.2.1 40000 80\\r\\n'" "$how"
 wait_log off ' close '
 check "without --accept-proxy: the real peer, no proxied_by" 1 \
-	"$(count off "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$port v4 in=41 out=41 ")"
+	"$(count off "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$port IPv4 in=41 out=41 ")"
 stop "$pid"
 
 check "no sanitizer report from any server" "" \

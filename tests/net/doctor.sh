@@ -240,7 +240,7 @@ expect nonat64 host.class \
 build noroute "v4 noroute" \
 	"ip -n $P-noroute addr add 2001:db8:1::10/64 dev d0 nodad"
 expect noroute host.no-default-route \
-	"$ev['family'] == 10 and $ev['address'] == '2001:db8:1::10'"
+	"$ev['family'] == 'ipv6' and $ev['address'] == '2001:db8:1::10'"
 doctor healthy
 check "healthy: no host.no-default-route" 0 "$(has host.no-default-route)"
 
@@ -403,7 +403,7 @@ expect nss host.nsswitch \
 
 build nolocal6 "v4 nolocal6" "v6 nolocal6"
 printf '127.0.0.1 localhost\n::1 ip6-localhost\n' >"/etc/netns/$P-nolocal6/hosts"
-expect nolocal6 host.localhost "$ev['family'] == 10"
+expect nolocal6 host.localhost "$ev['family'] == 'ipv6'"
 check "nolocal6: and only for IPv6" 1 "$(has host.localhost)"
 
 # --- --probe: one Happy Eyeballs race from the healthy namespace ------------
@@ -423,7 +423,7 @@ for _ in $(seq 1 50); do
 done
 doctor healthy --only class --probe dual.example:8080
 check "probe: IPv6 wins" 1 \
-	"$(has host.probe "$ev['family'] == 10 and $ev['peer'] == '[2001:db8:1::1]:8080' and $ev['ipv6'] == 1 and $ev['ipv4'] == 1")"
+	"$(has host.probe "$ev['family'] == 'ipv6' and $ev['peer'] == '[2001:db8:1::1]:8080' and $ev['ipv6'] == 1 and $ev['ipv4'] == 1")"
 check "probe: nothing lost, exit 0" "0 0" \
 	"$(has host.probe-v6-lost) $rc"
 if command -v nft >/dev/null &&
@@ -438,7 +438,7 @@ EOF2
 then
 	doctor healthy --only class --probe dual.example:8080
 	check "probe: with IPv6 SYNs dropped, IPv4 wins" 1 \
-		"$(has host.probe "$ev['family'] == 2 and $ev['peer'] == '192.0.2.1:8080'")"
+		"$(has host.probe "$ev['family'] == 'ipv4' and $ev['peer'] == '192.0.2.1:8080'")"
 	check "probe: IPv6 lost by timeout" 1 \
 		"$(has host.probe-v6-lost "$ev['state'] == 'timeout' and $ev['target'] == '[2001:db8:1::1]:8080'")"
 	check "probe: a warning, exit 1" 1 "$rc"

@@ -303,7 +303,7 @@ EOF
 		wait_file "$tmp/ng$v.log" " conn client=\[::1\]:$cport "
 		line=$(grep -E " conn client=\[::1\]:$cport " "$tmp/ng$v.log")
 		check "nginx $v: the conn line names the client" \
-			"[::1]:$cport v6 127.0.0.1:$np" \
+			"[::1]:$cport IPv6 127.0.0.1:$np" \
 			"$(field "$line" client) $(field "$line" family) $(field "$line" backend)"
 		check "nginx $v: local= is the port nginx saw" \
 			"127.0.0.1:$rport" "$(field "$line" local)"
@@ -373,7 +373,7 @@ EOF
 		wait_file "$tmp/hp.log" " conn client=\[::1\]:$cport "
 		line=$(grep -E " conn client=\[::1\]:$cport " "$tmp/hp.log")
 		has "haproxy $v: the conn line names the client haproxy saw" \
-			"$line" "^$TS conn client=\[::1\]:$cport family=v6 listener=127\.0\.0\.1:$pp backend=127\.0\.0\.1:$ep "
+			"$line" "^$TS conn client=\[::1\]:$cport family=IPv6 listener=127\.0\.0\.1:$pp backend=127\.0\.0\.1:$ep "
 		check "haproxy $v: bytes both ways" "8 8" \
 			"$(field "$line" in) $(field "$line" out)"
 		has "haproxy $v: proxied_by and header after the reason" "$line" \

@@ -144,8 +144,8 @@ if ! netns_add_addr client 2001:db8::11/64 ||
 fi
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 # A whole conn line, fields in the documented order.
-CONN="^$TS conn client=[^ ]+ family=(v6|v4|v4-mapped) listener=[^ ]+ \
-backend=[^ ]+ local=[^ ]+ in=[0-9]+ out=[0-9]+ duration_ms=[0-9]+\.[0-9]{3} \
+CONN="^$TS conn client=[^ ]+ family=(IPv6|IPv4) listener=[^ ]+ \
+backend=[^ ]+ local=[^ ]+ in=[0-9]+ out=[0-9]+ duration=[0-9.]+(us|ms|s) \
 reason=[a-z-]+( |$)"
 
 # --- The peers ------------------------------------------------------------------
@@ -482,14 +482,14 @@ has "1 the backend host has no IPv6 address" \
 backend reply 203.0.113.2 80 reply
 proxy p1 --listen '[::]:8001' --to 203.0.113.2:80
 has "1 listening line" "$(cat "$tmp/p1.log")" \
-	"^$TS listening on \[::\]:8001 \(dual\)$"
+	"^$TS listening on \[::\]:8001 \(IPv6 and IPv4, IPV6_V6ONLY=0\)$"
 client send 2001:db8::1 2001:db8::2 8001 'hello backend\n'
 check "1 the client gets the backend's answer" \
 	"got 'got 14\\n'" "$(printf '%s\n' "$out" | grep '^got ')"
 conn p1 '[2001:db8::1]' "$cport"
 has "1 a conn line in the documented form" "$line" "$CONN"
 check "1 the conn line names the IPv6 client and its port" \
-	"[2001:db8::1]:$cport v6" "$(field client) $(field family)"
+	"[2001:db8::1]:$cport IPv6" "$(field client) $(field family)"
 has "1 listener" "$(field listener)" '^\[(::|2001:db8::2)\]:8001$'
 check "1 backend" 203.0.113.2:80 "$(field backend)"
 blog reply "$(field local | sed 's/.*://')"
@@ -511,7 +511,7 @@ print(j["client"], j["client_addr"], j["client_port"], j["family"],
       j["bytes_in"], j["bytes_out"], j["reason"] in ("client-eof", "backend-eof"),
       isinstance(j["duration_ms"], (int, float)))' 2>&1)
 check "1 --json: the conn object" \
-	"[2001:db8::1]:$cport 2001:db8::1 $cport v6 203.0.113.2:80 True 11 7 True True" \
+	"[2001:db8::1]:$cport 2001:db8::1 $cport ipv6 203.0.113.2:80 True 11 7 True True" \
 	"$got"
 has "1 --json: the listening object" "$(grep -m1 listening "$tmp/p1j.log")" \
 	'"event":"listening".*"port":8002'
@@ -607,7 +607,7 @@ range "4 blackholed: after ~--connect-timeout (ms)" 850 3000 \
 	"$(printf '%s' "$end" | cut -d' ' -f3)"
 conn p4c '[2001:db8::1]' "$cport"
 check "4 blackholed: reason" backend-unreachable "$(field reason)"
-range "4 blackholed: duration_ms" 850 3000 "$(field duration_ms)"
+range "4 blackholed: duration (ms)" 850 3000 "$(field duration | awk '/ms$/ { print $0 + 0; next } /us$/ { print $0 / 1000; next } { print $0 * 1000 }')"
 has "4 blackholed: a backend-down line" "$(cat "$tmp/p4c.log")" \
 	"^$TS backend-down 203\.0\.113\.2:92 "
 netns_flush "$BACKEND"
@@ -669,8 +669,8 @@ check "6 block list: the IPv4 client cannot pass as ::ffff:198.51.100.1" \
 	"closed reset" \
 	"$(printf '%s\n' "$out" | sed -n 2p) $(printf '%s' "$end" | cut -d' ' -f2)"
 conn p6 198.51.100.1 "$cport"
-check "6 block list: logged as the IPv4 client, v4-mapped, acl" \
-	"198.51.100.1:$cport v4-mapped acl" \
+check "6 block list: logged as the IPv4 client, family IPv4, acl" \
+	"198.51.100.1:$cport IPv4 acl" \
 	"$(field client) $(field family) $(field reason)"
 
 proxy p6b --listen '[::]:8010' --to 203.0.113.2:7 \
@@ -686,7 +686,7 @@ client probe 198.51.100.1 198.51.100.2 8010
 check "6 allow list: the mapped-notation rule admits the IPv4 client" \
 	relayed "$(printf '%s\n' "$out" | sed -n 2p)"
 conn p6b 198.51.100.1 "$cport"
-check "6 allow list: logged as v4-mapped, relayed" "v4-mapped client-eof" \
+check "6 allow list: logged as IPv4, relayed" "IPv4 client-eof" \
 	"$(field family) $(field reason)"
 # A separate IPv4 socket: a native IPv4 client, the same IPv4 rule.
 proxy p6c --listen '[::]:8018,separate' --to 203.0.113.2:7 \
@@ -698,8 +698,8 @@ client probe 198.51.100.1 198.51.100.2 8018
 check "6 separate: the IPv4 client is refused" closed \
 	"$(printf '%s\n' "$out" | sed -n 2p)"
 conn p6c 198.51.100.1 "$cport"
-check "6 separate: logged as v4, acl, on the IPv4 socket" \
-	"v4 acl 198.51.100.2:8018" \
+check "6 separate: logged as IPv4, acl, on the IPv4 socket" \
+	"IPv4 acl 198.51.100.2:8018" \
 	"$(field family) $(field reason) $(field listener)"
 client probe 2001:db8::1 2001:db8::2 8018
 check "6 separate: the IPv6 client passes" relayed \

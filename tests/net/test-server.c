@@ -620,8 +620,7 @@ test_len32_oversize(void **state)
 	assert_int_equal(c->reason, DS_SERVER_CLOSE_OVERSIZE);
 	assert_int_equal(c->size, 1001);
 	assert_int_equal(c->limit, 1000);
-	assert_string_equal(
-	    ds_server_close_reason_name(c->reason), "oversize message");
+	assert_string_equal(ds_server_close_reason_name(c->reason), "oversize");
 	close(fd);
 }
 
@@ -723,7 +722,7 @@ test_tuple_v4_mapped(void **state)
 	in[got] = '\0';
 	snprintf(want, sizeof(want),
 	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u "
-	    "v4-mapped\n",
+	    "IPv4 (mapped)\n",
 	    ntohs(me.sin_port), T.port);
 	assert_string_equal(in, want);
 	/* The server shut down its side after the line. */
@@ -756,7 +755,8 @@ test_tuple_json_v6(void **state)
 	in[got] = '\0';
 	snprintf(want, sizeof(want),
 	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"::1\",\"port\":%u},"
-	    "\"local\":{\"address\":\"::1\",\"port\":%u},\"family\":\"v6\"}\n",
+	    "\"local\":{\"address\":\"::1\",\"port\":%u},\"family\":\"ipv6\"}"
+	    "\n",
 	    ntohs(me.sin6_port), T.port);
 	assert_string_equal(in, want);
 	close(fd);
@@ -1413,7 +1413,7 @@ test_proxy_tuple(void **state)
 	    sizeof(in) - 1, sizeof(in), 2000, NULL, &eof);
 	in[got] = '\0';
 	snprintf(want, sizeof(want),
-	    "tcp 192.0.2.7:51234 -> 127.0.0.1:%u v4 "
+	    "tcp 192.0.2.7:51234 -> 127.0.0.1:%u IPv4 "
 	    "proxied_by=127.0.0.1:%u header=v1\n",
 	    T.port, me.port);
 	assert_string_equal(in, want);
@@ -1428,7 +1428,7 @@ test_proxy_tuple(void **state)
 	    2000, NULL, &eof);
 	in[got] = '\0';
 	snprintf(want, sizeof(want),
-	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u v4 "
+	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u IPv4 "
 	    "proxied_by=127.0.0.1:%u header=v2\n",
 	    me.port, T.port, me.port);
 	assert_string_equal(in, want);
@@ -1440,7 +1440,7 @@ test_proxy_tuple(void **state)
 	    2000, NULL, &eof);
 	in[got] = '\0';
 	snprintf(want, sizeof(want),
-	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u v4 "
+	    "tcp 127.0.0.1:%u -> 127.0.0.1:%u IPv4 "
 	    "proxied_by=127.0.0.1:%u header=v1\n",
 	    me.port, T.port, me.port);
 	assert_string_equal(in, want);
@@ -1474,7 +1474,7 @@ test_proxy_tuple_json_v6(void **state)
 	snprintf(want, sizeof(want),
 	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"2001:db8::7\","
 	    "\"port\":40000},\"local\":{\"address\":\"::1\",\"port\":%u},"
-	    "\"family\":\"v6\",\"proxied_by\":{\"address\":\"::1\","
+	    "\"family\":\"ipv6\",\"proxied_by\":{\"address\":\"::1\","
 	    "\"port\":%u},\"header\":2}\n",
 	    T.port, me.port);
 	assert_string_equal(in, want);
@@ -1743,9 +1743,9 @@ test_names(void **state)
 	assert_int_equal(ds_server_proto_parse("ECHO", &p), -EINVAL);
 	assert_null(ds_server_proto_name(0));
 	assert_string_equal(
-	    ds_server_close_reason_name(DS_SERVER_CLOSE_EOF), "client EOF");
+	    ds_server_close_reason_name(DS_SERVER_CLOSE_EOF), "client-eof");
 	assert_string_equal(ds_server_close_reason_name(DS_SERVER_CLOSE_DRAIN),
-	    "drain timeout");
+	    "drain-timeout");
 	assert_string_equal(
 	    ds_server_close_reason_name(DS_SERVER_CLOSE_UNTRUSTED),
 	    "untrusted");
@@ -1758,22 +1758,32 @@ test_names(void **state)
 	assert_null(ds_server_close_reason_name(0));
 	assert_null(
 	    ds_server_close_reason_name(DS_SERVER_CLOSE_HEADER_TIMEOUT + 1));
+	/* Every reason is a token logs and scripts can match: lower case,
+	 * words joined by hyphens. */
+	for (int r = DS_SERVER_CLOSE_EOF; r <= DS_SERVER_CLOSE_HEADER_TIMEOUT;
+	     r++) {
+		const char *n = ds_server_close_reason_name(r);
+
+		assert_non_null(n);
+		assert_int_equal(
+		    strspn(n, "abcdefghijklmnopqrstuvwxyz-"), strlen(n));
+	}
 
 	ds_addr_parse("192.0.2.7", 9, 0, &t.peer.addr, &pos);
 	t.peer.port = 51234;
 	ds_addr_parse("192.0.2.1", 9, 0, &t.local.addr, &pos);
 	t.local.port = 9000;
 	assert_int_equal(
-	    ds_server_tuple_format(&t, false, buf, sizeof(buf)), 48);
+	    ds_server_tuple_format(&t, false, buf, sizeof(buf)), 52);
 	assert_string_equal(
-	    buf, "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4-mapped\n");
+	    buf, "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 IPv4 (mapped)\n");
 	ds_server_tuple_format(&t, true, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"192.0.2.7\","
 	    "\"port\":51234},\"local\":{\"address\":\"192.0.2.1\","
-	    "\"port\":9000},\"family\":\"v4-mapped\"}\n");
+	    "\"port\":9000},\"family\":\"ipv4\",\"mapped\":true}\n");
 	/* snprintf semantics. */
-	assert_int_equal(ds_server_tuple_format(&t, false, buf, 4), 48);
+	assert_int_equal(ds_server_tuple_format(&t, false, buf, 4), 52);
 	assert_string_equal(buf, "tcp");
 
 	/* Through a proxy; NULL is the plain line. */
@@ -1782,20 +1792,21 @@ test_names(void **state)
 	t.family = DS_FAMILY_V4;
 	assert_int_equal(ds_server_tuple_format_proxied(
 	                     &t, &via, 2, false, buf, sizeof(buf)),
-	    82);
+	    84);
 	assert_string_equal(buf,
-	    "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4 "
+	    "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 IPv4 "
 	    "proxied_by=[2001:db8::5]:40000 header=v2\n");
 	ds_server_tuple_format_proxied(&t, &via, 1, true, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "{\"protocol\":\"tcp\",\"peer\":{\"address\":\"192.0.2.7\","
 	    "\"port\":51234},\"local\":{\"address\":\"192.0.2.1\","
-	    "\"port\":9000},\"family\":\"v4\",\"proxied_by\":{\"address\":"
+	    "\"port\":9000},\"family\":\"ipv4\",\"proxied_by\":{\"address\":"
 	    "\"2001:db8::5\",\"port\":40000},\"header\":1}\n");
 	assert_int_equal(ds_server_tuple_format_proxied(
 	                     &t, NULL, 0, false, buf, sizeof(buf)),
-	    41);
-	assert_string_equal(buf, "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 v4\n");
+	    43);
+	assert_string_equal(
+	    buf, "tcp 192.0.2.7:51234 -> 192.0.2.1:9000 IPv4\n");
 }
 
 static void

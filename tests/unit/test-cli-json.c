@@ -7,7 +7,8 @@
  * (the writer checks 8 octets at a time, so a byte that needs escaping is
  * put at every offset of strings of every length across the word
  * boundaries); long strings are escaped in pieces; keys are written as
- * they are; numbers at their limits.
+ * they are; numbers at their limits. And the text form of durations that
+ * goes with json_kv_ms(), cli_duration_text().
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -328,6 +329,54 @@ test_numbers(void **state)
 	assert_memory_equal(buf, "000000", 6);
 }
 
+/*
+ * The one text form of a duration (OUTPUT CONVENTIONS in dualstack(1)):
+ * three significant digits, the unit by size, and no value that rounds
+ * up into a fourth digit ("10.0ms", never "10.00ms"). Valid and edge
+ * values side by side.
+ */
+static void
+test_duration_text(void **state)
+{
+	static const struct {
+		uint64_t us;
+		const char *want;
+	} cases[] = {
+	    {0, "0us"},
+	    {1, "1us"},
+	    {850, "850us"},
+	    {999, "999us"},
+	    {1000, "1.00ms"},
+	    {1234, "1.23ms"},
+	    {9994, "9.99ms"},
+	    {9995, "10.0ms"},
+	    {12345, "12.3ms"},
+	    {99949, "99.9ms"},
+	    {99950, "100ms"},
+	    {253903, "254ms"},
+	    {999499, "999ms"},
+	    {999500, "1.00s"},
+	    {1500000, "1.50s"},
+	    {9994999, "9.99s"},
+	    {9995000, "10.0s"},
+	    {99950000, "100s"},
+	    {3600000000ull, "3600s"},
+	};
+	char buf[CLI_DURATION_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cli_duration_text(cases[i].us, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].want);
+	}
+	/* Counted in whole milliseconds: nothing below 1 ms to show. */
+	assert_string_equal(cli_duration_ms_text(0, buf, sizeof(buf)), "<1ms");
+	assert_string_equal(
+	    cli_duration_ms_text(3, buf, sizeof(buf)), "3.00ms");
+	assert_string_equal(
+	    cli_duration_ms_text(3000, buf, sizeof(buf)), "3.00s");
+}
+
 int
 main(void)
 {
@@ -338,6 +387,7 @@ main(void)
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_duration_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

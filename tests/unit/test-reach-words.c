@@ -278,7 +278,7 @@ test_agent_words(void **state)
 	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "control connection to 192.0.2.1:4646 over "
-	    "IPv4, from 192.0.2.7:50000, in 1.2 ms");
+	    "IPv4, from 192.0.2.7:50000, in 1.25ms");
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = DS_REACH_AG_ATTEMPT;
 	ev.number = 2;
@@ -287,7 +287,7 @@ test_agent_words(void **state)
 	ev.err = -EACCES;
 	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
 	assert_string_equal(
-	    buf, "attempt 2: prohibited after 1003 ms (Permission denied)");
+	    buf, "attempt 2: prohibited after 1.00s (Permission denied)");
 	ev.kind = DS_REACH_AG_RETURNED;
 	ev.n = 1;
 	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
@@ -307,7 +307,7 @@ test_agent_words(void **state)
 	ev.kind = DS_REACH_AG_FAILED;
 	ev.fault = &f;
 	reach_agent_event_text(&ev, NULL, buf, sizeof(buf));
-	assert_string_equal(buf, "failed: no complete report within 30000 ms");
+	assert_string_equal(buf, "failed: no complete report within 30.0s");
 }
 
 static void
@@ -345,7 +345,7 @@ test_events(void **state)
 	reach_event_text(&ev, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "agent 2001:db8::2 refused (timeout): "
-	    "no complete line in 10000 ms");
+	    "no complete line in 10.0s");
 }
 
 /* --- Unfit addresses --------------------------------------------------------
