@@ -135,6 +135,7 @@ is_code(int v)
 	case DS_E_FW_SPEC_VALUE:
 	case DS_E_FW_SPEC_MISSING:
 	case DS_E_FW_SPEC_FAMILY:
+	case DS_E_FW_NFT:
 	case DS_E_HOST_SYSCTL:
 	case DS_E_HOST_NETLINK:
 	case DS_E_CAPTURE_LINKTYPES:
@@ -173,7 +174,7 @@ test_every_code(void **state)
 		seen[n++] = m;
 	}
 	/* The loop met every code the switch lists. */
-	assert_int_equal(n, 117);
+	assert_int_equal(n, 118);
 }
 
 static void
