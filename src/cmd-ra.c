@@ -781,39 +781,6 @@ on_signal(int sig)
  */
 #define RA_LIVE_FILTER "ip6 and ip6[6] != 6 and ip6[6] != 17"
 
-/*
- * Can this frame hold no RA at all? The test RA_LIVE_FILTER makes in the
- * kernel, made here for files: an IPv4 frame, or IPv6 whose fixed header
- * says TCP or UDP. Only the plain Ethernet and raw IPv6 forms are looked
- * at; anything else (VLAN tags, cooked captures) goes to the decoder. A
- * capture is mostly such traffic, and two octets are cheaper than a
- * decode: this is what makes "ra watch -r" faster than tcpdump's filter.
- */
-static bool
-cannot_be_ra(const struct ds_capture_packet *cp)
-{
-	const uint8_t *d = cp->data;
-
-	switch (cp->linktype) {
-	case DS_LINK_EN10MB:
-		if (cp->caplen < 21)
-			return false;
-		if (d[12] == 0x08 && d[13] == 0x00)
-			return true;
-		return d[12] == 0x86 && d[13] == 0xdd &&
-		    (d[20] == 6 || d[20] == 17);
-	case DS_LINK_RAW:
-	case DS_LINK_RAW_LT:
-	case DS_LINK_IPV6:
-		if (cp->caplen < 7)
-			return false;
-		return (d[0] >> 4) == 4 ||
-		    ((d[0] >> 4) == 6 && (d[6] == 6 || d[6] == 17));
-	default:
-		return false;
-	}
-}
-
 /* One captured frame: decode, reassemble, grade. */
 static void
 handle_frame(struct ra_watch *w, const struct ds_capture_packet *cp)
@@ -822,7 +789,9 @@ handle_frame(struct ra_watch *w, const struct ds_capture_packet *cp)
 	uint64_t now;
 	int r;
 
-	if (cannot_be_ra(cp))
+	/* Most of a capture cannot hold an RA: a few octets say so for
+	 * much less than a decode (ds_ra_prefilter()). */
+	if (!ds_ra_prefilter(cp->data, cp->caplen, cp->linktype))
 		return;
 	if (ds_packet_decode(
 	        cp->data, cp->caplen, cp->wirelen, cp->linktype, &w->pkt) < 0 ||
