@@ -13,7 +13,7 @@
 # Hop-by-Hop, 4 % fragmented. dualstack runs with --all, so that it prints
 # a line per RA as the others do. Wall clock of the whole process and its
 # CPU time (user + system, from wait4(2)), each the best of DS_BENCH_RUNS
-# (3) for dualstack and tcpdump: on a loaded machine the wall clock is
+# (3) turns for dualstack and tcpdump: on a loaded machine the wall clock is
 # mostly waiting for a CPU, and the CPU time is what the reader costs.
 # The ratios are against tcpdump's rate in the same run. tshark is slow (a million
 # frames took it over 20 minutes on a loaded 2-core machine), so it reads
@@ -70,22 +70,15 @@ print(int((time.monotonic() - t) * 1e6),
 	cpu=${t#* }
 }
 
-# best N CMD...: the best wall clock and the best CPU time of N runs
-# ($best, $best_cpu).
-best() {
-	local n=$1 i
-	shift
-	best=
-	best_cpu=
-	for i in $(seq "$n"); do
-		once "$@"
-		if [ -z "$best" ] || [ "$elapsed" -lt "$best" ]; then
-			best=$elapsed
-		fi
-		if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then
-			best_cpu=$cpu
-		fi
-	done
+# keep WALL CPU: lower the variables named WALL and CPU (empty: unset) to
+# $elapsed and $cpu of the last run where those are lower.
+keep() {
+	if [ -z "${!1}" ] || [ "$elapsed" -lt "${!1}" ]; then
+		printf -v "$1" %s "$elapsed"
+	fi
+	if [ -z "${!2}" ] || [ "$cpu" -lt "${!2}" ]; then
+		printf -v "$2" %s "$cpu"
+	fi
 }
 
 found_ds=$("$ds" ra watch -r "$cap" --all --json |
@@ -95,10 +88,15 @@ found_td=$(tcpdump -n -r "$cap" 'icmp6 and ip6[40] == 134' 2>/dev/null |
 have_tshark=
 command -v tshark >/dev/null && have_tshark=1
 
-best "$runs" "$ds" ra watch -r "$cap" --all
-t_ds=$best c_ds=$best_cpu
-best "$runs" tcpdump -n -r "$cap" 'icmp6 and ip6[40] == 134'
-t_td=$best c_td=$best_cpu
+# The two take turns, so that a change in the machine's load falls on
+# both; each keeps its best wall clock and its best CPU time.
+t_ds= c_ds= t_td= c_td=
+for i in $(seq "$runs"); do
+	once "$ds" ra watch -r "$cap" --all
+	keep t_ds c_ds
+	once tcpdump -n -r "$cap" 'icmp6 and ip6[40] == 134'
+	keep t_td c_td
+done
 if [ -n "$have_tshark" ]; then
 	HOME=$tmp once_out=$tmp/tshark.out \
 		once tshark -r "$tmp/head.pcap" -Y 'icmpv6.type==134'
