@@ -720,8 +720,6 @@ test_files(void **state)
 	struct tally pcap = {0}, corpus = {0};
 
 	(void)state;
-	if (g_nfiles == 0)
-		skip();
 	for (int i = 0; i < g_nfiles; i++) {
 		char err[256] = "";
 		struct ds_capture *c;
@@ -759,10 +757,20 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_samples),
 	    cmocka_unit_test(test_conservative),
 	    cmocka_unit_test(test_edges),
+	};
+	const struct CMUnitTest with_files[] = {
+	    cmocka_unit_test(test_samples),
+	    cmocka_unit_test(test_conservative),
+	    cmocka_unit_test(test_edges),
 	    cmocka_unit_test(test_files),
 	};
 
 	g_files = argv + 1;
 	g_nfiles = argc - 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Without files (the unit suite) the file test is left out rather
+	 * than skipped: cmocka writes a skip as "not ok ... # SKIP", which
+	 * meson's TAP reader counts as a failure. */
+	if (g_nfiles == 0)
+		return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(with_files, NULL, NULL);
 }
