@@ -13,8 +13,9 @@
  * counts within their caps, every stored option inside the message with
  * a non-zero length, RDNSS servers and text inside their pools, the text
  * NUL-terminated, a token for every verdict bit, flag and option state
- * given, an RA compared with itself has no change, and one reassembler
- * kept across inputs never completes a datagram larger than its bound.
+ * given, an RA compared with itself has no change, one reassembler
+ * kept across inputs never completes a datagram larger than its bound,
+ * and ds_ra_prefilter() never drops a frame the rest would act on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +124,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(r == 0 || r == -ENOENT);
 	if (r == 0)
 		check_ra(&ra);
+	/* What the prefilter drops, the full path has nothing to do with:
+	 * no IPv6 innermost layer, or one with neither an extension header
+	 * (for the reassembler) nor an RA. */
+	if (!ds_ra_prefilter(data, size, link))
+		CHECK(p.ip.version != 6 || (p.ip.n_ext == 0 && r == -ENOENT));
 
 	now += 1000000;
 	r = ds_ra_reasm_add(&rs, &p, data, now, &out);

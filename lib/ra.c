@@ -490,6 +490,153 @@ ds_ra_parse(const struct ds_pkt *p, const uint8_t *data, unsigned how,
 	return 0;
 }
 
+/* --- Prefilter ----------------------------------------------------------- */
+
+/*
+ * The rules below are lib/packet.c's, read back to front: the only ways a
+ * decoded frame's innermost IP layer is IPv6 are an IPv6 EtherType (after
+ * any number of 802.1Q / 802.1ad / 0x9100 tags, decode_vlans()) and a
+ * tunnel, which the decoder follows for IP protocols 4, 41 and 47
+ * (l4_other_or_tunnel()) and for UDP to or from port 3544 (decode_udp(),
+ * Teredo, RFC 4380 section 2.9), over IPv4 or IPv6. An ICMP error's
+ * quoted packet goes to p->inner and never becomes p->ip. Every length
+ * check that fails answers true: the decoder then says what the frame
+ * is. Each read is of an octet that the check before it proved captured.
+ */
+
+/* The Teredo service port, RFC 4380 section 2.9. */
+#define RA_TEREDO_PORT 3544
+
+static inline uint16_t
+pf_be16(const uint8_t *d, size_t off)
+{
+	return (uint16_t)(d[off] << 8 | d[off + 1]);
+}
+
+/* UDP at off: is it a Teredo tunnel the decoder would follow? */
+static bool
+pf_teredo(const uint8_t *d, size_t caplen, size_t off)
+{
+	if (caplen < off + 4)
+		return true;
+	return pf_be16(d, off) == RA_TEREDO_PORT ||
+	    pf_be16(d, off + 2) == RA_TEREDO_PORT;
+}
+
+/* Upper-layer protocol numbers that are tunnels: IPv4 (RFC 2003), IPv6
+ * (RFC 4213, RFC 2473) and GRE (RFC 2784). */
+static bool
+pf_tunnel(uint8_t proto)
+{
+	return proto == 4 || proto == 41 || proto == 47;
+}
+
+static bool
+pf_ip6(const uint8_t *d, size_t caplen, size_t off)
+{
+	uint8_t nh;
+
+	if (caplen < off + 40 || d[off] >> 4 != 6)
+		return true;
+	nh = d[off + 6];
+	switch (nh) {
+	case 6:  /* TCP */
+	case 59: /* No Next Header */
+		return false;
+	case 17:
+		return pf_teredo(d, caplen, off + 40);
+	case 58:
+		return caplen <= off + 40 || d[off + 40] == 134;
+	default:
+		/* An extension header goes to the reassembler, whatever it
+		 * leads to; another upper layer ends the decoding. */
+		return pf_tunnel(nh) || ds_packet_is_ext(nh);
+	}
+}
+
+static bool
+pf_ip4(const uint8_t *d, size_t caplen, size_t off)
+{
+	uint8_t proto;
+
+	if (caplen < off + 20 || d[off] >> 4 != 4 || (d[off] & 15) < 5)
+		return true;
+	proto = d[off + 9];
+	if (proto == 17)
+		return pf_teredo(d, caplen, off + (size_t)(d[off] & 15) * 4);
+	return pf_tunnel(proto);
+}
+
+bool
+ds_ra_prefilter(const uint8_t *data, size_t caplen, int linktype)
+{
+	size_t off;
+	uint16_t type;
+
+	if (!data)
+		return true;
+	/* The EtherType, and where the tags after it start. Ethernet,
+	 * untagged, is most of what is captured: it goes first. */
+	if (linktype == DS_LINK_EN10MB && caplen >= 14) {
+		type = pf_be16(data, 12);
+		off = 14;
+		if (type == 0x86dd)
+			return pf_ip6(data, caplen, off);
+		if (type == 0x0800)
+			return pf_ip4(data, caplen, off);
+		goto tags;
+	}
+	switch (linktype) {
+	case DS_LINK_EN10MB:
+		return true; /* shorter than its header */
+	case DS_LINK_LINUX_SLL:
+		if (caplen < 16)
+			return true;
+		type = pf_be16(data, 14);
+		off = 16;
+		break;
+	case DS_LINK_LINUX_SLL2:
+		if (caplen < 20)
+			return true;
+		type = pf_be16(data, 0);
+		off = 20;
+		break;
+	case DS_LINK_IPV6:
+		type = 0x86dd;
+		off = 0;
+		goto ip;
+	case DS_LINK_IPV4:
+		type = 0x0800;
+		off = 0;
+		goto ip;
+	case DS_LINK_RAW:
+	case DS_LINK_RAW_OPENBSD:
+	case DS_LINK_RAW_LT:
+		/* The version nibble decides; pf_ip4() keeps a frame whose
+		 * nibble is neither 4 nor 6, for the decoder to reject. */
+		if (caplen < 1)
+			return true;
+		type = data[0] >> 4 == 6 ? 0x86dd : 0x0800;
+		off = 0;
+		goto ip;
+	default: /* the loopback families, and what the decoder refuses */
+		return true;
+	}
+tags:
+	while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+		if (caplen < off + 4)
+			return true;
+		type = pf_be16(data, off + 2);
+		off += 4;
+	}
+ip:
+	if (type == 0x86dd)
+		return pf_ip6(data, caplen, off);
+	if (type == 0x0800)
+		return pf_ip4(data, caplen, off);
+	return false; /* not IP: the link layer is all the decoder reads */
+}
+
 /* --- Diff ---------------------------------------------------------------- */
 
 static bool

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -97,20 +98,77 @@ static const char help_text[] =
 /* --- Output ---------------------------------------------------------------
  */
 
-/* RFC 3339 UTC with milliseconds: "2026-12-07T17:00:00.123Z". */
+/*
+ * A line being put together: appends cut at the end of the buffer, as
+ * snprintf() would, for a fraction of its cost. With --all a capture
+ * gives a line per RA, and snprintf() was most of what a line cost.
+ */
+struct text {
+	char *b;
+	size_t n, size; /* size > 0; b[n] is always '\0' */
+};
+
+static void
+text_put(struct text *t, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (k > t->size - 1 - t->n)
+		k = t->size - 1 - t->n;
+	memcpy(t->b + t->n, s, k);
+	t->n += k;
+	t->b[t->n] = '\0';
+}
+
+/* v in decimal, at least 'digits' digits. */
+static void
+text_uint(struct text *t, uint64_t v, unsigned digits)
+{
+	char d[24];
+	size_t i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while ((v || sizeof(d) - 1 - i < digits) && i > 0);
+	text_put(t, d + i);
+}
+
+/*
+ * RFC 3339 UTC with milliseconds: "2026-12-07T17:00:00.123Z". The date
+ * and time of day are formatted once per second and kept: events come
+ * many to a second, and gmtime_r() is not cheap.
+ */
 static void
 fmt_time(int64_t sec, uint32_t nsec, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
+	static int64_t cached_sec;
+	static char cached[48];
+	static bool have_cached;
+	struct text t = {buf, 0, size};
+	unsigned ms = nsec / 1000000;
 
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, size, "%lld", (long long)sec);
-		return;
+	if (!have_cached || cached_sec != sec) {
+		struct tm tm;
+		time_t tt = (time_t)sec;
+
+		if (!gmtime_r(&tt, &tm)) {
+			snprintf(buf, size, "%lld", (long long)sec);
+			return;
+		}
+		snprintf(cached, sizeof(cached),
+		    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		cached_sec = sec;
+		have_cached = true;
 	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (unsigned)(nsec / 1000000));
+	buf[0] = '\0';
+	text_put(&t, cached);
+	text_put(&t, ".");
+	text_uint(&t, ms, 3);
+	text_put(&t, "Z");
 }
 
 static void
@@ -267,16 +325,31 @@ static void
 evidence_text(const struct ds_evidence *e, char *buf, size_t size)
 {
 	char val[DS_EVIDENCE_TEXT_MAX + 16];
+	struct text t = {buf, 0, size};
 	const char *w = NULL;
 
-	cli_evidence_text(e, val, sizeof(val));
+	buf[0] = '\0';
 	if (e->type == DS_EV_TOKEN)
 		w = ra_token_words(e->key, e->v.token);
-	if (w)
-		snprintf(buf, size, "%s", w);
-	else
-		snprintf(
-		    buf, size, "%s %s", ds_evidence_key_token(e->key), val);
+	if (w) {
+		text_put(&t, w);
+		return;
+	}
+	text_put(&t, ds_evidence_key_token(e->key));
+	text_put(&t, " ");
+	/* Whole milliseconds of a second or more (every RA lifetime) in
+	 * integers: what cli_evidence_text()'s "%.3f s" prints for them,
+	 * without the floating-point formatting. */
+	if (e->type == DS_EV_DURATION_US && e->v.u >= 1000000 &&
+	    e->v.u < (1ull << 53) && e->v.u % 1000 == 0) {
+		text_uint(&t, e->v.u / 1000000, 1);
+		text_put(&t, ".");
+		text_uint(&t, e->v.u / 1000 % 1000, 3);
+		text_put(&t, " s");
+		return;
+	}
+	cli_evidence_text(e, val, sizeof(val));
+	text_put(&t, val);
 }
 
 /*
@@ -289,7 +362,7 @@ ra_emit(struct ra_watch *w, const struct ds_finding *f, const struct ds_ra *ra)
 {
 	char when[64], mac[DS_MAC_STRLEN + 1], who[DS_ADDR_STRLEN];
 	char line[2048], piece[512];
-	size_t n;
+	struct text t = {line, 0, sizeof(line)};
 
 	w->n_events++;
 	if (f->severity >= DS_SEV_WARNING)
@@ -313,7 +386,8 @@ ra_emit(struct ra_watch *w, const struct ds_finding *f, const struct ds_ra *ra)
 		}
 		json_end(&j);
 		json_finish(&j);
-		fflush(stdout);
+		if (w->flush_each)
+			fflush(stdout);
 		return;
 	}
 	if (ra) {
@@ -323,26 +397,35 @@ ra_emit(struct ra_watch *w, const struct ds_finding *f, const struct ds_ra *ra)
 		snprintf(mac, sizeof(mac), "-");
 		snprintf(who, sizeof(who), "-");
 	}
-	n = (size_t)snprintf(line, sizeof(line), "%s %s %s %s %s: %s",
-	    w->use_syslog ? "" : when, w->iface ? w->iface : "-", who, mac,
-	    ds_severity_token(f->severity), ra_code_words(f->code));
-	for (size_t k = 0, said = 0; k < f->n_evidence && n < sizeof(line);
-	     k++) {
+	line[0] = '\0';
+	text_put(&t, w->use_syslog ? "" : when);
+	text_put(&t, " ");
+	text_put(&t, w->iface ? w->iface : "-");
+	text_put(&t, " ");
+	text_put(&t, who);
+	text_put(&t, " ");
+	text_put(&t, mac);
+	text_put(&t, " ");
+	text_put(&t, ds_severity_token(f->severity));
+	text_put(&t, ": ");
+	text_put(&t, ra_code_words(f->code));
+	for (size_t k = 0, said = 0; k < f->n_evidence; k++) {
 		const struct ds_evidence *e = &f->evidence[k];
 
 		if (e->key == DS_EVK_ROUTER || e->key == DS_EVK_MAC ||
 		    e->key == DS_EVK_IFACE)
 			continue;
 		evidence_text(e, piece, sizeof(piece));
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
-		    said++ == 0 ? ": " : "; ", piece);
+		text_put(&t, said++ == 0 ? ": " : "; ");
+		text_put(&t, piece);
 	}
 	if (w->use_syslog) {
 		syslog(syslog_prio(f->severity), "%s", line + 1);
 		return;
 	}
 	printf("%s\n", line);
-	fflush(stdout);
+	if (w->flush_each)
+		fflush(stdout);
 }
 
 /* A finding about ra's router, with its address, MAC and interface. */
@@ -781,39 +864,6 @@ on_signal(int sig)
  */
 #define RA_LIVE_FILTER "ip6 and ip6[6] != 6 and ip6[6] != 17"
 
-/*
- * Can this frame hold no RA at all? The test RA_LIVE_FILTER makes in the
- * kernel, made here for files: an IPv4 frame, or IPv6 whose fixed header
- * says TCP or UDP. Only the plain Ethernet and raw IPv6 forms are looked
- * at; anything else (VLAN tags, cooked captures) goes to the decoder. A
- * capture is mostly such traffic, and two octets are cheaper than a
- * decode: this is what makes "ra watch -r" faster than tcpdump's filter.
- */
-static bool
-cannot_be_ra(const struct ds_capture_packet *cp)
-{
-	const uint8_t *d = cp->data;
-
-	switch (cp->linktype) {
-	case DS_LINK_EN10MB:
-		if (cp->caplen < 21)
-			return false;
-		if (d[12] == 0x08 && d[13] == 0x00)
-			return true;
-		return d[12] == 0x86 && d[13] == 0xdd &&
-		    (d[20] == 6 || d[20] == 17);
-	case DS_LINK_RAW:
-	case DS_LINK_RAW_LT:
-	case DS_LINK_IPV6:
-		if (cp->caplen < 7)
-			return false;
-		return (d[0] >> 4) == 4 ||
-		    ((d[0] >> 4) == 6 && (d[6] == 6 || d[6] == 17));
-	default:
-		return false;
-	}
-}
-
 /* One captured frame: decode, reassemble, grade. */
 static void
 handle_frame(struct ra_watch *w, const struct ds_capture_packet *cp)
@@ -822,7 +872,9 @@ handle_frame(struct ra_watch *w, const struct ds_capture_packet *cp)
 	uint64_t now;
 	int r;
 
-	if (cannot_be_ra(cp))
+	/* Most of a capture cannot hold an RA: a few octets say so for
+	 * much less than a decode (ds_ra_prefilter()). */
+	if (!ds_ra_prefilter(cp->data, cp->caplen, cp->linktype))
 		return;
 	if (ds_packet_decode(
 	        cp->data, cp->caplen, cp->wirelen, cp->linktype, &w->pkt) < 0 ||
@@ -1099,6 +1151,14 @@ cmd_ra(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 
+	if (file) {
+		struct stat sb;
+
+		w.flush_each = strcmp(file, "-") == 0 ||
+		    stat(file, &sb) == -1 || !S_ISREG(sb.st_mode);
+	} else {
+		w.flush_each = true;
+	}
 	if (file)
 		r = ds_capture_new_file(file, errbuf, sizeof(errbuf), &cap);
 	else

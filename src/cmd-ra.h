@@ -54,6 +54,10 @@ struct ra_watch {
 	/* Options. */
 	const char *iface; /* live interface, or NULL */
 	bool json, use_syslog, all, learn, solicit, clear;
+	/* Flush each event line: live, or a capture from a pipe, whose
+	 * reader waits for them. A file is read faster than a person
+	 * reads: its lines go out in full buffers. */
+	bool flush_each;
 	unsigned ifindex;      /* of iface, for --clear and solicit */
 	struct ds_mac own_mac; /* iface's MAC, the counter-RA's source */
 	uint64_t flood_rate;

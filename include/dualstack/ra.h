@@ -280,6 +280,28 @@ enum {
 DS_EXPORT int ds_ra_parse(const struct ds_pkt *p, const uint8_t *data,
     unsigned how, struct ds_ra *ret);
 
+/*
+ * Could this frame matter to a Router Advertisement monitor? A test on the
+ * raw bytes, made before ds_packet_decode(), that lets a monitor skip the
+ * bulk of a capture (TCP, UDP, IPv4, other ICMPv6, other EtherTypes) for
+ * the price of a few octets read.
+ *
+ * data, caplen: the captured bytes; linktype: DS_LINK_* as for
+ * ds_packet_decode().
+ *
+ * Returns false only when decoding the frame provably gives neither an
+ * RA to ds_ra_parse() nor anything to ds_ra_reasm_add(): the innermost
+ * IP layer ds_packet_decode() would reach is not IPv6, or is IPv6 with no
+ * extension header and no ICMPv6 Router Advertisement. It follows the
+ * decoder's rules: VLAN tags, IPv6 inside IPv4 or IPv6 (protocols 4, 41,
+ * 47 and Teredo's UDP port 3544) and every extension header keep a frame.
+ * True means "decode it": whatever the prefilter cannot settle from the
+ * first octets (a cut frame, a link type it does not know) is true.
+ * Pure; reads at most the link header, one IP header and four octets.
+ */
+DS_EXPORT bool ds_ra_prefilter(
+    const uint8_t *data, size_t caplen, int linktype);
+
 /* Does a host accept it? (ra->why == 0.) */
 static inline bool
 ds_ra_accepted(const struct ds_ra *ra)
