@@ -632,17 +632,58 @@ list_options(const char *shorts, const struct option *lopts)
 	exit(cli_finish_stdout(EXIT_OK));
 }
 
+int cli_verbosity = CLI_NORMAL;
+
+/* The most long options a command's table holds, with room for the two
+ * every command shares. */
+#define CLI_LOPTS_MAX 96
+
+/* The command's options and the shared -q/-v: the table getopt_long(),
+ * the checks and the completion all read. */
+static void
+add_shared(const char *shorts, const struct option *lopts, char *ret_shorts,
+    size_t shorts_size, struct option *ret_lopts)
+{
+	static const struct option shared[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	};
+	size_t n = 0;
+
+	for (const struct option *o = lopts; o->name; o++)
+		if (n < CLI_LOPTS_MAX)
+			ret_lopts[n++] = *o;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		ret_lopts[n++] = shared[i];
+	ret_lopts[n] = (struct option){NULL, 0, NULL, 0};
+	snprintf(ret_shorts, shorts_size, "%sqv", shorts);
+}
+
 int
 cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts)
 {
 	static char **scanned;
+	static const char *from_shorts;
+	static const struct option *from_lopts;
+	static char all_shorts[64];
+	static struct option all_lopts[CLI_LOPTS_MAX + 3];
+	int c;
 
+	if (from_shorts != shorts || from_lopts != lopts) {
+		from_shorts = shorts;
+		from_lopts = lopts;
+		add_shared(
+		    shorts, lopts, all_shorts, sizeof(all_shorts), all_lopts);
+	}
+	shorts = all_shorts;
+	lopts = all_lopts;
 	/* The whole line once, before getopt_long() sees it, to refuse what
 	 * it would accept or misreport: abbreviations, and in a bundle of
 	 * short options the wrong word. */
 	if (scanned != argv) {
 		scanned = argv;
+		cli_verbosity = CLI_NORMAL;
 		if (argc == 2 && strcmp(argv[1], "--complete-options") == 0)
 			list_options(shorts, lopts);
 		for (int i = 1; i < argc; i++) {
@@ -660,5 +701,10 @@ cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 		}
 	}
 	opterr = 0;
-	return getopt_long(argc, argv, shorts, lopts, NULL);
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) == 'q' ||
+	    c == 'v')
+		cli_verbosity = c == 'q'         ? CLI_QUIET
+		    : cli_verbosity < CLI_NORMAL ? CLI_VERBOSE
+		                                 : cli_verbosity + 1;
+	return c;
 }

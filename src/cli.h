@@ -513,6 +513,33 @@ struct option;
 int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts);
 
+/*
+ * -q, --quiet and -v, --verbose, the same on every command: cli_getopt()
+ * adds them to each command's table (so --help, the man pages and the
+ * completion name them for every command) and reads them itself into
+ * cli_verbosity, which the command consults after its option loop. The
+ * last of them wins; each -v adds one ("-vv"). Quiet prints only what a
+ * script needs (the result, errors); verbose adds detail.
+ */
+enum {
+	CLI_QUIET = -1,
+	CLI_NORMAL = 0,
+	CLI_VERBOSE = 1,
+};
+extern int cli_verbosity;
+
+static inline bool
+cli_quiet(void)
+{
+	return cli_verbosity < CLI_NORMAL;
+}
+
+static inline bool
+cli_verbose(void)
+{
+	return cli_verbosity >= CLI_VERBOSE;
+}
+
 /* Levenshtein distance of a and b (SIZE_MAX for words of 64 bytes or
  * more). */
 size_t cli_edit_distance(const char *a, const char *b);

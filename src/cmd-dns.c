@@ -77,6 +77,8 @@ static const char help_text[] =
     "      --timeout TIME   how long to wait for every answer: 2s, 500ms,\n"
     "                       or plain seconds (default 2s)\n"
     "      --json           one JSON document\n"
+    "  -q, --quiet          the summary line alone\n"
+    "  -v, --verbose        as without -q: every answer and finding\n"
     "  -h, --help           this help\n"
     "\n"
     "dualstack resolve shows what the library's resolver makes of a name;\n"
@@ -504,6 +506,8 @@ report_text(const char *summary, const struct server *srv, size_t n,
 	char ep[DS_ENDPOINT_STRLEN], line[512];
 
 	printf("%s\n", summary);
+	if (cli_quiet())
+		return;
 	for (size_t i = 0; i < n; i++) {
 		ds_endpoint_format(&srv[i].ep, 0, ep, sizeof(ep));
 		printf("\nserver %s\n", ep);

@@ -53,6 +53,8 @@ static const char help_text[] =
     "                       [fe80::1%eth0]:80 for a link-local one)\n"
     "      --list-checks    list the checks and what each looks at\n"
     "      --json           one JSON document\n"
+    "  -q, --quiet          only the warnings and errors, and the count\n"
+    "  -v, --verbose        as without -q: every finding\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 nothing above info, 1 a warning or an error was\n"
@@ -343,7 +345,8 @@ cmd_doctor(int argc, char **argv)
 	/* Most severe first; the library's order within a severity. */
 	for (int s = DS_SEV_ERROR; s >= DS_SEV_OK; s--)
 		for (size_t i = 0; i < n; i++)
-			if ((int)found[i].severity == s)
+			if ((int)found[i].severity == s &&
+			    (s >= DS_SEV_WARNING || !cli_quiet()))
 				text_finding(&found[i], &facts);
 	printf("%zu error(s), %zu warning(s), %zu info, %zu ok\n",
 	    counts[DS_SEV_ERROR], counts[DS_SEV_WARNING], counts[DS_SEV_INFO],

@@ -38,7 +38,7 @@ const struct cli_command cli_cmd_load = {
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
     "[-c N] [-n N] [-d TIME] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout TIME] [-4|-6] [-v] [--json] [--chart] [--svg FILE]"
+    " [--timeout TIME] [-4|-6] [-q|-v] [--json] [--chart] [--svg FILE]"
     " HOST:PORT | HOST PORT",
 };
 
@@ -69,6 +69,7 @@ static const char help_text[] =
     "                       5s; plain: seconds)\n"
     "      --seed N         message content seed (default 1)\n"
     "  -4, -6               only IPv4, only IPv6 addresses of HOST\n"
+    "  -q, --quiet          no progress line, only the report\n"
     "  -v, --verbose        show the Happy Eyeballs race that chose the\n"
     "                       address, on stderr\n"
     "      --chart          after the report, the round-trip latencies\n"
@@ -685,7 +686,6 @@ cmd_load(int argc, char **argv)
 	    {"json", no_argument, NULL, O_JSON},
 	    {"chart", no_argument, NULL, O_CHART},
 	    {"svg", required_argument, NULL, O_SVG},
-	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -714,7 +714,7 @@ cmd_load(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = cli_getopt(
-	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46v", opts)) != -1) {
+	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_load);
@@ -798,9 +798,6 @@ cmd_load(int argc, char **argv)
 		case '6':
 			family = DS_RESOLVE_ONLY_V6;
 			break;
-		case 'v':
-			verbose = true;
-			break;
 		case O_CHART:
 			chart = true;
 			break;
@@ -813,6 +810,7 @@ cmd_load(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
+	verbose = cli_verbose();
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || argc > 2)
@@ -852,7 +850,7 @@ cmd_load(int argc, char **argv)
 		cfg.concurrency = (uint32_t)cfg.connections;
 	raise_nofile((uint64_t)cfg.concurrency + 64);
 
-	run.tty = isatty(STDOUT_FILENO);
+	run.tty = isatty(STDOUT_FILENO) && !cli_quiet();
 	if (run.tty)
 		cfg.progress_ms = 200;
 

@@ -133,6 +133,9 @@ static const char serve_help_text[] =
     "                        one, so per-agent limits hold; --target-rate\n"
     "                        counts per worker (default 1, at most 64)\n"
     "  --json                log as JSON lines\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                        taken as by every command; the output is the\n"
+    "                        same either way\n"
     "  -h, --help            this help\n"
     "\n"
     "Runs until SIGINT or SIGTERM, then exits with status 0. Exit status\n"
@@ -170,6 +173,8 @@ static const char check_help_text[] =
     "                        outside (link-local, loopback...) anyway\n"
     "  --json                one JSON document on stdout\n"
     "  -q, --quiet           only the verdict line\n"
+    "  -v, --verbose         as without -q: the flow, the verdict and\n"
+    "                        the diagnosis\n"
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 reachable (--both: both), 1 unreachable, partly\n"
@@ -1567,7 +1572,6 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 	    {"server", required_argument, NULL, O_SERVER},
 	    {"allow-unfit", no_argument, NULL, O_ALLOW_UNFIT},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1579,7 +1583,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 	optind = 1;
 	opterr = 0;
 	while (
-	    (c = cli_getopt(&cmd_check_role, argc, argv, "46qh", opts)) != -1) {
+	    (c = cli_getopt(&cmd_check_role, argc, argv, "46h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			*help = true;
@@ -1589,9 +1593,6 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			break;
 		case '6':
 			v6 = true;
-			break;
-		case 'q':
-			o->quiet = true;
 			break;
 		case O_TEST_FAMILY:
 			if (strcmp(optarg, "4") == 0)
@@ -1741,6 +1742,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			return cli_usage_error(&cmd_check_role,
 			    "--advertise is not of the --test-family");
 	}
+	o->quiet = cli_quiet();
 	if (argc - optind != 1)
 		return cli_usage_error(&cmd_check_role,
 		    argc - optind < 1 ? "give the checker, SERVER[:PORT]"
