@@ -279,6 +279,71 @@ cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
 	return EXIT_SIGNAL_BASE + signo;
 }
 
+static const char *const volatile *interrupt_detail;
+static uint64_t interrupt_start_us;
+
+static uint64_t
+monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+put_raw(char *buf, size_t *len, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > size - *len)
+		n = size - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+/* The line of cli_interrupted(), built by hand: printf is not
+ * async-signal-safe (signal-safety(7)). */
+static void
+on_interrupt_exit(int signo)
+{
+	char line[512], num[20];
+	const char *detail = interrupt_detail ? *interrupt_detail : NULL;
+	uint64_t us = monotonic_us() - interrupt_start_us;
+	size_t len = 0;
+
+	put_raw(line, &len, sizeof(line) - 1, cli_prog);
+	put_raw(line, &len, sizeof(line) - 1,
+	    signo == SIGTERM ? ": interrupted by SIGTERM after "
+	                     : ": interrupted by SIGINT after ");
+	num[cli_fmt_u64(num, us / 1000000u, 1)] = '\0';
+	put_raw(line, &len, sizeof(line) - 1, num);
+	put_raw(line, &len, sizeof(line) - 1, ".");
+	num[cli_fmt_u64(num, us / 1000u % 1000u, 3)] = '\0';
+	put_raw(line, &len, sizeof(line) - 1, num);
+	put_raw(line, &len, sizeof(line) - 1, " s");
+	if (detail) {
+		put_raw(line, &len, sizeof(line) - 1, ": ");
+		put_raw(line, &len, sizeof(line) - 1, detail);
+	}
+	line[len++] = '\n';
+	(void)!write(STDERR_FILENO, line, len);
+	_exit(EXIT_SIGNAL_BASE + signo);
+}
+
+void
+cli_interrupt_exits(const char *const volatile *detail)
+{
+	struct sigaction sa = {0};
+
+	interrupt_detail = detail;
+	interrupt_start_us = monotonic_us();
+	sa.sa_handler = on_interrupt_exit;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int
 cli_finish_stdout(int code)
 {

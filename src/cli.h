@@ -43,6 +43,17 @@ enum {
 int cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The same for a client that blocks inside the library, with no loop of
+ * its own to stop: from this call on, SIGINT and SIGTERM write the line
+ * cli_interrupted() would, with the text *detail points to at that moment
+ * (the caller moves it along as the command goes; NULL: no detail), and
+ * end the process with 128 + the signal. The handler makes only
+ * async-signal-safe calls and does not flush stdout: call this while
+ * nothing is buffered, and print the report after the blocking part.
+ */
+void cli_interrupt_exits(const char *const volatile *detail);
+
 struct cli_command {
 	const char *name;
 	const char *summary;

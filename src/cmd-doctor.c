@@ -290,6 +290,12 @@ cmd_doctor(int argc, char **argv)
 	if (list)
 		return list_checks(json);
 
+	/* A one-shot client: SIGINT or SIGTERM ends it with 128 + the
+	 * signal and a line saying how far it got (dualstack(1), EXIT
+	 * STATUS); the report comes only once everything is known. */
+	static const char *volatile stage = "reading the host's facts";
+
+	cli_interrupt_exits(&stage);
 	r = ds_host_facts_read(NULL, &facts);
 	if (r < 0) {
 		cli_error("reading the host's facts: %s", ds_strerror(r));
@@ -303,6 +309,7 @@ cmd_doctor(int argc, char **argv)
 	n = ds_host_check_run(&facts, mask, found, FINDINGS_MAX);
 	if (n > FINDINGS_MAX)
 		n = FINDINGS_MAX;
+	stage = "the host checked; the --probe race not finished";
 	if (has_probe)
 		n = probe(
 		    probe_ep.host, probe_ep.ep.port, found, n, FINDINGS_MAX);

@@ -190,8 +190,8 @@ on_signal(struct ds_signal *s, int signo, void *userdata)
 	struct mcast_loop *ml = userdata;
 
 	(void)s;
-	(void)signo;
 	ml->interrupted = true;
+	ml->signo = signo;
 	ds_loop_stop(ml->loop, 0);
 }
 

@@ -1782,14 +1782,64 @@ setup_run(struct run *rn, const struct check_opts *o, int family,
 	rn->cfg.n_dns_servers = o->n_servers;
 }
 
+/* SIGINT or SIGTERM: the check is a client, stopped before its verdict. */
+struct check_stop {
+	struct ds_loop *loop;
+	int signo;
+};
+
+static void
+on_check_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct check_stop *stop = userdata;
+
+	(void)sig;
+	stop->signo = signo;
+	ds_loop_stop(stop->loop, 0);
+}
+
+/* The one line a stopped check leaves on stderr (dualstack(1), EXIT
+ * STATUS): how far each check got, by its last step of the flow. Returns
+ * 128 + signo. */
+static int
+check_interrupted(const struct run *runs, unsigned nrun, int signo)
+{
+	char detail[768];
+	size_t used = 0;
+	uint64_t start_us = runs[0].start_us;
+
+	detail[0] = '\0';
+	for (unsigned i = 0; i < nrun && used < sizeof(detail); i++) {
+		const struct run *rn = &runs[i];
+		int n;
+
+		if (rn->start_us && rn->start_us < start_us)
+			start_us = rn->start_us;
+		n = snprintf(detail + used, sizeof(detail) - used,
+		    "%s%s check %s after %zu step%s%s%s%s", i ? "; " : "",
+		    family_name(test_family_of(rn)),
+		    rn->done ? "done" : "unfinished", rn->n_flow,
+		    rn->n_flow == 1 ? "" : "s", rn->n_flow ? " (last: " : "",
+		    rn->n_flow ? rn->flow[rn->n_flow - 1].text : "",
+		    rn->n_flow ? ")" : "");
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return cli_interrupted(
+	    signo, start_us ? ds_time_now_us() - start_us : 0, "%s", detail);
+}
+
 static int
 reach_check(int argc, char **argv)
 {
 	struct check_opts o;
 	struct run *runs = NULL;
 	struct ds_loop *loop = NULL;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	unsigned pending = 0, nrun;
 	bool help = false;
+	struct check_stop stop = {0};
 	int code, r;
 
 	memset(&o, 0, sizeof(o));
@@ -1830,6 +1880,14 @@ reach_check(int argc, char **argv)
 	} else {
 		setup_run(&runs[0], &o, o.test_family, loop, &pending, false);
 	}
+	stop.loop = loop;
+	if (ds_signal_new(loop, SIGINT, on_check_signal, &stop, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_check_signal, &stop, &sigterm) <
+	        0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 	for (unsigned i = 0; i < nrun; i++) {
 		r = start_agent(&runs[i]);
 		if (r < 0) {
@@ -1846,6 +1904,10 @@ reach_check(int argc, char **argv)
 		if (r < 0) {
 			cli_error("event loop: %s", ds_strerror(r));
 			code = EXIT_INTERNAL;
+			goto out;
+		}
+		if (stop.signo) {
+			code = check_interrupted(runs, nrun, stop.signo);
 			goto out;
 		}
 		/* A check the checker was too busy for runs again now
@@ -1928,6 +1990,8 @@ out:
 		}
 	}
 	free(runs);
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }
