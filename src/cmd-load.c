@@ -794,14 +794,18 @@ text_hist_pair(const struct ds_hist *all, const struct ds_hist *const h[2])
 				top = fam[f][k].count;
 		}
 	}
-	/* "  RANGE |BARS| COUNT  |BARS| COUNT": both columns on one
-	 * scale, at least 8 columns of bars each. */
-	cols = (unsigned)(rangew + 2 * countw + 10) < width
-	    ? (width - (unsigned)(rangew + 2 * countw + 10)) / 2
+	/* The title over the ranges, each family's name over its bars. */
+	if (rangew < strlen("latency (us)") - 2)
+		rangew = strlen("latency (us)") - 2;
+	/* "  RANGE |BARS| COUNT  |BARS| COUNT": 11 columns and the
+	 * numbers around the bars, which share the rest on one scale, at
+	 * least 8 columns each. */
+	cols = (unsigned)(rangew + 2 * countw + 11) < width
+	    ? (width - (unsigned)(rangew + 2 * countw + 11)) / 2
 	    : 8;
 	if (cols < 8)
 		cols = 8;
-	printf("%-*s  %-*s  %s\n", (int)rangew + 3, "latency (us)",
+	printf("%-*s  %-*s  %s\n", (int)rangew + 2, "latency (us)",
 	    (int)(cols + countw + 3), family_label[0], family_label[1]);
 	if (n == 0) {
 		printf("  none\n");

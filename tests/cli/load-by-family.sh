@@ -107,6 +107,10 @@ for l in lines[head[0] + 1:] if head else []:
         continue
     rows.append((int(m.group(1)), int(m.group(2)), int(m.group(4)), int(m.group(6)), m.group(3), m.group(5)))
 print("rows", len(rows) >= 1)
+print("fits", bool(head) and all(len(l) <= 100 for l in lines[head[0]:]))
+if head and rows:
+    h, r = lines[head[0]], lines[head[0] + 1]
+    print("aligned", h.index("IPv4") == r.index("|") + 1 and h.index("IPv6") == r.index("|", r.index("|") + 1 + len(rows[0][4]) + 1) + 1)
 print("sum-v4", sum(r[2] for r in rows) == fam.get("IPv4"))
 print("sum-v6", sum(r[3] for r in rows) == fam.get("IPv6"))
 print("apart", all(r[2] == 0 for r in rows if r[0] >= hold) and all(r[3] == 0 for r in rows if r[1] < hold))
