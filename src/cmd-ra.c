@@ -1167,6 +1167,14 @@ cmd_ra(int argc, char **argv)
 	} else if (code == EXIT_OK && w.bad) {
 		code = EXIT_FAILED;
 	}
+	/* A watch stopped by Ctrl-C ends as tcpdump does, with its counts
+	 * on stderr (dualstack(1), EXIT STATUS). */
+	if (r == -EINTR && !w.learn && !w.solicit && !cli_quiet())
+		fprintf(stderr,
+		    "%llu Router Advertisements read, %u routers, %llu "
+		    "events\n",
+		    (unsigned long long)w.n_ra, w.n_router,
+		    (unsigned long long)w.n_events);
 	for (unsigned i = 0; i < w.n_router; i++)
 		free(w.router[i].last);
 	for (unsigned i = 0; i < w.n_base; i++)

@@ -197,7 +197,7 @@ pcap_open
 STDIN=$_tmp/pcap signal_case "dissect -r -" TERM 0 "" "$D" dissect -r -
 kill "$writer" 2>/dev/null
 pcap_open
-STDIN=$_tmp/pcap signal_case "ra watch -r -" INT 0 "" "$D" ra watch -r -
+STDIN=$_tmp/pcap signal_case "ra watch -r -" INT 0 "*0 Router Advertisements read, 0 routers, 0 events*" "$D" ra watch -r -
 kill "$writer" 2>/dev/null
 mport=$(python3_free_port)
 signal_case "mcast send" INT 0 "" "$D" mcast send "239.255.77.1:$mport" -i lo
@@ -207,7 +207,7 @@ if [ "$(id -u)" = 0 ]; then
 	signal_case "dissect -i lo" INT 0 "*packets captured*" "$D" dissect -i lo -c 1000000 'tcp port 1'
 	signal_case "dissect -i lo -q" INT 0 "" "$D" dissect -q -i lo 'tcp port 1'
 	case "$err" in *captured*) not_ok "dissect -q: no counts" "$err" ;; *) ok "dissect -q: no counts" ;; esac
-	signal_case "ra watch -i lo" INT 0 "" "$D" ra watch -i lo
+	signal_case "ra watch -i lo" INT 0 "*Router Advertisements read*" "$D" ra watch -i lo
 else
 	ok "# SKIP dissect -i, ra watch -i: not root"
 fi
