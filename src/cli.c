@@ -312,6 +312,71 @@ cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
 	return EXIT_SIGNAL_BASE + signo;
 }
 
+static const char *const volatile *interrupt_detail;
+static uint64_t interrupt_start_us;
+
+static uint64_t
+monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+put_raw(char *buf, size_t *len, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > size - *len)
+		n = size - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+/* The line of cli_interrupted(), built by hand: printf is not
+ * async-signal-safe (signal-safety(7)). */
+static void
+on_interrupt_exit(int signo)
+{
+	char line[512], num[20];
+	const char *detail = interrupt_detail ? *interrupt_detail : NULL;
+	uint64_t us = monotonic_us() - interrupt_start_us;
+	size_t len = 0;
+
+	put_raw(line, &len, sizeof(line) - 1, cli_prog);
+	put_raw(line, &len, sizeof(line) - 1,
+	    signo == SIGTERM ? ": interrupted by SIGTERM after "
+	                     : ": interrupted by SIGINT after ");
+	num[cli_fmt_u64(num, us / 1000000u, 1)] = '\0';
+	put_raw(line, &len, sizeof(line) - 1, num);
+	put_raw(line, &len, sizeof(line) - 1, ".");
+	num[cli_fmt_u64(num, us / 1000u % 1000u, 3)] = '\0';
+	put_raw(line, &len, sizeof(line) - 1, num);
+	put_raw(line, &len, sizeof(line) - 1, " s");
+	if (detail) {
+		put_raw(line, &len, sizeof(line) - 1, ": ");
+		put_raw(line, &len, sizeof(line) - 1, detail);
+	}
+	line[len++] = '\n';
+	(void)!write(STDERR_FILENO, line, len);
+	_exit(EXIT_SIGNAL_BASE + signo);
+}
+
+void
+cli_interrupt_exits(const char *const volatile *detail)
+{
+	struct sigaction sa = {0};
+
+	interrupt_detail = detail;
+	interrupt_start_us = monotonic_us();
+	sa.sa_handler = on_interrupt_exit;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int
 cli_finish_stdout(int code)
 {
@@ -665,17 +730,58 @@ list_options(const char *shorts, const struct option *lopts)
 	exit(cli_finish_stdout(EXIT_OK));
 }
 
+int cli_verbosity = CLI_NORMAL;
+
+/* The most long options a command's table holds, with room for the two
+ * every command shares. */
+#define CLI_LOPTS_MAX 96
+
+/* The command's options and the shared -q/-v: the table getopt_long(),
+ * the checks and the completion all read. */
+static void
+add_shared(const char *shorts, const struct option *lopts, char *ret_shorts,
+    size_t shorts_size, struct option *ret_lopts)
+{
+	static const struct option shared[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	};
+	size_t n = 0;
+
+	for (const struct option *o = lopts; o->name; o++)
+		if (n < CLI_LOPTS_MAX)
+			ret_lopts[n++] = *o;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		ret_lopts[n++] = shared[i];
+	ret_lopts[n] = (struct option){NULL, 0, NULL, 0};
+	snprintf(ret_shorts, shorts_size, "%sqv", shorts);
+}
+
 int
 cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts)
 {
 	static char **scanned;
+	static const char *from_shorts;
+	static const struct option *from_lopts;
+	static char all_shorts[64];
+	static struct option all_lopts[CLI_LOPTS_MAX + 3];
+	int c;
 
+	if (from_shorts != shorts || from_lopts != lopts) {
+		from_shorts = shorts;
+		from_lopts = lopts;
+		add_shared(
+		    shorts, lopts, all_shorts, sizeof(all_shorts), all_lopts);
+	}
+	shorts = all_shorts;
+	lopts = all_lopts;
 	/* The whole line once, before getopt_long() sees it, to refuse what
 	 * it would accept or misreport: abbreviations, and in a bundle of
 	 * short options the wrong word. */
 	if (scanned != argv) {
 		scanned = argv;
+		cli_verbosity = CLI_NORMAL;
 		if (argc == 2 && strcmp(argv[1], "--complete-options") == 0)
 			list_options(shorts, lopts);
 		for (int i = 1; i < argc; i++) {
@@ -693,5 +799,10 @@ cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 		}
 	}
 	opterr = 0;
-	return getopt_long(argc, argv, shorts, lopts, NULL);
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) == 'q' ||
+	    c == 'v')
+		cli_verbosity = c == 'q'         ? CLI_QUIET
+		    : cli_verbosity < CLI_NORMAL ? CLI_VERBOSE
+		                                 : cli_verbosity + 1;
+	return c;
 }

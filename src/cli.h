@@ -43,6 +43,17 @@ enum {
 int cli_interrupted(int signo, uint64_t elapsed_us, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The same for a client that blocks inside the library, with no loop of
+ * its own to stop: from this call on, SIGINT and SIGTERM write the line
+ * cli_interrupted() would, with the text *detail points to at that moment
+ * (the caller moves it along as the command goes; NULL: no detail), and
+ * end the process with 128 + the signal. The handler makes only
+ * async-signal-safe calls and does not flush stdout: call this while
+ * nothing is buffered, and print the report after the blocking part.
+ */
+void cli_interrupt_exits(const char *const volatile *detail);
+
 struct cli_command {
 	const char *name;
 	const char *summary;
@@ -561,6 +572,33 @@ struct option;
  */
 int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
     const char *shorts, const struct option *lopts);
+
+/*
+ * -q, --quiet and -v, --verbose, the same on every command: cli_getopt()
+ * adds them to each command's table (so --help, the man pages and the
+ * completion name them for every command) and reads them itself into
+ * cli_verbosity, which the command consults after its option loop. The
+ * last of them wins; each -v adds one ("-vv"). Quiet prints only what a
+ * script needs (the result, errors); verbose adds detail.
+ */
+enum {
+	CLI_QUIET = -1,
+	CLI_NORMAL = 0,
+	CLI_VERBOSE = 1,
+};
+extern int cli_verbosity;
+
+static inline bool
+cli_quiet(void)
+{
+	return cli_verbosity < CLI_NORMAL;
+}
+
+static inline bool
+cli_verbose(void)
+{
+	return cli_verbosity >= CLI_VERBOSE;
+}
 
 /* Levenshtein distance of a and b (SIZE_MAX for words of 64 bytes or
  * more). */

@@ -76,6 +76,9 @@ static const char help_text[] =
     "  --json             JSON: one array for info sheets and operations,\n"
     "                     one object per non-blank line (NDJSON) for\n"
     "                     filters\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                     taken as by every command; addr prints its\n"
+    "                     result alone either way\n"
     "  -h, --help         this help\n";
 
 /* --- Output: one sheet, two shapes ---------------------------------------- */

@@ -66,6 +66,8 @@ static const char help_text[] =
     "run ends when the peer closes.\n"
     "\n"
     "  -4, -6                 IPv4 only, IPv6 only\n"
+    "  -q, --quiet            only the data relayed (or --probe's\n"
+    "                         outcome) and errors, as without -v\n"
     "  -v, --verbose          print the race as it happens on stderr,\n"
     "                         then as a picture: one row per attempt\n"
     "                         on one time axis, the winner marked '#'\n"
@@ -877,7 +879,6 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 		O_SVG,
 	};
 	static const struct option lopts[] = {
-	    {"verbose", no_argument, NULL, 'v'},
 	    {"probe", no_argument, NULL, O_PROBE},
 	    {"tuple", no_argument, NULL, O_TUPLE},
 	    {"json", no_argument, NULL, O_JSON},
@@ -899,7 +900,7 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_connect, argc, argv, "46vh", lopts)) !=
+	while ((c = cli_getopt(&cli_cmd_connect, argc, argv, "46h", lopts)) !=
 	    -1) {
 		code = EXIT_OK;
 		switch (c) {
@@ -911,9 +912,6 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 			break;
 		case '6':
 			v6 = true;
-			break;
-		case 'v':
-			o->verbose = true;
 			break;
 		case O_PROBE:
 			o->probe = true;
@@ -993,6 +991,7 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 		if (code != EXIT_OK)
 			return code;
 	}
+	o->verbose = cli_verbose();
 	if (v4 && v6)
 		return cli_usage_error(&cli_cmd_connect,
 		    "-4 and -6 exclude each other; give neither for both");

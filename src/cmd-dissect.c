@@ -62,7 +62,9 @@ static const char help_text[] =
     "  -w FILE            write the packets that pass FILTER and --inner\n"
     "                     to FILE as pcap ('-': standard output) instead\n"
     "                     of showing them (with --stats: and the summary)\n"
-    "  -v                 a field tree per packet, with offsets\n"
+    "  -q, --quiet        no 'capturing on' line and no capture counts\n"
+    "                     on stderr: the packets only\n"
+    "  -v, --verbose      a field tree per packet, with offsets\n"
     "  --json             one JSON object per packet (NDJSON)\n"
     "  --stats            only a summary: chains, ICMP types, tunnels,\n"
     "                     anomalies\n"
@@ -377,7 +379,7 @@ cmd_dissect(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:tvnh",
+	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:tnh",
 	            opts)) != -1) {
 		switch (c) {
 		case 'h':
@@ -410,9 +412,6 @@ cmd_dissect(int argc, char **argv)
 			break;
 		case 't':
 			tcount++;
-			break;
-		case 'v':
-			d.verbose = true;
 			break;
 		case 'n':
 			break;
@@ -492,6 +491,7 @@ cmd_dissect(int argc, char **argv)
 	if (lo.buffer_size && !iface)
 		return cli_usage_error(&cli_cmd_dissect,
 		    "-B sets the buffer of a live capture: it goes with -i");
+	d.verbose = cli_verbose();
 	if (d.verbose && d.json)
 		return cli_usage_error(&cli_cmd_dissect,
 		    "-v and --json do not go together: JSON has every field");
@@ -558,7 +558,7 @@ cmd_dissect(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	if (d.live)
+	if (d.live && !cli_quiet())
 		fprintf(stderr, "%s: capturing on %s, link type %s\n", cli_prog,
 		    iface,
 		    ds_capture_linktype_name(ds_capture_linktype(cap))
@@ -626,7 +626,7 @@ cmd_dissect(int argc, char **argv)
 			dissect_stats_text(&d, &cs);
 	}
 	cli_out_flush(&d.o);
-	if (d.live && cs.have_kernel)
+	if (d.live && cs.have_kernel && !cli_quiet())
 		fprintf(stderr,
 		    "%llu packets captured\n%llu packets received by the "
 		    "kernel\n%llu packets dropped by the kernel\n",

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,6 +78,8 @@ static const char help_text[] =
     "      --timeout TIME   how long to wait for every answer: 2s, 500ms,\n"
     "                       or plain seconds (default 2s)\n"
     "      --json           one JSON document\n"
+    "  -q, --quiet          the summary line alone\n"
+    "  -v, --verbose        as without -q: every answer and finding\n"
     "  -h, --help           this help\n"
     "\n"
     "dualstack resolve shows what the library's resolver makes of a name;\n"
@@ -307,6 +310,8 @@ struct run {
 	uint32_t timeout_ms;
 	bool started_all; /* the second phase is under way */
 	int err;          /* why a start failed */
+	unsigned started; /* queries started, for the summary */
+	int signo;        /* SIGINT or SIGTERM stopped the run */
 };
 
 /*
@@ -358,6 +363,7 @@ start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms,
 		if (err < 0)
 			return err;
 		run->pending++;
+		run->started++;
 	}
 	s->q[DS_DNSQ_CHECK_PAIR_AAAA] = NULL;
 	s->q[DS_DNSQ_CHECK_SEQ_AAAA] = NULL;
@@ -376,6 +382,18 @@ on_phase(struct ds_timer *t, void *userdata)
 		    start(run, &run->srv[i], run->name, run->timeout_ms, 1);
 	if (run->err < 0 || run->pending == 0)
 		ds_loop_stop(run->loop, 0);
+}
+
+/* A one-shot client stopped by SIGINT or SIGTERM: 128 + the signal, after
+ * a summary (dualstack(1), EXIT STATUS). */
+static void
+on_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct run *run = userdata;
+
+	(void)sig;
+	run->signo = signo;
+	ds_loop_stop(run->loop, 0);
 }
 
 /* Copy the outcomes into the report. */
@@ -504,6 +522,8 @@ report_text(const char *summary, const struct server *srv, size_t n,
 	char ep[DS_ENDPOINT_STRLEN], line[512];
 
 	printf("%s\n", summary);
+	if (cli_quiet())
+		return;
 	for (size_t i = 0; i < n; i++) {
 		ds_endpoint_format(&srv[i].ep, 0, ep, sizeof(ep));
 		printf("\nserver %s\n", ep);
@@ -670,7 +690,9 @@ cmd_dns(int argc, char **argv)
 	struct ds_dnsq_diag_opts dopts;
 	struct ds_loop *loop = NULL;
 	struct ds_timer *phase = NULL;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	struct run run = {0};
+	uint64_t start_us = ds_time_now_us();
 	size_t n_given = 0, n_srv = 0, nf = 0, len;
 	uint32_t timeout_ms = DS_DNSQ_TIMEOUT_DEFAULT_MS;
 	int family = 0, c, err, code = EXIT_OK, n;
@@ -781,6 +803,12 @@ cmd_dns(int argc, char **argv)
 		goto out;
 	}
 	ds_timer_start(phase, SEQ_HEAD_START_MS);
+	if (ds_signal_new(loop, SIGINT, on_signal, &run, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_signal, &run, &sigterm) < 0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 	for (size_t i = 0; i < n_srv; i++) {
 		err = start(&run, &srv[i], argv[0], timeout_ms, 0);
 		if (err == -DS_E_DNSQ_NAME || err == -EINVAL) {
@@ -798,6 +826,12 @@ cmd_dns(int argc, char **argv)
 		}
 	}
 	err = ds_loop_run(loop);
+	if (run.signo) {
+		code = cli_interrupted(run.signo, ds_time_now_us() - start_us,
+		    "%u of %u queries answered or timed out",
+		    run.started - run.pending, run.started);
+		goto out;
+	}
 	if (err == 0)
 		err = run.err;
 	if (err == -DS_E_DNSQ_NAME || err == -EINVAL) {
@@ -852,6 +886,8 @@ out:
 		for (unsigned k = 0; k < DS_DNSQ_CHECKS; k++)
 			srv[i].q[k] = ds_dnsq_free(srv[i].q[k]);
 	ds_timer_free(phase);
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }

@@ -53,6 +53,8 @@ static const char help_text[] =
     "                       [fe80::1%eth0]:80 for a link-local one)\n"
     "      --list-checks    list the checks and what each looks at\n"
     "      --json           one JSON document\n"
+    "  -q, --quiet          only the warnings and errors, and the count\n"
+    "  -v, --verbose        as without -q: every finding\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 nothing above info, 1 a warning or an error was\n"
@@ -288,6 +290,12 @@ cmd_doctor(int argc, char **argv)
 	if (list)
 		return list_checks(json);
 
+	/* A one-shot client: SIGINT or SIGTERM ends it with 128 + the
+	 * signal and a line saying how far it got (dualstack(1), EXIT
+	 * STATUS); the report comes only once everything is known. */
+	static const char *volatile stage = "reading the host's facts";
+
+	cli_interrupt_exits(&stage);
 	r = ds_host_facts_read(NULL, &facts);
 	if (r < 0) {
 		cli_error("reading the host's facts: %s", ds_strerror(r));
@@ -301,6 +309,7 @@ cmd_doctor(int argc, char **argv)
 	n = ds_host_check_run(&facts, mask, found, FINDINGS_MAX);
 	if (n > FINDINGS_MAX)
 		n = FINDINGS_MAX;
+	stage = "the host checked; the --probe race not finished";
 	if (has_probe)
 		n = probe(
 		    probe_ep.host, probe_ep.ep.port, found, n, FINDINGS_MAX);
@@ -343,7 +352,8 @@ cmd_doctor(int argc, char **argv)
 	/* Most severe first; the library's order within a severity. */
 	for (int s = DS_SEV_ERROR; s >= DS_SEV_OK; s--)
 		for (size_t i = 0; i < n; i++)
-			if ((int)found[i].severity == s)
+			if ((int)found[i].severity == s &&
+			    (s >= DS_SEV_WARNING || !cli_quiet()))
 				text_finding(&found[i], &facts);
 	printf("%zu error(s), %zu warning(s), %zu info, %zu ok\n",
 	    counts[DS_SEV_ERROR], counts[DS_SEV_WARNING], counts[DS_SEV_INFO],

@@ -77,6 +77,9 @@ static const char help_text[] =
     "  --iptables FILE, --ip6tables FILE\n"
     "                  iptables-save / ip6tables-save output\n"
     "  --json          one JSON document\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                  taken as by every command; the output is the\n"
+    "                  result alone either way\n"
     "  -h, --help      this help\n";
 
 enum {

@@ -38,8 +38,9 @@ const struct cli_command cli_cmd_load = {
     "load generator for echo servers: rates, latency, errors",
     cmd_load,
     "[-c N] [-n N] [-d TIME] [-m N|inf] [-s BYTES] [--proto echo|len32|line]"
-    " [--timeout TIME] [-4|-6] [-v] [--json] [--chart] [--svg FILE]"
-    " HOST:PORT | HOST PORT",
+    " [--timeout TIME] [-4|-6] [-q|-v] [--json] [--chart] [--svg FILE]"
+    " HOST:PORT | HOST PORT\n"
+    "--by-family [options] HOST:PORT | HOST PORT | V4:PORT [V6]:PORT",
 };
 
 static const char help_text[] =
@@ -69,8 +70,14 @@ static const char help_text[] =
     "                       5s; plain: seconds)\n"
     "      --seed N         message content seed (default 1)\n"
     "  -4, -6               only IPv4, only IPv6 addresses of HOST\n"
+    "  -q, --quiet          no progress line, only the report\n"
     "  -v, --verbose        show the Happy Eyeballs race that chose the\n"
     "                       address, on stderr\n"
+    "      --by-family      load IPv4 and IPv6 at once, half of -n and\n"
+    "                       -c each: HOST's best address of each family,\n"
+    "                       or two targets, one of each; the report,\n"
+    "                       --chart, --svg and --json show each family's\n"
+    "                       latencies side by side\n"
     "      --chart          after the report, the round-trip latencies\n"
     "                       as a text histogram (colour on a terminal,\n"
     "                       unless NO_COLOR)\n"
@@ -189,7 +196,49 @@ struct run {
 	struct ds_loop *loop;
 	bool tty;
 	uint64_t last_us, last_conns, last_msgs;
+	/* The runs on the loop: one, or with --by-family one per family
+	 * ([0] IPv4, [1] IPv6), side by side. */
+	struct ds_load *l[2];
+	unsigned n, done;
 };
+
+/*
+ * The counts of the runs together, as one run's: sums, the histograms
+ * merged, the longest elapsed time. With one run, its own result.
+ */
+static const struct ds_load_result *
+total_result(const struct run *run, struct ds_load_result *sum)
+{
+	if (run->n == 1)
+		return ds_load_get_result(run->l[0]);
+	memset(sum, 0, sizeof(*sum));
+	ds_hist_reset(&sum->latency);
+	ds_hist_reset(&sum->connect);
+	sum->done = true;
+	for (unsigned i = 0; i < run->n; i++) {
+		const struct ds_load_result *r = ds_load_get_result(run->l[i]);
+
+		if (r->elapsed_us > sum->elapsed_us)
+			sum->elapsed_us = r->elapsed_us;
+		sum->connections += r->connections;
+		sum->connections_ok += r->connections_ok;
+		sum->connections_failed += r->connections_failed;
+		sum->connections_unfinished += r->connections_unfinished;
+		sum->open += r->open;
+		sum->messages += r->messages;
+		sum->bytes_sent += r->bytes_sent;
+		sum->bytes_received += r->bytes_received;
+		for (unsigned k = 0; k < DS_LOAD_ERR_KINDS; k++)
+			sum->errors[k] += r->errors[k];
+		if (!sum->other_err)
+			sum->other_err = r->other_err;
+		sum->done = sum->done && r->done;
+		sum->stopped = sum->stopped || r->stopped;
+		ds_hist_merge(&sum->latency, &r->latency);
+		ds_hist_merge(&sum->connect, &r->connect);
+	}
+	return sum;
+}
 
 static uint64_t
 error_total(const struct ds_load_result *r)
@@ -207,15 +256,19 @@ per_s(uint64_t n, uint64_t us)
 	return us ? (double)n * 1e6 / (double)us : 0.0;
 }
 
-/* One line, rewritten in place: rates over the last interval. */
+/* One line, rewritten in place: rates over the last interval, of all
+ * the runs together (the first one's timer draws it). */
 static void
 on_progress(struct ds_load *l, const struct ds_load_result *r, void *u)
 {
+	static struct ds_load_result sum;
 	struct run *run = u;
-	uint64_t dt = r->elapsed_us - run->last_us;
+	uint64_t dt;
 
-	if (!run->tty)
+	if (!run->tty || l != run->l[0])
 		return;
+	r = total_result(run, &sum);
+	dt = r->elapsed_us - run->last_us;
 	fprintf(stderr,
 	    "\r%7.1fs  conns %llu (%.0f/s)  msgs %llu (%.0f/s)  "
 	    "open %u  p99 %llu us  errors %llu\033[K",
@@ -237,7 +290,8 @@ on_done(struct ds_load *l, const struct ds_load_result *r, void *u)
 {
 	struct run *run = u;
 
-	ds_loop_stop(run->loop, 0);
+	if (++run->done == run->n)
+		ds_loop_stop(run->loop, 0);
 	(void)l;
 	(void)r;
 }
@@ -249,10 +303,11 @@ static int stop_signal;
 static void
 on_signal(struct ds_signal *s, int signo, void *u)
 {
-	struct ds_load *l = u;
+	struct run *run = u;
 
 	stop_signal = signo;
-	ds_load_stop(l);
+	for (unsigned i = 0; i < run->n; i++)
+		ds_load_stop(run->l[i]);
 	(void)s;
 }
 
@@ -300,6 +355,10 @@ struct report {
 	const struct ds_load_result *r;
 	const struct race *race;
 	bool interrupted;
+	/* --by-family: each family's targets and results, [0] IPv4. */
+	bool by_family;
+	const struct ds_endpoint *targets;
+	const struct ds_load_result *fr[2];
 };
 
 static const char *
@@ -309,6 +368,12 @@ errno_name(int err)
 
 	return n ? n : "unknown";
 }
+
+/* The per-family parts of the report (By family, below). */
+static void json_by_family(struct json *j, const struct ds_load_result *all,
+    const struct ds_load_result *const r[2], const struct ds_endpoint *targets);
+static void text_by_family(
+    const struct ds_load_result *const r[2], const struct ds_endpoint *targets);
 
 static void
 report_json(const struct report *rep)
@@ -321,7 +386,13 @@ report_json(const struct report *rep)
 	ds_endpoint_format(rep->target, 0, target, sizeof(target));
 	json_init(&j, stdout, true);
 	json_begin_object(&j);
-	json_kv_string(&j, "target", target);
+	if (rep->by_family) {
+		/* Two targets: each is in by_family. */
+		json_key(&j, "target");
+		json_null(&j);
+	} else {
+		json_kv_string(&j, "target", target);
+	}
 	json_kv_string(&j, "target_given", rep->host);
 	json_key(&j, "target_race");
 	if (rep->race->attempts) {
@@ -367,6 +438,8 @@ report_json(const struct report *rep)
 		json_string(&j, errno_name(-r->other_err));
 	else
 		json_null(&j);
+	if (rep->by_family)
+		json_by_family(&j, r, rep->fr, rep->targets);
 	json_end(&j);
 	json_finish(&j);
 }
@@ -402,8 +475,15 @@ report_text(const struct report *rep)
 	else
 		snprintf(per, sizeof(per), "%llu",
 		    (unsigned long long)cfg->messages);
-	printf("%-15s %s", "target", target);
-	if (strcmp(target, rep->host) != 0)
+	if (rep->by_family) {
+		char t6[DS_ENDPOINT_STRLEN];
+
+		ds_endpoint_format(&rep->targets[1], 0, t6, sizeof(t6));
+		printf("%-15s %s and %s", "targets", target, t6);
+	} else {
+		printf("%-15s %s", "target", target);
+	}
+	if (!rep->by_family && strcmp(target, rep->host) != 0)
 		printf(" (%s)", rep->host);
 	if (rep->race->attempts > 1) {
 		cli_duration_text(rep->race->elapsed_us, dur, sizeof(dur));
@@ -430,6 +510,8 @@ report_text(const struct report *rep)
 	    per_s(r->bytes_received, us) / 1e6);
 	text_hist("latency (us)", &r->latency);
 	text_hist("connect (us)", &r->connect);
+	if (rep->by_family)
+		text_by_family(rep->fr, rep->targets);
 	printf("%-15s ", "errors");
 	if (nerr == 0) {
 		printf("none\n");
@@ -505,6 +587,28 @@ nth_root(double ratio, size_t n)
 	return a;
 }
 
+/* Count the values of h into the n rows (drawn for h, or for all the
+ * families together, whose range holds h's). */
+static void
+hist_count(const struct ds_hist *h, struct hist_row *rows, size_t n)
+{
+	size_t k;
+	uint64_t v;
+
+	for (k = 0; k < n; k++)
+		rows[k].count = 0;
+	for (unsigned i = 0; i < DS_HIST_BUCKETS && n; i++) {
+		if (!h->buckets[i])
+			continue;
+		v = hist_bucket_low(i);
+		if (v < h->min)
+			v = h->min;
+		for (k = 0; k < n - 1 && v > rows[k].hi; k++)
+			;
+		rows[k].count += h->buckets[i];
+	}
+}
+
 static size_t
 hist_rows(const struct ds_hist *h, struct hist_row *rows)
 {
@@ -512,7 +616,6 @@ hist_rows(const struct ds_hist *h, struct hist_row *rows)
 	bool ratio = hi > 4 * lo;
 	size_t n = HIST_ROWS, k;
 	double f;
-	uint64_t v;
 
 	if (h->count == 0)
 		return 0;
@@ -531,20 +634,19 @@ hist_rows(const struct ds_hist *h, struct hist_row *rows)
 			rows[k].hi = rows[k].lo;
 		rows[k].count = 0;
 	}
-	for (unsigned i = 0; i < DS_HIST_BUCKETS; i++) {
-		if (!h->buckets[i])
-			continue;
-		v = hist_bucket_low(i);
-		if (v < h->min)
-			v = h->min;
-		for (k = 0; k < n - 1 && v > rows[k].hi; k++)
-			;
-		rows[k].count += h->buckets[i];
-	}
 	/* Rows pushed past max by rounding are dropped. */
 	while (n > 1 && rows[n - 1].lo > h->max)
 		n--;
+	hist_count(h, rows, n);
 	return n;
+}
+
+/* "80-99": the values a row holds; returns snprintf's length. */
+static int
+row_range(const struct hist_row *row, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%llu-%llu", (unsigned long long)row->lo,
+	    (unsigned long long)row->hi);
 }
 
 /* "1234  61.7%": a row's count and share of all. */
@@ -577,9 +679,7 @@ text_hist_picture(const char *label, const struct ds_hist *h)
 		return;
 	}
 	for (size_t k = 0; k < n; k++) {
-		snprintf(range, sizeof(range), "%llu-%llu",
-		    (unsigned long long)rows[k].lo,
-		    (unsigned long long)rows[k].hi);
+		row_range(&rows[k], range, sizeof(range));
 		if (strlen(range) > rangew)
 			rangew = strlen(range);
 		hist_tail(h, &rows[k], tail, sizeof(tail));
@@ -596,9 +696,7 @@ text_hist_picture(const char *label, const struct ds_hist *h)
 	if (cols < 10)
 		cols = 10;
 	for (size_t k = 0; k < n; k++) {
-		snprintf(range, sizeof(range), "%llu-%llu",
-		    (unsigned long long)rows[k].lo,
-		    (unsigned long long)rows[k].hi);
+		row_range(&rows[k], range, sizeof(range));
 		len = cli_chart_col((double)rows[k].count, (double)top, cols);
 		/* A row that counted anything shows at least one mark. */
 		if (rows[k].count && len == 0)
@@ -657,6 +755,271 @@ write_hist_svg(const char *path, const struct ds_hist *h)
 	return cli_svg_close(f, path);
 }
 
+/* --- By family ------------------------------------------------------------ */
+
+/*
+ * --by-family: one run per family on the same loop, their latencies side
+ * by side on the same rows (drawn for both together, so that a row means
+ * the same range in each column).
+ */
+static const char *const family_label[2] = {"IPv4", "IPv6"};
+static const char *const family_token[2] = {"ipv4", "ipv6"};
+
+/*
+ *   latency (us)   IPv4                      IPv6
+ *      80-99    |######      |  734   |##########  | 1234
+ */
+static void
+text_hist_pair(const struct ds_hist *all, const struct ds_hist *const h[2])
+{
+	struct hist_row rows[HIST_ROWS], fam[2][HIST_ROWS];
+	char range[64];
+	size_t n = hist_rows(all, rows), rangew = 0, countw = 1;
+	unsigned width = cli_chart_width(stdout), cols, len;
+	bool color = cli_chart_color(stdout);
+	uint64_t top = 0;
+
+	for (int f = 0; f < 2; f++) {
+		memcpy(fam[f], rows, sizeof(rows));
+		hist_count(h[f], fam[f], n);
+	}
+	for (size_t k = 0; k < n; k++) {
+		int w = row_range(&rows[k], range, sizeof(range));
+
+		if ((size_t)w > rangew)
+			rangew = (size_t)w;
+		for (int f = 0; f < 2; f++) {
+			w = snprintf(range, sizeof(range), "%llu",
+			    (unsigned long long)fam[f][k].count);
+			if ((size_t)w > countw)
+				countw = (size_t)w;
+			if (fam[f][k].count > top)
+				top = fam[f][k].count;
+		}
+	}
+	/* The title over the ranges, each family's name over its bars. */
+	if (rangew < strlen("latency (us)") - 2)
+		rangew = strlen("latency (us)") - 2;
+	/* "  RANGE |BARS| COUNT  |BARS| COUNT": 11 columns and the
+	 * numbers around the bars, which share the rest on one scale, at
+	 * least 8 columns each. */
+	cols = (unsigned)(rangew + 2 * countw + 11) < width
+	    ? (width - (unsigned)(rangew + 2 * countw + 11)) / 2
+	    : 8;
+	if (cols < 8)
+		cols = 8;
+	printf("%-*s  %-*s  %s\n", (int)rangew + 2, "latency (us)",
+	    (int)(cols + countw + 3), family_label[0], family_label[1]);
+	if (n == 0) {
+		printf("  none\n");
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		row_range(&rows[k], range, sizeof(range));
+		printf("  %*s ", (int)rangew, range);
+		for (int f = 0; f < 2; f++) {
+			len = cli_chart_col(
+			    (double)fam[f][k].count, (double)top, cols);
+			if (fam[f][k].count && len == 0)
+				len = 1;
+			printf("|");
+			cli_chart_bar(
+			    stdout, cols, 0, len, '#', color, f ? "35" : "36");
+			printf("| %*llu%s", (int)countw,
+			    (unsigned long long)fam[f][k].count,
+			    f ? "\n" : "  ");
+		}
+	}
+}
+
+/* The same as SVG: per row a rect of class "bar-ipv4" and one of class
+ * "bar-ipv6", each titled with its range and count. */
+#define SVG_PAIR_W 900
+#define SVG_PAIR_BARS_W 300
+
+static int
+write_hist_pair_svg(const char *path, const struct ds_hist *all,
+    const struct ds_hist *const h[2])
+{
+	static const char *const fill[2] = {"#2a7fb0", "#b0482a"};
+	static const char *const cls[2] = {"bar-ipv4", "bar-ipv6"};
+	struct hist_row rows[HIST_ROWS], fam[2][HIST_ROWS];
+	char range[64], tip[128], txt[96];
+	size_t n = hist_rows(all, rows);
+	uint64_t top = 0;
+	double y, x, w;
+	FILE *f;
+
+	for (int i = 0; i < 2; i++) {
+		memcpy(fam[i], rows, sizeof(rows));
+		hist_count(h[i], fam[i], n);
+		for (size_t k = 0; k < n; k++)
+			if (fam[i][k].count > top)
+				top = fam[i][k].count;
+	}
+	f = cli_svg_open(path, SVG_PAIR_W,
+	    SVG_TOP + 20 + (unsigned)n * SVG_ROW_H + 10,
+	    "Round-trip latency by family");
+	if (!f)
+		return EXIT_INTERNAL;
+	snprintf(txt, sizeof(txt), "latency (us), %llu round trips",
+	    (unsigned long long)all->count);
+	cli_svg_text(f, 10, 18, "start", txt);
+	for (int i = 0; i < 2; i++) {
+		snprintf(txt, sizeof(txt), "%s, %llu", family_label[i],
+		    (unsigned long long)h[i]->count);
+		cli_svg_text(f, SVG_RANGE_W + i * (SVG_PAIR_BARS_W + 60),
+		    SVG_TOP + 12, "start", txt);
+	}
+	for (size_t k = 0; k < n; k++) {
+		snprintf(range, sizeof(range), "%llu-%llu us",
+		    (unsigned long long)rows[k].lo,
+		    (unsigned long long)rows[k].hi);
+		y = SVG_TOP + 20 + (double)k * SVG_ROW_H;
+		cli_svg_text(f, SVG_RANGE_W - 10, y + 15, "end", range);
+		for (int i = 0; i < 2; i++) {
+			x = SVG_RANGE_W + i * (SVG_PAIR_BARS_W + 60);
+			w = top ? (double)fam[i][k].count / (double)top *
+			        SVG_PAIR_BARS_W
+			        : 0;
+			snprintf(tip, sizeof(tip), "%s %s: %llu",
+			    family_label[i], range,
+			    (unsigned long long)fam[i][k].count);
+			cli_svg_rect(f, x, y + 3, w, SVG_ROW_H - 6, fill[i],
+			    cls[i], tip);
+			snprintf(txt, sizeof(txt), "%llu",
+			    (unsigned long long)fam[i][k].count);
+			cli_svg_text(
+			    f, x + SVG_PAIR_BARS_W + 5, y + 15, "start", txt);
+		}
+	}
+	return cli_svg_close(f, path);
+}
+
+/* "by_family": [{"family": "ipv4", "target": ..., counts, "latency_us",
+ * "histogram": [{"lo_us", "hi_us", "count"}...]}, ...], the rows those
+ * of the text picture. */
+static void
+json_by_family(struct json *j, const struct ds_load_result *all,
+    const struct ds_load_result *const r[2], const struct ds_endpoint *targets)
+{
+	struct hist_row rows[HIST_ROWS];
+	size_t n = hist_rows(&all->latency, rows);
+	char target[DS_ENDPOINT_STRLEN];
+
+	json_key(j, "by_family");
+	json_begin_array(j);
+	for (int i = 0; i < 2; i++) {
+		hist_count(&r[i]->latency, rows, n);
+		ds_endpoint_format(&targets[i], 0, target, sizeof(target));
+		json_begin_object(j);
+		json_kv_string(j, "family", family_token[i]);
+		json_kv_string(j, "target", target);
+		json_u64(j, "connections", r[i]->connections);
+		json_u64(j, "connections_ok", r[i]->connections_ok);
+		json_u64(j, "connections_failed", r[i]->connections_failed);
+		json_u64(
+		    j, "connections_unfinished", r[i]->connections_unfinished);
+		json_u64(j, "messages", r[i]->messages);
+		json_u64(j, "errors", error_total(r[i]));
+		json_hist(j, "latency_us", &r[i]->latency);
+		json_key(j, "histogram");
+		json_begin_array(j);
+		for (size_t k = 0; k < n; k++) {
+			json_begin_object(j);
+			json_u64(j, "lo_us", rows[k].lo);
+			json_u64(j, "hi_us", rows[k].hi);
+			json_u64(j, "count", rows[k].count);
+			json_end(j);
+		}
+		json_end(j);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* The text report's lines for each family, after the totals. */
+static void
+text_by_family(
+    const struct ds_load_result *const r[2], const struct ds_endpoint *targets)
+{
+	char target[DS_ENDPOINT_STRLEN], label[32];
+
+	for (int i = 0; i < 2; i++) {
+		ds_endpoint_format(&targets[i], 0, target, sizeof(target));
+		printf("%-15s %s: %llu ok, %llu failed", family_label[i],
+		    target, (unsigned long long)r[i]->connections_ok,
+		    (unsigned long long)r[i]->connections_failed);
+		if (r[i]->connections_unfinished)
+			printf(", %llu unfinished",
+			    (unsigned long long)r[i]->connections_unfinished);
+		printf(", %llu round trips, %llu errors\n",
+		    (unsigned long long)r[i]->messages,
+		    (unsigned long long)error_total(r[i]));
+		snprintf(label, sizeof(label), "  latency (us)");
+		text_hist(label, &r[i]->latency);
+	}
+}
+
+/*
+ * The two targets of --by-family, [0] IPv4 and [1] IPv6: from one name,
+ * its best address of each family (a Happy Eyeballs race restricted to
+ * the family, as a client of that family would connect), or from two
+ * endpoints, one of each. Returns an exit code.
+ */
+static int
+by_family_targets(int argc, char **argv, bool verbose,
+    struct ds_endpoint *targets, struct race *races)
+{
+	struct cli_endpoint ep[2];
+	int code;
+
+	if (argc == 2 && (strchr(argv[1], ':') || strchr(argv[1], '['))) {
+		for (int i = 0; i < 2; i++) {
+			struct ds_endpoint t;
+			struct race rc = {0, 0};
+			int f;
+
+			code = cli_parse_endpoint("", argv[i],
+			    CLI_EP_NAME | CLI_EP_SERVICE, 0, &ep[i]);
+			if (code == EXIT_OK)
+				code = resolve_target(&ep[i],
+				    DS_RESOLVE_ADDRCONFIG, verbose, &t, &rc);
+			if (code != EXIT_OK)
+				return code;
+			f = t.addr.family == AF_INET6;
+			if (targets[f].addr.family)
+				return cli_usage_error(&cli_cmd_load,
+				    "--by-family: '%s' and '%s' are both %s: "
+				    "give one IPv4 and one IPv6 target",
+				    argv[0], argv[1], family_label[f]);
+			targets[f] = t;
+			races[f] = rc;
+		}
+		return EXIT_OK;
+	}
+	code = cli_parse_endpoint_args(
+	    "", argc, argv, CLI_EP_NAME | CLI_EP_SERVICE, 0, &ep[0]);
+	if (code != EXIT_OK)
+		return code;
+	if (ep[0].is_addr)
+		return cli_usage_error(&cli_cmd_load,
+		    "--by-family loads both families: give a name with "
+		    "IPv4 and IPv6 addresses, or two targets, as in "
+		    "127.0.0.1:7 [::1]:7");
+	for (int i = 0; i < 2; i++) {
+		code = resolve_target(&ep[0],
+		    i ? DS_RESOLVE_ONLY_V6 : DS_RESOLVE_ONLY_V4, verbose,
+		    &targets[i], &races[i]);
+		if (code != EXIT_OK) {
+			cli_error("--by-family: no %s address of '%s' to load",
+			    family_label[i], ep[0].host);
+			return code;
+		}
+	}
+	return EXIT_OK;
+}
+
 /* --- Command -------------------------------------------------------------- */
 
 static int
@@ -669,13 +1032,16 @@ cmd_load(int argc, char **argv)
 		O_JSON,
 		O_CHART,
 		O_SVG,
+		O_BY_FAMILY,
 	};
 	enum ds_resolve_family family = DS_RESOLVE_ADDRCONFIG;
-	bool verbose = false, chart = false;
+	bool verbose = false, chart = false, by_family = false;
 	const char *svg = NULL;
 	struct cli_endpoint given;
 	char given_text[2 * CLI_HOST_MAX];
-	struct race race = {0, 0};
+	struct race race = {0, 0}, races[2] = {{0, 0}, {0, 0}};
+	struct ds_endpoint targets[2];
+	static struct ds_load_result sum;
 	static const struct option opts[] = {
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"connections", required_argument, NULL, 'n'},
@@ -688,7 +1054,7 @@ cmd_load(int argc, char **argv)
 	    {"json", no_argument, NULL, O_JSON},
 	    {"chart", no_argument, NULL, O_CHART},
 	    {"svg", required_argument, NULL, O_SVG},
-	    {"verbose", no_argument, NULL, 'v'},
+	    {"by-family", no_argument, NULL, O_BY_FAMILY},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -698,7 +1064,7 @@ cmd_load(int argc, char **argv)
 	uint64_t v, ms;
 	struct run run;
 	struct ds_loop *loop = NULL;
-	struct ds_load *l = NULL;
+	const struct ds_hist *fh[2] = {NULL, NULL};
 	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	const struct ds_load_result *r;
 	struct report rep;
@@ -717,7 +1083,7 @@ cmd_load(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = cli_getopt(
-	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46v", opts)) != -1) {
+	            &cli_cmd_load, argc, argv, "hc:n:d:m:s:46", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_load);
@@ -801,14 +1167,14 @@ cmd_load(int argc, char **argv)
 		case '6':
 			family = DS_RESOLVE_ONLY_V6;
 			break;
-		case 'v':
-			verbose = true;
-			break;
 		case O_CHART:
 			chart = true;
 			break;
 		case O_SVG:
 			svg = optarg;
+			break;
+		case O_BY_FAMILY:
+			by_family = true;
 			break;
 		default:
 			return cli_usage_error(&cli_cmd_load,
@@ -816,18 +1182,33 @@ cmd_load(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
+	verbose = cli_verbose();
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		return cli_usage_error(&cli_cmd_load,
 		    argc ? "one target only: HOST:PORT or HOST PORT"
 		         : "give a target, HOST:PORT or HOST PORT");
-	code = cli_parse_endpoint_args("", argc, argv,
-	    CLI_EP_NAME | CLI_EP_SERVICE |
-	        (family == DS_RESOLVE_ONLY_V4          ? CLI_EP_FAMILY_V4
-	                : family == DS_RESOLVE_ONLY_V6 ? CLI_EP_FAMILY_V6
-	                                               : 0),
-	    0, &given);
+	if (by_family && family != DS_RESOLVE_ADDRCONFIG)
+		return cli_usage_error(&cli_cmd_load,
+		    "--by-family loads both families: it does not go with "
+		    "-4 or -6");
+	/* Each family gets its half of -n, which must leave both some. */
+	if (by_family && cfg.connections == 1 && have_n)
+		return cli_usage_error(&cli_cmd_load,
+		    "--by-family splits -n between the families: give at "
+		    "least 2");
+	memset(targets, 0, sizeof(targets));
+	if (by_family)
+		code = by_family_targets(argc, argv, verbose, targets, races);
+	else
+		code = cli_parse_endpoint_args("", argc, argv,
+		    CLI_EP_NAME | CLI_EP_SERVICE |
+		        (family == DS_RESOLVE_ONLY_V4 ? CLI_EP_FAMILY_V4
+		                : family == DS_RESOLVE_ONLY_V6
+		                ? CLI_EP_FAMILY_V6
+		                : 0),
+		    0, &given);
 	if (code != EXIT_OK)
 		return code;
 	snprintf(given_text, sizeof(given_text), "%s%s%s", argv[0],
@@ -846,18 +1227,22 @@ cmd_load(int argc, char **argv)
 		return cli_usage_error(&cli_cmd_load,
 		    "-s 0 with --proto echo: an empty message has no echo");
 
-	code = resolve_target(&given, family, verbose, &target, &race);
-	if (code != EXIT_OK)
-		return code;
+	if (by_family) {
+		target = targets[0];
+	} else {
+		code = resolve_target(&given, family, verbose, &target, &race);
+		if (code != EXIT_OK)
+			return code;
+	}
 	cfg.target = target;
 	/* No more slots than connections: report what really runs. */
 	if (cfg.connections && cfg.connections < cfg.concurrency)
 		cfg.concurrency = (uint32_t)cfg.connections;
-	raise_nofile((uint64_t)cfg.concurrency + 64);
+	raise_nofile((uint64_t)cfg.concurrency + 64 + by_family);
 
 	/* Progress is not a result: it goes where diagnostics go, so that
 	 * "load ... > report.txt" still shows it (OUTPUT CONVENTIONS). */
-	run.tty = isatty(STDERR_FILENO);
+	run.tty = isatty(STDERR_FILENO) && !cli_quiet();
 	if (run.tty)
 		cfg.progress_ms = 200;
 
@@ -867,7 +1252,30 @@ cmd_load(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	run.loop = loop;
-	code = ds_load_new(loop, &cfg, on_progress, on_done, &run, &l);
+	run.n = by_family ? 2 : 1;
+	for (unsigned i = 0; i < run.n; i++) {
+		struct ds_load_config fc = cfg;
+
+		/* --by-family: the connections and slots split in two, the
+		 * odd one to IPv4; each family at least one slot. */
+		if (by_family) {
+			fc.target = targets[i];
+			fc.connections = i
+			    ? cfg.connections / 2
+			    : cfg.connections - cfg.connections / 2;
+			fc.concurrency = i
+			    ? cfg.concurrency / 2
+			    : cfg.concurrency - cfg.concurrency / 2;
+			if (fc.concurrency == 0)
+				fc.concurrency = 1;
+		}
+		code = ds_load_new(
+		    loop, &fc, on_progress, on_done, &run, &run.l[i]);
+		if (code < 0)
+			break;
+	}
+	if (code < 0)
+		run.l[0] = ds_load_free(run.l[0]);
 	if (code == -DS_E_LOAD_MEMORY) {
 		ds_loop_free(loop);
 		return cli_usage_error(&cli_cmd_load,
@@ -882,8 +1290,8 @@ cmd_load(int argc, char **argv)
 		                                             : EXIT_INTERNAL;
 	}
 	/* Ctrl-C ends the run early, with a report of what was done. */
-	if (ds_signal_new(loop, SIGINT, on_signal, l, &sigint) < 0 ||
-	    ds_signal_new(loop, SIGTERM, on_signal, l, &sigterm) < 0) {
+	if (ds_signal_new(loop, SIGINT, on_signal, &run, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_signal, &run, &sigterm) < 0) {
 		cli_error("cannot watch SIGINT/SIGTERM");
 		code = EXIT_INTERNAL;
 		goto out;
@@ -894,7 +1302,7 @@ cmd_load(int argc, char **argv)
 		code = EXIT_INTERNAL;
 		goto out;
 	}
-	r = ds_load_get_result(l);
+	r = total_result(&run, &sum);
 	if (run.tty)
 		fprintf(stderr, "\r\033[K");
 
@@ -904,13 +1312,23 @@ cmd_load(int argc, char **argv)
 	rep.cfg = &cfg;
 	rep.r = r;
 	rep.interrupted = r->stopped;
+	rep.by_family = by_family;
+	rep.targets = targets;
+	for (unsigned i = 0; by_family && i < 2; i++) {
+		rep.fr[i] = ds_load_get_result(run.l[i]);
+		fh[i] = &rep.fr[i]->latency;
+	}
 	if (json)
 		report_json(&rep);
 	else
 		report_text(&rep);
-	if (chart && !json)
+	if (chart && !json && by_family)
+		text_hist_pair(&r->latency, fh);
+	else if (chart && !json)
 		text_hist_picture("latency (us)", &r->latency);
-	if (svg && write_hist_svg(svg, &r->latency) != EXIT_OK) {
+	if (svg &&
+	    (by_family ? write_hist_pair_svg(svg, &r->latency, fh)
+	               : write_hist_svg(svg, &r->latency)) != EXIT_OK) {
 		code = EXIT_INTERNAL;
 		goto out;
 	}
@@ -932,7 +1350,8 @@ cmd_load(int argc, char **argv)
 out:
 	sigint = ds_signal_free(sigint);
 	sigterm = ds_signal_free(sigterm);
-	l = ds_load_free(l);
+	for (unsigned i = 0; i < 2; i++)
+		run.l[i] = ds_load_free(run.l[i]);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }

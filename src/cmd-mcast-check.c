@@ -314,6 +314,16 @@ mcast_check(int argc, char **argv)
 		ds_timer_start(ck.deadline, cli_us_to_ms(a.timeout_us));
 		ds_loop_run(ck.ml.loop);
 	}
+	/* A one-shot check cut short: 128 + the signal (dualstack(1),
+	 * EXIT STATUS). */
+	if (ck.ml.interrupted) {
+		code =
+		    cli_interrupted(ck.ml.signo, ds_time_now_us() - ck.start_us,
+		        "joined %s; the check of its membership report did not "
+		        "finish",
+		        ck.t.ifname);
+		goto out;
+	}
 	/* The memberships while the socket still holds the join. */
 	facts.spec = ck.t.spec;
 	memcpy(facts.ifname, ck.t.ifname, sizeof(facts.ifname));

@@ -81,6 +81,9 @@ static const char help_text[] =
     "      --no-loop          do not loop what is sent back to listeners\n"
     "                         on this host\n"
     "      --json             NDJSON: one object per event\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                         taken as by every command; the output is the\n"
+    "                         same either way\n"
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 ok, 1 nothing received (listen) or a send failed,\n"
@@ -188,8 +191,8 @@ on_signal(struct ds_signal *s, int signo, void *userdata)
 	struct mcast_loop *ml = userdata;
 
 	(void)s;
-	(void)signo;
 	ml->interrupted = true;
+	ml->signo = signo;
 	ds_loop_stop(ml->loop, 0);
 }
 

@@ -111,6 +111,7 @@ struct mcast_loop {
 	struct ds_loop *loop;
 	struct ds_signal *sigint, *sigterm;
 	bool interrupted;
+	int signo; /* the signal that set it */
 };
 
 int mcast_loop_open(struct mcast_loop *ml);

@@ -88,6 +88,9 @@ static const char help_text[] =
     "  --for DURATION     learn: how long to listen (default 60s)\n"
     "  --wait DURATION    solicit: how long to wait for answers (default 3s)\n"
     "  -o FILE            learn: write the baseline there (default stdout)\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                     taken as by every command; the output is the\n"
+    "                     same either way\n"
     "  -h, --help         this help\n"
     "\n"
     "Without a baseline every router is reported once, as new. Exit status:\n"
@@ -1224,6 +1227,14 @@ cmd_ra(int argc, char **argv)
 	} else if (code == EXIT_OK && w.bad) {
 		code = EXIT_FAILED;
 	}
+	/* A watch stopped by Ctrl-C ends as tcpdump does, with its counts
+	 * on stderr (dualstack(1), EXIT STATUS). */
+	if (r == -EINTR && !w.learn && !w.solicit && !cli_quiet())
+		fprintf(stderr,
+		    "%llu Router Advertisements read, %u routers, %llu "
+		    "events\n",
+		    (unsigned long long)w.n_ra, w.n_router,
+		    (unsigned long long)w.n_events);
 	for (unsigned i = 0; i < w.n_router; i++)
 		free(w.router[i].last);
 	for (unsigned i = 0; i < w.n_base; i++)

@@ -133,6 +133,9 @@ static const char serve_help_text[] =
     "                        one, so per-agent limits hold; --target-rate\n"
     "                        counts per worker (default 1, at most 64)\n"
     "  --json                log as JSON lines\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                        taken as by every command; the output is the\n"
+    "                        same either way\n"
     "  -h, --help            this help\n"
     "\n"
     "Runs until SIGINT or SIGTERM, then exits with status 0. Exit status\n"
@@ -170,6 +173,8 @@ static const char check_help_text[] =
     "                        outside (link-local, loopback...) anyway\n"
     "  --json                one JSON document on stdout\n"
     "  -q, --quiet           only the verdict line\n"
+    "  -v, --verbose         as without -q: the flow, the verdict and\n"
+    "                        the diagnosis\n"
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 reachable (--both: both), 1 unreachable, partly\n"
@@ -1569,7 +1574,6 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 	    {"server", required_argument, NULL, O_SERVER},
 	    {"allow-unfit", no_argument, NULL, O_ALLOW_UNFIT},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1581,7 +1585,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 	optind = 1;
 	opterr = 0;
 	while (
-	    (c = cli_getopt(&cmd_check_role, argc, argv, "46qh", opts)) != -1) {
+	    (c = cli_getopt(&cmd_check_role, argc, argv, "46h", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			*help = true;
@@ -1591,9 +1595,6 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			break;
 		case '6':
 			v6 = true;
-			break;
-		case 'q':
-			o->quiet = true;
 			break;
 		case O_TEST_FAMILY:
 			if (strcmp(optarg, "4") == 0)
@@ -1743,6 +1744,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 			return cli_usage_error(&cmd_check_role,
 			    "--advertise is not of the --test-family");
 	}
+	o->quiet = cli_quiet();
 	if (argc - optind != 1)
 		return cli_usage_error(&cmd_check_role,
 		    argc - optind < 1 ? "give the checker, SERVER[:PORT]"
@@ -1782,14 +1784,64 @@ setup_run(struct run *rn, const struct check_opts *o, int family,
 	rn->cfg.n_dns_servers = o->n_servers;
 }
 
+/* SIGINT or SIGTERM: the check is a client, stopped before its verdict. */
+struct check_stop {
+	struct ds_loop *loop;
+	int signo;
+};
+
+static void
+on_check_signal(struct ds_signal *sig, int signo, void *userdata)
+{
+	struct check_stop *stop = userdata;
+
+	(void)sig;
+	stop->signo = signo;
+	ds_loop_stop(stop->loop, 0);
+}
+
+/* The one line a stopped check leaves on stderr (dualstack(1), EXIT
+ * STATUS): how far each check got, by its last step of the flow. Returns
+ * 128 + signo. */
+static int
+check_interrupted(const struct run *runs, unsigned nrun, int signo)
+{
+	char detail[768];
+	size_t used = 0;
+	uint64_t start_us = runs[0].start_us;
+
+	detail[0] = '\0';
+	for (unsigned i = 0; i < nrun && used < sizeof(detail); i++) {
+		const struct run *rn = &runs[i];
+		int n;
+
+		if (rn->start_us && rn->start_us < start_us)
+			start_us = rn->start_us;
+		n = snprintf(detail + used, sizeof(detail) - used,
+		    "%s%s check %s after %zu step%s%s%s%s", i ? "; " : "",
+		    family_name(test_family_of(rn)),
+		    rn->done ? "done" : "unfinished", rn->n_flow,
+		    rn->n_flow == 1 ? "" : "s", rn->n_flow ? " (last: " : "",
+		    rn->n_flow ? rn->flow[rn->n_flow - 1].text : "",
+		    rn->n_flow ? ")" : "");
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return cli_interrupted(
+	    signo, start_us ? ds_time_now_us() - start_us : 0, "%s", detail);
+}
+
 static int
 reach_check(int argc, char **argv)
 {
 	struct check_opts o;
 	struct run *runs = NULL;
 	struct ds_loop *loop = NULL;
+	struct ds_signal *sigint = NULL, *sigterm = NULL;
 	unsigned pending = 0, nrun;
 	bool help = false;
+	struct check_stop stop = {0};
 	int code, r;
 
 	memset(&o, 0, sizeof(o));
@@ -1830,6 +1882,14 @@ reach_check(int argc, char **argv)
 	} else {
 		setup_run(&runs[0], &o, o.test_family, loop, &pending, false);
 	}
+	stop.loop = loop;
+	if (ds_signal_new(loop, SIGINT, on_check_signal, &stop, &sigint) < 0 ||
+	    ds_signal_new(loop, SIGTERM, on_check_signal, &stop, &sigterm) <
+	        0) {
+		cli_error("cannot watch SIGINT/SIGTERM");
+		code = EXIT_INTERNAL;
+		goto out;
+	}
 	for (unsigned i = 0; i < nrun; i++) {
 		r = start_agent(&runs[i]);
 		if (r < 0) {
@@ -1846,6 +1906,10 @@ reach_check(int argc, char **argv)
 		if (r < 0) {
 			cli_error("event loop: %s", ds_strerror(r));
 			code = EXIT_INTERNAL;
+			goto out;
+		}
+		if (stop.signo) {
+			code = check_interrupted(runs, nrun, stop.signo);
 			goto out;
 		}
 		/* A check the checker was too busy for runs again now
@@ -1928,6 +1992,8 @@ out:
 		}
 	}
 	free(runs);
+	ds_signal_free(sigint);
+	ds_signal_free(sigterm);
 	ds_loop_free(loop);
 	return cli_finish_stdout(code);
 }

@@ -82,6 +82,7 @@ static const char help_text[] =
     "  --backlog N         listen(2) backlog (default SOMAXCONN)\n"
     "  --json              NDJSON log, one event per line\n"
     "  -q, --quiet         no per-connection log lines\n"
+    "  -v, --verbose       as without -q: every connection is logged\n"
     "  -h, --help          this help\n"
     "\n"
     "SIZE takes a K, M or G suffix (powers of 1024). Exit status: 0 after a\n"
@@ -749,7 +750,6 @@ cmd_serve(int argc, char **argv)
 	    {"backlog", required_argument, NULL, O_BACKLOG},
 	    {"workers", required_argument, NULL, 'j'},
 	    {"json", no_argument, NULL, O_JSON},
-	    {"quiet", no_argument, NULL, 'q'},
 	    {"tuple-format", required_argument, NULL, O_TUPLE_FORMAT},
 	    {"accept-proxy", no_argument, NULL, O_ACCEPT_PROXY},
 	    {"trusted", required_argument, NULL, O_TRUSTED},
@@ -772,7 +772,7 @@ cmd_serve(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while (
-	    (c = cli_getopt(&cli_cmd_serve, argc, argv, "hj:q", opts)) != -1) {
+	    (c = cli_getopt(&cli_cmd_serve, argc, argv, "hj:", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_serve);
@@ -856,9 +856,6 @@ cmd_serve(int argc, char **argv)
 		case O_JSON:
 			sv.json = true;
 			break;
-		case 'q':
-			sv.quiet = true;
-			break;
 		case O_TUPLE_FORMAT:
 			if (strcmp(optarg, "text") == 0)
 				scfg.tuple_json = false;
@@ -900,6 +897,7 @@ cmd_serve(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
+	sv.quiet = cli_quiet();
 	if (optind < argc)
 		return cli_usage_error(
 		    &cli_cmd_serve, "unexpected argument '%s'", argv[optind]);
