@@ -37,6 +37,7 @@ struct ds__gz {
 	uint64_t raw_total; /* compressed bytes read so far */
 	bool raw_eof;
 	bool between; /* a member ended and no byte of the next was read */
+	bool pending; /* inflate() filled the output: it may hold more */
 	bool done;
 	int fail; /* errno of a sticky failure: EBADMSG or ENOMEM */
 	char msg[96];
@@ -109,22 +110,31 @@ ds__gz_read(struct ds__gz *g, void *buf, size_t n)
 	for (;;) {
 		size_t got = want - g->z.avail_out;
 
-		if (g->z.avail_in > 0) {
+		/* inflate() may hold output it had no room for even when
+		 * all the input is taken: a full buffer means ask again. */
+		if (g->z.avail_in > 0 || g->pending) {
 			uInt in = g->z.avail_in, out = g->z.avail_out;
 			int zr;
 
-			g->between = false;
+			if (in > 0)
+				g->between = false;
 			zr = inflate(&g->z, Z_NO_FLUSH);
-			/* inflate() always moves with room on both sides;
-			 * should it not, stop rather than spin. */
+			g->pending = g->z.avail_out == 0;
+			/* No progress: with no input, nothing was held back;
+			 * with input and room, inflate() always moves, so
+			 * stop rather than spin should it not. */
 			if (zr == Z_BUF_ERROR && in == g->z.avail_in &&
-			    out == g->z.avail_out)
-				zr = Z_DATA_ERROR;
+			    out == g->z.avail_out) {
+				g->pending = false;
+				if (in > 0)
+					zr = Z_DATA_ERROR;
+			}
 			if (zr == Z_STREAM_END) {
 				/* The next member, if any, starts with a
 				 * fresh header (RFC 1952 section 2.2). */
 				inflateReset(&g->z);
 				g->between = true;
+				g->pending = false;
 			} else if (zr == Z_MEM_ERROR) {
 				return gz_fail(
 				    g, ENOMEM, want - g->z.avail_out);
@@ -141,7 +151,7 @@ ds__gz_read(struct ds__gz *g, void *buf, size_t n)
 			if (g->z.avail_out == 0 ||
 			    (got > 0 && g->z.avail_in == 0))
 				return (ssize_t)got;
-			if (g->z.avail_in > 0)
+			if (g->z.avail_in > 0 || g->pending)
 				continue;
 		}
 		if (got > 0)
