@@ -444,6 +444,33 @@ same_records(const char *a, const char *b, int *ret_end, char *ret_err)
 	return n;
 }
 
+/*
+ * A one-record pcap gzip'd, cut to cut_len octets (0: not cut) and with
+ * octet bad (-1: none) set to 7, must be refused at open with
+ * -DS_E_CAPTURE_GZIP; the words go to err.
+ */
+static void
+refused_at_open(size_t cut_len, int bad, char err[DS_CAPTURE_ERRMAX])
+{
+	struct file f = {0}, z;
+	struct ds_capture *c;
+	char *gz;
+
+	header(&f, true, 0xa1b2c3d4, 4, 65535, 1);
+	record(&f, 1, 2, 60, 60, 0x86dd, 1);
+	gzip_file(&f, 1, &z);
+	free(f.b);
+	if (cut_len)
+		z.len = cut_len;
+	if (bad >= 0)
+		z.b[bad] = 7;
+	gz = save(&z, "refused.pcap.gz");
+	err[0] = '\0';
+	assert_int_equal(ds_capture_new_file(gz, err, DS_CAPTURE_ERRMAX, &c),
+	    -DS_E_CAPTURE_GZIP);
+	free(gz);
+}
+
 /* gzip-compressed files read as the plain ones, on both readers (the
  * classic pcap one here and libpcap's, which reads version 2.3). */
 static void
@@ -531,34 +558,14 @@ test_gzip(void **state)
 
 	/* Cut before the capture's own header is whole: refused at open,
 	 * with the words in errbuf. */
-	header(&f, true, 0xa1b2c3d4, 4, 65535, 1);
-	record(&f, 1, 2, 60, 60, 0x86dd, 1);
-	gzip_file(&f, 1, &z);
-	free(f.b);
-	memset(&f, 0, sizeof(f));
-	z.len = 12;
-	gz = save(&z, "d.pcap.gz");
-	err[0] = '\0';
-	assert_int_equal(
-	    ds_capture_new_file(gz, err, sizeof(err), &c), -DS_E_CAPTURE_GZIP);
+	refused_at_open(12, -1, err);
 	assert_non_null(strstr(err, "gzip data cut short"));
-	free(gz);
 
 	/* A compression method other than deflate (RFC 1952 2.3.1, CM). */
-	header(&f, true, 0xa1b2c3d4, 4, 65535, 1);
-	record(&f, 1, 2, 60, 60, 0x86dd, 1);
-	gzip_file(&f, 1, &z);
-	free(f.b);
-	memset(&f, 0, sizeof(f));
-	z.b[2] = 7;
-	gz = save(&z, "e.pcap.gz");
-	err[0] = '\0';
-	assert_int_equal(
-	    ds_capture_new_file(gz, err, sizeof(err), &c), -DS_E_CAPTURE_GZIP);
+	refused_at_open(0, 2, err);
 	/* zlib reads the magic, method and flags before it judges them. */
 	assert_string_equal(
 	    err, "gzip data damaged near byte 4: unknown compression method");
-	free(gz);
 	free(plain);
 }
 
