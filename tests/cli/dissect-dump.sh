@@ -7,6 +7,9 @@
 if ! $PY -c 'import scapy' 2>/dev/null; then
 	echo "skip: $PY has no scapy (python3-scapy)"; exit 77
 fi
+if ! command -v tcpdump >/dev/null || ! command -v gzip >/dev/null; then
+	echo "skip: tcpdump (the reference) or gzip is not installed"; exit 77
+fi
 
 cat >"$_tmp/gen.py" <<'PYEOF'
 import sys
