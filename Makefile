@@ -18,6 +18,9 @@ PACKAGES = gcc make meson ninja-build pkg-config libcmocka-dev scdoc clang-forma
 	libpcap-dev libc-ares-dev libjansson-dev tcpdump tshark python3-scapy radvd \
 	clang libclang-rt-14-dev python3 nginx-light haproxy groff-base bsdextrautils \
 	ssmping
+# zlib: gzip-compressed captures (dissect -r, ra watch -r); libpcap reads
+# none.
+PACKAGES += zlib1g-dev
 # The benchmarks' other anchors, which the tests do not need: Go's dialer
 # and curl for the Happy Eyeballs comparison (golang-go alone is 200+ MB,
 # kept out of every CI run), and iperf3 plus the relays dualstack proxy is

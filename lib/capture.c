@@ -24,6 +24,10 @@
  * inside libpcap, so that packet numbers count every record in the file,
  * as Wireshark numbers frames, and a filtered listing still names packets
  * by their place in the file.
+ *
+ * A file that starts with the gzip magic (1f 8b, whatever its name) is
+ * read through an inflating byte source (capture-gz.c) under both
+ * readers; everything above the bytes is the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture-int.h"
 #include "cur.h"
 #include "dualstack/capture.h"
 #include "dualstack/error.h"
@@ -86,6 +91,9 @@ struct source {
 	bool eof;         /* the look-ahead met the end of the input */
 	int err;          /* errno of the last failed read, 0 if none */
 	atomic_int *stop; /* the capture's break flag */
+
+	/* A gzip file: reads inflate through this. */
+	struct ds__gz *gz;
 };
 
 struct ds_capture {
@@ -151,8 +159,10 @@ set_err(char *errbuf, size_t errsize, const char *msg)
  * s->err on failure.
  */
 static ssize_t
-source_read(struct source *s, void *buf, size_t n)
+raw_read(void *ctx, void *buf, size_t n)
 {
+	struct source *s = ctx;
+
 	for (;;) {
 		ssize_t r = read(s->fd, buf, n);
 
@@ -163,6 +173,30 @@ source_read(struct source *s, void *buf, size_t n)
 			s->err = errno;
 		return r;
 	}
+}
+
+/* The bytes of the capture: as read, or inflated from a gzip file. */
+static ssize_t
+source_read(struct source *s, void *buf, size_t n)
+{
+	ssize_t r;
+
+	if (!s->gz)
+		return raw_read(s, buf, n);
+	r = ds__gz_read(s->gz, buf, n);
+	if (r == -1)
+		s->err = errno;
+	return r;
+}
+
+static void
+source_free(struct source *s)
+{
+	if (s->own_fd)
+		close(s->fd);
+	ds__gz_free(s->gz);
+	free(s->peek);
+	free(s);
 }
 
 /*
@@ -190,6 +224,43 @@ source_fill(struct source *s, size_t want)
 	return 0;
 }
 
+/*
+ * A file starting with the gzip magic is read through the inflating
+ * source from here on: the bytes already looked at become its first
+ * input. Returns 0, or -errno.
+ */
+static int
+source_gzip(struct source *s)
+{
+	int r = source_fill(s, 2);
+
+	if (r < 0)
+		return r;
+	if (s->peek_len < 2 || s->peek[0] != DS__GZ_ID1 ||
+	    s->peek[1] != DS__GZ_ID2)
+		return 0;
+	r = ds__gz_new(s->peek, s->peek_len, raw_read, s, &s->gz);
+	if (r < 0)
+		return r;
+	s->peek_len = 0;
+	s->eof = false;
+	return 0;
+}
+
+/* Was the gzip data damaged? Its words then go to buf. */
+static bool
+source_gz_damage(const struct source *s, char *buf, size_t size)
+{
+	char msg[PCAP_ERRBUF_SIZE];
+
+	if (!s->gz || s->err != EBADMSG ||
+	    ds__gz_error(s->gz, msg, sizeof(msg)) <= 0)
+		return false;
+	if (buf && size)
+		snprintf(buf, size, "%s", msg);
+	return true;
+}
+
 static ssize_t
 cookie_read(void *cookie, char *buf, size_t n)
 {
@@ -212,12 +283,7 @@ cookie_read(void *cookie, char *buf, size_t n)
 static int
 cookie_close(void *cookie)
 {
-	struct source *s = cookie;
-
-	if (s->own_fd)
-		close(s->fd);
-	free(s->peek);
-	free(s);
+	source_free(cookie);
 	return 0;
 }
 
@@ -573,6 +639,9 @@ ds_capture_new_file(
 		r = -EISDIR;
 		goto fail_source;
 	}
+	r = source_gzip(s);
+	if (r < 0)
+		goto fail_source;
 	digits = file_digits(s);
 	if (digits < 0) {
 		r = digits;
@@ -605,6 +674,8 @@ ds_capture_new_file(
 	if (!c->p) {
 		r = s->err ? -s->err : -EBADMSG;
 		set_err(errbuf, errsize, pcap_err);
+		if (source_gz_damage(s, errbuf, errsize))
+			r = -DS_E_CAPTURE_GZIP;
 		fclose(f);
 		free(c);
 		return r;
@@ -617,10 +688,9 @@ ds_capture_new_file(
 	return 0;
 
 fail_source:
-	if (s->own_fd)
-		close(s->fd);
-	free(s->peek);
-	free(s);
+	if (source_gz_damage(s, errbuf, errsize))
+		r = -DS_E_CAPTURE_GZIP;
+	source_free(s);
 	free(c);
 	return r;
 }
@@ -794,6 +864,9 @@ next_general(struct ds_capture *c, struct ds_capture_packet *ret)
 				snprintf(c->err, sizeof(c->err),
 				    "error reading dump file: %s",
 				    strerror(-rc));
+			if (rc == -EBADMSG)
+				source_gz_damage(
+				    c->src, c->err, sizeof(c->err));
 			if (rc <= 0)
 				return rc;
 			if (!c->have_filter) {
@@ -853,6 +926,8 @@ next_general(struct ds_capture *c, struct ds_capture_packet *ret)
 			atomic_store(&c->stop, 0);
 			return -EINTR;
 		}
+		if (!c->live)
+			source_gz_damage(c->src, c->err, sizeof(c->err));
 		if (!c->live)
 			return c->src->err ? -c->src->err : -EBADMSG;
 		return -EIO;

@@ -182,6 +182,7 @@ static const char *const messages[DS_E_MAX - DS_E_BASE] = {
     [DS_E_HOST_NETLINK - DS_E_BASE] = "malformed netlink message",
     [DS_E_CAPTURE_LINKTYPES - DS_E_BASE] =
         "pcapng interfaces of different link types",
+    [DS_E_CAPTURE_GZIP - DS_E_BASE] = "damaged or cut gzip data",
 };
 
 const char *

@@ -1222,6 +1222,8 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		json_begin_object(&e.j);
 		json_kv_string(&e.j, "kind", "unsupported-link");
 		json_end(&e.j);
+		if (d->dump)
+			dissect_dump_json(&e.j, d, cp, rc);
 		json_end(&e.j);
 		out_c(&d->o, '\n');
 		return;
@@ -1259,6 +1261,8 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 		}
 		json_end(&e.j);
 	}
+	if (d->dump)
+		dissect_dump_json(&e.j, d, cp, rc);
 	json_end(&e.j);
 	out_c(&d->o, '\n');
 }

@@ -36,7 +36,7 @@ const struct cli_command cli_cmd_dissect = {
     "show packets from a capture file or an interface, header chain first",
     cmd_dissect,
     "[-r FILE | -i INTERFACE [-B SIZE]] [-v] [--json] [--stats] "
-    "[-c COUNT] [--inner WORDS] [-w FILE] [FILTER...]",
+    "[-c COUNT] [--inner WORDS] [-w FILE] [-e] [-X | -x | -A] [FILTER...]",
 };
 
 static const char help_text[] =
@@ -48,7 +48,8 @@ static const char help_text[] =
     "Teredo) are followed to the packet inside: 'OUTER | INNER'. FILTER is\n"
     "a pcap-filter(7) expression, as tcpdump takes it, on the outer packet.\n"
     "\n"
-    "  -r FILE            read a pcap or pcapng file; '-' is standard input\n"
+    "  -r FILE            read a pcap or pcapng file, or one compressed\n"
+    "                     with gzip; '-' is standard input\n"
     "  -i INTERFACE       capture live ('any' for all; needs root or\n"
     "                     CAP_NET_RAW); Ctrl-C stops\n"
     "  --promisc          live: promiscuous mode (off by default)\n"
@@ -65,6 +66,15 @@ static const char help_text[] =
     "  -q, --quiet        no 'capturing on' line and no capture counts\n"
     "                     on stderr: the packets only\n"
     "  -v, --verbose      a field tree per packet, with offsets\n"
+    "  -e                 the link-layer header at the start of each\n"
+    "                     line: MAC addresses, EtherType, VLAN tags, the\n"
+    "                     Linux cooked header, as tcpdump -e\n"
+    "  -X                 hex and ASCII of each packet from its network\n"
+    "                     header, as tcpdump -X; -XX from the link header\n"
+    "                     (with --json: a \"hex\" member)\n"
+    "  -x                 the same in hex only; -xx from the link header\n"
+    "  -A                 each packet as ASCII, as tcpdump -A; -AA from\n"
+    "                     the link header\n"
     "  --json             one JSON object per packet (NDJSON)\n"
     "  --stats            only a summary: chains, ICMP types, tunnels,\n"
     "                     anomalies\n"
@@ -119,8 +129,8 @@ dissect_out_frac(struct dissect *d, uint32_t nsec)
 }
 
 /* The time of a line, as --time says. */
-void
-dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
+static void
+out_time(struct dissect *d, const struct ds_capture_packet *cp)
 {
 	int64_t sec = cp->sec;
 	uint32_t nsec = cp->nsec;
@@ -176,6 +186,15 @@ dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
 		dissect_out_frac(d, nsec);
 		return;
 	}
+}
+
+/* What a line starts with: the time and, with -e, the link header. */
+void
+dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp)
+{
+	out_time(d, cp);
+	if (d->link_hdr)
+		dissect_link_header(d, cp);
 }
 
 size_t
@@ -249,6 +268,11 @@ open_error(const char *file, const char *iface, int r, const char *err)
 			    err[0] ? err : "bad header");
 			return EXIT_USAGE;
 		}
+		if (r == -DS_E_CAPTURE_GZIP) {
+			cli_error(
+			    "%s: %s", name, err[0] ? err : ds_strerror(r));
+			return EXIT_USAGE;
+		}
 		if (r == -ENODATA) {
 			cli_error("%s: empty, not a pcap or pcapng file", name);
 			return EXIT_USAGE;
@@ -293,6 +317,7 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 		d->last_number = cp.number;
 		rc = ds_packet_decode(
 		    cp.data, cp.caplen, cp.wirelen, cp.linktype, &d->pkt);
+		d->last_rc = rc;
 		/* --inner decides after decoding, before counting. */
 		if (d->have_inner &&
 		    (rc < 0 || !dissect_inner_match(&d->inner, &d->pkt)))
@@ -313,6 +338,8 @@ run(struct dissect *d, struct ds_capture *c, uint64_t count)
 			dissect_tree(d, &cp, rc);
 		else
 			dissect_line(d, &cp, rc);
+		if (d->dump && !d->json && !d->stats)
+			dissect_dump(d, &cp, rc);
 		if (d->live && !d->stats)
 			cli_out_flush(&d->o);
 		if (d->o.failed)
@@ -373,14 +400,14 @@ cmd_dissect(int argc, char **argv)
 	char *filter = NULL;
 	uint64_t count = 0;
 	int c, r, code = EXIT_OK;
-	unsigned tcount = 0;
+	unsigned tcount = 0, xcount = 0, Xcount = 0, acount = 0;
 	bool damaged = false, have_time = false;
 
 	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
-	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv, ":r:i:c:B:w:tnh",
-	            opts)) != -1) {
+	while ((c = cli_getopt(&cli_cmd_dissect, argc, argv,
+	            ":r:i:c:B:w:tnhXxAe", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_usage(stdout, &cli_cmd_dissect);
@@ -412,6 +439,18 @@ cmd_dissect(int argc, char **argv)
 			break;
 		case 't':
 			tcount++;
+			break;
+		case 'X':
+			Xcount++;
+			break;
+		case 'x':
+			xcount++;
+			break;
+		case 'A':
+			acount++;
+			break;
+		case 'e':
+			d.link_hdr = true;
 			break;
 		case 'n':
 			break;
@@ -482,6 +521,23 @@ cmd_dissect(int argc, char **argv)
 			    (int)(tcount > 6 ? 6 : tcount), "tttttt");
 		d.tfmt = tforms[tcount];
 	}
+	/* tcpdump's order: -X over -x over -A; a doubled letter starts the
+	 * dump at the link header. */
+	const char *shown_by = d.link_hdr ? "-e" : NULL;
+
+	if (Xcount) {
+		d.dump = DUMP_HEX_ASCII;
+		d.dump_link = Xcount > 1;
+		shown_by = shown_by ? shown_by : "-X";
+	} else if (xcount) {
+		d.dump = DUMP_HEX;
+		d.dump_link = xcount > 1;
+		shown_by = shown_by ? shown_by : "-x";
+	} else if (acount) {
+		d.dump = DUMP_ASCII;
+		d.dump_link = acount > 1;
+		shown_by = shown_by ? shown_by : "-A";
+	}
 	if (d.stats)
 		ds_packet_stats_init(&d.st);
 	if (!file == !iface)
@@ -500,6 +556,15 @@ cmd_dissect(int argc, char **argv)
 		    "-w writes the packets instead of showing them: it does "
 		    "not go with %s",
 		    d.verbose ? "-v" : "--json (but with --stats --json)");
+	if (shown_by && (wfile || d.stats))
+		return cli_usage_error(&cli_cmd_dissect,
+		    "%s changes how packets are shown: it does not go with "
+		    "%s",
+		    shown_by, wfile ? "-w" : "--stats");
+	if (d.dump == DUMP_ASCII && d.json)
+		return cli_usage_error(&cli_cmd_dissect,
+		    "-A and --json do not go together: -X adds the bytes to "
+		    "JSON, in hex");
 	if (wfile && d.stats && strcmp(wfile, "-") == 0)
 		return cli_usage_error(&cli_cmd_dissect,
 		    "-w - and --stats would both write to standard output");

@@ -107,6 +107,14 @@ enum time_format {
 	TIME_DELTA, /* since the packet before, as tcpdump -ttt */
 };
 
+/* -X, -x, -A: the bytes under each packet (cmd-dissect-dump.c). */
+enum dump_mode {
+	DUMP_NONE,
+	DUMP_HEX_ASCII, /* -X */
+	DUMP_HEX,       /* -x */
+	DUMP_ASCII,     /* -A */
+};
+
 /* --inner (cmd-dissect-inner.c): words on the innermost 5-tuple, all of
  * which must hold. */
 #define DISSECT_INNER_MAX 16
@@ -146,6 +154,11 @@ struct dissect {
 	bool have_inner; /* --inner given */
 	struct dissect_inner inner;
 
+	enum dump_mode dump; /* -X, -x, -A */
+	bool dump_link;      /* -XX, -xx: from the link header */
+	bool link_hdr;       /* -e */
+	int last_rc;         /* ds_packet_decode() of the packet shown */
+
 	struct cli_out o;
 	struct ds_pkt pkt;
 	struct ds_packet_stats st;
@@ -172,7 +185,8 @@ l4_payload(const struct ds_pkt_ip *ip, uint32_t hlen)
 
 /* --- Between the files ---------------------------------------------------- */
 
-/* The clock (cmd-dissect.c). */
+/* The clock (cmd-dissect.c). dissect_out_time() writes what a line
+ * starts with: the time and, with -e, the link header. */
 void dissect_time_cache(struct dissect *d, int64_t sec);
 void dissect_out_frac(struct dissect *d, uint32_t nsec);
 void dissect_out_time(struct dissect *d, const struct ds_capture_packet *cp);
@@ -197,6 +211,15 @@ void dissect_tree(
     struct dissect *d, const struct ds_capture_packet *cp, int rc);
 void dissect_json(
     struct dissect *d, const struct ds_capture_packet *cp, int rc);
+
+/* tcpdump's habits (cmd-dissect-dump.c): the bytes after a packet's line
+ * or tree (-X, -x, -A), as a "hex" member of its JSON object, and the
+ * link header at the start of the line (-e, after the time). */
+void dissect_dump(
+    struct dissect *d, const struct ds_capture_packet *cp, int rc);
+void dissect_dump_json(struct json *j, struct dissect *d,
+    const struct ds_capture_packet *cp, int rc);
+void dissect_link_header(struct dissect *d, const struct ds_capture_packet *cp);
 
 /* The summary of d->st (cmd-dissect-stats.c). */
 void dissect_stats_text(struct dissect *d, const struct ds_capture_stats *cs);

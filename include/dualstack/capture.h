@@ -96,12 +96,18 @@ struct ds_capture_stats {
  * Open a pcap or pcapng capture file; path "-" is standard input, which is
  * read but never closed. Time stamps are read at nanosecond precision
  * when the file has it (the pcap nanosecond magic, or a pcapng interface
- * with if_tsresol finer than a microsecond).
+ * with if_tsresol finer than a microsecond). A file (or input) that
+ * starts with the gzip magic (RFC 1952) is inflated as it is read;
+ * damage in its compressed data met later is -EBADMSG from
+ * ds_capture_next(), with the offset in ds_capture_last_error().
  *
  * Returns 0 and sets *ret, or:
  *   -errno    the file could not be opened or read (-ENOENT, -EACCES,
  *             -EISDIR, -EIO...);
  *   -ENODATA  the file is empty;
+ *   -DS_E_CAPTURE_GZIP  gzip data damaged or cut short before the
+ *             capture's header was read; the words, with the offset in
+ *             the compressed file, in errbuf;
  *   -EBADMSG  the file is not a pcap or pcapng file, or its header is
  *             damaged or cut short; libpcap's text in errbuf;
  *   -ENOMEM.

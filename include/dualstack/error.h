@@ -215,6 +215,8 @@ enum ds_error {
 	/* Capture files, ds_capture_next() (2330-2349). */
 	DS_E_CAPTURE_LINKTYPES = 2330, /* pcapng interfaces of different link
 	                                * types, which libpcap cannot mix */
+	DS_E_CAPTURE_GZIP = 2331,      /* a gzip-compressed capture whose
+	                                * compressed data is damaged or cut */
 
 	DS_E_MAX
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# dualstack dissect's tcpdump conventions: -w FILE, -X/-A, -e, the -t forms
-# and .pcap.gz input, on a capture this script writes itself (scapy, no
-# packet is sent). tshark reads back what -w wrote.
+# dualstack dissect's tcpdump conventions: -w FILE and the -t forms, on a
+# capture this script writes itself (scapy, no packet is sent). tshark
+# reads back what -w wrote. -X, -A, -e and .pcap.gz: dissect-dump.sh.
 . "$(dirname "$0")/lib.sh"
 
 if ! $PY -c 'import scapy' 2>/dev/null; then

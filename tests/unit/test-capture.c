@@ -5,7 +5,8 @@
  * and reads it twice, with ds_capture and with libpcap's own reader, and
  * the two must agree record for record: time stamps, lengths, bytes, the
  * place a damaged file stops, libpcap's words for the damage, and what a
- * BPF filter keeps.
+ * BPF filter keeps. A gzip-compressed file must read record for record
+ * as the plain one, and damage to the compressed data must be named.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,8 +20,10 @@
 
 #include <cmocka.h>
 #include <pcap/pcap.h>
+#include <zlib.h>
 
 #include "dualstack/capture.h"
+#include "dualstack/error.h"
 
 /* A file being written: its bytes and their order. */
 struct file {
@@ -367,6 +370,205 @@ test_numbers(void **state)
 	free(path);
 }
 
+/* f's bytes compressed as 'members' gzip members one after the other
+ * (gzip -c a b > ab.gz makes such a file). f is left as it was. */
+static void
+gzip_file(const struct file *f, unsigned members, struct file *ret)
+{
+	size_t part = f->len / members + 1;
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t off = 0; off < f->len; off += part) {
+		size_t n = f->len - off < part ? f->len - off : part;
+		uint8_t out[16384];
+		z_stream z = {0};
+		int zr;
+
+		assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS,
+		                     8, Z_DEFAULT_STRATEGY),
+		    Z_OK);
+		z.next_in = f->b + off;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = deflate(&z, Z_FINISH);
+			assert_true(zr == Z_OK || zr == Z_STREAM_END);
+			put(ret, out, sizeof(out) - z.avail_out);
+		} while (zr != Z_STREAM_END);
+		deflateEnd(&z);
+	}
+}
+
+/*
+ * Read a and b with ds_capture: the same records, the same end (its code
+ * and, unless the end is gzip damage, its words). Returns the records.
+ */
+static unsigned
+same_records(const char *a, const char *b, int *ret_end, char *ret_err)
+{
+	char err_a[DS_CAPTURE_ERRMAX], err_b[DS_CAPTURE_ERRMAX];
+	struct ds_capture *ca, *cb;
+	unsigned n = 0;
+
+	assert_int_equal(ds_capture_new_file(a, err_a, sizeof(err_a), &ca), 0);
+	assert_int_equal(ds_capture_new_file(b, err_b, sizeof(err_b), &cb), 0);
+	assert_int_equal(ds_capture_linktype(ca), ds_capture_linktype(cb));
+	assert_int_equal(ds_capture_snaplen(ca), ds_capture_snaplen(cb));
+	assert_int_equal(
+	    ds_capture_tstamp_digits(ca), ds_capture_tstamp_digits(cb));
+	for (;;) {
+		struct ds_capture_packet pa, pb;
+		int ra = ds_capture_next(ca, &pa);
+		int rb = ds_capture_next(cb, &pb);
+
+		if (ra != 1 || rb != 1) {
+			*ret_end = rb;
+			ds_capture_last_error(cb, ret_err, DS_CAPTURE_ERRMAX);
+			if (rb == ra)
+				break;
+			/* Only damage to b's gzip data may end it sooner. */
+			assert_int_equal(rb, -EBADMSG);
+			break;
+		}
+		assert_int_equal(pa.sec, pb.sec);
+		assert_int_equal(pa.nsec, pb.nsec);
+		assert_int_equal(pa.caplen, pb.caplen);
+		assert_int_equal(pa.wirelen, pb.wirelen);
+		assert_int_equal(pa.number, pb.number);
+		assert_memory_equal(pa.data, pb.data, pa.caplen);
+		n++;
+	}
+	ds_capture_free(ca);
+	ds_capture_free(cb);
+	return n;
+}
+
+/*
+ * A one-record pcap gzip'd, cut to cut_len octets (0: not cut) and with
+ * octet bad (-1: none) set to 7, must be refused at open with
+ * -DS_E_CAPTURE_GZIP; the words go to err.
+ */
+static void
+refused_at_open(size_t cut_len, int bad, char err[DS_CAPTURE_ERRMAX])
+{
+	struct file f = {0}, z;
+	struct ds_capture *c;
+	char *gz;
+
+	header(&f, true, 0xa1b2c3d4, 4, 65535, 1);
+	record(&f, 1, 2, 60, 60, 0x86dd, 1);
+	gzip_file(&f, 1, &z);
+	free(f.b);
+	if (cut_len)
+		z.len = cut_len;
+	if (bad >= 0)
+		z.b[bad] = 7;
+	gz = save(&z, "refused.pcap.gz");
+	err[0] = '\0';
+	assert_int_equal(ds_capture_new_file(gz, err, DS_CAPTURE_ERRMAX, &c),
+	    -DS_E_CAPTURE_GZIP);
+	free(gz);
+}
+
+/* gzip-compressed files read as the plain ones, on both readers (the
+ * classic pcap one here and libpcap's, which reads version 2.3). */
+static void
+test_gzip(void **state)
+{
+	static const uint16_t minors[] = {4, 3};
+	char err[DS_CAPTURE_ERRMAX];
+	struct file f = {0}, z;
+	struct ds_capture *c;
+	char *plain, *gz;
+	int end;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(minors) / sizeof(*minors); i++) {
+		header(&f, true, 0xa1b2c3d4, minors[i], 262144, 1);
+		for (unsigned k = 0; k < 3000; k++)
+			record(&f, k, k, 60 + k % 1400, 60 + k % 1400,
+			    k % 3 ? 0x86dd : 0x0800, k);
+		record(&f, 1, 1, 200000, 200000, 0x86dd, 9);
+		for (unsigned members = 1; members <= 3; members += 2) {
+			gzip_file(&f, members, &z);
+			struct file copy = {.b = malloc(f.len), .len = f.len};
+
+			assert_non_null(copy.b);
+			memcpy(copy.b, f.b, f.len);
+			gz = save(&z, "a.pcap.gz");
+			plain = save(&copy, "a.pcap");
+			assert_int_equal(
+			    same_records(plain, gz, &end, err), 3001);
+			assert_int_equal(end, 0);
+			free(plain);
+			free(gz);
+		}
+		free(f.b);
+		memset(&f, 0, sizeof(f));
+	}
+
+	/* Cut in the middle: the records before the cut, then the damage
+	 * named with where the compressed data ends. */
+	header(&f, false, 0xa1b23c4d, 4, 65535, 1);
+	for (unsigned k = 0; k < 2000; k++)
+		record(&f, k, k, 1000, 1000, 0x86dd, k);
+	gzip_file(&f, 1, &z);
+	plain = save(&f, "b.pcap");
+	z.len /= 2;
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "ends at byte %zu ", z.len);
+		gz = save(&z, "b.pcap.gz");
+		assert_true(same_records(plain, gz, &end, err) > 100);
+		assert_int_equal(end, -EBADMSG);
+		assert_non_null(strstr(err, "gzip data cut short"));
+		assert_non_null(strstr(err, want));
+	}
+	free(gz);
+
+	/* A damaged check value (RFC 1952 section 2.3.1, CRC32 then ISIZE
+	 * at the end): every record, then the damage. */
+	header(&f, true, 0xa1b2c3d4, 4, 65535, 1);
+	for (unsigned k = 0; k < 2000; k++)
+		record(&f, k, k, 1000, 1000, 0x86dd, k);
+	gzip_file(&f, 1, &z);
+	z.b[z.len - 8] ^= 0xff;
+	gz = save(&z, "c.pcap.gz");
+	free(f.b);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(ds_capture_new_file(gz, err, sizeof(err), &c), 0);
+	{
+		struct ds_capture_packet pkt;
+		int r;
+
+		unsigned n = 0;
+
+		while ((r = ds_capture_next(c, &pkt)) == 1)
+			n++;
+		assert_int_equal(n, 2000);
+		assert_int_equal(r, -EBADMSG);
+		ds_capture_last_error(c, err, sizeof(err));
+		assert_non_null(strstr(err, "gzip data damaged near byte "));
+		assert_non_null(strstr(err, "incorrect data check"));
+	}
+	ds_capture_free(c);
+	free(gz);
+
+	/* Cut before the capture's own header is whole: refused at open,
+	 * with the words in errbuf. */
+	refused_at_open(12, -1, err);
+	assert_non_null(strstr(err, "gzip data cut short"));
+
+	/* A compression method other than deflate (RFC 1952 2.3.1, CM). */
+	refused_at_open(0, 2, err);
+	/* zlib reads the magic, method and flags before it judges them. */
+	assert_string_equal(
+	    err, "gzip data damaged near byte 4: unknown compression method");
+	free(plain);
+}
+
 static int
 setup(void **state)
 {
@@ -394,6 +596,7 @@ main(void)
 	    cmocka_unit_test(test_large),
 	    cmocka_unit_test(test_others),
 	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_gzip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

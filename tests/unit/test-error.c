@@ -139,6 +139,7 @@ is_code(int v)
 	case DS_E_HOST_SYSCTL:
 	case DS_E_HOST_NETLINK:
 	case DS_E_CAPTURE_LINKTYPES:
+	case DS_E_CAPTURE_GZIP:
 		return true;
 	case DS_E_BASE:
 	case DS_E_MAX:
