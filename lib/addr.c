@@ -666,12 +666,11 @@ put_v4(char *p, const uint8_t *b)
  */
 #define FMT_NO_MIXED (1u << 15)
 
-/* A group in hex without leading zeros (RFC 5952 section 4.1). */
+/* A group, octets hi and lo, in hex without leading zeros (RFC 5952
+ * section 4.1). */
 static inline char *
-put_hex16(char *p, unsigned v)
+put_hex16(char *p, unsigned hi, unsigned lo)
 {
-	unsigned hi = v >> 8, lo = v & 0xff;
-
 	if (hi) {
 		if (hi >= 0x10) {
 			memcpy(p, hex2 + 2 * hi, 2);
@@ -693,19 +692,18 @@ put_hex16(char *p, unsigned v)
 static char *
 put_v6(char *p, const uint8_t *b, unsigned flags)
 {
-	unsigned g[8], zero = 0, run, starts, best, k;
+	unsigned zero = 0, run, starts, best, k;
 
-	for (k = 0; k < 8; k++) {
-		g[k] = (unsigned)b[2 * k] << 8 | b[2 * k + 1];
-		zero |= (unsigned)(g[k] == 0) << k;
-	}
+	/* Group k is octets 2k and 2k+1; bit k of 'zero' says it is 0. */
+	for (k = 0; k < 8; k++)
+		zero |= (unsigned)((b[2 * k] | b[2 * k + 1]) == 0) << k;
 
 	if (flags & DS_FMT_EXPAND) {
 		for (k = 0; k < 8; k++) {
 			if (k)
 				*p++ = ':';
-			memcpy(p, hex2 + 2 * (g[k] >> 8), 2);
-			memcpy(p + 2, hex2 + 2 * (g[k] & 0xff), 2);
+			memcpy(p, hex2 + 2 * b[2 * k], 2);
+			memcpy(p + 2, hex2 + 2 * b[2 * k + 1], 2);
 			p += 4;
 		}
 		return p;
@@ -713,8 +711,8 @@ put_v6(char *p, const uint8_t *b, unsigned flags)
 
 	/* RFC 5952 section 5: IPv4-mapped addresses in mixed notation:
 	 * groups 0-4 zero, group 5 ffff. */
-	if (!(flags & FMT_NO_MIXED) && (zero & 0x3f) == 0x1f &&
-	    g[5] == 0xffff) {
+	if (!(flags & FMT_NO_MIXED) && (zero & 0x3f) == 0x1f && b[10] == 0xff &&
+	    b[11] == 0xff) {
 		memcpy(p, "::ffff:", 7);
 		return put_v4(p + 7, b + 12);
 	}
@@ -728,7 +726,7 @@ put_v6(char *p, const uint8_t *b, unsigned flags)
 	 */
 	if (!(zero & zero >> 1)) {
 		for (k = 0; k < 8; k++) {
-			p = put_hex16(p, g[k]);
+			p = put_hex16(p, b[2 * k], b[2 * k + 1]);
 			*p++ = ':';
 		}
 		return p - 1;
@@ -744,7 +742,7 @@ put_v6(char *p, const uint8_t *b, unsigned flags)
 
 	/* "a:b:" then ":" makes "a:b::"; no group before it makes "::". */
 	for (k = 0; k < best; k++) {
-		p = put_hex16(p, g[k]);
+		p = put_hex16(p, b[2 * k], b[2 * k + 1]);
 		*p++ = ':';
 	}
 	if (best == 0)
@@ -753,7 +751,7 @@ put_v6(char *p, const uint8_t *b, unsigned flags)
 	if (best + run == 8)
 		return p;
 	for (k = best + run; k < 8; k++) {
-		p = put_hex16(p, g[k]);
+		p = put_hex16(p, b[2 * k], b[2 * k + 1]);
 		*p++ = ':';
 	}
 	return p - 1;
@@ -782,30 +780,39 @@ put_addr(char *p, const struct ds_addr *a, unsigned flags)
 	return p;
 }
 
-int
-ds_addr_format(const struct ds_addr *a, unsigned flags, char *buf, size_t size)
+/* ds_addr_format() into a buffer that may be short, or in brackets; out
+ * of line, so that the common case needs no stack frame for tmp. */
+static __attribute__((noinline)) int
+addr_format_slow(
+    const struct ds_addr *a, unsigned flags, char *buf, size_t size)
 {
-	char tmp[DS_ENDPOINT_STRLEN], *start, *p;
-	bool direct;
+	char tmp[DS_ENDPOINT_STRLEN], *p = tmp;
 
-	if (a->family != AF_INET && a->family != AF_INET6)
-		return -EAFNOSUPPORT;
-	/* A buffer that holds the longest form (addr.h) is written in place:
-	 * dissect formats every address of every packet, and the copy
-	 * through tmp was a fifth of the formatting. */
-	direct = size >=
-	    ((flags & DS_FMT_URL) ? DS_ENDPOINT_STRLEN : DS_ADDR_STRLEN);
-	start = p = direct ? buf : tmp;
 	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
 		*p++ = '[';
 	p = put_addr(p, a, flags);
 	if ((flags & DS_FMT_URL) && a->family == AF_INET6)
 		*p++ = ']';
-	if (direct) {
-		*p = '\0';
-		return (int)(p - start);
-	}
 	return ds__output(tmp, (size_t)(p - tmp), buf, size);
+}
+
+int
+ds_addr_format(const struct ds_addr *a, unsigned flags, char *buf, size_t size)
+{
+	char *p;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	/* A buffer that holds the longest form (addr.h) is written in place:
+	 * dissect formats every address of every packet, and the copy
+	 * through a local was a fifth of the formatting (and the local's
+	 * stack guard a tenth of the rest). */
+	if (!(flags & DS_FMT_URL) && size >= DS_ADDR_STRLEN) {
+		p = put_addr(buf, a, flags);
+		*p = '\0';
+		return (int)(p - buf);
+	}
+	return addr_format_slow(a, flags, buf, size);
 }
 
 int
