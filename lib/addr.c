@@ -694,9 +694,15 @@ put_v6(char *p, const uint8_t *b, unsigned flags)
 {
 	unsigned zero = 0, run, starts, best, k;
 
-	/* Group k is octets 2k and 2k+1; bit k of 'zero' says it is 0. */
-	for (k = 0; k < 8; k++)
-		zero |= (unsigned)((b[2 * k] | b[2 * k + 1]) == 0) << k;
+	/* Group k is octets 2k and 2k+1; bit k of 'zero' says it is 0. A
+	 * group is read as one 16-bit word, in whichever byte order: only
+	 * its being 0 counts. */
+	for (k = 0; k < 8; k++) {
+		uint16_t w;
+
+		memcpy(&w, b + 2 * k, 2);
+		zero |= (unsigned)(w == 0) << k;
+	}
 
 	if (flags & DS_FMT_EXPAND) {
 		for (k = 0; k < 8; k++) {
