@@ -173,7 +173,7 @@ ds_addr_from_v4(uint32_t v4, struct ds_addr *ret)
 	 * the packet decoder makes two of these per IP header, and the
 	 * copy's wide loads over the local's narrow stores cannot be
 	 * forwarded from the store buffer, which made these two functions
-	 * a tenth of dissect's time.
+	 * a seventh of the time dissect spent on a tunnelled capture.
 	 */
 	memset(ret, 0, sizeof(*ret));
 	ret->family = AF_INET;
