@@ -165,17 +165,28 @@ addr_clean(const struct ds_addr *a, struct ds_addr *ret)
 void
 ds_addr_from_v4(uint32_t v4, struct ds_addr *ret)
 {
-	addr_store(AF_INET, v4, ret);
+	uint8_t b[4] = {(uint8_t)(v4 >> 24), (uint8_t)(v4 >> 16),
+	    (uint8_t)(v4 >> 8), (uint8_t)v4};
+
+	/*
+	 * In place, not through a local copied out as addr_store() does:
+	 * the packet decoder makes two of these per IP header, and the
+	 * copy's wide loads over the local's narrow stores cannot be
+	 * forwarded from the store buffer, which made these two functions
+	 * a seventh of the time dissect spent on a tunnelled capture.
+	 */
+	memset(ret, 0, sizeof(*ret));
+	ret->family = AF_INET;
+	memcpy(ret->u.bytes, b, 4);
 }
 
 void
 ds_addr_from_v6(const uint8_t bytes[16], struct ds_addr *ret)
 {
-	struct ds_addr r = {0};
-
-	r.family = AF_INET6;
-	memcpy(r.u.bytes, bytes, 16);
-	*ret = r;
+	/* In place, as ds_addr_from_v4() says why. */
+	memset(ret, 0, sizeof(*ret));
+	ret->family = AF_INET6;
+	memcpy(ret->u.bytes, bytes, 16);
 }
 
 uint32_t

@@ -799,13 +799,13 @@ line_anomalies(struct cli_out *o, uint32_t anom)
 	if (!anom)
 		return;
 	cli_out_str(o, " [anomaly: ");
-	for (unsigned b = 0; b < 32; b++) {
-		if (!(anom & (1u << b)))
-			continue;
+	/* The bits set, lowest first, without a look at the others. */
+	for (; anom; anom &= anom - 1) {
 		if (!first)
 			cli_out_str(o, ", ");
 		first = false;
-		cli_out_str(o, dissect_anom_token(b, tok));
+		cli_out_str(
+		    o, dissect_anom_token((unsigned)__builtin_ctz(anom), tok));
 	}
 	out_c(o, ']');
 }

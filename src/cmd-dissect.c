@@ -117,15 +117,43 @@ dissect_time_cache(struct dissect *d, int64_t sec)
 	    (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* ".123456" or ".123456789": the digits the source really has. */
+/* n decimal digits of v, zero-padded, at p: by hand, from the last, so
+ * that a constant n unrolls. */
+static inline void
+put_digits(char *p, uint32_t v, unsigned n)
+{
+	for (unsigned i = n; i > 0; i--) {
+		p[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * ".123456" or ".123456789": the digits the source really has. Every line
+ * starts with it, so the fixed count of digits is written directly
+ * (cli_out_u64_pad() works out the length first, in 64 bits).
+ */
 void
 dissect_out_frac(struct dissect *d, uint32_t nsec)
 {
-	out_c(&d->o, '.');
-	if (d->digits == 9)
-		cli_out_u64_pad(&d->o, nsec, 9);
-	else
-		cli_out_u64_pad(&d->o, nsec / 1000, 6);
+	uint32_t usec = nsec / 1000;
+	char *p = cli_out_reserve(&d->o, 10);
+
+	/* A damaged record's fraction can be a second or more: all of it. */
+	if (nsec >= 1000000000u) {
+		out_c(&d->o, '.');
+		cli_out_u64_pad(&d->o, d->digits == 9 ? nsec : usec,
+		    d->digits == 9 ? 9 : 6);
+		return;
+	}
+	p[0] = '.';
+	if (d->digits == 9) {
+		put_digits(p + 1, nsec, 9);
+		d->o.len += 10;
+	} else {
+		put_digits(p + 1, usec, 6);
+		d->o.len += 7;
+	}
 }
 
 /* The time of a line, as --time says. */
@@ -181,8 +209,9 @@ out_time(struct dissect *d, const struct ds_capture_packet *cp)
 		dissect_out_frac(d, nsec);
 		return;
 	case TIME_CLOCK:
+		/* "%02d:%02d:%02d" of a struct tm, or "xx:xx:xx": always 8. */
 		dissect_time_cache(d, sec);
-		cli_out_str(&d->o, d->tc_clock);
+		cli_out_put(&d->o, d->tc_clock, 8);
 		dissect_out_frac(d, nsec);
 		return;
 	}

@@ -45,11 +45,19 @@ out_hex(struct cli_out *o, uint64_t v, unsigned width)
 	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/*
+ * An address as ds_addr_format() writes it with no flags, into buf;
+ * returns its length. IPv6 addresses come from a table of those written
+ * lately when they are there (cmd-dissect-addr.c); buf is written up to
+ * DS_ADDR_STRLEN octets, past the text.
+ */
+int dissect_addr_format(const struct ds_addr *a, char buf[DS_ADDR_STRLEN]);
+
 static inline void
 out_addr(struct cli_out *o, const struct ds_addr *a)
 {
 	char *p = cli_out_reserve(o, DS_ADDR_STRLEN);
-	int n = ds_addr_format(a, 0, p, DS_ADDR_STRLEN);
+	int n = dissect_addr_format(a, p);
 
 	if (n > 0 && n < DS_ADDR_STRLEN)
 		o->len += (size_t)n;
