@@ -181,8 +181,8 @@ json_tuple(struct json *j, const struct ds_server_event *ev)
 	const struct ds_tuple *t = ev->tuple;
 
 	json_kv_string(j, "protocol", "tcp");
-	json_endpoint(j, "peer", &t->peer);
-	json_endpoint(j, "local", &t->local);
+	json_endpoint(j, "peer", &t->src);
+	json_endpoint(j, "local", &t->dst);
 	json_kv_string(j, "family", ds_family_used_name(t->family));
 	if (ev->proxied_by) {
 		json_endpoint(j, "proxied_by", ev->proxied_by);
