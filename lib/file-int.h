@@ -8,6 +8,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* ds__file_read() flags. */
@@ -36,15 +37,32 @@ int ds__file_read(
     const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
 
 /*
- * Read a history file as ds__file_read() with DS__FILE_OURS does, check
- * that its first line is header, and hand every later whole line (the
- * newline replaced by a NUL; a line cut short at the end, or with a NUL
- * inside, is dropped) to line_fn. Returns 0 (a file that does not exist
- * is empty), -EINVAL for another header, or ds__file_read()'s error.
+ * One line of a history file, NUL-terminated without its newline, for
+ * obj (the history being filled). now is one clock reading taken for the
+ * whole file, so that every line is judged fresh or stale against the
+ * same instant.
  */
-typedef void ds__file_line_fn(char *line, void *userdata);
+typedef void ds__file_line_fn(void *obj, char *line, int64_t now);
+
+/*
+ * The lines of a history file already in memory: check that text (len
+ * bytes; need not be terminated) begins with the line header, and hand
+ * every later whole line to line_fn (its newline replaced by a NUL, in
+ * place: text is changed). A line cut short at the end, or with a NUL
+ * inside, is dropped. Returns 0, or -EINVAL for another header. No I/O,
+ * no allocation: what a fuzzer or a test feeds directly.
+ */
+int ds__file_parse_lines(char *text, size_t len, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now);
+
+/*
+ * Read a history file as ds__file_read() with DS__FILE_OURS does (at most
+ * max bytes) and parse it with ds__file_parse_lines(). Returns 0 (a file
+ * that does not exist is empty), -EINVAL for another header, or
+ * ds__file_read()'s error.
+ */
 int ds__file_read_lines(const char *path, size_t max, const char *header,
-    ds__file_line_fn *line_fn, void *userdata);
+    ds__file_line_fn *line_fn, void *obj, int64_t now);
 
 /*
  * Whether dir is a directory of the effective user's that nobody else

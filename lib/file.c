@@ -148,11 +148,32 @@ ds__file_read(
 }
 
 int
-ds__file_read_lines(const char *path, size_t max, const char *header,
-    ds__file_line_fn *line_fn, void *userdata)
+ds__file_parse_lines(char *text, size_t len, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now)
 {
-	size_t len, hl = strlen(header);
-	char *buf, *p, *end;
+	size_t hl = strlen(header);
+	char *p, *end;
+
+	if (len < hl + 1 || memcmp(text, header, hl) != 0 || text[hl] != '\n')
+		return -EINVAL;
+	for (p = text + hl + 1;
+	     (end = memchr(p, '\n', len - (size_t)(p - text))); p = end + 1) {
+		/* A NUL inside makes the line malformed, however well
+		 * the part before it reads. */
+		if (!memchr(p, '\0', (size_t)(end - p))) {
+			*end = '\0';
+			line_fn(obj, p, now);
+		}
+	}
+	return 0;
+}
+
+int
+ds__file_read_lines(const char *path, size_t max, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now)
+{
+	size_t len;
+	char *buf;
 	int r;
 
 	r = ds__file_read(path, max, DS__FILE_OURS, &buf, &len);
@@ -160,21 +181,9 @@ ds__file_read_lines(const char *path, size_t max, const char *header,
 		return 0;
 	if (r < 0)
 		return r;
-	if (len < hl + 1 || memcmp(buf, header, hl) != 0 || buf[hl] != '\n') {
-		free(buf);
-		return -EINVAL;
-	}
-	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
-	     p = end + 1) {
-		/* A NUL inside makes the line malformed, however well
-		 * the part before it reads. */
-		if (!memchr(p, '\0', (size_t)(end - p))) {
-			*end = '\0';
-			line_fn(p, userdata);
-		}
-	}
+	r = ds__file_parse_lines(buf, len, header, line_fn, obj, now);
 	free(buf);
-	return 0;
+	return r;
 }
 
 int

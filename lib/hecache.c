@@ -521,8 +521,9 @@ parse_addr(const char *s, struct ds_addr *ret)
 
 /* One line (NUL-terminated, no newline); malformed ones are skipped. */
 static void
-load_line(struct ds_he_cache *c, char *line, int64_t now)
+load_line(void *obj, char *line, int64_t now)
 {
+	struct ds_he_cache *c = obj;
 	struct ds_he_history h = {0};
 	long long when, port, err, us;
 	struct ds_addr a;
@@ -574,29 +575,21 @@ ds_he_cache_check_dir(const char *dir)
 	return ds__file_check_dir(dir);
 }
 
-/* What a line of the file needs besides itself. */
-struct load_ctx {
-	struct ds_he_cache *c;
-	int64_t now;
-};
-
-static void
-load_one(char *line, void *userdata)
-{
-	struct load_ctx *x = userdata;
-
-	load_line(x->c, line, x->now);
-}
-
 int
 ds_he_cache_load(struct ds_he_cache *c, const char *path)
 {
-	struct load_ctx x = {.c = c};
-
 	if (!c || !path)
 		return -EINVAL;
-	x.now = now_s(c);
-	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
+	return ds__file_read_lines(
+	    path, LOAD_MAX, HEADER, load_line, c, now_s(c));
+}
+
+int
+ds__he_cache_load_text(struct ds_he_cache *c, char *text, size_t len)
+{
+	if (!c || (!text && len > 0))
+		return -EINVAL;
+	return ds__file_parse_lines(text, len, HEADER, load_line, c, now_s(c));
 }
 
 /* Write one entry's line to f. */
@@ -620,7 +613,12 @@ save_entry(FILE *f, const struct entry *e)
 static void
 write_entries(FILE *f, const void *userdata)
 {
-	const struct ds_he_cache *c = userdata;
+	ds__he_cache_write(f, userdata);
+}
+
+void
+ds__he_cache_write(FILE *f, const struct ds_he_cache *c)
+{
 	int64_t now = now_s(c);
 
 	fprintf(f, "%s\n", HEADER);

@@ -231,8 +231,9 @@ parse_int(const char *s, long long lo, long long hi, long long *ret)
 
 /* "ns WHEN ADDRESS PORT OUTCOME SRTT_US"; malformed lines are skipped. */
 static void
-load_line(struct ds_resolve_history *h, char *line, int64_t now)
+load_line(void *obj, char *line, int64_t now)
 {
+	struct ds_resolve_history *h = obj;
 	static const char *const outcomes[] = {"ok", "failed", "no-answer"};
 	long long when, port, srtt;
 	struct ds_endpoint ep;
@@ -275,29 +276,13 @@ load_line(struct ds_resolve_history *h, char *line, int64_t now)
 	e->seq = ++h->seq;
 }
 
-/* What a line of the file needs besides itself. */
-struct load_ctx {
-	struct ds_resolve_history *h;
-	int64_t now;
-};
-
-static void
-load_one(char *line, void *userdata)
-{
-	struct load_ctx *x = userdata;
-
-	load_line(x->h, line, x->now);
-}
-
 int
 ds_resolve_history_load(struct ds_resolve_history *h, const char *path)
 {
-	struct load_ctx x = {.h = h};
-
 	if (!h || !path)
 		return -EINVAL;
-	x.now = now_s(h);
-	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
+	return ds__file_read_lines(
+	    path, LOAD_MAX, HEADER, load_line, h, now_s(h));
 }
 
 static void
