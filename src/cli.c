@@ -17,21 +17,6 @@
 
 #include "cli.h"
 
-const char *cli_prog = "dualstack";
-
-void
-cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", cli_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Print text for a message: control characters as '?', so that hostile
  * input cannot move the terminal's cursor. */
 static void
@@ -95,30 +80,6 @@ cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	vusage_error(cmd, fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
-}
-
-void
-cli_out_flush(struct cli_out *o)
-{
-	size_t off = 0;
-
-	while (off < o->len && !o->failed) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + off, o->len - off);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				o->epipe = true;
-			else
-				cli_error("error writing output: %s",
-				    strerror(errno));
-			o->failed = true;
-			break;
-		}
-		off += (size_t)n;
-	}
-	o->len = 0;
 }
 
 int
