@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 enum term_kind {
 	T_FAMILY,

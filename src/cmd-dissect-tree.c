@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli-packet.h"
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 /* --- JSON ------------------------------------------------------------------
  */
