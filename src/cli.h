@@ -265,6 +265,10 @@ int cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
 int cli_dns_servers(
     const struct cli_command *cmd, const char *list, char *out, size_t size);
 
+/* The directory that holds path, into buf (size >= 2, and no shorter than
+ * path to hold all of it): "." when path names none, "/" for the root. */
+void cli_dir_of(const char *path, char *buf, size_t size);
+
 /*
  * The file named file in the user's cache directory,
  * $XDG_CACHE_HOME/dualstack/FILE, else $HOME/.cache/dualstack/FILE (a
@@ -272,10 +276,6 @@ int cli_dns_servers(
  * 0700. Returns 0, -ENOENT when there is no home, -ENAMETOOLONG, or
  * -errno from mkdir.
  */
-/* The directory that holds path, into buf (size >= 2, and no shorter than
- * path to hold all of it): "." when path names none, "/" for the root. */
-void cli_dir_of(const char *path, char *buf, size_t size);
-
 int cli_cache_file(const char *file, char *buf, size_t size);
 
 /* The nameserver history's file name in that directory. */
