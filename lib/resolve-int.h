@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "dualstack/resolve.h"
+#include "dualstack/resolve-history.h"
 
 /*
  * The history's clock: Unix time in seconds. The default reads

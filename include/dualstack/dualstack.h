@@ -27,6 +27,7 @@
 #include "dualstack/reach.h"
 #include "dualstack/relay.h"
 #include "dualstack/resolv-conf.h"
+#include "dualstack/resolve-history.h"
 #include "dualstack/resolve.h"
 #include "dualstack/server.h"
 #include "dualstack/sort.h"
