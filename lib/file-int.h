@@ -7,6 +7,7 @@
  * (resolv.conf) and histories. Not installed.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +64,28 @@ int ds__file_parse_lines(char *text, size_t len, const char *header,
  */
 int ds__file_read_lines(const char *path, size_t max, const char *header,
     ds__file_line_fn *line_fn, void *obj, int64_t now);
+
+/*
+ * What the two history files (the Happy Eyeballs cache, the nameserver
+ * history) keep alike. Their clock is Unix time in seconds: fn when a
+ * test set one, else CLOCK_REALTIME (0 if it cannot be read).
+ */
+int64_t ds__file_now(int64_t (*fn)(void *userdata), void *userdata);
+
+/*
+ * An entry written at when is fresh at now: less than ttl_s ago, and not
+ * more than ttl_s ahead either (a clock stepped back, a file from another
+ * host).
+ */
+bool ds__file_fresh(int64_t when, int64_t now, uint32_t ttl_s);
+
+/*
+ * A field of a history line: a decimal integer in [lo, hi] and nothing
+ * else; a '-' only where lo is negative. Returns whether it is one, and
+ * then writes *ret.
+ */
+bool ds__file_parse_int(
+    const char *s, long long lo, long long hi, long long *ret);
 
 /*
  * Whether dir is a directory of the effective user's that nobody else

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dualstack/error.h"
@@ -61,6 +62,40 @@ open_error(const char *path, int e)
 			return r;
 	}
 	return -e;
+}
+
+int64_t
+ds__file_now(int64_t (*fn)(void *userdata), void *userdata)
+{
+	struct timespec ts;
+
+	if (fn)
+		return fn(userdata);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec;
+}
+
+bool
+ds__file_fresh(int64_t when, int64_t now, uint32_t ttl_s)
+{
+	return now - when < (int64_t)ttl_s && when - now < (int64_t)ttl_s;
+}
+
+bool
+ds__file_parse_int(const char *s, long long lo, long long hi, long long *ret)
+{
+	char *end;
+	long long v;
+
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && lo < 0)))
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return false;
+	*ret = v;
+	return true;
 }
 
 int

@@ -104,13 +104,7 @@ ds_he_outcome_name(enum ds_he_outcome o)
 static int64_t
 now_s(const struct ds_he_cache *c)
 {
-	struct timespec ts;
-
-	if (c->clock)
-		return c->clock(c->clock_userdata);
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec;
+	return ds__file_now(c->clock, c->clock_userdata);
 }
 
 void
@@ -121,15 +115,10 @@ ds__he_cache_set_clock(
 	c->clock_userdata = userdata;
 }
 
-/*
- * Fresh: written less than ttl_s ago. An entry dated in the future (a
- * clock stepped back, a file from another host) is fresh for no longer
- * than ttl_s ahead either.
- */
 static bool
 fresh(const struct ds_he_cache *c, int64_t when, int64_t now)
 {
-	return now - when < (int64_t)c->ttl_s && when - now < (int64_t)c->ttl_s;
+	return ds__file_fresh(when, now, c->ttl_s);
 }
 
 /* --- Index ---------------------------------------------------------------- */
@@ -496,23 +485,6 @@ words(char *line, char **w, size_t max)
 	}
 }
 
-/* A decimal integer in [lo, hi], with an optional '-', nothing else. */
-static bool
-parse_int(const char *s, long long lo, long long hi, long long *ret)
-{
-	char *end;
-	long long v;
-
-	if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return false;
-	*ret = v;
-	return true;
-}
-
 static bool
 parse_addr(const char *s, struct ds_addr *ret)
 {
@@ -532,8 +504,8 @@ load_line(void *obj, char *line, int64_t now)
 
 	if (n == SIZE_MAX || n < 5)
 		return;
-	if (!parse_int(w[1], 0, (long long)1 << 40, &when) ||
-	    !parse_int(w[2], 1, UINT16_MAX, &port) ||
+	if (!ds__file_parse_int(w[1], 0, (long long)1 << 40, &when) ||
+	    !ds__file_parse_int(w[2], 1, UINT16_MAX, &port) ||
 	    !fresh(c, (int64_t)when, now))
 		return;
 	h.when = (int64_t)when;
@@ -552,8 +524,8 @@ load_line(void *obj, char *line, int64_t now)
 		else
 			return;
 		/* err: 0 or a negative errno or DS_E_* code. */
-		if (!parse_int(w[5], -(long long)DS_E_MAX, 0, &err) ||
-		    !parse_int(w[6], 0, (long long)1 << 40, &us))
+		if (!ds__file_parse_int(w[5], -(long long)DS_E_MAX, 0, &err) ||
+		    !ds__file_parse_int(w[6], 0, (long long)1 << 40, &us))
 			return;
 		h.outcome = o;
 		h.err = o == DS_HE_FAILED ? (int)err : 0;

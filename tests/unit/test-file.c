@@ -3,8 +3,9 @@
  * lib/file.c: whole-file reads (what is refused, and why: missing,
  * unreadable, a directory, a link, a FIFO, a socket, a device, someone
  * else's or writable by others), the cap on what is read, the lines of a
- * history file (header, cut and damaged lines), the directory check, and
- * the atomic replacement of a file.
+ * history file (header, cut and damaged lines) and the clock, freshness
+ * and number fields both histories share, the directory check, and the
+ * atomic replacement of a file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -303,6 +304,55 @@ test_read_lines(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* --- What the histories share ----------------------------------------------
+ */
+
+static int64_t
+fixed(void *userdata)
+{
+	return *(const int64_t *)userdata;
+}
+
+static void
+test_history_fields(void **state)
+{
+	int64_t t = 1893456000;
+	long long v = 7;
+
+	(void)state;
+	assert_int_equal(ds__file_now(fixed, &t), t);
+	/* The real clock: after this test was written. */
+	assert_true(ds__file_now(NULL, NULL) > 1700000000);
+
+	/* Fresh for ttl_s either way, not one second more. */
+	assert_true(ds__file_fresh(1000, 1000, 600));
+	assert_true(ds__file_fresh(1000, 1599, 600));
+	assert_false(ds__file_fresh(1000, 1600, 600));
+	assert_true(ds__file_fresh(1599, 1000, 600));
+	assert_false(ds__file_fresh(1600, 1000, 600));
+	assert_false(ds__file_fresh(1000, 1000, 0));
+
+	assert_true(ds__file_parse_int("0", 0, 10, &v));
+	assert_int_equal(v, 0);
+	assert_true(ds__file_parse_int("10", 0, 10, &v));
+	assert_int_equal(v, 10);
+	assert_true(ds__file_parse_int("-2244", -5000, 0, &v));
+	assert_int_equal(v, -2244);
+	v = 7;
+	assert_false(ds__file_parse_int("11", 0, 10, &v));
+	assert_false(ds__file_parse_int("-1", 0, 10, &v));
+	/* A sign only where the range has negative values. */
+	assert_false(ds__file_parse_int("-0", 0, 10, &v));
+	assert_false(ds__file_parse_int("+1", 0, 10, &v));
+	assert_false(ds__file_parse_int(" 1", 0, 10, &v));
+	assert_false(ds__file_parse_int("1 ", 0, 10, &v));
+	assert_false(ds__file_parse_int("1x", 0, 10, &v));
+	assert_false(ds__file_parse_int("", 0, 10, &v));
+	assert_false(ds__file_parse_int("-", -10, 10, &v));
+	assert_false(ds__file_parse_int("99999999999999999999", 0, 10, &v));
+	assert_int_equal(v, 7);
+}
+
 /* --- Directories ---------------------------------------------------------- */
 
 static void
@@ -424,6 +474,7 @@ main(void)
 	        test_read_owner_unreadable, setup, teardown),
 	    cmocka_unit_test(test_parse_lines),
 	    cmocka_unit_test_setup_teardown(test_read_lines, setup, teardown),
+	    cmocka_unit_test(test_history_fields),
 	    cmocka_unit_test_setup_teardown(test_check_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 	};
