@@ -693,10 +693,25 @@ cli_dir_of(const char *path, char *buf, size_t size)
 }
 
 int
+cli_cache_dir_ok(const char *path, const char *what)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	cli_dir_of(path, dir, sizeof(dir));
+	r = ds_he_cache_check_dir(dir);
+	if (r < 0)
+		cli_error(
+		    "warning: cache directory %s: %s; %s neither read nor "
+		    "written",
+		    dir, ds_strerror(r), what);
+	return r;
+}
+
+int
 cli_ns_history_open(const char *path, struct ds_resolve_history **ret)
 {
 	struct ds_resolve_history *h;
-	char dir[PATH_MAX];
 	int r;
 
 	*ret = NULL;
@@ -710,14 +725,8 @@ cli_ns_history_open(const char *path, struct ds_resolve_history **ret)
 		return EXIT_OK;
 	/* Its directory as the connection history's: one others may write
 	 * to could hold anything in its place. */
-	cli_dir_of(path, dir, sizeof(dir));
-	r = ds_he_cache_check_dir(dir);
-	if (r < 0) {
-		cli_error("warning: cache directory %s: %s; nameserver history "
-		          "neither read nor written",
-		    dir, ds_strerror(r));
+	if (cli_cache_dir_ok(path, "nameserver history") < 0)
 		return EXIT_FAILED;
-	}
 	r = ds_resolve_history_load(h, path);
 	if (r < 0) {
 		/* Used empty, and not rewritten: it may be another

@@ -278,6 +278,13 @@ void cli_dir_of(const char *path, char *buf, size_t size);
  */
 int cli_cache_file(const char *file, char *buf, size_t size);
 
+/*
+ * Whether the directory of the history file path is safe to keep one in
+ * (ds_he_cache_check_dir()): 0, or after "warning: cache directory DIR:
+ * REASON; WHAT neither read nor written" on stderr, the negative error.
+ */
+int cli_cache_dir_ok(const char *path, const char *what);
+
 /* The nameserver history's file name in that directory. */
 #define CLI_NS_HISTORY_FILE "nameservers"
 /* The Happy Eyeballs history, beside it. */
