@@ -285,6 +285,18 @@ cli_parse_listen(const char *s, struct ds_endpoint *ret)
 	return 0;
 }
 
+int
+cli_add_listen(const struct cli_command *cmd, const char *s,
+    struct ds_endpoint *where, size_t *n, size_t max)
+{
+	if (*n == max)
+		return cli_usage_error(cmd, "at most %zu --listen", max);
+	if (cli_parse_listen(s, &where[*n]) < 0)
+		return EXIT_USAGE;
+	(*n)++;
+	return EXIT_OK;
+}
+
 /* --- Listener failures ---------------------------------------------------- */
 
 /* The address a family's socket tried, for messages: "[::]:9000". */

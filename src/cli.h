@@ -144,6 +144,14 @@ void cli_time_now(char *buf, size_t size);
  */
 int cli_parse_listen(const char *s, struct ds_endpoint *ret);
 
+/*
+ * One more --listen of a command that takes up to max of them: parsed
+ * into where[*n] and counted. Returns EXIT_OK, or EXIT_USAGE after saying
+ * what is wrong (with cmd's usage when there are too many).
+ */
+int cli_add_listen(const struct cli_command *cmd, const char *s,
+    struct ds_endpoint *where, size_t *n, size_t max);
+
 /* --- Endpoints (cli-endpoint.c) ------------------------------------------- */
 
 /*

@@ -607,12 +607,10 @@ reach_serve(int argc, char **argv)
 			fputs(serve_help_text, stdout);
 			return cli_finish_stdout(EXIT_OK);
 		case O_LISTEN:
-			if (nlisten == MAX_LISTEN)
-				return cli_usage_error(&cmd_serve_role,
-				    "at most %d --listen", MAX_LISTEN);
-			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
-				return EXIT_USAGE;
-			nlisten++;
+			code = cli_add_listen(&cmd_serve_role, optarg, where,
+			    &nlisten, MAX_LISTEN);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_MODE:
 			code = cli_parse_mode(&cmd_serve_role, optarg, &mode);

@@ -769,12 +769,10 @@ cmd_serve(int argc, char **argv)
 			fputs(help_text, stdout);
 			return cli_finish_stdout(EXIT_OK);
 		case O_LISTEN:
-			if (nlisten == MAX_LISTEN)
-				return cli_usage_error(&cli_cmd_serve,
-				    "at most %d --listen", MAX_LISTEN);
-			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
-				return EXIT_USAGE;
-			nlisten++;
+			code = cli_add_listen(&cli_cmd_serve, optarg, where,
+			    &nlisten, MAX_LISTEN);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_MODE:
 			code = cli_parse_mode(&cli_cmd_serve, optarg, &mode);
