@@ -36,7 +36,7 @@ static void
 check(int ok, const char *what)
 {
 	if (!ok) {
-		fprintf(stderr, "ns_history.c: check failed: %s\n", what);
+		fprintf(stderr, "resolve_history.c: check failed: %s\n", what);
 		abort();
 	}
 }
