@@ -260,10 +260,24 @@ ds_resolve_history_load(struct ds_resolve_history *h, const char *path)
 	    path, LOAD_MAX, HEADER, load_line, h, now_s(h));
 }
 
+int
+ds__resolve_history_load_text(
+    struct ds_resolve_history *h, char *text, size_t len)
+{
+	if (!h || (!text && len > 0))
+		return -EINVAL;
+	return ds__file_parse_lines(text, len, HEADER, load_line, h, now_s(h));
+}
+
 static void
 write_entries(FILE *f, const void *userdata)
 {
-	const struct ds_resolve_history *h = userdata;
+	ds__resolve_history_write(f, userdata);
+}
+
+void
+ds__resolve_history_write(FILE *f, const struct ds_resolve_history *h)
+{
 	int64_t now = now_s(h);
 
 	fprintf(f, "%s\n", HEADER);
