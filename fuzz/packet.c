@@ -318,7 +318,7 @@ static void
 check_pkt(const uint8_t *data, const struct ds_pkt *p)
 {
 	const struct ds_pkt_link *l = &p->link;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 
 	CHECK(p->n_opt <= DS_PKT_MAX_OPT && p->n_addr <= DS_PKT_MAX_ADDR);
 	CHECK(inside(p, 0, l->len));
@@ -361,9 +361,9 @@ check_pkt(const uint8_t *data, const struct ds_pkt *p)
 		if (p->inner.version != 0)
 			CHECK(p->inner.off > p->ip.l4_off);
 	}
-	CHECK((ds_packet_5tuple(p, &t) == 0) ==
+	CHECK((ds_packet_tuple(p, &t) == 0) ==
 	    (p->ip.version != 0 || p->n_tun > 0));
-	CHECK((ds_packet_outer_5tuple(p, &t) == 0) == (p->n_tun > 0));
+	CHECK((ds_packet_outer_tuple(p, &t) == 0) == (p->n_tun > 0));
 }
 
 /* The signature, and the frame counted in statistics kept across runs

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dualstack/resolve.h"
+#include "dualstack/resolv-conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1003,3 +1003,51 @@ ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
 	}
 	return 0;
 }
+
+/* --- Tuples -------------------------------------------------------------- */
+
+const char *
+ds_family_used_name(enum ds_family_used f)
+{
+	switch (f) {
+	case DS_FAMILY_V4:
+		return "v4";
+	case DS_FAMILY_V4_MAPPED:
+		return "v4-mapped";
+	case DS_FAMILY_V6:
+		return "v6";
+	}
+	return "unknown";
+}
+
+static const char *
+protocol_name(unsigned protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	}
+	/* A number could outgrow DS_TUPLE_STRLEN; these are all we open. */
+	return "ip";
+}
+
+int
+ds_tuple_format(const struct ds_tuple *t, char *buf, size_t size)
+{
+	char src[DS_ENDPOINT_STRLEN], dst[DS_ENDPOINT_STRLEN];
+
+	if (ds_endpoint_format(&t->src, 0, src, sizeof(src)) < 0 ||
+	    ds_endpoint_format(&t->dst, 0, dst, sizeof(dst)) < 0) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -EAFNOSUPPORT;
+	}
+	return snprintf(buf, size, "%s %s -> %s %s", protocol_name(t->protocol),
+	    src, dst, ds_family_used_name(t->family));
+}

@@ -7,7 +7,9 @@
  * (resolv.conf) and histories. Not installed.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* ds__file_read() flags. */
@@ -36,15 +38,54 @@ int ds__file_read(
     const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
 
 /*
- * Read a history file as ds__file_read() with DS__FILE_OURS does, check
- * that its first line is header, and hand every later whole line (the
- * newline replaced by a NUL; a line cut short at the end, or with a NUL
- * inside, is dropped) to line_fn. Returns 0 (a file that does not exist
- * is empty), -EINVAL for another header, or ds__file_read()'s error.
+ * One line of a history file, NUL-terminated without its newline, for
+ * obj (the history being filled). now is one clock reading taken for the
+ * whole file, so that every line is judged fresh or stale against the
+ * same instant.
  */
-typedef void ds__file_line_fn(char *line, void *userdata);
+typedef void ds__file_line_fn(void *obj, char *line, int64_t now);
+
+/*
+ * The lines of a history file already in memory: check that text (len
+ * bytes; need not be terminated) begins with the line header, and hand
+ * every later whole line to line_fn (its newline replaced by a NUL, in
+ * place: text is changed). A line cut short at the end, or with a NUL
+ * inside, is dropped. Returns 0, or -EINVAL for another header. No I/O,
+ * no allocation: what a fuzzer or a test feeds directly.
+ */
+int ds__file_parse_lines(char *text, size_t len, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now);
+
+/*
+ * Read a history file as ds__file_read() with DS__FILE_OURS does (at most
+ * max bytes) and parse it with ds__file_parse_lines(). Returns 0 (a file
+ * that does not exist is empty), -EINVAL for another header, or
+ * ds__file_read()'s error.
+ */
 int ds__file_read_lines(const char *path, size_t max, const char *header,
-    ds__file_line_fn *line_fn, void *userdata);
+    ds__file_line_fn *line_fn, void *obj, int64_t now);
+
+/*
+ * What the two history files (the Happy Eyeballs cache, the nameserver
+ * history) keep alike. Their clock is Unix time in seconds: fn when a
+ * test set one, else CLOCK_REALTIME (0 if it cannot be read).
+ */
+int64_t ds__file_now(int64_t (*fn)(void *userdata), void *userdata);
+
+/*
+ * An entry written at when is fresh at now: less than ttl_s ago, and not
+ * more than ttl_s ahead either (a clock stepped back, a file from another
+ * host).
+ */
+bool ds__file_fresh(int64_t when, int64_t now, uint32_t ttl_s);
+
+/*
+ * A field of a history line: a decimal integer in [lo, hi] and nothing
+ * else; a '-' only where lo is negative. Returns whether it is one, and
+ * then writes *ret.
+ */
+bool ds__file_parse_int(
+    const char *s, long long lo, long long hi, long long *ret);
 
 /*
  * Whether dir is a directory of the effective user's that nobody else

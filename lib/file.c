@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dualstack/error.h"
@@ -61,6 +62,40 @@ open_error(const char *path, int e)
 			return r;
 	}
 	return -e;
+}
+
+int64_t
+ds__file_now(int64_t (*fn)(void *userdata), void *userdata)
+{
+	struct timespec ts;
+
+	if (fn)
+		return fn(userdata);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec;
+}
+
+bool
+ds__file_fresh(int64_t when, int64_t now, uint32_t ttl_s)
+{
+	return now - when < (int64_t)ttl_s && when - now < (int64_t)ttl_s;
+}
+
+bool
+ds__file_parse_int(const char *s, long long lo, long long hi, long long *ret)
+{
+	char *end;
+	long long v;
+
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && lo < 0)))
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return false;
+	*ret = v;
+	return true;
 }
 
 int
@@ -148,11 +183,32 @@ ds__file_read(
 }
 
 int
-ds__file_read_lines(const char *path, size_t max, const char *header,
-    ds__file_line_fn *line_fn, void *userdata)
+ds__file_parse_lines(char *text, size_t len, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now)
 {
-	size_t len, hl = strlen(header);
-	char *buf, *p, *end;
+	size_t hl = strlen(header);
+	char *p, *end;
+
+	if (len < hl + 1 || memcmp(text, header, hl) != 0 || text[hl] != '\n')
+		return -EINVAL;
+	for (p = text + hl + 1;
+	     (end = memchr(p, '\n', len - (size_t)(p - text))); p = end + 1) {
+		/* A NUL inside makes the line malformed, however well
+		 * the part before it reads. */
+		if (!memchr(p, '\0', (size_t)(end - p))) {
+			*end = '\0';
+			line_fn(obj, p, now);
+		}
+	}
+	return 0;
+}
+
+int
+ds__file_read_lines(const char *path, size_t max, const char *header,
+    ds__file_line_fn *line_fn, void *obj, int64_t now)
+{
+	size_t len;
+	char *buf;
 	int r;
 
 	r = ds__file_read(path, max, DS__FILE_OURS, &buf, &len);
@@ -160,21 +216,9 @@ ds__file_read_lines(const char *path, size_t max, const char *header,
 		return 0;
 	if (r < 0)
 		return r;
-	if (len < hl + 1 || memcmp(buf, header, hl) != 0 || buf[hl] != '\n') {
-		free(buf);
-		return -EINVAL;
-	}
-	for (p = buf + hl + 1; (end = memchr(p, '\n', len - (size_t)(p - buf)));
-	     p = end + 1) {
-		/* A NUL inside makes the line malformed, however well
-		 * the part before it reads. */
-		if (!memchr(p, '\0', (size_t)(end - p))) {
-			*end = '\0';
-			line_fn(p, userdata);
-		}
-	}
+	r = ds__file_parse_lines(buf, len, header, line_fn, obj, now);
 	free(buf);
-	return 0;
+	return r;
 }
 
 int

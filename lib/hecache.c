@@ -104,13 +104,7 @@ ds_he_outcome_name(enum ds_he_outcome o)
 static int64_t
 now_s(const struct ds_he_cache *c)
 {
-	struct timespec ts;
-
-	if (c->clock)
-		return c->clock(c->clock_userdata);
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec;
+	return ds__file_now(c->clock, c->clock_userdata);
 }
 
 void
@@ -121,15 +115,10 @@ ds__he_cache_set_clock(
 	c->clock_userdata = userdata;
 }
 
-/*
- * Fresh: written less than ttl_s ago. An entry dated in the future (a
- * clock stepped back, a file from another host) is fresh for no longer
- * than ttl_s ahead either.
- */
 static bool
 fresh(const struct ds_he_cache *c, int64_t when, int64_t now)
 {
-	return now - when < (int64_t)c->ttl_s && when - now < (int64_t)c->ttl_s;
+	return ds__file_fresh(when, now, c->ttl_s);
 }
 
 /* --- Index ---------------------------------------------------------------- */
@@ -496,23 +485,6 @@ words(char *line, char **w, size_t max)
 	}
 }
 
-/* A decimal integer in [lo, hi], with an optional '-', nothing else. */
-static bool
-parse_int(const char *s, long long lo, long long hi, long long *ret)
-{
-	char *end;
-	long long v;
-
-	if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return false;
-	*ret = v;
-	return true;
-}
-
 static bool
 parse_addr(const char *s, struct ds_addr *ret)
 {
@@ -521,8 +493,9 @@ parse_addr(const char *s, struct ds_addr *ret)
 
 /* One line (NUL-terminated, no newline); malformed ones are skipped. */
 static void
-load_line(struct ds_he_cache *c, char *line, int64_t now)
+load_line(void *obj, char *line, int64_t now)
 {
+	struct ds_he_cache *c = obj;
 	struct ds_he_history h = {0};
 	long long when, port, err, us;
 	struct ds_addr a;
@@ -531,8 +504,8 @@ load_line(struct ds_he_cache *c, char *line, int64_t now)
 
 	if (n == SIZE_MAX || n < 5)
 		return;
-	if (!parse_int(w[1], 0, (long long)1 << 40, &when) ||
-	    !parse_int(w[2], 1, UINT16_MAX, &port) ||
+	if (!ds__file_parse_int(w[1], 0, (long long)1 << 40, &when) ||
+	    !ds__file_parse_int(w[2], 1, UINT16_MAX, &port) ||
 	    !fresh(c, (int64_t)when, now))
 		return;
 	h.when = (int64_t)when;
@@ -551,8 +524,8 @@ load_line(struct ds_he_cache *c, char *line, int64_t now)
 		else
 			return;
 		/* err: 0 or a negative errno or DS_E_* code. */
-		if (!parse_int(w[5], -(long long)DS_E_MAX, 0, &err) ||
-		    !parse_int(w[6], 0, (long long)1 << 40, &us))
+		if (!ds__file_parse_int(w[5], -(long long)DS_E_MAX, 0, &err) ||
+		    !ds__file_parse_int(w[6], 0, (long long)1 << 40, &us))
 			return;
 		h.outcome = o;
 		h.err = o == DS_HE_FAILED ? (int)err : 0;
@@ -574,29 +547,21 @@ ds_he_cache_check_dir(const char *dir)
 	return ds__file_check_dir(dir);
 }
 
-/* What a line of the file needs besides itself. */
-struct load_ctx {
-	struct ds_he_cache *c;
-	int64_t now;
-};
-
-static void
-load_one(char *line, void *userdata)
-{
-	struct load_ctx *x = userdata;
-
-	load_line(x->c, line, x->now);
-}
-
 int
 ds_he_cache_load(struct ds_he_cache *c, const char *path)
 {
-	struct load_ctx x = {.c = c};
-
 	if (!c || !path)
 		return -EINVAL;
-	x.now = now_s(c);
-	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
+	return ds__file_read_lines(
+	    path, LOAD_MAX, HEADER, load_line, c, now_s(c));
+}
+
+int
+ds__he_cache_load_text(struct ds_he_cache *c, char *text, size_t len)
+{
+	if (!c || (!text && len > 0))
+		return -EINVAL;
+	return ds__file_parse_lines(text, len, HEADER, load_line, c, now_s(c));
 }
 
 /* Write one entry's line to f. */
@@ -620,7 +585,12 @@ save_entry(FILE *f, const struct entry *e)
 static void
 write_entries(FILE *f, const void *userdata)
 {
-	const struct ds_he_cache *c = userdata;
+	ds__he_cache_write(f, userdata);
+}
+
+void
+ds__he_cache_write(FILE *f, const struct ds_he_cache *c)
+{
 	int64_t now = now_s(c);
 
 	fprintf(f, "%s\n", HEADER);

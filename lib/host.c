@@ -41,6 +41,7 @@
 #include "dualstack/error.h"
 #include "dualstack/loop.h"
 #include "dualstack/host.h"
+#include "dualstack/resolve.h"
 
 #include "connect-int.h"
 #include "file-int.h"

@@ -106,20 +106,6 @@ ds_listen_mode_parse(const char *s, enum ds_listen_mode *ret)
 	return -EINVAL;
 }
 
-const char *
-ds_family_used_name(enum ds_family_used f)
-{
-	switch (f) {
-	case DS_FAMILY_V4:
-		return "v4";
-	case DS_FAMILY_V4_MAPPED:
-		return "v4-mapped";
-	case DS_FAMILY_V6:
-		return "v6";
-	}
-	return "unknown";
-}
-
 /* --- Naming the ends of a connection ------------------------------------- */
 
 /*
@@ -147,11 +133,11 @@ name_zone(struct ds_addr *a)
 static void
 finish_tuple(int sock_family, struct ds_tuple *t)
 {
-	bool mapped = ds_addr_unmap(&t->peer.addr, &t->peer.addr);
+	bool mapped = ds_addr_unmap(&t->src.addr, &t->src.addr);
 
-	ds_addr_unmap(&t->local.addr, &t->local.addr);
-	name_zone(&t->peer.addr);
-	name_zone(&t->local.addr);
+	ds_addr_unmap(&t->dst.addr, &t->dst.addr);
+	name_zone(&t->src.addr);
+	name_zone(&t->dst.addr);
 	if (sock_family == AF_INET)
 		t->family = DS_FAMILY_V4;
 	else if (mapped)
@@ -166,58 +152,28 @@ ds_tuple_from_fd(int fd, struct ds_tuple *ret)
 	struct ds_tuple t = {0};
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	socklen_t plen = sizeof(t.protocol);
+	int protocol;
+	socklen_t plen = sizeof(protocol);
 	int r;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -errno;
-	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.local);
+	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.dst);
 	if (r < 0)
 		return r;
 	len = sizeof(ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -errno;
-	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.peer);
+	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &t.src);
 	if (r < 0)
 		return r;
 	/* SO_PROTOCOL: socket(7), Linux 2.6.32. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &t.protocol, &plen) == -1)
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) == -1)
 		return -errno;
-	finish_tuple(t.local.addr.family, &t);
+	t.protocol = (uint8_t)protocol;
+	finish_tuple(t.dst.addr.family, &t);
 	*ret = t;
 	return 0;
-}
-
-static const char *
-protocol_name(int protocol)
-{
-	switch (protocol) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	case IPPROTO_UDPLITE:
-		return "udplite";
-	}
-	/* A number could outgrow DS_TUPLE_STRLEN; these are all we open. */
-	return "ip";
-}
-
-int
-ds_tuple_format(const struct ds_tuple *t, char *buf, size_t size)
-{
-	char peer[DS_ENDPOINT_STRLEN], local[DS_ENDPOINT_STRLEN];
-
-	if (ds_endpoint_format(&t->peer, 0, peer, sizeof(peer)) < 0 ||
-	    ds_endpoint_format(&t->local, 0, local, sizeof(local)) < 0) {
-		if (size > 0)
-			buf[0] = '\0';
-		return -EAFNOSUPPORT;
-	}
-	return snprintf(buf, size, "%s %s -> %s %s", protocol_name(t->protocol),
-	    peer, local, ds_family_used_name(t->family));
 }
 
 /* --- Opening the sockets ------------------------------------------------- */
@@ -600,8 +556,7 @@ name_accepted(const struct lsock *s, int fd, const struct sockaddr_storage *ss,
 	struct ds_tuple t = {.protocol = IPPROTO_TCP};
 	int r;
 
-	r = ds_endpoint_from_sockaddr(
-	    (const struct sockaddr *)ss, len, &t.peer);
+	r = ds_endpoint_from_sockaddr((const struct sockaddr *)ss, len, &t.src);
 	if (r < 0)
 		return r;
 	if (s->any) {
@@ -611,11 +566,11 @@ name_accepted(const struct lsock *s, int fd, const struct sockaddr_storage *ss,
 		if (getsockname(fd, (struct sockaddr *)&local, &llen) == -1)
 			return -errno;
 		r = ds_endpoint_from_sockaddr(
-		    (struct sockaddr *)&local, llen, &t.local);
+		    (struct sockaddr *)&local, llen, &t.dst);
 		if (r < 0)
 			return r;
 	} else {
-		t.local = s->bound;
+		t.dst = s->bound;
 	}
 	finish_tuple(s->bound.addr.family, &t);
 	*ret = t;

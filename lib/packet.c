@@ -2300,7 +2300,7 @@ ds_packet_decode(const uint8_t *data, size_t caplen, size_t wirelen,
 }
 
 static void
-ip_5tuple(const struct ds_pkt_ip *ip, struct ds_5tuple *ret)
+ip_tuple(const struct ds_pkt_ip *ip, struct ds_tuple *ret)
 {
 	ret->src.addr = ip->src;
 	ret->dst.addr = ip->dst;
@@ -2312,11 +2312,12 @@ ip_5tuple(const struct ds_pkt_ip *ip, struct ds_5tuple *ret)
 		ret->src.port = ip->u.udp.sport;
 		ret->dst.port = ip->u.udp.dport;
 	}
-	ret->proto = ip->proto;
+	ret->protocol = ip->proto;
+	ret->family = ip->version == 6 ? DS_FAMILY_V6 : DS_FAMILY_V4;
 }
 
 int
-ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+ds_packet_tuple(const struct ds_pkt *p, struct ds_tuple *ret)
 {
 	const struct ds_pkt_ip *ip;
 
@@ -2328,18 +2329,18 @@ ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
 		ip = &p->outer[p->n_tun - 1];
 	if (ip->version == 0)
 		return -ENOENT;
-	ip_5tuple(ip, ret);
+	ip_tuple(ip, ret);
 	return 0;
 }
 
 int
-ds_packet_outer_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret)
+ds_packet_outer_tuple(const struct ds_pkt *p, struct ds_tuple *ret)
 {
 	if (!p || !ret)
 		return -EINVAL;
 	if (p->n_tun == 0)
 		return -ENOENT;
-	ip_5tuple(&p->outer[0], ret);
+	ip_tuple(&p->outer[0], ret);
 	return 0;
 }
 

@@ -1378,9 +1378,9 @@ turn_away(struct ds_proxy *p, int fd, const struct ds_tuple *t,
 
 	memset(&lg, 0, sizeof(lg));
 	lg.start_us = realtime_us();
-	lg.client = t->peer;
+	lg.client = t->src;
 	lg.family = t->family;
-	lg.listener = t->local;
+	lg.listener = t->dst;
 	lg.reason = reason;
 	lg.err = err;
 	ds__close_rst(fd);
@@ -1426,9 +1426,9 @@ on_accept(
 	c->log.start_us = realtime_us();
 	c->start_mono_us = ds_time_now_us();
 	/* The listener normalised both ends (ds_tuple). */
-	c->log.client = t->peer;
+	c->log.client = t->src;
 	c->log.family = t->family;
-	c->log.listener = t->local;
+	c->log.listener = t->dst;
 	c->dst = c->log.listener;
 
 	c->prev = p->tail;

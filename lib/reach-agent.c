@@ -409,7 +409,7 @@ on_test_accept(
 	}
 	tc->a = a;
 	tc->fd = fd;
-	tc->from = t->peer;
+	tc->from = t->src;
 	if (ds_io_new(a->loop, fd, DS_IO_IN, tconn_io, tc, &tc->io) < 0) {
 		close(fd);
 		free(tc);
@@ -419,7 +419,7 @@ on_test_accept(
 	tc->seen = -1;
 	if (a->r.n_seen < DS_REACH_COUNT_MAX) {
 		tc->seen = (int)a->r.n_seen++;
-		a->r.seen[tc->seen].from = t->peer;
+		a->r.seen[tc->seen].from = t->src;
 	}
 	tc->next = a->tconns;
 	if (a->tconns)
@@ -1071,16 +1071,16 @@ on_control(
 		agent_fail(a, r, &f);
 		return;
 	}
-	a->r.control_peer = t.peer;
-	a->r.control_local = t.local;
+	a->r.control_peer = t.src;
+	a->r.control_local = t.dst;
 	r = ds_io_new(a->loop, a->fd, DS_IO_IN, agent_io, a, &a->io);
 	if (r < 0) {
 		agent_fail_err(a, DS_REACH_FAIL_WATCH, r);
 		return;
 	}
 	a->phase = AG_HELLO;
-	ev.peer = t.peer;
-	ev.local = t.local;
+	ev.peer = t.src;
+	ev.local = t.dst;
 	emit(a, &ev);
 }
 

@@ -226,7 +226,7 @@ emit(struct ctl *c, struct ds_reach_event *ev)
 
 	if (!s->event)
 		return;
-	ev->agent = c->tuple.peer;
+	ev->agent = c->tuple.src;
 	s->event(s, ev, s->userdata);
 }
 
@@ -957,7 +957,7 @@ claim_endpoint(
 	if (set->addr.family != target->family)
 		r = ds_sort_source(target, &ret->addr);
 	if (ret->port == 0)
-		ret->port = c->tuple.local.port;
+		ret->port = c->tuple.dst.port;
 	return r;
 }
 
@@ -1048,10 +1048,10 @@ check_claim(struct ctl *c, const struct ds_reach_msg *m)
 		ctl_refuse_why(c, DS_REACH_WHY_CLAIM_UNKNOWN);
 		return;
 	}
-	if (!addr_same(&c->tuple.peer.addr, &w->pending.target.addr)) {
+	if (!addr_same(&c->tuple.src.addr, &w->pending.target.addr)) {
 		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_CLAIM_SOURCE,
 		    .target = w->pending.target.addr,
-		    .from = c->tuple.peer.addr};
+		    .from = c->tuple.src.addr};
 
 		ctl_refuse(c, &rf);
 		rf.why = DS_REACH_WHY_CLAIMED_ELSEWHERE;
@@ -1132,17 +1132,17 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 	}
 	/* The same family as the control connection: the agent can only
 	 * be testing itself, so anything else is someone else's host. */
-	if (!s->cfg.any_target && t.addr.family == c->tuple.peer.addr.family &&
-	    !addr_same(&t.addr, &c->tuple.peer.addr)) {
+	if (!s->cfg.any_target && t.addr.family == c->tuple.src.addr.family &&
+	    !addr_same(&t.addr, &c->tuple.src.addr)) {
 		rf.why = DS_REACH_WHY_TARGET_NOT_PEER;
-		rf.from = c->tuple.peer.addr;
+		rf.from = c->tuple.src.addr;
 		ctl_refuse(c, &rf);
 		return;
 	}
 	if (key_busy(s, c, t.addr.family)) {
 		rf.why = DS_REACH_WHY_BUSY_CHECK;
 		rf.family = t.addr.family;
-		rf.from = c->tuple.peer.addr;
+		rf.from = c->tuple.src.addr;
 		ctl_refuse(c, &rf);
 		return;
 	}
@@ -1159,7 +1159,7 @@ check_request(struct ctl *c, const struct ds_reach_msg *m)
 		ctl_refuse(c, &rf);
 		return;
 	}
-	if (!s->cfg.any_target && t.addr.family != c->tuple.peer.addr.family)
+	if (!s->cfg.any_target && t.addr.family != c->tuple.src.addr.family)
 		check_prove(c, &t, m->count, m->port_only);
 	else
 		target_start(c, &t, m->count, m->port_only);
@@ -1568,7 +1568,7 @@ ds_reach_server_adopt(struct ds_reach_server *s, int fd)
 		free(c);
 		return r;
 	}
-	c->n_keys = net_keys(&c->tuple.peer.addr, false, c->keys);
+	c->n_keys = net_keys(&c->tuple.src.addr, false, c->keys);
 	c->next = s->head;
 	if (s->head)
 		s->head->prev = c;

@@ -19,7 +19,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "dualstack/resolve.h"
+#include "dualstack/resolv-conf.h"
 
 /* Options glibc knows but ds_resolve does not act on: valid words, not
  * bad ones (resolv.conf(5), glibc 2.36). */

@@ -63,13 +63,7 @@ ds_resolve_ns_outcome_name(enum ds_resolve_ns_outcome o)
 static int64_t
 now_s(const struct ds_resolve_history *h)
 {
-	struct timespec ts;
-
-	if (h->clock)
-		return h->clock(h->clock_userdata);
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec;
+	return ds__file_now(h->clock, h->clock_userdata);
 }
 
 void
@@ -86,12 +80,10 @@ ds__resolve_history_rotation(struct ds_resolve_history *h)
 	return h->rotation++;
 }
 
-/* Fresh: written less than ttl_s ago, and not more than that ahead (a
- * clock stepped back, a file from another host). */
 static bool
 fresh(const struct ds_resolve_history *h, int64_t when, int64_t now)
 {
-	return now - when < (int64_t)h->ttl_s && when - now < (int64_t)h->ttl_s;
+	return ds__file_fresh(when, now, h->ttl_s);
 }
 
 static bool
@@ -212,27 +204,11 @@ ds_resolve_history_note(struct ds_resolve_history *h,
 
 /* --- The file ------------------------------------------------------------- */
 
-/* A decimal integer in [lo, hi], nothing else. */
-static bool
-parse_int(const char *s, long long lo, long long hi, long long *ret)
-{
-	char *end;
-	long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return false;
-	*ret = v;
-	return true;
-}
-
 /* "ns WHEN ADDRESS PORT OUTCOME SRTT_US"; malformed lines are skipped. */
 static void
-load_line(struct ds_resolve_history *h, char *line, int64_t now)
+load_line(void *obj, char *line, int64_t now)
 {
+	struct ds_resolve_history *h = obj;
 	static const char *const outcomes[] = {"ok", "failed", "no-answer"};
 	long long when, port, srtt;
 	struct ds_endpoint ep;
@@ -257,9 +233,9 @@ load_line(struct ds_resolve_history *h, char *line, int64_t now)
 	for (int i = 0; i < 3; i++)
 		if (strcmp(w[4], outcomes[i]) == 0)
 			o = i;
-	if (o < 0 || !parse_int(w[1], 0, (long long)1 << 40, &when) ||
-	    !parse_int(w[3], 1, UINT16_MAX, &port) ||
-	    !parse_int(w[5], 0, UINT32_MAX, &srtt) ||
+	if (o < 0 || !ds__file_parse_int(w[1], 0, (long long)1 << 40, &when) ||
+	    !ds__file_parse_int(w[3], 1, UINT16_MAX, &port) ||
+	    !ds__file_parse_int(w[5], 0, UINT32_MAX, &srtt) ||
 	    ds_addr_parse(
 	        w[2], strlen(w[2]), DS_PARSE_NO_ZONE, &ep.addr, NULL) < 0 ||
 	    !fresh(h, (int64_t)when, now))
@@ -275,35 +251,33 @@ load_line(struct ds_resolve_history *h, char *line, int64_t now)
 	e->seq = ++h->seq;
 }
 
-/* What a line of the file needs besides itself. */
-struct load_ctx {
-	struct ds_resolve_history *h;
-	int64_t now;
-};
-
-static void
-load_one(char *line, void *userdata)
-{
-	struct load_ctx *x = userdata;
-
-	load_line(x->h, line, x->now);
-}
-
 int
 ds_resolve_history_load(struct ds_resolve_history *h, const char *path)
 {
-	struct load_ctx x = {.h = h};
-
 	if (!h || !path)
 		return -EINVAL;
-	x.now = now_s(h);
-	return ds__file_read_lines(path, LOAD_MAX, HEADER, load_one, &x);
+	return ds__file_read_lines(
+	    path, LOAD_MAX, HEADER, load_line, h, now_s(h));
+}
+
+int
+ds__resolve_history_load_text(
+    struct ds_resolve_history *h, char *text, size_t len)
+{
+	if (!h || (!text && len > 0))
+		return -EINVAL;
+	return ds__file_parse_lines(text, len, HEADER, load_line, h, now_s(h));
 }
 
 static void
 write_entries(FILE *f, const void *userdata)
 {
-	const struct ds_resolve_history *h = userdata;
+	ds__resolve_history_write(f, userdata);
+}
+
+void
+ds__resolve_history_write(FILE *f, const struct ds_resolve_history *h)
+{
 	int64_t now = now_s(h);
 
 	fprintf(f, "%s\n", HEADER);

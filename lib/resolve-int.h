@@ -7,9 +7,11 @@
  * tests. Not installed, not exported from the shared library.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "dualstack/resolve.h"
+#include "dualstack/resolve-history.h"
 
 /*
  * The history's clock: Unix time in seconds. The default reads
@@ -26,5 +28,16 @@ void ds__resolve_history_set_clock(
  * random value, as glibc's does.
  */
 unsigned ds__resolve_history_rotation(struct ds_resolve_history *h);
+
+/*
+ * ds_resolve_history_load() on a file's text already in memory (len
+ * bytes, changed in place; text may be NULL when len is 0): what the
+ * fuzzer feeds without a file. Returns 0 or -EINVAL (not a history file).
+ */
+int ds__resolve_history_load_text(
+    struct ds_resolve_history *h, char *text, size_t len);
+
+/* Write what ds_resolve_history_save() puts in its file to f. */
+void ds__resolve_history_write(FILE *f, const struct ds_resolve_history *h);
 
 #endif

@@ -54,6 +54,7 @@
 #include <sys/random.h>
 
 #include "dualstack/error.h"
+#include "dualstack/resolv-conf.h"
 #include "dualstack/resolve.h"
 #include "file-int.h"
 #include "resolve-int.h"

@@ -256,9 +256,9 @@ ds_server_tuple_format_proxied(const struct ds_tuple *t,
 			snprintf(px, sizeof(px), " proxied_by=%s header=v%d",
 			    via, header_version);
 		}
-		if (ds_endpoint_format(&t->peer, 0, pe, sizeof(pe)) < 0)
+		if (ds_endpoint_format(&t->src, 0, pe, sizeof(pe)) < 0)
 			pe[0] = '\0';
-		if (ds_endpoint_format(&t->local, 0, le, sizeof(le)) < 0)
+		if (ds_endpoint_format(&t->dst, 0, le, sizeof(le)) < 0)
 			le[0] = '\0';
 		return snprintf(buf, size, "%s %s -> %s %s%s\n", proto, pe, le,
 		    tuple_family_text(t->family), px);
@@ -273,15 +273,15 @@ ds_server_tuple_format_proxied(const struct ds_tuple *t,
 		    "\"header\":%d",
 		    via, (unsigned)proxied_by->port, header_version);
 	}
-	if (ds_addr_format(&t->peer.addr, 0, peer, sizeof(peer)) < 0)
+	if (ds_addr_format(&t->src.addr, 0, peer, sizeof(peer)) < 0)
 		peer[0] = '\0';
-	if (ds_addr_format(&t->local.addr, 0, local, sizeof(local)) < 0)
+	if (ds_addr_format(&t->dst.addr, 0, local, sizeof(local)) < 0)
 		local[0] = '\0';
 	return snprintf(buf, size,
 	    "{\"protocol\":\"%s\",\"peer\":{\"address\":\"%s\",\"port\":%u},"
 	    "\"local\":{\"address\":\"%s\",\"port\":%u},%s%s}"
 	    "\n",
-	    proto, peer, (unsigned)t->peer.port, local, (unsigned)t->local.port,
+	    proto, peer, (unsigned)t->src.port, local, (unsigned)t->dst.port,
 	    tuple_family_json(t->family), px);
 }
 
@@ -1039,12 +1039,11 @@ header_readable(struct conn *c)
 	px->held_len = 0;
 	px->version = h.version;
 	if (!h.local) {
-		/* As the proxy names a client: an IPv4 client written
-		 * mapped in a TCP6 header is the IPv4 client it is, and the
-		 * family is the header's. */
-		c->tuple.peer = h.src;
-		(void)ds_addr_unmap(&c->tuple.peer.addr, &c->tuple.peer.addr);
-		c->tuple.family = c->tuple.peer.addr.family == AF_INET
+		/* As the proxy names a client: the parser has already
+		 * turned an IPv4 client written mapped in a TCP6 header
+		 * into the IPv4 client it is, so the family follows it. */
+		c->tuple.src = h.src;
+		c->tuple.family = c->tuple.src.addr.family == AF_INET
 		    ? DS_FAMILY_V4
 		    : DS_FAMILY_V6;
 	}
@@ -1153,7 +1152,7 @@ on_accept(
 	}
 
 	if (s->cfg.accept_proxy &&
-	    ds_acl_match(s->cfg.trusted, &t->peer.addr, NULL) != DS_ACL_ALLOW) {
+	    ds_acl_match(s->cfg.trusted, &t->src.addr, NULL) != DS_ACL_ALLOW) {
 		/*
 		 * Only allow rules name who may send a header: an empty
 		 * list trusts nobody, and a peer no rule names is not
@@ -1194,7 +1193,7 @@ on_accept(
 			r = -ENOMEM;
 			goto fail;
 		}
-		c->px->via = t->peer;
+		c->px->via = t->src;
 		c->flags |= CONN_HEADER;
 		r = ds_io_new(s->loop, fd, DS_IO_IN, on_io, c, &c->io);
 		if (r < 0)

@@ -759,3 +759,113 @@ cli_parse_endpoint_args(const char *what, int argc, char *const *argv,
 	*ret = ep;
 	return EXIT_OK;
 }
+
+/* --- Endpoint options --------------------------------------------------- */
+
+int
+cli_parse_listen(const char *s, struct ds_endpoint *ret)
+{
+	struct cli_endpoint ep;
+
+	if (cli_parse_endpoint("--listen ", s, CLI_EP_ANY | CLI_EP_PORT_ZERO, 0,
+	        &ep) != EXIT_OK)
+		return -EINVAL;
+	*ret = ep.ep;
+	return 0;
+}
+
+int
+cli_add_listen(const struct cli_command *cmd, const char *s,
+    struct ds_endpoint *where, size_t *n, size_t max)
+{
+	if (*n == max)
+		return cli_usage_error(cmd, "at most %zu --listen", max);
+	if (cli_parse_listen(s, &where[*n]) < 0)
+		return EXIT_USAGE;
+	(*n)++;
+	return EXIT_OK;
+}
+
+/* --- DNS servers ---------------------------------------------------------- */
+
+/* 0.0.0.0 or ::, which ":53" also gives: no server to ask. */
+static bool
+is_unspecified_addr(const struct ds_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->u.bytes, zero, sizeof(zero)) == 0;
+}
+
+int
+cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
+    struct ds_endpoint *out, size_t max, size_t *ret_n)
+{
+	const char *p = list;
+	size_t n = 0;
+
+	if (*list == '\0')
+		return cli_usage_error(cmd, "--server: empty");
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ds_endpoint ep;
+		struct cli_endpoint cep;
+		char entry[DS_ENDPOINT_STRLEN + 8];
+
+		if (len == 0)
+			return cli_usage_error(
+			    cmd, "--server: an empty entry in '%s'", list);
+		/* A bare address, port 53 (RFC 1035 section 4.2), or an
+		 * endpoint, in the grammar of every other endpoint. */
+		if (len >= sizeof(entry))
+			return cli_usage_error(
+			    cmd, "--server: '%.*s': too long", (int)len, p);
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		if (cli_parse_endpoint("--server: ", entry,
+		        CLI_EP_PORT_OPTIONAL | CLI_EP_NO_ZONE, 53,
+		        &cep) != EXIT_OK)
+			return EXIT_USAGE;
+		ep = cep.ep;
+		if (cep.any || is_unspecified_addr(&ep.addr))
+			return cli_usage_error(cmd,
+			    "--server: '%.*s': no address to ask", (int)len, p);
+		if (n == max)
+			return cli_usage_error(
+			    cmd, "--server: too many servers");
+		out[n++] = ep;
+		if (!comma) {
+			*ret_n = n;
+			return 0;
+		}
+		p = comma + 1;
+	}
+}
+
+int
+cli_dns_servers(
+    const struct cli_command *cmd, const char *list, char *out, size_t size)
+{
+	struct ds_endpoint eps[CLI_DNS_SERVERS_MAX];
+	size_t n = 0, used = 0;
+	int code;
+
+	code = cli_parse_dns_servers(cmd, list, eps, CLI_DNS_SERVERS_MAX, &n);
+	if (code != 0)
+		return code;
+	for (size_t i = 0; i < n; i++) {
+		char buf[DS_ENDPOINT_STRLEN];
+		int len = ds_endpoint_format(&eps[i], 0, buf, sizeof(buf));
+
+		if (len < 0 || used + (size_t)len + 2 > size)
+			return cli_usage_error(
+			    cmd, "--server: too many servers");
+		if (used)
+			out[used++] = ',';
+		memcpy(out + used, buf, (size_t)len);
+		used += (size_t)len;
+		out[used] = '\0';
+	}
+	return 0;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one JSON writer of the CLI (cli.h): a stream of values with commas,
+ * The CLI's output (cli-json.h): diagnostics, buffered standard output,
+ * and the one JSON writer of the CLI: a stream of values with commas,
  * nesting and, when asked, indentation kept right, and the one string
  * escaper.
  *
@@ -10,11 +11,57 @@
  * strings are escaped in place, with no stdio call per character.
  */
 #include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "cli-json.h"
+
+/* --- Diagnostics and buffered output ------------------------------------ */
+
+const char *cli_prog = "dualstack";
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_out_flush(struct cli_out *o)
+{
+	size_t off = 0;
+
+	while (off < o->len && !o->failed) {
+		ssize_t n = write(STDOUT_FILENO, o->buf + off, o->len - off);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				o->epipe = true;
+			else
+				cli_error("error writing output: %s",
+				    strerror(errno));
+			o->failed = true;
+			break;
+		}
+		off += (size_t)n;
+	}
+	o->len = 0;
+}
+
+/* --- JSON ---------------------------------------------------------------- */
 
 void
 json_init(struct json *j, FILE *f, bool pretty)

@@ -1,36 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dualstack/addr.h"
+#include "dualstack/connect.h"
 #include "dualstack/error.h"
 #include "dualstack/listen.h"
+#include "dualstack/resolve.h"
 #include "dualstack/workers.h"
 
 #include "cli.h"
-
-const char *cli_prog = "dualstack";
-
-void
-cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", cli_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* Print text for a message: control characters as '?', so that hostile
  * input cannot move the terminal's cursor. */
@@ -95,30 +84,6 @@ cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	vusage_error(cmd, fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
-}
-
-void
-cli_out_flush(struct cli_out *o)
-{
-	size_t off = 0;
-
-	while (off < o->len && !o->failed) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + off, o->len - off);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				o->epipe = true;
-			else
-				cli_error("error writing output: %s",
-				    strerror(errno));
-			o->failed = true;
-			break;
-		}
-		off += (size_t)n;
-	}
-	o->len = 0;
 }
 
 int
@@ -406,18 +371,6 @@ cli_time_now(char *buf, size_t size)
 	snprintf(buf, size, "%s.%03ldZ", date, ts.tv_nsec / 1000000);
 }
 
-int
-cli_parse_listen(const char *s, struct ds_endpoint *ret)
-{
-	struct cli_endpoint ep;
-
-	if (cli_parse_endpoint("--listen ", s, CLI_EP_ANY | CLI_EP_PORT_ZERO, 0,
-	        &ep) != EXIT_OK)
-		return -EINVAL;
-	*ret = ep.ep;
-	return 0;
-}
-
 /* --- Listener failures ---------------------------------------------------- */
 
 /* The address a family's socket tried, for messages: "[::]:9000". */
@@ -491,90 +444,6 @@ cli_listen_failed(const struct ds_listen_config *cfg,
 	/* A port in use, no permission, no memory: the system said no,
 	 * which is not the thing a server checks (DESIGN.md exit codes). */
 	return EXIT_INTERNAL;
-}
-
-/* --- DNS servers ---------------------------------------------------------- */
-
-/* 0.0.0.0 or ::, which ":53" also gives: no server to ask. */
-static bool
-is_unspecified_addr(const struct ds_addr *a)
-{
-	static const uint8_t zero[16];
-
-	return memcmp(a->u.bytes, zero, sizeof(zero)) == 0;
-}
-
-int
-cli_parse_dns_servers(const struct cli_command *cmd, const char *list,
-    struct ds_endpoint *out, size_t max, size_t *ret_n)
-{
-	const char *p = list;
-	size_t n = 0;
-
-	if (*list == '\0')
-		return cli_usage_error(cmd, "--server: empty");
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		struct ds_endpoint ep;
-		struct cli_endpoint cep;
-		char entry[DS_ENDPOINT_STRLEN + 8];
-
-		if (len == 0)
-			return cli_usage_error(
-			    cmd, "--server: an empty entry in '%s'", list);
-		/* A bare address, port 53 (RFC 1035 section 4.2), or an
-		 * endpoint, in the grammar of every other endpoint. */
-		if (len >= sizeof(entry))
-			return cli_usage_error(
-			    cmd, "--server: '%.*s': too long", (int)len, p);
-		memcpy(entry, p, len);
-		entry[len] = '\0';
-		if (cli_parse_endpoint("--server: ", entry,
-		        CLI_EP_PORT_OPTIONAL | CLI_EP_NO_ZONE, 53,
-		        &cep) != EXIT_OK)
-			return EXIT_USAGE;
-		ep = cep.ep;
-		if (cep.any || is_unspecified_addr(&ep.addr))
-			return cli_usage_error(cmd,
-			    "--server: '%.*s': no address to ask", (int)len, p);
-		if (n == max)
-			return cli_usage_error(
-			    cmd, "--server: too many servers");
-		out[n++] = ep;
-		if (!comma) {
-			*ret_n = n;
-			return 0;
-		}
-		p = comma + 1;
-	}
-}
-
-int
-cli_dns_servers(
-    const struct cli_command *cmd, const char *list, char *out, size_t size)
-{
-	struct ds_endpoint eps[CLI_DNS_SERVERS_MAX];
-	size_t n = 0, used = 0;
-	int code;
-
-	code = cli_parse_dns_servers(cmd, list, eps, CLI_DNS_SERVERS_MAX, &n);
-	if (code != 0)
-		return code;
-	for (size_t i = 0; i < n; i++) {
-		char buf[DS_ENDPOINT_STRLEN];
-		int len = ds_endpoint_format(&eps[i], 0, buf, sizeof(buf));
-
-		if (len < 0 || used + (size_t)len + 2 > size)
-			return cli_usage_error(
-			    cmd, "--server: too many servers");
-		if (used)
-			out[used++] = ',';
-		memcpy(out + used, buf, (size_t)len);
-		used += (size_t)len;
-		out[used] = '\0';
-	}
-	return 0;
 }
 
 int
@@ -805,4 +674,127 @@ cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 		    : cli_verbosity < CLI_NORMAL ? CLI_VERBOSE
 		                                 : cli_verbosity + 1;
 	return c;
+}
+
+/* --- Files kept between runs ---------------------------------------------
+ *
+ * In the user's cache directory (XDG Base Directory): the nameserver
+ * history that dualstack resolve and dualstack connect share, and the
+ * Happy Eyeballs history beside it.
+ */
+
+/* mkdir -p, each missing directory mode 0700 (XDG Base Directory). */
+static int
+make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+			int e = errno;
+
+			*p = c;
+			return -e;
+		}
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+int
+cli_cache_file(const char *file, char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/dualstack", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, size, "%s/.cache/dualstack", home);
+	else
+		return -ENOENT;
+	if (n < 0 || (size_t)n + 1 + strlen(file) + 1 > size)
+		return -ENAMETOOLONG;
+	n = make_dirs(buf);
+	if (n < 0)
+		return n;
+	strcat(buf, "/");
+	strcat(buf, file);
+	return 0;
+}
+
+void
+cli_dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, slash ? path : ".", n);
+	buf[n] = '\0';
+}
+
+int
+cli_cache_dir_ok(const char *path, const char *what)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	cli_dir_of(path, dir, sizeof(dir));
+	r = ds_he_cache_check_dir(dir);
+	if (r < 0)
+		cli_error(
+		    "warning: cache directory %s: %s; %s neither read nor "
+		    "written",
+		    dir, ds_strerror(r), what);
+	return r;
+}
+
+int
+cli_ns_history_open(const char *path, struct ds_resolve_history **ret)
+{
+	struct ds_resolve_history *h;
+	int r;
+
+	*ret = NULL;
+	r = ds_resolve_history_new(0, &h);
+	if (r < 0) {
+		cli_error("nameserver history: %s", ds_strerror(r));
+		return EXIT_INTERNAL;
+	}
+	*ret = h;
+	if (!path)
+		return EXIT_OK;
+	/* Its directory as the connection history's: one others may write
+	 * to could hold anything in its place. */
+	if (cli_cache_dir_ok(path, "nameserver history") < 0)
+		return EXIT_FAILED;
+	r = ds_resolve_history_load(h, path);
+	if (r < 0) {
+		/* Used empty, and not rewritten: it may be another
+		 * version's, or unreadable for a reason to fix. */
+		cli_error("warning: nameserver history %s: %s; not used", path,
+		    ds_strerror(r));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+void
+cli_ns_history_save(const struct ds_resolve_history *h, const char *path)
+{
+	int r;
+
+	if (!h || !path)
+		return;
+	r = ds_resolve_history_save(h, path);
+	if (r < 0)
+		cli_error("warning: nameserver history %s: %s; not saved", path,
+		    ds_strerror(r));
 }

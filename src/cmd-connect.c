@@ -1025,7 +1025,6 @@ cache_open(const struct options *o, char *path, size_t size,
     struct ds_he_cache **ret, const char **ret_path)
 {
 	struct ds_he_cache *cache = NULL;
-	char dir[PATH_MAX];
 	int r;
 
 	*ret = NULL;
@@ -1056,14 +1055,8 @@ cache_open(const struct options *o, char *path, size_t size,
 			return EXIT_OK;
 		}
 	}
-	cli_dir_of(path, dir, sizeof(dir));
-	r = ds_he_cache_check_dir(dir);
-	if (r < 0) {
-		cli_error("warning: cache directory %s: %s; history neither "
-		          "read nor written",
-		    dir, ds_strerror(r));
+	if (cli_cache_dir_ok(path, "history") < 0)
 		return EXIT_OK;
-	}
 	r = ds_he_cache_load(cache, path);
 	if (r < 0) {
 		/* Neither used nor rewritten: it may hold what another

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 /*
  * 256 slots of 64 octets: 16 KiB, half a first-level data cache, for

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 /* tcpdump's hex dump: 16 octets a line, in groups of two (print-ascii.c
  * HEXDUMP_BYTES_PER_LINE, HEXDUMP_SHORTS_PER_LINE). */

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 enum term_kind {
 	T_FAMILY,
@@ -181,18 +181,18 @@ dissect_inner_parse(
 }
 
 static bool
-has_ports(const struct ds_5tuple *t)
+has_ports(const struct ds_tuple *t)
 {
-	return t->proto == 6 || t->proto == 17;
+	return t->protocol == 6 || t->protocol == 17;
 }
 
 bool
 dissect_inner_match(const struct dissect_inner *f, const struct ds_pkt *p)
 {
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	bool v6;
 
-	if (ds_packet_5tuple(p, &t) < 0)
+	if (ds_packet_tuple(p, &t) < 0)
 		return false;
 	v6 = t.src.addr.family == AF_INET6;
 	for (unsigned i = 0; i < f->n; i++) {
@@ -204,7 +204,7 @@ dissect_inner_match(const struct dissect_inner *f, const struct ds_pkt *p)
 			ok = x->value == (v6 ? 6u : 4u);
 			break;
 		case T_PROTO:
-			ok = t.proto == x->value;
+			ok = t.protocol == x->value;
 			break;
 		case T_HOST:
 			ok = ds_prefix_contains(&x->pfx, &t.src.addr) ||

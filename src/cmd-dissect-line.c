@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli-packet.h"
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 /* --- Tokens the outputs share --------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli-packet.h"
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 static void out_printf(struct cli_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli-packet.h"
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 /* --- JSON ------------------------------------------------------------------
  */
@@ -1182,11 +1182,11 @@ e_link(struct emit *e, const struct ds_pkt *p, int dlt)
 /* --- One packet ----------------------------------------------------------- */
 
 static void
-json_tuple(struct json *j, const char *key, const struct ds_5tuple *t)
+json_tuple(struct json *j, const char *key, const struct ds_tuple *t)
 {
 	json_key(j, key);
 	json_begin_object(j);
-	json_kv_u64(j, "proto", t->proto);
+	json_kv_u64(j, "proto", t->protocol);
 	json_kv_addr(j, "src", &t->src.addr);
 	json_kv_u64(j, "sport", t->src.port);
 	json_kv_addr(j, "dst", &t->dst.addr);
@@ -1230,14 +1230,14 @@ dissect_json(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 	}
 	e_link(&e, p, cp->linktype);
 	if (p->ip.version || p->n_tun) {
-		struct ds_5tuple t;
+		struct ds_tuple t;
 
 		e_ip(&e, p, &p->ip, false);
 		/* The 5-tuple, for joining packets to connection logs: the
 		 * inner one, and the tunnel's endpoints beside it. */
-		if (ds_packet_5tuple(p, &t) == 0)
+		if (ds_packet_tuple(p, &t) == 0)
 			json_tuple(&e.j, "tuple", &t);
-		if (ds_packet_outer_5tuple(p, &t) == 0)
+		if (ds_packet_outer_tuple(p, &t) == 0)
 			json_tuple(&e.j, "outer_tuple", &t);
 	} else {
 		char sig[DS_PKT_SIG_STRLEN];

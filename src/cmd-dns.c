@@ -25,7 +25,7 @@
 #include "dualstack/error.h"
 #include "dualstack/finding.h"
 #include "dualstack/loop.h"
-#include "dualstack/resolve.h"
+#include "dualstack/resolv-conf.h"
 
 #include "cli-finding.h"
 #include "cli.h"

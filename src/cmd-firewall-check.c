@@ -19,7 +19,7 @@
 
 #include "cli-finding.h"
 #include "cli.h"
-#include "cmd-firewall.h"
+#include "cmd-firewall-int.h"
 
 /* Findings kept: every ICMPv6 type twice and every port of a host. */
 #define FINDINGS_MAX 1024
@@ -126,14 +126,84 @@ load(const struct source *src, struct ds_fw **ret)
 	return EXIT_OK;
 }
 
+/* The help shared by every subcommand of dualstack firewall. */
+static const char help_text[] =
+    "\n"
+    "generate    print a complete ruleset for nft -f (or iptables-restore,\n"
+    "            ip6tables-restore): established and related, loopback, the\n"
+    "            ICMPv6 RFC 4890 says the role must and should pass (each\n"
+    "            rule commented with its section), the services for both\n"
+    "            families, a rate-limited log and a default drop\n"
+    "  --role R        host (default): traffic to this host (RFC 4890 4.4);\n"
+    "                  router: and through it (4.3); bridge: and across a\n"
+    "                  bridge, with the link's own ND and MLD\n"
+    "  --allow LIST    services, given once for both families:\n"
+    "                  tcp/22,tcp/443,udp/53\n"
+    "  --echo E        echo requests: allow (default), limit (10/s), deny\n"
+    "  --knob LIST     ICMPv6 allocated since RFC 4890 to let through:\n"
+    "                  param-problem-new (default), extended-echo, rpl,\n"
+    "                  mpl, fmipv6, ilnp, 6lowpan-dad; all; none\n"
+    "  --format F      nft (default, both families), iptables (IPv4),\n"
+    "                  ip6tables (IPv6)\n"
+    "\n"
+    "check       read the live ruleset (nft -j list ruleset) or a file and\n"
+    "            report: ICMPv6 RFC 4890 says must pass that is dropped\n"
+    "            (Packet Too Big and Neighbor Discovery first), should-pass\n"
+    "            ICMPv6 dropped, IPv6 open while IPv4 is filtered, services\n"
+    "            open on one family only, Teredo or 6in4 passing while\n"
+    "            native IPv6 is filtered, ICMPv6 rate limits low enough to\n"
+    "            break Neighbor Discovery. Exit 1 on a must-level finding.\n"
+    "  --role R        which hooks are checked (router: forward as well)\n"
+    "\n"
+    "test        what the ruleset does to one packet: the verdict and the\n"
+    "            rule that decides it, e.g.\n"
+    "              dualstack firewall test 'icmpv6 type 2 from 2001:db8::1 "
+    "to local'\n"
+    "            PACKET-SPEC: [ip|ip6] tcp|udp|icmp|icmpv6|proto N\n"
+    "              [type T [code C]] [from ADDR|local [port N]]\n"
+    "              [to ADDR|local [ADDR] [port N]] [in IF] [out IF]\n"
+    "              [hop-limit N] [state new|established|related|invalid|\n"
+    "              untracked] [hook input|forward|output|bridge]\n"
+    "            Exit 0 accepted, 1 dropped or rejected, 3 unknown.\n"
+    "\n"
+    "  --file FILE     nft -j list ruleset output (- for standard input)\n"
+    "  --iptables FILE, --ip6tables FILE\n"
+    "                  iptables-save / ip6tables-save output\n"
+    "  --json          one JSON document\n"
+    "  -q, --quiet, -v, --verbose\n"
+    "                  taken as by every command; the output is the\n"
+    "                  result alone either way\n"
+    "  -h, --help      this help\n";
+
+void
+fw_help(const struct cli_command *cmd)
+{
+	cli_usage(stdout, cmd);
+	fputs(help_text, stdout);
+}
+
+int
+fw_parse_role(
+    const struct cli_command *cmd, const char *s, enum ds_fw_role *ret)
+{
+	for (unsigned r = DS_FW_ROLE_HOST; r <= DS_FW_ROLE_BRIDGE; r++)
+		if (strcmp(s, ds_fw_role_token((enum ds_fw_role)r)) == 0) {
+			*ret = (enum ds_fw_role)r;
+			return EXIT_OK;
+		}
+	return cli_usage_error(
+	    cmd, "--role: '%s' is not host, router or bridge", s);
+}
+
+/* "tcp/22,udp/53" */
 /* Common options; returns -1 to go on, else an exit code. */
 static int
-option(
-    int c, struct source *src, bool *json, enum ds_fw_role *role, char **argv)
+option(const struct cli_command *cmd, int c, struct source *src, bool *json,
+    enum ds_fw_role *role, char **argv)
 {
 	switch (c) {
 	case 'h':
-		fw_help();
+		fw_help(cmd);
 		return cli_finish_stdout(EXIT_OK);
 	case O_FILE:
 		src->file = optarg;
@@ -149,14 +219,13 @@ option(
 		return -1;
 	case O_ROLE:
 		if (role)
-			return fw_parse_role(optarg, role) == EXIT_OK
+			return fw_parse_role(cmd, optarg, role) == EXIT_OK
 			    ? -1
 			    : EXIT_USAGE;
-		return cli_usage_error(
-		    &cli_cmd_firewall, "test takes no --role");
+		return cli_usage_error(cmd, "test takes no --role");
 	default:
 		return cli_usage_error(
-		    &cli_cmd_firewall, "unknown option %s", argv[optind - 1]);
+		    cmd, "unknown option %s", argv[optind - 1]);
 	}
 }
 
@@ -172,7 +241,7 @@ print_rule(const struct ds_finding *f, const char *label)
 }
 
 int
-fw_cmd_check(int argc, char **argv)
+fw_cmd_check(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct source src = {0};
 	enum ds_fw_role role = DS_FW_ROLE_HOST;
@@ -183,12 +252,12 @@ fw_cmd_check(int argc, char **argv)
 	char text[512];
 	int c, code;
 
-	while ((c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1)
-		if ((code = option(c, &src, &json, &role, argv)) >= 0)
+	while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1)
+		if ((code = option(cmd, c, &src, &json, &role, argv)) >= 0)
 			return code;
 	if (optind != argc)
-		return cli_usage_error(&cli_cmd_firewall,
-		    "check: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(
+		    cmd, "check: unexpected argument '%s'", argv[optind]);
 	code = load(&src, &fw);
 	if (code != EXIT_OK)
 		return code;
@@ -259,7 +328,7 @@ fw_cmd_check(int argc, char **argv)
 }
 
 int
-fw_cmd_test(int argc, char **argv)
+fw_cmd_test(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct source src = {0};
 	struct ds_fw *fw = NULL;
@@ -271,11 +340,11 @@ fw_cmd_test(int argc, char **argv)
 	bool json = false;
 	int c, code, r;
 
-	while ((c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1)
-		if ((code = option(c, &src, &json, NULL, argv)) >= 0)
+	while ((c = cli_getopt(cmd, argc, argv, "h", opts)) != -1)
+		if ((code = option(cmd, c, &src, &json, NULL, argv)) >= 0)
 			return code;
 	if (optind == argc)
-		return cli_usage_error(&cli_cmd_firewall,
+		return cli_usage_error(cmd,
 		    "test: a packet spec, e.g. 'icmpv6 type 2 from "
 		    "2001:db8::1 to local'");
 	/* The spec may come as one word or many. */
@@ -285,8 +354,8 @@ fw_cmd_test(int argc, char **argv)
 		    i > optind ? " " : "", argv[i]);
 
 		if (n < 0 || (size_t)n >= sizeof(spec) - len)
-			return cli_usage_error(&cli_cmd_firewall,
-			    "test: the packet spec is too long");
+			return cli_usage_error(
+			    cmd, "test: the packet spec is too long");
 		len += (size_t)n;
 	}
 	r = ds_fw_packet_parse(spec, len, &p, &pos);

@@ -10,7 +10,7 @@
 #include "dualstack/finding.h"
 #include "dualstack/fw.h"
 
-#include "cmd-firewall.h"
+#include "cmd-firewall-int.h"
 
 static unsigned
 ev_uint(const struct ds_finding *f, enum ds_evidence_key k)

@@ -17,7 +17,7 @@
 #include "dualstack/fw.h"
 
 #include "cli.h"
-#include "cmd-firewall.h"
+#include "cmd-firewall-int.h"
 
 static int cmd_firewall(int argc, char **argv);
 
@@ -33,54 +33,6 @@ const struct cli_command cli_cmd_firewall = {
     "test [--json] [--file FILE | --iptables FILE --ip6tables FILE] "
     "PACKET-SPEC",
 };
-
-static const char help_text[] =
-    "\n"
-    "generate    print a complete ruleset for nft -f (or iptables-restore,\n"
-    "            ip6tables-restore): established and related, loopback, the\n"
-    "            ICMPv6 RFC 4890 says the role must and should pass (each\n"
-    "            rule commented with its section), the services for both\n"
-    "            families, a rate-limited log and a default drop\n"
-    "  --role R        host (default): traffic to this host (RFC 4890 4.4);\n"
-    "                  router: and through it (4.3); bridge: and across a\n"
-    "                  bridge, with the link's own ND and MLD\n"
-    "  --allow LIST    services, given once for both families:\n"
-    "                  tcp/22,tcp/443,udp/53\n"
-    "  --echo E        echo requests: allow (default), limit (10/s), deny\n"
-    "  --knob LIST     ICMPv6 allocated since RFC 4890 to let through:\n"
-    "                  param-problem-new (default), extended-echo, rpl,\n"
-    "                  mpl, fmipv6, ilnp, 6lowpan-dad; all; none\n"
-    "  --format F      nft (default, both families), iptables (IPv4),\n"
-    "                  ip6tables (IPv6)\n"
-    "\n"
-    "check       read the live ruleset (nft -j list ruleset) or a file and\n"
-    "            report: ICMPv6 RFC 4890 says must pass that is dropped\n"
-    "            (Packet Too Big and Neighbor Discovery first), should-pass\n"
-    "            ICMPv6 dropped, IPv6 open while IPv4 is filtered, services\n"
-    "            open on one family only, Teredo or 6in4 passing while\n"
-    "            native IPv6 is filtered, ICMPv6 rate limits low enough to\n"
-    "            break Neighbor Discovery. Exit 1 on a must-level finding.\n"
-    "  --role R        which hooks are checked (router: forward as well)\n"
-    "\n"
-    "test        what the ruleset does to one packet: the verdict and the\n"
-    "            rule that decides it, e.g.\n"
-    "              dualstack firewall test 'icmpv6 type 2 from 2001:db8::1 "
-    "to local'\n"
-    "            PACKET-SPEC: [ip|ip6] tcp|udp|icmp|icmpv6|proto N\n"
-    "              [type T [code C]] [from ADDR|local [port N]]\n"
-    "              [to ADDR|local [ADDR] [port N]] [in IF] [out IF]\n"
-    "              [hop-limit N] [state new|established|related|invalid|\n"
-    "              untracked] [hook input|forward|output|bridge]\n"
-    "            Exit 0 accepted, 1 dropped or rejected, 3 unknown.\n"
-    "\n"
-    "  --file FILE     nft -j list ruleset output (- for standard input)\n"
-    "  --iptables FILE, --ip6tables FILE\n"
-    "                  iptables-save / ip6tables-save output\n"
-    "  --json          one JSON document\n"
-    "  -q, --quiet, -v, --verbose\n"
-    "                  taken as by every command; the output is the\n"
-    "                  result alone either way\n"
-    "  -h, --help      this help\n";
 
 enum {
 	O_ROLE = 256,
@@ -102,18 +54,6 @@ enum {
 
 #define usage_error(...) cli_usage_error(&cli_cmd_firewall, __VA_ARGS__)
 
-int
-fw_parse_role(const char *s, enum ds_fw_role *ret)
-{
-	for (unsigned r = DS_FW_ROLE_HOST; r <= DS_FW_ROLE_BRIDGE; r++)
-		if (strcmp(s, ds_fw_role_token((enum ds_fw_role)r)) == 0) {
-			*ret = (enum ds_fw_role)r;
-			return EXIT_OK;
-		}
-	return usage_error("--role: '%s' is not host, router or bridge", s);
-}
-
-/* "tcp/22,udp/53" */
 static int
 parse_allow(const char *s, struct ds_fw_service *out, size_t *n)
 {
@@ -180,13 +120,6 @@ parse_knobs(const char *s, unsigned *ret)
 	return EXIT_OK;
 }
 
-void
-fw_help(void)
-{
-	cli_usage(stdout, &cli_cmd_firewall);
-	fputs(help_text, stdout);
-}
-
 static int
 cmd_generate(int argc, char **argv)
 {
@@ -212,10 +145,11 @@ cmd_generate(int argc, char **argv)
 	    (c = cli_getopt(&cli_cmd_firewall, argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
-			fw_help();
+			fw_help(&cli_cmd_firewall);
 			return cli_finish_stdout(EXIT_OK);
 		case O_ROLE:
-			if ((r = fw_parse_role(optarg, &g.role)) != EXIT_OK)
+			if ((r = fw_parse_role(&cli_cmd_firewall, optarg,
+			         &g.role)) != EXIT_OK)
 				return r;
 			break;
 		case O_ALLOW:
@@ -281,7 +215,7 @@ cmd_firewall(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("%s", "a subcommand: generate, check, test");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fw_help();
+		fw_help(&cli_cmd_firewall);
 		return cli_finish_stdout(EXIT_OK);
 	}
 	optind = 1;
@@ -289,9 +223,9 @@ cmd_firewall(int argc, char **argv)
 	if (strcmp(argv[1], "generate") == 0)
 		return cmd_generate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
-		return fw_cmd_check(argc - 1, argv + 1);
+		return fw_cmd_check(&cli_cmd_firewall, argc - 1, argv + 1);
 	if (strcmp(argv[1], "test") == 0)
-		return fw_cmd_test(argc - 1, argv + 1);
+		return fw_cmd_test(&cli_cmd_firewall, argc - 1, argv + 1);
 	{
 		static const char *const subs[] = {"generate", "check", "test"};
 		const char *hint = cli_suggest(argv[1], subs, 3);

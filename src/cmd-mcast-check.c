@@ -23,7 +23,7 @@
 #include "cli-finding.h"
 #include "cli.h"
 #include "cmd-mcast-words.h"
-#include "cmd-mcast.h"
+#include "cmd-mcast-int.h"
 
 static const char check_help[] =
     "\n"
@@ -223,7 +223,7 @@ print_members(const struct ds_mcast_check_facts *fa)
 }
 
 int
-mcast_check(int argc, char **argv)
+mcast_check(const struct cli_command *cmd, int argc, char **argv)
 {
 	static struct check ck;
 	static struct ds_mcast_membership members[MAX_MEMBERS],
@@ -246,12 +246,12 @@ mcast_check(int argc, char **argv)
 	int r, code;
 
 	memset(&ck, 0, sizeof(ck));
-	code = mcast_args_parse(argc, argv,
+	code = mcast_args_parse(cmd, argc, argv,
 	    MO_IFACE | MO_SOURCE | MO_TIMEOUT | MO_JSON, check_help, &a);
 	if (code != -1)
 		return code;
 	if (!a.ifname)
-		return cli_usage_error(&cli_cmd_mcast,
+		return cli_usage_error(cmd,
 		    "check needs -i IFACE: the interface to join on and watch");
 	/* check takes a group and never a port, so a bare IPv6 group whose
 	 * last group is decimal ("ff3e::8000:4077") is no ambiguity here:

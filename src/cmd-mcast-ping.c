@@ -19,7 +19,7 @@
 
 #include "cli-finding.h"
 #include "cli.h"
-#include "cmd-mcast.h"
+#include "cmd-mcast-int.h"
 
 /* The most requests one run sends: a per-request record is kept. */
 #define MAX_PING_COUNT 100000
@@ -317,7 +317,7 @@ on_respond_event(
  */
 
 int
-mcast_ping(int argc, char **argv)
+mcast_ping(const struct cli_command *cmd, int argc, char **argv)
 {
 	static struct ping pg;
 	struct mcast_args a = {.count = 5,
@@ -331,18 +331,16 @@ mcast_ping(int argc, char **argv)
 	int r, code;
 
 	memset(&pg, 0, sizeof(pg));
-	code = mcast_args_parse(argc, argv,
+	code = mcast_args_parse(cmd, argc, argv,
 	    MO_IFACE | MO_SOURCE | MO_COUNT | MO_INTERVAL | MO_WAIT |
 	        MO_TIMEOUT | MO_HOPS | MO_SIZE | MO_RESPOND | MO_JSON,
 	    ping_help, &a);
 	if (code != -1)
 		return code;
 	if (a.count_given && a.count == 0)
-		return cli_usage_error(
-		    &cli_cmd_mcast, "--count takes 1 to 100000, not 0");
+		return cli_usage_error(cmd, "--count takes 1 to 100000, not 0");
 	if (a.interval_us < CLI_MS)
-		return cli_usage_error(
-		    &cli_cmd_mcast, "--interval is at least 1ms");
+		return cli_usage_error(cmd, "--interval is at least 1ms");
 	pg.count = a.count;
 	pg.interval_us = a.interval_us;
 	pg.wait_us = a.wait_us;

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd-ra.h"
+#include "cmd-ra-int.h"
 
 #define RA_LINE_MAX 1024
 #define RA_WORDS_MAX 32
@@ -242,6 +242,26 @@ stanza_line(const struct bl *b, struct base_router *br, char **wd, unsigned n)
 		return bl_error(
 		    b, "'%s': unknown line, or wrong number of values", wd[0]);
 	}
+	return EXIT_OK;
+}
+
+int
+ra_add_prefix(struct ra_watch *w, const char *s, const char *where)
+{
+	size_t pos = 0;
+	int r;
+
+	if (w->n_prefix >= RA_MAX_PREFIX) {
+		cli_error("%s: more than %d prefixes", where, RA_MAX_PREFIX);
+		return EXIT_USAGE;
+	}
+	r = ds_prefix_parse(
+	    s, strlen(s), DS_PARSE_V6_ONLY, &w->prefix[w->n_prefix], &pos);
+	if (r < 0) {
+		cli_parse_error(where, s, strlen(s), pos, r);
+		return EXIT_USAGE;
+	}
+	w->n_prefix++;
 	return EXIT_OK;
 }
 

@@ -369,7 +369,7 @@ on_control_accept(
 	if (r < 0) {
 		char tuple[CLI_TUPLE_STRLEN], line[CLI_TUPLE_STRLEN + 128];
 
-		cli_tuple_text(&t->peer, &t->local, tuple, sizeof(tuple));
+		cli_tuple_text(&t->src, &t->dst, tuple, sizeof(tuple));
 		snprintf(line, sizeof(line), "drop %s %s: %s", tuple,
 		    cli_family_used_text(t->family), ds_strerror(r));
 		log_line(cw->ck, "drop", line);
@@ -613,12 +613,10 @@ reach_serve(int argc, char **argv)
 			fputs(serve_help_text, stdout);
 			return cli_finish_stdout(EXIT_OK);
 		case O_LISTEN:
-			if (nlisten == MAX_LISTEN)
-				return cli_usage_error(&cmd_serve_role,
-				    "at most %d --listen", MAX_LISTEN);
-			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
-				return EXIT_USAGE;
-			nlisten++;
+			code = cli_add_listen(&cmd_serve_role, optarg, where,
+			    &nlisten, MAX_LISTEN);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_MODE:
 			code = cli_parse_mode(&cmd_serve_role, optarg, &mode);

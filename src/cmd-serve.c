@@ -182,8 +182,8 @@ json_tuple(struct json *j, const struct ds_server_event *ev)
 	const struct ds_tuple *t = ev->tuple;
 
 	json_kv_string(j, "protocol", "tcp");
-	json_endpoint(j, "peer", &t->peer);
-	json_endpoint(j, "local", &t->local);
+	json_endpoint(j, "peer", &t->src);
+	json_endpoint(j, "local", &t->dst);
 	cli_json_family(j, t->family);
 	if (ev->proxied_by) {
 		json_endpoint(j, "proxied_by", ev->proxied_by);
@@ -199,7 +199,7 @@ text_tuple(const struct ds_server_event *ev, char *buf, size_t size)
 	char tuple[CLI_TUPLE_STRLEN], via[DS_ENDPOINT_STRLEN + 16];
 	const struct ds_tuple *t = ev->tuple;
 
-	cli_tuple_text(&t->peer, &t->local, tuple, sizeof(tuple));
+	cli_tuple_text(&t->src, &t->dst, tuple, sizeof(tuple));
 	if (!ev->proxied_by) {
 		snprintf(
 		    buf, size, "%s %s", tuple, cli_family_used_text(t->family));
@@ -779,12 +779,10 @@ cmd_serve(int argc, char **argv)
 			fputs(help_text, stdout);
 			return cli_finish_stdout(EXIT_OK);
 		case O_LISTEN:
-			if (nlisten == MAX_LISTEN)
-				return cli_usage_error(&cli_cmd_serve,
-				    "at most %d --listen", MAX_LISTEN);
-			if (cli_parse_listen(optarg, &where[nlisten]) < 0)
-				return EXIT_USAGE;
-			nlisten++;
+			code = cli_add_listen(&cli_cmd_serve, optarg, where,
+			    &nlisten, MAX_LISTEN);
+			if (code != EXIT_OK)
+				return code;
 			break;
 		case O_MODE:
 			code = cli_parse_mode(&cli_cmd_serve, optarg, &mode);

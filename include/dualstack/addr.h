@@ -258,6 +258,44 @@ DS_EXPORT const char *ds_endpoint_text(
 	ds_endpoint_text(                                                      \
 	    (ep), (none), (char[DS_ENDPOINT_STRLEN]){0}, DS_ENDPOINT_STRLEN)
 
+/* --- Tuples --------------------------------------------------------------- */
+
+/* Which family a connection or packet used. */
+enum ds_family_used {
+	DS_FAMILY_V4 = 1,    /* IPv4: AF_INET socket, IPv4 header */
+	DS_FAMILY_V4_MAPPED, /* IPv4 on an AF_INET6 socket, ::ffff:a.b.c.d */
+	DS_FAMILY_V6,        /* IPv6 */
+};
+
+/* "v4", "v4-mapped", "v6"; "unknown" for any other value. */
+DS_EXPORT const char *ds_family_used_name(enum ds_family_used f);
+
+/*
+ * The 5-tuple of a packet or a connection: upper-layer protocol number and
+ * the two ends. For a packet, src sent it and dst receives it. For a
+ * connection named by a listener or ds_tuple_from_fd(), src is the peer
+ * and dst the local end, the way the peer's packets travel to a server.
+ * Ports are 0 when the protocol has none. A listener normalises both ends
+ * (IPv4-mapped to IPv4, a link-local zone as the interface's name) and
+ * sets family to how the peer came in; a decoded packet has no mapped
+ * form, so its family is DS_FAMILY_V4 or DS_FAMILY_V6.
+ */
+struct ds_tuple {
+	struct ds_endpoint src;
+	struct ds_endpoint dst;
+	enum ds_family_used family;
+	uint8_t protocol; /* IPPROTO_TCP, ... (RFC 8200's 8-bit Next Header) */
+};
+
+/*
+ * "tcp [2001:db8::2]:51234 -> [2001:db8::1]:9000 v6": protocol, src, dst,
+ * family. Returns the length (snprintf semantics), or -EAFNOSUPPORT (buf
+ * set to "") when an end has no address. Needs at most DS_TUPLE_STRLEN
+ * bytes.
+ */
+#define DS_TUPLE_STRLEN (2 * DS_ENDPOINT_STRLEN + 24)
+DS_EXPORT int ds_tuple_format(const struct ds_tuple *t, char *buf, size_t size);
+
 /* --- Classification ------------------------------------------------------ */
 
 /*

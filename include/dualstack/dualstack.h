@@ -26,6 +26,8 @@
 #include "dualstack/ra.h"
 #include "dualstack/reach.h"
 #include "dualstack/relay.h"
+#include "dualstack/resolv-conf.h"
+#include "dualstack/resolve-history.h"
 #include "dualstack/resolve.h"
 #include "dualstack/server.h"
 #include "dualstack/sort.h"

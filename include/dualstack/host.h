@@ -16,7 +16,7 @@
 #include "dualstack/addr.h"
 #include "dualstack/export.h"
 #include "dualstack/finding.h"
-#include "dualstack/resolve.h"
+#include "dualstack/resolv-conf.h"
 #include "dualstack/sort.h"
 
 /*

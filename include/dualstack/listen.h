@@ -86,38 +86,13 @@ struct ds_listen_report {
 	} v4, v6;
 };
 
-/* Which family the client used, as the accepting socket saw it. */
-enum ds_family_used {
-	DS_FAMILY_V4 = 1,    /* IPv4 on an AF_INET socket */
-	DS_FAMILY_V4_MAPPED, /* IPv4 on an AF_INET6 socket, ::ffff:a.b.c.d */
-	DS_FAMILY_V6,        /* IPv6 */
-};
-
-/* "v4", "v4-mapped", "v6". */
-DS_EXPORT const char *ds_family_used_name(enum ds_family_used f);
-
-/* A connection's 5-tuple, both ends normalised (IPv4-mapped to IPv4; the
- * zone of a link-local end as the interface's name, scope_id its index). */
-struct ds_tuple {
-	struct ds_endpoint local;
-	struct ds_endpoint peer;
-	enum ds_family_used family;
-	int protocol; /* IPPROTO_TCP */
-};
-
 /*
  * Name the two ends of a connected socket (getsockname, getpeername),
- * normalised. Returns 0 or -errno (-ENOTCONN once the peer is gone).
+ * normalised as a listener names them (src the peer, dst the local end;
+ * see struct ds_tuple in addr.h). Returns 0 or -errno (-ENOTCONN once the
+ * peer is gone).
  */
 DS_EXPORT int ds_tuple_from_fd(int fd, struct ds_tuple *ret);
-
-/*
- * "tcp [2001:db8::2]:51234 -> [2001:db8::1]:9000 v6", peer first, as the
- * server sees it. Returns the length (snprintf semantics). Needs at most
- * DS_TUPLE_STRLEN bytes.
- */
-#define DS_TUPLE_STRLEN (2 * DS_ENDPOINT_STRLEN + 24)
-DS_EXPORT int ds_tuple_format(const struct ds_tuple *t, char *buf, size_t size);
 
 struct ds_listener;
 

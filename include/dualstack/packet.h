@@ -793,13 +793,6 @@ struct ds_pkt {
 	} u;
 };
 
-/* A packet's 5-tuple: addresses, ports (0 when the protocol has none),
- * upper-layer protocol number. */
-struct ds_5tuple {
-	struct ds_endpoint src, dst;
-	uint8_t proto;
-};
-
 /* --- Decoding ------------------------------------------------------------ */
 
 /*
@@ -827,11 +820,12 @@ DS_EXPORT int ds_packet_decode(const uint8_t *data, size_t caplen,
  * The 5-tuple of a decoded packet (p->ip): for a tunnelled packet the
  * innermost one decoded (the outer packet's when the inner one could not
  * be). Ports are those of TCP and UDP, 0 for other protocols and for
- * non-first fragments; proto is ip.proto. Returns 0, -ENOENT when no IP
+ * non-first fragments; protocol is ip.proto, family DS_FAMILY_V4 or
+ * DS_FAMILY_V6 from ip.version. Returns 0, -ENOENT when no IP
  * header was decoded, or -EINVAL when p or ret is NULL; on failure *ret is
  * untouched.
  */
-DS_EXPORT int ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret);
+DS_EXPORT int ds_packet_tuple(const struct ds_pkt *p, struct ds_tuple *ret);
 
 /*
  * The 5-tuple of the outermost packet of a tunnelled frame (p->outer[0]):
@@ -839,8 +833,8 @@ DS_EXPORT int ds_packet_5tuple(const struct ds_pkt *p, struct ds_5tuple *ret);
  * -ENOENT when the frame is not tunnelled (p->n_tun is 0), -EINVAL when p
  * or ret is NULL; on failure *ret is untouched.
  */
-DS_EXPORT int ds_packet_outer_5tuple(
-    const struct ds_pkt *p, struct ds_5tuple *ret);
+DS_EXPORT int ds_packet_outer_tuple(
+    const struct ds_pkt *p, struct ds_tuple *ret);
 
 /*
  * Read one domain name from DNS wire-format text without compression

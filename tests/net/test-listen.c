@@ -270,8 +270,8 @@ check_accepted(struct ctx *c, int client, const char *loopback,
 
 	assert_int_equal(t->family, family);
 	assert_int_equal(t->protocol, IPPROTO_TCP);
-	assert_endpoint(&t->peer, loopback, client_ep.port);
-	assert_endpoint(&t->local, loopback, port);
+	assert_endpoint(&t->src, loopback, client_ep.port);
+	assert_endpoint(&t->dst, loopback, port);
 
 	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
@@ -279,10 +279,10 @@ check_accepted(struct ctx *c, int client, const char *loopback,
 	assert_int_equal(ds_tuple_from_fd(fd, &again), 0);
 	assert_int_equal(again.family, t->family);
 	assert_int_equal(again.protocol, IPPROTO_TCP);
-	assert_true(ds_addr_equal(&again.peer.addr, &t->peer.addr));
-	assert_int_equal(again.peer.port, t->peer.port);
-	assert_true(ds_addr_equal(&again.local.addr, &t->local.addr));
-	assert_int_equal(again.local.port, t->local.port);
+	assert_true(ds_addr_equal(&again.src.addr, &t->src.addr));
+	assert_int_equal(again.src.port, t->src.port);
+	assert_true(ds_addr_equal(&again.dst.addr, &t->dst.addr));
+	assert_int_equal(again.dst.port, t->dst.port);
 
 	if (strchr(loopback, ':'))
 		snprintf(want, sizeof(want), "tcp [%s]:%u -> [%s]:%u %s",
@@ -343,8 +343,8 @@ static void
 test_tuple_format(void **state)
 {
 	struct ds_tuple t = {
-	    .peer = endpoint("2001:db8::2", 51234),
-	    .local = endpoint("2001:db8::1", 9000),
+	    .src = endpoint("2001:db8::2", 51234),
+	    .dst = endpoint("2001:db8::1", 9000),
 	    .family = DS_FAMILY_V6,
 	    .protocol = IPPROTO_TCP,
 	};
@@ -359,18 +359,18 @@ test_tuple_format(void **state)
 	assert_int_equal(ds_tuple_format(&t, buf, 10), strlen(want));
 	assert_string_equal(buf, "tcp [2001");
 
-	t.peer = endpoint("192.0.2.7", 40000);
-	t.local = endpoint("192.0.2.1", 80);
+	t.src = endpoint("192.0.2.7", 40000);
+	t.dst = endpoint("192.0.2.1", 80);
 	t.family = DS_FAMILY_V4_MAPPED;
 	ds_tuple_format(&t, buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "tcp 192.0.2.7:40000 -> 192.0.2.1:80 v4-mapped");
 
 	/* The longest tuple fits DS_TUPLE_STRLEN. */
-	t.peer = endpoint(
+	t.src = endpoint(
 	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%abcdefghijklmno",
 	    65535);
-	t.local = t.peer;
+	t.dst = t.src;
 	t.protocol = IPPROTO_UDPLITE;
 	assert_true(ds_tuple_format(&t, buf, sizeof(buf)) < DS_TUPLE_STRLEN);
 
@@ -990,14 +990,13 @@ on_steer_accept(
     struct ds_listener *l, int fd, const struct ds_tuple *t, void *userdata)
 {
 	struct steer_slot *s = userdata;
-	unsigned host = ds_addr_v4(&t->peer.addr) & 0xff;
+	unsigned host = ds_addr_v4(&t->src.addr) & 0xff;
 
 	(void)l;
 	assert_true(s->nfds < STEER_CLIENTS);
 	s->fds[s->nfds++] = fd;
 	/* 127.0.0.host: host 1..STEER_CLIENTS */
-	if (t->peer.addr.family == AF_INET && host >= 1 &&
-	    host <= STEER_CLIENTS)
+	if (t->src.addr.family == AF_INET && host >= 1 && host <= STEER_CLIENTS)
 		s->counts[host - 1] = (int)s->index;
 }
 

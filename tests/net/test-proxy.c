@@ -675,7 +675,7 @@ test_v6_client_v4_backend(void **state)
 	xsend(bfd, down, sizeof(down) - 1);
 	expect(cfd, down);
 	cli_ep = sock_ep(cfd, false);
-	be_peer = T.be[0].tuples[0].peer;
+	be_peer = T.be[0].tuples[0].src;
 	st = stats();
 	assert_int_equal(st.active, 1);
 	assert_int_equal(st.accepted, 1);

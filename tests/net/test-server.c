@@ -1321,9 +1321,9 @@ proxy_v1_echo(const char *addr)
 	for (int i = 0; i < 2; i++) {
 		const struct rec *r = i ? c : o;
 
-		assert_endpoint_equal(&r->tuple.peer, "2001:db8::7", 40000);
+		assert_endpoint_equal(&r->tuple.src, "2001:db8::7", 40000);
 		assert_int_equal(r->tuple.family, DS_FAMILY_V6);
-		assert_int_equal(r->tuple.local.port, T.port);
+		assert_int_equal(r->tuple.dst.port, T.port);
 		assert_true(r->proxied);
 		assert_int_equal(r->header_version, 1);
 		assert_int_equal(
@@ -1381,7 +1381,7 @@ test_proxy_v2_bytewise(void **state)
 	assert_memory_equal(in, "abc", 3);
 	/* Opened once the last header byte was in, not before. */
 	assert_int_equal(count_events(DS_SERVER_EV_OPEN), 1);
-	assert_endpoint_equal(&T.ev[0].tuple.peer, "192.0.2.9", 1234);
+	assert_endpoint_equal(&T.ev[0].tuple.src, "192.0.2.9", 1234);
 	assert_int_equal(T.ev[0].tuple.family, DS_FAMILY_V4);
 	assert_int_equal(T.ev[0].header_version, 2);
 	close(fd);
@@ -1519,7 +1519,7 @@ proxy_untrusted(const char *trusted, bool deny_only)
 	assert_int_equal(T.ev[1].reason, DS_SERVER_CLOSE_UNTRUSTED);
 	assert_int_equal(T.ev[0].conn_id, T.ev[1].conn_id);
 	assert_endpoint_equal(
-	    &T.ev[1].tuple.peer, "127.0.0.1", T.ev[1].tuple.peer.port);
+	    &T.ev[1].tuple.src, "127.0.0.1", T.ev[1].tuple.src.port);
 	assert_false(T.ev[1].proxied);
 	assert_int_equal(T.ev[1].bytes_in, 0);
 	assert_int_equal(ds_server_conn_count(T.srv), 0);
@@ -1717,8 +1717,8 @@ test_proxy_off(void **state)
 	close(fd);
 	WAIT_FOR(count_events(DS_SERVER_EV_CLOSE) == 1, 2000);
 	assert_false(last_close()->proxied);
-	assert_endpoint_equal(&last_close()->tuple.peer, "127.0.0.1",
-	    last_close()->tuple.peer.port);
+	assert_endpoint_equal(&last_close()->tuple.src, "127.0.0.1",
+	    last_close()->tuple.src.port);
 }
 
 /* --- Names and formats ---------------------------------------------------- */
@@ -1769,10 +1769,10 @@ test_names(void **state)
 		    strspn(n, "abcdefghijklmnopqrstuvwxyz-"), strlen(n));
 	}
 
-	ds_addr_parse("192.0.2.7", 9, 0, &t.peer.addr, &pos);
-	t.peer.port = 51234;
-	ds_addr_parse("192.0.2.1", 9, 0, &t.local.addr, &pos);
-	t.local.port = 9000;
+	ds_addr_parse("192.0.2.7", 9, 0, &t.src.addr, &pos);
+	t.src.port = 51234;
+	ds_addr_parse("192.0.2.1", 9, 0, &t.dst.addr, &pos);
+	t.dst.port = 9000;
 	assert_int_equal(
 	    ds_server_tuple_format(&t, false, buf, sizeof(buf)), 52);
 	assert_string_equal(

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "cmd-dissect.h"
+#include "cmd-dissect-int.h"
 
 #define POOL 2048
 #define LOOKUPS 400000

@@ -23,7 +23,7 @@
 #include "dualstack/error.h"
 #include "dualstack/fw.h"
 
-#include "cmd-firewall.h"
+#include "cmd-firewall-int.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

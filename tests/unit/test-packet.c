@@ -669,7 +669,7 @@ static void
 test_ip6_header(void **state)
 {
 	struct ds_pkt *p;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	size_t ip;
 
 	(void)state;
@@ -703,12 +703,12 @@ test_ip6_header(void **state)
 	assert_int_equal(p->ip.u.udp.checksum, 0xbeef);
 	assert_int_equal(p->ip.l4_len, 20);
 
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
 	assert_addr(&t.src.addr, "fe80::1");
 	assert_addr(&t.dst.addr, "ff02::fb");
 	assert_int_equal(t.src.port, 5353);
 	assert_int_equal(t.dst.port, 5353);
-	assert_int_equal(t.proto, 17);
+	assert_int_equal(t.protocol, 17);
 
 	/* Version 4 in an IPv6 frame (EtherType 0x86dd). */
 	pk_reset(&K, DS_LINK_EN10MB);
@@ -719,7 +719,7 @@ test_ip6_header(void **state)
 	p = decode(&K);
 	assert_err(&p->ip, DS_PKT_ERR_MALFORMED, DS_PKT_LAYER_IPV6,
 	    DS_PKT_WHY_VERSION, 14);
-	assert_int_equal(ds_packet_5tuple(p, &t), -ENOENT);
+	assert_int_equal(ds_packet_tuple(p, &t), -ENOENT);
 }
 
 /* --- IPv4 ---------------------------------------------------------------- */
@@ -734,7 +734,7 @@ test_ip4(void **state)
 	    0, 0, 0, 0,          /* EOL + padding */
 	};
 	struct ds_pkt *p;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	size_t ip;
 
 	(void)state;
@@ -775,11 +775,11 @@ test_ip4(void **state)
 	assert_string_equal(ds_packet_ip4opt_token(148), "ra");
 	assert_int_equal(p->ip.l4, DS_PKT_L4_TCP);
 	assert_int_equal(p->ip.l4_off, 50);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
 	assert_addr(&t.src.addr, "192.0.2.1");
 	assert_int_equal(t.src.port, 44321);
 	assert_int_equal(t.dst.port, 443);
-	assert_int_equal(t.proto, 6);
+	assert_int_equal(t.protocol, 6);
 
 	/* A wrong checksum is an anomaly, not an error. */
 	K.b[14 + 10] ^= 1;
@@ -792,7 +792,7 @@ static void
 test_ip4_fragments(void **state)
 {
 	struct ds_pkt *p;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	size_t ip;
 
 	(void)state;
@@ -819,9 +819,9 @@ test_ip4_fragments(void **state)
 	assert_int_equal(p->ip.proto, 17);
 	assert_int_equal(p->ip.l4_off, 20);
 	assert_int_equal(p->ip.l4_len, 16);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
 	assert_int_equal(t.src.port, 0);
-	assert_int_equal(t.proto, 17);
+	assert_int_equal(t.protocol, 17);
 
 	/* Reserved ("evil") bit. */
 	pk_reset(&K, DS_LINK_RAW);
@@ -1257,7 +1257,7 @@ test_fragment(void **state)
 {
 	struct ds_pkt *p;
 	const struct ds_pkt_ext_frag *f;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	size_t ip;
 
 	(void)state;
@@ -1302,7 +1302,7 @@ test_fragment(void **state)
 	assert_int_equal(p->ip.proto, 17);
 	assert_int_equal(p->ip.l4_off, 48);
 	assert_int_equal(p->ip.l4_len, 100);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
 	assert_int_equal(t.src.port, 0);
 	assert_int_equal(t.dst.port, 0);
 
@@ -2088,7 +2088,7 @@ static void
 test_icmp6_echo(void **state)
 {
 	struct ds_pkt *p;
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	size_t ip;
 
 	(void)state;
@@ -2106,8 +2106,8 @@ test_icmp6_echo(void **state)
 	assert_int_equal(p->ip.u.icmp.id, 0x1234);
 	assert_int_equal(p->ip.u.icmp.seq, 5);
 	assert_false(p->has_inner);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
-	assert_int_equal(t.proto, 58);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
+	assert_int_equal(t.protocol, 58);
 	assert_int_equal(t.src.port, 0);
 	assert_string_equal(ds_packet_icmp6_type_token(129), "echo-reply");
 	assert_false(ds_packet_icmp6_is_error(128));
@@ -3026,7 +3026,7 @@ v6_syn(struct pk *k, const char *src, const char *dst)
 static void
 test_tunnel_6in4(void **state)
 {
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	char sig[DS_PKT_SIG_STRLEN];
 	const struct ds_pkt *p;
 	size_t o;
@@ -3054,15 +3054,15 @@ test_tunnel_6in4(void **state)
 	assert_int_equal(p->ip.l4, DS_PKT_L4_TCP);
 	assert_int_equal(p->ip.l4_off, 74);
 	assert_int_equal(p->ip.anom, 0);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
 	assert_addr(&t.src.addr, SRC6);
 	assert_int_equal(t.src.port, 40000);
 	assert_int_equal(t.dst.port, 80);
-	assert_int_equal(t.proto, 6);
-	assert_int_equal(ds_packet_outer_5tuple(p, &t), 0);
+	assert_int_equal(t.protocol, 6);
+	assert_int_equal(ds_packet_outer_tuple(p, &t), 0);
 	assert_addr(&t.src.addr, "198.51.100.1");
 	assert_addr(&t.dst.addr, "198.51.100.2");
-	assert_int_equal(t.proto, 41);
+	assert_int_equal(t.protocol, 41);
 	assert_int_equal(ds_packet_signature(p, sig, sizeof(sig)), 18);
 	assert_string_equal(sig, "ipv4 6in4 ipv6 tcp");
 
@@ -3071,7 +3071,7 @@ test_tunnel_6in4(void **state)
 	v6_syn(&K, SRC6, DST6);
 	p = decode(&K);
 	assert_int_equal(p->n_tun, 0);
-	assert_int_equal(ds_packet_outer_5tuple(p, &t), -ENOENT);
+	assert_int_equal(ds_packet_outer_tuple(p, &t), -ENOENT);
 
 	/* A first fragment is not followed: its inner packet goes on in the
 	 * next fragment. */
@@ -3236,7 +3236,7 @@ gre(struct pk *k, unsigned flags, unsigned proto)
 static void
 test_tunnel_gre(void **state)
 {
-	struct ds_5tuple t;
+	struct ds_tuple t;
 	char sig[DS_PKT_SIG_STRLEN];
 	const struct ds_pkt *p;
 	const struct ds_pkt_tun *tn;
@@ -3299,8 +3299,8 @@ test_tunnel_gre(void **state)
 	assert_int_equal(p->n_tun, 1);
 	assert_int_equal(p->tun[0].version, 0);
 	assert_int_equal(p->ip.version, 0);
-	assert_int_equal(ds_packet_5tuple(p, &t), 0);
-	assert_int_equal(t.proto, 47);
+	assert_int_equal(ds_packet_tuple(p, &t), 0);
+	assert_int_equal(t.protocol, 47);
 	ds_packet_signature(p, sig, sizeof(sig));
 	assert_string_equal(sig, "ipv4 gre");
 

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "dualstack/resolve.h"
+#include "dualstack/resolv-conf.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

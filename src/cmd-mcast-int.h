@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef DUALSTACK_CMD_MCAST_H
-#define DUALSTACK_CMD_MCAST_H
+#ifndef DUALSTACK_CMD_MCAST_INT_H
+#define DUALSTACK_CMD_MCAST_INT_H
 
 /*
  * What the parts of "dualstack mcast" share: the group argument and -i,
  * the loop with its signals, and the way an interface, a time and a
- * datagram are shown. cmd-mcast.c holds listen and send, cmd-mcast-ping.c
- * ping and its responder.
+ * datagram are shown, all in cmd-mcast-common.c. cmd-mcast.c holds the
+ * command, listen and send and calls cmd-mcast-ping.c (ping and its
+ * responder) and cmd-mcast-check.c; they call only cmd-mcast-common.c,
+ * and are handed the command for their usage messages.
  */
 
 #include <stdbool.h>
@@ -97,14 +99,14 @@ struct mcast_args {
  * to go on; otherwise the exit code: EXIT_OK after --help (help text
  * after the usage), EXIT_USAGE after saying what is wrong.
  */
-int mcast_args_parse(int argc, char **argv, unsigned allowed, const char *help,
-    struct mcast_args *a);
+int mcast_args_parse(const struct cli_command *cmd, int argc, char **argv,
+    unsigned allowed, const char *help, struct mcast_args *a);
 
 /* mcast ping and ping --respond (cmd-mcast-ping.c). */
-int mcast_ping(int argc, char **argv);
+int mcast_ping(const struct cli_command *cmd, int argc, char **argv);
 
 /* mcast check (cmd-mcast-check.c). */
-int mcast_check(int argc, char **argv);
+int mcast_check(const struct cli_command *cmd, int argc, char **argv);
 
 /* A loop that stops on SIGINT and SIGTERM: *interrupted is set. */
 struct mcast_loop {

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef DUALSTACK_CMD_DISSECT_H
-#define DUALSTACK_CMD_DISSECT_H
+#ifndef DUALSTACK_CMD_DISSECT_INT_H
+#define DUALSTACK_CMD_DISSECT_INT_H
 
 /*
  * dualstack dissect, between its files: the driver (cmd-dissect.c: options,
- * reading, the clock), the one-line output (cmd-dissect-line.c), the field
- * tree and NDJSON (cmd-dissect-tree.c) and the --stats summary
- * (cmd-dissect-stats.c). The hot path formats into one struct cli_out with
+ * reading), the one-line output (cmd-dissect-line.c), the field tree and
+ * NDJSON (cmd-dissect-tree.c), the --stats summary (cmd-dissect-stats.c)
+ * and the clock (cmd-dissect-time.c). The driver calls the others; none
+ * calls back into it. The hot path formats into one struct cli_out with
  * the inline helpers below.
  */
 
@@ -193,7 +194,7 @@ l4_payload(const struct ds_pkt_ip *ip, uint32_t hlen)
 
 /* --- Between the files ---------------------------------------------------- */
 
-/* The clock (cmd-dissect.c). dissect_out_time() writes what a line
+/* The clock (cmd-dissect-time.c). dissect_out_time() writes what a line
  * starts with: the time and, with -e, the link header. */
 void dissect_time_cache(struct dissect *d, int64_t sec);
 void dissect_out_frac(struct dissect *d, uint32_t nsec);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef DUALSTACK_CMD_RA_H
-#define DUALSTACK_CMD_RA_H
+#ifndef DUALSTACK_CMD_RA_INT_H
+#define DUALSTACK_CMD_RA_INT_H
 
 /*
- * dualstack ra, shared by its files: cmd-ra.c (options, reading, events),
- * cmd-ra-baseline.c (the baseline file, read and written).
+ * dualstack ra, shared by its files: cmd-ra.c (options, reading, events)
+ * calls cmd-ra-send.c (how an event is written, the counter-RA, the
+ * solicit listing) and cmd-ra-baseline.c (the baseline file, read and
+ * written); neither calls back into cmd-ra.c.
  */
 
 #include <stdbool.h>
