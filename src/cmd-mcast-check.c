@@ -258,7 +258,7 @@ mcast_check(int argc, char **argv)
 			code = EXIT_INTERNAL;
 			goto out;
 		}
-		ds_timer_start(ck.deadline, cli_us_to_ms(a.timeout_us));
+		ds_timer_start_in(ck.deadline, a.timeout_us);
 		ds_loop_run(ck.ml.loop);
 	}
 	/* The memberships while the socket still holds the join. */

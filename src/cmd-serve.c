@@ -116,7 +116,7 @@ struct serve {
 	bool json;
 	bool quiet;
 	unsigned max_conns;
-	uint64_t drain_ms;
+	uint64_t drain_us;
 	unsigned signals; /* SIGTERM/SIGINT received */
 	int code;
 };
@@ -255,7 +255,7 @@ format_reason(const struct ds_server_event *ev, char *buf, size_t size)
 		snprintf(buf, size,
 		    "%s (%llu bytes in %llu ms, no whole header)", name,
 		    (unsigned long long)ev->size,
-		    (unsigned long long)ev->limit);
+		    (unsigned long long)cli_us_to_ms(ev->limit));
 	else if (ev->reason == DS_SERVER_CLOSE_ERROR)
 		snprintf(buf, size, "%s: %s", name, strerror(-ev->err));
 	else
@@ -298,14 +298,19 @@ log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 		if (!open) {
 			json_kv_uint(&j, "bytes_in", ev->bytes_in);
 			json_kv_uint(&j, "bytes_out", ev->bytes_out);
-			json_kv_uint(&j, "duration_ms", ev->duration_ms);
+			json_kv_uint(
+			    &j, "duration_ms", ev->duration_us / CLI_MS);
 			json_kv_string(&j, "reason", reason);
 			switch (ev->reason) {
 			case DS_SERVER_CLOSE_OVERSIZE:
 			case DS_SERVER_CLOSE_LINE_TOO_LONG:
-			case DS_SERVER_CLOSE_HEADER_TIMEOUT:
 				json_kv_uint(&j, "size", ev->size);
 				json_kv_uint(&j, "limit", ev->limit);
+				break;
+			case DS_SERVER_CLOSE_HEADER_TIMEOUT:
+				json_kv_uint(&j, "size", ev->size);
+				json_kv_uint(
+				    &j, "limit", cli_us_to_ms(ev->limit));
 				break;
 			case DS_SERVER_CLOSE_BAD_HEADER:
 				json_kv_uint(&j, "size", ev->size);
@@ -330,8 +335,8 @@ log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 	    "reason=\"%s\"\n",
 	    tuple, worker_text(sw, wk, sizeof(wk)),
 	    (unsigned long long)ev->bytes_in, (unsigned long long)ev->bytes_out,
-	    (unsigned long long)(ev->duration_ms / 1000),
-	    (unsigned long long)(ev->duration_ms % 1000), reason);
+	    (unsigned long long)(ev->duration_us / CLI_S),
+	    (unsigned long long)(ev->duration_us / CLI_MS % 1000), reason);
 }
 
 static void
@@ -441,7 +446,7 @@ worker_drain(
 	if (drain_us == 0)
 		ds_server_stop(srv);
 	else
-		ds_server_drain(srv, drain_us / 1000);
+		ds_server_drain(srv, drain_us);
 	return n;
 }
 
@@ -487,7 +492,7 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	/* Worker 0 runs on this thread: its count is exact; the others'
 	 * are what they last said. */
 	size_t n = ds_server_conn_count(sv->w[0].srv);
-	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+	bool now = sv->signals++ > 0 || sv->drain_us == 0;
 	int r;
 
 	(void)sig;
@@ -501,7 +506,8 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		json_kv_string(&j, "signal", name);
 		json_kv_uint(&j, "connections", n);
 		if (!now)
-			json_kv_uint(&j, "drain_ms", sv->drain_ms);
+			json_kv_uint(
+			    &j, "drain_ms", cli_us_to_ms(sv->drain_us));
 		json_event_end(&j);
 	} else if (now) {
 		fprintf(
@@ -510,11 +516,12 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		fprintf(text_begin(),
 		    "%s: not accepting; draining %zu connections for up to "
 		    "%llu.%03llus\n",
-		    name, n, (unsigned long long)(sv->drain_ms / 1000),
-		    (unsigned long long)(sv->drain_ms % 1000));
+		    name, n,
+		    (unsigned long long)(cli_us_to_ms(sv->drain_us) / 1000),
+		    (unsigned long long)(cli_us_to_ms(sv->drain_us) % 1000));
 	}
 	funlockfile(stdout);
-	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_ms * 1000);
+	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_us);
 	if (r < 0)
 		cli_error("workers: %s", strerror(-r));
 }
@@ -706,6 +713,15 @@ out:
 	return code;
 }
 
+/* A duration option: a plain number is seconds, as it always was;
+ * "250ms" and "1.5s" work too. */
+static int
+parse_seconds(const char *arg, uint64_t *ret_us)
+{
+	return cli_parse_duration(
+	    arg, CLI_S, (uint64_t)MAX_SECONDS * CLI_S, ret_us);
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -750,7 +766,7 @@ cmd_serve(int argc, char **argv)
 	struct ds_endpoint where[MAX_LISTEN];
 	struct ds_listen_config lcfg[MAX_LISTEN];
 	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
-	struct serve sv = {.drain_ms = 5000, .n = 1};
+	struct serve sv = {.drain_us = 5 * CLI_S, .n = 1};
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
 	const char *trusted[MAX_TRUSTED];
 	struct ds_acl *acl = NULL;
@@ -815,15 +831,13 @@ cmd_serve(int argc, char **argv)
 			sv.max_conns = (unsigned)v;
 			break;
 		case O_IDLE:
-			if (cli_parse_seconds(
-			        optarg, MAX_SECONDS, &scfg.idle_timeout_ms) < 0)
+			if (parse_seconds(optarg, &scfg.idle_timeout_us) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--idle-timeout takes seconds, not '%s'",
 				    optarg);
 			break;
 		case O_DRAIN:
-			if (cli_parse_seconds(
-			        optarg, MAX_SECONDS, &sv.drain_ms) < 0)
+			if (parse_seconds(optarg, &sv.drain_us) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--drain takes seconds, not '%s'", optarg);
 			break;
@@ -876,13 +890,12 @@ cmd_serve(int argc, char **argv)
 			trusted[ntrusted++] = optarg;
 			break;
 		case O_HEADER_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_SECONDS, &v) < 0 ||
-			    v == 0)
+			if (parse_seconds(optarg, &v) < 0 || v == 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--header-timeout takes seconds from 0.001 "
 				    "to %.0f, not '%s'",
 				    MAX_SECONDS, optarg);
-			scfg.header_timeout_ms = (uint32_t)v;
+			scfg.header_timeout_us = v;
 			break;
 		default:
 			return cli_usage_error(&cli_cmd_serve,
