@@ -728,10 +728,12 @@ ds_capture_new_live(const char *ifname, const struct ds_capture_live_opts *opts,
 		o = *opts;
 	if (o.snaplen == 0)
 		o.snaplen = DS_CAPTURE_SNAPLEN;
-	if (o.timeout_ms == 0)
-		o.timeout_ms = DS_CAPTURE_TIMEOUT_MS;
-	if (o.timeout_ms < 0 || o.snaplen > INT32_MAX ||
-	    o.buffer_size > INT32_MAX) {
+	if (o.timeout_us == 0)
+		o.timeout_us = DS_CAPTURE_TIMEOUT_US;
+	/* libpcap counts in whole milliseconds, in an int: rounded up, so
+	 * a short timeout does not become 0 (wait for ever). */
+	if (o.timeout_us > (uint64_t)INT32_MAX * 1000 ||
+	    o.snaplen > INT32_MAX || o.buffer_size > INT32_MAX) {
 		set_err(errbuf, errsize, "invalid capture option");
 		return -EINVAL;
 	}
@@ -747,7 +749,7 @@ ds_capture_new_live(const char *ifname, const struct ds_capture_live_opts *opts,
 	}
 	pcap_set_snaplen(c->p, (int)o.snaplen);
 	pcap_set_promisc(c->p, (o.flags & DS_CAPTURE_PROMISC) != 0);
-	pcap_set_timeout(c->p, o.timeout_ms);
+	pcap_set_timeout(c->p, (int)((o.timeout_us + 999) / 1000));
 	pcap_set_immediate_mode(c->p, 1);
 	if (o.buffer_size)
 		pcap_set_buffer_size(c->p, (int)o.buffer_size);

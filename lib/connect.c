@@ -73,7 +73,7 @@ struct attempt {
 	struct ds_io *io;
 	uint64_t start_us; /* ds_time_now_us() */
 	uint64_t elapsed_us;
-	uint32_t delay_ms;
+	uint64_t delay_us;
 	enum att_state state;
 	int err;
 	unsigned number;
@@ -305,7 +305,7 @@ ev_attempt(
 	ev->err = a->err;
 	ev->elapsed_us = a->elapsed_us;
 	if (type == DS_HE_EV_ATTEMPT)
-		ev->delay_ms = a->delay_ms;
+		ev->delay_us = a->delay_us;
 }
 
 static void
@@ -322,6 +322,13 @@ static const char *
 qtype_name(enum ds_resolve_type t)
 {
 	return t == DS_RESOLVE_AAAA ? "AAAA" : "A";
+}
+
+/* A delay for the trace line, in whole milliseconds, rounded. */
+static unsigned
+ms_of(uint64_t us)
+{
+	return (unsigned)((us + 500) / 1000);
 }
 
 int
@@ -375,7 +382,7 @@ ds_he_event_format(const struct ds_he_event *ev, char *buf, size_t size)
 		    t,
 		    qtype_name(ev->qtype == DS_RESOLVE_A ? DS_RESOLVE_AAAA
 		                                         : DS_RESOLVE_A),
-		    ev->delay_ms, qtype_name(ev->qtype),
+		    ms_of(ev->delay_us), qtype_name(ev->qtype),
 		    ev->qtype == DS_RESOLVE_A ? ", from history" : "");
 		break;
 	case DS_HE_EV_RES_EXPIRED:
@@ -400,7 +407,7 @@ ds_he_event_format(const struct ds_he_event *ev, char *buf, size_t size)
 	case DS_HE_EV_ATTEMPT:
 		r = snprintf(buf, size,
 		    "%8.3f ms  attempt %u %s started (next in %u ms)", t,
-		    ev->attempt, ep, ev->delay_ms);
+		    ev->attempt, ep, ms_of(ev->delay_us));
 		break;
 	case DS_HE_EV_FAILED:
 		r = snprintf(buf, size,
@@ -419,7 +426,7 @@ ds_he_event_format(const struct ds_he_event *ev, char *buf, size_t size)
 		break;
 	case DS_HE_EV_TIMEOUT:
 		r = snprintf(buf, size, "%8.3f ms  timed out after %u ms", t,
-		    ev->delay_ms);
+		    ms_of(ev->delay_us));
 		break;
 	default:
 		return -EINVAL;
@@ -643,21 +650,23 @@ queries_pending(const struct ds_connect *c)
  * shape it: twice the connect time seen last, within the section's
  * 10 ms floor and 2 s ceiling.
  */
-static uint32_t
+static uint64_t
 attempt_delay(const struct ds_connect *c, const struct ds_endpoint *ep)
 {
 	struct ds_he_history h;
-	uint64_t ms;
+	uint64_t us;
 
 	if (!c->opts.cache || ds_he_cache_lookup(c->opts.cache, ep, &h) < 0 ||
 	    h.outcome != DS_HE_OK)
-		return c->opts.attempt_delay_ms;
-	ms = (2 * h.connect_us + 999) / 1000;
-	if (ms < DS_HE_ATTEMPT_DELAY_MIN_MS)
-		ms = DS_HE_ATTEMPT_DELAY_MIN_MS;
-	if (ms > DS_HE_ATTEMPT_DELAY_MAX_MS)
-		ms = DS_HE_ATTEMPT_DELAY_MAX_MS;
-	return (uint32_t)ms;
+		return c->opts.attempt_delay_us;
+	/* Whole milliseconds, rounded up, as RFC 8305 speaks of them: the
+	 * microseconds of one measurement are noise, not precision. */
+	us = (2 * h.connect_us + 999) / 1000 * 1000;
+	if (us < DS_HE_ATTEMPT_DELAY_MIN_US)
+		us = DS_HE_ATTEMPT_DELAY_MIN_US;
+	if (us > DS_HE_ATTEMPT_DELAY_MAX_US)
+		us = DS_HE_ATTEMPT_DELAY_MAX_US;
+	return us;
 }
 
 static void
@@ -770,7 +779,7 @@ attempt_start(struct ds_connect *c, const struct cand *cd)
 	a->ep.addr = cd->addr;
 	a->ep.port = c->port;
 	a->state = ATT_PENDING;
-	a->delay_ms = attempt_delay(c, &a->ep);
+	a->delay_us = attempt_delay(c, &a->ep);
 	a->start_us = ds_time_now_us();
 	ev_attempt(c, DS_HE_EV_ATTEMPT, a);
 	r = attempt_open(c, a);
@@ -780,19 +789,15 @@ attempt_start(struct ds_connect *c, const struct cand *cd)
 }
 
 /*
- * Arm t to fire delay_ms after since_us (ds_time_now_us()). Timers count
- * from the loop's clock, read once per iteration, which may lag behind
- * the moment an attempt really started; the lag is added so that the
- * next attempt never starts early.
+ * Arm t to fire delay_us after since_us. since_us is ds_time_now_us(),
+ * the loop's clock read when the attempt really started, which may be
+ * later than the loop's "now" of this iteration: the deadline counts from
+ * it, so that the next attempt never starts early.
  */
 static void
-arm(struct ds_connect *c, struct ds_timer *t, uint64_t since_us,
-    uint32_t delay_ms)
+arm(struct ds_timer *t, uint64_t since_us, uint64_t delay_us)
 {
-	uint64_t due_ms = (since_us + 999) / 1000 + delay_ms;
-	uint64_t now_ms = ds_loop_now(c->loop);
-
-	ds_timer_start(t, due_ms > now_ms ? due_ms - now_ms : 0);
+	ds_timer_start_at(t, since_us + delay_us);
 }
 
 /*
@@ -811,7 +816,7 @@ start_next(struct ds_connect *c)
 		if (attempt_start(c, &cd) == 0) {
 			const struct attempt *a = &c->att[c->n_att - 1];
 
-			arm(c, c->next_timer, a->start_us, a->delay_ms);
+			arm(c->next_timer, a->start_us, a->delay_us);
 			return;
 		}
 	}
@@ -852,7 +857,7 @@ cache_update(struct ds_connect *c)
 			/* Silent for its whole attempt delay: remember it
 			 * as not answering. Cut short sooner, it says
 			 * nothing. */
-			if (a->elapsed_us >= (uint64_t)a->delay_ms * 1000)
+			if (a->elapsed_us >= a->delay_us)
 				(void)ds_he_cache_note(
 				    hc, &a->ep, DS_HE_NO_ANSWER, 0, 0);
 			break;
@@ -904,7 +909,7 @@ finish(struct ds_connect *c, int err, struct attempt *winner)
 		struct ds_he_event *ev = ev_add(c, DS_HE_EV_TIMEOUT);
 
 		if (ev)
-			ev->delay_ms = c->opts.timeout_ms;
+			ev->delay_us = c->opts.timeout_us;
 	}
 
 	memset(r, 0, sizeof(*r));
@@ -1049,18 +1054,18 @@ after_answer(struct ds_connect *c, size_t added)
 			struct ds_he_event *ev;
 
 			/* A first: give AAAA the Resolution Delay. */
-			if (c->opts.resolution_delay_ms == 0) {
+			if (c->opts.resolution_delay_us == 0) {
 				begin_race(c);
 				return;
 			}
 			ev = ev_add(c, DS_HE_EV_RES_DELAY);
 			if (ev) {
 				ev->qtype = awaited;
-				ev->delay_ms = c->opts.resolution_delay_ms;
+				ev->delay_us = c->opts.resolution_delay_us;
 			}
 			c->phase = PH_RES_DELAY;
-			ds_timer_start(
-			    c->res_timer, c->opts.resolution_delay_ms);
+			ds_timer_start_in(
+			    c->res_timer, c->opts.resolution_delay_us);
 		}
 		return;
 	}
@@ -1234,10 +1239,10 @@ void
 ds_connect_opts_init(struct ds_connect_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->resolution_delay_ms = DS_HE_RESOLUTION_DELAY_MS;
-	opts->attempt_delay_ms = DS_HE_ATTEMPT_DELAY_MS;
+	opts->resolution_delay_us = DS_HE_RESOLUTION_DELAY_US;
+	opts->attempt_delay_us = DS_HE_ATTEMPT_DELAY_US;
 	opts->first_family_count = 1;
-	opts->timeout_ms = DS_HE_TIMEOUT_MS;
+	opts->timeout_us = DS_HE_TIMEOUT_US;
 }
 
 static int
@@ -1245,10 +1250,10 @@ opts_check(const struct ds_connect_opts *o, uint16_t port)
 {
 	/* RFC 8305 section 8: the Resolution Delay's recommended bounds end
 	 * at 2 s like the attempt delay's; a longer one defeats the point. */
-	if (o->resolution_delay_ms > DS_HE_ATTEMPT_DELAY_MAX_MS)
+	if (o->resolution_delay_us > DS_HE_ATTEMPT_DELAY_MAX_US)
 		return -EINVAL;
-	if (o->attempt_delay_ms < DS_HE_ATTEMPT_DELAY_MIN_MS ||
-	    o->attempt_delay_ms > DS_HE_ATTEMPT_DELAY_MAX_MS)
+	if (o->attempt_delay_us < DS_HE_ATTEMPT_DELAY_MIN_US ||
+	    o->attempt_delay_us > DS_HE_ATTEMPT_DELAY_MAX_US)
 		return -EINVAL;
 	if (o->first_family_count < 1 ||
 	    o->first_family_count > DS_HE_MAX_CANDIDATES)
@@ -1353,8 +1358,8 @@ ds_connect_new(struct ds_loop *loop, const char *host, uint16_t port,
 			ds_defer_schedule(c->start_defer);
 		}
 	}
-	if (opts->timeout_ms > 0)
-		ds_timer_start(c->timeout_timer, opts->timeout_ms);
+	if (opts->timeout_us > 0)
+		ds_timer_start_in(c->timeout_timer, opts->timeout_us);
 	*ret = c;
 	return 0;
 
@@ -1487,14 +1492,14 @@ ds_connect_run(const char *host, uint16_t port,
 }
 
 int
-ds_connect_simple(const char *host, uint16_t port, uint32_t timeout_ms)
+ds_connect_simple(const char *host, uint16_t port, uint64_t timeout_us)
 {
 	struct ds_connect_opts opts;
 	struct ds_connect_result res;
 	int r, fl;
 
 	ds_connect_opts_init(&opts);
-	opts.timeout_ms = timeout_ms ? timeout_ms : DS_HE_TIMEOUT_MS;
+	opts.timeout_us = timeout_us ? timeout_us : DS_HE_TIMEOUT_US;
 	r = ds_connect_run(host, port, &opts, &res, NULL, NULL);
 	if (r < 0)
 		return r;

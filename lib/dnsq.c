@@ -189,7 +189,7 @@ struct ds_dnsq {
 	void *userdata;
 	struct ds_endpoint server;
 	enum ds_dnsq_transport transport;
-	uint32_t timeout_ms;
+	uint64_t timeout_us;
 	int fd;
 	struct ds_io *io;
 	struct ds_timer *timer;
@@ -654,8 +654,8 @@ ds_dnsq_new(struct ds_loop *loop, const struct ds_dnsq_opts *o, ds_dnsq_fn *cb,
 	q->userdata = userdata;
 	q->server = o->server;
 	q->transport = o->transport;
-	q->timeout_ms =
-	    o->timeout_ms ? o->timeout_ms : DS_DNSQ_TIMEOUT_DEFAULT_MS;
+	q->timeout_us =
+	    o->timeout_us ? o->timeout_us : DS_DNSQ_TIMEOUT_DEFAULT_US;
 	q->n_q = o->n_qtypes;
 	q->sequential =
 	    o->sequential && o->n_qtypes == 2 && o->transport == DS_DNSQ_UDP;
@@ -686,7 +686,7 @@ ds_dnsq_new(struct ds_loop *loop, const struct ds_dnsq_opts *o, ds_dnsq_fn *cb,
 	    &q->io);
 	if (err < 0)
 		goto fail;
-	ds_timer_start(q->timer, q->timeout_ms);
+	ds_timer_start_in(q->timer, q->timeout_us);
 	if (o->transport == DS_DNSQ_UDP) {
 		udp_start(q, (struct sockaddr *)&ss, sl);
 	} else {

@@ -641,7 +641,7 @@ ds_host_nat64_read(struct ds_host_facts *f)
 	    .family = DS_RESOLVE_ONLY_V6,
 	    /* A diagnosis should not wait glibc's 5 s twice per server;
 	     * a second try of 1 s covers one lost answer. */
-	    .timeout_ms = 1000,
+	    .timeout_us = 1000000,
 	    .tries = 2,
 	    .no_hosts = true,
 	};

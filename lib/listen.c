@@ -496,7 +496,7 @@ start_backoff(struct ds_listener *l, int err)
 {
 	set_watch(l, 0);
 	l->backing_off = true;
-	ds_timer_start(l->backoff, l->backoff_ms);
+	ds_timer_start_in(l->backoff, l->backoff_ms * 1000ull);
 	l->backoff_ms *= 2;
 	if (l->backoff_ms > BACKOFF_MAX_MS)
 		l->backoff_ms = BACKOFF_MAX_MS;

@@ -16,7 +16,7 @@
  *
  * Timeouts cost nothing per message: each slot notes the loop time of its
  * last progress, and one periodic timer for the whole run fails the slots
- * that have been quiet for longer than timeout_ms.
+ * that have been quiet for longer than timeout_us.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -98,7 +98,7 @@ struct slot {
 	uint64_t msgs;     /* finished on this connection */
 	size_t sent, got;  /* of the current message */
 	uint64_t start_us; /* of the connect or the message */
-	uint64_t last_ms;  /* loop time of the last progress */
+	uint64_t last_us;  /* loop time of the last progress */
 	uint8_t *out, *in; /* one wire message each */
 };
 
@@ -110,9 +110,9 @@ struct ds_load {
 
 	struct ds_timer *tick;     /* timeouts, parked slots */
 	struct ds_timer *progress; /* on_progress */
-	struct ds_timer *deadline; /* duration_ms */
+	struct ds_timer *deadline; /* duration_us */
 	struct ds_defer *kick;     /* begins queued slots; delivers on_done */
-	uint32_t tick_ms;
+	uint64_t tick_us;
 
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -318,7 +318,7 @@ slot_send(struct slot *s)
 	if (n > 0) {
 		s->sent += (size_t)n;
 		l->res.bytes_sent += (uint64_t)n;
-		s->last_ms = ds_loop_now(l->loop);
+		s->last_us = ds_loop_now(l->loop);
 	}
 	r = slot_watch(s, s->sent < l->wire ? DS_IO_IN | DS_IO_OUT : DS_IO_IN);
 	if (r < 0) {
@@ -347,7 +347,7 @@ slot_connected(struct slot *s)
 	ds_hist_record(&l->res.connect, now - s->start_us);
 	s->state = SLOT_OPEN;
 	l->res.open++;
-	s->last_ms = ds_loop_now(l->loop);
+	s->last_us = ds_loop_now(l->loop);
 	s->msgs = 0;
 	if (l->cfg.messages == 0) {
 		slot_ok(s);
@@ -384,7 +384,7 @@ slot_recv(struct slot *s)
 		slot_fail(s, DS_LOAD_ERR_MISMATCH, 0);
 		return;
 	}
-	s->last_ms = ds_loop_now(l->loop);
+	s->last_us = ds_loop_now(l->loop);
 	if (s->got < l->wire)
 		return;
 
@@ -440,7 +440,7 @@ slot_begin(struct slot *s)
 	}
 	s->serial = l->begun++;
 	s->start_us = ds_time_now_us();
-	s->last_ms = ds_loop_now(l->loop);
+	s->last_us = ds_loop_now(l->loop);
 	s->state = SLOT_CONNECTING;
 
 	fd = socket(
@@ -524,11 +524,11 @@ kick_cb(struct ds_defer *d, void *userdata)
 	}
 	if (l->t0_us == 0) {
 		l->t0_us = ds_time_now_us();
-		ds_timer_start(l->tick, l->tick_ms);
-		if (l->cfg.progress_ms)
-			ds_timer_start(l->progress, l->cfg.progress_ms);
-		if (l->cfg.duration_ms)
-			ds_timer_start(l->deadline, l->cfg.duration_ms);
+		ds_timer_start_in(l->tick, l->tick_us);
+		if (l->cfg.progress_us)
+			ds_timer_start_in(l->progress, l->cfg.progress_us);
+		if (l->cfg.duration_us)
+			ds_timer_start_in(l->deadline, l->cfg.duration_us);
 	}
 	/* Take the queue as it is: slots queued again while it is worked
 	 * through wait for the next iteration. */
@@ -556,12 +556,12 @@ tick_cb(struct ds_timer *t, void *userdata)
 			queue_slot(s);
 		} else if ((s->state == SLOT_CONNECTING ||
 		               s->state == SLOT_OPEN) &&
-		    now >= s->last_ms + l->cfg.timeout_ms) {
+		    now >= s->last_us + l->cfg.timeout_us) {
 			slot_fail(s, DS_LOAD_ERR_TIMEOUT, ETIMEDOUT);
 		}
 	}
 	if (!l->over)
-		ds_timer_start(t, l->tick_ms);
+		ds_timer_start_in(t, l->tick_us);
 }
 
 static void
@@ -569,7 +569,7 @@ progress_cb(struct ds_timer *t, void *userdata)
 {
 	struct ds_load *l = userdata;
 
-	ds_timer_start(t, l->cfg.progress_ms);
+	ds_timer_start_in(t, l->cfg.progress_us);
 	update_elapsed(l);
 	if (l->on_progress)
 		l->on_progress(l, &l->res, l->userdata);
@@ -611,12 +611,12 @@ check_config(struct ds_load_config *cfg)
 	if (cfg->proto == DS_LOAD_ECHO && cfg->size == 0 && cfg->messages)
 		return -DS_E_LOAD_EMPTY_ECHO;
 	/* Every run must end by itself. */
-	if (cfg->connections == 0 && cfg->duration_ms == 0)
+	if (cfg->connections == 0 && cfg->duration_us == 0)
 		return -DS_E_LOAD_ENDLESS;
-	if (cfg->messages == DS_LOAD_FOREVER && cfg->duration_ms == 0)
+	if (cfg->messages == DS_LOAD_FOREVER && cfg->duration_us == 0)
 		return -DS_E_LOAD_ENDLESS;
-	if (cfg->timeout_ms == 0)
-		cfg->timeout_ms = 5000;
+	if (cfg->timeout_us == 0)
+		cfg->timeout_us = 5000000;
 	if (cfg->target.port == 0)
 		return -DS_E_PORT_MISSING;
 	/* A zone that no interface's index stands for. */
@@ -663,11 +663,11 @@ ds_load_new(struct ds_loop *loop, const struct ds_load_config *cfg,
 	/* A quarter of the timeout, between 10 and 100 ms: a timeout is
 	 * seen at most 25 % late, and a thousand slots cost a thousand
 	 * comparisons ten times a second. */
-	l->tick_ms = c.timeout_ms / 4;
-	if (l->tick_ms < 10)
-		l->tick_ms = 10;
-	if (l->tick_ms > 100)
-		l->tick_ms = 100;
+	l->tick_us = c.timeout_us / 4;
+	if (l->tick_us < 10000)
+		l->tick_us = 10000;
+	if (l->tick_us > 100000)
+		l->tick_us = 100000;
 
 	r = ds_endpoint_to_sockaddr(&c.target, &l->sa, &l->salen);
 	if (r < 0)

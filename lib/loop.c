@@ -4,8 +4,8 @@
  *
  *   1. read the clock;
  *   2. run the defers scheduled before this iteration began;
- *   3. epoll_wait() for at most the time until the first timer (not at all
- *      if a defer ran or is scheduled);
+ *   3. epoll_pwait2() for at most the time until the first timer, in
+ *      nanoseconds (not at all if a defer ran or is scheduled);
  *   4. read the clock again if step 3 could have slept;
  *   5. dispatch the ready descriptors (and signals, through a signalfd);
  *   6. fire the timers that are due and were started before step 1.
@@ -14,19 +14,27 @@
  * at step 1 and, only when no callback has run yet, again after a wait that
  * could sleep; so defers (which force a zero wait) and io and timer
  * callbacks of one iteration see the same value. Between iterations, from
- * outside any callback, ds_timer_start() refreshes it first, so a timer
+ * outside any callback, starting a timer refreshes it first, so a timer
  * started by set-up code that took a while is not already overdue.
  *
- * Timers sit in a binary min-heap ordered by (due millisecond, start
- * sequence number), so timers due in the same millisecond fire in the order
- * they were started, and each knows its slot so stop and restart are
- * O(log n). A timer fires once the clock has passed its exact due time in
- * microseconds: had "now" been kept in whole milliseconds, a 20 ms timer
- * started late in one millisecond could fire after only 19 ms and a bit. Step 6
- * fires only timers whose sequence number is below the one current at step 1: a
- * timer started during this iteration, even with delay 0, waits for the next
- * one, so a timer that restarts itself cannot keep one iteration going for
- * ever.
+ * Timers sit in a binary min-heap ordered by (deadline in microseconds,
+ * start sequence number), so timers due at the same microsecond fire in
+ * the order they were started, and each knows its slot so stop and restart
+ * are O(log n). A timer fires once "now" has reached its deadline. Step 6
+ * fires only timers whose sequence number is below the one current at step
+ * 1: a timer started during this iteration, even with a deadline already
+ * past, waits for the next one, so a timer that restarts itself cannot keep
+ * one iteration going for ever. A deadline in the past is raised to "now"
+ * when the timer starts, so such a timer sorts after every timer already
+ * due and cannot hold them back.
+ *
+ * Waiting. epoll_pwait2() (Linux 5.11, glibc 2.35) takes the wait as a
+ * timespec, so the loop sleeps until the microsecond the first timer is
+ * due; the kernel's hrtimer never expires early, so the loop never wakes
+ * before a deadline and spins. Where the call is missing (ENOSYS: an older
+ * kernel, or a seccomp filter that does not know it) the loop falls back
+ * to epoll_wait() for good, with the wait rounded up to whole milliseconds:
+ * late by up to a millisecond, never early.
  *
  * Safe freeing. The only place where the loop holds a handle pointer across
  * a user callback is the array of epoll events being dispatched: each entry
@@ -75,6 +83,10 @@
 
 #define NOT_ARMED SIZE_MAX
 
+/* epoll_wait() takes an int of milliseconds: the longest wait it can be
+ * given; a longer one is cut to this and the loop simply waits again. */
+#define WAIT_MAX_US ((int64_t)INT_MAX * 1000)
+
 #define container_of(p, type, member)                                          \
 	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
@@ -98,7 +110,6 @@ struct ds_timer {
 	struct ds_loop *loop;
 	struct link link;
 	size_t slot; /* index in loop->heap, or NOT_ARMED */
-	uint64_t due_us;
 	ds_timer_fn *cb;
 	void *userdata;
 };
@@ -124,13 +135,14 @@ struct ds_defer {
 /* A heap slot keeps the key beside the pointer so that sifting compares
  * without touching the timers themselves. */
 struct slot {
-	uint64_t due_ms;
+	uint64_t due_us;
 	uint64_t seq;
 	struct ds_timer *t;
 };
 
 struct ds_loop {
 	int epfd;
+	bool no_pwait2; /* epoll_pwait2() said ENOSYS: use epoll_wait() */
 	uint64_t now_us;
 	bool dispatching; /* inside an iteration: callbacks may be running */
 	bool stopping;
@@ -231,7 +243,7 @@ update_now(struct ds_loop *loop)
 uint64_t
 ds_loop_now(const struct ds_loop *loop)
 {
-	return loop->now_us / 1000u;
+	return loop->now_us;
 }
 
 /* --- epoll backend --------------------------------------------------------*/
@@ -308,12 +320,34 @@ backend_del(struct ds_loop *loop, int fd)
 	return backend_ctl(loop, EPOLL_CTL_DEL, fd, 0, NULL);
 }
 
-/* Fill loop->events; returns the count (0 on EINTR) or -errno. */
+/*
+ * Fill loop->events, waiting at most timeout_us (-1: no limit, 0: not at
+ * all); returns the count (0 on EINTR) or -errno.
+ */
 static int
-backend_wait(struct ds_loop *loop, int timeout_ms)
+backend_wait(struct ds_loop *loop, int64_t timeout_us)
 {
-	int n = epoll_wait(loop->epfd, loop->events, BATCH, timeout_ms);
+	int n;
 
+	if (timeout_us > WAIT_MAX_US)
+		timeout_us = WAIT_MAX_US;
+	if (!loop->no_pwait2) {
+		struct timespec ts = {
+		    .tv_sec = timeout_us / 1000000,
+		    .tv_nsec = timeout_us % 1000000 * 1000,
+		};
+
+		n = epoll_pwait2(loop->epfd, loop->events, BATCH,
+		    timeout_us < 0 ? NULL : &ts, NULL);
+		if (n != -1 || errno != ENOSYS)
+			goto out;
+		loop->no_pwait2 = true;
+	}
+	/* Rounded up: waking a little late is harmless, waking before the
+	 * deadline would only come back to wait again. */
+	n = epoll_wait(loop->epfd, loop->events, BATCH,
+	    timeout_us < 0 ? -1 : (int)((timeout_us + 999) / 1000));
+out:
 	if (n == -1)
 		return errno == EINTR ? 0 : -errno;
 	return n;
@@ -324,8 +358,8 @@ backend_wait(struct ds_loop *loop, int timeout_ms)
 static bool
 slot_before(const struct slot *a, const struct slot *b)
 {
-	return a->due_ms < b->due_ms ||
-	    (a->due_ms == b->due_ms && a->seq < b->seq);
+	return a->due_us < b->due_us ||
+	    (a->due_us == b->due_us && a->seq < b->seq);
 }
 
 static void
@@ -396,19 +430,18 @@ heap_remove(struct ds_loop *loop, struct ds_timer *t)
 	heap_fix(loop, i);
 }
 
-/* Milliseconds from now_us until the first timer, rounded up; -1: none. */
-static int
+/* Microseconds from now_us until the first timer; -1: none. */
+static int64_t
 timer_timeout(const struct ds_loop *loop, uint64_t now_us)
 {
-	uint64_t due, ms;
+	uint64_t due;
 
 	if (loop->nheap == 0)
 		return -1;
-	due = loop->heap[0].t->due_us;
+	due = loop->heap[0].due_us;
 	if (due <= now_us)
 		return 0;
-	ms = (due - now_us + 999) / 1000;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	return due - now_us > INT64_MAX ? INT64_MAX : (int64_t)(due - now_us);
 }
 
 /* --- The loop -------------------------------------------------------------*/
@@ -516,8 +549,8 @@ ds_loop_get_fd(const struct ds_loop *loop)
 	return loop->epfd;
 }
 
-int
-ds_loop_get_timeout(struct ds_loop *loop)
+int64_t
+ds_loop_get_timeout_us(struct ds_loop *loop)
 {
 	/* Work left over from a stopped iteration, or a scheduled defer, must
 	 * run without waiting for the descriptor to become readable. */
@@ -646,11 +679,12 @@ run_timers(struct ds_loop *loop)
 	while (loop->nheap > 0 && !loop->stopping) {
 		struct ds_timer *t = loop->heap[0].t;
 
-		/* The heap is ordered by due millisecond, then start order; a
-		 * timer started in this iteration has a due millisecond no
-		 * earlier than any due one, so both tests can stop the scan. */
+		/* The heap is ordered by deadline, then start order; a timer
+		 * started in this iteration has a deadline no earlier than
+		 * now, so no earlier than any due one, and comes after them
+		 * all: either test can stop the scan. */
 		if (loop->heap[0].seq >= loop->seq_limit ||
-		    t->due_us > loop->now_us)
+		    loop->heap[0].due_us > loop->now_us)
 			break;
 		heap_remove(loop, t);
 		t->cb(t, t->userdata);
@@ -662,7 +696,7 @@ run_timers(struct ds_loop *loop)
 /* One iteration, as the top of the file describes; leaves loop->stopping
  * set if a callback asked to stop. */
 static int
-iterate(struct ds_loop *loop, int timeout_ms)
+iterate(struct ds_loop *loop, int64_t timeout_us)
 {
 	int n = 0;
 
@@ -674,20 +708,21 @@ iterate(struct ds_loop *loop, int timeout_ms)
 	/* Leftovers from a stopped iteration go first, without new waiting,
 	 * so that edge-triggered events are not lost. */
 	if (!batch_pending(loop) && !loop->sig_pending) {
-		int wait = 0, r;
+		int64_t wait = 0;
+		int r;
 
 		n = run_defers(loop);
 		if (loop->stopping)
 			goto out;
 		/* A defer that ran may have done I/O: look at once. Not
 		 * sleeping also keeps "now" the one the defers saw. */
-		if (n == 0 && timeout_ms != 0 &&
+		if (n == 0 && timeout_us != 0 &&
 		    list_empty(&loop->defer_next)) {
-			int t = timer_timeout(loop, loop->now_us);
+			int64_t t = timer_timeout(loop, loop->now_us);
 
-			wait = timeout_ms < 0 || (t >= 0 && t < timeout_ms)
+			wait = timeout_us < 0 || (t >= 0 && t < timeout_us)
 			    ? t
-			    : timeout_ms;
+			    : timeout_us;
 		}
 		r = backend_wait(loop, wait);
 		if (r < 0) {
@@ -710,13 +745,13 @@ out:
 }
 
 int
-ds_loop_run_once(struct ds_loop *loop, int timeout_ms)
+ds_loop_run_once(struct ds_loop *loop, int64_t timeout_us)
 {
 	int n;
 
 	if (loop->dispatching)
 		return -EBUSY;
-	n = iterate(loop, timeout_ms);
+	n = iterate(loop, timeout_us);
 	/* A stop asked for in here has done its job by ending the iteration
 	 * early; it must not linger and end a later ds_loop_run() at once. */
 	loop->stopping = false;
@@ -893,7 +928,7 @@ ds_timer_new(struct ds_loop *loop, ds_timer_fn *cb, void *userdata,
 
 	if (!loop || !cb || !ret)
 		return -EINVAL;
-	/* Reserve the timer's heap slot now, so that ds_timer_start(), which
+	/* Reserve the timer's heap slot now, so that starting it, which
 	 * cannot fail, never allocates. */
 	if (loop->ntimers == loop->heap_cap) {
 		size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 16;
@@ -917,20 +952,14 @@ ds_timer_new(struct ds_loop *loop, ds_timer_fn *cb, void *userdata,
 	return 0;
 }
 
-void
-ds_timer_start(struct ds_timer *t, uint64_t delay_ms)
+/* Arm t for deadline_us, not before loop->now_us (see the top). */
+static void
+timer_arm(struct ds_timer *t, uint64_t deadline_us)
 {
 	struct ds_loop *loop = t->loop;
 	struct slot s;
 
-	if (!loop->dispatching)
-		update_now(loop);
-	/* Saturate rather than wrap: a huge delay means "never". */
-	if (delay_ms > (UINT64_MAX - loop->now_us) / 1000u)
-		t->due_us = UINT64_MAX;
-	else
-		t->due_us = loop->now_us + delay_ms * 1000u;
-	s.due_ms = t->due_us / 1000u;
+	s.due_us = deadline_us < loop->now_us ? loop->now_us : deadline_us;
 	s.seq = loop->seq++;
 	s.t = t;
 	if (t->slot == NOT_ARMED) {
@@ -940,6 +969,27 @@ ds_timer_start(struct ds_timer *t, uint64_t delay_ms)
 		heap_put(loop, t->slot, s);
 		heap_fix(loop, t->slot);
 	}
+}
+
+void
+ds_timer_start_at(struct ds_timer *t, uint64_t deadline_us)
+{
+	if (!t->loop->dispatching)
+		update_now(t->loop);
+	timer_arm(t, deadline_us);
+}
+
+void
+ds_timer_start_in(struct ds_timer *t, uint64_t delay_us)
+{
+	struct ds_loop *loop = t->loop;
+
+	if (!loop->dispatching)
+		update_now(loop);
+	/* Saturate rather than wrap: a huge delay means "never". */
+	timer_arm(t,
+	    delay_us > UINT64_MAX - loop->now_us ? UINT64_MAX
+	                                         : loop->now_us + delay_us);
 }
 
 void

@@ -56,10 +56,10 @@
 #define TTL_MIN_S 1u
 #define TTL_MAX_S 300u
 /* After a failed resolution, wait this long before asking again. */
-#define RESOLVE_RETRY_MS 1000u
+#define RESOLVE_RETRY_US 1000000u
 
 /* The idle client groups are swept this often. */
-#define SWEEP_MS 1000u
+#define SWEEP_US 1000000u
 /* At most this many client groups without an open connection are kept
  * (for their rate buckets); 16384 groups are well under 2 MiB. */
 #define IDLE_GROUPS_MAX 16384u
@@ -106,7 +106,7 @@ struct group {
 	uint8_t key[16]; /* the masked address */
 	uint32_t conns;
 	double tokens;
-	uint64_t refill_ms;
+	uint64_t refill_us;
 };
 
 struct conn;
@@ -127,13 +127,13 @@ struct backend {
 	struct ds_resolve *res;
 	struct ds_endpoint *addrs;
 	size_t n_addrs;
-	uint64_t expires_ms;
+	uint64_t expires_us;
 	int neg_err; /* the last lookup failed, with no addresses at all */
-	uint64_t neg_until_ms;
+	uint64_t neg_until_us;
 	struct conn *waiters;
 
 	bool failed;
-	uint64_t failed_ms;
+	uint64_t failed_us;
 	uint64_t failed_seq; /* orders failures within one millisecond */
 };
 
@@ -188,7 +188,7 @@ struct ds_proxy {
 	double rate;
 	double burst;
 	unsigned prefix6, prefix4;
-	uint32_t connect_timeout_ms, header_timeout_ms, fail_hold_ms;
+	uint64_t connect_timeout_us, header_timeout_us, fail_hold_us;
 	struct ds_resolve_opts ropts;
 	const struct ds_resolve_opts *ropts_p; /* &ropts or NULL */
 	char *servers;
@@ -215,7 +215,7 @@ struct ds_proxy {
 
 	bool paused;
 	bool draining, done_called, freeing;
-	uint64_t drain_deadline_ms;
+	uint64_t drain_deadline_us;
 	ds_proxy_drained_fn *drained;
 	struct ds_timer *drain_timer;
 	struct ds_defer *done_defer;
@@ -225,12 +225,6 @@ static void next_backend(struct conn *c);
 static void backend_failed(struct conn *c, int err);
 
 /* --- Small helpers -------------------------------------------------------- */
-
-static uint64_t
-now_ms(void)
-{
-	return ds_time_now_us() / 1000u;
-}
 
 static uint64_t
 realtime_us(void)
@@ -286,14 +280,14 @@ detail_add(struct conn *c, const char *label, int err)
  * line and detail the part after "LABEL: ". */
 static void
 emit(struct ds_proxy *p, const char *name, const struct backend *be,
-    const char *text, const char *detail, uint32_t hold_ms)
+    const char *text, const char *detail, uint64_t hold_us)
 {
 	struct ds_proxy_event ev = {
 	    .name = name,
 	    .backend = be ? be->label : NULL,
 	    .detail = detail,
 	    .text = text,
-	    .hold_ms = hold_ms,
+	    .hold_us = hold_us,
 	};
 
 	if (p->on_event)
@@ -472,14 +466,14 @@ group_free(struct ds_proxy *p, struct group *g)
 static void
 refill(const struct ds_proxy *p, struct group *g, uint64_t now)
 {
-	if (now <= g->refill_ms)
+	if (now <= g->refill_us)
 		return;
 	if (p->rate > 0) {
-		g->tokens += (double)(now - g->refill_ms) * p->rate / 1000.0;
+		g->tokens += (double)(now - g->refill_us) * p->rate / 1e6;
 		if (g->tokens > p->burst)
 			g->tokens = p->burst;
 	}
-	g->refill_ms = now;
+	g->refill_us = now;
 }
 
 static bool
@@ -518,7 +512,7 @@ group_take(struct ds_proxy *p, struct conn *c)
 		g->family = family;
 		memcpy(g->key, key, 16);
 		g->tokens = p->burst;
-		g->refill_ms = now;
+		g->refill_us = now;
 		g->hnext = p->buckets[slot];
 		p->buckets[slot] = g;
 		if (++p->ngroups > 2 * p->nbuckets)
@@ -559,7 +553,7 @@ group_put(struct ds_proxy *p, struct conn *c)
 	if (p->nidle > IDLE_GROUPS_MAX)
 		group_free(p, p->idle_head);
 	if (!ds_timer_is_active(p->sweep))
-		ds_timer_start(p->sweep, SWEEP_MS);
+		ds_timer_start_in(p->sweep, SWEEP_US);
 }
 
 static void
@@ -576,7 +570,7 @@ on_sweep(struct ds_timer *t, void *userdata)
 			group_free(p, g);
 	}
 	if (p->nidle)
-		ds_timer_start(t, SWEEP_MS);
+		ds_timer_start_in(t, SWEEP_US);
 }
 
 /* --- Ending a connection -------------------------------------------------- */
@@ -869,23 +863,24 @@ local_error(int err)
 static void
 mark_failed(struct ds_proxy *p, struct backend *be, int err)
 {
-	be->failed_ms = ds_loop_now(p->loop);
+	be->failed_us = ds_loop_now(p->loop);
 	be->failed_seq = ++p->fail_seq;
 	if (!be->failed) {
 		char text[512], msg[256];
 
 		phrase(msg, sizeof(msg), err);
 		be->failed = true;
-		snprintf(text, sizeof(text), "%s: %s; not used for %u ms",
-		    be->label, msg, p->fail_hold_ms);
-		emit(p, "backend-down", be, text, msg, p->fail_hold_ms);
+		snprintf(text, sizeof(text), "%s: %s; not used for %llu ms",
+		    be->label, msg,
+		    (unsigned long long)(p->fail_hold_us + 500) / 1000);
+		emit(p, "backend-down", be, text, msg, p->fail_hold_us);
 	}
 }
 
 /*
  * The next backend for c: round-robin from where the proxy's last
  * connection started (or after the one c just tried), skipping those c
- * tried and those marked failed within fail_hold_ms; when only marked
+ * tried and those marked failed within fail_hold_us; when only marked
  * ones are left, the one that failed longest ago.
  */
 static struct backend *
@@ -903,7 +898,7 @@ pick(struct conn *c)
 
 		if (c->tried[i])
 			continue;
-		if (b->failed && now - b->failed_ms < p->fail_hold_ms) {
+		if (b->failed && now - b->failed_us < p->fail_hold_us) {
 			if (!oldest || b->failed_seq < oldest->failed_seq)
 				oldest = b;
 			continue;
@@ -1014,7 +1009,7 @@ he_start(struct conn *c)
 	ds_connect_opts_init(&o);
 	if (p->ropts_p)
 		o.resolve = *p->ropts_p;
-	o.timeout_ms = 0; /* our timer bounds the backend */
+	o.timeout_us = 0; /* our timer bounds the backend */
 	o.cache = p->hecache;
 	o.addrs = be->addrs;
 	o.n_addrs = be->n_addrs;
@@ -1085,7 +1080,7 @@ on_resolved(struct ds_resolve *res, enum ds_resolve_type type,
 		free(be->addrs);
 		be->addrs = addrs;
 		be->n_addrs = n;
-		be->expires_ms = now + (uint64_t)ttl * 1000u;
+		be->expires_us = now + (uint64_t)ttl * 1000000u;
 		be->neg_err = 0;
 		snprintf(text, sizeof(text), "%s: %zu address%s, again in %u s",
 		    be->label, n, n == 1 ? "" : "es", ttl);
@@ -1094,10 +1089,10 @@ on_resolved(struct ds_resolve *res, enum ds_resolve_type type,
 		free(addrs);
 		if (be->n_addrs) {
 			/* Keep what worked; ask again soon. */
-			be->expires_ms = now + RESOLVE_RETRY_MS;
+			be->expires_us = now + RESOLVE_RETRY_US;
 		} else {
 			be->neg_err = err;
-			be->neg_until_ms = now + RESOLVE_RETRY_MS;
+			be->neg_until_us = now + RESOLVE_RETRY_US;
 		}
 		phrase(msg, sizeof(msg), err);
 		snprintf(text, sizeof(text), "%s: %s%s", be->label, msg,
@@ -1136,12 +1131,12 @@ named_connect(struct conn *c)
 
 	if (be->n_addrs) {
 		/* Stale addresses still serve while the new answer comes. */
-		if (now >= be->expires_ms && !be->res && start_resolve(be) < 0)
-			be->expires_ms = now + RESOLVE_RETRY_MS;
+		if (now >= be->expires_us && !be->res && start_resolve(be) < 0)
+			be->expires_us = now + RESOLVE_RETRY_US;
 		he_start(c);
 		return;
 	}
-	if (be->neg_err && now < be->neg_until_ms) {
+	if (be->neg_err && now < be->neg_until_us) {
 		backend_failed(c, be->neg_err);
 		return;
 	}
@@ -1175,7 +1170,7 @@ next_backend(struct conn *c)
 	c->be = be;
 	c->log.backend_name = be->host;
 	c->attempt_us = ds_time_now_us();
-	ds_timer_start(c->timer, p->connect_timeout_ms);
+	ds_timer_start_in(c->timer, p->connect_timeout_us);
 	if (be->numeric)
 		plain_connect(c);
 	else
@@ -1343,7 +1338,7 @@ start_header(struct conn *c)
 		conn_end(c, DS_PROXY_ERROR, r, c->detail);
 		return;
 	}
-	ds_timer_start(c->timer, p->header_timeout_ms);
+	ds_timer_start_in(c->timer, p->header_timeout_us);
 }
 
 static void
@@ -1355,8 +1350,10 @@ on_conn_timer(struct ds_timer *t, void *userdata)
 	if (c->state == CONN_HEADER) {
 		if (detail_buf(c))
 			snprintf(c->detail, DETAIL_MAX,
-			    "%zu bytes in %u ms, no whole header", c->hlen,
-			    c->p->header_timeout_ms);
+			    "%zu bytes in %llu ms, no whole header", c->hlen,
+			    (unsigned long long)(c->p->header_timeout_us +
+			        500) /
+			        1000);
 		conn_end(c, DS_PROXY_HEADER_TIMEOUT, -ETIMEDOUT, c->detail);
 	} else if (c->state == CONN_BACKEND) {
 		backend_failed(c, -ETIMEDOUT);
@@ -1519,9 +1516,9 @@ on_drain_timer(struct ds_timer *t, void *userdata)
 
 void
 ds_proxy_drain(
-    struct ds_proxy *p, uint64_t deadline_ms, ds_proxy_drained_fn *done)
+    struct ds_proxy *p, uint64_t deadline_us, ds_proxy_drained_fn *done)
 {
-	uint64_t deadline = now_ms() + deadline_ms;
+	uint64_t deadline = ds_time_now_us() + deadline_us;
 
 	if (!p)
 		return;
@@ -1529,19 +1526,19 @@ ds_proxy_drain(
 		p->drained = done;
 	if (!p->draining) {
 		p->draining = true;
-		p->drain_deadline_ms = deadline;
+		p->drain_deadline_us = deadline;
 		for (size_t i = 0; i < p->n_listen; i++)
 			p->listeners[i] = ds_listener_free(p->listeners[i]);
 	} else {
-		if (p->done_called || deadline >= p->drain_deadline_ms)
+		if (p->done_called || deadline >= p->drain_deadline_us)
 			return;
-		p->drain_deadline_ms = deadline;
+		p->drain_deadline_us = deadline;
 	}
 	if (p->st.active == 0) {
 		ds_defer_schedule(p->done_defer);
 		return;
 	}
-	ds_timer_start(p->drain_timer, deadline_ms);
+	ds_timer_start_at(p->drain_timer, deadline);
 }
 
 /* --- The proxy ------------------------------------------------------------ */
@@ -1651,14 +1648,14 @@ ds_proxy_new(struct ds_loop *loop, const struct ds_proxy_config *cfg,
 	    cfg->client_prefix6 ? cfg->client_prefix6 : DS_PROXY_CLIENT_PREFIX6;
 	p->prefix4 =
 	    cfg->client_prefix4 ? cfg->client_prefix4 : DS_PROXY_CLIENT_PREFIX4;
-	p->connect_timeout_ms = cfg->connect_timeout_ms
-	    ? cfg->connect_timeout_ms
-	    : DS_PROXY_CONNECT_TIMEOUT_MS;
-	p->header_timeout_ms = cfg->header_timeout_ms
-	    ? cfg->header_timeout_ms
-	    : DS_PROXY_HEADER_TIMEOUT_MS;
-	p->fail_hold_ms =
-	    cfg->fail_hold_ms ? cfg->fail_hold_ms : DS_PROXY_FAIL_HOLD_MS;
+	p->connect_timeout_us = cfg->connect_timeout_us
+	    ? cfg->connect_timeout_us
+	    : DS_PROXY_CONNECT_TIMEOUT_US;
+	p->header_timeout_us = cfg->header_timeout_us
+	    ? cfg->header_timeout_us
+	    : DS_PROXY_HEADER_TIMEOUT_US;
+	p->fail_hold_us =
+	    cfg->fail_hold_us ? cfg->fail_hold_us : DS_PROXY_FAIL_HOLD_US;
 	if (cfg->resolve) {
 		p->ropts = *cfg->resolve;
 		if (cfg->resolve->servers) {

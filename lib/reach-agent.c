@@ -31,12 +31,12 @@
  * How long after the deadline (counted from when OK reached it) the agent
  * still waits for tokens before it returns what it has: a token written
  * just before the checker's deadline may still be on its way. The checker
- * waits idle_ms (10 s) past the deadline for TOKENS, far longer.
+ * waits idle_us (10 s) past the deadline for TOKENS, far longer.
  */
 #define AGENT_GRACE_MS 250u
 
 /* The agent's defaults (struct ds_reach_agent_config). */
-#define AGENT_TIMEOUT_DEFAULT_MS 30000u
+#define AGENT_TIMEOUT_DEFAULT_US 30000000u
 
 /* Test connections the agent keeps open at once; more are closed. */
 #define TCONN_MAX (2u * DS_REACH_COUNT_MAX)
@@ -933,8 +933,8 @@ agent_line(struct ds_reach_agent *a, const char *line, size_t len)
 			send_tokens(a);
 			return;
 		}
-		ds_timer_start(
-		    a->wait, (uint64_t)m.deadline_ms + AGENT_GRACE_MS);
+		ds_timer_start_in(
+		    a->wait, ((uint64_t)m.deadline_ms + AGENT_GRACE_MS) * 1000);
 		maybe_send_tokens(a);
 		return;
 	case AG_TESTING:
@@ -1091,7 +1091,7 @@ agent_timeout(struct ds_timer *t, void *userdata)
 
 	struct ds_reach_fault f = {.what = DS_REACH_FAIL_TIMEOUT,
 	    .err = -ETIMEDOUT,
-	    .n = a->cfg.timeout_ms};
+	    .n = a->cfg.timeout_us / 1000};
 
 	(void)t;
 	agent_fail(a, -ETIMEDOUT, &f);
@@ -1161,8 +1161,8 @@ ds_reach_agent_new(struct ds_loop *loop,
 	a->t0_us = ds_time_now_us();
 	if (a->cfg.port == 0)
 		a->cfg.port = DS_REACH_PORT;
-	if (a->cfg.timeout_ms == 0)
-		a->cfg.timeout_ms = AGENT_TIMEOUT_DEFAULT_MS;
+	if (a->cfg.timeout_us == 0)
+		a->cfg.timeout_us = AGENT_TIMEOUT_DEFAULT_US;
 	a->server = strdup(cfg->server);
 	if (cfg->n_dns_servers && cfg->dns_servers) {
 		a->dns = calloc(cfg->n_dns_servers, sizeof(*a->dns));
@@ -1219,14 +1219,14 @@ ds_reach_agent_new(struct ds_loop *loop,
 		opts.resolve.family = DS_RESOLVE_ONLY_V6;
 	opts.resolve.server_list = a->dns;
 	opts.resolve.n_servers = a->cfg.n_dns_servers;
-	opts.timeout_ms = a->cfg.timeout_ms;
+	opts.timeout_us = a->cfg.timeout_us;
 	r = ds_connect_new(
 	    loop, a->server, a->cfg.port, &opts, on_control, a, &a->conn);
 	if (r < 0) {
 		ds_reach_agent_free(a);
 		return r;
 	}
-	ds_timer_start(a->timeout, a->cfg.timeout_ms);
+	ds_timer_start_in(a->timeout, a->cfg.timeout_us);
 	*ret = a;
 	return 0;
 }

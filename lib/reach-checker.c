@@ -15,7 +15,7 @@
  *               failed -> ds_reach_outcome_from_errno()
  *   the deadline: probes still connecting are TIMEOUT, the rest closed
  *   the report (RESULT, ATTEMPT..., DONE) when every probe is finished
- *   and TOKENS has come; no TOKENS within idle_ms after the deadline is
+ *   and TOKENS has come; no TOKENS within idle_us after the deadline is
  *   ERR timeout (doc/reach-protocol.md, "Errors")
  *
  * Attributing the returned tokens: a returned token equal to one sent
@@ -59,15 +59,15 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The checker's defaults (struct ds_reach_server_config). */
-#define DEADLINE_DEFAULT_MS 5000u
+#define DEADLINE_DEFAULT_US 5000000u
 #define CHECKS_PER_MIN_DEFAULT 6u
 #define TARGET_PER_MIN_DEFAULT 16u
 #define MAX_AGENTS_DEFAULT 256u
 #define MAX_PER_SOURCE_DEFAULT 4u
-#define IDLE_DEFAULT_MS 10000u
+#define IDLE_DEFAULT_US 10000000u
 
 /* After an ERR: how long to read what the agent still sends. */
-#define LINGER_MS 1000u
+#define LINGER_US 1000000u
 
 /*
  * Budget buckets kept at once in each table (agent networks; target
@@ -428,7 +428,7 @@ check_timer(struct ds_timer *t, void *userdata)
 	(void)t;
 	if (ck->past_deadline) {
 		struct ds_reach_refusal rf = {.why = DS_REACH_WHY_TOKENS_LATE,
-		    .limit = ck->ctl->s->cfg.idle_ms};
+		    .limit = ck->ctl->s->cfg.idle_us / 1000};
 
 		ctl_refuse(ck->ctl, &rf);
 		return;
@@ -451,7 +451,7 @@ check_timer(struct ds_timer *t, void *userdata)
 	if (ck->tokens_in)
 		check_report(ck);
 	else
-		ds_timer_start(ck->timer, ck->ctl->s->cfg.idle_ms);
+		ds_timer_start_in(ck->timer, ck->ctl->s->cfg.idle_us);
 }
 
 static void
@@ -612,7 +612,7 @@ ctl_close(struct ctl *c)
 	c->state = CTL_CLOSING;
 	if (ds__reach_outq_empty(&c->out))
 		shutdown(c->fd, SHUT_WR);
-	ds_timer_start(c->timer, LINGER_MS);
+	ds_timer_start_in(c->timer, LINGER_US);
 }
 
 /*
@@ -751,7 +751,7 @@ static int
 budget_take(struct ds_reach_server *s, struct budget_table *t,
     const struct netkey *keys, size_t n_keys, uint32_t per_min, unsigned n)
 {
-	uint64_t now = ds_loop_now(s->loop), cost = 60000u * (uint64_t)n;
+	uint64_t now = ds_loop_now(s->loop) / 1000, cost = 60000u * (uint64_t)n;
 	size_t i;
 
 	for (i = n_keys; i-- > 0;)
@@ -921,7 +921,8 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 		return;
 	}
 	ok.count = count;
-	ok.deadline_ms = s->cfg.deadline_ms;
+	/* The line protocol speaks milliseconds. */
+	ok.deadline_ms = (uint32_t)(s->cfg.deadline_us / 1000);
 	if (ctl_send(c, &ok) < 0) {
 		check_free(ck);
 		return;
@@ -935,7 +936,7 @@ check_start(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	for (i = 0; i < count; i++)
 		probe_start(ck, &ck->probes[i]);
 	ck->starting = false;
-	ds_timer_start(ck->timer, s->cfg.deadline_ms);
+	ds_timer_start_in(ck->timer, s->cfg.deadline_us);
 }
 
 /*
@@ -1026,7 +1027,7 @@ check_prove(struct ctl *c, const struct ds_endpoint *target, unsigned count,
 	if (ctl_send(c, &m) < 0)
 		return;
 	c->state = CTL_PROVE;
-	ds_timer_start(c->timer, c->s->cfg.deadline_ms);
+	ds_timer_start_in(c->timer, c->s->cfg.deadline_us);
 	ev.claim_to = m.prove_to;
 	emit(c, &ev);
 }
@@ -1295,7 +1296,7 @@ static void
 ctl_idle(struct ctl *c)
 {
 	c->state = CTL_IDLE;
-	ds_timer_start(c->timer, c->s->cfg.idle_ms);
+	ds_timer_start_in(c->timer, c->s->cfg.idle_us);
 }
 
 /* A line longer than the protocol allows. */
@@ -1459,7 +1460,7 @@ ctl_timer(struct ds_timer *t, void *userdata)
 {
 	struct ctl *c = userdata;
 	struct ds_reach_refusal rf = {
-	    .why = DS_REACH_WHY_IDLE, .limit = c->s->cfg.idle_ms};
+	    .why = DS_REACH_WHY_IDLE, .limit = c->s->cfg.idle_us / 1000};
 
 	(void)t;
 	if (c->state == CTL_IDLE)
@@ -1467,7 +1468,7 @@ ctl_timer(struct ds_timer *t, void *userdata)
 	else if (c->state == CTL_PROVE) {
 		rf.why = DS_REACH_WHY_NO_CLAIM;
 		rf.target = c->pending.target.addr;
-		rf.limit = c->s->cfg.deadline_ms;
+		rf.limit = c->s->cfg.deadline_us / 1000;
 		ctl_refuse(c, &rf);
 	} else if (c->state == CTL_CLOSING)
 		ctl_kill(c);
@@ -1499,8 +1500,8 @@ ds_reach_server_new(struct ds_loop *loop,
 		    s->cfg.n_allow_targets * sizeof(*s->allow));
 	}
 	s->cfg.allow_targets = s->allow;
-	if (s->cfg.deadline_ms == 0)
-		s->cfg.deadline_ms = DEADLINE_DEFAULT_MS;
+	if (s->cfg.deadline_us == 0)
+		s->cfg.deadline_us = DEADLINE_DEFAULT_US;
 	if (s->cfg.checks_per_min == 0)
 		s->cfg.checks_per_min = CHECKS_PER_MIN_DEFAULT;
 	if (s->cfg.target_per_min == 0)
@@ -1509,8 +1510,8 @@ ds_reach_server_new(struct ds_loop *loop,
 		s->cfg.max_agents = MAX_AGENTS_DEFAULT;
 	if (s->cfg.max_agents_per_source == 0)
 		s->cfg.max_agents_per_source = MAX_PER_SOURCE_DEFAULT;
-	if (s->cfg.idle_ms == 0)
-		s->cfg.idle_ms = IDLE_DEFAULT_MS;
+	if (s->cfg.idle_us == 0)
+		s->cfg.idle_us = IDLE_DEFAULT_US;
 	s->loop = loop;
 	s->event = event;
 	s->userdata = userdata;

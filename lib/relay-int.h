@@ -22,7 +22,7 @@ void ds__relay_ctx_fail_splice(
 
 /* How long a destination may leave a pipe untouched before it goes back
  * to the pool (0: the default, a second), so that tests need not wait. */
-void ds__relay_ctx_stall_ms(struct ds_relay_ctx *ctx, uint32_t ms);
+void ds__relay_ctx_stall_us(struct ds_relay_ctx *ctx, uint32_t us);
 
 /* Pipes open on ctx, lent or spare, and of those (ret_spare, may be
  * NULL) the spare ones in its pool. */

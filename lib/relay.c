@@ -42,7 +42,7 @@
  * direction that finds none free moves through its buffer for the
  * moment, and asks again with the next read that fills the buffer
  * (pipe_get() is then a comparison, no system call). And a direction
- * whose destination has taken nothing from its pipe for STALL_MS is
+ * whose destination has taken nothing from its pipe for STALL_US is
  * stalled: the pipe's bytes are read(2) into a buffer, the pipe goes back
  * to the pool, and the direction goes on through the buffer, as after a
  * fallback but not for good. Stalls are found without a system call on
@@ -50,7 +50,7 @@
  * the tail of the context's stall list, stamped with the loop's time,
  * and the next byte spliced out takes it off; the list is thus in time
  * order, and one context timer takes from its head what has waited
- * STALL_MS. A fast stream that meets a full socket is on the list for
+ * STALL_US. A fast stream that meets a full socket is on the list for
  * the moment between the EAGAIN and the next EPOLLOUT.
  *
  * End of stream from a source becomes shutdown(SHUT_WR) on the
@@ -65,9 +65,9 @@
  * or an error.
  *
  * The one timer does two jobs. With an idle timeout it is armed once, and
- * every byte only writes ds_loop_now() into active_ms; when it fires it
+ * every byte only writes ds_loop_now() into active_us; when it fires it
  * compares and either ends the relay or re-arms itself for the rest. When
- * the relay ends inside ds_relay_close() it is started with delay 0 to
+ * the relay ends inside ds_relay_close() it is started at once (now) to
  * call the callback on the next iteration. Ends found inside an io or
  * timer callback call the user's callback directly, as the last thing
  * done there, since the relay may be freed by it.
@@ -122,20 +122,20 @@
  * under a second), and short enough that peers that never read give
  * their pipes back before the pool runs dry for the others.
  */
-#define STALL_MS 1000u
+#define STALL_US 1000000u
 
 struct ds_relay_ctx {
 	struct ds_loop *loop;
 	struct ds_relay *relays; /* every relay not yet freed */
 	size_t active;
-	uint32_t idle_timeout_ms;
+	uint64_t idle_timeout_us;
 	uint32_t pipe_size; /* what splice() is asked to move */
 	uint32_t pipe_set;  /* F_SETPIPE_SZ, 0 for the default */
 	uint32_t buffer_size;
 	uint32_t pool_max;
 	uint32_t pipe_max;   /* pipes open at most, lent or spare; 0: any */
 	uint32_t pipes_open; /* lent or spare */
-	uint32_t stall_ms;   /* STALL_MS, or ds__relay_ctx_stall_ms() */
+	uint32_t stall_us;   /* STALL_US, or ds__relay_ctx_stall_us() */
 	bool no_splice;
 	uint32_t fail_in, fail_out; /* ds__relay_ctx_fail_splice() */
 	uint32_t npipes, nbufs;
@@ -158,8 +158,8 @@ struct dir {
 	bool shut;           /* passed on: shutdown(destination, SHUT_WR) */
 	bool big;            /* buf is larger than a pooled one (stall()) */
 	bool stalled;        /* on the context's stall list */
-	/* ds_loop_now() when it stalled, modulo 2^32 (49 days): only the
-	 * difference to now is used, and no stall is that long. */
+	/* ds_loop_now() when it stalled, modulo 2^32 (71 minutes): only
+	 * the difference to now is used, and no stall is that long. */
 	uint32_t stall_since;
 	uint64_t buf_moved; /* bytes read into the buffer, up to the switch */
 	char *buf;          /* borrowed buffer, NULL when none */
@@ -202,7 +202,7 @@ struct ds_relay {
 	struct ends *x; /* NULL for two sockets */
 	struct dir dir[2];
 	struct pre *pre;    /* NULL once sent */
-	uint64_t active_ms; /* ds_loop_now() at the last byte, or the start */
+	uint64_t active_us; /* ds_loop_now() at the last byte, or the start */
 	ds_relay_done_fn *cb;
 	void *userdata;
 	struct ds_relay_stats st;
@@ -340,7 +340,7 @@ stall_begin(struct ds_relay_ctx *ctx, struct dir *d)
 		ctx->stall_head = d;
 	ctx->stall_tail = d;
 	if (!ds_timer_is_active(ctx->stall_timer))
-		ds_timer_start(ctx->stall_timer, ctx->stall_ms);
+		ds_timer_start_in(ctx->stall_timer, ctx->stall_us);
 }
 
 static void
@@ -361,7 +361,7 @@ stall_end(struct ds_relay_ctx *ctx, struct dir *d)
 }
 
 /*
- * Direction d has held bytes in its pipe for stall_ms without its
+ * Direction d has held bytes in its pipe for stall_us without its
  * destination taking any: read them into a buffer (one sized to fit when
  * the pipe holds more than a pooled buffer, which --pipe-size allows),
  * give the pipe back, and go on through the buffer. The bytes in the
@@ -413,8 +413,9 @@ on_stall_timer(struct ds_timer *t, void *userdata)
 	while ((d = ctx->stall_head)) {
 		uint32_t waited = now - d->stall_since;
 
-		if (waited < ctx->stall_ms) {
-			ds_timer_start(t, ctx->stall_ms - waited);
+		if (waited < ctx->stall_us) {
+			ds_timer_start_at(t,
+			    ds_loop_now(ctx->loop) + (ctx->stall_us - waited));
 			return;
 		}
 		stall_end(ctx, d);
@@ -561,8 +562,8 @@ report(struct ds_relay *r)
 static void
 moved(struct ds_relay *r)
 {
-	r->active_ms = ds_loop_now(r->ctx->loop);
-	r->st.last_ms = r->active_ms;
+	r->active_us = ds_loop_now(r->ctx->loop);
+	r->st.last_us = r->active_us;
 }
 
 /*
@@ -1048,15 +1049,14 @@ static void
 on_timer(struct ds_timer *t, void *userdata)
 {
 	struct ds_relay *r = userdata;
-	uint64_t now, idle;
+	uint64_t due;
 
 	if (!r->over) {
-		now = ds_loop_now(r->ctx->loop);
-		idle = r->ctx->idle_timeout_ms;
-		if (now - r->active_ms < idle) {
+		due = r->active_us + r->ctx->idle_timeout_us;
+		if (ds_loop_now(r->ctx->loop) < due) {
 			/* Bytes moved since it was armed: the rest of the
 			 * time from the last one. */
-			ds_timer_start(t, idle - (now - r->active_ms));
+			ds_timer_start_at(t, due);
 			return;
 		}
 		finish(r, DS_RELAY_TIMEOUT, 0, 0);
@@ -1087,14 +1087,14 @@ ds_relay_ctx_new(struct ds_loop *loop, const struct ds_relay_opts *opts,
 	if (!ctx)
 		return -ENOMEM;
 	ctx->loop = loop;
-	ctx->idle_timeout_ms = o.idle_timeout_ms;
+	ctx->idle_timeout_us = o.idle_timeout_us;
 	ctx->no_splice = o.no_splice;
 	ctx->pipe_set = o.pipe_size;
 	ctx->pipe_size = o.pipe_size ? o.pipe_size : DEFAULT_SIZE;
 	ctx->buffer_size = o.buffer_size ? o.buffer_size : DEFAULT_SIZE;
 	ctx->pool_max = o.pool_max ? o.pool_max : DEFAULT_POOL;
 	ctx->pipe_max = o.pipe_max;
-	ctx->stall_ms = STALL_MS;
+	ctx->stall_us = STALL_US;
 	ctx->pipes = calloc(ctx->pool_max, sizeof(*ctx->pipes));
 	ctx->bufs = calloc(ctx->pool_max, sizeof(*ctx->bufs));
 	if (!ctx->pipes || !ctx->bufs) {
@@ -1191,7 +1191,7 @@ ds__relay_new_io(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
 		if (rc < 0)
 			goto fail;
 	}
-	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
+	r->st.start_us = r->active_us = ds_loop_now(ctx->loop);
 	r->st.err_side = -1;
 	r->next = ctx->relays;
 	if (ctx->relays)
@@ -1208,11 +1208,11 @@ ds__relay_new_io(struct ds_relay_ctx *ctx, int fd_a, int fd_b,
 	 * reached here is reported from the loop, never from this call.
 	 */
 	if (pump(r, 0) < 0 || settle(r) < 0) {
-		ds_timer_start(r->timer, 0);
+		ds_timer_start_in(r->timer, 0);
 		return 0;
 	}
-	if (ctx->idle_timeout_ms)
-		ds_timer_start(r->timer, ctx->idle_timeout_ms);
+	if (ctx->idle_timeout_us)
+		ds_timer_start_in(r->timer, ctx->idle_timeout_us);
 	return 0;
 fail:
 	ds_io_free(r->io[0]);
@@ -1340,7 +1340,7 @@ ds_relay_new_ends(struct ds_relay_ctx *ctx, const struct ds_relay_end_fds *a,
 			x->flags[s] |= E_NOWATCH_W;
 		}
 	}
-	r->st.start_ms = r->active_ms = ds_loop_now(ctx->loop);
+	r->st.start_us = r->active_us = ds_loop_now(ctx->loop);
 	r->next = ctx->relays;
 	if (ctx->relays)
 		ctx->relays->prev = r;
@@ -1351,8 +1351,8 @@ ds_relay_new_ends(struct ds_relay_ctx *ctx, const struct ds_relay_end_fds *a,
 	 * read only after readiness, and the callback never runs inside
 	 * this call. */
 	ds_defer_schedule(x->defer);
-	if (ctx->idle_timeout_ms)
-		ds_timer_start(r->timer, ctx->idle_timeout_ms);
+	if (ctx->idle_timeout_us)
+		ds_timer_start_in(r->timer, ctx->idle_timeout_us);
 	return 0;
 fail:
 	for (int s = 0; s < 2; s++) {
@@ -1379,7 +1379,7 @@ ds_relay_close(struct ds_relay *r, bool reset)
 		return;
 	finish(r, DS_RELAY_CLOSED, 0, reset ? 3u : 0u);
 	/* The callback comes from the loop, on its next iteration. */
-	ds_timer_start(r->timer, 0);
+	ds_timer_start_in(r->timer, 0);
 }
 
 struct ds_relay *
@@ -1418,9 +1418,9 @@ ds__relay_ctx_fail_splice(
 }
 
 void
-ds__relay_ctx_stall_ms(struct ds_relay_ctx *ctx, uint32_t ms)
+ds__relay_ctx_stall_us(struct ds_relay_ctx *ctx, uint32_t us)
 {
-	ctx->stall_ms = ms ? ms : STALL_MS;
+	ctx->stall_us = us ? us : STALL_US;
 }
 
 uint32_t

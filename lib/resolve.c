@@ -308,7 +308,7 @@ static void
 rearm(struct chan *c)
 {
 	struct timeval tv, *tvp;
-	uint64_t ms;
+	uint64_t us;
 
 	if (!c->ch || c->closing)
 		return;
@@ -317,11 +317,10 @@ rearm(struct chan *c)
 		ds_timer_stop(c->timer);
 		return;
 	}
-	/* Round up: a timer that fires a little early would only make
-	 * c-ares ask for the rest of the millisecond again. */
-	ms = (uint64_t)tvp->tv_sec * 1000u +
-	    ((uint64_t)tvp->tv_usec + 999) / 1000;
-	ds_timer_start(c->timer, ms);
+	/* c-ares's own microseconds: the loop never fires early, so it
+	 * never has to ask for the rest again. */
+	us = (uint64_t)tvp->tv_sec * 1000000u + (uint64_t)tvp->tv_usec;
+	ds_timer_start_in(c->timer, us);
 }
 
 static void
@@ -878,7 +877,7 @@ ask_next(struct rq *q)
 		if (chan_start(q, k) < 0 || !q->chans[k].running)
 			continue; /* could not be asked, or failed at once */
 		if (q->next < r->n_servers)
-			ds_timer_start(q->hedge, r->servers[k].delay_ms);
+			ds_timer_start_in(q->hedge, r->servers[k].delay_us);
 		break;
 	}
 	q->asking = false;
@@ -1122,17 +1121,21 @@ read_options(const char *text, size_t len, struct ds_resolv_options *ret)
 }
 
 /* A server's delay before the next is asked (NS_DELAY_MS above). */
-static uint32_t
+static uint64_t
 ns_delay(const struct ds_resolve_ns_record *rec)
 {
 	uint64_t ms;
 
 	if (!rec || rec->srtt_us == 0)
-		return NS_DELAY_MS;
+		return NS_DELAY_MS * 1000ull;
+	/* Whole milliseconds, rounded up: the history's microseconds are
+	 * one path's noise, not precision. */
 	ms = ((uint64_t)rec->srtt_us * NS_DELAY_RTTS + 999) / 1000;
 	if (ms < NS_DELAY_MIN_MS)
-		return NS_DELAY_MIN_MS;
-	return ms > NS_DELAY_MAX_MS ? NS_DELAY_MAX_MS : (uint32_t)ms;
+		ms = NS_DELAY_MIN_MS;
+	if (ms > NS_DELAY_MAX_MS)
+		ms = NS_DELAY_MAX_MS;
+	return ms * 1000;
 }
 
 /*
@@ -1190,7 +1193,7 @@ take_servers(struct ds_resolve *r, ares_channel tmpl, bool rotate)
 		known =
 		    ds_resolve_history_lookup(r->history, &s->ep, &rec) == 0;
 		s->demoted = known && rec.outcome != DS_RESOLVE_NS_OK;
-		s->delay_ms = ns_delay(known ? &rec : NULL);
+		s->delay_us = ns_delay(known ? &rec : NULL);
 		/* Where the node goes is decided below; keep it with the
 		 * server meanwhile. */
 		nn[k].node = *p;
@@ -1314,6 +1317,7 @@ configure(struct ds_resolve *r, const struct ds_resolve_opts *o)
 	char *text = NULL;
 	size_t len = 0;
 	int err, st;
+	uint64_t ms;
 
 	err = plain_channel(r, o->no_hosts ? "b" : NULL, &tmpl);
 	if (err < 0)
@@ -1360,11 +1364,11 @@ configure(struct ds_resolve *r, const struct ds_resolve_opts *o)
 
 	/* A wait of 0 s is 1 s in glibc's send_dg(); 0 attempts would send
 	 * nothing at all, which helps no one: one try. */
-	r->timeout_ms = o->timeout_ms
-	    ? o->timeout_ms
-	    : (ro.timeout_s ? ro.timeout_s : 1) * 1000;
-	if (r->timeout_ms > INT32_MAX)
-		r->timeout_ms = INT32_MAX;
+	/* c-ares counts in milliseconds: round up, so that a positive
+	 * timeout never becomes 0. */
+	ms = o->timeout_us ? (o->timeout_us + 999) / 1000
+	                   : (ro.timeout_s ? ro.timeout_s : 1) * 1000ull;
+	r->timeout_ms = ms > INT32_MAX ? INT32_MAX : (uint32_t)ms;
 	r->tries = o->tries ? o->tries : ro.attempts ? ro.attempts : 1;
 	/* c-ares's own cap is far above anything useful. */
 	if (r->tries > 100)

@@ -13,7 +13,7 @@
  *
  * Idle timeouts: the timer is started once per connection and never moved
  * on traffic (a heap operation per read would cost more than the read's
- * bookkeeping). Traffic only stores the loop's clock in last_ms; when the
+ * bookkeeping). Traffic only stores the loop's clock in last_us; when the
  * timer fires it compares, and either closes the connection or starts
  * itself again for the time that is left.
  *
@@ -105,8 +105,7 @@ struct conn {
 	char *part;
 	uint32_t part_len, part_cap;
 	uint64_t id;
-	uint64_t opened_ms, last_ms;
-	uint64_t opened_us; /* ds_time_now_us() at accept, for the log */
+	uint64_t opened_us, last_us;
 	uint64_t bytes_in, bytes_out;
 	struct conn_px *px; /* accept_proxy only */
 	struct ds_tuple tuple;
@@ -363,7 +362,7 @@ after_close(struct ds_server *s)
 
 	if (s->draining) {
 		if (s->nconns == 0 && !s->drained)
-			ds_timer_start(s->drain_timer, 0);
+			ds_timer_start_in(s->drain_timer, 0);
 		return;
 	}
 	if (s->limit_paused && s->nconns < max) {
@@ -417,8 +416,7 @@ conn_close_ev(struct conn *c, struct ds_server_event *ev)
 	ev->tuple = &c->tuple;
 	ev->bytes_in = c->bytes_in;
 	ev->bytes_out = c->bytes_out;
-	ev->duration_ms = ds_loop_now(s->loop) - c->opened_ms;
-	ev->duration_us = ds_time_now_us() - c->opened_us;
+	ev->duration_us = ds_loop_now(s->loop) - c->opened_us;
 	conn_proxied(c, ev);
 
 	conn_unlink(s, c);
@@ -504,7 +502,7 @@ conn_update(struct conn *c)
 static void
 conn_touch(struct conn *c)
 {
-	c->last_ms = ds_loop_now(c->srv->loop);
+	c->last_us = ds_loop_now(c->srv->loop);
 }
 
 /* The sending side is done: FIN to the client, then read until its EOF. */
@@ -931,7 +929,7 @@ conn_timer_start(struct conn *c)
 {
 	const struct ds_server_config *cfg = &c->srv->cfg;
 
-	if (!cfg->idle_timeout_ms && cfg->proto != DS_SERVER_TUPLE) {
+	if (!cfg->idle_timeout_us && cfg->proto != DS_SERVER_TUPLE) {
 		c->timer = ds_timer_free(c->timer);
 		return 0;
 	}
@@ -941,8 +939,8 @@ conn_timer_start(struct conn *c)
 		if (r < 0)
 			return r;
 	}
-	ds_timer_start(c->timer,
-	    cfg->idle_timeout_ms ? cfg->idle_timeout_ms : cfg->linger_ms);
+	ds_timer_start_in(c->timer,
+	    cfg->idle_timeout_us ? cfg->idle_timeout_us : cfg->linger_us);
 	return 0;
 }
 
@@ -1098,13 +1096,13 @@ on_timer(struct ds_timer *t, void *userdata)
 	struct conn *c = userdata;
 	const struct ds_server_config *cfg = &c->srv->cfg;
 	uint64_t now = ds_loop_now(c->srv->loop);
-	uint64_t limit = (c->flags & CONN_TIMER_LINGER) ? cfg->linger_ms
-	                                                : cfg->idle_timeout_ms;
-	uint64_t idle = now - c->last_ms;
+	uint64_t limit = (c->flags & CONN_TIMER_LINGER) ? cfg->linger_us
+	                                                : cfg->idle_timeout_us;
+	uint64_t idle = now - c->last_us;
 
 	if (c->flags & CONN_HEADER) {
 		conn_close_ex(c, DS_SERVER_CLOSE_HEADER_TIMEOUT, -ETIMEDOUT,
-		    c->px->held_len, cfg->header_timeout_ms);
+		    c->px->held_len, cfg->header_timeout_us);
 		return;
 	}
 	if (limit == 0)
@@ -1113,7 +1111,7 @@ on_timer(struct ds_timer *t, void *userdata)
 		conn_close(c, DS_SERVER_CLOSE_IDLE);
 		return;
 	}
-	ds_timer_start(t, limit - idle);
+	ds_timer_start_at(t, c->last_us + limit);
 }
 
 /* --- Accepting ------------------------------------------------------------ */
@@ -1185,8 +1183,7 @@ on_accept(
 	c->srv = s;
 	c->fd = fd;
 	c->tuple = *t;
-	c->opened_ms = c->last_ms = now;
-	c->opened_us = ds_time_now_us();
+	c->opened_us = c->last_us = now;
 	if (s->cfg.accept_proxy) {
 		c->px = calloc(1, sizeof(*c->px));
 		if (!c->px) {
@@ -1201,7 +1198,7 @@ on_accept(
 		r = ds_timer_new(s->loop, on_timer, c, &c->timer);
 		if (r < 0)
 			goto fail;
-		ds_timer_start(c->timer, s->cfg.header_timeout_ms);
+		ds_timer_start_in(c->timer, s->cfg.header_timeout_us);
 	} else {
 		r = ds_io_new(s->loop, fd,
 		    s->cfg.proto == DS_SERVER_TUPLE ? DS_IO_OUT
@@ -1331,9 +1328,9 @@ start_drain(struct ds_server *s)
 }
 
 int
-ds_server_drain(struct ds_server *s, uint64_t drain_ms)
+ds_server_drain(struct ds_server *s, uint64_t drain_us)
 {
-	uint64_t deadline = ds_loop_now(s->loop) + drain_ms;
+	uint64_t deadline = ds_loop_now(s->loop) + drain_us;
 
 	if (s->drained)
 		return 0;
@@ -1341,7 +1338,7 @@ ds_server_drain(struct ds_server *s, uint64_t drain_ms)
 		return 0;
 	start_drain(s);
 	s->drain_deadline = deadline;
-	ds_timer_start(s->drain_timer, s->nconns ? drain_ms : 0);
+	ds_timer_start_at(s->drain_timer, s->nconns ? deadline : 0);
 	return 0;
 }
 
@@ -1353,7 +1350,7 @@ ds_server_stop(struct ds_server *s)
 	close_all(s, DS_SERVER_CLOSE_SHUTDOWN);
 	if (!s->drained) {
 		s->drain_deadline = ds_loop_now(s->loop);
-		ds_timer_start(s->drain_timer, 0);
+		ds_timer_start_in(s->drain_timer, 0);
 	}
 }
 
@@ -1398,12 +1395,12 @@ ds_server_new(struct ds_loop *loop, const struct ds_server_config *cfg,
 		s->cfg.max_msg = DS_SERVER_MAX_MSG;
 	if (!s->cfg.max_line)
 		s->cfg.max_line = DS_SERVER_MAX_LINE;
-	if (!s->cfg.linger_ms)
-		s->cfg.linger_ms = s->cfg.idle_timeout_ms
-		    ? s->cfg.idle_timeout_ms
-		    : DS_SERVER_TUPLE_LINGER_MS;
-	if (!s->cfg.header_timeout_ms)
-		s->cfg.header_timeout_ms = DS_SERVER_HEADER_TIMEOUT_MS;
+	if (!s->cfg.linger_us)
+		s->cfg.linger_us = s->cfg.idle_timeout_us
+		    ? s->cfg.idle_timeout_us
+		    : DS_SERVER_TUPLE_LINGER_US;
+	if (!s->cfg.header_timeout_us)
+		s->cfg.header_timeout_us = DS_SERVER_HEADER_TIMEOUT_US;
 	s->on_event = on_event;
 	s->userdata = userdata;
 

@@ -150,25 +150,6 @@ cli_parse_size(const char *s, uint64_t max, uint64_t *ret)
 }
 
 int
-cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms)
-{
-	char *end;
-	double v;
-
-	if ((*s < '0' || *s > '9') && *s != '.')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	/* Written so that NaN fails too. */
-	if (errno || *end || !(v >= 0 && v <= max_s))
-		return -EINVAL;
-	*ret_ms = (uint64_t)(v * 1000.0 + 0.5);
-	if (*ret_ms == 0 && v > 0)
-		*ret_ms = 1;
-	return 0;
-}
-
-int
 cli_parse_duration(
     const char *s, uint64_t plain_us, uint64_t max_us, uint64_t *ret_us)
 {

@@ -112,13 +112,6 @@ int cli_parse_mode(
  */
 int cli_parse_size(const char *s, uint64_t max, uint64_t *ret);
 
-/*
- * A duration in seconds, "2" or "0.25", from 0 to max_s, into
- * milliseconds, rounded; a positive duration never rounds down to 0 ms.
- * Returns 0 or -EINVAL.
- */
-int cli_parse_seconds(const char *s, double max_s, uint64_t *ret_ms);
-
 /* Microseconds in a microsecond, millisecond, second, minute. */
 #define CLI_US 1ull
 #define CLI_MS 1000ull
@@ -148,7 +141,7 @@ void cli_duration_text(uint64_t us, char *buf, size_t size);
  * buf, for use as a printf argument. */
 const char *cli_duration_ms_text(uint64_t ms, char *buf, size_t size);
 
-/* Microseconds to the milliseconds an option of the library takes,
+/* Microseconds (the library's unit) to whole milliseconds for output,
  * rounded to the nearest; above 0 stays above 0. */
 static inline uint64_t
 cli_us_to_ms(uint64_t us)

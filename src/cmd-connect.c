@@ -364,10 +364,10 @@ json_event(struct json *j, const struct ds_he_event *ev)
 		break;
 	case DS_HE_EV_RES_DELAY:
 		json_kv_string(j, "qtype", ds_resolve_type_name(ev->qtype));
-		json_kv_int(j, "delay_ms", ev->delay_ms);
+		json_kv_int(j, "delay_ms", cli_us_to_ms(ev->delay_us));
 		break;
 	case DS_HE_EV_TIMEOUT:
-		json_kv_int(j, "timeout_ms", ev->delay_ms);
+		json_kv_int(j, "timeout_ms", cli_us_to_ms(ev->delay_us));
 		break;
 	case DS_HE_EV_NAT64:
 		if (ev->err) {
@@ -391,7 +391,7 @@ json_event(struct json *j, const struct ds_he_event *ev)
 		json_addr(j, "address", &ev->ep.addr);
 		json_kv_int(j, "port", ev->ep.port);
 		if (ev->type == DS_HE_EV_ATTEMPT)
-			json_kv_int(j, "delay_ms", ev->delay_ms);
+			json_kv_int(j, "delay_ms", cli_us_to_ms(ev->delay_us));
 		else
 			json_kv_ms(j, "elapsed_ms", ev->elapsed_us);
 		if (ev->type == DS_HE_EV_FAILED)
@@ -823,7 +823,7 @@ relay_run(struct ds_loop *loop, int sock)
 		const struct ds_relay_stats *st = ds_relay_stats(rl);
 
 		code = cli_interrupted(stop_signal,
-		    (ds_loop_now(loop) - st->start_ms) * 1000,
+		    ds_loop_now(loop) - st->start_us,
 		    "%llu bytes sent, %llu received",
 		    (unsigned long long)st->a_to_b,
 		    (unsigned long long)st->b_to_a);
@@ -844,7 +844,7 @@ relay_run(struct ds_loop *loop, int sock)
 
 static int
 parse_ms_option(const char *name, const char *arg, uint64_t min, uint64_t max,
-    uint32_t *ret)
+    uint64_t *ret_us)
 {
 	uint64_t us;
 
@@ -857,7 +857,7 @@ parse_ms_option(const char *name, const char *arg, uint64_t min, uint64_t max,
 		return cli_usage_error(&cli_cmd_connect,
 		    "%s %s: out of range, %llu to %llu ms", name, arg,
 		    (unsigned long long)min, (unsigned long long)max);
-	*ret = (uint32_t)cli_us_to_ms(us);
+	*ret_us = us;
 	return EXIT_OK;
 }
 
@@ -932,18 +932,21 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 				    "--delay takes a duration (250ms, 0.5s; "
 				    "plain: milliseconds), not '%s'",
 				    optarg);
-			if (v < DS_HE_ATTEMPT_DELAY_MIN_MS * CLI_MS ||
-			    v > DS_HE_ATTEMPT_DELAY_MAX_MS * CLI_MS)
+			if (v < DS_HE_ATTEMPT_DELAY_MIN_US ||
+			    v > DS_HE_ATTEMPT_DELAY_MAX_US)
 				return cli_usage_error(&cli_cmd_connect,
 				    "--delay %s: RFC 8305 bounds the "
 				    "Connection Attempt Delay to %u-%u ms",
-				    optarg, DS_HE_ATTEMPT_DELAY_MIN_MS,
-				    DS_HE_ATTEMPT_DELAY_MAX_MS);
-			o->co.attempt_delay_ms = (uint32_t)cli_us_to_ms(v);
+				    optarg,
+				    DS_HE_ATTEMPT_DELAY_MIN_US /
+				        (unsigned)CLI_MS,
+				    DS_HE_ATTEMPT_DELAY_MAX_US /
+				        (unsigned)CLI_MS);
+			o->co.attempt_delay_us = v;
 			break;
 		case O_RES_DELAY:
 			code = parse_ms_option("--resolution-delay", optarg, 0,
-			    2000, &o->co.resolution_delay_ms);
+			    2000, &o->co.resolution_delay_us);
 			break;
 		case O_FFC:
 			if (cli_parse_u64(optarg, DS_HE_MAX_CANDIDATES, &v) <
@@ -962,7 +965,7 @@ parse_args(int argc, char **argv, struct options *o, int *ret_optind)
 				    "--timeout takes a duration (30s, 2m; "
 				    "plain: seconds), not '%s'",
 				    optarg);
-			o->co.timeout_ms = (uint32_t)cli_us_to_ms(v);
+			o->co.timeout_us = v;
 			break;
 		case O_BIND:
 			code = parse_bind(optarg, &o->bind);
@@ -1156,11 +1159,11 @@ cmd_connect(int argc, char **argv)
 		return code;
 	host = target.host;
 	port = target.ep.port;
-	if (o.co.attempt_delay_ms < DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS)
+	if (o.co.attempt_delay_us < DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_US)
 		cli_error("warning: --delay %u ms: RFC 8305 section 5 "
 		          "recommends at least %u ms",
-		    o.co.attempt_delay_ms,
-		    DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS);
+		    (unsigned)cli_us_to_ms(o.co.attempt_delay_us),
+		    DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_US / (unsigned)CLI_MS);
 
 	/* A peer gone while we write is an error from send(), not a
 	 * signal that ends the program. */

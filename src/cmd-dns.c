@@ -307,7 +307,7 @@ struct run {
 	struct server *srv;
 	size_t n_srv;
 	const char *name;
-	uint32_t timeout_ms;
+	uint64_t timeout_us;
 	bool started_all; /* the second phase is under way */
 	int err;          /* why a start failed */
 	unsigned started; /* queries started, for the summary */
@@ -336,12 +336,12 @@ on_done(struct ds_dnsq *q, void *userdata)
 /* Start the checks at s of one phase (0: the sequential replay; 1: the
  * others); returns 0 or -errno. */
 static int
-start(struct run *run, struct server *s, const char *name, uint32_t timeout_ms,
+start(struct run *run, struct server *s, const char *name, uint64_t timeout_us,
     int phase)
 {
 	for (unsigned c = 0; c < DS_DNSQ_CHECKS; c++) {
 		struct ds_dnsq_opts o = {
-		    .server = s->ep, .timeout_ms = timeout_ms};
+		    .server = s->ep, .timeout_us = timeout_us};
 		int err;
 
 		if (c == DS_DNSQ_CHECK_PAIR_AAAA || c == DS_DNSQ_CHECK_SEQ_AAAA)
@@ -379,7 +379,7 @@ on_phase(struct ds_timer *t, void *userdata)
 	run->started_all = true;
 	for (size_t i = 0; i < run->n_srv && run->err == 0; i++)
 		run->err =
-		    start(run, &run->srv[i], run->name, run->timeout_ms, 1);
+		    start(run, &run->srv[i], run->name, run->timeout_us, 1);
 	if (run->err < 0 || run->pending == 0)
 		ds_loop_stop(run->loop, 0);
 }
@@ -559,7 +559,7 @@ report_text(const char *summary, const struct server *srv, size_t n,
 }
 
 static void
-report_json(const char *name, const char *summary, uint32_t timeout_ms,
+report_json(const char *name, const char *summary, uint64_t timeout_us,
     const struct ds_resolv_options *ro, const struct server *srv, size_t n,
     const struct ds_finding *f, size_t nf)
 {
@@ -569,7 +569,7 @@ report_json(const char *name, const char *summary, uint32_t timeout_ms,
 	json_begin_object(&j);
 	json_kv_string(&j, "name", name);
 	json_kv_string(&j, "summary", summary);
-	json_kv_u64(&j, "timeout_ms", timeout_ms);
+	json_kv_u64(&j, "timeout_ms", cli_us_to_ms(timeout_us));
 	json_key(&j, "resolv_conf");
 	json_begin_object(&j);
 	json_kv_u64(&j, "timeout_s", ro->timeout_s);
@@ -694,7 +694,7 @@ cmd_dns(int argc, char **argv)
 	struct run run = {0};
 	uint64_t start_us = ds_time_now_us();
 	size_t n_given = 0, n_srv = 0, nf = 0, len;
-	uint32_t timeout_ms = DS_DNSQ_TIMEOUT_DEFAULT_MS;
+	uint64_t timeout_us = DS_DNSQ_TIMEOUT_DEFAULT_US;
 	int family = 0, c, err, code = EXIT_OK, n;
 	bool json = false, problem = false;
 	char summary[512], *text;
@@ -734,7 +734,7 @@ cmd_dns(int argc, char **argv)
 				    "60s (2s, 500ms; plain: seconds), not "
 				    "'%s'",
 				    optarg);
-			timeout_ms = (uint32_t)cli_us_to_ms(us);
+			timeout_us = us;
 			break;
 		case O_JSON:
 			json = true;
@@ -795,14 +795,14 @@ cmd_dns(int argc, char **argv)
 	run.srv = srv;
 	run.n_srv = n_srv;
 	run.name = argv[0];
-	run.timeout_ms = timeout_ms;
+	run.timeout_us = timeout_us;
 	err = ds_timer_new(loop, on_phase, &run, &phase);
 	if (err < 0) {
 		cli_error("timer: %s", ds_strerror(err));
 		code = EXIT_INTERNAL;
 		goto out;
 	}
-	ds_timer_start(phase, SEQ_HEAD_START_MS);
+	ds_timer_start_in(phase, SEQ_HEAD_START_MS * 1000);
 	if (ds_signal_new(loop, SIGINT, on_signal, &run, &sigint) < 0 ||
 	    ds_signal_new(loop, SIGTERM, on_signal, &run, &sigterm) < 0) {
 		cli_error("cannot watch SIGINT/SIGTERM");
@@ -810,7 +810,7 @@ cmd_dns(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < n_srv; i++) {
-		err = start(&run, &srv[i], argv[0], timeout_ms, 0);
+		err = start(&run, &srv[i], argv[0], timeout_us, 0);
 		if (err == -DS_E_DNSQ_NAME || err == -EINVAL) {
 			code = cli_usage_error(&cli_cmd_dns,
 			    "'%s': not a name a DNS query can carry", argv[0]);
@@ -876,7 +876,7 @@ cmd_dns(int argc, char **argv)
 			    argv[0]);
 	}
 	if (json)
-		report_json(argv[0], summary, timeout_ms, &ro, srv, n_srv,
+		report_json(argv[0], summary, timeout_us, &ro, srv, n_srv,
 		    findings, nf);
 	else
 		report_text(summary, srv, n_srv, findings, nf);

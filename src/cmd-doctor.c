@@ -114,7 +114,7 @@ probe(const char *host, uint16_t port, struct ds_finding *found, size_t n,
 	size_t ntrace = 0, k;
 
 	ds_connect_opts_init(&opts);
-	opts.timeout_ms = PROBE_TIMEOUT_MS;
+	opts.timeout_us = PROBE_TIMEOUT_MS * 1000ull;
 	(void)ds_connect_run(host, port, &opts, &res, &trace, &ntrace);
 	if (res.err == 0 && res.fd >= 0)
 		(void)close(res.fd);

@@ -146,7 +146,7 @@ resolve_target(const struct cli_endpoint *t, enum ds_resolve_family family,
 
 	ds_connect_opts_init(&o);
 	o.resolve.family = family;
-	o.timeout_ms = 10000;
+	o.timeout_us = 10 * CLI_S;
 	r = ds_connect_run(name, port, &o, &res, &trace, &ntrace);
 	if (r < 0 && ntrace == 0) {
 		/* No trace: the connect could not run at all. */
@@ -1077,7 +1077,7 @@ cmd_load(int argc, char **argv)
 	cfg.connections = 1000;
 	cfg.messages = 10;
 	cfg.size = 100;
-	cfg.timeout_ms = 5000;
+	cfg.timeout_us = 5 * CLI_S;
 	cfg.seed = 1;
 
 	optind = 1;
@@ -1115,7 +1115,7 @@ cmd_load(int argc, char **argv)
 				    "-d takes a duration above 0 (10s, 500ms; "
 				    "plain: seconds), not '%s'",
 				    optarg);
-			cfg.duration_ms = cli_us_to_ms(ms);
+			cfg.duration_us = ms;
 			break;
 		case 'm':
 			if (strcmp(optarg, "inf") == 0)
@@ -1145,12 +1145,12 @@ cmd_load(int argc, char **argv)
 		case O_TIMEOUT:
 			if (cli_parse_duration(
 			        optarg, CLI_S, MAX_SECONDS * CLI_S, &ms) < 0 ||
-			    ms == 0 || cli_us_to_ms(ms) > UINT32_MAX)
+			    ms == 0)
 				return cli_usage_error(&cli_cmd_load,
 				    "--timeout takes a duration above 0 (5s, "
 				    "500ms; plain: seconds), not '%s'",
 				    optarg);
-			cfg.timeout_ms = (uint32_t)cli_us_to_ms(ms);
+			cfg.timeout_us = ms;
 			break;
 		case O_SEED:
 			if (cli_parse_u64(optarg, UINT64_MAX, &v) < 0)
@@ -1215,12 +1215,12 @@ cmd_load(int argc, char **argv)
 	    argc == 2 ? " " : "", argc == 2 ? argv[1] : "");
 
 	/* -d alone runs for the time given, connections kept open. */
-	if (cfg.duration_ms && !have_n) {
+	if (cfg.duration_us && !have_n) {
 		cfg.connections = 0;
 		if (!have_m)
 			cfg.messages = DS_LOAD_FOREVER;
 	}
-	if (cfg.messages == DS_LOAD_FOREVER && !cfg.duration_ms)
+	if (cfg.messages == DS_LOAD_FOREVER && !cfg.duration_us)
 		return cli_usage_error(
 		    &cli_cmd_load, "-m inf needs -d: the run must end");
 	if (cfg.proto == DS_LOAD_ECHO && cfg.size == 0 && cfg.messages)
@@ -1244,7 +1244,7 @@ cmd_load(int argc, char **argv)
 	 * "load ... > report.txt" still shows it (OUTPUT CONVENTIONS). */
 	run.tty = isatty(STDERR_FILENO) && !cli_quiet();
 	if (run.tty)
-		cfg.progress_ms = 200;
+		cfg.progress_us = 200 * CLI_MS;
 
 	code = ds_loop_new(&loop);
 	if (code < 0) {

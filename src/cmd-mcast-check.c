@@ -311,7 +311,7 @@ mcast_check(const struct cli_command *cmd, int argc, char **argv)
 			code = EXIT_INTERNAL;
 			goto out;
 		}
-		ds_timer_start(ck.deadline, cli_us_to_ms(a.timeout_us));
+		ds_timer_start_in(ck.deadline, a.timeout_us);
 		ds_loop_run(ck.ml.loop);
 	}
 	/* A one-shot check cut short: 128 + the signal (dualstack(1),

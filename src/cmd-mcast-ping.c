@@ -115,9 +115,9 @@ on_ping_tick(struct ds_timer *t, void *u)
 	if (r < 0)
 		mcast_fail("send to", &pg->t, r);
 	if (pg->sent < pg->count)
-		ds_timer_start(t, cli_us_to_ms(pg->interval_us));
+		ds_timer_start_in(t, pg->interval_us);
 	else
-		ds_timer_start(pg->wait, cli_us_to_ms(pg->wait_us));
+		ds_timer_start_in(pg->wait, pg->wait_us);
 }
 
 static void
@@ -416,9 +416,9 @@ mcast_ping(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (pg.respond) {
 		if (a.timeout_us)
-			ds_timer_start(pg.tick, cli_us_to_ms(a.timeout_us));
+			ds_timer_start_in(pg.tick, a.timeout_us);
 	} else {
-		ds_timer_start(pg.tick, 0);
+		ds_timer_start_in(pg.tick, 0);
 	}
 	ds_loop_run(pg.ml.loop);
 	if (pg.respond) {

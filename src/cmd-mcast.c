@@ -348,7 +348,7 @@ mcast_listen(int argc, char **argv)
 		r = ds_timer_new(
 		    l.ml.loop, mcast_timer_stop, &l.ml, &l.deadline);
 		if (r == 0)
-			ds_timer_start(l.deadline, cli_us_to_ms(timeout_us));
+			ds_timer_start_in(l.deadline, timeout_us);
 		else
 			code = EXIT_INTERNAL;
 	}
@@ -423,7 +423,7 @@ on_tick(struct ds_timer *t, void *u)
 		ds_loop_stop(sd->ml.loop, 0);
 		return;
 	}
-	ds_timer_start(t, cli_us_to_ms(sd->interval_us));
+	ds_timer_start_in(t, sd->interval_us);
 }
 
 static int
@@ -500,7 +500,7 @@ mcast_send_cmd(int argc, char **argv)
 			    sd.session);
 			fflush(stdout);
 		}
-		ds_timer_start(sd.tick, 0);
+		ds_timer_start_in(sd.tick, 0);
 		ds_loop_run(sd.ml.loop);
 		if (sd.json) {
 			json_begin_object(&sd.j);

@@ -175,7 +175,7 @@ struct options {
 	char servers[1024];
 	bool burst_set;
 
-	uint64_t drain_ms;
+	uint64_t drain_us;
 	unsigned workers;
 	const char *user;
 	uid_t uid;
@@ -584,7 +584,8 @@ on_event(struct ds_proxy *p, const struct ds_proxy_event *ev, void *userdata)
 			json_kv_string(&l.j, "backend", ev->backend);
 			json_kv_string(&l.j, "detail", ev->detail);
 			if (strcmp(ev->name, "backend-down") == 0)
-				kv_uint(&l.j, "hold_ms", ev->hold_ms);
+				kv_uint(
+				    &l.j, "hold_ms", cli_us_to_ms(ev->hold_us));
 		} else {
 			json_kv_string(&l.j, "detail", ev->text);
 		}
@@ -626,7 +627,7 @@ worker_drain(
 
 	(void)ws;
 	ds_proxy_get_stats(px->w[i].proxy, &st);
-	ds_proxy_drain(px->w[i].proxy, drain_us / 1000, on_drained);
+	ds_proxy_drain(px->w[i].proxy, drain_us, on_drained);
 	return st.active;
 }
 
@@ -647,9 +648,9 @@ static const struct ds_workers_ops worker_ops = {
 };
 
 static void
-drain_all(struct px *px, uint64_t drain_ms)
+drain_all(struct px *px, uint64_t drain_us)
 {
-	int r = ds_workers_drain(px->ws, drain_ms * 1000);
+	int r = ds_workers_drain(px->ws, drain_us);
 
 	if (r < 0)
 		cli_error(
@@ -917,12 +918,12 @@ log_draining(struct px *px, size_t active)
 	char sec[32];
 	struct line l;
 
-	cli_duration_ms_text(px->o->drain_ms, sec, sizeof(sec));
+	cli_duration_ms_text(cli_us_to_ms(px->o->drain_us), sec, sizeof(sec));
 	if (px->o->json) {
 		if (!json_begin(&l, "draining"))
 			return;
 		kv_uint(&l.j, "connections", active);
-		kv_uint(&l.j, "drain_ms", px->o->drain_ms);
+		kv_uint(&l.j, "drain_ms", cli_us_to_ms(px->o->drain_us));
 		json_end_line(&l);
 		return;
 	}
@@ -1010,7 +1011,7 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		return;
 	}
 	if (px->signals++ == 0) {
-		drain_all(px, px->o->drain_ms);
+		drain_all(px, px->o->drain_us);
 		return;
 	}
 	if (px->o->json) {
@@ -1472,16 +1473,19 @@ check_rules(const struct options *o)
 }
 
 static int
-parse_secs(const char *option, const char *arg, bool zero_ok, uint64_t *ret)
+parse_secs(const char *option, const char *arg, bool zero_ok, uint64_t *ret_us)
 {
-	uint64_t ms;
+	uint64_t us;
 
-	if (cli_parse_seconds(arg, MAX_SECONDS, &ms) < 0 ||
-	    (!zero_ok && ms == 0))
+	/* A plain number is seconds, as it always was; "250ms" and "1.5s"
+	 * work too. */
+	if (cli_parse_duration(arg, CLI_S, (uint64_t)MAX_SECONDS * CLI_S, &us) <
+	        0 ||
+	    (!zero_ok && us == 0))
 		return cli_usage_error(&cli_cmd_proxy,
 		    "%s takes seconds from %s to %.0f, not '%s'", option,
 		    zero_ok ? "0" : "0.001", MAX_SECONDS, arg);
-	*ret = ms;
+	*ret_us = us;
 	return EXIT_OK;
 }
 
@@ -1593,7 +1597,7 @@ static int
 parse_option(struct options *o, int c, char **argv)
 {
 	struct ds_proxy_config *pc = &o->pcfg;
-	uint64_t v = 0, ms = 0;
+	uint64_t v = 0, us = 0;
 	int code = EXIT_OK;
 
 	switch (c) {
@@ -1675,23 +1679,23 @@ parse_option(struct options *o, int c, char **argv)
 		pc->client_prefix4 = (unsigned)v;
 		return code;
 	case O_IDLE:
-		code = parse_secs("--idle-timeout", optarg, true, &ms);
-		o->relay.idle_timeout_ms = (uint32_t)ms;
+		code = parse_secs("--idle-timeout", optarg, true, &us);
+		o->relay.idle_timeout_us = us;
 		return code;
 	case O_CONNECT_TIMEOUT:
-		code = parse_secs("--connect-timeout", optarg, false, &ms);
-		pc->connect_timeout_ms = (uint32_t)ms;
+		code = parse_secs("--connect-timeout", optarg, false, &us);
+		pc->connect_timeout_us = us;
 		return code;
 	case O_HEADER_TIMEOUT:
-		code = parse_secs("--header-timeout", optarg, false, &ms);
-		pc->header_timeout_ms = (uint32_t)ms;
+		code = parse_secs("--header-timeout", optarg, false, &us);
+		pc->header_timeout_us = us;
 		return code;
 	case O_FAIL_HOLD:
-		code = parse_secs("--fail-hold", optarg, false, &ms);
-		pc->fail_hold_ms = (uint32_t)ms;
+		code = parse_secs("--fail-hold", optarg, false, &us);
+		pc->fail_hold_us = us;
 		return code;
 	case O_DRAIN:
-		return parse_secs("--drain", optarg, true, &o->drain_ms);
+		return parse_secs("--drain", optarg, true, &o->drain_us);
 	case 'j':
 		return cli_parse_workers(&cli_cmd_proxy, optarg, &o->workers);
 	case O_USER:
@@ -1806,8 +1810,8 @@ cmd_proxy(int argc, char **argv)
 	}
 	o->mode = DS_LISTEN_DUAL;
 	o->workers = 1;
-	o->drain_ms = 10000;
-	o->relay.idle_timeout_ms = 600000;
+	o->drain_us = 10 * CLI_S;
+	o->relay.idle_timeout_us = 600 * CLI_S;
 
 	optind = 1;
 	opterr = 0;

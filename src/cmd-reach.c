@@ -645,13 +645,14 @@ reach_serve(int argc, char **argv)
 			cfg.any_target = true;
 			break;
 		case O_DEADLINE:
-			if (cli_parse_seconds(optarg, MAX_DEADLINE_S, &v) < 0 ||
+			if (cli_parse_duration(optarg, CLI_S,
+			        (uint64_t)MAX_DEADLINE_S * CLI_S, &v) < 0 ||
 			    v == 0)
 				return cli_usage_error(&cmd_serve_role,
 				    "--deadline takes seconds, more than 0 "
 				    "and at most %.0f, not '%s'",
 				    MAX_DEADLINE_S, optarg);
-			cfg.deadline_ms = (uint32_t)v;
+			cfg.deadline_us = v;
 			break;
 		case O_RATE:
 			if (parse_rate(optarg, &cfg.checks_per_min) < 0)
@@ -870,7 +871,7 @@ struct check_opts {
 	struct ds_endpoint port_only_target;
 	uint16_t listen_port;
 	unsigned count;
-	uint32_t timeout_ms;
+	uint64_t timeout_us;
 	char server[DS_ADDR_STRLEN + 256];
 	uint16_t port;
 	struct ds_endpoint servers[CLI_DNS_SERVERS_MAX];
@@ -1685,7 +1686,7 @@ parse_check_args(int argc, char **argv, struct check_opts *o, bool *help)
 				    "--timeout takes a duration above 0 (30s, "
 				    "2m; plain: seconds), not '%s'",
 				    optarg);
-			o->timeout_ms = (uint32_t)cli_us_to_ms(v);
+			o->timeout_us = v;
 			break;
 		case O_SERVER:
 			code = cli_parse_dns_servers(&cmd_check_role, optarg,
@@ -1777,7 +1778,7 @@ setup_run(struct run *rn, const struct check_opts *o, int family,
 	rn->cfg.port_only = o->port_only;
 	rn->cfg.port_only_target = o->port_only_target;
 	rn->cfg.count = o->count;
-	rn->cfg.timeout_ms = o->timeout_ms;
+	rn->cfg.timeout_us = o->timeout_us;
 	rn->cfg.dns_servers = o->servers;
 	rn->cfg.n_dns_servers = o->n_servers;
 }

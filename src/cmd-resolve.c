@@ -445,7 +445,8 @@ retry_text(const struct ds_resolve *r, enum ds_resolve_type t, struct retry rt,
 			snprintf(buf, size,
 			    "%s did not answer within %u ms and was given "
 			    "up%s: a nameserver that is down or unreachable",
-			    who, sv[rt.server].delay_ms, by);
+			    who, (unsigned)cli_us_to_ms(sv[rt.server].delay_us),
+			    by);
 		else
 			snprintf(buf, size,
 			    "%s did not answer (%u tr%s timed out)%s: a "
@@ -856,7 +857,7 @@ json_servers(struct json *j, const struct ds_resolve *r)
 		json_kv_string(j, "address", buf);
 		json_kv_int(j, "port", sv[i].ep.port);
 		json_kv_bool(j, "demoted", sv[i].demoted);
-		json_kv_int(j, "delay_ms", sv[i].delay_ms);
+		json_kv_int(j, "delay_ms", cli_us_to_ms(sv[i].delay_us));
 		json_key(j, "queries");
 		json_begin_array(j);
 		for (unsigned t = 0; t < DS_RESOLVE_TYPES; t++) {
@@ -1131,7 +1132,7 @@ cmd_resolve(int argc, char **argv)
 				    "--timeout takes a duration above 0 (2s, "
 				    "500ms; plain: seconds), not '%s'",
 				    optarg);
-			ro.timeout_ms = (uint32_t)cli_us_to_ms(ms);
+			ro.timeout_us = ms;
 			break;
 		case O_TRIES:
 			if (cli_parse_u64(optarg, MAX_TRIES, &v) < 0 || v == 0)

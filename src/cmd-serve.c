@@ -117,7 +117,7 @@ struct serve {
 	bool json;
 	bool quiet;
 	unsigned max_conns;
-	uint64_t drain_ms;
+	uint64_t drain_us;
 	unsigned signals; /* SIGTERM/SIGINT received */
 	int code;
 };
@@ -257,7 +257,7 @@ format_detail(const struct ds_server_event *ev, char *buf, size_t size)
 	} else if (ev->reason == DS_SERVER_CLOSE_BAD_HEADER) {
 		format_bad_header(ev, buf, size);
 	} else if (ev->reason == DS_SERVER_CLOSE_HEADER_TIMEOUT) {
-		cli_duration_text(ev->limit * CLI_MS, limit, sizeof(limit));
+		cli_duration_text(ev->limit, limit, sizeof(limit));
 		snprintf(buf, size, "%llu bytes in %s, no whole header",
 		    (unsigned long long)ev->size, limit);
 	} else if (ev->reason == DS_SERVER_CLOSE_ERROR) {
@@ -312,9 +312,13 @@ log_conn(struct serve_worker *sw, const struct ds_server_event *ev)
 			switch (ev->reason) {
 			case DS_SERVER_CLOSE_OVERSIZE:
 			case DS_SERVER_CLOSE_LINE_TOO_LONG:
-			case DS_SERVER_CLOSE_HEADER_TIMEOUT:
 				json_kv_uint(&j, "size", ev->size);
 				json_kv_uint(&j, "limit", ev->limit);
+				break;
+			case DS_SERVER_CLOSE_HEADER_TIMEOUT:
+				json_kv_uint(&j, "size", ev->size);
+				json_kv_uint(
+				    &j, "limit", cli_us_to_ms(ev->limit));
 				break;
 			case DS_SERVER_CLOSE_BAD_HEADER:
 				json_kv_uint(&j, "size", ev->size);
@@ -451,7 +455,7 @@ worker_drain(
 	if (drain_us == 0)
 		ds_server_stop(srv);
 	else
-		ds_server_drain(srv, drain_us / 1000);
+		ds_server_drain(srv, drain_us);
 	return n;
 }
 
@@ -497,7 +501,7 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 	/* Worker 0 runs on this thread: its count is exact; the others'
 	 * are what they last said. */
 	size_t n = ds_server_conn_count(sv->w[0].srv);
-	bool now = sv->signals++ > 0 || sv->drain_ms == 0;
+	bool now = sv->signals++ > 0 || sv->drain_us == 0;
 	char d[CLI_DURATION_STRLEN];
 	int r;
 
@@ -512,7 +516,8 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		json_kv_string(&j, "signal", name);
 		json_kv_uint(&j, "connections", n);
 		if (!now)
-			json_kv_uint(&j, "drain_ms", sv->drain_ms);
+			json_kv_uint(
+			    &j, "drain_ms", cli_us_to_ms(sv->drain_us));
 		json_event_end(&j);
 	} else if (now) {
 		fprintf(
@@ -521,10 +526,10 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		fprintf(text_begin(),
 		    "%s: not accepting; draining %zu connections for up to "
 		    "%s\n",
-		    name, n, cli_duration_ms_text(sv->drain_ms, d, sizeof(d)));
+		    name, n, cli_duration_ms_text(cli_us_to_ms(sv->drain_us), d, sizeof(d)));
 	}
 	funlockfile(stdout);
-	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_ms * 1000);
+	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_us);
 	if (r < 0)
 		cli_error("workers: %s", strerror(-r));
 }
@@ -717,6 +722,15 @@ out:
 	return code;
 }
 
+/* A duration option: a plain number is seconds, as it always was;
+ * "250ms" and "1.5s" work too. */
+static int
+parse_seconds(const char *arg, uint64_t *ret_us)
+{
+	return cli_parse_duration(
+	    arg, CLI_S, (uint64_t)MAX_SECONDS * CLI_S, ret_us);
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -760,7 +774,7 @@ cmd_serve(int argc, char **argv)
 	struct ds_endpoint where[MAX_LISTEN];
 	struct ds_listen_config lcfg[MAX_LISTEN];
 	struct ds_server_config scfg = {.proto = DS_SERVER_ECHO};
-	struct serve sv = {.drain_ms = 5000, .n = 1};
+	struct serve sv = {.drain_us = 5 * CLI_S, .n = 1};
 	enum ds_listen_mode mode = DS_LISTEN_DUAL;
 	const char *trusted[MAX_TRUSTED];
 	struct ds_acl *acl = NULL;
@@ -823,15 +837,13 @@ cmd_serve(int argc, char **argv)
 			sv.max_conns = (unsigned)v;
 			break;
 		case O_IDLE:
-			if (cli_parse_seconds(
-			        optarg, MAX_SECONDS, &scfg.idle_timeout_ms) < 0)
+			if (parse_seconds(optarg, &scfg.idle_timeout_us) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--idle-timeout takes seconds, not '%s'",
 				    optarg);
 			break;
 		case O_DRAIN:
-			if (cli_parse_seconds(
-			        optarg, MAX_SECONDS, &sv.drain_ms) < 0)
+			if (parse_seconds(optarg, &sv.drain_us) < 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--drain takes seconds, not '%s'", optarg);
 			break;
@@ -881,13 +893,12 @@ cmd_serve(int argc, char **argv)
 			trusted[ntrusted++] = optarg;
 			break;
 		case O_HEADER_TIMEOUT:
-			if (cli_parse_seconds(optarg, MAX_SECONDS, &v) < 0 ||
-			    v == 0)
+			if (parse_seconds(optarg, &v) < 0 || v == 0)
 				return cli_usage_error(&cli_cmd_serve,
 				    "--header-timeout takes seconds from 0.001 "
 				    "to %.0f, not '%s'",
 				    MAX_SECONDS, optarg);
-			scfg.header_timeout_ms = (uint32_t)v;
+			scfg.header_timeout_us = v;
 			break;
 		default:
 			return cli_usage_error(&cli_cmd_serve,

@@ -50,7 +50,7 @@ struct ds_capture;
  * each packet as it arrives; the timeout only bounds how long a read
  * waits with nothing to deliver, so that a break request is noticed.
  */
-#define DS_CAPTURE_TIMEOUT_MS 100
+#define DS_CAPTURE_TIMEOUT_US 100000
 
 /* Enough for any libpcap message (PCAP_ERRBUF_SIZE is 256) and a prefix. */
 #define DS_CAPTURE_ERRMAX 320
@@ -65,7 +65,7 @@ enum {
 struct ds_capture_live_opts {
 	unsigned flags;       /* DS_CAPTURE_* */
 	unsigned snaplen;     /* bytes kept of each packet; 0: SNAPLEN */
-	int timeout_ms;       /* read timeout; 0: DS_CAPTURE_TIMEOUT_MS */
+	uint64_t timeout_us;  /* read timeout; 0: DS_CAPTURE_TIMEOUT_US */
 	unsigned buffer_size; /* kernel ring size in bytes; 0: libpcap's */
 };
 

@@ -65,13 +65,15 @@
 #include "dualstack/resolve.h"
 #include "dualstack/sort.h"
 
-/* RFC 8305 values (sections 3 and 5, and 8 for the bounds). */
-#define DS_HE_RESOLUTION_DELAY_MS 50u
-#define DS_HE_ATTEMPT_DELAY_MS 250u
-#define DS_HE_ATTEMPT_DELAY_MIN_MS 10u              /* hard floor, section 5 */
-#define DS_HE_ATTEMPT_DELAY_MAX_MS 2000u            /* section 5 */
-#define DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_MS 100u /* section 5, SHOULD */
-#define DS_HE_TIMEOUT_MS 30000u
+/* RFC 8305 values (sections 3 and 5, and 8 for the bounds), in
+ * microseconds like every duration of the library. */
+#define DS_HE_RESOLUTION_DELAY_US 50000u
+#define DS_HE_ATTEMPT_DELAY_US 250000u
+#define DS_HE_ATTEMPT_DELAY_MIN_US 10000u   /* hard floor, section 5 */
+#define DS_HE_ATTEMPT_DELAY_MAX_US 2000000u /* section 5 */
+/* Section 5, SHOULD. */
+#define DS_HE_ATTEMPT_DELAY_RECOMMENDED_MIN_US 100000u
+#define DS_HE_TIMEOUT_US 30000000u
 /* Most candidates one connect tries; more are dropped from the end. */
 #define DS_HE_MAX_CANDIDATES DS_SORT_MAX
 
@@ -94,13 +96,13 @@ DS_EXPORT int ds_he_interleave(
 enum ds_he_event_type {
 	DS_HE_EV_QUERY = 1,   /* a query sent: qtype */
 	DS_HE_EV_ANSWER,      /* a query done: qtype, count, err */
-	DS_HE_EV_RES_DELAY,   /* one answered first: waiting delay_ms for
+	DS_HE_EV_RES_DELAY,   /* one answered first: waiting delay_us for
 	                       * qtype (AAAA, or what history prefers) */
 	DS_HE_EV_RES_EXPIRED, /* the Resolution Delay ran out */
 	DS_HE_EV_NAT64,       /* prefix found (prefix) and ep synthesised, or
 	                       * none found (err) */
 	DS_HE_EV_CACHE,       /* history reordered the list: ep first */
-	DS_HE_EV_ATTEMPT,     /* attempt started to ep; delay_ms until the
+	DS_HE_EV_ATTEMPT,     /* attempt started to ep; delay_us until the
 	                       * next may start */
 	DS_HE_EV_FAILED,      /* attempt failed: err */
 	DS_HE_EV_CONNECTED,   /* attempt won */
@@ -125,7 +127,7 @@ struct ds_he_event {
 	unsigned servers;
 	unsigned timeouts;
 	unsigned attempt;      /* ATTEMPT..CANCELLED: 1 for the first started */
-	uint32_t delay_ms;     /* RES_DELAY, ATTEMPT; TIMEOUT: the timeout */
+	uint64_t delay_us;     /* RES_DELAY, ATTEMPT; TIMEOUT: the timeout */
 	int err;               /* ANSWER, NAT64, FAILED: 0 or negative */
 	struct ds_endpoint ep; /* ATTEMPT..CANCELLED, CACHE, NAT64, ANSWER */
 	struct ds_prefix prefix; /* NAT64 */
@@ -149,10 +151,10 @@ struct ds_connect_opts {
 	/* Resolver options; resolve.family also filters numeric and given
 	 * addresses (DS_RESOLVE_ONLY_V6 for -6, ONLY_V4 for -4). */
 	struct ds_resolve_opts resolve;
-	uint32_t resolution_delay_ms; /* 0 to 2000 */
-	uint32_t attempt_delay_ms;    /* 10 to 2000 */
+	uint64_t resolution_delay_us; /* 0 to 2 s */
+	uint64_t attempt_delay_us;    /* 10 ms to 2 s */
 	uint32_t first_family_count;  /* 1 to DS_HE_MAX_CANDIDATES */
-	uint32_t timeout_ms;          /* overall; 0: none */
+	uint64_t timeout_us;          /* overall; 0: none */
 	/* Bind to this local address (port 0) first; only candidates of its
 	 * family are tried, and it is the source for sorting. NULL: none. */
 	const struct ds_addr *bind;
@@ -170,7 +172,7 @@ struct ds_connect_opts {
 };
 
 /* The defaults: RFC 8305's delays, first_family_count 1, timeout
- * DS_HE_TIMEOUT_MS, everything else off. */
+ * DS_HE_TIMEOUT_US, everything else off. */
 DS_EXPORT void ds_connect_opts_init(struct ds_connect_opts *opts);
 
 struct ds_connect_result {
@@ -247,10 +249,10 @@ DS_EXPORT int ds_connect_run(const char *host, uint16_t port,
 
 /*
  * The simplest form, for programs that just want a socket: defaults,
- * timeout_ms (0: DS_HE_TIMEOUT_MS), no cache. Returns a connected
+ * timeout_us (0: DS_HE_TIMEOUT_US), no cache. Returns a connected
  * blocking socket, or a negative error as in ds_connect_result.err.
  */
 DS_EXPORT int ds_connect_simple(
-    const char *host, uint16_t port, uint32_t timeout_ms);
+    const char *host, uint16_t port, uint64_t timeout_us);
 
 #endif

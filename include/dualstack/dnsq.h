@@ -113,7 +113,7 @@ DS_EXPORT int ds_dnsq_parse(const uint8_t *buf, size_t len, unsigned qtype,
 #define DS_DNSQ_QUESTIONS_MAX 2
 /* The default wait for every answer: 2 s (glibc waits 5 per try by
  * default, RES_TIMEOUT; a diagnostic wants to end sooner). */
-#define DS_DNSQ_TIMEOUT_DEFAULT_MS 2000u
+#define DS_DNSQ_TIMEOUT_DEFAULT_US 2000000u
 
 struct ds_dnsq_opts {
 	/* The server: an address (no zone needed but one is honoured) and
@@ -130,8 +130,8 @@ struct ds_dnsq_opts {
 	 * offering this UDP payload size; 512 to 65535. */
 	uint16_t edns_size;
 	/* How long to wait for every answer, from the send; 0:
-	 * DS_DNSQ_TIMEOUT_DEFAULT_MS. */
-	uint32_t timeout_ms;
+	 * DS_DNSQ_TIMEOUT_DEFAULT_US. */
+	uint64_t timeout_us;
 	/* Two questions over UDP: send the second from the same socket
 	 * only once the first is answered, as glibc does with "options
 	 * single-request" and after a pair lost one answer. Ignored

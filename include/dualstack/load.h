@@ -10,7 +10,7 @@
  * target, sends a message, waits for the whole reply, checks every byte of
  * it against what it sent, records the round trip's latency, and repeats
  * 'messages' times; then it closes the connection and starts the next one,
- * until 'connections' have been made or 'duration_ms' has passed. A slot
+ * until 'connections' have been made or 'duration_us' has passed. A slot
  * whose connection fails (refused, reset, timed out, a byte differs, the
  * peer closed early) counts the error by kind, closes, and goes on with the
  * next connection.
@@ -58,7 +58,7 @@ DS_EXPORT int ds_load_proto_parse(const char *s, enum ds_load_proto *ret);
 enum ds_load_err {
 	DS_LOAD_ERR_REFUSED = 0, /* ECONNREFUSED */
 	DS_LOAD_ERR_RESET,       /* ECONNRESET, ECONNABORTED, EPIPE */
-	DS_LOAD_ERR_TIMEOUT,     /* no progress for timeout_ms; ETIMEDOUT */
+	DS_LOAD_ERR_TIMEOUT,     /* no progress for timeout_us; ETIMEDOUT */
 	DS_LOAD_ERR_MISMATCH,    /* a reply byte differs from the one sent */
 	DS_LOAD_ERR_CLOSED, /* the peer closed before the reply was whole */
 	DS_LOAD_ERR_OTHER,  /* anything else; see other_err */
@@ -97,23 +97,23 @@ struct ds_load_config {
 	 * than 'connections' are used. */
 	uint32_t concurrency;
 	/* Connections to make in all, failed ones included; 0 for no
-	 * limit, which needs duration_ms. */
+	 * limit, which needs duration_us. */
 	uint64_t connections;
 	/* Stop after this long; 0 for no limit, which needs connections. */
-	uint64_t duration_ms;
+	uint64_t duration_us;
 	/* Round trips per connection; 0 connects and closes (a connection
 	 * rate test); DS_LOAD_FOREVER keeps every connection until the run
-	 * ends and needs duration_ms. */
+	 * ends and needs duration_us. */
 	uint64_t messages;
 	/* Payload bytes per message, up to DS_LOAD_MAX_SIZE; the echo
 	 * protocol needs at least 1. */
 	uint32_t size;
 	/* A connection that makes no progress (connect, bytes sent or
-	 * received) for this long fails as a timeout; 0 means 5000. Checked
-	 * by one timer for all slots, every timeout_ms / 4 (10 to 100 ms). */
-	uint32_t timeout_ms;
+	 * received) for this long fails as a timeout; 0 means 5 s. Checked
+	 * by one timer for all slots, every timeout_us / 4 (10 to 100 ms). */
+	uint64_t timeout_us;
 	/* Call on_progress this often; 0: never. */
-	uint32_t progress_ms;
+	uint64_t progress_us;
 	uint64_t seed; /* for the message content; any value */
 };
 
@@ -153,7 +153,7 @@ typedef void ds_load_fn(
 
 /*
  * Set up a run on loop; it starts on the loop's next iteration. cfg is
- * copied. on_progress (every cfg->progress_ms) and on_done (once, when
+ * copied. on_progress (every cfg->progress_us) and on_done (once, when
  * the run is over) may be NULL; neither is called from inside this
  * function. Returns 0, -EINVAL for an unknown protocol, a -DS_E_LOAD_*
  * code for a run it refuses (error.h; -DS_E_LOAD_MEMORY for buffers over

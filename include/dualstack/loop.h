@@ -6,24 +6,30 @@
  * ds_loop: a single-threaded event loop on epoll.
  *
  * It watches descriptors (level- or edge-triggered), runs one-shot timers
- * on CLOCK_MONOTONIC with millisecond resolution (a binary heap: O(log n)
- * start and stop), delivers signals through a signalfd, and runs deferred
- * callbacks at the start of the next iteration. It is the only place in
- * libdualstack that blocks.
+ * with absolute deadlines in microseconds on CLOCK_MONOTONIC (a binary
+ * heap: O(log n) start and stop), delivers signals through a signalfd, and
+ * runs deferred callbacks at the start of the next iteration. It is the
+ * only place in libdualstack that blocks. Every time and duration here is
+ * in microseconds, as everywhere in the library.
  *
  * Contract:
  * - A loop and every handle on it belong to one thread. Nothing here is
  *   thread-safe; different loops in different threads are independent
  *   (there is no global state).
  * - Callbacks are never invoked from inside the call that registered or
- *   armed them: a timer started with delay 0 fires on the next iteration,
- *   an io watch reports only what epoll reports.
+ *   armed them: a timer whose deadline has already passed fires on the
+ *   next iteration, never in the one that started it; an io watch reports
+ *   only what epoll reports.
+ * - A timer never fires before its deadline: the loop sleeps until the
+ *   microsecond it is due (epoll_pwait2; on kernels without it, whole
+ *   milliseconds rounded up, so up to 1 ms late but never early).
+ * - Starting or stopping a timer never allocates and cannot fail.
  * - Any callback may free its own handle, or any other handle, or start
  *   and stop timers; the loop re-checks each handle before dispatching
  *   the next event, so a handle freed earlier in the same iteration is
  *   never called.
- * - Timers due at the same millisecond fire in the order they were
- *   started.
+ * - Timers fire in deadline order; timers due at the same microsecond
+ *   fire in the order they were started.
  * - Handles are owned by the caller and freed with their _free function,
  *   which is NULL-safe and returns NULL (p = ds_io_free(p);). Freeing a
  *   handle never closes a descriptor the caller gave it.
@@ -31,7 +37,7 @@
  *   leak; their owners must not use them after that.
  *
  * Embedding: ds_loop_get_fd() is the epoll descriptor (readable when an
- * event is pending) and ds_loop_get_timeout() the wait until the next
+ * event is pending) and ds_loop_get_timeout_us() the wait until the next
  * timer; call ds_loop_run_once(loop, 0) when either says so.
  */
 
@@ -83,12 +89,13 @@ DS_EXPORT struct ds_loop *ds_loop_free(struct ds_loop *loop);
 DS_EXPORT int ds_loop_run(struct ds_loop *loop);
 
 /*
- * One iteration: run deferred callbacks, wait at most timeout_ms (-1: until
- * the next timer or event; 0: do not wait; 0 as well once deferred callbacks
- * have run), dispatch what is ready, then due timers. Returns the number of
- * callbacks run, -EBUSY from a callback, or -errno.
+ * One iteration: run deferred callbacks, wait at most timeout_us
+ * microseconds (-1: until the next timer or event; 0: do not wait; 0 as
+ * well once deferred callbacks have run), dispatch what is ready, then due
+ * timers. Returns the number of callbacks run, -EBUSY from a callback, or
+ * -errno.
  */
-DS_EXPORT int ds_loop_run_once(struct ds_loop *loop, int timeout_ms);
+DS_EXPORT int ds_loop_run_once(struct ds_loop *loop, int64_t timeout_us);
 
 /*
  * Make ds_loop_run() return 'code' (>= 0) after the current callback;
@@ -103,15 +110,18 @@ DS_EXPORT void ds_loop_stop(struct ds_loop *loop, int code);
 DS_EXPORT int ds_loop_get_fd(const struct ds_loop *loop);
 
 /*
- * Milliseconds until the next timer is due; 0 if one is, or if other work
+ * Microseconds until the next timer is due; 0 if one is, or if other work
  * is pending (a scheduled defer, an iteration cut short by ds_loop_stop());
- * -1 if nothing is.
+ * -1 if nothing is. An embedder that waits in whole milliseconds rounds
+ * it up.
  */
-DS_EXPORT int ds_loop_get_timeout(struct ds_loop *loop);
+DS_EXPORT int64_t ds_loop_get_timeout_us(struct ds_loop *loop);
 
 /*
- * The loop's idea of now: CLOCK_MONOTONIC in milliseconds, read once per
- * iteration so that every callback of one iteration sees the same value.
+ * The loop's idea of now: CLOCK_MONOTONIC in microseconds, read once per
+ * iteration so that every callback of one iteration sees the same value
+ * (outside callbacks, starting a timer reads it afresh). The clock of
+ * ds_timer_start_at() deadlines and of ds_time_now_us().
  */
 DS_EXPORT uint64_t ds_loop_now(const struct ds_loop *loop);
 
@@ -147,18 +157,26 @@ DS_EXPORT struct ds_io *ds_io_free(struct ds_io *io);
 
 /*
  * Create a stopped one-shot timer and reserve its place in the timer heap,
- * so that ds_timer_start() never allocates. Returns 0 or -ENOMEM.
+ * so that starting it never allocates. Returns 0 or -ENOMEM.
  */
 DS_EXPORT int ds_timer_new(struct ds_loop *loop, ds_timer_fn *cb,
     void *userdata, struct ds_timer **ret);
 
 /*
- * (Re)arm to fire once, delay_ms after ds_loop_now() (outside callbacks the
- * clock is read afresh first); it never fires before delay_ms has passed,
- * and never in the iteration that started it. A running timer is moved. To
- * repeat, start it again from its callback.
+ * (Re)arm to fire once when ds_loop_now() reaches deadline_us; never
+ * before, and never in the iteration that started it (a deadline already
+ * past fires in the next one). A running timer is moved. To repeat, start
+ * it again from its callback, from its old deadline for a steady period.
+ * UINT64_MAX means never. Does not allocate.
  */
-DS_EXPORT void ds_timer_start(struct ds_timer *t, uint64_t delay_ms);
+DS_EXPORT void ds_timer_start_at(struct ds_timer *t, uint64_t deadline_us);
+
+/*
+ * (Re)arm to fire once, delay_us after ds_loop_now() (outside callbacks
+ * the clock is read afresh first): ds_timer_start_at(t, now + delay_us),
+ * saturating, so a huge delay means never.
+ */
+DS_EXPORT void ds_timer_start_in(struct ds_timer *t, uint64_t delay_us);
 
 /* Disarm; nothing happens if it is not armed. */
 DS_EXPORT void ds_timer_stop(struct ds_timer *t);

@@ -13,7 +13,7 @@
  *  2. With accept_proxy: only a peer that an allow rule of 'trusted'
  *     matches may speak (an empty or deny-only list trusts nobody);
  *     anyone else is closed (DS_PROXY_UNTRUSTED). The PROXY header (v1 or v2,
- *     ds_proxyproto_parse()) is read within header_timeout_ms; a bad one is
+ *     ds_proxyproto_parse()) is read within header_timeout_us; a bad one is
  *     closed with DS_PROXY_BAD_HEADER and the parser's reason and byte
  *     offset in the log. From then on the client is the one the header
  *     names (normalised); a LOCAL or UNKNOWN header (a balancer's health
@@ -33,7 +33,7 @@
  *     leave would wait for nothing.
  *  5. Backend: the next one round-robin that is not marked failed; a
  *     backend whose connect was refused, unreachable or timed out is
- *     marked failed for fail_hold_ms and the next is tried at once for
+ *     marked failed for fail_hold_us and the next is tried at once for
  *     the same client, until every backend has been tried once
  *     (DS_PROXY_UNREACHABLE). When all are marked failed they are all
  *     tried anyway, oldest failure first: a proxy that refuses everyone
@@ -42,7 +42,7 @@
  *     answer's TTL has run out (at least 1 s, at most 300 s apart), and
  *     its addresses are raced with Happy Eyeballs (ds_connect, given the
  *     addresses, no DNS per connection); a numeric backend is a plain
- *     non-blocking connect. connect_timeout_ms bounds each backend.
+ *     non-blocking connect. connect_timeout_us bounds each backend.
  *  6. With send_proxy: a PROXY header (v1 or v2) naming the client and
  *     the address it connected to is written to the backend first.
  *  7. Relay (ds_relay) until both sides are done, a reset, the idle
@@ -81,10 +81,10 @@
 #include "dualstack/relay.h"
 #include "dualstack/resolve.h"
 
-/* Defaults (used where the config has 0). */
-#define DS_PROXY_CONNECT_TIMEOUT_MS 5000u
-#define DS_PROXY_HEADER_TIMEOUT_MS 5000u
-#define DS_PROXY_FAIL_HOLD_MS 10000u
+/* Defaults (used where the config has 0), in microseconds. */
+#define DS_PROXY_CONNECT_TIMEOUT_US 5000000u
+#define DS_PROXY_HEADER_TIMEOUT_US 5000000u
+#define DS_PROXY_FAIL_HOLD_US 10000000u
 #define DS_PROXY_CLIENT_PREFIX6 64u
 #define DS_PROXY_CLIENT_PREFIX4 32u
 
@@ -121,9 +121,9 @@ struct ds_proxy_config {
 	unsigned client_prefix6;       /* 1-128; 0: 64 */
 	unsigned client_prefix4;       /* 1-32; 0: 32 */
 
-	uint32_t connect_timeout_ms; /* 0: DS_PROXY_CONNECT_TIMEOUT_MS */
-	uint32_t header_timeout_ms;  /* 0: DS_PROXY_HEADER_TIMEOUT_MS */
-	uint32_t fail_hold_ms;       /* 0: DS_PROXY_FAIL_HOLD_MS */
+	uint64_t connect_timeout_us; /* 0: DS_PROXY_CONNECT_TIMEOUT_US */
+	uint64_t header_timeout_us;  /* 0: DS_PROXY_HEADER_TIMEOUT_US */
+	uint64_t fail_hold_us;       /* 0: DS_PROXY_FAIL_HOLD_US */
 
 	/* Relay options (the idle timeout is here). NULL: the defaults. */
 	const struct ds_relay_opts *relay;
@@ -138,7 +138,7 @@ enum ds_proxy_close {
 	DS_PROXY_BACKEND_EOF,    /* relayed; the backend finished first */
 	DS_PROXY_CLIENT_RESET,   /* the client reset: RST passed on */
 	DS_PROXY_BACKEND_RESET,  /* the backend reset: RST passed on */
-	DS_PROXY_IDLE_TIMEOUT,   /* nothing either way for idle_timeout_ms */
+	DS_PROXY_IDLE_TIMEOUT,   /* nothing either way for idle_timeout_us */
 	DS_PROXY_ACL,            /* refused by the ACL */
 	DS_PROXY_LIMIT,          /* max_conns_per_client reached */
 	DS_PROXY_RATE,           /* the client's rate bucket was empty */
@@ -224,7 +224,7 @@ struct ds_proxy_event {
 	/* All of it as one line without newline ("listener 0: accept: ...",
 	 * "BACKEND: connection refused; not used for 10000 ms"). */
 	const char *text;
-	uint32_t hold_ms; /* backend-down: how long it is skipped */
+	uint64_t hold_us; /* backend-down: how long it is skipped */
 	size_t active;    /* busy, busy-over: connections open */
 	uint32_t limit;   /* busy, busy-over: hard_max_conns */
 	uint64_t refused; /* busy-over: clients reset since busy */
@@ -297,13 +297,13 @@ DS_EXPORT void ds_proxy_set_acl(struct ds_proxy *p, const struct ds_acl *acl);
 
 /*
  * Drain: close the listeners now, let connections finish, and after
- * deadline_ms close those still open (reason DS_PROXY_SHUTDOWN; 0: close
+ * deadline_us close those still open (reason DS_PROXY_SHUTDOWN; 0: close
  * them at once). done is called once, from the loop, when no connection
  * is left. Calling it again shortens the deadline (to 0: now).
  */
 typedef void ds_proxy_drained_fn(struct ds_proxy *p, void *userdata);
 DS_EXPORT void ds_proxy_drain(
-    struct ds_proxy *p, uint64_t deadline_ms, ds_proxy_drained_fn *done);
+    struct ds_proxy *p, uint64_t deadline_us, ds_proxy_drained_fn *done);
 
 struct ds_proxy_stats {
 	uint64_t accepted; /* connections accepted */

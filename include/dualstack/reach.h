@@ -505,7 +505,7 @@ struct ds_reach_server_config {
 	 * 1:1 NAT stands in front), port 0 the port the control connection
 	 * reached (right for one dual-stack listener). */
 	struct ds_endpoint claim_v4, claim_v6;
-	uint32_t deadline_ms; /* per check; 0: 5000 */
+	uint64_t deadline_us; /* per check; 0: 5 s */
 	/* Checks per minute from one agent network: an IPv6 /64 or an IPv4
 	 * /32; an IPv6 /56 gets twice as many, a /48 and an IPv4 /24 four
 	 * times (all at once: a check takes from each). 0: 6. */
@@ -518,7 +518,7 @@ struct ds_reach_server_config {
 	/* Control connections at once from one agent network (/64, /32); a
 	 * /48 (IPv4 /24) may hold four times as many. 0: 4. */
 	uint32_t max_agents_per_source;
-	uint32_t idle_ms; /* control line timeout; 0: 10000 */
+	uint64_t idle_us; /* control line timeout; 0: 10 s */
 	/* The text of ERR lines, called with the server's userdata; NULL:
 	 * the reason's name (ds_reach_why_name()). */
 	ds_reach_refusal_text_fn *refusal_text;
@@ -565,7 +565,7 @@ struct ds_reach_agent_config {
 	bool port_only;
 	struct ds_endpoint port_only_target;
 	unsigned count;      /* 0: DS_REACH_COUNT_DEFAULT */
-	uint32_t timeout_ms; /* whole check; 0: 30000 */
+	uint64_t timeout_us; /* whole check; 0: 30 s */
 	/* DNS servers for resolving server, in order (copied); none: the
 	 * system's. */
 	const struct ds_endpoint *dns_servers;

@@ -74,7 +74,7 @@
 
 /* Options for every relay of a context. Zero-initialise, then set. */
 struct ds_relay_opts {
-	uint32_t idle_timeout_ms; /* 0: none */
+	uint64_t idle_timeout_us; /* 0: none */
 	bool no_splice;           /* never splice (for tests and comparison) */
 	/* Pipe capacity (F_SETPIPE_SZ; 0: the kernel's default, 64 KiB) and
 	 * buffer size for the fallback (0: 64 KiB). */
@@ -94,7 +94,7 @@ enum ds_relay_end {
 	DS_RELAY_EOF_B,     /* both directions ended; B's FIN came first */
 	DS_RELAY_RESET_A,   /* A reset (or a write to A failed): RST to B */
 	DS_RELAY_RESET_B,   /* B reset (or a write to B failed): RST to A */
-	DS_RELAY_TIMEOUT,   /* idle for idle_timeout_ms: both closed */
+	DS_RELAY_TIMEOUT,   /* idle for idle_timeout_us: both closed */
 	DS_RELAY_CLOSED,    /* ds_relay_close() */
 	DS_RELAY_ERROR,     /* another error; see err */
 };
@@ -106,8 +106,8 @@ struct ds_relay_stats {
 	uint64_t a_to_b; /* bytes written to B that came from A */
 	uint64_t b_to_a;
 	uint64_t pre_b;        /* of the bytes given to send first, written */
-	uint64_t start_ms;     /* ds_loop_now() at ds_relay_new() */
-	uint64_t last_ms;      /* last byte either way */
+	uint64_t start_us;     /* ds_loop_now() at ds_relay_new() */
+	uint64_t last_us;      /* last byte either way */
 	bool a_eof, b_eof;     /* that side's FIN has been read */
 	bool spliced;          /* at least one byte went through a pipe */
 	bool fallback;         /* a direction fell back to buffers */

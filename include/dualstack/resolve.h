@@ -178,10 +178,10 @@ struct ds_resolve_opts {
 	 * rejects makes ds_resolve_new() fail with -DS_E_DNS_CONFIG.
 	 */
 	const char *servers;
-	/* Per-try timeout in ms (each later try of a server waits twice as
-	 * long); 0 keeps resolv.conf's "options timeout:", else glibc's
-	 * default, 5 s. */
-	uint32_t timeout_ms;
+	/* Per-try timeout (each later try of a server waits twice as long),
+	 * whole milliseconds counted (c-ares's unit); 0 keeps resolv.conf's
+	 * "options timeout:", else glibc's default, 5 s. */
+	uint64_t timeout_us;
 	/* Tries per server; 0 keeps resolv.conf's "options attempts:", else
 	 * glibc's default, 2. */
 	uint32_t tries;
@@ -267,7 +267,7 @@ struct ds_resolve_server {
 	 * after the others. */
 	bool demoted;
 	/* How long it is given before the next server is asked too. */
-	uint32_t delay_ms;
+	uint64_t delay_us;
 	struct ds_resolve_ns_query q[DS_RESOLVE_TYPES];
 };
 

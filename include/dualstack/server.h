@@ -33,7 +33,7 @@
  *   header (v1 or v2, ds_proxyproto_parse()), as "dualstack proxy
  *   --accept-proxy" does: only a peer that an allow rule of 'trusted'
  *   matches may send one, the whole header must come within
- *   header_timeout_ms, and a connection that fails any of this is reset
+ *   header_timeout_us, and a connection that fails any of this is reset
  *   (SO_LINGER 0) with DS_SERVER_CLOSE_UNTRUSTED, _BAD_HEADER or
  *   _HEADER_TIMEOUT before its protocol starts. Once a header is read,
  *   the tuple names the client the header carries (IPv4-mapped
@@ -119,14 +119,14 @@ DS_EXPORT int ds_server_proto_parse(const char *s, enum ds_server_proto *ret);
  * tuple: how long to wait for the client's EOF after the line is sent,
  * when no idle timeout is set: 2 s.
  */
-#define DS_SERVER_TUPLE_LINGER_MS 2000u
+#define DS_SERVER_TUPLE_LINGER_US 2000000u
 
 /*
  * accept_proxy: the default time for the whole PROXY header, 5 s, as
- * DS_PROXY_HEADER_TIMEOUT_MS: a balancer sends its header with the first
+ * DS_PROXY_HEADER_TIMEOUT_US: a balancer sends its header with the first
  * bytes of the connection, so a peer that takes seconds is not one.
  */
-#define DS_SERVER_HEADER_TIMEOUT_MS 5000u
+#define DS_SERVER_HEADER_TIMEOUT_US 5000000u
 
 /* Zero-initialise, then set what you need. */
 struct ds_server_config {
@@ -142,12 +142,12 @@ struct ds_server_config {
 	unsigned max_conns;
 	/*
 	 * Close a connection after this long without a byte read or
-	 * written; 0 for never. Checked with millisecond resolution.
+	 * written; 0 for never.
 	 */
-	uint64_t idle_timeout_ms;
+	uint64_t idle_timeout_us;
 	/* tuple: wait this long for the client's EOF; 0: the idle timeout
-	 * if set, else DS_SERVER_TUPLE_LINGER_MS. */
-	uint64_t linger_ms;
+	 * if set, else DS_SERVER_TUPLE_LINGER_US. */
+	uint64_t linger_us;
 	bool tuple_json; /* tuple: the line is a JSON object, not text */
 	/*
 	 * Read a PROXY header first on every connection (see the top of
@@ -158,7 +158,7 @@ struct ds_server_config {
 	 */
 	bool accept_proxy;
 	const struct ds_acl *trusted;
-	uint32_t header_timeout_ms; /* 0: DS_SERVER_HEADER_TIMEOUT_MS */
+	uint64_t header_timeout_us; /* 0: DS_SERVER_HEADER_TIMEOUT_US */
 };
 
 /* What an event reports. */
@@ -175,7 +175,7 @@ enum ds_server_event_kind {
 	 * A connection closed: conn_id, tuple, reason (err for
 	 * DS_SERVER_CLOSE_ERROR and BAD_HEADER; size and limit for
 	 * OVERSIZE, LINE_TOO_LONG and HEADER_TIMEOUT; size and offset for
-	 * BAD_HEADER), bytes_in, bytes_out, duration_ms, and proxied_by and
+	 * BAD_HEADER), bytes_in, bytes_out, duration_us, and proxied_by and
 	 * header_version as on OPEN.
 	 */
 	DS_SERVER_EV_CLOSE,
@@ -207,7 +207,7 @@ enum ds_server_event_kind {
 enum ds_server_close_reason {
 	DS_SERVER_CLOSE_EOF = 1,       /* the client shut down its side */
 	DS_SERVER_CLOSE_RESET,         /* ECONNRESET or EPIPE */
-	DS_SERVER_CLOSE_IDLE,          /* idle_timeout_ms, or tuple linger */
+	DS_SERVER_CLOSE_IDLE,          /* idle_timeout_us, or tuple linger */
 	DS_SERVER_CLOSE_OVERSIZE,      /* len32 length over max_msg */
 	DS_SERVER_CLOSE_LINE_TOO_LONG, /* line longer than max_line */
 	DS_SERVER_CLOSE_DRAIN,         /* still open at the drain deadline */
@@ -225,7 +225,7 @@ enum ds_server_close_reason {
 	 * version the first bytes announce, 0 for -EPROTO.
 	 */
 	DS_SERVER_CLOSE_BAD_HEADER,
-	/* accept_proxy: no whole header within header_timeout_ms (limit);
+	/* accept_proxy: no whole header within header_timeout_us (limit);
 	 * size: the bytes that came. */
 	DS_SERVER_CLOSE_HEADER_TIMEOUT,
 };
@@ -250,13 +250,12 @@ struct ds_server_event {
 	enum ds_server_close_reason reason; /* CLOSE */
 	uint64_t bytes_in;  /* CLOSE: bytes read, a PROXY header not counted */
 	uint64_t bytes_out; /* CLOSE: bytes written */
-	uint64_t duration_ms; /* CLOSE: since accept, loop clock */
-	uint64_t duration_us; /* CLOSE: since accept, measured for the log */
+	uint64_t duration_us; /* CLOSE: since accept, loop clock */
 	/* OVERSIZE, LINE_TOO_LONG: what came; BAD_HEADER, HEADER_TIMEOUT:
 	 * the header bytes that came. */
 	uint64_t size;
 	/* OVERSIZE, LINE_TOO_LONG: max; LIMIT: max_conns; HEADER_TIMEOUT:
-	 * header_timeout_ms. */
+	 * header_timeout_us. */
 	uint64_t limit;
 	bool paused;     /* LIMIT */
 	size_t conns;    /* connections open after the event */
@@ -310,12 +309,12 @@ DS_EXPORT int ds_server_listen(struct ds_server *s,
 /*
  * Graceful stop: stop accepting at once (the listeners are paused now and
  * closed at the next iteration, so new clients are refused), let open
- * connections go on until they close or until drain_ms has passed, then
+ * connections go on until they close or until drain_us has passed, then
  * close those left with DS_SERVER_CLOSE_DRAIN and report
  * DS_SERVER_EV_DRAINED. A second call only moves the deadline earlier.
  * Returns 0.
  */
-DS_EXPORT int ds_server_drain(struct ds_server *s, uint64_t drain_ms);
+DS_EXPORT int ds_server_drain(struct ds_server *s, uint64_t drain_us);
 
 /*
  * Immediate stop: stop accepting and close every connection now with

@@ -1048,6 +1048,17 @@ check "a second SIGTERM: the connection closed, reason=shutdown" 1 "$(count drai
 touch "$_tmp/i3/go"
 wait "$ipid"
 
+# Durations take units; a plain number stays seconds (--drain 5 above).
+proxy drain3 --listen '[::1]:0' --to "127.0.0.1:$ECHO" --drain 2500ms --idle-timeout 1.5s \
+	--connect-timeout 300ms --fail-hold 2m
+kill -TERM "$pid"
+wait_log drain3 'draining'
+check "--drain 2500ms: drains for 2.5 s" 1 \
+	"$(count drain3 "^$TS draining \(0 connections, 2\.5 s\)$")"
+wait_exit "$pid" 10
+check "durations with units: exit 0" 0 "$rc"
+usage "--drain 5h" "--drain takes seconds from 0 to 86400, not '5h'" "${L[@]}" "${T[@]}" --drain 5h
+
 # With a sanitizer build, a leak or an error at exit shows up here.
 check "no sanitizer report from any proxy or backend" "" \
 	"$(grep -lE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error' "$_tmp"/*.err 2>/dev/null)"

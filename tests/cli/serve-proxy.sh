@@ -370,6 +370,19 @@ check "without --accept-proxy: the real peer, no proxied_by" 1 \
 	"$(count off "^$TS close tcp 127\.0\.0\.1:$cport -> 127\.0\.0\.1:$port IPv4 in=41 out=41 ")"
 stop "$pid"
 
+# --- durations with units -----------------------------------------------------------------
+# A plain number stays seconds; 250ms and 1.5s are taken too.
+start units serve --listen 127.0.0.1:0 --drain 1.5s --idle-timeout 250ms --header-timeout 500ms
+read -r cport how <<<"$(cl 127.0.0.1 "$port" 'x' read)"
+wait_log units ' close '
+check "--idle-timeout 250ms: an idle connection closed for it" 1 \
+	"$(count units "^$TS close tcp 127\.0\.0\.1:$cport .*reason=\"idle timeout\"$")"
+kill -TERM "$pid"
+wait_log units 'draining'
+check "--drain 1.5s: drains for 1.5 s" 1 \
+	"$(count units "SIGTERM: not accepting; draining 0 connections for up to 1\.500s$")"
+stop "$pid"
+
 check "no sanitizer report from any server" "" \
 	"$(grep -lE 'Sanitizer|runtime error' "$_tmp"/*.err 2>/dev/null)"
 

@@ -264,7 +264,7 @@ one_listener(int family)
 	assert_int_equal(count(&x, DS_HE_EV_CANCELLED), 0);
 	ev = find(&x, DS_HE_EV_ATTEMPT, 1);
 	assert_non_null(ev);
-	assert_int_equal(ev->delay_ms, DS_HE_ATTEMPT_DELAY_MS);
+	assert_int_equal(ev->delay_us, DS_HE_ATTEMPT_DELAY_US);
 	assert_ep(&ev->ep, family, port);
 	ev = find(&x, DS_HE_EV_CONNECTED, 1);
 	assert_non_null(ev);
@@ -313,7 +313,7 @@ test_refused_then_next(void **state)
 	ds_policy_default(&pol);
 	ds_connect_opts_init(&o);
 	o.policy = &pol;
-	o.attempt_delay_ms = 1000;
+	o.attempt_delay_us = 1000000;
 	addrs[0] = lo_ep(AF_INET, 0);
 	addrs[1] = lo_ep(AF_INET6, port);
 	o.addrs = addrs;
@@ -360,7 +360,7 @@ test_all_refused(void **state)
 		n = 2;
 	}
 	ds_connect_opts_init(&o);
-	o.attempt_delay_ms = 2000;
+	o.attempt_delay_us = 2000000;
 	o.addrs = addrs;
 	o.n_addrs = n;
 	assert_int_equal(run(&x, "none.test", port, &o), -ECONNREFUSED);
@@ -460,7 +460,7 @@ test_silent_then_next(void **state)
 	ds_policy_default(&pol);
 	ds_connect_opts_init(&o);
 	o.policy = &pol;
-	o.attempt_delay_ms = 200;
+	o.attempt_delay_us = 200000;
 	o.cache = cache;
 	addrs[0] = lo_ep(AF_INET, port);
 	addrs[1] = lo_ep(AF_INET6, port);
@@ -503,7 +503,7 @@ test_silent_then_next(void **state)
 			ms = 10;
 		if (ms > 2000)
 			ms = 2000;
-		assert_int_equal(a1->delay_ms, ms);
+		assert_int_equal(a1->delay_us, ms * 1000);
 	}
 	assert_int_equal(x.r.attempts, 1);
 	run_end(&x);
@@ -532,8 +532,8 @@ test_timeout(void **state)
 		skip();
 	}
 	ds_connect_opts_init(&o);
-	o.attempt_delay_ms = 100;
-	o.timeout_ms = 300;
+	o.attempt_delay_us = 100000;
+	o.timeout_us = 300000;
 	o.no_nat64 = true;
 	assert_int_equal(run(&x, "127.0.0.1", port, &o), -ETIMEDOUT);
 	assert_int_equal(x.r.fd, -1);
@@ -543,7 +543,7 @@ test_timeout(void **state)
 	t = find(&x, DS_HE_EV_TIMEOUT, 0);
 	assert_non_null(c1);
 	assert_non_null(t);
-	assert_int_equal(t->delay_ms, 300);
+	assert_int_equal(t->delay_us, 300000);
 	assert_true(t >= c1);
 	assert_true(t == &x.trace[x.n - 1]);
 	run_end(&x);
@@ -588,7 +588,7 @@ test_cancel(void **state)
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(ds_loop_new(&x.loop), 0);
 	assert_int_equal(ds_timer_new(x.loop, cancel_timer, &x, &t), 0);
-	ds_timer_start(t, 50);
+	ds_timer_start_in(t, 50000);
 	assert_int_equal(
 	    ds_connect_new(x.loop, "127.0.0.1", port, &o, on_done, &x, &x.c),
 	    0);
@@ -606,7 +606,7 @@ test_cancel(void **state)
 	assert_int_equal(
 	    ds_connect_new(x.loop, "127.0.0.1", port, &o, on_done, &x, &x.c),
 	    0);
-	assert_int_equal(ds_loop_run_once(x.loop, 20), 1);
+	assert_int_equal(ds_loop_run_once(x.loop, 20000), 1);
 	x.c = ds_connect_free(x.c);
 	assert_int_equal(ds_loop_run_once(x.loop, 0), 0);
 	assert_int_equal(x.calls, 0);
@@ -678,7 +678,7 @@ test_free_before_report(void **state)
 		size_t n;
 		const struct ds_he_event *t;
 
-		ds_loop_run_once(loop, 10);
+		ds_loop_run_once(loop, 10000);
 		t = ds_connect_trace(c, &n);
 		if (n > 0 && t[n - 1].type == DS_HE_EV_CONNECTED)
 			break;
@@ -728,7 +728,7 @@ test_blocking(void **state)
 	assert_null(trace);
 	assert_int_equal(n, 0);
 
-	fd = ds_connect_simple("127.0.0.1", port, 5000);
+	fd = ds_connect_simple("127.0.0.1", port, 5000000);
 	assert_true(fd >= 0);
 	fl = fcntl(fd, F_GETFL);
 	assert_false(fl & O_NONBLOCK);
@@ -741,7 +741,7 @@ test_blocking(void **state)
 	port = 0;
 	l = tcp_socket(AF_INET, &port, -1);
 	assert_int_equal(
-	    ds_connect_simple("127.0.0.1", port, 5000), -ECONNREFUSED);
+	    ds_connect_simple("127.0.0.1", port, 5000000), -ECONNREFUSED);
 	assert_int_equal(ds_connect_run("127.0.0.1", port, &o, &r, &trace, &n),
 	    -ECONNREFUSED);
 	assert_int_equal(r.err, -ECONNREFUSED);
@@ -979,7 +979,7 @@ test_nat64(void **state)
 	ds_connect_opts_init(&o);
 	o.resolve.servers = servers;
 	o.resolve.no_hosts = true;
-	o.resolve.timeout_ms = 500;
+	o.resolve.timeout_us = 500000;
 	o.resolve.tries = 2;
 	if (run_v6only(&x, "0.0.0.1", port, &o) != 0)
 		fail_msg("nat64: %s", ds_strerror(x.r.err));
@@ -1038,7 +1038,7 @@ dns_opts(
 	o->resolve.servers = servers;
 	o->resolve.no_hosts = true;
 	o->resolve.family = DS_RESOLVE_BOTH;
-	o->resolve.timeout_ms = 2000;
+	o->resolve.timeout_us = 2000000;
 }
 
 /* A answers at once, AAAA 400 ms late: the Resolution Delay (50 ms)
@@ -1064,7 +1064,7 @@ test_resolution_delay_expires(void **state)
 	assert_non_null(rd);
 	assert_non_null(rx);
 	assert_non_null(a1);
-	assert_int_equal(rd->delay_ms, DS_HE_RESOLUTION_DELAY_MS);
+	assert_int_equal(rd->delay_us, DS_HE_RESOLUTION_DELAY_US);
 	assert_true(rx->t_us - rd->t_us >= 45000);
 	assert_true(rx->t_us - rd->t_us < 350000);
 	assert_true(a1 > rx);
@@ -1093,7 +1093,7 @@ test_resolution_delay_met(void **state)
 	l6 = tcp_socket(AF_INET6, &port, 4);
 	dns_start_x(&d, "::1", true, 20);
 	dns_opts(&o, servers, sizeof(servers), &d);
-	o.resolution_delay_ms = 1000;
+	o.resolution_delay_us = 1000000;
 	assert_int_equal(run(&x, "www.example.test", port, &o), 0);
 	assert_non_null(find(&x, DS_HE_EV_RES_DELAY, 0));
 	assert_null(find(&x, DS_HE_EV_RES_EXPIRED, 0));

@@ -290,7 +290,7 @@ ask(struct ds_loop *loop, struct server *s, int family,
 	    .name = "www.example.test",
 	    .qtypes = {DS_DNSQ_TYPE_A, DS_DNSQ_TYPE_AAAA},
 	    .n_qtypes = nq,
-	    .timeout_ms = timeout_ms,
+	    .timeout_us = timeout_ms * 1000ull,
 	};
 	struct ds_dnsq *q = NULL;
 
@@ -537,7 +537,7 @@ test_arguments_and_free(void **state)
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(ds_dnsq_new(loop, &o, on_free, &r, &q), 0);
 	q = ds_dnsq_free(q);
-	assert_int_equal(ds_loop_run_once(loop, 50) >= 0, 1);
+	assert_int_equal(ds_loop_run_once(loop, 50000) >= 0, 1);
 	assert_int_equal(r.calls, 1);
 	server_stop(&s);
 	ds_loop_free(loop);

@@ -220,7 +220,7 @@ run_until_accepted(struct ctx *c, int n)
 	uint64_t end = ds_time_now_us() + WAIT_MS * 1000ull;
 
 	while (c->naccepted < n && ds_time_now_us() < end)
-		assert_true(ds_loop_run_once(c->loop, 50) >= 0);
+		assert_true(ds_loop_run_once(c->loop, 50000) >= 0);
 }
 
 /* Run the loop for about ms milliseconds. */
@@ -230,7 +230,7 @@ run_for(struct ctx *c, unsigned ms)
 	uint64_t end = ds_time_now_us() + ms * 1000ull;
 
 	while (ds_time_now_us() < end)
-		assert_true(ds_loop_run_once(c->loop, 20) >= 0);
+		assert_true(ds_loop_run_once(c->loop, 20000) >= 0);
 }
 
 static void
@@ -1063,7 +1063,7 @@ steer(struct ctx *c, enum ds_listen_mode mode, unsigned prefix4)
 			total += slot[i].nfds;
 		if (total == STEER_CLIENTS)
 			break;
-		assert_true(ds_loop_run_once(c->loop, 20) >= 0);
+		assert_true(ds_loop_run_once(c->loop, 20000) >= 0);
 	}
 	assert_int_equal(total, STEER_CLIENTS);
 	for (unsigned h = 0; h < STEER_CLIENTS; h++) {
@@ -1189,7 +1189,7 @@ accept_batch(struct ctx *c, int family)
 		client[i] = connect_loopback(family, port);
 		assert_true(client[i] >= 0);
 	}
-	assert_true(ds_loop_run_once(c->loop, WAIT_MS) > 0);
+	assert_true(ds_loop_run_once(c->loop, WAIT_MS * 1000) > 0);
 	assert_int_equal(c->naccepted, 64);
 	run_until_accepted(c, N);
 	assert_int_equal(c->naccepted, N);
@@ -1266,7 +1266,7 @@ count_iterations(struct ctx *c, unsigned ms)
 	int n = 0;
 
 	assert_int_equal(ds_timer_new(c->loop, on_deadline, &done, &t), 0);
-	ds_timer_start(t, ms);
+	ds_timer_start_in(t, ms * 1000ull);
 	while (!done && n < 100000) {
 		assert_true(ds_loop_run_once(c->loop, -1) >= 0);
 		n++;

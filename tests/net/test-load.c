@@ -71,7 +71,7 @@ base_config(int family, uint16_t port)
 	cfg.messages = 5;
 	cfg.size = 100;
 	/* A backstop: no test can hang on the engine. */
-	cfg.duration_ms = 20000;
+	cfg.duration_us = 20000000;
 	return cfg;
 }
 
@@ -94,9 +94,9 @@ test_config_errors(void **state)
 	} while (0)
 
 	/* A run that could never end. */
-	EXPECT(-DS_E_LOAD_ENDLESS, (cfg.connections = 0, cfg.duration_ms = 0));
+	EXPECT(-DS_E_LOAD_ENDLESS, (cfg.connections = 0, cfg.duration_us = 0));
 	EXPECT(-DS_E_LOAD_ENDLESS,
-	    (cfg.messages = DS_LOAD_FOREVER, cfg.duration_ms = 0));
+	    (cfg.messages = DS_LOAD_FOREVER, cfg.duration_us = 0));
 	EXPECT(-DS_E_PORT_MISSING, cfg.target.port = 0);
 	EXPECT(-DS_E_LOAD_EMPTY_ECHO, cfg.size = 0);
 	EXPECT(-DS_E_LOAD_SIZE, cfg.size = DS_LOAD_MAX_SIZE + 1);
@@ -539,7 +539,7 @@ test_duration_forever(void **state)
 	cfg.connections = 0;
 	cfg.concurrency = 4;
 	cfg.messages = DS_LOAD_FOREVER;
-	cfg.duration_ms = 300;
+	cfg.duration_us = 300000;
 	r = run(&cfg);
 	srv_stop(&s);
 	assert_int_equal(error_total(r), 0);
@@ -649,7 +649,7 @@ test_timeout(void **state)
 	cfg.concurrency = 3;
 	cfg.connections = 3;
 	cfg.messages = 2;
-	cfg.timeout_ms = 300;
+	cfg.timeout_us = 300000;
 	r = run(&cfg);
 	srv_stop(&s);
 	assert_int_equal(r->errors[DS_LOAD_ERR_TIMEOUT], 3);
@@ -750,13 +750,13 @@ test_progress_and_stop(void **state)
 	cfg = base_config(AF_INET, s.port);
 	cfg.connections = 0;
 	cfg.messages = 1000000; /* more than 400 ms can do */
-	cfg.duration_ms = 10000;
-	cfg.progress_ms = 50;
+	cfg.duration_us = 10000000;
+	cfg.progress_us = 50000;
 	w.monotonic = true;
 	assert_int_equal(
 	    ds_load_new(w.loop, &cfg, w_progress, w_done, &w, &w.l), 0);
 	assert_int_equal(ds_timer_new(w.loop, w_stop, &w, &w.stopper), 0);
-	ds_timer_start(w.stopper, 400);
+	ds_timer_start_in(w.stopper, 400000);
 	assert_int_equal(ds_loop_run(w.loop), 0);
 	r = ds_load_get_result(w.l);
 	assert_int_equal(w.done, 1);

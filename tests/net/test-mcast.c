@@ -55,7 +55,7 @@ spin(struct ds_loop *loop, int ms)
 	uint64_t end = ds_time_now_us() + (uint64_t)ms * 1000;
 
 	while (ds_time_now_us() < end)
-		ds_loop_run_once(loop, 10);
+		ds_loop_run_once(loop, 10000);
 }
 
 struct pair {

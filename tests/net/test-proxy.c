@@ -265,7 +265,7 @@ pump_until_n(const unsigned *n, unsigned want, int ms)
 	uint64_t end = ds_time_now_us() + (uint64_t)ms * 1000u;
 
 	while (*n < want && ds_time_now_us() < end)
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 	return *n >= want;
 }
 
@@ -486,7 +486,7 @@ xsend(int fd, const void *buf, size_t len)
 		}
 		assert_true(errno == EAGAIN || errno == ENOTCONN);
 		assert_true(ds_time_now_us() < end);
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 	}
 }
 
@@ -514,7 +514,7 @@ xrecv(int fd, void *buf, size_t want)
 			break;
 		if (errno != EAGAIN && errno != ENOTCONN)
 			break;
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 	}
 	return got;
 }
@@ -556,7 +556,7 @@ wait_end(int fd, size_t *ret_extra)
 		if (errno != EAGAIN && errno != ENOTCONN)
 			return -errno;
 		assert_true(ds_time_now_us() < end);
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 	}
 }
 
@@ -1081,7 +1081,7 @@ test_header_timeout(void **state)
 	(void)state;
 	be_start(&T.be[0], "127.0.0.1", DS_LISTEN_V4ONLY);
 	accept_proxy_cfg(&cfg, "allow 127.0.0.0/8\n");
-	cfg.header_timeout_ms = 200;
+	cfg.header_timeout_us = 200000;
 	proxy_start(&cfg);
 
 	cfd = cli_connect("127.0.0.1", T.port);
@@ -1488,7 +1488,7 @@ test_backend_failover(void **state)
 	bks[1].host = "127.0.0.1";
 	bks[1].port = T.be[0].port;
 	cfg.n_backends = 2;
-	cfg.fail_hold_ms = 60000;
+	cfg.fail_hold_us = 60000000;
 	proxy_start(&cfg);
 
 	cfd = relayed("127.0.0.1", 0, &bfd);
@@ -1529,7 +1529,7 @@ test_all_unreachable(void **state)
 	bks[1].host = "127.0.0.1";
 	bks[1].port = c2;
 	cfg.n_backends = 2;
-	cfg.fail_hold_ms = 60000;
+	cfg.fail_hold_us = 60000000;
 	proxy_start(&cfg);
 
 	for (unsigned i = 0; i < 2; i++) {
@@ -1571,7 +1571,7 @@ test_all_unreachable(void **state)
 		pfd.fd = lfd;
 		pfd.events = POLLIN;
 		for (int i = 0; i < 200 && poll(&pfd, 1, 0) == 0; i++)
-			assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+			assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		bfd = accept(lfd, NULL, NULL);
 		assert_true(bfd >= 0);
 		close(bfd);
@@ -1600,7 +1600,7 @@ test_connect_timeout(void **state)
 	}
 	cfg_init(&cfg, "127.0.0.1", DS_LISTEN_V4ONLY);
 	bks[0].port = silent;
-	cfg.connect_timeout_ms = 300;
+	cfg.connect_timeout_us = 300000;
 	proxy_start(&cfg);
 
 	cfd = cli_connect("127.0.0.1", T.port);
@@ -1658,7 +1658,7 @@ test_idle_timeout(void **state)
 	be_start(&T.be[0], "127.0.0.1", DS_LISTEN_V4ONLY);
 	cfg_init(&cfg, "127.0.0.1", DS_LISTEN_V4ONLY);
 	memset(&ro, 0, sizeof(ro));
-	ro.idle_timeout_ms = 200;
+	ro.idle_timeout_us = 200000;
 	cfg.relay = &ro;
 	proxy_start(&cfg);
 
@@ -1688,7 +1688,7 @@ test_drain_done(void **state)
 	port = T.port;
 
 	cfd = relayed("127.0.0.1", 0, &bfd);
-	ds_proxy_drain(T.p, 10000, on_drained);
+	ds_proxy_drain(T.p, 10000000, on_drained);
 	/* The listener is gone at once. */
 	assert_int_equal(ds_proxy_endpoints(T.p, 0, NULL, 0), 0);
 	late = cli_connect("127.0.0.1", port);
@@ -1722,9 +1722,9 @@ test_drain_deadline(void **state)
 
 	cfd = relayed("127.0.0.1", 0, &bfd);
 	t0 = ds_time_now_us();
-	ds_proxy_drain(T.p, 60000, on_drained);
+	ds_proxy_drain(T.p, 60000000, on_drained);
 	pump_for(50);
-	ds_proxy_drain(T.p, 200, NULL);
+	ds_proxy_drain(T.p, 200000, NULL);
 	wait_logs(1);
 	assert_true(ds_time_now_us() - t0 >= 240000);
 	assert_true(ds_time_now_us() - t0 < 3000000);

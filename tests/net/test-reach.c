@@ -38,7 +38,7 @@
 #include "dualstack/reach.h"
 #include "net-test.h"
 
-#define DEADLINE_MS 1000u
+#define DEADLINE_US 1000000u
 #define WAIT_MS 5000
 
 /* --- Harness -------------------------------------------------------------- */
@@ -215,8 +215,8 @@ checker_start(struct ds_reach_server_config *cfg, bool allow, bool v6)
 		cfg->n_allow_targets = 2;
 		cfg->allow_self = true;
 	}
-	if (cfg->deadline_ms == 0)
-		cfg->deadline_ms = DEADLINE_MS;
+	if (cfg->deadline_us == 0)
+		cfg->deadline_us = DEADLINE_US;
 	T.l4 = checker_listen("127.0.0.1", DS_LISTEN_V4ONLY, &T.port4);
 	if (v6 || have_ipv6_loopback()) {
 		T.l6 = checker_listen("::1", DS_LISTEN_V6ONLY, &T.port6);
@@ -259,7 +259,7 @@ pump_until(const bool *flag, int ms)
 	uint64_t end = ds_time_now_us() + (uint64_t)ms * 1000u;
 
 	while (!*flag && ds_time_now_us() < end)
-		assert_true(ds_loop_run_once(T.loop, 20) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 20000) >= 0);
 	return *flag;
 }
 
@@ -327,7 +327,7 @@ agent_cfg_init(struct ds_reach_agent_config *cfg, int control_family)
 	cfg->server = control_family == AF_INET6 ? "::1" : "127.0.0.1";
 	cfg->port = control_family == AF_INET6 ? T.port6 : T.port4;
 	cfg->control_family = control_family;
-	cfg->timeout_ms = 8000;
+	cfg->timeout_us = 8000000;
 }
 
 static void
@@ -453,7 +453,7 @@ raw_send(struct raw *c, const char *text)
 		else {
 			assert_true(errno == EAGAIN || errno == ENOTCONN);
 			assert_true(ds_time_now_us() < end);
-			assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+			assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		}
 	}
 }
@@ -489,7 +489,7 @@ raw_line(struct raw *c, char *line, size_t size)
 		else if (n == 0 || (errno != EAGAIN && errno != ENOTCONN))
 			c->eof = true;
 		else
-			assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+			assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 	}
 }
 
@@ -726,7 +726,7 @@ test_two_agents(void **state)
 	agent_start(&r2, &c2);
 	end = ds_time_now_us() + WAIT_MS * 1000u;
 	while (!(r1.done && r2.done) && ds_time_now_us() < end)
-		assert_true(ds_loop_run_once(T.loop, 20) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 20000) >= 0);
 	r1.a = ds_reach_agent_free(r1.a);
 	r2.a = ds_reach_agent_free(r2.a);
 
@@ -1088,11 +1088,11 @@ test_line_during_check(void **state)
 	raw_close(&c);
 }
 
-/* Nothing said within idle_ms: ERR timeout. */
+/* Nothing said within idle_us: ERR timeout. */
 static void
 test_idle(void **state)
 {
-	struct ds_reach_server_config sc = {.idle_ms = 200};
+	struct ds_reach_server_config sc = {.idle_us = 200000};
 	struct raw c;
 	uint64_t t0 = ds_time_now_us();
 
@@ -1107,12 +1107,13 @@ test_idle(void **state)
 	assert_true(ds_time_now_us() - t0 >= 150000u);
 }
 
-/* After OK, TOKENS is due by the deadline plus idle_ms: else ERR
+/* After OK, TOKENS is due by the deadline plus idle_us: else ERR
  * timeout, and the check is dropped without a report. */
 static void
 test_no_tokens(void **state)
 {
-	struct ds_reach_server_config sc = {.idle_ms = 200, .deadline_ms = 300};
+	struct ds_reach_server_config sc = {
+	    .idle_us = 200000, .deadline_us = 300000};
 	struct raw c;
 	char check[128];
 	uint16_t port;
@@ -1194,7 +1195,7 @@ test_mismatch(void **state)
 
 		assert_true(ds_time_now_us() < end);
 		if (fd == -1) {
-			assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+			assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 			continue;
 		}
 		memset(&tc[n_tok], 0, sizeof(tc[n_tok]));
@@ -1323,7 +1324,7 @@ test_claim_from_elsewhere(void **state)
 static void
 test_claim_missing(void **state)
 {
-	struct ds_reach_server_config sc = {.deadline_ms = 200};
+	struct ds_reach_server_config sc = {.deadline_us = 200000};
 	char msg[128];
 	struct raw c;
 	uint16_t port;
@@ -1546,14 +1547,14 @@ test_lying_checker(void **state)
 	cfg.allow_unfit = true;
 	agent_start(&run, &cfg);
 	while (fd == -1 && !run.done) {
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	}
 	assert_true(fd >= 0);
 	assert_int_equal(send(fd, "DSREACH 2\n", 10, MSG_NOSIGNAL), 10);
 	/* CHECK, then OK; TOKENS END (nothing came), then the lie. */
 	while (!memchr(buf, '\n', len) && !run.done) {
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		n = recv(fd, buf + len, sizeof(buf) - len, 0);
 		if (n > 0)
 			len += (size_t)n;
@@ -1563,7 +1564,7 @@ test_lying_checker(void **state)
 	len = 0;
 	memset(buf, 0, sizeof(buf));
 	while (!strstr(buf, "END\n") && !run.done) {
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
 		if (n > 0)
 			len += (size_t)n;
@@ -1689,7 +1690,7 @@ test_wrong_version(void **state)
 	cfg.allow_unfit = true;
 	agent_start(&run, &cfg);
 	while (fd == -1 && !run.done) {
-		assert_true(ds_loop_run_once(T.loop, 10) >= 0);
+		assert_true(ds_loop_run_once(T.loop, 10000) >= 0);
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	}
 	assert_true(fd >= 0);

@@ -233,7 +233,7 @@ spin(struct env *e, unsigned ms, bool until_done)
 	uint64_t end = now_ms() + ms;
 
 	while (now_ms() < end && !(until_done && e->called))
-		assert_true(ds_loop_run_once(e->loop, 5) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 5000) >= 0);
 }
 
 /* Byte i of a test stream: not periodic at any small length. */
@@ -327,7 +327,7 @@ transfer(int family, bool no_splice)
 		stream_send(&ba, e.tb, true);
 		assert_int_equal(stream_recv(&ab, e.tb), 0);
 		assert_int_equal(stream_recv(&ba, e.ta), 0);
-		assert_true(ds_loop_run_once(e.loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 1000) >= 0);
 	}
 	assert_true(ab.got_eof && ba.got_eof);
 	assert_int_equal(e.called, 1);
@@ -393,7 +393,7 @@ pre_b(int family, bool no_splice, size_t pre_len)
 	while (have < want && now_ms() < end) {
 		ssize_t n;
 
-		assert_true(ds_loop_run_once(e.loop, 5) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 5000) >= 0);
 		n = recv(e.tb, got + have, sizeof(got) - have, 0);
 		if (n > 0)
 			have += (size_t)n;
@@ -452,7 +452,7 @@ half_close(int family, bool no_splice)
 	while (!req.got_eof && now_ms() < end) {
 		stream_send(&req, e.ta, true);
 		assert_int_equal(stream_recv(&req, e.tb), 0);
-		assert_true(ds_loop_run_once(e.loop, 5) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 5000) >= 0);
 	}
 	assert_true(req.got_eof);
 	assert_int_equal(req.got, req.total);
@@ -465,7 +465,7 @@ half_close(int family, bool no_splice)
 			e.tb = -1;
 		}
 		assert_int_equal(stream_recv(&resp, e.ta), 0);
-		assert_true(ds_loop_run_once(e.loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 1000) >= 0);
 	}
 	spin(&e, 2000, true);
 	assert_int_equal(e.called, 1);
@@ -585,7 +585,7 @@ expect_reset(struct env *e, int fd)
 		if (n == 0 || errno != EAGAIN)
 			break;
 		if (e->loop)
-			assert_true(ds_loop_run_once(e->loop, 5) >= 0);
+			assert_true(ds_loop_run_once(e->loop, 5000) >= 0);
 	}
 	if (n == 0) {
 		n = send(fd, "x", 1, MSG_NOSIGNAL);
@@ -673,7 +673,7 @@ write_reset(int family, bool no_splice)
 			else if (errno != EAGAIN)
 				s.sent = s.total;
 		}
-		assert_true(ds_loop_run_once(e.loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 1000) >= 0);
 	}
 	assert_int_equal(e.called, 1);
 	assert_int_equal(e.st.end, DS_RELAY_RESET_B);
@@ -725,7 +725,7 @@ backpressure(int family, bool no_splice)
 			sent = s.sent;
 			stuck = now_ms();
 		}
-		assert_true(ds_loop_run_once(e.loop, 2) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 2000) >= 0);
 	}
 	assert_true(s.sent < s.total);
 	/* A is blocked ... */
@@ -745,7 +745,7 @@ backpressure(int family, bool no_splice)
 		uint64_t until = now_ms() + 1200;
 
 		while (now_ms() < until)
-			assert_true(ds_loop_run_once(e.loop, 5) >= 0);
+			assert_true(ds_loop_run_once(e.loop, 5000) >= 0);
 	}
 	/* Nothing wakes it then: no watch on a side it cannot serve. */
 	{
@@ -753,7 +753,7 @@ backpressure(int family, bool no_splice)
 		uint64_t until = now_ms() + 200;
 
 		while (now_ms() < until) {
-			int rc = ds_loop_run_once(e.loop, 5);
+			int rc = ds_loop_run_once(e.loop, 5000);
 
 			assert_true(rc >= 0);
 			calls += rc;
@@ -771,7 +771,7 @@ backpressure(int family, bool no_splice)
 	while (!s.got_eof && now_ms() < end) {
 		stream_send(&s, e.ta, true);
 		assert_int_equal(stream_recv(&s, e.tb), 0);
-		assert_true(ds_loop_run_once(e.loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e.loop, 1000) >= 0);
 	}
 	assert_true(s.got_eof);
 	assert_false(s.bad);
@@ -807,7 +807,7 @@ static void
 idle_timeout(int family, bool no_splice)
 {
 	struct ds_relay_opts o = {
-	    .no_splice = no_splice, .idle_timeout_ms = 100};
+	    .no_splice = no_splice, .idle_timeout_us = 100000};
 	struct env e;
 	uint64_t t0, last, took, nsent = 0;
 	char c;
@@ -948,7 +948,7 @@ test_ctx_free_running(void **state)
 	/* Some traffic, so that pipes are in the pool or in use. */
 	assert_int_equal(send(ta[0], "q", 1, 0), 1);
 	for (int i = 0; i < 10; i++)
-		assert_true(ds_loop_run_once(loop, 5) >= 0);
+		assert_true(ds_loop_run_once(loop, 5000) >= 0);
 	assert_int_equal(ds_relay_ctx_active(ctx), 3);
 	ctx = ds_relay_ctx_free(ctx);
 	assert_null(ctx);
@@ -987,7 +987,7 @@ push_both(struct env *e, size_t n)
 	while ((got_a < n || got_b < n) && now_ms() < end) {
 		ssize_t k;
 
-		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 1000) >= 0);
 		k = recv(e->tb, in, n - got_b, MSG_DONTWAIT);
 		if (k > 0)
 			got_b += (size_t)k;
@@ -1128,7 +1128,7 @@ flood_unread(struct env *e, struct stream *s)
 		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
 		if (pipes_lent(e->ctx) == 1)
 			lent = true;
-		assert_true(ds_loop_run_once(e->loop, 2) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 2000) >= 0);
 	}
 	assert_true(s->sent < s->total);
 	assert_true(ds_relay_stats(e->r)->spliced);
@@ -1159,7 +1159,7 @@ second_relay(struct env *e)
 			b_shut = true;
 		}
 		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
-		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 1000) >= 0);
 	}
 	assert_int_equal(e2.called, 1);
 	assert_false(s.bad);
@@ -1181,7 +1181,7 @@ drain_unread(struct env *e, struct stream *s)
 		stream_send(s, e->ta, true);
 		assert_int_equal(stream_recv(s, e->tb), 0);
 		assert_true(ds__relay_ctx_pipes(e->ctx, NULL) <= 1);
-		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 1000) >= 0);
 	}
 	assert_true(s->got_eof);
 	assert_false(s->bad);
@@ -1207,7 +1207,7 @@ stall_case(uint32_t buffer_size)
 	uint64_t stuck;
 
 	env_open(&e, AF_INET, &o, NULL, 0);
-	ds__relay_ctx_stall_ms(e.ctx, 300);
+	ds__relay_ctx_stall_us(e.ctx, 300000);
 	flood_unread(&e, &s);
 	/* The stall lasts: the pipe comes back, nothing else moves. */
 	stuck = ds_relay_stats(e.r)->a_to_b;
@@ -1248,7 +1248,7 @@ test_pipe_max(void **state)
 
 	(void)state;
 	env_open(&e, AF_INET, &o, NULL, 0);
-	ds__relay_ctx_stall_ms(e.ctx, 60000);
+	ds__relay_ctx_stall_us(e.ctx, 60000000);
 	flood_unread(&e, &s);
 	assert_int_equal(pipes_lent(e.ctx), 1);
 	st = second_relay(&e);
@@ -1270,7 +1270,7 @@ exchange(struct env *e, struct stream *ab, struct stream *ba)
 		stream_send(ba, e->tb, true);
 		assert_int_equal(stream_recv(ab, e->tb), 0);
 		assert_int_equal(stream_recv(ba, e->ta), 0);
-		assert_true(ds_loop_run_once(e->loop, 1) >= 0);
+		assert_true(ds_loop_run_once(e->loop, 1000) >= 0);
 	}
 	assert_int_equal(e->called, 1);
 	assert_false(ab->bad);
@@ -1315,7 +1315,8 @@ test_splice_einval(void **state)
 
 				if (n > 0)
 					have += (size_t)n;
-				assert_true(ds_loop_run_once(e.loop, 1) >= 0);
+				assert_true(
+				    ds_loop_run_once(e.loop, 1000) >= 0);
 			}
 			assert_int_equal(have, 3);
 			assert_memory_equal(p, "pre", 3);
@@ -1464,7 +1465,7 @@ drain_peer(struct ds_loop *loop, int fd, char *buf, size_t size)
 			continue;
 		}
 		assert_int_equal(errno, EAGAIN);
-		assert_true(ds_loop_run_once(loop, 20) >= 0);
+		assert_true(ds_loop_run_once(loop, 20000) >= 0);
 	}
 	fail_msg("no end of stream from the relay");
 	return got;
@@ -1512,7 +1513,7 @@ test_ends_pipes(void **state)
 	assert_int_equal(send(tb, "reply", 5, 0), 5);
 	assert_int_equal(shutdown(tb, SHUT_WR), 0);
 	for (int i = 0; i < 100 && !e.called; i++)
-		assert_true(ds_loop_run_once(loop, 20) >= 0);
+		assert_true(ds_loop_run_once(loop, 20000) >= 0);
 	assert_int_equal(e.called, 1);
 	assert_int_equal(e.st.end, DS_RELAY_EOF_A);
 	assert_int_equal(e.st.a_to_b, 5);
@@ -1542,7 +1543,7 @@ test_ends_pipes(void **state)
 	}
 	assert_int_equal(send(tb, "lost", 4, 0), 4);
 	for (int i = 0; i < 100 && !e.called; i++)
-		assert_true(ds_loop_run_once(loop, 20) >= 0);
+		assert_true(ds_loop_run_once(loop, 20000) >= 0);
 	assert_int_equal(e.called, 1);
 	assert_int_equal(e.st.end, DS_RELAY_ERROR);
 	assert_int_equal(e.st.err, -EPIPE);

@@ -310,7 +310,7 @@ run_lookup(struct run *t, const char *name, const struct ds_resolve_opts *o)
 	/* No callback from inside ds_resolve_new(), even for numbers. */
 	assert_int_equal(t->calls, 0);
 	assert_int_equal(ds_timer_new(t->loop, on_guard, t, &guard), 0);
-	ds_timer_start(guard, 5000);
+	ds_timer_start_in(guard, 5000000);
 	rc = ds_loop_run(t->loop);
 	ds_timer_free(guard);
 	assert_true(rc == 0 || rc == 1);
@@ -389,7 +389,7 @@ test_both(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct ds_resolve_opts o = {.family = DS_RESOLVE_BOTH,
 		    .servers = servers[i],
-		    .timeout_ms = 2000,
+		    .timeout_us = 2000000,
 		    .tries = 1};
 		const struct ds_resolve_query *q6, *q4;
 		struct run t;
@@ -424,7 +424,7 @@ static void
 test_slow_aaaa(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 1};
 	const struct ds_resolve_query *q6, *q4;
 	struct run t;
 
@@ -454,7 +454,7 @@ static void
 test_server_list(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 2000000, .tries = 1};
 	struct ds_endpoint list[2];
 	const struct ds_resolve_server *sv;
 	const struct ds_resolve_query *q4;
@@ -490,7 +490,7 @@ static void
 test_nxdomain_nodata(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 2000000, .tries = 1};
 	const struct ds_resolve_query *q6, *q4;
 	struct run t;
 
@@ -523,7 +523,7 @@ static void
 test_timeout(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 200, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 200000, .tries = 1};
 	char servers[64];
 	const struct ds_resolve_query *q;
 	struct run t;
@@ -552,7 +552,7 @@ static void
 test_refused(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_us = 2000000, .tries = 1};
 	char servers[64];
 	const struct ds_resolve_query *q;
 	struct run t;
@@ -576,7 +576,7 @@ check_numeric(const char *name, enum ds_resolve_type type, const char *text,
 
 	/* No server that could answer: DNS must not be needed. */
 	struct ds_resolve_opts o = {
-	    .servers = "127.0.0.1:1", .tries = 1, .timeout_ms = 50};
+	    .servers = "127.0.0.1:1", .tries = 1, .timeout_us = 50000};
 
 	assert_int_equal(run_lookup(&t, name, &o), 0);
 	assert_int_equal(t.calls, 1);
@@ -622,7 +622,7 @@ test_numeric(void **state)
 static void
 test_only_family(void **state)
 {
-	struct ds_resolve_opts o = {.timeout_ms = 2000, .tries = 1};
+	struct ds_resolve_opts o = {.timeout_us = 2000000, .tries = 1};
 	const struct ds_resolve_query *q6, *q4;
 	struct run t;
 
@@ -658,7 +658,7 @@ static void
 test_free_in_callback(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 1};
 	struct run t;
 
 	(void)state;
@@ -672,11 +672,11 @@ test_free_in_callback(void **state)
 	    0);
 	/* Until the A answer comes, and then past the AAAA's 300 ms. */
 	for (int i = 0; i < 100 && t.calls == 0; i++)
-		ds_loop_run_once(t.loop, 50);
+		ds_loop_run_once(t.loop, 50000);
 	assert_int_equal(t.calls, 1);
 	assert_null(t.r);
 	for (int i = 0; i < 10; i++)
-		ds_loop_run_once(t.loop, 50);
+		ds_loop_run_once(t.loop, 50000);
 	assert_int_equal(t.calls, 1);
 	/* Nothing of the handle is left on the loop. */
 	assert_int_equal(ds_loop_run(t.loop), 0);
@@ -689,7 +689,7 @@ static void
 test_free_early(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 1};
 	struct run t;
 
 	(void)state;
@@ -715,7 +715,7 @@ static void
 test_localhost(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .servers = "127.0.0.1:1", .tries = 1, .timeout_ms = 50};
+	    .servers = "127.0.0.1:1", .tries = 1, .timeout_us = 50000};
 	const struct ds_resolve_query *q4, *q6;
 	struct run t;
 
@@ -756,7 +756,7 @@ static void
 test_hosts_file(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 2000000, .tries = 1};
 	char path[64];
 	const struct ds_resolve_query *q6, *q4;
 	struct run t;
@@ -817,7 +817,7 @@ static void
 test_search_domain(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_us = 2000000, .tries = 1};
 	const struct ds_resolve_query *q4;
 	struct run t;
 
@@ -839,7 +839,7 @@ static void
 test_addrconfig(void **state)
 {
 	struct ds_addrconfig ac;
-	struct ds_resolve_opts o = {.timeout_ms = 2000, .tries = 1};
+	struct ds_resolve_opts o = {.timeout_us = 2000000, .tries = 1};
 	struct run t;
 
 	(void)state;
@@ -892,7 +892,7 @@ static void
 test_dead_first_server(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 2};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 2};
 	struct ds_resolve_history *h;
 	const struct ds_resolve_server *sv;
 	struct ds_resolve_ns_record rec;
@@ -915,7 +915,7 @@ test_dead_first_server(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(sv[0].ep.port, dead);
 	assert_false(sv[0].demoted || sv[1].demoted);
-	assert_int_equal(sv[0].delay_ms, 200);
+	assert_int_equal(sv[0].delay_us, 200000);
 	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
 		const struct ds_resolve_query *q = ds_resolve_get(t.r, i);
 
@@ -946,7 +946,7 @@ test_dead_first_server(void **state)
 	assert_false(sv[0].demoted);
 	assert_true(sv[1].demoted);
 	/* Its delay now follows its measured answer time. */
-	assert_true(sv[0].delay_ms >= 100 && sv[0].delay_ms <= 300);
+	assert_true(sv[0].delay_us >= 100000 && sv[0].delay_us <= 300000);
 	for (int i = 0; i < DS_RESOLVE_TYPES; i++) {
 		const struct ds_resolve_query *q = ds_resolve_get(t.r, i);
 
@@ -967,7 +967,7 @@ static void
 test_refusing_first_server(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 1};
 	char servers[128];
 	struct run t;
 
@@ -997,7 +997,7 @@ static void
 test_all_silent(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 100, .tries = 2};
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_us = 100000, .tries = 2};
 	const struct ds_resolve_query *q;
 	char servers[128];
 	uint16_t p1, p2;
@@ -1066,7 +1066,7 @@ static void
 test_separate_sockets(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 2000000, .tries = 1};
 	char log[64];
 	const char *args[] = {
 	    RECORDS, "--drop-second", "200", "--log", log, NULL};
@@ -1104,7 +1104,7 @@ static void
 test_lost_query(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 200, .tries = 2};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 200000, .tries = 2};
 	const char *args[] = {RECORDS, "--drop", "AAAA=1", NULL};
 	struct dnsd d;
 	struct run t;
@@ -1157,7 +1157,7 @@ test_resolv_conf(void **state)
 	snprintf(conf, sizeof(conf), "/tmp/test-resolv-conf.%d", (int)getpid());
 	o.resolv_conf = conf;
 	o.servers = servers;
-	o.timeout_ms = 50;
+	o.timeout_us = 50000;
 
 	/* attempts:3 from the file (c-ares alone would make it 4). */
 	write_conf(conf, "options attempts:3\n");
@@ -1188,7 +1188,7 @@ test_resolv_conf(void **state)
 
 	/* timeout:1, in seconds: one try of 1 s. */
 	write_conf(conf, "options timeout:1 attempts:1\n");
-	o.timeout_ms = 0;
+	o.timeout_us = 0;
 	o.tries = 0;
 	assert_int_equal(run_lookup(&t, "www.example.test", &o), 0);
 	q = ds_resolve_get(t.r, DS_RESOLVE_A);
@@ -1262,7 +1262,7 @@ static void
 test_rotate(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_ONLY_V4, .timeout_ms = 2000, .tries = 1};
+	    .family = DS_RESOLVE_ONLY_V4, .timeout_us = 2000000, .tries = 1};
 	struct ds_resolve_history *h;
 	char conf[64], servers[128];
 	struct run t;
@@ -1303,7 +1303,7 @@ static void
 test_free_racing(void **state)
 {
 	struct ds_resolve_opts o = {
-	    .family = DS_RESOLVE_BOTH, .timeout_ms = 3000, .tries = 1};
+	    .family = DS_RESOLVE_BOTH, .timeout_us = 3000000, .tries = 1};
 	char servers[128];
 	uint16_t dead;
 	struct run t;
@@ -1324,7 +1324,7 @@ test_free_racing(void **state)
 	/* A comes from the second server after ~200 ms; AAAA is held back
 	 * 300 ms more there, and the first server never answers. */
 	for (int i = 0; i < 100 && t.calls == 0; i++)
-		ds_loop_run_once(t.loop, 50);
+		ds_loop_run_once(t.loop, 50000);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.order[0], DS_RESOLVE_A);
 	assert_null(t.r);

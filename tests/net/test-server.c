@@ -89,7 +89,7 @@ on_event(struct ds_server *s, const struct ds_server_event *ev, void *ud)
 	r->bytes_out = ev->bytes_out;
 	r->size = ev->size;
 	r->limit = ev->limit;
-	r->duration_ms = ev->duration_ms;
+	r->duration_ms = ev->duration_us / 1000;
 	r->paused = ev->paused;
 	r->from_listener = ev->listener != NULL;
 	r->offset = ev->offset;
@@ -144,7 +144,7 @@ last_close(void)
 	do {                                                                   \
 		uint64_t end_ = ds_time_now_us() + (uint64_t)(ms)*1000u;       \
 		while (!(cond) && ds_time_now_us() < end_)                     \
-			ds_loop_run_once(T.loop, 5);                           \
+			ds_loop_run_once(T.loop, 5000);                        \
 	} while (0)
 
 /* Pump for ms milliseconds. */
@@ -154,7 +154,7 @@ pump(unsigned ms)
 	uint64_t end = ds_time_now_us() + (uint64_t)ms * 1000u;
 
 	while (ds_time_now_us() < end)
-		ds_loop_run_once(T.loop, 5);
+		ds_loop_run_once(T.loop, 5000);
 }
 
 static int
@@ -264,7 +264,7 @@ xfer(int fd, const void *out, size_t outlen, void *in, size_t inlen,
 			if (n > 0)
 				sent += (size_t)n;
 		}
-		ds_loop_run_once(T.loop, 1);
+		ds_loop_run_once(T.loop, 1000);
 		while (got < inlen) {
 			size_t want = inlen - got;
 
@@ -317,7 +317,7 @@ wait_eof(int fd, unsigned timeout_ms, size_t *ret_extra)
 			r = -errno;
 			break;
 		}
-		ds_loop_run_once(T.loop, 5);
+		ds_loop_run_once(T.loop, 5000);
 	}
 	if (ret_extra)
 		*ret_extra = extra;
@@ -447,7 +447,7 @@ test_echo_backpressure(void **state)
 			sent += (uint64_t)n;
 			end = ds_time_now_us() + 100000;
 		}
-		ds_loop_run_once(T.loop, 1);
+		ds_loop_run_once(T.loop, 1000);
 	}
 	stalled_at = sent;
 	assert_true(stalled_at < len);
@@ -767,7 +767,7 @@ static void
 test_tuple_linger(void **state)
 {
 	struct ds_server_config cfg = {
-	    .proto = DS_SERVER_TUPLE, .linger_ms = 100};
+	    .proto = DS_SERVER_TUPLE, .linger_us = 100000};
 	char in[256];
 	int fd, eof;
 
@@ -842,7 +842,7 @@ static void
 test_idle_timeout(void **state)
 {
 	struct ds_server_config cfg = {
-	    .proto = DS_SERVER_ECHO, .idle_timeout_ms = 200};
+	    .proto = DS_SERVER_ECHO, .idle_timeout_us = 200000};
 	uint64_t t0;
 	char in[8];
 	int idle, busy, eof;
@@ -890,7 +890,7 @@ test_drain(void **state)
 	WAIT_FOR(count_events(DS_SERVER_EV_OPEN) == 2, 2000);
 
 	t0 = ds_time_now_us();
-	assert_int_equal(ds_server_drain(T.srv, 300), 0);
+	assert_int_equal(ds_server_drain(T.srv, 300000), 0);
 	/* DRAINED is never reported from inside the call. */
 	assert_false(T.drained);
 	pump(20);
@@ -943,7 +943,7 @@ test_drain_early(void **state)
 	fd = client("127.0.0.1");
 	WAIT_FOR(count_events(DS_SERVER_EV_OPEN) == 1, 2000);
 	t0 = ds_time_now_us();
-	ds_server_drain(T.srv, 5000);
+	ds_server_drain(T.srv, 5000000);
 	pump(20);
 	close(fd);
 	WAIT_FOR(T.drained, 2000);
@@ -963,7 +963,7 @@ test_stop(void **state)
 	a = client("127.0.0.1");
 	b = client("127.0.0.1");
 	WAIT_FOR(count_events(DS_SERVER_EV_OPEN) == 2, 2000);
-	ds_server_drain(T.srv, 10000);
+	ds_server_drain(T.srv, 10000000);
 	ds_server_stop(T.srv);
 	/* Closed before ds_server_stop() returned; DRAINED from the loop. */
 	assert_int_equal(count_closes(DS_SERVER_CLOSE_SHUTDOWN), 2);
@@ -981,7 +981,7 @@ static void
 test_free_when_drained(void **state)
 {
 	struct ds_server_config cfg = {
-	    .proto = DS_SERVER_ECHO, .idle_timeout_ms = 5000};
+	    .proto = DS_SERVER_ECHO, .idle_timeout_us = 5000000};
 	int fd;
 
 	(void)state;
@@ -989,7 +989,7 @@ test_free_when_drained(void **state)
 	fd = client("127.0.0.1");
 	WAIT_FOR(count_events(DS_SERVER_EV_OPEN) == 1, 2000);
 	T.free_on_drained = true;
-	ds_server_drain(T.srv, 50);
+	ds_server_drain(T.srv, 50000);
 	WAIT_FOR(T.drained, 2000);
 	assert_true(T.drained);
 	assert_null(T.srv);
@@ -1046,8 +1046,9 @@ test_max_conns(void **state)
 static void
 test_no_fd_leak(void **state)
 {
-	struct ds_server_config cfg = {
-	    .proto = DS_SERVER_LINE, .max_line = 64, .idle_timeout_ms = 2000};
+	struct ds_server_config cfg = {.proto = DS_SERVER_LINE,
+	    .max_line = 64,
+	    .idle_timeout_us = 2000000};
 	enum { N = 200 };
 	int before, fd[N];
 	char in[16];
@@ -1105,7 +1106,7 @@ static void
 test_free_with_connections(void **state)
 {
 	struct ds_server_config cfg = {
-	    .proto = DS_SERVER_SOURCE, .idle_timeout_ms = 1000};
+	    .proto = DS_SERVER_SOURCE, .idle_timeout_us = 1000000};
 	int before, fd[5];
 
 	(void)state;
@@ -1616,8 +1617,8 @@ test_proxy_timeouts(void **state)
 {
 	struct ds_server_config cfg = {
 	    .proto = DS_SERVER_ECHO,
-	    .idle_timeout_ms = 60,
-	    .header_timeout_ms = 300,
+	    .idle_timeout_us = 60000,
+	    .header_timeout_us = 300000,
 	};
 	char in[16];
 	int fd, eof;
@@ -1635,7 +1636,7 @@ test_proxy_timeouts(void **state)
 	assert_int_equal(r->reason, DS_SERVER_CLOSE_HEADER_TIMEOUT);
 	assert_int_equal(r->err, -ETIMEDOUT);
 	assert_int_equal(r->size, 6);
-	assert_int_equal(r->limit, 300);
+	assert_int_equal(r->limit, 300000);
 	assert_true(r->duration_ms >= 290);
 
 	fd = client("127.0.0.1");

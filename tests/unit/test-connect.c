@@ -688,7 +688,7 @@ test_event_format(void **state)
 	ev.t_us = 412;
 	ev.attempt = 1;
 	ev.ep = ep("2001:db8::2", 80);
-	ev.delay_ms = 250;
+	ev.delay_us = 250000;
 	n = ds_he_event_format(&ev, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "   0.412 ms  attempt 1 [2001:db8::2]:80 started (next in 250 ms)");
@@ -748,7 +748,7 @@ test_event_format(void **state)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DS_HE_EV_RES_DELAY;
 	ev.t_us = 3000;
-	ev.delay_ms = 50;
+	ev.delay_us = 50000;
 	ds_he_event_format(&ev, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "   3.000 ms  A answered first: waiting 50 ms "
@@ -816,7 +816,7 @@ test_event_format(void **state)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DS_HE_EV_TIMEOUT;
 	ev.t_us = 30000000;
-	ev.delay_ms = 30000;
+	ev.delay_us = 30000000;
 	ds_he_event_format(&ev, buf, sizeof(buf));
 	assert_string_equal(buf, "30000.000 ms  timed out after 30000 ms");
 
@@ -879,10 +879,10 @@ test_opts(void **state)
 	struct ds_addr none;
 
 	ds_connect_opts_init(&o);
-	assert_int_equal(o.resolution_delay_ms, 50);
-	assert_int_equal(o.attempt_delay_ms, 250);
+	assert_int_equal(o.resolution_delay_us, 50000);
+	assert_int_equal(o.attempt_delay_us, 250000);
 	assert_int_equal(o.first_family_count, 1);
-	assert_int_equal(o.timeout_ms, 30000);
+	assert_int_equal(o.timeout_us, 30000000);
 	assert_null(o.bind);
 	assert_null(o.cache);
 	assert_null(o.policy);
@@ -904,9 +904,9 @@ test_opts(void **state)
 	BAD((void)0, "", 80);
 	BAD((void)0, NULL, 80);
 	BAD((void)0, "192.0.2.1", 0);
-	BAD(o.resolution_delay_ms = 2001, "192.0.2.1", 80);
-	BAD(o.attempt_delay_ms = 9, "192.0.2.1", 80);
-	BAD(o.attempt_delay_ms = 2001, "192.0.2.1", 80);
+	BAD(o.resolution_delay_us = 2001000, "192.0.2.1", 80);
+	BAD(o.attempt_delay_us = 9000, "192.0.2.1", 80);
+	BAD(o.attempt_delay_us = 2001000, "192.0.2.1", 80);
 	BAD(o.first_family_count = 0, "192.0.2.1", 80);
 	BAD(o.first_family_count = DS_HE_MAX_CANDIDATES + 1, "192.0.2.1", 80);
 	BAD(o.resolve.family = (enum ds_resolve_family)7, "192.0.2.1", 80);
@@ -926,18 +926,18 @@ test_opts(void **state)
 	/* The bounds themselves are fine; freed before it ran, nothing is
 	 * called back. */
 	ds_connect_opts_init(&o);
-	o.resolution_delay_ms = 0;
-	o.attempt_delay_ms = 10;
+	o.resolution_delay_us = 0000;
+	o.attempt_delay_us = 10000;
 	o.first_family_count = DS_HE_MAX_CANDIDATES;
-	o.timeout_ms = 0;
+	o.timeout_us = 0;
 	assert_int_equal(
 	    ds_connect_new(loop, "192.0.2.1", 80, &o, never, NULL, &c), 0);
 	assert_non_null(c);
 	assert_null(ds_connect_get_resolve(c));
 	assert_null(ds_connect_free(c));
 	assert_null(ds_connect_free(NULL));
-	o.attempt_delay_ms = 2000;
-	o.resolution_delay_ms = 2000;
+	o.attempt_delay_us = 2000000;
+	o.resolution_delay_us = 2000000;
 	e.port = 0;
 	o.addrs = &e;
 	o.n_addrs = 1;

@@ -24,6 +24,9 @@
 
 #include "dualstack/loop.h"
 
+/* The tests think in milliseconds; the loop takes microseconds. */
+#define MS(n) ((uint64_t)(n)*1000u)
+
 static struct ds_loop *
 new_loop(void)
 {
@@ -89,7 +92,7 @@ test_empty_loop(void **state)
 	/* Nothing can wake it: run returns at once, with 0. */
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(ds_loop_run_once(loop, 0), 0);
-	assert_int_equal(ds_loop_get_timeout(loop), -1);
+	assert_int_equal(ds_loop_get_timeout_us(loop), -1);
 	assert_true(ds_loop_get_fd(loop) >= 0);
 	/* The epoll descriptor is close-on-exec. */
 	assert_true(fcntl(ds_loop_get_fd(loop), F_GETFD) & FD_CLOEXEC);
@@ -110,9 +113,9 @@ test_time(void **state)
 
 	b = ds_time_now_us();
 	assert_true(b >= a);
-	/* The loop's now is the same clock, in milliseconds. */
-	assert_true(ds_loop_now(loop) <= ds_time_now_us() / 1000);
-	assert_true(ds_loop_now(loop) + 1000 >= a / 1000);
+	/* The loop's now is the same clock, in microseconds. */
+	assert_true(ds_loop_now(loop) <= ds_time_now_us());
+	assert_true(ds_loop_now(loop) + 1000000 >= a);
 	ds_loop_free(loop);
 }
 
@@ -156,7 +159,7 @@ on_timer(struct ds_timer *t, void *userdata)
 	}
 	if (c->repeat) {
 		c->repeat--;
-		ds_timer_start(t, c->repeat_delay);
+		ds_timer_start_in(t, MS(c->repeat_delay));
 		assert_true(ds_timer_is_active(t));
 	}
 }
@@ -196,9 +199,9 @@ test_timer_order(void **state)
 		uint64_t delay = rnd(&seed) % 31;
 
 		timer_new(loop, &c[i], &log, i);
-		ds_timer_start(c[i].t, delay);
+		ds_timer_start_in(c[i].t, MS(delay));
 		/* Started outside a callback: relative to a fresh now. */
-		c[i].due = ds_loop_now(loop) + delay;
+		c[i].due = ds_loop_now(loop) + MS(delay);
 	}
 	/* Several timers share a delay, so FIFO among equals is exercised. */
 	assert_int_equal(ds_loop_run(loop), 0);
@@ -224,7 +227,7 @@ on_defer_start_all(struct ds_defer *d, void *userdata)
 	/* In reverse index order, all with one delay, and from one callback
 	 * so that they share the loop's now: one due millisecond. */
 	for (unsigned i = 20; i-- > 0;)
-		ds_timer_start(c[i].t, 3);
+		ds_timer_start_in(c[i].t, MS(3));
 }
 
 static void
@@ -262,14 +265,14 @@ test_timer_lower_bound(void **state)
 	 * at the clock. */
 	usleep(30000);
 	t0 = ds_time_now_us();
-	ds_timer_start(c.t, 20);
+	ds_timer_start_in(c.t, MS(20));
 	now0 = ds_loop_now(loop);
 	assert_true(ds_timer_is_active(c.t));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(c.fired, 1);
 	/* Never early, neither by the real clock nor by the loop's. */
 	assert_true(c.fired_us - t0 >= 20000);
-	assert_true(ds_loop_now(loop) >= now0 + 20);
+	assert_true(ds_loop_now(loop) >= now0 + MS(20));
 
 	/* Polled without waiting, as fast as possible: a whole-millisecond
 	 * comparison would fire up to 1 ms early; the loop must not. Ten
@@ -278,7 +281,7 @@ test_timer_lower_bound(void **state)
 	for (unsigned i = 0; i < 10; i++) {
 		c.fired = 0;
 		t0 = ds_time_now_us();
-		ds_timer_start(c.t, 2);
+		ds_timer_start_in(c.t, MS(2));
 		while (c.fired == 0)
 			assert_true(ds_loop_run_once(loop, 0) >= 0);
 		assert_true(c.fired_us - t0 >= 2000);
@@ -299,9 +302,9 @@ test_timer_restart(void **state)
 	timer_new(loop, &b, &log, 2);
 
 	/* Moved earlier. */
-	ds_timer_start(a.t, 500);
-	ds_timer_start(b.t, 10);
-	ds_timer_start(a.t, 2);
+	ds_timer_start_in(a.t, MS(500));
+	ds_timer_start_in(b.t, MS(10));
+	ds_timer_start_in(a.t, MS(2));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(log.n, 2);
 	assert_int_equal(log.order[0], 1);
@@ -309,9 +312,9 @@ test_timer_restart(void **state)
 
 	/* Moved later. */
 	log.n = 0;
-	ds_timer_start(a.t, 2);
-	ds_timer_start(b.t, 10);
-	ds_timer_start(a.t, 25);
+	ds_timer_start_in(a.t, MS(2));
+	ds_timer_start_in(b.t, MS(10));
+	ds_timer_start_in(a.t, MS(25));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(log.n, 2);
 	assert_int_equal(log.order[0], 2);
@@ -320,9 +323,9 @@ test_timer_restart(void **state)
 
 	/* Restarted with the same delay: goes behind an equal one. */
 	log.n = 0;
-	ds_timer_start(a.t, 0);
-	ds_timer_start(b.t, 0);
-	ds_timer_start(a.t, 0);
+	ds_timer_start_in(a.t, MS(0));
+	ds_timer_start_in(b.t, MS(0));
+	ds_timer_start_in(a.t, MS(0));
 	assert_int_equal(ds_loop_run_once(loop, 0), 2);
 	assert_int_equal(log.order[0], 2);
 	assert_int_equal(log.order[1], 1);
@@ -332,7 +335,7 @@ test_timer_restart(void **state)
 	a.fired = 0;
 	a.repeat = 3;
 	a.repeat_delay = 1;
-	ds_timer_start(a.t, 1);
+	ds_timer_start_in(a.t, MS(1));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(a.fired, 4);
 	assert_false(ds_timer_is_active(a.t));
@@ -347,22 +350,109 @@ test_timer_stop(void **state)
 
 	timer_new(loop, &c, NULL, 0);
 	ds_timer_stop(c.t); /* not armed: nothing happens */
-	ds_timer_start(c.t, 0);
+	ds_timer_start_in(c.t, MS(0));
 	assert_true(ds_timer_is_active(c.t));
-	assert_int_equal(ds_loop_get_timeout(loop), 0);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
 	ds_timer_stop(c.t);
 	assert_false(ds_timer_is_active(c.t));
-	assert_int_equal(ds_loop_get_timeout(loop), -1);
+	assert_int_equal(ds_loop_get_timeout_us(loop), -1);
 	/* Nothing left: returns at once, and the timer never fires. */
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(ds_loop_run_once(loop, 0), 0);
 	assert_int_equal(c.fired, 0);
 	ds_timer_stop(c.t);
 
-	ds_timer_start(c.t, 1000);
-	assert_true(ds_loop_get_timeout(loop) > 0);
-	assert_true(ds_loop_get_timeout(loop) <= 1000);
+	ds_timer_start_in(c.t, MS(1000));
+	assert_true(ds_loop_get_timeout_us(loop) > 0);
+	assert_true(ds_loop_get_timeout_us(loop) <= (int64_t)MS(1000));
 	ds_loop_free(loop); /* with the timer still armed */
+}
+
+/* Absolute deadlines, in microseconds on the loop's clock. */
+static void
+test_timer_deadline(void **state)
+{
+	struct ds_loop *loop = new_loop();
+	struct tctx c = {0};
+	uint64_t due;
+	int64_t wait;
+
+	timer_new(loop, &c, NULL, 0);
+	due = ds_time_now_us() + 3000;
+	ds_timer_start_at(c.t, due);
+	assert_true(ds_timer_is_active(c.t));
+	assert_int_equal(ds_loop_run(loop), 0);
+	assert_int_equal(c.fired, 1);
+	assert_true(c.fired_us >= due);
+	assert_true(ds_loop_now(loop) >= due);
+
+	/* The wait is told in microseconds, not rounded to milliseconds. */
+	ds_timer_start_in(c.t, 1500);
+	wait = ds_loop_get_timeout_us(loop);
+	assert_true(wait > 0);
+	assert_true(wait <= 1500);
+	ds_timer_start_at(c.t, ds_loop_now(loop) + 1500);
+	assert_true(ds_loop_get_timeout_us(loop) <= 1500);
+
+	/* Never: a deadline at the end of time, or a delay that would
+	 * wrap, is still a running timer that does not fire. */
+	ds_timer_start_in(c.t, UINT64_MAX);
+	assert_true(ds_loop_get_timeout_us(loop) > (int64_t)MS(1000000));
+	ds_timer_start_at(c.t, UINT64_MAX);
+	assert_true(ds_timer_is_active(c.t));
+	assert_int_equal(ds_loop_run_once(loop, 0), 0);
+	assert_int_equal(c.fired, 1);
+	ds_timer_free(c.t);
+	ds_loop_free(loop);
+}
+
+/* Starts c->other with a deadline long past. */
+static void
+on_timer_start_past(struct ds_timer *t, void *userdata)
+{
+	struct tctx *c = userdata;
+
+	c->fired++;
+	ds_timer_start_at(c->other, 0);
+}
+
+static void
+test_timer_deadline_past(void **state)
+{
+	static struct tlog log;
+	struct ds_loop *loop = new_loop();
+	struct tctx a = {0}, b = {0}, p = {0};
+
+	memset(&log, 0, sizeof(log));
+	log.loop = loop;
+	timer_new(loop, &b, &log, 2);
+	timer_new(loop, &p, &log, 3);
+	a.other = p.t;
+	assert_int_equal(ds_timer_new(loop, on_timer_start_past, &a, &a.t), 0);
+
+	/* A past deadline from outside a callback: the next iteration. */
+	ds_timer_start_at(p.t, 1);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
+	assert_int_equal(ds_loop_run_once(loop, 0), 1);
+	assert_int_equal(p.fired, 1);
+
+	/* From a callback, with b due in the same iteration: p fires in
+	 * the next iteration, and does not hold b back although its
+	 * deadline is the earliest of all. */
+	log.n = 0;
+	ds_timer_start_in(a.t, 0);
+	ds_timer_start_in(b.t, 0);
+	assert_int_equal(ds_loop_run_once(loop, 0), 2);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(b.fired, 1);
+	assert_int_equal(p.fired, 1);
+	assert_true(ds_timer_is_active(p.t));
+	assert_int_equal(ds_loop_run_once(loop, 0), 1);
+	assert_int_equal(p.fired, 2);
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.order[0], 2);
+	assert_int_equal(log.order[1], 3);
+	ds_loop_free(loop);
 }
 
 static void
@@ -387,16 +477,16 @@ test_timer_stop_from_callback(void **state)
 
 	/* Due later than the stopper. */
 	a.other = b.t;
-	ds_timer_start(a.t, 1);
-	ds_timer_start(b.t, 15);
+	ds_timer_start_in(a.t, MS(1));
+	ds_timer_start_in(b.t, MS(15));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(a.fired, 1);
 	assert_int_equal(b.fired, 0);
 
 	/* Due in the same iteration, right behind the stopper. */
 	a.other = d.t;
-	ds_timer_start(a.t, 0);
-	ds_timer_start(d.t, 0);
+	ds_timer_start_in(a.t, MS(0));
+	ds_timer_start_in(d.t, MS(0));
 	assert_int_equal(ds_loop_run_once(loop, 0), 1);
 	assert_int_equal(a.fired, 2);
 	assert_int_equal(d.fired, 0);
@@ -431,7 +521,7 @@ test_timer_free_in_callback(void **state)
 
 	/* Itself. ASan reports any later touch of the freed timer. */
 	assert_int_equal(ds_timer_new(loop, on_timer_free_self, &a, &a.t), 0);
-	ds_timer_start(a.t, 0);
+	ds_timer_start_in(a.t, MS(0));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(a.fired, 1);
 	assert_null(a.t);
@@ -440,8 +530,8 @@ test_timer_free_in_callback(void **state)
 	timer_new(loop, &v, NULL, 9);
 	assert_int_equal(ds_timer_new(loop, on_timer_free_other, &b, &b.t), 0);
 	b.victim = &v;
-	ds_timer_start(b.t, 0);
-	ds_timer_start(v.t, 0);
+	ds_timer_start_in(b.t, MS(0));
+	ds_timer_start_in(v.t, MS(0));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(b.fired, 1);
 	assert_int_equal(v.fired, 0);
@@ -463,12 +553,12 @@ test_timer_many(void **state)
 	log.loop = loop;
 	for (unsigned i = 0; i < N; i++) {
 		timer_new(loop, &c[i], &log, i);
-		ds_timer_start(c[i].t, rnd(&seed) % 20);
+		ds_timer_start_in(c[i].t, MS(rnd(&seed) % 20));
 	}
 	/* Shuffle the heap: restart a third at random delays, then stop
 	 * every even one. */
 	for (unsigned i = 0; i < N; i += 3)
-		ds_timer_start(c[i].t, rnd(&seed) % 20);
+		ds_timer_start_in(c[i].t, MS(rnd(&seed) % 20));
 	for (unsigned i = 0; i < N; i += 2)
 		ds_timer_stop(c[i].t);
 	assert_int_equal(ds_loop_run(loop), 0);
@@ -490,7 +580,7 @@ test_timer_waits(void **state)
 	/* The wait is rounded up, never down: a 20 ms timer takes a couple
 	 * of iterations at most, not a spin through its last millisecond. */
 	timer_new(loop, &c, NULL, 0);
-	ds_timer_start(c.t, 20);
+	ds_timer_start_in(c.t, MS(20));
 	while (c.fired == 0) {
 		assert_true(ds_loop_run_once(loop, -1) >= 0);
 		rounds++;
@@ -506,10 +596,10 @@ test_timer_zero_delay(void **state)
 	struct tctx c = {0};
 
 	timer_new(loop, &c, NULL, 0);
-	ds_timer_start(c.t, 0);
+	ds_timer_start_in(c.t, MS(0));
 	/* Never from inside the call that armed it. */
 	assert_int_equal(c.fired, 0);
-	assert_int_equal(ds_loop_get_timeout(loop), 0);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
 	assert_int_equal(ds_loop_run_once(loop, 0), 1);
 	assert_int_equal(c.fired, 1);
 
@@ -517,7 +607,7 @@ test_timer_zero_delay(void **state)
 	 * loop inside one. */
 	c.repeat = 1000;
 	c.repeat_delay = 0;
-	ds_timer_start(c.t, 0);
+	ds_timer_start_in(c.t, MS(0));
 	for (unsigned i = 0; i < 5; i++) {
 		assert_int_equal(ds_loop_run_once(loop, 0), 1);
 		assert_int_equal(c.fired, 2 + i);
@@ -539,8 +629,8 @@ test_timer_now_per_iteration(void **state)
 	/* b's callback runs after a's, in the same iteration, however long
 	 * a took: both see the same now. */
 	a.repeat = 0;
-	ds_timer_start(a.t, 0);
-	ds_timer_start(b.t, 0);
+	ds_timer_start_in(a.t, MS(0));
+	ds_timer_start_in(b.t, MS(0));
 	assert_int_equal(ds_loop_run_once(loop, 0), 2);
 	assert_int_equal(log.now[0], log.now[1]);
 	ds_loop_free(loop);
@@ -1024,7 +1114,7 @@ test_signal_stop_keeps_rest(void **state)
 	assert_int_equal(ds_loop_run(loop), 3);
 	assert_int_equal(c1.calls + c2.calls, 1);
 	/* The other one was kept, and comes first in the next iteration. */
-	assert_int_equal(ds_loop_get_timeout(loop), 0);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
 	assert_int_equal(ds_loop_run_once(loop, 0), 1);
 	assert_int_equal(c1.calls, 1);
 	assert_int_equal(c2.calls, 1);
@@ -1123,7 +1213,7 @@ test_defer(void **state)
 	ds_defer_schedule(a.d);
 	ds_defer_schedule(a.d);
 	assert_int_equal(a.calls, 0);
-	assert_int_equal(ds_loop_get_timeout(loop), 0);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(a.calls, 1);
 
@@ -1166,7 +1256,7 @@ test_defer(void **state)
 	assert_int_equal(ds_loop_run(loop), 5);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 0);
-	assert_true(ds_loop_get_timeout(loop) == 0);
+	assert_true(ds_loop_get_timeout_us(loop) == 0);
 	a.stop_after = 0;
 	ds_defer_schedule(a.d);
 	assert_int_equal(ds_loop_run(loop), 0);
@@ -1192,7 +1282,7 @@ test_defer_does_not_wait(void **state)
 	new_pair(sv);
 	io_new(loop, &c, sv[0], DS_IO_IN);
 	timer_new(loop, &guard, NULL, 0);
-	ds_timer_start(guard.t, 2000);
+	ds_timer_start_in(guard.t, MS(2000));
 	defer_new(loop, &a);
 	a.again = true;
 	ds_defer_schedule(a.d);
@@ -1225,8 +1315,8 @@ test_stop(void **state)
 	assert_int_equal(ds_timer_new(loop, on_timer_stop_loop, &a, &a.t), 0);
 	timer_new(loop, &b, NULL, 2);
 	/* Both due in the same iteration; stop takes effect after a. */
-	ds_timer_start(a.t, 1);
-	ds_timer_start(b.t, 1);
+	ds_timer_start_in(a.t, MS(1));
+	ds_timer_start_in(b.t, MS(1));
 	assert_int_equal(ds_loop_run(loop), 42);
 	assert_int_equal(a.fired, 1);
 	assert_int_equal(b.fired, 0);
@@ -1237,15 +1327,15 @@ test_stop(void **state)
 
 	/* A stop inside ds_loop_run_once() ends that iteration only; it does
 	 * not make a later ds_loop_run() return at once. */
-	ds_timer_start(a.t, 0);
-	ds_timer_start(b.t, 0);
+	ds_timer_start_in(a.t, MS(0));
+	ds_timer_start_in(b.t, MS(0));
 	assert_int_equal(ds_loop_run_once(loop, 0), 1);
 	assert_int_equal(a.fired, 2);
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(b.fired, 2);
 
 	/* Stopped before running: returns at once. */
-	ds_timer_start(b.t, 0);
+	ds_timer_start_in(b.t, MS(0));
 	ds_loop_stop(loop, 9);
 	assert_int_equal(ds_loop_run(loop), 9);
 	assert_int_equal(b.fired, 2);
@@ -1271,7 +1361,7 @@ test_stop_keeps_edge_events(void **state)
 	assert_int_equal(a.calls + b.calls, 1);
 	/* The other edge was kept, not lost with the batch. */
 	a.stop = b.stop = false;
-	assert_int_equal(ds_loop_get_timeout(loop), 0);
+	assert_int_equal(ds_loop_get_timeout_us(loop), 0);
 	assert_int_equal(ds_loop_run_once(loop, 0), 1);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 1);
@@ -1362,7 +1452,7 @@ test_reentry(void **state)
 	struct tctx c = {.loop = loop};
 
 	assert_int_equal(ds_timer_new(loop, on_timer_reenter, &c, &c.t), 0);
-	ds_timer_start(c.t, 0);
+	ds_timer_start_in(c.t, MS(0));
 	assert_int_equal(ds_loop_run(loop), 0);
 	assert_int_equal(c.fired, 1);
 	ds_loop_free(loop);
@@ -1384,7 +1474,7 @@ test_free_with_live_handles(void **state)
 	assert_int_equal(ds_io_new(loop, sv[1], 0, on_io, NULL, &io2), 0);
 	assert_int_equal(ds_timer_new(loop, on_timer, NULL, &t1), 0);
 	assert_int_equal(ds_timer_new(loop, on_timer, NULL, &t2), 0);
-	ds_timer_start(t1, 100000);
+	ds_timer_start_in(t1, MS(100000));
 	assert_int_equal(ds_defer_new(loop, on_defer, NULL, &d1), 0);
 	assert_int_equal(ds_defer_new(loop, on_defer, NULL, &d2), 0);
 	ds_defer_schedule(d1);
@@ -1414,7 +1504,7 @@ on_embed_timer(struct ds_timer *t, void *userdata)
 
 	/* Ten ticks, then data for the io. */
 	if (++e->ticks < 10) {
-		ds_timer_start(t, 1);
+		ds_timer_start_in(t, MS(1));
 		return;
 	}
 	put_byte(e->writer);
@@ -1434,24 +1524,26 @@ test_embed(void **state)
 	io_new(loop, &c, sv[0], DS_IO_IN);
 	c.drain = true;
 	assert_int_equal(ds_timer_new(loop, on_embed_timer, &e, &t), 0);
-	ds_timer_start(t, 1);
+	ds_timer_start_in(t, MS(1));
 
 	/* The outer loop: poll() on the loop's descriptor and timeout only. */
 	while (c.calls == 0) {
 		struct pollfd pfd = {
 		    .fd = ds_loop_get_fd(loop), .events = POLLIN};
-		int timeout = ds_loop_get_timeout(loop);
+		int64_t us = ds_loop_get_timeout_us(loop);
+		/* poll() takes milliseconds: round up, never wake early. */
+		int timeout = us < 0 ? -1 : (int)((us + 999) / 1000);
 
-		assert_true(timeout >= -1);
+		assert_true(us >= -1);
 		/* With the timer armed and nothing else, it is never -1. */
-		assert_true(timeout != -1 || e.ticks == 10);
+		assert_true(us != -1 || e.ticks == 10);
 		assert_true(poll(&pfd, 1, timeout) >= 0);
 		assert_true(ds_loop_run_once(loop, 0) >= 0);
 		assert_true(++rounds < 10000);
 	}
 	assert_int_equal(e.ticks, 10);
 	assert_int_equal(c.calls, 1);
-	assert_int_equal(ds_loop_get_timeout(loop), -1);
+	assert_int_equal(ds_loop_get_timeout_us(loop), -1);
 	ds_loop_free(loop);
 	close(sv[0]);
 	close(sv[1]);
@@ -1493,6 +1585,8 @@ main(void)
 	    T(test_timer_same_ms_fifo),
 	    T(test_timer_lower_bound),
 	    T(test_timer_restart),
+	    T(test_timer_deadline),
+	    T(test_timer_deadline_past),
 	    T(test_timer_stop),
 	    T(test_timer_stop_from_callback),
 	    T(test_timer_free_in_callback),

@@ -81,7 +81,7 @@ fake_drain(struct ds_workers *ws, unsigned i, uint64_t drain_us, void *ud)
 	if (drain_us == 0)
 		ds_workers_done(ws, i);
 	else
-		ds_timer_start(f->later[i], drain_us / 1000);
+		ds_timer_start_in(f->later[i], drain_us);
 	return i + 1;
 }
 
@@ -165,7 +165,7 @@ run_until(struct fake *f, enum ds_workers_event_kind kind)
 
 	f->stop_on = (int)kind;
 	assert_int_equal(ds_timer_new(f->loop, on_watchdog, f, &dog), 0);
-	ds_timer_start(dog, 10000);
+	ds_timer_start_in(dog, 10000000);
 	assert_int_equal(ds_loop_run(f->loop), 0);
 	ds_timer_free(dog);
 	assert_false(f->timed_out);
