@@ -925,10 +925,9 @@ finish(struct ds_connect *c, int err, struct attempt *winner)
 		winner->fd = -1;
 		r->remote = winner->ep;
 		r->connect_us = winner->elapsed_us;
-		if (getsockname(r->fd, (struct sockaddr *)&ss, &len) == 0 &&
-		    ds_endpoint_from_sockaddr(
-		        (struct sockaddr *)&ss, len, &r->local) == 0)
-			(void)ds_addr_unmap(&r->local.addr, &r->local.addr);
+		if (getsockname(r->fd, (struct sockaddr *)&ss, &len) == 0)
+			(void)ds__endpoint_named(
+			    (struct sockaddr *)&ss, len, &r->local);
 	}
 	cache_update(c);
 	ds_defer_schedule(c->done_defer);

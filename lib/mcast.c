@@ -17,6 +17,8 @@
 #include "dualstack/loop.h"
 #include "dualstack/mcast.h"
 
+#include "sock-int.h"
+
 /* linux/in.h and linux/in6.h (Linux 2.6.31 and 4.20); glibc's netinet/in.h
  * lacks them. */
 #ifndef IP_MULTICAST_ALL
@@ -224,9 +226,8 @@ on_readable(struct ds_io *io, int fd, unsigned events, void *userdata)
 			ev = (struct ds_mcast_event){
 			    .kind = DS_MCAST_EV_ERROR, .err = -errno};
 		} else {
-			ds_endpoint_from_sockaddr(
+			ds__endpoint_named(
 			    (struct sockaddr *)&ss, mh.msg_namelen, &ev.source);
-			ds_addr_unmap(&ev.source.addr, &ev.source.addr);
 			read_control(s, &mh, &ev);
 			ev.data = s->buf;
 			ev.truncated = (size_t)n > sizeof(s->buf);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr-int.h"
+#include "sock-int.h"
 #include "dualstack/sort.h"
 
 /* --- Policy table --------------------------------------------------------- */
@@ -654,10 +655,10 @@ ds_sort_source(const struct ds_addr *dst, struct ds_addr *ret_src)
 	if (r < 0)
 		return r;
 
-	r = ds_endpoint_from_sockaddr((struct sockaddr *)&ss, len, &got);
+	r = ds__endpoint_named((struct sockaddr *)&ss, len, &got);
 	if (r < 0)
 		return r;
-	(void)ds_addr_unmap(&got.addr, ret_src);
+	*ret_src = got.addr;
 	return 0;
 }
 
