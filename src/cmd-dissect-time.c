@@ -84,24 +84,9 @@ out_time(struct dissect *d, const struct ds_capture_packet *cp)
 		dissect_out_frac(d, nsec);
 		return;
 	case TIME_DELTA:
-		/* tcpdump -ttt: the first packet is 0 after itself. */
-		if (!d->have_first) {
-			d->have_first = true;
-			d->first_sec = cp->sec;
-			d->first_nsec = cp->nsec;
-		}
-		sec -= d->first_sec;
-		if (nsec < d->first_nsec) {
-			nsec += 1000000000u;
-			sec--;
-		}
-		nsec -= d->first_nsec;
-		d->first_sec = cp->sec;
-		d->first_nsec = cp->nsec;
-		cli_out_i64(&d->o, sec);
-		dissect_out_frac(d, nsec);
-		return;
 	case TIME_RELATIVE:
+		/* tcpdump -ttt: since the packet before, the first 0 after
+		 * itself; -ttttt: since the first packet. */
 		if (!d->have_first) {
 			d->have_first = true;
 			d->first_sec = cp->sec;
@@ -113,6 +98,10 @@ out_time(struct dissect *d, const struct ds_capture_packet *cp)
 			sec--;
 		}
 		nsec -= d->first_nsec;
+		if (d->tfmt == TIME_DELTA) {
+			d->first_sec = cp->sec;
+			d->first_nsec = cp->nsec;
+		}
 		cli_out_i64(&d->o, sec);
 		dissect_out_frac(d, nsec);
 		return;
