@@ -526,7 +526,9 @@ on_signal(struct ds_signal *sig, int signo, void *userdata)
 		fprintf(text_begin(),
 		    "%s: not accepting; draining %zu connections for up to "
 		    "%s\n",
-		    name, n, cli_duration_ms_text(cli_us_to_ms(sv->drain_us), d, sizeof(d)));
+		    name, n,
+		    cli_duration_ms_text(
+		        cli_us_to_ms(sv->drain_us), d, sizeof(d)));
 	}
 	funlockfile(stdout);
 	r = ds_workers_drain(sv->ws, now ? 0 : sv->drain_us);

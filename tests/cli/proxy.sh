@@ -1054,7 +1054,7 @@ proxy drain3 --listen '[::1]:0' --to "127.0.0.1:$ECHO" --drain 2500ms --idle-tim
 kill -TERM "$pid"
 wait_log drain3 'draining'
 check "--drain 2500ms: drains for 2.5 s" 1 \
-	"$(count drain3 "^$TS draining \(0 connections, 2\.5 s\)$")"
+	"$(count drain3 "^$TS draining \(0 connections, 2\.50s\)$")"
 wait_exit "$pid" 10
 check "durations with units: exit 0" 0 "$rc"
 usage "--drain 5h" "--drain takes seconds from 0 to 86400, not '5h'" "${L[@]}" "${T[@]}" --drain 5h

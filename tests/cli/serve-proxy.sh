@@ -376,11 +376,11 @@ start units serve --listen 127.0.0.1:0 --drain 1.5s --idle-timeout 250ms --heade
 read -r cport how <<<"$(cl 127.0.0.1 "$port" 'x' read)"
 wait_log units ' close '
 check "--idle-timeout 250ms: an idle connection closed for it" 1 \
-	"$(count units "^$TS close tcp 127\.0\.0\.1:$cport .*reason=\"idle timeout\"$")"
+	"$(count units "^$TS close tcp 127\.0\.0\.1:$cport .*reason=idle-timeout$")"
 kill -TERM "$pid"
 wait_log units 'draining'
 check "--drain 1.5s: drains for 1.5 s" 1 \
-	"$(count units "SIGTERM: not accepting; draining 0 connections for up to 1\.500s$")"
+	"$(count units "SIGTERM: not accepting; draining 0 connections for up to 1\.50s$")"
 stop "$pid"
 
 check "no sanitizer report from any server" "" \
