@@ -973,6 +973,27 @@ ds_addr_zone_index(const struct ds_addr *a, uint32_t *ret_index)
 }
 
 int
+ds_ifname_index(const char *name, uint32_t *ret_index)
+{
+	char text[4 + DS_ZONE_MAX];
+	struct ds_addr a;
+	int n, r;
+
+	/*
+	 * An interface name is a zone (RFC 4007 section 11): parse it as
+	 * one, so that one parser says which names are valid and one
+	 * function, ds_addr_zone_index(), turns them into indexes.
+	 */
+	n = snprintf(text, sizeof(text), "::%%%s", name);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -DS_E_ZONE_LONG;
+	r = ds_addr_parse(text, (size_t)n, 0, &a, NULL);
+	if (r < 0)
+		return r;
+	return ds_addr_zone_index(&a, ret_index);
+}
+
+int
 ds_endpoint_to_sockaddr(const struct ds_endpoint *ep,
     struct sockaddr_storage *ss, socklen_t *ret_len)
 {

@@ -114,27 +114,6 @@ ds_mcast_check(const struct ds_mcast_spec *spec)
 }
 
 int
-ds_mcast_ifindex(const char *name, uint32_t *ret_index)
-{
-	char text[4 + DS_ZONE_MAX];
-	struct ds_addr a;
-	int n, r;
-
-	/*
-	 * An interface name is a zone (RFC 4007 section 11): parse it as
-	 * one, so that one parser says which names are valid and one
-	 * function, ds_addr_zone_index(), turns them into indexes.
-	 */
-	n = snprintf(text, sizeof(text), "::%%%s", name);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return -DS_E_ZONE_LONG;
-	r = ds_addr_parse(text, (size_t)n, 0, &a, NULL);
-	if (r < 0)
-		return r;
-	return ds_addr_zone_index(&a, ret_index);
-}
-
-int
 ds_mcast_resolve(struct ds_mcast_spec *spec)
 {
 	uint32_t idx;

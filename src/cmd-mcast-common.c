@@ -44,7 +44,7 @@ mcast_target_parse(const char *group, bool port_required, const char *ifname,
 	t->spec.send = send;
 	t->spec.no_loop = no_loop;
 	if (ifname) {
-		r = ds_mcast_ifindex(ifname, &t->spec.ifindex);
+		r = ds_ifname_index(ifname, &t->spec.ifindex);
 		if (r < 0) {
 			cli_error("-i '%s': %s", ifname, ds_strerror(r));
 			return EXIT_USAGE;

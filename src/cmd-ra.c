@@ -769,9 +769,9 @@ cmd_ra(int argc, char **argv)
 		    "--clear needs -i and a baseline (--router or "
 		    "--baseline): it is never sent for a baseline router");
 	if (w.iface && (w.clear || w.solicit)) {
-		w.ifindex = if_nametoindex(w.iface);
-		if (w.ifindex == 0) {
-			cli_error("%s: %s", w.iface, strerror(errno));
+		r = ds_ifname_index(w.iface, &w.ifindex);
+		if (r < 0) {
+			cli_error("-i '%s': %s", w.iface, ds_strerror(r));
 			return EXIT_USAGE;
 		}
 	}

@@ -151,6 +151,15 @@ DS_EXPORT int ds_endpoint_from_sockaddr(
 DS_EXPORT int ds_addr_zone_index(const struct ds_addr *a, uint32_t *ret_index);
 
 /*
+ * The index of the interface called name, looked up now: a name is a
+ * zone (RFC 4007 section 11), so it is parsed as one and turned into an
+ * index by ds_addr_zone_index(); a decimal name is an index as it is.
+ * Returns 0, -DS_E_ZONE_UNKNOWN (no such interface) or a zone syntax
+ * error (DS_E_ZONE_*). Thread-safe.
+ */
+DS_EXPORT int ds_ifname_index(const char *name, uint32_t *ret_index);
+
+/*
  * Fill a sockaddr_in or sockaddr_in6 in *ss from ep and set *ret_len. The
  * scope ID is ds_addr_zone_index()'s: a zone name is looked up here.
  * Returns 0, -EAFNOSUPPORT or -DS_E_ZONE_UNKNOWN.

@@ -100,14 +100,6 @@ struct ds_mcast_spec {
 DS_EXPORT int ds_mcast_check(const struct ds_mcast_spec *spec);
 
 /*
- * The index of interface name, looked up now through
- * ds_addr_zone_index(), the one place names become indexes; a decimal
- * name is an index as it is. Returns 0, -DS_E_ZONE_UNKNOWN (no such
- * interface) or a zone syntax error (DS_E_ZONE_*). Thread-safe.
- */
-DS_EXPORT int ds_mcast_ifindex(const char *name, uint32_t *ret_index);
-
-/*
  * ds_mcast_check(), then the interface of spec fixed: a zone on the
  * group, named or numbered, becomes spec->ifindex when none was given,
  * and must agree with it when one was (-DS_E_MCAST_IFACE_CONFLICT). The

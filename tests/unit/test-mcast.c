@@ -167,7 +167,7 @@ test_resolve(void **state)
 
 	(void)state;
 	/* The loopback interface exists wherever the tests run. */
-	assert_int_equal(ds_mcast_ifindex("lo", &lo), 0);
+	assert_int_equal(ds_ifname_index("lo", &lo), 0);
 	assert_true(lo > 0);
 	assert_int_equal(ds_mcast_resolve(&sp), 0);
 	assert_int_equal(sp.ifindex, lo);
@@ -179,14 +179,13 @@ test_resolve(void **state)
 	assert_int_equal(ds_mcast_resolve(&sp), -DS_E_MCAST_IFACE_CONFLICT);
 
 	/* A number is an index as it is; names that cannot be. */
-	assert_int_equal(ds_mcast_ifindex("7", &lo), 0);
+	assert_int_equal(ds_ifname_index("7", &lo), 0);
 	assert_int_equal(lo, 7);
 	assert_int_equal(
-	    ds_mcast_ifindex("no-such-if0", &lo), -DS_E_ZONE_UNKNOWN);
-	assert_int_equal(ds_mcast_ifindex("", &lo), -DS_E_ZONE_EMPTY);
-	assert_int_equal(ds_mcast_ifindex("eth 0", &lo), -DS_E_ZONE_CHAR);
-	assert_int_equal(
-	    ds_mcast_ifindex("a-name-much-too-long-for-linux", &lo),
+	    ds_ifname_index("no-such-if0", &lo), -DS_E_ZONE_UNKNOWN);
+	assert_int_equal(ds_ifname_index("", &lo), -DS_E_ZONE_EMPTY);
+	assert_int_equal(ds_ifname_index("eth 0", &lo), -DS_E_ZONE_CHAR);
+	assert_int_equal(ds_ifname_index("a-name-much-too-long-for-linux", &lo),
 	    -DS_E_ZONE_LONG);
 }
 
