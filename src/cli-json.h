@@ -63,6 +63,31 @@ cli_out_str(struct cli_out *o, const char *s)
 }
 
 /*
+ * Writing through a local pointer. A char stored into buf may alias len as
+ * far as the compiler knows, so the helpers above load and store len again
+ * for every piece; a hot writer that puts many pieces takes its position
+ * once (p = o->buf + o->len after cli_out_reserve()), writes through p,
+ * asks cli_out_room() before each stretch that could pass what it was
+ * given, and stores the length once with cli_out_done().
+ */
+static inline char *
+cli_out_room(struct cli_out *o, char *p, size_t n)
+{
+	if ((size_t)(o->buf + CLI_OUT_BUF - p) < n) {
+		o->len = (size_t)(p - o->buf);
+		cli_out_flush(o);
+		p = o->buf + o->len;
+	}
+	return p;
+}
+
+static inline void
+cli_out_done(struct cli_out *o, char *p)
+{
+	o->len = (size_t)(p - o->buf);
+}
+
+/*
  * v in decimal with at least 'width' digits (zero-padded, width <= 20)
  * into buf, not terminated; returns the length (at most 20). By hand and
  * straight into place, two digits per division, the length from the
