@@ -227,6 +227,8 @@ struct dissect {
 	bool link_hdr;       /* -e */
 	int last_rc;         /* ds_packet_decode() of the packet shown */
 
+	/* Last: cmd_dissect() clears what lies before o.buf, and pkt; st
+	 * is cleared by ds_packet_stats_init() when --stats asks for it. */
 	struct cli_out o;
 	struct ds_pkt pkt;
 	struct ds_packet_stats st;
