@@ -32,15 +32,17 @@ dissect_time_cache(struct dissect *d, int64_t sec)
 	    (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* n decimal digits of v, zero-padded, at p: by hand, from the last, so
- * that a constant n unrolls. */
+/* n decimal digits of v, zero-padded, at p: by hand, from the last, two
+ * at a time from the digit pairs, so that a constant n unrolls. */
 static inline void
 put_digits(char *p, uint32_t v, unsigned n)
 {
-	for (unsigned i = n; i > 0; i--) {
-		p[i - 1] = (char)('0' + v % 10);
-		v /= 10;
+	for (; n >= 2; n -= 2) {
+		memcpy(p + n - 2, cli_digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
 	}
+	if (n)
+		p[0] = (char)('0' + v % 10);
 }
 
 /*

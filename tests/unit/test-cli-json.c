@@ -323,6 +323,20 @@ test_numbers(void **state)
 		if (e < 19)
 			p *= 10;
 	}
+	/* Around 2^32, where the digits go from 64-bit to 32-bit division. */
+	for (uint64_t v = (uint64_t)UINT32_MAX - 101;
+	     v < (uint64_t)UINT32_MAX + 101; v++) {
+		uint64_t vs[2] = {v, v * 100 + 99};
+
+		for (int i = 0; i < 2; i++) {
+			size_t n = cli_fmt_u64(buf, vs[i], 1);
+
+			snprintf(want, sizeof(want), "%llu",
+			    (unsigned long long)vs[i]);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(buf, want, n);
+		}
+	}
 	assert_int_equal(cli_fmt_u64(buf, UINT64_MAX, 1), 20);
 	assert_memory_equal(buf, "18446744073709551615", 20);
 	assert_int_equal(cli_fmt_u64(buf, 0, 6), 6);
