@@ -37,14 +37,24 @@ put_c(char *p, char c)
 	return p + 1;
 }
 
-/* A string constant's length is known at compile time once inlined. */
+/*
+ * A string constant's length is known at compile time once inlined: a
+ * copy of fixed size. Other strings here are the library's tokens, a few
+ * octets each, which a loop copies for less than calls to strlen() and
+ * memcpy() cost.
+ */
 static inline char *
 put_str(char *p, const char *s)
 {
-	size_t n = strlen(s);
+	if (__builtin_constant_p(strlen(s))) {
+		size_t n = strlen(s);
 
-	memcpy(p, s, n);
-	return p + n;
+		memcpy(p, s, n);
+		return p + n;
+	}
+	while (*s)
+		*p++ = *s++;
+	return p;
 }
 
 static inline char *
