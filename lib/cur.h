@@ -141,6 +141,41 @@ ds_cur_bytes(struct ds_cur *c, void *ret, size_t n)
 	return 0;
 }
 
+/*
+ * A fixed-size header of n octets: one check that all of it is there, and
+ * where it starts, or NULL (and the sticky error) when it is not. The
+ * ds_get_*() readers below then read inside it without a check of their
+ * own, so a header of ten fields costs one comparison, not ten; they may
+ * only be given offsets below the n checked here.
+ */
+static inline const uint8_t *
+ds_cur_fixed(struct ds_cur *c, size_t n)
+{
+	const uint8_t *b;
+
+	if (ds_cur_left(c) < n) {
+		ds_cur_fail(c);
+		return NULL;
+	}
+	b = c->p + c->off;
+	c->off += n;
+	return b;
+}
+
+/* 16 and 32 bits in network byte order at b, which ds_cur_fixed() gave. */
+static inline uint16_t
+ds_get_be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline uint32_t
+ds_get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
 static inline int
 ds_cur_skip(struct ds_cur *c, size_t n)
 {

@@ -316,23 +316,26 @@ decode_tcp(struct dec *d, size_t off)
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_tcp *t = &ip->u.tcp;
 	struct ds_cur c;
+	const uint8_t *b;
 	uint8_t b12, b13;
 	size_t end;
 
 	if (!have(d, DS_PKT_LAYER_TCP, off, off + 20))
 		return;
+	/* The fixed 20 octets, checked once (have() above). */
 	c = ds_cur_at(d->data, off, off + 20);
-	ds_cur_be16(&c, &t->sport);
-	ds_cur_be16(&c, &t->dport);
-	ds_cur_be32(&c, &t->seq);
-	ds_cur_be32(&c, &t->ack);
-	ds_cur_u8(&c, &b12);
-	ds_cur_u8(&c, &b13);
-	ds_cur_be16(&c, &t->window);
-	ds_cur_be16(&c, &t->checksum);
-	ds_cur_be16(&c, &t->urgent);
+	b = ds_cur_fixed(&c, 20);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_TCP, off))
 		return;
+	t->sport = ds_get_be16(b);
+	t->dport = ds_get_be16(b + 2);
+	t->seq = ds_get_be32(b + 4);
+	t->ack = ds_get_be32(b + 8);
+	b12 = b[12];
+	b13 = b[13];
+	t->window = ds_get_be16(b + 14);
+	t->checksum = ds_get_be16(b + 16);
+	t->urgent = ds_get_be16(b + 18);
 	t->doff = (uint8_t)((b12 >> 4) * 4);
 	t->flags = (uint16_t)((b12 & 0x0f) << 8 | b13);
 	t->mss = 0;
@@ -437,16 +440,19 @@ decode_udp(struct dec *d, size_t off)
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_pkt_udp *u = &ip->u.udp;
 	struct ds_cur c;
+	const uint8_t *b;
 
 	if (!have(d, DS_PKT_LAYER_UDP, off, off + 8))
 		return;
+	/* The fixed 8 octets, checked once (have() above). */
 	c = ds_cur_at(d->data, off, off + 8);
-	ds_cur_be16(&c, &u->sport);
-	ds_cur_be16(&c, &u->dport);
-	ds_cur_be16(&c, &u->len);
-	ds_cur_be16(&c, &u->checksum);
+	b = ds_cur_fixed(&c, 8);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_UDP, off))
 		return;
+	u->sport = ds_get_be16(b);
+	u->dport = ds_get_be16(b + 2);
+	u->len = ds_get_be16(b + 4);
+	u->checksum = ds_get_be16(b + 6);
 	ip->l4 = DS_PKT_L4_UDP;
 	ip->l4_off = u32(off);
 	ip->l4_len = u32(d->end - off);
@@ -1415,16 +1421,23 @@ decode_chain(struct dec *d, size_t off, uint8_t nh)
 
 /* --- IP ------------------------------------------------------------------ */
 
-/* RFC 791 section 3.1: one's complement sum of the header. */
+/*
+ * RFC 791 section 3.1: one's complement sum of the header, whose len
+ * (the IHL times 4, 20 to 60) have() has checked. It is summed a 32-bit
+ * word at a time and folded at the end: the carries out of each 16-bit
+ * half come back in the fold (RFC 1071 section 2 (C), deferred carries).
+ */
 static bool
 ip4_checksum_ok(const struct dec *d, size_t off, size_t len)
 {
 	struct ds_cur c = ds_cur_at(d->data, off, off + len);
-	uint32_t sum = 0;
-	uint16_t w;
+	const uint8_t *b = ds_cur_fixed(&c, len);
+	uint64_t sum = 0;
 
-	while (ds_cur_be16(&c, &w) == 0)
-		sum += w;
+	if (!b)
+		return false;
+	for (size_t i = 0; i + 4 <= len; i += 4)
+		sum += ds_get_be32(b + i);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
@@ -1474,6 +1487,7 @@ decode_ip4(struct dec *d, size_t off)
 {
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_cur c;
+	const uint8_t *b;
 	uint8_t vihl, tos, ttl, proto;
 	uint16_t tot, id, fo, sum;
 	uint32_t src, dst;
@@ -1493,18 +1507,20 @@ decode_ip4(struct dec *d, size_t off)
 	}
 	if (!have(d, DS_PKT_LAYER_IPV4, off, off + hlen))
 		return;
-	c = ds_cur_at(d->data, off + 1, off + 20);
-	ds_cur_u8(&c, &tos);
-	ds_cur_be16(&c, &tot);
-	ds_cur_be16(&c, &id);
-	ds_cur_be16(&c, &fo);
-	ds_cur_u8(&c, &ttl);
-	ds_cur_u8(&c, &proto);
-	ds_cur_be16(&c, &sum);
-	ds_cur_be32(&c, &src);
-	ds_cur_be32(&c, &dst);
+	/* The fixed 20 octets, checked once (have() above). */
+	c = ds_cur_at(d->data, off, off + 20);
+	b = ds_cur_fixed(&c, 20);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV4, off))
 		return;
+	tos = b[1];
+	tot = ds_get_be16(b + 2);
+	id = ds_get_be16(b + 4);
+	fo = ds_get_be16(b + 6);
+	ttl = b[8];
+	proto = b[9];
+	sum = ds_get_be16(b + 10);
+	src = ds_get_be32(b + 12);
+	dst = ds_get_be32(b + 16);
 
 	ip->version = 4;
 	ip->off = u32(off);
@@ -1554,7 +1570,7 @@ decode_ip6(struct dec *d, size_t off)
 	struct ds_pkt_ip *ip = d->ip;
 	struct ds_cur c;
 	uint32_t vtf;
-	uint8_t b[16];
+	const uint8_t *b;
 
 	if (!have(d, DS_PKT_LAYER_IPV6, off, off + 1))
 		return;
@@ -1564,17 +1580,17 @@ decode_ip6(struct dec *d, size_t off)
 	}
 	if (!have(d, DS_PKT_LAYER_IPV6, off, off + 40))
 		return;
+	/* The fixed 40 octets, checked once (have() above). */
 	c = ds_cur_at(d->data, off, off + 40);
-	ds_cur_be32(&c, &vtf);
-	ds_cur_be16(&c, &ip->payload_len);
-	ds_cur_u8(&c, &ip->next);
-	ds_cur_u8(&c, &ip->hop_limit);
-	ds_cur_bytes(&c, b, 16);
-	ds_addr_from_v6(b, &ip->src);
-	ds_cur_bytes(&c, b, 16);
-	ds_addr_from_v6(b, &ip->dst);
+	b = ds_cur_fixed(&c, 40);
 	if (!cur_ok(d, &c, DS_PKT_LAYER_IPV6, off))
 		return;
+	vtf = ds_get_be32(b);
+	ip->payload_len = ds_get_be16(b + 4);
+	ip->next = b[6];
+	ip->hop_limit = b[7];
+	ds_addr_from_v6(b + 8, &ip->src);
+	ds_addr_from_v6(b + 24, &ip->dst);
 
 	ip->version = 6;
 	ip->off = u32(off);

@@ -63,6 +63,44 @@ cli_out_str(struct cli_out *o, const char *s)
 }
 
 /*
+ * Writing through a local pointer. A char stored into buf may alias len as
+ * far as the compiler knows, so the helpers above load and store len again
+ * for every piece; a hot writer that puts many pieces takes its position
+ * once (p = o->buf + o->len after cli_out_reserve()), writes through p,
+ * asks cli_out_room() before each stretch that could pass what it was
+ * given, and stores the length once with cli_out_done().
+ */
+static inline char *
+cli_out_room(struct cli_out *o, char *p, size_t n)
+{
+	if ((size_t)(o->buf + CLI_OUT_BUF - p) < n) {
+		o->len = (size_t)(p - o->buf);
+		cli_out_flush(o);
+		p = o->buf + o->len;
+	}
+	return p;
+}
+
+static inline void
+cli_out_done(struct cli_out *o, char *p)
+{
+	o->len = (size_t)(p - o->buf);
+}
+
+/* "00" to "99": two decimal digits a copy, for the writers of numbers
+ * here and in the commands. */
+static const char cli_digit_pairs[] = "00010203040506070809"
+                                      "10111213141516171819"
+                                      "20212223242526272829"
+                                      "30313233343536373839"
+                                      "40414243444546474849"
+                                      "50515253545556575859"
+                                      "60616263646566676869"
+                                      "70717273747576777879"
+                                      "80818283848586878889"
+                                      "90919293949596979899";
+
+/*
  * v in decimal with at least 'width' digits (zero-padded, width <= 20)
  * into buf, not terminated; returns the length (at most 20). By hand and
  * straight into place, two digits per division, the length from the
@@ -72,16 +110,7 @@ cli_out_str(struct cli_out *o, const char *s)
 static inline size_t
 cli_fmt_u64(char *buf, uint64_t v, unsigned width)
 {
-	static const char pairs[] = "00010203040506070809"
-	                            "10111213141516171819"
-	                            "20212223242526272829"
-	                            "30313233343536373839"
-	                            "40414243444546474849"
-	                            "50515253545556575859"
-	                            "60616263646566676869"
-	                            "70717273747576777879"
-	                            "80818283848586878889"
-	                            "90919293949596979899";
+	const char *pairs = cli_digit_pairs;
 	static const uint64_t pow10[20] = {1u, 10u, 100u, 1000u, 10000u,
 	    100000u, 1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
 	    100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
@@ -93,18 +122,28 @@ cli_fmt_u64(char *buf, uint64_t v, unsigned width)
 	if (n < width)
 		n = width;
 	i = n;
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 
 		v /= 100;
 		i -= 2;
 		memcpy(buf + i, pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
+	/* Most numbers (ports, lengths, sequence numbers) fit in 32 bits,
+	 * where dividing by 100 is a shorter multiplication. */
+	for (uint32_t w = (uint32_t)v;;) {
+		if (w < 10) {
+			buf[--i] = (char)('0' + w);
+			break;
+		}
+		if (w < 100) {
+			i -= 2;
+			memcpy(buf + i, pairs + 2 * w, 2);
+			break;
+		}
 		i -= 2;
-		memcpy(buf + i, pairs + 2 * v, 2);
-	} else {
-		buf[--i] = (char)('0' + v);
+		memcpy(buf + i, pairs + 2 * (w % 100), 2);
+		w /= 100;
 	}
 	while (i > 0)
 		buf[--i] = '0';

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dualstack/addr.h"
 #include "dualstack/capture.h"
@@ -23,27 +24,63 @@
 
 /* --- Output --------------------------------------------------------------- */
 
-static inline void
-out_c(struct cli_out *o, char c)
+/*
+ * The pieces of a line, written at p (room checked by the caller, see
+ * cli_out_room()); each returns where the next piece goes. The out_*()
+ * forms below reserve room and move the buffer's length themselves, for
+ * the outputs that are not on the hot path.
+ */
+static inline char *
+put_c(char *p, char c)
 {
-	*cli_out_reserve(o, 1) = c;
-	o->len++;
+	*p = c;
+	return p + 1;
 }
 
-/* "0x" and lower-case hex digits, at least 'width' of them. */
-static inline void
-out_hex(struct cli_out *o, uint64_t v, unsigned width)
+/*
+ * A string constant's length is known at compile time once inlined: a
+ * copy of fixed size. Other strings here are the library's tokens, a few
+ * octets each, which a loop copies for less than calls to strlen() and
+ * memcpy() cost.
+ */
+static inline char *
+put_str(char *p, const char *s)
+{
+	if (__builtin_constant_p(strlen(s))) {
+		size_t n = strlen(s);
+
+		memcpy(p, s, n);
+		return p + n;
+	}
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static inline char *
+put_u64(char *p, uint64_t v)
+{
+	return p + cli_fmt_u64(p, v, 1);
+}
+
+/* "0x" and lower-case hex digits, at least 'width' of them (<= 16): at
+ * most 18 octets. */
+#define PUT_HEX_MAX 18
+static inline char *
+put_hex(char *p, uint64_t v, unsigned width)
 {
 	static const char digits[] = "0123456789abcdef";
-	char tmp[18], *p = tmp + sizeof(tmp);
+	unsigned n = (unsigned)(67 - __builtin_clzll(v | 1)) / 4;
 
-	do {
-		*--p = digits[v & 0xf];
+	if (n < width)
+		n = width;
+	p[0] = '0';
+	p[1] = 'x';
+	for (unsigned i = n; i > 0; i--) {
+		p[1 + i] = digits[v & 0xf];
 		v >>= 4;
-	} while (v || tmp + sizeof(tmp) - p < (ptrdiff_t)width);
-	*--p = 'x';
-	*--p = '0';
-	cli_out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+	}
+	return p + 2 + n;
 }
 
 /*
@@ -54,30 +91,62 @@ out_hex(struct cli_out *o, uint64_t v, unsigned width)
  */
 int dissect_addr_format(const struct ds_addr *a, char buf[DS_ADDR_STRLEN]);
 
-static inline void
-out_addr(struct cli_out *o, const struct ds_addr *a)
+/* An address, or "?": writes up to DS_ADDR_STRLEN octets at p. */
+static inline char *
+put_addr(char *p, const struct ds_addr *a)
 {
-	char *p = cli_out_reserve(o, DS_ADDR_STRLEN);
 	int n = dissect_addr_format(a, p);
 
 	if (n > 0 && n < DS_ADDR_STRLEN)
-		o->len += (size_t)n;
-	else
-		out_c(o, '?');
+		return p + n;
+	*p = '?';
+	return p + 1;
+}
+
+/* Writes up to DS_MAC_STRLEN octets at p; nothing when it cannot. */
+static inline char *
+put_mac(char *p, const struct ds_mac *m)
+{
+	int n = ds_mac_format(m, p, DS_MAC_STRLEN);
+
+	return n > 0 && n < DS_MAC_STRLEN ? p + n : p;
+}
+
+/* A library token, or prefix and the number when the value has none:
+ * "hbh", "proto253". */
+static inline char *
+put_token(char *p, const char *tok, const char *prefix, uint64_t v)
+{
+	if (tok)
+		return put_str(p, tok);
+	return put_u64(put_str(p, prefix), v);
+}
+
+static inline void
+out_c(struct cli_out *o, char c)
+{
+	*cli_out_reserve(o, 1) = c;
+	o->len++;
+}
+
+static inline void
+out_hex(struct cli_out *o, uint64_t v, unsigned width)
+{
+	cli_out_done(o, put_hex(cli_out_reserve(o, PUT_HEX_MAX), v, width));
+}
+
+static inline void
+out_addr(struct cli_out *o, const struct ds_addr *a)
+{
+	cli_out_done(o, put_addr(cli_out_reserve(o, DS_ADDR_STRLEN), a));
 }
 
 static inline void
 out_mac(struct cli_out *o, const struct ds_mac *m)
 {
-	char *p = cli_out_reserve(o, DS_MAC_STRLEN);
-	int n = ds_mac_format(m, p, DS_MAC_STRLEN);
-
-	if (n > 0 && n < DS_MAC_STRLEN)
-		o->len += (size_t)n;
+	cli_out_done(o, put_mac(cli_out_reserve(o, DS_MAC_STRLEN), m));
 }
 
-/* A library token, or prefix and the number when the value has none:
- * "hbh", "proto253". */
 static inline void
 out_token(struct cli_out *o, const char *tok, const char *prefix, uint64_t v)
 {
@@ -168,6 +237,8 @@ struct dissect {
 	bool link_hdr;       /* -e */
 	int last_rc;         /* ds_packet_decode() of the packet shown */
 
+	/* Last: cmd_dissect() clears what lies before o.buf, and pkt; st
+	 * is cleared by ds_packet_stats_init() when --stats asks for it. */
 	struct cli_out o;
 	struct ds_pkt pkt;
 	struct ds_packet_stats st;

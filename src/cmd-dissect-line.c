@@ -48,14 +48,18 @@ dissect_layer_token(const struct ds_pkt_err *e, char buf[DISSECT_TOKEN_MAX])
 	}
 }
 
-/* An extension header in a chain: "hbh", or "proto253". */
-static void
-out_ext_token(struct cli_out *o, unsigned proto)
-{
-	out_token(o, ds_packet_ext_token(proto), "proto", proto);
-}
-
-/* --- One line per packet -------------------------------------------------- */
+/*
+ * The line is written through a local pointer p that each function takes
+ * and returns, so that the buffer's length is loaded once and stored once
+ * a line (cli_out_room()). Room is asked for per stretch, not per piece:
+ * every function below asks for LINE_ROOM before it writes and asks again
+ * in each turn of a loop, and none writes more than LINE_ROOM between two
+ * asks. The largest stretch is a tunnel's facts (line_tun()): a token of
+ * at most 62 octets, five numbers of at most 20 digits, three addresses
+ * (DS_ADDR_STRLEN each, which ds_addr_format() may write in full) with
+ * ports, and a few words, under 512 octets.
+ */
+#define LINE_ROOM 1024
 
 /* The frame's bytes, for what the decoder leaves in place (DNSSL names). */
 struct frame {
@@ -63,152 +67,134 @@ struct frame {
 	uint32_t caplen;
 };
 
+/* An extension header in a chain: "hbh", or "proto253". */
+static inline char *
+put_ext_token(char *p, unsigned proto)
+{
+	return put_token(p, ds_packet_ext_token(proto), "proto", proto);
+}
+
 /* A Hop-by-Hop or Destination option in a line (padding is left out). */
-static void
-out_opt_short(struct cli_out *o, const struct ds_pkt_opt *op)
+static char *
+put_opt_short(char *p, const struct ds_pkt_opt *op)
 {
 	switch (op->type) {
 	case 0x05: /* Router Alert, RFC 2711: 0 is MLD */
-		cli_out_str(o, "RA");
-		if (op->value) {
-			out_c(o, '=');
-			cli_out_u64(o, op->value);
-		}
-		break;
+		p = put_str(p, "RA");
+		if (op->value)
+			p = put_u64(put_c(p, '='), op->value);
+		return p;
 	case 0xc2: /* Jumbo Payload, RFC 2675 */
-		cli_out_str(o, "jumbo=");
-		cli_out_u64(o, op->value);
-		break;
+		return put_u64(put_str(p, "jumbo="), op->value);
 	case 0x04: /* Tunnel Encapsulation Limit, RFC 2473 */
-		cli_out_str(o, "tel=");
-		cli_out_u64(o, op->value);
-		break;
+		return put_u64(put_str(p, "tel="), op->value);
 	case 0xc9: /* Home Address, RFC 6275 */
-		cli_out_str(o, "hoa");
-		break;
+		return put_str(p, "hoa");
 	default:
-		cli_out_str(o, "opt=");
-		out_hex(o, op->type, 2);
-		break;
+		return put_hex(put_str(p, "opt="), op->type, 2);
 	}
 }
 
-static void
-line_opts(
-    struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_optlist *l)
+static char *
+line_opts(struct cli_out *o, char *p, const struct ds_pkt *pk,
+    const struct ds_pkt_optlist *l)
 {
 	bool open = false;
 
 	for (unsigned i = 0; i < l->n && l->first + i < DS_PKT_MAX_OPT; i++) {
-		const struct ds_pkt_opt *op = &p->opt[l->first + i];
+		const struct ds_pkt_opt *op = &pk->opt[l->first + i];
 
 		if (op->type <= 1) /* Pad1, PadN */
 			continue;
-		out_c(o, open ? ',' : '(');
+		p = cli_out_room(o, p, LINE_ROOM);
+		p = put_c(p, open ? ',' : '(');
 		open = true;
-		out_opt_short(o, op);
+		p = put_opt_short(p, op);
 	}
+	p = cli_out_room(o, p, LINE_ROOM);
 	if (l->count > l->n) {
-		cli_out_str(o, open ? ",..." : "(...");
+		p = put_str(p, open ? ",..." : "(...");
 		open = true;
 	}
 	if (open)
-		out_c(o, ')');
+		p = put_c(p, ')');
+	return p;
 }
 
-static inline void
-line_ext(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ext *e)
+static inline char *
+line_ext(struct cli_out *o, char *p, const struct ds_pkt *pk,
+    const struct ds_pkt_ext *e)
 {
-	out_c(o, ' ');
-	out_ext_token(o, e->type);
+	p = cli_out_room(o, p, LINE_ROOM);
+	p = put_c(p, ' ');
+	p = put_ext_token(p, e->type);
 	switch (e->type) {
 	case 0:
 	case 60:
-		line_opts(o, p, &e->u.opts);
-		break;
+		return line_opts(o, p, pk, &e->u.opts);
 	case 43:
-		cli_out_str(o, "(type=");
-		cli_out_u64(o, e->u.rt.type);
-		cli_out_str(o, ",segs=");
-		cli_out_u64(o, e->u.rt.addr_count);
-		cli_out_str(o, ",left=");
-		cli_out_u64(o, e->u.rt.segleft);
-		out_c(o, ')');
-		break;
+		p = put_u64(put_str(p, "(type="), e->u.rt.type);
+		p = put_u64(put_str(p, ",segs="), e->u.rt.addr_count);
+		p = put_u64(put_str(p, ",left="), e->u.rt.segleft);
+		return put_c(p, ')');
 	case 44:
-		cli_out_str(o, "(off=");
-		cli_out_u64(o, e->u.frag.offset);
+		p = put_u64(put_str(p, "(off="), e->u.frag.offset);
 		if (e->u.frag.more)
-			cli_out_str(o, ",M");
-		cli_out_str(o, ",id=");
-		out_hex(o, e->u.frag.id, 1);
-		out_c(o, ')');
-		break;
+			p = put_str(p, ",M");
+		p = put_hex(put_str(p, ",id="), e->u.frag.id, 1);
+		return put_c(p, ')');
 	case 50:
-		cli_out_str(o, "(spi=");
-		out_hex(o, e->u.esp.spi, 1);
-		cli_out_str(o, ",seq=");
-		cli_out_u64(o, e->u.esp.seq);
-		out_c(o, ')');
-		break;
+		p = put_hex(put_str(p, "(spi="), e->u.esp.spi, 1);
+		p = put_u64(put_str(p, ",seq="), e->u.esp.seq);
+		return put_c(p, ')');
 	case 51:
-		cli_out_str(o, "(spi=");
-		out_hex(o, e->u.ah.spi, 1);
-		cli_out_str(o, ",seq=");
-		cli_out_u64(o, e->u.ah.seq);
-		out_c(o, ')');
-		break;
+		p = put_hex(put_str(p, "(spi="), e->u.ah.spi, 1);
+		p = put_u64(put_str(p, ",seq="), e->u.ah.seq);
+		return put_c(p, ')');
 	case 135:
-		cli_out_str(o, "(type=");
-		cli_out_u64(o, e->u.mob.mh_type);
-		out_c(o, ')');
-		break;
+		p = put_u64(put_str(p, "(type="), e->u.mob.mh_type);
+		return put_c(p, ')');
 	case 139:
-		cli_out_str(o, "(type=");
-		cli_out_u64(o, e->u.hip.packet_type);
-		out_c(o, ')');
-		break;
+		p = put_u64(put_str(p, "(type="), e->u.hip.packet_type);
+		return put_c(p, ')');
 	default:
-		break;
+		return p;
 	}
 }
 
-static void
-out_tcp_flags(struct cli_out *o, uint16_t f)
+static char *
+put_tcp_flags(char *p, uint16_t f)
 {
-	char b[12];
-	size_t n = 0;
+	char *start = p + 1;
 
+	*p = '[';
+	p = start;
 	if (f & DS_TCP_FIN)
-		b[n++] = 'F';
+		*p++ = 'F';
 	if (f & DS_TCP_SYN)
-		b[n++] = 'S';
+		*p++ = 'S';
 	if (f & DS_TCP_RST)
-		b[n++] = 'R';
+		*p++ = 'R';
 	if (f & DS_TCP_PSH)
-		b[n++] = 'P';
+		*p++ = 'P';
 	if (f & DS_TCP_URG)
-		b[n++] = 'U';
+		*p++ = 'U';
 	if (f & DS_TCP_ECE)
-		b[n++] = 'E';
+		*p++ = 'E';
 	if (f & DS_TCP_CWR)
-		b[n++] = 'W';
+		*p++ = 'W';
 	if (f & DS_TCP_AE)
-		b[n++] = 'A';
+		*p++ = 'A';
 	if (f & DS_TCP_ACK)
-		b[n++] = '.';
-	if (n == 0) {
-		cli_out_str(o, "[none]");
-		return;
-	}
-	out_c(o, '[');
-	cli_out_put(o, b, n);
-	out_c(o, ']');
+		*p++ = '.';
+	if (p == start)
+		p = put_str(p, "none");
+	return put_c(p, ']');
 }
 
 /* The upper-layer token, right after the chain: "udp", "icmp6". */
-static void
-line_l4_token(struct cli_out *o, const struct ds_pkt_ip *ip)
+static char *
+put_l4_token(char *p, const struct ds_pkt_ip *ip)
 {
 	switch (ip->l4) {
 	case DS_PKT_L4_TCP:
@@ -216,41 +202,34 @@ line_l4_token(struct cli_out *o, const struct ds_pkt_ip *ip)
 	case DS_PKT_L4_ICMP6:
 	case DS_PKT_L4_ICMP4:
 	case DS_PKT_L4_NO_NEXT:
-		out_c(o, ' ');
-		cli_out_str(o, ds_packet_l4_token(ip->l4));
-		return;
+		return put_str(put_c(p, ' '), ds_packet_l4_token(ip->l4));
 	case DS_PKT_L4_FRAGMENT:
 		/* The bytes continue a PDU whose header is in the first
 		 * fragment: "data(udp)". */
-		out_c(o, ' ');
-		cli_out_str(o, ds_packet_l4_token(ip->l4));
-		out_c(o, '(');
-		out_token(
-		    o, ds_packet_proto_token(ip->proto), "proto", ip->proto);
-		out_c(o, ')');
-		return;
+		p = put_str(put_c(p, ' '), ds_packet_l4_token(ip->l4));
+		p = put_c(p, '(');
+		p = put_token(
+		    p, ds_packet_proto_token(ip->proto), "proto", ip->proto);
+		return put_c(p, ')');
 	case DS_PKT_L4_OTHER:
-		out_c(o, ' ');
-		out_token(
-		    o, ds_packet_proto_token(ip->proto), "proto", ip->proto);
-		return;
+		return put_token(put_c(p, ' '),
+		    ds_packet_proto_token(ip->proto), "proto", ip->proto);
 	default: /* NONE (stopped by an error), ENCRYPTED (ESP) */
-		return;
+		return p;
 	}
 }
 
-static void
-line_endpoint(struct cli_out *o, const struct ds_addr *a, bool port, uint16_t p)
+static inline char *
+put_endpoint(char *p, const struct ds_addr *a, bool port, uint16_t pn)
 {
-	out_addr(o, a);
-	if (port) {
-		out_c(o, '.');
-		cli_out_u64(o, p);
-	}
+	p = put_addr(p, a);
+	if (port)
+		p = put_u64(put_c(p, '.'), pn);
+	return p;
 }
 
-static inline void
-line_addresses(struct cli_out *o, const struct ds_pkt_ip *ip)
+static inline char *
+put_addresses(char *p, const struct ds_pkt_ip *ip)
 {
 	bool ports = false;
 	uint16_t sp = 0, dp = 0;
@@ -264,169 +243,151 @@ line_addresses(struct cli_out *o, const struct ds_pkt_ip *ip)
 		sp = ip->u.udp.sport;
 		dp = ip->u.udp.dport;
 	}
-	out_c(o, ' ');
-	line_endpoint(o, &ip->src, ports, sp);
-	cli_out_str(o, " > ");
-	line_endpoint(o, &ip->dst, ports, dp);
+	p = put_c(p, ' ');
+	p = put_endpoint(p, &ip->src, ports, sp);
+	p = put_str(p, " > ");
+	return put_endpoint(p, &ip->dst, ports, dp);
 }
 
-static void
-line_tcp(struct cli_out *o, const struct ds_pkt_ip *ip)
+static char *
+put_tcp(char *p, const struct ds_pkt_ip *ip)
 {
 	const struct ds_pkt_tcp *t = &ip->u.tcp;
 
-	out_c(o, ' ');
-	out_tcp_flags(o, t->flags);
-	cli_out_str(o, " seq=");
-	cli_out_u64(o, t->seq);
-	if (t->flags & DS_TCP_ACK) {
-		cli_out_str(o, " ack=");
-		cli_out_u64(o, t->ack);
-	}
-	cli_out_str(o, " win=");
-	cli_out_u64(o, t->window);
-	if (t->has_mss) {
-		cli_out_str(o, " mss=");
-		cli_out_u64(o, t->mss);
-	}
-	if (t->has_wscale) {
-		cli_out_str(o, " ws=");
-		cli_out_u64(o, t->wscale);
-	}
+	p = put_tcp_flags(put_c(p, ' '), t->flags);
+	p = put_u64(put_str(p, " seq="), t->seq);
+	if (t->flags & DS_TCP_ACK)
+		p = put_u64(put_str(p, " ack="), t->ack);
+	p = put_u64(put_str(p, " win="), t->window);
+	if (t->has_mss)
+		p = put_u64(put_str(p, " mss="), t->mss);
+	if (t->has_wscale)
+		p = put_u64(put_str(p, " ws="), t->wscale);
 	if (t->sack_ok)
-		cli_out_str(o, " sackok");
+		p = put_str(p, " sackok");
 	if (t->has_ts) {
-		cli_out_str(o, " ts=");
-		cli_out_u64(o, t->ts_val);
-		out_c(o, '/');
-		cli_out_u64(o, t->ts_ecr);
+		p = put_u64(put_str(p, " ts="), t->ts_val);
+		p = put_u64(put_c(p, '/'), t->ts_ecr);
 	}
-	cli_out_str(o, " len=");
-	cli_out_u64(o, l4_payload(ip, t->doff));
+	return put_u64(put_str(p, " len="), l4_payload(ip, t->doff));
 }
 
-static void
-out_code_token(struct cli_out *o, uint8_t type, uint8_t code)
+static char *
+put_code_token(char *p, uint8_t type, uint8_t code)
 {
-	out_c(o, '(');
-	out_token(o, ds_packet_icmp6_code_token(type, code), "code=", code);
-	out_c(o, ')');
+	p = put_c(p, '(');
+	p = put_token(p, ds_packet_icmp6_code_token(type, code), "code=", code);
+	return put_c(p, ')');
 }
 
 /* The names of a DNSSL option, "example.com,example.net". */
-static void
-line_dnssl(
-    struct cli_out *o, const struct ds_pkt_ndopt *n, const struct frame *f)
+static char *
+line_dnssl(struct cli_out *o, char *p, const struct ds_pkt_ndopt *n,
+    const struct frame *f)
 {
 	uint32_t no = n->u.dnssl.names_off, nl = n->u.dnssl.names_len;
 	char name[DS_PKT_NAME_STRLEN];
 	size_t pos = 0;
 
 	if (no > f->caplen || nl > f->caplen - no)
-		return;
+		return p;
 	for (unsigned k = 0; k < 64; k++) {
 		int r = ds_packet_dns_name(
 		    f->data + no, nl, &pos, name, sizeof(name));
+		size_t len;
 
 		if (r <= 0)
 			break;
-		out_c(o, k ? ',' : ' ');
-		cli_out_put(o, name,
-		    (size_t)r < sizeof(name) ? (size_t)r : sizeof(name) - 1);
+		len = (size_t)r < sizeof(name) ? (size_t)r : sizeof(name) - 1;
+		p = cli_out_room(o, p, len + 1);
+		p = put_c(p, k ? ',' : ' ');
+		memcpy(p, name, len);
+		p += len;
 	}
+	return p;
 }
 
 /*
  * " prefix 2001:db8::/64", the option's token first; nothing at all when
  * the prefix cannot be written (a length over 128).
  */
-static void
-line_prefix(
-    struct cli_out *o, const char *tok, const struct ds_addr *a, unsigned len)
+static char *
+put_prefix(char *p, const char *tok, const struct ds_addr *a, unsigned len)
 {
 	struct ds_prefix pf = {*a, len};
-	size_t tl = strlen(tok);
-	char *b = cli_out_reserve(o, tl + 2 + DS_PREFIX_STRLEN);
-	int k;
+	char *b = put_c(put_str(put_c(p, ' '), tok), ' ');
+	int k = ds_prefix_format(&pf, 0, b, DS_PREFIX_STRLEN);
 
-	b[0] = ' ';
-	memcpy(b + 1, tok, tl);
-	b[tl + 1] = ' ';
-	k = ds_prefix_format(&pf, 0, b + tl + 2, DS_PREFIX_STRLEN);
-	if (k > 0 && k < DS_PREFIX_STRLEN)
-		o->len += tl + 2 + (size_t)k;
+	return k > 0 && k < DS_PREFIX_STRLEN ? b + k : p;
 }
 
 /* The options the line shows, by token: "sll 02:00:00:00:00:01",
  * "prefix 2001:db8::/64", "rdnss 2001:db8::53"...; others by number. */
-static void
-line_ndopts(struct cli_out *o, const struct ds_pkt *p, const struct frame *f)
+static char *
+line_ndopts(
+    struct cli_out *o, char *p, const struct ds_pkt *pk, const struct frame *f)
 {
-	const struct ds_pkt_icmp6 *m = &p->icmp6;
+	const struct ds_pkt_icmp6 *m = &pk->icmp6;
 
 	for (unsigned i = 0; i < m->n_ndopt && i < DS_PKT_MAX_NDOPT; i++) {
-		const struct ds_pkt_ndopt *n = &p->u.nd_opt[i];
+		const struct ds_pkt_ndopt *n = &pk->u.nd_opt[i];
 		const char *tok = ds_packet_ndopt_token(n->type);
 
+		p = cli_out_room(o, p, LINE_ROOM);
 		switch (n->type) {
 		case 1: /* Source Link-Layer Address */
 		case 2: /* Target Link-Layer Address */
-			out_c(o, ' ');
-			cli_out_str(o, tok);
-			out_c(o, ' ');
+			p = put_c(put_str(put_c(p, ' '), tok), ' ');
 			if (n->len == 1)
-				out_mac(o, &n->u.lladdr);
+				p = put_mac(p, &n->u.lladdr);
 			else
-				out_c(o, '?');
+				p = put_c(p, '?');
 			break;
 		case 3: /* Prefix Information */
-			line_prefix(
-			    o, tok, &n->u.prefix.prefix, n->u.prefix.plen);
+			p = put_prefix(
+			    p, tok, &n->u.prefix.prefix, n->u.prefix.plen);
 			break;
 		case 5: /* MTU */
-			out_c(o, ' ');
-			cli_out_str(o, tok);
-			out_c(o, ' ');
-			cli_out_u64(o, n->u.mtu);
+			p = put_c(put_str(put_c(p, ' '), tok), ' ');
+			p = put_u64(p, n->u.mtu);
 			break;
 		case 24: /* Route Information */
-			line_prefix(
-			    o, tok, &n->u.route.prefix, n->u.route.plen);
-			cli_out_str(o, " pref=");
-			cli_out_str(o, ds_packet_prf_token(n->u.route.prf & 3));
+			p = put_prefix(
+			    p, tok, &n->u.route.prefix, n->u.route.plen);
+			p = put_str(p, " pref=");
+			p = put_str(p, ds_packet_prf_token(n->u.route.prf & 3));
 			break;
 		case 25: /* RDNSS */
-			out_c(o, ' ');
-			cli_out_str(o, tok);
+			p = put_str(put_c(p, ' '), tok);
 			for (unsigned k = 0; k < n->u.rdnss.n_addr; k++) {
 				unsigned a = n->u.rdnss.addr_first + k;
 
 				if (a >= DS_PKT_MAX_ADDR)
 					break;
-				out_c(o, k ? ',' : ' ');
-				out_addr(o, &p->addr[a]);
+				p = cli_out_room(o, p, LINE_ROOM);
+				p = put_c(p, k ? ',' : ' ');
+				p = put_addr(p, &pk->addr[a]);
 			}
 			if (n->u.rdnss.addr_count > n->u.rdnss.n_addr)
-				cli_out_str(o, ",...");
+				p = put_str(p, ",...");
 			break;
 		case 31: /* DNSSL */
-			out_c(o, ' ');
-			cli_out_str(o, tok);
-			line_dnssl(o, n, f);
+			p = put_str(put_c(p, ' '), tok);
+			p = line_dnssl(o, p, n, f);
 			break;
 		case 4:  /* Redirected Header */
 		case 14: /* Nonce */
-			out_c(o, ' ');
-			cli_out_str(o, tok);
+			p = put_str(put_c(p, ' '), tok);
 			break;
 		default:
-			cli_out_str(o, " ndopt=");
-			cli_out_u64(o, n->type);
+			p = put_u64(put_str(p, " ndopt="), n->type);
 			break;
 		}
 	}
+	p = cli_out_room(o, p, LINE_ROOM);
 	if (m->ndopt_count > m->n_ndopt)
-		cli_out_str(o, " ...");
+		p = put_str(p, " ...");
+	return p;
 }
 
 /*
@@ -440,43 +401,49 @@ icmp6_in_line(uint8_t type)
 	    type == 143;
 }
 
-static void line_ip(struct cli_out *o, const struct ds_pkt *p,
+static char *line_ip(struct cli_out *o, char *p, const struct ds_pkt *pk,
     const struct ds_pkt_ip *ip, bool inner, const struct frame *f);
 
-static void
-line_icmp6(struct cli_out *o, const struct ds_pkt *p,
+/* " {IPv6 ...}": the packet an ICMP error quotes. */
+static char *
+line_quoted(
+    struct cli_out *o, char *p, const struct ds_pkt *pk, const struct frame *f)
+{
+	p = cli_out_room(o, p, LINE_ROOM);
+	p = line_ip(o, put_str(p, " {"), pk, &pk->inner, true, f);
+	p = cli_out_room(o, p, LINE_ROOM);
+	return put_c(p, '}');
+}
+
+static char *
+line_icmp6(struct cli_out *o, char *p, const struct ds_pkt *pk,
     const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
 {
 	const struct ds_pkt_icmp *ic = &ip->u.icmp;
-	const struct ds_pkt_icmp6 *m = &p->icmp6;
+	const struct ds_pkt_icmp6 *m = &pk->icmp6;
 	bool body = !inner && l4_body_ok(ip, DS_PKT_LAYER_ICMP6);
 
-	out_c(o, ' ');
-	out_token(o, ds_packet_icmp6_type_token(ic->type), "type=", ic->type);
-	if (!icmp6_in_line(ic->type)) {
-		cli_out_str(o, " code=");
-		cli_out_u64(o, ic->code);
-	}
+	p = cli_out_room(o, p, LINE_ROOM);
+	p = put_c(p, ' ');
+	p = put_token(
+	    p, ds_packet_icmp6_type_token(ic->type), "type=", ic->type);
+	if (!icmp6_in_line(ic->type))
+		p = put_u64(put_str(p, " code="), ic->code);
 	switch (ic->type) {
 	case 1:
 	case 3:
 	case 4:
-		out_code_token(o, ic->type, ic->code);
-		if (ic->type == 4) {
-			cli_out_str(o, " ptr=");
-			cli_out_u64(o, ic->word);
-		}
+		p = put_code_token(p, ic->type, ic->code);
+		if (ic->type == 4)
+			p = put_u64(put_str(p, " ptr="), ic->word);
 		break;
 	case 2:
-		cli_out_str(o, " mtu=");
-		cli_out_u64(o, ic->word);
+		p = put_u64(put_str(p, " mtu="), ic->word);
 		break;
 	case 128:
 	case 129:
-		cli_out_str(o, " id=");
-		cli_out_u64(o, ic->id);
-		cli_out_str(o, " seq=");
-		cli_out_u64(o, ic->seq);
+		p = put_u64(put_str(p, " id="), ic->id);
+		p = put_u64(put_str(p, " seq="), ic->seq);
 		break;
 	case 130:
 	case 131:
@@ -484,144 +451,142 @@ line_icmp6(struct cli_out *o, const struct ds_pkt *p,
 		if (!body)
 			break;
 		if (ic->type == 130 && m->mldv2)
-			cli_out_str(o, " v2");
-		cli_out_str(o, " group ");
-		out_addr(o, &m->group);
+			p = put_str(p, " v2");
+		p = put_addr(put_str(p, " group "), &m->group);
 		break;
 	case 143:
 		if (!body)
 			break;
-		cli_out_str(o, " records=");
-		cli_out_u64(o, m->nrec);
+		p = put_u64(put_str(p, " records="), m->nrec);
 		for (unsigned i = 0; i < m->n_mldrec && i < DS_PKT_MAX_MLDREC;
 		     i++) {
-			const struct ds_pkt_mldrec *r = &p->u.mld_rec[i];
+			const struct ds_pkt_mldrec *r = &pk->u.mld_rec[i];
 
-			out_c(o, ' ');
-			out_token(
-			    o, ds_packet_mldrec_token(r->type), "rec", r->type);
-			out_c(o, '(');
-			out_addr(o, &r->group);
-			out_c(o, ')');
+			p = cli_out_room(o, p, LINE_ROOM);
+			p = put_c(p, ' ');
+			p = put_token(
+			    p, ds_packet_mldrec_token(r->type), "rec", r->type);
+			p = put_c(p, '(');
+			p = put_addr(p, &r->group);
+			p = put_c(p, ')');
 		}
 		break;
 	case 134:
 		if (!body)
 			break;
-		cli_out_str(o, " hop=");
-		cli_out_u64(o, m->cur_hop_limit);
+		p = put_u64(put_str(p, " hop="), m->cur_hop_limit);
 		if (m->managed)
-			cli_out_str(o, " M");
+			p = put_str(p, " M");
 		if (m->other)
-			cli_out_str(o, " O");
+			p = put_str(p, " O");
 		if (m->home_agent)
-			cli_out_str(o, " H");
+			p = put_str(p, " H");
 		if (m->proxy)
-			cli_out_str(o, " P");
-		cli_out_str(o, " pref=");
-		cli_out_str(o, ds_packet_prf_token(m->prf & 3));
-		cli_out_str(o, " life=");
-		cli_out_u64(o, m->router_lifetime);
+			p = put_str(p, " P");
+		p = put_str(p, " pref=");
+		p = put_str(p, ds_packet_prf_token(m->prf & 3));
+		p = put_u64(put_str(p, " life="), m->router_lifetime);
 		break;
 	case 135:
 	case 136:
 	case 137:
 		if (!body)
 			break;
-		cli_out_str(o, " tgt=");
-		out_addr(o, &m->target);
+		p = put_addr(put_str(p, " tgt="), &m->target);
 		if (ic->type == 136) {
 			if (m->router)
-				cli_out_str(o, " R");
+				p = put_str(p, " R");
 			if (m->solicited)
-				cli_out_str(o, " S");
+				p = put_str(p, " S");
 			if (m->override)
-				cli_out_str(o, " O");
+				p = put_str(p, " O");
 		}
 		if (ic->type == 137) {
-			cli_out_str(o, " dst=");
-			out_addr(o, &m->dest);
+			p = cli_out_room(o, p, LINE_ROOM);
+			p = put_addr(put_str(p, " dst="), &m->dest);
 		}
 		break;
 	default:
 		break;
 	}
 	if (body && ic->type >= 133 && ic->type <= 137)
-		line_ndopts(o, p, f);
-	if (!inner && p->has_inner && p->inner.version) {
-		cli_out_str(o, " {");
-		line_ip(o, p, &p->inner, true, f);
-		out_c(o, '}');
-	}
+		p = line_ndopts(o, p, pk, f);
+	if (!inner && pk->has_inner && pk->inner.version)
+		p = line_quoted(o, p, pk, f);
+	return p;
 }
 
-static void
-line_icmp4(struct cli_out *o, const struct ds_pkt *p,
+static char *
+line_icmp4(struct cli_out *o, char *p, const struct ds_pkt *pk,
     const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
 {
 	const struct ds_pkt_icmp *ic = &ip->u.icmp;
 
-	out_c(o, ' ');
-	out_token(o, ds_packet_icmp4_type_token(ic->type), "type=", ic->type);
+	p = cli_out_room(o, p, LINE_ROOM);
+	p = put_c(p, ' ');
+	p = put_token(
+	    p, ds_packet_icmp4_type_token(ic->type), "type=", ic->type);
 	switch (ic->type) {
 	case 0:
 	case 8:
-		cli_out_str(o, " id=");
-		cli_out_u64(o, ic->id);
-		cli_out_str(o, " seq=");
-		cli_out_u64(o, ic->seq);
+		p = put_u64(put_str(p, " id="), ic->id);
+		p = put_u64(put_str(p, " seq="), ic->seq);
 		break;
 	case 3:
-		cli_out_str(o, " code=");
-		cli_out_u64(o, ic->code);
+		p = put_u64(put_str(p, " code="), ic->code);
 		/* Fragmentation needed carries the next-hop MTU (RFC 1191). */
-		if (ic->code == 4) {
-			cli_out_str(o, " mtu=");
-			cli_out_u64(o, ic->word & 0xffff);
-		}
+		if (ic->code == 4)
+			p = put_u64(put_str(p, " mtu="), ic->word & 0xffff);
 		break;
 	default:
-		if (ic->code) {
-			cli_out_str(o, " code=");
-			cli_out_u64(o, ic->code);
-		}
+		if (ic->code)
+			p = put_u64(put_str(p, " code="), ic->code);
 		break;
 	}
-	if (!inner && p->has_inner && p->inner.version) {
-		cli_out_str(o, " {");
-		line_ip(o, p, &p->inner, true, f);
-		out_c(o, '}');
-	}
+	if (!inner && pk->has_inner && pk->inner.version)
+		p = line_quoted(o, p, pk, f);
+	return p;
 }
 
 /* IPv4 options for the line: their short names, NOP and EOL left out. */
-static void
-line_ip4opts(
-    struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip)
+static char *
+line_ip4opts(struct cli_out *o, char *p, const struct ds_pkt *pk,
+    const struct ds_pkt_ip *ip)
 {
 	const struct ds_pkt_optlist *l = &ip->opts;
 	bool open = false;
 
 	if (l->count == 0)
-		return;
+		return p;
 	for (unsigned i = 0; i < l->n && l->first + i < DS_PKT_MAX_OPT; i++) {
-		const struct ds_pkt_opt *op = &p->opt[l->first + i];
+		const struct ds_pkt_opt *op = &pk->opt[l->first + i];
 		const char *s;
 
 		if (op->type <= 1)
 			continue;
-		cli_out_str(o, open ? "," : " ipopt(");
+		p = cli_out_room(o, p, LINE_ROOM);
+		p = put_str(p, open ? "," : " ipopt(");
 		open = true;
 		s = cli_packet_ip4opt_name(op->type);
-		if (s) {
-			cli_out_str(o, s);
-		} else {
-			cli_out_str(o, "opt=");
-			cli_out_u64(o, op->type);
-		}
+		if (s)
+			p = put_str(p, s);
+		else
+			p = put_u64(put_str(p, "opt="), op->type);
 	}
 	if (open)
-		out_c(o, ')');
+		p = put_c(cli_out_room(o, p, 1), ')');
+	return p;
+}
+
+/* "IPv6 hbh dstopts(tel=4)": the version and the extension headers. */
+static char *
+line_chain6(struct cli_out *o, char *p, const struct ds_pkt *pk,
+    const struct ds_pkt_ip *ip)
+{
+	p = put_str(p, "IPv6");
+	for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++)
+		p = line_ext(o, p, pk, &ip->ext[i]);
+	return cli_out_room(o, p, LINE_ROOM);
 }
 
 /*
@@ -629,137 +594,120 @@ line_ip4opts(
  * ff02::1:2.547 len=16": the chain, the addresses, the upper-layer facts.
  * An invoking packet (inner) gets the same, without ICMPv6 details.
  */
-static void
-line_ip(struct cli_out *o, const struct ds_pkt *p, const struct ds_pkt_ip *ip,
-    bool inner, const struct frame *f)
+static char *
+line_ip(struct cli_out *o, char *p, const struct ds_pkt *pk,
+    const struct ds_pkt_ip *ip, bool inner, const struct frame *f)
 {
+	p = cli_out_room(o, p, LINE_ROOM);
 	if (ip->version == 6) {
-		cli_out_str(o, "IPv6");
-		for (unsigned i = 0; i < ip->n_ext && i < DS_PKT_MAX_EXT; i++)
-			line_ext(o, p, &ip->ext[i]);
-		if (ip->ext_count > ip->n_ext) {
-			cli_out_str(o, " ...+");
-			cli_out_u64(o, (uint64_t)(ip->ext_count - ip->n_ext));
-		}
+		p = line_chain6(o, p, pk, ip);
+		if (ip->ext_count > ip->n_ext)
+			p = put_u64(put_str(p, " ...+"),
+			    (uint64_t)(ip->ext_count - ip->n_ext));
 	} else {
-		cli_out_str(o, "IPv4");
+		p = put_str(p, "IPv4");
 		if (ip->mf || ip->frag_off) {
-			cli_out_str(o, " frag(off=");
-			cli_out_u64(o, ip->frag_off);
+			p = put_u64(put_str(p, " frag(off="), ip->frag_off);
 			if (ip->mf)
-				cli_out_str(o, ",M");
-			cli_out_str(o, ",id=");
-			out_hex(o, ip->id, 1);
-			out_c(o, ')');
+				p = put_str(p, ",M");
+			p = put_hex(put_str(p, ",id="), ip->id, 1);
+			p = put_c(p, ')');
 		}
-		line_ip4opts(o, p, ip);
+		p = line_ip4opts(o, p, pk, ip);
+		p = cli_out_room(o, p, LINE_ROOM);
 	}
-	line_l4_token(o, ip);
-	line_addresses(o, ip);
+	p = put_l4_token(p, ip);
+	p = put_addresses(p, ip);
+	p = cli_out_room(o, p, LINE_ROOM);
 	switch (ip->l4) {
 	case DS_PKT_L4_TCP:
 		/* l4 is TCP once the fixed 20 octets are read. */
 		if (!inner)
-			line_tcp(o, ip);
-		break;
+			p = put_tcp(p, ip);
+		return p;
 	case DS_PKT_L4_UDP:
-		if (!inner) {
-			cli_out_str(o, " len=");
-			cli_out_u64(
-			    o, ip->u.udp.len >= 8 ? ip->u.udp.len - 8 : 0);
-		}
-		break;
+		if (!inner)
+			p = put_u64(put_str(p, " len="),
+			    ip->u.udp.len >= 8 ? ip->u.udp.len - 8 : 0);
+		return p;
 	case DS_PKT_L4_ICMP6:
-		line_icmp6(o, p, ip, inner, f);
-		break;
+		return line_icmp6(o, p, pk, ip, inner, f);
 	case DS_PKT_L4_ICMP4:
-		line_icmp4(o, p, ip, inner, f);
-		break;
+		return line_icmp4(o, p, pk, ip, inner, f);
 	case DS_PKT_L4_FRAGMENT:
-		if (!inner) {
-			cli_out_str(o, " len=");
-			cli_out_u64(o, l4_payload(ip, 0));
-		}
-		break;
+		if (!inner)
+			p = put_u64(put_str(p, " len="), l4_payload(ip, 0));
+		return p;
 	default:
-		break;
+		return p;
 	}
 }
 
 /* ",src=192.0.2.1,src-match": an IPv4 address an inner address embeds,
  * with the port for Teredo, and whether the outer header agrees. */
-static void
-line_embed(struct cli_out *o, const char *key, const struct ds_addr *a,
-    uint16_t port, bool match, bool *first)
+static char *
+put_embed(char *p, const char *key, const struct ds_addr *a, uint16_t port,
+    bool match, bool *first)
 {
-	out_c(o, *first ? '(' : ',');
+	p = put_c(p, *first ? '(' : ',');
 	*first = false;
-	cli_out_str(o, key);
-	out_c(o, '=');
-	line_endpoint(o, a, port != 0, port);
-	out_c(o, ',');
-	cli_out_str(o, key);
-	cli_out_str(o, match ? "-match" : "-mismatch");
+	p = put_c(put_str(p, key), '=');
+	p = put_endpoint(p, a, port != 0, port);
+	p = put_str(put_c(p, ','), key);
+	return put_str(p, match ? "-match" : "-mismatch");
 }
 
-static void
-line_flag(struct cli_out *o, const char *s, bool *first)
+static inline char *
+put_flag(char *p, const char *s, bool *first)
 {
-	out_c(o, *first ? '(' : ',');
+	p = put_c(p, *first ? '(' : ',');
 	*first = false;
-	cli_out_str(o, s);
+	return put_str(p, s);
 }
 
 /* "gre(key=0x2a,seq=7)", "teredo(origin=192.0.2.1.3544,dst=...)": the
- * tunnel's kind and its facts. */
-static void
-line_tun(struct cli_out *o, const struct ds_pkt_tun *t)
+ * tunnel's kind and its facts, at most about 400 octets (LINE_ROOM). */
+static char *
+put_tun(char *p, const struct ds_pkt_tun *t)
 {
 	bool first = true;
 
-	out_c(o, ' ');
-	out_token(o, ds_packet_tun_token(t->kind), "tunnel", t->kind);
+	p = put_c(p, ' ');
+	p = put_token(p, ds_packet_tun_token(t->kind), "tunnel", t->kind);
 	if (t->kind == DS_PKT_TUN_GRE) {
-		if ((t->gre_flags & 7) != 0) {
-			line_flag(o, "ver=", &first);
-			cli_out_u64(o, t->gre_flags & 7);
-		}
-		if (t->flags & DS_PKT_TUNF_GRE_KEY) {
-			line_flag(o, "key=", &first);
-			out_hex(o, t->gre_key, 1);
-		}
-		if (t->flags & DS_PKT_TUNF_GRE_SEQ) {
-			line_flag(o, "seq=", &first);
-			cli_out_u64(o, t->gre_seq);
-		}
+		if ((t->gre_flags & 7) != 0)
+			p = put_u64(
+			    put_flag(p, "ver=", &first), t->gre_flags & 7);
+		if (t->flags & DS_PKT_TUNF_GRE_KEY)
+			p = put_hex(put_flag(p, "key=", &first), t->gre_key, 1);
+		if (t->flags & DS_PKT_TUNF_GRE_SEQ)
+			p = put_u64(put_flag(p, "seq=", &first), t->gre_seq);
 		if (t->flags & DS_PKT_TUNF_GRE_CSUM)
-			line_flag(o, "csum", &first);
+			p = put_flag(p, "csum", &first);
 		if (t->flags & DS_PKT_TUNF_ETH)
-			line_flag(o, "eth", &first);
-		if (t->version == 0) {
-			line_flag(o, "proto=", &first);
-			out_hex(o,
+			p = put_flag(p, "eth", &first);
+		if (t->version == 0)
+			p = put_hex(put_flag(p, "proto=", &first),
 			    t->flags & DS_PKT_TUNF_ETH ? t->ethertype
 			                               : t->gre_proto,
 			    4);
-		}
 	}
 	if (t->flags & DS_PKT_TUNF_TEREDO_AUTH)
-		line_flag(o, "auth", &first);
-	if (t->flags & DS_PKT_TUNF_TEREDO_ORIGIN) {
-		line_flag(o, "origin=", &first);
-		line_endpoint(o, &t->origin, true, t->origin_port);
-	}
+		p = put_flag(p, "auth", &first);
+	if (t->flags & DS_PKT_TUNF_TEREDO_ORIGIN)
+		p = put_endpoint(put_flag(p, "origin=", &first), &t->origin,
+		    true, t->origin_port);
 	if (t->flags & DS_PKT_TUNF_SRC_EMBEDS)
-		line_embed(o, "src", &t->v4_src, t->port_src,
+		p = put_embed(p, "src", &t->v4_src, t->port_src,
 		    t->flags & DS_PKT_TUNF_SRC_MATCH, &first);
 	if (t->flags & DS_PKT_TUNF_DST_EMBEDS)
-		line_embed(o, "dst", &t->v4_dst, t->port_dst,
+		p = put_embed(p, "dst", &t->v4_dst, t->port_dst,
 		    t->flags & DS_PKT_TUNF_DST_MATCH, &first);
 	if (t->flags & DS_PKT_TUNF_TEREDO_BUBBLE)
-		line_flag(o, "bubble", &first);
+		p = put_flag(p, "bubble", &first);
 	if (!first)
-		out_c(o, ')');
+		p = put_c(p, ')');
+	return p;
 }
 
 /*
@@ -767,150 +715,145 @@ line_tun(struct cli_out *o, const struct ds_pkt_tun *t)
  * 198.51.100.1 > 198.51.100.2 6in4 | ", the version, the extension
  * headers, the addresses (with the UDP ports of Teredo) and the tunnel.
  */
-static void
-line_outer(struct cli_out *o, const struct ds_pkt *p)
+static char *
+line_outer(struct cli_out *o, char *p, const struct ds_pkt *pk)
 {
-	for (unsigned i = 0; i < p->n_tun && i < DS_PKT_MAX_TUN; i++) {
-		const struct ds_pkt_ip *ip = &p->outer[i];
+	for (unsigned i = 0; i < pk->n_tun && i < DS_PKT_MAX_TUN; i++) {
+		const struct ds_pkt_ip *ip = &pk->outer[i];
 
-		if (ip->version == 6) {
-			cli_out_str(o, "IPv6");
-			for (unsigned k = 0;
-			     k < ip->n_ext && k < DS_PKT_MAX_EXT; k++)
-				line_ext(o, p, &ip->ext[k]);
-		} else {
-			cli_out_str(o, "IPv4");
-		}
+		p = cli_out_room(o, p, LINE_ROOM);
+		if (ip->version == 6)
+			p = line_chain6(o, p, pk, ip);
+		else
+			p = put_str(p, "IPv4");
 		if (ip->l4 == DS_PKT_L4_UDP)
-			cli_out_str(o, " udp");
-		line_addresses(o, ip);
-		line_tun(o, &p->tun[i]);
-		if (i + 1 < p->n_tun || p->ip.version)
-			cli_out_str(o, " | ");
+			p = put_str(p, " udp");
+		p = put_addresses(p, ip);
+		p = cli_out_room(o, p, LINE_ROOM);
+		p = put_tun(p, &pk->tun[i]);
+		if (i + 1 < pk->n_tun || pk->ip.version)
+			p = put_str(p, " | ");
 	}
+	return p;
 }
 
-static void
-line_anomalies(struct cli_out *o, uint32_t anom)
+static char *
+line_anomalies(struct cli_out *o, char *p, uint32_t anom)
 {
 	char tok[DISSECT_TOKEN_MAX];
 	bool first = true;
 
 	if (!anom)
-		return;
-	cli_out_str(o, " [anomaly: ");
+		return p;
+	p = put_str(cli_out_room(o, p, LINE_ROOM), " [anomaly: ");
 	/* The bits set, lowest first, without a look at the others. */
 	for (; anom; anom &= anom - 1) {
+		p = cli_out_room(o, p, LINE_ROOM);
 		if (!first)
-			cli_out_str(o, ", ");
+			p = put_str(p, ", ");
 		first = false;
-		cli_out_str(
-		    o, dissect_anom_token((unsigned)__builtin_ctz(anom), tok));
+		p = put_str(
+		    p, dissect_anom_token((unsigned)__builtin_ctz(anom), tok));
 	}
-	out_c(o, ']');
+	return put_c(cli_out_room(o, p, 1), ']');
 }
 
 /* "[truncated in frag at 62]", "[malformed tcp at 54: header-length]". */
-static void
-line_error(struct cli_out *o, const struct ds_pkt_err *e)
+static char *
+put_error(char *p, const struct ds_pkt_err *e)
 {
 	char tok[DISSECT_TOKEN_MAX];
 
 	if (e->kind == DS_PKT_ERR_NONE)
-		return;
-	cli_out_str(o, " [");
+		return p;
+	p = put_str(p, " [");
 	switch (e->kind) {
 	case DS_PKT_ERR_TRUNC_CAPTURE:
-		cli_out_str(o, "truncated in ");
+		p = put_str(p, "truncated in ");
 		break;
 	case DS_PKT_ERR_TRUNC_PACKET:
-		cli_out_str(o, "packet ends in ");
+		p = put_str(p, "packet ends in ");
 		break;
 	default:
-		cli_out_str(o, "malformed ");
+		p = put_str(p, "malformed ");
 		break;
 	}
-	cli_out_str(o, dissect_layer_token(e, tok));
-	cli_out_str(o, " at ");
-	cli_out_u64(o, e->off);
-	if (e->kind == DS_PKT_ERR_MALFORMED && e->why != DS_PKT_WHY_NONE) {
-		cli_out_str(o, ": ");
-		out_token(o, ds_packet_why_token(e->why), "why", e->why);
-	}
-	out_c(o, ']');
+	p = put_str(p, dissect_layer_token(e, tok));
+	p = put_u64(put_str(p, " at "), e->off);
+	if (e->kind == DS_PKT_ERR_MALFORMED && e->why != DS_PKT_WHY_NONE)
+		p = put_token(put_str(p, ": "), ds_packet_why_token(e->why),
+		    "why", e->why);
+	return put_c(p, ']');
 }
 
 /* A frame without an IP packet: "ARP 02:00:00:00:00:01 > ff:...". */
-static void
-line_non_ip(struct cli_out *o, const struct ds_pkt *p)
+static char *
+put_non_ip(char *p, const struct ds_pkt *pk)
 {
-	const struct ds_pkt_link *l = &p->link;
+	const struct ds_pkt_link *l = &pk->link;
 	const char *s =
 	    l->ethertype ? cli_packet_ethertype_name(l->ethertype) : NULL;
 
-	out_c(o, ' ');
-	if (s) {
-		cli_out_str(o, s);
-	} else if (l->ethertype) {
-		cli_out_str(o, "ethertype=");
-		out_hex(o, l->ethertype, 4);
-	} else {
-		cli_out_str(o, "link");
-	}
+	p = put_c(p, ' ');
+	if (s)
+		p = put_str(p, s);
+	else if (l->ethertype)
+		p = put_hex(put_str(p, "ethertype="), l->ethertype, 4);
+	else
+		p = put_str(p, "link");
 	if (l->type == DS_LINK_EN10MB && l->len >= 14) {
-		out_c(o, ' ');
-		out_mac(o, &l->src);
-		cli_out_str(o, " > ");
-		out_mac(o, &l->dst);
+		p = put_mac(put_c(p, ' '), &l->src);
+		p = put_mac(put_str(p, " > "), &l->dst);
 	}
-	cli_out_str(o, " len=");
-	cli_out_u64(o, p->wirelen);
+	return put_u64(put_str(p, " len="), pk->wirelen);
 }
 
 void
 dissect_line(struct dissect *d, const struct ds_capture_packet *cp, int rc)
 {
 	struct cli_out *o = &d->o;
-	const struct ds_pkt *p = &d->pkt;
+	const struct ds_pkt *pk = &d->pkt;
+	char *p;
 
 	dissect_out_time(d, cp);
+	p = cli_out_room(o, o->buf + o->len, LINE_ROOM);
 	if (rc < 0) {
 		const char *s = ds_capture_linktype_name(cp->linktype);
 
-		cli_out_str(o, " link=");
+		p = put_str(p, " link=");
 		if (s)
-			cli_out_str(o, s);
+			p = put_str(p, s);
 		else
-			cli_out_u64(o, (uint64_t)(unsigned)cp->linktype);
-		cli_out_str(o, " len=");
-		cli_out_u64(o, cp->wirelen);
-		cli_out_str(o, " [not decoded: link type]\n");
+			p = put_u64(p, (uint64_t)(unsigned)cp->linktype);
+		p = put_u64(put_str(p, " len="), cp->wirelen);
+		p = put_str(p, " [not decoded: link type]\n");
+		cli_out_done(o, p);
 		return;
 	}
-	if (p->link.n_vlan) {
-		cli_out_str(o, " vlan(");
-		for (unsigned i = 0; i < p->link.n_vlan && i < DS_PKT_MAX_VLAN;
+	if (pk->link.n_vlan) {
+		p = put_str(p, " vlan(");
+		for (unsigned i = 0; i < pk->link.n_vlan && i < DS_PKT_MAX_VLAN;
 		     i++) {
 			if (i)
-				out_c(o, ',');
-			cli_out_u64(o, p->link.vlan[i].vid);
+				p = put_c(p, ',');
+			p = put_u64(p, pk->link.vlan[i].vid);
 		}
-		out_c(o, ')');
+		p = put_c(p, ')');
 	}
-	if (p->n_tun) {
-		out_c(o, ' ');
-		line_outer(o, p);
-	}
-	if (p->ip.version) {
+	if (pk->n_tun)
+		p = line_outer(o, put_c(p, ' '), pk);
+	if (pk->ip.version) {
 		struct frame f = {cp->data, cp->caplen};
 
-		if (!p->n_tun)
-			out_c(o, ' ');
-		line_ip(o, p, &p->ip, false, &f);
-	} else if (!p->n_tun) {
-		line_non_ip(o, p);
+		if (!pk->n_tun)
+			p = put_c(p, ' ');
+		p = line_ip(o, p, pk, &pk->ip, false, &f);
+	} else if (!pk->n_tun) {
+		p = put_non_ip(p, pk);
 	}
-	line_anomalies(o, p->ip.anom);
-	line_error(o, &p->ip.err);
-	out_c(o, '\n');
+	p = line_anomalies(o, p, pk->ip.anom);
+	p = cli_out_room(o, p, LINE_ROOM);
+	p = put_error(p, &pk->ip.err);
+	p = put_c(p, '\n');
+	cli_out_done(o, p);
 }

@@ -32,15 +32,19 @@ dissect_time_cache(struct dissect *d, int64_t sec)
 	    (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* n decimal digits of v, zero-padded, at p: by hand, from the last, so
- * that a constant n unrolls. */
+/* Two and four decimal digits of v, zero-padded, at p: copies from the
+ * digit pairs, with divisions by constants the compiler multiplies. */
 static inline void
-put_digits(char *p, uint32_t v, unsigned n)
+put_digits2(char *p, uint32_t v)
 {
-	for (unsigned i = n; i > 0; i--) {
-		p[i - 1] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	memcpy(p, cli_digit_pairs + 2 * v, 2);
+}
+
+static inline void
+put_digits4(char *p, uint32_t v)
+{
+	put_digits2(p, v / 100);
+	put_digits2(p + 2, v % 100);
 }
 
 /*
@@ -63,10 +67,13 @@ dissect_out_frac(struct dissect *d, uint32_t nsec)
 	}
 	p[0] = '.';
 	if (d->digits == 9) {
-		put_digits(p + 1, nsec, 9);
+		p[1] = (char)('0' + nsec / 100000000);
+		put_digits4(p + 2, nsec / 10000 % 10000);
+		put_digits4(p + 6, nsec % 10000);
 		d->o.len += 10;
 	} else {
-		put_digits(p + 1, usec, 6);
+		put_digits2(p + 1, usec / 10000);
+		put_digits4(p + 3, usec % 10000);
 		d->o.len += 7;
 	}
 }

@@ -296,11 +296,24 @@ test_documents(void **state)
 	free(b.mem);
 }
 
+/* cli_fmt_u64(v, width) writes what printf's "%0*llu" does. */
+static void
+check_u64(uint64_t v, unsigned width)
+{
+	char buf[32], want[32];
+	size_t n = cli_fmt_u64(buf, v, width);
+
+	snprintf(
+	    want, sizeof(want), "%0*llu", (int)width, (unsigned long long)v);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(buf, want, n);
+}
+
 /* The digits of cli_fmt_u64 around every power of ten, with padding. */
 static void
 test_numbers(void **state)
 {
-	char buf[32], want[32];
+	char buf[32];
 	uint64_t p = 1;
 
 	(void)state;
@@ -308,20 +321,17 @@ test_numbers(void **state)
 		uint64_t vs[3] = {p - 1, p, p + 1};
 
 		for (int i = 0; i < 3; i++) {
-			size_t n = cli_fmt_u64(buf, vs[i], 1);
-
-			snprintf(want, sizeof(want), "%llu",
-			    (unsigned long long)vs[i]);
-			assert_int_equal(n, strlen(want));
-			assert_memory_equal(buf, want, n);
-			n = cli_fmt_u64(buf, vs[i], 9);
-			snprintf(want, sizeof(want), "%09llu",
-			    (unsigned long long)vs[i]);
-			assert_int_equal(n, strlen(want));
-			assert_memory_equal(buf, want, n);
+			check_u64(vs[i], 1);
+			check_u64(vs[i], 9);
 		}
 		if (e < 19)
 			p *= 10;
+	}
+	/* Around 2^32, where the digits go from 64-bit to 32-bit division. */
+	for (uint64_t v = (uint64_t)UINT32_MAX - 101;
+	     v < (uint64_t)UINT32_MAX + 101; v++) {
+		check_u64(v, 1);
+		check_u64(v * 100 + 99, 1);
 	}
 	assert_int_equal(cli_fmt_u64(buf, UINT64_MAX, 1), 20);
 	assert_memory_equal(buf, "18446744073709551615", 20);

@@ -98,6 +98,37 @@ test_past_end(void **state)
 	assert_int_equal(ds_cur_skip(&c, 1), -EBADMSG);
 }
 
+/* A fixed-size header: one check for all of it, then reads inside it. */
+static void
+test_fixed(void **state)
+{
+	struct ds_cur c = ds_cur_at(B, 1, sizeof(B));
+	const uint8_t *b;
+
+	(void)state;
+	b = ds_cur_fixed(&c, 8);
+	assert_ptr_equal(b, B + 1);
+	assert_int_equal(c.off, 9);
+	assert_int_equal(ds_get_be16(b), 0x0203);
+	assert_int_equal(ds_get_be32(b + 4), 0x06070809u);
+	assert_int_equal(c.err, 0);
+	/* Two octets are left: a header of three is not there, and the
+	 * position stays. */
+	assert_null(ds_cur_fixed(&c, 3));
+	assert_int_equal(c.off, 9);
+	assert_int_equal(c.err, -EBADMSG);
+	/* The whole of what is left, with the high bits set. */
+	c = ds_cur_at(B, 7, sizeof(B));
+	b = ds_cur_fixed(&c, 4);
+	assert_non_null(b);
+	assert_int_equal(ds_get_be32(b), 0x0809feffu);
+	assert_int_equal(ds_get_be16(b + 2), 0xfeff);
+	assert_int_equal(ds_cur_left(&c), 0);
+	/* A position past the end has no header at all. */
+	c = ds_cur_at(B, 20, sizeof(B));
+	assert_null(ds_cur_fixed(&c, 1));
+}
+
 int
 main(void)
 {
@@ -105,6 +136,7 @@ main(void)
 	    cmocka_unit_test(test_reads),
 	    cmocka_unit_test(test_short),
 	    cmocka_unit_test(test_past_end),
+	    cmocka_unit_test(test_fixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
