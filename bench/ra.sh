@@ -18,7 +18,9 @@
 # The ratios are against tcpdump's rate in the same run. tshark is slow (a million
 # frames took it over 20 minutes on a loaded 2-core machine), so it reads
 # a capture of the first DS_BENCH_TSHARK_COUNT (200000; 0: all) frames,
-# once, timed and counted in the same run.
+# once, timed and counted in the same run. A last row times
+# bench/pcap-read-floor, which only read(2)s the file and steps over the
+# record headers: the floor under any reader of it.
 # Numbers depend on the machine and its load; only the ratios mean much.
 # Never fails because of a result.
 set -u
@@ -33,8 +35,9 @@ tshark_count=${DS_BENCH_TSHARK_COUNT:-200000}
 	tshark_count=$count
 
 . "$top/bench/lib.sh"
-bench_build src/dualstack
+bench_build src/dualstack bench/pcap-read-floor
 ds=$builddir/src/dualstack
+floor=$builddir/bench/pcap-read-floor
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -90,12 +93,14 @@ command -v tshark >/dev/null && have_tshark=1
 
 # The two take turns, so that a change in the machine's load falls on
 # both; each keeps its best wall clock and its best CPU time.
-t_ds= c_ds= t_td= c_td=
+t_ds= c_ds= t_td= c_td= t_fl= c_fl=
 for i in $(seq "$runs"); do
 	once "$ds" ra watch -r "$cap" --all
 	keep t_ds c_ds
 	once tcpdump -n -r "$cap" 'icmp6 and ip6[40] == 134'
 	keep t_td c_td
+	once "$floor" "$cap"
+	keep t_fl c_fl
 done
 if [ -n "$have_tshark" ]; then
 	HOME=$tmp once_out=$tmp/tshark.out \
@@ -123,6 +128,7 @@ echo "| reader                               | frames  | wall s | frames/s  | ra
 echo "|--------------------------------------|---------|--------|-----------|--------|-------|-----------|--------|----------------|"
 row "dualstack ra watch -r --all" "$t_ds" "$c_ds" "$found_ds"
 row "tcpdump 'icmp6 and ip6[40] == 134'" "$t_td" "$c_td" "$found_td"
+row "read(2) of the file alone (floor)" "$t_fl" "$c_fl" "-" "$count" "-"
 [ -n "$have_tshark" ] &&
 	row "tshark -Y icmpv6.type==134 (1 run)" "$t_ts" "$c_ts" "$found_ts" \
 		"$tshark_count" "$ras_head" &&
