@@ -414,7 +414,11 @@ put_address_sheet(struct sheet *s, const struct ds_prefix *p, bool is_prefix)
 	sheet_str(s, "canonical", buf);
 	ds_addr_format(a, DS_FMT_EXPAND, buf, sizeof(buf));
 	sheet_str(s, "expanded", buf);
-	sheet_str(s, "family", a->family == AF_INET ? "IPv4" : "IPv6");
+	/* Words in text, tokens in JSON (dualstack(1), OUTPUT CONVENTIONS). */
+	if (s->json)
+		sheet_str(s, "family", a->family == AF_INET ? "ipv4" : "ipv6");
+	else
+		sheet_str(s, "family", a->family == AF_INET ? "IPv4" : "IPv6");
 	if (a->zone[0])
 		sheet_str(s, "zone", a->zone);
 	if (b)

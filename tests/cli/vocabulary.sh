@@ -110,6 +110,7 @@ client px load "[::1]:$PP" -c 1 -n 1 -m 2
 client pxj load "127.0.0.1:$PPJ" -c 1 -n 1 -m 2
 client rc reach check "127.0.0.1:$PR" -4 --advertise ::1 --count 2
 client rcj reach check "127.0.0.1:$PRJ" -4 --advertise ::1 --count 1 --json
+client addrj addr --json 2001:db8::1 192.0.2.1 ::ffff:192.0.2.1
 
 for _ in $(seq 100); do
 	[ "$(grep -c '"event":"conn"' "$_tmp/prxj.log")" -ge 1 ] &&
@@ -215,7 +216,7 @@ for path in sys.argv[1:]:
 print("\n".join(bad) if bad else "ok")
 PYEOF
 }
-for f in srvj prxj rsj loadj load6j conj rcj; do
+for f in srvj prxj rsj loadj load6j conj rcj addrj; do
 	check "$f --json: families, *_ms, reasons and tuples" "ok" \
 		"$(jwalk "$_tmp/$f.log" 2>&1)"
 done
